@@ -1,0 +1,46 @@
+#pragma once
+// A model bundle: a directory with manifest.json, TorchScript components and cache/.
+// One loading path serves LatentLab's own bundles and imported user models.
+#include <torch/script.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "latentlab/bll.h"
+#include "latentlab/manifest.h"
+
+namespace latentlab {
+
+struct Bundle {
+  std::string dir;
+  Manifest manifest;
+  torch::Device device = torch::kCPU;
+  torch::jit::Module classifier;              // encode / classify [/ decode]
+  std::optional<torch::jit::Module> decoder;  // has decode(z); may be the classifier itself
+  std::optional<LaplaceFit> laplace;
+  std::optional<torch::jit::Module> vae;
+  std::vector<torch::jit::Module> ensemble;   // members with forward(x) -> logits
+  torch::Tensor headW, headB;                 // the affine head read off classify; undefined if not affine
+
+  int64_t latentDim() const { return manifest.latentDim; }
+  int64_t numClasses() const { return int64_t(manifest.classNames.size()); }
+  // Batched helpers on `device`, results on `device`. x: [N, C, H, W] in [0, 1].
+  torch::Tensor encode(const torch::Tensor& x) const;
+  torch::Tensor classify(const torch::Tensor& z) const;
+  torch::Tensor decode(const torch::Tensor& z) const;  // throws BundleError when there is no decoder
+  // Deterministic head (epistemic = 0) or the Laplace BLL; throws BundleError if no posterior.
+  BllHead head(HeadMode mode) const;
+};
+
+// Loads and validates every component (dry runs). Throws BundleError / ModelLoadError naming the
+// file: missing directory or manifest, newer format, a component that is not TorchScript, a
+// decoder whose d or output shape disagrees with the encoder, a posterior of the wrong size.
+Bundle loadBundle(const std::string& dir, const torch::Device& device);
+
+// Reads the affine head off classify(): b = f(0), W[:, j] = f(e_j) - b, checked on random z.
+// Returns false (and leaves W, b undefined) when classify is not affine.
+bool extractAffineHead(const torch::jit::Module& classifier, int64_t latentDim, const torch::Device& device,
+                       torch::Tensor& W, torch::Tensor& b);
+
+}  // namespace latentlab

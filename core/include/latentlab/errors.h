@@ -1,0 +1,34 @@
+#pragma once
+// Typed errors thrown by latentlab_core. Core never asserts on user data: every bad file, value or
+// model surfaces as one of these, with a message of the form "[where] what is wrong (path)".
+#include <stdexcept>
+#include <string>
+
+namespace latentlab {
+
+struct Error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// A data file or value supplied by the user is missing, truncated or malformed.
+struct InputError : Error {
+  using Error::Error;
+};
+// A TorchScript file cannot be loaded or fails its dry run (shapes, dtypes, missing methods).
+struct ModelLoadError : Error {
+  using Error::Error;
+};
+// A bundle directory or its manifest is missing, malformed, newer than we read, or would be
+// overwritten without --force.
+struct BundleError : Error {
+  using Error::Error;
+};
+// A requested torch::Device is not available on this machine.
+struct DeviceError : Error {
+  using Error::Error;
+};
+// A long job was cancelled through its cancel token; nothing it was writing has been kept.
+struct CancelledError : Error {
+  using Error::Error;
+};
+
+}  // namespace latentlab

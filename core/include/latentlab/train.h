@@ -1,0 +1,37 @@
+#pragma once
+// Training loops for the classifier, the ReGene decoder and the VAE. Callable from any thread;
+// each reports progress through a callback and stops with CancelledError when `cancel` is set.
+#include <torch/script.h>
+
+#include <atomic>
+#include <functional>
+#include <string>
+
+#include "latentlab/data.h"
+#include "latentlab/progress.h"
+
+namespace latentlab {
+
+
+struct FitOptions {
+  std::string stage = "train";
+  int epochs = 1;
+  int64_t batchSize = 128;
+  double lr = 1e-3;
+  double weightDecay = 0.0;
+  uint64_t seed = 0;
+  torch::Device device = torch::kCPU;
+  ProgressFn progress;                         // may be empty
+  const std::atomic<bool>* cancel = nullptr;   // may be null
+};
+
+// Cross-entropy with Adam. Returns the mean loss of the last epoch.
+double trainClassifier(torch::jit::Module& classifier, const Dataset& train, const FitOptions& opt);
+
+// ReGene decoder on a frozen encoder: minimises BCE(decode(z), x) over precomputed z [N, d].
+double trainDecoder(torch::jit::Module& decoder, const torch::Tensor& z, const torch::Tensor& x, const FitOptions& opt);
+
+// VAE on x: BCE reconstruction + KL to N(0, I).
+double trainVae(torch::jit::Module& vae, const torch::Tensor& x, const FitOptions& opt);
+
+}  // namespace latentlab

@@ -1,0 +1,97 @@
+#include "latentlab/bundle.h"
+
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "latentlab/errors.h"
+#include "latentlab/fsutil.h"
+#include "latentlab/models.h"
+
+namespace fs = std::filesystem;
+
+namespace latentlab {
+
+torch::Tensor Bundle::encode(const torch::Tensor& x) const { return callTensor(classifier, "encode", x.to(device)); }
+torch::Tensor Bundle::classify(const torch::Tensor& z) const { return callTensor(classifier, "classify", z.to(device)); }
+torch::Tensor Bundle::decode(const torch::Tensor& z) const {
+  if (!decoder) throw BundleError("[bundle] has no decoder (" + dir + ")");
+  return callTensor(*decoder, "decode", z.to(device));
+}
+
+BllHead Bundle::head(HeadMode mode) const {
+  if (mode == HeadMode::Deterministic) {
+    if (headW.defined()) return BllHead::deterministicLinear(headW, headB, device);
+    torch::jit::Module m = classifier;
+    return BllHead::deterministic([m](const torch::Tensor& z) { return callTensor(m, "classify", z); }, numClasses());
+  }
+  if (!laplace) throw BundleError("[bundle] has no Laplace posterior (classify is not linear?) (" + dir + ")");
+  return BllHead::laplace(*laplace, mode, device);
+}
+
+bool extractAffineHead(const torch::jit::Module& m, int64_t d, const torch::Device& device, torch::Tensor& W,
+                       torch::Tensor& b) {
+  torch::NoGradGuard ng;
+  torch::Tensor probe = torch::cat({torch::zeros({1, d}), torch::eye(d)}).to(device);
+  torch::Tensor out = callTensor(m, "classify", probe).to(torch::kCPU, torch::kFloat64);
+  torch::Tensor bb = out[0], ww = (out.slice(0, 1) - bb).t();  // [K, d]
+  auto gen = at::detail::createCPUGenerator(99);
+  torch::Tensor z = torch::rand({16, d}, gen, torch::kFloat32).mul_(4.0f);
+  torch::Tensor f = callTensor(m, "classify", z.to(device)).to(torch::kCPU, torch::kFloat64);
+  torch::Tensor lin = torch::matmul(z.to(torch::kFloat64), ww.t()) + bb;
+  const double err = (f - lin).abs().max().item<double>(), scale = f.abs().max().item<double>() + 1.0;
+  if (!(err <= 1e-4 * scale)) return false;
+  W = ww.to(torch::kFloat32);
+  b = bb.to(torch::kFloat32);
+  return true;
+}
+
+Bundle loadBundle(const std::string& dir, const torch::Device& device) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw BundleError("[bundle] not a directory (" + dir + ")");
+  const std::string manifestPath = (fs::path(dir) / "manifest.json").string();
+  if (!fs::is_regular_file(manifestPath, ec)) throw BundleError("[bundle] no manifest.json (" + manifestPath + ")");
+  Bundle bd;
+  bd.dir = dir;
+  bd.device = device;
+  bd.manifest = parseManifest(readTextFile(manifestPath), manifestPath);
+  const Manifest& mf = bd.manifest;
+  auto file = [&](const std::string& comp) { return (fs::path(dir) / mf.components.at(comp)).string(); };
+
+  const std::string clsPath = file("classifier");
+  bd.classifier = loadScript(clsPath, device, {"encode", "classify"});
+  auto [d, k] = validateClassifier(bd.classifier, mf.inputShape, bd.numClasses(), device, clsPath);
+  if (d != mf.latentDim)
+    throw BundleError("[bundle] manifest says d=" + std::to_string(mf.latentDim) + ", encoder gives d=" + std::to_string(d) +
+                      " (" + clsPath + ")");
+  extractAffineHead(bd.classifier, d, device, bd.headW, bd.headB);
+
+  if (mf.has("decoder")) {
+    const std::string p = file("decoder");
+    if (mf.components.at("decoder") == mf.components.at("classifier")) {
+      if (!hasMethod(bd.classifier, "decode")) throw ModelLoadError("[bundle] classifier has no decode() (" + p + ")");
+      bd.decoder = bd.classifier;
+    } else {
+      bd.decoder = loadScript(p, device, {"decode"});
+      validateDecoder(*bd.decoder, d, mf.inputShape, device, p);
+    }
+  }
+  if (mf.has("laplace")) {
+    const std::string p = file("laplace");
+    bd.laplace = laplaceFromModule(loadScript(p, torch::kCPU, {}), p);
+    if (bd.laplace->latentDim() != d || bd.laplace->numClasses() != k)
+      throw ModelLoadError("[bundle] posterior is for d=" + std::to_string(bd.laplace->latentDim()) + ", K=" +
+                           std::to_string(bd.laplace->numClasses()) + "; the classifier has d=" + std::to_string(d) +
+                           ", K=" + std::to_string(k) + " (" + p + ")");
+  }
+  if (mf.has("vae")) bd.vae = loadScript(file("vae"), device, {"encode", "decode"});
+  for (int i = 0; i < mf.ensembleSize(); ++i) {
+    const std::string p = file("ensemble_" + std::to_string(i));
+    torch::jit::Module m = loadScript(p, device, {"forward", "encode", "classify"});
+    validateClassifier(m, mf.inputShape, k, device, p);
+    bd.ensemble.push_back(m);
+  }
+  return bd;
+}
+
+}  // namespace latentlab

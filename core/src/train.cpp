@@ -1,0 +1,100 @@
+#include "latentlab/train.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+
+#include "latentlab/errors.h"
+#include "latentlab/models.h"
+
+namespace latentlab {
+
+namespace {
+
+// Shared minibatch loop: a seeded shuffle each epoch, Adam, progress and cancellation.
+// `lossFn(batchIdx)` returns the batch loss (a scalar with a graph).
+template <class LossFn>
+double runEpochs(torch::jit::Module& m, int64_t n, const FitOptions& opt, LossFn&& lossFn) {
+  if (n <= 0) throw InputError("[train] no training examples for stage " + opt.stage);
+  m.train();
+  m.to(opt.device);
+  torch::optim::Adam adam(parametersOf(m), torch::optim::AdamOptions(opt.lr).weight_decay(opt.weightDecay));
+  auto gen = at::detail::createCPUGenerator(opt.seed);
+  const int64_t batches = (n + opt.batchSize - 1) / opt.batchSize;
+  const auto start = std::chrono::steady_clock::now();
+  int64_t seen = 0;
+  double epochLoss = 0.0;
+  for (int epoch = 1; epoch <= opt.epochs; ++epoch) {
+    torch::Tensor perm = torch::randperm(n, gen, torch::TensorOptions().dtype(torch::kInt64));
+    double sum = 0.0;
+    for (int64_t b = 0; b < batches; ++b) {
+      if (opt.cancel && opt.cancel->load()) throw CancelledError("[train] cancelled during " + opt.stage);
+      torch::Tensor idx = perm.slice(0, b * opt.batchSize, std::min(n, (b + 1) * opt.batchSize));
+      adam.zero_grad();
+      torch::Tensor loss = lossFn(idx);
+      loss.backward();
+      adam.step();
+      const double l = loss.item<double>();
+      if (!std::isfinite(l)) throw Error("[train] loss became non-finite in " + opt.stage + " (lower --lr?)");
+      sum += l;
+      seen += idx.size(0);
+      if (opt.progress) {
+        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        Progress p;
+        p.stage = opt.stage;
+        p.epoch = epoch;
+        p.epochs = opt.epochs;
+        p.batch = b + 1;
+        p.batches = batches;
+        p.loss = sum / double(b + 1);
+        p.samplesPerSec = secs > 0 ? double(seen) / secs : 0.0;
+        const double total = double(n) * opt.epochs;
+        p.etaSeconds = p.samplesPerSec > 0 ? (total - double(seen)) / p.samplesPerSec : 0.0;
+        opt.progress(p);
+      }
+    }
+    epochLoss = sum / double(batches);
+  }
+  m.eval();
+  return epochLoss;
+}
+
+}  // namespace
+
+double trainClassifier(torch::jit::Module& m, const Dataset& train, const FitOptions& opt) {
+  const torch::Tensor& x = train.images;
+  const torch::Tensor& y = train.labels;
+  auto forward = m.get_method("forward");
+  return runEpochs(m, train.size(), opt, [&](const torch::Tensor& idx) {
+    torch::Tensor xb = x.index_select(0, idx).to(opt.device), yb = y.index_select(0, idx).to(opt.device);
+    return torch::nn::functional::cross_entropy(forward({xb}).toTensor(), yb);
+  });
+}
+
+double trainDecoder(torch::jit::Module& dec, const torch::Tensor& z, const torch::Tensor& x, const FitOptions& opt) {
+  auto logits = dec.get_method("decode_logits");
+  return runEpochs(dec, z.size(0), opt, [&](const torch::Tensor& idx) {
+    torch::Tensor zb = z.index_select(0, idx).to(opt.device), xb = x.index_select(0, idx).to(opt.device);
+    // Sum over pixels, mean over the batch: the per-image Bernoulli log-likelihood.
+    return torch::binary_cross_entropy_with_logits(logits({zb}).toTensor(), xb, {}, {}, at::Reduction::Sum) /
+           double(idx.size(0));
+  });
+}
+
+double trainVae(torch::jit::Module& vae, const torch::Tensor& x, const FitOptions& opt) {
+  auto encode = vae.get_method("encode");
+  auto logits = vae.get_method("decode_logits");
+  auto gen = at::detail::createCPUGenerator(opt.seed + 1);
+  return runEpochs(vae, x.size(0), opt, [&](const torch::Tensor& idx) {
+    torch::Tensor xb = x.index_select(0, idx).to(opt.device);
+    auto out = encode({xb}).toTuple();
+    torch::Tensor mu = out->elements()[0].toTensor(), logvar = out->elements()[1].toTensor();
+    torch::Tensor eps = torch::randn(mu.sizes(), gen, torch::kFloat32).to(opt.device);
+    torch::Tensor u = mu + eps * torch::exp(0.5 * logvar);
+    torch::Tensor rec = torch::binary_cross_entropy_with_logits(logits({u}).toTensor(), xb, {}, {}, at::Reduction::Sum);
+    torch::Tensor kl = -0.5 * torch::sum(1 + logvar - mu.pow(2) - logvar.exp());
+    return (rec + kl) / double(idx.size(0));
+  });
+}
+
+}  // namespace latentlab

@@ -1,0 +1,22 @@
+# CMake glue only: turns Debian's system packages into imported targets. No copied sources.
+find_package(nlohmann_json 3 REQUIRED)
+find_package(ZLIB REQUIRED)
+
+find_path(STB_INCLUDE_DIR stb_image.h PATH_SUFFIXES stb)
+if(NOT STB_INCLUDE_DIR)
+  message(FATAL_ERROR "stb_image.h not found: install libstb-dev")
+endif()
+find_library(STB_LIBRARY stb)
+add_library(stb::stb INTERFACE IMPORTED)
+target_include_directories(stb::stb SYSTEM INTERFACE ${STB_INCLUDE_DIR})
+if(STB_LIBRARY)
+  target_link_libraries(stb::stb INTERFACE ${STB_LIBRARY})
+  target_compile_definitions(stb::stb INTERFACE LATENTLAB_STB_LIBRARY=1)
+endif()
+
+if(LATENTLAB_BUILD_APP AND NOT LATENTLAB_FUZZ)
+  find_package(CLI11 REQUIRED)
+endif()
+if(LATENTLAB_BUILD_TESTS AND NOT LATENTLAB_FUZZ)
+  find_package(doctest REQUIRED)
+endif()
