@@ -14,6 +14,7 @@
 #include "latentlab/errors.h"
 #include "latentlab/fsutil.h"
 #include "latentlab/pipeline.h"
+#include "latentlab/runtime.h"
 
 namespace {
 
@@ -119,6 +120,7 @@ int main(int argc, char** argv) {
   bench->add_option("--repeats", bo.repeats, "Repetitions (0 = each benchmark's default)");
 
   CLI11_PARSE(app, argc, argv);
+  latentlab::configureRuntime(train->parsed() ? to.threads : 0);
   std::signal(SIGINT, onSigint);
   auto progress = [](const latentlab::Progress& p) { printProgress(p); };
 

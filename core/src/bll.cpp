@@ -207,10 +207,18 @@ Predictive BllHead::predict(const torch::Tensor& z) const {
     torch::Tensor mu = torch::matmul(phi, m_thetaMap.t());                                // [N, K]
     torch::Tensor t = torch::matmul(phi, m_covBlocks).reshape({n, k, k, d1});              // [N, K, K, d1]
     torch::Tensor sf = (t * phi.reshape({n, 1, 1, d1})).sum(3);                            // [N, K, K]
+    // The softmax ignores a shift of all logits, and the GGN has no curvature along that shift, so
+    // the posterior keeps the prior's large variance there. Project it out (exact for the softmax):
+    // without this the diagonal probit treats it as per-class noise and is badly underconfident.
+    sf = sf - sf.mean(1, true) - sf.mean(2, true) + sf.mean({1, 2}, true);
     torch::Tensor var = torch::diagonal(sf, 0, 1, 2);                                      // [N, K]
     out.probs = torch::softmax(mu / torch::sqrt(1 + (M_PI / 8.0) * var), 1);
-    torch::Tensor chol = torch::linalg_cholesky(sf + 1e-6 * torch::eye(k, z.options()));  // [N, K, K]
-    torch::Tensor f = mu.unsqueeze(1) + torch::matmul(m_eps.unsqueeze(0), chol.transpose(1, 2));  // [N, S, K]
+    // A square root of the (rank K-1) projected covariance via its eigendecomposition; Cholesky
+    // fails on the exact zero eigenvalue in float32.
+    torch::Tensor ev, evec;
+    std::tie(ev, evec) = torch::linalg_eigh(sf);
+    torch::Tensor root = evec * ev.clamp_min(0.0).sqrt().unsqueeze(1);                    // [N, K, K]
+    torch::Tensor f = mu.unsqueeze(1) + torch::matmul(m_eps.unsqueeze(0), root.transpose(1, 2));  // [N, S, K]
     logp = torch::log_softmax(f, 2);
   }
   torch::Tensor ps = logp.exp();
