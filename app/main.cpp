@@ -162,8 +162,7 @@ int main(int argc, char** argv) {
     return 1;
   } catch (const std::exception& e) {
     // LibTorch errors that core did not type: keep the first line only.
-    std::string what = e.what();
-    std::cerr << "latentlab: error: " << what.substr(0, what.find('\n')) << "\n";
+    std::cerr << "latentlab: error: " << latentlab::torchErrorSummary(e) << "\n";
     return 1;
   }
   return 0;

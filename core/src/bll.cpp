@@ -129,7 +129,7 @@ LaplaceFit laplaceFromModule(const torch::jit::Module& m, const std::string& sou
     fit.samples = m.attr("samples").toTensor().cpu();
     fit.priorPrecision = m.attr("prior_precision").toTensor().item<double>();
     fit.logMarglik = m.attr("log_marglik").toTensor().item<double>();
-  } catch (const c10::Error& e) {
+  } catch (const std::exception&) {
     throw ModelLoadError("[laplace] missing posterior buffers (theta_map, covariance, samples, prior_precision) (" +
                          source + ")");
   }

@@ -5,10 +5,24 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "latentlab/errors.h"
 
 namespace latentlab {
+
+std::string torchErrorSummary(const std::exception& e) {
+  const c10::Error* ce = dynamic_cast<const c10::Error*>(&e);
+  std::string what = ce ? ce->what_without_backtrace() : e.what();
+  std::istringstream in(what);
+  std::string line, first, last;
+  while (std::getline(in, line)) {
+    if (first.empty() && !line.empty()) first = line;
+    const auto pos = line.find("Error: ");
+    if (pos != std::string::npos && pos < 40) last = line;
+  }
+  return last.empty() ? first : last;
+}
 
 namespace {
 
@@ -140,11 +154,8 @@ torch::jit::Module loadScript(const std::string& path, const torch::Device& devi
   torch::jit::Module m;
   try {
     m = torch::jit::load(path, device);
-  } catch (const c10::Error& e) {
-    std::string what = e.what_without_backtrace();
-    throw ModelLoadError("[load] not a loadable TorchScript file: " + what.substr(0, what.find('\n')) + " (" + path + ")");
   } catch (const std::exception& e) {
-    throw ModelLoadError(std::string("[load] not a loadable TorchScript file: ") + e.what() + " (" + path + ")");
+    throw ModelLoadError("[load] not a loadable TorchScript file: " + torchErrorSummary(e) + " (" + path + ")");
   }
   for (const auto& name : requiredMethods)
     if (!hasMethod(m, name)) throw ModelLoadError("[load] model has no method '" + name + "' (" + path + ")");
@@ -156,8 +167,8 @@ void saveScript(const torch::jit::Module& m, const std::string& path) {
   const std::string tmp = path + ".tmp";
   try {
     m.save(tmp);
-  } catch (const c10::Error& e) {
-    throw ModelLoadError(std::string("[save] ") + e.what_without_backtrace() + " (" + path + ")");
+  } catch (const std::exception& e) {
+    throw ModelLoadError("[save] " + torchErrorSummary(e) + " (" + path + ")");
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
@@ -176,10 +187,9 @@ torch::Tensor dryCall(const torch::jit::Module& m, const std::string& method, co
   c10::IValue out;
   try {
     out = m.get_method(method)({x});
-  } catch (const c10::Error& e) {
-    std::string what = e.what_without_backtrace();
-    throw ModelLoadError("[validate] " + method + "() failed on input " + shapeStr(x) + ": " +
-                         what.substr(0, what.find('\n')) + " (" + source + ")");
+  } catch (const std::exception& e) {
+    throw ModelLoadError("[validate] " + method + "() failed on input " + shapeStr(x) + ": " + torchErrorSummary(e) +
+                         " (" + source + ")");
   }
   if (!out.isTensor()) throw ModelLoadError("[validate] " + method + "() must return one Tensor (" + source + ")");
   torch::Tensor t = out.toTensor();

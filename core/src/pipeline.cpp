@@ -528,8 +528,9 @@ std::vector<std::string> benchNames() { return {"predictive_ms", "train_epoch_s"
 
 json runBench(const BenchOptions& opt, std::ostream& log) {
   const torch::Device dev = parseDevice(opt.device);
+  const std::vector<std::string> names = benchNames();
   for (const auto& n : opt.only)
-    if (std::find(benchNames().begin(), benchNames().end(), n) == benchNames().end())
+    if (std::find(names.begin(), names.end(), n) == names.end())
       throw InputError("[bench] unknown benchmark '" + n + "'");
   auto want = [&](const std::string& n) {
     return opt.only.empty() || std::find(opt.only.begin(), opt.only.end(), n) != opt.only.end();

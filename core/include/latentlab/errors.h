@@ -31,4 +31,8 @@ struct CancelledError : Error {
   using Error::Error;
 };
 
+// One readable line from any exception, LibTorch's included: the TorchScript interpreter's
+// "RuntimeError: ..." line when there is one, otherwise the first line, without the C++ backtrace.
+std::string torchErrorSummary(const std::exception& e);
+
 }  // namespace latentlab

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "latentlab/errors.h"
+
 namespace latentlab {
 
 using Shape3 = std::array<int64_t, 3>;  // C, H, W

@@ -1,0 +1,278 @@
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include "latentlab/bundle.h"
+#include "latentlab/errors.h"
+#include "latentlab/fsutil.h"
+#include "latentlab/models.h"
+#include "latentlab/pipeline.h"
+#include "test_helpers.h"
+
+using namespace latentlab;
+namespace fs = std::filesystem;
+
+namespace {
+
+// One tiny bundle shared by the cases below: 3 classes of 8x8 images, d = 8.
+struct TinyBundle {
+  testutil::TempDir dir;
+  std::string data = dir / "data";
+  std::string bundle = dir / "tiny.bundle";
+  nlohmann::json summary;
+  TinyBundle() {
+    testutil::writeImageFolder(data, 3, 16, 8, 8, 11);
+    TrainOptions o;
+    o.dataset = data;
+    o.out = bundle;
+    o.epochs = 8;
+    o.latentDim = 8;
+    o.ensemble = 2;
+    o.ensembleEpochs = 2;
+    o.decoderEpochs = 3;
+    o.vaeEpochs = 1;
+    o.batchSize = 16;
+    o.samples = 16;
+    o.device = testutil::device().str();
+    std::ostringstream log;
+    summary = runTrain(o, {}, nullptr, log);
+  }
+};
+TinyBundle& tiny() {
+  static TinyBundle t;
+  return t;
+}
+
+// A user's TorchScript model, written the way the README's Python recipe produces one.
+torch::jit::Module userModel(bool linearHead, int64_t classes, int64_t d = 6) {
+  torch::manual_seed(3);
+  torch::jit::Module m("UserNet");
+  m.register_parameter("w1", torch::randn({d, 64}) * 0.2, false);
+  m.register_parameter("w2", torch::randn({classes, d}) * 0.5, false);
+  m.register_parameter("b2", torch::zeros({classes}), false);
+  std::string classify = linearHead ? "torch.linear(z, self.w2, self.b2)" : "torch.linear(torch.tanh(z), self.w2, self.b2)";
+  m.define(R"(
+def encode(self, x):
+    return torch.relu(torch.linear(torch.flatten(x, 1), self.w1))
+
+def classify(self, z):
+    return )" + classify + R"(
+
+def forward(self, x):
+    return self.classify(self.encode(x))
+)");
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("train writes a complete bundle that loads, validates and evaluates") {
+  TinyBundle& t = tiny();
+  Bundle b = loadBundle(t.bundle, testutil::device());
+  CHECK(b.latentDim() == 8);
+  CHECK(b.numClasses() == 3);
+  CHECK(b.decoder.has_value());
+  CHECK(b.laplace.has_value());
+  CHECK(b.vae.has_value());
+  CHECK(b.ensemble.size() == 2);
+  CHECK(b.headW.defined());
+  CHECK(fs::exists(t.bundle + "/cache/latents_test.pt"));
+  // The training set is easy: the classifier must have learnt it.
+  CHECK(t.summary["metrics"]["heads"]["laplace"]["accuracy"].get<double>() > 0.8);
+  // z >= 0 (the encoder ends in a ReLU), decode in [0,1].
+  auto x = torch::rand({4, 1, 8, 8}).to(testutil::device());
+  torch::NoGradGuard ng;
+  auto z = b.encode(x);
+  CHECK(z.min().item<float>() >= 0.0f);
+  auto xr = b.decode(z);
+  CHECK(xr.sizes() == torch::IntArrayRef({4, 1, 8, 8}));
+  EvalOptions eo;
+  eo.bundle = t.bundle;
+  eo.ood = "none";
+  eo.device = testutil::device().str();
+  std::ostringstream log;
+  auto report = runEval(eo, log);
+  for (const char* head : {"deterministic", "laplace", "ensemble"})
+    for (const char* key : {"accuracy", "nll", "ece", "brier"}) CHECK(report["heads"][head][key].is_number());
+  CHECK(report["decoder"]["agreement"].is_number());
+  CHECK(report["n_test"].get<int>() > 0);
+  CHECK(report["ood_dataset"].is_null());
+  CHECK(formatEvalTable(report).find("laplace") != std::string::npos);
+  CHECK(bundleInfo(t.bundle).find("latent d:    8") != std::string::npos);
+}
+
+TEST_CASE("bundle save -> load gives identical outputs, and one bundle loads the same twice") {
+  TinyBundle& t = tiny();
+  testutil::TempDir d;
+  torch::jit::Module m = makeClassifier({1, 8, 8}, 5, 3, 0.3, 0.2, 42);
+  torch::Tensor x = torch::rand({3, 1, 8, 8});
+  torch::Tensor before = callTensor(m, "forward", x);
+  saveScript(m, d / "c.pt");
+  torch::jit::Module back = loadScript(d / "c.pt", torch::kCPU, {"encode", "classify"});
+  CHECK(torch::equal(before, callTensor(back, "forward", x)));
+  Bundle a = loadBundle(t.bundle, torch::kCPU), b = loadBundle(t.bundle, torch::kCPU);
+  torch::NoGradGuard ng;
+  torch::Tensor z = a.encode(x);
+  CHECK(torch::equal(z, b.encode(x)));
+  CHECK(torch::equal(a.decode(z), b.decode(z)));
+  CHECK(torch::equal(a.head(HeadMode::Samples).predict(z).probs, b.head(HeadMode::Samples).predict(z).probs));
+  // The affine head read off classify() reproduces classify().
+  CHECK(torch::allclose(torch::linear(z, a.headW, a.headB), a.classify(z), 1e-4, 1e-5));
+}
+
+TEST_CASE("an existing --out is never replaced without --force; a cancelled run writes nothing") {
+  TinyBundle& t = tiny();
+  const std::string manifestBefore = readTextFile(t.bundle + "/manifest.json");
+  TrainOptions o;
+  o.dataset = t.data;
+  o.out = t.bundle;
+  o.epochs = 1;
+  o.latentDim = 4;
+  o.ensemble = 0;
+  std::ostringstream log;
+  CHECK_THROWS_WITH_AS(runTrain(o, {}, nullptr, log), doctest::Contains("--force"), BundleError);
+  CHECK(readTextFile(t.bundle + "/manifest.json") == manifestBefore);
+
+  std::atomic<bool> cancel{false};
+  o.out = tiny().dir / "cancelled.bundle";
+  int calls = 0;
+  auto progress = [&](const Progress&) {
+    if (++calls == 2) cancel = true;
+  };
+  CHECK_THROWS_AS(runTrain(o, progress, &cancel, log), CancelledError);
+  CHECK_FALSE(fs::exists(o.out));
+  for (auto& e : fs::directory_iterator(tiny().dir.path))
+    CHECK_MESSAGE(e.path().filename().string().find("staging") == std::string::npos, e.path());
+}
+
+TEST_CASE("import: a user TorchScript model with a linear classify() gets a full bundle") {
+  TinyBundle& t = tiny();
+  testutil::TempDir d;
+  saveScript(userModel(true, 3), d / "user.pt");
+  ImportOptions io;
+  io.model = d / "user.pt";
+  io.dataset = t.data;
+  io.out = d / "user.bundle";
+  io.decoderEpochs = 1;
+  io.vaeEpochs = 0;
+  io.samples = 8;
+  std::ostringstream log;
+  runImport(io, {}, nullptr, log);
+  Bundle b = loadBundle(io.out, torch::kCPU);
+  CHECK(b.latentDim() == 6);
+  CHECK(b.laplace.has_value());
+  CHECK(b.decoder.has_value());
+  // The imported classifier is the user's file, byte for byte.
+  CHECK(readTextFile(d / "user.pt") == readTextFile(io.out + "/classifier.pt"));
+}
+
+TEST_CASE("import: a non-linear classify() is said clearly and keeps the deterministic head") {
+  TinyBundle& t = tiny();
+  testutil::TempDir d;
+  saveScript(userModel(false, 3), d / "user.pt");
+  ImportOptions io;
+  io.model = d / "user.pt";
+  io.dataset = t.data;
+  io.out = d / "user.bundle";
+  io.decoderEpochs = 1;
+  io.vaeEpochs = 0;
+  std::ostringstream log;
+  runImport(io, {}, nullptr, log);
+  CHECK(log.str().find("not linear") != std::string::npos);
+  Bundle b = loadBundle(io.out, torch::kCPU);
+  CHECK_FALSE(b.laplace.has_value());
+  CHECK_THROWS_AS(b.head(HeadMode::Samples), BundleError);
+  torch::NoGradGuard ng;
+  Predictive p = b.head(HeadMode::Deterministic).predict(b.encode(torch::rand({2, 1, 8, 8})));
+  CHECK(torch::equal(p.epistemic, torch::zeros_like(p.epistemic)));
+}
+
+TEST_CASE("bad models are rejected with the file and the mismatch named") {
+  TinyBundle& t = tiny();
+  testutil::TempDir d;
+  ImportOptions io;
+  io.dataset = t.data;
+  io.out = d / "out.bundle";
+  std::ostringstream log;
+  // Wrong number of classes.
+  saveScript(userModel(true, 5), d / "k5.pt");
+  io.model = d / "k5.pt";
+  CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains("5 classes, the dataset has 3"), ModelLoadError);
+  // encode returns a 4-D tensor.
+  torch::jit::Module bad("Bad");
+  bad.define("def encode(self, x):\n    return x\n\ndef classify(self, z):\n    return z\n");
+  saveScript(bad, d / "rank.pt");
+  io.model = d / "rank.pt";
+  CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains("encode(x) must return [N, d]"), ModelLoadError);
+  // classify input does not match encode output.
+  torch::jit::Module mism("Mism");
+  mism.register_parameter("w", torch::randn({3, 10}), false);
+  mism.define(
+      "def encode(self, x):\n    return torch.flatten(x, 1)\n\ndef classify(self, z):\n    return torch.linear(z, self.w)\n");
+  saveScript(mism, d / "mism.pt");
+  io.model = d / "mism.pt";
+  CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains("classify() failed"), ModelLoadError);
+  // No classify at all.
+  torch::jit::Module noCls("NoCls");
+  noCls.define("def encode(self, x):\n    return torch.flatten(x, 1)\n");
+  saveScript(noCls, d / "nocls.pt");
+  io.model = d / "nocls.pt";
+  CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains("no method 'classify'"), ModelLoadError);
+  // Not TorchScript at all.
+  testutil::writeBytes(d / "junk.pt", "PK\x03\x04 definitely not a model");
+  io.model = d / "junk.pt";
+  CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains("junk.pt"), ModelLoadError);
+  io.model = d / "missing.pt";
+  CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains("not found"), ModelLoadError);
+  CHECK_FALSE(fs::exists(io.out));
+}
+
+TEST_CASE("broken bundles: missing manifest, missing keys, newer version, swapped decoder") {
+  TinyBundle& t = tiny();
+  testutil::TempDir d;
+  auto copyBundle = [&](const std::string& name) {
+    fs::copy(t.bundle, d / name, fs::copy_options::recursive);
+    return d / name;
+  };
+  CHECK_THROWS_WITH_AS(loadBundle(d / "none", torch::kCPU), doctest::Contains("not a directory"), BundleError);
+  std::string b1 = copyBundle("nomanifest");
+  fs::remove(b1 + "/manifest.json");
+  CHECK_THROWS_WITH_AS(loadBundle(b1, torch::kCPU), doctest::Contains("no manifest.json"), BundleError);
+
+  std::string b2 = copyBundle("newer");
+  auto j = nlohmann::json::parse(readTextFile(b2 + "/manifest.json"));
+  j["format_version"] = 99;
+  writeFileAtomic(b2 + "/manifest.json", j.dump());
+  CHECK_THROWS_WITH_AS(loadBundle(b2, torch::kCPU), doctest::Contains("newer"), BundleError);
+
+  std::string b3 = copyBundle("nolatent");
+  j = nlohmann::json::parse(readTextFile(b3 + "/manifest.json"));
+  j.erase("latent_dim");
+  writeFileAtomic(b3 + "/manifest.json", j.dump());
+  CHECK_THROWS_WITH_AS(loadBundle(b3, torch::kCPU), doctest::Contains("latent_dim"), BundleError);
+
+  std::string b4 = copyBundle("wrongdecoder");
+  saveScript(makeDecoder({1, 8, 8}, 5, 0), b4 + "/decoder.pt");  // d = 5, the encoder gives 8
+  CHECK_THROWS_WITH_AS(loadBundle(b4, torch::kCPU), doctest::Contains("decoder.pt"), ModelLoadError);
+
+  std::string b5 = copyBundle("garbage");
+  testutil::writeBytes(b5 + "/laplace.pt", "garbage");
+  CHECK_THROWS_WITH_AS(loadBundle(b5, torch::kCPU), doctest::Contains("laplace.pt"), ModelLoadError);
+
+  std::string b6 = copyBundle("wrongd");
+  j = nlohmann::json::parse(readTextFile(b6 + "/manifest.json"));
+  j["latent_dim"] = 32;
+  writeFileAtomic(b6 + "/manifest.json", j.dump());
+  CHECK_THROWS_WITH_AS(loadBundle(b6, torch::kCPU), doctest::Contains("encoder gives d=8"), BundleError);
+}
+
+TEST_CASE("devices: cuda where CUDA is absent is a clear error") {
+  if (torch::cuda::is_available()) {
+    CHECK(parseDevice("cuda").is_cuda());
+  } else {
+    CHECK_THROWS_WITH_AS(parseDevice("cuda"), doctest::Contains("CUDA is not available"), DeviceError);
+  }
+  CHECK(parseDevice("cpu").is_cpu());
+  CHECK_THROWS_AS(parseDevice("tpu"), DeviceError);
+}

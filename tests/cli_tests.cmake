@@ -1,0 +1,15 @@
+# End-to-end checks of the executable's bad-input paths: each must exit non-zero (not by a
+# signal), print one "latentlab: error:" line naming the file or value, and change nothing.
+set(EXPECT ${CMAKE_CURRENT_SOURCE_DIR}/expect_error.sh)
+set(LL $<TARGET_FILE:latentlab>)
+function(cli_error_test name regex)
+  add_test(NAME cli_${name} COMMAND bash ${EXPECT} "${regex}" ${ARGN})
+endfunction()
+cli_error_test(missing_bundle "not a directory \\(/nonexistent/bundle\\)" ${LL} eval /nonexistent/bundle)
+cli_error_test(info_missing "not a directory" ${LL} info /nonexistent/bundle)
+cli_error_test(cuda_absent "CUDA is not available|neither fashion-mnist" ${LL} train --dataset /nonexistent --out /tmp/x --device cuda)
+cli_error_test(bad_dataset "neither fashion-mnist, mnist nor a folder" ${LL} train --dataset /nonexistent/data --out @TMP@/b)
+cli_error_test(out_exists "already exists; pass --force" ${LL} train --dataset fashion-mnist --out @TMP@)
+cli_error_test(bad_manifest "manifest\\] not valid JSON" ${LL} eval @BADBUNDLE@)
+cli_error_test(not_torchscript "not a loadable TorchScript file" ${LL} import @JUNK@ --dataset fashion-mnist --out @TMP@/imp)
+cli_error_test(bad_bench "unknown benchmark 'nope'" ${LL} bench --only nope)

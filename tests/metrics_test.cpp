@@ -1,0 +1,125 @@
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+#include "latentlab/errors.h"
+#include "latentlab/fsutil.h"
+#include "latentlab/manifest.h"
+#include "latentlab/metrics.h"
+#include "test_helpers.h"
+
+using namespace latentlab;
+
+TEST_CASE("AUROC: separation, reversal, ties and a hand-computed case") {
+  CHECK(auroc({0.1, 0.2, 0.3}, {0.5, 0.9}) == doctest::Approx(1.0));
+  CHECK(auroc({0.5, 0.9}, {0.1, 0.2, 0.3}) == doctest::Approx(0.0));
+  CHECK(auroc({1, 1, 1}, {1, 1}) == doctest::Approx(0.5));
+  // out = {0.4, 0.8}, in = {0.1, 0.4, 0.6}: pairs won 2 + 3 = 5, one tie counts 1/2 -> 4.5 / 6.
+  CHECK(auroc({0.1, 0.4, 0.6}, {0.4, 0.8}) == doctest::Approx(4.5 / 6.0));
+  CHECK_THROWS_AS(auroc({}, {1.0}), InputError);
+}
+
+TEST_CASE("calibration metrics: exact values on small cases") {
+  // Two one-hot correct predictions: perfect accuracy, zero NLL (up to clamp), ECE 0, Brier 0.
+  auto m = classificationMetrics({1, 0, 0, 1}, {0, 1}, 2, 15);
+  CHECK(m.accuracy == doctest::Approx(1.0));
+  CHECK(m.ece == doctest::Approx(0.0));
+  CHECK(m.brier == doctest::Approx(0.0));
+  // Four predictions at confidence 0.75, three correct: calibrated, ECE 0.
+  auto c = classificationMetrics({0.75f, 0.25f, 0.75f, 0.25f, 0.75f, 0.25f, 0.75f, 0.25f}, {0, 0, 0, 1}, 2, 15);
+  CHECK(c.accuracy == doctest::Approx(0.75));
+  CHECK(c.ece == doctest::Approx(0.0).epsilon(1e-6));
+  // The same confidences with one correct: |0.25 - 0.75| = 0.5.
+  auto w = classificationMetrics({0.75f, 0.25f, 0.75f, 0.25f, 0.75f, 0.25f, 0.75f, 0.25f}, {0, 1, 1, 1}, 2, 15);
+  CHECK(w.ece == doctest::Approx(0.5));
+  CHECK(w.nll == doctest::Approx((std::log(1 / 0.75) + 3 * std::log(1 / 0.25)) / 4));
+  CHECK(w.brier == doctest::Approx((2 * 0.0625 + 3 * 2 * 0.5625) / 4));
+  CHECK_THROWS_AS(classificationMetrics({0.5f, 0.5f}, {0, 1}, 2, 15), InputError);
+  CHECK_THROWS_AS(classificationMetrics({0.5f, 0.5f}, {3}, 2, 15), InputError);
+}
+
+namespace {
+std::string goodManifest() {
+  Manifest m;
+  m.dataset = "fashion-mnist";
+  m.classNames = {"a", "b", "c"};
+  m.latentDim = 8;
+  m.normMean = 0.2;
+  m.normStd = 0.3;
+  m.components = {{"classifier", "classifier.pt"}, {"ensemble_0", "e0.pt"}, {"ensemble_1", "e1.pt"}};
+  m.training = {{"epochs", 3}};
+  return serializeManifest(m);
+}
+}  // namespace
+
+TEST_CASE("manifest round trip and every malformed variant") {
+  Manifest m = parseManifest(goodManifest(), "m.json");
+  CHECK(m.classNames.size() == 3);
+  CHECK(m.latentDim == 8);
+  CHECK(m.ensembleSize() == 2);
+  CHECK(m.training["epochs"] == 3);
+  CHECK(serializeManifest(m) == goodManifest());
+
+  auto j = nlohmann::json::parse(goodManifest());
+  auto expect = [](const nlohmann::json& v, const char* needle) {
+    CHECK_THROWS_WITH_AS(parseManifest(v.dump(), "bundle/manifest.json"), doctest::Contains(needle), BundleError);
+    CHECK_THROWS_WITH_AS(parseManifest(v.dump(), "bundle/manifest.json"), doctest::Contains("bundle/manifest.json"),
+                         BundleError);
+  };
+  for (const char* key : {"format_version", "dataset", "class_names", "input_shape", "latent_dim", "components",
+                          "normalisation"}) {
+    auto v = j;
+    v.erase(key);
+    expect(v, key);
+  }
+  auto newer = j;
+  newer["format_version"] = kBundleFormatVersion + 1;
+  expect(newer, "newer");
+  auto typed = j;
+  typed["latent_dim"] = "eight";
+  expect(typed, "wrong type");
+  auto escape = j;
+  escape["components"]["decoder"] = "../../etc/passwd";
+  expect(escape, "relative file");
+  auto noCls = j;
+  noCls["components"].erase("classifier");
+  expect(noCls, "classifier");
+  auto shape = j;
+  shape["input_shape"] = {1, 28};
+  expect(shape, "input_shape");
+  CHECK_THROWS_WITH_AS(parseManifest("{\"format_version\": 1,", "x.json"), doctest::Contains("not valid JSON"),
+                       BundleError);
+  CHECK_THROWS_AS(parseManifest("[1,2]", "x.json"), BundleError);
+}
+
+TEST_CASE("atomic writes and staged directories never lose the user's files") {
+  testutil::TempDir t;
+  writeFileAtomic(t / "f.txt", "one");
+  writeFileAtomic(t / "f.txt", "two");
+  CHECK(readTextFile(t / "f.txt") == "two");
+  CHECK(std::distance(std::filesystem::directory_iterator(t.path), {}) == 1);  // no temp files left
+  CHECK_THROWS_AS(writeFileAtomic(t / "no/such/dir/f.txt", "x"), InputError);
+
+  {  // an uncommitted stage leaves nothing behind
+    StagedDir s(t / "b1", false);
+    writeFileAtomic(s.path() + "/x", "1");
+  }
+  CHECK_FALSE(std::filesystem::exists(t / "b1"));
+  CHECK(std::distance(std::filesystem::directory_iterator(t.path), {}) == 1);
+
+  {
+    StagedDir s(t / "b1", false);
+    writeFileAtomic(s.path() + "/x", "1");
+    s.commit();
+  }
+  CHECK(readTextFile(t / "b1/x") == "1");
+  CHECK_THROWS_WITH_AS(StagedDir(t / "b1", false), doctest::Contains("--force"), BundleError);
+  CHECK(readTextFile(t / "b1/x") == "1");
+  {
+    StagedDir s(t / "b1", true);
+    writeFileAtomic(s.path() + "/x", "2");
+    s.commit();
+  }
+  CHECK(readTextFile(t / "b1/x") == "2");
+  CHECK(std::distance(std::filesystem::directory_iterator(t.path), {}) == 2);  // f.txt, b1
+}
