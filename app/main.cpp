@@ -77,6 +77,9 @@ int main(int argc, char** argv) {
   train->add_option("--ensemble", to.ensemble, "Deep-ensemble members (0 skips)")->capture_default_str();
   train->add_option("--ensemble-epochs", to.ensembleEpochs, "Epochs per ensemble member (default: --epochs)");
   train->add_option("--decoder-epochs", to.decoderEpochs, "ReGene decoder epochs")->capture_default_str();
+  train->add_option("--decoder-latent-weight", to.decoderLatentWeight,
+                    "Weight of |encode(decode(z)) - z|^2 in decoder training (0 = plain ReGene)")
+      ->capture_default_str();
   train->add_option("--vae-epochs", to.vaeEpochs, "VAE epochs (0 skips the VAE)")->capture_default_str();
   train->add_option("--batch-size", to.batchSize, "Minibatch size")->capture_default_str();
   train->add_option("--samples", to.samples, "Laplace weight samples S")->capture_default_str();
@@ -92,6 +95,8 @@ int main(int argc, char** argv) {
   imp->add_option("--device", io.device, "cpu or cuda")->capture_default_str();
   imp->add_option("--seed", io.seed, "Random seed")->capture_default_str();
   imp->add_option("--decoder-epochs", io.decoderEpochs, "Decoder epochs when the model has no decode()")
+      ->capture_default_str();
+  imp->add_option("--decoder-latent-weight", io.decoderLatentWeight, "Weight of the latent round-trip term")
       ->capture_default_str();
   imp->add_option("--vae-epochs", io.vaeEpochs, "VAE epochs (0 skips)")->capture_default_str();
   imp->add_option("--limit-train", io.limitTrain, "Use only N training images (0 = all)");

@@ -7,7 +7,7 @@ which="${1:-all}"
 bin="${2:-$here/build}/app/latentlab"
 if [[ "$which" == fashion-mnist || "$which" == all ]]; then
   "$bin" train --dataset fashion-mnist --out "$here/assets/models/fashion-mnist" --force --seed 0 \
-    --epochs 10 --ensemble 5 --ensemble-epochs 5 --decoder-epochs 15 --vae-epochs 10
+    --epochs 12 --ensemble 5 --ensemble-epochs 5 --decoder-epochs 10 --vae-epochs 10
 fi
 if [[ "$which" == mnist || "$which" == all ]]; then
   "$bin" train --dataset mnist --out "$here/assets/models/mnist" --force --seed 0 \

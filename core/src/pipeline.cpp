@@ -177,7 +177,7 @@ namespace {
 // cache, manifest, evaluation, commit.
 void finishBundle(StagedDir& stage, torch::jit::Module& classifier, const std::string& classifierFile,
                   const DatasetSplit& data, Manifest& mf, const torch::Device& dev, uint64_t seed, int64_t samples,
-                  int decoderEpochs, int vaeEpochs, int64_t batchSize, const ProgressFn& progress,
+                  int decoderEpochs, double decoderLatentWeight, int vaeEpochs, int64_t batchSize, const ProgressFn& progress,
                   const std::atomic<bool>* cancel, std::ostream& log, json& training) {
   const fs::path dir(stage.path());
   const Shape3 shape = mf.inputShape;
@@ -224,10 +224,11 @@ void finishBundle(StagedDir& stage, torch::jit::Module& classifier, const std::s
     fo.progress = progress;
     fo.cancel = cancel;
     auto td = Clock::now();
-    double loss = trainDecoder(dec, zTrain, data.train.images, fo);
+    double loss = trainDecoder(dec, zTrain, data.train.images, fo, &classifier, decoderLatentWeight);
     saveScript(dec, join(dir, "decoder.pt"));
     mf.components["decoder"] = "decoder.pt";
-    training["decoder"] = {{"epochs", decoderEpochs}, {"final_loss", loss}, {"seconds", secondsSince(td)}};
+    training["decoder"] = {{"epochs", decoderEpochs}, {"final_loss", loss}, {"latent_weight", decoderLatentWeight},
+                           {"loss", "BCE(g(z), x) + latent_weight * |phi(g(z)) - z|^2"}, {"seconds", secondsSince(td)}};
   }
   if (vaeEpochs > 0) {
     auto vae = makeVae(shape, 16, seed + 2);
@@ -305,7 +306,7 @@ json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::at
   mf.defaultOod = opt.dataset == "fashion-mnist" ? "mnist" : opt.dataset == "mnist" ? "fashion-mnist" : "";
 
   json training = {{"seed", opt.seed}, {"epochs", opt.epochs}, {"batch_size", opt.batchSize}, {"optimizer", "adam"},
-                   {"lr", 1e-3}, {"weight_decay", 5e-4}, {"n_train", data.train.size()}, {"n_test", data.test.size()},
+                   {"lr", 1e-3}, {"lr_schedule", "x0.1 after 70% of epochs"}, {"weight_decay", 5e-4}, {"n_train", data.train.size()}, {"n_test", data.test.size()},
                    {"device", opt.device}, {"threads", torch::get_num_threads()},
                    {"architecture", "conv3x3(32)-relu-maxpool, conv3x3(64)-relu-maxpool, linear(d)-relu | linear(K)"},
                    {"torch_version", TORCH_VERSION}};
@@ -319,6 +320,7 @@ json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::at
     fo.progress = progress;
     fo.cancel = cancel;
     fo.weightDecay = 5e-4;
+    fo.lrDecayAt = 0.7;
     return fo;
   };
   auto tc = Clock::now();
@@ -331,7 +333,8 @@ json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::at
   saveScript(cls, join(dir, "classifier.pt"));
   mf.components["classifier"] = "classifier.pt";
 
-  finishBundle(stage, cls, "classifier.pt", data, mf, dev, opt.seed, opt.samples, opt.decoderEpochs, opt.vaeEpochs,
+  finishBundle(stage, cls, "classifier.pt", data, mf, dev, opt.seed, opt.samples, opt.decoderEpochs,
+               opt.decoderLatentWeight, opt.vaeEpochs,
                opt.batchSize, progress, cancel, log, training);
 
   const int ensEpochs = opt.ensembleEpochs > 0 ? opt.ensembleEpochs : opt.epochs;
@@ -390,7 +393,8 @@ json runImport(const ImportOptions& opt, const ProgressFn& progress, const std::
   mf.defaultOod = opt.dataset == "fashion-mnist" ? "mnist" : opt.dataset == "mnist" ? "fashion-mnist" : "";
   json training = {{"imported_from", fs::absolute(opt.model).string()}, {"seed", opt.seed},
                    {"n_train", data.train.size()}, {"device", opt.device}};
-  finishBundle(stage, user, "classifier.pt", data, mf, dev, opt.seed, opt.samples, opt.decoderEpochs, opt.vaeEpochs,
+  finishBundle(stage, user, "classifier.pt", data, mf, dev, opt.seed, opt.samples, opt.decoderEpochs,
+               opt.decoderLatentWeight, opt.vaeEpochs,
                128, progress, cancel, log, training);
   training["cache"] = {{"latents_test", "cache/latents_test.pt"}};
   mf.training = training;

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <optional>
 
 #include "latentlab/errors.h"
 #include "latentlab/models.h"
@@ -25,6 +26,9 @@ double runEpochs(torch::jit::Module& m, int64_t n, const FitOptions& opt, LossFn
   int64_t seen = 0;
   double epochLoss = 0.0;
   for (int epoch = 1; epoch <= opt.epochs; ++epoch) {
+    if (opt.lrDecayAt < 1.0 && epoch == int(opt.lrDecayAt * opt.epochs) + 1)
+      for (auto& group : adam.param_groups())
+        static_cast<torch::optim::AdamOptions&>(group.options()).lr(opt.lr * 0.1);
     torch::Tensor perm = torch::randperm(n, gen, torch::TensorOptions().dtype(torch::kInt64));
     double sum = 0.0;
     for (int64_t b = 0; b < batches; ++b) {
@@ -71,14 +75,25 @@ double trainClassifier(torch::jit::Module& m, const Dataset& train, const FitOpt
   });
 }
 
-double trainDecoder(torch::jit::Module& dec, const torch::Tensor& z, const torch::Tensor& x, const FitOptions& opt) {
+double trainDecoder(torch::jit::Module& dec, const torch::Tensor& z, const torch::Tensor& x, const FitOptions& opt,
+                    const torch::jit::Module* encoder, double latentWeight) {
   auto logits = dec.get_method("decode_logits");
-  return runEpochs(dec, z.size(0), opt, [&](const torch::Tensor& idx) {
+  std::optional<torch::jit::Method> encode;
+  if (encoder && latentWeight > 0) {
+    for (auto p : encoder->parameters()) p.set_requires_grad(false);  // frozen: gradients reach the decoder only
+    encode = encoder->get_method("encode");
+  }
+  double result = runEpochs(dec, z.size(0), opt, [&](const torch::Tensor& idx) {
     torch::Tensor zb = z.index_select(0, idx).to(opt.device), xb = x.index_select(0, idx).to(opt.device);
+    torch::Tensor lg = logits({zb}).toTensor();
     // Sum over pixels, mean over the batch: the per-image Bernoulli log-likelihood.
-    return torch::binary_cross_entropy_with_logits(logits({zb}).toTensor(), xb, {}, {}, at::Reduction::Sum) /
-           double(idx.size(0));
+    torch::Tensor loss = torch::binary_cross_entropy_with_logits(lg, xb, {}, {}, at::Reduction::Sum);
+    if (encode) loss = loss + latentWeight * (*encode)({torch::sigmoid(lg)}).toTensor().sub(zb).pow(2).sum();
+    return loss / double(idx.size(0));
   });
+  if (encode)
+    for (auto p : encoder->parameters()) p.set_requires_grad(true);
+  return result;
 }
 
 double trainVae(torch::jit::Module& vae, const torch::Tensor& x, const FitOptions& opt) {

