@@ -13,3 +13,5 @@ cli_error_test(out_exists "already exists; pass --force" ${LL} train --dataset f
 cli_error_test(bad_manifest "manifest\\] not valid JSON" ${LL} eval @BADBUNDLE@)
 cli_error_test(not_torchscript "not a loadable TorchScript file" ${LL} import @JUNK@ --dataset fashion-mnist --out @TMP@/imp)
 cli_error_test(bad_bench "unknown benchmark 'nope'" ${LL} bench --only nope)
+add_test(NAME cli_sigint_cancel COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/sigint_cancel.sh ${LL})
+set_tests_properties(cli_sigint_cancel PROPERTIES TIMEOUT 300)

@@ -173,6 +173,20 @@ json evaluateBundle(const Bundle& b, const Dataset& test, const Dataset* ood, co
 
 namespace {
 
+// The options every training stage of a pipeline shares.
+FitOptions stageOptions(const std::string& stage, int epochs, int64_t batchSize, uint64_t seed, const torch::Device& dev,
+                        const ProgressFn& progress, const std::atomic<bool>* cancel) {
+  FitOptions fo;
+  fo.stage = stage;
+  fo.epochs = epochs;
+  fo.batchSize = batchSize;
+  fo.seed = seed;
+  fo.device = dev;
+  fo.progress = progress;
+  fo.cancel = cancel;
+  return fo;
+}
+
 // Everything train and import share after the classifier exists: latents, Laplace, decoder, VAE,
 // cache, manifest, evaluation, commit.
 void finishBundle(StagedDir& stage, torch::jit::Module& classifier, const std::string& classifierFile,
@@ -215,14 +229,7 @@ void finishBundle(StagedDir& stage, torch::jit::Module& classifier, const std::s
     training["decoder"] = "the model's own decode()";
   } else {
     auto dec = makeDecoder(shape, d, seed + 1);
-    FitOptions fo;
-    fo.stage = "decoder";
-    fo.epochs = decoderEpochs;
-    fo.batchSize = batchSize;
-    fo.seed = seed + 1;
-    fo.device = dev;
-    fo.progress = progress;
-    fo.cancel = cancel;
+    FitOptions fo = stageOptions("decoder", decoderEpochs, batchSize, seed + 1, dev, progress, cancel);
     auto td = Clock::now();
     double loss = trainDecoder(dec, zTrain, data.train.images, fo, &classifier, decoderLatentWeight);
     saveScript(dec, join(dir, "decoder.pt"));
@@ -232,14 +239,7 @@ void finishBundle(StagedDir& stage, torch::jit::Module& classifier, const std::s
   }
   if (vaeEpochs > 0) {
     auto vae = makeVae(shape, 16, seed + 2);
-    FitOptions fo;
-    fo.stage = "vae";
-    fo.epochs = vaeEpochs;
-    fo.batchSize = batchSize;
-    fo.seed = seed + 2;
-    fo.device = dev;
-    fo.progress = progress;
-    fo.cancel = cancel;
+    FitOptions fo = stageOptions("vae", vaeEpochs, batchSize, seed + 2, dev, progress, cancel);
     auto tv = Clock::now();
     double loss = trainVae(vae, data.train.images, fo);
     saveScript(vae, join(dir, "vae.pt"));
@@ -311,14 +311,7 @@ json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::at
                    {"architecture", "conv3x3(32)-relu-maxpool, conv3x3(64)-relu-maxpool, linear(d)-relu | linear(K)"},
                    {"torch_version", TORCH_VERSION}};
   auto makeFit = [&](const std::string& stageName, int epochs, uint64_t seed) {
-    FitOptions fo;
-    fo.stage = stageName;
-    fo.epochs = epochs;
-    fo.batchSize = opt.batchSize;
-    fo.seed = seed;
-    fo.device = dev;
-    fo.progress = progress;
-    fo.cancel = cancel;
+    FitOptions fo = stageOptions(stageName, epochs, opt.batchSize, seed, dev, progress, cancel);
     fo.weightDecay = 5e-4;
     fo.lrDecayAt = 0.7;
     return fo;
