@@ -26,7 +26,7 @@ struct TinyBundle {
     TrainOptions o;
     o.dataset = data;
     o.out = bundle;
-    o.epochs = 8;
+    o.epochs = 30;
     o.latentDim = 8;
     o.ensemble = 2;
     o.ensembleEpochs = 2;
