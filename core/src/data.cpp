@@ -50,7 +50,7 @@ Dataset loadMnistJsonDir(const std::string& digitsDir) {
     nlohmann::json j;
     try {
       j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for huge numbers
       throw InputError(std::string("[mnist-json] not valid JSON: ") + e.what() + " (" + path + ")");
     }
     if (!j.is_object() || !j.contains("data") || !j["data"].is_array())

@@ -34,7 +34,7 @@ Manifest parseManifest(const std::string& text, const std::string& source) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers beyond double
     throw BundleError(std::string("[manifest] not valid JSON: ") + e.what() + " (" + source + ")");
   }
   if (!j.is_object()) throw BundleError("[manifest] top level must be an object (" + source + ")");
