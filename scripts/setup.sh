@@ -8,11 +8,13 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 packages=(build-essential cmake ninja-build ccache pkg-config git
   libtorch-dev libopenblas0-pthread nlohmann-json3-dev libcli11-dev zlib1g-dev libstb-dev doctest-dev
   libimgui-dev libglfw3-dev libepoxy-dev libhnswlib-dev dataset-fashion-mnist
-  xvfb xauth xdotool npm clang libclang-rt-14-dev python3-torch)
+  xvfb xauth xdotool clang libclang-rt-14-dev python3-torch)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm may come from Debian's npm package or from another Node.js install (which conflicts with it).
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
