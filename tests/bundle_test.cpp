@@ -146,19 +146,24 @@ TEST_CASE("an existing --out is never replaced without --force; a cancelled run 
     CHECK_MESSAGE(e.path().filename().string().find("staging") == std::string::npos, e.path());
 }
 
-TEST_CASE("import: a user TorchScript model with a linear classify() gets a full bundle") {
-  TinyBundle& t = tiny();
-  testutil::TempDir d;
-  saveScript(userModel(true, 3), d / "user.pt");
+// Saves userModel(linearHead) into `d` and imports it on the tiny dataset.
+ImportOptions importUserModel(const testutil::TempDir& d, bool linearHead, std::ostringstream& log) {
+  saveScript(userModel(linearHead, 3), d / "user.pt");
   ImportOptions io;
   io.model = d / "user.pt";
-  io.dataset = t.data;
+  io.dataset = tiny().data;
   io.out = d / "user.bundle";
   io.decoderEpochs = 1;
   io.vaeEpochs = 0;
   io.samples = 8;
-  std::ostringstream log;
   runImport(io, {}, nullptr, log);
+  return io;
+}
+
+TEST_CASE("import: a user TorchScript model with a linear classify() gets a full bundle") {
+  testutil::TempDir d;
+  std::ostringstream log;
+  ImportOptions io = importUserModel(d, true, log);
   Bundle b = loadBundle(io.out, torch::kCPU);
   CHECK(b.latentDim() == 6);
   CHECK(b.laplace.has_value());
@@ -168,17 +173,9 @@ TEST_CASE("import: a user TorchScript model with a linear classify() gets a full
 }
 
 TEST_CASE("import: a non-linear classify() is said clearly and keeps the deterministic head") {
-  TinyBundle& t = tiny();
   testutil::TempDir d;
-  saveScript(userModel(false, 3), d / "user.pt");
-  ImportOptions io;
-  io.model = d / "user.pt";
-  io.dataset = t.data;
-  io.out = d / "user.bundle";
-  io.decoderEpochs = 1;
-  io.vaeEpochs = 0;
   std::ostringstream log;
-  runImport(io, {}, nullptr, log);
+  ImportOptions io = importUserModel(d, false, log);
   CHECK(log.str().find("not linear") != std::string::npos);
   Bundle b = loadBundle(io.out, torch::kCPU);
   CHECK_FALSE(b.laplace.has_value());

@@ -246,7 +246,7 @@ void finishBundle(StagedDir& stage, torch::jit::Module& classifier, const std::s
     mf.components["vae"] = "vae.pt";
     training["vae"] = {{"epochs", vaeEpochs}, {"latent_dim", 16}, {"final_loss", loss}, {"seconds", secondsSince(tv)}};
   }
-  training["latents_seconds"] = secondsSince(t0);
+  training["after_classifier_seconds"] = secondsSince(t0);  // latents, Laplace, decoder, VAE
 }
 
 void writeManifestAndEvaluate(StagedDir& stage, Manifest& mf, const DatasetSplit& data, const torch::Device& dev,
