@@ -192,36 +192,30 @@ TEST_CASE("bad models are rejected with the file and the mismatch named") {
   io.dataset = t.data;
   io.out = d / "out.bundle";
   std::ostringstream log;
-  // Wrong number of classes.
+  auto expectRejected = [&](const std::string& model, const char* needle) {
+    io.model = model;
+    CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains(needle), ModelLoadError);
+  };
+  // A module defined from TorchScript source, saved as d/<name>.pt.
+  auto scripted = [&](const std::string& name, const std::string& source, torch::Tensor w = {}) {
+    torch::jit::Module m(name);
+    if (w.defined()) m.register_parameter("w", w, false);
+    m.define(source);
+    saveScript(m, d / (name + ".pt"));
+    return d / (name + ".pt");
+  };
+  const std::string encodeFlat = "def encode(self, x):\n    return torch.flatten(x, 1)\n";
   saveScript(userModel(true, 5), d / "k5.pt");
-  io.model = d / "k5.pt";
-  CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains("5 classes, the dataset has 3"), ModelLoadError);
-  // encode returns a 4-D tensor.
-  torch::jit::Module bad("Bad");
-  bad.define("def encode(self, x):\n    return x\n\ndef classify(self, z):\n    return z\n");
-  saveScript(bad, d / "rank.pt");
-  io.model = d / "rank.pt";
-  CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains("encode(x) must return [N, d]"), ModelLoadError);
-  // classify input does not match encode output.
-  torch::jit::Module mism("Mism");
-  mism.register_parameter("w", torch::randn({3, 10}), false);
-  mism.define(
-      "def encode(self, x):\n    return torch.flatten(x, 1)\n\ndef classify(self, z):\n    return torch.linear(z, self.w)\n");
-  saveScript(mism, d / "mism.pt");
-  io.model = d / "mism.pt";
-  CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains("classify() failed"), ModelLoadError);
-  // No classify at all.
-  torch::jit::Module noCls("NoCls");
-  noCls.define("def encode(self, x):\n    return torch.flatten(x, 1)\n");
-  saveScript(noCls, d / "nocls.pt");
-  io.model = d / "nocls.pt";
-  CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains("no method 'classify'"), ModelLoadError);
-  // Not TorchScript at all.
+  expectRejected(d / "k5.pt", "5 classes, the dataset has 3");
+  expectRejected(scripted("Rank", "def encode(self, x):\n    return x\n\ndef classify(self, z):\n    return z\n"),
+                 "encode(x) must return [N, d]");
+  expectRejected(scripted("Mism", encodeFlat + "\ndef classify(self, z):\n    return torch.linear(z, self.w)\n",
+                          torch::randn({3, 10})),
+                 "classify() failed");
+  expectRejected(scripted("NoCls", encodeFlat), "no method 'classify'");
   testutil::writeBytes(d / "junk.pt", "PK\x03\x04 definitely not a model");
-  io.model = d / "junk.pt";
-  CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains("junk.pt"), ModelLoadError);
-  io.model = d / "missing.pt";
-  CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains("not found"), ModelLoadError);
+  expectRejected(d / "junk.pt", "junk.pt");
+  expectRejected(d / "missing.pt", "not found");
   CHECK_FALSE(fs::exists(io.out));
 }
 
