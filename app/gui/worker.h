@@ -1,0 +1,86 @@
+#pragma once
+// The compute side of the GUI. Two threads, neither of them the UI thread:
+//  - the interactive thread runs short requests (drag updates, inspector evaluations) from a
+//    newest-wins slot, so a drag never queues stale frames;
+//  - the job thread runs long jobs (loading, activations, projections, import, training) in
+//    order, each with a cancel token and atomic progress for the Jobs panel.
+// Both catch every exception and report it; the UI thread only reads posted results.
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "latentlab/newest_wins.h"
+#include "latentlab/progress.h"
+
+namespace latentlab::gui {
+
+struct Job {
+  int id = 0;
+  std::string name;
+  std::atomic<bool> cancel{false};
+  std::atomic<bool> running{false};
+  std::atomic<bool> finished{false};
+  std::atomic<float> fraction{0.0f};
+  mutable std::mutex textMutex;
+  std::string stage;   // guarded by textMutex
+  std::string error;   // guarded by textMutex; set when the job failed (not when cancelled)
+  bool cancelled = false;
+  double seconds = 0;
+
+  std::string stageText() const {
+    std::lock_guard<std::mutex> l(textMutex);
+    return stage;
+  }
+  std::string errorText() const {
+    std::lock_guard<std::mutex> l(textMutex);
+    return error;
+  }
+  void report(const Progress& p);  // thread-safe
+};
+
+class Worker {
+ public:
+  using JobFn = std::function<void(Job&)>;
+  using UiFn = std::function<void()>;
+
+  Worker();
+  ~Worker();  // cancels running jobs and joins both threads
+
+  // Queues a long job. `onError` runs on the UI thread with the message if the job throws.
+  std::shared_ptr<Job> submit(const std::string& name, JobFn fn, std::function<void(const std::string&)> onError = {});
+  // Posts an interactive request; a pending one that was not started yet is dropped.
+  void interactive(std::function<void()> fn);
+  // Hands a closure to the UI thread (runs inside drainUi()).
+  void toUi(UiFn fn);
+  // Called by the UI thread once a frame; returns how many closures ran.
+  int drainUi();
+
+  std::vector<std::shared_ptr<Job>> jobs() const;  // recent jobs, newest last
+  void clearFinished();
+  bool idle() const;   // nothing queued, running, or waiting for the UI
+  bool jobRunning() const;
+  unsigned long droppedInteractive() const { return m_slot.dropped(); }
+
+ private:
+  void jobLoop();
+  void interactiveLoop();
+
+  mutable std::mutex m_mutex;
+  std::condition_variable m_cv, m_icv;
+  std::deque<std::pair<std::shared_ptr<Job>, JobFn>> m_queue;
+  std::vector<std::shared_ptr<Job>> m_jobs;
+  NewestWins<std::function<void()>> m_slot;
+  std::atomic<int> m_interactiveBusy{0};
+  std::vector<UiFn> m_inbox;
+  bool m_stop = false;
+  int m_nextId = 1;
+  std::thread m_jobThread, m_interactiveThread;
+};
+
+}  // namespace latentlab::gui

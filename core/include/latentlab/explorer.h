@@ -1,0 +1,87 @@
+#pragma once
+// The explorer's model side: a loaded bundle with its points (latents, predictions, the three
+// uncertainties, thumbnails) and the per-latent evaluation that drags call every frame.
+// Torch-free header, so the GUI compiles without LibTorch; every method that computes runs
+// LibTorch and must be called from the compute worker, never from the UI thread.
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "latentlab/progress.h"
+
+namespace latentlab {
+
+// Everything the map needs about its points, in plain arrays (row-major).
+struct PointTable {
+  int64_t n = 0, d = 0, K = 0;
+  int64_t C = 1, H = 28, W = 28;
+  std::vector<std::string> classNames;
+  std::vector<float> latents;            // [n, d]
+  std::vector<int> labels, preds;        // [n]; preds from the Laplace predictive (deterministic if none)
+  std::vector<int> predsDet;             // [n]  deterministic head
+  std::vector<float> probs;              // [n, K] predictive mean
+  std::vector<float> total, aleatoric, epistemic;  // [n] nats
+  std::vector<uint8_t> pixels;           // [n, H, W] grey thumbnails (mean over channels)
+  std::vector<uint8_t> isTrain;          // [n] 0: test split, 1: train split
+  std::vector<int64_t> splitIndex;       // [n] index of the image within its split
+  std::vector<float> zLo, zHi;           // [d] the encoder's output range over these points
+  int64_t numTest = 0;                   // test points come first, then train points
+};
+
+// The model's answer for one latent: what the inspector shows during a drag.
+struct LatentEval {
+  std::vector<float> latent;             // [d]
+  std::vector<float> image;              // [C, H, W] decode(z) in [0, 1]; empty without a decoder
+  std::vector<float> probs, probsDet;    // [K] BLL predictive, deterministic head
+  float total = 0, aleatoric = 0, epistemic = 0;
+  float totalDet = 0;
+  int pred = 0, predDet = 0;
+  std::vector<int64_t> neighbours;       // nearest points in latent space (snap to manifold)
+  double ms = 0;                         // time the evaluation took
+};
+
+// Plots for the model panel: a reliability diagram per head and the in/out uncertainty scores.
+struct ModelReport {
+  static constexpr int kBins = 15;
+  std::vector<double> confLaplace, accLaplace, confDet, accDet;  // [kBins] mean confidence, accuracy
+  std::vector<int64_t> countLaplace, countDet;
+  std::string oodName;
+  std::vector<float> inMi, outMi, inEntropy, outEntropy;  // Laplace mutual information / entropy
+  double aurocMi = 0, aurocEntropy = 0;
+  std::string error;                      // set when the OOD set could not be read
+};
+
+class Explorer {
+ public:
+  // Loads the bundle (classifier, decoder, posterior; the VAE and ensemble are not needed here),
+  // its test images and test latents (from cache/latents_test.pt when valid, else computed).
+  // Throws the typed errors of errors.h naming the file.
+  static std::unique_ptr<Explorer> open(const std::string& bundleDir, const std::string& device,
+                                        const ProgressFn& progress, const std::atomic<bool>* cancel);
+  ~Explorer();
+
+  std::shared_ptr<const PointTable> points() const;
+  // Adds the training split (latents cached in cache/latents_train.pt) and returns the new table.
+  std::shared_ptr<const PointTable> addTrainPoints(const ProgressFn& progress, const std::atomic<bool>* cancel);
+
+  // Decode + predictive (+ the k nearest points when k > 0). z: [d].
+  LatentEval evaluate(const std::vector<float>& z, int neighbours = 0) const;
+  ModelReport modelReport(const ProgressFn& progress, const std::atomic<bool>* cancel) const;
+
+  const std::string& bundleDir() const;
+  std::string bundleName() const;
+  nlohmann::json manifestMetrics() const;
+  std::string deviceName() const;
+  bool hasDecoder() const;
+  bool hasLaplace() const;
+
+ private:
+  Explorer();
+  struct Impl;
+  std::unique_ptr<Impl> m;
+};
+
+}  // namespace latentlab

@@ -1,0 +1,269 @@
+#include "latentlab/explorer.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+
+#include "latentlab/bundle.h"
+#include "latentlab/data.h"
+#include "latentlab/errors.h"
+#include "latentlab/fsutil.h"
+#include "latentlab/metrics.h"
+#include "latentlab/models.h"
+
+namespace fs = std::filesystem;
+
+namespace latentlab {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+void checkCancel(const std::atomic<bool>* cancel) {
+  if (cancel && cancel->load()) throw CancelledError("[explorer] cancelled");
+}
+
+// Latents from `cache/<name>` if the file holds a finite float [n, d] tensor; otherwise computed
+// in batches (with progress) and written back atomically. A cache that cannot be written (a
+// read-only install) is not an error: it is recomputed next time.
+torch::Tensor cachedLatents(const Bundle& b, const Dataset& data, const std::string& name, const ProgressFn& progress,
+                            const std::atomic<bool>* cancel) {
+  const fs::path path = fs::path(b.dir) / "cache" / name;
+  const int64_t n = data.size(), d = b.latentDim();
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec)) {
+    try {
+      const std::string bytes = readTextFile(path.string());
+      torch::Tensor t = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end())).toTensor();
+      if (t.dim() == 2 && t.size(0) == n && t.size(1) == d && t.scalar_type() == torch::kFloat32 &&
+          torch::isfinite(t).all().item<bool>())
+        return t.contiguous();
+    } catch (const std::exception&) {
+      // unreadable cache: recompute below
+    }
+  }
+  std::vector<torch::Tensor> parts;
+  const int64_t batch = 1024;
+  const auto t0 = Clock::now();
+  torch::NoGradGuard ng;
+  for (int64_t i = 0; i < n; i += batch) {
+    checkCancel(cancel);
+    const int64_t e = std::min(n, i + batch);
+    parts.push_back(b.encode(data.images.slice(0, i, e)).to(torch::kCPU, torch::kFloat32));
+    if (progress) {
+      Progress p;
+      p.stage = "latents (" + name + ")";
+      p.epoch = p.epochs = 1;
+      p.batch = (i / batch) + 1;
+      p.batches = (n + batch - 1) / batch;
+      const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+      p.samplesPerSec = s > 0 ? double(e) / s : 0;
+      p.etaSeconds = p.samplesPerSec > 0 ? double(n - e) / p.samplesPerSec : 0;
+      progress(p);
+    }
+  }
+  torch::Tensor z = parts.empty() ? torch::zeros({0, d}) : torch::cat(parts).contiguous();
+  try {
+    fs::create_directories(path.parent_path());
+    std::vector<char> bytes = torch::pickle_save(c10::IValue(z));
+    writeFileAtomic(path.string(), std::string(bytes.begin(), bytes.end()));
+  } catch (const std::exception&) {
+  }
+  return z;
+}
+
+template <class T>
+std::vector<T> toVector(const torch::Tensor& t) {
+  torch::Tensor c = t.contiguous().cpu();
+  return std::vector<T>(c.data_ptr<T>(), c.data_ptr<T>() + c.numel());
+}
+
+}  // namespace
+
+struct Explorer::Impl {
+  Bundle bundle;
+  DatasetSplit data;
+  std::optional<BllHead> lap;
+  std::optional<BllHead> det;
+  std::shared_ptr<const PointTable> table;
+  torch::Tensor latents;  // [n, d] CPU, the table's latents (for nearest-neighbour queries)
+
+  // Fills the per-point columns for rows [from, n) of `t` from latents z [m, d] and images.
+  void appendPoints(PointTable& t, const torch::Tensor& z, const Dataset& ds, bool train) {
+    torch::NoGradGuard ng;
+    const int64_t m = z.size(0);
+    std::vector<torch::Tensor> probs, tot, alea, epi, pdet;
+    for (int64_t i = 0; i < m; i += 4096) {
+      torch::Tensor zb = z.slice(0, i, std::min(m, i + 4096)).to(bundle.device);
+      Predictive p = (lap ? *lap : *det).predict(zb);
+      probs.push_back(p.probs.cpu());
+      tot.push_back(p.total.cpu());
+      alea.push_back(p.aleatoric.cpu());
+      epi.push_back(p.epistemic.cpu());
+      pdet.push_back(det->predict(zb).probs.argmax(1).cpu());
+    }
+    torch::Tensor P = torch::cat(probs).to(torch::kFloat32);
+    auto append = [](auto& dst, const auto& src) { dst.insert(dst.end(), src.begin(), src.end()); };
+    append(t.latents, toVector<float>(z.to(torch::kFloat32)));
+    append(t.probs, toVector<float>(P));
+    for (int64_t v : toVector<int64_t>(P.argmax(1))) t.preds.push_back(int(v));
+    for (int64_t v : toVector<int64_t>(torch::cat(pdet))) t.predsDet.push_back(int(v));
+    for (int64_t v : toVector<int64_t>(ds.labels)) t.labels.push_back(int(v));
+    append(t.total, toVector<float>(torch::cat(tot).to(torch::kFloat32)));
+    append(t.aleatoric, toVector<float>(torch::cat(alea).to(torch::kFloat32)));
+    append(t.epistemic, toVector<float>(torch::cat(epi).to(torch::kFloat32)));
+    torch::Tensor grey = ds.images.mean(1).mul(255.0f).round().clamp(0, 255).to(torch::kUInt8).contiguous();
+    append(t.pixels, toVector<uint8_t>(grey));
+    t.isTrain.insert(t.isTrain.end(), size_t(m), uint8_t(train ? 1 : 0));
+    for (int64_t i = 0; i < m; ++i) t.splitIndex.push_back(i);
+    t.n += m;
+    torch::Tensor all = torch::from_blob(t.latents.data(), {t.n, t.d}, torch::kFloat32);
+    t.zLo = toVector<float>(std::get<0>(all.min(0)));
+    t.zHi = toVector<float>(std::get<0>(all.max(0)));
+  }
+};
+
+Explorer::Explorer() : m(std::make_unique<Impl>()) {}
+Explorer::~Explorer() = default;
+
+std::unique_ptr<Explorer> Explorer::open(const std::string& bundleDir, const std::string& device,
+                                         const ProgressFn& progress, const std::atomic<bool>* cancel) {
+  std::unique_ptr<Explorer> e(new Explorer());
+  Impl& s = *e->m;
+  s.bundle = loadBundle(bundleDir, parseDevice(device), BundleParts{false, false});
+  checkCancel(cancel);
+  const Bundle& b = s.bundle;
+  if (!b.decoder) throw BundleError("[explorer] the bundle has no decoder; drag-to-decode needs one (" + bundleDir + ")");
+  s.data = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed);
+  const Dataset& test = s.data.test;
+  if (test.images.size(1) != b.manifest.inputShape[0] || test.images.size(2) != b.manifest.inputShape[1] ||
+      test.images.size(3) != b.manifest.inputShape[2])
+    throw BundleError("[explorer] dataset '" + b.manifest.dataset + "' images do not match the bundle's input shape (" +
+                      bundleDir + ")");
+  s.det = b.head(HeadMode::Deterministic);
+  if (b.laplace) s.lap = b.head(HeadMode::Samples);
+  checkCancel(cancel);
+  torch::Tensor z = cachedLatents(b, test, "latents_test.pt", progress, cancel);
+  auto t = std::make_shared<PointTable>();
+  t->d = b.latentDim();
+  t->K = b.numClasses();
+  t->C = b.manifest.inputShape[0];
+  t->H = b.manifest.inputShape[1];
+  t->W = b.manifest.inputShape[2];
+  t->classNames = b.manifest.classNames;
+  s.appendPoints(*t, z, test, false);
+  t->numTest = t->n;
+  s.latents = z;
+  s.table = t;
+  return e;
+}
+
+std::shared_ptr<const PointTable> Explorer::points() const { return m->table; }
+
+std::shared_ptr<const PointTable> Explorer::addTrainPoints(const ProgressFn& progress, const std::atomic<bool>* cancel) {
+  if (m->table->n > m->table->numTest) return m->table;
+  torch::Tensor z = cachedLatents(m->bundle, m->data.train, "latents_train.pt", progress, cancel);
+  checkCancel(cancel);
+  auto t = std::make_shared<PointTable>(*m->table);
+  m->appendPoints(*t, z, m->data.train, true);
+  m->latents = torch::cat({m->latents, z});
+  m->table = t;
+  return t;
+}
+
+LatentEval Explorer::evaluate(const std::vector<float>& zIn, int neighbours) const {
+  const auto t0 = Clock::now();
+  const PointTable& t = *m->table;
+  if (int64_t(zIn.size()) != t.d)
+    throw InputError("[explorer] latent has " + std::to_string(zIn.size()) + " values, the model needs d=" +
+                     std::to_string(t.d));
+  torch::NoGradGuard ng;
+  std::vector<float> zc = zIn;
+  torch::Tensor z = torch::from_blob(zc.data(), {1, t.d}, torch::kFloat32).to(m->bundle.device);
+  LatentEval r;
+  r.latent = zIn;
+  torch::Tensor img = m->bundle.decode(z);
+  r.image = toVector<float>(img.to(torch::kCPU, torch::kFloat32));
+  Predictive p = (m->lap ? *m->lap : *m->det).predict(z);
+  Predictive q = m->det->predict(z);
+  r.probs = toVector<float>(p.probs.to(torch::kCPU, torch::kFloat32));
+  r.probsDet = toVector<float>(q.probs.to(torch::kCPU, torch::kFloat32));
+  r.total = p.total.item<float>();
+  r.aleatoric = p.aleatoric.item<float>();
+  r.epistemic = p.epistemic.item<float>();
+  r.totalDet = q.total.item<float>();
+  r.pred = int(std::max_element(r.probs.begin(), r.probs.end()) - r.probs.begin());
+  r.predDet = int(std::max_element(r.probsDet.begin(), r.probsDet.end()) - r.probsDet.begin());
+  if (neighbours > 0) {
+    torch::Tensor dist = (m->latents - z.cpu()).pow(2).sum(1);
+    const int64_t k = std::min<int64_t>(neighbours, dist.size(0));
+    r.neighbours = toVector<int64_t>(std::get<1>(dist.topk(k, 0, /*largest=*/false)));
+  }
+  r.ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  return r;
+}
+
+ModelReport Explorer::modelReport(const ProgressFn& progress, const std::atomic<bool>* cancel) const {
+  const PointTable& t = *m->table;
+  ModelReport r;
+  std::vector<int64_t> labels(t.labels.begin(), t.labels.begin() + t.numTest);
+  std::vector<float> probs(t.probs.begin(), t.probs.begin() + t.numTest * t.K);
+  ClassificationMetrics lap = classificationMetrics(probs, labels, t.K, ModelReport::kBins);
+  torch::NoGradGuard ng;
+  torch::Tensor zt = m->latents.slice(0, 0, t.numTest);
+  Predictive pd = m->det->predict(zt.to(m->bundle.device));
+  ClassificationMetrics det = classificationMetrics(toVector<float>(pd.probs.to(torch::kCPU, torch::kFloat32)), labels,
+                                                    t.K, ModelReport::kBins);
+  for (const auto& bin : lap.bins) {
+    r.confLaplace.push_back(bin.confidence);
+    r.accLaplace.push_back(bin.accuracy);
+    r.countLaplace.push_back(bin.count);
+  }
+  for (const auto& bin : det.bins) {
+    r.confDet.push_back(bin.confidence);
+    r.accDet.push_back(bin.accuracy);
+    r.countDet.push_back(bin.count);
+  }
+  r.inMi.assign(t.epistemic.begin(), t.epistemic.begin() + t.numTest);
+  r.inEntropy.assign(t.total.begin(), t.total.begin() + t.numTest);
+  r.oodName = m->bundle.manifest.defaultOod;
+  if (r.oodName.empty()) {
+    r.error = "the bundle names no OOD dataset";
+    return r;
+  }
+  try {
+    Dataset ood = loadOodDataset(r.oodName);
+    checkCancel(cancel);
+    if (ood.images.sizes().slice(1) != m->data.test.images.sizes().slice(1))
+      throw InputError("[explorer] OOD images " + r.oodName + " have another shape than the bundle's input");
+    torch::Tensor zo = cachedLatents(m->bundle, ood, "latents_ood_" + fs::path(r.oodName).filename().string() + ".pt",
+                                     progress, cancel);
+    Predictive po = (m->lap ? *m->lap : *m->det).predict(zo.to(m->bundle.device));
+    r.outMi = toVector<float>(po.epistemic.to(torch::kCPU, torch::kFloat32));
+    r.outEntropy = toVector<float>(po.total.to(torch::kCPU, torch::kFloat32));
+    r.aurocMi = auroc(std::vector<double>(r.inMi.begin(), r.inMi.end()), std::vector<double>(r.outMi.begin(), r.outMi.end()));
+    r.aurocEntropy = auroc(std::vector<double>(r.inEntropy.begin(), r.inEntropy.end()),
+                           std::vector<double>(r.outEntropy.begin(), r.outEntropy.end()));
+  } catch (const CancelledError&) {
+    throw;
+  } catch (const std::exception& e) {
+    r.error = torchErrorSummary(e);
+  }
+  return r;
+}
+
+const std::string& Explorer::bundleDir() const { return m->bundle.dir; }
+std::string Explorer::bundleName() const {
+  fs::path p = fs::path(m->bundle.dir).lexically_normal();
+  if (p.filename().empty()) p = p.parent_path();
+  return p.filename().string();
+}
+nlohmann::json Explorer::manifestMetrics() const { return m->bundle.manifest.metrics; }
+std::string Explorer::deviceName() const { return m->bundle.device.str(); }
+bool Explorer::hasDecoder() const { return m->bundle.decoder.has_value(); }
+bool Explorer::hasLaplace() const { return m->lap.has_value(); }
+
+}  // namespace latentlab

@@ -1,0 +1,154 @@
+#include "latentlab/gui_script.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+
+#include "latentlab/errors.h"
+#include "latentlab/fsutil.h"
+
+namespace latentlab {
+
+namespace {
+
+enum class Arg { Path, Word, Int, Float, Rest, OnOff };
+
+struct Spec {
+  const char* name;
+  std::vector<Arg> args;
+  int optional;  // how many trailing args may be left out
+  const char* help;
+};
+
+const std::vector<Spec>& specs() {
+  static const std::vector<Spec> s = {
+      {"load", {Arg::Path}, 0, "load BUNDLE_DIR: open another bundle (the current one stays if it fails)"},
+      {"project", {Arg::Word}, 0, "project pca|tsne|umap: switch the 2D projection"},
+      {"color", {Arg::Word}, 0, "color label|pred|total|aleatoric|epistemic|correct: colour the points"},
+      {"select", {Arg::Int}, 0, "select INDEX: select a point (test points first, then train points)"},
+      {"drag", {Arg::Float, Arg::Float}, 0, "drag DX DY: drag the selected point by DX, DY projection units and keep it"},
+      {"wait", {Arg::Int}, 0, "wait FRAMES: render FRAMES frames"},
+      {"screenshot", {Arg::Path}, 0, "screenshot PATH: save the whole window as PNG"},
+      {"state", {Arg::Path}, 0, "state PATH: write the explorer's state as JSON"},
+      {"caption", {Arg::Rest}, 1, "caption TEXT: show TEXT as an on-screen caption (no text clears it)"},
+      {"filter", {Arg::Rest}, 1, "filter EXPR: highlight the points matching EXPR, e.g. pred=3 label!=3"},
+      {"fit", {}, 0, "fit: fit the view to the data"},
+      {"zoom", {Arg::Float}, 0, "zoom FACTOR: zoom around the centre (2 = twice as close)"},
+      {"center", {Arg::Float, Arg::Float}, 0, "center X Y: put projection point X, Y at the centre"},
+      {"train", {Arg::OnOff}, 0, "train on|off: show the training points as well as the test points"},
+      {"snap", {Arg::OnOff}, 0, "snap on|off: show the nearest data images beside the decode"},
+      {"undo", {}, 0, "undo: undo the last edit (like Ctrl+Z)"},
+      {"session-save", {Arg::Path}, 0, "session-save PATH: save view, colours, selection and edited points"},
+      {"session-load", {Arg::Path}, 0, "session-load PATH: restore a saved session"},
+      {"export-csv", {Arg::Path}, 0, "export-csv PATH: write the selection as CSV"},
+      {"export-map", {Arg::Path}, 0, "export-map PATH: save the map panel as PNG"},
+      {"export-inspector", {Arg::Path}, 0, "export-inspector PATH: save the inspector panel as PNG"},
+      {"quit", {}, 0, "quit: close the window"},
+  };
+  return s;
+}
+
+bool isInt(const std::string& s) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  const long long v = std::strtoll(s.c_str(), &end, 10);
+  return end == s.c_str() + s.size() && v >= 0;
+}
+
+bool isFloat(const std::string& s) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  const double v = std::strtod(s.c_str(), &end);
+  return end == s.c_str() + s.size() && std::isfinite(v);
+}
+
+std::string trim(const std::string& s) {
+  const size_t a = s.find_first_not_of(" \t\r");
+  if (a == std::string::npos) return "";
+  const size_t b = s.find_last_not_of(" \t\r");
+  return s.substr(a, b - a + 1);
+}
+
+}  // namespace
+
+const std::vector<std::pair<std::string, std::string>>& scriptCommandHelp() {
+  static const std::vector<std::pair<std::string, std::string>> h = [] {
+    std::vector<std::pair<std::string, std::string>> v;
+    for (const Spec& s : specs()) v.emplace_back(s.name, s.help);
+    return v;
+  }();
+  return h;
+}
+
+Script parseScript(const std::string& text, const std::string& source) {
+  Script out;
+  std::istringstream in(text);
+  std::string raw;
+  int lineNo = 0;
+  while (std::getline(in, raw)) {
+    ++lineNo;
+    const std::string line = trim(raw);
+    if (line.empty() || line[0] == '#') continue;
+    auto fail = [&](const std::string& msg) {
+      out.errors.push_back({lineNo, source + ":" + std::to_string(lineNo) + ": " + msg});
+    };
+    const size_t sp = line.find_first_of(" \t");
+    ScriptCommand c;
+    c.line = lineNo;
+    c.name = line.substr(0, sp);
+    c.rest = sp == std::string::npos ? "" : trim(line.substr(sp));
+    const Spec* spec = nullptr;
+    for (const Spec& s : specs())
+      if (c.name == s.name) spec = &s;
+    if (!spec) {
+      fail("unknown command '" + c.name + "'");
+      continue;
+    }
+    std::istringstream words(c.rest);
+    for (std::string w; words >> w;) c.args.push_back(w);
+    const bool rest = !spec->args.empty() && spec->args.back() == Arg::Rest;
+    if (rest) {
+      c.args.clear();
+      if (!c.rest.empty()) c.args.push_back(c.rest);
+    }
+    const size_t need = spec->args.size() - size_t(spec->optional);
+    if (c.args.size() < need || c.args.size() > spec->args.size()) {
+      fail("'" + c.name + "' takes " + std::to_string(spec->args.size()) + " argument(s), got " +
+           std::to_string(c.args.size()) + " (usage: " + spec->help + ")");
+      continue;
+    }
+    std::string bad;
+    for (size_t i = 0; i < c.args.size() && bad.empty(); ++i) {
+      const std::string& a = c.args[i];
+      switch (spec->args[i]) {
+        case Arg::Int:
+          if (!isInt(a)) bad = "'" + a + "' is not a whole number >= 0";
+          break;
+        case Arg::Float:
+          if (!isFloat(a)) bad = "'" + a + "' is not a number";
+          break;
+        case Arg::OnOff:
+          if (a != "on" && a != "off") bad = "'" + a + "' must be on or off";
+          break;
+        default:
+          break;
+      }
+    }
+    if (c.name == "project" && c.args[0] != "pca" && c.args[0] != "tsne" && c.args[0] != "umap")
+      bad = "unknown projection '" + c.args[0] + "' (pca, tsne or umap)";
+    if (c.name == "color" && c.args[0] != "label" && c.args[0] != "pred" && c.args[0] != "total" &&
+        c.args[0] != "aleatoric" && c.args[0] != "epistemic" && c.args[0] != "correct")
+      bad = "unknown colour mode '" + c.args[0] + "' (label, pred, total, aleatoric, epistemic, correct)";
+    if (c.name == "zoom" && !(std::strtod(c.args[0].c_str(), nullptr) > 0)) bad = "zoom factor must be > 0";
+    if (!bad.empty()) {
+      fail(bad + " in '" + line + "'");
+      continue;
+    }
+    out.commands.push_back(std::move(c));
+  }
+  return out;
+}
+
+Script loadScriptFile(const std::string& path) { return parseScript(readTextFile(path), path); }
+
+}  // namespace latentlab
