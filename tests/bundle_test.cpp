@@ -4,7 +4,9 @@
 #include <sstream>
 
 #include "latentlab/bundle.h"
+#include "latentlab/data.h"
 #include "latentlab/errors.h"
+#include "latentlab/explorer.h"
 #include "latentlab/fsutil.h"
 #include "latentlab/models.h"
 #include "latentlab/pipeline.h"
@@ -266,4 +268,68 @@ TEST_CASE("devices: cuda where CUDA is absent is a clear error") {
   }
   CHECK(parseDevice("cpu").is_cpu());
   CHECK_THROWS_AS(parseDevice("tpu"), DeviceError);
+}
+
+TEST_CASE("explorer: points, drag evaluation and the latent cache") {
+  // Work on a copy: the cases below damage the cache on purpose.
+  testutil::TempDir tmp;
+  const std::string b = tmp / "copy.bundle";
+  fs::copy(tiny().bundle, b, fs::copy_options::recursive);
+  auto ex = Explorer::open(b, testutil::device().str(), {}, nullptr);
+  auto pts = ex->points();
+  Bundle bd = loadBundle(b, testutil::device());
+  DatasetSplit data = loadNamedDataset(bd.manifest.dataset, bd.manifest.splitSeed);
+  REQUIRE(pts->n == data.test.size());
+  CHECK(pts->numTest == pts->n);
+  CHECK(pts->d == 8);
+  CHECK(pts->K == 3);
+  // The latents are the encoder's, and the per-point predictive is the Laplace head's.
+  torch::NoGradGuard ng;
+  torch::Tensor z = bd.encode(data.test.images).cpu();
+  torch::Tensor zt = torch::from_blob(const_cast<float*>(pts->latents.data()), {pts->n, pts->d}).clone();
+  CHECK(torch::allclose(z, zt, 1e-5, 1e-5));
+  Predictive p = bd.head(HeadMode::Samples).predict(z.to(bd.device));
+  torch::Tensor probs = torch::from_blob(const_cast<float*>(pts->probs.data()), {pts->n, pts->K}).clone();
+  CHECK(torch::allclose(p.probs.cpu(), probs, 1e-5, 1e-6));
+  for (int64_t j = 0; j < pts->d; ++j) CHECK(pts->zLo[size_t(j)] <= pts->zHi[size_t(j)]);
+
+  // evaluate(z) = decode(z) + the BLL predictive at z, for a latent off the data.
+  std::vector<float> q(pts->latents.begin(), pts->latents.begin() + pts->d);
+  for (auto& v : q) v = v * 1.5f + 0.25f;
+  LatentEval r = ex->evaluate(q, 3);
+  torch::Tensor qt = torch::from_blob(q.data(), {1, pts->d}).clone().to(bd.device);
+  Predictive pq = bd.head(HeadMode::Samples).predict(qt);
+  for (int64_t k = 0; k < pts->K; ++k) CHECK(r.probs[size_t(k)] == doctest::Approx(pq.probs[0][k].item<float>()).epsilon(1e-5));
+  CHECK(r.epistemic == doctest::Approx(pq.epistemic.item<float>()).epsilon(1e-4));
+  CHECK(r.total == doctest::Approx(r.aleatoric + r.epistemic).epsilon(1e-4));
+  torch::Tensor img = bd.decode(qt).cpu().flatten();
+  REQUIRE(int64_t(r.image.size()) == img.numel());
+  CHECK(std::abs(r.image[10] - img[10].item<float>()) < 1e-5);
+  REQUIRE(r.neighbours.size() == 3);
+  // Its nearest neighbour among the points really is the nearest.
+  torch::Tensor dist = (zt - qt.cpu()).pow(2).sum(1);
+  CHECK(r.neighbours[0] == dist.argmin().item<int64_t>());
+  CHECK_THROWS_AS(ex->evaluate(std::vector<float>(3, 0.f)), InputError);
+
+  // A cache with the wrong count is detected and recomputed, never used.
+  const std::string cache = b + "/cache/latents_test.pt";
+  std::vector<char> bytes = torch::pickle_save(c10::IValue(torch::zeros({5, 8})));
+  writeFileAtomic(cache, std::string(bytes.begin(), bytes.end()));
+  auto ex2 = Explorer::open(b, testutil::device().str(), {}, nullptr);
+  CHECK(ex2->points()->n == pts->n);
+  CHECK(ex2->points()->latents == pts->latents);
+  // ... and so is a file that is not a tensor at all.
+  writeFileAtomic(cache, "garbage");
+  CHECK(Explorer::open(b, testutil::device().str(), {}, nullptr)->points()->latents == pts->latents);
+
+  // Training points come after the test points and keep them unchanged.
+  auto all = ex->addTrainPoints({}, nullptr);
+  CHECK(all->n == pts->n + data.train.size());
+  CHECK(all->numTest == pts->n);
+  CHECK(std::equal(pts->latents.begin(), pts->latents.end(), all->latents.begin()));
+  CHECK(all->isTrain.back() == 1);
+  CHECK(fs::exists(b + "/cache/latents_train.pt"));
+
+  // A bad bundle path is a typed error naming it.
+  CHECK_THROWS_WITH_AS(Explorer::open(tmp / "nope", "cpu", {}, nullptr), doctest::Contains("nope"), BundleError);
 }
