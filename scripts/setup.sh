@@ -8,7 +8,7 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 packages=(build-essential cmake ninja-build ccache pkg-config git
   libtorch-dev libopenblas0-pthread nlohmann-json3-dev libcli11-dev zlib1g-dev libstb-dev doctest-dev
   libimgui-dev libglfw3-dev libepoxy-dev libhnswlib-dev dataset-fashion-mnist
-  xvfb xauth xdotool clang libclang-rt-14-dev python3-torch)
+  xvfb xauth xdotool fonts-dejavu-core libgl1-mesa-dri clang libclang-rt-14-dev python3-torch)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -946,6 +946,9 @@ void ExplorerApp::drawMapOverlay(ImDrawList* dl, ImVec2 origin, ImVec2 size) {
 void ExplorerApp::drawLegend(ImDrawList* dl, ImVec2 origin, ImVec2 size) {
   const PointTable& t = *m_model.pts;
   ImGui::SetCursorScreenPos(ImVec2(origin.x + 8, origin.y + 8));
+  ImDrawList* wdl = ImGui::GetWindowDrawList();
+  wdl->ChannelsSplit(2);
+  wdl->ChannelsSetCurrent(1);
   ImGui::BeginGroup();
   if (m_colorMode == "label" || m_colorMode == "pred") {
     ImGui::TextUnformatted(m_colorMode == "label" ? "true class (click to hide)" : "predicted class (click to hide)");
@@ -982,6 +985,11 @@ void ExplorerApp::drawLegend(ImDrawList* dl, ImVec2 origin, ImVec2 size) {
   }
   if (!m_multi.empty()) ImGui::Text("%zu selected (lasso)", m_multi.size());
   ImGui::EndGroup();
+  // A translucent panel behind the legend so that it stays readable over thumbnails.
+  wdl->ChannelsSetCurrent(0);
+  const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+  wdl->AddRectFilled(ImVec2(a.x - 6, a.y - 4), ImVec2(b.x + 6, b.y + 4), IM_COL32(20, 20, 24, 200), 4);
+  wdl->ChannelsMerge();
   (void)size;
 }
 

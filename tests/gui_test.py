@@ -1,0 +1,200 @@
+#!/usr/bin/python3
+"""GUI tests: run the real latentlab window under Xvfb with scripts, then check the screenshot
+and the state JSON it wrote against an independent computation in Python (Debian python3-torch):
+the PCA inverse of the drag, and the Laplace BLL predictive at the dragged latent.
+
+usage: gui_test.py LATENTLAB BUNDLE_DIR CASE   (CASE: drag | bad_script | screenshot)
+"""
+import json
+import math
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import zlib
+
+import torch
+
+EXE, BUNDLE, CASE = sys.argv[1], os.path.abspath(sys.argv[2]), sys.argv[3]
+OUT = tempfile.mkdtemp(prefix="ll-gui-")
+W, H = 1600, 960
+
+
+def run_gui(args, timeout=300):
+    cmd = ["xvfb-run", "-a", "-s", f"-screen 0 {W}x{H}x24", EXE, "gui", BUNDLE, "--size", f"{W}x{H}"] + args
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if p.returncode != 0:
+        print(p.stdout, p.stderr)
+    assert p.returncode == 0, f"latentlab gui exited with {p.returncode}"
+    return p
+
+
+def script(lines):
+    path = os.path.join(OUT, "script.txt")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
+def read_png(path):
+    """Minimal PNG reader (8-bit RGB/RGBA, non-interlaced), enough for our own screenshots."""
+    data = open(path, "rb").read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    pos, idat, w, h, ctype = 8, b"", 0, 0, 0
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
+            assert depth == 8 and ctype in (2, 6)
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    bpp = 4 if ctype == 6 else 3
+    raw = zlib.decompress(idat)
+    stride = w * bpp
+    rows, prev = [], bytearray(stride)
+    for y in range(h):
+        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b, c = prev[i], (prev[i - bpp] if i >= bpp else 0)
+            if f == 1: line[i] = (line[i] + a) & 255
+            elif f == 2: line[i] = (line[i] + b) & 255
+            elif f == 3: line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    t = torch.tensor(list(b"".join(rows)), dtype=torch.uint8).reshape(h, w, bpp)
+    return t[:, :, :3]
+
+
+TAB10 = [0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd, 0x8c564b, 0xe377c2, 0x7f7f7f, 0xbcbd22, 0x17becf]
+
+
+def check_shows_points(png):
+    img = read_png(png).float()
+    assert img.shape[0] == H and img.shape[1] == W, f"screenshot is {tuple(img.shape)}"
+    assert img.std() > 10, "the screenshot is blank"
+    # The map is the left part of the window: count pixels of each class colour there.
+    region = img[60:H - 20, 20:W - 560].reshape(-1, 3)
+    classes = 0
+    total = 0
+    for c in TAB10:
+        rgb = torch.tensor([(c >> 16) & 255, (c >> 8) & 255, c & 255], dtype=torch.float32)
+        n = int(((region - rgb).abs().sum(1) < 40).sum())
+        total += n
+        classes += n > 30
+    print(f"map pixels in class colours: {total}, classes visible: {classes}")
+    assert classes >= 8 and total > 3000, "the map does not show the class-coloured points"
+
+
+def pca_axes(z):
+    """The first two principal axes, sign fixed so the largest-magnitude entry is positive."""
+    z = z.double()
+    c = torch.cov(z.T)
+    evals, evecs = torch.linalg.eigh(c)
+    axes = []
+    for k in (-1, -2):
+        v = evecs[:, k]
+        if v[v.abs().argmax()] < 0:
+            v = -v
+        axes.append(v)
+    return torch.stack(axes), z.mean(0)
+
+
+def bll(z):
+    lap = torch.jit.load(os.path.join(BUNDLE, "laplace.pt"))
+    logits = lap.sample_logits(z[None].float())  # [S, 1, K]
+    ps = torch.softmax(logits.double(), -1)[:, 0]
+    pbar = ps.mean(0)
+    ent = lambda p: -(p * torch.log(p.clamp_min(1e-30))).sum(-1)
+    total, alea = ent(pbar), ent(ps).mean()
+    return pbar, float(total), float(alea), float(total - alea)
+
+
+def case_drag():
+    st = lambda name: json.load(open(os.path.join(OUT, name)))
+    dx, dy = 1.5, -0.5
+    run_gui(["--script", script([
+        "select 5",
+        f"drag {dx} {dy}",
+        f"state {OUT}/drag.json",
+        f"screenshot {OUT}/shot.png",
+        f"export-csv {OUT}/sel.csv",
+        "load /nonexistent/bundle",
+        f"state {OUT}/bad_load.json",
+        "screenshot /nonexistent/dir/x.png",
+        f"state {OUT}/bad_shot.json",
+        f"session-save {OUT}/session.json",
+        "undo",
+        f"state {OUT}/undo.json",
+        f"session-load {OUT}/session.json",
+        f"state {OUT}/session.json.state",
+        f"session-load {OUT}/script.txt",
+        f"state {OUT}/bad_session.json",
+        "quit",
+    ])])
+    check_shows_points(f"{OUT}/shot.png")
+
+    s = st("drag.json")
+    assert s["selected"] == 5 and s["edited_points"] == 1 and s["last_error"] == "", s["last_error"]
+    zall = torch.load(os.path.join(BUNDLE, "cache", "latents_test.pt"))
+    z0 = zall[5].double()
+    assert torch.allclose(torch.tensor(s["origin_latent"]).double(), z0, atol=1e-6)
+    axes, mean = pca_axes(zall)
+    assert torch.allclose(torch.tensor(s["pca"]["axes"]).double().reshape(2, -1), axes, atol=2e-3), "PCA axes differ"
+    lo, hi = zall.min(0).values.double(), zall.max(0).values.double()
+    expect = torch.clamp(z0 + dx * axes[0] + dy * axes[1], lo, hi)
+    got = torch.tensor(s["latent"]).double()
+    err = float((got - expect).abs().max())
+    print(f"latent vs clamp(z0 + V [dx, dy]): max abs error {err:.2e}")
+    assert err < 1e-3, "the dragged latent is not the PCA inverse of the drag"
+    assert float((got - z0).abs().max()) > 0.1, "the drag did not move the latent"
+    pbar, total, alea, epi = bll(got)
+    perr = float((torch.tensor(s["probabilities"]).double() - pbar).abs().max())
+    print(f"probabilities vs the BLL at that latent: max abs error {perr:.2e}")
+    assert perr < 1e-4
+    u = s["uncertainty"]
+    assert abs(u["total"] - total) < 1e-4 and abs(u["aleatoric"] - alea) < 1e-4 and abs(u["epistemic"] - epi) < 1e-4, u
+
+    rows = open(f"{OUT}/sel.csv").read().strip().split("\n")
+    assert rows[0].startswith("index,label,prediction,total,aleatoric,epistemic,x,y,z0,") and len(rows) == 2, rows[:2]
+    cells = rows[1].split(",")
+    assert cells[0] == "5" and int(cells[1]) == s["label"]
+    assert torch.allclose(torch.tensor([float(c) for c in cells[8:]]).double(), z0, atol=1e-6)
+
+    b = st("bad_load.json")
+    assert "/nonexistent/bundle" in b["last_error"], b["last_error"]
+    assert b["bundle"] == s["bundle"] and b["points"] == 10000 and b["edited_points"] == 1, "the previous model did not stay"
+    b = st("bad_shot.json")
+    assert "/nonexistent/dir/x.png" in b["last_error"], b["last_error"]
+    assert st("undo.json")["edited_points"] == 0
+    r = st("session.json.state")
+    assert r["edited_points"] == 1 and r["selected"] == 5
+    b = st("bad_session.json")
+    assert "session" in b["last_error"] and "script.txt" in b["last_error"], b["last_error"]
+    assert b["edited_points"] == 1
+
+
+def case_bad_script():
+    run_gui(["--script", script(["select 3", "frobnicate 7", "drag one two", f"state {OUT}/s.json", "quit"])])
+    s = json.load(open(f"{OUT}/s.json"))
+    errs = "\n".join(s["errors"])
+    print(errs)
+    assert "script.txt:2: unknown command 'frobnicate'" in errs and "script.txt:3:" in errs
+    assert s["selected"] == 3 and s["points"] == 10000, "the app did not keep running the valid lines"
+
+
+def case_screenshot():
+    p = run_gui(["--screenshot", f"{OUT}/only.png"])
+    check_shows_points(f"{OUT}/only.png")
+
+
+{"drag": case_drag, "bad_script": case_bad_script, "screenshot": case_screenshot}[CASE]()
+shutil.rmtree(OUT)
+print(f"gui_test {CASE}: ok")
