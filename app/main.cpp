@@ -177,7 +177,12 @@ int main(int argc, char** argv) {
   bench->add_option("--repeats", bo.repeats, "Repetitions (0 = each benchmark's default)");
 
   CLI11_PARSE(app, argc, argv);
-  latentlab::configureRuntime(train->parsed() ? to.threads : 0);
+  // The window keeps one core for itself (UI thread and the software GL rasteriser); LibTorch
+  // gets the others, so no frame waits behind a background job.
+  const bool window = !(train->parsed() || imp->parsed() || eval->parsed() || info->parsed() || bench->parsed()) ||
+                      (bench->parsed() && (benchOnly.empty() || benchOnly.find("frame_ms") != std::string::npos));
+  const long cores = std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
+  latentlab::configureRuntime(train->parsed() ? to.threads : window ? int(std::max(1L, cores - 1)) : 0);
   std::signal(SIGINT, onSigint);
   auto progress = [](const latentlab::Progress& p) { printProgress(p); };
 
