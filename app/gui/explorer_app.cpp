@@ -126,6 +126,8 @@ class ExplorerApp {
   void fitView();
   void selectPoint(int64_t i);
   void selectEdited(int k);
+  void beginDrag();
+  void dragTo(float tx, float ty);  // projection coordinates; posts the evaluation
   void commitDrag();
   void cancelDrag();
   void undo();
@@ -558,6 +560,27 @@ void ExplorerApp::selectEdited(int k) {
   requestInspect();
 }
 
+void ExplorerApp::beginDrag() {
+  float x = 0, y = 0;
+  currentPosition(x, y);
+  m_drag = {};
+  m_drag.active = true;
+  m_drag.from = m_sel;
+  m_drag.z0 = currentLatent();
+  m_drag.z = m_drag.z0;
+  m_drag.x0 = m_drag.tx = m_drag.zx = x;
+  m_drag.y0 = m_drag.ty = m_drag.zy = y;
+}
+
+void ExplorerApp::dragTo(float tx, float ty) {
+  const PointTable& t = *m_model.pts;
+  m_drag.tx = tx;
+  m_drag.ty = ty;
+  m_drag.z = pcaInverseDrag(m_model.pca, m_drag.z0.data(), tx - m_drag.x0, ty - m_drag.y0, t.zLo.data(), t.zHi.data());
+  projectPca2(m_model.pca, m_drag.z.data(), 1, &m_drag.zx);
+  requestDragEval();
+}
+
 void ExplorerApp::commitDrag() {
   if (!m_drag.active) return;
   EditedPoint p;
@@ -802,17 +825,7 @@ void ExplorerApp::drawMap(float x, float y, float w, float h) {
         m_lassoActive = true;
         m_lasso = {io.MousePos};
       } else if (m_sel.any() && ddx * ddx + ddy * ddy < 10.0f * 10.0f && m_projection == "pca") {
-        m_drag = {};
-        m_drag.active = true;
-        m_drag.from = m_sel;
-        m_drag.z0 = currentLatent();
-        m_drag.x0 = sx;
-        m_drag.y0 = sy;
-        m_drag.tx = sx;
-        m_drag.ty = sy;
-        m_drag.z = m_drag.z0;
-        m_drag.zx = sx;
-        m_drag.zy = sy;
+        beginDrag();
       } else if (m_hover >= 0) {
         selectPoint(m_hover);
       }
@@ -848,14 +861,7 @@ void ExplorerApp::drawMap(float x, float y, float w, float h) {
         cancelDrag();
       } else if (ImGui::IsMouseDown(ImGuiMouseButton_Left)) {
         const ImVec2 d = toData(io.MousePos);
-        if (d.x != m_drag.tx || d.y != m_drag.ty) {
-          m_drag.tx = d.x;
-          m_drag.ty = d.y;
-          m_drag.z = pcaInverseDrag(m_model.pca, m_drag.z0.data(), d.x - m_drag.x0, d.y - m_drag.y0, t.zLo.data(),
-                                    t.zHi.data());
-          projectPca2(m_model.pca, m_drag.z.data(), 1, &m_drag.zx);
-          requestDragEval();
-        }
+        if (d.x != m_drag.tx || d.y != m_drag.ty) dragTo(d.x, d.y);
       } else {
         if (m_drag.tx == m_drag.x0 && m_drag.ty == m_drag.y0) m_drag.active = false;  // a click, not a drag
         else commitDrag();
@@ -1650,20 +1656,8 @@ bool ExplorerApp::runCommand(const ScriptCommand& c) {
     if (!m_haveModel || !m_sel.any()) {
       error(at + "drag needs a selected point (use select INDEX first)");
     } else {
-      const PointTable& t = *m_model.pts;
-      float x = 0, y = 0;
-      currentPosition(x, y);
-      m_drag = {};
-      m_drag.active = true;
-      m_drag.from = m_sel;
-      m_drag.z0 = currentLatent();
-      m_drag.x0 = x;
-      m_drag.y0 = y;
-      m_drag.tx = x + std::stof(a[0]);
-      m_drag.ty = y + std::stof(a[1]);
-      m_drag.z = pcaInverseDrag(m_model.pca, m_drag.z0.data(), m_drag.tx - x, m_drag.ty - y, t.zLo.data(), t.zHi.data());
-      projectPca2(m_model.pca, m_drag.z.data(), 1, &m_drag.zx);
-      requestDragEval();
+      beginDrag();
+      dragTo(m_drag.x0 + std::stof(a[0]), m_drag.y0 + std::stof(a[1]));
       m_waitIdle = true;
       m_pendingCommit = true;
     }
