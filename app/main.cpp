@@ -88,6 +88,7 @@ void runGuiBench(const std::vector<std::string>& keys, const std::string& bundle
       auto withJob = statsOf(r["frames_with_job"].get<std::vector<double>>(), "ms");
       results[key]["with_job_p95"] = withJob["p95"];
       results[key]["with_job_max"] = withJob["max"];
+      results[key]["lod_median"] = statsOf(r["lod_ms"].get<std::vector<double>>(), "ms")["median"];
       results[key]["note"] = std::to_string(r["points"].get<long long>()) + " points, " +
                              std::to_string(g.benchFrames) + " frames of pan+zoom (x1..x12, thumbnails on), " +
                              r["window"].dump() + " window, " + r["renderer"].get<std::string>() +

@@ -9,6 +9,5 @@ uniform float uPointSize; // pixels
 out vec4 vColor;
 void main() {
   gl_Position = vec4((aPos - uCentre) * uScale, 0.0, 1.0);
-  gl_PointSize = aColor.a > 0.0 ? uPointSize : 0.0;
   vColor = aColor;
 }

@@ -55,13 +55,11 @@ void MapRenderer::destroy() {
   if (!m_pointsProg) return;
   glDeleteProgram(m_pointsProg);
   glDeleteProgram(m_thumbsProg);
-  GLuint bufs[] = {m_posVbo, m_colVbo, m_quadVbo, m_thumbVbo};
-  glDeleteBuffers(4, bufs);
+  GLuint bufs[] = {m_posVbo, m_colVbo, m_quadVbo, m_thumbVbo, m_drawEbo};
+  glDeleteBuffers(5, bufs);
   GLuint vaos[] = {m_pointsVao, m_thumbVao};
   glDeleteVertexArrays(2, vaos);
   if (m_atlas) glDeleteTextures(1, &m_atlas);
-  if (m_colorTex) glDeleteTextures(1, &m_colorTex);
-  if (m_fbo) glDeleteFramebuffers(1, &m_fbo);
   m_pointsProg = 0;
 }
 
@@ -77,6 +75,8 @@ bool MapRenderer::init(std::string& err) {
   glBindBuffer(GL_ARRAY_BUFFER, m_posVbo);
   glEnableVertexAttribArray(0);
   glVertexAttribPointer(0, 2, GL_FLOAT, GL_FALSE, 0, nullptr);
+  glGenBuffers(1, &m_drawEbo);
+  glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, m_drawEbo);  // part of the VAO's state
   glGenBuffers(1, &m_colVbo);
   glBindBuffer(GL_ARRAY_BUFFER, m_colVbo);
   glEnableVertexAttribArray(1);
@@ -108,6 +108,7 @@ bool MapRenderer::init(std::string& err) {
 
 void MapRenderer::setPositions(const std::vector<float>& xy) {
   m_points = int64_t(xy.size() / 2);
+  m_drawCount = -1;
   glBindBuffer(GL_ARRAY_BUFFER, m_posVbo);
   glBufferData(GL_ARRAY_BUFFER, GLsizeiptr(xy.size() * sizeof(float)), xy.data(), GL_STATIC_DRAW);
 }
@@ -158,47 +159,39 @@ void MapRenderer::atlasSlot(int64_t index, float& cell, float& layer) const {
   layer = float(index / m_cellsPerLayer);
 }
 
+void MapRenderer::setDrawList(const std::vector<uint32_t>& indices) {
+  m_drawCount = int64_t(indices.size());
+  glBindVertexArray(m_pointsVao);
+  glBufferData(GL_ELEMENT_ARRAY_BUFFER, GLsizeiptr(indices.size() * sizeof(uint32_t)), indices.data(), GL_STREAM_DRAW);
+  glBindVertexArray(0);
+}
+
 void MapRenderer::setThumbs(const std::vector<ThumbInstance>& thumbs) {
   m_thumbs = int64_t(thumbs.size());
   glBindBuffer(GL_ARRAY_BUFFER, m_thumbVbo);
   glBufferData(GL_ARRAY_BUFFER, GLsizeiptr(thumbs.size() * sizeof(ThumbInstance)), thumbs.data(), GL_STREAM_DRAW);
 }
 
-void MapRenderer::ensureTarget(int w, int h) {
-  if (w == m_w && h == m_h && m_fbo) return;
-  if (!m_fbo) glGenFramebuffers(1, &m_fbo);
-  if (m_colorTex) glDeleteTextures(1, &m_colorTex);
-  glGenTextures(1, &m_colorTex);
-  glBindTexture(GL_TEXTURE_2D, m_colorTex);
-  glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, w, h, 0, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
-  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-  glBindFramebuffer(GL_FRAMEBUFFER, m_fbo);
-  glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, m_colorTex, 0);
-  glBindFramebuffer(GL_FRAMEBUFFER, 0);
-  m_w = w;
-  m_h = h;
-}
-
-void MapRenderer::render(const MapViewport& v, float pointSizePx, float thumbSizePx, uint32_t bg) {
+void MapRenderer::render(const MapViewport& v, int x, int y, float pointSizePx, float thumbSizePx, uint32_t bg) {
   const int w = std::max(1, v.width), h = std::max(1, v.height);
-  ensureTarget(w, h);
-  glBindFramebuffer(GL_FRAMEBUFFER, m_fbo);
-  glViewport(0, 0, w, h);
-  glDisable(GL_SCISSOR_TEST);
+  glViewport(x, y, w, h);
+  glEnable(GL_SCISSOR_TEST);
+  glScissor(x, y, w, h);
   glClearColor(float(bg & 255) / 255.f, float((bg >> 8) & 255) / 255.f, float((bg >> 16) & 255) / 255.f, 1.0f);
   glClear(GL_COLOR_BUFFER_BIT);
   glEnable(GL_BLEND);
   glBlendFunc(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
   const float sx = float(2.0 * v.scale / w), sy = float(2.0 * v.scale / h);
-  if (m_points > 0) {
-    glEnable(GL_PROGRAM_POINT_SIZE);
+  if (m_points > 0 && m_drawCount != 0) {
+    glDisable(GL_PROGRAM_POINT_SIZE);
+    glPointSize(pointSizePx);
     glUseProgram(m_pointsProg);
     glUniform2f(glGetUniformLocation(m_pointsProg, "uCentre"), float(v.cx), float(v.cy));
     glUniform2f(glGetUniformLocation(m_pointsProg, "uScale"), sx, sy);
     glUniform1f(glGetUniformLocation(m_pointsProg, "uPointSize"), pointSizePx);
     glBindVertexArray(m_pointsVao);
-    glDrawArrays(GL_POINTS, 0, GLsizei(m_points));
+    if (m_drawCount < 0) glDrawArrays(GL_POINTS, 0, GLsizei(m_points));
+    else glDrawElements(GL_POINTS, GLsizei(m_drawCount), GL_UNSIGNED_INT, nullptr);
   }
   if (m_thumbs > 0 && m_atlas) {
     glUseProgram(m_thumbsProg);
@@ -219,7 +212,7 @@ void MapRenderer::render(const MapViewport& v, float pointSizePx, float thumbSiz
   }
   glBindVertexArray(0);
   glUseProgram(0);
-  glBindFramebuffer(GL_FRAMEBUFFER, 0);
+  glDisable(GL_SCISSOR_TEST);
 }
 
 }  // namespace latentlab::gui
