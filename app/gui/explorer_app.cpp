@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdio>
 #include <deque>
+#include <map>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -155,8 +156,9 @@ class ExplorerApp {
   void drawLogTab();
   void drawHelp();
   void drawErrorModal();
-  void drawImage(const std::vector<float>& img, const char* id, float size);
-  void drawImageU8(const uint8_t* img, float size);
+  void showImage(const std::string& slot, const std::vector<uint8_t>& rgba, int h, int w, float size);
+  void drawImage(const std::vector<float>& img, const char* slot, float size);  // C x H x W in [0, 1]
+  void drawImageU8(const uint8_t* img, const char* slot, float size);           // H x W grey
   void drawProbBars(const std::vector<float>& p, const std::vector<float>* det, int label);
   void drawUncertaintyBars(float total, float alea, float epi);
   void updateLod(const MapViewport& v);
@@ -233,7 +235,12 @@ class ExplorerApp {
   std::vector<std::string> m_errors;
   std::string m_modalError;
   bool m_openModal = false;
-  unsigned m_imageTex = 0;
+  struct SlotTexture {
+    unsigned tex = 0;
+    std::vector<uint8_t> rgba;
+    int h = 0, w = 0;
+  };
+  std::map<std::string, SlotTexture> m_slotTex;
 
   // scripts
   Script m_script;
@@ -973,7 +980,7 @@ void ExplorerApp::drawMap(float x, float y, float w, float h) {
     if (m_hover >= 0 && !m_drag.active) {
       const size_t s = size_t(m_hover);
       ImGui::BeginTooltip();
-      drawImageU8(&t.pixels[s * size_t(t.H * t.W)], 84);
+      drawImageU8(&t.pixels[s * size_t(t.H * t.W)], "hover", 84);
       ImGui::SameLine();
       ImGui::BeginGroup();
       ImGui::Text("#%lld (%s %lld)", (long long)m_hover, t.isTrain[s] ? "train" : "test", (long long)t.splitIndex[s]);
@@ -1104,43 +1111,64 @@ void ExplorerApp::drawLegend(ImDrawList* dl, ImVec2 origin, ImVec2 size) {
 
 // ----------------------------------------------------------------------------------- inspector
 
-void ExplorerApp::drawImage(const std::vector<float>& img, const char* id, float size) {
-  // Images are drawn as rectangles: 28x28 is 784 quads, cheaper than a texture upload per frame.
+// Small images (inputs, decodes, neighbours, the hover thumbnail) are GL textures, one per named
+// slot, uploaded again only when their pixels change (784 ImGui rectangles per image made a drag
+// frame with snap on cost 20k vertices).
+void ExplorerApp::showImage(const std::string& slot, const std::vector<uint8_t>& rgba, int h, int w, float size) {
+  SlotTexture& st = m_slotTex[slot];
+  if (!st.tex) {
+    glGenTextures(1, &st.tex);
+    glBindTexture(GL_TEXTURE_2D, st.tex);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+  }
+  if (st.h != h || st.w != w || st.rgba != rgba) {
+    glBindTexture(GL_TEXTURE_2D, st.tex);
+    glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, w, h, 0, GL_RGBA, GL_UNSIGNED_BYTE, rgba.data());
+    st.rgba = rgba;
+    st.h = h;
+    st.w = w;
+  }
+  const float aspect = float(w) / float(std::max(1, h));
+  ImGui::Image(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(st.tex)),
+               aspect >= 1 ? ImVec2(size, size / aspect) : ImVec2(size * aspect, size));
+}
+
+void ExplorerApp::drawImage(const std::vector<float>& img, const char* slot, float size) {
   if (!m_haveModel || img.empty()) {
     ImGui::Dummy(ImVec2(size, size));
     return;
   }
   const PointTable& t = *m_model.pts;
   const int h = int(t.H), w = int(t.W), c = int(t.C);
-  ImDrawList* dl = ImGui::GetWindowDrawList();
-  const ImVec2 p = ImGui::GetCursorScreenPos();
-  const float cell = size / float(std::max(h, w));
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x) {
+  if (img.size() != size_t(c) * size_t(h) * size_t(w)) {
+    ImGui::Dummy(ImVec2(size, size));
+    return;
+  }
+  auto u8 = [](float v) { return uint8_t(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f)); };
+  std::vector<uint8_t> rgba(size_t(h) * size_t(w) * 4, 255);
+  const size_t plane = size_t(h) * size_t(w);
+  for (size_t q = 0; q < plane; ++q) {
+    if (c == 3) {
+      for (size_t k = 0; k < 3; ++k) rgba[4 * q + k] = u8(img[k * plane + q]);
+    } else {
       float v = 0;
-      for (int ch = 0; ch < c; ++ch) v += img[size_t((ch * h + y) * w + x)];
-      v /= float(c);
-      const int g = int(std::clamp(v, 0.0f, 1.0f) * 255.0f);
-      dl->AddRectFilled(ImVec2(p.x + x * cell, p.y + y * cell), ImVec2(p.x + (x + 1) * cell, p.y + (y + 1) * cell),
-                        IM_COL32(g, g, g, 255));
+      for (int ch = 0; ch < c; ++ch) v += img[size_t(ch) * plane + q];
+      rgba[4 * q] = rgba[4 * q + 1] = rgba[4 * q + 2] = u8(v / float(c));
     }
-  ImGui::Dummy(ImVec2(size, size));
-  (void)id;
+  }
+  showImage(slot, rgba, h, w, size);
 }
 
-void ExplorerApp::drawImageU8(const uint8_t* img, float size) {
+void ExplorerApp::drawImageU8(const uint8_t* img, const char* slot, float size) {
   const PointTable& t = *m_model.pts;
   const int h = int(t.H), w = int(t.W);
-  ImDrawList* dl = ImGui::GetWindowDrawList();
-  const ImVec2 p = ImGui::GetCursorScreenPos();
-  const float cell = size / float(std::max(h, w));
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x) {
-      const int g = img[y * w + x];
-      dl->AddRectFilled(ImVec2(p.x + x * cell, p.y + y * cell), ImVec2(p.x + (x + 1) * cell, p.y + (y + 1) * cell),
-                        IM_COL32(g, g, g, 255));
-    }
-  ImGui::Dummy(ImVec2(size, size));
+  std::vector<uint8_t> rgba(size_t(h) * size_t(w) * 4, 255);
+  for (size_t q = 0; q < size_t(h) * size_t(w); ++q) rgba[4 * q] = rgba[4 * q + 1] = rgba[4 * q + 2] = img[q];
+  showImage(slot, rgba, h, w, size);
 }
 
 void ExplorerApp::drawProbBars(const std::vector<float>& p, const std::vector<float>* det, int label) {
@@ -1213,7 +1241,7 @@ void ExplorerApp::drawInspector(float x, float y, float w, float h) {
   const float img = std::min(120.0f, (w - 40) / 3);
   ImGui::BeginGroup();
   ImGui::TextUnformatted("input x");
-  drawImageU8(&t.pixels[s * size_t(t.H * t.W)], img);
+  drawImageU8(&t.pixels[s * size_t(t.H * t.W)], "input", img);
   ImGui::EndGroup();
   tip("The data image of the selected point");
   ImGui::SameLine();
@@ -1231,7 +1259,7 @@ void ExplorerApp::drawInspector(float x, float y, float w, float h) {
     for (size_t k = 0; k < std::min<size_t>(4, ev->neighbours.size()); ++k) {
       if (k % 2) ImGui::SameLine();
       const size_t j = size_t(ev->neighbours[k]);
-      drawImageU8(&t.pixels[j * size_t(t.H * t.W)], small);
+      drawImageU8(&t.pixels[j * size_t(t.H * t.W)], ("nb" + std::to_string(k)).c_str(), small);
     }
     ImGui::EndGroup();
     tip("Snap to manifold: the data points nearest to this latent in latent space");
@@ -2044,6 +2072,9 @@ int ExplorerApp::run() {
   m_worker.reset();  // joins the threads (cancelling jobs) before GL and the model go away
   m_model = {};
   m_map.destroy();
+  for (auto& [slot, st] : m_slotTex)
+    if (st.tex) glDeleteTextures(1, &st.tex);
+  m_slotTex.clear();
   ImGui_ImplOpenGL3_Shutdown();
   ImGui_ImplGlfw_Shutdown();
   ImGui::DestroyContext();
