@@ -3,8 +3,9 @@
 and the state JSON it wrote against an independent computation in Python (Debian python3-torch):
 the PCA inverse of the drag, and the Laplace BLL predictive at the dragged latent.
 
-usage: gui_test.py LATENTLAB BUNDLE_DIR CASE   (CASE: drag | bad_script | screenshot)
+usage: gui_test.py LATENTLAB BUNDLE_DIR CASE   (CASE: drag | bad_script | screenshot | train)
 """
+import gzip
 import json
 import math
 import os
@@ -107,8 +108,8 @@ def pca_axes(z):
     return torch.stack(axes), z.mean(0)
 
 
-def bll(z):
-    lap = torch.jit.load(os.path.join(BUNDLE, "laplace.pt"))
+def bll(z, bundle=BUNDLE):
+    lap = torch.jit.load(os.path.join(bundle, "laplace.pt"))
     logits = lap.sample_logits(z[None].float())  # [S, 1, K]
     ps = torch.softmax(logits.double(), -1)[:, 0]
     pbar = ps.mean(0)
@@ -195,6 +196,49 @@ def case_screenshot():
     check_shows_points(f"{OUT}/only.png")
 
 
-{"drag": case_drag, "bad_script": case_bad_script, "screenshot": case_screenshot}[CASE]()
+def fashion_test_image(i):
+    """Test image i of Fashion-MNIST from the Debian package, [1, 1, 28, 28] in [0, 1]."""
+    with gzip.open("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz") as f:
+        data = f.read()
+    magic, n, h, w = struct.unpack(">IIII", data[:16])
+    assert magic == 2051 and 0 <= i < n
+    px = data[16 + i * h * w:16 + (i + 1) * h * w]
+    return torch.tensor(list(px), dtype=torch.float32).reshape(1, 1, h, w) / 255.0
+
+
+def case_train():
+    """Train a small model from the GUI (a job), which then loads it; check it with Python's torch."""
+    st = lambda name: json.load(open(os.path.join(OUT, name)))
+    new = os.path.join(OUT, "new.bundle")
+    run_gui(["--script", script([
+        f"train-model fashion-mnist {new} epochs=1 limit-train=512 decoder-epochs=1 vae-epochs=0 latent-dim=16 seed=3",
+        "select 3",
+        f"state {OUT}/trained.json",
+        f"train-model fashion-mnist {new} epochs=1",
+        f"state {OUT}/again.json",
+        "quit",
+    ])])
+    s = st("trained.json")
+    assert s["bundle"] == new and s["last_error"] == "", s
+    assert s["points"] == 10000 and len(s["latent"]) == 16
+    man = json.load(open(os.path.join(new, "manifest.json")))
+    print("manifest training settings:", man.get("training"))
+    # The latent the GUI shows for test image 3 is the new TorchScript encoder's output for it.
+    enc = torch.jit.load(os.path.join(new, "classifier.pt"))
+    z = enc.encode(fashion_test_image(3))[0].double()
+    zerr = float((torch.tensor(s["latent"]).double() - z).abs().max())
+    print(f"latent vs Python encode of test image 3: max abs error {zerr:.2e}")
+    assert zerr < 1e-4
+    pbar, total, alea, epi = bll(z, new)
+    perr = float((torch.tensor(s["probabilities"]).double() - pbar).abs().max())
+    print(f"probabilities vs the new bundle's BLL: max abs error {perr:.2e}")
+    assert perr < 1e-4 and abs(s["uncertainty"]["total"] - total) < 1e-4
+    # Training again into the same directory is refused; the trained model stays loaded.
+    a = st("again.json")
+    assert "already exists" in a["last_error"] and new in a["last_error"], a["last_error"]
+    assert a["bundle"] == new and a["points"] == 10000
+
+
+{"drag": case_drag, "bad_script": case_bad_script, "screenshot": case_screenshot, "train": case_train}[CASE]()
 shutil.rmtree(OUT)
 print(f"gui_test {CASE}: ok")

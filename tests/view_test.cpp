@@ -295,3 +295,26 @@ TEST_CASE("script parsing: commands, comments, and errors with the line number")
   CHECK_THROWS_AS(loadScriptFile("/nonexistent/script.txt"), InputError);
   CHECK(scriptCommandHelp().size() >= 10);
 }
+
+TEST_CASE("script parsing: train-model settings are KEY=VALUE with known keys and whole numbers") {
+  Script s = parseScript(
+      "train-model fashion-mnist out.bundle\n"
+      "train-model data/pngs my.bundle epochs=2 limit-train=512 ensemble=0\n"
+      "train-model fashion-mnist\n"
+      "train-model mnist b epochs=two\n"
+      "train-model mnist b colour=3\n"
+      "train-model mnist b epochs\n"
+      "train-model mnist b seed=-1\n",
+      "t.txt");
+  REQUIRE(s.commands.size() == 2);
+  CHECK(s.commands[0].args == std::vector<std::string>{"fashion-mnist", "out.bundle"});
+  CHECK(s.commands[1].args ==
+        std::vector<std::string>{"data/pngs", "my.bundle", "epochs=2", "limit-train=512", "ensemble=0"});
+  REQUIRE(s.errors.size() == 5);
+  CHECK(s.errors[0].message.find("t.txt:3: 'train-model' takes") == 0);
+  CHECK(s.errors[1].message.find("'two' (epochs) is not a whole number") != std::string::npos);
+  CHECK(s.errors[2].message.find("unknown setting 'colour'") != std::string::npos);
+  CHECK(s.errors[3].message.find("'epochs' is not KEY=VALUE") != std::string::npos);
+  CHECK(s.errors[4].message.find("'-1' (seed) is not a whole number") != std::string::npos);
+  for (const auto& k : trainSettingKeys()) CHECK(parseScript("train-model a b " + k + "=1\n", "k").errors.empty());
+}

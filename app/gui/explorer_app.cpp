@@ -16,6 +16,7 @@
 #include <deque>
 #include <map>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -43,6 +44,53 @@ using Clock = std::chrono::steady_clock;
 // The map's background colour (RGB, and RGBA8 as MapRenderer takes it).
 const Rgb kMapBackground = {26 / 255.0f, 28 / 255.0f, 34 / 255.0f};
 constexpr uint32_t kMapBackgroundRgba = 0x00221c1a;
+
+// Training from the GUI: `latentlab train`'s defaults, except the deep-ensemble comparator (N more
+// classifiers, only used by the eval table), which is off unless asked for.
+TrainOptions defaultGuiTrainOptions() {
+  TrainOptions o;
+  o.ensemble = 0;
+  return o;
+}
+
+// Sets one `train-model` KEY=VALUE setting (keys from trainSettingKeys(), checked by the parser).
+void applyTrainSetting(TrainOptions& o, const std::string& kv) {
+  const size_t eq = kv.find('=');
+  const std::string key = kv.substr(0, eq);
+  const long long v = std::stoll(kv.substr(eq + 1));
+  if (key == "epochs") o.epochs = int(v);
+  else if (key == "latent-dim") o.latentDim = v;
+  else if (key == "seed") o.seed = uint64_t(v);
+  else if (key == "ensemble") o.ensemble = int(v);
+  else if (key == "decoder-epochs") o.decoderEpochs = int(v);
+  else if (key == "vae-epochs") o.vaeEpochs = int(v);
+  else if (key == "limit-train") o.limitTrain = v;
+  else throw InputError("unknown training setting '" + key + "'");
+}
+
+// An ostream buffer that hands each finished line to a callback (the job's log goes to the Log tab).
+class LineSink : public std::streambuf {
+ public:
+  explicit LineSink(std::function<void(const std::string&)> onLine) : m_onLine(std::move(onLine)) {}
+  ~LineSink() override {
+    if (!m_line.empty()) m_onLine(m_line);
+  }
+
+ protected:
+  int overflow(int c) override {
+    if (c == '\n' || c == '\r') {
+      if (!m_line.empty()) m_onLine(m_line);
+      m_line.clear();
+    } else if (c != EOF) {
+      m_line.push_back(char(c));
+    }
+    return c;
+  }
+
+ private:
+  std::function<void(const std::string&)> m_onLine;
+  std::string m_line;
+};
 
 double msSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
@@ -126,6 +174,7 @@ class ExplorerApp {
   void requestInspect();
   void requestDragEval();
   void requestImport(const std::string& model, const std::string& dataset, const std::string& out);
+  void requestTrainModel(TrainOptions opt);
   // --- state
   void rebuildColors();
   void fitView();
@@ -226,6 +275,8 @@ class ExplorerApp {
 
   // panels
   std::string m_bundleField, m_importModel, m_importDataset = "fashion-mnist", m_importOut;
+  TrainOptions m_trainForm = defaultGuiTrainOptions();
+  bool m_showJobs = false;  // bring the Jobs tab to the front (a job the user started)
   std::string m_browseDir;
   bool m_browsing = false;
   int m_browseTarget = 0;  // 0 bundle, 1 import model
@@ -472,6 +523,7 @@ void ExplorerApp::requestImport(const std::string& model, const std::string& dat
   io.dataset = dataset;
   io.out = out;
   io.device = m_opt.device;
+  m_showJobs = true;
   m_worker->submit(
       "import " + model,
       [this, io](Job& job) {
@@ -484,6 +536,41 @@ void ExplorerApp::requestImport(const std::string& model, const std::string& dat
         });
       },
       [this, model](const std::string& err) { error("could not import " + model + ": " + err); });
+}
+
+void ExplorerApp::requestTrainModel(TrainOptions opt) {
+  if (opt.dataset.empty() || opt.out.empty()) {
+    error("training needs a dataset (fashion-mnist, mnist or a folder) and an output bundle directory");
+    return;
+  }
+  if (opt.epochs < 1 || opt.latentDim < 1) {
+    error("training needs epochs >= 1 and a latent dimension >= 1 (got " + std::to_string(opt.epochs) + " and " +
+          std::to_string(opt.latentDim) + ")");
+    return;
+  }
+  std::error_code ec;
+  if (fs::exists(opt.out, ec)) {
+    error("will not train into " + opt.out + ": it already exists (pick a new directory)");
+    return;
+  }
+  opt.device = m_opt.device;
+  opt.force = false;
+  m_showJobs = true;
+  log("training " + opt.dataset + " -> " + opt.out + " (" + std::to_string(opt.epochs) + " epochs, d=" +
+      std::to_string(opt.latentDim) + ", ensemble " + std::to_string(opt.ensemble) + ")");
+  m_worker->submit(
+      "train " + fs::path(opt.out).filename().string(),
+      [this, opt](Job& job) {
+        LineSink buf([this](const std::string& line) { m_worker->toUi([this, line] { log("train: " + line); }); });
+        std::ostream sink(&buf);
+        runTrain(opt, [&job](const Progress& p) { job.report(p); }, &job.cancel, sink);
+        const std::string out = opt.out;
+        m_worker->toUi([this, out] {
+          log("trained " + out);
+          requestLoad(out);
+        });
+      },
+      [this, opt](const std::string& err) { error("training " + opt.out + " failed: " + err); });
 }
 
 // ----------------------------------------------------------------------------------- state
@@ -1315,6 +1402,40 @@ void ExplorerApp::drawModelTab() {
     if (ImGui::Button("Import and load")) requestImport(m_importModel, m_importDataset, m_importOut);
     tip("Runs latentlab import as a job (Jobs tab), then loads the result");
   }
+  if (ImGui::CollapsingHeader("Train a new model")) {
+    TrainOptions& f = m_trainForm;
+    ImGui::SetNextItemWidth(-150);
+    ImGui::InputText("dataset##train", &f.dataset);
+    tip("fashion-mnist, mnist, or a folder of PNG images in class subfolders");
+    ImGui::SetNextItemWidth(-150);
+    ImGui::InputTextWithHint("out bundle##train", "new directory to write", &f.out);
+    tip("Where the new bundle goes; an existing path is refused");
+    auto intField = [](const char* label, int& v, int lo, int hi, const char* help) {
+      ImGui::SetNextItemWidth(120);
+      if (ImGui::InputInt(label, &v)) v = std::clamp(v, lo, hi);
+      tip(help);
+    };
+    intField("epochs##train", f.epochs, 1, 1000, "Classifier epochs (one Fashion-MNIST epoch is about 12 s on 2 cores)");
+    ImGui::SameLine();
+    int d = int(f.latentDim);
+    intField("latent dim", d, 2, 4096, "d: size of the penultimate layer z (the map's space)");
+    f.latentDim = d;
+    intField("decoder epochs", f.decoderEpochs, 0, 1000, "Epochs of the decoder g: z -> x on the frozen encoder");
+    ImGui::SameLine();
+    intField("VAE epochs", f.vaeEpochs, 0, 1000, "Epochs of the VAE the original-CLUE baseline needs (0 skips it)");
+    intField("ensemble", f.ensemble, 0, 20, "Members of the deep-ensemble comparator (only the eval table uses it; each costs as much "
+                                             "as the classifier; 0 skips it)");
+    ImGui::SameLine();
+    int seed = int(f.seed);
+    intField("seed", seed, 0, 1 << 30, "Random seed: the same seed and settings give the same bundle");
+    f.seed = uint64_t(seed);
+    int limit = int(f.limitTrain);
+    intField("limit train", limit, 0, 1 << 30, "Train on only the first N shuffled training images (0 = all), for a quick demo");
+    f.limitTrain = limit;
+    if (ImGui::Button("Train and load")) requestTrainModel(f);
+    tip("Runs latentlab train as a job (progress and Cancel in the Jobs tab; a cancelled run leaves nothing behind), then "
+        "loads the new bundle");
+  }
   if (m_browsing) {
     ImGui::BeginChild("browser", ImVec2(0, 180), true);
     ImGui::TextDisabled("%s", m_browseDir.c_str());
@@ -1476,7 +1597,8 @@ void ExplorerApp::drawPanels(float x, float y, float w, float h) {
       ImGui::EndTabItem();
     }
     const bool running = m_worker->jobRunning();
-    if (ImGui::BeginTabItem(running ? "Jobs (running)###Jobs" : "Jobs###Jobs")) {
+    if (ImGui::BeginTabItem(running ? "Jobs (running)###Jobs" : "Jobs###Jobs", nullptr,
+                            m_showJobs ? ImGuiTabItemFlags_SetSelected : 0)) {
       drawJobsTab();
       ImGui::EndTabItem();
     }
@@ -1489,6 +1611,7 @@ void ExplorerApp::drawPanels(float x, float y, float w, float h) {
       drawLogTab();
       ImGui::EndTabItem();
     }
+    m_showJobs = false;
     ImGui::EndTabBar();
   }
   ImGui::End();
@@ -1533,12 +1656,19 @@ void ExplorerApp::drawMenu() {
   // Status on the right: model, frame time, jobs.
   double med = 0;
   if (!m_frameMs.empty()) med = percentile(std::vector<double>(m_frameMs.begin(), m_frameMs.end()), 0.5);
-  char status[256];
+  std::string jobStatus;
+  for (const auto& j : m_worker->jobs())
+    if (j->running) {
+      char b[160];
+      std::snprintf(b, sizeof b, " | %s %.0f%%", j->name.c_str(), 100.0 * j->fraction.load());
+      jobStatus = b;
+    }
+  char status[512];
   std::snprintf(status, sizeof status, "%s | %lld points | frame %.1f ms%s", m_haveModel ? m_model.name.c_str() : "no model",
                 m_haveModel ? (long long)std::count(m_model.pts->isTrain.begin(), m_model.pts->isTrain.end(),
                                                     uint8_t(m_showTrain ? 1 : 0)) + (m_showTrain ? m_model.pts->numTest : 0)
                             : 0LL,
-                med, m_worker->jobRunning() ? " | job running" : "");
+                med, jobStatus.c_str());
   ImGui::SameLine(ImGui::GetWindowWidth() - ImGui::CalcTextSize(status).x - 20);
   ImGui::TextUnformatted(status);
   ImGui::EndMainMenuBar();
@@ -1814,6 +1944,13 @@ bool ExplorerApp::runCommand(const ScriptCommand& c) {
   } else if (c.name == "train") {
     requestTrainPoints(a[0] == "on");
     m_waitIdle = true;
+  } else if (c.name == "train-model") {
+    TrainOptions o = m_trainForm;
+    o.dataset = a[0];
+    o.out = a[1];
+    for (size_t k = 2; k < a.size(); ++k) applyTrainSetting(o, a[k]);
+    requestTrainModel(o);
+    m_waitIdle = true;
   } else if (c.name == "snap") {
     m_snap = a[0] == "on";
     requestInspect();
@@ -1909,6 +2046,7 @@ int ExplorerApp::run() {
     return 1;
   }
   m_worker = std::make_unique<Worker>();
+  m_worker->setWake([] { glfwPostEmptyEvent(); });
   if (!m_opt.script.empty()) {
     try {
       m_script = loadScriptFile(m_opt.script);
@@ -1931,11 +2069,18 @@ int ExplorerApp::run() {
 
   auto last = Clock::now();
   while (!glfwWindowShouldClose(m_window) && !m_quit) {
-    const bool busy = !m_worker->idle() || m_drag.active || m_lassoActive || m_panning || timing ||
-                      m_pc < m_script.commands.size() || m_waitFrames > 0 || !m_shots.empty() ||
-                      !m_opt.screenshot.empty();
-    if (busy) glfwPollEvents();
-    else glfwWaitEventsTimeout(0.25);
+    // Frames are drawn continuously (up to 60 a second) only while something on screen moves:
+    // a drag, a lasso, a pan, a script step, a benchmark. A background job alone redraws 5 times a
+    // second for its progress bar, so that the rasteriser leaves the cores to the job (at 60 a
+    // second a GUI training run took 12x as long as `latentlab train`). Results from the workers
+    // wake the loop at once (Worker::setWake).
+    const bool idle = m_worker->idle();
+    const bool animating = m_drag.active || m_lassoActive || m_panning || timing || m_waitFrames > 0 ||
+                           !m_shots.empty() || (m_pc < m_script.commands.size() && !m_waitIdle) ||
+                           (!m_opt.screenshot.empty() && idle) || ImGui::IsMouseDown(ImGuiMouseButton_Left) ||
+                           ImGui::IsMouseDown(ImGuiMouseButton_Right) || ImGui::IsMouseDown(ImGuiMouseButton_Middle);
+    if (animating) glfwPollEvents();
+    else glfwWaitEventsTimeout(idle ? 0.25 : 0.2);
     const auto frameStart = Clock::now();
     m_worker->drainUi();
 
@@ -2069,6 +2214,7 @@ int ExplorerApp::run() {
     last = Clock::now();
     (void)err;
   }
+  if (getenv("LL_FRAMES")) fprintf(stderr, "FRAMES %ld in %.1f s\n", m_frame, msSince(m_opt.processStart) / 1000);
   m_worker.reset();  // joins the threads (cancelling jobs) before GL and the model go away
   m_model = {};
   m_map.destroy();

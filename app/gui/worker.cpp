@@ -84,8 +84,11 @@ void Worker::interactive(std::function<void()> fn) {
 }
 
 void Worker::toUi(UiFn fn) {
-  std::lock_guard<std::mutex> l(m_mutex);
-  m_inbox.push_back(std::move(fn));
+  {
+    std::lock_guard<std::mutex> l(m_mutex);
+    m_inbox.push_back(std::move(fn));
+  }
+  if (m_wake) m_wake();
 }
 
 int Worker::drainUi() {

@@ -56,8 +56,11 @@ class Worker {
   std::shared_ptr<Job> submit(const std::string& name, JobFn fn, std::function<void(const std::string&)> onError = {});
   // Posts an interactive request; a pending one that was not started yet is dropped.
   void interactive(std::function<void()> fn);
-  // Hands a closure to the UI thread (runs inside drainUi()).
+  // Hands a closure to the UI thread (runs inside drainUi()) and wakes the UI thread.
   void toUi(UiFn fn);
+  // Called (from any thread) after toUi queued something, e.g. glfwPostEmptyEvent, so that a UI
+  // thread asleep in glfwWaitEvents sees the result at once. Set before submitting work.
+  void setWake(std::function<void()> wake) { m_wake = std::move(wake); }
   // Called by the UI thread once a frame; returns how many closures ran.
   int drainUi();
 
@@ -78,6 +81,7 @@ class Worker {
   NewestWins<std::function<void()>> m_slot;
   std::atomic<int> m_interactiveBusy{0};
   std::vector<UiFn> m_inbox;
+  std::function<void()> m_wake;
   bool m_stop = false;
   int m_nextId = 1;
   std::thread m_jobThread, m_interactiveThread;

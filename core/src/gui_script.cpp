@@ -1,5 +1,6 @@
 #include "latentlab/gui_script.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <sstream>
@@ -11,7 +12,8 @@ namespace latentlab {
 
 namespace {
 
-enum class Arg { Path, Word, Int, Float, Rest, OnOff };
+// Settings: any number of trailing KEY=VALUE words (whole numbers), checked against settingKeys().
+enum class Arg { Path, Word, Int, Float, Rest, OnOff, Settings };
 
 struct Spec {
   const char* name;
@@ -37,6 +39,9 @@ const std::vector<Spec>& specs() {
       {"center", {Arg::Float, Arg::Float}, 0, "center X Y: put projection point X, Y at the centre"},
       {"train", {Arg::OnOff}, 0, "train on|off: show the training points as well as the test points"},
       {"snap", {Arg::OnOff}, 0, "snap on|off: show the nearest data images beside the decode"},
+      {"train-model", {Arg::Path, Arg::Path, Arg::Settings}, 1,
+       "train-model DATASET OUT [epochs=N latent-dim=D seed=S ensemble=N decoder-epochs=N vae-epochs=N "
+       "limit-train=N]: train a new bundle as a job (like latentlab train), then load it"},
       {"undo", {}, 0, "undo: undo the last edit (like Ctrl+Z)"},
       {"session-save", {Arg::Path}, 0, "session-save PATH: save view, colours, selection and edited points"},
       {"session-load", {Arg::Path}, 0, "session-load PATH: restore a saved session"},
@@ -70,6 +75,12 @@ std::string trim(const std::string& s) {
 }
 
 }  // namespace
+
+const std::vector<std::string>& trainSettingKeys() {
+  static const std::vector<std::string> k = {"epochs", "latent-dim", "seed", "ensemble", "decoder-epochs",
+                                             "vae-epochs", "limit-train"};
+  return k;
+}
 
 const std::vector<std::pair<std::string, std::string>>& scriptCommandHelp() {
   static const std::vector<std::pair<std::string, std::string>> h = [] {
@@ -111,16 +122,27 @@ Script parseScript(const std::string& text, const std::string& source) {
       c.args.clear();
       if (!c.rest.empty()) c.args.push_back(c.rest);
     }
+    const bool settings = !spec->args.empty() && spec->args.back() == Arg::Settings;
     const size_t need = spec->args.size() - size_t(spec->optional);
-    if (c.args.size() < need || c.args.size() > spec->args.size()) {
-      fail("'" + c.name + "' takes " + std::to_string(spec->args.size()) + " argument(s), got " +
+    if (c.args.size() < need || (!settings && c.args.size() > spec->args.size())) {
+      fail("'" + c.name + "' takes " + (settings ? "at least " + std::to_string(need) : std::to_string(spec->args.size())) +
+           " argument(s), got " +
            std::to_string(c.args.size()) + " (usage: " + spec->help + ")");
       continue;
     }
     std::string bad;
     for (size_t i = 0; i < c.args.size() && bad.empty(); ++i) {
       const std::string& a = c.args[i];
-      switch (spec->args[i]) {
+      switch (spec->args[std::min(i, spec->args.size() - 1)]) {
+        case Arg::Settings: {
+          const size_t eq = a.find('=');
+          const std::string key = a.substr(0, eq);
+          const auto& keys = trainSettingKeys();
+          if (eq == std::string::npos) bad = "'" + a + "' is not KEY=VALUE";
+          else if (std::find(keys.begin(), keys.end(), key) == keys.end()) bad = "unknown setting '" + key + "'";
+          else if (!isInt(a.substr(eq + 1))) bad = "'" + a.substr(eq + 1) + "' (" + key + ") is not a whole number >= 0";
+          break;
+        }
         case Arg::Int:
           if (!isInt(a)) bad = "'" + a + "' is not a whole number >= 0";
           break;

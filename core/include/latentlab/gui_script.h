@@ -23,6 +23,9 @@ struct Script {
   std::vector<ScriptError> errors;   // lines that did not parse; they are skipped
 };
 
+// The KEY=VALUE settings `train-model` accepts (as `latentlab train`'s options of the same name).
+const std::vector<std::string>& trainSettingKeys();
+
 // Help text: one line per command with its arguments.
 const std::vector<std::pair<std::string, std::string>>& scriptCommandHelp();
 
