@@ -3,7 +3,7 @@
 and the state JSON it wrote against an independent computation in Python (Debian python3-torch):
 the PCA inverse of the drag, and the Laplace BLL predictive at the dragged latent.
 
-usage: gui_test.py LATENTLAB BUNDLE_DIR CASE   (CASE: drag | bad_script | screenshot | train)
+usage: gui_test.py LATENTLAB BUNDLE_DIR CASE   (CASE: drag | bad_script | screenshot | train | mouse)
 """
 import gzip
 import json
@@ -239,6 +239,156 @@ def case_train():
     assert a["bundle"] == new and a["points"] == 10000
 
 
-{"drag": case_drag, "bad_script": case_bad_script, "screenshot": case_screenshot, "train": case_train}[CASE]()
+def case_mouse():
+    """Drive the real window with the mouse (xdotool on an Xvfb of our own): hover, click, drag,
+    shift+lasso, wheel zoom and right-button pan, each checked against the state JSON and maths
+    done here: the PCA inverse of the dragged pixels, the BLL at that latent, the points inside
+    the lasso, the data point that stays under the cursor while zooming, the pan distance."""
+    import time
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", "1", "-screen", "0", f"{W}x{H}x24", "-nolisten", "tcp"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    display = ":" + xvfb.stdout.readline().decode().strip()
+    env = dict(os.environ, DISPLAY=display)
+    steps = 6
+    lines = [f"state {OUT}/s0.json"]
+    for k in range(1, steps + 1):
+        lines += [f"wait-for {OUT}/go{k} 120", "wait 5", f"state {OUT}/s{k}.json"]
+    lines.append("quit")
+    app = subprocess.Popen([EXE, "gui", BUNDLE, "--size", f"{W}x{H}", "--script", script(lines)], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def state(k, timeout=120):
+        path = f"{OUT}/s{k}.json"
+        t0 = time.time()
+        while not os.path.exists(path):
+            assert app.poll() is None, f"latentlab exited early:\n{app.stdout.read()}"
+            assert time.time() - t0 < timeout, f"no {path} after {timeout} s"
+            time.sleep(0.1)
+        time.sleep(0.2)
+        return json.load(open(path))
+
+    def xdo(*args):
+        subprocess.run(["xdotool", *[str(a) for a in args]], env=env, check=True)
+
+    try:
+        s0 = state(0)
+        wid = subprocess.run(["xdotool", "search", "--sync", "--name", "^LatentLab$"], env=env, check=True,
+                             capture_output=True, text=True).stdout.split()[0]
+        r, v = s0["map_rect"], s0["view"]
+
+        def to_screen(px, py, v=v):
+            return (r["left"] + r["width"] / 2 + (px - v["x"]) * v["scale"],
+                    r["top"] + r["height"] / 2 - (py - v["y"]) * v["scale"])
+
+        def to_data(X, Y, v):
+            return (v["x"] + (X - r["left"] - r["width"] / 2) / v["scale"],
+                    v["y"] - (Y - r["top"] - r["height"] / 2) / v["scale"])
+
+        def move(X, Y):
+            xdo("mousemove", "--window", wid, int(round(X)), int(round(Y)))
+            time.sleep(0.08)
+
+        def go(k):
+            time.sleep(0.3)
+            open(f"{OUT}/go{k}", "w").close()
+            return state(k)
+
+        zall = torch.load(os.path.join(BUNDLE, "cache", "latents_test.pt")).double()
+        axes = torch.tensor(s0["pca"]["axes"]).double().reshape(2, -1)
+        mean = torch.tensor(s0["pca"]["mean"]).double()
+        xy = (zall.float().double() - mean) @ axes.T
+        scr = torch.stack([torch.tensor(to_screen(float(a), float(b))) for a, b in xy.tolist()])
+        # An isolated point well inside the map, away from the legend in the top-left corner.
+        d = torch.cdist(scr, scr) + torch.eye(len(scr)) * 1e9
+        inside = ((scr[:, 0] > r["left"] + 250) & (scr[:, 0] < r["left"] + r["width"] - 150) &
+                  (scr[:, 1] > r["top"] + 150) & (scr[:, 1] < r["top"] + r["height"] - 150))
+        cand = torch.nonzero(inside & (d.min(1).values > 14)).flatten()
+        assert len(cand) > 0, "no isolated point to click"
+        i = int(cand[0])
+        X, Y = scr[i].tolist()
+        print(f"point {i} at window pixel ({X:.1f}, {Y:.1f})")
+
+        # 1. hover
+        move(X - 30, Y - 30)
+        move(X, Y)
+        s = go(1)
+        assert s["hover"] == i, f"hover shows {s['hover']}, expected {i}"
+        # 2. click selects
+        xdo("click", 1)
+        s = go(2)
+        assert s["selected"] == i and s["edited_points"] == 0, s["selected"]
+        # 3. drag the selected point 60 px right, 40 px up; release keeps an edited point
+        xdo("mousedown", 1)
+        time.sleep(0.1)
+        for k in range(1, 11):
+            move(X + 6 * k, Y - 4 * k)
+        time.sleep(0.2)
+        xdo("mouseup", 1)
+        s = go(3)
+        assert s["edited_points"] == 1 and s["selected_edited"] == 0, (s["edited_points"], s["selected_edited"])
+        tx, ty = to_data(round(X + 60), round(Y - 40), s0["view"])
+        lo, hi = zall.min(0).values, zall.max(0).values
+        expect = torch.clamp(zall[i] + (tx - float(xy[i, 0])) * axes[0] + (ty - float(xy[i, 1])) * axes[1], lo, hi)
+        got = torch.tensor(s["latent"]).double()
+        err = float((got - expect).abs().max())
+        print(f"mouse drag: latent vs the PCA inverse of the pixels moved: max abs error {err:.2e}")
+        assert err < 1e-3 and float((got - zall[i]).abs().max()) > 0.05
+        pbar, total, alea, epi = bll(got)
+        perr = float((torch.tensor(s["probabilities"]).double() - pbar).abs().max())
+        print(f"mouse drag: probabilities vs the BLL there: max abs error {perr:.2e}")
+        assert perr < 1e-4
+        # 4. shift+drag lasso around a rectangle
+        cx, cy = r["left"] + r["width"] * 0.45, r["top"] + r["height"] * 0.55
+        x0, x1, y0, y1 = cx - 150, cx + 150, cy - 100, cy + 100
+        move(x0, y0)
+        xdo("keydown", "shift")
+        xdo("mousedown", 1)
+        corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]
+        for (ax, ay), (bx, by) in zip(corners, corners[1:]):
+            for k in range(1, 11):
+                move(ax + (bx - ax) * k / 10, ay + (by - ay) * k / 10)
+        xdo("mouseup", 1)
+        xdo("keyup", "shift")
+        s = go(4)
+        inn = lambda m: set(torch.nonzero((scr[:, 0] > x0 + m) & (scr[:, 0] < x1 - m) &
+                                          (scr[:, 1] > y0 + m) & (scr[:, 1] < y1 - m)).flatten().tolist())
+        sel = set(s["selection"])
+        print(f"lasso: {len(sel)} selected; {len(inn(3))} to {len(inn(-3))} expected")
+        assert len(inn(3)) > 20 and inn(3) <= sel <= inn(-3), "the lasso selection is not the points inside it"
+        assert s["selection_count"] == len(sel)
+        # 5. wheel zoom (two notches) around the cursor: the data point under it stays
+        QX, QY = r["left"] + r["width"] * 0.3, r["top"] + r["height"] * 0.4
+        move(QX, QY)
+        before = to_data(round(QX), round(QY), s["view"])
+        xdo("click", 4)
+        time.sleep(0.15)
+        xdo("click", 4)
+        s5 = go(5)
+        ratio = s5["view"]["scale"] / s["view"]["scale"]
+        after = to_data(round(QX), round(QY), s5["view"])
+        print(f"zoom: scale x{ratio:.3f}; point under the cursor moved {abs(after[0] - before[0]) * s5['view']['scale']:.3f} px")
+        assert abs(ratio - 1.44) < 1e-6
+        assert abs(after[0] - before[0]) * s5["view"]["scale"] < 0.01 and abs(after[1] - before[1]) * s5["view"]["scale"] < 0.01
+        # 6. right-button pan by (120, 70) px
+        xdo("mousedown", 3)
+        for k in range(1, 11):
+            move(QX + 12 * k, QY + 7 * k)
+        time.sleep(0.2)
+        xdo("mouseup", 3)
+        s6 = go(6)
+        sc = s5["view"]["scale"]
+        dxp = (s5["view"]["x"] - s6["view"]["x"]) * sc
+        dyp = (s6["view"]["y"] - s5["view"]["y"]) * sc
+        print(f"pan: the view moved ({dxp:.2f}, {dyp:.2f}) px for a (120, 70) px drag")
+        assert abs(dxp - 120) < 0.5 and abs(dyp - 70) < 0.5 and s6["view"]["scale"] == sc
+        assert app.wait(timeout=60) == 0
+    finally:
+        if app.poll() is None:
+            app.kill()
+        xvfb.terminate()
+
+
+{"drag": case_drag, "bad_script": case_bad_script, "screenshot": case_screenshot, "train": case_train,
+ "mouse": case_mouse}[CASE]()
 shutil.rmtree(OUT)
 print(f"gui_test {CASE}: ok")

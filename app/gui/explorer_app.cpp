@@ -297,6 +297,8 @@ class ExplorerApp {
   Script m_script;
   size_t m_pc = 0;
   int m_waitFrames = 0;
+  std::string m_waitForPath;               // wait-for: the file the script waits for
+  Clock::time_point m_waitForDeadline{};
   bool m_waitIdle = false;
   bool m_pendingCommit = false;
   bool m_benchTrainRequested = false;
@@ -1833,6 +1835,11 @@ void ExplorerApp::writeState(const std::string& path) {
   j["selection_count"] = m_multi.size();
   j["edited_points"] = m_edited.size();
   j["view"] = {{"x", m_view.cx}, {"y", m_view.cy}, {"scale", m_view.scale}};
+  // The map's rectangle in window pixels: window (px, py) shows projection point
+  // (x + (px - left - width/2) / scale, y - (py - top - height/2) / scale).
+  j["map_rect"] = {{"left", m_mapX}, {"top", m_mapY}, {"width", m_mapW}, {"height", m_mapH}};
+  j["hover"] = m_hover;
+  j["selection"] = m_multi;
   j["caption"] = m_caption;
   j["last_error"] = m_lastError;
   j["errors"] = m_errors;
@@ -1924,6 +1931,9 @@ bool ExplorerApp::runCommand(const ScriptCommand& c) {
     }
   } else if (c.name == "wait") {
     m_waitFrames = std::stoi(a[0]);
+  } else if (c.name == "wait-for") {
+    m_waitForPath = a[0];
+    m_waitForDeadline = Clock::now() + std::chrono::seconds(a.size() > 1 ? std::stoi(a[1]) : 60);
   } else if (c.name == "screenshot") {
     m_shots.push_back({a[0], 0});
   } else if (c.name == "state") {
@@ -1992,9 +2002,20 @@ void ExplorerApp::stepScript() {
       return;
     }
   }
+  if (!m_waitForPath.empty()) {
+    std::error_code ec;
+    if (fs::exists(m_waitForPath, ec)) {
+      m_waitForPath.clear();
+    } else if (Clock::now() > m_waitForDeadline) {
+      error("wait-for: " + m_waitForPath + " did not appear in time; the script goes on");
+      m_waitForPath.clear();
+    } else {
+      return;
+    }
+  }
   if (m_pc >= m_script.commands.size()) return;
   // Run instant commands back to back; stop at one that waits.
-  while (m_pc < m_script.commands.size() && !m_waitIdle && m_waitFrames == 0 && !m_quit) {
+  while (m_pc < m_script.commands.size() && !m_waitIdle && m_waitFrames == 0 && m_waitForPath.empty() && !m_quit) {
     const ScriptCommand& c = m_script.commands[m_pc++];
     log("script " + std::to_string(c.line) + ": " + c.name + (c.rest.empty() ? "" : " " + c.rest));
     runCommand(c);

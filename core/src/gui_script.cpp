@@ -30,6 +30,9 @@ const std::vector<Spec>& specs() {
       {"select", {Arg::Int}, 0, "select INDEX: select a point (test points first, then train points)"},
       {"drag", {Arg::Float, Arg::Float}, 0, "drag DX DY: drag the selected point by DX, DY projection units and keep it"},
       {"wait", {Arg::Int}, 0, "wait FRAMES: render FRAMES frames"},
+      {"wait-for", {Arg::Path, Arg::Int}, 1,
+       "wait-for PATH [SECONDS]: pause the script until PATH exists (default at most 60 s), while the window "
+       "stays live; for driving the GUI from outside, e.g. with xdotool"},
       {"screenshot", {Arg::Path}, 0, "screenshot PATH: save the whole window as PNG"},
       {"state", {Arg::Path}, 0, "state PATH: write the explorer's state as JSON"},
       {"caption", {Arg::Rest}, 1, "caption TEXT: show TEXT as an on-screen caption (no text clears it)"},
