@@ -17,7 +17,9 @@
 #include "gui.h"
 #include "latentlab/errors.h"
 #include "latentlab/fsutil.h"
+#include "latentlab/explorer.h"
 #include "latentlab/pipeline.h"
+#include "latentlab/projection.h"
 #include "latentlab/runtime.h"
 
 namespace {
@@ -177,6 +179,24 @@ int main(int argc, char** argv) {
   auto* info = app.add_subcommand("info", "Print a bundle's manifest summary");
   info->add_option("bundle", infoBundle, "Bundle directory")->required();
 
+  std::string projBundle, projMethod = "tsne", projPoints = "test", projOut, projJson, projDevice = "cpu";
+  uint64_t projSeed = 0;
+  int projThreads = 0;
+  bool projNoCache = false;
+  int64_t projLimit = 0;
+  auto* project = app.add_subcommand("project", "Compute a 2D layout (PCA, t-SNE or UMAP) of a bundle's latents, "
+                                                "with its quality; cached in the bundle");
+  project->add_option("bundle", projBundle, "Bundle directory")->required();
+  project->add_option("--method", projMethod, "pca, tsne or umap")->capture_default_str();
+  project->add_option("--points", projPoints, "test (the test split) or all (test, then train)")->capture_default_str();
+  project->add_option("--out", projOut, "Write the layout as CSV: index,x,y, one row per point in dataset order");
+  project->add_option("--json", projJson, "Write the timings and quality as JSON");
+  project->add_option("--seed", projSeed, "Random seed")->capture_default_str();
+  project->add_option("--device", projDevice, "cpu or cuda (the encoder and the exact kNN)")->capture_default_str();
+  project->add_option("--threads", projThreads, "Threads for the layout (0 = all cores)");
+  project->add_flag("--no-cache", projNoCache, "Neither read nor write the bundle's layout cache");
+  project->add_option("--limit", projLimit, "Only the first N points (implies --no-cache)");
+
   latentlab::BenchOptions bo;
   std::string benchJson, benchOnly;
   auto* bench = app.add_subcommand("bench", "Run the benchmarks; one table, optional flat JSON");
@@ -190,7 +210,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   // The window keeps one core for itself (UI thread and the software GL rasteriser); LibTorch
   // gets the others, so no frame waits behind a background job.
-  const bool window = !(train->parsed() || imp->parsed() || eval->parsed() || info->parsed() || bench->parsed()) ||
+  const bool window = !(train->parsed() || imp->parsed() || eval->parsed() || info->parsed() || bench->parsed() ||
+                        project->parsed()) ||
                       (bench->parsed() && (benchOnly.empty() || benchOnly.find("frame_ms") != std::string::npos));
   const long cores = std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
   latentlab::configureRuntime(train->parsed() ? to.threads : window ? int(std::max(1L, cores - 1)) : 0);
@@ -208,6 +229,55 @@ int main(int argc, char** argv) {
       if (!evalJson.empty()) writeJson(evalJson, report);
     } else if (info->parsed()) {
       std::cout << latentlab::bundleInfo(infoBundle);
+    } else if (project->parsed()) {
+      if (projPoints != "test" && projPoints != "all")
+        throw latentlab::InputError("[project] --points must be test or all, got '" + projPoints + "'");
+      if (projMethod != "pca" && projMethod != "tsne" && projMethod != "umap")
+        throw latentlab::InputError("[project] --method must be pca, tsne or umap, got '" + projMethod + "'");
+      if (!projOut.empty()) latentlab::checkOutputPath(projOut, true);
+      auto ex = latentlab::Explorer::open(projBundle, projDevice, progress, &g_cancel);
+      auto pts = projPoints == "all" ? ex->addTrainPoints(progress, &g_cancel) : ex->points();
+      std::vector<int32_t> labels(pts->labels.begin(), pts->labels.end());
+      latentlab::LayoutRequest req;
+      req.method = projMethod;
+      req.X = pts->latents.data();
+      req.n = projLimit > 0 ? std::min<int64_t>(projLimit, pts->n) : pts->n;
+      req.d = pts->d;
+      req.labels = labels.data();
+      req.device = projDevice;
+      req.seed = projSeed;
+      req.threads = projThreads;
+      req.cacheDir = projNoCache || projLimit > 0 ? "" : projBundle + "/cache";
+      req.cacheTag = projPoints;
+      const auto t0 = std::chrono::steady_clock::now();
+      auto res = latentlab::computeLayout(req, [](const std::vector<float>&, int it, int its) {
+        latentlab::Progress p;
+        p.stage = "layout";
+        p.epoch = 1;
+        p.epochs = 1;
+        p.batch = it;
+        p.batches = its;
+        printProgress(p);
+      }, &g_cancel);
+      const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      std::fprintf(stderr, "\n");
+      const auto& q = res.quality;
+      std::printf("%s of %lld points (d=%lld)%s: kNN %.2f s (%s), layout %.2f s, quality %.2f s\n", projMethod.c_str(),
+                  (long long)req.n, (long long)req.d, res.fromCache ? " from the bundle cache" : "", res.knnSeconds,
+                  res.knnExact ? "exact" : "HNSW", res.layoutSeconds, res.qualitySeconds);
+      std::printf("quality on %lld points: trustworthiness@%d %.4f, kNN recall@%d %.4f, 2D kNN accuracy %.4f\n",
+                  (long long)q.sample, q.k, q.trustworthiness, q.k, q.knnRecall, q.knnAccuracy);
+      if (!res.cacheError.empty()) std::fprintf(stderr, "latentlab: warning: layout not cached: %s\n", res.cacheError.c_str());
+      if (!projOut.empty()) {
+        latentlab::writeLayoutCsv(projOut, res.xy);
+        std::printf("wrote %s\n", projOut.c_str());
+      }
+      if (!projJson.empty())
+        writeJson(projJson, {{"method", projMethod}, {"points", req.n}, {"d", req.d}, {"seconds", total},
+                             {"knn_seconds", res.knnSeconds}, {"knn_exact", res.knnExact},
+                             {"layout_seconds", res.layoutSeconds}, {"from_cache", res.fromCache},
+                             {"quality", {{"trustworthiness", q.trustworthiness}, {"knn_recall", q.knnRecall},
+                                          {"knn_accuracy", q.knnAccuracy}, {"sample", q.sample}, {"k", q.k}}}});
     } else if (bench->parsed()) {
       std::stringstream ss(benchOnly);
       std::vector<std::string> guiKeys;

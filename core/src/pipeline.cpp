@@ -1,4 +1,5 @@
 #include "latentlab/pipeline.h"
+#include "latentlab/projection.h"
 
 #include <torch/torch.h>
 #include <unistd.h>
@@ -516,7 +517,10 @@ json stats(std::vector<double> v, const char* unit) {
 
 }  // namespace
 
-std::vector<std::string> benchNames() { return {"predictive_ms", "drag_update_p95_ms", "train_epoch_s"}; }
+std::vector<std::string> benchNames() {
+  return {"predictive_ms", "drag_update_p95_ms", "train_epoch_s", "tsne_5k_s", "tsne_5k_trust15", "tsne_70k_s",
+          "umap_70k_s", "umap_70k_trust15", "place_point_ms"};
+}
 
 json runBench(const BenchOptions& opt, std::ostream& log) {
   const torch::Device dev = parseDevice(opt.device);
@@ -601,6 +605,85 @@ json runBench(const BenchOptions& opt, std::ostream& log) {
     results["train_epoch_s"] = stats(s, "s");
     results["train_epoch_s"]["note"] = "one Fashion-MNIST epoch (60000 images, batch 128) of the default CNN";
     log << "train_epoch_s done\n";
+  }
+  // Projections, on the bundle's latents (the first 5,000 test points; all 70,000). The layout
+  // cache is not used. Memory: the process's peak RSS after each, from /proc/self/status.
+  auto peakRssMb = [] {
+    std::ifstream f("/proc/self/status");
+    for (std::string line; std::getline(f, line);)
+      if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+    return 0.0;
+  };
+  const bool wantTsne5 = want("tsne_5k_s") || want("tsne_5k_trust15");
+  const bool wantAll = want("tsne_70k_s") || want("umap_70k_s") || want("umap_70k_trust15");
+  if (wantTsne5 || wantAll || want("place_point_ms")) {
+    if (opt.bundle.empty()) throw InputError("[bench] the projection benchmarks need a bundle (--bundle)");
+    std::unique_ptr<Explorer> ex = Explorer::open(opt.bundle, opt.device, {}, nullptr);
+    auto pts = ex->points();
+    auto layoutOf = [&](const PointTable& t, int64_t n, const std::string& method, int reps, const char* key,
+                        const char* trustKey) {
+      std::vector<int32_t> labels(t.labels.begin(), t.labels.begin() + n);
+      std::vector<double> secs, trust, recall;
+      LayoutResult last;
+      for (int r = 0; r < reps; ++r) {
+        LayoutRequest req;
+        req.method = method;
+        req.X = t.latents.data();
+        req.n = n;
+        req.d = t.d;
+        req.labels = labels.data();
+        req.device = opt.device;
+        req.seed = uint64_t(r);
+        auto t0 = Clock::now();
+        last = computeLayout(req);
+        secs.push_back(secondsSince(t0));
+        trust.push_back(last.quality.trustworthiness);
+        recall.push_back(last.quality.knnRecall);
+      }
+      results[key] = stats(secs, "s");
+      char note[400];
+      std::snprintf(note, sizeof note,
+                    "%s of %lld latents (d=%lld), kNN %s %.2f s + layout %.2f s + quality %.2f s (last run); "
+                    "trustworthiness@15 %.4f, kNN recall@15 %.4f, 2D kNN accuracy %.4f on a 2000 sample; peak RSS %.0f MB",
+                    method.c_str(), (long long)n, (long long)t.d, last.knnExact ? "exact" : "HNSW", last.knnSeconds,
+                    last.layoutSeconds, last.qualitySeconds, last.quality.trustworthiness, last.quality.knnRecall,
+                    last.quality.knnAccuracy, peakRssMb());
+      results[key]["note"] = note;
+      results[key]["knn_recall15"] = last.quality.knnRecall;
+      results[key]["trust15"] = last.quality.trustworthiness;
+      if (trustKey) {
+        results[trustKey] = stats(trust, "");
+        results[trustKey]["note"] = std::string("trustworthiness@15 of ") + key + "'s layouts";
+      }
+      log << key << " done\n";
+      return last;
+    };
+    LayoutResult tsne5;
+    if (wantTsne5) tsne5 = layoutOf(*pts, std::min<int64_t>(5000, pts->n), "tsne", opt.repeats > 0 ? opt.repeats : 3,
+                                    "tsne_5k_s", "tsne_5k_trust15");
+    if (want("place_point_ms")) {
+      // One new point placed into the 5k t-SNE layout (k = 15 neighbours, 30 steps), as drags do.
+      const int64_t n = std::min<int64_t>(5000, pts->n);
+      if (tsne5.xy.empty()) tsne5.xy = runPca(pts->latents.data(), n, pts->d);
+      Placer placer{pts->latents.data(), tsne5.xy.data(), n, pts->d, "tsne", 15, 30, 0};
+      std::vector<double> ms;
+      std::vector<float> z(size_t(pts->d));
+      for (int i = 0; i < 220; ++i) {
+        const int64_t a = (i * 7919) % pts->n;
+        for (int64_t j = 0; j < pts->d; ++j) z[size_t(j)] = pts->latents[size_t(a * pts->d + j)] * 1.05f + 0.01f;
+        float x = 0, y = 0;
+        auto t0 = Clock::now();
+        placer.place(z.data(), x, y);
+        if (i >= 20) ms.push_back(1000.0 * secondsSince(t0));
+      }
+      results["place_point_ms"] = stats(ms, "ms");
+      results["place_point_ms"]["note"] = "one new latent placed into a 5,000-point t-SNE layout (exact 15-NN, 30 steps)";
+    }
+    if (wantAll) {
+      auto all = ex->addTrainPoints({}, nullptr);
+      if (want("tsne_70k_s")) layoutOf(*all, all->n, "tsne", 1, "tsne_70k_s", nullptr);
+      if (want("umap_70k_s") || want("umap_70k_trust15")) layoutOf(*all, all->n, "umap", 1, "umap_70k_s", "umap_70k_trust15");
+    }
   }
   json flat;
   // A key that names its statistic (..._p95_ms) reports that statistic; the others their median.
