@@ -388,7 +388,83 @@ def case_mouse():
         xvfb.terminate()
 
 
+def read_layout(path):
+    rows = open(path).read().strip().split("\n")
+    assert rows[0] == "index,x,y", rows[0]
+    xy = torch.zeros(len(rows) - 1, 2, dtype=torch.float64)
+    for r in rows[1:]:
+        i, x, y = r.split(",")
+        xy[int(i)] = torch.tensor([float(x), float(y)])
+    return xy
+
+
+def case_project():
+    """t-SNE and UMAP views in the GUI on a copy of the bundle (no cached layouts): a cancelled
+    layout job leaves the previous view; the finished one is cached; a drag in the t-SNE view moves
+    z to the convex combination of the 8 nearest points' latents (checked here from the exported
+    layout); a bad layout CSV is rejected with its line number; a good one is shown."""
+    b = os.path.join(OUT, "bundle")
+    shutil.copytree(BUNDLE, b, ignore=shutil.ignore_patterns("latents_train.pt", "latents_ood_*", "layout_*"))
+    st = lambda name: json.load(open(os.path.join(OUT, name)))
+    with open(f"{OUT}/bad.csv", "w") as f:
+        f.write("index,x,y\n0,1,2\n1,oops,3\n")
+    dx, dy = 2.0, -1.5
+    cmd = ["xvfb-run", "-a", "-s", f"-screen 0 {W}x{H}x24", EXE, "gui", b, "--size", f"{W}x{H}", "--script", script([
+        f"export-layout {OUT}/pca.csv",
+        "project umap nowait",
+        "wait 20",
+        "cancel",
+        f"state {OUT}/cancelled.json",
+        f"export-layout {OUT}/after_cancel.csv",
+        "project tsne",
+        f"state {OUT}/tsne.json",
+        f"export-layout {OUT}/tsne.csv",
+        "select 5",
+        f"drag {dx} {dy}",
+        f"state {OUT}/drag.json",
+        f"layout-csv {OUT}/bad.csv",
+        f"state {OUT}/bad.json",
+        f"layout-csv {OUT}/pca.csv",
+        f"state {OUT}/csv.json",
+        f"export-layout {OUT}/csv_shown.csv",
+        "quit",
+    ])]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stdout + p.stderr
+    c = st("cancelled.json")
+    assert c["projection"] == "pca" and c["layout_computing"] == "", (c["projection"], c["layout_computing"])
+    assert torch.equal(read_layout(f"{OUT}/after_cancel.csv"), read_layout(f"{OUT}/pca.csv")), "cancel changed the layout"
+    assert not os.path.exists(os.path.join(b, "cache", "layout_umap_test.bin")), "a cancelled layout was cached"
+    t = st("tsne.json")
+    q = t["layout_quality"]
+    print("t-SNE in the GUI:", q)
+    assert t["projection"] == "tsne" and q["trustworthiness"] > 0.95 and q["knn_accuracy"] > 0.8, q
+    assert os.path.exists(os.path.join(b, "cache", "layout_tsne_test.bin")), "the t-SNE layout was not cached"
+    xy = read_layout(f"{OUT}/tsne.csv")
+    z = torch.load(os.path.join(b, "cache", "latents_test.pt")).double()
+    d = st("drag.json")
+    assert d["edited_points"] == 1 and d["last_error"] == "", d["last_error"]
+    target = xy[5] + torch.tensor([dx, dy], dtype=torch.float64)
+    dist = (xy - target).norm(dim=1)
+    near = dist.argsort()[:8]
+    w = 1.0 / dist[near]
+    w = w / w.sum()
+    expect = (w[:, None] * z[near]).sum(0)
+    got = torch.tensor(d["latent"]).double()
+    err = float((got - expect).abs().max())
+    print(f"t-SNE drag: latent vs the inverse-distance convex combination of the 8 nearest: max abs error {err:.2e}")
+    assert err < 1e-4
+    pbar, total, alea, epi = bll(got)
+    assert float((torch.tensor(d["probabilities"]).double() - pbar).abs().max()) < 1e-4
+    bad = st("bad.json")
+    assert "bad.csv:3" in bad["last_error"] and "oops" in bad["last_error"], bad["last_error"]
+    assert bad["projection"] == "tsne"
+    s = st("csv.json")
+    assert s["projection"] == "csv" and len(s["errors"]) == len(bad["errors"]), s["errors"]
+    assert torch.allclose(read_layout(f"{OUT}/csv_shown.csv"), read_layout(f"{OUT}/pca.csv"), atol=1e-5)
+
+
 {"drag": case_drag, "bad_script": case_bad_script, "screenshot": case_screenshot, "train": case_train,
- "mouse": case_mouse}[CASE]()
+ "mouse": case_mouse, "project": case_project}[CASE]()
 shutil.rmtree(OUT)
 print(f"gui_test {CASE}: ok")

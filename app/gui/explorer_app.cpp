@@ -28,6 +28,7 @@
 #include "latentlab/fsutil.h"
 #include "latentlab/gui_script.h"
 #include "latentlab/pipeline.h"
+#include "latentlab/projection.h"
 #include "latentlab/session.h"
 #include "latentlab/viewmath.h"
 #include "map_renderer.h"
@@ -134,6 +135,14 @@ struct Model {
   float epiMax = 1, totalMax = 1;
   float minX = 0, maxX = 1, minY = 0, maxY = 1;
   std::optional<ModelReport> report;
+  // Finished non-linear layouts of these points, by method (tsne, umap, csv).
+  struct Layout {
+    std::vector<float> xy;
+    LayoutQuality quality;
+    bool haveQuality = false;
+  };
+  std::map<std::string, Layout> layouts;
+  std::optional<LayoutQuality> pcaQuality;
 };
 
 struct Selection {
@@ -150,6 +159,7 @@ struct Drag {
   float tx = 0, ty = 0;   // cursor target in projection units
   std::vector<float> z;   // current latent (clamped inverse)
   float zx = 0, zy = 0;   // its projection
+  bool outside = false;   // non-linear views: the target is outside its neighbours' hull
 };
 
 struct UndoAction {
@@ -175,6 +185,13 @@ class ExplorerApp {
   void requestDragEval();
   void requestImport(const std::string& model, const std::string& dataset, const std::string& out);
   void requestTrainModel(TrainOptions opt);
+  // Switches the map to pca | tsne | umap | csv; a layout not computed yet runs as a job that
+  // updates the map as it optimises (cancel restores the previous view).
+  void setProjection(const std::string& method);
+  void applyLayout(const std::vector<float>& xy, bool fit);
+  void importLayoutCsv(const std::string& path);
+  void placeEditedPoints();
+  void placeLatent(const std::vector<float>& z, float& x, float& y) const;
   // --- state
   void rebuildColors();
   void fitView();
@@ -237,6 +254,9 @@ class ExplorerApp {
   double m_fitScale = 1;
   bool m_needFit = true;
   std::string m_projection = "pca";
+  std::string m_layoutJobMethod;            // the layout being computed ("" none)
+  std::shared_ptr<Job> m_layoutJob;
+  std::string m_layoutCsvField;
   std::string m_colorMode = "label";
   std::vector<bool> m_hidden;
   bool m_showTrain = false;
@@ -357,7 +377,15 @@ void ExplorerApp::requestLoad(const std::string& dir) {
         m.hasLaplace = ex->hasLaplace();
         m.ex = ex;
         auto shared = std::make_shared<Model>(std::move(m));
-        m_worker->toUi([this, shared] { setModel(std::move(*shared)); });
+        m_worker->toUi([this, shared] {
+          // A new model starts on PCA; a non-linear view is then recomputed (or read from its cache).
+          const std::string proj = m_projection;
+          m_projection = "pca";
+          if (m_layoutJob && !m_layoutJob->finished) m_layoutJob->cancel = true;
+          m_layoutJobMethod.clear();
+          setModel(std::move(*shared));
+          if (proj == "tsne" || proj == "umap") setProjection(proj);
+        });
       },
       [this, dir](const std::string& err) {
         m_loadingDir.clear();
@@ -441,7 +469,11 @@ void ExplorerApp::requestTrainPoints(bool on) {
           Model m = m_model;
           m.pts = pts;
           m.xy = std::move(xy);
+          m.layouts.clear();  // they were for the test points only
+          const std::string proj = m_projection;
+          m_projection = "pca";
           setModel(std::move(m));
+          if (proj != "pca") setProjection(proj == "csv" ? "pca" : proj);
         });
       },
       [this](const std::string& err) { error("could not add the training points: " + err); });
@@ -449,11 +481,194 @@ void ExplorerApp::requestTrainPoints(bool on) {
 
 void ExplorerApp::requestReport() {
   auto ex = m_model.ex;
-  m_worker->submit("model report (reliability, OOD)", [this, ex](Job& job) {
+  auto pts = m_model.pts;
+  std::vector<float> pcaXy(size_t(2 * pts->numTest));
+  projectPca2(m_model.pca, pts->latents.data(), pts->numTest, pcaXy.data());
+  m_worker->submit("model report (reliability, OOD)", [this, ex, pts, pcaXy](Job& job) {
     auto progress = [&job](const Progress& p) { job.report(p); };
     auto r = std::make_shared<ModelReport>(ex->modelReport(progress, &job.cancel));
-    m_worker->toUi([this, ex, r] {
-      if (m_haveModel && m_model.ex == ex) m_model.report = *r;
+    std::vector<int32_t> labels(pts->labels.begin(), pts->labels.begin() + pts->numTest);
+    auto q = std::make_shared<LayoutQuality>(
+        layoutQuality(pts->latents.data(), pts->numTest, pts->d, pcaXy.data(), labels.data(), 2000, 15, 0));
+    m_worker->toUi([this, ex, r, q] {
+      if (m_haveModel && m_model.ex == ex) {
+        m_model.report = *r;
+        m_model.pcaQuality = *q;
+      }
+    });
+  });
+}
+
+// ----------------------------------------------------------------------------------- projections
+
+namespace {
+void layoutBounds(const std::vector<float>& xy, float& minX, float& maxX, float& minY, float& maxY) {
+  minX = minY = 1e30f;
+  maxX = maxY = -1e30f;
+  for (size_t i = 0; i + 1 < xy.size(); i += 2) {
+    minX = std::min(minX, xy[i]);
+    maxX = std::max(maxX, xy[i]);
+    minY = std::min(minY, xy[i + 1]);
+    maxY = std::max(maxY, xy[i + 1]);
+  }
+}
+}  // namespace
+
+void ExplorerApp::applyLayout(const std::vector<float>& xy, bool fit) {
+  if (!m_haveModel || xy.size() != size_t(2 * m_model.pts->n)) return;
+  m_model.xy = xy;
+  layoutBounds(m_model.xy, m_model.minX, m_model.maxX, m_model.minY, m_model.maxY);
+  m_map.setPositions(m_model.xy);
+  m_lodKey.clear();
+  if (fit) m_needFit = true;
+}
+
+void ExplorerApp::placeLatent(const std::vector<float>& z, float& x, float& y) const {
+  const PointTable& t = *m_model.pts;
+  if (m_projection == "pca") {
+    float xy[2];
+    projectPca2(m_model.pca, z.data(), 1, xy);
+    x = xy[0];
+    y = xy[1];
+    return;
+  }
+  Placer p{t.latents.data(), m_model.xy.data(), t.n, t.d, m_projection == "tsne" ? "tsne" : "umap", 15, 30, 0};
+  p.place(z.data(), x, y);
+}
+
+void ExplorerApp::placeEditedPoints() {
+  for (auto& e : m_edited) {
+    placeLatent(e.latent, e.x, e.y);
+    e.projection = m_projection;
+  }
+}
+
+void ExplorerApp::setProjection(const std::string& method) {
+  if (method != "pca" && method != "tsne" && method != "umap" && method != "csv")
+    return error("unknown projection '" + method + "' (pca, tsne, umap or csv)");
+  if (!m_haveModel) return error("no model loaded: cannot project");
+  if (m_drag.active) cancelDrag();
+  const PointTable& t = *m_model.pts;
+  if (method == "pca") {
+    if (m_layoutJob && !m_layoutJob->finished) m_layoutJob->cancel = true;
+    m_layoutJobMethod.clear();
+    std::vector<float> xy(size_t(2 * t.n));
+    projectPca2(m_model.pca, t.latents.data(), t.n, xy.data());
+    m_projection = "pca";
+    applyLayout(xy, true);
+    placeEditedPoints();
+    return;
+  }
+  auto it = m_model.layouts.find(method);
+  if (it != m_model.layouts.end()) {
+    if (m_layoutJob && !m_layoutJob->finished) m_layoutJob->cancel = true;
+    m_layoutJobMethod.clear();
+    m_projection = method;
+    applyLayout(it->second.xy, true);
+    placeEditedPoints();
+    return;
+  }
+  if (method == "csv") return error("no CSV layout imported yet: import one in the Model tab (Layout CSV)");
+  if (m_layoutJobMethod == method) return;  // already computing it
+  if (m_layoutJob && !m_layoutJob->finished) m_layoutJob->cancel = true;
+  const std::string previous = m_projection == method || m_projection == m_layoutJobMethod ? "pca" : m_projection;
+  m_projection = method;
+  m_layoutJobMethod = method;
+  auto pts = m_model.pts;
+  LayoutRequest base;
+  base.method = method;
+  base.device = m_opt.device;
+  base.cacheDir = m_model.dir + "/cache";
+  base.cacheTag = t.n == t.numTest ? "test" : "all";
+  const std::string name = std::string(method == "tsne" ? "t-SNE" : "UMAP") + " layout of " + std::to_string(t.n) + " points";
+  log(name + " started (cached in " + layoutCachePath(base.cacheDir, method, base.cacheTag) + ")");
+  m_layoutJob = m_worker->submit(
+      name,
+      [this, pts, base, method, previous](Job& job) {
+        std::vector<int32_t> labels(pts->labels.begin(), pts->labels.end());
+        LayoutRequest req = base;
+        req.X = pts->latents.data();
+        req.n = pts->n;
+        req.d = pts->d;
+        req.labels = labels.data();
+        auto last = Clock::now() - std::chrono::seconds(1);
+        // The map follows the optimisation: a snapshot to the UI at most every 150 ms.
+        auto progress = [&](const std::vector<float>& xy, int it, int its) {
+          Progress p;
+          p.stage = method;
+          p.batch = it;
+          p.batches = its;
+          job.report(p);
+          if (msSince(last) < 150 && it < its) return;
+          last = Clock::now();
+          auto snap = std::make_shared<std::vector<float>>(xy);
+          m_worker->toUi([this, pts, method, snap] {
+            if (m_haveModel && m_model.pts == pts && m_projection == method && m_layoutJobMethod == method)
+              applyLayout(*snap, true);
+          });
+        };
+        try {
+          auto res = std::make_shared<LayoutResult>(computeLayout(req, progress, &job.cancel));
+          m_worker->toUi([this, pts, method, res] {
+            if (!m_haveModel || m_model.pts != pts) return;
+            m_model.layouts[method] = {res->xy, res->quality, true};
+            if (m_layoutJobMethod == method) m_layoutJobMethod.clear();
+            char msg[256];
+            std::snprintf(msg, sizeof msg, "%s layout %s: trustworthiness@15 %.4f, kNN recall@15 %.3f, 2D kNN accuracy %.3f",
+                          method.c_str(), res->fromCache ? "read from the bundle cache" : "done", res->quality.trustworthiness,
+                          res->quality.knnRecall, res->quality.knnAccuracy);
+            log(msg);
+            if (!res->cacheError.empty()) log("layout not cached: " + res->cacheError);
+            if (m_projection == method) {
+              applyLayout(res->xy, true);
+              placeEditedPoints();
+            }
+          });
+        } catch (const CancelledError&) {
+          m_worker->toUi([this, pts, method, previous] {
+            if (m_layoutJobMethod == method) m_layoutJobMethod.clear();
+            if (m_haveModel && m_model.pts == pts && m_projection == method) {
+              log(method + " layout cancelled; back to " + previous);
+              m_projection = "pca";  // so that `previous` is applied from scratch
+              setProjection(previous);
+            }
+          });
+          throw;
+        }
+      },
+      [this, pts, method, previous](const std::string& err) {
+        error(method + " layout failed: " + err);
+        if (m_layoutJobMethod == method) m_layoutJobMethod.clear();
+        if (m_haveModel && m_model.pts == pts && m_projection == method) {
+          m_projection = "pca";
+          setProjection(previous);
+        }
+      });
+}
+
+void ExplorerApp::importLayoutCsv(const std::string& path) {
+  if (!m_haveModel) return error("no model loaded: cannot import a layout");
+  std::vector<float> xy;
+  try {
+    xy = readLayoutCsv(path, m_model.pts->n);
+  } catch (const Error& e) {
+    return error(std::string("layout not imported: ") + e.what());
+  }
+  m_model.layouts["csv"] = {xy, {}, false};
+  m_projection = "pca";
+  setProjection("csv");
+  log("imported the layout " + path);
+  // Its quality, on the job thread.
+  auto pts = m_model.pts;
+  m_worker->submit("quality of " + path, [this, pts, xy](Job&) {
+    std::vector<int32_t> labels(pts->labels.begin(), pts->labels.end());
+    auto q = std::make_shared<LayoutQuality>(layoutQuality(pts->latents.data(), pts->n, pts->d, xy.data(), labels.data()));
+    m_worker->toUi([this, pts, q, xy] {
+      auto it = m_model.layouts.find("csv");
+      if (m_haveModel && m_model.pts == pts && it != m_model.layouts.end() && it->second.xy == xy) {
+        it->second.quality = *q;
+        it->second.haveQuality = true;
+      }
     });
   });
 }
@@ -691,8 +906,19 @@ void ExplorerApp::dragTo(float tx, float ty) {
   const PointTable& t = *m_model.pts;
   m_drag.tx = tx;
   m_drag.ty = ty;
-  m_drag.z = pcaInverseDrag(m_model.pca, m_drag.z0.data(), tx - m_drag.x0, ty - m_drag.y0, t.zLo.data(), t.zHi.data());
-  projectPca2(m_model.pca, m_drag.z.data(), 1, &m_drag.zx);
+  if (m_projection == "pca") {
+    m_drag.z = pcaInverseDrag(m_model.pca, m_drag.z0.data(), tx - m_drag.x0, ty - m_drag.y0, t.zLo.data(), t.zHi.data());
+    projectPca2(m_model.pca, m_drag.z.data(), 1, &m_drag.zx);
+    m_drag.outside = false;
+  } else {
+    // Non-linear view: the convex combination of the latents of the 8 nearest projected points
+    // (ReGene's on-manifold inverse); flagged when the cursor leaves their hull.
+    InverseResult r = inverseProject(t.latents.data(), m_model.xy.data(), t.n, t.d, tx, ty, 8);
+    m_drag.z = std::move(r.z);
+    m_drag.zx = tx;
+    m_drag.zy = ty;
+    m_drag.outside = r.outside;
+  }
   requestDragEval();
 }
 
@@ -703,6 +929,7 @@ void ExplorerApp::commitDrag() {
   p.latent = m_drag.z;
   p.x = m_drag.zx;
   p.y = m_drag.zy;
+  if (m_projection != "pca") placeLatent(p.latent, p.x, p.y);  // where the layout puts this latent
   p.projection = m_projection;
   m_edited.push_back(p);
   m_undo.push_back({UndoAction::Add, p, int(m_edited.size()) - 1});
@@ -889,13 +1116,30 @@ void ExplorerApp::drawMap(float x, float y, float w, float h) {
                                    ImGuiWindowFlags_NoBackground);
   // Toolbar.
   ImGui::SetNextItemWidth(90);
-  const char* projections[] = {"PCA", "t-SNE", "UMAP"};
-  int proj = m_projection == "pca" ? 0 : m_projection == "tsne" ? 1 : 2;
-  if (ImGui::Combo("##proj", &proj, projections, 3)) {
-    if (proj == 0) m_projection = "pca";
-    else error(std::string(projections[proj]) + " is not available yet: it arrives with the projection issue; the map stays on PCA");
+  const char* projections[] = {"PCA", "t-SNE", "UMAP", "CSV layout"};
+  const char* keys[] = {"pca", "tsne", "umap", "csv"};
+  int proj = int(std::find(keys, keys + 4, m_projection) - keys);
+  if (ImGui::Combo("##proj", &proj, projections, 4) && proj < 4) setProjection(keys[proj]);
+  tip("2D projection of the latent codes z. PCA: the first two principal axes of the test latents. t-SNE and UMAP: "
+      "computed as a job (the map updates while they optimise; Cancel in Jobs) and cached in the bundle. CSV layout: "
+      "one imported in the Model tab. Dragging in t-SNE/UMAP moves z as a convex combination of the 8 nearest points.");
+  if (m_haveModel) {
+    ImGui::SameLine();
+    auto it = m_model.layouts.find(m_projection);
+    if (!m_layoutJobMethod.empty() && m_layoutJobMethod == m_projection) {
+      ImGui::TextDisabled("computing %.0f%%", m_layoutJob ? 100.0 * m_layoutJob->fraction.load() : 0.0);
+    } else if (it != m_model.layouts.end() && it->second.haveQuality) {
+      const LayoutQuality& q = it->second.quality;
+      ImGui::TextDisabled("T %.3f  R %.2f  A %.2f", q.trustworthiness, q.knnRecall, q.knnAccuracy);
+      tip("Quality of this layout on a 2,000-point sample: T trustworthiness@15 (1 = no false neighbours in 2D), R kNN "
+          "recall@15 (share of each point's 15 nearest in z that stay among its 15 nearest in 2D), A 2D 15-NN "
+          "classification accuracy");
+    } else if (m_projection == "pca" && m_model.pcaQuality) {
+      const LayoutQuality& q = *m_model.pcaQuality;
+      ImGui::TextDisabled("T %.3f  R %.2f  A %.2f", q.trustworthiness, q.knnRecall, q.knnAccuracy);
+      tip("Quality of the PCA view on a 2,000-point sample: trustworthiness@15, kNN recall@15, 2D 15-NN accuracy");
+    }
   }
-  tip("2D projection of the latent codes z. PCA: the first two principal axes of the test latents.");
   ImGui::SameLine();
   ImGui::SetNextItemWidth(110);
   const char* modes[] = {"true class", "predicted", "total U", "aleatoric U", "epistemic U", "correct"};
@@ -1023,7 +1267,7 @@ void ExplorerApp::drawMap(float x, float y, float w, float h) {
       if (io.KeyShift) {
         m_lassoActive = true;
         m_lasso = {io.MousePos};
-      } else if (m_sel.any() && ddx * ddx + ddy * ddy < 10.0f * 10.0f && m_projection == "pca") {
+      } else if (m_sel.any() && ddx * ddx + ddy * ddy < 10.0f * 10.0f) {
         beginDrag();
       } else if (m_hover >= 0) {
         selectPoint(m_hover);
@@ -1140,6 +1384,12 @@ void ExplorerApp::drawMapOverlay(ImDrawList* dl, ImVec2 origin, ImVec2 size) {
     dl->AddCircle(g, 7.0f, IM_COL32(255, 255, 255, 255), 20, 2.0f);
     dl->AddLine(ImVec2(c.x - 5, c.y), ImVec2(c.x + 5, c.y), IM_COL32(255, 255, 255, 160));
     dl->AddLine(ImVec2(c.x, c.y - 5), ImVec2(c.x, c.y + 5), IM_COL32(255, 255, 255, 160));
+    if (m_drag.outside) {
+      const char* msg = "outside the data: the inverse extrapolates";
+      dl->AddRectFilled(ImVec2(c.x + 12, c.y + 10), ImVec2(c.x + 20 + ImGui::CalcTextSize(msg).x, c.y + 30),
+                        IM_COL32(120, 20, 20, 220), 4);
+      dl->AddText(ImVec2(c.x + 16, c.y + 12), IM_COL32(255, 230, 230, 255), msg);
+    }
   }
   if (m_hover >= 0) dl->AddCircle(toScreen(m_model.xy[size_t(2 * m_hover)], m_model.xy[size_t(2 * m_hover + 1)]), 6.0f,
                                   IM_COL32(255, 255, 255, 200), 16, 1.5f);
@@ -1404,6 +1654,15 @@ void ExplorerApp::drawModelTab() {
     if (ImGui::Button("Import and load")) requestImport(m_importModel, m_importDataset, m_importOut);
     tip("Runs latentlab import as a job (Jobs tab), then loads the result");
   }
+  if (ImGui::CollapsingHeader("Layout CSV")) {
+    ImGui::SetNextItemWidth(-150);
+    ImGui::InputTextWithHint("csv##layout", "index,x,y file", &m_layoutCsvField);
+    tip("A precomputed 2D layout: header index,x,y and one row per point of the map (test points, then training "
+        "points when shown), in dataset order");
+    ImGui::SameLine();
+    if (ImGui::Button("Import layout")) importLayoutCsv(m_layoutCsvField);
+    tip("Show the map in this layout (the projection menu's CSV layout); a bad row is reported with its line number");
+  }
   if (ImGui::CollapsingHeader("Train a new model")) {
     TrainOptions& f = m_trainForm;
     ImGui::SetNextItemWidth(-150);
@@ -1630,6 +1889,14 @@ void ExplorerApp::drawMenu() {
     ImGui::SetNextItemWidth(220);
     ImGui::InputText("csv file", &m_exportPath);
     if (ImGui::MenuItem("Export selection as CSV")) exportCsv(m_exportPath);
+    if (ImGui::MenuItem("Export layout as CSV (index,x,y)") && m_haveModel) {
+      try {
+        writeLayoutCsv(m_exportPath, m_model.xy);
+        log("wrote the layout to " + m_exportPath);
+      } catch (const Error& e) {
+        error(e.what());
+      }
+    }
     ImGui::SetNextItemWidth(220);
     ImGui::InputText("png file", &m_pngPath);
     if (ImGui::MenuItem("Export map as PNG")) m_shots.push_back({m_pngPath, 1});
@@ -1779,7 +2046,7 @@ void ExplorerApp::applySession(const SessionState& s) {
     if (int64_t(e.latent.size()) != t.d || e.origin >= t.n)
       return error("session edited point does not fit this model (d=" + std::to_string(t.d) + ")");
   m_colorMode = s.colorMode;
-  m_projection = "pca";
+  if (s.projection != m_projection) setProjection(s.projection == "csv" && !m_model.layouts.count("csv") ? "pca" : s.projection);
   m_view.cx = s.viewX;
   m_view.cy = s.viewY;
   m_view.scale = s.viewScale;
@@ -1839,6 +2106,15 @@ void ExplorerApp::writeState(const std::string& path) {
   // (x + (px - left - width/2) / scale, y - (py - top - height/2) / scale).
   j["map_rect"] = {{"left", m_mapX}, {"top", m_mapY}, {"width", m_mapW}, {"height", m_mapH}};
   j["hover"] = m_hover;
+  j["drag_outside"] = m_drag.active && m_drag.outside;
+  if (m_haveModel) {
+    auto it = m_model.layouts.find(m_projection);
+    const LayoutQuality* q = it != m_model.layouts.end() && it->second.haveQuality ? &it->second.quality
+                             : m_projection == "pca" && m_model.pcaQuality ? &*m_model.pcaQuality : nullptr;
+    if (q) j["layout_quality"] = {{"trustworthiness", q->trustworthiness}, {"knn_recall", q->knnRecall},
+                                  {"knn_accuracy", q->knnAccuracy}, {"sample", q->sample}, {"k", q->k}};
+    j["layout_computing"] = m_layoutJobMethod;
+  }
   j["selection"] = m_multi;
   j["caption"] = m_caption;
   j["last_error"] = m_lastError;
@@ -1912,8 +2188,23 @@ bool ExplorerApp::runCommand(const ScriptCommand& c) {
     requestLoad(a[0]);
     m_waitIdle = true;
   } else if (c.name == "project") {
-    if (a[0] != "pca") error(at + "projection '" + a[0] + "' is not available yet (the projection issue adds t-SNE and UMAP)");
-    else m_projection = "pca";
+    setProjection(a[0]);
+    m_waitIdle = a.size() < 2;
+  } else if (c.name == "cancel") {
+    for (auto& j : m_worker->jobs())
+      if (!j->finished) j->cancel = true;
+    m_waitIdle = true;
+  } else if (c.name == "export-layout") {
+    if (!m_haveModel) error(at + "no model loaded: no layout to export");
+    else try {
+        writeLayoutCsv(a[0], m_model.xy);
+        log("wrote the layout to " + a[0]);
+      } catch (const Error& e) {
+        error(at + e.what());
+      }
+  } else if (c.name == "layout-csv") {
+    importLayoutCsv(a[0]);
+    m_waitIdle = true;
   } else if (c.name == "color") {
     m_colorMode = a[0];
     m_colorsDirty = true;

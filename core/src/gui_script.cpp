@@ -25,7 +25,12 @@ struct Spec {
 const std::vector<Spec>& specs() {
   static const std::vector<Spec> s = {
       {"load", {Arg::Path}, 0, "load BUNDLE_DIR: open another bundle (the current one stays if it fails)"},
-      {"project", {Arg::Word}, 0, "project pca|tsne|umap: switch the 2D projection"},
+      {"project", {Arg::Word, Arg::Word}, 1,
+       "project pca|tsne|umap|csv [nowait]: switch the 2D projection (t-SNE and UMAP are computed as a job, or read "
+       "from the bundle's cache; the script waits for them unless nowait)"},
+      {"cancel", {}, 0, "cancel: cancel the running and queued jobs (like their Cancel buttons)"},
+      {"export-layout", {Arg::Path}, 0, "export-layout PATH: write the map's current layout as CSV (index,x,y)"},
+      {"layout-csv", {Arg::Path}, 0, "layout-csv PATH: import a 2D layout (index,x,y) and show it"},
       {"color", {Arg::Word}, 0, "color label|pred|total|aleatoric|epistemic|correct: colour the points"},
       {"select", {Arg::Int}, 0, "select INDEX: select a point (test points first, then train points)"},
       {"drag", {Arg::Float, Arg::Float}, 0, "drag DX DY: drag the selected point by DX, DY projection units and keep it"},
@@ -159,11 +164,13 @@ Script parseScript(const std::string& text, const std::string& source) {
           break;
       }
     }
-    if (c.name == "project" && c.args[0] != "pca" && c.args[0] != "tsne" && c.args[0] != "umap")
-      bad = "unknown projection '" + c.args[0] + "' (pca, tsne or umap)";
+    if (c.name == "project" && c.args[0] != "pca" && c.args[0] != "tsne" && c.args[0] != "umap" && c.args[0] != "csv")
+      bad = "unknown projection '" + c.args[0] + "' (pca, tsne, umap or csv)";
     if (c.name == "color" && c.args[0] != "label" && c.args[0] != "pred" && c.args[0] != "total" &&
         c.args[0] != "aleatoric" && c.args[0] != "epistemic" && c.args[0] != "correct")
       bad = "unknown colour mode '" + c.args[0] + "' (label, pred, total, aleatoric, epistemic, correct)";
+    if (c.name == "project" && c.args.size() > 1 && c.args[1] != "nowait")
+      bad = "'" + c.args[1] + "' after the projection must be nowait";
     if (c.name == "zoom" && !(std::strtod(c.args[0].c_str(), nullptr) > 0)) bad = "zoom factor must be > 0";
     if (!bad.empty()) {
       fail(bad + " in '" + line + "'");
