@@ -184,6 +184,7 @@ int main(int argc, char** argv) {
   int projThreads = 0;
   bool projNoCache = false;
   int64_t projLimit = 0;
+  std::string projRepulsion = "auto";
   auto* project = app.add_subcommand("project", "Compute a 2D layout (PCA, t-SNE or UMAP) of a bundle's latents, "
                                                 "with its quality; cached in the bundle");
   project->add_option("bundle", projBundle, "Bundle directory")->required();
@@ -196,6 +197,8 @@ int main(int argc, char** argv) {
   project->add_option("--threads", projThreads, "Threads for the layout (0 = all cores)");
   project->add_flag("--no-cache", projNoCache, "Neither read nor write the bundle's layout cache");
   project->add_option("--limit", projLimit, "Only the first N points (implies --no-cache)");
+  project->add_option("--repulsion", projRepulsion, "t-SNE repulsion: bh (Barnes-Hut), fft (FIt-SNE) or auto")
+      ->capture_default_str();
 
   latentlab::BenchOptions bo;
   std::string benchJson, benchOnly;
@@ -249,6 +252,7 @@ int main(int argc, char** argv) {
       req.threads = projThreads;
       req.cacheDir = projNoCache || projLimit > 0 ? "" : projBundle + "/cache";
       req.cacheTag = projPoints;
+      req.tsneRepulsion = projRepulsion;
       const auto t0 = std::chrono::steady_clock::now();
       auto res = latentlab::computeLayout(req, [](const std::vector<float>&, int it, int its) {
         latentlab::Progress p;

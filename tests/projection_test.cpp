@@ -278,3 +278,35 @@ TEST_CASE("layout CSV: round trip, and a bad row is rejected with its line numbe
   bad("", 2, "empty file");
   CHECK_THROWS_AS(readLayoutCsv(tmp / "missing.csv", 2), InputError);
 }
+
+TEST_CASE("the FFT-interpolated repulsion matches the exact sums") {
+  std::mt19937_64 g(11);
+  std::normal_distribution<double> nd(0.0, 8.0);
+  const int64_t n = 600;
+  std::vector<double> y(size_t(2 * n));
+  for (auto& v : y) v = nd(g);
+  std::vector<double> exact(size_t(2 * n), 0.0), fft(size_t(2 * n), 0.0);
+  double Z = 0;
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      if (i == j) continue;
+      const double dx = y[size_t(2 * i)] - y[size_t(2 * j)], dy = y[size_t(2 * i + 1)] - y[size_t(2 * j + 1)];
+      const double w = 1.0 / (1.0 + dx * dx + dy * dy);
+      Z += w;
+      exact[size_t(2 * i)] += w * w * dx;
+      exact[size_t(2 * i + 1)] += w * w * dy;
+    }
+  // The interpolation error falls as the nodes per box rise: 3 (the default) and 6.
+  for (int p : {3, 6}) {
+    const double Zf = fftRepulsion(device(), p)(y.data(), n, fft.data());
+    double num = 0, den = 0;
+    for (size_t i = 0; i < y.size(); ++i) {
+      num += (fft[i] - exact[i]) * (fft[i] - exact[i]);
+      den += exact[i] * exact[i];
+    }
+    const double rel = std::sqrt(num / den);
+    MESSAGE("FFT repulsion, " << p << " nodes: relative error " << rel << ", Z " << Zf << " vs " << Z);
+    CHECK(Zf == doctest::Approx(Z).epsilon(p == 3 ? 5e-3 : 1e-4));
+    CHECK(rel < (p == 3 ? 0.05 : 0.003));
+  }
+}

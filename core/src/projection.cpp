@@ -331,15 +331,23 @@ std::vector<float> runTsne(const float* X, int64_t n, int64_t d, const Knn& knn,
     const bool early = it < opt.exaggerationIterations;
     const double exag = early ? opt.exaggeration : 1.0;
     const double momentum = early ? 0.5 : 0.8;
-    tree.build(y.data(), n);
-    tree.pack(theta2);
+    const bool bh = !opt.repulsion;
+    double Zfft = 0;
+    if (bh) {
+      tree.build(y.data(), n);
+      tree.pack(theta2);
+    } else {
+      Zfft = opt.repulsion(y.data(), n, rep.data());
+    }
     parallelFor(n, threads, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) {
-        double fx = 0, fy = 0, z = 0;
-        tree.repulse(y[size_t(2 * i)], y[size_t(2 * i + 1)], fx, fy, z);
-        rep[size_t(2 * i)] = fx;
-        rep[size_t(2 * i + 1)] = fy;
-        zPer[size_t(i)] = z - 1.0;  // the point's own leaf contributes exactly w = 1, no force
+        if (bh) {
+          double fx = 0, fy = 0, z = 0;
+          tree.repulse(y[size_t(2 * i)], y[size_t(2 * i + 1)], fx, fy, z);
+          rep[size_t(2 * i)] = fx;
+          rep[size_t(2 * i + 1)] = fy;
+          zPer[size_t(i)] = z - 1.0;  // the point's own leaf contributes exactly w = 1, no force
+        }
         double ax = 0, ay = 0;
         for (int64_t q = P.rowStart[size_t(i)]; q < P.rowStart[size_t(i) + 1]; ++q) {
           const int32_t j = P.col[size_t(q)];
@@ -352,8 +360,9 @@ std::vector<float> runTsne(const float* X, int64_t n, int64_t d, const Knn& knn,
         grad[size_t(2 * i + 1)] = ay;
       }
     });
-    double Z = 0;
-    for (double v : zPer) Z += v;  // in index order: the same sum for any thread count
+    double Z = Zfft;
+    if (bh)
+      for (double v : zPer) Z += v;  // in index order: the same sum for any thread count
     Z = std::max(Z, 1e-300);
     double mx = 0, my = 0;
     for (int64_t i = 0; i < n; ++i)
