@@ -318,3 +318,16 @@ TEST_CASE("script parsing: train-model settings are KEY=VALUE with known keys an
   CHECK(s.errors[4].message.find("'-1' (seed) is not a whole number") != std::string::npos);
   for (const auto& k : trainSettingKeys()) CHECK(parseScript("train-model a b " + k + "=1\n", "k").errors.empty());
 }
+
+TEST_CASE("the shipped demo scripts parse without errors") {
+  int scripts = 0;
+  for (const auto& e : std::filesystem::directory_iterator(std::string(LATENTLAB_SOURCE_DIR) + "/assets/demos")) {
+    if (e.path().extension() != ".txt") continue;
+    ++scripts;
+    Script s = loadScriptFile(e.path().string());
+    for (const auto& err : s.errors) MESSAGE(err.message);
+    CHECK(s.errors.empty());
+    CHECK(s.commands.size() > 5);
+  }
+  CHECK(scripts >= 1);
+}
