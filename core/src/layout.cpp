@@ -1,5 +1,11 @@
 // kNN graphs for the projections: exact through LibTorch (on any device), approximate through
 // hnswlib (Debian's libhnswlib-dev).
+// hnswlib 0.6.2's SSE path prefetches one element past a link list (upstream nmslib/hnswlib #107,
+// #578). In a normal build the 4 bytes read lie inside malloc's chunk and only steer a prefetch
+// hint, but AddressSanitizer rightly flags it, so sanitizer builds use hnswlib's plain loops.
+#if defined(__SANITIZE_ADDRESS__)
+#define NO_MANUAL_VECTORIZATION
+#endif
 #include <hnswlib/hnswlib.h>
 #include <torch/torch.h>
 
