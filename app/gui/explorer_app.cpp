@@ -2526,7 +2526,6 @@ int ExplorerApp::run() {
     last = Clock::now();
     (void)err;
   }
-  if (getenv("LL_FRAMES")) fprintf(stderr, "FRAMES %ld in %.1f s\n", m_frame, msSince(m_opt.processStart) / 1000);
   m_worker.reset();  // joins the threads (cancelling jobs) before GL and the model go away
   m_model = {};
   m_map.destroy();

@@ -132,7 +132,7 @@ bool Worker::jobRunning() const {
 
 void Worker::jobLoop() {
 #ifdef __linux__
-  // Background jobs run at a lower priority (nice 10; Linux threads have their own) so that the
+  // Background jobs run at the lowest priority (nice 19; Linux threads have their own) so that the
   // UI thread and the GL driver's threads win the cores while the user interacts: on 2 cores a
   // training job at the same priority made frames 50-90 ms under llvmpipe. Threads started from
   // here (LibTorch's pool) inherit it. Drags, on the interactive thread, keep normal priority.
