@@ -153,12 +153,11 @@ struct QuadTree {
 
   // What the traversal reads, packed (24 bytes a node): centre of mass, squared cell width over
   // theta^2 (infinite-distance test folded in), count, first child (-1 leaf).
-  struct Packed {
-    double mx, my;
+  struct Packed {  // 20 bytes: single precision is ample for the far-field approximation
+    float mx, my;
     float width2OverTheta2;
     int32_t count;
     int32_t child;
-    int32_t pad;
   };
   std::vector<Packed> packed;
 
@@ -167,7 +166,7 @@ struct QuadTree {
     for (size_t i = 0; i < nodes.size(); ++i) {
       const Node& nd = nodes[i];
       const double width = 2 * nd.half;
-      packed[i] = {nd.mx, nd.my, float(width * width / theta2), int32_t(nd.count), nd.child, 0};
+      packed[i] = {float(nd.mx), float(nd.my), float(width * width / theta2), int32_t(nd.count), nd.child};
     }
   }
 
@@ -178,21 +177,19 @@ struct QuadTree {
     int top = 0;
     stack[top++] = 0;
     double ax = 0, ay = 0, az = 0;
+    const float fx0 = float(px), fy0 = float(py);
     while (top > 0) {
       const Packed& nd = packed[size_t(stack[--top])];
-      if (nd.count == 0) continue;
-      const double dx = px - nd.mx, dy = py - nd.my, d2 = dx * dx + dy * dy;
-      if (nd.child < 0 || double(nd.width2OverTheta2) < d2) {
-        const double w = 1.0 / (1.0 + d2);
-        const double m = double(nd.count) * w;
+      const float dx = fx0 - nd.mx, dy = fy0 - nd.my, d2 = dx * dx + dy * dy;
+      if (nd.child < 0 || nd.width2OverTheta2 < d2) {
+        const float w = 1.0f / (1.0f + d2);
+        const float m = float(nd.count) * w;
         az += m;
         ax += m * w * dx;
         ay += m * w * dy;
       } else {
-        stack[top++] = nd.child;
-        stack[top++] = nd.child + 1;
-        stack[top++] = nd.child + 2;
-        stack[top++] = nd.child + 3;
+        for (int32_t c = nd.child; c < nd.child + 4; ++c)
+          if (packed[size_t(c)].count > 0) stack[top++] = c;  // empty quadrants are never visited
       }
     }
     fx += ax;
