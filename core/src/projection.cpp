@@ -170,6 +170,85 @@ struct QuadTree {
     }
   }
 
+  // Group-wise Barnes-Hut: points are grouped by the largest cells holding at most `groupMax`
+  // points. Each group gets one interaction list: the cells far from the whole group (the theta
+  // test against the nearest point of the group's cell, so every point of the group passes it)
+  // and the leaves near it. Each point then sums over that list in a flat loop. Writes
+  // rep[2i..2i+1] = sum_j w^2 (y_i - y_j) and zPer[i] = sum_{j != i} w.
+  void repulseGroups(int64_t n, double theta2, int threads, double* rep, double* zPer, int groupMax = 12) const {
+    std::vector<int32_t> groups, groupOf(nodes.size(), -1);
+    {
+      std::vector<int32_t> st{0};
+      while (!st.empty()) {
+        const int32_t at = st.back();
+        st.pop_back();
+        const Node& nd = nodes[size_t(at)];
+        if (nd.count == 0) continue;
+        if (nd.child < 0 || nd.count <= groupMax) {
+          groupOf[size_t(at)] = int32_t(groups.size());
+          groups.push_back(at);
+        } else {
+          for (int q = 3; q >= 0; --q) st.push_back(nd.child + q);
+        }
+      }
+    }
+    // Points by group (counting sort; within a group in index order).
+    std::vector<int32_t> pointGroup(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) {
+      int32_t at = 0;
+      while (groupOf[size_t(at)] < 0) at = nodes[size_t(at)].child + quadrant(nodes[size_t(at)], y[2 * i], y[2 * i + 1]);
+      pointGroup[size_t(i)] = groupOf[size_t(at)];
+    }
+    std::vector<int64_t> start(groups.size() + 1, 0);
+    for (int32_t g : pointGroup) ++start[size_t(g) + 1];
+    for (size_t g = 0; g < groups.size(); ++g) start[g + 1] += start[g];
+    std::vector<int64_t> members(static_cast<size_t>(n)), fill(start.begin(), start.end() - 1);
+    for (int64_t i = 0; i < n; ++i) members[size_t(fill[size_t(pointGroup[size_t(i)])]++)] = i;
+    parallelFor(int64_t(groups.size()), threads, [&](int64_t gb, int64_t ge) {
+      std::vector<float> lx, ly, lc;
+      std::vector<int32_t> st;
+      for (int64_t g = gb; g < ge; ++g) {
+        const Node& cell = nodes[size_t(groups[size_t(g)])];
+        lx.clear();
+        ly.clear();
+        lc.clear();
+        st.assign(1, 0);
+        while (!st.empty()) {
+          const Packed& nd = packed[size_t(st.back())];
+          st.pop_back();
+          const double ex = std::max(0.0, std::abs(double(nd.mx) - cell.cx) - cell.half);
+          const double ey = std::max(0.0, std::abs(double(nd.my) - cell.cy) - cell.half);
+          const double dmin2 = ex * ex + ey * ey;
+          if (nd.child < 0 || double(nd.width2OverTheta2) < dmin2) {
+            lx.push_back(nd.mx);
+            ly.push_back(nd.my);
+            lc.push_back(float(nd.count));
+          } else {
+            for (int32_t c = nd.child; c < nd.child + 4; ++c)
+              if (packed[size_t(c)].count > 0) st.push_back(c);
+          }
+        }
+        const size_t m = lx.size();
+        for (int64_t q = start[size_t(g)]; q < start[size_t(g) + 1]; ++q) {
+          const int64_t i = members[size_t(q)];
+          const float px = float(y[2 * i]), py = float(y[2 * i + 1]);
+          float ax = 0, ay = 0, az = 0;
+          for (size_t k = 0; k < m; ++k) {
+            const float dx = px - lx[k], dy = py - ly[k];
+            const float w = 1.0f / (1.0f + dx * dx + dy * dy);
+            const float cw = lc[k] * w;
+            az += cw;
+            ax += cw * w * dx;
+            ay += cw * w * dy;
+          }
+          rep[2 * i] = ax;
+          rep[2 * i + 1] = ay;
+          zPer[i] = double(az) - 1.0;  // the point's own leaf: w = 1, no force
+        }
+      }
+    });
+  }
+
   // Repulsion on a point at (px, py): adds sum_j w^2 (p - y_j) to (fx, fy) and sum_j w to z,
   // w = 1 / (1 + |p - y_j|^2), with cells far enough (width / distance < theta) as one.
   void repulse(double px, double py, double& fx, double& fy, double& z) const {
@@ -333,18 +412,12 @@ std::vector<float> runTsne(const float* X, int64_t n, int64_t d, const Knn& knn,
     if (bh) {
       tree.build(y.data(), n);
       tree.pack(theta2);
+      tree.repulseGroups(n, theta2, threads, rep.data(), zPer.data());
     } else {
       Zfft = opt.repulsion(y.data(), n, rep.data());
     }
     parallelFor(n, threads, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) {
-        if (bh) {
-          double fx = 0, fy = 0, z = 0;
-          tree.repulse(y[size_t(2 * i)], y[size_t(2 * i + 1)], fx, fy, z);
-          rep[size_t(2 * i)] = fx;
-          rep[size_t(2 * i + 1)] = fy;
-          zPer[size_t(i)] = z - 1.0;  // the point's own leaf contributes exactly w = 1, no force
-        }
         double ax = 0, ay = 0;
         for (int64_t q = P.rowStart[size_t(i)]; q < P.rowStart[size_t(i) + 1]; ++q) {
           const int32_t j = P.col[size_t(q)];
