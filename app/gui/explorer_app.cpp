@@ -93,6 +93,17 @@ class LineSink : public std::streambuf {
   std::string m_line;
 };
 
+void layoutBounds(const std::vector<float>& xy, float& minX, float& maxX, float& minY, float& maxY) {
+  minX = minY = 1e30f;
+  maxX = maxY = -1e30f;
+  for (size_t i = 0; i + 1 < xy.size(); i += 2) {
+    minX = std::min(minX, xy[i]);
+    maxX = std::max(maxX, xy[i]);
+    minY = std::min(minY, xy[i + 1]);
+    maxY = std::max(maxY, xy[i + 1]);
+  }
+}
+
 double msSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
 uint32_t packRgba(const Rgb& c, float a) {
@@ -402,14 +413,7 @@ void ExplorerApp::setModel(Model&& m) {
   }
   m.epiMax = emax;
   m.totalMax = std::max(tmax, float(std::log(double(t.K))));
-  m.minX = m.minY = 1e30f;
-  m.maxX = m.maxY = -1e30f;
-  for (int64_t i = 0; i < t.n; ++i) {
-    m.minX = std::min(m.minX, m.xy[size_t(2 * i)]);
-    m.maxX = std::max(m.maxX, m.xy[size_t(2 * i)]);
-    m.minY = std::min(m.minY, m.xy[size_t(2 * i + 1)]);
-    m.maxY = std::max(m.maxY, m.xy[size_t(2 * i + 1)]);
-  }
+  layoutBounds(m.xy, m.minX, m.maxX, m.minY, m.maxY);
   const bool sameBundle = m_haveModel && m.dir == m_model.dir;
   // Release the old model's LibTorch state on the job thread, not here.
   if (m_haveModel && m_model.ex.get() != m.ex.get()) {
@@ -501,18 +505,6 @@ void ExplorerApp::requestReport() {
 
 // ----------------------------------------------------------------------------------- projections
 
-namespace {
-void layoutBounds(const std::vector<float>& xy, float& minX, float& maxX, float& minY, float& maxY) {
-  minX = minY = 1e30f;
-  maxX = maxY = -1e30f;
-  for (size_t i = 0; i + 1 < xy.size(); i += 2) {
-    minX = std::min(minX, xy[i]);
-    maxX = std::max(maxX, xy[i]);
-    minY = std::min(minY, xy[i + 1]);
-    maxY = std::max(maxY, xy[i + 1]);
-  }
-}
-}  // namespace
 
 void ExplorerApp::applyLayout(const std::vector<float>& xy, bool fit) {
   if (!m_haveModel || xy.size() != size_t(2 * m_model.pts->n)) return;

@@ -11,16 +11,24 @@ namespace latentlab::gui {
 
 namespace {
 
+// Reads a shader's or program's status; on failure puts "WHAT NAME: log" into err.
+template <class GetIv, class GetLog>
+bool checkStatus(GLuint object, GLenum status, GetIv getIv, GetLog getLog, const char* what, const char* name,
+                 std::string& err) {
+  GLint ok = 0;
+  getIv(object, status, &ok);
+  if (ok) return true;
+  char log[2048];
+  getLog(object, sizeof log, nullptr, log);
+  err = std::string(what) + " " + name + ": " + log;
+  return false;
+}
+
 unsigned compile(GLenum type, const char* src, const char* name, std::string& err) {
   GLuint s = glCreateShader(type);
   glShaderSource(s, 1, &src, nullptr);
   glCompileShader(s);
-  GLint ok = 0;
-  glGetShaderiv(s, GL_COMPILE_STATUS, &ok);
-  if (!ok) {
-    char log[2048];
-    glGetShaderInfoLog(s, sizeof log, nullptr, log);
-    err = std::string("shader ") + name + ": " + log;
+  if (!checkStatus(s, GL_COMPILE_STATUS, glGetShaderiv, glGetShaderInfoLog, "shader", name, err)) {
     glDeleteShader(s);
     return 0;
   }
@@ -38,12 +46,8 @@ unsigned link(const char* vs, const char* fs, const char* name, std::string& err
   glLinkProgram(p);
   glDeleteShader(v);
   glDeleteShader(f);
-  GLint ok = 0;
-  glGetProgramiv(p, GL_LINK_STATUS, &ok);
-  if (!ok) {
-    char log[2048];
-    glGetProgramInfoLog(p, sizeof log, nullptr, log);
-    err = std::string("program ") + name + ": " + log;
+  if (!checkStatus(p, GL_LINK_STATUS, glGetProgramiv, glGetProgramInfoLog, "program", name, err)) {
+    glDeleteProgram(p);
     return 0;
   }
   return p;

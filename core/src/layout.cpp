@@ -28,6 +28,17 @@ void checkArgs(const float* X, int64_t n, int64_t d, int k) {
     throw InputError("kNN: k = " + std::to_string(k) + " must be between 1 and n - 1 = " + std::to_string(n - 1));
 }
 
+// An empty graph of n x k, to fill.
+Knn emptyKnn(int64_t n, int k, bool exact) {
+  Knn out;
+  out.n = n;
+  out.k = k;
+  out.exact = exact;
+  out.idx.resize(size_t(n * k));
+  out.dist.resize(size_t(n * k));
+  return out;
+}
+
 }  // namespace
 
 Knn knnExact(const float* X, int64_t n, int64_t d, int k, const std::string& device, const std::atomic<bool>* cancel) {
@@ -36,12 +47,7 @@ Knn knnExact(const float* X, int64_t n, int64_t d, int k, const std::string& dev
   const torch::Device dev = parseDevice(device);
   const torch::Tensor all = torch::from_blob(const_cast<float*>(X), {n, d}, torch::kFloat32).to(dev, torch::kFloat32);
   const torch::Tensor sq = (all * all).sum(1);
-  Knn out;
-  out.n = n;
-  out.k = k;
-  out.exact = true;
-  out.idx.resize(size_t(n * k));
-  out.dist.resize(size_t(n * k));
+  Knn out = emptyKnn(n, k, true);
   const int64_t block = std::max<int64_t>(64, std::min<int64_t>(4096, (int64_t(1) << 23) / std::max<int64_t>(1, n)));
   for (int64_t b = 0; b < n; b += block) {
     if (cancel && cancel->load()) throw CancelledError("cancelled");
@@ -70,12 +76,7 @@ Knn knnApprox(const float* X, int64_t n, int64_t d, int k, uint64_t seed, int th
     index.addPoint(X + i * d, size_t(i));
   }
   index.setEf(size_t(std::max(k + 1, 64)));
-  Knn out;
-  out.n = n;
-  out.k = k;
-  out.exact = false;
-  out.idx.resize(size_t(n * k));
-  out.dist.resize(size_t(n * k));
+  Knn out = emptyKnn(n, k, false);
   const int t = threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
   std::vector<std::thread> pool;
   std::atomic<bool> failed{false};

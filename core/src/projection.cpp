@@ -248,33 +248,6 @@ struct QuadTree {
       }
     });
   }
-
-  // Repulsion on a point at (px, py): adds sum_j w^2 (p - y_j) to (fx, fy) and sum_j w to z,
-  // w = 1 / (1 + |p - y_j|^2), with cells far enough (width / distance < theta) as one.
-  void repulse(double px, double py, double& fx, double& fy, double& z) const {
-    int32_t stack[256];
-    int top = 0;
-    stack[top++] = 0;
-    double ax = 0, ay = 0, az = 0;
-    const float fx0 = float(px), fy0 = float(py);
-    while (top > 0) {
-      const Packed& nd = packed[size_t(stack[--top])];
-      const float dx = fx0 - nd.mx, dy = fy0 - nd.my, d2 = dx * dx + dy * dy;
-      if (nd.child < 0 || nd.width2OverTheta2 < d2) {
-        const float w = 1.0f / (1.0f + d2);
-        const float m = float(nd.count) * w;
-        az += m;
-        ax += m * w * dx;
-        ay += m * w * dy;
-      } else {
-        for (int32_t c = nd.child; c < nd.child + 4; ++c)
-          if (packed[size_t(c)].count > 0) stack[top++] = c;  // empty quadrants are never visited
-      }
-    }
-    fx += ax;
-    fy += ay;
-    z += az;
-  }
 };
 
 // Sparse symmetric matrix in CSR form.
