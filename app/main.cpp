@@ -184,7 +184,7 @@ int main(int argc, char** argv) {
   int projThreads = 0;
   bool projNoCache = false;
   int64_t projLimit = 0;
-  std::string projRepulsion = "auto";
+  std::string projRepulsion = "auto", projEngine = "auto";
   auto* project = app.add_subcommand("project", "Compute a 2D layout (PCA, t-SNE or UMAP) of a bundle's latents, "
                                                 "with its quality; cached in the bundle");
   project->add_option("bundle", projBundle, "Bundle directory")->required();
@@ -197,7 +197,9 @@ int main(int argc, char** argv) {
   project->add_option("--threads", projThreads, "Threads for the layout (0 = all cores)");
   project->add_flag("--no-cache", projNoCache, "Neither read nor write the bundle's layout cache");
   project->add_option("--limit", projLimit, "Only the first N points (implies --no-cache)");
-  project->add_option("--repulsion", projRepulsion, "t-SNE repulsion: bh (Barnes-Hut), fft (FIt-SNE) or auto")
+  project->add_option("--repulsion", projRepulsion, "t-SNE repulsion of the CPU engine: bh (Barnes-Hut), fft (FIt-SNE) or auto")
+      ->capture_default_str();
+  project->add_option("--engine", projEngine, "cpu, tensor (every iteration in LibTorch on --device) or auto (tensor on cuda)")
       ->capture_default_str();
 
   latentlab::BenchOptions bo;
@@ -253,6 +255,7 @@ int main(int argc, char** argv) {
       req.cacheDir = projNoCache || projLimit > 0 ? "" : projBundle + "/cache";
       req.cacheTag = projPoints;
       req.tsneRepulsion = projRepulsion;
+      req.engine = projEngine;
       const auto t0 = std::chrono::steady_clock::now();
       auto res = latentlab::computeLayout(req, [](const std::vector<float>&, int it, int its) {
         latentlab::Progress p;
@@ -266,9 +269,10 @@ int main(int argc, char** argv) {
       const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       std::fprintf(stderr, "\n");
       const auto& q = res.quality;
-      std::printf("%s of %lld points (d=%lld)%s: kNN %.2f s (%s), layout %.2f s, quality %.2f s\n", projMethod.c_str(),
+      std::printf("%s of %lld points (d=%lld)%s: kNN %.2f s (%s), layout %.2f s%s%s, quality %.2f s\n", projMethod.c_str(),
                   (long long)req.n, (long long)req.d, res.fromCache ? " from the bundle cache" : "", res.knnSeconds,
-                  res.knnExact ? "exact" : "HNSW", res.layoutSeconds, res.qualitySeconds);
+                  res.knnExact ? "exact" : "HNSW", res.layoutSeconds, res.engine.empty() ? "" : " on the engine ",
+                  res.engine.c_str(), res.qualitySeconds);
       std::printf("quality on %lld points: trustworthiness@%d %.4f, kNN recall@%d %.4f, 2D kNN accuracy %.4f\n",
                   (long long)q.sample, q.k, q.trustworthiness, q.k, q.knnRecall, q.knnAccuracy);
       if (!res.cacheError.empty()) std::fprintf(stderr, "latentlab: warning: layout not cached: %s\n", res.cacheError.c_str());
@@ -280,6 +284,7 @@ int main(int argc, char** argv) {
         writeJson(projJson, {{"method", projMethod}, {"points", req.n}, {"d", req.d}, {"seconds", total},
                              {"knn_seconds", res.knnSeconds}, {"knn_exact", res.knnExact},
                              {"layout_seconds", res.layoutSeconds}, {"from_cache", res.fromCache},
+                             {"engine", res.engine}, {"device", projDevice},
                              {"quality", {{"trustworthiness", q.trustworthiness}, {"knn_recall", q.knnRecall},
                                           {"knn_accuracy", q.knnAccuracy}, {"sample", q.sample}, {"k", q.k}}}});
     } else if (bench->parsed()) {

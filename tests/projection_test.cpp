@@ -310,3 +310,79 @@ TEST_CASE("the FFT-interpolated repulsion matches the exact sums") {
     CHECK(rel < (p == 3 ? 0.05 : 0.003));
   }
 }
+
+TEST_CASE("the tensor engine: same t-SNE steps as the CPU engine, clusters kept, deterministic, cancellable") {
+  Blobs b = blobs(5, 120, 12, 21);
+  Knn knn = knnExact(b.X.data(), b.n, b.d, 90, device());
+  // Ten iterations from the same start, three of them exaggerated: the tensor engine (float32, on
+  // the test device) and the CPU engine with the same FFT repulsion (float64 sums) take the same
+  // steps. (Longer runs part ways: early exaggeration amplifies float32 rounding, by about 10x
+  // every 4 iterations, into a different but equally good layout.)
+  TsneOptions o;
+  o.iterations = 10;
+  o.exaggerationIterations = 3;
+  o.repulsion = fftRepulsion("cpu", o.fftNodes);
+  const auto cpu = runTsne(b.X.data(), b.n, b.d, knn, o);
+  const auto ten = runTsneTensor(b.X.data(), b.n, b.d, knn, o, device());
+  double num = 0, den = 0;
+  for (size_t i = 0; i < cpu.size(); ++i) {
+    num += double(cpu[i] - ten[i]) * (cpu[i] - ten[i]);
+    den += double(cpu[i]) * cpu[i];
+  }
+  MESSAGE("tensor vs CPU t-SNE after 10 iterations: relative difference " << std::sqrt(num / den));
+  CHECK(std::sqrt(num / den) < 1e-5);
+
+  // Whole layouts keep the clusters.
+  TsneOptions full;
+  int reports = 0;
+  const auto ts = runTsneTensor(b.X.data(), b.n, b.d, knn, full, device(), [&](const std::vector<float>& xy, int it, int its) {
+    ++reports;
+    CHECK(xy.size() == size_t(2 * b.n));
+    CHECK(it <= its);
+  });
+  CHECK(reports > 10);
+  UmapOptions uo;
+  uo.seed = 3;
+  const auto um = runUmapTensor(b.X.data(), b.n, b.d, knn, uo, device());
+  for (const auto* layout : {&ts, &um}) {
+    for (float v : *layout) REQUIRE(std::isfinite(v));
+    LayoutQuality q = layoutQuality(b.X.data(), b.n, b.d, layout->data(), b.labels.data(), 0, 15, 0);
+    MESSAGE("tensor engine: trust " << q.trustworthiness << " recall " << q.knnRecall << " acc " << q.knnAccuracy);
+    CHECK(q.knnAccuracy >= 0.98);
+    CHECK(q.trustworthiness >= 0.9);
+    CHECK(q.knnRecall >= 0.3);
+  }
+  // Deterministic for a seed; another seed draws other negative samples.
+  CHECK(runTsneTensor(b.X.data(), b.n, b.d, knn, full, device()) == ts);
+  CHECK(runUmapTensor(b.X.data(), b.n, b.d, knn, uo, device()) == um);
+  uo.seed = 4;
+  CHECK(runUmapTensor(b.X.data(), b.n, b.d, knn, uo, device()) != um);
+
+  std::atomic<bool> cancel{false};
+  int seen = 0;
+  auto stopAfterTwo = [&](const std::vector<float>&, int, int) {
+    if (++seen == 2) cancel = true;
+  };
+  CHECK_THROWS_AS(runTsneTensor(b.X.data(), b.n, b.d, knn, full, device(), stopAfterTwo, &cancel), CancelledError);
+  cancel = false;
+  seen = 0;
+  CHECK_THROWS_AS(runUmapTensor(b.X.data(), b.n, b.d, knn, uo, device(), stopAfterTwo, &cancel), CancelledError);
+
+  // Through computeLayout: the engine is chosen, named, and a bad name is refused.
+  LayoutRequest req;
+  req.method = "umap";
+  req.X = b.X.data();
+  req.n = b.n;
+  req.d = b.d;
+  req.device = device();
+  req.engine = "tensor";
+  CHECK(computeLayout(req).engine == "tensor");
+  req.engine = "cpu";
+  CHECK(computeLayout(req).engine == "cpu");
+  req.engine = "auto";
+  CHECK(computeLayout(req).engine == (device() == "cuda" ? "tensor" : "cpu"));
+  req.engine = "gpu";
+  CHECK_THROWS_WITH_AS(computeLayout(req), "unknown layout engine 'gpu' (cpu, tensor or auto)", InputError);
+  o.fftNodes = 1;
+  CHECK_THROWS_AS(runTsneTensor(b.X.data(), b.n, b.d, knn, o, device()), InputError);
+}

@@ -17,6 +17,7 @@
 #include "latentlab/errors.h"
 #include "latentlab/models.h"
 #include "latentlab/projection.h"
+#include "projection_setup.h"
 
 namespace latentlab {
 
@@ -115,90 +116,204 @@ Knn knnAuto(const float* X, int64_t n, int64_t d, int k, const std::string& devi
   return knnApprox(X, n, d, k, seed, threads, cancel);
 }
 
+namespace {
+
+// The FFT-interpolated t-SNE repulsion on tensors (Linderman et al., FIt-SNE), on y's device.
+// y [n, 2] float32. Returns rep [n, 2] = sum_j w_ij^2 (y_i - y_j) and Z = sum_{i != j} w_ij
+// (a 0-dim tensor), w = 1 / (1 + |y_i - y_j|^2). Each dimension is cut into boxes at least 1
+// unit wide (at least 50 a side) with p Lagrange nodes in each; the charges 1, y_x and y_y are
+// spread onto the node grid, convolved with the kernels w and w^2 by FFT, and interpolated back.
+std::pair<torch::Tensor, torch::Tensor> fftRepulsionTensor(const torch::Tensor& y, int p) {
+  const auto fo = y.options();
+  const auto io = fo.dtype(torch::kLong);
+  const auto ext = torch::stack({y.min(), y.max()}).to(torch::kCPU, torch::kFloat64);  // the one host sync
+  const double lo = ext[0].item<double>(), hi = ext[1].item<double>();
+  const double span = std::max(hi - lo, 1e-9);
+  const int boxes = std::max(50, int(std::ceil(span)));
+  const double boxW = span / boxes * (1 + 1e-9), h = boxW / p;
+  const int64_t N = int64_t(boxes) * p, M = 2 * N, n = y.size(0);
+  const torch::Tensor rel = y - lo;
+  const torch::Tensor box = (rel / boxW).floor().clamp(0, boxes - 1);
+  const torch::Tensor t = rel - box * boxW;                                 // [n, 2], in [0, boxW)
+  const torch::Tensor diff = t.unsqueeze(2) - (torch::arange(p, fo) + 0.5) * h;  // [n, 2, p]: t - s_m
+  // Lagrange weights L_k(t) = prod_{m != k} (t - s_m) / (s_k - s_m), with s_m = (m + 0.5) h.
+  std::vector<torch::Tensor> Ls;
+  for (int k = 0; k < p; ++k) {
+    torch::Tensor num = torch::ones_like(t);
+    double den = 1;
+    for (int m = 0; m < p; ++m)
+      if (m != k) {
+        num = num * diff.select(2, m);
+        den *= (k - m) * h;
+      }
+    Ls.push_back(num / den);
+  }
+  const torch::Tensor L = torch::stack(Ls, 2);                              // [n, 2, p]
+  const torch::Tensor node = box.to(torch::kLong).unsqueeze(2) * p + torch::arange(p, io);  // [n, 2, p]
+  const torch::Tensor w = (L.select(1, 0).unsqueeze(2) * L.select(1, 1).unsqueeze(1)).reshape({n * p * p});
+  const torch::Tensor at = node.select(1, 0).unsqueeze(2) * M + node.select(1, 1).unsqueeze(1);  // [n, p, p] on the M x M grid
+  const torch::Tensor charge = torch::cat({torch::ones({n, 1}, fo), y}, 1);  // 1, y_x, y_y
+  const torch::Tensor src = (w.view({n, p * p, 1}) * charge.unsqueeze(1)).reshape({n * p * p, 3});
+  const torch::Tensor grid = torch::zeros({M * M, 3}, fo).index_add_(0, at.reshape({n * p * p}), src);
+  // Kernels on node offsets, circularly embedded: index j < N is offset j, j > N is j - M.
+  torch::Tensor off = torch::arange(M, fo);
+  off = torch::where(off < double(N), off, off - double(M)) * h;
+  torch::Tensor k1 = 1.0 / (1.0 + off.square().unsqueeze(1) + off.square().unsqueeze(0));
+  k1.select(0, N).zero_();
+  k1.select(1, N).zero_();
+  const torch::Tensor Q = torch::fft::rfft2(grid.t().reshape({3, M, M}));
+  const torch::Tensor KH = torch::fft::rfft2(torch::stack({k1, k1.square()}));
+  // phi1 = K1 * 1, phi2 = K2 * 1, phix = K2 * y_x, phiy = K2 * y_y
+  const torch::Tensor prod = torch::stack({Q[0] * KH[0], Q[0] * KH[1], Q[1] * KH[1], Q[2] * KH[1]});
+  const torch::Tensor phi = torch::fft::irfft2(prod, torch::IntArrayRef{M, M}).slice(1, 0, N).slice(2, 0, N).reshape({4, N * N});
+  const torch::Tensor atN = (node.select(1, 0).unsqueeze(2) * N + node.select(1, 1).unsqueeze(1)).reshape({n * p * p});
+  const torch::Tensor v = (phi.index_select(1, atN).view({4, n, p * p}) * w.view({1, n, p * p})).sum(2);  // [4, n]
+  // The point's own term (w_ii = 1) is in phi1 and phi2; it adds nothing to the force.
+  const torch::Tensor Z = v[0].sum() - double(n);
+  const torch::Tensor rep = y * v[1].unsqueeze(1) - v.slice(0, 2, 4).t();
+  return {rep, Z};
+}
+
+void checkNodes(int nodesPerBox) {
+  if (nodesPerBox < 2 || nodesPerBox > 8) throw InputError("FFT repulsion: nodes per box must be 2..8, got " + std::to_string(nodesPerBox));
+}
+
+// On CUDA, index_add_ sums in an arbitrary order unless deterministic algorithms are on; this
+// turns them on (warnings only, never errors) for one layout and restores the previous setting.
+struct DeterministicScope {
+  bool on = false, was = false, wasWarnOnly = false;
+  explicit DeterministicScope(const torch::Device& dev) : on(dev.is_cuda()) {
+    if (!on) return;
+    was = at::globalContext().deterministicAlgorithms();
+    wasWarnOnly = at::globalContext().deterministicAlgorithmsWarnOnly();
+    at::globalContext().setDeterministicAlgorithms(true, true);
+  }
+  ~DeterministicScope() {
+    if (on) at::globalContext().setDeterministicAlgorithms(was, wasWarnOnly);
+  }
+};
+
+std::vector<float> toHost(const torch::Tensor& t) {
+  const torch::Tensor c = t.to(torch::kCPU, torch::kFloat32).contiguous();
+  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+}
+
+void checkCancel(const std::atomic<bool>* cancel) {
+  if (cancel && cancel->load()) throw CancelledError("cancelled");
+}
+
+}  // namespace
+
 std::function<double(const double*, int64_t, double*)> fftRepulsion(const std::string& device, int nodesPerBox) {
   const torch::Device dev = parseDevice(device);
-  if (nodesPerBox < 2 || nodesPerBox > 8) throw InputError("FFT repulsion: nodes per box must be 2..8");
+  checkNodes(nodesPerBox);
   return [dev, nodesPerBox](const double* y, int64_t n, double* rep) -> double {
     torch::NoGradGuard ng;
-    const int p = nodesPerBox;  // interpolation nodes per box and dimension
-    double lo = 1e300, hi = -1e300;
-    for (int64_t i = 0; i < 2 * n; ++i) {
-      lo = std::min(lo, y[i]);
-      hi = std::max(hi, y[i]);
-    }
-    const double span = std::max(hi - lo, 1e-9);
-    const int boxes = std::max(50, int(std::ceil(span)));
-    const double boxW = span / boxes * (1 + 1e-9), h = boxW / p;
-    const int N = boxes * p, M = 2 * N;
-    // Lagrange weights of each point on its box's 3 nodes, per dimension.
-    std::vector<int32_t> box(size_t(2 * n));
-    std::vector<double> L(size_t(2 * n * p));
-    std::vector<double> s(static_cast<size_t>(p)); for (int k = 0; k < p; ++k) s[size_t(k)] = (k + 0.5) * h;
-    for (int64_t i = 0; i < 2 * n; ++i) {
-      const int b = std::min(boxes - 1, int((y[i] - lo) / boxW));
-      box[size_t(i)] = b;
-      const double t = y[i] - lo - b * boxW;
-      for (int k = 0; k < p; ++k) {
-        double w = 1;
-        for (int m = 0; m < p; ++m)
-          if (m != k) w *= (t - s[size_t(m)]) / (s[size_t(k)] - s[size_t(m)]);
-        L[size_t(i * p + k)] = w;
-      }
-    }
-    // Charges 1, y_x, y_y spread onto the N x N node grid (zero-padded to M x M).
-    std::vector<double> charges(size_t(3) * size_t(M) * size_t(M), 0.0);
-    for (int64_t i = 0; i < n; ++i) {
-      const int bx = box[size_t(2 * i)], by = box[size_t(2 * i + 1)];
-      for (int kx = 0; kx < p; ++kx)
-        for (int ky = 0; ky < p; ++ky) {
-          const double w = L[size_t((2 * i) * p + kx)] * L[size_t((2 * i + 1) * p + ky)];
-          const size_t at = size_t(bx * p + kx) * size_t(M) + size_t(by * p + ky);
-          charges[at] += w;
-          charges[size_t(M) * size_t(M) + at] += w * y[2 * i];
-          charges[2 * size_t(M) * size_t(M) + at] += w * y[2 * i + 1];
-        }
-    }
-    // Kernels on node offsets, circularly embedded: index j < N is offset j, j > N is j - M.
-    std::vector<double> k1(size_t(M) * size_t(M), 0.0), k2(size_t(M) * size_t(M), 0.0);
-    for (int a = 0; a < M; ++a) {
-      if (a == N) continue;
-      const double dx = (a < N ? a : a - M) * h;
-      for (int b = 0; b < M; ++b) {
-        if (b == N) continue;
-        const double dy = (b < N ? b : b - M) * h;
-        const double w = 1.0 / (1.0 + dx * dx + dy * dy);
-        k1[size_t(a) * size_t(M) + size_t(b)] = w;
-        k2[size_t(a) * size_t(M) + size_t(b)] = w * w;
-      }
-    }
-    auto opts = torch::TensorOptions().dtype(torch::kFloat64);
-    // The FFTs in single precision: twice as fast, and far below the interpolation error.
-    const torch::Tensor q = torch::from_blob(charges.data(), {3, M, M}, opts).to(dev, torch::kFloat32);
-    const torch::Tensor K =
-        torch::stack({torch::from_blob(k1.data(), {M, M}, opts), torch::from_blob(k2.data(), {M, M}, opts)}).to(dev, torch::kFloat32);
-    const torch::Tensor Q = torch::fft::rfft2(q), KH = torch::fft::rfft2(K);
-    // phi1 = K1 * 1, phi2 = K2 * 1, phix = K2 * y_x, phiy = K2 * y_y
-    const torch::Tensor prod = torch::stack({Q[0] * KH[0], Q[0] * KH[1], Q[1] * KH[1], Q[2] * KH[1]});
-    const torch::Tensor phi = torch::fft::irfft2(prod, torch::IntArrayRef{M, M}).slice(1, 0, N).slice(2, 0, N).to(torch::kCPU, torch::kFloat64).contiguous();
-    const double* ph = phi.data_ptr<double>();
-    const size_t plane = size_t(N) * size_t(N);
-    double Z = 0;
-    for (int64_t i = 0; i < n; ++i) {
-      const int bx = box[size_t(2 * i)], by = box[size_t(2 * i + 1)];
-      double v[4] = {0, 0, 0, 0};
-      for (int kx = 0; kx < p; ++kx)
-        for (int ky = 0; ky < p; ++ky) {
-          const double w = L[size_t((2 * i) * p + kx)] * L[size_t((2 * i + 1) * p + ky)];
-          const size_t at = size_t(bx * p + kx) * size_t(N) + size_t(by * p + ky);
-          for (int c = 0; c < 4; ++c) v[c] += w * ph[c * plane + at];
-        }
-      // The point's own term (w_ii = 1) is in phi1 and phi2; it adds nothing to the force.
-      Z += v[0] - 1.0;
-      rep[2 * i] = y[2 * i] * v[1] - v[2];
-      rep[2 * i + 1] = y[2 * i + 1] * v[1] - v[3];
-    }
-    return Z;
+    const torch::Tensor yt = torch::from_blob(const_cast<double*>(y), {n, 2}, torch::kFloat64).to(dev, torch::kFloat32);
+    auto [r, Z] = fftRepulsionTensor(yt, nodesPerBox);
+    const torch::Tensor rh = r.to(torch::kCPU, torch::kFloat64).contiguous();
+    std::copy(rh.data_ptr<double>(), rh.data_ptr<double>() + 2 * n, rep);
+    return Z.item<double>();
   };
+}
+
+std::vector<float> runTsneTensor(const float* X, int64_t n, int64_t d, const Knn& knn, const TsneOptions& opt,
+                                 const std::string& device, const LayoutProgress& progress, const std::atomic<bool>* cancel) {
+  const torch::Device dev = parseDevice(device);
+  const int nodes = opt.fftNodes;
+  checkNodes(nodes);
+  detail::TsneSetup s = detail::tsneSetup(X, n, d, knn, opt);
+  torch::NoGradGuard ng;
+  DeterministicScope det(dev);
+  const auto fo = torch::TensorOptions().dtype(torch::kFloat32).device(dev);
+  const int64_t nnz = int64_t(s.P.col.size());
+  std::vector<int64_t> rowsH(static_cast<size_t>(nnz)), colsH(s.P.col.begin(), s.P.col.end());
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t q = s.P.rowStart[size_t(i)]; q < s.P.rowStart[size_t(i) + 1]; ++q) rowsH[size_t(q)] = i;
+  const torch::Tensor rows = torch::from_blob(rowsH.data(), {nnz}, torch::kLong).to(dev);
+  const torch::Tensor cols = torch::from_blob(colsH.data(), {nnz}, torch::kLong).to(dev);
+  const torch::Tensor vals = torch::from_blob(s.P.val.data(), {nnz}, torch::kFloat64).to(dev, torch::kFloat32);
+  torch::Tensor y = torch::from_blob(s.y.data(), {n, 2}, torch::kFloat64).to(dev, torch::kFloat32);
+  torch::Tensor update = torch::zeros({n, 2}, fo), gains = torch::ones({n, 2}, fo);
+  for (int it = 0; it < opt.iterations; ++it) {
+    checkCancel(cancel);
+    const bool early = it < opt.exaggerationIterations;
+    const double exag = early ? opt.exaggeration : 1.0, momentum = early ? 0.5 : 0.8;
+    auto [rep, Z] = fftRepulsionTensor(y, nodes);
+    const torch::Tensor diff = y.index_select(0, rows) - y.index_select(0, cols);
+    const torch::Tensor w = vals / (1.0 + diff.square().sum(1));
+    const torch::Tensor attr = torch::zeros({n, 2}, fo).index_add_(0, rows, diff * w.unsqueeze(1));
+    const torch::Tensor g = 4.0 * (exag * attr - rep / Z.clamp_min(1e-30));
+    gains = torch::where((g > 0) != (update > 0), gains + 0.2, (gains * 0.8).clamp_min(0.01));
+    update = momentum * update - s.learningRate * gains * g;
+    y = y + update;
+    y = y - y.mean(0, true);
+    if (progress && (it % std::max(1, opt.progressEvery) == 0 || it + 1 == opt.iterations)) progress(toHost(y), it + 1, opt.iterations);
+  }
+  return toHost(y);
+}
+
+namespace {
+// A counter-based hash to 31 bits on int64 tensors (no products above 2^62, so no overflow):
+// the negative samples of the tensor UMAP, the same on every device.
+torch::Tensor hash31(torch::Tensor x) {
+  x = x.bitwise_and(0x7fffffff);
+  x = (x.bitwise_xor(x.bitwise_right_shift(15)) * 0x2c1b3c6d).bitwise_and(0x7fffffff);
+  x = (x.bitwise_xor(x.bitwise_right_shift(12)) * 0x297a2d39).bitwise_and(0x7fffffff);
+  return x.bitwise_xor(x.bitwise_right_shift(15));
+}
+}  // namespace
+
+std::vector<float> runUmapTensor(const float* X, int64_t n, int64_t d, const Knn& knn, const UmapOptions& opt,
+                                 const std::string& device, const LayoutProgress& progress, const std::atomic<bool>* cancel) {
+  const torch::Device dev = parseDevice(device);
+  detail::UmapSetup s = detail::umapSetup(X, n, d, knn, opt);
+  torch::NoGradGuard ng;
+  DeterministicScope det(dev);
+  const auto fo = torch::TensorOptions().dtype(torch::kFloat32).device(dev);
+  const int64_t m = int64_t(s.head.size());
+  const torch::Tensor head = torch::from_blob(s.head.data(), {m}, torch::kInt).to(dev, torch::kLong);
+  const torch::Tensor tail = torch::from_blob(s.tail.data(), {m}, torch::kInt).to(dev, torch::kLong);
+  const torch::Tensor perSample = torch::from_blob(s.perSample.data(), {m}, torch::kFloat64).to(dev);
+  const torch::Tensor perNeg = perSample / double(opt.negativeSamples);
+  torch::Tensor next = perSample.clone(), nextNeg = perNeg.clone();
+  torch::Tensor y = torch::from_blob(s.y.data(), {n, 2}, torch::kFloat32).to(dev).clone();
+  const double a = s.a, b = s.b;
+  const torch::Tensor seedHash = hash31(torch::full({1}, int64_t(opt.seed % 0x7fffffff), torch::TensorOptions().dtype(torch::kLong).device(dev)));
+  for (int ep = 0; ep < s.epochs; ++ep) {
+    checkCancel(cancel);
+    const double alpha = opt.learningRate * (1.0 - double(ep) / double(s.epochs));
+    // Every edge due this epoch moves both ends by the clipped attraction, all from the same
+    // positions (as GPU UMAP implementations do), then each pulls its negative samples.
+    const torch::Tensor due = (next <= double(ep + 1)).nonzero().squeeze(1);
+    const torch::Tensor h = head.index_select(0, due), t = tail.index_select(0, due);
+    torch::Tensor delta = torch::zeros({n, 2}, fo);
+    {
+      const torch::Tensor dv = y.index_select(0, h) - y.index_select(0, t);
+      const torch::Tensor d2 = dv.square().sum(1, true);
+      const torch::Tensor coef = torch::where(d2 > 0, -2.0 * a * b * d2.pow(b - 1.0) / (1.0 + a * d2.pow(b)), torch::zeros_like(d2));
+      const torch::Tensor g = (coef * dv).clamp(-4.0, 4.0) * alpha;
+      delta.index_add_(0, h, g).index_add_(0, t, -g);
+    }
+    next.index_add_(0, due, perSample.index_select(0, due));
+    const torch::Tensor pn = perNeg.index_select(0, due);
+    const torch::Tensor negs = ((double(ep + 1) - nextNeg.index_select(0, due)) / pn).floor().clamp_min(0);
+    nextNeg.index_add_(0, due, negs * pn);
+    const torch::Tensor nh = h.repeat_interleave(negs.to(torch::kLong));
+    if (nh.numel() > 0) {
+      const torch::Tensor counter = torch::arange(nh.numel(), head.options()) + int64_t(int64_t(ep) * 0x9E3779B1LL % 0x7fffffff);
+      const torch::Tensor c = hash31(hash31(counter).bitwise_xor(seedHash)).remainder(n);
+      const torch::Tensor dv = y.index_select(0, nh) - y.index_select(0, c);
+      const torch::Tensor d2 = dv.square().sum(1, true);
+      const torch::Tensor coef = 2.0 * b / ((0.001 + d2) * (1.0 + a * d2.pow(b)));
+      torch::Tensor g = torch::where(d2 > 0, (coef * dv).clamp(-4.0, 4.0), torch::full_like(dv, 4.0));
+      g = g * ((c != nh).to(torch::kFloat32) * alpha).unsqueeze(1);  // a point is not its own negative
+      delta.index_add_(0, nh, g);
+    }
+    y = y + delta;
+    if (progress && (ep % std::max(1, opt.progressEvery) == 0 || ep + 1 == s.epochs)) progress(toHost(y), ep + 1, s.epochs);
+  }
+  return toHost(y);
 }
 
 std::string layoutCachePath(const std::string& cacheDir, const std::string& method, const std::string& tag) {
@@ -238,21 +353,30 @@ LayoutResult computeLayout(const LayoutRequest& req, const LayoutProgress& progr
     r.knnExact = knn.exact;
     r.knnSeconds = secs(t0);
     t0 = Clock::now();
+    if (req.engine != "auto" && req.engine != "cpu" && req.engine != "tensor")
+      throw InputError("unknown layout engine '" + req.engine + "' (cpu, tensor or auto)");
+    const bool tensor = req.engine == "tensor" || (req.engine == "auto" && parseDevice(req.device).is_cuda());
+    r.engine = tensor ? "tensor" : "cpu";
     if (req.method == "tsne") {
       TsneOptions o;
       o.seed = req.seed;
       o.threads = req.threads;
       o.iterations = req.tsneIterations;
       o.perplexity = std::min(30.0, double(k) / 3.0);
-      if (req.tsneRepulsion == "fft" || (req.tsneRepulsion == "auto" && req.n >= 20000)) o.repulsion = fftRepulsion(req.device);
-      else if (req.tsneRepulsion != "bh" && req.tsneRepulsion != "auto")
+      if (req.tsneRepulsion != "bh" && req.tsneRepulsion != "fft" && req.tsneRepulsion != "auto")
         throw InputError("unknown t-SNE repulsion '" + req.tsneRepulsion + "' (bh, fft or auto)");
-      r.xy = runTsne(req.X, req.n, req.d, knn, o, progress, cancel);
+      if (tensor) {
+        r.xy = runTsneTensor(req.X, req.n, req.d, knn, o, req.device, progress, cancel);
+      } else {
+        if (req.tsneRepulsion == "fft" || (req.tsneRepulsion == "auto" && req.n >= 20000)) o.repulsion = fftRepulsion(req.device);
+        r.xy = runTsne(req.X, req.n, req.d, knn, o, progress, cancel);
+      }
     } else {
       UmapOptions o;
       o.seed = req.seed;
       o.neighbours = k;
-      r.xy = runUmap(req.X, req.n, req.d, knn, o, progress, cancel);
+      r.xy = tensor ? runUmapTensor(req.X, req.n, req.d, knn, o, req.device, progress, cancel)
+                    : runUmap(req.X, req.n, req.d, knn, o, progress, cancel);
     }
   }
   r.layoutSeconds = secs(t0);

@@ -647,10 +647,10 @@ json runBench(const BenchOptions& opt, std::ostream& log) {
       results[key] = stats(secs, "s");
       char note[400];
       std::snprintf(note, sizeof note,
-                    "%s of %lld latents (d=%lld), kNN %s %.2f s + layout %.2f s + quality %.2f s (last run); "
+                    "%s of %lld latents (d=%lld), kNN %s %.2f s + layout %.2f s (%s engine) + quality %.2f s (last run); "
                     "trustworthiness@15 %.4f, kNN recall@15 %.4f, 2D kNN accuracy %.4f on %lld points; peak RSS %.0f MB",
                     method.c_str(), (long long)n, (long long)t.d, last.knnExact ? "exact" : "HNSW", last.knnSeconds,
-                    last.layoutSeconds, last.qualitySeconds, last.quality.trustworthiness, last.quality.knnRecall,
+                    last.layoutSeconds, last.engine.c_str(), last.qualitySeconds, last.quality.trustworthiness, last.quality.knnRecall,
                     last.quality.knnAccuracy, (long long)last.quality.sample, peakRssMb());
       results[key]["note"] = note;
       results[key]["knn_recall15"] = last.quality.knnRecall;

@@ -13,8 +13,11 @@
 #include "latentlab/errors.h"
 #include "latentlab/fsutil.h"
 #include "latentlab/viewmath.h"
+#include "projection_setup.h"
 
 namespace latentlab {
+
+using detail::Csr;
 
 namespace {
 
@@ -250,13 +253,6 @@ struct QuadTree {
   }
 };
 
-// Sparse symmetric matrix in CSR form.
-struct Csr {
-  std::vector<int64_t> rowStart;
-  std::vector<int32_t> col;
-  std::vector<double> val;
-};
-
 // (A + A^T) combined entrywise by `comb(a, b)` (b = 0 where an entry is missing on one side).
 template <class Comb>
 Csr symmetrise(const Knn& knn, int k, const std::vector<double>& w, Comb comb) {
@@ -313,8 +309,7 @@ std::vector<float> runPca(const float* X, int64_t n, int64_t d) {
 
 // ---------------------------------------------------------------------------------- t-SNE
 
-std::vector<float> runTsne(const float* X, int64_t n, int64_t d, const Knn& knn, const TsneOptions& opt,
-                           const LayoutProgress& progress, const std::atomic<bool>* cancel) {
+detail::TsneSetup detail::tsneSetup(const float* X, int64_t n, int64_t d, const Knn& knn, const TsneOptions& opt) {
   const int k = std::min<int>(knn.k, int(n - 1));
   checkInputs(X, n, d, knn, std::min<int>(k, int(n - 1)), "t-SNE");
   if (!(opt.perplexity > 0) || opt.perplexity >= double(k))
@@ -357,21 +352,30 @@ std::vector<float> runTsne(const float* X, int64_t n, int64_t d, const Knn& knn,
     }
   });
   // Symmetrise: P_ij = (p_{j|i} + p_{i|j}) / 2n.
-  Csr P = symmetrise(knn, k, p, [](double a, double b) { return a + b; });
+  TsneSetup s;
+  s.P = symmetrise(knn, k, p, [](double a, double b) { return a + b; });
   double total = 0;
-  for (double v : P.val) total += v;
-  for (double& v : P.val) v /= total;
+  for (double v : s.P.val) total += v;
+  for (double& v : s.P.val) v /= total;
 
   // Initialisation.
   std::vector<float> init = pcaInit(X, n, d, 1e-4);
-  std::vector<double> y(init.begin(), init.end());
-  {
-    Rng rng(opt.seed);  // a tiny jitter so that identical latents do not start on one spot
-    for (auto& v : y) v += 1e-8 * (rng.uniform() - 0.5);
-  }
+  s.y.assign(init.begin(), init.end());
+  Rng rng(opt.seed);  // a tiny jitter so that identical latents do not start on one spot
+  for (auto& v : s.y) v += 1e-8 * (rng.uniform() - 0.5);
+  s.learningRate = opt.learningRate > 0 ? opt.learningRate : std::max(double(n) / opt.exaggeration, 200.0);
+  return s;
+}
+
+std::vector<float> runTsne(const float* X, int64_t n, int64_t d, const Knn& knn, const TsneOptions& opt,
+                           const LayoutProgress& progress, const std::atomic<bool>* cancel) {
+  detail::TsneSetup s = detail::tsneSetup(X, n, d, knn, opt);
+  const Csr& P = s.P;
+  std::vector<double>& y = s.y;
+  const int threads = threadCount(opt.threads);
   std::vector<double> update(y.size(), 0.0), gains(y.size(), 1.0), grad(y.size());
   std::vector<double> rep(y.size()), zPer(static_cast<size_t>(n));
-  const double lr = opt.learningRate > 0 ? opt.learningRate : std::max(double(n) / opt.exaggeration, 200.0);
+  const double lr = s.learningRate;
   const double theta2 = opt.theta * opt.theta;
   QuadTree tree;
   std::vector<float> snapshot;
@@ -488,8 +492,7 @@ void fitUmapAB(double minDist, double spread, double& a, double& b) {
   }
 }
 
-std::vector<float> runUmap(const float* X, int64_t n, int64_t d, const Knn& knn, const UmapOptions& opt,
-                           const LayoutProgress& progress, const std::atomic<bool>* cancel) {
+detail::UmapSetup detail::umapSetup(const float* X, int64_t n, int64_t d, const Knn& knn, const UmapOptions& opt) {
   const int k = std::min<int>(opt.neighbours, int(n - 1));
   checkInputs(X, n, d, knn, k, "UMAP");
   if (opt.neighbours < 2) throw InputError("UMAP needs at least 2 neighbours, got " + std::to_string(opt.neighbours));
@@ -527,33 +530,44 @@ std::vector<float> runUmap(const float* X, int64_t n, int64_t d, const Knn& knn,
   }
   // Fuzzy union: w + w^T - w * w^T.
   Csr G = symmetrise(knn, k, w, [](double a, double b) { return a + b - a * b; });
+  UmapSetup s;
+  double wmax = 0;
+  for (double v : G.val) wmax = std::max(wmax, v);
+  s.epochs = opt.epochs > 0 ? opt.epochs : (n > 10000 ? 200 : 500);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t q = G.rowStart[size_t(i)]; q < G.rowStart[size_t(i) + 1]; ++q) {
+      const double v = G.val[size_t(q)];
+      if (v < wmax / double(s.epochs)) continue;  // sampled less than once: dropped, as umap-learn
+      s.head.push_back(int32_t(i));
+      s.tail.push_back(G.col[size_t(q)]);
+      s.perSample.push_back(wmax / v);
+    }
+  fitUmapAB(opt.minDist, opt.spread, s.a, s.b);
+
+  // PCA initialisation scaled to [-10, 10].
+  s.y = runPca(X, n, d);
+  float ext = 0;
+  for (float v : s.y) ext = std::max(ext, std::abs(v));
+  for (auto& v : s.y) v = ext > 0 ? 10.0f * v / ext : 0.0f;
+  Rng jit(opt.seed + 17);
+  for (auto& v : s.y) v += float(1e-4 * (jit.uniform() - 0.5));
+  return s;
+}
+
+std::vector<float> runUmap(const float* X, int64_t n, int64_t d, const Knn& knn, const UmapOptions& opt,
+                           const LayoutProgress& progress, const std::atomic<bool>* cancel) {
+  detail::UmapSetup s = detail::umapSetup(X, n, d, knn, opt);
   struct Edge {
     int32_t i, j;
     double perSample, next, nextNeg;
   };
-  double wmax = 0;
-  for (double v : G.val) wmax = std::max(wmax, v);
-  const int epochs = opt.epochs > 0 ? opt.epochs : (n > 10000 ? 200 : 500);
   std::vector<Edge> edges;
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t q = G.rowStart[size_t(i)]; q < G.rowStart[size_t(i) + 1]; ++q) {
-      const double v = G.val[size_t(q)];
-      if (v < wmax / double(epochs)) continue;  // sampled less than once: dropped, as umap-learn
-      const double per = wmax / v;
-      edges.push_back({int32_t(i), G.col[size_t(q)], per, per, per / double(opt.negativeSamples)});
-    }
-  double a = 0, b = 0;
-  fitUmapAB(opt.minDist, opt.spread, a, b);
-
-  // PCA initialisation scaled to [-10, 10].
-  std::vector<float> y = runPca(X, n, d);
-  float ext = 0;
-  for (float v : y) ext = std::max(ext, std::abs(v));
-  for (auto& v : y) v = ext > 0 ? 10.0f * v / ext : 0.0f;
-  {
-    Rng jit(opt.seed + 17);
-    for (auto& v : y) v += float(1e-4 * (jit.uniform() - 0.5));
-  }
+  edges.reserve(s.head.size());
+  for (size_t e = 0; e < s.head.size(); ++e)
+    edges.push_back({s.head[e], s.tail[e], s.perSample[e], s.perSample[e], s.perSample[e] / double(opt.negativeSamples)});
+  const double a = s.a, b = s.b;
+  const int epochs = s.epochs;
+  std::vector<float>& y = s.y;
 
   Rng rng(opt.seed);
   auto clip = [](double g) { return std::max(-4.0, std::min(4.0, g)); };

@@ -49,6 +49,7 @@ struct TsneOptions {
   // rep [n, 2] with sum_j w_ij^2 (y_i - y_j) and returns Z = sum_{i != j} w_ij, w = 1/(1+|y_i-y_j|^2).
   // layout.cpp provides an FFT-interpolated one (FIt-SNE) through LibTorch; see fftRepulsion().
   std::function<double(const double* y, int64_t n, double* rep)> repulsion;
+  int fftNodes = 3;               // Lagrange nodes per box and dimension of the tensor engine's FFT repulsion
 };
 // Barnes-Hut t-SNE on the kNN graph `knn` (k should be about 3 x perplexity) of X. PCA
 // initialisation scaled to standard deviation 1e-4, momentum 0.5 then 0.8 with gains.
@@ -78,6 +79,18 @@ void fitUmapAB(double minDist, double spread, double& a, double& b);
 // With 3 nodes the forces are within about 4% of the exact sums (6 nodes: 0.1%).
 std::function<double(const double* y, int64_t n, double* rep)> fftRepulsion(const std::string& device = "cpu",
                                                                              int nodesPerBox = 3);
+
+// The tensor engine: the same t-SNE and UMAP (the same graph, initialisation and schedules) with
+// every iteration in LibTorch on `device`, for GPUs. t-SNE's repulsion is always the FFT one
+// (TsneOptions::fftNodes); UMAP applies all edges due in an epoch at once from the same positions
+// (as GPU UMAP implementations do) and draws its negative samples from a counter-based hash of the
+// seed, so both are deterministic for a seed on any device. In float32. Throws CancelledError.
+std::vector<float> runTsneTensor(const float* X, int64_t n, int64_t d, const Knn& knn, const TsneOptions& opt,
+                                 const std::string& device, const LayoutProgress& progress = {},
+                                 const std::atomic<bool>* cancel = nullptr);
+std::vector<float> runUmapTensor(const float* X, int64_t n, int64_t d, const Knn& knn, const UmapOptions& opt,
+                                 const std::string& device, const LayoutProgress& progress = {},
+                                 const std::atomic<bool>* cancel = nullptr);
 
 // PCA to 2D (the first two principal axes, the sign rule of viewmath's fitPca2).
 std::vector<float> runPca(const float* X, int64_t n, int64_t d);
@@ -119,7 +132,8 @@ struct InverseResult {
 InverseResult inverseProject(const float* X, const float* xy, int64_t n, int64_t d, float tx, float ty, int k = 8);
 
 // A whole layout as the GUI and `latentlab project` make it: the kNN graph (exact up to 20k
-// points or on CUDA, else HNSW), the method (pca | tsne | umap) with its defaults, then the
+// points or on CUDA, else HNSW), the method (pca | tsne | umap) with its defaults on the chosen
+// engine, then the
 // quality on a 2,000-point sample. With a cache directory, a valid cached layout for the same
 // latents is reused and a new one is saved there (atomically). Throws CancelledError.
 struct LayoutResult {
@@ -128,6 +142,7 @@ struct LayoutResult {
   double knnSeconds = 0, layoutSeconds = 0, qualitySeconds = 0;
   bool fromCache = false;
   bool knnExact = true;
+  std::string engine;     // cpu | tensor: which engine optimised it ("" for PCA or a cached layout)
   std::string cacheError;  // why the cache could not be written ("" when it was, or no cache)
 };
 struct LayoutRequest {
@@ -141,7 +156,8 @@ struct LayoutRequest {
   std::string cacheDir;             // "" = no cache
   std::string cacheTag = "test";    // which points: part of the cache file name
   int tsneIterations = 750;
-  std::string tsneRepulsion = "auto";  // bh | fft | auto (FFT from 20,000 points)
+  std::string tsneRepulsion = "auto";  // bh | fft | auto (FFT from 20,000 points); the CPU engine's
+  std::string engine = "auto";         // cpu | tensor | auto (the tensor engine on CUDA, else the CPU one)
 };
 LayoutResult computeLayout(const LayoutRequest& req, const LayoutProgress& progress = {},
                            const std::atomic<bool>* cancel = nullptr);
