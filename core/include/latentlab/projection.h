@@ -76,9 +76,11 @@ void fitUmapAB(double minDist, double spread, double& a, double& b);
 
 // The FFT-interpolated t-SNE repulsion (Linderman et al.'s FIt-SNE: Lagrange nodes in each box,
 // boxes at least 1 embedding unit wide and at least 50 a side, kernel convolved by FFT on `device`).
-// With 3 nodes the forces are within about 4% of the exact sums (6 nodes: 0.1%).
+// With 3 nodes the forces are within about 4% of the exact sums (6 nodes: 0.1%). On the CPU the
+// spreading onto the grid and the interpolation back run as plain loops unless `tensorOps` (the
+// tensor ops a GPU runs; for tests).
 std::function<double(const double* y, int64_t n, double* rep)> fftRepulsion(const std::string& device = "cpu",
-                                                                             int nodesPerBox = 3);
+                                                                             int nodesPerBox = 3, bool tensorOps = false);
 
 // The tensor engine: the same t-SNE and UMAP (the same graph, initialisation and schedules) with
 // every iteration in LibTorch on `device`, for GPUs. t-SNE's repulsion is always the FFT one
