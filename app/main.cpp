@@ -295,8 +295,11 @@ int main(int argc, char** argv) {
         if (std::find(kGuiBench.begin(), kGuiBench.end(), item) != kGuiBench.end()) guiKeys.push_back(item);
         else bo.only.push_back(item);
       }
-      if (benchOnly.empty()) guiKeys = kGuiBench;
-      else if (bo.only.empty()) bo.none = true;
+      if (benchOnly.empty()) {
+        if (latentlab::gui::builtWithWindow()) guiKeys = kGuiBench;  // a CLI-only build skips them
+      } else if (bo.only.empty()) {
+        bo.none = true;
+      }
       if (bo.bundle.empty()) bo.bundle = latentlab::defaultBundlePath("fashion-mnist", exeDir());
       nlohmann::json guiResults = nlohmann::json::object();
       // The GUI benchmarks first: startup_ms wants a process that has not warmed LibTorch yet.

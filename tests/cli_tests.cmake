@@ -15,3 +15,7 @@ cli_error_test(not_torchscript "not a loadable TorchScript file" ${LL} import @J
 cli_error_test(bad_bench "unknown benchmark 'nope'" ${LL} bench --only nope)
 add_test(NAME cli_sigint_cancel COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/sigint_cancel.sh ${LL})
 set_tests_properties(cli_sigint_cancel PROPERTIES TIMEOUT 300)
+if(NOT LATENTLAB_BUILD_GUI)
+  # The CLI-only build (GPU servers): asking for the window says how to get one.
+  cli_error_test(no_window "this build has no window" ${LL} gui ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist)
+endif()

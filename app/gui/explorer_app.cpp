@@ -605,10 +605,12 @@ void ExplorerApp::setProjection(const std::string& method) {
             if (!m_haveModel || m_model.pts != pts) return;
             m_model.layouts[method] = {res->xy, res->quality, true};
             if (m_layoutJobMethod == method) m_layoutJobMethod.clear();
-            char msg[256];
+            char how[96];
+            if (res->fromCache) std::snprintf(how, sizeof how, "read from the bundle cache");
+            else std::snprintf(how, sizeof how, "done in %.1f s (%s engine)", res->knnSeconds + res->layoutSeconds, res->engine.c_str());
+            char msg[320];
             std::snprintf(msg, sizeof msg, "%s layout %s: trustworthiness@15 %.4f, kNN recall@15 %.3f, 2D kNN accuracy %.3f",
-                          method.c_str(), res->fromCache ? "read from the bundle cache" : "done", res->quality.trustworthiness,
-                          res->quality.knnRecall, res->quality.knnAccuracy);
+                          method.c_str(), how, res->quality.trustworthiness, res->quality.knnRecall, res->quality.knnAccuracy);
             log(msg);
             if (!res->cacheError.empty()) log("layout not cached: " + res->cacheError);
             if (m_projection == method) {
@@ -2533,6 +2535,8 @@ int ExplorerApp::run() {
   glfwTerminate();
   return 0;
 }
+
+bool builtWithWindow() { return true; }
 
 int runGui(const GuiOptions& opt) {
   ExplorerApp app(opt);

@@ -23,5 +23,7 @@ struct GuiOptions {
 // Runs the window until it is closed or a script quits. Returns the process exit code: 0, or 1
 // when the window could not be created (the message is on stderr).
 int runGui(const GuiOptions& opt);
+// False in a build without the window (-DLATENTLAB_BUILD_GUI=OFF), where runGui only says so.
+bool builtWithWindow();
 
 }  // namespace latentlab::gui
