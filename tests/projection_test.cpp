@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <set>
 
@@ -319,6 +320,9 @@ TEST_CASE("the FFT-interpolated repulsion matches the exact sums") {
     CHECK(Zf == doctest::Approx(Z).epsilon(p == 3 ? 5e-3 : 1e-4));
     CHECK(rel < (p == 3 ? 0.05 : 0.003));
   }
+  // A diverged layout is an error, not a huge grid or an undefined cast.
+  y[5] = std::numeric_limits<double>::quiet_NaN();
+  CHECK_THROWS_WITH_AS(fftRepulsion(device())(y.data(), n, fft.data()), "t-SNE diverged: the layout has non-finite positions", Error);
 }
 
 TEST_CASE("the tensor engine: same t-SNE steps as the CPU engine, clusters kept, deterministic, cancellable") {

@@ -130,8 +130,8 @@ torch::Tensor rowAdd(torch::Tensor dst, const torch::Tensor& rows, const torch::
 
 // The FFT-interpolated t-SNE repulsion on tensors (Linderman et al., FIt-SNE), on y's device.
 // y [n, 2] float32. Returns rep [n, 2] = sum_j w_ij^2 (y_i - y_j) and Z = sum_{i != j} w_ij
-// (a 0-dim tensor), w = 1 / (1 + |y_i - y_j|^2). Each dimension is cut into boxes at least 1
-// unit wide (at least 50 a side) with p Lagrange nodes in each; the charges 1, y_x and y_y are
+// (a 0-dim tensor), w = 1 / (1 + |y_i - y_j|^2). Each dimension is cut into boxes at most 1
+// unit wide (50 to 1,000 a side) with p Lagrange nodes in each; the charges 1, y_x and y_y are
 // spread onto the node grid, convolved with the kernels w and w^2 by FFT, and interpolated back.
 // With `loops`, the spreading and the interpolation run as plain loops (CPU tensors only): at 70k
 // points they take 3 ms there against 10 ms as the tensor ops, which are what a GPU runs.
@@ -140,8 +140,11 @@ std::pair<torch::Tensor, torch::Tensor> fftRepulsionTensor(const torch::Tensor& 
   const auto io = fo.dtype(torch::kLong);
   const auto ext = torch::stack({y.min(), y.max()}).to(torch::kCPU, torch::kFloat64);  // the one host sync
   const double lo = ext[0].item<double>(), hi = ext[1].item<double>();
+  if (!std::isfinite(lo) || !std::isfinite(hi)) throw Error("t-SNE diverged: the layout has non-finite positions");
   const double span = std::max(hi - lo, 1e-9);
-  const int boxes = std::max(50, int(std::ceil(span)));
+  // At most 1,000 boxes a side (a 6,000 x 6,000 FFT with 3 nodes), so a runaway layout cannot
+  // exhaust memory; t-SNE layouts of 70,000 points span about 200 units.
+  const int boxes = int(std::min(1000.0, std::max(50.0, std::ceil(span))));
   const double boxW = span / boxes * (1 + 1e-9), h = boxW / p;
   const int64_t N = int64_t(boxes) * p, M = 2 * N, n = y.size(0), pp = int64_t(p) * p;
   // Node of each point's box and its Lagrange weights L_k(t) = prod_{m != k} (t - s_m) / (s_k - s_m),

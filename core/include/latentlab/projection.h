@@ -75,7 +75,7 @@ std::vector<float> runUmap(const float* X, int64_t n, int64_t d, const Knn& knn,
 void fitUmapAB(double minDist, double spread, double& a, double& b);
 
 // The FFT-interpolated t-SNE repulsion (Linderman et al.'s FIt-SNE: Lagrange nodes in each box,
-// boxes at least 1 embedding unit wide and at least 50 a side, kernel convolved by FFT on `device`).
+// boxes at most 1 embedding unit wide, 50 to 1,000 a side, kernel convolved by FFT on `device`).
 // With 3 nodes the forces are within about 4% of the exact sums (6 nodes: 0.1%). On the CPU the
 // spreading onto the grid and the interpolation back run as plain loops unless `tensorOps` (the
 // tensor ops a GPU runs; for tests).
