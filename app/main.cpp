@@ -237,8 +237,7 @@ int main(int argc, char** argv) {
     } else if (project->parsed()) {
       if (projPoints != "test" && projPoints != "all")
         throw latentlab::InputError("[project] --points must be test or all, got '" + projPoints + "'");
-      if (projMethod != "pca" && projMethod != "tsne" && projMethod != "umap")
-        throw latentlab::InputError("[project] --method must be pca, tsne or umap, got '" + projMethod + "'");
+      latentlab::checkLayoutOptions(projMethod, projEngine, projRepulsion);  // before the bundle is opened
       if (!projOut.empty()) latentlab::checkOutputPath(projOut, true);
       auto ex = latentlab::Explorer::open(projBundle, projDevice, progress, &g_cancel);
       auto pts = projPoints == "all" ? ex->addTrainPoints(progress, &g_cancel) : ex->points();

@@ -13,6 +13,7 @@ cli_error_test(out_exists "already exists; pass --force" ${LL} train --dataset f
 cli_error_test(bad_manifest "manifest\\] not valid JSON" ${LL} eval @BADBUNDLE@)
 cli_error_test(not_torchscript "not a loadable TorchScript file" ${LL} import @JUNK@ --dataset fashion-mnist --out @TMP@/imp)
 cli_error_test(bad_bench "unknown benchmark 'nope'" ${LL} bench --only nope)
+cli_error_test(bad_engine "unknown layout engine 'gpu'" ${LL} project ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist --method pca --engine gpu)
 add_test(NAME cli_sigint_cancel COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/sigint_cancel.sh ${LL})
 set_tests_properties(cli_sigint_cancel PROPERTIES TIMEOUT 300)
 if(NOT LATENTLAB_BUILD_GUI)

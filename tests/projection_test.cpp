@@ -397,6 +397,8 @@ TEST_CASE("the tensor engine: same t-SNE steps as the CPU engine, clusters kept,
   CHECK(computeLayout(req).engine == (device() == "cuda" ? "tensor" : "cpu"));
   req.engine = "gpu";
   CHECK_THROWS_WITH_AS(computeLayout(req), "unknown layout engine 'gpu' (cpu, tensor or auto)", InputError);
+  req.method = "pca";  // checked for every method, before any work
+  CHECK_THROWS_WITH_AS(computeLayout(req), "unknown layout engine 'gpu' (cpu, tensor or auto)", InputError);
   o.fftNodes = 1;
   CHECK_THROWS_AS(runTsneTensor(b.X.data(), b.n, b.d, knn, o, device()), InputError);
 }

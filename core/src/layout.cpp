@@ -51,7 +51,7 @@ Knn knnExact(const float* X, int64_t n, int64_t d, int k, const std::string& dev
   Knn out = emptyKnn(n, k, true);
   const int64_t block = std::max<int64_t>(64, std::min<int64_t>(4096, (int64_t(1) << 23) / std::max<int64_t>(1, n)));
   for (int64_t b = 0; b < n; b += block) {
-    if (cancel && cancel->load()) throw CancelledError("cancelled");
+    detail::checkCancel(cancel);
     const int64_t e = std::min(n, b + block);
     const torch::Tensor q = all.slice(0, b, e);
     // |q - x|^2 = |q|^2 + |x|^2 - 2 q.x (float32: a single-precision GEMM).
@@ -73,12 +73,12 @@ Knn knnApprox(const float* X, int64_t n, int64_t d, int k, uint64_t seed, int th
   // Built on one thread: hnswlib's parallel insertion order, and so the graph, varies run to run.
   hnswlib::HierarchicalNSW<float> index(&space, size_t(n), 16, 100, size_t(seed % 1000003));
   for (int64_t i = 0; i < n; ++i) {
-    if ((i & 1023) == 0 && cancel && cancel->load()) throw CancelledError("cancelled");
+    if ((i & 1023) == 0) detail::checkCancel(cancel);
     index.addPoint(X + i * d, size_t(i));
   }
   index.setEf(size_t(std::max(k + 1, 64)));
   Knn out = emptyKnn(n, k, false);
-  const int t = threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
+  const int t = detail::threadCount(threads);
   std::vector<std::thread> pool;
   std::atomic<bool> failed{false};
   for (int c = 0; c < t; ++c)
@@ -112,7 +112,7 @@ Knn knnApprox(const float* X, int64_t n, int64_t d, int k, uint64_t seed, int th
 
 Knn knnAuto(const float* X, int64_t n, int64_t d, int k, const std::string& device, uint64_t seed, int threads,
             const std::atomic<bool>* cancel, int64_t exactMax) {
-  if (n <= exactMax || device.rfind("cuda", 0) == 0) return knnExact(X, n, d, k, device, cancel);
+  if (n <= exactMax || parseDevice(device).is_cuda()) return knnExact(X, n, d, k, device, cancel);
   return knnApprox(X, n, d, k, seed, threads, cancel);
 }
 
@@ -267,10 +267,6 @@ std::vector<float> toHost(const torch::Tensor& t) {
   return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
 }
 
-void checkCancel(const std::atomic<bool>* cancel) {
-  if (cancel && cancel->load()) throw CancelledError("cancelled");
-}
-
 }  // namespace
 
 std::function<double(const double*, int64_t, double*)> fftRepulsion(const std::string& device, int nodesPerBox,
@@ -307,7 +303,7 @@ std::vector<float> runTsneTensor(const float* X, int64_t n, int64_t d, const Knn
   torch::Tensor y = torch::from_blob(s.y.data(), {n, 2}, torch::kFloat64).to(dev, torch::kFloat32);
   torch::Tensor update = torch::zeros({n, 2}, fo), gains = torch::ones({n, 2}, fo);
   for (int it = 0; it < opt.iterations; ++it) {
-    checkCancel(cancel);
+    detail::checkCancel(cancel);
     const bool early = it < opt.exaggerationIterations;
     const double exag = early ? opt.exaggeration : 1.0, momentum = early ? 0.5 : 0.8;
     auto [rep, Z] = fftRepulsionTensor(y, nodes, false);  // what a GPU runs, on any device
@@ -354,7 +350,7 @@ std::vector<float> runUmapTensor(const float* X, int64_t n, int64_t d, const Knn
   const double a = s.a, b = s.b;
   const torch::Tensor seedHash = hash31(torch::full({1}, int64_t(opt.seed % 0x7fffffff), torch::TensorOptions().dtype(torch::kLong).device(dev)));
   for (int ep = 0; ep < s.epochs; ++ep) {
-    checkCancel(cancel);
+    detail::checkCancel(cancel);
     const double alpha = opt.learningRate * (1.0 - double(ep) / double(s.epochs));
     // Every edge due this epoch moves both ends by the clipped attraction, all from the same
     // positions (as GPU UMAP implementations do), then each pulls its negative samples.
@@ -393,11 +389,19 @@ std::string layoutCachePath(const std::string& cacheDir, const std::string& meth
   return cacheDir + "/layout_" + method + "_" + tag + ".bin";
 }
 
+void checkLayoutOptions(const std::string& method, const std::string& engine, const std::string& tsneRepulsion) {
+  if (method != "pca" && method != "tsne" && method != "umap")
+    throw InputError("unknown projection '" + method + "' (pca, tsne or umap)");
+  if (engine != "auto" && engine != "cpu" && engine != "tensor")
+    throw InputError("unknown layout engine '" + engine + "' (cpu, tensor or auto)");
+  if (tsneRepulsion != "bh" && tsneRepulsion != "fft" && tsneRepulsion != "auto")
+    throw InputError("unknown t-SNE repulsion '" + tsneRepulsion + "' (bh, fft or auto)");
+}
+
 LayoutResult computeLayout(const LayoutRequest& req, const LayoutProgress& progress, const std::atomic<bool>* cancel) {
   using Clock = std::chrono::steady_clock;
   auto secs = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
-  if (req.method != "pca" && req.method != "tsne" && req.method != "umap")
-    throw InputError("unknown projection '" + req.method + "' (pca, tsne or umap)");
+  checkLayoutOptions(req.method, req.engine, req.tsneRepulsion);
   LayoutResult r;
   const uint64_t sum = latentsChecksum(req.X, req.n, req.d);
   const std::string cachePath = req.cacheDir.empty() ? "" : layoutCachePath(req.cacheDir, req.method, req.cacheTag);
@@ -426,8 +430,6 @@ LayoutResult computeLayout(const LayoutRequest& req, const LayoutProgress& progr
     r.knnExact = knn.exact;
     r.knnSeconds = secs(t0);
     t0 = Clock::now();
-    if (req.engine != "auto" && req.engine != "cpu" && req.engine != "tensor")
-      throw InputError("unknown layout engine '" + req.engine + "' (cpu, tensor or auto)");
     const bool tensor = req.engine == "tensor" || (req.engine == "auto" && parseDevice(req.device).is_cuda());
     r.engine = tensor ? "tensor" : "cpu";
     if (req.method == "tsne") {
@@ -436,8 +438,6 @@ LayoutResult computeLayout(const LayoutRequest& req, const LayoutProgress& progr
       o.threads = req.threads;
       o.iterations = req.tsneIterations;
       o.perplexity = std::min(30.0, double(k) / 3.0);
-      if (req.tsneRepulsion != "bh" && req.tsneRepulsion != "fft" && req.tsneRepulsion != "auto")
-        throw InputError("unknown t-SNE repulsion '" + req.tsneRepulsion + "' (bh, fft or auto)");
       if (tensor) {
         r.xy = runTsneTensor(req.X, req.n, req.d, knn, o, req.device, progress, cancel);
       } else {

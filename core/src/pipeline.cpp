@@ -623,7 +623,7 @@ json runBench(const BenchOptions& opt, std::ostream& log) {
     auto layoutOf = [&](const PointTable& t, int64_t n, const std::string& method, int reps, const char* key,
                         const char* trustKey) {
       std::vector<int32_t> labels(t.labels.begin(), t.labels.begin() + n);
-      std::vector<double> secs, trust, recall;
+      std::vector<double> secs, trust;
       LayoutResult last;
       for (int r = 0; r < reps; ++r) {
         LayoutRequest req;
@@ -642,7 +642,6 @@ json runBench(const BenchOptions& opt, std::ostream& log) {
           last.quality = layoutQuality(t.latents.data(), n, t.d, last.xy.data(), labels.data(), n, 15, 0);
         }
         trust.push_back(last.quality.trustworthiness);
-        recall.push_back(last.quality.knnRecall);
       }
       results[key] = stats(secs, "s");
       char note[400];

@@ -19,16 +19,19 @@ namespace latentlab {
 
 using detail::Csr;
 
-namespace {
-
-void checkCancel(const std::atomic<bool>* cancel) {
+void detail::checkCancel(const std::atomic<bool>* cancel) {
   if (cancel && cancel->load()) throw CancelledError("cancelled");
 }
 
-int threadCount(int threads) {
+int detail::threadCount(int threads) {
   if (threads > 0) return threads;
-  return std::max(1u, std::thread::hardware_concurrency());
+  return int(std::max(1u, std::thread::hardware_concurrency()));
 }
+
+using detail::checkCancel;
+using detail::threadCount;
+
+namespace {
 
 // Runs fn(begin, end) over [0, n) in `threads` contiguous chunks.
 template <class F>

@@ -3,12 +3,18 @@
 // repulsion, Hogwild-free sequential UMAP SGD) and the tensor engine in layout.cpp (every
 // iteration on a torch device). Both start from the same graph and the same initial layout, so
 // they differ only in how the optimisation steps are computed. Torch-free; internal to core.
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
 #include "latentlab/projection.h"
 
 namespace latentlab::detail {
+
+// Throws CancelledError when the flag is set.
+void checkCancel(const std::atomic<bool>* cancel);
+// `threads`, or all cores when it is 0 or less.
+int threadCount(int threads);
 
 // Sparse symmetric matrix in CSR form.
 struct Csr {

@@ -161,6 +161,9 @@ struct LayoutRequest {
   std::string tsneRepulsion = "auto";  // bh | fft | auto (FFT from 20,000 points); the CPU engine's
   std::string engine = "auto";         // cpu | tensor | auto (the tensor engine on CUDA, else the CPU one)
 };
+// Throws InputError naming the bad value: method pca|tsne|umap, engine cpu|tensor|auto, t-SNE
+// repulsion bh|fft|auto. computeLayout checks these first; callers may check before costly setup.
+void checkLayoutOptions(const std::string& method, const std::string& engine, const std::string& tsneRepulsion);
 LayoutResult computeLayout(const LayoutRequest& req, const LayoutProgress& progress = {},
                            const std::atomic<bool>* cancel = nullptr);
 std::string layoutCachePath(const std::string& cacheDir, const std::string& method, const std::string& tag);
