@@ -69,16 +69,26 @@ std::shared_ptr<Job> Worker::submit(const std::string& name, JobFn fn, std::func
     std::lock_guard<std::mutex> l(m_mutex);
     job->id = m_nextId++;
     m_jobs.push_back(job);
+    // The Jobs tab keeps the newest finished jobs only (a long session loads and lays out often).
+    size_t finished = 0;
+    for (const auto& j : m_jobs) finished += j->finished ? 1 : 0;
+    for (auto it = m_jobs.begin(); finished > kMaxFinishedJobs && it != m_jobs.end();)
+      if ((*it)->finished) {
+        it = m_jobs.erase(it);
+        --finished;
+      } else {
+        ++it;
+      }
     m_queue.emplace_back(job, std::move(wrapped));
   }
   m_cv.notify_all();
   return job;
 }
 
-void Worker::interactive(std::function<void()> fn) {
+void Worker::interactive(std::function<void()> fn, std::function<void(const std::string&)> onError) {
   {
     std::lock_guard<std::mutex> l(m_mutex);
-    m_slot.put(std::move(fn));
+    m_slot.put({std::move(fn), std::move(onError)});
   }
   m_icv.notify_all();
 }
@@ -160,20 +170,25 @@ void Worker::jobLoop() {
 
 void Worker::interactiveLoop() {
   for (;;) {
-    std::function<void()> fn;
+    Request req;
     {
       std::unique_lock<std::mutex> l(m_mutex);
       m_icv.wait(l, [&] { return m_stop || m_slot.pending(); });
       if (m_stop) return;
       auto v = m_slot.take();
       if (!v) continue;
-      fn = std::move(*v);
+      req = std::move(*v);
       ++m_interactiveBusy;
     }
+    std::string err;
     try {
-      fn();  // the closure reports its own errors through toUi
+      req.fn();
+    } catch (const std::exception& e) {
+      err = torchErrorSummary(e);
     } catch (...) {
+      err = "unknown error";
     }
+    if (!err.empty() && req.onError) toUi([onError = std::move(req.onError), err] { onError(err); });
     --m_interactiveBusy;
   }
 }

@@ -46,6 +46,7 @@ struct Job {
 
 class Worker {
  public:
+  static constexpr size_t kMaxFinishedJobs = 100;
   using JobFn = std::function<void(Job&)>;
   using UiFn = std::function<void()>;
 
@@ -54,8 +55,9 @@ class Worker {
 
   // Queues a long job. `onError` runs on the UI thread with the message if the job throws.
   std::shared_ptr<Job> submit(const std::string& name, JobFn fn, std::function<void(const std::string&)> onError = {});
-  // Posts an interactive request; a pending one that was not started yet is dropped.
-  void interactive(std::function<void()> fn);
+  // Posts an interactive request; a pending one that was not started yet is dropped. If it
+  // throws, `onError` runs on the UI thread with the message (as for jobs).
+  void interactive(std::function<void()> fn, std::function<void(const std::string&)> onError);
   // Hands a closure to the UI thread (runs inside drainUi()) and wakes the UI thread.
   void toUi(UiFn fn);
   // Called (from any thread) after toUi queued something, e.g. glfwPostEmptyEvent, so that a UI
@@ -64,11 +66,11 @@ class Worker {
   // Called by the UI thread once a frame; returns how many closures ran.
   int drainUi();
 
-  std::vector<std::shared_ptr<Job>> jobs() const;  // recent jobs, newest last
+  // The queued and running jobs and the newest kMaxFinishedJobs finished ones, newest last.
+  std::vector<std::shared_ptr<Job>> jobs() const;
   void clearFinished();
   bool idle() const;   // nothing queued, running, or waiting for the UI
   bool jobRunning() const;
-  unsigned long droppedInteractive() const { return m_slot.dropped(); }
 
  private:
   void jobLoop();
@@ -78,7 +80,11 @@ class Worker {
   std::condition_variable m_cv, m_icv;
   std::deque<std::pair<std::shared_ptr<Job>, JobFn>> m_queue;
   std::vector<std::shared_ptr<Job>> m_jobs;
-  NewestWins<std::function<void()>> m_slot;
+  struct Request {
+    std::function<void()> fn;
+    std::function<void(const std::string&)> onError;
+  };
+  NewestWins<Request> m_slot;
   std::atomic<int> m_interactiveBusy{0};
   std::vector<UiFn> m_inbox;
   std::function<void()> m_wake;

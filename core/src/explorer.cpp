@@ -24,10 +24,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-void checkCancel(const std::atomic<bool>* cancel) {
-  if (cancel && cancel->load()) throw CancelledError("[explorer] cancelled");
-}
-
 // Latents from `cache/<name>` if the file holds a finite float [n, d] tensor; otherwise computed
 // in batches (with progress) and written back atomically. A cache that cannot be written (a
 // read-only install) is not an error: it is recomputed next time.
@@ -52,7 +48,7 @@ torch::Tensor cachedLatents(const Bundle& b, const Dataset& data, const std::str
   const auto t0 = Clock::now();
   torch::NoGradGuard ng;
   for (int64_t i = 0; i < n; i += batch) {
-    checkCancel(cancel);
+    checkCancel(cancel, "explorer");
     const int64_t e = std::min(n, i + batch);
     parts.push_back(b.encode(data.images.slice(0, i, e)).to(torch::kCPU, torch::kFloat32));
     if (progress) {
@@ -156,7 +152,7 @@ std::unique_ptr<Explorer> Explorer::open(const std::string& bundleDir, const std
   };
   s.bundle = loadBundle(bundleDir, parseDevice(device), BundleParts{false, false});
   mark("bundle");
-  checkCancel(cancel);
+  checkCancel(cancel, "explorer");
   const Bundle& b = s.bundle;
   if (!b.decoder) throw BundleError("[explorer] the bundle has no decoder; drag-to-decode needs one (" + bundleDir + ")");
   // Only the test split at start (Fashion-MNIST's 60k training images cost a second to inflate);
@@ -176,7 +172,7 @@ std::unique_ptr<Explorer> Explorer::open(const std::string& bundleDir, const std
                       bundleDir + ")");
   s.det = b.head(HeadMode::Deterministic);
   if (b.laplace) s.lap = b.head(HeadMode::Samples);
-  checkCancel(cancel);
+  checkCancel(cancel, "explorer");
   torch::Tensor z = cachedLatents(b, test, "latents_test.pt", progress, cancel);
   mark("latents");
   auto t = std::make_shared<PointTable>();
@@ -199,9 +195,9 @@ std::shared_ptr<const PointTable> Explorer::points() const { return m->table; }
 std::shared_ptr<const PointTable> Explorer::addTrainPoints(const ProgressFn& progress, const std::atomic<bool>* cancel) {
   if (m->table->n > m->table->numTest) return m->table;
   if (m->data.train.size() == 0) m->data.train = loadNamedDataset(m->bundle.manifest.dataset, m->bundle.manifest.splitSeed).train;
-  checkCancel(cancel);
+  checkCancel(cancel, "explorer");
   torch::Tensor z = cachedLatents(m->bundle, m->data.train, "latents_train.pt", progress, cancel);
-  checkCancel(cancel);
+  checkCancel(cancel, "explorer");
   auto t = std::make_shared<PointTable>(*m->table);
   m->appendPoints(*t, z, m->data.train, true);
   m->latents = torch::cat({m->latents, z});
@@ -271,7 +267,7 @@ ModelReport Explorer::modelReport(const ProgressFn& progress, const std::atomic<
   }
   try {
     Dataset ood = loadOodDataset(r.oodName);
-    checkCancel(cancel);
+    checkCancel(cancel, "explorer");
     if (ood.images.sizes().slice(1) != m->data.test.images.sizes().slice(1))
       throw InputError("[explorer] OOD images " + r.oodName + " have another shape than the bundle's input");
     torch::Tensor zo = cachedLatents(m->bundle, ood, "latents_ood_" + fs::path(r.oodName).filename().string() + ".pt",

@@ -1,6 +1,7 @@
 #pragma once
 // Typed errors thrown by latentlab_core. Core never asserts on user data: every bad file, value or
 // model surfaces as one of these, with a message of the form "[where] what is wrong (path)".
+#include <atomic>
 #include <stdexcept>
 #include <string>
 
@@ -30,6 +31,11 @@ struct DeviceError : Error {
 struct CancelledError : Error {
   using Error::Error;
 };
+
+// The check every long loop makes: throws CancelledError("[where] cancelled") once the flag is set.
+inline void checkCancel(const std::atomic<bool>* cancel, const char* where) {
+  if (cancel && cancel->load()) throw CancelledError(std::string("[") + where + "] cancelled");
+}
 
 // One readable line from any exception, LibTorch's included: the TorchScript interpreter's
 // "RuntimeError: ..." line when there is one, otherwise the first line, without the C++ backtrace.

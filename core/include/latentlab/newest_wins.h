@@ -1,7 +1,6 @@
 #pragma once
 // A one-item mailbox where a newer request replaces an older one that was not taken yet. Drags
 // and sliders post here at frame rate; the compute worker only ever computes the latest.
-#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <utility>
@@ -18,7 +17,6 @@ class NewestWins {
     m_value = std::move(value);
     ++m_posted;
     if (replaced) ++m_dropped;
-    m_cv.notify_all();
     return replaced;
   }
   std::optional<T> take() {
@@ -42,7 +40,6 @@ class NewestWins {
 
  private:
   mutable std::mutex m_mutex;
-  std::condition_variable m_cv;
   std::optional<T> m_value;
   unsigned long m_posted = 0, m_dropped = 0;
 };

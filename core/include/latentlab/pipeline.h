@@ -1,8 +1,8 @@
 #pragma once
-// The command-level operations behind `latentlab train|import|eval|info|bench`. Torch-free header
-// so that the app (and later the GUI's job system) can call them without compiling LibTorch.
-// All of them may run on a worker thread; they report through `progress` and `log`, stop with
-// CancelledError when `cancel` is set, and write bundles only through a staged directory.
+// The command-level operations behind `latentlab train|import|eval|info`, which the GUI also runs
+// as jobs. Torch-free header, so the app calls them without compiling LibTorch. All of them may
+// run on a worker thread; they report through `progress` and `log`, stop with CancelledError when
+// `cancel` is set, and write bundles only through a staged directory. The benchmarks are in bench.h.
 #include <atomic>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -63,18 +63,6 @@ nlohmann::json runImport(const ImportOptions& opt, const ProgressFn& progress, c
 nlohmann::json runEval(const EvalOptions& opt, std::ostream& log);
 std::string formatEvalTable(const nlohmann::json& report);
 std::string bundleInfo(const std::string& dir);
-
-struct BenchOptions {
-  std::vector<std::string> only;  // empty = all
-  std::string bundle;             // for predictive_ms; empty = a synthetic posterior
-  std::string device = "cpu";
-  int repeats = 0;                // 0 = each benchmark's default
-  bool none = false;              // run none of core's benchmarks (the caller runs others)
-};
-// Returns {"machine": ..., "results": {key: {"median":..,"p95":..,"unit":..}}, "flat": {key: median}}.
-nlohmann::json runBench(const BenchOptions& opt, std::ostream& log);
-std::string formatBenchTable(const nlohmann::json& report);
-std::vector<std::string> benchNames();
 
 // Default shipped bundle directory (LATENTLAB_ASSETS, then next to the executable, then the
 // source tree). Empty when none is found.

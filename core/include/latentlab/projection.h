@@ -1,8 +1,8 @@
 #pragma once
-// 2D views of the latent codes: kNN graphs, t-SNE (Barnes-Hut) and UMAP written for LatentLab,
-// placement of new points into a finished layout, the on-manifold inverse used for dragging in a
-// non-linear view, layout quality metrics, and layout files (CSV and the bundle cache).
-// Torch-free header. Points are rows of a row-major float array X [n, d]; layouts are [n, 2].
+// 2D views of the latent codes, written for LatentLab: kNN (knn.cpp), t-SNE (tsne.cpp: Barnes-Hut or
+// FFT repulsion), UMAP (umap.cpp), both on tensors (layout_tensor.cpp), placement and the drag inverse
+// (placement.cpp), quality (layout_quality.cpp), CSV and cache files (layout_io.cpp), whole layouts
+// (layout.cpp). Torch-free header. Points are rows of a row-major float array X [n, d]; layouts [n, 2].
 #include <atomic>
 #include <cstdint>
 #include <functional>

@@ -7,13 +7,9 @@
 #include <string>
 #include <vector>
 
-namespace latentlab::gui {
+#include "map/map_view.h"
 
-struct MapViewport {
-  double cx = 0, cy = 0;  // projection coordinates at the centre
-  double scale = 1;       // pixels per projection unit
-  int width = 1, height = 1;
-};
+namespace latentlab::gui {
 
 struct ThumbInstance {
   float x, y;        // projection coordinates

@@ -1,4 +1,4 @@
-#include "map_renderer.h"
+#include "map/map_renderer.h"
 
 #include <epoxy/gl.h>
 

@@ -1,0 +1,40 @@
+#pragma once
+// What the subcommands share: the progress bar on stderr and JSON output files.
+#include <CLI/CLI.hpp>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "latentlab/progress.h"
+
+namespace latentlab::cli {
+
+// A one-line progress bar on stderr: stage, epoch, batch, loss, samples/s, ETA (redrawn in place
+// on a terminal, a line every 200 ms otherwise).
+void printProgress(const Progress& p);
+// Writes j (indented) atomically; throws InputError naming the path.
+void writeJson(const std::string& path, const nlohmann::json& j);
+// The directory of the running executable ("" when unknown).
+std::string exeDir();
+
+// The options `train` and `import` share: where the bundle goes, the device and seed, and the
+// components trained after the classifier (TrainOptions and ImportOptions have the same fields).
+template <class Options>
+void addBundleOptions(CLI::App* sub, Options& o) {
+  sub->add_option("--dataset", o.dataset, "fashion-mnist, mnist, or a folder of PNGs in class subfolders")
+      ->capture_default_str();
+  sub->add_option("--out", o.out, "Bundle directory to write")->required();
+  sub->add_option("--device", o.device, "cpu or cuda")->capture_default_str();
+  sub->add_option("--seed", o.seed, "Random seed")->capture_default_str();
+  sub->add_option("--decoder-epochs", o.decoderEpochs, "ReGene decoder epochs (import: when the model has no decode())")
+      ->capture_default_str();
+  sub->add_option("--decoder-latent-weight", o.decoderLatentWeight,
+                  "Weight of |encode(decode(z)) - z|^2 in decoder training (0 = plain ReGene)")
+      ->capture_default_str();
+  sub->add_option("--vae-epochs", o.vaeEpochs, "VAE epochs (0 skips the VAE)")->capture_default_str();
+  sub->add_option("--samples", o.samples, "Laplace weight samples S")->capture_default_str();
+  sub->add_option("--limit-train", o.limitTrain, "Use only N training images (0 = all)");
+  sub->add_flag("--force", o.force, "Replace an existing --out bundle");
+}
+
+}  // namespace latentlab::cli

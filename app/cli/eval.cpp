@@ -1,0 +1,39 @@
+// `latentlab eval BUNDLE`: accuracy, NLL, ECE, Brier and OOD AUROC per head, and the decoder's
+// quality, as one table (and JSON).
+#include <iostream>
+
+#include "cli/cli_util.h"
+#include "cli/command.h"
+#include "latentlab/pipeline.h"
+
+namespace latentlab::cli {
+
+namespace {
+
+class EvalCommand : public Command {
+ public:
+  void add(CLI::App& app) override {
+    m_sub = app.add_subcommand("eval", "Accuracy, NLL, ECE, Brier and OOD AUROC per head; decoder quality");
+    m_sub->add_option("bundle", m_opt.bundle, "Bundle directory")->required();
+    m_sub->add_option("--ood", m_opt.ood, "mnist, fashion-mnist, a PNG folder, or none (default: the bundle's)");
+    m_sub->add_option("--json", m_json, "Also write the figures as JSON");
+    m_sub->add_option("--device", m_opt.device, "cpu or cuda")->capture_default_str();
+    m_sub->add_option("--limit-test", m_opt.limitTest, "Evaluate only the first N test images");
+  }
+  int run(const CliContext&) override {
+    auto report = runEval(m_opt, std::cerr);
+    std::cout << formatEvalTable(report);
+    if (!m_json.empty()) writeJson(m_json, report);
+    return 0;
+  }
+
+ private:
+  EvalOptions m_opt;
+  std::string m_json;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> makeEvalCommand() { return std::make_unique<EvalCommand>(); }
+
+}  // namespace latentlab::cli

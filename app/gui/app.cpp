@@ -1,0 +1,291 @@
+// The explorer window: the GLFW window and GL context, Dear ImGui, the frame loop, and the wiring of
+// the panels, the script runner and the frame benchmark to one Context. What each part does lives
+// in its own file: controllers/, map/, panels/, widgets/, menu_bar, shortcuts, session_io,
+// state_json, screenshot, script_runner, frame_bench. UI thread only; every LibTorch call goes
+// through the Worker (worker.h).
+#include <epoxy/gl.h>
+// epoxy first, then GLFW without its own GL header.
+#define GLFW_INCLUDE_NONE
+#include <GLFW/glfw3.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "context.h"
+#include "frame_bench.h"
+#include "gui.h"
+#include "latentlab/errors.h"
+#include "map/map_panel.h"
+#include "menu_bar.h"
+#include "panels/edited_panel.h"
+#include "panels/error_dialog.h"
+#include "panels/help_window.h"
+#include "panels/inspector_panel.h"
+#include "panels/jobs_panel.h"
+#include "panels/log_panel.h"
+#include "panels/model_panel.h"
+#include "panels/tab_host.h"
+#include "screenshot.h"
+#include "script_host.h"
+#include "script_runner.h"
+#include "shortcuts.h"
+
+namespace latentlab::gui {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double msSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+
+// The UI font (and a larger one for captions), from the first of these that is a readable
+// TrueType file; else ImGui's built-in font, scaled for captions.
+const char* const kFontPaths[] = {"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+                                  "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+                                  "/usr/share/fonts/truetype/freefont/FreeSans.ttf"};
+
+bool readableTrueType(const char* path) {
+  std::ifstream f(path, std::ios::binary);
+  char magic[4] = {};
+  if (!f.read(magic, 4)) return false;
+  const std::string m(magic, 4);
+  return m == std::string("\0\1\0\0", 4) || m == "true" || m == "OTTO";
+}
+
+std::string loadFonts(ImGuiIO& io) {
+  for (const char* path : kFontPaths)
+    if (readableTrueType(path) && io.Fonts->AddFontFromFileTTF(path, 15.0f) && io.Fonts->AddFontFromFileTTF(path, 26.0f))
+      return "";
+  io.Fonts->Clear();
+  io.Fonts->AddFontDefault();
+  ImFontConfig big;
+  big.SizePixels = 26.0f;
+  io.Fonts->AddFontDefault(&big);
+  return std::string("no TrueType font found (looked for ") + kFontPaths[0] + " and others): using ImGui's built-in font";
+}
+
+struct Layout {
+  MapRect map, inspector, tabs;
+};
+
+// The map on the left; on the right the inspector over the tabs.
+Layout windowLayout(int ww, int wh, float menuHeight) {
+  const float side = std::max(380.0f, std::min(520.0f, float(ww) * 0.32f));
+  const float h = float(wh) - menuHeight;
+  return {{0, menuHeight, float(ww) - side, h},
+          {float(ww) - side, menuHeight, side, h * 0.56f},
+          {float(ww) - side, menuHeight + h * 0.56f, side, h * 0.44f}};
+}
+
+class App {
+ public:
+  explicit App(const GuiOptions& opt)
+      : m_ctx(opt), m_host(m_ctx), m_bench(opt.benchFrames, opt.benchAll, opt.benchResult) {}
+  int run();
+
+ private:
+  bool openWindow();
+  void startScriptAndModel();
+  bool animating() const;
+  void frame();
+  void drawInspectorWindow(const MapRect& r);
+  void afterDraw(Clock::time_point frameStart, int ww, int wh);
+  void closeWindow();
+
+  Context m_ctx;
+  GLFWwindow* m_window = nullptr;
+  AppScriptHost m_host;
+  ScriptRunner m_script;
+  FrameBench m_bench;
+  MenuBar m_menu;
+  MapPanel m_map;
+  InspectorPanel m_inspector;
+  TabHost m_tabs;
+  std::vector<Panel*> m_overlays;  // the tabs, each of which may draw over the map
+  bool m_shotDone = false;
+  int m_framesSinceIdle = 0;
+};
+
+bool App::openWindow() {
+  glfwSetErrorCallback([](int code, const char* desc) { std::cerr << "latentlab: glfw error " << code << ": " << desc << "\n"; });
+  if (!glfwInit()) {
+    std::cerr << "latentlab: error: cannot open a window (no display? set DISPLAY or run under xvfb-run)\n";
+    return false;
+  }
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+  glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+  glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GL_TRUE);
+  const GuiOptions& opt = m_ctx.opt;
+  m_window = glfwCreateWindow(opt.width, opt.height, "LatentLab", nullptr, nullptr);
+  if (!m_window) {
+    std::cerr << "latentlab: error: cannot create an OpenGL 3.3 core window\n";
+    glfwTerminate();
+    return false;
+  }
+  glfwMakeContextCurrent(m_window);
+  glfwSwapInterval(m_bench.enabled() || !opt.script.empty() || !opt.screenshot.empty() ? 0 : 1);
+
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr;
+  const std::string fontNote = loadFonts(io);
+  if (!fontNote.empty()) m_ctx.log.info(fontNote);
+  ImGui::StyleColorsDark();
+  ImGui::GetStyle().WindowRounding = 0;
+  ImGui_ImplGlfw_InitForOpenGL(m_window, true);
+  ImGui_ImplOpenGL3_Init("#version 330 core");
+
+  std::string err;
+  if (!m_ctx.map.init(err)) {
+    std::cerr << "latentlab: error: " << err << "\n";
+    return false;
+  }
+  m_ctx.worker->setWake([] { glfwPostEmptyEvent(); });
+  return true;
+}
+
+void App::startScriptAndModel() {
+  const GuiOptions& opt = m_ctx.opt;
+  if (!opt.script.empty()) {
+    Script script;
+    try {
+      script = loadScriptFile(opt.script);
+    } catch (const Error& e) {
+      m_ctx.log.error(e.what());
+    }
+    for (const auto& e : script.errors) m_ctx.log.error(e.message);
+    m_script = ScriptRunner(std::move(script));  // starts once the first model has loaded (or failed to)
+  }
+  if (!opt.bundle.empty()) m_ctx.models.load(opt.bundle);
+  m_tabs.add(std::make_unique<ModelPanel>());
+  m_tabs.add(std::make_unique<JobsPanel>());
+  m_tabs.add(std::make_unique<EditedPanel>());
+  m_tabs.add(std::make_unique<LogPanel>());
+  for (const auto& p : m_tabs.tabs()) m_overlays.push_back(p.get());
+}
+
+// Frames are drawn continuously (up to 60 a second) only while something on screen moves: a drag,
+// a lasso, a pan, a script step, a benchmark, a panel's animation. A background job alone redraws
+// 5 times a second for its progress bar, so that the rasteriser leaves the cores to the job (at 60
+// a second a GUI training run took 12x as long as `latentlab train`). Results from the workers
+// wake the loop at once (Worker::setWake).
+bool App::animating() const {
+  const bool idle = m_ctx.worker->idle();
+  bool panels = false;
+  for (const auto& p : m_tabs.tabs()) panels = panels || p->animating(m_ctx);
+  return m_map.animating(m_ctx) || panels || m_bench.enabled() || m_script.wantsFrames() || !m_ctx.state.ui.shots.empty() ||
+         (!m_ctx.opt.screenshot.empty() && idle) || ImGui::IsMouseDown(ImGuiMouseButton_Left) ||
+         ImGui::IsMouseDown(ImGuiMouseButton_Right) || ImGui::IsMouseDown(ImGuiMouseButton_Middle);
+}
+
+void App::drawInspectorWindow(const MapRect& r) {
+  ImGui::SetNextWindowPos(ImVec2(r.left, r.top));
+  ImGui::SetNextWindowSize(ImVec2(r.width, r.height));
+  ImGui::Begin(m_inspector.name(), nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse);
+  const ImVec2 p = ImGui::GetWindowPos(), size = ImGui::GetWindowSize();
+  m_ctx.state.view.inspectorRect = {p.x, p.y, size.x, size.y};
+  m_inspector.draw(m_ctx);
+  ImGui::End();
+}
+
+void App::frame() {
+  const auto frameStart = Clock::now();
+  m_ctx.worker->drainUi();
+  handleShortcuts(m_ctx);
+  m_script.step(m_host);
+  if (m_bench.enabled()) m_bench.beforeFrame(m_ctx);
+
+  ImGui_ImplOpenGL3_NewFrame();
+  ImGui_ImplGlfw_NewFrame();
+  ImGui::NewFrame();
+  m_menu.draw(m_ctx);
+  int ww = 0, wh = 0;
+  glfwGetWindowSize(m_window, &ww, &wh);
+  const Layout layout = windowLayout(ww, wh, ImGui::GetFrameHeight());
+  m_map.draw(m_ctx, layout.map, m_overlays);
+  drawInspectorWindow(layout.inspector);
+  m_tabs.draw(m_ctx, layout.tabs);
+  drawHelpWindow(m_ctx);
+  drawErrorDialog(m_ctx);
+  ImGui::Render();
+  int fw = 0, fh = 0;
+  glfwGetFramebufferSize(m_window, &fw, &fh);
+  glViewport(0, 0, fw, fh);
+  glClearColor(0.1f, 0.1f, 0.11f, 1);
+  glClear(GL_COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  afterDraw(frameStart, ww, wh);
+}
+
+// Startup time, screenshots (they read this frame's back buffer, before the swap), the swap, the
+// frame timer and the benchmark.
+void App::afterDraw(Clock::time_point frameStart, int ww, int wh) {
+  AppState& s = m_ctx.state;
+  if (s.hasModel() && s.ui.startupMs < 0) {
+    glFinish();
+    s.ui.startupMs = msSince(m_ctx.opt.processStart);
+    m_ctx.log.info("first frame with points " + std::to_string(int(s.ui.startupMs)) + " ms after start");
+  }
+  if (!s.ui.shots.empty() && m_framesSinceIdle >= 2) takePendingShots(m_ctx, m_window);
+  const bool idle = m_ctx.worker->idle();
+  if (!m_ctx.opt.screenshot.empty() && !m_shotDone && idle && (s.hasModel() || !m_ctx.log.lastError().empty()) &&
+      m_framesSinceIdle >= 3) {
+    takeScreenshot(m_ctx, m_window, m_ctx.opt.screenshot, {0, 0, float(ww), float(wh)});
+    m_shotDone = true;
+    if (!m_script.active()) s.ui.quit = true;
+  }
+  m_framesSinceIdle = m_ctx.worker->idle() ? m_framesSinceIdle + 1 : 0;
+  if (m_bench.enabled()) glFinish();
+  glfwSwapBuffers(m_window);
+  const double ms = msSince(frameStart);
+  s.ui.frameMs.push(ms);
+  if (m_bench.enabled()) m_bench.afterFrame(m_ctx, ms, ww, wh, reinterpret_cast<const char*>(glGetString(GL_RENDERER)));
+}
+
+void App::closeWindow() {
+  m_ctx.shutdown();  // joins the workers (cancelling jobs) before GL and the model go away
+  ImGui_ImplOpenGL3_Shutdown();
+  ImGui_ImplGlfw_Shutdown();
+  ImGui::DestroyContext();
+  glfwDestroyWindow(m_window);
+  glfwTerminate();
+}
+
+int App::run() {
+  if (!openWindow()) return 1;
+  startScriptAndModel();
+  auto last = Clock::now();
+  while (!glfwWindowShouldClose(m_window) && !m_ctx.state.ui.quit) {
+    if (animating()) glfwPollEvents();
+    else glfwWaitEventsTimeout(m_ctx.worker->idle() ? 0.25 : 0.2);
+    frame();
+    // Without vsync (Xvfb), cap interactive use at about 60 frames a second so that the compute
+    // worker keeps the cores.
+    if (!m_bench.enabled()) {
+      const double spent = msSince(last);
+      if (spent < 16.0) std::this_thread::sleep_for(std::chrono::microseconds(int((16.0 - spent) * 1000)));
+    }
+    last = Clock::now();
+  }
+  closeWindow();
+  return 0;
+}
+
+}  // namespace
+
+bool builtWithWindow() { return true; }
+
+int runGui(const GuiOptions& opt) {
+  App app(opt);
+  return app.run();
+}
+
+}  // namespace latentlab::gui

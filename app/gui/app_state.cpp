@@ -1,0 +1,85 @@
+#include "app_state.h"
+
+#include <algorithm>
+
+namespace latentlab::gui {
+
+namespace {
+template <class E, size_t N>
+size_t indexOf(const E (&all)[N], E e) {
+  return size_t(std::find(all, all + N, e) - all);
+}
+}  // namespace
+
+const char* projectionKey(Projection p) {
+  static const char* const keys[] = {"pca", "tsne", "umap", "csv"};
+  return keys[indexOf(kProjections, p)];
+}
+
+const char* projectionLabel(Projection p) {
+  static const char* const labels[] = {"PCA", "t-SNE", "UMAP", "CSV layout"};
+  return labels[indexOf(kProjections, p)];
+}
+
+std::optional<Projection> parseProjection(const std::string& key) {
+  for (Projection p : kProjections)
+    if (key == projectionKey(p)) return p;
+  return std::nullopt;
+}
+
+const char* colorModeKey(ColorMode m) { return colorModes()[indexOf(kColorModes, m)].c_str(); }
+
+const char* colorModeLabel(ColorMode m) {
+  static const char* const labels[] = {"true class", "predicted", "total U", "aleatoric U", "epistemic U", "correct"};
+  return labels[indexOf(kColorModes, m)];
+}
+
+std::optional<ColorMode> parseColorMode(const std::string& key) {
+  for (ColorMode m : kColorModes)
+    if (key == colorModeKey(m)) return m;
+  return std::nullopt;
+}
+
+ColorMode nextColorMode(ColorMode m) {
+  const size_t n = std::size(kColorModes);
+  return kColorModes[(indexOf(kColorModes, m) + 1) % n];
+}
+
+const LayoutQuality* Model::qualityOf(Projection p) const {
+  auto it = layouts.find(p);
+  if (it != layouts.end() && it->second.haveQuality) return &it->second.quality;
+  if (p == Projection::Pca && pcaQuality) return &*pcaQuality;
+  return nullptr;
+}
+
+void Model::setPositions(const std::vector<float>& positions) {
+  xy = positions;
+  minX = minY = 1e30f;
+  maxX = maxY = -1e30f;
+  for (size_t i = 0; i + 1 < xy.size(); i += 2) {
+    minX = std::min(minX, xy[i]);
+    maxX = std::max(maxX, xy[i]);
+    minY = std::min(minY, xy[i + 1]);
+    maxY = std::max(maxY, xy[i + 1]);
+  }
+}
+
+void fitView(AppState& s) {
+  if (!s.hasModel()) return;
+  const Model& m = s.model;
+  ViewState& v = s.view;
+  const double rx = std::max(1e-6f, m.maxX - m.minX), ry = std::max(1e-6f, m.maxY - m.minY);
+  v.view.cx = 0.5 * (m.minX + m.maxX);
+  v.view.cy = 0.5 * (m.minY + m.maxY);
+  v.view.scale = 0.92 * std::min(v.mapRect.width / rx, v.mapRect.height / ry);
+  v.fitScale = v.view.scale;
+  v.needFit = false;
+}
+
+TrainOptions guiTrainOptions() {
+  TrainOptions o;
+  o.ensemble = 0;
+  return o;
+}
+
+}  // namespace latentlab::gui

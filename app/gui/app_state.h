@@ -1,0 +1,207 @@
+#pragma once
+// The UI's picture of the explorer: one AppState, owned by the Context (context.h) and passed by
+// reference to the controllers and panels. Plain data: torch-free, GL-free and ImGui-free, so the
+// rules built on it (point_style, map_lod, script_runner) are tested without a display.
+// Only the UI thread reads or writes it; the workers hand results over through Worker::toUi.
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "latentlab/explorer.h"
+#include "latentlab/pipeline.h"
+#include "latentlab/projection.h"
+#include "latentlab/session.h"
+#include "latentlab/viewmath.h"
+#include "map/map_view.h"
+
+namespace latentlab::gui {
+
+struct Job;
+
+// ------------------------------------------------------------------------------------ enums
+// Each has a key (the word scripts, sessions and the state JSON use) and a label (the menus).
+
+enum class Projection { Pca, Tsne, Umap, Csv };
+inline constexpr Projection kProjections[] = {Projection::Pca, Projection::Tsne, Projection::Umap, Projection::Csv};
+const char* projectionKey(Projection p);    // pca | tsne | umap | csv
+const char* projectionLabel(Projection p);  // PCA | t-SNE | UMAP | CSV layout
+std::optional<Projection> parseProjection(const std::string& key);
+
+enum class ColorMode { Label, Pred, Total, Aleatoric, Epistemic, Correct };
+inline constexpr ColorMode kColorModes[] = {ColorMode::Label,     ColorMode::Pred,      ColorMode::Total,
+                                            ColorMode::Aleatoric, ColorMode::Epistemic, ColorMode::Correct};
+const char* colorModeKey(ColorMode m);    // the words of session.h's colorModes()
+const char* colorModeLabel(ColorMode m);  // "true class", "predicted", "total U", ...
+std::optional<ColorMode> parseColorMode(const std::string& key);
+ColorMode nextColorMode(ColorMode m);     // the C key cycles
+
+enum class ShotRegion { Window, Map, Inspector };
+
+// ------------------------------------------------------------------------------------ model
+
+// What the UI holds about the loaded model. The Explorer itself is only used on the workers.
+struct Model {
+  std::shared_ptr<Explorer> ex;
+  std::shared_ptr<const PointTable> pts;
+  Pca2 pca;
+  std::vector<float> xy;  // [n, 2]: the positions the map shows now
+  std::string dir, name, device;
+  nlohmann::json metrics;
+  bool hasLaplace = false;
+  float epiMax = 1, totalMax = 1;  // tops of the uncertainty colour scales
+  float minX = 0, maxX = 1, minY = 0, maxY = 1;  // bounds of xy
+  std::optional<ModelReport> report;
+  struct Layout {
+    std::vector<float> xy;
+    LayoutQuality quality;
+    bool haveQuality = false;
+  };
+  std::map<Projection, Layout> layouts;  // finished non-linear layouts of these points
+  std::optional<LayoutQuality> pcaQuality;
+
+  // The quality of projection p's layout, when it is known (null while it is computed).
+  const LayoutQuality* qualityOf(Projection p) const;
+  // Sets xy and its bounds.
+  void setPositions(const std::vector<float>& positions);
+};
+
+// ------------------------------------------------------------------------------------ selection, drag, edits
+
+struct Selection {
+  int64_t point = -1;  // index into the point table
+  int edited = -1;     // index into the edited points
+  bool any() const { return point >= 0 || edited >= 0; }
+};
+
+struct Drag {
+  bool active = false;
+  Selection from;
+  std::vector<float> z0;
+  float x0 = 0, y0 = 0;  // 2D position of the start
+  float tx = 0, ty = 0;  // cursor target in projection units
+  std::vector<float> z;  // current latent (the clamped inverse)
+  float zx = 0, zy = 0;  // its projection
+  bool outside = false;  // non-linear views: the target is outside its neighbours' hull
+};
+
+struct UndoAction {
+  enum Kind { Add, Remove } kind = Add;
+  EditedPoint point;
+  int position = 0;
+};
+
+// A bounded history: the newest `capacity` values (frame times, drag timings, errors).
+template <class T>
+class Recent {
+ public:
+  explicit Recent(size_t capacity) : m_capacity(capacity) {}
+  void push(T v) {
+    m_items.push_back(std::move(v));
+    if (m_items.size() > m_capacity) m_items.pop_front();
+  }
+  const std::deque<T>& items() const { return m_items; }
+  std::vector<T> vector() const { return {m_items.begin(), m_items.end()}; }
+  bool empty() const { return m_items.empty(); }
+  size_t size() const { return m_items.size(); }
+  void clear() { m_items.clear(); }
+
+ private:
+  size_t m_capacity;
+  std::deque<T> m_items;
+};
+
+struct SelectionState {
+  Selection sel;
+  std::vector<int64_t> multi;      // the lasso or "Select matches" selection
+  std::vector<uint8_t> multiMask;  // [n] 1 = in `multi`
+  int64_t hover = -1;
+};
+
+struct EditState {
+  std::vector<EditedPoint> edited;
+  std::vector<UndoAction> undo;
+  Drag drag;
+  std::optional<LatentEval> inspect;   // for the current selection
+  std::optional<LatentEval> dragEval;  // for the drag in progress
+  uint64_t inspectSeq = 0, dragSeq = 0;  // only the newest request's answer is shown
+  Recent<double> dragMs{2000};         // evaluation times of drag updates
+  bool snap = false;                   // also ask for the nearest data points
+};
+
+// ------------------------------------------------------------------------------------ view and style
+
+struct ViewState {
+  MapViewport view;                    // centre, scale, size in pixels
+  MapRect mapRect, inspectorRect;      // window pixels (screenshots, the state JSON)
+  double fitScale = 1;                 // the scale that fits the data
+  bool needFit = true;
+  float pointPx = 3;                   // dot size this frame
+
+  // From window pixels to projection units and back, for the current view.
+  MapTransform transform() const { return {view.cx, view.cy, view.scale, mapRect}; }
+};
+
+struct StyleState {
+  ColorMode colorMode = ColorMode::Label;
+  std::vector<bool> hidden;            // [K] classes hidden from the legend
+  bool showTrain = false;
+  std::string filterText, filterError;
+  std::vector<uint8_t> filterMask;     // [n] 1 = matches (empty: no filter)
+  std::string caption;
+  // What the map must upload again before it draws (set by the controllers, cleared by the map).
+  bool colorsDirty = true, positionsDirty = true, atlasDirty = true;
+
+  void setColorMode(ColorMode m) {
+    colorMode = m;
+    colorsDirty = true;
+  }
+};
+
+struct ProjectionState {
+  Projection current = Projection::Pca;
+  std::optional<Projection> computing;  // the layout job's method
+  std::shared_ptr<Job> job;
+};
+
+struct PendingShot {
+  std::string path;
+  ShotRegion region = ShotRegion::Window;
+};
+
+struct UiState {
+  bool showHelp = false;
+  bool focusJobs = false;              // bring the Jobs tab to the front (a job the user started)
+  bool quit = false;
+  std::string sessionPath = "session.json";  // File menu and Ctrl+S
+  std::vector<PendingShot> shots;      // taken after this frame is drawn
+  Recent<double> frameMs{240};
+  double startupMs = -1;
+  double lodMs = 0;                    // this frame: the level-of-detail pass (CPU)
+};
+
+struct AppState {
+  Model model;
+  std::string loadingDir;              // the bundle being loaded ("" none)
+  ProjectionState projection;
+  ViewState view;
+  StyleState style;
+  SelectionState selection;
+  EditState edits;
+  UiState ui;
+
+  bool hasModel() const { return model.pts != nullptr; }
+};
+
+// Centres the view on the data and scales it to fill the map (nothing without a model).
+void fitView(AppState& s);
+
+// `latentlab train`'s defaults, except the deep-ensemble comparator (N more classifiers, only used
+// by the eval table), which the GUI leaves off unless asked for.
+TrainOptions guiTrainOptions();
+
+}  // namespace latentlab::gui

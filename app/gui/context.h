@@ -1,0 +1,45 @@
+#pragma once
+// Everything the explorer's panels and controllers share, in one place (as Polyscope's Context):
+// the options, the state, the messages, the compute worker, the GL-side caches and the three
+// controllers. The App (app.cpp) owns it for the window's life, so nothing lives in statics and
+// shutdown has one order: the worker joins its threads before the model and the GL objects go.
+// UI thread only.
+#include <memory>
+
+#include "app_state.h"
+#include "controllers/edit_controller.h"
+#include "controllers/model_controller.h"
+#include "controllers/projection_controller.h"
+#include "gui.h"
+#include "map/map_renderer.h"
+#include "message_log.h"
+#include "widgets/image_cache.h"
+#include "worker.h"
+
+namespace latentlab::gui {
+
+struct Context {
+  explicit Context(const GuiOptions& options)
+      : opt(options), worker(std::make_unique<Worker>()), models(*this), projection(*this), edits(*this) {}
+
+  GuiOptions opt;
+  AppState state;
+  MessageLog log;
+  std::unique_ptr<Worker> worker;
+  MapRenderer map;     // GL: the point map
+  ImageCache images;   // GL: small image textures
+  ModelController models;
+  ProjectionController projection;
+  EditController edits;
+
+  // Joins the worker (cancelling its jobs), then frees the model and the GL objects. Call while
+  // the GL context is current.
+  void shutdown() {
+    worker.reset();
+    state.model = {};
+    map.destroy();
+    images.destroy();
+  }
+};
+
+}  // namespace latentlab::gui

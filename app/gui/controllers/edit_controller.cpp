@@ -1,0 +1,239 @@
+#include "controllers/edit_controller.h"
+
+#include "context.h"
+#include "latentlab/errors.h"
+
+namespace latentlab::gui {
+
+void EditController::requestEval(EvalTarget target, std::vector<float> z) {
+  Context& c = m_ctx;
+  EditState& e = c.state.edits;
+  const bool drag = target == EvalTarget::Drag;
+  const uint64_t seq = drag ? ++e.dragSeq : ++e.inspectSeq;
+  auto ex = c.state.model.ex;
+  const int k = e.snap ? 6 : 0;
+  c.worker->interactive(
+      [&c, ex, z = std::move(z), k, seq, drag] {
+        auto r = std::make_shared<LatentEval>(ex->evaluate(z, k));
+        c.worker->toUi([&c, r, seq, drag] {
+          EditState& e = c.state.edits;
+          if (drag) {
+            e.dragMs.push(r->ms);
+            if (seq == e.dragSeq) e.dragEval = *r;
+          } else if (seq == e.inspectSeq) {
+            e.inspect = *r;
+          }
+        });
+      },
+      [&c, drag](const std::string& err) { c.log.error(std::string(drag ? "drag evaluation" : "evaluation") + " failed: " + err); });
+}
+
+void EditController::requestInspect() {
+  if (!m_ctx.state.hasModel() || !m_ctx.state.selection.sel.any()) return;
+  requestEval(EvalTarget::Inspect, currentLatent());
+}
+
+std::vector<float> EditController::currentLatent() const {
+  const AppState& s = m_ctx.state;
+  const Selection& sel = s.selection.sel;
+  if (sel.edited >= 0) return s.edits.edited[size_t(sel.edited)].latent;
+  if (sel.point >= 0) {
+    const PointTable& t = *s.model.pts;
+    return std::vector<float>(t.latents.begin() + sel.point * t.d, t.latents.begin() + (sel.point + 1) * t.d);
+  }
+  return {};
+}
+
+void EditController::currentPosition(float& x, float& y) const {
+  const AppState& s = m_ctx.state;
+  const Selection& sel = s.selection.sel;
+  if (sel.edited >= 0) {
+    x = s.edits.edited[size_t(sel.edited)].x;
+    y = s.edits.edited[size_t(sel.edited)].y;
+  } else if (sel.point >= 0) {
+    x = s.model.xy[size_t(2 * sel.point)];
+    y = s.model.xy[size_t(2 * sel.point + 1)];
+  }
+}
+
+void EditController::selectPoint(int64_t i) {
+  AppState& s = m_ctx.state;
+  if (!s.hasModel() || i < 0 || i >= s.model.pts->n)
+    return m_ctx.log.error("no point with index " + std::to_string(i) +
+                           (s.hasModel() ? " (the map has " + std::to_string(s.model.pts->n) + ")" : ""));
+  s.selection.sel = {i, -1};
+  s.edits.inspect.reset();
+  requestInspect();
+}
+
+void EditController::selectEdited(int k) {
+  AppState& s = m_ctx.state;
+  if (k < 0 || k >= int(s.edits.edited.size())) return;
+  s.selection.sel = {s.edits.edited[size_t(k)].origin, k};
+  s.edits.inspect.reset();
+  requestInspect();
+}
+
+void EditController::beginDrag() {
+  Drag& d = m_ctx.state.edits.drag;
+  float x = 0, y = 0;
+  currentPosition(x, y);
+  d = {};
+  d.active = true;
+  d.from = m_ctx.state.selection.sel;
+  d.z0 = currentLatent();
+  d.z = d.z0;
+  d.x0 = d.tx = d.zx = x;
+  d.y0 = d.ty = d.zy = y;
+}
+
+void EditController::dragTo(float tx, float ty) {
+  AppState& s = m_ctx.state;
+  const PointTable& t = *s.model.pts;
+  Drag& d = s.edits.drag;
+  d.tx = tx;
+  d.ty = ty;
+  if (s.projection.current == Projection::Pca) {
+    d.z = pcaInverseDrag(s.model.pca, d.z0.data(), tx - d.x0, ty - d.y0, t.zLo.data(), t.zHi.data());
+    projectPca2(s.model.pca, d.z.data(), 1, &d.zx);
+    d.outside = false;
+  } else {
+    // Non-linear view: the convex combination of the latents of the 8 nearest projected points
+    // (ReGene's on-manifold inverse); flagged when the cursor leaves their hull.
+    InverseResult r = inverseProject(t.latents.data(), s.model.xy.data(), t.n, t.d, tx, ty, 8);
+    d.z = std::move(r.z);
+    d.zx = tx;
+    d.zy = ty;
+    d.outside = r.outside;
+  }
+  requestEval(EvalTarget::Drag, d.z);
+}
+
+void EditController::commitDrag() {
+  AppState& s = m_ctx.state;
+  EditState& e = s.edits;
+  if (!e.drag.active) return;
+  EditedPoint p;
+  p.origin = e.drag.from.point;
+  p.latent = e.drag.z;
+  p.x = e.drag.zx;
+  p.y = e.drag.zy;
+  if (s.projection.current != Projection::Pca) m_ctx.projection.place(p.latent, p.x, p.y);  // where the layout puts it
+  p.projection = projectionKey(s.projection.current);
+  e.edited.push_back(p);
+  e.undo.push_back({UndoAction::Add, p, int(e.edited.size()) - 1});
+  e.drag.active = false;
+  s.selection.sel = {p.origin, int(e.edited.size()) - 1};
+  if (e.dragEval && e.dragEval->latent == p.latent) e.inspect = e.dragEval;
+  else requestInspect();
+  e.dragEval.reset();
+  m_ctx.log.info("kept edited point " + std::to_string(e.edited.size()) + " from point " + std::to_string(p.origin));
+}
+
+void EditController::cancelDrag() {
+  EditState& e = m_ctx.state.edits;
+  if (!e.drag.active) return;
+  e.drag.active = false;
+  e.dragEval.reset();
+  ++e.dragSeq;
+  m_ctx.log.info("drag cancelled");
+}
+
+void EditController::deleteEdited(int k) {
+  AppState& s = m_ctx.state;
+  EditState& e = s.edits;
+  Selection& sel = s.selection.sel;
+  if (k < 0 || k >= int(e.edited.size())) return;
+  e.undo.push_back({UndoAction::Remove, e.edited[size_t(k)], k});
+  e.edited.erase(e.edited.begin() + k);
+  if (sel.edited == k) sel = {sel.point, -1};
+  else if (sel.edited > k) --sel.edited;
+  requestInspect();
+}
+
+void EditController::undo() {
+  AppState& s = m_ctx.state;
+  EditState& e = s.edits;
+  Selection& sel = s.selection.sel;
+  if (e.drag.active) return cancelDrag();
+  if (e.undo.empty()) return;
+  UndoAction a = e.undo.back();
+  e.undo.pop_back();
+  if (a.kind == UndoAction::Add) {
+    if (a.position < int(e.edited.size())) e.edited.erase(e.edited.begin() + a.position);
+    if (sel.edited == a.position) sel = {sel.point, -1};
+    else if (sel.edited > a.position) --sel.edited;
+  } else {
+    e.edited.insert(e.edited.begin() + std::min<int>(a.position, int(e.edited.size())), a.point);
+  }
+  requestInspect();
+  m_ctx.log.info("undo");
+}
+
+void EditController::setSnap(bool on) {
+  m_ctx.state.edits.snap = on;
+  requestInspect();
+}
+
+void EditController::setMultiSelection(std::vector<int64_t> points) {
+  SelectionState& sel = m_ctx.state.selection;
+  sel.multi = std::move(points);
+  sel.multiMask.assign(m_ctx.state.hasModel() ? size_t(m_ctx.state.model.pts->n) : 0, 0);
+  for (int64_t i : sel.multi)
+    if (i >= 0 && size_t(i) < sel.multiMask.size()) sel.multiMask[size_t(i)] = 1;
+  m_ctx.state.style.colorsDirty = true;
+}
+
+void EditController::clearMultiSelection() {
+  SelectionState& sel = m_ctx.state.selection;
+  sel.multi.clear();
+  sel.multiMask.assign(sel.multiMask.size(), 0);
+  m_ctx.state.style.colorsDirty = true;
+}
+
+std::string EditController::applyFilter() {
+  AppState& s = m_ctx.state;
+  StyleState& st = s.style;
+  st.filterError.clear();
+  st.filterMask.clear();
+  st.colorsDirty = true;
+  if (!s.hasModel() || st.filterText.empty()) return "";
+  const PointTable& t = *s.model.pts;
+  Filter f;
+  try {
+    f = parseFilter(st.filterText, t.classNames);
+  } catch (const Error& e) {
+    return st.filterError = e.what();
+  }
+  st.filterMask.assign(size_t(t.n), 0);
+  int64_t count = 0, last = -1;
+  for (int64_t i = 0; i < t.n; ++i) {
+    const size_t k = size_t(i);
+    PointAttrs a{i, t.labels[k], t.preds[k], t.total[k], t.aleatoric[k], t.epistemic[k]};
+    if (filterMatches(f, a)) {
+      st.filterMask[k] = 1;
+      ++count;
+      last = i;
+    }
+  }
+  m_ctx.log.info("filter '" + st.filterText + "': " + std::to_string(count) + " points");
+  if (count == 1 && f.terms.size() == 1 && f.terms[0].field == FilterTerm::Index) {
+    selectPoint(last);
+    s.view.view.cx = s.model.xy[size_t(2 * last)];
+    s.view.view.cy = s.model.xy[size_t(2 * last + 1)];
+  }
+  return "";
+}
+
+void EditController::reset() {
+  AppState& s = m_ctx.state;
+  s.selection.sel = {};
+  s.selection.multi.clear();
+  s.edits.edited.clear();
+  s.edits.undo.clear();
+  s.edits.inspect.reset();
+  s.edits.dragEval.reset();
+  s.edits.drag = {};
+}
+
+}  // namespace latentlab::gui

@@ -1,0 +1,48 @@
+#pragma once
+// The selection and what the user does to it: select a point or an edited point, drag its latent
+// through the inverse projection (each move posts one evaluation: decode + predictive), keep or
+// cancel the drag, delete, undo; the multi-selection and the search filter. Evaluations go to the
+// worker's newest-wins slot, so a drag never queues stale updates. UI thread only.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace latentlab::gui {
+
+struct Context;
+
+class EditController {
+ public:
+  explicit EditController(Context& ctx) : m_ctx(ctx) {}
+
+  void selectPoint(int64_t i);  // an error names a bad index
+  void selectEdited(int k);
+  void beginDrag();             // of the selection, from where it is shown
+  void dragTo(float tx, float ty);  // projection coordinates; posts the evaluation
+  void commitDrag();            // keeps the dragged latent as an edited point
+  void cancelDrag();
+  void deleteEdited(int k);
+  void undo();                  // the last add or delete (or the drag in progress)
+  void setSnap(bool on);        // also show the nearest data points
+  // Asks for the inspector's evaluation of the current selection.
+  void requestInspect();
+
+  void setMultiSelection(std::vector<int64_t> points);
+  void clearMultiSelection();
+  // Parses state.style.filterText into the filter mask; a single index selects and centres that
+  // point. A parse error goes to state.style.filterError (returned too).
+  std::string applyFilter();
+
+  // The selection's latent and position on the map (empty / unchanged when nothing is selected).
+  std::vector<float> currentLatent() const;
+  void currentPosition(float& x, float& y) const;
+  // Forgets the selection, the edits and the drag (another bundle was loaded).
+  void reset();
+
+ private:
+  enum class EvalTarget { Inspect, Drag };
+  void requestEval(EvalTarget target, std::vector<float> z);
+  Context& m_ctx;
+};
+
+}  // namespace latentlab::gui

@@ -1,0 +1,235 @@
+#include "controllers/model_controller.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+#include "context.h"
+#include "latentlab/errors.h"
+
+namespace fs = std::filesystem;
+
+namespace latentlab::gui {
+
+namespace {
+
+// An ostream buffer that hands each finished line to a callback (a job's log goes to the Log tab).
+class LineSink : public std::streambuf {
+ public:
+  explicit LineSink(std::function<void(const std::string&)> onLine) : m_onLine(std::move(onLine)) {}
+  ~LineSink() override {
+    if (!m_line.empty()) m_onLine(m_line);
+  }
+
+ protected:
+  int overflow(int c) override {
+    if (c == '\n' || c == '\r') {
+      if (!m_line.empty()) m_onLine(m_line);
+      m_line.clear();
+    } else if (c != EOF) {
+      m_line.push_back(char(c));
+    }
+    return c;
+  }
+
+ private:
+  std::function<void(const std::string&)> m_onLine;
+  std::string m_line;
+};
+
+std::vector<float> pcaPositions(const Pca2& pca, const PointTable& t, int64_t n) {
+  std::vector<float> xy(size_t(2 * n));
+  projectPca2(pca, t.latents.data(), n, xy.data());
+  return xy;
+}
+
+}  // namespace
+
+void ModelController::load(const std::string& dir) {
+  Context& c = m_ctx;
+  c.state.loadingDir = dir;
+  c.log.info("loading " + dir);
+  const std::string device = c.opt.device;
+  const bool train = c.state.style.showTrain;
+  c.worker->submit(
+      "load " + dir,
+      [&c, dir, device, train](Job& job) {
+        auto progress = [&job](const Progress& p) { job.report(p); };
+        std::shared_ptr<Explorer> ex(Explorer::open(dir, device, progress, &job.cancel).release());
+        Model m;
+        m.pts = train ? ex->addTrainPoints(progress, &job.cancel) : ex->points();
+        const PointTable& t = *m.pts;
+        m.pca = fitPca2(t.latents.data(), t.numTest, t.d);  // fitted on the test points only
+        m.xy = pcaPositions(m.pca, t, t.n);
+        m.dir = dir;
+        m.name = ex->bundleName();
+        m.device = ex->deviceName();
+        m.metrics = ex->manifestMetrics();
+        m.hasLaplace = ex->hasLaplace();
+        m.ex = ex;
+        auto shared = std::make_shared<Model>(std::move(m));
+        c.worker->toUi([&c, shared] {
+          // A new model starts on PCA; a non-linear view is then computed again (or read from its cache).
+          const Projection shown = c.state.projection.current;
+          c.projection.cancelJob();
+          c.state.projection.current = Projection::Pca;
+          c.models.setModel(std::move(*shared));
+          if (shown == Projection::Tsne || shown == Projection::Umap) c.projection.apply(shown, true);
+        });
+      },
+      [&c, dir](const std::string& err) {
+        c.state.loadingDir.clear();
+        c.log.error("could not load " + dir + ": " + err + (c.state.hasModel() ? "; keeping " + c.state.model.dir : ""));
+      });
+}
+
+void ModelController::setModel(Model&& m) {
+  AppState& s = m_ctx.state;
+  const PointTable& t = *m.pts;
+  float emax = 1e-6f, tmax = 1e-6f;
+  for (int64_t i = 0; i < t.n; ++i) {
+    emax = std::max(emax, t.epistemic[size_t(i)]);
+    tmax = std::max(tmax, t.total[size_t(i)]);
+  }
+  m.epiMax = emax;
+  m.totalMax = std::max(tmax, float(std::log(double(t.K))));
+  m.setPositions(m.xy);
+  const bool sameBundle = s.hasModel() && m.dir == s.model.dir;
+  // Release the old model's LibTorch state on the job thread, not here.
+  if (s.hasModel() && s.model.ex.get() != m.ex.get()) {
+    auto old = std::make_shared<std::shared_ptr<Explorer>>(std::move(s.model.ex));
+    m_ctx.worker->submit("release model", [old](Job&) { old->reset(); });
+  }
+  const bool newPoints = !s.hasModel() || m.pts.get() != s.model.pts.get();
+  s.model = std::move(m);
+  s.loadingDir.clear();
+  if (!sameBundle) {
+    m_ctx.edits.reset();
+    s.style.hidden.assign(size_t(t.K), false);
+    s.view.needFit = true;
+    requestReport();
+    m_ctx.log.info("loaded " + s.model.dir + " (" + std::to_string(t.numTest) + " test points, d=" +
+                   std::to_string(t.d) + ", " + s.model.device + ")");
+  }
+  s.selection.multiMask.assign(size_t(t.n), 0);
+  for (int64_t i : s.selection.multi)
+    if (i < t.n) s.selection.multiMask[size_t(i)] = 1;
+  if (newPoints) {
+    s.style.positionsDirty = true;
+    s.style.atlasDirty = true;
+  }
+  m_ctx.edits.applyFilter();
+  s.style.colorsDirty = true;
+  if (s.selection.sel.any()) m_ctx.edits.requestInspect();
+}
+
+void ModelController::showTrainPoints(bool on) {
+  Context& c = m_ctx;
+  AppState& s = c.state;
+  s.style.showTrain = on;
+  if (!s.hasModel()) return;
+  if (!on) {
+    s.style.colorsDirty = true;
+    return;
+  }
+  if (s.model.pts->n > s.model.pts->numTest) return;  // already there
+  auto ex = s.model.ex;
+  Pca2 pca = s.model.pca;
+  c.worker->submit(
+      "train points",
+      [&c, ex, pca](Job& job) {
+        auto progress = [&job](const Progress& p) { job.report(p); };
+        auto pts = ex->addTrainPoints(progress, &job.cancel);
+        auto xy = std::make_shared<std::vector<float>>(pcaPositions(pca, *pts, pts->n));
+        c.worker->toUi([&c, ex, pts, xy] {
+          AppState& s = c.state;
+          if (!s.hasModel() || s.model.ex != ex) return;
+          Model m = s.model;
+          m.pts = pts;
+          m.xy = std::move(*xy);
+          m.layouts.clear();  // they were for the test points only
+          const Projection shown = s.projection.current;
+          c.projection.cancelJob();
+          s.projection.current = Projection::Pca;
+          c.models.setModel(std::move(m));
+          // A CSV layout has one row per test point: the map goes back to PCA.
+          if (shown != Projection::Pca) c.projection.apply(shown == Projection::Csv ? Projection::Pca : shown, true);
+        });
+      },
+      [&c](const std::string& err) { c.log.error("could not add the training points: " + err); });
+}
+
+void ModelController::requestReport() {
+  Context& c = m_ctx;
+  auto ex = c.state.model.ex;
+  auto pts = c.state.model.pts;
+  auto pcaXy = std::make_shared<std::vector<float>>(pcaPositions(c.state.model.pca, *pts, pts->numTest));
+  c.worker->submit("model report (reliability, OOD)", [&c, ex, pts, pcaXy](Job& job) {
+    auto progress = [&job](const Progress& p) { job.report(p); };
+    auto r = std::make_shared<ModelReport>(ex->modelReport(progress, &job.cancel));
+    std::vector<int32_t> labels(pts->labels.begin(), pts->labels.begin() + pts->numTest);
+    auto q = std::make_shared<LayoutQuality>(
+        layoutQuality(pts->latents.data(), pts->numTest, pts->d, pcaXy->data(), labels.data(), 2000, 15, 0));
+    c.worker->toUi([&c, ex, r, q] {
+      if (c.state.hasModel() && c.state.model.ex == ex) {
+        c.state.model.report = *r;
+        c.state.model.pcaQuality = *q;
+      }
+    });
+  });
+}
+
+void ModelController::importModel(const std::string& model, const std::string& dataset, const std::string& out) {
+  Context& c = m_ctx;
+  if (model.empty() || out.empty()) return c.log.error("import needs a TorchScript model path and an output bundle directory");
+  ImportOptions io;
+  io.model = model;
+  io.dataset = dataset;
+  io.out = out;
+  io.device = c.opt.device;
+  c.state.ui.focusJobs = true;
+  c.worker->submit(
+      "import " + model,
+      [&c, io](Job& job) {
+        std::ostringstream sink;
+        runImport(io, [&job](const Progress& p) { job.report(p); }, &job.cancel, sink);
+        const std::string out = io.out;
+        c.worker->toUi([&c, out] {
+          c.log.info("imported into " + out);
+          c.models.load(out);
+        });
+      },
+      [&c, model](const std::string& err) { c.log.error("could not import " + model + ": " + err); });
+}
+
+void ModelController::trainModel(TrainOptions opt) {
+  Context& c = m_ctx;
+  if (opt.dataset.empty() || opt.out.empty())
+    return c.log.error("training needs a dataset (fashion-mnist, mnist or a folder) and an output bundle directory");
+  if (opt.epochs < 1 || opt.latentDim < 1)
+    return c.log.error("training needs epochs >= 1 and a latent dimension >= 1 (got " + std::to_string(opt.epochs) +
+                       " and " + std::to_string(opt.latentDim) + ")");
+  std::error_code ec;
+  if (fs::exists(opt.out, ec)) return c.log.error("will not train into " + opt.out + ": it already exists (pick a new directory)");
+  opt.device = c.opt.device;
+  opt.force = false;
+  c.state.ui.focusJobs = true;
+  c.log.info("training " + opt.dataset + " -> " + opt.out + " (" + std::to_string(opt.epochs) + " epochs, d=" +
+             std::to_string(opt.latentDim) + ", ensemble " + std::to_string(opt.ensemble) + ")");
+  c.worker->submit(
+      "train " + fs::path(opt.out).filename().string(),
+      [&c, opt](Job& job) {
+        LineSink buf([&c](const std::string& line) { c.worker->toUi([&c, line] { c.log.info("train: " + line); }); });
+        std::ostream sink(&buf);
+        runTrain(opt, [&job](const Progress& p) { job.report(p); }, &job.cancel, sink);
+        const std::string out = opt.out;
+        c.worker->toUi([&c, out] {
+          c.log.info("trained " + out);
+          c.models.load(out);
+        });
+      },
+      [&c, opt](const std::string& err) { c.log.error("training " + opt.out + " failed: " + err); });
+}
+
+}  // namespace latentlab::gui

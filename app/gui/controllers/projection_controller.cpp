@@ -1,0 +1,198 @@
+#include "controllers/projection_controller.h"
+
+#include <chrono>
+#include <cstdio>
+
+#include "context.h"
+#include "latentlab/errors.h"
+
+namespace latentlab::gui {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+double msSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+}  // namespace
+
+void ProjectionController::cancelJob() {
+  ProjectionState& ps = m_ctx.state.projection;
+  if (ps.job && !ps.job->finished) ps.job->cancel = true;
+  ps.computing.reset();
+}
+
+void ProjectionController::setLayout(const std::vector<float>& xy) {
+  AppState& s = m_ctx.state;
+  if (xy.size() != size_t(2 * s.model.pts->n)) return;
+  s.model.setPositions(xy);
+  s.style.positionsDirty = true;
+  s.view.needFit = true;
+}
+
+void ProjectionController::show(Projection p, const std::vector<float>& xy) {
+  cancelJob();
+  m_ctx.state.projection.current = p;
+  setLayout(xy);
+  placeEditedPoints();
+}
+
+void ProjectionController::apply(Projection p, bool force) {
+  AppState& s = m_ctx.state;
+  if (!s.hasModel()) return m_ctx.log.error("no model loaded: cannot project");
+  if (s.edits.drag.active) m_ctx.edits.cancelDrag();
+  const PointTable& t = *s.model.pts;
+  if (p == Projection::Pca) {
+    std::vector<float> xy(size_t(2 * t.n));
+    projectPca2(s.model.pca, t.latents.data(), t.n, xy.data());
+    return show(p, xy);
+  }
+  auto it = s.model.layouts.find(p);
+  if (it != s.model.layouts.end()) return show(p, it->second.xy);
+  if (p == Projection::Csv) return m_ctx.log.error("no CSV layout imported yet: import one in the Model tab (Layout CSV)");
+  if (s.projection.computing == p && !force) return;  // already computing it
+  // Cancelling or a failure goes back to what is shown now, unless that is itself unfinished.
+  const Projection shown = s.projection.current;
+  const Projection previous = shown == p || shown == s.projection.computing ? Projection::Pca : shown;
+  cancelJob();
+  s.projection.current = p;
+  s.projection.computing = p;
+  startJob(p, previous);
+}
+
+void ProjectionController::startJob(Projection p, Projection previous) {
+  Context& c = m_ctx;
+  auto pts = c.state.model.pts;
+  const std::string method = projectionKey(p);
+  LayoutRequest base;
+  base.method = method;
+  base.device = c.opt.device;
+  base.cacheDir = c.state.model.dir + "/cache";
+  base.cacheTag = pts->n == pts->numTest ? "test" : "all";
+  const std::string name = std::string(projectionLabel(p)) + " layout of " + std::to_string(pts->n) + " points";
+  c.log.info(name + " started (cached in " + layoutCachePath(base.cacheDir, method, base.cacheTag) + ")");
+  // Still this job's points and projection (another bundle, or the training points, replace them).
+  auto current = [&c, pts, p] { return c.state.hasModel() && c.state.model.pts == pts && c.state.projection.current == p; };
+  auto goBack = [&c, p, previous, current] {
+    if (c.state.projection.computing == p) c.state.projection.computing.reset();
+    if (current()) c.projection.apply(previous, true);
+  };
+  c.state.projection.job = c.worker->submit(
+      name,
+      [&c, pts, base, p, method, previous, current, goBack](Job& job) {
+        std::vector<int32_t> labels(pts->labels.begin(), pts->labels.end());
+        LayoutRequest req = base;
+        req.X = pts->latents.data();
+        req.n = pts->n;
+        req.d = pts->d;
+        req.labels = labels.data();
+        auto last = Clock::now() - std::chrono::seconds(1);
+        // The map follows the optimisation: a snapshot to the UI at most every 150 ms.
+        auto progress = [&](const std::vector<float>& xy, int it, int its) {
+          Progress pr;
+          pr.stage = method;
+          pr.batch = it;
+          pr.batches = its;
+          job.report(pr);
+          if (msSince(last) < 150 && it < its) return;
+          last = Clock::now();
+          auto snap = std::make_shared<std::vector<float>>(xy);
+          c.worker->toUi([&c, p, snap, current] {
+            if (current() && c.state.projection.computing == p) c.projection.setLayout(*snap);
+          });
+        };
+        try {
+          auto res = std::make_shared<LayoutResult>(computeLayout(req, progress, &job.cancel));
+          c.worker->toUi([&c, pts, p, method, res] {
+            AppState& s = c.state;
+            if (!s.hasModel() || s.model.pts != pts) return;
+            s.model.layouts[p] = {res->xy, res->quality, true};
+            if (s.projection.computing == p) s.projection.computing.reset();
+            char how[96];
+            if (res->fromCache) std::snprintf(how, sizeof how, "read from the bundle cache");
+            else std::snprintf(how, sizeof how, "done in %.1f s (%s engine)", res->knnSeconds + res->layoutSeconds, res->engine.c_str());
+            char msg[320];
+            std::snprintf(msg, sizeof msg, "%s layout %s: trustworthiness@15 %.4f, kNN recall@15 %.3f, 2D kNN accuracy %.3f",
+                          method.c_str(), how, res->quality.trustworthiness, res->quality.knnRecall, res->quality.knnAccuracy);
+            c.log.info(msg);
+            if (!res->cacheError.empty()) c.log.info("layout not cached: " + res->cacheError);
+            if (s.projection.current == p) {  // not show(): that would cancel this very job
+              c.projection.setLayout(res->xy);
+              c.projection.placeEditedPoints();
+            }
+          });
+        } catch (const CancelledError&) {
+          c.worker->toUi([&c, method, previous, current, goBack] {
+            if (current()) c.log.info(method + " layout cancelled; back to " + projectionKey(previous));
+            goBack();
+          });
+          throw;
+        }
+      },
+      [&c, method, goBack](const std::string& err) {
+        c.log.error(method + " layout failed: " + err);
+        goBack();
+      });
+}
+
+void ProjectionController::importCsv(const std::string& path) {
+  Context& c = m_ctx;
+  if (!c.state.hasModel()) return c.log.error("no model loaded: cannot import a layout");
+  // Read and checked on the job thread (70,000 rows take about 50 ms); shown as soon as it is
+  // read, its quality filled in after.
+  auto pts = c.state.model.pts;
+  c.worker->submit(
+      "layout " + path,
+      [&c, pts, path](Job&) {
+        auto xy = std::make_shared<const std::vector<float>>(readLayoutCsv(path, pts->n));
+        c.worker->toUi([&c, pts, xy, path] {
+          if (!c.state.hasModel() || c.state.model.pts != pts) return;
+          c.state.model.layouts[Projection::Csv] = {*xy, {}, false};
+          c.projection.apply(Projection::Csv);
+          c.log.info("imported the layout " + path);
+        });
+        std::vector<int32_t> labels(pts->labels.begin(), pts->labels.end());
+        const LayoutQuality q = layoutQuality(pts->latents.data(), pts->n, pts->d, xy->data(), labels.data());
+        c.worker->toUi([&c, pts, q, xy] {
+          Model& m = c.state.model;
+          auto it = m.layouts.find(Projection::Csv);
+          if (c.state.hasModel() && m.pts == pts && it != m.layouts.end() && it->second.xy == *xy) {
+            it->second.quality = q;
+            it->second.haveQuality = true;
+          }
+        });
+      },
+      [&c](const std::string& err) { c.log.error("layout not imported: " + err); });
+}
+
+std::string ProjectionController::exportCsv(const std::string& path) {
+  if (!m_ctx.state.hasModel()) return "no model loaded: no layout to export";
+  try {
+    writeLayoutCsv(path, m_ctx.state.model.xy);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  m_ctx.log.info("wrote the layout to " + path);
+  return "";
+}
+
+void ProjectionController::place(const std::vector<float>& z, float& x, float& y) const {
+  const AppState& s = m_ctx.state;
+  const PointTable& t = *s.model.pts;
+  const Projection p = s.projection.current;
+  if (p == Projection::Pca) {
+    float xy[2];
+    projectPca2(s.model.pca, z.data(), 1, xy);
+    x = xy[0];
+    y = xy[1];
+    return;
+  }
+  Placer placer{t.latents.data(), s.model.xy.data(), t.n, t.d, p == Projection::Tsne ? "tsne" : "umap", 15, 30, 0};
+  placer.place(z.data(), x, y);
+}
+
+void ProjectionController::placeEditedPoints() {
+  for (auto& e : m_ctx.state.edits.edited) {
+    place(e.latent, e.x, e.y);
+    e.projection = projectionKey(m_ctx.state.projection.current);
+  }
+}
+
+}  // namespace latentlab::gui

@@ -1,0 +1,147 @@
+#include "map/map_panel.h"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "context.h"
+#include "map/point_style.h"
+#include "panels/panel.h"
+#include "widgets/widgets.h"
+
+namespace latentlab::gui {
+
+bool MapPanel::animating(const Context& ctx) const { return ctx.state.edits.drag.active || m_lassoActive || m_panning; }
+
+void MapPanel::draw(Context& ctx, const MapRect& rect, const std::vector<Panel*>& overlays) {
+  m_ctx = &ctx;
+  AppState& s = ctx.state;
+  ImGui::SetNextWindowPos(ImVec2(rect.left, rect.top));
+  ImGui::SetNextWindowSize(ImVec2(rect.width, rect.height));
+  ImGui::Begin("Map", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
+                                   ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse |
+                                   ImGuiWindowFlags_NoBackground);
+  drawToolbar(ctx);
+
+  const ImVec2 origin = ImGui::GetCursorScreenPos();
+  ImVec2 avail = ImGui::GetContentRegionAvail();
+  avail.x = std::max(avail.x, 10.0f);
+  avail.y = std::max(avail.y, 10.0f);
+  s.view.mapRect = {origin.x, origin.y, avail.x, avail.y};
+  if (s.hasModel() && s.view.needFit) fitView(s);
+  s.view.view.width = int(avail.x);
+  s.view.view.height = int(avail.y);
+  if (s.hasModel()) syncRenderer(ctx);
+  // MapRenderer draws the points straight into the framebuffer when ImGui renders this window,
+  // under the overlays that come after it in the draw list.
+  ImDrawList* mapDl = ImGui::GetWindowDrawList();
+  mapDl->AddCallback([](const ImDrawList*, const ImDrawCmd* cmd) { static_cast<MapPanel*>(cmd->UserCallbackData)->render(); },
+                     this);
+  mapDl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
+  ImGui::SetCursorScreenPos(origin);
+  ImGui::InvisibleButton("mapcanvas", avail, ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight |
+                                                 ImGuiButtonFlags_MouseButtonMiddle);
+  const bool hovered = ImGui::IsItemHovered();
+  if (s.hasModel()) handleInput(ctx, hovered);
+
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  dl->PushClipRect(origin, ImVec2(origin.x + avail.x, origin.y + avail.y), true);
+  if (s.hasModel()) {
+    const MapTransform t = s.view.transform();
+    // Multi-selection rings, when few enough to draw one by one.
+    const auto& multi = s.selection.multi;
+    if (!multi.empty() && multi.size() <= 3000)
+      for (int64_t i : multi)
+        dl->AddCircle(toIm(t.toScreen(s.model.xy[size_t(2 * i)], s.model.xy[size_t(2 * i + 1)])), 4.5f,
+                      IM_COL32(255, 255, 255, 160));
+    for (Panel* p : overlays) p->drawMapOverlay(ctx, t, dl);
+    drawOverlay(ctx, dl);
+    drawLegend(ctx, dl);
+  } else {
+    const char* msg = s.loadingDir.empty() ? "No model loaded: File > Load bundle" : "Loading the model...";
+    dl->AddText(ImVec2(origin.x + 20, origin.y + 20), IM_COL32(230, 230, 230, 255), msg);
+  }
+  drawCaption(ctx, dl);
+  dl->PopClipRect();
+  ImGui::End();
+}
+
+void MapPanel::syncRenderer(Context& ctx) {
+  AppState& s = ctx.state;
+  StyleState& st = s.style;
+  const PointTable& t = *s.model.pts;
+  if (st.atlasDirty) {
+    ctx.map.setAtlas(t.pixels, t.n, int(t.H), int(t.W));
+    st.atlasDirty = false;
+    m_lod.invalidate();
+  }
+  if (st.positionsDirty) {
+    ctx.map.setPositions(s.model.xy);
+    st.positionsDirty = false;
+    m_lod.invalidate();
+  }
+  const PointStyle style = PointStyle::of(s);
+  if (st.colorsDirty) {
+    m_colors = pointColors(style);
+    ctx.map.setColors(m_colors);
+    st.colorsDirty = false;
+    m_lod.invalidate();
+  }
+  s.view.pointPx = float(std::clamp(3.0 * std::sqrt(s.view.view.scale / std::max(1e-9, s.view.fitScale)), 2.5, 9.0));
+  const auto t0 = std::chrono::steady_clock::now();
+  LodInput in;
+  in.xy = s.model.xy.data();
+  in.colors = m_colors.data();
+  in.isTrain = t.isTrain.data();
+  in.filterMask = st.filterMask.empty() ? nullptr : st.filterMask.data();
+  in.n = t.n;
+  in.showTrain = st.showTrain;
+  in.view = s.view.view;
+  in.fitScale = s.view.fitScale;
+  in.pointPx = s.view.pointPx;
+  if (m_lod.update(in)) {
+    ctx.map.setDrawList(m_lod.drawList());
+    m_thumbs.clear();
+    for (int64_t i : m_lod.thumbnails()) {
+      ThumbInstance ti;
+      ti.x = s.model.xy[size_t(2 * i)];
+      ti.y = s.model.xy[size_t(2 * i + 1)];
+      ctx.map.atlasSlot(i, ti.cell, ti.layer);
+      ti.border = packRgba(style.baseColor(i), 1.0f);
+      m_thumbs.push_back(ti);
+    }
+    ctx.map.setThumbs(m_thumbs);
+  }
+  s.ui.lodMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+void MapPanel::render() {
+  const AppState& s = m_ctx->state;
+  const ImGuiIO& io = ImGui::GetIO();
+  const ImVec2 fbScale = io.DisplayFramebufferScale;
+  const int fh = int(io.DisplaySize.y * fbScale.y);
+  const MapRect& r = s.view.mapRect;
+  MapViewport v = s.view.view;
+  v.width = int(r.width * fbScale.x);
+  v.height = int(r.height * fbScale.y);
+  v.scale = s.view.view.scale * fbScale.x;
+  const int x = int(r.left * fbScale.x), y = fh - int((r.top + r.height) * fbScale.y);
+  if (s.hasModel()) m_ctx->map.render(v, x, y, s.view.pointPx * fbScale.x, m_lod.thumbPx() * fbScale.x, kMapBackgroundRgba);
+  else m_ctx->map.render(v, x, y, 3, 0, kMapBackgroundRgba);
+}
+
+void MapPanel::drawCaption(Context& ctx, ImDrawList* dl) {
+  const std::string& caption = ctx.state.style.caption;
+  if (caption.empty()) return;
+  const MapRect& r = ctx.state.view.mapRect;
+  ImFont* f = ImGui::GetIO().Fonts->Fonts.Size > 1 ? ImGui::GetIO().Fonts->Fonts[1] : ImGui::GetFont();
+  const float fs = f->FontSize;
+  const ImVec2 ts = f->CalcTextSizeA(fs, r.width - 80, r.width - 80, caption.c_str());
+  const ImVec2 p(r.left + (r.width - ts.x) * 0.5f, r.top + r.height - ts.y - 36);
+  dl->AddRectFilled(ImVec2(p.x - 16, p.y - 10), ImVec2(p.x + ts.x + 16, p.y + ts.y + 10), IM_COL32(0, 0, 0, 190), 8);
+  dl->AddText(f, fs, p, IM_COL32(255, 255, 255, 255), caption.c_str(), nullptr, r.width - 80);
+}
+
+}  // namespace latentlab::gui

@@ -1,0 +1,87 @@
+// The map's toolbar: projection (with the layout's quality), colour mode, search, select matches,
+// training points, snap, fit.
+#include <imgui.h>
+#include <imgui_stdlib.h>
+
+#include "context.h"
+#include "map/map_panel.h"
+#include "widgets/widgets.h"
+
+namespace latentlab::gui {
+
+namespace {
+
+void drawLayoutQuality(const AppState& s) {
+  if (s.projection.computing && *s.projection.computing == s.projection.current) {
+    const auto& job = s.projection.job;
+    ImGui::TextDisabled("computing %.0f%%", job ? 100.0 * job->fraction.load() : 0.0);
+    return;
+  }
+  const LayoutQuality* q = s.model.qualityOf(s.projection.current);
+  if (!q) return;
+  ImGui::TextDisabled("T %.3f  R %.2f  A %.2f", q->trustworthiness, q->knnRecall, q->knnAccuracy);
+  tip(s.projection.current == Projection::Pca
+          ? "Quality of the PCA view on a 2,000-point sample: trustworthiness@15, kNN recall@15, 2D 15-NN accuracy"
+          : "Quality of this layout on a 2,000-point sample: T trustworthiness@15 (1 = no false neighbours in 2D), R kNN "
+            "recall@15 (share of each point's 15 nearest in z that stay among its 15 nearest in 2D), A 2D 15-NN "
+            "classification accuracy");
+}
+
+}  // namespace
+
+void MapPanel::drawToolbar(Context& ctx) {
+  AppState& s = ctx.state;
+  ImGui::SetNextItemWidth(90);
+  if (ImGui::BeginCombo("##proj", projectionLabel(s.projection.current))) {
+    for (Projection p : kProjections)
+      if (ImGui::Selectable(projectionLabel(p), p == s.projection.current)) ctx.projection.apply(p);
+    ImGui::EndCombo();
+  }
+  tip("2D projection of the latent codes z. PCA: the first two principal axes of the test latents. t-SNE and UMAP: "
+      "computed as a job (the map updates while they optimise; Cancel in Jobs) and cached in the bundle. CSV layout: "
+      "one imported in the Model tab. Dragging in t-SNE/UMAP moves z as a convex combination of the 8 nearest points.");
+  if (s.hasModel()) {
+    ImGui::SameLine();
+    drawLayoutQuality(s);
+  }
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(110);
+  if (ImGui::BeginCombo("##color", colorModeLabel(s.style.colorMode))) {
+    for (ColorMode m : kColorModes)
+      if (ImGui::Selectable(colorModeLabel(m), m == s.style.colorMode)) s.style.setColorMode(m);
+    ImGui::EndCombo();
+  }
+  tip("Colour the points by true class, predicted class (BLL), an uncertainty (nats, viridis), or right/wrong (C cycles)");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(220);
+  if (ImGui::InputTextWithHint("##filter", "search: 123 | pred=3 label!=3 | total>1", &s.style.filterText,
+                               ImGuiInputTextFlags_EnterReturnsTrue))
+    ctx.edits.applyFilter();
+  tip("Filter: an index selects that point; terms like pred=3 label!=Shirt epistemic>0.05 correct wrong highlight "
+      "matching points. Enter applies, empty clears.");
+  ImGui::SameLine();
+  if (ImGui::Button("Select matches") && !s.style.filterMask.empty()) {
+    std::vector<int64_t> matches;
+    for (size_t i = 0; i < s.style.filterMask.size(); ++i)
+      if (s.style.filterMask[i]) matches.push_back(int64_t(i));
+    ctx.edits.setMultiSelection(std::move(matches));
+  }
+  tip("Make the points matching the search the multi-selection (for CSV export)");
+  ImGui::SameLine();
+  bool train = s.style.showTrain;
+  if (ImGui::Checkbox("train", &train)) ctx.models.showTrainPoints(train);
+  tip("Also show the training points (latents computed once and cached in the bundle's cache/) (T)");
+  ImGui::SameLine();
+  bool snap = s.edits.snap;
+  if (ImGui::Checkbox("snap", &snap)) ctx.edits.setSnap(snap);
+  tip("Snap to manifold: show the nearest data images in latent space beside the decode");
+  ImGui::SameLine();
+  if (ImGui::Button("Fit")) fitView(s);
+  tip("Fit the view to the data (F)");
+  if (!s.style.filterError.empty()) {
+    ImGui::SameLine();
+    ImGui::TextColored(kErrorText, "%s", s.style.filterError.c_str());
+  }
+}
+
+}  // namespace latentlab::gui

@@ -1,0 +1,105 @@
+#include "map/point_style.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace latentlab::gui {
+
+Rgb correctnessColor(bool correct) { return correct ? Rgb{0.25f, 0.7f, 0.35f} : Rgb{0.9f, 0.2f, 0.2f}; }
+
+uint32_t packRgba(const Rgb& c, float a) {
+  auto b = [](float v) { return uint32_t(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f)); };
+  return b(c[0]) | (b(c[1]) << 8) | (b(c[2]) << 16) | (b(a) << 24);
+}
+
+PointStyle PointStyle::of(const AppState& s) {
+  PointStyle p;
+  p.table = s.model.pts.get();
+  p.mode = s.style.colorMode;
+  p.hidden = s.style.hidden;
+  p.showTrain = s.style.showTrain;
+  p.filterMask = &s.style.filterMask;
+  p.multiMask = &s.selection.multiMask;
+  p.anyMulti = !s.selection.multi.empty();
+  p.totalMax = s.model.totalMax;
+  p.epiMax = s.model.epiMax;
+  return p;
+}
+
+int PointStyle::classOf(int64_t i) const {
+  const size_t s = size_t(i);
+  return mode == ColorMode::Pred ? table->preds[s] : table->labels[s];
+}
+
+bool PointStyle::visible(int64_t i) const {
+  if (table->isTrain[size_t(i)] && !showTrain) return false;
+  const int cls = classOf(i);
+  return !(cls >= 0 && cls < int(hidden.size()) && hidden[size_t(cls)]);
+}
+
+Rgb PointStyle::baseColor(int64_t i) const {
+  const PointTable& t = *table;
+  const size_t s = size_t(i);
+  switch (mode) {
+    case ColorMode::Label:
+    case ColorMode::Pred:
+      return classColor(classOf(i));
+    case ColorMode::Total:
+      return viridis(t.total[s] / totalMax);
+    case ColorMode::Aleatoric:
+      return viridis(t.aleatoric[s] / totalMax);
+    case ColorMode::Epistemic:
+      return viridis(t.epistemic[s] / epiMax);
+    case ColorMode::Correct:
+      break;
+  }
+  return correctnessColor(t.labels[s] == t.preds[s]);
+}
+
+uint32_t PointStyle::colorOf(int64_t i) const {
+  if (!visible(i)) return 0;
+  const size_t s = size_t(i);
+  Rgb rgb = baseColor(i);
+  float a = 0.9f;
+  if (table->isTrain[s]) {
+    for (size_t k = 0; k < 3; ++k) rgb[k] = 0.55f * rgb[k] + 0.45f * kMapBackground[k];
+    a = 1.0f;
+  }
+  const bool outsideMulti = anyMulti && multiMask && s < multiMask->size() && !(*multiMask)[s];
+  const bool outsideFilter = filterMask && !filterMask->empty() && !(*filterMask)[s];
+  if (outsideMulti || outsideFilter) {
+    a = 0.12f;
+    rgb = {rgb[0] * 0.6f + 0.2f, rgb[1] * 0.6f + 0.2f, rgb[2] * 0.6f + 0.2f};
+  }
+  return packRgba(rgb, a);
+}
+
+std::vector<uint32_t> pointColors(const PointStyle& style) {
+  std::vector<uint32_t> c(size_t(style.table->n));
+  for (int64_t i = 0; i < style.table->n; ++i) c[size_t(i)] = style.colorOf(i);
+  return c;
+}
+
+int64_t pickNearest(const PointStyle& style, const float* xy, double x, double y, double radius) {
+  double best = radius * radius;
+  int64_t found = -1;
+  for (int64_t i = 0; i < style.table->n; ++i) {
+    const double dx = xy[2 * i] - x, dy = xy[2 * i + 1] - y;
+    const double d2 = dx * dx + dy * dy;
+    if (d2 < best && style.visible(i)) {
+      best = d2;
+      found = i;
+    }
+  }
+  return found;
+}
+
+std::vector<int64_t> pickInPolygon(const PointStyle& style, const float* xy,
+                                   const std::vector<std::pair<float, float>>& polygon) {
+  std::vector<int64_t> out;
+  for (int64_t i = 0; i < style.table->n; ++i)
+    if (style.visible(i) && pointInPolygon(xy[2 * i], xy[2 * i + 1], polygon)) out.push_back(i);
+  return out;
+}
+
+}  // namespace latentlab::gui

@@ -1,0 +1,83 @@
+#include "menu_bar.h"
+
+#include <imgui.h>
+#include <imgui_stdlib.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "context.h"
+#include "latentlab/stats.h"
+#include "session_io.h"
+
+namespace latentlab::gui {
+
+void MenuBar::draw(Context& ctx) {
+  if (!ImGui::BeginMainMenuBar()) return;
+  drawFileMenu(ctx);
+  AppState& s = ctx.state;
+  if (ImGui::BeginMenu("View")) {
+    if (ImGui::MenuItem("Fit to data", "F")) fitView(s);
+    bool train = s.style.showTrain;
+    if (ImGui::MenuItem("Training points", "T", &train)) ctx.models.showTrainPoints(train);
+    bool snap = s.edits.snap;
+    if (ImGui::MenuItem("Snap to manifold", nullptr, &snap)) ctx.edits.setSnap(snap);
+    if (ImGui::MenuItem("Clear selection", "Esc")) ctx.edits.clearMultiSelection();
+    ImGui::EndMenu();
+  }
+  if (ImGui::BeginMenu("Help")) {
+    if (ImGui::MenuItem("Shortcuts and script commands", "?")) s.ui.showHelp = true;
+    ImGui::EndMenu();
+  }
+  drawStatus(ctx);
+  ImGui::EndMainMenuBar();
+}
+
+void MenuBar::drawFileMenu(Context& ctx) {
+  if (!ImGui::BeginMenu("File")) return;
+  UiState& ui = ctx.state.ui;
+  ImGui::SetNextItemWidth(220);
+  ImGui::InputText("session file", &ui.sessionPath);
+  if (ImGui::MenuItem("Save session", "Ctrl+S")) saveSessionTo(ctx, ui.sessionPath);
+  if (ImGui::MenuItem("Load session")) loadSessionFrom(ctx, ui.sessionPath);
+  ImGui::Separator();
+  ImGui::SetNextItemWidth(220);
+  ImGui::InputText("csv file", &m_exportPath);
+  if (ImGui::MenuItem("Export selection as CSV")) exportSelectionCsv(ctx, m_exportPath);
+  if (ImGui::MenuItem("Export layout as CSV (index,x,y)")) {
+    const std::string err = ctx.projection.exportCsv(m_exportPath);
+    if (!err.empty()) ctx.log.error(err);
+  }
+  ImGui::SetNextItemWidth(220);
+  ImGui::InputText("png file", &m_pngPath);
+  if (ImGui::MenuItem("Export map as PNG")) ui.shots.push_back({m_pngPath, ShotRegion::Map});
+  if (ImGui::MenuItem("Export inspector as PNG")) ui.shots.push_back({m_pngPath, ShotRegion::Inspector});
+  if (ImGui::MenuItem("Screenshot window as PNG")) ui.shots.push_back({m_pngPath, ShotRegion::Window});
+  ImGui::Separator();
+  if (ImGui::MenuItem("Quit", "Ctrl+Q")) ui.quit = true;
+  ImGui::EndMenu();
+}
+
+void MenuBar::drawStatus(Context& ctx) {
+  const AppState& s = ctx.state;
+  const double med = quantile(s.ui.frameMs.vector(), 0.5);
+  std::string jobStatus;
+  for (const auto& j : ctx.worker->jobs())
+    if (j->running) {
+      char b[160];
+      std::snprintf(b, sizeof b, " | %s %.0f%%", j->name.c_str(), 100.0 * j->fraction.load());
+      jobStatus = b;
+    }
+  long long shown = 0;
+  if (s.hasModel()) {
+    const PointTable& t = *s.model.pts;
+    shown = s.style.showTrain ? t.n : t.numTest;
+  }
+  char status[512];
+  std::snprintf(status, sizeof status, "%s | %lld points | frame %.1f ms%s", s.hasModel() ? s.model.name.c_str() : "no model",
+                shown, med, jobStatus.c_str());
+  ImGui::SameLine(ImGui::GetWindowWidth() - ImGui::CalcTextSize(status).x - 20);
+  ImGui::TextUnformatted(status);
+}
+
+}  // namespace latentlab::gui

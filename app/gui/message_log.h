@@ -1,0 +1,32 @@
+#pragma once
+// The explorer's messages: the Log tab's lines, the errors (also on stderr, in the error dialog and
+// in the state JSON), both bounded. GL-free; UI thread only.
+#include <string>
+
+#include "app_state.h"
+
+namespace latentlab::gui {
+
+class MessageLog {
+ public:
+  static constexpr size_t kMaxLines = 500, kMaxErrors = 200;
+
+  void info(const std::string& msg);
+  // Logged, printed on stderr as "latentlab: error: ...", kept as the last error, and shown in
+  // the error dialog.
+  void error(const std::string& msg);
+
+  const std::deque<std::string>& lines() const { return m_lines.items(); }
+  const std::deque<std::string>& errors() const { return m_errors.items(); }
+  const std::string& lastError() const { return m_lastError; }
+  // True once after each new error: the error dialog opens then, showing dialogText().
+  bool takeDialog();
+  const std::string& dialogText() const { return m_dialog; }
+
+ private:
+  Recent<std::string> m_lines{kMaxLines}, m_errors{kMaxErrors};
+  std::string m_lastError, m_dialog;
+  bool m_openDialog = false;
+};
+
+}  // namespace latentlab::gui

@@ -1,0 +1,61 @@
+#include "panels/edited_panel.h"
+
+#include <imgui.h>
+
+#include <cstdio>
+
+#include "context.h"
+#include "widgets/widgets.h"
+
+namespace latentlab::gui {
+
+std::string EditedPanel::title(const Context& ctx) const {
+  return "Edited (" + std::to_string(ctx.state.edits.edited.size()) + ")";
+}
+
+void EditedPanel::draw(Context& ctx) {
+  const auto& edited = ctx.state.edits.edited;
+  if (edited.empty()) {
+    ImGui::TextWrapped("Drag a selected point to make an edited point; it is kept here when you release the mouse.");
+    return;
+  }
+  for (size_t k = 0; k < edited.size(); ++k) {
+    ImGui::PushID(int(k));
+    const EditedPoint& e = edited[k];
+    char label[96];
+    std::snprintf(label, sizeof label, "edited %zu  from #%lld  at (%.2f, %.2f)", k + 1, (long long)e.origin, e.x, e.y);
+    const bool selected = ctx.state.selection.sel.edited == int(k);
+    if (ImGui::Selectable(label, selected, 0, ImVec2(ImGui::GetContentRegionAvail().x - 70, 0))) ctx.edits.selectEdited(int(k));
+    tip("Select this edited point (the inspector shows its decode and prediction)");
+    ImGui::SameLine();
+    const bool remove = ImGui::SmallButton("Delete");
+    tip("Delete this edited point (Ctrl+Z brings it back)");
+    ImGui::PopID();
+    if (remove) {
+      ctx.edits.deleteEdited(int(k));
+      break;  // the list changed under the loop
+    }
+  }
+  if (ImGui::Button("Undo (Ctrl+Z)")) ctx.edits.undo();
+  tip("Undo the last add or delete");
+}
+
+void EditedPanel::drawMapOverlay(Context& ctx, const MapTransform& t, ImDrawList* dl) {
+  const AppState& s = ctx.state;
+  const int64_t n = s.model.pts->n;
+  for (size_t k = 0; k < s.edits.edited.size(); ++k) {
+    const EditedPoint& e = s.edits.edited[k];
+    const ImVec2 p = toIm(t.toScreen(e.x, e.y));
+    if (e.origin >= 0 && e.origin < n)
+      dl->AddLine(toIm(t.toScreen(s.model.xy[size_t(2 * e.origin)], s.model.xy[size_t(2 * e.origin + 1)])), p,
+                  IM_COL32(255, 210, 80, 150), 1.5f);
+    const bool sel = s.selection.sel.edited == int(k);
+    const float r = sel ? 8.0f : 6.0f;
+    dl->AddQuadFilled(ImVec2(p.x, p.y - r), ImVec2(p.x + r, p.y), ImVec2(p.x, p.y + r), ImVec2(p.x - r, p.y),
+                      sel ? IM_COL32(255, 230, 90, 255) : IM_COL32(255, 180, 40, 220));
+    dl->AddQuad(ImVec2(p.x, p.y - r), ImVec2(p.x + r, p.y), ImVec2(p.x, p.y + r), ImVec2(p.x - r, p.y),
+                IM_COL32(0, 0, 0, 255), 1.5f);
+  }
+}
+
+}  // namespace latentlab::gui

@@ -1,0 +1,70 @@
+#include "panels/inspector_panel.h"
+
+#include <imgui.h>
+
+#include <algorithm>
+
+#include "context.h"
+#include "widgets/bars.h"
+#include "widgets/widgets.h"
+
+namespace latentlab::gui {
+
+void InspectorPanel::draw(Context& ctx) {
+  const AppState& s = ctx.state;
+  const Selection& sel = s.selection.sel;
+  if (!s.hasModel() || !sel.any()) {
+    ImGui::TextWrapped("Click a point to inspect it. Then drag it (left button) to move its latent code: the decoded "
+                       "image, the prediction and the uncertainties follow. Shift+drag draws a lasso. Press ? for help.");
+    return;
+  }
+  const PointTable& t = *s.model.pts;
+  const size_t i = size_t(sel.point);
+  const bool dragging = s.edits.drag.active;
+  const auto& evalOpt = dragging ? s.edits.dragEval : s.edits.inspect;
+  const LatentEval* ev = evalOpt ? &*evalOpt : nullptr;
+  if (sel.edited >= 0) ImGui::Text("edited point %d (from #%lld)", sel.edited + 1, (long long)sel.point);
+  else ImGui::Text("point #%lld  (%s %lld)", (long long)sel.point, t.isTrain[i] ? "train" : "test", (long long)t.splitIndex[i]);
+  ImGui::Text("label: %s", t.classNames[size_t(t.labels[i])].c_str());
+  const float img = std::min(120.0f, (ImGui::GetWindowWidth() - 40) / 3);
+  const int H = int(t.H), W = int(t.W);
+  ImGui::BeginGroup();
+  ImGui::TextUnformatted("input x");
+  ctx.images.showGrey("input", &t.pixels[i * size_t(H * W)], H, W, img);
+  ImGui::EndGroup();
+  tip("The data image of the selected point");
+  ImGui::SameLine();
+  ImGui::BeginGroup();
+  ImGui::TextUnformatted(dragging ? "decode g(z) (drag)" : sel.edited >= 0 ? "decode g(z)" : "recon g(phi(x))");
+  if (ev) ctx.images.showChw("dec", ev->image, int(t.C), H, W, img);
+  else ImGui::Dummy(ImVec2(img, img));
+  ImGui::EndGroup();
+  tip("The decoder's image of the current latent: the reconstruction for a data point, the decode for a dragged one");
+  if (ev && !ev->neighbours.empty()) {
+    ImGui::SameLine();
+    ImGui::BeginGroup();
+    ImGui::TextUnformatted("nearest data");
+    const float small = img / 2 - 2;
+    for (size_t k = 0; k < std::min<size_t>(4, ev->neighbours.size()); ++k) {
+      if (k % 2) ImGui::SameLine();
+      const size_t j = size_t(ev->neighbours[k]);
+      ctx.images.showGrey("nb" + std::to_string(k), &t.pixels[j * size_t(H * W)], H, W, small);
+    }
+    ImGui::EndGroup();
+    tip("Snap to manifold: the data points nearest to this latent in latent space");
+  }
+  if (!ev) {
+    ImGui::TextDisabled("computing...");
+    return;
+  }
+  ImGui::Separator();
+  ImGui::Text("BLL prediction: %s (%.3f)   deterministic: %s", t.classNames[size_t(ev->pred)].c_str(),
+              ev->probs[size_t(ev->pred)], t.classNames[size_t(ev->predDet)].c_str());
+  ImGui::TextDisabled("bars: BLL predictive (colour), deterministic head (grey)");
+  drawProbBars(t.classNames, ev->probs, &ev->probsDet, t.labels[i]);
+  ImGui::Separator();
+  drawUncertaintyBars(ev->total, ev->aleatoric, ev->epistemic, int(t.K), s.model.epiMax);
+  ImGui::TextDisabled("decode + predictive: %.2f ms on %s", ev->ms, s.model.device.c_str());
+}
+
+}  // namespace latentlab::gui

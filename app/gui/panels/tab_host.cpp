@@ -1,0 +1,26 @@
+#include "panels/tab_host.h"
+
+#include <imgui.h>
+
+namespace latentlab::gui {
+
+void TabHost::draw(Context& ctx, const MapRect& r) {
+  ImGui::SetNextWindowPos(ImVec2(r.left, r.top));
+  ImGui::SetNextWindowSize(ImVec2(r.width, r.height));
+  ImGui::Begin("Panels", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
+                                      ImGuiWindowFlags_NoTitleBar);
+  if (ImGui::BeginTabBar("tabs")) {
+    for (auto& panel : m_tabs) {
+      const std::string label = panel->title(ctx) + "###" + panel->name();
+      const bool focus = panel->wantsFocus(ctx);
+      if (ImGui::BeginTabItem(label.c_str(), nullptr, focus ? ImGuiTabItemFlags_SetSelected : 0)) {
+        panel->draw(ctx);
+        ImGui::EndTabItem();
+      }
+    }
+    ImGui::EndTabBar();
+  }
+  ImGui::End();
+}
+
+}  // namespace latentlab::gui

@@ -1,0 +1,23 @@
+#pragma once
+// Screenshots: the window, the map or the inspector as PNG, read from the back buffer of the frame
+// just drawn (before the swap) and written atomically. UI thread only (GL).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "map/map_view.h"
+
+struct GLFWwindow;
+
+namespace latentlab::gui {
+
+struct Context;
+
+// PNG bytes through stb, written atomically. Throws InputError naming the path.
+void writePng(const std::string& path, int w, int h, const std::vector<uint8_t>& rgba);
+// `region` in window pixels (clamped to the window); errors go to the log.
+void takeScreenshot(Context& ctx, GLFWwindow* window, const std::string& path, const MapRect& region);
+// Takes the screenshots queued in state.ui.shots, then clears the queue.
+void takePendingShots(Context& ctx, GLFWwindow* window);
+
+}  // namespace latentlab::gui

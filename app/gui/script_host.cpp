@@ -1,0 +1,58 @@
+#include "script_host.h"
+
+#include <filesystem>
+
+#include "context.h"
+#include "session_io.h"
+#include "state_json.h"
+
+namespace latentlab::gui {
+
+void AppScriptHost::load(const std::string& dir) { m_ctx.models.load(dir); }
+void AppScriptHost::project(Projection p) { m_ctx.projection.apply(p); }
+void AppScriptHost::cancelJobs() {
+  for (auto& j : m_ctx.worker->jobs())
+    if (!j->finished) j->cancel = true;
+}
+std::string AppScriptHost::exportLayout(const std::string& path) { return m_ctx.projection.exportCsv(path); }
+void AppScriptHost::importLayout(const std::string& path) { m_ctx.projection.importCsv(path); }
+void AppScriptHost::color(ColorMode m) { m_ctx.state.style.setColorMode(m); }
+void AppScriptHost::select(int64_t index) { m_ctx.edits.selectPoint(index); }
+bool AppScriptHost::hasSelection() const { return m_ctx.state.hasModel() && m_ctx.state.selection.sel.any(); }
+void AppScriptHost::dragBy(float dx, float dy) {
+  m_ctx.edits.beginDrag();
+  const Drag& d = m_ctx.state.edits.drag;
+  m_ctx.edits.dragTo(d.x0 + dx, d.y0 + dy);
+}
+void AppScriptHost::commitDrag() { m_ctx.edits.commitDrag(); }
+void AppScriptHost::screenshot(const std::string& path, ShotRegion region) { m_ctx.state.ui.shots.push_back({path, region}); }
+void AppScriptHost::writeState(const std::string& path) { writeStateJson(m_ctx, path); }
+void AppScriptHost::caption(const std::string& text) { m_ctx.state.style.caption = text; }
+std::string AppScriptHost::filter(const std::string& expr) {
+  m_ctx.state.style.filterText = expr;
+  return m_ctx.edits.applyFilter();
+}
+void AppScriptHost::fit() { fitView(m_ctx.state); }
+void AppScriptHost::zoom(double factor) { m_ctx.state.view.view.scale *= factor; }
+void AppScriptHost::center(double x, double y) {
+  m_ctx.state.view.view.cx = x;
+  m_ctx.state.view.view.cy = y;
+}
+void AppScriptHost::showTrain(bool on) { m_ctx.models.showTrainPoints(on); }
+void AppScriptHost::trainModel(const TrainOptions& options) { m_ctx.models.trainModel(options); }
+void AppScriptHost::snap(bool on) { m_ctx.edits.setSnap(on); }
+void AppScriptHost::undo() { m_ctx.edits.undo(); }
+void AppScriptHost::saveSession(const std::string& path) { saveSessionTo(m_ctx, path); }
+void AppScriptHost::loadSession(const std::string& path) { loadSessionFrom(m_ctx, path); }
+void AppScriptHost::exportCsv(const std::string& path) { exportSelectionCsv(m_ctx, path); }
+void AppScriptHost::quit() { m_ctx.state.ui.quit = true; }
+bool AppScriptHost::idle() const { return m_ctx.worker->idle(); }
+bool AppScriptHost::shotsPending() const { return !m_ctx.state.ui.shots.empty(); }
+bool AppScriptHost::fileExists(const std::string& path) const {
+  std::error_code ec;
+  return std::filesystem::exists(path, ec);
+}
+void AppScriptHost::error(const std::string& message) { m_ctx.log.error(message); }
+void AppScriptHost::log(const std::string& message) { m_ctx.log.info(message); }
+
+}  // namespace latentlab::gui

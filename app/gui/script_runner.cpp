@@ -1,0 +1,178 @@
+#include "script_runner.h"
+
+#include <stdexcept>
+
+#include "latentlab/errors.h"
+
+namespace latentlab::gui {
+
+namespace {
+
+std::string at(const ScriptCommand& c) { return "line " + std::to_string(c.line) + ": "; }
+
+ScriptWait next() { return {}; }
+ScriptWait untilIdle() {
+  ScriptWait w;
+  w.idle = true;
+  return w;
+}
+ScriptWait afterFrame() {
+  ScriptWait w;
+  w.frame = true;
+  return w;
+}
+
+}  // namespace
+
+void applyTrainSetting(TrainOptions& o, const std::string& kv) {
+  const size_t eq = kv.find('=');
+  const std::string key = kv.substr(0, eq);
+  const long long v = eq == std::string::npos ? 0 : std::stoll(kv.substr(eq + 1));
+  if (key == "epochs") o.epochs = int(v);
+  else if (key == "latent-dim") o.latentDim = v;
+  else if (key == "seed") o.seed = uint64_t(v);
+  else if (key == "ensemble") o.ensemble = int(v);
+  else if (key == "decoder-epochs") o.decoderEpochs = int(v);
+  else if (key == "vae-epochs") o.vaeEpochs = int(v);
+  else if (key == "limit-train") o.limitTrain = v;
+  else throw InputError("unknown training setting '" + key + "'");
+}
+
+const std::map<std::string, ScriptVerb>& scriptVerbs() {
+  using H = ScriptHost;
+  using C = ScriptCommand;
+  static const std::map<std::string, ScriptVerb> verbs = {
+      {"load", [](H& h, const C& c) { return h.load(c.args[0]), untilIdle(); }},
+      {"project",
+       [](H& h, const C& c) {
+         h.project(*parseProjection(c.args[0]));
+         ScriptWait w;
+         w.idle = c.args.size() < 2;  // `nowait` goes on while the layout is computed
+         return w;
+       }},
+      {"cancel", [](H& h, const C&) { return h.cancelJobs(), untilIdle(); }},
+      {"export-layout",
+       [](H& h, const C& c) {
+         const std::string err = h.exportLayout(c.args[0]);
+         if (!err.empty()) h.error(at(c) + err);
+         return next();
+       }},
+      {"layout-csv", [](H& h, const C& c) { return h.importLayout(c.args[0]), untilIdle(); }},
+      {"color", [](H& h, const C& c) { return h.color(*parseColorMode(c.args[0])), next(); }},
+      {"select", [](H& h, const C& c) { return h.select(std::stoll(c.args[0])), untilIdle(); }},
+      {"drag",
+       [](H& h, const C& c) {
+         if (!h.hasSelection()) {
+           h.error(at(c) + "drag needs a selected point (use select INDEX first)");
+           return next();
+         }
+         h.dragBy(std::stof(c.args[0]), std::stof(c.args[1]));
+         ScriptWait w = untilIdle();
+         w.commitDrag = true;
+         return w;
+       }},
+      {"wait",
+       [](H&, const C& c) {
+         ScriptWait w;
+         w.frames = std::stoi(c.args[0]);
+         return w;
+       }},
+      {"wait-for",
+       [](H&, const C& c) {
+         ScriptWait w;
+         w.file = c.args[0];
+         w.fileSeconds = c.args.size() > 1 ? std::stoi(c.args[1]) : 60;
+         return w;
+       }},
+      {"screenshot", [](H& h, const C& c) { return h.screenshot(c.args[0], ShotRegion::Window), afterFrame(); }},
+      {"export-map", [](H& h, const C& c) { return h.screenshot(c.args[0], ShotRegion::Map), afterFrame(); }},
+      {"export-inspector",
+       [](H& h, const C& c) { return h.screenshot(c.args[0], ShotRegion::Inspector), afterFrame(); }},
+      {"state", [](H& h, const C& c) { return h.writeState(c.args[0]), next(); }},
+      {"caption", [](H& h, const C& c) { return h.caption(c.args.empty() ? "" : c.args[0]), next(); }},
+      {"filter",
+       [](H& h, const C& c) {
+         const std::string err = h.filter(c.args.empty() ? "" : c.args[0]);
+         if (!err.empty()) h.error(at(c) + err);
+         return next();
+       }},
+      {"fit", [](H& h, const C&) { return h.fit(), next(); }},
+      {"zoom", [](H& h, const C& c) { return h.zoom(std::stod(c.args[0])), next(); }},
+      {"center", [](H& h, const C& c) { return h.center(std::stod(c.args[0]), std::stod(c.args[1])), next(); }},
+      {"train", [](H& h, const C& c) { return h.showTrain(c.args[0] == "on"), untilIdle(); }},
+      {"train-model",
+       [](H& h, const C& c) {
+         TrainOptions o = guiTrainOptions();
+         o.dataset = c.args[0];
+         o.out = c.args[1];
+         for (size_t k = 2; k < c.args.size(); ++k) applyTrainSetting(o, c.args[k]);
+         h.trainModel(o);
+         return untilIdle();
+       }},
+      {"snap", [](H& h, const C& c) { return h.snap(c.args[0] == "on"), untilIdle(); }},
+      {"undo", [](H& h, const C&) { return h.undo(), untilIdle(); }},
+      {"session-save", [](H& h, const C& c) { return h.saveSession(c.args[0]), next(); }},
+      {"session-load", [](H& h, const C& c) { return h.loadSession(c.args[0]), untilIdle(); }},
+      {"export-csv", [](H& h, const C& c) { return h.exportCsv(c.args[0]), next(); }},
+      {"quit",
+       [](H& h, const C&) {
+         h.quit();
+         ScriptWait w;
+         w.quit = true;
+         return w;
+       }},
+  };
+  return verbs;
+}
+
+void ScriptRunner::step(ScriptHost& host, Clock::time_point now) {
+  if (!active() || m_wait.quit) return;
+  if (host.shotsPending()) return;  // a screenshot of the previous command is still to be taken
+  if (m_wait.frames > 0) {
+    --m_wait.frames;
+    return;
+  }
+  if (m_wait.idle) {
+    if (!host.idle()) return;
+    m_wait.idle = false;
+    if (m_wait.commitDrag) {
+      host.commitDrag();
+      m_wait.commitDrag = false;
+      m_wait.idle = true;  // the inspector of the new edited point
+      return;
+    }
+  }
+  if (!m_wait.file.empty()) {
+    if (host.fileExists(m_wait.file)) {
+      m_wait.file.clear();
+    } else if (now > m_fileDeadline) {
+      host.error("wait-for: " + m_wait.file + " did not appear in time; the script goes on");
+      m_wait.file.clear();
+    } else {
+      return;
+    }
+  }
+  // Instant commands run back to back; the first that waits ends this frame's batch.
+  while (!finished()) {
+    const ScriptCommand& c = m_script.commands[m_pc++];
+    host.log("script " + std::to_string(c.line) + ": " + c.name + (c.rest.empty() ? "" : " " + c.rest));
+    auto verb = scriptVerbs().find(c.name);
+    if (verb == scriptVerbs().end()) {  // the parser and this table disagree (a test checks they do not)
+      host.error(at(c) + "no handler for '" + c.name + "'");
+      continue;
+    }
+    try {
+      m_wait = verb->second(host, c);
+    } catch (const std::out_of_range&) {  // a whole number beyond int's range passes the parser
+      host.error(at(c) + "a number in '" + c.name + " " + c.rest + "' is out of range");
+      m_wait = {};
+    } catch (const std::exception& e) {
+      host.error(at(c) + e.what());
+      m_wait = {};
+    }
+    if (!m_wait.file.empty()) m_fileDeadline = now + std::chrono::seconds(m_wait.fileSeconds);
+    if (m_wait.idle || m_wait.frame || m_wait.frames > 0 || !m_wait.file.empty() || m_wait.quit) break;
+  }
+}
+
+}  // namespace latentlab::gui

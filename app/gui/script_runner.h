@@ -1,0 +1,95 @@
+#pragma once
+// Runs a parsed GUI script (`latentlab gui --script FILE`, parsed by core's gui_script.h) one frame
+// at a time: a dispatch table maps each command to what the explorer does (the ScriptHost) and to
+// what the script then waits for. GL-free and ImGui-free, so the table and the waiting rules are
+// tested headless with a fake host (tests/app_logic_test.cpp). Runs on the UI thread.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "app_state.h"
+#include "latentlab/gui_script.h"
+
+namespace latentlab::gui {
+
+// What the explorer does for each command. Arguments are already checked by parseScript. Each
+// method reports its own failures through error(); the runner goes on with the next line.
+class ScriptHost {
+ public:
+  virtual ~ScriptHost() = default;
+  virtual void load(const std::string& bundleDir) = 0;
+  virtual void project(Projection p) = 0;
+  virtual void cancelJobs() = 0;
+  virtual std::string exportLayout(const std::string& path) = 0;  // "" or what went wrong
+  virtual void importLayout(const std::string& path) = 0;
+  virtual void color(ColorMode m) = 0;
+  virtual void select(int64_t index) = 0;
+  virtual bool hasSelection() const = 0;
+  virtual void dragBy(float dx, float dy) = 0;  // starts a drag of the selection and moves it
+  virtual void commitDrag() = 0;                // keeps it as an edited point
+  virtual void screenshot(const std::string& path, ShotRegion region) = 0;  // after this frame
+  virtual void writeState(const std::string& path) = 0;
+  virtual void caption(const std::string& text) = 0;
+  virtual std::string filter(const std::string& expr) = 0;  // "" or the parse error
+  virtual void fit() = 0;
+  virtual void zoom(double factor) = 0;
+  virtual void center(double x, double y) = 0;
+  virtual void showTrain(bool on) = 0;
+  virtual void trainModel(const TrainOptions& options) = 0;
+  virtual void snap(bool on) = 0;
+  virtual void undo() = 0;
+  virtual void saveSession(const std::string& path) = 0;
+  virtual void loadSession(const std::string& path) = 0;
+  virtual void exportCsv(const std::string& path) = 0;
+  virtual void quit() = 0;
+  // What the runner waits on.
+  virtual bool idle() const = 0;          // no job, request or result pending
+  virtual bool shotsPending() const = 0;  // screenshots not yet taken
+  virtual bool fileExists(const std::string& path) const = 0;
+  virtual void error(const std::string& message) = 0;
+  virtual void log(const std::string& message) = 0;
+};
+
+// What a command leaves the script waiting for before its next line.
+struct ScriptWait {
+  bool idle = false;         // the worker has nothing left to do (loads, jobs, evaluations)
+  bool frame = false;        // the frame is drawn first (screenshots read it)
+  bool commitDrag = false;   // once idle: keep the drag as an edited point, then wait idle again
+  int frames = 0;            // `wait N`
+  std::string file;          // `wait-for PATH`
+  int fileSeconds = 60;
+  bool quit = false;
+};
+using ScriptVerb = std::function<ScriptWait(ScriptHost&, const ScriptCommand&)>;
+
+// One entry per command of gui_script.cpp's table (scriptCommandHelp()), no more, no fewer.
+const std::map<std::string, ScriptVerb>& scriptVerbs();
+
+// Sets one `train-model` KEY=VALUE setting (keys from trainSettingKeys(), checked by the parser).
+// Throws InputError for an unknown key.
+void applyTrainSetting(TrainOptions& o, const std::string& keyValue);
+
+class ScriptRunner {
+ public:
+  using Clock = std::chrono::steady_clock;
+  ScriptRunner() = default;
+  explicit ScriptRunner(Script script) : m_script(std::move(script)) { m_wait.idle = true; }  // starts once idle
+
+  // Called once a frame: runs commands back to back until one waits. `now` is for wait-for.
+  void step(ScriptHost& host, Clock::time_point now = Clock::now());
+  bool active() const { return !m_script.commands.empty(); }
+  bool finished() const { return m_pc >= m_script.commands.size(); }
+  // The window should keep drawing frames (a `wait N`, or commands ready to run).
+  bool wantsFrames() const { return m_wait.frames > 0 || (!finished() && !m_wait.idle); }
+  const Script& script() const { return m_script; }
+
+ private:
+  Script m_script;
+  size_t m_pc = 0;
+  ScriptWait m_wait;
+  Clock::time_point m_fileDeadline{};
+};
+
+}  // namespace latentlab::gui

@@ -1,0 +1,131 @@
+#include "session_io.h"
+
+#include <filesystem>
+
+#include "context.h"
+#include "latentlab/errors.h"
+#include "latentlab/fsutil.h"
+
+namespace fs = std::filesystem;
+
+namespace latentlab::gui {
+
+namespace {
+
+void applySession(Context& ctx, const SessionState& s) {
+  AppState& st = ctx.state;
+  const PointTable& t = *st.model.pts;
+  for (int64_t i : s.selection)
+    if (i < 0 || i >= t.n)
+      return ctx.log.error("session selection index " + std::to_string(i) + " is out of range (" + std::to_string(t.n) +
+                           " points)");
+  if (s.selected >= t.n) return ctx.log.error("session selected index " + std::to_string(s.selected) + " is out of range");
+  for (const auto& e : s.edited)
+    if (int64_t(e.latent.size()) != t.d || e.origin >= t.n)
+      return ctx.log.error("session edited point does not fit this model (d=" + std::to_string(t.d) + ")");
+  st.style.setColorMode(parseColorMode(s.colorMode).value_or(ColorMode::Label));
+  const auto projection = parseProjection(s.projection);
+  if (!projection) ctx.log.error("unknown projection '" + s.projection + "' (pca, tsne, umap or csv)");
+  else if (*projection != st.projection.current)
+    ctx.projection.apply(*projection == Projection::Csv && !st.model.layouts.count(Projection::Csv) ? Projection::Pca : *projection);
+  st.view.view.cx = s.viewX;
+  st.view.view.cy = s.viewY;
+  st.view.view.scale = s.viewScale;
+  st.view.needFit = false;
+  st.style.hidden.assign(size_t(t.K), false);
+  for (int k : s.hiddenClasses)
+    if (k >= 0 && k < int(t.K)) st.style.hidden[size_t(k)] = true;
+  st.style.filterText = s.filter;
+  ctx.edits.applyFilter();
+  ctx.edits.setMultiSelection(s.selection);
+  st.edits.edited = s.edited;
+  st.edits.undo.clear();
+  st.selection.sel = {s.selected, -1};
+  st.edits.inspect.reset();
+  if (st.selection.sel.any()) ctx.edits.requestInspect();
+  if (s.showTrain != st.style.showTrain) ctx.models.showTrainPoints(s.showTrain);
+  st.style.colorsDirty = true;
+  ctx.log.info("session applied");
+}
+
+}  // namespace
+
+SessionState sessionState(const Context& ctx) {
+  const AppState& st = ctx.state;
+  SessionState s;
+  s.bundle = st.hasModel() ? st.model.dir : st.loadingDir;
+  s.projection = projectionKey(st.projection.current);
+  s.colorMode = colorModeKey(st.style.colorMode);
+  s.viewX = st.view.view.cx;
+  s.viewY = st.view.view.cy;
+  s.viewScale = st.view.view.scale;
+  s.showTrain = st.style.showTrain;
+  for (size_t k = 0; k < st.style.hidden.size(); ++k)
+    if (st.style.hidden[k]) s.hiddenClasses.push_back(int(k));
+  s.filter = st.style.filterText;
+  s.selection = st.selection.multi;
+  s.selected = st.selection.sel.point;
+  s.edited = st.edits.edited;
+  return s;
+}
+
+void saveSessionTo(Context& ctx, const std::string& path) {
+  try {
+    saveSession(sessionState(ctx), path);
+    ctx.log.info("saved session " + path);
+  } catch (const Error& e) {
+    ctx.log.error(e.what());
+  }
+}
+
+void loadSessionFrom(Context& ctx, const std::string& path) {
+  SessionState s;
+  try {
+    s = loadSession(path);
+  } catch (const Error& e) {
+    return ctx.log.error(e.what());
+  }
+  std::error_code ec;
+  const bool sameBundle = ctx.state.hasModel() && (s.bundle.empty() || fs::weakly_canonical(s.bundle, ec) ==
+                                                                           fs::weakly_canonical(ctx.state.model.dir, ec));
+  if (sameBundle) return applySession(ctx, s);
+  // Load the session's bundle first; apply once it is up (the job queue runs in order).
+  ctx.models.load(s.bundle);
+  ctx.worker->submit("apply session", [&ctx, s](Job&) {
+    ctx.worker->toUi([&ctx, s] {
+      if (ctx.state.hasModel()) applySession(ctx, s);
+    });
+  });
+}
+
+void exportSelectionCsv(Context& ctx, const std::string& path) {
+  const AppState& st = ctx.state;
+  if (!st.hasModel()) return ctx.log.error("nothing to export: no model is loaded");
+  const PointTable& t = *st.model.pts;
+  std::vector<int64_t> idx = st.selection.multi;
+  if (idx.empty() && st.selection.sel.point >= 0) idx.push_back(st.selection.sel.point);
+  if (idx.empty()) return ctx.log.error("nothing to export: select points first (click, lasso or search)");
+  std::vector<CsvRow> rows;
+  for (int64_t i : idx) {
+    const size_t s = size_t(i);
+    CsvRow r;
+    r.index = i;
+    r.label = t.labels[s];
+    r.pred = t.preds[s];
+    r.total = t.total[s];
+    r.aleatoric = t.aleatoric[s];
+    r.epistemic = t.epistemic[s];
+    r.x = st.model.xy[2 * s];
+    r.y = st.model.xy[2 * s + 1];
+    r.latent.assign(t.latents.begin() + i * t.d, t.latents.begin() + (i + 1) * t.d);
+    rows.push_back(std::move(r));
+  }
+  try {
+    writeFileAtomic(path, selectionCsv(rows, t.d));
+    ctx.log.info("wrote " + std::to_string(rows.size()) + " rows to " + path);
+  } catch (const Error& e) {
+    ctx.log.error(e.what());
+  }
+}
+
+}  // namespace latentlab::gui

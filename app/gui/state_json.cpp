@@ -1,0 +1,80 @@
+#include "state_json.h"
+
+#include "context.h"
+#include "latentlab/errors.h"
+#include "latentlab/fsutil.h"
+#include "latentlab/stats.h"
+
+using nlohmann::json;
+
+namespace latentlab::gui {
+
+void writeStateJson(Context& ctx, const std::string& path) {
+  const AppState& s = ctx.state;
+  const bool model = s.hasModel();
+  const Selection& sel = s.selection.sel;
+  json j;
+  j["bundle"] = model ? json(s.model.dir) : json(nullptr);
+  j["projection"] = projectionKey(s.projection.current);
+  j["color"] = colorModeKey(s.style.colorMode);
+  j["points"] = model ? s.model.pts->n : 0;
+  j["test_points"] = model ? s.model.pts->numTest : 0;
+  j["selected"] = sel.point;
+  j["selected_edited"] = sel.edited;
+  j["selection_count"] = s.selection.multi.size();
+  j["edited_points"] = s.edits.edited.size();
+  j["view"] = {{"x", s.view.view.cx}, {"y", s.view.view.cy}, {"scale", s.view.view.scale}};
+  // The map's rectangle in window pixels: window (px, py) shows projection point
+  // (x + (px - left - width/2) / scale, y - (py - top - height/2) / scale).
+  const MapRect& r = s.view.mapRect;
+  j["map_rect"] = {{"left", r.left}, {"top", r.top}, {"width", r.width}, {"height", r.height}};
+  j["hover"] = s.selection.hover;
+  j["drag_outside"] = s.edits.drag.active && s.edits.drag.outside;
+  if (model) {
+    if (const LayoutQuality* q = s.model.qualityOf(s.projection.current))
+      j["layout_quality"] = {{"trustworthiness", q->trustworthiness}, {"knn_recall", q->knnRecall},
+                             {"knn_accuracy", q->knnAccuracy}, {"sample", q->sample}, {"k", q->k}};
+    j["layout_computing"] = s.projection.computing ? projectionKey(*s.projection.computing) : "";
+  }
+  j["selection"] = s.selection.multi;
+  j["caption"] = s.style.caption;
+  j["last_error"] = ctx.log.lastError();
+  j["errors"] = ctx.log.errors();
+  j["device"] = model ? s.model.device : "";
+  if (model && sel.any()) {
+    float x = 0, y = 0;
+    ctx.edits.currentPosition(x, y);
+    j["position"] = {x, y};
+    j["latent"] = ctx.edits.currentLatent();
+    if (sel.point >= 0) {
+      const PointTable& t = *s.model.pts;
+      j["origin_latent"] = std::vector<float>(t.latents.begin() + sel.point * t.d, t.latents.begin() + (sel.point + 1) * t.d);
+      j["origin_position"] = {s.model.xy[size_t(2 * sel.point)], s.model.xy[size_t(2 * sel.point + 1)]};
+      j["label"] = t.labels[size_t(sel.point)];
+    }
+    if (const auto& ev = s.edits.inspect) {
+      j["probabilities"] = ev->probs;
+      j["probabilities_deterministic"] = ev->probsDet;
+      j["prediction"] = ev->pred;
+      j["uncertainty"] = {{"total", ev->total}, {"aleatoric", ev->aleatoric}, {"epistemic", ev->epistemic}};
+      j["decode_ms"] = ev->ms;
+    }
+  }
+  if (model) j["pca"] = {{"mean", s.model.pca.mean}, {"axes", s.model.pca.axes}};
+  if (!s.ui.frameMs.empty()) {
+    const std::vector<double> f = s.ui.frameMs.vector();
+    j["frame_ms"] = {{"median", quantile(f, 0.5)}, {"p95", quantile(f, 0.95)}, {"frames", f.size()}};
+  }
+  if (!s.edits.dragMs.empty()) {
+    const std::vector<double> d = s.edits.dragMs.vector();
+    j["drag_update_ms"] = {{"median", quantile(d, 0.5)}, {"p95", quantile(d, 0.95)}};
+  }
+  if (s.ui.startupMs >= 0) j["startup_ms"] = s.ui.startupMs;
+  try {
+    writeFileAtomic(path, j.dump(2) + "\n");
+  } catch (const Error& e) {
+    ctx.log.error(e.what());
+  }
+}
+
+}  // namespace latentlab::gui

@@ -1,0 +1,12 @@
+#pragma once
+// The `state PATH` script command: the explorer's state as JSON, for tests and for driving the
+// GUI from outside (README lists the keys). Written atomically. UI thread only.
+#include <string>
+
+namespace latentlab::gui {
+
+struct Context;
+
+void writeStateJson(Context& ctx, const std::string& path);
+
+}  // namespace latentlab::gui

@@ -1,0 +1,239 @@
+// `latentlab eval` and `info`: a bundle's metrics per head (and the decoder's), the table they print,
+// the manifest summary, and where the shipped bundles are.
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iomanip>
+#include <sstream>
+
+#include "latentlab/bll.h"
+#include "latentlab/bundle.h"
+#include "latentlab/data.h"
+#include "latentlab/errors.h"
+#include "latentlab/fsutil.h"
+#include "latentlab/metrics.h"
+#include "latentlab/models.h"
+#include "latentlab/pipeline.h"
+#include "pipeline_common.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace latentlab {
+
+using detail::join;
+
+namespace {
+
+
+struct HeadOut {
+  torch::Tensor probs, total, epistemic;  // CPU
+};
+
+HeadOut predictAll(const BllHead& head, const torch::Tensor& z, const torch::Device& dev) {
+  torch::NoGradGuard ng;
+  std::vector<torch::Tensor> p, t, e;
+  for (int64_t i = 0; i < z.size(0); i += 2048) {
+    Predictive pr = head.predict(z.slice(0, i, std::min(i + 2048, z.size(0))).to(dev));
+    p.push_back(pr.probs.cpu());
+    t.push_back(pr.total.cpu());
+    e.push_back(pr.epistemic.cpu());
+  }
+  return {torch::cat(p), torch::cat(t), torch::cat(e)};
+}
+
+HeadOut ensembleAll(const Bundle& b, const torch::Tensor& x) {
+  torch::NoGradGuard ng;
+  std::vector<torch::Tensor> probs;
+  for (const auto& m : b.ensemble) probs.push_back(torch::softmax(mapBatched(m, "forward", x, b.device), 1));
+  torch::Tensor ps = torch::stack(probs);  // [M, N, K]
+  torch::Tensor mean = ps.mean(0);
+  torch::Tensor total = entropy(mean), ale = entropy(ps).mean(0);
+  return {mean, total, total - ale};
+}
+
+std::vector<float> toFloats(const torch::Tensor& t) {
+  torch::Tensor c = t.to(torch::kCPU, torch::kFloat32).contiguous();
+  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+}
+std::vector<double> toDoubles(const torch::Tensor& t) {
+  torch::Tensor c = t.to(torch::kCPU, torch::kFloat64).contiguous();
+  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+std::vector<int64_t> toInts(const torch::Tensor& t) {
+  torch::Tensor c = t.to(torch::kCPU, torch::kInt64).contiguous();
+  return std::vector<int64_t>(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel());
+}
+
+json headJson(const HeadOut& in, const torch::Tensor& labels, int64_t k, const HeadOut* ood) {
+  ClassificationMetrics m = classificationMetrics(toFloats(in.probs), toInts(labels), k, 15);
+  json j = {{"accuracy", m.accuracy}, {"nll", m.nll}, {"ece", m.ece}, {"brier", m.brier}};
+  json bins = json::array();
+  for (const auto& b : m.bins) bins.push_back({{"confidence", b.confidence}, {"accuracy", b.accuracy}, {"count", b.count}});
+  j["reliability"] = bins;
+  if (ood) {
+    j["ood_auroc_entropy"] = auroc(toDoubles(in.total), toDoubles(ood->total));
+    j["ood_auroc_mutual_information"] = auroc(toDoubles(in.epistemic), toDoubles(ood->epistemic));
+  } else {
+    j["ood_auroc_entropy"] = nullptr;
+    j["ood_auroc_mutual_information"] = nullptr;
+  }
+  return j;
+}
+
+}  // namespace
+
+json detail::evaluateBundle(const Bundle& b, const Dataset& test, const Dataset* ood, const std::string& oodName,
+                    std::ostream& log) {
+  const torch::Device dev = b.device;
+  const int64_t k = b.numClasses();
+  torch::Tensor z = mapBatched(b.classifier, "encode", test.images, dev);
+  torch::Tensor zo;
+  if (ood) zo = mapBatched(b.classifier, "encode", ood->images, dev);
+  json report;
+  report["dataset"] = b.manifest.dataset;
+  report["ood_dataset"] = ood ? json(oodName) : json(nullptr);
+  report["n_test"] = test.size();
+  report["n_ood"] = ood ? ood->size() : 0;
+  report["bundle"] = b.dir;
+  json heads;
+  auto evalHead = [&](const BllHead& h) {
+    HeadOut in = predictAll(h, z, dev);
+    if (!ood) return headJson(in, test.labels, k, nullptr);
+    HeadOut out = predictAll(h, zo, dev);
+    return headJson(in, test.labels, k, &out);
+  };
+  heads["deterministic"] = evalHead(b.head(HeadMode::Deterministic));
+  if (b.laplace) {
+    heads["laplace"] = evalHead(b.head(HeadMode::Samples));
+    heads["laplace"]["prior_precision"] = b.laplace->priorPrecision;
+    heads["laplace"]["samples"] = b.laplace->samples.size(0);
+    heads["laplace_probit"] = evalHead(b.head(HeadMode::Probit));
+  } else {
+    heads["laplace"] = nullptr;
+  }
+  if (!b.ensemble.empty()) {
+    HeadOut in = ensembleAll(b, test.images);
+    if (ood) {
+      HeadOut out = ensembleAll(b, ood->images);
+      heads["ensemble"] = headJson(in, test.labels, k, &out);
+    } else {
+      heads["ensemble"] = headJson(in, test.labels, k, nullptr);
+    }
+    heads["ensemble"]["members"] = b.ensemble.size();
+  } else {
+    heads["ensemble"] = nullptr;
+  }
+  report["heads"] = heads;
+  if (b.decoder) {
+    torch::NoGradGuard ng;
+    torch::Tensor xr = mapBatched(*b.decoder, "decode", z, dev);
+    const double mse = (xr - test.images).pow(2).mean().item<double>();
+    torch::Tensor predOrig = mapBatched(b.classifier, "classify", z, dev).argmax(1);
+    torch::Tensor predRec = mapBatched(b.classifier, "forward", xr, dev).argmax(1);
+    report["decoder"] = {{"mse", mse}, {"agreement", predOrig.eq(predRec).to(torch::kFloat64).mean().item<double>()}};
+  } else {
+    report["decoder"] = nullptr;
+  }
+  return report;
+}
+
+json runEval(const EvalOptions& opt, std::ostream& log) {
+  const torch::Device dev = parseDevice(opt.device);
+  Bundle b = loadBundle(opt.bundle, dev);
+  DatasetSplit data = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed);
+  if (data.train.classNames != b.manifest.classNames)
+    throw BundleError("[eval] the dataset's classes differ from the bundle's (" + opt.bundle + ")");
+  Dataset test = opt.limitTest > 0 && opt.limitTest < data.test.size()
+                     ? subset(data.test, torch::arange(opt.limitTest, torch::kInt64))
+                     : data.test;
+  const std::string oodName = opt.ood.empty() ? b.manifest.defaultOod : opt.ood == "none" ? "" : opt.ood;
+  std::unique_ptr<Dataset> ood;
+  if (!oodName.empty()) {
+    ood = std::make_unique<Dataset>(loadOodDataset(oodName));
+    if (ood->images.sizes().slice(1) != test.images.sizes().slice(1))
+      throw InputError("[eval] OOD images are " + std::to_string(ood->images.size(2)) + "x" +
+                       std::to_string(ood->images.size(3)) + ", the model takes " + std::to_string(test.images.size(2)) +
+                       "x" + std::to_string(test.images.size(3)) + " (" + oodName + ")");
+  }
+  return detail::evaluateBundle(b, test, ood.get(), oodName, log);
+}
+
+std::string formatEvalTable(const json& r) {
+  std::ostringstream os;
+  auto num = [](const json& v, int prec = 4) {
+    if (!v.is_number()) return std::string("     n/a");
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%8.*f", prec, v.get<double>());
+    return std::string(buf);
+  };
+  os << "LatentLab eval: " << r.value("dataset", "?") << " (" << r.value("n_test", 0) << " test images)";
+  if (r.contains("ood_dataset") && r["ood_dataset"].is_string())
+    os << ", OOD: " << r["ood_dataset"].get<std::string>() << " (" << r.value("n_ood", 0) << ")";
+  os << "\n";
+  os << "head            accuracy      NLL      ECE    Brier  AUROC(H) AUROC(MI)\n";
+  for (const char* name : {"deterministic", "laplace", "laplace_probit", "ensemble"}) {
+    if (!r["heads"].contains(name)) continue;
+    const json& h = r["heads"][name];
+    char label[32];
+    std::snprintf(label, sizeof label, "%-14s", name);
+    if (!h.is_object()) {
+      os << label << "  (not in this bundle)\n";
+      continue;
+    }
+    os << label << num(h["accuracy"]) << " " << num(h["nll"]) << " " << num(h["ece"]) << " " << num(h["brier"]) << "  "
+       << num(h["ood_auroc_entropy"]) << "  " << num(h["ood_auroc_mutual_information"]) << "\n";
+  }
+  if (r.contains("decoder") && r["decoder"].is_object())
+    os << "decoder: reconstruction MSE " << num(r["decoder"]["mse"], 5) << ", agreement " << num(r["decoder"]["agreement"])
+       << "\n";
+  else
+    os << "decoder: (none)\n";
+  return os.str();
+}
+
+std::string bundleInfo(const std::string& dir) {
+  const std::string path = join(dir, "manifest.json");
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw BundleError("[info] not a directory (" + dir + ")");
+  Manifest m = parseManifest(readTextFile(path), path);
+  std::ostringstream os;
+  os << "bundle:      " << dir << "\n";
+  os << "format:      " << m.formatVersion << "\n";
+  os << "dataset:     " << m.dataset << " (default OOD: " << (m.defaultOod.empty() ? "none" : m.defaultOod) << ")\n";
+  os << "classes:     " << m.classNames.size() << ":";
+  for (const auto& c : m.classNames) os << " " << c << ";";
+  os << "\n";
+  os << "input shape: " << m.inputShape[0] << "x" << m.inputShape[1] << "x" << m.inputShape[2]
+     << " (normalisation inside encode: mean " << m.normMean << ", std " << m.normStd << ")\n";
+  os << "latent d:    " << m.latentDim << "\n";
+  os << "components:\n";
+  for (const auto& [name, file] : m.components) {
+    auto size = fs::file_size(fs::path(dir) / file, ec);
+    os << "  " << std::left << std::setw(12) << name << " " << file
+       << (ec ? std::string("  (MISSING)") : "  (" + std::to_string(size / 1024) + " KiB)") << "\n";
+  }
+  os << "training:    " << m.training.dump() << "\n";
+  if (m.metrics.is_object() && m.metrics.contains("heads")) os << formatEvalTable(m.metrics);
+  return os.str();
+}
+
+std::string defaultBundlePath(const std::string& name, const std::string& exeDir) {
+  std::vector<fs::path> roots;
+  if (const char* e = std::getenv("LATENTLAB_ASSETS")) roots.emplace_back(e);
+  if (!exeDir.empty()) {
+    roots.push_back(fs::path(exeDir) / "assets");
+    roots.push_back(fs::path(exeDir) / ".." / "assets");
+  }
+#ifdef LATENTLAB_SOURCE_DIR
+  roots.push_back(fs::path(LATENTLAB_SOURCE_DIR) / "assets");
+#endif
+  std::error_code ec;
+  for (const auto& r : roots)
+    if (fs::is_regular_file(r / "models" / name / "manifest.json", ec)) return (r / "models" / name).string();
+  return "";
+}
+
+}  // namespace latentlab

@@ -1,0 +1,270 @@
+// `latentlab train` and `import`: every component of a bundle, built in a staged directory that is
+// moved into place only when complete (Ctrl-C or an error leaves nothing behind).
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <iomanip>
+#include <sstream>
+
+#include "latentlab/bll.h"
+#include "latentlab/bundle.h"
+#include "latentlab/data.h"
+#include "latentlab/errors.h"
+#include "latentlab/fsutil.h"
+#include "latentlab/manifest.h"
+#include "latentlab/metrics.h"
+#include "latentlab/models.h"
+#include "latentlab/pipeline.h"
+#include "latentlab/train.h"
+#include "pipeline_common.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace latentlab {
+
+using detail::Clock;
+using detail::join;
+using detail::secondsSince;
+
+namespace {
+
+Dataset firstN(const Dataset& d, int64_t n, uint64_t seed) {
+  if (n <= 0 || n >= d.size()) return d;
+  auto gen = at::detail::createCPUGenerator(seed + 17);
+  torch::Tensor perm = torch::randperm(d.size(), gen, torch::TensorOptions().dtype(torch::kInt64));
+  return subset(d, perm.slice(0, 0, n));
+}
+
+void saveTensor(const torch::Tensor& t, const std::string& path) {
+  std::vector<char> bytes = torch::pickle_save(c10::IValue(t.cpu().contiguous()));
+  writeFileAtomic(path, std::string(bytes.begin(), bytes.end()));
+}
+
+// The options every training stage of a pipeline shares.
+FitOptions stageOptions(const std::string& stage, int epochs, int64_t batchSize, uint64_t seed, const torch::Device& dev,
+                        const ProgressFn& progress, const std::atomic<bool>* cancel) {
+  FitOptions fo;
+  fo.stage = stage;
+  fo.epochs = epochs;
+  fo.batchSize = batchSize;
+  fo.seed = seed;
+  fo.device = dev;
+  fo.progress = progress;
+  fo.cancel = cancel;
+  return fo;
+}
+
+// Everything train and import share after the classifier exists: latents, Laplace, decoder, VAE,
+// cache, manifest, evaluation, commit.
+void finishBundle(StagedDir& stage, torch::jit::Module& classifier, const std::string& classifierFile,
+                  const DatasetSplit& data, Manifest& mf, const torch::Device& dev, uint64_t seed, int64_t samples,
+                  int decoderEpochs, double decoderLatentWeight, int vaeEpochs, int64_t batchSize, const ProgressFn& progress,
+                  const std::atomic<bool>* cancel, std::ostream& log, json& training) {
+  const fs::path dir(stage.path());
+  const Shape3 shape = mf.inputShape;
+  const int64_t d = mf.latentDim;
+  auto t0 = Clock::now();
+  log << "computing latents of " << data.train.size() << " training and " << data.test.size() << " test images\n";
+  torch::Tensor zTrain = mapBatched(classifier, "encode", data.train.images, dev);
+  torch::Tensor zTest = mapBatched(classifier, "encode", data.test.images, dev);
+  checkCancel(cancel, "train");
+  fs::create_directories(dir / "cache");
+  saveTensor(zTest, join(dir / "cache", "latents_test.pt"));
+
+  torch::Tensor W, b;
+  if (extractAffineHead(classifier, d, dev, W, b)) {
+    auto tl = Clock::now();
+    LaplaceOptions lo;
+    lo.samples = samples;
+    lo.seed = seed + 5;
+    LaplaceFit fit = fitLaplace(zTrain, data.train.labels, W, b, lo, dev);
+    saveScript(laplaceToModule(fit), join(dir, "laplace.pt"));
+    mf.components["laplace"] = "laplace.pt";
+    training["laplace"] = {{"prior_precision", fit.priorPrecision}, {"log_marglik", fit.logMarglik},
+                           {"samples", samples}, {"selection", "marginal likelihood, grid 1e-4..1e4 + golden section"},
+                           {"seconds", secondsSince(tl)}};
+    log << "laplace: prior precision " << fit.priorPrecision << " (log marginal likelihood " << fit.logMarglik << ")\n";
+  } else {
+    log << "warning: classify(z) is not linear in z, so the last-layer Laplace posterior cannot be fitted; "
+           "the bundle keeps the deterministic head only\n";
+    training["laplace"] = nullptr;
+  }
+  checkCancel(cancel, "train");
+
+  if (hasMethod(classifier, "decode")) {
+    mf.components["decoder"] = classifierFile;
+    training["decoder"] = "the model's own decode()";
+  } else {
+    auto dec = makeDecoder(shape, d, seed + 1);
+    FitOptions fo = stageOptions("decoder", decoderEpochs, batchSize, seed + 1, dev, progress, cancel);
+    auto td = Clock::now();
+    double loss = trainDecoder(dec, zTrain, data.train.images, fo, &classifier, decoderLatentWeight);
+    saveScript(dec, join(dir, "decoder.pt"));
+    mf.components["decoder"] = "decoder.pt";
+    training["decoder"] = {{"epochs", decoderEpochs}, {"final_loss", loss}, {"latent_weight", decoderLatentWeight},
+                           {"loss", "BCE(g(z), x) + latent_weight * |phi(g(z)) - z|^2"}, {"seconds", secondsSince(td)}};
+  }
+  if (vaeEpochs > 0) {
+    auto vae = makeVae(shape, 16, seed + 2);
+    FitOptions fo = stageOptions("vae", vaeEpochs, batchSize, seed + 2, dev, progress, cancel);
+    auto tv = Clock::now();
+    double loss = trainVae(vae, data.train.images, fo);
+    saveScript(vae, join(dir, "vae.pt"));
+    mf.components["vae"] = "vae.pt";
+    training["vae"] = {{"epochs", vaeEpochs}, {"latent_dim", 16}, {"final_loss", loss}, {"seconds", secondsSince(tv)}};
+  }
+  training["after_classifier_seconds"] = secondsSince(t0);  // latents, Laplace, decoder, VAE
+}
+
+void writeManifestAndEvaluate(StagedDir& stage, Manifest& mf, const DatasetSplit& data, const torch::Device& dev,
+                              std::ostream& log, json& summary) {
+  writeFileAtomic(join(stage.path(), "manifest.json"), serializeManifest(mf));
+  Bundle b = loadBundle(stage.path(), dev);  // the same validation a later load does
+  std::unique_ptr<Dataset> ood;
+  if (!mf.defaultOod.empty()) {
+    try {
+      ood = std::make_unique<Dataset>(loadOodDataset(mf.defaultOod));
+    } catch (const Error& e) {
+      log << "warning: OOD set '" << mf.defaultOod << "' not available, metrics without OOD: " << e.what() << "\n";
+    }
+  }
+  json report = detail::evaluateBundle(b, data.test, ood.get(), mf.defaultOod, log);
+  report["bundle"] = nullptr;
+  for (auto& [name, h] : report["heads"].items())
+    if (h.is_object()) h.erase("reliability");
+  mf.metrics = report;
+  writeFileAtomic(join(stage.path(), "manifest.json"), serializeManifest(mf));
+  summary["metrics"] = report;
+  log << formatEvalTable(report);
+}
+
+}  // namespace
+
+json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::atomic<bool>* cancel, std::ostream& log) {
+  const torch::Device dev = parseDevice(opt.device);
+  if (opt.out.empty()) throw InputError("[train] --out is required");
+  if (opt.epochs < 1 || opt.epochs > 1000) throw InputError("[train] --epochs must be in 1..1000, got " + std::to_string(opt.epochs));
+  if (opt.latentDim < 2 || opt.latentDim > 4096)
+    throw InputError("[train] --latent-dim must be in 2..4096, got " + std::to_string(opt.latentDim));
+  if (opt.ensemble < 0 || opt.ensemble > 50) throw InputError("[train] --ensemble must be in 0..50");
+  if (opt.batchSize < 1) throw InputError("[train] --batch-size must be positive");
+  if (opt.samples < 1 || opt.samples > 100000) throw InputError("[train] --samples must be in 1..100000");
+  if (opt.threads > 0) torch::set_num_threads(opt.threads);
+  checkOutputPath(opt.out, opt.force);
+  const auto tStart = Clock::now();
+  DatasetSplit data = loadNamedDataset(opt.dataset, opt.seed);
+  data.train = firstN(data.train, opt.limitTrain, opt.seed);
+  const Shape3 shape = {data.train.images.size(1), data.train.images.size(2), data.train.images.size(3)};
+  const int64_t k = int64_t(data.train.classNames.size());
+  const double mean = data.train.images.mean().item<double>(), stdv = std::max(1e-3, data.train.images.std().item<double>());
+  log << "dataset " << opt.dataset << ": " << data.train.size() << " train, " << data.test.size() << " test, " << k
+      << " classes, input " << shape[0] << "x" << shape[1] << "x" << shape[2] << "; device " << dev << "\n";
+
+  StagedDir stage(opt.out, opt.force);
+  const fs::path dir(stage.path());
+  Manifest mf;
+  mf.dataset = opt.dataset;
+  mf.splitSeed = opt.seed;
+  mf.classNames = data.train.classNames;
+  mf.inputShape = shape;
+  mf.normMean = mean;
+  mf.normStd = stdv;
+  mf.latentDim = opt.latentDim;
+  mf.defaultOod = opt.dataset == "fashion-mnist" ? "mnist" : opt.dataset == "mnist" ? "fashion-mnist" : "";
+
+  json training = {{"seed", opt.seed}, {"epochs", opt.epochs}, {"batch_size", opt.batchSize}, {"optimizer", "adam"},
+                   {"lr", 1e-3}, {"lr_schedule", "x0.1 after 70% of epochs"}, {"weight_decay", 5e-4}, {"n_train", data.train.size()}, {"n_test", data.test.size()},
+                   {"device", opt.device}, {"threads", torch::get_num_threads()},
+                   {"architecture", "conv3x3(32)-relu-maxpool, conv3x3(64)-relu-maxpool, linear(d)-relu | linear(K)"},
+                   {"torch_version", TORCH_VERSION}};
+  auto makeFit = [&](const std::string& stageName, int epochs, uint64_t seed) {
+    FitOptions fo = stageOptions(stageName, epochs, opt.batchSize, seed, dev, progress, cancel);
+    fo.weightDecay = 5e-4;
+    fo.lrDecayAt = 0.7;
+    return fo;
+  };
+  auto tc = Clock::now();
+  torch::jit::Module cls = makeClassifier(shape, opt.latentDim, k, mean, stdv, opt.seed);
+  double loss = trainClassifier(cls, data.train, makeFit("classifier", opt.epochs, opt.seed));
+  const double clsSecs = secondsSince(tc);
+  training["classifier"] = {{"final_loss", loss}, {"seconds", clsSecs}, {"seconds_per_epoch", clsSecs / opt.epochs}};
+  log << "classifier: " << std::fixed << std::setprecision(1) << clsSecs / opt.epochs << " s/epoch, final loss "
+      << std::setprecision(4) << loss << "\n";
+  saveScript(cls, join(dir, "classifier.pt"));
+  mf.components["classifier"] = "classifier.pt";
+
+  finishBundle(stage, cls, "classifier.pt", data, mf, dev, opt.seed, opt.samples, opt.decoderEpochs,
+               opt.decoderLatentWeight, opt.vaeEpochs,
+               opt.batchSize, progress, cancel, log, training);
+
+  const int ensEpochs = opt.ensembleEpochs > 0 ? opt.ensembleEpochs : opt.epochs;
+  json members = json::array();
+  for (int i = 0; i < opt.ensemble; ++i) {
+    checkCancel(cancel, "train");
+    auto te = Clock::now();
+    torch::jit::Module m = makeClassifier(shape, opt.latentDim, k, mean, stdv, opt.seed + 1000 + uint64_t(i));
+    const std::string name = "ensemble " + std::to_string(i + 1) + "/" + std::to_string(opt.ensemble);
+    double l = trainClassifier(m, data.train, makeFit(name, ensEpochs, opt.seed + 1000 + uint64_t(i)));
+    const std::string file = "ensemble_" + std::to_string(i) + ".pt";
+    saveScript(m, join(dir, file));
+    mf.components["ensemble_" + std::to_string(i)] = file;
+    members.push_back({{"seed", opt.seed + 1000 + uint64_t(i)}, {"epochs", ensEpochs}, {"final_loss", l},
+                       {"seconds", secondsSince(te)}});
+  }
+  training["ensemble"] = members;
+  training["cache"] = {{"latents_test", "cache/latents_test.pt"}};
+  training["total_seconds"] = secondsSince(tStart);
+  mf.training = training;
+  json summary = {{"out", opt.out}, {"training", training}};
+  writeManifestAndEvaluate(stage, mf, data, dev, log, summary);
+  checkCancel(cancel, "train");
+  stage.commit();
+  log << "wrote " << opt.out << "\n";
+  return summary;
+}
+
+json runImport(const ImportOptions& opt, const ProgressFn& progress, const std::atomic<bool>* cancel, std::ostream& log) {
+  const torch::Device dev = parseDevice(opt.device);
+  if (opt.out.empty()) throw InputError("[import] --out is required");
+  checkOutputPath(opt.out, opt.force);
+  DatasetSplit data = loadNamedDataset(opt.dataset, opt.seed);
+  data.train = firstN(data.train, opt.limitTrain, opt.seed);
+  const Shape3 shape = {data.train.images.size(1), data.train.images.size(2), data.train.images.size(3)};
+  const int64_t k = int64_t(data.train.classNames.size());
+  torch::jit::Module user = loadScript(opt.model, dev, {"encode", "classify"});
+  auto [d, kk] = validateClassifier(user, shape, k, dev, opt.model);
+  (void)kk;
+  log << "imported " << opt.model << ": d=" << d << ", K=" << k << (hasMethod(user, "decode") ? ", has decode()" : "")
+      << "\n";
+  StagedDir stage(opt.out, opt.force);
+  const fs::path dir(stage.path());
+  // Copy the user's file byte for byte: the bundle loads exactly what the user exported.
+  writeFileAtomic(join(dir, "classifier.pt"), readTextFile(opt.model));
+  Manifest mf;
+  mf.dataset = opt.dataset;
+  mf.splitSeed = opt.seed;
+  mf.classNames = data.train.classNames;
+  mf.inputShape = shape;
+  const double mean = data.train.images.mean().item<double>();
+  mf.normMean = mean;  // informational: normalisation happens inside the user's encode()
+  mf.normStd = data.train.images.std().item<double>();
+  mf.latentDim = d;
+  mf.components["classifier"] = "classifier.pt";
+  mf.defaultOod = opt.dataset == "fashion-mnist" ? "mnist" : opt.dataset == "mnist" ? "fashion-mnist" : "";
+  json training = {{"imported_from", fs::absolute(opt.model).string()}, {"seed", opt.seed},
+                   {"n_train", data.train.size()}, {"device", opt.device}};
+  finishBundle(stage, user, "classifier.pt", data, mf, dev, opt.seed, opt.samples, opt.decoderEpochs,
+               opt.decoderLatentWeight, opt.vaeEpochs,
+               128, progress, cancel, log, training);
+  training["cache"] = {{"latents_test", "cache/latents_test.pt"}};
+  mf.training = training;
+  json summary = {{"out", opt.out}, {"training", training}};
+  writeManifestAndEvaluate(stage, mf, data, dev, log, summary);
+  stage.commit();
+  log << "wrote " << opt.out << "\n";
+  return summary;
+}
+
+}  // namespace latentlab

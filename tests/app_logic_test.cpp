@@ -1,0 +1,437 @@
+// The GUI's rules that need no window: which points are visible and in what colour (and so what
+// hover and the lasso can pick), the map's level-of-detail pass, the map transform, the enums'
+// keys, and the script runner's dispatch table and waiting rules, driven through a fake host.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <set>
+
+#include "app_state.h"
+#include "latentlab/errors.h"
+#include "latentlab/gui_script.h"
+#include "map/map_lod.h"
+#include "map/point_style.h"
+#include "script_runner.h"
+
+using namespace latentlab;
+using namespace latentlab::gui;
+
+namespace {
+
+// n points of K classes on a grid; the last `train` of them are training points. Point i has
+// label i % K and prediction (i + i / 7) % K (so some are wrong).
+PointTable makeTable(int64_t n, int K, int64_t train = 0) {
+  PointTable t;
+  t.n = n;
+  t.K = K;
+  t.d = 2;
+  t.numTest = n - train;
+  for (int k = 0; k < K; ++k) t.classNames.push_back("c" + std::to_string(k));
+  for (int64_t i = 0; i < n; ++i) {
+    t.labels.push_back(int(i % K));
+    t.preds.push_back(int((i + i / 7) % K));
+    t.total.push_back(float(i % 5) * 0.3f);
+    t.aleatoric.push_back(float(i % 5) * 0.2f);
+    t.epistemic.push_back(float(i % 3) * 0.01f);
+    t.isTrain.push_back(i >= n - train ? 1 : 0);
+    t.latents.push_back(float(i));
+    t.latents.push_back(float(-i));
+  }
+  return t;
+}
+
+PointStyle styleFor(const PointTable& t) {
+  PointStyle s;
+  s.table = &t;
+  s.hidden.assign(size_t(t.K), false);
+  s.totalMax = std::log(float(t.K));
+  s.epiMax = 0.02f;
+  return s;
+}
+
+uint32_t alphaOf(uint32_t rgba) { return rgba >> 24; }
+
+}  // namespace
+
+TEST_CASE("point style: hidden classes and training points are invisible, with alpha 0") {
+  const PointTable t = makeTable(60, 4, 20);
+  PointStyle s = styleFor(t);
+  s.hidden[2] = true;
+  for (int64_t i = 0; i < t.n; ++i) {
+    const bool expect = !t.isTrain[size_t(i)] && t.labels[size_t(i)] != 2;
+    CHECK(s.visible(i) == expect);
+    CHECK((alphaOf(s.colorOf(i)) == 0) == !expect);
+  }
+  // Colouring by prediction hides by the predicted class instead.
+  s.mode = ColorMode::Pred;
+  s.showTrain = true;
+  int checked = 0;
+  for (int64_t i = 0; i < t.n; ++i) {
+    CHECK(s.visible(i) == (t.preds[size_t(i)] != 2));
+    checked += t.preds[size_t(i)] != t.labels[size_t(i)];
+  }
+  CHECK(checked > 5);  // the two rules differ on these points
+}
+
+TEST_CASE("point style: colours per mode, muted training points, dimmed outside the filter and selection") {
+  const PointTable t = makeTable(40, 4, 10);
+  PointStyle s = styleFor(t);
+  s.showTrain = true;
+  const uint32_t test0 = s.colorOf(0);
+  CHECK(test0 == packRgba(classColor(0), 0.9f));
+  const int64_t tr = 32;  // a training point of class 0
+  REQUIRE(t.isTrain[size_t(tr)]);
+  REQUIRE(t.labels[size_t(tr)] == 0);
+  const uint32_t trainColor = s.colorOf(tr);
+  CHECK(alphaOf(trainColor) == 255);  // opaque, under the test points
+  CHECK(trainColor != packRgba(classColor(0), 1.0f));  // but muted towards the background
+  s.mode = ColorMode::Correct;
+  for (int64_t i = 0; i < 10; ++i)
+    CHECK(s.baseColor(i) == correctnessColor(t.labels[size_t(i)] == t.preds[size_t(i)]));
+  CHECK(correctnessColor(true) != correctnessColor(false));
+  s.mode = ColorMode::Total;
+  CHECK(s.baseColor(3) == viridis(t.total[3] / s.totalMax));
+  s.mode = ColorMode::Epistemic;
+  CHECK(s.baseColor(2) == viridis(t.epistemic[2] / s.epiMax));
+  // A filter dims the points outside it; so does a multi-selection.
+  s.mode = ColorMode::Label;
+  std::vector<uint8_t> filter(size_t(t.n), 0), multi(size_t(t.n), 0);
+  filter[5] = 1;
+  s.filterMask = &filter;
+  CHECK(alphaOf(s.colorOf(5)) == alphaOf(test0));
+  CHECK(alphaOf(s.colorOf(6)) == 31);  // 0.12
+  filter.clear();
+  multi[7] = 1;
+  s.multiMask = &multi;
+  s.anyMulti = true;
+  CHECK(alphaOf(s.colorOf(7)) == alphaOf(test0));
+  CHECK(alphaOf(s.colorOf(8)) == 31);
+  // pointColors is colorOf for every point.
+  const auto all = pointColors(s);
+  REQUIRE(all.size() == size_t(t.n));
+  for (int64_t i = 0; i < t.n; ++i) CHECK(all[size_t(i)] == s.colorOf(i));
+}
+
+TEST_CASE("the lasso and hover pick only visible points: not hidden classes, not hidden training points") {
+  const PointTable t = makeTable(100, 5, 30);
+  std::vector<float> xy;
+  for (int64_t i = 0; i < t.n; ++i) {  // a 10 x 10 grid
+    xy.push_back(float(i % 10));
+    xy.push_back(float(i / 10));
+  }
+  PointStyle s = styleFor(t);
+  s.hidden[1] = true;
+  const std::vector<std::pair<float, float>> box = {{-0.5f, -0.5f}, {9.5f, -0.5f}, {9.5f, 9.5f}, {-0.5f, 9.5f}};
+  const std::vector<int64_t> picked = pickInPolygon(s, xy.data(), box);
+  std::vector<int64_t> expect;
+  for (int64_t i = 0; i < t.n; ++i)
+    if (!t.isTrain[size_t(i)] && t.labels[size_t(i)] != 1) expect.push_back(i);
+  CHECK(picked == expect);
+  s.showTrain = true;
+  CHECK(pickInPolygon(s, xy.data(), box).size() == size_t(t.n - t.n / 5));
+  // A smaller lasso: only what is inside it.
+  const std::vector<std::pair<float, float>> corner = {{-0.5f, -0.5f}, {2.5f, -0.5f}, {2.5f, 1.5f}, {-0.5f, 1.5f}};
+  for (int64_t i : pickInPolygon(s, xy.data(), corner)) {
+    CHECK(xy[size_t(2 * i)] <= 2.5f);
+    CHECK(xy[size_t(2 * i + 1)] <= 1.5f);
+    CHECK(t.labels[size_t(i)] != 1);
+  }
+  // Hover: the nearest visible point, never a hidden one, and none out of reach.
+  CHECK(pickNearest(s, xy.data(), 1.1, 0.0, 0.5) == -1);  // point 1 is of the hidden class 1
+  CHECK(pickNearest(s, xy.data(), 1.1, 0.0, 1.0) == 2);
+  CHECK(pickNearest(s, xy.data(), 0.1, 0.0, 0.5) == 0);
+  CHECK(pickNearest(s, xy.data(), 50, 50, 1.0) == -1);
+}
+
+TEST_CASE("level of detail: what is drawn, in which order, and which points get thumbnails") {
+  const int64_t n = 4000;
+  const PointTable t = makeTable(n, 10, 1500);
+  std::mt19937 rng(7);
+  std::normal_distribution<float> g(0, 1);
+  std::vector<float> xy(size_t(2 * n));
+  for (auto& v : xy) v = g(rng);
+  PointStyle s = styleFor(t);
+  s.showTrain = true;
+  s.hidden[3] = true;
+  const std::vector<uint32_t> colors = pointColors(s);
+  LodInput in;
+  in.xy = xy.data();
+  in.colors = colors.data();
+  in.isTrain = t.isTrain.data();
+  in.n = n;
+  in.showTrain = true;
+  in.view = {0.3, -0.2, 100.0, 400, 300};
+  in.fitScale = 100.0;
+  in.pointPx = 3;
+  MapLod lod;
+  CHECK(lod.update(in));
+  CHECK_FALSE(lod.update(in));  // nothing changed
+  const auto& drawn = lod.drawList();
+  REQUIRE(!drawn.empty());
+  const double hw = 0.5 * 400 / 100.0 + 6.0 / 100.0, hh = 0.5 * 300 / 100.0 + 6.0 / 100.0;
+  std::set<uint32_t> drawnSet(drawn.begin(), drawn.end());
+  bool seenTest = false;
+  for (uint32_t i : drawn) {
+    CHECK(s.visible(i));  // never a hidden class
+    CHECK(std::abs(xy[2 * i] - 0.3) <= hw);
+    CHECK(std::abs(xy[2 * i + 1] + 0.2) <= hh);
+    if (!t.isTrain[i]) seenTest = true;
+    else CHECK_FALSE(seenTest);  // training points first, under the test points
+  }
+  // Every visible point in the view is drawn, or an opaque point drawn later sits in its cell.
+  const double cell = 1.5;
+  auto cellOf = [&](int64_t i) {
+    return std::make_pair(long(std::floor((200 + (xy[size_t(2 * i)] - 0.3) * 100) / cell)),
+                          long(std::floor((150 - (xy[size_t(2 * i + 1)] + 0.2) * 100) / cell)));
+  };
+  int skipped = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    if (!s.visible(i) || std::abs(xy[size_t(2 * i)] - 0.3) > hw || std::abs(xy[size_t(2 * i + 1)] + 0.2) > hh) continue;
+    if (drawnSet.count(uint32_t(i))) continue;
+    ++skipped;
+    bool covered = false;
+    for (uint32_t j : drawn)
+      if (cellOf(j) == cellOf(i) && alphaOf(colors[j]) >= 217) covered = true;
+    CHECK(covered);
+  }
+  CHECK(skipped > 0);  // the pass does skip covered points at this density
+  CHECK(lod.thumbnails().empty());  // no thumbnails at the fit zoom
+  CHECK(lod.thumbPx() == 0);
+
+  // Zoomed in 4x: thumbnails that do not overlap, only of drawn points matching the filter.
+  std::vector<uint8_t> filter(size_t(n), 0);
+  for (int64_t i = 0; i < n; i += 2) filter[size_t(i)] = 1;
+  in.filterMask = filter.data();
+  in.view.scale = 400.0;
+  CHECK(lod.update(in));
+  const auto& thumbs = lod.thumbnails();
+  REQUIRE(!thumbs.empty());
+  CHECK(thumbs.size() <= MapLod::kMaxThumbs);
+  CHECK(lod.thumbPx() == doctest::Approx(40.0));
+  const double gap = 0.8 * lod.thumbPx() / in.view.scale;  // projection units
+  std::set<uint32_t> drawnNow(lod.drawList().begin(), lod.drawList().end());
+  for (size_t a = 0; a < thumbs.size(); ++a) {
+    CHECK(drawnNow.count(uint32_t(thumbs[a])));
+    CHECK(filter[size_t(thumbs[a])]);
+    for (size_t b = a + 1; b < thumbs.size(); ++b) {
+      const double dx = std::abs(xy[size_t(2 * thumbs[a])] - xy[size_t(2 * thumbs[b])]);
+      const double dy = std::abs(xy[size_t(2 * thumbs[a]) + 1] - xy[size_t(2 * thumbs[b]) + 1]);
+      CHECK((dx >= gap - 1e-9 || dy >= gap - 1e-9));
+    }
+  }
+  // Training points off: none of them is drawn; invalidate() recomputes for the same view.
+  in.showTrain = false;
+  lod.invalidate();
+  CHECK(lod.update(in));
+  for (uint32_t i : lod.drawList()) CHECK_FALSE(t.isTrain[i]);
+}
+
+TEST_CASE("map transform: window pixels and projection units round trip; the centre is the view's centre") {
+  MapTransform m{1.5, -2.0, 40.0, {10, 30, 800, 600}};
+  const Vec2 c = m.toScreen(1.5, -2.0);
+  CHECK(c.x == doctest::Approx(410));
+  CHECK(c.y == doctest::Approx(330));
+  const Vec2 p = m.toScreen(3.0, 1.0);
+  CHECK(p.x == doctest::Approx(410 + 1.5 * 40));
+  CHECK(p.y == doctest::Approx(330 - 3.0 * 40));  // y up in the projection, down on screen
+  const Vec2 back = m.toData(p.x, p.y);
+  CHECK(back.x == doctest::Approx(3.0));
+  CHECK(back.y == doctest::Approx(1.0));
+}
+
+TEST_CASE("enums: every key parses back, colour keys are the session's, and C cycles through all modes") {
+  for (Projection p : kProjections) CHECK(parseProjection(projectionKey(p)) == p);
+  CHECK_FALSE(parseProjection("isomap"));
+  REQUIRE(std::size(kColorModes) == colorModes().size());
+  for (size_t i = 0; i < colorModes().size(); ++i) {
+    CHECK(colorModeKey(kColorModes[i]) == colorModes()[i]);
+    CHECK(parseColorMode(colorModes()[i]) == kColorModes[i]);
+  }
+  std::set<ColorMode> seen;
+  ColorMode m = ColorMode::Label;
+  for (size_t i = 0; i < std::size(kColorModes); ++i) seen.insert(m = nextColorMode(m));
+  CHECK(seen.size() == std::size(kColorModes));
+  CHECK(m == ColorMode::Label);
+}
+
+TEST_CASE("bounded histories keep the newest values") {
+  Recent<int> r(3);
+  for (int i = 0; i < 10; ++i) r.push(i);
+  CHECK(r.vector() == std::vector<int>{7, 8, 9});
+}
+
+// ------------------------------------------------------------------------------------- scripts
+
+namespace {
+
+struct FakeHost : ScriptHost {
+  std::vector<std::string> calls, errors;
+  bool busy = false, selected = false, shots = false;
+  std::set<std::string> files;
+  TrainOptions trained;
+  void load(const std::string& d) override { calls.push_back("load " + d); }
+  void project(Projection p) override { calls.push_back(std::string("project ") + projectionKey(p)); }
+  void cancelJobs() override { calls.push_back("cancel"); }
+  std::string exportLayout(const std::string& p) override {
+    calls.push_back("export-layout " + p);
+    return p == "bad" ? "cannot write bad" : "";
+  }
+  void importLayout(const std::string& p) override { calls.push_back("layout-csv " + p); }
+  void color(ColorMode m) override { calls.push_back(std::string("color ") + colorModeKey(m)); }
+  void select(int64_t i) override {
+    calls.push_back("select " + std::to_string(i));
+    selected = true;
+  }
+  bool hasSelection() const override { return selected; }
+  void dragBy(float dx, float dy) override { calls.push_back("drag " + std::to_string(dx) + " " + std::to_string(dy)); }
+  void commitDrag() override { calls.push_back("commit"); }
+  void screenshot(const std::string& p, ShotRegion r) override {
+    calls.push_back("shot " + p + " " + std::to_string(int(r)));
+    shots = true;
+  }
+  void writeState(const std::string& p) override { calls.push_back("state " + p); }
+  void caption(const std::string& t) override { calls.push_back("caption " + t); }
+  std::string filter(const std::string& e) override {
+    calls.push_back("filter " + e);
+    return e == "pred=?" ? "bad filter" : "";
+  }
+  void fit() override { calls.push_back("fit"); }
+  void zoom(double f) override { calls.push_back("zoom " + std::to_string(f)); }
+  void center(double x, double y) override { calls.push_back("center " + std::to_string(x) + " " + std::to_string(y)); }
+  void showTrain(bool on) override { calls.push_back(std::string("train ") + (on ? "on" : "off")); }
+  void trainModel(const TrainOptions& o) override {
+    calls.push_back("train-model " + o.dataset + " " + o.out);
+    trained = o;
+  }
+  void snap(bool on) override { calls.push_back(std::string("snap ") + (on ? "on" : "off")); }
+  void undo() override { calls.push_back("undo"); }
+  void saveSession(const std::string& p) override { calls.push_back("session-save " + p); }
+  void loadSession(const std::string& p) override { calls.push_back("session-load " + p); }
+  void exportCsv(const std::string& p) override { calls.push_back("export-csv " + p); }
+  void quit() override { calls.push_back("quit"); }
+  bool idle() const override { return !busy; }
+  bool shotsPending() const override { return shots; }
+  bool fileExists(const std::string& p) const override { return files.count(p) > 0; }
+  void error(const std::string& m) override { errors.push_back(m); }
+  void log(const std::string&) override {}
+};
+
+ScriptRunner runner(const std::string& text) { return ScriptRunner(parseScript(text, "t.txt")); }
+
+}  // namespace
+
+TEST_CASE("script dispatch: one verb per command the parser knows, no more") {
+  std::set<std::string> parsed, dispatched;
+  for (const auto& [name, help] : scriptCommandHelp()) parsed.insert(name);
+  for (const auto& [name, verb] : scriptVerbs()) dispatched.insert(name);
+  CHECK(parsed == dispatched);
+}
+
+TEST_CASE("script dispatch: each command reaches the host with its arguments") {
+  FakeHost h;
+  ScriptRunner r = runner(
+      "load b\nproject tsne nowait\ncolor epistemic\nselect 12\nstate s.json\ncaption Look here\nfilter label=3\n"
+      "fit\nzoom 2\ncenter 1 -2\ntrain on\nsnap off\nundo\nsession-save a.json\nsession-load a.json\nexport-csv c.csv\n"
+      "layout-csv l.csv\nexport-layout e.csv\ncancel\ntrain-model mnist out.b epochs=2 latent-dim=8 ensemble=1\nquit\n"
+      "fit\n");
+  for (int frame = 0; frame < 50; ++frame) r.step(h);
+  const std::vector<std::string> expect = {
+      "load b",           "project tsne",  "color epistemic", "select 12",        "state s.json",
+      "caption Look here", "filter label=3", "fit",             "zoom 2.000000",    "center 1.000000 -2.000000",
+      "train on",         "snap off",      "undo",            "session-save a.json", "session-load a.json",
+      "export-csv c.csv", "layout-csv l.csv", "export-layout e.csv", "cancel",     "train-model mnist out.b",
+      "quit"};
+  CHECK(h.calls == expect);  // and nothing after quit
+  CHECK(h.errors.empty());
+  CHECK(h.trained.epochs == 2);
+  CHECK(h.trained.latentDim == 8);
+  CHECK(h.trained.ensemble == 1);
+  CHECK(h.trained.decoderEpochs == guiTrainOptions().decoderEpochs);
+}
+
+TEST_CASE("script runner: waits for the worker, frames, screenshots and files") {
+  FakeHost h;
+  h.busy = true;
+  ScriptRunner r = runner("select 3\nfit\nwait 2\nscreenshot a.png\nfit\nwait-for go 5\nfit\n");
+  r.step(h);
+  CHECK(h.calls.empty());  // it starts once the first model is up
+  h.busy = false;
+  r.step(h);
+  CHECK(h.calls == std::vector<std::string>{"select 3"});  // select waits for its evaluation
+  h.busy = true;
+  r.step(h);
+  CHECK(h.calls.size() == 1);
+  h.busy = false;
+  r.step(h);  // fit runs, then wait 2 stops the batch
+  CHECK(h.calls.back() == "fit");
+  CHECK(r.wantsFrames());
+  r.step(h);
+  r.step(h);
+  CHECK(h.calls.back() == "fit");
+  r.step(h);  // the screenshot, after which the batch stops until it is taken
+  CHECK(h.calls.back() == "shot a.png 0");
+  r.step(h);
+  CHECK(h.calls.back() == "shot a.png 0");
+  h.shots = false;
+  const auto t0 = ScriptRunner::Clock::now();
+  r.step(h, t0);  // fit, then wait-for
+  CHECK(h.calls.back() == "fit");
+  r.step(h, t0 + std::chrono::seconds(1));
+  CHECK(h.calls.size() == 4);
+  h.files.insert("go");
+  r.step(h, t0 + std::chrono::seconds(2));
+  CHECK(h.calls.size() == 5);
+  CHECK(r.finished());
+  CHECK(h.errors.empty());
+
+  // A file that never comes: an error after the timeout, and the script goes on.
+  FakeHost h2;
+  ScriptRunner r2 = runner("wait-for never 3\nfit\n");
+  const auto t1 = ScriptRunner::Clock::now();
+  r2.step(h2, t1);
+  r2.step(h2, t1 + std::chrono::seconds(2));
+  CHECK(h2.calls.empty());
+  r2.step(h2, t1 + std::chrono::seconds(4));
+  REQUIRE(h2.errors.size() == 1);
+  CHECK(h2.errors[0].find("wait-for: never did not appear") == 0);
+  CHECK(h2.calls == std::vector<std::string>{"fit"});
+}
+
+TEST_CASE("script runner: a drag is kept once its evaluation is in; bad lines are reported with their line") {
+  FakeHost h;
+  ScriptRunner r = runner("drag 1 2\nselect 4\ndrag 0.5 -1\nfilter pred=?\nexport-layout bad\nselect 99999999999999999999\nfit\n");
+  r.step(h);
+  REQUIRE(h.errors.size() == 1);  // nothing selected yet
+  CHECK(h.errors[0].find("line 1: drag needs a selected point") == 0);
+  CHECK(h.calls == std::vector<std::string>{"select 4"});
+  h.busy = true;
+  r.step(h);
+  h.busy = false;
+  r.step(h);  // the drag starts...
+  CHECK(h.calls.back() == "drag 0.500000 -1.000000");
+  h.busy = true;
+  r.step(h);
+  CHECK(h.calls.back() == "drag 0.500000 -1.000000");  // ...and is kept only once the worker is idle
+  h.busy = false;
+  r.step(h);
+  CHECK(h.calls.back() == "commit");
+  r.step(h);  // then the rest, back to back
+  CHECK(h.calls.back() == "fit");
+  REQUIRE(h.errors.size() == 4);
+  CHECK(h.errors[1] == "line 4: bad filter");
+  CHECK(h.errors[2] == "line 5: cannot write bad");
+  CHECK(h.errors[3].find("line 6: a number in 'select 99999999999999999999' is out of range") == 0);
+}
+
+TEST_CASE("train-model settings") {
+  TrainOptions o = guiTrainOptions();
+  CHECK(o.ensemble == 0);
+  applyTrainSetting(o, "limit-train=512");
+  applyTrainSetting(o, "seed=9");
+  CHECK(o.limitTrain == 512);
+  CHECK(o.seed == 9);
+  CHECK_THROWS_AS(applyTrainSetting(o, "colour=1"), InputError);
+}
