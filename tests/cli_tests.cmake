@@ -12,6 +12,7 @@ cli_error_test(bad_dataset "neither fashion-mnist, mnist nor a folder" ${LL} tra
 cli_error_test(out_exists "already exists; pass --force" ${LL} train --dataset fashion-mnist --out @TMP@)
 cli_error_test(bad_manifest "manifest\\] not valid JSON" ${LL} eval @BADBUNDLE@)
 cli_error_test(not_torchscript "not a loadable TorchScript file" ${LL} import @JUNK@ --dataset fashion-mnist --out @TMP@/imp)
+cli_error_test(import_bad_samples "samples must be in 1..100000, got 0" ${LL} import @JUNK@ --out @TMP@/imp --samples 0)
 cli_error_test(bad_bench "unknown benchmark 'nope'" ${LL} bench --only nope)
 cli_error_test(bad_engine "unknown layout engine 'gpu'" ${LL} project ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist --method pca --engine gpu)
 add_test(NAME cli_sigint_cancel COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/sigint_cancel.sh ${LL})

@@ -64,6 +64,12 @@ void Model::setPositions(const std::vector<float>& positions) {
   }
 }
 
+std::vector<float> pcaPositions(const Pca2& pca, const PointTable& t, int64_t n) {
+  std::vector<float> xy(size_t(2 * n));
+  projectPca2(pca, t.latents.data(), n, xy.data());
+  return xy;
+}
+
 void fitView(AppState& s) {
   if (!s.hasModel()) return;
   const Model& m = s.model;

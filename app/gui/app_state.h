@@ -166,6 +166,7 @@ struct ProjectionState {
   Projection current = Projection::Pca;
   std::optional<Projection> computing;  // the layout job's method
   std::shared_ptr<Job> job;
+  uint64_t jobSerial = 0;  // which job is the current one: a cancelled job's late callbacks see another
 };
 
 struct PendingShot {
@@ -196,6 +197,9 @@ struct AppState {
 
   bool hasModel() const { return model.pts != nullptr; }
 };
+
+// The PCA positions [n, 2] of the table's first n points.
+std::vector<float> pcaPositions(const Pca2& pca, const PointTable& t, int64_t n);
 
 // Centres the view on the data and scales it to fill the map (nothing without a model).
 void fitView(AppState& s);

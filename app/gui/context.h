@@ -35,6 +35,7 @@ struct Context {
   // Joins the worker (cancelling its jobs), then frees the model and the GL objects. Call while
   // the GL context is current.
   void shutdown() {
+    if (worker) worker->stop();  // before reset(): the jobs' closures reach the UI through `worker`
     worker.reset();
     state.model = {};
     map.destroy();

@@ -21,7 +21,7 @@ void applySession(Context& ctx, const SessionState& s) {
                            " points)");
   if (s.selected >= t.n) return ctx.log.error("session selected index " + std::to_string(s.selected) + " is out of range");
   for (const auto& e : s.edited)
-    if (int64_t(e.latent.size()) != t.d || e.origin >= t.n)
+    if (int64_t(e.latent.size()) != t.d || e.origin < 0 || e.origin >= t.n)
       return ctx.log.error("session edited point does not fit this model (d=" + std::to_string(t.d) + ")");
   st.style.setColorMode(parseColorMode(s.colorMode).value_or(ColorMode::Label));
   const auto projection = parseProjection(s.projection);

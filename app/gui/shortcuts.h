@@ -8,8 +8,9 @@ namespace latentlab::gui {
 struct Context;
 
 struct Shortcut {
+  enum class Ctrl { Any, Without, With };
   int keys[2];           // GLFW key codes (0: none)
-  bool ctrl;             // Ctrl must be held (else must not be)
+  Ctrl ctrl;             // whether Ctrl must be held, must not be, or either
   bool shift;            // Shift must be held (else either way)
   const char* label;     // as the help window prints it
   const char* what;

@@ -28,9 +28,12 @@ Worker::Worker() {
   m_interactiveThread = std::thread([this] { interactiveLoop(); });
 }
 
-Worker::~Worker() {
+Worker::~Worker() { stop(); }
+
+void Worker::stop() {
   {
     std::lock_guard<std::mutex> l(m_mutex);
+    if (m_stop) return;
     m_stop = true;
     for (auto& j : m_jobs) j->cancel = true;
   }

@@ -51,7 +51,11 @@ class Worker {
   using UiFn = std::function<void()>;
 
   Worker();
-  ~Worker();  // cancels running jobs and joins both threads
+  ~Worker();  // stop()
+  // Cancels the running and queued jobs and joins both threads; closures still waiting for the UI
+  // thread are dropped. Idempotent. Call it before the Worker's owner lets go of it: a job's last
+  // words (toUi) go through the owner's pointer.
+  void stop();
 
   // Queues a long job. `onError` runs on the UI thread with the message if the job throws.
   std::shared_ptr<Job> submit(const std::string& name, JobFn fn, std::function<void(const std::string&)> onError = {});

@@ -228,6 +228,8 @@ json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::at
 json runImport(const ImportOptions& opt, const ProgressFn& progress, const std::atomic<bool>* cancel, std::ostream& log) {
   const torch::Device dev = parseDevice(opt.device);
   if (opt.out.empty()) throw InputError("[import] --out is required");
+  if (opt.samples < 1 || opt.samples > 100000)
+    throw InputError("[import] --samples must be in 1..100000, got " + std::to_string(opt.samples));
   checkOutputPath(opt.out, opt.force);
   DatasetSplit data = loadNamedDataset(opt.dataset, opt.seed);
   data.train = firstN(data.train, opt.limitTrain, opt.seed);

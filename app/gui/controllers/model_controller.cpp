@@ -38,12 +38,6 @@ class LineSink : public std::streambuf {
   std::string m_line;
 };
 
-std::vector<float> pcaPositions(const Pca2& pca, const PointTable& t, int64_t n) {
-  std::vector<float> xy(size_t(2 * n));
-  projectPca2(pca, t.latents.data(), n, xy.data());
-  return xy;
-}
-
 }  // namespace
 
 void ModelController::load(const std::string& dir) {
@@ -128,12 +122,8 @@ void ModelController::showTrainPoints(bool on) {
   Context& c = m_ctx;
   AppState& s = c.state;
   s.style.showTrain = on;
-  if (!s.hasModel()) return;
-  if (!on) {
-    s.style.colorsDirty = true;
-    return;
-  }
-  if (s.model.pts->n > s.model.pts->numTest) return;  // already there
+  s.style.colorsDirty = true;
+  if (!s.hasModel() || !on || s.model.pts->n > s.model.pts->numTest) return;  // hidden, or already there
   auto ex = s.model.ex;
   Pca2 pca = s.model.pca;
   c.worker->submit(

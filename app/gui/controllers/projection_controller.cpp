@@ -17,6 +17,7 @@ void ProjectionController::cancelJob() {
   ProjectionState& ps = m_ctx.state.projection;
   if (ps.job && !ps.job->finished) ps.job->cancel = true;
   ps.computing.reset();
+  ++ps.jobSerial;  // whatever that job still posts is stale now
 }
 
 void ProjectionController::setLayout(const std::vector<float>& xy) {
@@ -39,11 +40,7 @@ void ProjectionController::apply(Projection p, bool force) {
   if (!s.hasModel()) return m_ctx.log.error("no model loaded: cannot project");
   if (s.edits.drag.active) m_ctx.edits.cancelDrag();
   const PointTable& t = *s.model.pts;
-  if (p == Projection::Pca) {
-    std::vector<float> xy(size_t(2 * t.n));
-    projectPca2(s.model.pca, t.latents.data(), t.n, xy.data());
-    return show(p, xy);
-  }
+  if (p == Projection::Pca) return show(p, pcaPositions(s.model.pca, t, t.n));
   auto it = s.model.layouts.find(p);
   if (it != s.model.layouts.end()) return show(p, it->second.xy);
   if (p == Projection::Csv) return m_ctx.log.error("no CSV layout imported yet: import one in the Model tab (Layout CSV)");
@@ -68,11 +65,17 @@ void ProjectionController::startJob(Projection p, Projection previous) {
   base.cacheTag = pts->n == pts->numTest ? "test" : "all";
   const std::string name = std::string(projectionLabel(p)) + " layout of " + std::to_string(pts->n) + " points";
   c.log.info(name + " started (cached in " + layoutCachePath(base.cacheDir, method, base.cacheTag) + ")");
-  // Still this job's points and projection (another bundle, or the training points, replace them).
-  auto current = [&c, pts, p] { return c.state.hasModel() && c.state.model.pts == pts && c.state.projection.current == p; };
-  auto goBack = [&c, p, previous, current] {
-    if (c.state.projection.computing == p) c.state.projection.computing.reset();
-    if (current()) c.projection.apply(previous, true);
+  // This job is still the one the map waits for: not cancelled by a switch to another view, not
+  // replaced by a newer job, and its points are still the map's.
+  const uint64_t serial = c.state.projection.jobSerial;
+  auto current = [&c, pts, serial] {
+    return c.state.hasModel() && c.state.model.pts == pts && c.state.projection.jobSerial == serial;
+  };
+  // After a cancel (from the Jobs tab) or a failure: back to the view shown before.
+  auto goBack = [&c, previous, current] {
+    if (!current()) return;
+    c.state.projection.computing.reset();
+    c.projection.apply(previous, true);
   };
   c.state.projection.job = c.worker->submit(
       name,
@@ -94,17 +97,18 @@ void ProjectionController::startJob(Projection p, Projection previous) {
           if (msSince(last) < 150 && it < its) return;
           last = Clock::now();
           auto snap = std::make_shared<std::vector<float>>(xy);
-          c.worker->toUi([&c, p, snap, current] {
-            if (current() && c.state.projection.computing == p) c.projection.setLayout(*snap);
+          c.worker->toUi([&c, snap, current] {
+            if (current()) c.projection.setLayout(*snap);
           });
         };
         try {
           auto res = std::make_shared<LayoutResult>(computeLayout(req, progress, &job.cancel));
-          c.worker->toUi([&c, pts, p, method, res] {
+          c.worker->toUi([&c, pts, p, method, res, current] {
             AppState& s = c.state;
             if (!s.hasModel() || s.model.pts != pts) return;
-            s.model.layouts[p] = {res->xy, res->quality, true};
-            if (s.projection.computing == p) s.projection.computing.reset();
+            s.model.layouts[p] = {res->xy, res->quality, true};  // a good layout of these points, current or not
+            const bool shown = current();
+            if (shown) s.projection.computing.reset();
             char how[96];
             if (res->fromCache) std::snprintf(how, sizeof how, "read from the bundle cache");
             else std::snprintf(how, sizeof how, "done in %.1f s (%s engine)", res->knnSeconds + res->layoutSeconds, res->engine.c_str());
@@ -113,7 +117,7 @@ void ProjectionController::startJob(Projection p, Projection previous) {
                           method.c_str(), how, res->quality.trustworthiness, res->quality.knnRecall, res->quality.knnAccuracy);
             c.log.info(msg);
             if (!res->cacheError.empty()) c.log.info("layout not cached: " + res->cacheError);
-            if (s.projection.current == p) {  // not show(): that would cancel this very job
+            if (shown) {  // not show(): that would cancel this very job
               c.projection.setLayout(res->xy);
               c.projection.placeEditedPoints();
             }

@@ -16,7 +16,9 @@ struct BenchOptions {
   int repeats = 0;                // 0 = each benchmark's default
   bool none = false;              // run none of core's benchmarks (the caller runs others)
 };
-// Returns {"machine": ..., "results": {key: {"median":..,"p95":..,"unit":..}}, "flat": {key: median}}.
+// Returns {"machine", "device", "torch_threads", "torch_version", "results", "flat"}: each result is
+// summaryStats' {"median", "p95", "max", "n", "unit"} plus a "note"; "flat" maps each key to its
+// median (to its p95 for keys named ..._p95_...).
 nlohmann::json runBench(const BenchOptions& opt, std::ostream& log);
 std::string formatBenchTable(const nlohmann::json& report);
 std::vector<std::string> benchNames();

@@ -47,7 +47,7 @@ struct TsneOptions {
   int progressEvery = 10;
   // Optional replacement for the Barnes-Hut repulsion: given the layout y [n, 2], fills
   // rep [n, 2] with sum_j w_ij^2 (y_i - y_j) and returns Z = sum_{i != j} w_ij, w = 1/(1+|y_i-y_j|^2).
-  // layout.cpp provides an FFT-interpolated one (FIt-SNE) through LibTorch; see fftRepulsion().
+  // layout_tensor.cpp provides an FFT-interpolated one (FIt-SNE) through LibTorch; see fftRepulsion().
   std::function<double(const double* y, int64_t n, double* rep)> repulsion;
   int fftNodes = 3;               // Lagrange nodes per box and dimension of the tensor engine's FFT repulsion
 };
