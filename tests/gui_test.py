@@ -416,6 +416,10 @@ def case_project():
         "cancel",
         f"state {OUT}/cancelled.json",
         f"export-layout {OUT}/after_cancel.csv",
+        # A t-SNE job cancelled by a switch to PCA must not cancel the t-SNE job started after it.
+        "project tsne nowait",
+        "wait 10",
+        "project pca nowait",
         "project tsne",
         f"state {OUT}/tsne.json",
         f"export-layout {OUT}/tsne.csv",
