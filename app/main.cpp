@@ -20,8 +20,9 @@ namespace {
 
 std::atomic<bool> g_cancel{false};
 
-extern "C" void onSigint(int) {
-  // The second Ctrl-C kills at once; the first asks the job to stop at the next batch.
+extern "C" void onInterrupt(int) {
+  // Ctrl-C or SIGTERM: the first asks the job to stop at its next batch (its staging folder is
+  // removed) and the window to close; the second ends the process at once.
   if (g_cancel.exchange(true)) std::_Exit(130);
 }
 
@@ -52,14 +53,24 @@ int main(int argc, char** argv) {
   commands.push_back(cli::makeProjectCommand());
   commands.push_back(cli::makeBenchCommand());
   for (auto& c : commands) c->add(app);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {  // a bad option or value: one line, as every other error
+    std::cerr << "latentlab: error: " << e.what() << " (latentlab --help lists the options)\n";
+    return 2;
+  }
 
   cli::Command* command = commands.front().get();
   for (auto& c : commands)
     if (c->parsed()) command = c.get();
   const long cores = std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
   latentlab::configureRuntime(command->threads(int(cores)));
-  std::signal(SIGINT, onSigint);
+  std::signal(SIGINT, onInterrupt);
+  std::signal(SIGTERM, onInterrupt);
   try {
     return command->run(ctx);
   } catch (const latentlab::CancelledError&) {

@@ -257,6 +257,32 @@ TEST_CASE("enums: every key parses back, colour keys are the session's, and C cy
   CHECK(m == ColorMode::Label);
 }
 
+TEST_CASE("the view stays drawable: extreme zooms and centres are clamped, a non-finite one refits") {
+  PointTable t = makeTable(10, 2);
+  AppState s;
+  s.model.pts = std::make_shared<const PointTable>(t);
+  s.model.setPositions({0, 0, 4, 2, 1, 1, 2, 0, 3, 1, 0, 2, 4, 0, 1, 2, 2, 2, 3, 0});
+  s.view.mapRect = {0, 0, 800, 600};
+  fitView(s);
+  const double fit = s.view.view.scale;
+  CHECK(fit == doctest::Approx(0.92 * 200));
+  s.view.view.scale *= 1e12;
+  s.view.view.cx = 1e300;
+  clampView(s);
+  CHECK(s.view.view.scale == doctest::Approx(fit * 1e5));
+  CHECK(s.view.view.cx == doctest::Approx(4 + 10 * 4));
+  s.view.view.scale = 1e-300;
+  clampView(s);
+  CHECK(s.view.view.scale == doctest::Approx(fit * 1e-3));
+  s.view.view.cy = std::nan("");
+  clampView(s);
+  CHECK(s.view.view.cy == doctest::Approx(1.0));  // refitted
+  CHECK(s.view.view.scale == doctest::Approx(fit));
+  s.view.view.scale *= 1e308;  // infinite: refitted too
+  clampView(s);
+  CHECK(s.view.view.scale == doctest::Approx(fit));
+}
+
 TEST_CASE("bounded histories keep the newest values") {
   Recent<int> r(3);
   for (int i = 0; i < 10; ++i) r.push(i);
@@ -315,8 +341,10 @@ struct FakeHost : ScriptHost {
   bool idle() const override { return !busy; }
   bool shotsPending() const override { return shots; }
   bool fileExists(const std::string& p) const override { return files.count(p) > 0; }
-  void error(const std::string& m) override { errors.push_back(m); }
+  int line = 0;
+  void error(const std::string& m) override { errors.push_back(line ? "line " + std::to_string(line) + ": " + m : m); }
   void log(const std::string&) override {}
+  void runningLine(int l) override { line = l; }
 };
 
 ScriptRunner runner(const std::string& text) { return ScriptRunner(parseScript(text, "t.txt")); }
@@ -402,7 +430,10 @@ TEST_CASE("script runner: waits for the worker, frames, screenshots and files") 
 
 TEST_CASE("script runner: a drag is kept once its evaluation is in; bad lines are reported with their line") {
   FakeHost h;
-  ScriptRunner r = runner("drag 1 2\nselect 4\ndrag 0.5 -1\nfilter pred=?\nexport-layout bad\nselect 99999999999999999999\nfit\n");
+  Script script = parseScript("drag 1 2\nselect 4\ndrag 0.5 -1\nfilter pred=?\nexport-layout bad\nfit\n", "t.txt");
+  // A number the parser would refuse (out of range), put in by hand: the runner reports it too.
+  script.commands.insert(script.commands.end() - 1, ScriptCommand{6, "select", {"99999999999999999999"}, "99999999999999999999"});
+  ScriptRunner r(std::move(script));
   r.step(h);
   REQUIRE(h.errors.size() == 1);  // nothing selected yet
   CHECK(h.errors[0].find("line 1: drag needs a selected point") == 0);

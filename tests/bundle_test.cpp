@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <sstream>
 
@@ -162,6 +163,68 @@ ImportOptions importUserModel(const testutil::TempDir& d, bool linearHead, std::
   return io;
 }
 
+// A user's model whose encoder gives NaN only for batches larger than 2: the load-time dry run (two
+// random inputs) passes it; the real data does not.
+torch::jit::Module nanOnRealData(int64_t classes, int64_t d = 6) {
+  torch::manual_seed(3);
+  torch::jit::Module m("NanNet");
+  m.register_parameter("w1", torch::randn({d, 64}) * 0.2, false);
+  m.register_parameter("w2", torch::randn({classes, d}) * 0.5, false);
+  m.register_parameter("b2", torch::zeros({classes}), false);
+  m.define(R"(
+def encode(self, x):
+    z = torch.relu(torch.linear(torch.flatten(x, 1), self.w1))
+    if x.size(0) > 2:
+        z = z * float('nan')
+    return z
+
+def classify(self, z):
+    return torch.linear(z, self.w2, self.b2)
+
+def forward(self, x):
+    return self.classify(self.encode(x))
+)");
+  return m;
+}
+
+TEST_CASE("non-finite model outputs on real data: a clear error naming the file, nothing written, no crash") {
+  TinyBundle& t = tiny();
+  testutil::TempDir d;
+  std::ostringstream log;
+  // import: the user's encoder.
+  saveScript(nanOnRealData(3), d / "nan.pt");
+  ImportOptions io;
+  io.model = d / "nan.pt";
+  io.dataset = t.data;
+  io.out = d / "nan.bundle";
+  io.vaeEpochs = 0;
+  io.samples = 8;
+  CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log),
+                       doctest::Contains("training images (first: 0, 1, 2, 3, 4)"), ModelLoadError);
+  CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains((d / "nan.pt").c_str()), ModelLoadError);
+  CHECK_FALSE(fs::exists(io.out));
+  // eval and the explorer: a bundle whose classifier was replaced by it.
+  const std::string swapped = d / "swapped.bundle";
+  fs::copy(t.bundle, swapped, fs::copy_options::recursive);
+  fs::remove_all(fs::path(swapped) / "cache");
+  saveScript(nanOnRealData(3, 8), swapped + "/classifier.pt");
+  EvalOptions eo;
+  eo.bundle = swapped;
+  eo.ood = "none";
+  CHECK_THROWS_WITH_AS(runEval(eo, log), doctest::Contains("[eval] non-finite latents on"), ModelLoadError);
+  CHECK_THROWS_WITH_AS(runEval(eo, log), doctest::Contains((swapped + "/classifier.pt").c_str()), ModelLoadError);
+  CHECK_THROWS_WITH_AS(Explorer::open(swapped, "cpu", {}, nullptr), doctest::Contains("non-finite latents"), ModelLoadError);
+  // A posterior whose samples are NaN is refused when it is loaded.
+  const std::string badPosterior = d / "posterior.bundle";
+  fs::copy(t.bundle, badPosterior, fs::copy_options::recursive);
+  torch::jit::Module lap = torch::jit::load(badPosterior + "/laplace.pt");
+  lap.setattr("samples", torch::full_like(lap.attr("samples").toTensor(), std::nan("")));
+  lap.save(badPosterior + "/laplace.pt");
+  CHECK_THROWS_WITH_AS(loadBundle(badPosterior, torch::kCPU), doctest::Contains("non-finite values"), ModelLoadError);
+  CHECK_THROWS_WITH_AS(Explorer::open(badPosterior, "cpu", {}, nullptr), doctest::Contains((badPosterior + "/laplace.pt").c_str()),
+                       ModelLoadError);
+}
+
 TEST_CASE("import: a user TorchScript model with a linear classify() gets a full bundle") {
   testutil::TempDir d;
   std::ostringstream log;
@@ -321,6 +384,20 @@ TEST_CASE("explorer: points, drag evaluation and the latent cache") {
   // ... and so is a file that is not a tensor at all.
   writeFileAtomic(cache, "garbage");
   CHECK(Explorer::open(b, testutil::device().str(), {}, nullptr)->points()->latents == pts->latents);
+  CHECK(fs::exists(cache + ".key"));
+  // A cache of the right shape made by another classifier is not used: the classifier file was
+  // replaced (a model with the same d), so its latents are computed again. The cache used to win.
+  {
+    torch::jit::Module other = torch::jit::load(b + "/classifier.pt");
+    for (auto p : other.parameters()) p.data().mul_(1.5);
+    other.save(b + "/classifier.pt");
+  }
+  auto ex3 = Explorer::open(b, testutil::device().str(), {}, nullptr);
+  Bundle bd3 = loadBundle(b, testutil::device());
+  torch::Tensor z3 = bd3.encode(data.test.images).cpu();
+  torch::Tensor zt3 = torch::from_blob(const_cast<float*>(ex3->points()->latents.data()), {pts->n, pts->d}).clone();
+  CHECK(torch::allclose(z3, zt3, 1e-5, 1e-5));
+  CHECK_FALSE(torch::allclose(z3, zt, 1e-3, 1e-3));
 
   // Training points come after the test points and keep them unchanged.
   auto all = ex->addTrainPoints({}, nullptr);

@@ -138,6 +138,20 @@ TEST_CASE("PNG class folders: good, no classes, unreadable image, size mismatch"
   testutil::writeImageFolder(t / "other", 1, 1, 12, 12, 3);
   std::filesystem::copy_file(t / "other/class_a/img0.png", t / "mixed/class_b/big.png");
   CHECK_THROWS_WITH_AS(loadImageFolder(t / "mixed"), doctest::Contains("big.png"), InputError);
+
+  // What a desktop and a notebook leave in a folder: hidden entries are neither classes nor images
+  // (a .ipynb_checkpoints class, or a .DS_Store that rejected the whole dataset), and other files
+  // are skipped and listed.
+  testutil::writeImageFolder(t / "desk", 3, 4, 8, 8, 4);
+  std::filesystem::create_directories(t / "desk/.ipynb_checkpoints");
+  testutil::writeBytes(t / "desk/.DS_Store", "\0\0\0\1Bud1");
+  testutil::writeBytes(t / "desk/class_a/.DS_Store", "\0\0\0\1Bud1");
+  testutil::writeBytes(t / "desk/class_b/notes.txt", "taken on Tuesday");
+  Dataset desk = loadImageFolder(t / "desk");
+  CHECK(desk.classNames == std::vector<std::string>{"class_a", "class_b", "class_c"});
+  CHECK(desk.size() == 12);
+  REQUIRE(desk.skipped.size() == 1);
+  CHECK(desk.skipped[0].find("class_b/notes.txt") != std::string::npos);
 }
 
 TEST_CASE("seeded splits are deterministic and disjoint") {

@@ -25,7 +25,8 @@ W, H = 1600, 960
 
 def run_gui(args, timeout=300):
     cmd = ["xvfb-run", "-a", "-s", f"-screen 0 {W}x{H}x24", EXE, "gui", BUNDLE, "--size", f"{W}x{H}"] + args
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    # errors="replace": the app's messages may quote bytes of a user's file that are not UTF-8.
+    p = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=timeout)
     if p.returncode != 0:
         print(p.stdout, p.stderr)
     assert p.returncode == 0, f"latentlab gui exited with {p.returncode}"
@@ -121,6 +122,11 @@ def bll(z, bundle=BUNDLE):
 def case_drag():
     st = lambda name: json.load(open(os.path.join(OUT, name)))
     dx, dy = 1.5, -0.5
+    # A session of a bundle that does not load: it must not be applied to the model that stays.
+    with open(f"{OUT}/elsewhere.json", "w") as f:
+        json.dump({"format": "latentlab-session", "version": 1, "bundle": "/nonexistent/other.bundle", "projection": "pca",
+                   "color": "label", "view": {"x": 0, "y": 0, "scale": 9}, "selection": [1, 2], "selected": 7,
+                   "edited": []}, f)
     run_gui(["--script", script([
         "select 5",
         f"drag {dx} {dy}",
@@ -138,6 +144,8 @@ def case_drag():
         f"state {OUT}/session.json.state",
         f"session-load {OUT}/script.txt",
         f"state {OUT}/bad_session.json",
+        f"session-load {OUT}/elsewhere.json",
+        f"state {OUT}/elsewhere.state",
         "quit",
     ])])
     check_shows_points(f"{OUT}/shot.png")
@@ -180,6 +188,9 @@ def case_drag():
     b = st("bad_session.json")
     assert "session" in b["last_error"] and "script.txt" in b["last_error"], b["last_error"]
     assert b["edited_points"] == 1
+    e = st("elsewhere.state")
+    print("a session of another bundle:", e["last_error"])
+    assert "not applied" in e["last_error"] and e["selected"] == 5 and e["selection_count"] == 0, e["last_error"]
 
 
 def case_bad_script():
@@ -194,6 +205,15 @@ def case_bad_script():
 def case_screenshot():
     p = run_gui(["--screenshot", f"{OUT}/only.png"])
     check_shows_points(f"{OUT}/only.png")
+    # A headless run that fails says so with its exit code: a bundle that does not load, or an
+    # image that cannot be saved (both exited 0 before).
+    for args, why in ((["--screenshot", f"{OUT}/x.png"], "bundle"), (["--screenshot", f"{OUT}/no/dir/x.png"], "folder")):
+        bundle = "/nonexistent/bundle" if why == "bundle" else BUNDLE
+        cmd = ["xvfb-run", "-a", "-s", f"-screen 0 {W}x{H}x24", EXE, "gui", bundle, "--size", f"{W}x{H}"] + args
+        q = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=300)
+        print(f"--screenshot with a bad {why}: exit {q.returncode}")
+        # xvfb-run passes the app's exit code on (it may report its own cleanup trouble instead)
+        assert q.returncode != 0 and "latentlab: error:" in q.stderr, q.stderr
 
 
 def fashion_test_image(i):
@@ -468,7 +488,78 @@ def case_project():
     assert torch.allclose(read_layout(f"{OUT}/csv_shown.csv"), read_layout(f"{OUT}/pca.csv"), atol=1e-5)
 
 
-{"drag": case_drag, "bad_script": case_bad_script, "screenshot": case_screenshot, "train": case_train,
+def case_fuzz():
+    """A few thousand random script lines: random commands with random arguments (extreme numbers,
+    NaN, bytes that are not UTF-8, huge words), run under Xvfb with a time limit. The window never
+    exits early, every `state` it writes is valid JSON, and the last line still runs."""
+    import random
+    rng = random.Random(20261201)
+    numbers = ["0", "1", "-1", "3", "0.5", "1e308", "-1e308", "1e-308", "nan", "inf", "-inf", "99999999999999999999",
+               "4294967297", "1e30", "-0", "0x10", "1,5", "", "9999", "10000", "2.5e-7", "7" * 400]
+    words = ["pca", "tsne", "umap", "csv", "label", "pred", "total", "aleatoric", "epistemic", "correct", "on", "off",
+             "nowait", "rainbow", "\xff\xfe", "caf\xe9", "x" * 3000, "../..", "/dev/null", "/nonexistent/dir/f"]
+    bad = "".join(chr(c) for c in range(1, 32) if c not in (10, 13))
+    os.makedirs(f"{OUT}/fz", exist_ok=True)
+    with open(f"{OUT}/fz/bad.csv", "w") as f:
+        f.write("index,x,y\n0,1e39,1\n")
+    with open(f"{OUT}/fz/garbage.json", "wb") as f:
+        f.write(b"\xff\xfe{not json")
+    paths = [f"{OUT}/fz/a", f"{OUT}/fz/b.json", f"{OUT}/fz/c.csv", f"{OUT}/fz/d.png", f"{OUT}/fz/bad.csv",
+             f"{OUT}/fz/garbage.json", f"{OUT}/fz", "/nonexistent/x.json", "/dev/null", BUNDLE + "/manifest.json"]
+
+    def arg():
+        r = rng.random()
+        if r < 0.45: return rng.choice(numbers)
+        if r < 0.75: return rng.choice(words)
+        if r < 0.9: return rng.choice(paths)
+        return "".join(rng.choice(bad + "abc\u00e9\udcff") for _ in range(rng.randint(1, 12)))
+
+    commands = ["select", "drag", "color", "project", "filter", "zoom", "center", "fit", "caption", "undo", "snap",
+                "state", "export-csv", "export-layout", "export-map", "export-inspector", "screenshot", "layout-csv",
+                "session-save", "session-load", "wait", "cancel", "train", "frobnicate", "load", "train-model", "wait-for"]
+    lines, states = [], 0
+    for i in range(3000):
+        c = rng.choice(commands)
+        if c == "wait":
+            line = f"wait {rng.choice(['0', '1', '2', '99999999999', '-3', 'x'])}"
+        elif c == "wait-for":
+            line = f"wait-for {rng.choice(paths)} {rng.choice(['0', '1', '-1', '1e9'])}"
+        elif c == "load":
+            line = f"load {rng.choice(['/nonexistent/bundle', OUT + '/fz', BUNDLE + '/cache', '/dev/null'])}"
+        elif c == "train-model":  # never a valid one: nothing trains for minutes
+            line = f"train-model {rng.choice(['/nonexistent/data', 'nope'])} {OUT}/fz/new epochs={rng.choice(numbers)}"
+        elif c == "project":
+            line = f"project {rng.choice(['pca', 'csv', 'tsne nowait', 'umap nowait', 'isomap'])}"
+            if "nowait" in line:
+                line += "\ncancel"
+        elif c == "train":
+            line = f"train {rng.choice(['off', 'off', 'on', 'maybe'])}"
+        elif c == "state":
+            line = f"state {OUT}/fz/state{states}.json"
+            states += 1
+        else:
+            line = " ".join([c] + [arg() for _ in range(rng.randint(0, 3))])
+        lines.append(line)
+    lines += [f"state {OUT}/fz/final.json", "quit"]
+    path = os.path.join(OUT, "fuzz.txt")
+    with open(path, "w", encoding="utf-8", errors="surrogateescape") as f:
+        f.write("\n".join(lines) + "\n")
+    p = run_gui(["--script", path], timeout=900)
+    assert os.path.exists(f"{OUT}/fz/final.json"), "the script did not reach its last line"
+    checked = 0
+    for k in range(states):
+        f = f"{OUT}/fz/state{k}.json"
+        if os.path.exists(f):  # a state line may have been a target the script then replaced
+            json.load(open(f))
+            checked += 1
+    final = json.load(open(f"{OUT}/fz/final.json"))
+    print(f"fuzz: {len(lines)} lines, {checked} state files valid JSON, {len(final['errors'])} errors kept, "
+          f"points {final['points']}")
+    assert final["points"] == 10000 or final["points"] == 70000
+    assert not os.path.exists("/dev/null") or not os.path.isfile("/dev/null"), "/dev/null was replaced"
+
+
+{"drag": case_drag, "bad_script": case_bad_script, "fuzz": case_fuzz, "screenshot": case_screenshot, "train": case_train,
  "mouse": case_mouse, "project": case_project}[CASE]()
 shutil.rmtree(OUT)
 print(f"gui_test {CASE}: ok")

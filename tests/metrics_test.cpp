@@ -1,4 +1,8 @@
 #include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include <cmath>
+#include <limits>
 
 #include <filesystem>
 
@@ -36,6 +40,13 @@ TEST_CASE("calibration metrics: exact values on small cases") {
   CHECK(w.brier == doctest::Approx((2 * 0.0625 + 3 * 2 * 0.5625) / 4));
   CHECK_THROWS_AS(classificationMetrics({0.5f, 0.5f}, {0, 1}, 2, 15), InputError);
   CHECK_THROWS_AS(classificationMetrics({0.5f, 0.5f}, {3}, 2, 15), InputError);
+  // Non-finite probabilities: a clear error naming the example (a NaN confidence used to become a
+  // negative bin index and crash).
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  CHECK_THROWS_WITH_AS(classificationMetrics({0.5f, 0.5f, nan, 0.5f}, {0, 1}, 2, 15), doctest::Contains("example 1"),
+                       InputError);
+  CHECK_THROWS_AS(classificationMetrics({0.5f, 0.5f, std::numeric_limits<float>::infinity(), 0.0f}, {0, 1}, 2, 15), InputError);
+  CHECK_THROWS_WITH_AS(auroc({0.1, std::nan("")}, {0.5}), doctest::Contains("score 1 is not finite"), InputError);
 }
 
 namespace {
@@ -77,7 +88,28 @@ TEST_CASE("manifest round trip and every malformed variant") {
   expect(newer, "newer");
   auto typed = j;
   typed["latent_dim"] = "eight";
-  expect(typed, "wrong type");
+  expect(typed, "'latent_dim' must be a whole number");
+  // Numbers that used to be truncated or cast out of range: fractions, huge values.
+  using nlohmann::json;
+  for (const json& bad : {json(64.9), json(1e12), json(-3), json(0)}) {
+    auto v = j;
+    v["latent_dim"] = bad;
+    expect(v, "'latent_dim' must be a whole number in 1..65536");
+  }
+  for (const json& bad : {json(1e30), json(0.5), json("1")}) {
+    auto v = j;
+    v["format_version"] = bad;
+    expect(v, "format_version");
+  }
+  auto longName = j;
+  longName["class_names"][0] = std::string(5000, 'x');
+  expect(longName, "a class name must have 1 to 200 characters");
+  auto gap = j;
+  gap["components"].erase("ensemble_0");
+  expect(gap, "ensemble_0 .. ensemble_0 without gaps, got 'ensemble_1'");
+  auto metrics = j;
+  metrics["metrics"] = "great";
+  expect(metrics, "'metrics' must be an object");
   auto escape = j;
   escape["components"]["decoder"] = "../../etc/passwd";
   expect(escape, "relative file");
@@ -102,6 +134,8 @@ TEST_CASE("atomic writes and staged directories never lose the user's files") {
   CHECK(readTextFile(t / "f.txt") == "two");
   CHECK(std::distance(std::filesystem::directory_iterator(t.path), {}) == 1);  // no temp files left
   CHECK_THROWS_AS(writeFileAtomic(t / "no/such/dir/f.txt", "x"), InputError);
+  // A directory given where a file is read is said so (it used to read as an empty file).
+  CHECK_THROWS_WITH_AS(readTextFile(t.path.string()), doctest::Contains("is a directory"), InputError);
 
   {  // an uncommitted stage leaves nothing behind
     StagedDir s(t / "b1", false);
@@ -113,16 +147,57 @@ TEST_CASE("atomic writes and staged directories never lose the user's files") {
   {
     StagedDir s(t / "b1", false);
     writeFileAtomic(s.path() + "/x", "1");
+    writeFileAtomic(s.path() + "/manifest.json", "{}");
     s.commit();
   }
   CHECK(readTextFile(t / "b1/x") == "1");
   CHECK_THROWS_WITH_AS(StagedDir(t / "b1", false), doctest::Contains("--force"), BundleError);
   CHECK(readTextFile(t / "b1/x") == "1");
   {
-    StagedDir s(t / "b1", true);
+    StagedDir s(t / "b1/", true);  // a trailing slash names the same bundle
     writeFileAtomic(s.path() + "/x", "2");
     s.commit();
   }
   CHECK(readTextFile(t / "b1/x") == "2");
   CHECK(std::distance(std::filesystem::directory_iterator(t.path), {}) == 2);  // f.txt, b1
+}
+
+TEST_CASE("--force replaces a bundle only; saves never replace a folder or a special file, and keep a file's mode") {
+  namespace fs = std::filesystem;
+  testutil::TempDir t;
+  // A folder of the user's (no manifest.json) is never replaced, even with --force.
+  fs::create_directories(t / "notes");
+  writeFileAtomic(t / "notes/todo.txt", "keep me");
+  CHECK_THROWS_WITH_AS(StagedDir(t / "notes", true), doctest::Contains("not a LatentLab bundle"), BundleError);
+  CHECK_THROWS_WITH_AS(checkOutputPath(t / "notes/todo.txt", true), doctest::Contains("not a LatentLab bundle"), BundleError);
+  CHECK(readTextFile(t / "notes/todo.txt") == "keep me");
+  // A staging folder left by a process that no longer runs is removed by the next run.
+  const std::string stale = t / ".b2.staging-999999999-1-0";
+  fs::create_directories(stale);
+  { StagedDir s(t / "b2", false); }
+  CHECK_FALSE(fs::exists(stale));
+  // writeFileAtomic: a folder or a pipe is refused, not replaced; a link is written through; the mode stays.
+  CHECK_THROWS_WITH_AS(writeFileAtomic(t / "notes", "x"), doctest::Contains("is a directory"), InputError);
+  CHECK(fs::is_directory(t / "notes"));
+  REQUIRE(::mkfifo((t / "pipe").c_str(), 0600) == 0);
+  CHECK_THROWS_WITH_AS(writeFileAtomic(t / "pipe", "x"), doctest::Contains("is a pipe"), InputError);
+  CHECK(fs::is_fifo(t / "pipe"));
+  writeFileAtomic(t / "target.txt", "one");
+  fs::permissions(t / "target.txt", fs::perms::owner_read | fs::perms::owner_write);
+  fs::create_symlink(t / "target.txt", t / "link.txt");
+  writeFileAtomic(t / "link.txt", "two");
+  CHECK(fs::is_symlink(t / "link.txt"));
+  CHECK(readTextFile(t / "target.txt") == "two");
+  CHECK((fs::status(t / "target.txt").permissions() & fs::perms::all) == (fs::perms::owner_read | fs::perms::owner_write));
+  // checkOutputFile: the rule for files a user names.
+  CHECK_THROWS_WITH_AS(checkOutputFile(t / "target.txt", false), doctest::Contains("pass --force"), InputError);
+  CHECK_NOTHROW(checkOutputFile(t / "target.txt", true));
+  CHECK_NOTHROW(checkOutputFile(t / "new.csv", false));
+  CHECK_THROWS_WITH_AS(checkOutputFile(t / "missing/x.csv", false), doctest::Contains("does not exist"), InputError);
+  CHECK_THROWS_WITH_AS(checkOutputFile(t / "notes", true), doctest::Contains("is a directory"), InputError);
+  fs::create_directories(t / "bundle/cache");
+  writeFileAtomic(t / "bundle/manifest.json", "{}");
+  CHECK_THROWS_WITH_AS(checkOutputFile(t / "bundle/manifest.json", true), doctest::Contains("inside the bundle"), InputError);
+  CHECK_THROWS_WITH_AS(checkOutputFile(t / "bundle/cache/layout.csv", true), doctest::Contains("inside the bundle"),
+                       InputError);
 }

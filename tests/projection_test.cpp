@@ -269,12 +269,26 @@ TEST_CASE("layout CSV: round trip, and a bad row is rejected with its line numbe
     testutil::writeBytes(tmp / "b.csv", text);
     CHECK_THROWS_WITH_AS(readLayoutCsv(tmp / "b.csv", n), doctest::Contains(what.c_str()), InputError);
   };
-  bad("index,x,y\n0,1,2\n1,abc,3\n2,0,0\n", 3, "b.csv:3: x 'abc' is not a finite number");
+  bad("index,x,y\n0,1,2\n1,abc,3\n2,0,0\n", 3, "b.csv:3: x 'abc' is not a number within +-1e30");
   bad("index,x,y\n0,1,2\n1,2\n", 2, "b.csv:3: expected 3 values");
   bad("index,x,y\n0,1,2\n5,1,1\n", 2, "b.csv:3: index 5 is out of range");
   bad("index,x,y\n0,1,2\n0,1,1\n", 2, "b.csv:3: index 0 appears twice");
   bad("i,x,y\n0,1,2\n", 1, "b.csv:1: the header must be 'index,x,y'");
-  bad("index,x,y\n0,1,nan\n", 1, "b.csv:2: y 'nan' is not a finite number");
+  bad("index,x,y\n0,1,nan\n", 1, "b.csv:2: y 'nan' is not a number within +-1e30");
+  // Finite as a double, not as a float: it would become infinite on the map.
+  bad("index,x,y\n0,1e39,1\n", 1, "b.csv:2: x '1e39' is not a number");
+  bad("index,x,y\n0,1,-1e300\n", 1, "b.csv:2: y '-1e300' is not a number");
+  // A huge cell is quoted in part only (it used to stall the GUI's error dialog for a minute).
+  testutil::writeBytes(tmp / "b.csv", "index,x,y\n0," + std::string(1000000, '7') + "x,1\n");
+  try {
+    readLayoutCsv(tmp / "b.csv", 1);
+    FAIL("a bad cell was accepted");
+  } catch (const InputError& e) {
+    CHECK(std::string(e.what()).size() < 300);
+  }
+  // A UTF-8 byte-order mark before the header (Excel writes one) is read past.
+  testutil::writeBytes(tmp / "bom.csv", "\xEF\xBB\xBFindex,x,y\n0,1,2\n");
+  CHECK(readLayoutCsv(tmp / "bom.csv", 1) == std::vector<float>{1, 2});
   bad("index,x,y\n0,1,2\n", 2, "1 rows, but the bundle has 2 points");
   bad("", 2, "empty file");
   CHECK_THROWS_AS(readLayoutCsv(tmp / "missing.csv", 2), InputError);

@@ -226,7 +226,36 @@ TEST_CASE("session: JSON round trip, and bad files rejected with the key named")
   bad(j.dump(), "missing key 'view.scale'");
   j = sessionToJson(s);
   j["selection"] = {1, -4};
-  bad(j.dump(), "negative index");
+  bad(j.dump(), "'selection[]' must be a whole number in 0..");
+  // Values that used to wrap or become infinite on the way in, and could not be saved again.
+  j = sessionToJson(s);
+  j["selected"] = nlohmann::json::parse("18446744073709551615");
+  bad(j.dump(), "'selected' must be a whole number");
+  j = sessionToJson(s);
+  j["hidden_classes"] = nlohmann::json::parse("[4294967297]");
+  bad(j.dump(), "'hidden_classes[]' must be a whole number");
+  j = sessionToJson(s);
+  j["edited"][0]["latent"][0] = 1e300;
+  bad(j.dump(), "'edited[0].latent[]' must be a finite number within +-1e30");
+  j = sessionToJson(s);
+  j["edited"][0]["x"] = 1e39;
+  bad(j.dump(), "'edited[0].x' must be a finite number");
+  j = sessionToJson(s);
+  j["edited"][0]["origin"] = -1;
+  bad(j.dump(), "'edited[0].origin' must be a whole number in 0..");
+  j = sessionToJson(s);
+  j["view"]["scale"] = 1e308;
+  bad(j.dump(), "'view' must have a scale > 0");
+  // Text that is not UTF-8 (a filter typed in another encoding) is saved, with U+FFFD for its bad
+  // bytes; saving used to throw nlohmann's type_error and, on Ctrl+S, close the window.
+  SessionState odd = s;
+  odd.filter = "label=caf\xe9";
+  saveSession(odd, path);
+  CHECK(loadSession(path).filter == "label=caf\xef\xbf\xbd");
+  j = sessionToJson(s);
+  j["selection"] = {3, 3, 4};
+  writeFileAtomic(path, j.dump());
+  CHECK(loadSession(path).selection == std::vector<int64_t>{3, 4});  // a duplicate index is kept once
   j = sessionToJson(s);
   j["edited"][0]["latent"] = {1, "x"};
   bad(j.dump(), "edited[0].latent");
@@ -316,7 +345,34 @@ TEST_CASE("script parsing: train-model settings are KEY=VALUE with known keys an
   CHECK(s.errors[2].message.find("unknown setting 'colour'") != std::string::npos);
   CHECK(s.errors[3].message.find("'epochs' is not KEY=VALUE") != std::string::npos);
   CHECK(s.errors[4].message.find("'-1' (seed) is not a whole number") != std::string::npos);
-  for (const auto& k : trainSettingKeys()) CHECK(parseScript("train-model a b " + k + "=1\n", "k").errors.empty());
+  for (const auto& k : trainSettingKeys()) CHECK(parseScript("train-model a b " + k + "=2\n", "k").errors.empty());
+}
+
+TEST_CASE("script parsing: numbers beyond their command's range are refused with the line, not run") {
+  Script s = parseScript(
+      "select 99999999999999999999\n"
+      "wait 99999999999\n"
+      "zoom 1e308\n"
+      "zoom 0.0000000001\n"
+      "drag 1e30 0\n"
+      "center 0 1e300\n"
+      "wait-for x 99999999999\n"
+      "train-model a b epochs=4294967297\n"
+      "train-model a b latent-dim=1\n"
+      "select 9999\n"
+      "zoom 2\n",
+      "r.txt");
+  REQUIRE(s.errors.size() == 9);
+  for (int i = 0; i < 9; ++i) CHECK(s.errors[size_t(i)].line == i + 1);
+  CHECK(s.errors[0].message.find("r.txt:1: '99999999999999999999' is not a whole number") == 0);
+  CHECK(s.errors[1].message.find("is out of range (0..1e+06)") != std::string::npos);
+  CHECK(s.errors[2].message.find("'1e308' is out of range") != std::string::npos);
+  CHECK(s.errors[7].message.find("epochs=4294967297 is out of range (1..1000)") != std::string::npos);
+  CHECK(s.commands.size() == 2);
+  // A huge line is quoted only in part.
+  Script big = parseScript("caption\nfrobnicate " + std::string(100000, 'x') + "\n", "b.txt");
+  REQUIRE(big.errors.size() == 1);
+  CHECK(big.errors[0].message.size() < 300);
 }
 
 TEST_CASE("the shipped demo scripts parse without errors") {

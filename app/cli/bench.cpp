@@ -9,6 +9,7 @@
 #include "gui.h"
 #include "latentlab/bench.h"
 #include "latentlab/errors.h"
+#include "latentlab/fsutil.h"
 #include "latentlab/pipeline.h"
 #include "latentlab/stats.h"
 
@@ -63,7 +64,9 @@ class BenchCommand : public Command {
     m_sub->add_option("--bundle", m_opt.bundle, "Bundle for predictive_ms, drag_update_p95_ms and the GUI benchmarks "
                                                 "(default: shipped fashion-mnist)");
     m_sub->add_option("--device", m_opt.device, "cpu or cuda")->capture_default_str();
-    m_sub->add_option("--repeats", m_opt.repeats, "Repetitions (0 = each benchmark's default)");
+    m_sub->add_option("--repeats", m_opt.repeats, "Repetitions (0 = each benchmark's default)")
+        ->check(CLI::NonNegativeNumber);
+    m_sub->add_flag("--force", m_force, "Replace an existing --json file");
   }
   // With the window's benchmarks, the window keeps one core for itself.
   int threads(int cores) const override {
@@ -72,6 +75,7 @@ class BenchCommand : public Command {
   }
 
   int run(const CliContext& ctx) override {
+    if (!m_json.empty()) checkOutputFile(m_json, m_force);
     std::stringstream ss(m_only);
     std::vector<std::string> guiKeys;
     for (std::string item; std::getline(ss, item, ',');) {
@@ -101,6 +105,7 @@ class BenchCommand : public Command {
  private:
   BenchOptions m_opt;
   std::string m_only, m_json;
+  bool m_force = false;
 };
 
 }  // namespace

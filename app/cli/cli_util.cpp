@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "latentlab/json_text.h"
 #include "latentlab/fsutil.h"
 
 namespace latentlab::cli {
@@ -28,7 +29,7 @@ void printProgress(const Progress& p) {
   std::fflush(stderr);
 }
 
-void writeJson(const std::string& path, const nlohmann::json& j) { writeFileAtomic(path, j.dump(2) + "\n"); }
+void writeJson(const std::string& path, const nlohmann::json& j) { writeFileAtomic(path, jsonText(j)); }
 
 std::string exeDir() {
   std::error_code ec;

@@ -27,13 +27,15 @@ void addBundleOptions(CLI::App* sub, Options& o) {
   sub->add_option("--device", o.device, "cpu or cuda")->capture_default_str();
   sub->add_option("--seed", o.seed, "Random seed")->capture_default_str();
   sub->add_option("--decoder-epochs", o.decoderEpochs, "ReGene decoder epochs (import: when the model has no decode())")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000));
   sub->add_option("--decoder-latent-weight", o.decoderLatentWeight,
                   "Weight of |encode(decode(z)) - z|^2 in decoder training (0 = plain ReGene)")
-      ->capture_default_str();
-  sub->add_option("--vae-epochs", o.vaeEpochs, "VAE epochs (0 skips the VAE)")->capture_default_str();
-  sub->add_option("--samples", o.samples, "Laplace weight samples S")->capture_default_str();
-  sub->add_option("--limit-train", o.limitTrain, "Use only N training images (0 = all)");
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1000.0));
+  sub->add_option("--vae-epochs", o.vaeEpochs, "VAE epochs (0 skips the VAE)")->capture_default_str()->check(CLI::Range(0, 1000));
+  sub->add_option("--samples", o.samples, "Laplace weight samples S")->capture_default_str()->check(CLI::Range(1, 100000));
+  sub->add_option("--limit-train", o.limitTrain, "Use only N training images (0 = all)")->check(CLI::NonNegativeNumber);
   sub->add_flag("--force", o.force, "Replace an existing --out bundle");
 }
 

@@ -4,6 +4,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/command.h"
+#include "latentlab/fsutil.h"
 #include "latentlab/pipeline.h"
 
 namespace latentlab::cli {
@@ -18,9 +19,12 @@ class EvalCommand : public Command {
     m_sub->add_option("--ood", m_opt.ood, "mnist, fashion-mnist, a PNG folder, or none (default: the bundle's)");
     m_sub->add_option("--json", m_json, "Also write the figures as JSON");
     m_sub->add_option("--device", m_opt.device, "cpu or cuda")->capture_default_str();
-    m_sub->add_option("--limit-test", m_opt.limitTest, "Evaluate only the first N test images");
+    m_sub->add_option("--limit-test", m_opt.limitTest, "Evaluate only the first N test images")
+        ->check(CLI::NonNegativeNumber);
+    m_sub->add_flag("--force", m_force, "Replace an existing --json file");
   }
   int run(const CliContext&) override {
+    if (!m_json.empty()) checkOutputFile(m_json, m_force);  // before the work, not after
     auto report = runEval(m_opt, std::cerr);
     std::cout << formatEvalTable(report);
     if (!m_json.empty()) writeJson(m_json, report);
@@ -30,6 +34,7 @@ class EvalCommand : public Command {
  private:
   EvalOptions m_opt;
   std::string m_json;
+  bool m_force = false;
 };
 
 }  // namespace

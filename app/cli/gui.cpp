@@ -4,6 +4,7 @@
 #include "cli/command.h"
 #include "gui.h"
 #include "latentlab/errors.h"
+#include "latentlab/gui_script.h"
 #include "latentlab/pipeline.h"
 
 namespace latentlab::cli {
@@ -35,7 +36,9 @@ class GuiCommand : public Command {
       m_opt.width = w;
       m_opt.height = h;
     }
+    if (!m_opt.script.empty()) loadScriptFile(m_opt.script);  // an unreadable script: exit 1 before the window opens
     m_opt.processStart = ctx.processStart;
+    m_opt.terminate = ctx.cancel;
     return gui::runGui(m_opt);
   }
 

@@ -26,9 +26,11 @@ class ProjectCommand : public Command {
     m_sub->add_option("--json", m_json, "Write the timings and quality as JSON");
     m_sub->add_option("--seed", m_seed, "Random seed")->capture_default_str();
     m_sub->add_option("--device", m_device, "cpu or cuda (the encoder and the exact kNN)")->capture_default_str();
-    m_sub->add_option("--threads", m_threads, "Threads for the layout (0 = all cores)");
+    m_sub->add_option("--threads", m_threads, "Threads for the layout (0 = all cores)")->check(CLI::NonNegativeNumber);
     m_sub->add_flag("--no-cache", m_noCache, "Neither read nor write the bundle's layout cache");
-    m_sub->add_option("--limit", m_limit, "Only the first N points (implies --no-cache)");
+    m_sub->add_option("--limit", m_limit, "Only the first N points, at least 20 (implies --no-cache)")
+        ->check(CLI::Range(int64_t(20), int64_t(1) << 40));
+    m_sub->add_flag("--force", m_force, "Replace an existing --out or --json file");
     m_sub->add_option("--repulsion", m_repulsion, "t-SNE repulsion of the CPU engine: bh (Barnes-Hut), fft (FIt-SNE) or auto")
         ->capture_default_str();
     m_sub->add_option("--engine", m_engine, "cpu, tensor (every iteration in LibTorch on --device) or auto (tensor on cuda)")
@@ -40,7 +42,8 @@ class ProjectCommand : public Command {
     if (m_points != "test" && m_points != "all")
       throw InputError("[project] --points must be test or all, got '" + m_points + "'");
     checkLayoutOptions(m_method, m_engine, m_repulsion);
-    if (!m_out.empty()) checkOutputPath(m_out, true);
+    if (!m_out.empty()) checkOutputFile(m_out, m_force);
+    if (!m_json.empty()) checkOutputFile(m_json, m_force);
     auto ex = Explorer::open(m_bundle, m_device, printProgress, ctx.cancel);
     auto pts = m_points == "all" ? ex->addTrainPoints(printProgress, ctx.cancel) : ex->points();
     std::vector<int32_t> labels(pts->labels.begin(), pts->labels.end());
@@ -100,7 +103,7 @@ class ProjectCommand : public Command {
   std::string m_bundle, m_method = "tsne", m_points = "test", m_out, m_json, m_device = "cpu";
   uint64_t m_seed = 0;
   int m_threads = 0;
-  bool m_noCache = false;
+  bool m_noCache = false, m_force = false;
   int64_t m_limit = 0;
   std::string m_repulsion = "auto", m_engine = "auto";
 };

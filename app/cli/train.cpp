@@ -19,9 +19,10 @@ class TrainCommand : public Command {
     m_sub->add_option("--epochs", to.epochs, "Classifier epochs")->capture_default_str();
     m_sub->add_option("--latent-dim", to.latentDim, "Latent dimension d")->capture_default_str();
     m_sub->add_option("--ensemble", to.ensemble, "Deep-ensemble members (0 skips)")->capture_default_str();
-    m_sub->add_option("--ensemble-epochs", to.ensembleEpochs, "Epochs per ensemble member (default: --epochs)");
-    m_sub->add_option("--batch-size", to.batchSize, "Minibatch size")->capture_default_str();
-    m_sub->add_option("--threads", to.threads, "LibTorch threads (0 = default)");
+    m_sub->add_option("--ensemble-epochs", to.ensembleEpochs, "Epochs per ensemble member (default: --epochs)")
+        ->check(CLI::Range(1, 1000));
+    m_sub->add_option("--batch-size", to.batchSize, "Minibatch size")->capture_default_str()->check(CLI::Range(1, 1 << 20));
+    m_sub->add_option("--threads", to.threads, "LibTorch threads (0 = default)")->check(CLI::Range(0, 1024));
   }
   int threads(int) const override { return m_opt.threads; }
   int run(const CliContext& ctx) override {

@@ -10,6 +10,7 @@
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
+#include <imgui_internal.h>
 
 #include <algorithm>
 #include <chrono>
@@ -25,6 +26,7 @@
 #include "map/map_panel.h"
 #include "menu_bar.h"
 #include "panels/edited_panel.h"
+#include "panels/confirm_dialog.h"
 #include "panels/error_dialog.h"
 #include "panels/help_window.h"
 #include "panels/inspector_panel.h"
@@ -108,7 +110,7 @@ class App {
   InspectorPanel m_inspector;
   TabHost m_tabs;
   std::vector<Panel*> m_overlays;  // the tabs, each of which may draw over the map
-  bool m_shotDone = false;
+  bool m_shotDone = false, m_shotOk = false, m_loadedOnce = false;
   int m_framesSinceIdle = 0;
 };
 
@@ -196,25 +198,43 @@ void App::drawInspectorWindow(const MapRect& r) {
   ImGui::End();
 }
 
+// Runs `step`; an exception it throws is reported and the app goes on (nothing may end the process
+// and lose the user's unsaved edits).
+template <class F>
+void guarded(MessageLog& log, const char* what, F&& step) {
+  try {
+    step();
+  } catch (const std::exception& e) {
+    log.error(std::string("internal error in ") + what + ": " + torchErrorSummary(e) + " (the explorer goes on)");
+  }
+}
+
 void App::frame() {
   const auto frameStart = Clock::now();
-  m_ctx.worker->drainUi();
-  handleShortcuts(m_ctx);
-  m_script.step(m_host);
+  m_ctx.worker->drainUi([this](const std::string& e) { m_ctx.log.error("internal error in a result: " + e); });
+  guarded(m_ctx.log, "a shortcut", [&] { handleShortcuts(m_ctx); });
+  guarded(m_ctx.log, "the script", [&] { m_script.step(m_host); });
   if (m_bench.enabled()) m_bench.beforeFrame(m_ctx);
 
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
   ImGui::NewFrame();
-  m_menu.draw(m_ctx);
   int ww = 0, wh = 0;
   glfwGetWindowSize(m_window, &ww, &wh);
-  const Layout layout = windowLayout(ww, wh, ImGui::GetFrameHeight());
-  m_map.draw(m_ctx, layout.map, m_overlays);
-  drawInspectorWindow(layout.inspector);
-  m_tabs.draw(m_ctx, layout.tabs);
-  drawHelpWindow(m_ctx);
-  drawErrorDialog(m_ctx);
+  clampView(m_ctx.state);
+  try {
+    m_menu.draw(m_ctx);
+    const Layout layout = windowLayout(ww, wh, ImGui::GetFrameHeight());
+    m_map.draw(m_ctx, layout.map, m_overlays);
+    drawInspectorWindow(layout.inspector);
+    m_tabs.draw(m_ctx, layout.tabs);
+    drawHelpWindow(m_ctx);
+    drawErrorDialog(m_ctx);
+    drawConfirmDialog(m_ctx);
+  } catch (const std::exception& e) {
+    ImGui::ErrorCheckEndFrameRecover(nullptr);  // close what the failed panel left open
+    m_ctx.log.error("internal error while drawing: " + torchErrorSummary(e) + " (the explorer goes on)");
+  }
   ImGui::Render();
   int fw = 0, fh = 0;
   glfwGetFramebufferSize(m_window, &fw, &fh);
@@ -238,7 +258,10 @@ void App::afterDraw(Clock::time_point frameStart, int ww, int wh) {
   const bool idle = m_ctx.worker->idle();
   if (!m_ctx.opt.screenshot.empty() && !m_shotDone && idle && (s.hasModel() || !m_ctx.log.lastError().empty()) &&
       m_framesSinceIdle >= 3) {
-    takeScreenshot(m_ctx, m_window, m_ctx.opt.screenshot, {0, 0, float(ww), float(wh)});
+    const size_t errorsBefore = m_ctx.log.errorCount();
+    takeScreenshot(m_ctx, m_window, m_ctx.opt.screenshot, {0, 0, float(ww), float(wh)}, true);
+    m_shotOk = m_ctx.log.errorCount() == errorsBefore;
+    m_loadedOnce = s.hasModel();
     m_shotDone = true;
     if (!m_script.active()) s.ui.quit = true;
   }
@@ -263,7 +286,7 @@ int App::run() {
   if (!openWindow()) return 1;
   startScriptAndModel();
   auto last = Clock::now();
-  while (!glfwWindowShouldClose(m_window) && !m_ctx.state.ui.quit) {
+  while (!glfwWindowShouldClose(m_window) && !m_ctx.state.ui.quit && !(m_ctx.opt.terminate && m_ctx.opt.terminate->load())) {
     if (animating()) glfwPollEvents();
     else glfwWaitEventsTimeout(m_ctx.worker->idle() ? 0.25 : 0.2);
     frame();
@@ -276,6 +299,8 @@ int App::run() {
     last = Clock::now();
   }
   closeWindow();
+  // A --screenshot run is for scripts and CI: it fails when it has no model or no image to show.
+  if (!m_ctx.opt.screenshot.empty() && (!m_shotOk || !m_loadedOnce)) return 1;
   return 0;
 }
 

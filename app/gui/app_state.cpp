@@ -1,6 +1,7 @@
 #include "app_state.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace latentlab::gui {
 
@@ -80,6 +81,18 @@ void fitView(AppState& s) {
   v.view.scale = 0.92 * std::min(v.mapRect.width / rx, v.mapRect.height / ry);
   v.fitScale = v.view.scale;
   v.needFit = false;
+}
+
+void clampView(AppState& s) {
+  if (!s.hasModel() || s.view.needFit) return;
+  MapViewport& v = s.view.view;
+  const Model& m = s.model;
+  if (!std::isfinite(v.scale) || !std::isfinite(v.cx) || !std::isfinite(v.cy) || v.scale <= 0) return fitView(s);
+  const double fit = s.view.fitScale > 0 && std::isfinite(s.view.fitScale) ? s.view.fitScale : 1.0;
+  v.scale = std::clamp(v.scale, fit * 1e-3, fit * 1e5);
+  const double wx = std::max(1e-6, double(m.maxX) - m.minX), wy = std::max(1e-6, double(m.maxY) - m.minY);
+  v.cx = std::clamp(v.cx, m.minX - 10 * wx, m.maxX + 10 * wx);
+  v.cy = std::clamp(v.cy, m.minY - 10 * wy, m.maxY + 10 * wy);
 }
 
 TrainOptions guiTrainOptions() {

@@ -5,10 +5,12 @@
 // Only the UI thread reads or writes it; the workers hand results over through Worker::toUi.
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -146,6 +148,8 @@ struct ViewState {
   MapTransform transform() const { return {view.cx, view.cy, view.scale, mapRect}; }
 };
 
+inline constexpr size_t kMaxCaption = 1000;  // characters of an on-screen caption
+
 struct StyleState {
   ColorMode colorMode = ColorMode::Label;
   std::vector<bool> hidden;            // [K] classes hidden from the legend
@@ -172,10 +176,20 @@ struct ProjectionState {
 struct PendingShot {
   std::string path;
   ShotRegion region = ShotRegion::Window;
+  bool replace = true;  // an existing file may be replaced (asked first from the menu; a script names it)
+  int framesLeft = 0;   // frames to draw first (a menu's or dialog's last frame must not be in the shot)
+};
+
+// A save the user asked for that would replace an existing file: it waits for their answer.
+struct PendingWrite {
+  std::string path;
+  std::function<void()> write;
 };
 
 struct UiState {
   bool showHelp = false;
+  std::optional<PendingWrite> confirmWrite;  // the overwrite question in front of the user
+  std::set<std::string> ownFiles;      // files this session saved or loaded: saved again without asking
   bool focusJobs = false;              // bring the Jobs tab to the front (a job the user started)
   bool quit = false;
   std::string sessionPath = "session.json";  // File menu and Ctrl+S
@@ -203,6 +217,11 @@ std::vector<float> pcaPositions(const Pca2& pca, const PointTable& t, int64_t n)
 
 // Centres the view on the data and scales it to fill the map (nothing without a model).
 void fitView(AppState& s);
+
+// Keeps the view drawable and savable whatever the wheel, the keys or a script did: a scale within
+// 1e-3 to 1e5 times the fit scale, a centre within ten data widths of the data (a non-finite value
+// fits the view). Nothing without a model. Called once a frame.
+void clampView(AppState& s);
 
 // `latentlab train`'s defaults, except the deep-ensemble comparator (N more classifiers, only used
 // by the eval table), which the GUI leaves off unless asked for.

@@ -1,5 +1,6 @@
 #pragma once
 // The explorer window. Torch-free: it talks to core's Explorer through the compute worker only.
+#include <atomic>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -13,6 +14,7 @@ struct GuiOptions {
   std::string device = "cpu";
   int width = 1600, height = 960;
   std::chrono::steady_clock::time_point processStart = std::chrono::steady_clock::now();
+  const std::atomic<bool>* terminate = nullptr;  // set by Ctrl-C or SIGTERM: close the window
   // Frame benchmark (latentlab bench): render `benchFrames` frames of pan and zoom with the test
   // points (and the train points when benchAll), then the same while a background job runs.
   int benchFrames = 0;
@@ -20,8 +22,9 @@ struct GuiOptions {
   nlohmann::json* benchResult = nullptr;
 };
 
-// Runs the window until it is closed or a script quits. Returns the process exit code: 0, or 1
-// when the window could not be created (the message is on stderr).
+// Runs the window until it is closed, a script quits, or `terminate` is set. Returns the process
+// exit code: 0, or 1 when the window could not be created, when the script file cannot be read,
+// or when a --screenshot run could not load its model or save its image (the message is on stderr).
 int runGui(const GuiOptions& opt);
 // False in a build without the window (-DLATENTLAB_BUILD_GUI=OFF), where runGui only says so.
 bool builtWithWindow();

@@ -8,6 +8,7 @@
 
 #include "context.h"
 #include "latentlab/stats.h"
+#include "panels/confirm_dialog.h"
 #include "session_io.h"
 
 namespace latentlab::gui {
@@ -38,21 +39,27 @@ void MenuBar::drawFileMenu(Context& ctx) {
   UiState& ui = ctx.state.ui;
   ImGui::SetNextItemWidth(220);
   ImGui::InputText("session file", &ui.sessionPath);
-  if (ImGui::MenuItem("Save session", "Ctrl+S")) saveSessionTo(ctx, ui.sessionPath);
+  const std::string session = ui.sessionPath, csv = m_exportPath, png = m_pngPath;
+  if (ImGui::MenuItem("Save session", "Ctrl+S"))
+    writeWithConfirmation(ctx, session, [&ctx, session] { saveSessionTo(ctx, session, true); });
   if (ImGui::MenuItem("Load session")) loadSessionFrom(ctx, ui.sessionPath);
   ImGui::Separator();
   ImGui::SetNextItemWidth(220);
   ImGui::InputText("csv file", &m_exportPath);
-  if (ImGui::MenuItem("Export selection as CSV")) exportSelectionCsv(ctx, m_exportPath);
-  if (ImGui::MenuItem("Export layout as CSV (index,x,y)")) {
-    const std::string err = ctx.projection.exportCsv(m_exportPath);
-    if (!err.empty()) ctx.log.error(err);
-  }
+  if (ImGui::MenuItem("Export selection as CSV"))
+    writeWithConfirmation(ctx, csv, [&ctx, csv] { exportSelectionCsv(ctx, csv, true); });
+  if (ImGui::MenuItem("Export layout as CSV (index,x,y)"))
+    writeWithConfirmation(ctx, csv, [&ctx, csv] {
+      const std::string err = ctx.projection.exportCsv(csv, true);
+      if (!err.empty()) ctx.log.error(err);
+    });
   ImGui::SetNextItemWidth(220);
   ImGui::InputText("png file", &m_pngPath);
-  if (ImGui::MenuItem("Export map as PNG")) ui.shots.push_back({m_pngPath, ShotRegion::Map});
-  if (ImGui::MenuItem("Export inspector as PNG")) ui.shots.push_back({m_pngPath, ShotRegion::Inspector});
-  if (ImGui::MenuItem("Screenshot window as PNG")) ui.shots.push_back({m_pngPath, ShotRegion::Window});
+  const std::pair<const char*, ShotRegion> shots[] = {
+      {"Export map as PNG", ShotRegion::Map}, {"Export inspector as PNG", ShotRegion::Inspector},
+      {"Screenshot window as PNG", ShotRegion::Window}};
+  for (const auto& [label, region] : shots)
+    if (ImGui::MenuItem(label)) writeWithConfirmation(ctx, png, [&ctx, png, r = region] { ctx.state.ui.shots.push_back({png, r, true, 2}); });
   ImGui::Separator();
   if (ImGui::MenuItem("Quit", "Ctrl+Q")) ui.quit = true;
   ImGui::EndMenu();

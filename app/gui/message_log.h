@@ -7,6 +7,8 @@
 
 namespace latentlab::gui {
 
+inline constexpr size_t kMaxMessage = 2000;  // characters of one message that are kept
+
 class MessageLog {
  public:
   static constexpr size_t kMaxLines = 500, kMaxErrors = 200;
@@ -19,14 +21,18 @@ class MessageLog {
   const std::deque<std::string>& lines() const { return m_lines.items(); }
   const std::deque<std::string>& errors() const { return m_errors.items(); }
   const std::string& lastError() const { return m_lastError; }
+  // Put before every error until it is cleared (the script line that is running).
+  void setPrefix(std::string prefix) { m_prefix = std::move(prefix); }
+  size_t errorCount() const { return m_errorCount; }  // all errors so far (errors() keeps the newest)
   // True once after each new error: the error dialog opens then, showing dialogText().
   bool takeDialog();
   const std::string& dialogText() const { return m_dialog; }
 
  private:
   Recent<std::string> m_lines{kMaxLines}, m_errors{kMaxErrors};
-  std::string m_lastError, m_dialog;
+  std::string m_lastError, m_dialog, m_prefix;
   bool m_openDialog = false;
+  size_t m_errorCount = 0;
 };
 
 }  // namespace latentlab::gui

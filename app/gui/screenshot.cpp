@@ -23,7 +23,12 @@ void writePng(const std::string& path, int w, int h, const std::vector<uint8_t>&
   writeFileAtomic(path, bytes);
 }
 
-void takeScreenshot(Context& ctx, GLFWwindow* window, const std::string& path, const MapRect& r) {
+void takeScreenshot(Context& ctx, GLFWwindow* window, const std::string& path, const MapRect& r, bool replace) {
+  try {
+    checkOutputFile(path, replace);
+  } catch (const Error& e) {
+    return ctx.log.error(e.what());
+  }
   int fw = 0, fh = 0, ww = 0, wh = 0;
   glfwGetFramebufferSize(window, &fw, &fh);
   glfwGetWindowSize(window, &ww, &wh);
@@ -40,6 +45,7 @@ void takeScreenshot(Context& ctx, GLFWwindow* window, const std::string& path, c
   for (size_t i = 3; i < flipped.size(); i += 4) flipped[i] = 255;
   try {
     writePng(path, pw, ph, flipped);
+    ctx.state.ui.ownFiles.insert(path);
     ctx.log.info("saved " + path + " (" + std::to_string(pw) + "x" + std::to_string(ph) + ")");
   } catch (const Error& e) {
     ctx.log.error(e.what());
@@ -49,12 +55,17 @@ void takeScreenshot(Context& ctx, GLFWwindow* window, const std::string& path, c
 void takePendingShots(Context& ctx, GLFWwindow* window) {
   int ww = 0, wh = 0;
   glfwGetWindowSize(window, &ww, &wh);
-  for (const PendingShot& s : ctx.state.ui.shots) {
+  auto& shots = ctx.state.ui.shots;
+  if (std::any_of(shots.begin(), shots.end(), [](const PendingShot& s) { return s.framesLeft > 0; })) {
+    for (PendingShot& s : shots) s.framesLeft = std::max(0, s.framesLeft - 1);
+    return;
+  }
+  for (const PendingShot& s : shots) {
     const MapRect whole{0, 0, float(ww), float(wh)};
     const MapRect& r = s.region == ShotRegion::Map ? ctx.state.view.mapRect
                        : s.region == ShotRegion::Inspector ? ctx.state.view.inspectorRect
                                                            : whole;
-    takeScreenshot(ctx, window, s.path, r);
+    takeScreenshot(ctx, window, s.path, r, s.replace);
   }
   ctx.state.ui.shots.clear();
 }

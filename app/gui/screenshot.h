@@ -15,9 +15,10 @@ struct Context;
 
 // PNG bytes through stb, written atomically. Throws InputError naming the path.
 void writePng(const std::string& path, int w, int h, const std::vector<uint8_t>& rgba);
-// `region` in window pixels (clamped to the window); errors go to the log.
-void takeScreenshot(Context& ctx, GLFWwindow* window, const std::string& path, const MapRect& region);
-// Takes the screenshots queued in state.ui.shots, then clears the queue.
+// `region` in window pixels (clamped to the window); errors go to the log. An existing file is
+// replaced only when `replace` (fsutil.h's checkOutputFile).
+void takeScreenshot(Context& ctx, GLFWwindow* window, const std::string& path, const MapRect& region, bool replace);
+// Takes the screenshots queued in state.ui.shots, then clears the queue (once none has frames to wait).
 void takePendingShots(Context& ctx, GLFWwindow* window);
 
 }  // namespace latentlab::gui

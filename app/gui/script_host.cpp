@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "context.h"
+#include "latentlab/errors.h"
 #include "session_io.h"
 #include "state_json.h"
 
@@ -14,7 +15,7 @@ void AppScriptHost::cancelJobs() {
   for (auto& j : m_ctx.worker->jobs())
     if (!j->finished) j->cancel = true;
 }
-std::string AppScriptHost::exportLayout(const std::string& path) { return m_ctx.projection.exportCsv(path); }
+std::string AppScriptHost::exportLayout(const std::string& path) { return m_ctx.projection.exportCsv(path, true); }
 void AppScriptHost::importLayout(const std::string& path) { m_ctx.projection.importCsv(path); }
 void AppScriptHost::color(ColorMode m) { m_ctx.state.style.setColorMode(m); }
 void AppScriptHost::select(int64_t index) { m_ctx.edits.selectPoint(index); }
@@ -25,9 +26,9 @@ void AppScriptHost::dragBy(float dx, float dy) {
   m_ctx.edits.dragTo(d.x0 + dx, d.y0 + dy);
 }
 void AppScriptHost::commitDrag() { m_ctx.edits.commitDrag(); }
-void AppScriptHost::screenshot(const std::string& path, ShotRegion region) { m_ctx.state.ui.shots.push_back({path, region}); }
+void AppScriptHost::screenshot(const std::string& path, ShotRegion region) { m_ctx.state.ui.shots.push_back({path, region, true}); }
 void AppScriptHost::writeState(const std::string& path) { writeStateJson(m_ctx, path); }
-void AppScriptHost::caption(const std::string& text) { m_ctx.state.style.caption = text; }
+void AppScriptHost::caption(const std::string& text) { m_ctx.state.style.caption = clipForMessage(text, kMaxCaption); }
 std::string AppScriptHost::filter(const std::string& expr) {
   m_ctx.state.style.filterText = expr;
   return m_ctx.edits.applyFilter();
@@ -42,9 +43,9 @@ void AppScriptHost::showTrain(bool on) { m_ctx.models.showTrainPoints(on); }
 void AppScriptHost::trainModel(const TrainOptions& options) { m_ctx.models.trainModel(options); }
 void AppScriptHost::snap(bool on) { m_ctx.edits.setSnap(on); }
 void AppScriptHost::undo() { m_ctx.edits.undo(); }
-void AppScriptHost::saveSession(const std::string& path) { saveSessionTo(m_ctx, path); }
+void AppScriptHost::saveSession(const std::string& path) { saveSessionTo(m_ctx, path, true); }
 void AppScriptHost::loadSession(const std::string& path) { loadSessionFrom(m_ctx, path); }
-void AppScriptHost::exportCsv(const std::string& path) { exportSelectionCsv(m_ctx, path); }
+void AppScriptHost::exportCsv(const std::string& path) { exportSelectionCsv(m_ctx, path, true); }
 void AppScriptHost::quit() { m_ctx.state.ui.quit = true; }
 bool AppScriptHost::idle() const { return m_ctx.worker->idle(); }
 bool AppScriptHost::shotsPending() const { return !m_ctx.state.ui.shots.empty(); }
@@ -54,5 +55,6 @@ bool AppScriptHost::fileExists(const std::string& path) const {
 }
 void AppScriptHost::error(const std::string& message) { m_ctx.log.error(message); }
 void AppScriptHost::log(const std::string& message) { m_ctx.log.info(message); }
+void AppScriptHost::runningLine(int line) { m_ctx.log.setPrefix(line > 0 ? "line " + std::to_string(line) + ": " : ""); }
 
 }  // namespace latentlab::gui

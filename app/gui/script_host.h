@@ -40,6 +40,7 @@ class AppScriptHost : public ScriptHost {
   bool fileExists(const std::string& path) const override;
   void error(const std::string& message) override;
   void log(const std::string& message) override;
+  void runningLine(int line) override;
 
  private:
   Context& m_ctx;

@@ -8,8 +8,6 @@ namespace latentlab::gui {
 
 namespace {
 
-std::string at(const ScriptCommand& c) { return "line " + std::to_string(c.line) + ": "; }
-
 ScriptWait next() { return {}; }
 ScriptWait untilIdle() {
   ScriptWait w;
@@ -54,7 +52,7 @@ const std::map<std::string, ScriptVerb>& scriptVerbs() {
       {"export-layout",
        [](H& h, const C& c) {
          const std::string err = h.exportLayout(c.args[0]);
-         if (!err.empty()) h.error(at(c) + err);
+         if (!err.empty()) h.error(err);
          return next();
        }},
       {"layout-csv", [](H& h, const C& c) { return h.importLayout(c.args[0]), untilIdle(); }},
@@ -63,7 +61,7 @@ const std::map<std::string, ScriptVerb>& scriptVerbs() {
       {"drag",
        [](H& h, const C& c) {
          if (!h.hasSelection()) {
-           h.error(at(c) + "drag needs a selected point (use select INDEX first)");
+           h.error("drag needs a selected point (use select INDEX first)");
            return next();
          }
          h.dragBy(std::stof(c.args[0]), std::stof(c.args[1]));
@@ -93,7 +91,7 @@ const std::map<std::string, ScriptVerb>& scriptVerbs() {
       {"filter",
        [](H& h, const C& c) {
          const std::string err = h.filter(c.args.empty() ? "" : c.args[0]);
-         if (!err.empty()) h.error(at(c) + err);
+         if (!err.empty()) h.error(err);
          return next();
        }},
       {"fit", [](H& h, const C&) { return h.fit(), next(); }},
@@ -156,20 +154,22 @@ void ScriptRunner::step(ScriptHost& host, Clock::time_point now) {
   while (!finished()) {
     const ScriptCommand& c = m_script.commands[m_pc++];
     host.log("script " + std::to_string(c.line) + ": " + c.name + (c.rest.empty() ? "" : " " + c.rest));
+    host.runningLine(c.line);  // what goes wrong while it runs names the line
     auto verb = scriptVerbs().find(c.name);
     if (verb == scriptVerbs().end()) {  // the parser and this table disagree (a test checks they do not)
-      host.error(at(c) + "no handler for '" + c.name + "'");
-      continue;
+      host.error("no handler for '" + c.name + "'");
+    } else {
+      try {
+        m_wait = verb->second(host, c);
+      } catch (const std::out_of_range&) {  // a whole number beyond int's range (the parser refuses them)
+        host.error("a number in '" + c.name + " " + clipForMessage(c.rest, 60) + "' is out of range");
+        m_wait = {};
+      } catch (const std::exception& e) {
+        host.error(e.what());
+        m_wait = {};
+      }
     }
-    try {
-      m_wait = verb->second(host, c);
-    } catch (const std::out_of_range&) {  // a whole number beyond int's range passes the parser
-      host.error(at(c) + "a number in '" + c.name + " " + c.rest + "' is out of range");
-      m_wait = {};
-    } catch (const std::exception& e) {
-      host.error(at(c) + e.what());
-      m_wait = {};
-    }
+    host.runningLine(0);
     if (!m_wait.file.empty()) m_fileDeadline = now + std::chrono::seconds(m_wait.fileSeconds);
     if (m_wait.idle || m_wait.frame || m_wait.frames > 0 || !m_wait.file.empty() || m_wait.quit) break;
   }

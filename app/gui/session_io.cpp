@@ -1,5 +1,6 @@
 #include "session_io.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "context.h"
@@ -15,6 +16,20 @@ namespace {
 void applySession(Context& ctx, const SessionState& s) {
   AppState& st = ctx.state;
   const PointTable& t = *st.model.pts;
+  // A session saved with the training points shown may name them: add them first, then apply.
+  int64_t highest = s.selected;
+  for (int64_t i : s.selection) highest = std::max(highest, i);
+  for (const auto& e : s.edited) highest = std::max(highest, e.origin);
+  if (s.showTrain && t.n == t.numTest && highest >= t.n) {
+    ctx.models.showTrainPoints(true);
+    ctx.worker->submit("apply session", [&ctx, s](Job&) {
+      ctx.worker->toUi([&ctx, s] {
+        if (ctx.state.hasModel() && ctx.state.model.pts->n > ctx.state.model.pts->numTest) applySession(ctx, s);
+        else ctx.log.error("session not applied: it names training points, and they could not be added");
+      });
+    });
+    return;
+  }
   for (int64_t i : s.selection)
     if (i < 0 || i >= t.n)
       return ctx.log.error("session selection index " + std::to_string(i) + " is out of range (" + std::to_string(t.n) +
@@ -53,7 +68,10 @@ void applySession(Context& ctx, const SessionState& s) {
 SessionState sessionState(const Context& ctx) {
   const AppState& st = ctx.state;
   SessionState s;
-  s.bundle = st.hasModel() ? st.model.dir : st.loadingDir;
+  std::error_code ec;
+  // An absolute path: the session may be loaded from another working directory.
+  const std::string dir = st.hasModel() ? st.model.dir : st.loadingDir;
+  s.bundle = dir.empty() ? dir : fs::absolute(dir, ec).lexically_normal().string();
   s.projection = projectionKey(st.projection.current);
   s.colorMode = colorModeKey(st.style.colorMode);
   s.viewX = st.view.view.cx;
@@ -69,9 +87,11 @@ SessionState sessionState(const Context& ctx) {
   return s;
 }
 
-void saveSessionTo(Context& ctx, const std::string& path) {
+void saveSessionTo(Context& ctx, const std::string& path, bool replace) {
   try {
+    checkOutputFile(path, replace);
     saveSession(sessionState(ctx), path);
+    ctx.state.ui.ownFiles.insert(path);
     ctx.log.info("saved session " + path);
   } catch (const Error& e) {
     ctx.log.error(e.what());
@@ -85,20 +105,25 @@ void loadSessionFrom(Context& ctx, const std::string& path) {
   } catch (const Error& e) {
     return ctx.log.error(e.what());
   }
-  std::error_code ec;
-  const bool sameBundle = ctx.state.hasModel() && (s.bundle.empty() || fs::weakly_canonical(s.bundle, ec) ==
-                                                                           fs::weakly_canonical(ctx.state.model.dir, ec));
-  if (sameBundle) return applySession(ctx, s);
-  // Load the session's bundle first; apply once it is up (the job queue runs in order).
+  ctx.state.ui.ownFiles.insert(path);
+  auto isSessionBundle = [s](const Context& c) {
+    std::error_code ec;
+    return c.state.hasModel() &&
+           (s.bundle.empty() || fs::weakly_canonical(s.bundle, ec) == fs::weakly_canonical(c.state.model.dir, ec));
+  };
+  if (isSessionBundle(ctx)) return applySession(ctx, s);
+  // Load the session's bundle first; apply once it is up (the job queue runs in order), and only
+  // to that bundle: when it fails to load, the model that stays is not the session's.
   ctx.models.load(s.bundle);
-  ctx.worker->submit("apply session", [&ctx, s](Job&) {
-    ctx.worker->toUi([&ctx, s] {
-      if (ctx.state.hasModel()) applySession(ctx, s);
+  ctx.worker->submit("apply session", [&ctx, s, path, isSessionBundle](Job&) {
+    ctx.worker->toUi([&ctx, s, path, isSessionBundle] {
+      if (isSessionBundle(ctx)) applySession(ctx, s);
+      else ctx.log.error("session " + path + " not applied: its bundle " + s.bundle + " did not load");
     });
   });
 }
 
-void exportSelectionCsv(Context& ctx, const std::string& path) {
+void exportSelectionCsv(Context& ctx, const std::string& path, bool replace) {
   const AppState& st = ctx.state;
   if (!st.hasModel()) return ctx.log.error("nothing to export: no model is loaded");
   const PointTable& t = *st.model.pts;
@@ -121,7 +146,9 @@ void exportSelectionCsv(Context& ctx, const std::string& path) {
     rows.push_back(std::move(r));
   }
   try {
+    checkOutputFile(path, replace);
     writeFileAtomic(path, selectionCsv(rows, t.d));
+    ctx.state.ui.ownFiles.insert(path);
     ctx.log.info("wrote " + std::to_string(rows.size()) + " rows to " + path);
   } catch (const Error& e) {
     ctx.log.error(e.what());

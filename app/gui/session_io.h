@@ -11,11 +11,13 @@ namespace latentlab::gui {
 struct Context;
 
 SessionState sessionState(const Context& ctx);
-void saveSessionTo(Context& ctx, const std::string& path);
+// Every writer here checks the path first (latentlab/fsutil.h's checkOutputFile): an existing file
+// is replaced only when `replace` (the user confirmed, or a script named it).
+void saveSessionTo(Context& ctx, const std::string& path, bool replace);
 // Applies the session; when it names another bundle, that bundle is loaded first.
 void loadSessionFrom(Context& ctx, const std::string& path);
 // The multi-selection (or else the selected point) as CSV: index,label,prediction,total,aleatoric,
 // epistemic,x,y,z0..z{d-1}.
-void exportSelectionCsv(Context& ctx, const std::string& path);
+void exportSelectionCsv(Context& ctx, const std::string& path, bool replace);
 
 }  // namespace latentlab::gui

@@ -5,6 +5,7 @@
 #include <imgui.h>
 
 #include "context.h"
+#include "panels/confirm_dialog.h"
 #include "session_io.h"
 
 namespace latentlab::gui {
@@ -27,7 +28,10 @@ const std::vector<Shortcut>& shortcuts() {
        }},
       {{GLFW_KEY_Z, 0}, With, false, "Ctrl+Z", "undo the last edit", [](Context& c) { c.edits.undo(); }},
       {{GLFW_KEY_S, 0}, With, false, "Ctrl+S", "save the session (File menu's session file)",
-       [](Context& c) { saveSessionTo(c, c.state.ui.sessionPath); }},
+       [](Context& c) {
+         const std::string path = c.state.ui.sessionPath;
+         writeWithConfirmation(c, path, [&c, path] { saveSessionTo(c, path, true); });
+       }},
       {{GLFW_KEY_Q, 0}, With, false, "Ctrl+Q", "quit", [](Context& c) { c.state.ui.quit = true; }},
       {{GLFW_KEY_EQUAL, GLFW_KEY_KP_ADD}, Any, false, "+", "zoom in", [](Context& c) { c.state.view.view.scale *= 1.25; }},
       {{GLFW_KEY_MINUS, GLFW_KEY_KP_SUBTRACT}, Any, false, "-", "zoom out", [](Context& c) { c.state.view.view.scale /= 1.25; }},

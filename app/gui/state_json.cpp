@@ -1,6 +1,7 @@
 #include "state_json.h"
 
 #include "context.h"
+#include "latentlab/json_text.h"
 #include "latentlab/errors.h"
 #include "latentlab/fsutil.h"
 #include "latentlab/stats.h"
@@ -71,7 +72,8 @@ void writeStateJson(Context& ctx, const std::string& path) {
   }
   if (s.ui.startupMs >= 0) j["startup_ms"] = s.ui.startupMs;
   try {
-    writeFileAtomic(path, j.dump(2) + "\n");
+    checkOutputFile(path, true);
+    writeFileAtomic(path, jsonText(j));
   } catch (const Error& e) {
     ctx.log.error(e.what());
   }

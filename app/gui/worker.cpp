@@ -43,14 +43,17 @@ void Worker::stop() {
   m_interactiveThread.join();
 }
 
-std::shared_ptr<Job> Worker::submit(const std::string& name, JobFn fn, std::function<void(const std::string&)> onError) {
+std::shared_ptr<Job> Worker::submit(const std::string& name, JobFn fn, std::function<void(const std::string&)> onError,
+                                   UiFn onCancel) {
   auto job = std::make_shared<Job>();
   job->name = name;
-  JobFn wrapped = [this, fn = std::move(fn), onError = std::move(onError)](Job& j) {
+  // `run` is false for a job cancelled while it was still queued: it never starts, but its
+  // onCancel runs all the same.
+  Task wrapped = [this, fn = std::move(fn), onError = std::move(onError), onCancel = std::move(onCancel)](Job& j, bool run) {
     const auto t0 = std::chrono::steady_clock::now();
     std::string err;
     try {
-      fn(j);
+      if (run) fn(j);
     } catch (const CancelledError&) {
       j.cancelled = true;
     } catch (const std::exception& e) {
@@ -59,7 +62,8 @@ std::shared_ptr<Job> Worker::submit(const std::string& name, JobFn fn, std::func
       err = "unknown error";
     }
     j.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (j.cancel.load()) j.cancelled = true;
+    if (j.cancel.load() || !run) j.cancelled = true;
+    if (j.cancelled && err.empty() && onCancel) toUi(onCancel);
     if (!err.empty()) {
       {
         std::lock_guard<std::mutex> l(j.textMutex);
@@ -104,13 +108,19 @@ void Worker::toUi(UiFn fn) {
   if (m_wake) m_wake();
 }
 
-int Worker::drainUi() {
+int Worker::drainUi(const std::function<void(const std::string&)>& onError) {
   std::vector<UiFn> todo;
   {
     std::lock_guard<std::mutex> l(m_mutex);
     todo.swap(m_inbox);
   }
-  for (auto& f : todo) f();
+  for (auto& f : todo) {
+    try {  // one closure that throws must not drop the others' results
+      f();
+    } catch (const std::exception& e) {
+      if (onError) onError(torchErrorSummary(e));
+    }
+  }
   return int(todo.size());
 }
 
@@ -152,7 +162,7 @@ void Worker::jobLoop() {
   setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 19);
 #endif
   for (;;) {
-    std::pair<std::shared_ptr<Job>, JobFn> item;
+    std::pair<std::shared_ptr<Job>, Task> item;
     {
       std::unique_lock<std::mutex> l(m_mutex);
       m_cv.wait(l, [&] { return m_stop || !m_queue.empty(); });
@@ -161,8 +171,7 @@ void Worker::jobLoop() {
       m_queue.pop_front();
       item.first->running = true;
     }
-    if (!item.first->cancel) item.second(*item.first);
-    else item.first->cancelled = true;
+    item.second(*item.first, !item.first->cancel);
     {
       std::lock_guard<std::mutex> l(m_mutex);
       item.first->running = false;

@@ -57,8 +57,10 @@ class Worker {
   // words (toUi) go through the owner's pointer.
   void stop();
 
-  // Queues a long job. `onError` runs on the UI thread with the message if the job throws.
-  std::shared_ptr<Job> submit(const std::string& name, JobFn fn, std::function<void(const std::string&)> onError = {});
+  // Queues a long job. On the UI thread afterwards: `onError` with the message if the job throws,
+  // `onCancel` if it was cancelled (while it ran, or while it was still queued and never ran).
+  std::shared_ptr<Job> submit(const std::string& name, JobFn fn, std::function<void(const std::string&)> onError = {},
+                              UiFn onCancel = {});
   // Posts an interactive request; a pending one that was not started yet is dropped. If it
   // throws, `onError` runs on the UI thread with the message (as for jobs).
   void interactive(std::function<void()> fn, std::function<void(const std::string&)> onError);
@@ -68,7 +70,8 @@ class Worker {
   // thread asleep in glfwWaitEvents sees the result at once. Set before submitting work.
   void setWake(std::function<void()> wake) { m_wake = std::move(wake); }
   // Called by the UI thread once a frame; returns how many closures ran.
-  int drainUi();
+  // A closure that throws is reported through `onError` and the others still run.
+  int drainUi(const std::function<void(const std::string&)>& onError = {});
 
   // The queued and running jobs and the newest kMaxFinishedJobs finished ones, newest last.
   std::vector<std::shared_ptr<Job>> jobs() const;
@@ -82,7 +85,8 @@ class Worker {
 
   mutable std::mutex m_mutex;
   std::condition_variable m_cv, m_icv;
-  std::deque<std::pair<std::shared_ptr<Job>, JobFn>> m_queue;
+  using Task = std::function<void(Job&, bool run)>;
+  std::deque<std::pair<std::shared_ptr<Job>, Task>> m_queue;
   std::vector<std::shared_ptr<Job>> m_jobs;
   struct Request {
     std::function<void()> fn;

@@ -137,6 +137,10 @@ LaplaceFit laplaceFromModule(const torch::jit::Module& m, const std::string& sou
   if (k < 2 || fit.covariance.dim() != 2 || fit.covariance.size(0) != k * d1 || fit.covariance.size(1) != k * d1 ||
       fit.samples.dim() != 3 || fit.samples.size(1) != k || fit.samples.size(2) != d1 || fit.samples.size(0) < 1)
     throw ModelLoadError("[laplace] posterior buffers have inconsistent shapes (" + source + ")");
+  for (const auto* t : {&fit.thetaMap, &fit.covariance, &fit.samples})
+    if (!torch::isfinite(*t).all().item<bool>())
+      throw ModelLoadError("[laplace] posterior buffers hold non-finite values (" + source + ")");
+  if (!std::isfinite(fit.priorPrecision)) throw ModelLoadError("[laplace] the prior precision is not finite (" + source + ")");
   return fit;
 }
 

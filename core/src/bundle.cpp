@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <cstdio>
 #include <filesystem>
 
 #include "latentlab/errors.h"
@@ -17,6 +18,11 @@ torch::Tensor Bundle::classify(const torch::Tensor& z) const { return callTensor
 torch::Tensor Bundle::decode(const torch::Tensor& z) const {
   if (!decoder) throw BundleError("[bundle] has no decoder (" + dir + ")");
   return callTensor(*decoder, "decode", z.to(device));
+}
+
+std::string Bundle::componentPath(const std::string& name) const {
+  auto it = manifest.components.find(name);
+  return (fs::path(dir) / (it == manifest.components.end() ? name + ".pt" : it->second)).string();
 }
 
 BllHead Bundle::head(HeadMode mode) const {
@@ -92,6 +98,46 @@ Bundle loadBundle(const std::string& dir, const torch::Device& device, BundlePar
     bd.ensemble.push_back(m);
   }
   return bd;
+}
+
+std::string latentCacheKey(const std::string& classifierFile, const std::string& dataset, int64_t images) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a over the file's bytes (about 1 ms for a 1 MB model)
+  std::string bytes;
+  try {
+    bytes = readTextFile(classifierFile);
+  } catch (const Error&) {
+    return "";  // no key: every cache misses
+  }
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
+  return std::string("classifier ") + hex + " " + std::to_string(bytes.size()) + " bytes; dataset " + dataset + "; " +
+         std::to_string(images) + " images";
+}
+
+void saveLatentCache(const std::string& path, const torch::Tensor& z, const std::string& key) {
+  std::vector<char> bytes = torch::pickle_save(c10::IValue(z.to(torch::kCPU).contiguous()));
+  writeFileAtomic(path, std::string(bytes.begin(), bytes.end()));
+  writeFileAtomic(path + ".key", key + "\n");
+}
+
+torch::Tensor loadLatentCache(const std::string& path, const std::string& key, int64_t n, int64_t d) {
+  std::error_code ec;
+  if (key.empty() || !fs::is_regular_file(path, ec) || !fs::is_regular_file(path + ".key", ec)) return {};
+  try {
+    if (readTextFile(path + ".key") != key + "\n") return {};
+    const std::string bytes = readTextFile(path);
+    torch::Tensor t = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end())).toTensor();
+    if (t.dim() == 2 && t.size(0) == n && t.size(1) == d && t.scalar_type() == torch::kFloat32 &&
+        torch::isfinite(t).all().item<bool>())
+      return t.contiguous();
+  } catch (const std::exception&) {
+    // an unreadable cache is recomputed
+  }
+  return {};
 }
 
 }  // namespace latentlab

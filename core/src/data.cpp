@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -79,23 +80,41 @@ Dataset loadMnistJsonDir(const std::string& digitsDir) {
   return d;
 }
 
+namespace {
+// Hidden entries (.DS_Store, .ipynb_checkpoints, .git) are never classes or images.
+bool hidden(const fs::path& p) { return p.filename().string().rfind('.', 0) == 0; }
+// The formats stb_image reads; other files (notes, CSVs) are skipped with a warning.
+bool imageFile(const fs::path& p) {
+  std::string ext = p.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  for (const char* e : {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tga", ".pgm", ".ppm", ".pnm", ".psd", ".hdr", ".pic"})
+    if (ext == e) return true;
+  return false;
+}
+}  // namespace
+
 Dataset loadImageFolder(const std::string& dir) {
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) throw InputError("[image-folder] not a directory (" + dir + ")");
+  if (!fs::is_directory(dir, ec))
+    throw InputError("[image-folder] neither fashion-mnist, mnist nor a folder of class subfolders: not a directory (" + dir + ")");
   std::vector<std::string> classes;
   for (auto& e : fs::directory_iterator(dir, ec))
-    if (e.is_directory()) classes.push_back(e.path().filename().string());
+    if (e.is_directory() && !hidden(e.path())) classes.push_back(e.path().filename().string());
   std::sort(classes.begin(), classes.end());
   if (classes.size() < 2)
     throw InputError("[image-folder] needs at least 2 class subfolders, found " + std::to_string(classes.size()) + " (" +
                      dir + ")");
   std::vector<torch::Tensor> imgs;
   std::vector<int64_t> labels;
+  std::vector<std::string> skipped;
   int w0 = -1, h0 = -1;
   for (size_t c = 0; c < classes.size(); ++c) {
     std::vector<fs::path> files;
-    for (auto& e : fs::directory_iterator(fs::path(dir) / classes[c], ec))
-      if (e.is_regular_file()) files.push_back(e.path());
+    for (auto& e : fs::directory_iterator(fs::path(dir) / classes[c], ec)) {
+      if (!e.is_regular_file() || hidden(e.path())) continue;
+      if (imageFile(e.path())) files.push_back(e.path());
+      else skipped.push_back(e.path().string());
+    }
     std::sort(files.begin(), files.end());
     if (files.empty()) throw InputError("[image-folder] class folder has no images (" + (fs::path(dir) / classes[c]).string() + ")");
     for (auto& f : files) {
@@ -124,6 +143,8 @@ Dataset loadImageFolder(const std::string& dir) {
   Dataset d;
   d.name = dir;
   d.classNames = classes;
+  std::sort(skipped.begin(), skipped.end());
+  d.skipped = skipped;
   d.images = torch::cat(imgs);
   d.labels = torch::tensor(labels, torch::kInt64);
   return d;
@@ -144,6 +165,7 @@ Dataset subset(const Dataset& d, const torch::Tensor& idx) {
   Dataset s;
   s.name = d.name;
   s.classNames = d.classNames;
+  s.skipped = d.skipped;
   s.images = d.images.index_select(0, idx);
   s.labels = d.labels.index_select(0, idx);
   return s;

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <chrono>
@@ -24,25 +25,15 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Latents from `cache/<name>` if the file holds a finite float [n, d] tensor; otherwise computed
-// in batches (with progress) and written back atomically. A cache that cannot be written (a
-// read-only install) is not an error: it is recomputed next time.
+// Latents from `cache/<name>` when it holds this classifier's latents of these images (its key,
+// bundle.h); otherwise computed in batches (with progress) and written back atomically. A cache
+// that cannot be written (a read-only install) is not an error: it is recomputed next time.
 torch::Tensor cachedLatents(const Bundle& b, const Dataset& data, const std::string& name, const ProgressFn& progress,
                             const std::atomic<bool>* cancel) {
   const fs::path path = fs::path(b.dir) / "cache" / name;
   const int64_t n = data.size(), d = b.latentDim();
-  std::error_code ec;
-  if (fs::is_regular_file(path, ec)) {
-    try {
-      const std::string bytes = readTextFile(path.string());
-      torch::Tensor t = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end())).toTensor();
-      if (t.dim() == 2 && t.size(0) == n && t.size(1) == d && t.scalar_type() == torch::kFloat32 &&
-          torch::isfinite(t).all().item<bool>())
-        return t.contiguous();
-    } catch (const std::exception&) {
-      // unreadable cache: recompute below
-    }
-  }
+  const std::string key = latentCacheKey(b.componentPath("classifier"), data.name, n);
+  if (torch::Tensor cached = loadLatentCache(path.string(), key, n, d); cached.defined()) return cached;
   std::vector<torch::Tensor> parts;
   const int64_t batch = 1024;
   const auto t0 = Clock::now();
@@ -64,10 +55,11 @@ torch::Tensor cachedLatents(const Bundle& b, const Dataset& data, const std::str
     }
   }
   torch::Tensor z = parts.empty() ? torch::zeros({0, d}) : torch::cat(parts).contiguous();
+  requireFiniteRows(z, "explorer", "latents", name == "latents_test.pt" ? "test images" : "images (" + name + ")",
+                    b.componentPath("classifier"));
   try {
     fs::create_directories(path.parent_path());
-    std::vector<char> bytes = torch::pickle_save(c10::IValue(z));
-    writeFileAtomic(path.string(), std::string(bytes.begin(), bytes.end()));
+    saveLatentCache(path.string(), z, key);
   } catch (const std::exception&) {
   }
   return z;
@@ -104,6 +96,8 @@ struct Explorer::Impl {
       pdet.push_back(det->predict(zb).probs.argmax(1).cpu());
     }
     torch::Tensor P = torch::cat(probs).to(torch::kFloat32);
+    requireFiniteRows(P, "explorer", "probabilities", train ? "training images" : "test images",
+                      bundle.componentPath(lap ? "laplace" : "classifier"));
     auto append = [](auto& dst, const auto& src) { dst.insert(dst.end(), src.begin(), src.end()); };
     append(t.latents, toVector<float>(z.to(torch::kFloat32)));
     append(t.probs, toVector<float>(P));
@@ -226,6 +220,11 @@ LatentEval Explorer::evaluate(const std::vector<float>& zIn, int neighbours) con
   r.aleatoric = p.aleatoric.item<float>();
   r.epistemic = p.epistemic.item<float>();
   r.totalDet = q.total.item<float>();
+  for (const auto* v : {&r.image, &r.probs, &r.probsDet})
+    for (float x : *v)
+      if (!std::isfinite(x))
+        throw ModelLoadError(std::string("[explorer] the model gives non-finite ") + (v == &r.image ? "decoded pixels" : "probabilities") +
+                             " at this latent (" + m->bundle.dir + ")");
   r.pred = int(std::max_element(r.probs.begin(), r.probs.end()) - r.probs.begin());
   r.predDet = int(std::max_element(r.probsDet.begin(), r.probsDet.end()) - r.probsDet.begin());
   if (neighbours > 0) {
@@ -246,6 +245,7 @@ ModelReport Explorer::modelReport(const ProgressFn& progress, const std::atomic<
   torch::NoGradGuard ng;
   torch::Tensor zt = m->latents.slice(0, 0, t.numTest);
   Predictive pd = m->det->predict(zt.to(m->bundle.device));
+  requireFiniteRows(pd.probs, "explorer", "probabilities", "test images", m->bundle.componentPath("classifier"));
   ClassificationMetrics det = classificationMetrics(toVector<float>(pd.probs.to(torch::kCPU, torch::kFloat32)), labels,
                                                     t.K, ModelReport::kBins);
   for (const auto& bin : lap.bins) {
@@ -273,6 +273,8 @@ ModelReport Explorer::modelReport(const ProgressFn& progress, const std::atomic<
     torch::Tensor zo = cachedLatents(m->bundle, ood, "latents_ood_" + fs::path(r.oodName).filename().string() + ".pt",
                                      progress, cancel);
     Predictive po = (m->lap ? *m->lap : *m->det).predict(zo.to(m->bundle.device));
+    requireFiniteRows(po.probs, "explorer", "probabilities", "OOD images (" + r.oodName + ")",
+                      m->bundle.componentPath(m->lap ? "laplace" : "classifier"));
     r.outMi = toVector<float>(po.epistemic.to(torch::kCPU, torch::kFloat32));
     r.outEntropy = toVector<float>(po.total.to(torch::kCPU, torch::kFloat32));
     r.aurocMi = auroc(std::vector<double>(r.inMi.begin(), r.inMi.end()), std::vector<double>(r.outMi.begin(), r.outMi.end()));

@@ -1,8 +1,10 @@
 #include "latentlab/fsutil.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -21,10 +23,58 @@ std::string uniqueSuffix() {
   auto t = std::chrono::steady_clock::now().time_since_epoch().count();
   return std::to_string(::getpid()) + "-" + std::to_string(t % 1000000007) + "-" + std::to_string(counter++);
 }
+// What is at `p`, in words, when it is not a regular file ("" when it is one or nothing is there).
+std::string notAFile(const fs::path& p) {
+  std::error_code ec;
+  const fs::file_status st = fs::status(p, ec);
+  if (ec || !fs::exists(st) || fs::is_regular_file(st)) return "";
+  if (fs::is_directory(st)) return "a directory";
+  if (fs::is_character_file(st) || fs::is_block_file(st)) return "a device";
+  if (fs::is_fifo(st)) return "a pipe";
+  if (fs::is_socket(st)) return "a socket";
+  return "not a regular file";
+}
+
+std::string withoutTrailingSlash(std::string p) {
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  return p;
+}
+
+bool isBundleDir(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_directory(p, ec) && fs::is_regular_file(p / "manifest.json", ec);
+}
+
+// Staging directories of `target` left by a process that no longer runs (killed during a train or
+// import): removed, since nothing can finish them.
+void removeStaleStages(const fs::path& target) {
+  std::error_code ec;
+  const std::string prefix = "." + target.filename().string() + ".staging-";
+  for (fs::directory_iterator it(target.parent_path(), ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+    if (pid > 0 && pid != long(::getpid()) && ::kill(pid_t(pid), 0) == -1 && errno == ESRCH) {
+      std::error_code rc;
+      fs::remove_all(it->path(), rc);
+    }
+  }
+}
 }  // namespace
 
 void writeFileAtomic(const std::string& path, const std::string& bytes) {
+  // A link is written through (the file it names is replaced, the link stays); anything but a
+  // regular file (a directory, /dev/null, a pipe) is refused rather than replaced.
+  std::error_code ec;
   fs::path target(path);
+  if (fs::is_symlink(fs::symlink_status(target, ec))) {
+    const fs::path resolved = fs::weakly_canonical(target, ec);
+    if (!ec) target = resolved;
+  }
+  if (const std::string what = notAFile(target); !what.empty())
+    throw InputError("[write] " + path + " is " + what + ", not a file: choose a file name");
+  const bool existed = fs::exists(target, ec);
+  const fs::perms mode = existed ? fs::status(target, ec).permissions() : fs::perms::unknown;
   fs::path tmp = target;
   tmp += ".tmp-" + uniqueSuffix();
   {
@@ -33,20 +83,22 @@ void writeFileAtomic(const std::string& path, const std::string& bytes) {
     out.write(bytes.data(), std::streamsize(bytes.size()));
     out.flush();
     if (!out) {
-      std::error_code ec;
       fs::remove(tmp, ec);
       throw InputError("[write] write failed (" + path + ")");
     }
   }
-  std::error_code ec;
+  if (existed && mode != fs::perms::unknown) fs::permissions(tmp, mode, ec);  // the user's file keeps its mode
   fs::rename(tmp, target, ec);
   if (ec) {
+    const std::string why = ec.message();  // before the cleanup overwrites ec
     fs::remove(tmp, ec);
-    throw InputError("[write] cannot move the new file into place: " + ec.message() + " (" + path + ")");
+    throw InputError("[write] cannot move the new file into place: " + why + " (" + path + ")");
   }
 }
 
 std::string readTextFile(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw InputError("[read] " + path + " is a directory, not a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError("[read] cannot open file: " + std::string(std::strerror(errno)) + " (" + path + ")");
   std::stringstream ss;
@@ -54,18 +106,42 @@ std::string readTextFile(const std::string& path) {
   return ss.str();
 }
 
-void checkOutputPath(const std::string& target, bool force) {
+void checkOutputPath(const std::string& targetIn, bool force) {
+  const std::string target = withoutTrailingSlash(targetIn);
   std::error_code ec;
-  if (fs::exists(target, ec) && !force)
-    throw BundleError("[output] " + target + " already exists; pass --force to replace it");
+  if (fs::exists(fs::symlink_status(target, ec))) {
+    if (!force) throw BundleError("[output] " + target + " already exists; pass --force to replace it");
+    if (!isBundleDir(target))
+      throw BundleError("[output] " + target + " is not a LatentLab bundle (it has no manifest.json): --force replaces a "
+                        "bundle, never other files or folders");
+  }
   fs::path parent = fs::absolute(fs::path(target)).parent_path();
   if (!fs::is_directory(parent, ec))
     throw BundleError("[output] parent directory does not exist (" + parent.string() + ")");
 }
 
-StagedDir::StagedDir(const std::string& target, bool force) : m_target(target), m_force(force) {
-  checkOutputPath(target, force);
-  fs::path t = fs::absolute(fs::path(target));
+void checkOutputFile(const std::string& path, bool force) {
+  std::error_code ec;
+  if (path.empty()) throw InputError("[output] no file name given");
+  const fs::path p(path);
+  if (const std::string what = notAFile(p); !what.empty())
+    throw InputError("[output] " + path + " is " + what + ", not a file: choose a file name");
+  const fs::path abs = fs::weakly_canonical(fs::absolute(p), ec);
+  fs::path dir = (ec ? fs::absolute(p) : abs).parent_path();
+  if (!fs::is_directory(dir, ec)) throw InputError("[output] cannot write " + path + ": the folder " + dir.string() + " does not exist");
+  for (int up = 0; up < 3 && !dir.empty(); ++up, dir = dir.parent_path()) {
+    if (isBundleDir(dir))
+      throw InputError("[output] " + path + " is inside the bundle " + dir.string() +
+                       ": a bundle's files are never an output; choose a file elsewhere");
+    if (dir == dir.root_path()) break;
+  }
+  if (fs::exists(p, ec) && !force) throw InputError("[output] " + path + " already exists; pass --force to replace it");
+}
+
+StagedDir::StagedDir(const std::string& target, bool force) : m_target(withoutTrailingSlash(target)), m_force(force) {
+  checkOutputPath(m_target, force);
+  fs::path t = fs::absolute(fs::path(m_target));
+  removeStaleStages(t);
   m_stage = (t.parent_path() / ("." + t.filename().string() + ".staging-" + uniqueSuffix())).string();
   std::error_code ec;
   fs::create_directories(m_stage, ec);
@@ -83,7 +159,7 @@ void StagedDir::commit() {
   std::error_code ec;
   fs::path aside;
   if (fs::exists(m_target, ec)) {
-    if (!m_force) throw BundleError("[output] " + m_target + " already exists; pass --force to replace it");
+    checkOutputPath(m_target, m_force);  // still only a bundle may be replaced
     aside = fs::path(m_target + ".old-" + uniqueSuffix());
     fs::rename(m_target, aside, ec);
     if (ec) throw BundleError("[output] cannot move the old bundle aside: " + ec.message() + " (" + m_target + ")");

@@ -1,7 +1,9 @@
 #include "latentlab/gui_script.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <sstream>
 
@@ -64,8 +66,39 @@ const std::vector<Spec>& specs() {
 bool isInt(const std::string& s) {
   if (s.empty()) return false;
   char* end = nullptr;
+  errno = 0;
   const long long v = std::strtoll(s.c_str(), &end, 10);
-  return end == s.c_str() + s.size() && v >= 0;
+  return end == s.c_str() + s.size() && v >= 0 && errno != ERANGE;
+}
+
+// The numbers each command accepts, per argument, so that every value that reaches the explorer
+// fits its type and makes sense (a view zoomed by 1e308 cannot be drawn or saved).
+struct Range {
+  double lo, hi;
+};
+const std::vector<std::pair<std::string, std::vector<Range>>>& numberRanges() {
+  static const std::vector<std::pair<std::string, std::vector<Range>>> r = {
+      {"select", {{0, 9e18}}},
+      {"wait", {{0, 1e6}}},
+      {"wait-for", {{0, 0}, {0, 86400}}},
+      {"drag", {{-1e6, 1e6}, {-1e6, 1e6}}},
+      {"zoom", {{1e-6, 1e6}}},
+      {"center", {{-1e12, 1e12}, {-1e12, 1e12}}},
+  };
+  return r;
+}
+// The same for train-model's KEY=VALUE settings (latentlab train checks them again).
+const std::vector<std::pair<std::string, Range>>& settingRanges() {
+  static const std::vector<std::pair<std::string, Range>> r = {
+      {"epochs", {1, 1000}},       {"latent-dim", {2, 4096}},    {"seed", {0, 4294967295.0}}, {"ensemble", {0, 50}},
+      {"decoder-epochs", {0, 1000}}, {"vae-epochs", {0, 1000}}, {"limit-train", {0, 1e9}},
+  };
+  return r;
+}
+std::string rangeText(const Range& r) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%g..%g", r.lo, r.hi);
+  return buf;
 }
 
 bool isFloat(const std::string& s) {
@@ -111,6 +144,7 @@ Script parseScript(const std::string& text, const std::string& source) {
     auto fail = [&](const std::string& msg) {
       out.errors.push_back({lineNo, source + ":" + std::to_string(lineNo) + ": " + msg});
     };
+    const std::string quoted = "'" + clipForMessage(line, 80) + "'";
     const size_t sp = line.find_first_of(" \t");
     ScriptCommand c;
     c.line = lineNo;
@@ -120,7 +154,7 @@ Script parseScript(const std::string& text, const std::string& source) {
     for (const Spec& s : specs())
       if (c.name == s.name) spec = &s;
     if (!spec) {
-      fail("unknown command '" + c.name + "'");
+      fail("unknown command '" + clipForMessage(c.name, 40) + "'");
       continue;
     }
     std::istringstream words(c.rest);
@@ -148,14 +182,18 @@ Script parseScript(const std::string& text, const std::string& source) {
           const auto& keys = trainSettingKeys();
           if (eq == std::string::npos) bad = "'" + a + "' is not KEY=VALUE";
           else if (std::find(keys.begin(), keys.end(), key) == keys.end()) bad = "unknown setting '" + key + "'";
-          else if (!isInt(a.substr(eq + 1))) bad = "'" + a.substr(eq + 1) + "' (" + key + ") is not a whole number >= 0";
+          else if (!isInt(a.substr(eq + 1))) bad = "'" + clipForMessage(a.substr(eq + 1), 40) + "' (" + key + ") is not a whole number >= 0";
+          else
+            for (const auto& [name, r] : settingRanges())
+              if (name == key && !(std::strtod(a.c_str() + eq + 1, nullptr) >= r.lo && std::strtod(a.c_str() + eq + 1, nullptr) <= r.hi))
+                bad = key + "=" + clipForMessage(a.substr(eq + 1), 40) + " is out of range (" + rangeText(r) + ")";
           break;
         }
         case Arg::Int:
-          if (!isInt(a)) bad = "'" + a + "' is not a whole number >= 0";
+          if (!isInt(a)) bad = "'" + clipForMessage(a, 40) + "' is not a whole number >= 0";
           break;
         case Arg::Float:
-          if (!isFloat(a)) bad = "'" + a + "' is not a number";
+          if (!isFloat(a)) bad = "'" + clipForMessage(a, 40) + "' is not a number";
           break;
         case Arg::OnOff:
           if (a != "on" && a != "off") bad = "'" + a + "' must be on or off";
@@ -165,15 +203,21 @@ Script parseScript(const std::string& text, const std::string& source) {
       }
     }
     if (c.name == "project" && c.args[0] != "pca" && c.args[0] != "tsne" && c.args[0] != "umap" && c.args[0] != "csv")
-      bad = "unknown projection '" + c.args[0] + "' (pca, tsne, umap or csv)";
+      bad = "unknown projection '" + clipForMessage(c.args[0], 40) + "' (pca, tsne, umap or csv)";
     if (c.name == "color" && c.args[0] != "label" && c.args[0] != "pred" && c.args[0] != "total" &&
         c.args[0] != "aleatoric" && c.args[0] != "epistemic" && c.args[0] != "correct")
-      bad = "unknown colour mode '" + c.args[0] + "' (label, pred, total, aleatoric, epistemic, correct)";
+      bad = "unknown colour mode '" + clipForMessage(c.args[0], 40) + "' (label, pred, total, aleatoric, epistemic, correct)";
     if (c.name == "project" && c.args.size() > 1 && c.args[1] != "nowait")
-      bad = "'" + c.args[1] + "' after the projection must be nowait";
-    if (c.name == "zoom" && !(std::strtod(c.args[0].c_str(), nullptr) > 0)) bad = "zoom factor must be > 0";
+      bad = "'" + clipForMessage(c.args[1], 40) + "' after the projection must be nowait";
+    for (const auto& [name, limits] : numberRanges())
+      for (size_t i = 0; bad.empty() && name == c.name && i < limits.size() && i < c.args.size(); ++i) {
+        const Range& r = limits[i];
+        if (r.lo == 0 && r.hi == 0) continue;  // not a number
+        const double v = std::strtod(c.args[i].c_str(), nullptr);
+        if (!(v >= r.lo && v <= r.hi)) bad = "'" + clipForMessage(c.args[i], 40) + "' is out of range (" + rangeText(r) + ")";
+      }
     if (!bad.empty()) {
-      fail(bad + " in '" + line + "'");
+      fail(bad + " in " + quoted);
       continue;
     }
     out.commands.push_back(std::move(c));

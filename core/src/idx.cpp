@@ -15,8 +15,12 @@ IdxArray parseIdx(const uint8_t* bytes, size_t size, const std::string& source) 
   if (bytes[0] != 0 || bytes[1] != 0)
     throw InputError("[idx] wrong magic number: first two bytes must be 0 (" + source + ")");
   if (bytes[2] != 0x08)
-    throw InputError("[idx] unsupported element type 0x" + std::to_string(bytes[2]) +
-                     ", only unsigned byte (0x08) is read (" + source + ")");
+  {
+    char type[8];
+    std::snprintf(type, sizeof type, "0x%02X", unsigned(bytes[2]));
+    throw InputError("[idx] unsupported element type " + std::string(type) + ", only unsigned byte (0x08) is read (" +
+                     source + ")");
+  }
   const int ndim = bytes[3];
   if (ndim < 1 || ndim > 4)
     throw InputError("[idx] wrong magic number: " + std::to_string(ndim) +

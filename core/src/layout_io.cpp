@@ -21,7 +21,10 @@ void writeLayoutCsv(const std::string& path, const std::vector<float>& xy) {
 }
 
 std::vector<float> readLayoutCsv(const std::string& path, int64_t expectedPoints) {
-  const std::string text = readTextFile(path);
+  return parseLayoutCsv(readTextFile(path), path, expectedPoints);
+}
+
+std::vector<float> parseLayoutCsv(const std::string& text, const std::string& path, int64_t expectedPoints) {
   std::istringstream in(text);
   std::string line;
   int lineNo = 0;
@@ -32,11 +35,12 @@ std::vector<float> readLayoutCsv(const std::string& path, int64_t expectedPoints
   while (std::getline(in, line)) {
     ++lineNo;
     if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (lineNo == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // a UTF-8 byte-order mark (Excel writes one)
     if (line.empty()) continue;
     if (lineNo == 1) {
       std::string h = line;
       h.erase(std::remove(h.begin(), h.end(), ' '), h.end());
-      if (h != "index,x,y") fail("the header must be 'index,x,y', got '" + line + "'");
+      if (h != "index,x,y") fail("the header must be 'index,x,y', got '" + clipForMessage(line, 60) + "'");
       continue;
     }
     std::vector<std::string> cells;
@@ -45,15 +49,18 @@ std::vector<float> readLayoutCsv(const std::string& path, int64_t expectedPoints
     if (cells.size() != 3) fail("expected 3 values (index,x,y), got " + std::to_string(cells.size()));
     char* end = nullptr;
     const long long idx = std::strtoll(cells[0].c_str(), &end, 10);
-    if (cells[0].empty() || *end != '\0') fail("index '" + cells[0] + "' is not a whole number");
+    const std::string cell0 = clipForMessage(cells[0], 40);
+    if (cells[0].empty() || *end != '\0') fail("index '" + cell0 + "' is not a whole number");
     if (idx < 0 || idx >= expectedPoints)
-      fail("index " + cells[0] + " is out of range (the bundle has " + std::to_string(expectedPoints) + " points)");
-    if (seen[size_t(idx)]) fail("index " + cells[0] + " appears twice");
+      fail("index " + cell0 + " is out of range (the bundle has " + std::to_string(expectedPoints) + " points)");
+    if (seen[size_t(idx)]) fail("index " + cell0 + " appears twice");
     double v[2];
     for (int c = 0; c < 2; ++c) {
-      v[c] = std::strtod(cells[size_t(c + 1)].c_str(), &end);
-      if (cells[size_t(c + 1)].empty() || *end != '\0' || !std::isfinite(v[c]))
-        fail(std::string(c == 0 ? "x" : "y") + " '" + cells[size_t(c + 1)] + "' is not a finite number");
+      const std::string& cell = cells[size_t(c + 1)];
+      v[c] = std::strtod(cell.c_str(), &end);
+      // The map holds floats: a value finite as a double but not as a float (1e39) is refused too.
+      if (cell.empty() || *end != '\0' || !std::isfinite(v[c]) || std::abs(v[c]) > 1e30)
+        fail(std::string(c == 0 ? "x" : "y") + " '" + clipForMessage(cell, 40) + "' is not a number within +-1e30");
     }
     seen[size_t(idx)] = 1;
     xy[size_t(2 * idx)] = float(v[0]);

@@ -1,6 +1,9 @@
 #include "latentlab/manifest.h"
 
+#include <cstdint>
+
 #include "latentlab/errors.h"
+#include "latentlab/json_text.h"
 
 namespace latentlab {
 
@@ -17,6 +20,16 @@ const json& need(const json& j, const char* key, const std::string& source) {
   auto it = j.find(key);
   if (it == j.end()) throw BundleError(std::string("[manifest] missing key '") + key + "' (" + source + ")");
   return *it;
+}
+
+// A whole number in [lo, hi]; a fraction or a value beyond the range is an error naming the key.
+int64_t getInt(const json& j, const char* key, int64_t lo, int64_t hi, const std::string& source) {
+  const json& v = need(j, key, source);
+  if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX)) ||
+      v.get<int64_t>() < lo || v.get<int64_t>() > hi)
+    throw BundleError(std::string("[manifest] '") + key + "' must be a whole number in " + std::to_string(lo) + ".." +
+                      std::to_string(hi) + ", got " + clipForMessage(v.dump(), 40) + " (" + source + ")");
+  return v.get<int64_t>();
 }
 
 template <class T>
@@ -39,23 +52,35 @@ Manifest parseManifest(const std::string& text, const std::string& source) {
   }
   if (!j.is_object()) throw BundleError("[manifest] top level must be an object (" + source + ")");
   Manifest m;
-  m.formatVersion = get<int>(j, "format_version", source);
+  const json& version = need(j, "format_version", source);
+  if (!version.is_number_integer() || version.get<double>() < 1)
+    throw BundleError("[manifest] 'format_version' must be a whole number >= 1, got " + clipForMessage(version.dump(), 40) +
+                      " (" + source + ")");
+  m.formatVersion = version.get<double>() > 1e6 ? 1000000 : int(version.get<int64_t>());
   if (m.formatVersion > kBundleFormatVersion)
     throw BundleError("[manifest] format_version " + std::to_string(m.formatVersion) +
                       " is newer than this LatentLab reads (" + std::to_string(kBundleFormatVersion) +
                       "); update LatentLab (" + source + ")");
-  if (m.formatVersion < 1) throw BundleError("[manifest] format_version must be >= 1 (" + source + ")");
   m.dataset = get<std::string>(j, "dataset", source);
   m.classNames = get<std::vector<std::string>>(j, "class_names", source);
-  if (m.classNames.size() < 2) throw BundleError("[manifest] class_names needs at least 2 classes (" + source + ")");
-  auto shape = get<std::vector<int64_t>>(j, "input_shape", source);
-  if (shape.size() != 3 || shape[0] <= 0 || shape[1] <= 0 || shape[2] <= 0 || shape[0] > 4 || shape[1] > 4096 ||
-      shape[2] > 4096)
-    throw BundleError("[manifest] input_shape must be [C, H, W] with positive sizes (" + source + ")");
-  m.inputShape = {shape[0], shape[1], shape[2]};
-  m.latentDim = get<int64_t>(j, "latent_dim", source);
-  if (m.latentDim <= 0 || m.latentDim > 65536)
-    throw BundleError("[manifest] latent_dim must be positive (" + source + ")");
+  if (m.classNames.size() < 2 || m.classNames.size() > 100000)
+    throw BundleError("[manifest] class_names needs 2 to 100000 classes, got " + std::to_string(m.classNames.size()) + " (" +
+                      source + ")");
+  for (const auto& name : m.classNames)
+    if (name.empty() || name.size() > 200)
+      throw BundleError("[manifest] a class name must have 1 to 200 characters, got '" + clipForMessage(name, 40) + "' (" +
+                        source + ")");
+  const json& shape = need(j, "input_shape", source);
+  const int64_t shapeMax[3] = {4, 4096, 4096};
+  if (!shape.is_array() || shape.size() != 3)
+    throw BundleError("[manifest] 'input_shape' must be [C, H, W] (" + source + ")");
+  for (size_t i = 0; i < 3; ++i) {
+    if (!shape[i].is_number_integer() || shape[i].get<double>() < 1 || shape[i].get<double>() > double(shapeMax[i]))
+      throw BundleError("[manifest] 'input_shape' must be [C, H, W] with whole numbers, C in 1..4 and H, W in 1..4096, got " +
+                        clipForMessage(shape.dump(), 40) + " (" + source + ")");
+    m.inputShape[i] = shape[i].get<int64_t>();
+  }
+  m.latentDim = getInt(j, "latent_dim", 1, 65536, source);
   const json& norm = need(j, "normalisation", source);
   if (!norm.is_object()) throw BundleError("[manifest] 'normalisation' must be an object (" + source + ")");
   m.normMean = get<double>(norm, "mean", source);
@@ -70,10 +95,27 @@ Manifest parseManifest(const std::string& text, const std::string& source) {
     m.components[it.key()] = file;
   }
   if (!m.has("classifier")) throw BundleError("[manifest] components lacks 'classifier' (" + source + ")");
-  if (j.contains("split_seed")) m.splitSeed = get<uint64_t>(j, "split_seed", source);
+  // Ensemble members are ensemble_0 .. ensemble_{N-1}: a gap would drop the members after it.
+  size_t members = 0;
+  for (const auto& [name, file] : m.components)
+    if (name.rfind("ensemble_", 0) == 0) ++members;
+  for (const auto& [name, file] : m.components)
+    if (name.rfind("ensemble_", 0) == 0) {
+      const std::string k = name.substr(9);
+      const bool number = !k.empty() && k.size() < 6 && k.find_first_not_of("0123456789") == std::string::npos &&
+                          (k == "0" || k[0] != '0');
+      if (!number || std::stoul(k) >= members)
+        throw BundleError("[manifest] ensemble components must be ensemble_0 .. ensemble_" + std::to_string(members - 1) +
+                          " without gaps, got '" + clipForMessage(name, 40) + "' (" + source + ")");
+    }
+  if (j.contains("split_seed")) m.splitSeed = uint64_t(getInt(j, "split_seed", 0, INT64_MAX, source));
   if (j.contains("default_ood")) m.defaultOod = get<std::string>(j, "default_ood", source);
   if (j.contains("training")) m.training = j["training"];
-  if (j.contains("metrics")) m.metrics = j["metrics"];
+  if (j.contains("metrics")) {
+    m.metrics = j["metrics"];
+    if (!m.metrics.is_null() && !m.metrics.is_object())
+      throw BundleError("[manifest] 'metrics' must be an object (" + source + ")");
+  }
   return m;
 }
 
@@ -90,7 +132,7 @@ std::string serializeManifest(const Manifest& m) {
   j["default_ood"] = m.defaultOod;
   j["training"] = m.training;
   j["metrics"] = m.metrics;
-  return j.dump(2) + "\n";
+  return jsonText(j);
 }
 
 }  // namespace latentlab

@@ -23,6 +23,9 @@ ClassificationMetrics classificationMetrics(const std::vector<float>& probs, con
     const float* p = probs.data() + i * size_t(k);
     const int64_t y = labels[i];
     if (y < 0 || y >= k) throw InputError("[metrics] label " + std::to_string(y) + " out of range");
+    for (int64_t c = 0; c < k; ++c)
+      if (!std::isfinite(p[c]))
+        throw InputError("[metrics] the probabilities of example " + std::to_string(i) + " are not finite");
     const int64_t pred = std::max_element(p, p + k) - p;
     const double conf = p[pred];
     const bool correct = pred == y;
@@ -32,7 +35,7 @@ ClassificationMetrics classificationMetrics(const std::vector<float>& probs, con
       const double t = p[c] - (c == y ? 1.0 : 0.0);
       m.brier += t * t;
     }
-    int bin = std::min(numBins - 1, int(conf * numBins));
+    const int bin = std::clamp(int(conf * numBins), 0, numBins - 1);
     confSum[size_t(bin)] += conf;
     correctSum[size_t(bin)] += correct;
     m.bins[size_t(bin)].count++;
@@ -52,6 +55,11 @@ ClassificationMetrics classificationMetrics(const std::vector<float>& probs, con
 
 double auroc(const std::vector<double>& inScores, const std::vector<double>& outScores) {
   if (inScores.empty() || outScores.empty()) throw InputError("[metrics] AUROC needs both in- and out-of-distribution scores");
+  for (const auto* scores : {&inScores, &outScores})
+    for (size_t i = 0; i < scores->size(); ++i)
+      if (!std::isfinite((*scores)[i]))
+        throw InputError(std::string("[metrics] AUROC: ") + (scores == &inScores ? "in" : "out-of") +
+                         "-distribution score " + std::to_string(i) + " is not finite");
   // Rank all scores (average ranks for ties); AUROC = (R_out - n_out(n_out+1)/2) / (n_in n_out).
   std::vector<std::pair<double, bool>> all;
   all.reserve(inScores.size() + outScores.size());

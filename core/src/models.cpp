@@ -239,11 +239,20 @@ void validateDecoder(const torch::jit::Module& m, int64_t d, const Shape3& in, c
 }
 
 torch::Tensor mapBatched(const torch::jit::Module& m, const std::string& method, const torch::Tensor& x,
-                         const torch::Device& device, int64_t batchSize) {
+                         const torch::Device& device, int64_t batchSize, const std::string& source) {
   torch::NoGradGuard ng;
   std::vector<torch::Tensor> outs;
-  for (int64_t i = 0; i < x.size(0); i += batchSize)
-    outs.push_back(callTensor(m, method, x.slice(0, i, std::min(i + batchSize, x.size(0))).to(device)).to(torch::kCPU));
+  for (int64_t i = 0; i < x.size(0); i += batchSize) {
+    try {
+      outs.push_back(callTensor(m, method, x.slice(0, i, std::min(i + batchSize, x.size(0))).to(device)).to(torch::kCPU));
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& e) {  // the TorchScript interpreter's errors
+      throw ModelLoadError("[model] " + method + "() failed on inputs " + std::to_string(i) + ".." +
+                           std::to_string(std::min(i + batchSize, x.size(0)) - 1) + " of " + shapeStr(x) + ": " +
+                           torchErrorSummary(e) + " (" + (source.empty() ? "the model" : source) + ")");
+    }
+  }
   if (outs.empty()) return torch::Tensor();
   return torch::cat(outs);
 }
@@ -259,6 +268,19 @@ torch::Device parseDevice(const std::string& name) {
     throw DeviceError("[device] '" + name + "' was asked for, but CUDA is not available on this machine");
   if (!dev.is_cpu() && !dev.is_cuda()) throw DeviceError("[device] unsupported device '" + name + "'; use cpu or cuda");
   return dev;
+}
+
+void requireFiniteRows(const torch::Tensor& values, const std::string& where, const std::string& what,
+                       const std::string& inputs, const std::string& file) {
+  if (values.numel() == 0) return;
+  const torch::Tensor bad = torch::logical_not(torch::isfinite(values)).reshape({values.size(0), -1}).any(1);
+  const int64_t count = bad.sum().item<int64_t>();
+  if (count == 0) return;
+  const torch::Tensor first = torch::nonzero(bad).flatten().slice(0, 0, 5).cpu();
+  std::string list;
+  for (int64_t i = 0; i < first.numel(); ++i) list += (i ? ", " : "") + std::to_string(first[i].item<int64_t>());
+  throw ModelLoadError("[" + where + "] non-finite " + what + " on " + std::to_string(count) + " of " +
+                       std::to_string(values.size(0)) + " " + inputs + " (first: " + list + ") (" + file + ")");
 }
 
 }  // namespace latentlab

@@ -8,6 +8,7 @@
 #include <iomanip>
 #include <sstream>
 
+#include "latentlab/json_text.h"
 #include "latentlab/bll.h"
 #include "latentlab/bundle.h"
 #include "latentlab/data.h"
@@ -44,10 +45,14 @@ HeadOut predictAll(const BllHead& head, const torch::Tensor& z, const torch::Dev
   return {torch::cat(p), torch::cat(t), torch::cat(e)};
 }
 
-HeadOut ensembleAll(const Bundle& b, const torch::Tensor& x) {
+HeadOut ensembleAll(const Bundle& b, const torch::Tensor& x, const std::string& inputs) {
   torch::NoGradGuard ng;
   std::vector<torch::Tensor> probs;
-  for (const auto& m : b.ensemble) probs.push_back(torch::softmax(mapBatched(m, "forward", x, b.device), 1));
+  for (size_t i = 0; i < b.ensemble.size(); ++i) {
+    const std::string file = b.componentPath("ensemble_" + std::to_string(i));
+    probs.push_back(torch::softmax(mapBatched(b.ensemble[i], "forward", x, b.device, 1024, file), 1));
+    requireFiniteRows(probs.back(), "eval", "probabilities", inputs, file);
+  }
   torch::Tensor ps = torch::stack(probs);  // [M, N, K]
   torch::Tensor mean = ps.mean(0);
   torch::Tensor total = entropy(mean), ale = entropy(ps).mean(0);
@@ -86,12 +91,17 @@ json headJson(const HeadOut& in, const torch::Tensor& labels, int64_t k, const H
 }  // namespace
 
 json detail::evaluateBundle(const Bundle& b, const Dataset& test, const Dataset* ood, const std::string& oodName,
-                    std::ostream& log) {
+                           std::ostream& log) {
   const torch::Device dev = b.device;
   const int64_t k = b.numClasses();
-  torch::Tensor z = mapBatched(b.classifier, "encode", test.images, dev);
+  const std::string classifierFile = b.componentPath("classifier");
+  torch::Tensor z = mapBatched(b.classifier, "encode", test.images, dev, 1024, classifierFile);
+  requireFiniteRows(z, "eval", "latents", "test images", classifierFile);
   torch::Tensor zo;
-  if (ood) zo = mapBatched(b.classifier, "encode", ood->images, dev);
+  if (ood) {
+    zo = mapBatched(b.classifier, "encode", ood->images, dev, 1024, classifierFile);
+    requireFiniteRows(zo, "eval", "latents", "OOD images (" + oodName + ")", classifierFile);
+  }
   json report;
   report["dataset"] = b.manifest.dataset;
   report["ood_dataset"] = ood ? json(oodName) : json(nullptr);
@@ -99,25 +109,29 @@ json detail::evaluateBundle(const Bundle& b, const Dataset& test, const Dataset*
   report["n_ood"] = ood ? ood->size() : 0;
   report["bundle"] = b.dir;
   json heads;
-  auto evalHead = [&](const BllHead& h) {
+  // A head's probabilities on real data: non-finite ones name the file they come from.
+  auto evalHead = [&](const BllHead& h, const std::string& file) {
     HeadOut in = predictAll(h, z, dev);
+    requireFiniteRows(in.probs, "eval", "probabilities", "test images", file);
     if (!ood) return headJson(in, test.labels, k, nullptr);
     HeadOut out = predictAll(h, zo, dev);
+    requireFiniteRows(out.probs, "eval", "probabilities", "OOD images (" + oodName + ")", file);
     return headJson(in, test.labels, k, &out);
   };
-  heads["deterministic"] = evalHead(b.head(HeadMode::Deterministic));
+  heads["deterministic"] = evalHead(b.head(HeadMode::Deterministic), classifierFile);
   if (b.laplace) {
-    heads["laplace"] = evalHead(b.head(HeadMode::Samples));
+    const std::string laplaceFile = b.componentPath("laplace");
+    heads["laplace"] = evalHead(b.head(HeadMode::Samples), laplaceFile);
     heads["laplace"]["prior_precision"] = b.laplace->priorPrecision;
     heads["laplace"]["samples"] = b.laplace->samples.size(0);
-    heads["laplace_probit"] = evalHead(b.head(HeadMode::Probit));
+    heads["laplace_probit"] = evalHead(b.head(HeadMode::Probit), laplaceFile);
   } else {
     heads["laplace"] = nullptr;
   }
   if (!b.ensemble.empty()) {
-    HeadOut in = ensembleAll(b, test.images);
+    HeadOut in = ensembleAll(b, test.images, "test images");
     if (ood) {
-      HeadOut out = ensembleAll(b, ood->images);
+      HeadOut out = ensembleAll(b, ood->images, "OOD images (" + oodName + ")");
       heads["ensemble"] = headJson(in, test.labels, k, &out);
     } else {
       heads["ensemble"] = headJson(in, test.labels, k, nullptr);
@@ -129,10 +143,11 @@ json detail::evaluateBundle(const Bundle& b, const Dataset& test, const Dataset*
   report["heads"] = heads;
   if (b.decoder) {
     torch::NoGradGuard ng;
-    torch::Tensor xr = mapBatched(*b.decoder, "decode", z, dev);
+    torch::Tensor xr = mapBatched(*b.decoder, "decode", z, dev, 1024, b.componentPath("decoder"));
+    requireFiniteRows(xr, "eval", "decoded images", "test latents", b.componentPath("decoder"));
     const double mse = (xr - test.images).pow(2).mean().item<double>();
-    torch::Tensor predOrig = mapBatched(b.classifier, "classify", z, dev).argmax(1);
-    torch::Tensor predRec = mapBatched(b.classifier, "forward", xr, dev).argmax(1);
+    torch::Tensor predOrig = mapBatched(b.classifier, "classify", z, dev, 1024, classifierFile).argmax(1);
+    torch::Tensor predRec = mapBatched(b.classifier, "forward", xr, dev, 1024, classifierFile).argmax(1);
     report["decoder"] = {{"mse", mse}, {"agreement", predOrig.eq(predRec).to(torch::kFloat64).mean().item<double>()}};
   } else {
     report["decoder"] = nullptr;
@@ -146,6 +161,12 @@ json runEval(const EvalOptions& opt, std::ostream& log) {
   DatasetSplit data = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed);
   if (data.train.classNames != b.manifest.classNames)
     throw BundleError("[eval] the dataset's classes differ from the bundle's (" + opt.bundle + ")");
+  const Shape3& in = b.manifest.inputShape;
+  if (data.test.images.size(1) != in[0] || data.test.images.size(2) != in[1] || data.test.images.size(3) != in[2])
+    throw BundleError("[eval] the dataset's images are " + std::to_string(data.test.images.size(1)) + "x" +
+                      std::to_string(data.test.images.size(2)) + "x" + std::to_string(data.test.images.size(3)) +
+                      ", the bundle takes " + std::to_string(in[0]) + "x" + std::to_string(in[1]) + "x" +
+                      std::to_string(in[2]) + " (" + opt.bundle + ")");
   Dataset test = opt.limitTest > 0 && opt.limitTest < data.test.size()
                      ? subset(data.test, torch::arange(opt.limitTest, torch::kInt64))
                      : data.test;
@@ -169,26 +190,32 @@ std::string formatEvalTable(const json& r) {
     std::snprintf(buf, sizeof buf, "%8.*f", prec, v.get<double>());
     return std::string(buf);
   };
-  os << "LatentLab eval: " << r.value("dataset", "?") << " (" << r.value("n_test", 0) << " test images)";
-  if (r.contains("ood_dataset") && r["ood_dataset"].is_string())
-    os << ", OOD: " << r["ood_dataset"].get<std::string>() << " (" << r.value("n_ood", 0) << ")";
+  // The report may come from a manifest a user edited: a value of the wrong type shows as n/a or ?.
+  auto text = [&](const char* key) { return r.contains(key) && r[key].is_string() ? r[key].get<std::string>() : std::string("?"); };
+  auto count = [&](const char* key) {
+    return r.contains(key) && r[key].is_number_integer() ? std::to_string(r[key].get<int64_t>()) : std::string("?");
+  };
+  os << "LatentLab eval: " << text("dataset") << " (" << count("n_test") << " test images)";
+  if (r.contains("ood_dataset") && r["ood_dataset"].is_string()) os << ", OOD: " << text("ood_dataset") << " (" << count("n_ood") << ")";
   os << "\n";
   os << "head            accuracy      NLL      ECE    Brier  AUROC(H) AUROC(MI)\n";
+  const json heads = r.contains("heads") && r["heads"].is_object() ? r["heads"] : json::object();
   for (const char* name : {"deterministic", "laplace", "laplace_probit", "ensemble"}) {
-    if (!r["heads"].contains(name)) continue;
-    const json& h = r["heads"][name];
+    if (!heads.contains(name)) continue;
+    const json& h = heads[name];
     char label[32];
     std::snprintf(label, sizeof label, "%-14s", name);
     if (!h.is_object()) {
       os << label << "  (not in this bundle)\n";
       continue;
     }
-    os << label << num(h["accuracy"]) << " " << num(h["nll"]) << " " << num(h["ece"]) << " " << num(h["brier"]) << "  "
-       << num(h["ood_auroc_entropy"]) << "  " << num(h["ood_auroc_mutual_information"]) << "\n";
+    auto v = [&](const char* key) { return num(h.value(key, json())); };
+    os << label << v("accuracy") << " " << v("nll") << " " << v("ece") << " " << v("brier") << "  " << v("ood_auroc_entropy")
+       << "  " << v("ood_auroc_mutual_information") << "\n";
   }
   if (r.contains("decoder") && r["decoder"].is_object())
-    os << "decoder: reconstruction MSE " << num(r["decoder"]["mse"], 5) << ", agreement " << num(r["decoder"]["agreement"])
-       << "\n";
+    os << "decoder: reconstruction MSE " << num(r["decoder"].value("mse", json()), 5) << ", agreement "
+       << num(r["decoder"].value("agreement", json())) << "\n";
   else
     os << "decoder: (none)\n";
   return os.str();
@@ -215,7 +242,7 @@ std::string bundleInfo(const std::string& dir) {
     os << "  " << std::left << std::setw(12) << name << " " << file
        << (ec ? std::string("  (MISSING)") : "  (" + std::to_string(size / 1024) + " KiB)") << "\n";
   }
-  os << "training:    " << m.training.dump() << "\n";
+  os << "training:    " << jsonText(m.training, -1) << "\n";
   if (m.metrics.is_object() && m.metrics.contains("heads")) os << formatEvalTable(m.metrics);
   return os.str();
 }

@@ -30,16 +30,19 @@ using detail::secondsSince;
 
 namespace {
 
+// Files of an image folder that are not images were left out: say so once, with the first few.
+void warnSkipped(const DatasetSplit& data, std::ostream& log) {
+  const auto& s = data.train.skipped;
+  if (s.empty()) return;
+  log << "warning: skipped " << s.size() << " file(s) that are not images, e.g. " << s.front()
+      << (s.size() > 1 ? ", " + s[1] : std::string()) << "\n";
+}
+
 Dataset firstN(const Dataset& d, int64_t n, uint64_t seed) {
   if (n <= 0 || n >= d.size()) return d;
   auto gen = at::detail::createCPUGenerator(seed + 17);
   torch::Tensor perm = torch::randperm(d.size(), gen, torch::TensorOptions().dtype(torch::kInt64));
   return subset(d, perm.slice(0, 0, n));
-}
-
-void saveTensor(const torch::Tensor& t, const std::string& path) {
-  std::vector<char> bytes = torch::pickle_save(c10::IValue(t.cpu().contiguous()));
-  writeFileAtomic(path, std::string(bytes.begin(), bytes.end()));
 }
 
 // The options every training stage of a pipeline shares.
@@ -57,8 +60,9 @@ FitOptions stageOptions(const std::string& stage, int epochs, int64_t batchSize,
 }
 
 // Everything train and import share after the classifier exists: latents, Laplace, decoder, VAE,
-// cache, manifest, evaluation, commit.
+// cache, manifest, evaluation, commit. `source` names the classifier in errors (the user's file).
 void finishBundle(StagedDir& stage, torch::jit::Module& classifier, const std::string& classifierFile,
+                  const std::string& source,
                   const DatasetSplit& data, Manifest& mf, const torch::Device& dev, uint64_t seed, int64_t samples,
                   int decoderEpochs, double decoderLatentWeight, int vaeEpochs, int64_t batchSize, const ProgressFn& progress,
                   const std::atomic<bool>* cancel, std::ostream& log, json& training) {
@@ -67,11 +71,15 @@ void finishBundle(StagedDir& stage, torch::jit::Module& classifier, const std::s
   const int64_t d = mf.latentDim;
   auto t0 = Clock::now();
   log << "computing latents of " << data.train.size() << " training and " << data.test.size() << " test images\n";
-  torch::Tensor zTrain = mapBatched(classifier, "encode", data.train.images, dev);
-  torch::Tensor zTest = mapBatched(classifier, "encode", data.test.images, dev);
+  torch::Tensor zTrain = mapBatched(classifier, "encode", data.train.images, dev, 1024, source);
+  requireFiniteRows(zTrain, "train", "latents", "training images", source);
+  torch::Tensor zTest = mapBatched(classifier, "encode", data.test.images, dev, 1024, source);
+  requireFiniteRows(zTest, "train", "latents", "test images", source);
   checkCancel(cancel, "train");
   fs::create_directories(dir / "cache");
-  saveTensor(zTest, join(dir / "cache", "latents_test.pt"));
+  // The classifier file is already in the stage (the caller saved it): the key is of those bytes.
+  saveLatentCache(join(dir / "cache", "latents_test.pt"), zTest,
+                  latentCacheKey(join(dir, classifierFile), data.test.name, data.test.size()));
 
   torch::Tensor W, b;
   if (extractAffineHead(classifier, d, dev, W, b)) {
@@ -155,6 +163,7 @@ json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::at
   checkOutputPath(opt.out, opt.force);
   const auto tStart = Clock::now();
   DatasetSplit data = loadNamedDataset(opt.dataset, opt.seed);
+  warnSkipped(data, log);
   data.train = firstN(data.train, opt.limitTrain, opt.seed);
   const Shape3 shape = {data.train.images.size(1), data.train.images.size(2), data.train.images.size(3)};
   const int64_t k = int64_t(data.train.classNames.size());
@@ -195,7 +204,7 @@ json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::at
   saveScript(cls, join(dir, "classifier.pt"));
   mf.components["classifier"] = "classifier.pt";
 
-  finishBundle(stage, cls, "classifier.pt", data, mf, dev, opt.seed, opt.samples, opt.decoderEpochs,
+  finishBundle(stage, cls, "classifier.pt", join(opt.out, "classifier.pt"), data, mf, dev, opt.seed, opt.samples, opt.decoderEpochs,
                opt.decoderLatentWeight, opt.vaeEpochs,
                opt.batchSize, progress, cancel, log, training);
 
@@ -232,6 +241,7 @@ json runImport(const ImportOptions& opt, const ProgressFn& progress, const std::
     throw InputError("[import] --samples must be in 1..100000, got " + std::to_string(opt.samples));
   checkOutputPath(opt.out, opt.force);
   DatasetSplit data = loadNamedDataset(opt.dataset, opt.seed);
+  warnSkipped(data, log);
   data.train = firstN(data.train, opt.limitTrain, opt.seed);
   const Shape3 shape = {data.train.images.size(1), data.train.images.size(2), data.train.images.size(3)};
   const int64_t k = int64_t(data.train.classNames.size());
@@ -257,7 +267,7 @@ json runImport(const ImportOptions& opt, const ProgressFn& progress, const std::
   mf.defaultOod = opt.dataset == "fashion-mnist" ? "mnist" : opt.dataset == "mnist" ? "fashion-mnist" : "";
   json training = {{"imported_from", fs::absolute(opt.model).string()}, {"seed", opt.seed},
                    {"n_train", data.train.size()}, {"device", opt.device}};
-  finishBundle(stage, user, "classifier.pt", data, mf, dev, opt.seed, opt.samples, opt.decoderEpochs,
+  finishBundle(stage, user, "classifier.pt", opt.model, data, mf, dev, opt.seed, opt.samples, opt.decoderEpochs,
                opt.decoderLatentWeight, opt.vaeEpochs,
                128, progress, cancel, log, training);
   training["cache"] = {{"latents_test", "cache/latents_test.pt"}};

@@ -1,10 +1,12 @@
 #include "latentlab/session.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
 #include "latentlab/errors.h"
 #include "latentlab/fsutil.h"
+#include "latentlab/json_text.h"
 
 namespace latentlab {
 
@@ -49,9 +51,18 @@ struct Reader {
     if (!v.is_number() || !std::isfinite(v.get<double>())) fail("'" + where + key + "' must be a finite number");
     return v.get<double>();
   }
-  int64_t integer(const json& v, const std::string& name) const {
-    if (!v.is_number_integer()) fail("'" + name + "' must be an integer");
+  // A whole number in [lo, hi] (a value beyond int64 or the range, or a fraction, is an error).
+  int64_t integer(const json& v, const std::string& name, int64_t lo = -1, int64_t hi = int64_t(1) << 40) const {
+    if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(hi)) || v.get<int64_t>() < lo ||
+        v.get<int64_t>() > hi)
+      fail("'" + name + "' must be a whole number in " + std::to_string(lo) + ".." + std::to_string(hi));
     return v.get<int64_t>();
+  }
+  // A number that fits a float (the map's positions and latents are floats).
+  float floatValue(const json& v, const std::string& name) const {
+    if (!v.is_number() || !std::isfinite(v.get<double>()) || std::abs(v.get<double>()) > 1e30)
+      fail("'" + name + "' must be a finite number within +-1e30");
+    return v.get<float>();
   }
   std::string string(const json& obj, const char* key) const {
     const json& v = get(obj, key, "");
@@ -71,7 +82,7 @@ SessionState sessionFromJson(const json& j, const std::string& source) {
   Reader r{source};
   if (!j.is_object()) r.fail("not a JSON object");
   if (!j.contains("format") || j["format"] != "latentlab-session") r.fail("not a LatentLab session (no \"format\": \"latentlab-session\")");
-  const int64_t version = r.integer(r.get(j, "version", ""), "version");
+  const int64_t version = r.integer(r.get(j, "version", ""), "version", 0, 1000000);
   if (version > kSessionFormatVersion || version < 1)
     r.fail("session version " + std::to_string(version) + " is not one this build reads (it reads 1.." +
            std::to_string(kSessionFormatVersion) + ")");
@@ -86,18 +97,18 @@ SessionState sessionFromJson(const json& j, const std::string& source) {
   s.viewX = r.number(view, "x", "view.");
   s.viewY = r.number(view, "y", "view.");
   s.viewScale = r.number(view, "scale", "view.");
-  if (!(s.viewScale > 0)) r.fail("'view.scale' must be > 0");
+  if (!(s.viewScale > 0) || s.viewScale > 1e30 || std::abs(s.viewX) > 1e30 || std::abs(s.viewY) > 1e30)
+    r.fail("'view' must have a scale > 0 and x, y, scale within +-1e30");
   if (j.contains("show_train")) {
     if (!j["show_train"].is_boolean()) r.fail("'show_train' must be true or false");
     s.showTrain = j["show_train"].get<bool>();
   }
   if (j.contains("hidden_classes"))
-    for (const auto& v : r.array(j, "hidden_classes")) s.hiddenClasses.push_back(int(r.integer(v, "hidden_classes[]")));
+    for (const auto& v : r.array(j, "hidden_classes")) s.hiddenClasses.push_back(int(r.integer(v, "hidden_classes[]", 0, 100000)));
   if (j.contains("filter")) s.filter = r.string(j, "filter");
   for (const auto& v : r.array(j, "selection")) {
-    const int64_t i = r.integer(v, "selection[]");
-    if (i < 0) r.fail("'selection' holds a negative index " + std::to_string(i));
-    s.selection.push_back(i);
+    const int64_t i = r.integer(v, "selection[]", 0);
+    if (std::find(s.selection.begin(), s.selection.end(), i) == s.selection.end()) s.selection.push_back(i);  // once each
   }
   s.selected = r.integer(r.get(j, "selected", ""), "selected");
   if (s.selected < -1) r.fail("'selected' must be -1 or a point index");
@@ -106,14 +117,11 @@ SessionState sessionFromJson(const json& j, const std::string& source) {
     const std::string where = "edited[" + std::to_string(k) + "].";
     const json& e = edited[k];
     EditedPoint p;
-    p.origin = r.integer(r.get(e, "origin", where), where + "origin");
-    for (const auto& v : r.array(e, "latent", where)) {
-      if (!v.is_number() || !std::isfinite(v.get<double>())) r.fail("'" + where + "latent' must hold finite numbers");
-      p.latent.push_back(v.get<float>());
-    }
+    p.origin = r.integer(r.get(e, "origin", where), where + "origin", 0);
+    for (const auto& v : r.array(e, "latent", where)) p.latent.push_back(r.floatValue(v, where + "latent[]"));
     if (p.latent.empty()) r.fail("'" + where + "latent' is empty");
-    p.x = float(r.number(e, "x", where));
-    p.y = float(r.number(e, "y", where));
+    p.x = r.floatValue(r.get(e, "x", where), where + "x");
+    p.y = r.floatValue(r.get(e, "y", where), where + "y");
     if (e.contains("projection") && e["projection"].is_string()) p.projection = e["projection"].get<std::string>();
     s.edited.push_back(std::move(p));
   }
@@ -121,11 +129,12 @@ SessionState sessionFromJson(const json& j, const std::string& source) {
 }
 
 void saveSession(const SessionState& s, const std::string& path) {
-  writeFileAtomic(path, sessionToJson(s).dump(2) + "\n");
+  writeFileAtomic(path, jsonText(sessionToJson(s)));
 }
 
-SessionState loadSession(const std::string& path) {
-  const std::string text = readTextFile(path);
+SessionState loadSession(const std::string& path) { return parseSession(readTextFile(path), path); }
+
+SessionState parseSession(const std::string& text, const std::string& path) {
   json j;
   try {
     j = json::parse(text);

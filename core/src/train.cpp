@@ -39,7 +39,10 @@ double runEpochs(torch::jit::Module& m, int64_t n, const FitOptions& opt, LossFn
       loss.backward();
       adam.step();
       const double l = loss.item<double>();
-      if (!std::isfinite(l)) throw Error("[train] loss became non-finite in " + opt.stage + " (lower --lr?)");
+      if (!std::isfinite(l))
+        throw Error("[train] the loss became non-finite in " + opt.stage + " (epoch " + std::to_string(epoch + 1) +
+                    "): the data or the model gives non-finite values, or the training diverged; try another --seed "
+                    "or fewer --epochs");
       sum += l;
       seen += idx.size(0);
       if (opt.progress) {

@@ -75,6 +75,10 @@ void ModelController::load(const std::string& dir) {
       [&c, dir](const std::string& err) {
         c.state.loadingDir.clear();
         c.log.error("could not load " + dir + ": " + err + (c.state.hasModel() ? "; keeping " + c.state.model.dir : ""));
+      },
+      [&c, dir] {
+        c.state.loadingDir.clear();
+        c.log.info("loading " + dir + " cancelled");
       });
 }
 
@@ -89,7 +93,10 @@ void ModelController::setModel(Model&& m) {
   m.epiMax = emax;
   m.totalMax = std::max(tmax, float(std::log(double(t.K))));
   m.setPositions(m.xy);
-  const bool sameBundle = s.hasModel() && m.dir == s.model.dir;
+  // The same bundle as before keeps the selection and the edits; a bundle whose files changed under
+  // the same path (another latent size or point count) is a new one.
+  const bool sameBundle = s.hasModel() && m.dir == s.model.dir && t.d == s.model.pts->d && t.numTest == s.model.pts->numTest &&
+                          t.K == s.model.pts->K;
   // Release the old model's LibTorch state on the job thread, not here.
   if (s.hasModel() && s.model.ex.get() != m.ex.get()) {
     auto old = std::make_shared<std::shared_ptr<Explorer>>(std::move(s.model.ex));
@@ -155,19 +162,22 @@ void ModelController::requestReport() {
   auto ex = c.state.model.ex;
   auto pts = c.state.model.pts;
   auto pcaXy = std::make_shared<std::vector<float>>(pcaPositions(c.state.model.pca, *pts, pts->numTest));
-  c.worker->submit("model report (reliability, OOD)", [&c, ex, pts, pcaXy](Job& job) {
-    auto progress = [&job](const Progress& p) { job.report(p); };
-    auto r = std::make_shared<ModelReport>(ex->modelReport(progress, &job.cancel));
-    std::vector<int32_t> labels(pts->labels.begin(), pts->labels.begin() + pts->numTest);
-    auto q = std::make_shared<LayoutQuality>(
-        layoutQuality(pts->latents.data(), pts->numTest, pts->d, pcaXy->data(), labels.data(), 2000, 15, 0));
-    c.worker->toUi([&c, ex, r, q] {
-      if (c.state.hasModel() && c.state.model.ex == ex) {
-        c.state.model.report = *r;
-        c.state.model.pcaQuality = *q;
-      }
-    });
-  });
+  c.worker->submit(
+      "model report (reliability, OOD)",
+      [&c, ex, pts, pcaXy](Job& job) {
+        auto progress = [&job](const Progress& p) { job.report(p); };
+        auto r = std::make_shared<ModelReport>(ex->modelReport(progress, &job.cancel));
+        std::vector<int32_t> labels(pts->labels.begin(), pts->labels.begin() + pts->numTest);
+        auto q = std::make_shared<LayoutQuality>(
+            layoutQuality(pts->latents.data(), pts->numTest, pts->d, pcaXy->data(), labels.data(), 2000, 15, 0));
+        c.worker->toUi([&c, ex, r, q] {
+          if (c.state.hasModel() && c.state.model.ex == ex) {
+            c.state.model.report = *r;
+            c.state.model.pcaQuality = *q;
+          }
+        });
+      },
+      [&c](const std::string& err) { c.log.error("the model report (reliability, OOD) failed: " + err); });
 }
 
 void ModelController::importModel(const std::string& model, const std::string& dataset, const std::string& out) {

@@ -5,6 +5,7 @@
 
 #include "context.h"
 #include "latentlab/errors.h"
+#include "latentlab/fsutil.h"
 
 namespace latentlab::gui {
 
@@ -79,7 +80,7 @@ void ProjectionController::startJob(Projection p, Projection previous) {
   };
   c.state.projection.job = c.worker->submit(
       name,
-      [&c, pts, base, p, method, previous, current, goBack](Job& job) {
+      [&c, pts, base, p, method, current](Job& job) {
         std::vector<int32_t> labels(pts->labels.begin(), pts->labels.end());
         LayoutRequest req = base;
         req.X = pts->latents.data();
@@ -101,37 +102,34 @@ void ProjectionController::startJob(Projection p, Projection previous) {
             if (current()) c.projection.setLayout(*snap);
           });
         };
-        try {
-          auto res = std::make_shared<LayoutResult>(computeLayout(req, progress, &job.cancel));
-          c.worker->toUi([&c, pts, p, method, res, current] {
-            AppState& s = c.state;
-            if (!s.hasModel() || s.model.pts != pts) return;
-            s.model.layouts[p] = {res->xy, res->quality, true};  // a good layout of these points, current or not
-            const bool shown = current();
-            if (shown) s.projection.computing.reset();
-            char how[96];
-            if (res->fromCache) std::snprintf(how, sizeof how, "read from the bundle cache");
-            else std::snprintf(how, sizeof how, "done in %.1f s (%s engine)", res->knnSeconds + res->layoutSeconds, res->engine.c_str());
-            char msg[320];
-            std::snprintf(msg, sizeof msg, "%s layout %s: trustworthiness@15 %.4f, kNN recall@15 %.3f, 2D kNN accuracy %.3f",
-                          method.c_str(), how, res->quality.trustworthiness, res->quality.knnRecall, res->quality.knnAccuracy);
-            c.log.info(msg);
-            if (!res->cacheError.empty()) c.log.info("layout not cached: " + res->cacheError);
-            if (shown) {  // not show(): that would cancel this very job
-              c.projection.setLayout(res->xy);
-              c.projection.placeEditedPoints();
-            }
-          });
-        } catch (const CancelledError&) {
-          c.worker->toUi([&c, method, previous, current, goBack] {
-            if (current()) c.log.info(method + " layout cancelled; back to " + projectionKey(previous));
-            goBack();
-          });
-          throw;
-        }
+        auto res = std::make_shared<LayoutResult>(computeLayout(req, progress, &job.cancel));
+        c.worker->toUi([&c, pts, p, method, res, current] {
+          AppState& s = c.state;
+          if (!s.hasModel() || s.model.pts != pts) return;
+          s.model.layouts[p] = {res->xy, res->quality, true};  // a good layout of these points, current or not
+          const bool shown = current();
+          if (shown) s.projection.computing.reset();
+          char how[96];
+          if (res->fromCache) std::snprintf(how, sizeof how, "read from the bundle cache");
+          else std::snprintf(how, sizeof how, "done in %.1f s (%s engine)", res->knnSeconds + res->layoutSeconds, res->engine.c_str());
+          char msg[320];
+          std::snprintf(msg, sizeof msg, "%s layout %s: trustworthiness@15 %.4f, kNN recall@15 %.3f, 2D kNN accuracy %.3f",
+                        method.c_str(), how, res->quality.trustworthiness, res->quality.knnRecall, res->quality.knnAccuracy);
+          c.log.info(msg);
+          if (!res->cacheError.empty()) c.log.info("layout not cached: " + res->cacheError);
+          if (shown) {  // not show(): that would cancel this very job
+            c.projection.setLayout(res->xy);
+            c.projection.placeEditedPoints();
+          }
+        });
       },
       [&c, method, goBack](const std::string& err) {
         c.log.error(method + " layout failed: " + err);
+        goBack();
+      },
+      // Cancelled (from the Jobs tab or a script), also while it was still queued behind another job.
+      [&c, method, previous, current, goBack] {
+        if (current()) c.log.info(method + " layout cancelled; back to " + projectionKey(previous));
         goBack();
       });
 }
@@ -166,10 +164,12 @@ void ProjectionController::importCsv(const std::string& path) {
       [&c](const std::string& err) { c.log.error("layout not imported: " + err); });
 }
 
-std::string ProjectionController::exportCsv(const std::string& path) {
+std::string ProjectionController::exportCsv(const std::string& path, bool replace) {
   if (!m_ctx.state.hasModel()) return "no model loaded: no layout to export";
   try {
+    checkOutputFile(path, replace);
     writeLayoutCsv(path, m_ctx.state.model.xy);
+    m_ctx.state.ui.ownFiles.insert(path);
   } catch (const Error& e) {
     return e.what();
   }
@@ -181,6 +181,8 @@ void ProjectionController::place(const std::vector<float>& z, float& x, float& y
   const AppState& s = m_ctx.state;
   const PointTable& t = *s.model.pts;
   const Projection p = s.projection.current;
+  if (int64_t(z.size()) != t.d) throw InputError("[place] a latent of " + std::to_string(z.size()) + " values, the model has d=" +
+                                                 std::to_string(t.d));
   if (p == Projection::Pca) {
     float xy[2];
     projectPca2(s.model.pca, z.data(), 1, xy);

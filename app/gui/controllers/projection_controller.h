@@ -20,8 +20,8 @@ class ProjectionController {
   void apply(Projection p, bool force = false);
   // Reads and checks the file on the job thread, then shows it as the CSV layout.
   void importCsv(const std::string& path);
-  // Writes the positions shown now; returns "" or what went wrong.
-  std::string exportCsv(const std::string& path);
+  // Writes the positions shown now (an existing file only when `replace`); returns "" or what went wrong.
+  std::string exportCsv(const std::string& path, bool replace);
   // Stops the layout job, if one runs (the view stays as it is).
   void cancelJob();
   // Where the current layout puts latent z (PCA: its projection; else placed among its neighbours).

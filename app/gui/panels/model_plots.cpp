@@ -48,12 +48,17 @@ void drawOodHistograms(const ModelReport& r, float side) {
     const float wide = std::max(side, ImGui::GetContentRegionAvail().x - 10);
     dl->AddRectFilled(p, ImVec2(p.x + wide, p.y + side), IM_COL32(30, 30, 30, 255));
     float hi = 1e-6f;
-    for (float v : r.inMi) hi = std::max(hi, v);
-    for (float v : r.outMi) hi = std::max(hi, v);
+    for (const auto* set : {&r.inMi, &r.outMi})
+      for (float v : *set)
+        if (std::isfinite(v)) hi = std::max(hi, v);
     const int nb = 40;
     std::vector<float> hin(nb, 0), hout(nb, 0);
-    for (float v : r.inMi) hin[size_t(std::min(nb - 1, int(v / hi * nb)))] += 1.0f / float(r.inMi.size());
-    for (float v : r.outMi) hout[size_t(std::min(nb - 1, int(v / hi * nb)))] += 1.0f / float(r.outMi.size());
+    auto fill = [&](const std::vector<float>& values, std::vector<float>& hist) {
+      for (float v : values)  // a non-finite score has no bin (core refuses them; this never indexes with one)
+        if (std::isfinite(v)) hist[size_t(std::clamp(int(v / hi * nb), 0, nb - 1))] += 1.0f / float(values.size());
+    };
+    fill(r.inMi, hin);
+    fill(r.outMi, hout);
     float top = 1e-6f;
     for (int b = 0; b < nb; ++b) top = std::max({top, hin[size_t(b)], hout[size_t(b)]});
     for (int b = 0; b < nb; ++b) {

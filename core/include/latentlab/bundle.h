@@ -24,6 +24,8 @@ struct Bundle {
   torch::Tensor headW, headB;                 // the affine head read off classify; undefined if not affine
 
   int64_t latentDim() const { return manifest.latentDim; }
+  // The file of component `name` (classifier, decoder, laplace, ensemble_K) in this bundle.
+  std::string componentPath(const std::string& name) const;
   int64_t numClasses() const { return int64_t(manifest.classNames.size()); }
   // Batched helpers on `device`, results on `device`. x: [N, C, H, W] in [0, 1].
   torch::Tensor encode(const torch::Tensor& x) const;
@@ -42,6 +44,17 @@ struct BundleParts {
   bool ensemble = true;
 };
 Bundle loadBundle(const std::string& dir, const torch::Device& device, BundleParts parts = {});
+
+// The latent caches (cache/latents_*.pt, pickled so that Python's torch.load reads them) hold
+// what one classifier made of one set of images. The key kept beside each (cache/latents_*.pt.key)
+// is a checksum of the classifier file's bytes with the dataset's name and image count, so a
+// replaced classifier never gets another's latents.
+std::string latentCacheKey(const std::string& classifierFile, const std::string& dataset, int64_t images);
+// Writes both files atomically. Throws InputError when they cannot be written.
+void saveLatentCache(const std::string& path, const torch::Tensor& z, const std::string& key);
+// The cached latents when the file holds a finite float [n, d] tensor and its key matches;
+// otherwise an undefined tensor (never throws).
+torch::Tensor loadLatentCache(const std::string& path, const std::string& key, int64_t n, int64_t d);
 
 // Reads the affine head off classify(): b = f(0), W[:, j] = f(e_j) - b, checked on random z.
 // Returns false (and leaves W, b undefined) when classify is not affine.

@@ -37,6 +37,12 @@ inline void checkCancel(const std::atomic<bool>* cancel, const char* where) {
   if (cancel && cancel->load()) throw CancelledError(std::string("[") + where + "] cancelled");
 }
 
+// `text` as an error message may quote it: at most `max` bytes (then "..."), so that a huge cell or
+// line in a user's file cannot make a message of megabytes.
+inline std::string clipForMessage(const std::string& text, size_t max = 120) {
+  return text.size() <= max ? text : text.substr(0, max) + "...";
+}
+
 // One readable line from any exception, LibTorch's included: the TorchScript interpreter's
 // "RuntimeError: ..." line when there is one, otherwise the first line, without the C++ backtrace.
 std::string torchErrorSummary(const std::exception& e);

@@ -5,11 +5,14 @@
 namespace latentlab {
 
 // Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
-// reader sees either the old file or the complete new one. Throws InputError on failure.
+// reader sees either the old file or the complete new one. An existing file keeps its permissions;
+// a symbolic link is written through (the link stays). Throws InputError on failure, and for a
+// path that is a directory or a special file (a device such as /dev/null, a pipe): never replaced.
 void writeFileAtomic(const std::string& path, const std::string& bytes);
-std::string readTextFile(const std::string& path);  // throws InputError naming the path
+std::string readTextFile(const std::string& path);  // throws InputError naming the path (a directory too)
 
 // A directory built under a temporary name beside `target` and moved into place by commit().
+// Staging directories of the same target left by processes that no longer run are removed.
 // Until commit() the target is untouched; if the stage is destroyed uncommitted (error, Ctrl-C),
 // the temporary directory is removed. commit() refuses to replace an existing target unless
 // `force`, in which case the old target is moved aside first and removed only after the rename.
@@ -29,7 +32,14 @@ class StagedDir {
   bool m_committed = false;
 };
 
-// Throws BundleError if `target` exists and !force (checked early, before long work starts).
+// Where a bundle may be written (checked early, before long work starts). Throws BundleError when
+// `target` exists and !force, when it exists and is not a LatentLab bundle (a directory with a
+// manifest.json: --force replaces bundles only), or when its parent directory does not exist. A
+// trailing slash is ignored.
 void checkOutputPath(const std::string& target, bool force);
+// Where a command may write a file the user named (a CSV, JSON or PNG export): not a directory or a
+// special file, in a folder that exists, not inside a bundle (a bundle's own files are never an
+// output), and an existing file only with `force`. Throws InputError naming the path.
+void checkOutputFile(const std::string& path, bool force);
 
 }  // namespace latentlab

@@ -19,12 +19,14 @@ struct ClassificationMetrics {
   std::vector<CalibrationBin> bins;
 };
 
-// probs: N*K row-major, labels: N. Throws InputError on size mismatch or a label out of range.
+// probs: N*K row-major, labels: N. Throws InputError on size mismatch, a label out of range, or a
+// non-finite probability (naming the example).
 ClassificationMetrics classificationMetrics(const std::vector<float>& probs, const std::vector<int64_t>& labels,
                                             int64_t numClasses, int numBins = 15);
 
 // Area under the ROC curve for telling `outScores` (positives) from `inScores` (negatives) by a
 // higher score, with ties counted one half (the Mann-Whitney U statistic). 0.5 when all tie.
+// Throws InputError when a set is empty or a score is not finite.
 double auroc(const std::vector<double>& inScores, const std::vector<double>& outScores);
 
 }  // namespace latentlab

@@ -48,9 +48,17 @@ std::pair<int64_t, int64_t> validateClassifier(const torch::jit::Module& m, cons
 void validateDecoder(const torch::jit::Module& m, int64_t latentDim, const Shape3& inputShape,
                      const torch::Device& device, const std::string& source);
 
-// Runs `method` over `x` in batches under NoGrad on `device`; result on the CPU.
+// Runs `method` over `x` in batches under NoGrad on `device`; result on the CPU. When the model
+// raises (a user's model can fail on real data that its dry run passed), throws ModelLoadError
+// naming `source` (its file), the method and the first input of the failing batch.
 torch::Tensor mapBatched(const torch::jit::Module& m, const std::string& method, const torch::Tensor& x,
-                         const torch::Device& device, int64_t batchSize = 1024);
+                         const torch::Device& device, int64_t batchSize = 1024, const std::string& source = "");
+
+// The dry runs use random inputs; this is the check on real data. Throws ModelLoadError when a row
+// of `values` [N, ...] holds a non-finite number: "[where] non-finite WHAT on K of N INPUTS (first:
+// i, j, ...) (FILE)".
+void requireFiniteRows(const torch::Tensor& values, const std::string& where, const std::string& what,
+                       const std::string& inputs, const std::string& file);
 
 // Parses "cpu", "cuda", "cuda:N"; throws DeviceError when CUDA is asked for and absent.
 torch::Device parseDevice(const std::string& name);

@@ -172,6 +172,7 @@ std::string layoutCachePath(const std::string& cacheDir, const std::string& meth
 // and throws InputError naming the file and line.
 void writeLayoutCsv(const std::string& path, const std::vector<float>& xy);
 std::vector<float> readLayoutCsv(const std::string& path, int64_t expectedPoints);
+std::vector<float> parseLayoutCsv(const std::string& text, const std::string& source, int64_t expectedPoints);
 
 // The bundle's layout cache (binary, with a header that records the method, the point count and
 // a checksum of the latents it was computed from). Loading returns false, never throws, when the

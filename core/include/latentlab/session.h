@@ -38,6 +38,7 @@ nlohmann::json sessionToJson(const SessionState& s);
 SessionState sessionFromJson(const nlohmann::json& j, const std::string& source);
 void saveSession(const SessionState& s, const std::string& path);   // atomic
 SessionState loadSession(const std::string& path);                  // InputError naming the path
+SessionState parseSession(const std::string& text, const std::string& source);  // the same, from text
 
 struct CsvRow {
   int64_t index = 0;
