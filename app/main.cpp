@@ -69,8 +69,10 @@ int main(int argc, char** argv) {
     if (c->parsed()) command = c.get();
   const long cores = std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
   latentlab::configureRuntime(command->threads(int(cores)));
-  std::signal(SIGINT, onInterrupt);
-  std::signal(SIGTERM, onInterrupt);
+  if (command->cancellable()) {
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+  }
   try {
     return command->run(ctx);
   } catch (const latentlab::CancelledError&) {

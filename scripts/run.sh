@@ -10,6 +10,6 @@ exe="$here/build/app/latentlab"
 if [[ -z "${DISPLAY:-}" && -z "${WAYLAND_DISPLAY:-}" && $# -eq 0 ]]; then
   echo "run: no display here; rendering the explorer under Xvfb into $PWD/latentlab.png"
   echo "run: on a desktop, the same command opens the window"
-  exec xvfb-run -a -s "-screen 0 1600x960x24" "$exe" gui --screenshot "$PWD/latentlab.png"
+  exec xvfb-run -a -s "-screen 0 1600x960x24" "$exe" gui --screenshot "$PWD/latentlab.png" --force
 fi
 exec "$exe" "$@"

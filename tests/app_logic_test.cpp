@@ -424,7 +424,7 @@ TEST_CASE("script runner: waits for the worker, frames, screenshots and files") 
   CHECK(h2.calls.empty());
   r2.step(h2, t1 + std::chrono::seconds(4));
   REQUIRE(h2.errors.size() == 1);
-  CHECK(h2.errors[0].find("wait-for: never did not appear") == 0);
+  CHECK(h2.errors[0].find("line 1: wait-for: never did not appear") == 0);
   CHECK(h2.calls == std::vector<std::string>{"fit"});
 }
 

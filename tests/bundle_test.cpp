@@ -187,6 +187,49 @@ def forward(self, x):
   return m;
 }
 
+// A model that fails only on batches larger than the dry run's two inputs: its encoder raises, or
+// its head gives NaN.
+torch::jit::Module failsOnRealData(bool raises, int64_t classes, int64_t d = 6) {
+  torch::manual_seed(3);
+  torch::jit::Module m("FailNet");
+  m.register_parameter("w1", torch::randn({d, 64}) * 0.2, false);
+  m.register_parameter("w2", torch::randn({classes, d}) * 0.5, false);
+  m.register_parameter("b2", torch::zeros({classes}), false);
+  const std::string encode = raises ? "    assert x.size(0) <= 2, 'the model gives up on big batches'\n" : "";
+  const std::string classify = raises ? "" : "    if z.size(0) > 2:\n        return torch.linear(z, self.w2, self.b2) * float('nan')\n";
+  m.define("def encode(self, x):\n" + encode + "    return torch.relu(torch.linear(torch.flatten(x, 1), self.w1))\n\n"
+           "def classify(self, z):\n" + classify + "    return torch.linear(z, self.w2, self.b2)\n\n"
+           "def forward(self, x):\n    return self.classify(self.encode(x))\n");
+  return m;
+}
+
+TEST_CASE("a model that fails on real data only: the error names the file, and import leaves nothing") {
+  TinyBundle& t = tiny();
+  testutil::TempDir d;
+  std::ostringstream log;
+  ImportOptions io;
+  io.dataset = t.data;
+  io.vaeEpochs = 0;
+  io.decoderEpochs = 1;
+  io.samples = 8;
+  // An encoder that raises: the raw TorchScript error used to reach the user with no file named.
+  saveScript(failsOnRealData(true, 3), d / "raises.pt");
+  io.model = d / "raises.pt";
+  io.out = d / "raises.bundle";
+  CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains("encode() failed on inputs 0.."), ModelLoadError);
+  CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains((d / "raises.pt").c_str()), ModelLoadError);
+  CHECK_FALSE(fs::exists(io.out));
+  // A head that gives NaN for batches of more than two: caught when the new bundle is evaluated,
+  // naming its classifier where the bundle would have been (not the hidden staging folder).
+  saveScript(failsOnRealData(false, 3), d / "nanhead.pt");
+  io.model = d / "nanhead.pt";
+  io.out = d / "nanhead.bundle";
+  CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains("non-finite probabilities on"), ModelLoadError);
+  CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains((io.out + "/classifier.pt").c_str()), ModelLoadError);
+  CHECK_FALSE(fs::exists(io.out));
+  for (auto& e : fs::directory_iterator(d.path)) CHECK(e.path().filename().string().find("staging") == std::string::npos);
+}
+
 TEST_CASE("non-finite model outputs on real data: a clear error naming the file, nothing written, no crash") {
   TinyBundle& t = tiny();
   testutil::TempDir d;

@@ -2,15 +2,17 @@
 # expect_error.sh REGEX CMD...: passes when CMD exits non-zero without a signal, its stderr has a
 # "latentlab: error:" line matching REGEX, and no file in the scratch directory changed.
 # @TMP@ in CMD is a scratch directory holding one file; @BADBUNDLE@ a bundle whose manifest is not
-# JSON; @JUNK@ a file that is not TorchScript.
+# JSON; @MANIFESTED@ a folder with a valid LatentLab manifest.json (the shipped bundle's); @JUNK@ a
+# file that is not TorchScript.
 regex="$1"; shift
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 echo keep > "$tmp/keep"
 mkdir -p "$tmp/badbundle"; echo '{"format_version": 1,' > "$tmp/badbundle/manifest.json"
+mkdir -p "$tmp/manifested"; cp "$(dirname "$0")/../assets/models/fashion-mnist/manifest.json" "$tmp/manifested/"
 echo "not a model" > "$tmp/junk.pt"
 before=$(cd "$tmp" && find . -type f -exec md5sum {} + | sort)
 args=()
-for a in "$@"; do a="${a//@TMP@/$tmp}"; a="${a//@BADBUNDLE@/$tmp/badbundle}"; a="${a//@JUNK@/$tmp/junk.pt}"; args+=("$a"); done
+for a in "$@"; do a="${a//@TMP@/$tmp}"; a="${a//@BADBUNDLE@/$tmp/badbundle}"; a="${a//@JUNK@/$tmp/junk.pt}"; a="${a//@MANIFESTED@/$tmp/manifested}"; args+=("$a"); done
 err=$("${args[@]}" 2>&1 >/dev/null); rc=$?
 after=$(cd "$tmp" && find . -type f -exec md5sum {} + | sort)
 echo "exit $rc: $err"

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <limits>
@@ -147,7 +148,7 @@ TEST_CASE("atomic writes and staged directories never lose the user's files") {
   {
     StagedDir s(t / "b1", false);
     writeFileAtomic(s.path() + "/x", "1");
-    writeFileAtomic(s.path() + "/manifest.json", "{}");
+    writeFileAtomic(s.path() + "/manifest.json", goodManifest());
     s.commit();
   }
   CHECK(readTextFile(t / "b1/x") == "1");
@@ -170,12 +171,23 @@ TEST_CASE("--force replaces a bundle only; saves never replace a folder or a spe
   writeFileAtomic(t / "notes/todo.txt", "keep me");
   CHECK_THROWS_WITH_AS(StagedDir(t / "notes", true), doctest::Contains("not a LatentLab bundle"), BundleError);
   CHECK_THROWS_WITH_AS(checkOutputPath(t / "notes/todo.txt", true), doctest::Contains("not a LatentLab bundle"), BundleError);
+  // A web app's folder has a manifest.json too: that does not make it a bundle.
+  fs::create_directories(t / "webapp");
+  writeFileAtomic(t / "webapp/manifest.json", R"({"name": "my pwa", "start_url": "/"})");
+  CHECK_THROWS_WITH_AS(StagedDir(t / "webapp", true), doctest::Contains("not a LatentLab bundle"), BundleError);
+  CHECK_NOTHROW(checkOutputFile(t / "webapp/export.csv", false));
   CHECK(readTextFile(t / "notes/todo.txt") == "keep me");
   // A staging folder left by a process that no longer runs is removed by the next run.
-  const std::string stale = t / ".b2.staging-999999999-1-0";
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  const std::string stale = t / ".b2.staging-999999999-1-0", elsewhere = t / ".b2.staging-999999998-1-0";
   fs::create_directories(stale);
+  fs::create_directories(elsewhere);
+  writeFileAtomic(stale + "/.owner", std::string(host) + " 999999999\n");
+  writeFileAtomic(elsewhere + "/.owner", "another-machine 999999998\n");  // on a shared folder: not ours to remove
   { StagedDir s(t / "b2", false); }
   CHECK_FALSE(fs::exists(stale));
+  CHECK(fs::exists(elsewhere));
   // writeFileAtomic: a folder or a pipe is refused, not replaced; a link is written through; the mode stays.
   CHECK_THROWS_WITH_AS(writeFileAtomic(t / "notes", "x"), doctest::Contains("is a directory"), InputError);
   CHECK(fs::is_directory(t / "notes"));
@@ -188,6 +200,10 @@ TEST_CASE("--force replaces a bundle only; saves never replace a folder or a spe
   writeFileAtomic(t / "link.txt", "two");
   CHECK(fs::is_symlink(t / "link.txt"));
   CHECK(readTextFile(t / "target.txt") == "two");
+  fs::create_symlink("not-yet.txt", t / "dangling.txt");  // a link to a file that does not exist yet
+  writeFileAtomic(t / "dangling.txt", "three");
+  CHECK(fs::is_symlink(t / "dangling.txt"));
+  CHECK(readTextFile(t / "not-yet.txt") == "three");
   CHECK((fs::status(t / "target.txt").permissions() & fs::perms::all) == (fs::perms::owner_read | fs::perms::owner_write));
   // checkOutputFile: the rule for files a user names.
   CHECK_THROWS_WITH_AS(checkOutputFile(t / "target.txt", false), doctest::Contains("pass --force"), InputError);
@@ -196,7 +212,7 @@ TEST_CASE("--force replaces a bundle only; saves never replace a folder or a spe
   CHECK_THROWS_WITH_AS(checkOutputFile(t / "missing/x.csv", false), doctest::Contains("does not exist"), InputError);
   CHECK_THROWS_WITH_AS(checkOutputFile(t / "notes", true), doctest::Contains("is a directory"), InputError);
   fs::create_directories(t / "bundle/cache");
-  writeFileAtomic(t / "bundle/manifest.json", "{}");
+  writeFileAtomic(t / "bundle/manifest.json", goodManifest());
   CHECK_THROWS_WITH_AS(checkOutputFile(t / "bundle/manifest.json", true), doctest::Contains("inside the bundle"), InputError);
   CHECK_THROWS_WITH_AS(checkOutputFile(t / "bundle/cache/layout.csv", true), doctest::Contains("inside the bundle"),
                        InputError);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "latentlab/option_ranges.h"
 #include "latentlab/progress.h"
 
 namespace latentlab::cli {
@@ -17,6 +18,13 @@ void writeJson(const std::string& path, const nlohmann::json& j);
 // The directory of the running executable ("" when unknown).
 std::string exeDir();
 
+// CLI11's check for a training option, from core's one table of ranges (option_ranges.h); whole
+// numbers unless `fractional` (so that the message reads "1 to 1000").
+inline CLI::Range optionRange(const char* name, bool fractional = false) {
+  const OptionRange& r = trainOptionRange(name);
+  return fractional ? CLI::Range(r.lo, r.hi) : CLI::Range(int64_t(r.lo), int64_t(r.hi));
+}
+
 // The options `train` and `import` share: where the bundle goes, the device and seed, and the
 // components trained after the classifier (TrainOptions and ImportOptions have the same fields).
 template <class Options>
@@ -25,17 +33,17 @@ void addBundleOptions(CLI::App* sub, Options& o) {
       ->capture_default_str();
   sub->add_option("--out", o.out, "Bundle directory to write")->required();
   sub->add_option("--device", o.device, "cpu or cuda")->capture_default_str();
-  sub->add_option("--seed", o.seed, "Random seed")->capture_default_str();
+  sub->add_option("--seed", o.seed, "Random seed")->capture_default_str()->check(optionRange("seed"));
   sub->add_option("--decoder-epochs", o.decoderEpochs, "ReGene decoder epochs (import: when the model has no decode())")
       ->capture_default_str()
-      ->check(CLI::Range(0, 1000));
+      ->check(optionRange("decoder-epochs"));
   sub->add_option("--decoder-latent-weight", o.decoderLatentWeight,
                   "Weight of |encode(decode(z)) - z|^2 in decoder training (0 = plain ReGene)")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1000.0));
-  sub->add_option("--vae-epochs", o.vaeEpochs, "VAE epochs (0 skips the VAE)")->capture_default_str()->check(CLI::Range(0, 1000));
-  sub->add_option("--samples", o.samples, "Laplace weight samples S")->capture_default_str()->check(CLI::Range(1, 100000));
-  sub->add_option("--limit-train", o.limitTrain, "Use only N training images (0 = all)")->check(CLI::NonNegativeNumber);
+      ->check(optionRange("decoder-latent-weight", true));
+  sub->add_option("--vae-epochs", o.vaeEpochs, "VAE epochs (0 skips the VAE)")->capture_default_str()->check(optionRange("vae-epochs"));
+  sub->add_option("--samples", o.samples, "Laplace weight samples S")->capture_default_str()->check(optionRange("samples"));
+  sub->add_option("--limit-train", o.limitTrain, "Use only N training images (0 = all)")->check(optionRange("limit-train"));
   sub->add_flag("--force", o.force, "Replace an existing --out bundle");
 }
 

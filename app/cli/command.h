@@ -25,6 +25,9 @@ class Command {
   virtual void add(CLI::App& app) = 0;
   // Runs it; returns the exit code. Throws the typed errors of errors.h.
   virtual int run(const CliContext& ctx) = 0;
+  // Whether the command stops cleanly at its next batch when CliContext::cancel is set (train,
+  // import, project, gui). Only those get the Ctrl-C / SIGTERM handler; the others end at once.
+  virtual bool cancellable() const { return false; }
   // LibTorch threads for configureRuntime(): 0 = all cores (the default).
   virtual int threads(int cores) const {
     (void)cores;

@@ -4,6 +4,7 @@
 #include "cli/command.h"
 #include "gui.h"
 #include "latentlab/errors.h"
+#include "latentlab/fsutil.h"
 #include "latentlab/gui_script.h"
 #include "latentlab/pipeline.h"
 
@@ -20,11 +21,13 @@ class GuiCommand : public Command {
     m_sub->add_option("--screenshot", m_opt.screenshot, "Render the loaded model, save the window as PNG, and exit");
     m_sub->add_option("--device", m_opt.device, "cpu or cuda")->capture_default_str();
     m_sub->add_option("--size", m_size, "Window size WIDTHxHEIGHT (default 1600x960)");
+    m_sub->add_flag("--force", m_opt.force, "Let --screenshot replace an existing file");
   }
   // The window keeps one core for itself (the UI thread and the software GL rasteriser); LibTorch
   // gets the others, so that no frame waits behind a background job.
   int threads(int cores) const override { return std::max(1, cores - 1); }
 
+  bool cancellable() const override { return true; }
   int run(const CliContext& ctx) override {
     if (m_opt.bundle.empty()) m_opt.bundle = defaultBundlePath("fashion-mnist", ctx.exeDir);
     if (m_opt.bundle.empty()) throw BundleError("[gui] shipped bundle assets/models/fashion-mnist not found");
@@ -37,6 +40,7 @@ class GuiCommand : public Command {
       m_opt.height = h;
     }
     if (!m_opt.script.empty()) loadScriptFile(m_opt.script);  // an unreadable script: exit 1 before the window opens
+    if (!m_opt.screenshot.empty()) checkOutputFile(m_opt.screenshot, m_opt.force);
     m_opt.processStart = ctx.processStart;
     m_opt.terminate = ctx.cancel;
     return gui::runGui(m_opt);

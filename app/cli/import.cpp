@@ -18,6 +18,7 @@ class ImportCommand : public Command {
     m_sub->add_option("model", io.model, "TorchScript file from torch.jit.script(model).save(...)")->required();
     addBundleOptions(m_sub, io);
   }
+  bool cancellable() const override { return true; }
   int run(const CliContext& ctx) override {
     runImport(m_opt, printProgress, ctx.cancel, std::cout);
     return 0;

@@ -2,6 +2,7 @@
 // quality, cached in the bundle; optionally written as CSV and JSON.
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 
 #include "cli/cli_util.h"
 #include "cli/command.h"
@@ -28,8 +29,7 @@ class ProjectCommand : public Command {
     m_sub->add_option("--device", m_device, "cpu or cuda (the encoder and the exact kNN)")->capture_default_str();
     m_sub->add_option("--threads", m_threads, "Threads for the layout (0 = all cores)")->check(CLI::NonNegativeNumber);
     m_sub->add_flag("--no-cache", m_noCache, "Neither read nor write the bundle's layout cache");
-    m_sub->add_option("--limit", m_limit, "Only the first N points, at least 20 (implies --no-cache)")
-        ->check(CLI::Range(int64_t(20), int64_t(1) << 40));
+    m_sub->add_option("--limit", m_limit, "Only the first N points (0 = all; implies --no-cache)")->check(CLI::NonNegativeNumber);
     m_sub->add_flag("--force", m_force, "Replace an existing --out or --json file");
     m_sub->add_option("--repulsion", m_repulsion, "t-SNE repulsion of the CPU engine: bh (Barnes-Hut), fft (FIt-SNE) or auto")
         ->capture_default_str();
@@ -37,6 +37,7 @@ class ProjectCommand : public Command {
         ->capture_default_str();
   }
 
+  bool cancellable() const override { return true; }
   int run(const CliContext& ctx) override {
     // Every option is checked before the bundle is opened.
     if (m_points != "test" && m_points != "all")
@@ -44,6 +45,10 @@ class ProjectCommand : public Command {
     checkLayoutOptions(m_method, m_engine, m_repulsion);
     if (!m_out.empty()) checkOutputFile(m_out, m_force);
     if (!m_json.empty()) checkOutputFile(m_json, m_force);
+    std::error_code ec;
+    if (!m_out.empty() && !m_json.empty() &&
+        std::filesystem::weakly_canonical(m_out, ec) == std::filesystem::weakly_canonical(m_json, ec))
+      throw InputError("[project] --out and --json name the same file (" + m_out + ")");
     auto ex = Explorer::open(m_bundle, m_device, printProgress, ctx.cancel);
     auto pts = m_points == "all" ? ex->addTrainPoints(printProgress, ctx.cancel) : ex->points();
     std::vector<int32_t> labels(pts->labels.begin(), pts->labels.end());

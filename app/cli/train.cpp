@@ -16,15 +16,17 @@ class TrainCommand : public Command {
     TrainOptions& to = m_opt;
     m_sub = app.add_subcommand("train", "Train a classifier, its Laplace last layer, decoder, VAE and ensemble");
     addBundleOptions(m_sub, to);
-    m_sub->add_option("--epochs", to.epochs, "Classifier epochs")->capture_default_str();
-    m_sub->add_option("--latent-dim", to.latentDim, "Latent dimension d")->capture_default_str();
-    m_sub->add_option("--ensemble", to.ensemble, "Deep-ensemble members (0 skips)")->capture_default_str();
-    m_sub->add_option("--ensemble-epochs", to.ensembleEpochs, "Epochs per ensemble member (default: --epochs)")
-        ->check(CLI::Range(1, 1000));
-    m_sub->add_option("--batch-size", to.batchSize, "Minibatch size")->capture_default_str()->check(CLI::Range(1, 1 << 20));
-    m_sub->add_option("--threads", to.threads, "LibTorch threads (0 = default)")->check(CLI::Range(0, 1024));
+    m_sub->add_option("--epochs", to.epochs, "Classifier epochs")->capture_default_str()->check(optionRange("epochs"));
+    m_sub->add_option("--latent-dim", to.latentDim, "Latent dimension d")->capture_default_str()->check(optionRange("latent-dim"));
+    m_sub->add_option("--ensemble", to.ensemble, "Deep-ensemble members (0 skips)")->capture_default_str()
+        ->check(optionRange("ensemble"));
+    m_sub->add_option("--ensemble-epochs", to.ensembleEpochs, "Epochs per ensemble member (0 or -1: --epochs)")
+        ->check(optionRange("ensemble-epochs"));
+    m_sub->add_option("--batch-size", to.batchSize, "Minibatch size")->capture_default_str()->check(optionRange("batch-size"));
+    m_sub->add_option("--threads", to.threads, "LibTorch threads (0 = default)")->check(optionRange("threads"));
   }
   int threads(int) const override { return m_opt.threads; }
+  bool cancellable() const override { return true; }
   int run(const CliContext& ctx) override {
     runTrain(m_opt, printProgress, ctx.cancel, std::cout);
     return 0;

@@ -259,7 +259,7 @@ void App::afterDraw(Clock::time_point frameStart, int ww, int wh) {
   if (!m_ctx.opt.screenshot.empty() && !m_shotDone && idle && (s.hasModel() || !m_ctx.log.lastError().empty()) &&
       m_framesSinceIdle >= 3) {
     const size_t errorsBefore = m_ctx.log.errorCount();
-    takeScreenshot(m_ctx, m_window, m_ctx.opt.screenshot, {0, 0, float(ww), float(wh)}, true);
+    takeScreenshot(m_ctx, m_window, m_ctx.opt.screenshot, {0, 0, float(ww), float(wh)}, m_ctx.opt.force);
     m_shotOk = m_ctx.log.errorCount() == errorsBefore;
     m_loadedOnce = s.hasModel();
     m_shotDone = true;

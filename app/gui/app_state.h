@@ -133,6 +133,7 @@ struct EditState {
   uint64_t inspectSeq = 0, dragSeq = 0;  // only the newest request's answer is shown
   Recent<double> dragMs{2000};         // evaluation times of drag updates
   bool snap = false;                   // also ask for the nearest data points
+  std::string evalError;               // why the last evaluation failed ("" when it did not)
 };
 
 // ------------------------------------------------------------------------------------ view and style

@@ -11,6 +11,7 @@ struct GuiOptions {
   std::string bundle;       // directory; the caller resolves the shipped default
   std::string script;       // --script FILE
   std::string screenshot;   // --screenshot PATH: render once the model is up, save, exit
+  bool force = false;       // --force: --screenshot may replace an existing file
   std::string device = "cpu";
   int width = 1600, height = 960;
   std::chrono::steady_clock::time_point processStart = std::chrono::steady_clock::now();

@@ -14,13 +14,14 @@ std::string clipped(const std::string& msg) { return clipForMessage(msg, kMaxMes
 
 void MessageLog::info(const std::string& msg) { m_lines.push(clipped(msg)); }
 
-void MessageLog::error(const std::string& full) {
+void MessageLog::error(const std::string& full, bool dialog) {
   const std::string msg = clipped(m_prefix + full);
   m_lastError = msg;
   ++m_errorCount;
   m_errors.push(msg);
   info("error: " + msg);
   std::cerr << "latentlab: error: " << msg << "\n";
+  if (!dialog) return;
   m_dialog = msg;
   m_openDialog = true;
 }

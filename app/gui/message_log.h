@@ -15,8 +15,8 @@ class MessageLog {
 
   void info(const std::string& msg);
   // Logged, printed on stderr as "latentlab: error: ...", kept as the last error, and shown in
-  // the error dialog.
-  void error(const std::string& msg);
+  // the error dialog (unless !dialog: a drag's evaluations, which would open it on every move).
+  void error(const std::string& msg, bool dialog = true);
 
   const std::deque<std::string>& lines() const { return m_lines.items(); }
   const std::deque<std::string>& errors() const { return m_errors.items(); }

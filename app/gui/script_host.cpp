@@ -34,10 +34,14 @@ std::string AppScriptHost::filter(const std::string& expr) {
   return m_ctx.edits.applyFilter();
 }
 void AppScriptHost::fit() { fitView(m_ctx.state); }
-void AppScriptHost::zoom(double factor) { m_ctx.state.view.view.scale *= factor; }
+void AppScriptHost::zoom(double factor) {
+  m_ctx.state.view.view.scale *= factor;
+  clampView(m_ctx.state);
+}
 void AppScriptHost::center(double x, double y) {
   m_ctx.state.view.view.cx = x;
   m_ctx.state.view.view.cy = y;
+  clampView(m_ctx.state);
 }
 void AppScriptHost::showTrain(bool on) { m_ctx.models.showTrainPoints(on); }
 void AppScriptHost::trainModel(const TrainOptions& options) { m_ctx.models.trainModel(options); }

@@ -150,7 +150,9 @@ void ScriptRunner::step(ScriptHost& host, Clock::time_point now) {
       return;
     }
   }
-  // Instant commands run back to back; the first that waits ends this frame's batch.
+  // Instant commands run back to back; the first that waits ends this frame's batch. A line's prefix
+  // stays until the next line runs, so what its job reports later (a load that fails) names it too.
+  if (finished()) host.runningLine(0);
   while (!finished()) {
     const ScriptCommand& c = m_script.commands[m_pc++];
     host.log("script " + std::to_string(c.line) + ": " + c.name + (c.rest.empty() ? "" : " " + c.rest));
@@ -169,7 +171,6 @@ void ScriptRunner::step(ScriptHost& host, Clock::time_point now) {
         m_wait = {};
       }
     }
-    host.runningLine(0);
     if (!m_wait.file.empty()) m_fileDeadline = now + std::chrono::seconds(m_wait.fileSeconds);
     if (m_wait.idle || m_wait.frame || m_wait.frames > 0 || !m_wait.file.empty() || m_wait.quit) break;
   }

@@ -50,7 +50,7 @@ class ScriptHost {
   virtual bool fileExists(const std::string& path) const = 0;
   virtual void error(const std::string& message) = 0;
   virtual void log(const std::string& message) = 0;
-  // The line being run (0 when none): errors raised while it runs are prefixed "line N: ".
+  // The line being run or waited for (0 when none): errors meanwhile are prefixed "line N: ".
   virtual void runningLine(int line) { (void)line; }
 };
 

@@ -88,6 +88,7 @@ SessionState sessionState(const Context& ctx) {
 }
 
 void saveSessionTo(Context& ctx, const std::string& path, bool replace) {
+  clampView(ctx.state);  // what is saved can be loaded again
   try {
     checkOutputFile(path, replace);
     saveSession(sessionState(ctx), path);

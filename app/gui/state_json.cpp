@@ -11,6 +11,7 @@ using nlohmann::json;
 namespace latentlab::gui {
 
 void writeStateJson(Context& ctx, const std::string& path) {
+  clampView(ctx.state);
   const AppState& s = ctx.state;
   const bool model = s.hasModel();
   const Selection& sel = s.selection.sel;

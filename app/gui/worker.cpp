@@ -62,7 +62,9 @@ std::shared_ptr<Job> Worker::submit(const std::string& name, JobFn fn, std::func
       err = "unknown error";
     }
     j.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (j.cancel.load() || !run) j.cancelled = true;
+    // Cancelled: it stopped on its cancel token, or never ran. A job that finished before it saw a
+    // late Cancel is done, and its result stands.
+    if (!run) j.cancelled = true;
     if (j.cancelled && err.empty() && onCancel) toUi(onCancel);
     if (!err.empty()) {
       {

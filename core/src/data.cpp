@@ -52,7 +52,7 @@ Dataset loadMnistJsonDir(const std::string& digitsDir) {
     try {
       j = nlohmann::json::parse(text);
     } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for huge numbers
-      throw InputError(std::string("[mnist-json] not valid JSON: ") + e.what() + " (" + path + ")");
+      throw InputError("[mnist-json] not valid JSON: " + clipForMessage(e.what(), 200) + " (" + path + ")");
     }
     if (!j.is_object() || !j.contains("data") || !j["data"].is_array())
       throw InputError("[mnist-json] expected an object with a \"data\" array (" + path + ")");
@@ -83,6 +83,20 @@ Dataset loadMnistJsonDir(const std::string& digitsDir) {
 namespace {
 // Hidden entries (.DS_Store, .ipynb_checkpoints, .git) are never classes or images.
 bool hidden(const fs::path& p) { return p.filename().string().rfind('.', 0) == 0; }
+// Class names go into the manifest (JSON, UTF-8): a folder name in another encoding is refused
+// rather than written with replacement characters that no longer match the folder.
+bool validUtf8(const std::string& s) {
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    const int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + size_t(len) > s.size()) return false;
+    for (int k = 1; k < len; ++k)
+      if ((static_cast<unsigned char>(s[i + size_t(k)]) >> 6) != 0x2) return false;
+    i += size_t(len);
+  }
+  return true;
+}
+
 // The formats stb_image reads; other files (notes, CSVs) are skipped with a warning.
 bool imageFile(const fs::path& p) {
   std::string ext = p.extension().string();
@@ -101,6 +115,10 @@ Dataset loadImageFolder(const std::string& dir) {
   for (auto& e : fs::directory_iterator(dir, ec))
     if (e.is_directory() && !hidden(e.path())) classes.push_back(e.path().filename().string());
   std::sort(classes.begin(), classes.end());
+  for (const auto& c : classes)
+    if (!validUtf8(c) || c.size() > 200)
+      throw InputError("[image-folder] class folder names must be UTF-8, at most 200 bytes: '" + clipForMessage(c, 40) + "' (" +
+                       dir + ")");
   if (classes.size() < 2)
     throw InputError("[image-folder] needs at least 2 class subfolders, found " + std::to_string(classes.size()) + " (" +
                      dir + ")");

@@ -41,7 +41,8 @@ torch::Tensor cachedLatents(const Bundle& b, const Dataset& data, const std::str
   for (int64_t i = 0; i < n; i += batch) {
     checkCancel(cancel, "explorer");
     const int64_t e = std::min(n, i + batch);
-    parts.push_back(b.encode(data.images.slice(0, i, e)).to(torch::kCPU, torch::kFloat32));
+    parts.push_back(mapBatched(b.classifier, "encode", data.images.slice(0, i, e), b.device, batch, b.componentPath("classifier"))
+                        .to(torch::kFloat32));
     if (progress) {
       Progress p;
       p.stage = "latents (" + name + ")";
@@ -88,7 +89,15 @@ struct Explorer::Impl {
     std::vector<torch::Tensor> probs, tot, alea, epi, pdet;
     for (int64_t i = 0; i < m; i += 4096) {
       torch::Tensor zb = z.slice(0, i, std::min(m, i + 4096)).to(bundle.device);
-      Predictive p = (lap ? *lap : *det).predict(zb);
+      Predictive p;
+      try {
+        p = (lap ? *lap : *det).predict(zb);
+      } catch (const Error&) {
+        throw;
+      } catch (const std::exception& e) {  // a user's classify() that raises on real latents
+        throw ModelLoadError("[explorer] the head failed on latents " + std::to_string(i) + "..: " + torchErrorSummary(e) +
+                             " (" + bundle.componentPath(lap ? "laplace" : "classifier") + ")");
+      }
       probs.push_back(p.probs.cpu());
       tot.push_back(p.total.cpu());
       alea.push_back(p.aleatoric.cpu());
@@ -210,10 +219,17 @@ LatentEval Explorer::evaluate(const std::vector<float>& zIn, int neighbours) con
   torch::Tensor z = torch::from_blob(zc.data(), {1, t.d}, torch::kFloat32).to(m->bundle.device);
   LatentEval r;
   r.latent = zIn;
-  torch::Tensor img = m->bundle.decode(z);
-  r.image = toVector<float>(img.to(torch::kCPU, torch::kFloat32));
-  Predictive p = (m->lap ? *m->lap : *m->det).predict(z);
-  Predictive q = m->det->predict(z);
+  Predictive p, q;
+  try {
+    torch::Tensor img = m->bundle.decode(z);
+    r.image = toVector<float>(img.to(torch::kCPU, torch::kFloat32));
+    p = (m->lap ? *m->lap : *m->det).predict(z);
+    q = m->det->predict(z);
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {  // a user's decode() or classify() that raises at this latent
+    throw ModelLoadError("[explorer] the model failed at this latent: " + torchErrorSummary(e) + " (" + m->bundle.dir + ")");
+  }
   r.probs = toVector<float>(p.probs.to(torch::kCPU, torch::kFloat32));
   r.probsDet = toVector<float>(q.probs.to(torch::kCPU, torch::kFloat32));
   r.total = p.total.item<float>();

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "latentlab/errors.h"
+#include "latentlab/manifest.h"
 
 namespace fs = std::filesystem;
 
@@ -40,20 +41,39 @@ std::string withoutTrailingSlash(std::string p) {
   return p;
 }
 
+// A LatentLab bundle: a folder whose manifest.json is a valid LatentLab manifest (a web app's or
+// an extension's manifest.json does not make its folder one).
 bool isBundleDir(const fs::path& p) {
   std::error_code ec;
-  return fs::is_directory(p, ec) && fs::is_regular_file(p / "manifest.json", ec);
+  if (!fs::is_directory(p, ec) || !fs::is_regular_file(p / "manifest.json", ec)) return false;
+  try {
+    parseManifest(readTextFile((p / "manifest.json").string()), (p / "manifest.json").string());
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
 }
 
-// Staging directories of `target` left by a process that no longer runs (killed during a train or
-// import): removed, since nothing can finish them.
+std::string hostName() {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return host;
+}
+
+// Staging directories of `target` left by a process of this machine that no longer runs (killed
+// during a train or import): removed, since nothing can finish them. Each stage names its owner
+// (host and process) in a file inside it, so a stage another machine is building on a shared
+// folder is left alone.
 void removeStaleStages(const fs::path& target) {
   std::error_code ec;
   const std::string prefix = "." + target.filename().string() + ".staging-";
   for (fs::directory_iterator it(target.parent_path(), ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
     if (name.rfind(prefix, 0) != 0) continue;
-    const long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+    std::ifstream owner(it->path() / ".owner");
+    std::string host;
+    long pid = 0;
+    if (!(owner >> host >> pid) || host != hostName()) continue;
     if (pid > 0 && pid != long(::getpid()) && ::kill(pid_t(pid), 0) == -1 && errno == ESRCH) {
       std::error_code rc;
       fs::remove_all(it->path(), rc);
@@ -67,9 +87,10 @@ void writeFileAtomic(const std::string& path, const std::string& bytes) {
   // regular file (a directory, /dev/null, a pipe) is refused rather than replaced.
   std::error_code ec;
   fs::path target(path);
-  if (fs::is_symlink(fs::symlink_status(target, ec))) {
-    const fs::path resolved = fs::weakly_canonical(target, ec);
-    if (!ec) target = resolved;
+  for (int hops = 0; hops < 40 && fs::is_symlink(fs::symlink_status(target, ec)); ++hops) {  // also a dangling link
+    const fs::path to = fs::read_symlink(target, ec);
+    if (ec) break;
+    target = to.is_absolute() ? to : target.parent_path() / to;
   }
   if (const std::string what = notAFile(target); !what.empty())
     throw InputError("[write] " + path + " is " + what + ", not a file: choose a file name");
@@ -129,12 +150,11 @@ void checkOutputFile(const std::string& path, bool force) {
   const fs::path abs = fs::weakly_canonical(fs::absolute(p), ec);
   fs::path dir = (ec ? fs::absolute(p) : abs).parent_path();
   if (!fs::is_directory(dir, ec)) throw InputError("[output] cannot write " + path + ": the folder " + dir.string() + " does not exist");
-  for (int up = 0; up < 3 && !dir.empty(); ++up, dir = dir.parent_path()) {
-    if (isBundleDir(dir))
-      throw InputError("[output] " + path + " is inside the bundle " + dir.string() +
+  // The file's own folder, or the bundle above its cache/ folder.
+  for (const fs::path& owner : {dir, dir.filename() == "cache" ? dir.parent_path() : fs::path()})
+    if (!owner.empty() && isBundleDir(owner))
+      throw InputError("[output] " + path + " is inside the bundle " + owner.string() +
                        ": a bundle's files are never an output; choose a file elsewhere");
-    if (dir == dir.root_path()) break;
-  }
   if (fs::exists(p, ec) && !force) throw InputError("[output] " + path + " already exists; pass --force to replace it");
 }
 
@@ -146,6 +166,7 @@ StagedDir::StagedDir(const std::string& target, bool force) : m_target(withoutTr
   std::error_code ec;
   fs::create_directories(m_stage, ec);
   if (ec) throw BundleError("[output] cannot create staging directory: " + ec.message() + " (" + m_stage + ")");
+  std::ofstream(fs::path(m_stage) / ".owner") << hostName() << " " << ::getpid() << "\n";
 }
 
 StagedDir::~StagedDir() {
@@ -157,6 +178,7 @@ StagedDir::~StagedDir() {
 
 void StagedDir::commit() {
   std::error_code ec;
+  fs::remove(fs::path(m_stage) / ".owner", ec);
   fs::path aside;
   if (fs::exists(m_target, ec)) {
     checkOutputPath(m_target, m_force);  // still only a bundle may be replaced

@@ -9,6 +9,7 @@
 
 #include "latentlab/errors.h"
 #include "latentlab/fsutil.h"
+#include "latentlab/option_ranges.h"
 
 namespace latentlab {
 
@@ -87,17 +88,15 @@ const std::vector<std::pair<std::string, std::vector<Range>>>& numberRanges() {
   };
   return r;
 }
-// The same for train-model's KEY=VALUE settings (latentlab train checks them again).
-const std::vector<std::pair<std::string, Range>>& settingRanges() {
-  static const std::vector<std::pair<std::string, Range>> r = {
-      {"epochs", {1, 1000}},       {"latent-dim", {2, 4096}},    {"seed", {0, 4294967295.0}}, {"ensemble", {0, 50}},
-      {"decoder-epochs", {0, 1000}}, {"vae-epochs", {0, 1000}}, {"limit-train", {0, 1e9}},
-  };
-  return r;
+// train-model's KEY=VALUE settings: the ranges of `latentlab train`'s options of the same name.
+const OptionRange* settingRange(const std::string& key) {
+  for (const auto& r : trainOptionRanges())
+    if (key == r.name) return &r;
+  return nullptr;
 }
-std::string rangeText(const Range& r) {
+std::string rangeText(double lo, double hi) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%g..%g", r.lo, r.hi);
+  std::snprintf(buf, sizeof buf, "%g..%g", lo, hi);
   return buf;
 }
 
@@ -180,13 +179,12 @@ Script parseScript(const std::string& text, const std::string& source) {
           const size_t eq = a.find('=');
           const std::string key = a.substr(0, eq);
           const auto& keys = trainSettingKeys();
-          if (eq == std::string::npos) bad = "'" + a + "' is not KEY=VALUE";
-          else if (std::find(keys.begin(), keys.end(), key) == keys.end()) bad = "unknown setting '" + key + "'";
+          if (eq == std::string::npos) bad = "'" + clipForMessage(a, 40) + "' is not KEY=VALUE";
+          else if (std::find(keys.begin(), keys.end(), key) == keys.end()) bad = "unknown setting '" + clipForMessage(key, 40) + "'";
           else if (!isInt(a.substr(eq + 1))) bad = "'" + clipForMessage(a.substr(eq + 1), 40) + "' (" + key + ") is not a whole number >= 0";
-          else
-            for (const auto& [name, r] : settingRanges())
-              if (name == key && !(std::strtod(a.c_str() + eq + 1, nullptr) >= r.lo && std::strtod(a.c_str() + eq + 1, nullptr) <= r.hi))
-                bad = key + "=" + clipForMessage(a.substr(eq + 1), 40) + " is out of range (" + rangeText(r) + ")";
+          else if (const OptionRange* r = settingRange(key); r && !(std::strtod(a.c_str() + eq + 1, nullptr) >= r->lo &&
+                                                                    std::strtod(a.c_str() + eq + 1, nullptr) <= r->hi))
+            bad = key + "=" + clipForMessage(a.substr(eq + 1), 40) + " is out of range (" + rangeText(r->lo, r->hi) + ")";
           break;
         }
         case Arg::Int:
@@ -196,7 +194,7 @@ Script parseScript(const std::string& text, const std::string& source) {
           if (!isFloat(a)) bad = "'" + clipForMessage(a, 40) + "' is not a number";
           break;
         case Arg::OnOff:
-          if (a != "on" && a != "off") bad = "'" + a + "' must be on or off";
+          if (a != "on" && a != "off") bad = "'" + clipForMessage(a, 40) + "' must be on or off";
           break;
         default:
           break;
@@ -214,7 +212,9 @@ Script parseScript(const std::string& text, const std::string& source) {
         const Range& r = limits[i];
         if (r.lo == 0 && r.hi == 0) continue;  // not a number
         const double v = std::strtod(c.args[i].c_str(), nullptr);
-        if (!(v >= r.lo && v <= r.hi)) bad = "'" + clipForMessage(c.args[i], 40) + "' is out of range (" + rangeText(r) + ")";
+        if (!(v >= r.lo && v <= r.hi)) bad = "'" + clipForMessage(c.args[i], 40) + "' is out of range (" + rangeText(r.lo, r.hi) + ")";
+        else if (v != 0 && std::abs(v) < 1e-30)  // would underflow a float
+          bad = "'" + clipForMessage(c.args[i], 40) + "' is too small (use 0, or a magnitude of at least 1e-30)";
       }
     if (!bad.empty()) {
       fail(bad + " in " + quoted);

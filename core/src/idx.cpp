@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <cstring>
 #include <fstream>
 
@@ -49,6 +50,8 @@ IdxArray parseIdx(const uint8_t* bytes, size_t size, const std::string& source) 
 }
 
 std::vector<uint8_t> readFileMaybeGz(const std::string& path, size_t maxBytes) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw InputError("[read] " + path + " is a directory, not a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError("[read] cannot open file: " + std::string(std::strerror(errno)) + " (" + path + ")");
   std::vector<uint8_t> raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

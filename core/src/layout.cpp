@@ -26,6 +26,8 @@ LayoutResult computeLayout(const LayoutRequest& req, const LayoutProgress& progr
   using Clock = std::chrono::steady_clock;
   auto secs = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
   checkLayoutOptions(req.method, req.engine, req.tsneRepulsion);
+  // Before any work: the quality uses each point's 15 nearest neighbours.
+  if (req.n < 17) throw InputError("[layout] needs at least 17 points, got " + std::to_string(req.n));
   LayoutResult r;
   const uint64_t sum = latentsChecksum(req.X, req.n, req.d);
   const std::string cachePath = req.cacheDir.empty() ? "" : layoutCachePath(req.cacheDir, req.method, req.cacheTag);

@@ -48,7 +48,7 @@ Manifest parseManifest(const std::string& text, const std::string& source) {
   try {
     j = json::parse(text);
   } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers beyond double
-    throw BundleError(std::string("[manifest] not valid JSON: ") + e.what() + " (" + source + ")");
+    throw BundleError("[manifest] not valid JSON: " + clipForMessage(e.what(), 200) + " (" + source + ")");
   }
   if (!j.is_object()) throw BundleError("[manifest] top level must be an object (" + source + ")");
   Manifest m;
@@ -108,7 +108,13 @@ Manifest parseManifest(const std::string& text, const std::string& source) {
         throw BundleError("[manifest] ensemble components must be ensemble_0 .. ensemble_" + std::to_string(members - 1) +
                           " without gaps, got '" + clipForMessage(name, 40) + "' (" + source + ")");
     }
-  if (j.contains("split_seed")) m.splitSeed = uint64_t(getInt(j, "split_seed", 0, INT64_MAX, source));
+  if (j.contains("split_seed")) {  // any uint64 (latentlab train --seed)
+    const json& seed = j["split_seed"];
+    if (!seed.is_number_unsigned() && !(seed.is_number_integer() && seed.get<int64_t>() >= 0))
+      throw BundleError("[manifest] 'split_seed' must be a whole number >= 0, got " + clipForMessage(seed.dump(), 40) + " (" +
+                        source + ")");
+    m.splitSeed = seed.get<uint64_t>();
+  }
   if (j.contains("default_ood")) m.defaultOod = get<std::string>(j, "default_ood", source);
   if (j.contains("training")) m.training = j["training"];
   if (j.contains("metrics")) {

@@ -150,6 +150,7 @@ torch::Tensor callTensor(const torch::jit::Module& m, const std::string& method,
 torch::jit::Module loadScript(const std::string& path, const torch::Device& device,
                               const std::vector<std::string>& requiredMethods) {
   std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw ModelLoadError("[load] " + path + " is a directory, not a TorchScript file");
   if (!std::filesystem::is_regular_file(path, ec)) throw ModelLoadError("[load] file not found (" + path + ")");
   torch::jit::Module m;
   try {

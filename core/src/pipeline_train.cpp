@@ -15,6 +15,7 @@
 #include "latentlab/manifest.h"
 #include "latentlab/metrics.h"
 #include "latentlab/models.h"
+#include "latentlab/option_ranges.h"
 #include "latentlab/pipeline.h"
 #include "latentlab/train.h"
 #include "pipeline_common.h"
@@ -138,7 +139,14 @@ void writeManifestAndEvaluate(StagedDir& stage, Manifest& mf, const DatasetSplit
       log << "warning: OOD set '" << mf.defaultOod << "' not available, metrics without OOD: " << e.what() << "\n";
     }
   }
-  json report = detail::evaluateBundle(b, data.test, ood.get(), mf.defaultOod, log);
+  json report;
+  try {
+    report = detail::evaluateBundle(b, data.test, ood.get(), mf.defaultOod, log);
+  } catch (const ModelLoadError& e) {  // name the bundle's files where they will be, not the hidden stage
+    std::string msg = e.what();
+    for (size_t at; (at = msg.find(stage.path())) != std::string::npos;) msg.replace(at, stage.path().size(), stage.target());
+    throw ModelLoadError(msg);
+  }
   report["bundle"] = nullptr;
   for (auto& [name, h] : report["heads"].items())
     if (h.is_object()) h.erase("reliability");
@@ -153,12 +161,13 @@ void writeManifestAndEvaluate(StagedDir& stage, Manifest& mf, const DatasetSplit
 json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::atomic<bool>* cancel, std::ostream& log) {
   const torch::Device dev = parseDevice(opt.device);
   if (opt.out.empty()) throw InputError("[train] --out is required");
-  if (opt.epochs < 1 || opt.epochs > 1000) throw InputError("[train] --epochs must be in 1..1000, got " + std::to_string(opt.epochs));
-  if (opt.latentDim < 2 || opt.latentDim > 4096)
-    throw InputError("[train] --latent-dim must be in 2..4096, got " + std::to_string(opt.latentDim));
-  if (opt.ensemble < 0 || opt.ensemble > 50) throw InputError("[train] --ensemble must be in 0..50");
-  if (opt.batchSize < 1) throw InputError("[train] --batch-size must be positive");
-  if (opt.samples < 1 || opt.samples > 100000) throw InputError("[train] --samples must be in 1..100000");
+  for (const auto& [name, value] : std::vector<std::pair<const char*, double>>{
+           {"epochs", opt.epochs}, {"latent-dim", double(opt.latentDim)}, {"seed", double(opt.seed)},
+           {"ensemble", opt.ensemble}, {"ensemble-epochs", opt.ensembleEpochs}, {"decoder-epochs", opt.decoderEpochs},
+           {"decoder-latent-weight", opt.decoderLatentWeight}, {"vae-epochs", opt.vaeEpochs},
+           {"batch-size", double(opt.batchSize)}, {"samples", double(opt.samples)},
+           {"limit-train", double(opt.limitTrain)}, {"threads", opt.threads}})
+    checkTrainOption("train", name, value);
   if (opt.threads > 0) torch::set_num_threads(opt.threads);
   checkOutputPath(opt.out, opt.force);
   const auto tStart = Clock::now();
@@ -237,8 +246,10 @@ json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::at
 json runImport(const ImportOptions& opt, const ProgressFn& progress, const std::atomic<bool>* cancel, std::ostream& log) {
   const torch::Device dev = parseDevice(opt.device);
   if (opt.out.empty()) throw InputError("[import] --out is required");
-  if (opt.samples < 1 || opt.samples > 100000)
-    throw InputError("[import] --samples must be in 1..100000, got " + std::to_string(opt.samples));
+  for (const auto& [name, value] : std::vector<std::pair<const char*, double>>{
+           {"seed", double(opt.seed)}, {"decoder-epochs", opt.decoderEpochs}, {"decoder-latent-weight", opt.decoderLatentWeight},
+           {"vae-epochs", opt.vaeEpochs}, {"samples", double(opt.samples)}, {"limit-train", double(opt.limitTrain)}})
+    checkTrainOption("import", name, value);
   checkOutputPath(opt.out, opt.force);
   DatasetSplit data = loadNamedDataset(opt.dataset, opt.seed);
   warnSkipped(data, log);

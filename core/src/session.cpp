@@ -1,6 +1,7 @@
 #include "latentlab/session.h"
 
 #include <algorithm>
+#include <unordered_set>
 #include <cmath>
 #include <cstdio>
 
@@ -106,9 +107,10 @@ SessionState sessionFromJson(const json& j, const std::string& source) {
   if (j.contains("hidden_classes"))
     for (const auto& v : r.array(j, "hidden_classes")) s.hiddenClasses.push_back(int(r.integer(v, "hidden_classes[]", 0, 100000)));
   if (j.contains("filter")) s.filter = r.string(j, "filter");
+  std::unordered_set<int64_t> seen;
   for (const auto& v : r.array(j, "selection")) {
     const int64_t i = r.integer(v, "selection[]", 0);
-    if (std::find(s.selection.begin(), s.selection.end(), i) == s.selection.end()) s.selection.push_back(i);  // once each
+    if (seen.insert(i).second) s.selection.push_back(i);  // once each
   }
   s.selected = r.integer(r.get(j, "selected", ""), "selected");
   if (s.selected < -1) r.fail("'selected' must be -1 or a point index");
@@ -139,7 +141,7 @@ SessionState parseSession(const std::string& text, const std::string& path) {
   try {
     j = json::parse(text);
   } catch (const json::exception& e) {
-    throw InputError("[session] not valid JSON: " + std::string(e.what()) + " (" + path + ")");
+    throw InputError("[session] not valid JSON: " + clipForMessage(e.what(), 200) + " (" + path + ")");
   }
   return sessionFromJson(j, path);
 }

@@ -39,10 +39,16 @@ double runEpochs(torch::jit::Module& m, int64_t n, const FitOptions& opt, LossFn
       loss.backward();
       adam.step();
       const double l = loss.item<double>();
-      if (!std::isfinite(l))
+      if (!std::isfinite(l)) {
+        // The stage's own option: the classifier's --epochs, the ensemble's, the decoder's, the VAE's.
+        const std::string option = opt.stage.rfind("ensemble", 0) == 0 ? "--ensemble-epochs"
+                                   : opt.stage == "decoder"           ? "--decoder-epochs"
+                                   : opt.stage == "vae"               ? "--vae-epochs"
+                                                                      : "--epochs";
         throw Error("[train] the loss became non-finite in " + opt.stage + " (epoch " + std::to_string(epoch + 1) +
                     "): the data or the model gives non-finite values, or the training diverged; try another --seed "
-                    "or fewer --epochs");
+                    "or a smaller " + option);
+      }
       sum += l;
       seen += idx.size(0);
       if (opt.progress) {

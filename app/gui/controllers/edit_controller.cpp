@@ -17,6 +17,7 @@ void EditController::requestEval(EvalTarget target, std::vector<float> z) {
         auto r = std::make_shared<LatentEval>(ex->evaluate(z, k));
         c.worker->toUi([&c, r, seq, drag] {
           EditState& e = c.state.edits;
+          e.evalError.clear();
           if (drag) {
             e.dragMs.push(r->ms);
             if (seq == e.dragSeq) e.dragEval = *r;
@@ -25,7 +26,10 @@ void EditController::requestEval(EvalTarget target, std::vector<float> z) {
           }
         });
       },
-      [&c, drag](const std::string& err) { c.log.error(std::string(drag ? "drag evaluation" : "evaluation") + " failed: " + err); });
+      [&c, drag](const std::string& err) {
+        c.state.edits.evalError = err;  // the inspector says it; the dialog opens for a selection only
+        c.log.error(std::string(drag ? "drag evaluation" : "evaluation") + " failed: " + err, !drag);
+      });
 }
 
 void EditController::requestInspect() {

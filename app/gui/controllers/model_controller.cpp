@@ -73,11 +73,11 @@ void ModelController::load(const std::string& dir) {
         });
       },
       [&c, dir](const std::string& err) {
-        c.state.loadingDir.clear();
+        if (c.state.loadingDir == dir) c.state.loadingDir.clear();
         c.log.error("could not load " + dir + ": " + err + (c.state.hasModel() ? "; keeping " + c.state.model.dir : ""));
       },
       [&c, dir] {
-        c.state.loadingDir.clear();
+        if (c.state.loadingDir == dir) c.state.loadingDir.clear();
         c.log.info("loading " + dir + " cancelled");
       });
 }

@@ -16,7 +16,7 @@ void writeWithConfirmation(Context& ctx, const std::string& path, std::function<
 
 void drawConfirmDialog(Context& ctx) {
   auto& pending = ctx.state.ui.confirmWrite;
-  if (pending && !ImGui::IsPopupOpen("Replace the file?")) ImGui::OpenPopup("Replace the file?");
+  if (pending && !ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopupId)) ImGui::OpenPopup("Replace the file?");
   ImGui::SetNextWindowSize(ImVec2(520, 0), ImGuiCond_Appearing);
   if (!ImGui::BeginPopupModal("Replace the file?", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
   if (!pending) {

@@ -9,7 +9,8 @@
 namespace latentlab::gui {
 
 void drawErrorDialog(Context& ctx) {
-  if (ctx.log.takeDialog()) ImGui::OpenPopup("Error");
+  // One dialog at a time: a new error waits while another popup (the Replace question, a menu) is open.
+  if (!ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopupId) && ctx.log.takeDialog()) ImGui::OpenPopup("Error");
   ImGui::SetNextWindowSize(ImVec2(560, 0), ImGuiCond_Appearing);
   if (ImGui::BeginPopupModal("Error", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
     ImGui::PushTextWrapPos(540);

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "context.h"
+#include "latentlab/errors.h"
 #include "widgets/bars.h"
 #include "widgets/widgets.h"
 
@@ -53,8 +54,10 @@ void InspectorPanel::draw(Context& ctx) {
     ImGui::EndGroup();
     tip("Snap to manifold: the data points nearest to this latent in latent space");
   }
+  if (!s.edits.evalError.empty())
+    ImGui::TextColored(kErrorText, "%s", clipForMessage(s.edits.evalError, 300).c_str());
   if (!ev) {
-    ImGui::TextDisabled("computing...");
+    if (s.edits.evalError.empty()) ImGui::TextDisabled("computing...");
     return;
   }
   ImGui::Separator();

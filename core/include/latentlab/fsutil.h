@@ -23,6 +23,7 @@ class StagedDir {
   StagedDir(const StagedDir&) = delete;
   StagedDir& operator=(const StagedDir&) = delete;
   const std::string& path() const { return m_stage; }
+  const std::string& target() const { return m_target; }
   void commit();
 
  private:
