@@ -167,7 +167,9 @@ BllHead BllHead::deterministic(std::function<torch::Tensor(const torch::Tensor&)
 
 BllHead BllHead::deterministicLinear(const torch::Tensor& W, const torch::Tensor& b, const torch::Device& device) {
   torch::Tensor w = W.detach().to(device, torch::kFloat32), bb = b.detach().to(device, torch::kFloat32);
-  return deterministic([w, bb](const torch::Tensor& z) { return torch::linear(z, w, bb); }, W.size(0));
+  BllHead h = deterministic([w, bb](const torch::Tensor& z) { return torch::linear(z, w, bb); }, W.size(0));
+  h.m_bank = torch::cat({w, bb.unsqueeze(1)}, 1).unsqueeze(0).contiguous();
+  return h;
 }
 
 BllHead BllHead::laplace(const LaplaceFit& fit, HeadMode mode, const torch::Device& device, uint64_t seed) {
@@ -180,8 +182,10 @@ BllHead BllHead::laplace(const LaplaceFit& fit, HeadMode mode, const torch::Devi
   if (mode == HeadMode::Deterministic) {
     torch::Tensor t = h.m_thetaMap;
     h.m_logits = [t](const torch::Tensor& z) { return torch::matmul(withOnes(z), t.t()); };
+    h.m_bank = t.unsqueeze(0).contiguous();
   } else if (mode == HeadMode::Samples) {
     h.m_sampleMatrix = fit.samples.reshape({-1, d1}).to(device, torch::kFloat32);
+    h.m_bank = h.m_sampleMatrix.reshape({h.m_samples, k, d1}).contiguous();
   } else {
     h.m_covBlocks = fit.covariance.reshape({k, d1, k, d1}).permute({1, 0, 2, 3}).reshape({d1, k * k * d1})
                         .contiguous().to(device, torch::kFloat32);

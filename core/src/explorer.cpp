@@ -25,47 +25,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Latents from `cache/<name>` when it holds this classifier's latents of these images (its key,
-// bundle.h); otherwise computed in batches (with progress) and written back atomically. A cache
-// that cannot be written (a read-only install) is not an error: it is recomputed next time.
-torch::Tensor cachedLatents(const Bundle& b, const Dataset& data, const std::string& name, const ProgressFn& progress,
-                            const std::atomic<bool>* cancel) {
-  const fs::path path = fs::path(b.dir) / "cache" / name;
-  const int64_t n = data.size(), d = b.latentDim();
-  const std::string key = latentCacheKey(b.componentPath("classifier"), data.name, n);
-  if (torch::Tensor cached = loadLatentCache(path.string(), key, n, d); cached.defined()) return cached;
-  std::vector<torch::Tensor> parts;
-  const int64_t batch = 1024;
-  const auto t0 = Clock::now();
-  torch::NoGradGuard ng;
-  for (int64_t i = 0; i < n; i += batch) {
-    checkCancel(cancel, "explorer");
-    const int64_t e = std::min(n, i + batch);
-    parts.push_back(mapBatched(b.classifier, "encode", data.images.slice(0, i, e), b.device, batch, b.componentPath("classifier"))
-                        .to(torch::kFloat32));
-    if (progress) {
-      Progress p;
-      p.stage = "latents (" + name + ")";
-      p.epoch = p.epochs = 1;
-      p.batch = (i / batch) + 1;
-      p.batches = (n + batch - 1) / batch;
-      const double s = std::chrono::duration<double>(Clock::now() - t0).count();
-      p.samplesPerSec = s > 0 ? double(e) / s : 0;
-      p.etaSeconds = p.samplesPerSec > 0 ? double(n - e) / p.samplesPerSec : 0;
-      progress(p);
-    }
-  }
-  torch::Tensor z = parts.empty() ? torch::zeros({0, d}) : torch::cat(parts).contiguous();
-  requireFiniteRows(z, "explorer", "latents", name == "latents_test.pt" ? "test images" : "images (" + name + ")",
-                    b.componentPath("classifier"));
-  try {
-    fs::create_directories(path.parent_path());
-    saveLatentCache(path.string(), z, key);
-  } catch (const std::exception&) {
-  }
-  return z;
-}
-
 template <class T>
 std::vector<T> toVector(const torch::Tensor& t) {
   torch::Tensor c = t.contiguous().cpu();
@@ -176,7 +135,7 @@ std::unique_ptr<Explorer> Explorer::open(const std::string& bundleDir, const std
   s.det = b.head(HeadMode::Deterministic);
   if (b.laplace) s.lap = b.head(HeadMode::Samples);
   checkCancel(cancel, "explorer");
-  torch::Tensor z = cachedLatents(b, test, "latents_test.pt", progress, cancel);
+  torch::Tensor z = bundleLatents(b, test, "latents_test.pt", progress, cancel);
   mark("latents");
   auto t = std::make_shared<PointTable>();
   t->d = b.latentDim();
@@ -199,7 +158,7 @@ std::shared_ptr<const PointTable> Explorer::addTrainPoints(const ProgressFn& pro
   if (m->table->n > m->table->numTest) return m->table;
   if (m->data.train.size() == 0) m->data.train = loadNamedDataset(m->bundle.manifest.dataset, m->bundle.manifest.splitSeed).train;
   checkCancel(cancel, "explorer");
-  torch::Tensor z = cachedLatents(m->bundle, m->data.train, "latents_train.pt", progress, cancel);
+  torch::Tensor z = bundleLatents(m->bundle, m->data.train, "latents_train.pt", progress, cancel);
   checkCancel(cancel, "explorer");
   auto t = std::make_shared<PointTable>(*m->table);
   m->appendPoints(*t, z, m->data.train, true);
@@ -286,7 +245,7 @@ ModelReport Explorer::modelReport(const ProgressFn& progress, const std::atomic<
     checkCancel(cancel, "explorer");
     if (ood.images.sizes().slice(1) != m->data.test.images.sizes().slice(1))
       throw InputError("[explorer] OOD images " + r.oodName + " have another shape than the bundle's input");
-    torch::Tensor zo = cachedLatents(m->bundle, ood, "latents_ood_" + fs::path(r.oodName).filename().string() + ".pt",
+    torch::Tensor zo = bundleLatents(m->bundle, ood, "latents_ood_" + fs::path(r.oodName).filename().string() + ".pt",
                                      progress, cancel);
     Predictive po = (m->lap ? *m->lap : *m->det).predict(zo.to(m->bundle.device));
     requireFiniteRows(po.probs, "explorer", "probabilities", "OOD images (" + r.oodName + ")",

@@ -79,6 +79,10 @@ class BllHead {
 
   Predictive predict(const torch::Tensor& z) const;
   HeadMode mode() const { return m_mode; }
+  // The head as a bank of S linear maps [S, K, d+1] on the head's device (S = 1 for a deterministic
+  // linear head; the fixed samples for Samples), or an undefined tensor when the head is not a
+  // bank (a non-linear imported head, or the probit mode).
+  const torch::Tensor& linearBank() const { return m_bank; }
   int64_t numClasses() const { return m_numClasses; }
 
  private:
@@ -90,6 +94,7 @@ class BllHead {
   torch::Tensor m_covBlocks;     // [d+1, K*K*(d+1)]: Sigma[a,i,b,j] arranged with i first
   torch::Tensor m_eps;           // [S, K] fixed standard normals for the probit split
   int64_t m_samples = 0;
+  torch::Tensor m_bank;          // [S, K, d+1] or undefined
 };
 
 }  // namespace latentlab

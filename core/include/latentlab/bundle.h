@@ -3,12 +3,14 @@
 // One loading path serves LatentLab's own bundles and imported user models.
 #include <torch/script.h>
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "latentlab/bll.h"
 #include "latentlab/manifest.h"
+#include "latentlab/progress.h"
 
 namespace latentlab {
 
@@ -55,6 +57,14 @@ void saveLatentCache(const std::string& path, const torch::Tensor& z, const std:
 // The cached latents when the file holds a finite float [n, d] tensor and its key matches;
 // otherwise an undefined tensor (never throws).
 torch::Tensor loadLatentCache(const std::string& path, const std::string& key, int64_t n, int64_t d);
+
+struct Dataset;
+// The latents of `data` from `cache/<name>` when its key matches this classifier; otherwise computed
+// in batches on the bundle's device (with progress; CancelledError when `cancel` is set), checked
+// finite (ModelLoadError naming the classifier) and written back atomically when the folder is
+// writable. [N, d] float32 on the CPU.
+torch::Tensor bundleLatents(const Bundle& b, const Dataset& data, const std::string& name, const ProgressFn& progress,
+                            const std::atomic<bool>* cancel);
 
 // Reads the affine head off classify(): b = f(0), W[:, j] = f(e_j) - b, checked on random z.
 // Returns false (and leaves W, b undefined) when classify is not affine.

@@ -1,0 +1,56 @@
+#pragma once
+// Shared by the counterfactual algorithms: Adam on a batch of parameters theta [N, p] with autograd,
+// per-point early stopping and the class-keeping rule, recording the classifier latent each step.
+#include <torch/torch.h>
+
+#include <atomic>
+#include <functional>
+#include <vector>
+
+#include "latentlab/clue.h"
+
+namespace latentlab::detail {
+
+struct CfEval {
+  torch::Tensor loss;  // [N] the objective
+  torch::Tensor u;     // [N] the run's U (class change: -log p-bar[target])
+  torch::Tensor pred;  // [N] the predicted class
+  torch::Tensor z;     // [N, d] the classifier latent at theta
+  torch::Tensor grad;  // [N, p] d loss / d theta, when asked for
+};
+
+struct CfProblem {
+  torch::Tensor theta0;  // [N, p] on the device
+  std::function<CfEval(const torch::Tensor& theta, bool wantGrad)> eval;
+  std::function<torch::Tensor(const torch::Tensor&)> project;  // after each step (the range of z); may be empty
+  double lr = 0.05;
+};
+
+// Runs Adam for at most o.steps, filling each result's path (the latents), pathU, pathLoss, steps,
+// stoppedEarly and zStar. `thetaPath`, when given, gets theta at every step [T+1][N, p] (CPU).
+// pathU holds exp(-u) when `targetProb` (class change reports p-bar of the target).
+void adamTensorRun(const CfProblem& pb, const CfOptions& o, bool targetProb, std::vector<CfResult>& out,
+                   const std::atomic<bool>* cancel, const CfStepFn& onStep, std::vector<torch::Tensor>* thetaPath);
+
+// The mean of per-row smooth-L1 or squared-L2 distances / d (as latent CLUE's d(z, z0)).
+torch::Tensor latentDistance(CfDistance kind, const torch::Tensor& z, const torch::Tensor& z0);
+
+// The methods besides latent CLUE. Each fills path, pathU, pathLoss, steps, stoppedEarly and zStar;
+// vae-clue and hierarchical also xStar and frames (their images are not g(z)), regene the weights.
+void vaeClue(const CfContext& ctx, const CfOptions& o, const torch::Tensor& x0, std::vector<CfResult>& out,
+             const std::atomic<bool>* cancel, const CfStepFn& onStep);
+void regene(const CfContext& ctx, const CfOptions& o, const torch::Tensor& z0, std::vector<CfResult>& out,
+            const std::atomic<bool>* cancel, const CfStepFn& onStep);
+void hierarchicalSearch(const CfContext& ctx, const CfOptions& o, const torch::Tensor& x0, std::vector<CfResult>& out,
+                        const std::atomic<bool>* cancel, const CfStepFn& onStep);
+
+// Cuts the run at its lowest objective: z* is the best point the optimiser visited (Adam's steps
+// have a size of about lr whatever the gradient, so the last point can be worse than an earlier one,
+// and a huge lambda must give back z0 itself). Sets steps to that step.
+void keepBest(CfResult& r, int64_t d);
+
+// Indices of `count` frames spread over steps 0..last (both ends included).
+std::vector<int> frameSteps(int last, int count);
+std::vector<float> toFloats(const torch::Tensor& t);
+
+}  // namespace latentlab::detail

@@ -1,0 +1,131 @@
+// The counterfactual options: names, KEY=VALUE parsing with ranges, and the defaults per method.
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+
+#include "latentlab/counterfactual.h"
+#include "latentlab/errors.h"
+
+namespace latentlab {
+
+namespace {
+
+const char* const kMethods[] = {"latent-clue", "vae-clue", "regene", "class-change", "hierarchical"};
+const char* const kKinds[] = {"total", "aleatoric", "epistemic"};
+
+std::string quoted(const std::string& v) { return "'" + clipForMessage(v, 60) + "'"; }
+
+double parseNumber(const std::string& key, const std::string& v, double lo, double hi, bool loOpen,
+                   const std::string& where) {
+  errno = 0;
+  char* end = nullptr;
+  const double x = v.empty() ? NAN : std::strtod(v.c_str(), &end);
+  const bool ok = !v.empty() && end && *end == '\0' && errno != ERANGE && std::isfinite(x) &&
+                  (loOpen ? x > lo : x >= lo) && x <= hi;
+  if (!ok) {
+    char range[96];
+    std::snprintf(range, sizeof range, "%s%g..%g", loOpen ? "above " : "", lo, hi);
+    throw InputError("[" + where + "] " + key + " must be a number in " + range + ", got " + quoted(v));
+  }
+  return x;
+}
+
+int parseInt(const std::string& key, const std::string& v, int lo, int hi, const std::string& where) {
+  const double x = parseNumber(key, v, lo, hi, false, where);
+  if (x != std::floor(x)) throw InputError("[" + where + "] " + key + " must be a whole number, got " + quoted(v));
+  return int(x);
+}
+
+bool parseBool(const std::string& key, const std::string& v, const std::string& where) {
+  if (v == "1" || v == "true" || v == "on" || v == "yes") return true;
+  if (v == "0" || v == "false" || v == "off" || v == "no") return false;
+  throw InputError("[" + where + "] " + key + " must be on or off, got " + quoted(v));
+}
+
+}  // namespace
+
+const char* cfMethodName(CfMethod m) { return kMethods[int(m)]; }
+const char* uncertaintyName(UncertaintyKind k) { return kKinds[int(k)]; }
+const char* cfHeadName(CfHead h) { return h == CfHead::Laplace ? "laplace" : "deterministic"; }
+const char* cfDistanceName(CfDistance d) { return d == CfDistance::L1 ? "l1" : "l2"; }
+
+CfMethod parseCfMethod(const std::string& s, const std::string& where) {
+  for (int i = 0; i < 5; ++i)
+    if (s == kMethods[i]) return CfMethod(i);
+  throw InputError("[" + where + "] method must be latent-clue, vae-clue, regene, class-change or hierarchical, got " +
+                   quoted(s));
+}
+
+UncertaintyKind parseUncertainty(const std::string& s, const std::string& where) {
+  for (int i = 0; i < 3; ++i)
+    if (s == kKinds[i]) return UncertaintyKind(i);
+  throw InputError("[" + where + "] uncertainty must be total, aleatoric or epistemic, got " + quoted(s));
+}
+
+CfHead parseCfHead(const std::string& s, const std::string& where) {
+  if (s == "laplace") return CfHead::Laplace;
+  if (s == "deterministic") return CfHead::Deterministic;
+  throw InputError("[" + where + "] head must be laplace or deterministic, got " + quoted(s));
+}
+
+double CfOptions::lrOrDefault() const {
+  if (lr > 0) return lr;
+  return method == CfMethod::VaeClue || method == CfMethod::Regene ? 0.1 : 0.05;
+}
+
+double CfOptions::lambdaXOrDefault() const {
+  if (lambdaX >= 0) return lambdaX;
+  return method == CfMethod::VaeClue ? 25.0 : 0.0;
+}
+
+std::vector<std::string> cfOptionKeys() {
+  return {"method", "head", "uncertainty", "distance", "lambda", "lambda_x", "lr", "steps", "patience", "tolerance",
+          "keep_class", "target", "prototypes", "sparsity", "eta", "threshold", "outer_steps", "frames", "engine"};
+}
+
+void setCfOption(CfOptions& o, const std::string& key, const std::string& v, const std::string& where) {
+  if (key == "method") o.method = parseCfMethod(v, where);
+  else if (key == "head") o.head = parseCfHead(v, where);
+  else if (key == "uncertainty") o.uncertainty = parseUncertainty(v, where);
+  else if (key == "distance") {
+    if (v == "l1") o.distance = CfDistance::L1;
+    else if (v == "l2") o.distance = CfDistance::L2;
+    else throw InputError("[" + where + "] distance must be l1 or l2, got " + quoted(v));
+  } else if (key == "lambda") o.lambda = parseNumber(key, v, 0, 1e6, false, where);
+  else if (key == "lambda_x") o.lambdaX = parseNumber(key, v, 0, 1e6, false, where);
+  else if (key == "lr") o.lr = parseNumber(key, v, 0, 10, true, where);
+  else if (key == "steps") o.steps = parseInt(key, v, 1, 100000, where);
+  else if (key == "patience") o.patience = parseInt(key, v, 1, 100000, where);
+  else if (key == "tolerance") o.tolerance = parseNumber(key, v, 0, 1, false, where);
+  else if (key == "keep_class") o.keepClass = parseBool(key, v, where);
+  else if (key == "target") o.target = parseInt(key, v, 0, 100000, where);
+  else if (key == "prototypes") o.prototypes = parseInt(key, v, 1, 256, where);
+  else if (key == "sparsity") o.sparsity = parseNumber(key, v, 0, 1e6, false, where);
+  else if (key == "eta") o.eta = parseNumber(key, v, 0, 1, true, where);
+  else if (key == "threshold") o.threshold = parseNumber(key, v, 0, 100, false, where);
+  else if (key == "outer_steps") o.outerSteps = parseInt(key, v, 1, 1000, where);
+  else if (key == "frames") o.frames = parseInt(key, v, 0, 64, where);
+  else if (key == "engine") {
+    if (v != "cpu" && v != "tensor" && v != "auto")
+      throw InputError("[" + where + "] engine must be cpu, tensor or auto, got " + quoted(v));
+    o.engine = v;
+  } else {
+    std::string keys;
+    for (const auto& k : cfOptionKeys()) keys += (keys.empty() ? "" : ", ") + k;
+    throw InputError("[" + where + "] unknown counterfactual option " + quoted(key) + " (known: " + keys + ")");
+  }
+}
+
+void checkCfOptions(const CfOptions& o, int64_t numClasses, const std::string& where) {
+  if (o.method == CfMethod::ClassChange) {
+    if (o.target < 0) throw InputError("[" + where + "] class-change needs target=CLASS (0.." + std::to_string(numClasses - 1) + ")");
+    if (o.target >= numClasses)
+      throw InputError("[" + where + "] target must be a class in 0.." + std::to_string(numClasses - 1) + ", got " +
+                       std::to_string(o.target));
+  } else if (o.target >= 0 && o.target >= numClasses) {
+    throw InputError("[" + where + "] target must be a class in 0.." + std::to_string(numClasses - 1) + ", got " +
+                     std::to_string(o.target));
+  }
+}
+
+}  // namespace latentlab
