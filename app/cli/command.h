@@ -46,5 +46,6 @@ std::unique_ptr<Command> makeEvalCommand();
 std::unique_ptr<Command> makeInfoCommand();
 std::unique_ptr<Command> makeProjectCommand();
 std::unique_ptr<Command> makeBenchCommand();
+std::unique_ptr<Command> makeExplainCommand();
 
 }  // namespace latentlab::cli

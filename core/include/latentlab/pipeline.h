@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "latentlab/counterfactual.h"
 #include "latentlab/progress.h"
 
 namespace latentlab {
@@ -53,6 +54,25 @@ struct EvalOptions {
   std::string device = "cpu";
   int64_t limitTest = 0;      // >0: evaluate on the first N test examples only
 };
+
+// `latentlab explain`: counterfactuals for a set of test points, written as a folder.
+struct ExplainOptions {
+  std::string bundle;
+  std::string out;            // the folder to write (staged, then renamed)
+  bool force = false;         // replace an earlier explain folder (never anything else)
+  std::string device = "cpu";
+  CfOptions cf;
+  std::string indicesFile;    // one test-set index per line (blank lines and # comments skipped)
+  int64_t mostUncertain = 0;  // >0: the N test points of highest total uncertainty under the Laplace head
+  int64_t shardIndex = 0, shardCount = 1;  // every shardCount-th point from the shardIndex-th (0-based)
+  int64_t batch = 64;         // points optimised together
+};
+// Parses "K/N" (0 <= K < N). Throws InputError naming the value.
+void parseShard(const std::string& s, int64_t& index, int64_t& count);
+// Writes OUT/summary.json (means over the points), OUT/points.csv (one row per point) and
+// OUT/filmstrips/<index>.png. A cancelled or failed run leaves no OUT. Returns the summary.
+nlohmann::json runExplain(const ExplainOptions& opt, const ProgressFn& progress, const std::atomic<bool>* cancel,
+                          std::ostream& log);
 
 // Each returns the JSON summary it also writes into the bundle manifest (train/import) or
 // prints (eval). Errors are typed (errors.h).

@@ -1,0 +1,266 @@
+// `latentlab explain`: counterfactuals for many test points in batches, written as a folder that
+// appears whole or not at all (staged, then renamed): summary.json, points.csv, filmstrips/.
+#include <stb_image_write.h>
+#include <torch/torch.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+
+#include "latentlab/bundle.h"
+#include "latentlab/clue.h"
+#include "latentlab/data.h"
+#include "latentlab/errors.h"
+#include "latentlab/fsutil.h"
+#include "latentlab/json_text.h"
+#include "latentlab/models.h"
+#include "latentlab/pipeline.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace latentlab {
+
+namespace {
+
+constexpr const char* kMarker = "latentlab_explain";
+
+int64_t parseWhole(const std::string& s, const std::string& what) {
+  errno = 0;
+  char* end = nullptr;
+  const long long v = s.empty() ? 0 : std::strtoll(s.c_str(), &end, 10);
+  if (s.empty() || !end || *end != '\0' || errno == ERANGE)
+    throw InputError("[explain] " + what + " is not a whole number: '" + clipForMessage(s, 40) + "'");
+  return v;
+}
+
+std::vector<int64_t> readIndices(const std::string& path, int64_t n) {
+  std::istringstream in(readTextFile(path));
+  std::vector<int64_t> out;
+  std::string line;
+  for (int ln = 1; std::getline(in, line); ++ln) {
+    const size_t hash = line.find('#');
+    if (hash != std::string::npos) line.resize(hash);
+    const size_t a = line.find_first_not_of(" \t\r"), b = line.find_last_not_of(" \t\r");
+    if (a == std::string::npos) continue;
+    const std::string cell = line.substr(a, b - a + 1);
+    int64_t v = 0;
+    try {
+      v = parseWhole(cell, "line " + std::to_string(ln));
+    } catch (const InputError& e) {
+      throw InputError(std::string(e.what()) + " (" + path + ")");
+    }
+    if (v < 0 || v >= n)
+      throw InputError("[explain] line " + std::to_string(ln) + ": index " + std::to_string(v) +
+                       " is outside the test set (0.." + std::to_string(n - 1) + ") (" + path + ")");
+    out.push_back(v);
+  }
+  if (out.empty()) throw InputError("[explain] no indices in " + path);
+  return out;
+}
+
+// Where the results may go: a new folder, or with --force an earlier explain folder.
+void checkExplainOut(const std::string& outIn, bool force) {
+  std::string out = outIn;
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  if (out.empty()) throw InputError("[explain] --out is empty");
+  std::error_code ec;
+  const fs::path parent = fs::absolute(out, ec).parent_path();
+  if (!fs::is_directory(parent, ec)) throw InputError("[explain] the folder of --out does not exist (" + parent.string() + ")");
+  if (!fs::exists(fs::symlink_status(out, ec))) return;
+  if (!force) throw InputError("[explain] " + out + " already exists; pass --force to replace an earlier explain folder");
+  bool ours = false;
+  if (fs::is_directory(out, ec) && !fs::is_symlink(out, ec)) {
+    try {
+      ours = json::parse(readTextFile((fs::path(out) / "summary.json").string())).value(kMarker, false);
+    } catch (const std::exception&) {
+    }
+  }
+  if (!ours)
+    throw InputError("[explain] " + out + " is not an earlier `latentlab explain` folder; --force replaces only those");
+}
+
+void writePngFile(const std::string& path, int w, int h, const std::vector<uint8_t>& grey) {
+  std::string bytes;
+  auto sink = [](void* ctx, void* data, int size) { static_cast<std::string*>(ctx)->append(static_cast<char*>(data), size_t(size)); };
+  if (!stbi_write_png_to_func(sink, &bytes, w, h, 1, grey.data(), w)) throw InputError("[explain] could not encode " + path);
+  writeFileAtomic(path, bytes);
+}
+
+// x0 | frames | x*, grey (channel mean), 2 pixels apart.
+void writeFilmstrip(const std::string& path, const CfResult& r) {
+  const int64_t hw = r.H * r.W, img = r.C * hw, gap = 2;
+  std::vector<const float*> tiles{r.x0.data()};
+  for (size_t f = 0; f * size_t(img) < r.frames.size(); ++f) tiles.push_back(r.frames.data() + f * size_t(img));
+  tiles.push_back(r.xStar.data());
+  const int64_t w = int64_t(tiles.size()) * (r.W + gap) - gap;
+  std::vector<uint8_t> px(size_t(w * r.H), 40);
+  for (size_t t = 0; t < tiles.size(); ++t)
+    for (int64_t y = 0; y < r.H; ++y)
+      for (int64_t x = 0; x < r.W; ++x) {
+        float v = 0;
+        for (int64_t c = 0; c < r.C; ++c) v += tiles[t][c * hw + y * r.W + x];
+        v = std::min(1.0f, std::max(0.0f, v / float(r.C)));
+        px[size_t(y * w + int64_t(t) * (r.W + gap) + x)] = uint8_t(v * 255.0f + 0.5f);
+      }
+  writePngFile(path, int(w), int(r.H), px);
+}
+
+std::vector<int64_t> choosePoints(const ExplainOptions& o, const Bundle& b, const torch::Tensor& z) {
+  const int64_t n = z.size(0);
+  std::vector<int64_t> pts;
+  if (!o.indicesFile.empty()) {
+    pts = readIndices(o.indicesFile, n);
+  } else {
+    if (!b.laplace)
+      throw BundleError("[explain] --most-uncertain ranks by the Laplace head, and the bundle has no posterior (" + b.dir + ")");
+    if (o.mostUncertain > n)
+      throw InputError("[explain] --most-uncertain " + std::to_string(o.mostUncertain) + " is more than the " +
+                       std::to_string(n) + " test points");
+    torch::NoGradGuard ng;
+    torch::Tensor u = torch::empty({n});
+    const BllHead lap = b.head(HeadMode::Samples);
+    for (int64_t i = 0; i < n; i += 4096) {
+      const int64_t e = std::min(n, i + 4096);
+      u.slice(0, i, e).copy_(lap.predict(z.slice(0, i, e).to(b.device)).total.cpu());
+    }
+    const torch::Tensor order = u.argsort(0, true).slice(0, 0, o.mostUncertain);
+    for (int64_t i = 0; i < order.size(0); ++i) pts.push_back(order[i].item<int64_t>());
+  }
+  std::vector<int64_t> mine;
+  for (size_t i = size_t(o.shardIndex); i < pts.size(); i += size_t(o.shardCount)) mine.push_back(pts[i]);
+  return mine;
+}
+
+std::string csvHeader(int64_t d) {
+  std::string h =
+      "index,u_before,u_latent,u_roundtrip,latent_distance,input_distance,class_kept,ms_per_explanation,"
+      "class_before,class_latent,class_roundtrip";
+  for (int64_t i = 0; i < d; ++i) h += ",z" + std::to_string(i);
+  return h + "\n";
+}
+
+void csvRow(std::ostringstream& csv, int64_t index, const CfResult& r) {
+  csv << index << ',' << r.uBefore << ',' << r.uLatent << ',' << r.uRoundtrip << ',' << r.latentDistance << ','
+      << r.inputDistance << ',' << (r.classKept() ? 1 : 0) << ',' << r.ms << ',' << r.classBefore << ','
+      << r.classLatent << ',' << r.classRoundtrip;
+  for (float v : r.zStar) csv << ',' << v;
+  csv << '\n';
+}
+
+}  // namespace
+
+void parseShard(const std::string& s, int64_t& index, int64_t& count) {
+  const size_t slash = s.find('/');
+  if (slash == std::string::npos) throw InputError("[explain] --shard must be K/N, got '" + clipForMessage(s, 40) + "'");
+  const int64_t k = parseWhole(s.substr(0, slash), "--shard K"), n = parseWhole(s.substr(slash + 1), "--shard N");
+  if (n < 1 || k < 0 || k >= n)
+    throw InputError("[explain] --shard K/N needs 0 <= K < N, got '" + clipForMessage(s, 40) + "'");
+  index = k;
+  count = n;
+}
+
+json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::atomic<bool>* cancel, std::ostream& log) {
+  using Clock = std::chrono::steady_clock;
+  if (o.indicesFile.empty() == (o.mostUncertain <= 0))
+    throw InputError("[explain] give one of --indices FILE or --most-uncertain N");
+  if (o.shardCount < 1 || o.shardIndex < 0 || o.shardIndex >= o.shardCount)
+    throw InputError("[explain] --shard K/N needs 0 <= K < N");
+  if (o.batch < 1) throw InputError("[explain] the batch must be at least 1");
+  checkExplainOut(o.out, o.force);
+  if (!o.indicesFile.empty()) (void)readTextFile(o.indicesFile);  // a missing file is said before the bundle loads
+  const bool needVae = o.cf.method == CfMethod::VaeClue;
+  Bundle b = loadBundle(o.bundle, parseDevice(o.device), BundleParts{needVae, false});
+  if (needVae && !b.vae) throw BundleError("[explain] vae-clue needs a VAE, and the bundle has none (" + o.bundle + ")");
+  checkCfOptions(o.cf, b.numClasses(), "explain");
+  const Dataset test = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed).test;
+  checkCancel(cancel, "explain");
+  const torch::Tensor z = bundleLatents(b, test, "latents_test.pt", progress, cancel);
+  const std::vector<int64_t> points = choosePoints(o, b, z);
+  if (points.empty()) throw InputError("[explain] this shard has no points");
+  CfContext ctx = makeCfContext(b, o.cf, z);
+  Prototypes protos;
+  if (o.cf.method == CfMethod::Regene) {
+    protos = bundlePrototypes(b, o.cf.prototypes, progress, cancel);
+    ctx.prototypes = &protos;
+  }
+  StagedDir stage(o.out, o.force);
+  fs::create_directories(fs::path(stage.path()) / "filmstrips");
+  std::ostringstream csv;
+  csv << std::setprecision(7) << csvHeader(b.latentDim());
+  double sums[7] = {0, 0, 0, 0, 0, 0, 0};  // u_before, u_latent, u_roundtrip, latent, input, kept, ms
+  double target[3] = {0, 0, 0};
+  const auto t0 = Clock::now();
+  for (size_t i = 0; i < points.size(); i += size_t(o.batch)) {
+    checkCancel(cancel, "explain");
+    const size_t e = std::min(points.size(), i + size_t(o.batch));
+    const torch::Tensor idx = torch::tensor(std::vector<int64_t>(points.begin() + long(i), points.begin() + long(e)));
+    const auto res = explainInputs(ctx, o.cf, test.images.index_select(0, idx), cancel);
+    for (size_t j = 0; j < res.size(); ++j) {
+      const CfResult& r = res[j];
+      const int64_t index = points[i + j];
+      csvRow(csv, index, r);
+      writeFilmstrip((fs::path(stage.path()) / "filmstrips" / (std::to_string(index) + ".png")).string(), r);
+      const double v[7] = {r.uBefore, r.uLatent, r.uRoundtrip, r.latentDistance, r.inputDistance, r.classKept() ? 1.0 : 0.0, r.ms};
+      for (int k = 0; k < 7; ++k) sums[k] += v[k];
+      target[0] += r.targetBefore;
+      target[1] += r.targetLatent;
+      target[2] += r.targetRoundtrip;
+    }
+    if (progress) {
+      Progress p;
+      p.stage = std::string("explain (") + cfMethodName(o.cf.method) + ")";
+      p.epoch = p.epochs = 1;
+      p.batch = int64_t(e);
+      p.batches = int64_t(points.size());
+      const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+      p.samplesPerSec = s > 0 ? double(e) / s : 0;
+      p.etaSeconds = p.samplesPerSec > 0 ? double(points.size() - e) / p.samplesPerSec : 0;
+      progress(p);
+    }
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  const double n = double(points.size());
+  json summary = {{kMarker, true},
+                  {"bundle", fs::absolute(o.bundle).string()},
+                  {"method", cfMethodName(o.cf.method)},
+                  {"head", cfHeadName(o.cf.head)},
+                  {"uncertainty", uncertaintyName(o.cf.uncertainty)},
+                  {"n_points", points.size()},
+                  {"u_before", sums[0] / n},
+                  {"u_latent", sums[1] / n},
+                  {"u_roundtrip", sums[2] / n},
+                  {"latent_distance", sums[3] / n},
+                  {"input_distance", sums[4] / n},
+                  {"class_kept", sums[5] / n},
+                  {"ms_per_explanation", sums[6] / n},
+                  {"seconds", seconds},
+                  {"points_per_second", seconds > 0 ? n / seconds : 0.0},
+                  {"shard", std::to_string(o.shardIndex) + "/" + std::to_string(o.shardCount)},
+                  {"device", o.device},
+                  {"options",
+                   {{"lambda", o.cf.lambda}, {"lambda_x", o.cf.lambdaXOrDefault()}, {"lr", o.cf.lrOrDefault()},
+                    {"steps", o.cf.steps}, {"distance", cfDistanceName(o.cf.distance)}, {"keep_class", o.cf.keepClass},
+                    {"prototypes", o.cf.prototypes}, {"sparsity", o.cf.sparsity}, {"eta", o.cf.eta},
+                    {"threshold", o.cf.threshold}, {"outer_steps", o.cf.outerSteps}}}};
+  if (o.cf.target >= 0) {
+    summary["target"] = o.cf.target;
+    summary["target_before"] = target[0] / n;
+    summary["target_latent"] = target[1] / n;
+    summary["target_roundtrip"] = target[2] / n;
+  }
+  writeFileAtomic((fs::path(stage.path()) / "points.csv").string(), csv.str());
+  writeFileAtomic((fs::path(stage.path()) / "summary.json").string(), jsonText(summary, 2) + "\n");
+  checkCancel(cancel, "explain");
+  stage.commit();
+  log << "explained " << points.size() << " points with " << cfMethodName(o.cf.method) << " (" << cfHeadName(o.cf.head)
+      << ", " << uncertaintyName(o.cf.uncertainty) << ") in " << std::fixed << std::setprecision(1) << seconds << " s\n";
+  return summary;
+}
+
+}  // namespace latentlab
