@@ -142,6 +142,13 @@ std::vector<CfResult> explainInputs(const CfContext& ctx, const CfOptions& o, co
   return explain(ctx, o, x0, z0, cancel, onStep);
 }
 
+std::vector<CfResult> explainPoints(const CfContext& ctx, const CfOptions& o, const torch::Tensor& x0,
+                                    const torch::Tensor& z0, const std::atomic<bool>* cancel, const CfStepFn& onStep) {
+  if (x0.size(0) != z0.size(0)) throw InputError("[clue] " + std::to_string(x0.size(0)) + " images but " +
+                                                 std::to_string(z0.size(0)) + " latents");
+  return explain(ctx, o, x0, z0, cancel, onStep);
+}
+
 std::vector<CfResult> explainLatents(const CfContext& ctx, const CfOptions& o, const torch::Tensor& z0,
                                      const std::atomic<bool>* cancel, const CfStepFn& onStep) {
   torch::Tensor x0;

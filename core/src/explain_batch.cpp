@@ -189,7 +189,7 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
     protos = bundlePrototypes(b, o.cf.prototypes, progress, cancel);
     ctx.prototypes = &protos;
   }
-  StagedDir stage(o.out, o.force);
+  StagedDir stage(o.out, o.force, checkExplainOut);
   fs::create_directories(fs::path(stage.path()) / "filmstrips");
   std::ostringstream csv;
   csv << std::setprecision(7) << csvHeader(b.latentDim());
@@ -200,7 +200,7 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
     checkCancel(cancel, "explain");
     const size_t e = std::min(points.size(), i + size_t(o.batch));
     const torch::Tensor idx = torch::tensor(std::vector<int64_t>(points.begin() + long(i), points.begin() + long(e)));
-    const auto res = explainInputs(ctx, o.cf, test.images.index_select(0, idx), cancel);
+    const auto res = explainPoints(ctx, o.cf, test.images.index_select(0, idx), z.index_select(0, idx), cancel);
     for (size_t j = 0; j < res.size(); ++j) {
       const CfResult& r = res[j];
       const int64_t index = points[i + j];

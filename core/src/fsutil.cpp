@@ -158,8 +158,11 @@ void checkOutputFile(const std::string& path, bool force) {
   if (fs::exists(p, ec) && !force) throw InputError("[output] " + path + " already exists; pass --force to replace it");
 }
 
-StagedDir::StagedDir(const std::string& target, bool force) : m_target(withoutTrailingSlash(target)), m_force(force) {
-  checkOutputPath(m_target, force);
+StagedDir::StagedDir(const std::string& target, bool force) : StagedDir(target, force, checkOutputPath) {}
+
+StagedDir::StagedDir(const std::string& target, bool force, std::function<void(const std::string&, bool)> check)
+    : m_target(withoutTrailingSlash(target)), m_force(force), m_check(std::move(check)) {
+  m_check(m_target, force);
   fs::path t = fs::absolute(fs::path(m_target));
   removeStaleStages(t);
   m_stage = (t.parent_path() / ("." + t.filename().string() + ".staging-" + uniqueSuffix())).string();
@@ -181,7 +184,7 @@ void StagedDir::commit() {
   fs::remove(fs::path(m_stage) / ".owner", ec);
   fs::path aside;
   if (fs::exists(m_target, ec)) {
-    checkOutputPath(m_target, m_force);  // still only a bundle may be replaced
+    m_check(m_target, m_force);  // still only what may be replaced
     aside = fs::path(m_target + ".old-" + uniqueSuffix());
     fs::rename(m_target, aside, ec);
     if (ec) throw BundleError("[output] cannot move the old bundle aside: " + ec.message() + " (" + m_target + ")");

@@ -55,6 +55,10 @@ using CfStepFn = std::function<bool(int step, const std::vector<float>& z, float
 // term without a decoder, regene without prototypes).
 std::vector<CfResult> explainInputs(const CfContext& ctx, const CfOptions& o, const torch::Tensor& x0,
                                     const std::atomic<bool>* cancel, const CfStepFn& onStep = {});
+// Explains inputs x0 whose latents z0 = phi(x0) are known already (the bundle's cached latents, so
+// that a point's z0 does not depend on the batch it is encoded in).
+std::vector<CfResult> explainPoints(const CfContext& ctx, const CfOptions& o, const torch::Tensor& x0,
+                                    const torch::Tensor& z0, const std::atomic<bool>* cancel, const CfStepFn& onStep = {});
 // Explains latents z0 [N, d] that have no image (an edited point): x0 is g(z0).
 std::vector<CfResult> explainLatents(const CfContext& ctx, const CfOptions& o, const torch::Tensor& z0,
                                      const std::atomic<bool>* cancel, const CfStepFn& onStep = {});

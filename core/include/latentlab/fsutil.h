@@ -1,5 +1,6 @@
 #pragma once
 // File-system helpers that keep what the user owns safe: atomic writes and staged directories.
+#include <functional>
 #include <string>
 
 namespace latentlab {
@@ -19,6 +20,9 @@ std::string readTextFile(const std::string& path);  // throws InputError naming 
 class StagedDir {
  public:
   StagedDir(const std::string& target, bool force);
+  // With `check(target, force)` in place of checkOutputPath: what else may be replaced (an earlier
+  // `explain` folder), checked again at commit().
+  StagedDir(const std::string& target, bool force, std::function<void(const std::string&, bool)> check);
   ~StagedDir();
   StagedDir(const StagedDir&) = delete;
   StagedDir& operator=(const StagedDir&) = delete;
@@ -31,6 +35,7 @@ class StagedDir {
   std::string m_stage;
   bool m_force;
   bool m_committed = false;
+  std::function<void(const std::string&, bool)> m_check;
 };
 
 // Where a bundle may be written (checked early, before long work starts). Throws BundleError when

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# explain_test.sh LATENTLAB BUNDLE: `latentlab explain` end to end on the shipped bundle.
+#  - shards partition the points: the rows of --shard 0/3, 1/3, 2/3 are the rows of the whole run;
+#  - Ctrl-C leaves no folder and no staging folder;
+#  - an index outside the test set, and vae-clue on a bundle without a VAE, are clear errors.
+set -u
+ll="$1"; bundle="$2"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+"$ll" explain "$bundle" --most-uncertain 12 --out "$tmp/all" 2>/dev/null >/dev/null || fail "whole run"
+for k in 0 1 2; do
+  "$ll" explain "$bundle" --most-uncertain 12 --shard $k/3 --out "$tmp/s$k" 2>/dev/null >/dev/null || fail "shard $k"
+done
+# The index, the classes and z* of every row (the U columns are evaluated in batches of another
+# size, so they may differ in the 7th digit), rows sorted by index.
+rows() { grep -hv '^index' "$@" | cut -d, -f1,9- | sort -t, -k1,1n; }
+[[ "$(rows "$tmp/all/points.csv")" == "$(rows "$tmp"/s{0,1,2}/points.csv)" ]] \
+  || fail "the shards' rows are not the whole run's"
+[[ $(tail -n +2 "$tmp/all/points.csv" | wc -l) -eq 12 ]] || fail "expected 12 rows"
+[[ $(ls "$tmp/all/filmstrips" | wc -l) -eq 12 ]] || fail "expected 12 filmstrips"
+grep -q '"n_points": 12' "$tmp/all/summary.json" || fail "summary n_points"
+# --force replaces an earlier explain folder, never anything else.
+"$ll" explain "$bundle" --most-uncertain 2 --out "$tmp/all" --force 2>/dev/null >/dev/null || fail "--force on an explain folder"
+grep -q '"n_points": 2' "$tmp/all/summary.json" || fail "--force did not replace"
+mkdir "$tmp/mine"; echo notes > "$tmp/mine/notes.txt"
+"$ll" explain "$bundle" --most-uncertain 2 --out "$tmp/mine" --force 2>"$tmp/err" >/dev/null && fail "--force replaced a user folder"
+grep -q "not an earlier \`latentlab explain\` folder" "$tmp/err" || fail "message: $(cat "$tmp/err")"
+[[ -f "$tmp/mine/notes.txt" ]] || fail "the user's file is gone"
+# Ctrl-C during a long run: exit 130, nothing left behind.
+"$ll" explain "$bundle" --method vae-clue --most-uncertain 2000 --batch 8 --out "$tmp/cancelled" 2>"$tmp/err" >/dev/null &
+pid=$!
+for _ in $(seq 1 240); do grep -q "explain (vae-clue)" "$tmp/err" 2>/dev/null && break; sleep 0.25; done
+kill -INT "$pid"; wait "$pid"; rc=$?
+[[ $rc -eq 130 ]] || fail "Ctrl-C: expected exit 130, got $rc"
+left=$(ls -A "$tmp" | grep -E '^cancelled' || true)
+[[ -z "$left" ]] || fail "Ctrl-C left behind: $left"
+# An index outside the test set; a points file that does not parse.
+printf '3\n10000\n' > "$tmp/idx"
+"$ll" explain "$bundle" --indices "$tmp/idx" --out "$tmp/x" 2>"$tmp/err" >/dev/null && fail "index 10000 accepted"
+grep -q "line 2: index 10000 is outside the test set (0..9999)" "$tmp/err" || fail "message: $(cat "$tmp/err")"
+# A bundle without a VAE, for vae-clue.
+cp -r "$bundle" "$tmp/novae"; rm "$tmp/novae/vae.pt"
+/usr/bin/python3 - "$tmp/novae/manifest.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1])); del m["components"]["vae"]; json.dump(m, open(sys.argv[1], "w"))
+PY
+"$ll" explain "$tmp/novae" --method vae-clue --most-uncertain 2 --out "$tmp/x" 2>"$tmp/err" >/dev/null && fail "vae-clue without a VAE"
+grep -q "vae-clue needs a VAE, and the bundle has none" "$tmp/err" || fail "message: $(cat "$tmp/err")"
+[[ ! -e "$tmp/x" ]] || fail "a failed run left its folder"
+echo ok
