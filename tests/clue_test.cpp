@@ -59,7 +59,7 @@ TEST_CASE("the cpu engine's analytic gradient is autograd's, for every kind of U
     torch::Tensor zr = fx().z[fx().uncertain[row * 7].item<int64_t>()].clone();
     for (int target : {-1, 3}) {
       for (UncertaintyKind kind : {UncertaintyKind::Total, UncertaintyKind::Aleatoric, UncertaintyKind::Epistemic}) {
-        std::vector<float> grad(static_cast<size_t>(d), 0.f), pbar(static_cast<size_t>(K)), work(static_cast<size_t>(2 * S * K));
+        std::vector<float> grad(static_cast<size_t>(d), 0.f), pbar(static_cast<size_t>(K)), work(static_cast<size_t>(2 * S * K + K));
         const float u = bankObjective(bank.data_ptr<float>(), S, K, d, zr.data_ptr<float>(), kind, target, grad.data(),
                                       pbar.data(), work.data());
         torch::Tensor zz = zr.unsqueeze(0).clone().requires_grad_(true);

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "latentlab/bll.h"
@@ -24,6 +25,10 @@
 using nlohmann::json;
 
 namespace latentlab {
+
+namespace detail {
+void benchCounterfactuals(const BenchOptions& opt, const std::function<bool(const std::string&)>& want, json& results);
+}
 
 using detail::Clock;
 using detail::secondsSince;
@@ -190,7 +195,8 @@ void benchPlacePoint(const PointTable& pts, const std::vector<float>& layout5k, 
 
 std::vector<std::string> benchNames() {
   return {"predictive_ms", "drag_update_p95_ms", "train_epoch_s", "tsne_5k_s", "tsne_5k_trust15", "tsne_70k_s",
-          "umap_70k_s", "umap_70k_trust15", "place_point_ms"};
+          "umap_70k_s", "umap_70k_trust15", "place_point_ms", "latent_clue_200_ms", "vae_clue_200_ms",
+          "latent_clue_batch_points_per_s"};
 }
 
 json runBench(const BenchOptions& opt, std::ostream& log) {
@@ -244,6 +250,10 @@ json runBench(const BenchOptions& opt, std::ostream& log) {
         done("umap_70k_s");
       }
     }
+  }
+  if (want("latent_clue_200_ms") || want("vae_clue_200_ms") || want("latent_clue_batch_points_per_s")) {
+    detail::benchCounterfactuals(opt, want, results);
+    done("counterfactuals");
   }
   json flat;
   // A key that names its statistic (..._p95_ms) reports that statistic; the others their median.

@@ -61,7 +61,7 @@ void runCpuPoint(const float* bank, int S, int K, int d, const float* z0In, floa
                  CfResult& r, const CfStepFn* onStep, const std::atomic<bool>* cancel) {
   const int target = o.method == CfMethod::ClassChange ? o.target : -1;
   std::vector<float> z0(z0In, z0In + d), z(z0), zNew(d), grad(d), gradNew(d), m(d, 0), v(d, 0), pbar(K),
-      work(size_t(2 * S * K));
+      work(size_t(2 * S * K + K)), mOld(d), vOld(d);
   if (std::isfinite(lower))
     for (float& x : z) x = std::max(x, lower);
   auto eval = [&](const std::vector<float>& at, std::vector<float>& g, float& u) {
@@ -82,7 +82,8 @@ void runCpuPoint(const float* bank, int S, int K, int d, const float* z0In, floa
   for (t = 1; t <= o.steps; ++t) {
     if (cancel && cancel->load()) break;
     const double bc1 = 1 - std::pow(kAdamB1, t), bc2 = 1 - std::pow(kAdamB2, t);
-    std::vector<float> mOld = m, vOld = v;
+    mOld = m;  // copies into buffers of the same size: no allocation per step
+    vOld = v;
     for (int i = 0; i < d; ++i) {
       m[i] = float(kAdamB1 * m[i] + (1 - kAdamB1) * grad[i]);
       v[i] = float(kAdamB2 * v[i] + (1 - kAdamB2) * double(grad[i]) * grad[i]);
@@ -138,6 +139,7 @@ float bankObjective(const float* bank, int S, int K, int d, const float* z, Unce
                     float* grad, float* pbar, float* work) {
   float* p = work;           // [S*K] softmax of each sample
   float* logp = work + S * K;  // [S*K] log-softmax
+  float* a = work + 2 * S * K;  // [K] -log p-bar
   const int d1 = d + 1;
   std::fill(pbar, pbar + K, 0.0f);
   for (int s = 0; s < S; ++s) {
@@ -160,11 +162,10 @@ float bankObjective(const float* bank, int S, int K, int d, const float* z, Unce
   }
   // Coefficients G[s, j] = dU / dlogit[s, j], written over logp (each row is read before it is written).
   double total = 0, alea = 0;
-  std::vector<float> a(static_cast<size_t>(K));
   for (int j = 0; j < K; ++j) {
     const double pj = std::max(double(pbar[j]), 1e-30);
-    a[size_t(j)] = float(-std::log(pj));
-    total += pbar[j] * a[size_t(j)];
+    a[j] = float(-std::log(pj));
+    total += pbar[j] * a[j];
   }
   float value = 0;
   for (int s = 0; s < S; ++s) {
@@ -173,11 +174,11 @@ float bankObjective(const float* bank, int S, int K, int d, const float* z, Unce
     double hs = 0, pa = 0;
     for (int j = 0; j < K; ++j) {
       hs -= ps[j] * g[j];
-      pa += ps[j] * a[size_t(j)];
+      pa += ps[j] * a[j];
     }
     alea += hs / S;
     for (int j = 0; j < K; ++j) {
-      const float gt = ps[j] * (a[size_t(j)] - float(pa)) / float(S);  // d total
+      const float gt = ps[j] * (a[j] - float(pa)) / float(S);  // d total
       const float ga = -ps[j] * (g[j] + float(hs)) / float(S);          // d aleatoric
       float c = 0;
       if (target >= 0) {

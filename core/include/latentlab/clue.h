@@ -76,7 +76,7 @@ void latentClue(const CfContext& ctx, const CfOptions& o, const torch::Tensor& z
 
 // The analytic objective of the cpu engine for one latent, on a linear bank [S*K, d+1] (rows s*K+j):
 // returns U (or -log p-bar[target]) and writes dU/dz into grad[d] and p-bar into pbar[K].
-// `work` must hold 2*S*K floats.
+// `work` must hold 2*S*K + K floats.
 float bankObjective(const float* bank, int S, int K, int d, const float* z, UncertaintyKind kind, int target,
                     float* grad, float* pbar, float* work);
 
