@@ -334,6 +334,7 @@ struct FakeHost : ScriptHost {
   }
   void snap(bool on) override { calls.push_back(std::string("snap ") + (on ? "on" : "off")); }
   void undo() override { calls.push_back("undo"); }
+  void clue(const CfOptions& o) override { calls.push_back(std::string("clue ") + cfMethodName(o.method)); }
   void saveSession(const std::string& p) override { calls.push_back("session-save " + p); }
   void loadSession(const std::string& p) override { calls.push_back("session-load " + p); }
   void exportCsv(const std::string& p) override { calls.push_back("export-csv " + p); }

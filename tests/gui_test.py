@@ -516,7 +516,8 @@ def case_fuzz():
 
     commands = ["select", "drag", "color", "project", "filter", "zoom", "center", "fit", "caption", "undo", "snap",
                 "state", "export-csv", "export-layout", "export-map", "export-inspector", "screenshot", "layout-csv",
-                "session-save", "session-load", "wait", "cancel", "train", "frobnicate", "load", "train-model", "wait-for"]
+                "session-save", "session-load", "wait", "cancel", "train", "frobnicate", "load", "train-model", "wait-for",
+                "clue"]
     lines, states = [], 0
     for i in range(3000):
         c = rng.choice(commands)
@@ -534,6 +535,11 @@ def case_fuzz():
                 line += "\ncancel"
         elif c == "train":
             line = f"train {rng.choice(['off', 'off', 'on', 'maybe'])}"
+        elif c == "clue":  # short runs of every method, and bad settings
+            line = rng.choice(["clue steps=20", "clue method=vae-clue steps=5", "clue method=regene steps=20",
+                               "clue method=class-change target=3 steps=20", "clue method=hierarchical outer_steps=2",
+                               "clue lambda=1e9", "clue steps=1e99", "clue method=nope", "clue keep_class=maybe",
+                               "clue method=class-change target=99", "clue method=class-change", "clue uncertainty=epistemic head=deterministic steps=20"])
         elif c == "state":
             line = f"state {OUT}/fz/state{states}.json"
             states += 1
@@ -559,7 +565,61 @@ def case_fuzz():
     assert not os.path.exists("/dev/null") or not os.path.isfile("/dev/null"), "/dev/null was replaced"
 
 
-{"drag": case_drag, "bad_script": case_bad_script, "fuzz": case_fuzz, "screenshot": case_screenshot, "train": case_train,
+def case_clue():
+    """Latent CLUE from an uncertain point with both heads: U falls at z*, the round trip is the real
+    phi(g(z*)) (recomputed here with Python's torch), the map marker is z*'s PCA projection; the
+    paths are placed again in t-SNE; class change raises the target's probability; VAE-CLUE runs."""
+    st = lambda name: json.load(open(os.path.join(OUT, name)))
+    run_gui(["--script", script([
+        "select 2245", "clue", f"state {OUT}/c1.json", f"screenshot {OUT}/c1.png",
+        "project tsne", f"state {OUT}/c2.json",
+        "project pca", "clue method=class-change target=8", f"state {OUT}/c3.json",
+        "clue method=vae-clue steps=60", f"state {OUT}/c4.json",
+        "clue method=nope", "clue method=class-change", f"state {OUT}/c5.json",
+        "quit",
+    ])], timeout=600)
+    zall = torch.load(os.path.join(BUNDLE, "cache", "latents_test.pt"))
+    z0 = zall[2245]
+    _, total0, _, _ = bll(z0)
+    assert total0 > 1.0, f"point 2245 should be uncertain (total {total0})"
+    s = st("c1.json")["clue"]
+    assert not s["running"] and s["error"] == "", s
+    lap, det = s["laplace"], s["deterministic"]
+    dec = torch.jit.load(os.path.join(BUNDLE, "decoder.pt"))
+    clf = torch.jit.load(os.path.join(BUNDLE, "classifier.pt"))
+    for r in (lap, det):
+        assert r["method"] == "latent-clue" and r["trajectory_length"] > 10, r["trajectory_length"]
+        assert r["u_latent"] < 0.5 * r["u_before"], (r["u_latent"], r["u_before"])
+        assert min(r["z_star"]) >= 0.0, "z* left the encoder's range (z >= 0)"
+        with torch.no_grad():
+            zr = clf.encode(dec.decode(torch.tensor(r["z_star"])[None]))[0]
+        if r["head"] == "laplace":
+            _, u_rt, _, _ = bll(zr)
+        else:
+            p = torch.softmax(clf.classify(zr[None]).double(), -1)[0]
+            u_rt = float(-(p * torch.log(p.clamp_min(1e-30))).sum())
+        print(f"{r['head']}: U {r['u_before']:.4f} -> z* {r['u_latent']:.4f}, round trip {r['u_roundtrip']:.4f} "
+              f"(recomputed {u_rt:.4f}), {r['trajectory_length']} points on the path")
+        assert abs(r["u_roundtrip"] - u_rt) < 2e-3, "the reported round trip is not U(phi(g(z*)))"
+    assert abs(lap["u_before"] - total0) < 1e-4
+    axes, mean = pca_axes(zall)
+    want = (torch.tensor(lap["z_star"]).double() - mean) @ axes.T
+    got = torch.tensor(lap["final_position"]).double()
+    assert float((want - got).abs().max()) < 2e-3, f"the map marker {got} is not z*'s PCA projection {want}"
+    t = st("c2.json")
+    assert t["projection"] == "tsne"
+    tp = t["clue"]["laplace"]["final_position"]
+    assert all(math.isfinite(v) for v in tp) and tp != lap["final_position"], "the path was not placed in t-SNE"
+    c = st("c3.json")["clue"]["laplace"]
+    print("class change to Bag:", c["target"])
+    assert c["target"]["class"] == 8 and c["target"]["latent"] > c["target"]["before"]
+    v = st("c4.json")["clue"]["laplace"]
+    assert v["method"] == "vae-clue" and v["u_roundtrip"] < v["u_before"], v
+    e = st("c5.json")
+    assert any("method must be" in x for x in e["errors"]) and any("class-change needs target" in x for x in e["errors"]), e["errors"]
+
+
+{"clue": case_clue, "drag": case_drag, "bad_script": case_bad_script, "fuzz": case_fuzz, "screenshot": case_screenshot, "train": case_train,
  "mouse": case_mouse, "project": case_project}[CASE]()
 shutil.rmtree(OUT)
 print(f"gui_test {CASE}: ok")

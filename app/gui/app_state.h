@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "latentlab/counterfactual.h"
 #include "latentlab/explorer.h"
 #include "latentlab/pipeline.h"
 #include "latentlab/projection.h"
@@ -200,6 +201,34 @@ struct UiState {
   double lodMs = 0;                    // this frame: the level-of-detail pass (CPU)
 };
 
+// ------------------------------------------------------------------------------------ counterfactuals
+
+// The CLUE panel's runs: the same explanation with the Laplace head and with the deterministic one.
+struct ClueRun {
+  CfResult result;
+  std::vector<float> xy;  // [T+1, 2] the path on the map (PCA, or placed like an edited point)
+};
+
+struct ClueState {
+  CfOptions options;                  // the panel's settings
+  std::optional<ClueRun> laplace, det;
+  std::vector<float> liveXY;          // [t, 2] the path of the run in progress
+  std::shared_ptr<Job> job;
+  uint64_t serial = 0;                // only the newest run's results are kept
+  int64_t fromPoint = -1;             // where the runs started (a point, or -1 for an edited latent)
+  int64_t origin = -1;                // the data point the runs go back to (the selection's point)
+  int inspectStep = -1;               // the inspector shows this step of the followed run (-1: the selection)
+  int fromEdited = -1;
+  bool followDet = false;             // the scrubber follows the deterministic run
+  int scrub = 0;                      // the step shown
+  bool playing = false;
+  double playClock = 0;               // seconds into the playback
+  std::string error;
+
+  const ClueRun* followed() const { return followDet ? (det ? &*det : nullptr) : (laplace ? &*laplace : nullptr); }
+  bool running() const { return job != nullptr; }
+};
+
 struct AppState {
   Model model;
   std::string loadingDir;              // the bundle being loaded ("" none)
@@ -208,6 +237,7 @@ struct AppState {
   StyleState style;
   SelectionState selection;
   EditState edits;
+  ClueState clue;
   UiState ui;
 
   bool hasModel() const { return model.pts != nullptr; }

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "app_state.h"
+#include "controllers/clue_controller.h"
 #include "controllers/edit_controller.h"
 #include "controllers/model_controller.h"
 #include "controllers/projection_controller.h"
@@ -20,7 +21,7 @@ namespace latentlab::gui {
 
 struct Context {
   explicit Context(const GuiOptions& options)
-      : opt(options), worker(std::make_unique<Worker>()), models(*this), projection(*this), edits(*this) {}
+      : opt(options), worker(std::make_unique<Worker>()), models(*this), projection(*this), edits(*this), clue(*this) {}
 
   GuiOptions opt;
   AppState state;
@@ -31,6 +32,7 @@ struct Context {
   ModelController models;
   ProjectionController projection;
   EditController edits;
+  ClueController clue;
 
   // Joins the worker (cancelling its jobs), then frees the model and the GL objects. Call while
   // the GL context is current.

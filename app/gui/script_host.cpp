@@ -47,6 +47,7 @@ void AppScriptHost::showTrain(bool on) { m_ctx.models.showTrainPoints(on); }
 void AppScriptHost::trainModel(const TrainOptions& options) { m_ctx.models.trainModel(options); }
 void AppScriptHost::snap(bool on) { m_ctx.edits.setSnap(on); }
 void AppScriptHost::undo() { m_ctx.edits.undo(); }
+void AppScriptHost::clue(const CfOptions& options) { m_ctx.clue.run(options); }
 void AppScriptHost::saveSession(const std::string& path) { saveSessionTo(m_ctx, path, true); }
 void AppScriptHost::loadSession(const std::string& path) { loadSessionFrom(m_ctx, path); }
 void AppScriptHost::exportCsv(const std::string& path) { exportSelectionCsv(m_ctx, path, true); }

@@ -31,6 +31,7 @@ class AppScriptHost : public ScriptHost {
   void trainModel(const TrainOptions& options) override;
   void snap(bool on) override;
   void undo() override;
+  void clue(const CfOptions& options) override;
   void saveSession(const std::string& path) override;
   void loadSession(const std::string& path) override;
   void exportCsv(const std::string& path) override;

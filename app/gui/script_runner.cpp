@@ -109,6 +109,16 @@ const std::map<std::string, ScriptVerb>& scriptVerbs() {
        }},
       {"snap", [](H& h, const C& c) { return h.snap(c.args[0] == "on"), untilIdle(); }},
       {"undo", [](H& h, const C&) { return h.undo(), untilIdle(); }},
+      {"clue",
+       [](H& h, const C& c) {
+         CfOptions o;
+         for (const std::string& kv : c.args) {
+           const size_t eq = kv.find('=');
+           setCfOption(o, kv.substr(0, eq), kv.substr(eq + 1), "clue");
+         }
+         h.clue(o);
+         return untilIdle();
+       }},
       {"session-save", [](H& h, const C& c) { return h.saveSession(c.args[0]), next(); }},
       {"session-load", [](H& h, const C& c) { return h.loadSession(c.args[0]), untilIdle(); }},
       {"export-csv", [](H& h, const C& c) { return h.exportCsv(c.args[0]), next(); }},

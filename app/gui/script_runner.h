@@ -10,6 +10,7 @@
 #include <string>
 
 #include "app_state.h"
+#include "latentlab/counterfactual.h"
 #include "latentlab/gui_script.h"
 
 namespace latentlab::gui {
@@ -40,6 +41,8 @@ class ScriptHost {
   virtual void trainModel(const TrainOptions& options) = 0;
   virtual void snap(bool on) = 0;
   virtual void undo() = 0;
+  // Runs a counterfactual from the selection with both heads (the CLUE panel's Run).
+  virtual void clue(const CfOptions& options) = 0;
   virtual void saveSession(const std::string& path) = 0;
   virtual void loadSession(const std::string& path) = 0;
   virtual void exportCsv(const std::string& path) = 0;

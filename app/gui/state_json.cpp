@@ -63,6 +63,29 @@ void writeStateJson(Context& ctx, const std::string& path) {
     }
   }
   if (model) j["pca"] = {{"mean", s.model.pca.mean}, {"axes", s.model.pca.axes}};
+  // The counterfactual runs of the CLUE panel: per head, the path's length, U before, at z* and
+  // after the round trip, the classes, and where the final marker is on the map.
+  {
+    const ClueState& cs = s.clue;
+    json c = {{"running", cs.running()}, {"error", cs.error}, {"scrub", cs.scrub}, {"from_point", cs.fromPoint}};
+    auto run = [](const ClueRun& r) {
+      const CfResult& x = r.result;
+      json o = {{"method", x.method}, {"head", x.head}, {"uncertainty", x.uncertainty},
+                {"trajectory_length", x.numPathSteps()}, {"steps", x.steps},
+                {"u_before", x.uBefore}, {"u_latent", x.uLatent}, {"u_roundtrip", x.uRoundtrip},
+                {"class_before", x.classBefore}, {"class_latent", x.classLatent}, {"class_roundtrip", x.classRoundtrip},
+                {"latent_distance", x.latentDistance}, {"input_distance", x.inputDistance}, {"path_u", x.pathU},
+                {"z_star", x.zStar}, {"ms", x.ms}};
+      if (r.xy.size() >= 2) o["final_position"] = {r.xy[r.xy.size() - 2], r.xy[r.xy.size() - 1]};
+      if (x.target >= 0) o["target"] = {{"class", x.target}, {"before", x.targetBefore}, {"latent", x.targetLatent},
+                                        {"roundtrip", x.targetRoundtrip}};
+      if (!x.weights.empty()) o["weights"] = x.weights;
+      return o;
+    };
+    if (cs.laplace) c["laplace"] = run(*cs.laplace);
+    if (cs.det) c["deterministic"] = run(*cs.det);
+    j["clue"] = c;
+  }
   if (!s.ui.frameMs.empty()) {
     const std::vector<double> f = s.ui.frameMs.vector();
     j["frame_ms"] = {{"median", quantile(f, 0.5)}, {"p95", quantile(f, 0.95)}, {"frames", f.size()}};

@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "latentlab/bundle.h"
+#include "latentlab/clue.h"
 #include "latentlab/data.h"
 #include "latentlab/errors.h"
 #include "latentlab/fsutil.h"
@@ -39,6 +40,8 @@ struct Explorer::Impl {
   std::optional<BllHead> lap;
   std::optional<BllHead> det;
   std::shared_ptr<const PointTable> table;
+  std::mutex cfMutex;                  // the lazily loaded parts of counterfactuals
+  std::optional<Prototypes> prototypes;
   torch::Tensor latents;  // [n, d] CPU, the table's latents (for nearest-neighbour queries)
 
   // Fills the per-point columns for rows [from, n) of `t` from latents z [m, d] and images.
@@ -261,6 +264,39 @@ ModelReport Explorer::modelReport(const ProgressFn& progress, const std::atomic<
     r.error = torchErrorSummary(e);
   }
   return r;
+}
+
+CfResult Explorer::counterfactual(const CfOptions& o, int64_t point, const std::vector<float>& z0,
+                                  const std::function<bool(int, const std::vector<float>&, float)>& onStep,
+                                  const ProgressFn& progress, const std::atomic<bool>* cancel) const {
+  std::lock_guard<std::mutex> lock(m->cfMutex);
+  Bundle& b = m->bundle;
+  const PointTable& t = *m->table;
+  checkCfOptions(o, t.K, "clue");
+  if (o.method == CfMethod::VaeClue && !b.vae) {
+    if (b.manifest.components.count("vae") == 0)
+      throw BundleError("[clue] vae-clue needs the bundle's VAE, and it has none (" + b.dir + ")");
+    b.vae = loadScript(b.componentPath("vae"), b.device, {"encode", "decode"});
+  }
+  CfContext ctx = makeCfContext(b, o, m->latents.slice(0, 0, t.numTest));
+  if (o.method == CfMethod::Regene) {
+    if (!m->prototypes || m->prototypes->k != o.prototypes) m->prototypes = bundlePrototypes(b, o.prototypes, progress, cancel);
+    ctx.prototypes = &*m->prototypes;
+  }
+  std::vector<CfResult> r;
+  if (point >= 0) {
+    if (point >= t.n) throw InputError("[clue] point " + std::to_string(point) + " is not one of the " + std::to_string(t.n));
+    const bool train = point >= t.numTest;
+    const Dataset& ds = train ? m->data.train : m->data.test;
+    const int64_t i = train ? point - t.numTest : point;
+    r = explainPoints(ctx, o, ds.images.slice(0, i, i + 1), m->latents.slice(0, point, point + 1), cancel, onStep);
+  } else {
+    if (int64_t(z0.size()) != t.d)
+      throw InputError("[clue] a latent of " + std::to_string(z0.size()) + " values, the model has d=" + std::to_string(t.d));
+    std::vector<float> zc = z0;
+    r = explainLatents(ctx, o, torch::from_blob(zc.data(), {1, t.d}, torch::kFloat32).clone(), cancel, onStep);
+  }
+  return r.at(0);
 }
 
 const std::string& Explorer::bundleDir() const { return m->bundle.dir; }

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "latentlab/counterfactual.h"
 #include "latentlab/errors.h"
 #include "latentlab/fsutil.h"
 #include "latentlab/option_ranges.h"
@@ -16,7 +17,7 @@ namespace latentlab {
 namespace {
 
 // Settings: any number of trailing KEY=VALUE words (whole numbers), checked against settingKeys().
-enum class Arg { Path, Word, Int, Float, Rest, OnOff, Settings };
+enum class Arg { Path, Word, Int, Float, Rest, OnOff, Settings, CfSettings };
 
 struct Spec {
   const char* name;
@@ -54,6 +55,10 @@ const std::vector<Spec>& specs() {
        "train-model DATASET OUT [epochs=N latent-dim=D seed=S ensemble=N decoder-epochs=N vae-epochs=N "
        "limit-train=N]: train a new bundle as a job (like latentlab train), then load it"},
       {"undo", {}, 0, "undo: undo the last edit (like Ctrl+Z)"},
+      {"clue", {Arg::CfSettings}, 1,
+       "clue [method=latent-clue|vae-clue|regene|class-change|hierarchical uncertainty=total|aleatoric|epistemic "
+       "lambda=L steps=N target=CLASS keep_class=on ...]: explain the selection's uncertainty with a counterfactual, "
+       "with the Laplace and the deterministic head (the CLUE panel's Run)"},
       {"session-save", {Arg::Path}, 0, "session-save PATH: save view, colours, selection and edited points"},
       {"session-load", {Arg::Path}, 0, "session-load PATH: restore a saved session"},
       {"export-csv", {Arg::Path}, 0, "export-csv PATH: write the selection as CSV"},
@@ -163,7 +168,7 @@ Script parseScript(const std::string& text, const std::string& source) {
       c.args.clear();
       if (!c.rest.empty()) c.args.push_back(c.rest);
     }
-    const bool settings = !spec->args.empty() && spec->args.back() == Arg::Settings;
+    const bool settings = !spec->args.empty() && (spec->args.back() == Arg::Settings || spec->args.back() == Arg::CfSettings);
     const size_t need = spec->args.size() - size_t(spec->optional);
     if (c.args.size() < need || (!settings && c.args.size() > spec->args.size())) {
       fail("'" + c.name + "' takes " + (settings ? "at least " + std::to_string(need) : std::to_string(spec->args.size())) +
@@ -185,6 +190,20 @@ Script parseScript(const std::string& text, const std::string& source) {
           else if (const OptionRange* r = settingRange(key); r && !(std::strtod(a.c_str() + eq + 1, nullptr) >= r->lo &&
                                                                     std::strtod(a.c_str() + eq + 1, nullptr) <= r->hi))
             bad = key + "=" + clipForMessage(a.substr(eq + 1), 40) + " is out of range (" + rangeText(r->lo, r->hi) + ")";
+          break;
+        }
+        case Arg::CfSettings: {
+          const size_t eq = a.find('=');
+          if (eq == std::string::npos) {
+            bad = "'" + clipForMessage(a, 40) + "' is not KEY=VALUE";
+            break;
+          }
+          try {
+            CfOptions o;
+            setCfOption(o, a.substr(0, eq), a.substr(eq + 1), "clue");
+          } catch (const InputError& e) {
+            bad = std::string(e.what()).substr(std::string("[clue] ").size());
+          }
           break;
         }
         case Arg::Int:

@@ -32,7 +32,28 @@ void EditController::requestEval(EvalTarget target, std::vector<float> z) {
       });
 }
 
+void EditController::inspectLatent(std::vector<float> z) {
+  if (m_ctx.state.hasModel()) requestEval(EvalTarget::Inspect, std::move(z));
+}
+
+void EditController::addEdited(int64_t origin, std::vector<float> z) {
+  AppState& s = m_ctx.state;
+  if (!s.hasModel() || origin < 0 || origin >= s.model.pts->n) return;  // an edited point comes from a point
+  EditState& e = s.edits;
+  EditedPoint p;
+  p.origin = origin;
+  p.latent = std::move(z);
+  m_ctx.projection.place(p.latent, p.x, p.y);
+  p.projection = projectionKey(s.projection.current);
+  e.edited.push_back(p);
+  e.undo.push_back({UndoAction::Add, p, int(e.edited.size()) - 1});
+  s.selection.sel = {origin, int(e.edited.size()) - 1};
+  requestInspect();
+  m_ctx.log.info("kept edited point " + std::to_string(e.edited.size()));
+}
+
 void EditController::requestInspect() {
+  m_ctx.state.clue.inspectStep = -1;  // the selection again, not a counterfactual's step
   if (!m_ctx.state.hasModel() || !m_ctx.state.selection.sel.any()) return;
   requestEval(EvalTarget::Inspect, currentLatent());
 }

@@ -26,6 +26,11 @@ class EditController {
   void setSnap(bool on);        // also show the nearest data points
   // Asks for the inspector's evaluation of the current selection.
   void requestInspect();
+  // Shows latent z in the inspector (a step of a counterfactual path), whatever is selected.
+  void inspectLatent(std::vector<float> z);
+  // Adds z as an edited point made from point `origin` (may be -1), placed in the current view,
+  // and selects it (undoable like a drag).
+  void addEdited(int64_t origin, std::vector<float> z);
 
   void setMultiSelection(std::vector<int64_t> points);
   void clearMultiSelection();

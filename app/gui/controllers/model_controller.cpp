@@ -107,6 +107,7 @@ void ModelController::setModel(Model&& m) {
   s.loadingDir.clear();
   if (!sameBundle) {
     m_ctx.edits.reset();
+    m_ctx.clue.reset();
     s.style.hidden.assign(size_t(t.K), false);
     s.view.needFit = true;
     requestReport();

@@ -199,6 +199,7 @@ void ProjectionController::placeEditedPoints() {
     place(e.latent, e.x, e.y);
     e.projection = projectionKey(m_ctx.state.projection.current);
   }
+  m_ctx.clue.replace();  // the counterfactual paths too
 }
 
 }  // namespace latentlab::gui

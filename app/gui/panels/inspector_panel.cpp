@@ -27,6 +27,11 @@ void InspectorPanel::draw(Context& ctx) {
   if (sel.edited >= 0) ImGui::Text("edited point %d (from #%lld)", sel.edited + 1, (long long)sel.point);
   else ImGui::Text("point #%lld  (%s %lld)", (long long)sel.point, t.isTrain[i] ? "train" : "test", (long long)t.splitIndex[i]);
   ImGui::Text("label: %s", t.classNames[size_t(t.labels[i])].c_str());
+  const ClueRun* clueRun = s.clue.inspectStep >= 0 && !dragging ? s.clue.followed() : nullptr;
+  if (clueRun)
+    ImGui::TextColored(ImVec4(1.0f, 0.65f, 0.3f, 1.0f), "showing step %d of %d of the %s %s run (CLUE tab)",
+                       s.clue.inspectStep, clueRun->result.numPathSteps() - 1, clueRun->result.head.c_str(),
+                       clueRun->result.method.c_str());
   const float img = std::min(120.0f, (ImGui::GetWindowWidth() - 40) / 3);
   const int H = int(t.H), W = int(t.W);
   ImGui::BeginGroup();
@@ -36,7 +41,7 @@ void InspectorPanel::draw(Context& ctx) {
   tip("The data image of the selected point");
   ImGui::SameLine();
   ImGui::BeginGroup();
-  ImGui::TextUnformatted(dragging ? "decode g(z) (drag)" : sel.edited >= 0 ? "decode g(z)" : "recon g(phi(x))");
+  ImGui::TextUnformatted(dragging ? "decode g(z) (drag)" : clueRun ? "decode g(z_t)" : sel.edited >= 0 ? "decode g(z)" : "recon g(phi(x))");
   if (ev) ctx.images.showChw("dec", ev->image, int(t.C), H, W, img);
   else ImGui::Dummy(ImVec2(img, img));
   ImGui::EndGroup();

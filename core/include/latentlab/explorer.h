@@ -5,11 +5,13 @@
 // LibTorch and must be called from the compute worker, never from the UI thread.
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "latentlab/counterfactual.h"
 #include "latentlab/progress.h"
 
 namespace latentlab {
@@ -70,6 +72,13 @@ class Explorer {
   // Decode + predictive (+ the k nearest points when k > 0). z: [d].
   LatentEval evaluate(const std::vector<float>& z, int neighbours = 0) const;
   ModelReport modelReport(const ProgressFn& progress, const std::atomic<bool>* cancel) const;
+  // A counterfactual (counterfactual.h) from point `point` (its image and latent), or, when point
+  // < 0, from the latent z0 (an edited point; its image is g(z0)). `onStep(step, z, u)` sees the
+  // path of the run as it goes (return false to stop). The VAE (vae-clue) and the prototypes
+  // (regene) are loaded on first use. Throws the typed errors of errors.h.
+  CfResult counterfactual(const CfOptions& o, int64_t point, const std::vector<float>& z0,
+                          const std::function<bool(int, const std::vector<float>&, float)>& onStep,
+                          const ProgressFn& progress, const std::atomic<bool>* cancel) const;
 
   const std::string& bundleDir() const;
   std::string bundleName() const;

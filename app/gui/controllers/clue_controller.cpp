@@ -1,0 +1,196 @@
+#include "controllers/clue_controller.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "context.h"
+#include "latentlab/errors.h"
+
+namespace latentlab::gui {
+
+namespace {
+constexpr double kPlaySeconds = 2.0;  // a whole path plays in about this long
+}
+
+std::vector<float> ClueController::placePath(const std::vector<float>& path, int64_t d) const {
+  const size_t steps = d > 0 ? path.size() / size_t(d) : 0;
+  std::vector<float> xy(2 * steps);
+  for (size_t t = 0; t < steps; ++t) {
+    const std::vector<float> z(path.begin() + long(t * size_t(d)), path.begin() + long((t + 1) * size_t(d)));
+    m_ctx.projection.place(z, xy[2 * t], xy[2 * t + 1]);
+  }
+  return xy;
+}
+
+void ClueController::run(const CfOptions& options) {
+  AppState& s = m_ctx.state;
+  s.clue.error.clear();
+  if (!s.hasModel()) {
+    s.clue.error = "load a model first";
+    return;
+  }
+  const Selection& sel = s.selection.sel;
+  if (!sel.any()) {
+    s.clue.error = "select a point (or an edited point) first";
+    m_ctx.log.error("clue: nothing is selected", false);
+    return;
+  }
+  if (options.head == CfHead::Laplace && !s.model.hasLaplace) {
+    s.clue.error = "this bundle has no Laplace posterior; only the deterministic head can run";
+  }
+  s.clue.fromEdited = sel.edited;
+  s.clue.origin = sel.point;
+  if (sel.edited >= 0) start(options, -1, s.edits.edited[size_t(sel.edited)].latent);
+  else start(options, sel.point, {});
+}
+
+void ClueController::continueFrom(int step) {
+  AppState& s = m_ctx.state;
+  const ClueRun* r = s.clue.followed();
+  if (!r || step < 0 || step >= r->result.numPathSteps()) return;
+  const int64_t d = r->result.d;
+  std::vector<float> z(r->result.path.begin() + step * d, r->result.path.begin() + (step + 1) * d);
+  s.clue.fromEdited = -1;
+  start(s.clue.options, -1, std::move(z));
+}
+
+void ClueController::start(const CfOptions& options, int64_t point, std::vector<float> z0) {
+  Context& c = m_ctx;
+  AppState& s = c.state;
+  cancel();
+  ClueState& cs = s.clue;
+  cs.options = options;
+  cs.laplace.reset();
+  cs.det.reset();
+  cs.liveXY.clear();
+  cs.scrub = 0;
+  cs.playing = false;
+  cs.fromPoint = point;
+  const uint64_t serial = ++cs.serial;
+  auto ex = s.model.ex;
+  auto pts = s.model.pts;
+  const bool laplace = s.model.hasLaplace;
+  auto current = [&c, serial, pts] { return c.state.clue.serial == serial && c.state.model.pts == pts; };
+  c.state.ui.focusJobs = false;
+  cs.job = c.worker->submit(
+      std::string("clue (") + cfMethodName(options.method) + ")",
+      [&c, ex, options, point, z0, laplace, current](Job& job) {
+        auto last = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+        const int total = options.method == CfMethod::Hierarchical ? options.outerSteps : options.steps;
+        auto onStep = [&](int step, const std::vector<float>& z, float) {
+          Progress p;
+          p.stage = "laplace head";
+          p.batch = step;
+          p.batches = total;
+          job.report(p);
+          const auto now = std::chrono::steady_clock::now();
+          if (now - last < std::chrono::milliseconds(50)) return !job.cancel.load();
+          last = now;
+          auto zz = std::make_shared<std::vector<float>>(z);
+          c.worker->toUi([&c, zz, current] {
+            if (!current()) return;
+            float x = 0, y = 0;
+            c.projection.place(*zz, x, y);
+            c.state.clue.liveXY.push_back(x);
+            c.state.clue.liveXY.push_back(y);
+          });
+          return !job.cancel.load();
+        };
+        auto progress = [&job](const Progress& p) { job.report(p); };
+        std::shared_ptr<CfResult> lap;
+        if (laplace && options.head == CfHead::Laplace) {
+          lap = std::make_shared<CfResult>(ex->counterfactual(options, point, z0, onStep, progress, &job.cancel));
+          checkCancel(&job.cancel, "clue");
+        }
+        CfOptions det = options;
+        det.head = CfHead::Deterministic;
+        Progress p;
+        p.stage = "deterministic head";
+        job.report(p);
+        auto dr = std::make_shared<CfResult>(ex->counterfactual(det, point, z0, {}, progress, &job.cancel));
+        c.worker->toUi([&c, lap, dr, current] {
+          if (!current()) return;
+          ClueState& cs = c.state.clue;
+          const int64_t d = dr->d;
+          if (lap) cs.laplace = ClueRun{*lap, c.clue.placePath(lap->path, d)};
+          cs.det = ClueRun{*dr, c.clue.placePath(dr->path, d)};
+          cs.liveXY.clear();
+          cs.job.reset();
+          cs.followDet = !lap;
+          cs.scrub = 0;
+          cs.playing = true;  // the path plays once from z0 to z*
+          cs.playClock = 0;
+          c.log.info(std::string("clue: ") + dr->method + " done");
+        });
+      },
+      [&c, current](const std::string& err) {
+        if (!current()) return;
+        c.state.clue.job.reset();
+        c.state.clue.error = err;
+        c.log.error("clue failed: " + err);
+      },
+      [&c, current] {
+        if (!current()) return;
+        c.state.clue.job.reset();
+        c.state.clue.liveXY.clear();
+        c.log.info("clue cancelled");
+      });
+}
+
+void ClueController::cancel() {
+  ClueState& cs = m_ctx.state.clue;
+  if (cs.job) cs.job->cancel = true;
+  cs.job.reset();
+  ++cs.serial;  // late results of the cancelled run are dropped
+}
+
+void ClueController::scrubTo(int step) {
+  ClueState& cs = m_ctx.state.clue;
+  const ClueRun* r = cs.followed();
+  if (!r) return;
+  cs.scrub = std::clamp(step, 0, r->result.numPathSteps() - 1);
+  cs.inspectStep = cs.scrub;
+  const int64_t d = r->result.d;
+  m_ctx.edits.inspectLatent(
+      std::vector<float>(r->result.path.begin() + cs.scrub * d, r->result.path.begin() + (cs.scrub + 1) * d));
+}
+
+void ClueController::tick(double dt) {
+  ClueState& cs = m_ctx.state.clue;
+  const ClueRun* r = cs.followed();
+  if (!cs.playing || !r) return;
+  const int last = r->result.numPathSteps() - 1;
+  cs.playClock += dt;
+  const int step = last <= 0 ? 0 : std::min(last, int(cs.playClock / kPlaySeconds * last));
+  if (step != cs.scrub) scrubTo(step);
+  if (step >= last) cs.playing = false;
+}
+
+void ClueController::keepFinal() {
+  ClueState& cs = m_ctx.state.clue;
+  const ClueRun* r = cs.followed();
+  if (!r) return;
+  m_ctx.edits.addEdited(cs.origin, r->result.zStar);
+}
+
+void ClueController::replace() {
+  ClueState& cs = m_ctx.state.clue;
+  if (!m_ctx.state.hasModel()) return;
+  if (cs.laplace) cs.laplace->xy = placePath(cs.laplace->result.path, cs.laplace->result.d);
+  if (cs.det) cs.det->xy = placePath(cs.det->result.path, cs.det->result.d);
+  cs.liveXY.clear();
+}
+
+void ClueController::reset() {
+  cancel();
+  ClueState& cs = m_ctx.state.clue;
+  cs.laplace.reset();
+  cs.det.reset();
+  cs.liveXY.clear();
+  cs.error.clear();
+  cs.playing = false;
+  cs.inspectStep = -1;
+  cs.origin = -1;
+}
+
+}  // namespace latentlab::gui

@@ -1,0 +1,37 @@
+#pragma once
+// The counterfactual runs of the CLUE panel and the `clue` script command: one job runs the
+// selection's explanation with the Laplace head (its path drawn as it comes) and then with the
+// deterministic head; the scrubber shows any step of either in the inspector. UI thread only.
+#include <vector>
+
+#include "latentlab/counterfactual.h"
+
+namespace latentlab::gui {
+
+struct Context;
+
+class ClueController {
+ public:
+  explicit ClueController(Context& ctx) : m_ctx(ctx) {}
+  // From the selection (a point or an edited point); an error says why nothing ran.
+  void run(const CfOptions& options);
+  // From a latent on the followed run's path (step `step`), as if it were an edited point.
+  void continueFrom(int step);
+  void cancel();
+  // Shows step `step` of the followed run in the inspector (decode, prediction, uncertainties).
+  void scrubTo(int step);
+  // Advances the playback by `dt` seconds (about 2 s end to end); called once a frame.
+  void tick(double dt);
+  // Keeps the followed run's final latent as an edited point and selects it.
+  void keepFinal();
+  // Places the paths again after the projection changed.
+  void replace();
+  void reset();  // another bundle was loaded
+
+ private:
+  void start(const CfOptions& options, int64_t point, std::vector<float> z0);
+  std::vector<float> placePath(const std::vector<float>& path, int64_t d) const;
+  Context& m_ctx;
+};
+
+}  // namespace latentlab::gui

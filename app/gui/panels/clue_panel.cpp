@@ -1,0 +1,254 @@
+#include "panels/clue_panel.h"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "context.h"
+#include "widgets/widgets.h"
+
+namespace latentlab::gui {
+
+namespace {
+
+const char* const kMethodLabels[] = {"latent CLUE", "VAE-CLUE (baseline)", "ReGene prototypes", "class change",
+                                     "hierarchical (input space)"};
+const char* const kKindLabels[] = {"total", "aleatoric", "epistemic"};
+const ImU32 kLaplaceColour = IM_COL32(255, 140, 40, 255), kDetColour = IM_COL32(80, 200, 255, 255);
+
+std::string className(const Context& ctx, int k) {
+  const auto& names = ctx.state.model.pts->classNames;
+  return k >= 0 && k < int(names.size()) ? names[size_t(k)] : "?";
+}
+
+// One row of the side-by-side table: the label, then the Laplace and the deterministic value.
+void row(const char* label, const char* tipText, const std::string& a, const std::string& b) {
+  ImGui::TableNextRow();
+  ImGui::TableSetColumnIndex(0);
+  ImGui::TextUnformatted(label);
+  tip(tipText);
+  ImGui::TableSetColumnIndex(1);
+  ImGui::TextUnformatted(a.c_str());
+  ImGui::TableSetColumnIndex(2);
+  ImGui::TextUnformatted(b.c_str());
+}
+
+std::string num(float v, const char* fmt = "%.4f") {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, fmt, double(v));
+  return buf;
+}
+
+}  // namespace
+
+bool CluePanel::wantsFocus(Context& ctx) {
+  // Brought to the front when a run starts from a script or the panel itself is not showing.
+  if (ctx.state.clue.serial != m_seenSerial) {
+    m_seenSerial = ctx.state.clue.serial;
+    return ctx.state.clue.running();
+  }
+  return false;
+}
+
+bool CluePanel::animating(const Context& ctx) const { return ctx.state.clue.playing || ctx.state.clue.running(); }
+
+void CluePanel::drawSettings(Context& ctx) {
+  CfOptions& o = ctx.state.clue.options;
+  int method = int(o.method);
+  ImGui::SetNextItemWidth(200);
+  if (ImGui::Combo("method", &method, kMethodLabels, 5)) o.method = CfMethod(method);
+  tip("latent CLUE: Adam on the classifier's latent z to lower U near z0 (seed 001). VAE-CLUE: the original CLUE in "
+      "a VAE's latent, a full decode and classifier pass per step. ReGene: z as a convex mix of class prototypes and "
+      "z0. Class change: reach the target class. Hierarchical: latent steps pulled back to the input image.");
+  ImGui::SameLine();
+  int kind = int(o.uncertainty);
+  ImGui::SetNextItemWidth(110);
+  if (ImGui::Combo("U", &kind, kKindLabels, 3)) o.uncertainty = UncertaintyKind(kind);
+  tip("Which uncertainty to lower (nats): total = aleatoric + epistemic. The deterministic head has no epistemic part.");
+  float lambda = float(o.lambda);
+  ImGui::SetNextItemWidth(200);
+  if (ImGui::SliderFloat("lambda", &lambda, 0.0f, 10.0f, "%.3f", ImGuiSliderFlags_Logarithmic)) o.lambda = lambda;
+  tip("Weight of the distance to the start, |z - z0|_1 / d: larger stays closer");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(110);
+  ImGui::SliderInt("steps", &o.steps, 10, 1000);
+  tip("Adam steps at most; the run stops earlier when the loss stalls");
+  if (o.method == CfMethod::ClassChange) {
+    const auto& names = ctx.state.model.pts->classNames;
+    if (o.target < 0 || o.target >= int(names.size())) o.target = 0;
+    ImGui::SetNextItemWidth(200);
+    if (ImGui::BeginCombo("target", names[size_t(o.target)].c_str())) {
+      for (int k = 0; k < int(names.size()); ++k)
+        if (ImGui::Selectable(names[size_t(k)].c_str(), k == o.target)) o.target = k;
+      ImGui::EndCombo();
+    }
+  }
+  ImGui::Checkbox("keep the class", &o.keepClass);
+  tip("Undo any step that changes the predicted class (and halve the step size)");
+}
+
+void CluePanel::drawResults(Context& ctx) {
+  ClueState& cs = ctx.state.clue;
+  const CfResult* a = cs.laplace ? &cs.laplace->result : nullptr;
+  const CfResult* b = cs.det ? &cs.det->result : nullptr;
+  if (!a && !b) return;
+  const CfResult& any = a ? *a : *b;
+  ImGui::Text("%s, U = %s (nats), from %s", any.method.c_str(), any.uncertainty.c_str(),
+              cs.fromPoint >= 0 ? ("point #" + std::to_string(cs.fromPoint)).c_str() : "an edited latent");
+  if (!ImGui::BeginTable("clue", 3, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingFixedFit)) return;
+  ImGui::TableSetupColumn("");
+  ImGui::TableSetupColumn("Laplace head");
+  ImGui::TableSetupColumn("deterministic head");
+  ImGui::TableHeadersRow();
+  auto f = [](const CfResult* r, auto get) { return r ? get(*r) : std::string("-"); };
+  row("U before", "U at the start z0", f(a, [](auto& r) { return num(r.uBefore); }), f(b, [](auto& r) { return num(r.uBefore); }));
+  row("U at z*", "U of the counterfactual latent itself",
+      f(a, [](auto& r) { return num(r.uLatent); }), f(b, [](auto& r) { return num(r.uLatent); }));
+  row("U round trip", "U of phi(g(z*)): the decoded counterfactual encoded again. A low U at z* with a high U here "
+      "means the latent moved where no image goes (an adversarial latent).",
+      f(a, [](auto& r) { return num(r.uRoundtrip); }), f(b, [](auto& r) { return num(r.uRoundtrip); }));
+  auto classes = [&ctx](const CfResult& r) {
+    return className(ctx, r.classBefore) + " > " + className(ctx, r.classLatent) + " > " + className(ctx, r.classRoundtrip);
+  };
+  row("class", "predicted class: at z0 > at z* > after the round trip", f(a, classes), f(b, classes));
+  if (any.target >= 0) {
+    auto t = [](const CfResult& r) { return num(r.targetBefore, "%.3f") + " > " + num(r.targetLatent, "%.3f") + " > " +
+                                            num(r.targetRoundtrip, "%.3f"); };
+    row("p(target)", "the target's probability: at z0 > at z* > after the round trip", f(a, t), f(b, t));
+  }
+  row("|z* - z0|_1 / d", "latent distance moved", f(a, [](auto& r) { return num(r.latentDistance); }),
+      f(b, [](auto& r) { return num(r.latentDistance); }));
+  row("|x* - x0|_1 / P", "pixel distance between the input and the counterfactual image",
+      f(a, [](auto& r) { return num(r.inputDistance); }), f(b, [](auto& r) { return num(r.inputDistance); }));
+  row("steps, ms", "optimiser steps to the best point, and the time of the explanation",
+      f(a, [](auto& r) { return std::to_string(r.steps) + ", " + num(float(r.ms), "%.1f"); }),
+      f(b, [](auto& r) { return std::to_string(r.steps) + ", " + num(float(r.ms), "%.1f"); }));
+  ImGui::EndTable();
+  const CfResult* w = a ? a : b;
+  if (!w->weights.empty()) {
+    ImGui::TextUnformatted("ReGene weights (be more like these to be more certain):");
+    for (size_t j = 0; j < w->weights.size() && j < 5; ++j)
+      ImGui::Text("  %.3f  %s", double(w->weights[j]),
+                  w->weightSources[j] < 0 ? "z0 itself"
+                                          : (className(ctx, w->weightClasses[j]) + " prototype, training image #" +
+                                             std::to_string(w->weightSources[j])).c_str());
+  }
+}
+
+void CluePanel::drawScrubber(Context& ctx) {
+  ClueState& cs = ctx.state.clue;
+  if (cs.laplace && cs.det) {
+    int follow = cs.followDet ? 1 : 0;
+    ImGui::RadioButton("follow the Laplace run", &follow, 0);
+    ImGui::SameLine();
+    ImGui::RadioButton("follow the deterministic run", &follow, 1);
+    if ((follow == 1) != cs.followDet) {
+      cs.followDet = follow == 1;
+      ctx.clue.scrubTo(cs.scrub);
+    }
+  }
+  const ClueRun* r = cs.followed();
+  if (!r) return;
+  const int last = r->result.numPathSteps() - 1;
+  if (ImGui::Button(cs.playing ? "Pause" : "Play")) {
+    if (!cs.playing && cs.scrub >= last) cs.scrub = 0;
+    cs.playing = !cs.playing;
+    cs.playClock = last > 0 ? 2.0 * cs.scrub / last : 0;
+  }
+  tip("Play the path from z0 to z* (the inspector shows each step: its decode, prediction and uncertainties)");
+  ImGui::SameLine();
+  if (ImGui::ArrowButton("back", ImGuiDir_Left)) ctx.clue.scrubTo(cs.scrub - 1);
+  ImGui::SameLine();
+  if (ImGui::ArrowButton("fwd", ImGuiDir_Right)) ctx.clue.scrubTo(cs.scrub + 1);
+  ImGui::SameLine();
+  int step = cs.scrub;
+  ImGui::SetNextItemWidth(std::max(120.0f, ImGui::GetContentRegionAvail().x - 90));
+  if (ImGui::SliderInt("step", &step, 0, std::max(0, last))) {
+    cs.playing = false;
+    ctx.clue.scrubTo(step);
+  }
+  if (cs.scrub <= last && size_t(cs.scrub) < r->result.pathU.size())
+    ImGui::Text("step %d of %d: U %.4f (the inspector shows this step)", cs.scrub, last,
+                double(r->result.pathU[size_t(cs.scrub)]));
+  if (ImGui::Button("Continue from this step")) ctx.clue.continueFrom(cs.scrub);
+  tip("Run again from the latent at this step (to nudge a run: keep a step as an edited point, drag it, and run "
+      "from the edited point)");
+  ImGui::SameLine();
+  if (ImGui::Button("Keep z* as an edited point")) ctx.clue.keepFinal();
+  tip("Add the counterfactual latent to the edited points (then drag it, or run again from it)");
+  // The filmstrip: x0, the frames along the path, and x*.
+  const CfResult& res = r->result;
+  const int C = int(res.C), H = int(res.H), W = int(res.W);
+  const size_t img = size_t(C * H * W);
+  if (img == 0 || res.x0.size() != img) return;
+  ImGui::TextUnformatted("x0, the path, and x* (the counterfactual image):");
+  const float size = 48;
+  ctx.images.showChw("clue_x0", res.x0, C, H, W, size);
+  for (size_t f = 0; (f + 1) * img <= res.frames.size(); ++f) {
+    ImGui::SameLine();
+    ctx.images.showChw("clue_f" + std::to_string(f),
+                       std::vector<float>(res.frames.begin() + long(f * img), res.frames.begin() + long((f + 1) * img)), C,
+                       H, W, size);
+    if (f < res.frameSteps.size()) tip(("step " + std::to_string(res.frameSteps[f])).c_str());
+  }
+  ImGui::SameLine();
+  ctx.images.showChw("clue_xs", res.xStar, C, H, W, size);
+  tip("x*: the counterfactual image (the decode of z*, or the optimised input for the hierarchical search)");
+}
+
+void CluePanel::draw(Context& ctx) {
+  AppState& s = ctx.state;
+  if (!s.hasModel()) {
+    ImGui::TextWrapped("Load a model to explain its uncertainty with counterfactuals.");
+    return;
+  }
+  ClueState& cs = s.clue;
+  ImGui::TextWrapped("Select an uncertain point, then Run: which nearby latent would the model be sure about, and "
+                     "what does it look like? Both heads run; the round trip phi(g(z*)) shows whether the image "
+                     "really changed.");
+  drawSettings(ctx);
+  const bool canRun = s.selection.sel.any() && !cs.running();
+  if (!canRun) ImGui::BeginDisabled();
+  if (ImGui::Button("Run from the selection")) ctx.clue.run(cs.options);
+  if (!canRun) ImGui::EndDisabled();
+  tip("Runs the method from the selected point with the Laplace head, then with the deterministic head");
+  if (cs.running()) {
+    ImGui::SameLine();
+    if (ImGui::Button("Cancel")) ctx.clue.cancel();
+    ImGui::SameLine();
+    ImGui::ProgressBar(cs.job->fraction.load(), ImVec2(-1, 0), cs.job->stageText().c_str());
+  }
+  if (!cs.error.empty()) ImGui::TextColored(kErrorText, "%s", cs.error.c_str());
+  ImGui::Separator();
+  drawResults(ctx);
+  drawScrubber(ctx);
+  // Playback runs in draw so that it follows the frame clock.
+  ctx.clue.tick(double(ImGui::GetIO().DeltaTime));
+}
+
+void CluePanel::drawMapOverlay(Context& ctx, const MapTransform& t, ImDrawList* dl) {
+  const ClueState& cs = ctx.state.clue;
+  auto path = [&](const std::vector<float>& xy, ImU32 colour, bool followed) {
+    const size_t n = xy.size() / 2;
+    if (n == 0) return;
+    std::vector<ImVec2> pts(n);
+    for (size_t i = 0; i < n; ++i) pts[i] = toIm(t.toScreen(xy[2 * i], xy[2 * i + 1]));
+    dl->AddPolyline(pts.data(), int(n), IM_COL32(0, 0, 0, 200), 0, 4.0f);
+    dl->AddPolyline(pts.data(), int(n), colour, 0, 2.0f);
+    dl->AddCircle(pts[0], 6.0f, colour, 16, 2.0f);       // z0
+    dl->AddCircleFilled(pts[n - 1], 5.0f, colour, 16);   // z*
+    dl->AddCircle(pts[n - 1], 6.0f, IM_COL32(0, 0, 0, 255), 16, 1.5f);
+    if (followed && cs.scrub >= 0 && size_t(cs.scrub) < n) {
+      const ImVec2 p = pts[size_t(cs.scrub)];
+      dl->AddCircleFilled(p, 4.0f, IM_COL32(255, 255, 255, 255), 12);
+      dl->AddCircle(p, 7.0f, colour, 16, 2.0f);
+    }
+  };
+  if (cs.det) path(cs.det->xy, kDetColour, cs.followDet);
+  if (cs.laplace) path(cs.laplace->xy, kLaplaceColour, !cs.followDet);
+  path(cs.liveXY, kLaplaceColour, false);
+}
+
+}  // namespace latentlab::gui
