@@ -207,6 +207,7 @@ struct UiState {
 struct ClueRun {
   CfResult result;
   std::vector<float> xy;  // [T+1, 2] the path on the map (PCA, or placed like an edited point)
+  float x0 = 0, y0 = 0;   // z0 on the map (vae-clue's path starts at phi(dec(u0)), not at z0)
 };
 
 struct ClueState {

@@ -19,6 +19,11 @@ struct CfEval {
   torch::Tensor grad;  // [N, p] d loss / d theta, when asked for
 };
 
+// The CfEval of an objective computed with autograd on `param`: its gradient when asked for, and
+// everything detached.
+CfEval makeEval(const torch::Tensor& loss, const torch::Tensor& u, const Predictive& p, const torch::Tensor& z,
+                const torch::Tensor& param, bool wantGrad);
+
 struct CfProblem {
   torch::Tensor theta0;  // [N, p] on the device
   std::function<CfEval(const torch::Tensor& theta, bool wantGrad)> eval;

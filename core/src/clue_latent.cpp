@@ -244,19 +244,13 @@ void latentClue(const CfContext& ctx, const CfOptions& o, const torch::Tensor& z
   const double lower = ctx.zLower;
   if (std::isfinite(lower)) pb.project = [lower](const torch::Tensor& z) { return z.clamp_min(lower); };
   pb.eval = [&](const torch::Tensor& theta, bool wantGrad) {
-    detail::CfEval e;
     torch::Tensor z = theta.detach().requires_grad_(wantGrad);
     torch::AutoGradMode on(wantGrad);
     Predictive p = ctx.head.predict(z);
     torch::Tensor u = uncertaintyOf(p, o.uncertainty, target);
     torch::Tensor loss = u + o.lambda * detail::latentDistance(o.distance, z, z0d);
     if (lambdaX > 0) loss = loss + lambdaX * (ctx.bundle->decode(z) - x0d).abs().flatten(1).mean(1);
-    if (wantGrad) e.grad = torch::autograd::grad({loss.sum()}, {z})[0].detach();
-    e.loss = loss.detach();
-    e.u = u.detach();
-    e.pred = p.probs.argmax(1).detach();
-    e.z = z.detach();
-    return e;
+    return detail::makeEval(loss, u, p, z, z, wantGrad);
   };
   detail::adamTensorRun(pb, o, target >= 0, out, cancel, onStep, nullptr);
 }

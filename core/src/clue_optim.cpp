@@ -13,6 +13,17 @@ constexpr double kAdamB1 = 0.9, kAdamB2 = 0.999, kAdamEps = 1e-8;
 constexpr float kSmoothEps = 1e-3f;
 }  // namespace
 
+CfEval makeEval(const torch::Tensor& loss, const torch::Tensor& u, const Predictive& p, const torch::Tensor& z,
+                const torch::Tensor& param, bool wantGrad) {
+  CfEval e;
+  if (wantGrad) e.grad = torch::autograd::grad({loss.sum()}, {param})[0].detach();
+  e.loss = loss.detach();
+  e.u = u.detach();
+  e.pred = p.probs.argmax(1).detach();
+  e.z = z.detach();
+  return e;
+}
+
 void keepBest(CfResult& r, int64_t d) {
   if (r.pathLoss.empty()) return;
   const size_t best = size_t(std::min_element(r.pathLoss.begin(), r.pathLoss.end()) - r.pathLoss.begin());

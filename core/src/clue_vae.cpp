@@ -25,7 +25,6 @@ void vaeClue(const CfContext& ctx, const CfOptions& o, const torch::Tensor& x0, 
   pb.lr = o.lrOrDefault();
   torch::jit::Module vae = *b.vae;
   pb.eval = [&](const torch::Tensor& theta, bool wantGrad) {
-    CfEval e;
     torch::Tensor u = theta.detach().requires_grad_(wantGrad);
     torch::AutoGradMode on(wantGrad);
     torch::Tensor x = callTensor(vae, "decode", u);
@@ -33,12 +32,7 @@ void vaeClue(const CfContext& ctx, const CfOptions& o, const torch::Tensor& x0, 
     Predictive p = ctx.head.predict(z);
     torch::Tensor unc = uncertaintyOf(p, o.uncertainty, target);
     torch::Tensor loss = unc + lambdaX * (x - x0d).abs().flatten(1).mean(1);
-    if (wantGrad) e.grad = torch::autograd::grad({loss.sum()}, {u})[0].detach();
-    e.loss = loss.detach();
-    e.u = unc.detach();
-    e.pred = p.probs.argmax(1).detach();
-    e.z = z.detach();
-    return e;
+    return makeEval(loss, unc, p, z, u, wantGrad);
   };
   std::vector<torch::Tensor> thetas;
   adamTensorRun(pb, o, target >= 0, out, cancel, onStep, &thetas);

@@ -187,6 +187,9 @@ LatentEval Explorer::evaluate(const std::vector<float>& zIn, int neighbours) con
     r.image = toVector<float>(img.to(torch::kCPU, torch::kFloat32));
     p = (m->lap ? *m->lap : *m->det).predict(z);
     q = m->det->predict(z);
+    const Predictive rt = (m->lap ? *m->lap : *m->det).predict(m->bundle.encode(img));
+    r.totalRound = rt.total.item<float>();
+    r.predRound = int(rt.probs.argmax(1).item<int64_t>());
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {  // a user's decode() or classify() that raises at this latent

@@ -126,7 +126,6 @@ void regene(const CfContext& ctx, const CfOptions& o, const torch::Tensor& z0In,
   pb.theta0 = beta0;
   pb.lr = o.lrOrDefault();
   pb.eval = [&](const torch::Tensor& theta, bool wantGrad) {
-    CfEval e;
     torch::Tensor beta = theta.detach().requires_grad_(wantGrad);
     torch::AutoGradMode on(wantGrad);
     torch::Tensor logA = torch::log_softmax(beta, 1);
@@ -135,12 +134,7 @@ void regene(const CfContext& ctx, const CfOptions& o, const torch::Tensor& z0In,
     Predictive p = ctx.head.predict(z);
     torch::Tensor u = uncertaintyOf(p, o.uncertainty, target);
     torch::Tensor loss = u + o.lambda * latentDistance(o.distance, z, z0) - o.sparsity * (a * logA).sum(1);
-    if (wantGrad) e.grad = torch::autograd::grad({loss.sum()}, {beta})[0].detach();
-    e.loss = loss.detach();
-    e.u = u.detach();
-    e.pred = p.probs.argmax(1).detach();
-    e.z = z.detach();
-    return e;
+    return makeEval(loss, u, p, z, beta, wantGrad);
   };
   std::vector<torch::Tensor> thetas;
   adamTensorRun(pb, o, target >= 0, out, cancel, onStep, &thetas);

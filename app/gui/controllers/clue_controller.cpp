@@ -22,6 +22,12 @@ std::vector<float> ClueController::placePath(const std::vector<float>& path, int
   return xy;
 }
 
+ClueRun ClueController::makeRun(const CfResult& r) const {
+  ClueRun run{r, placePath(r.path, r.d)};
+  if (int64_t(r.z0.size()) == r.d) m_ctx.projection.place(r.z0, run.x0, run.y0);
+  return run;
+}
+
 void ClueController::run(const CfOptions& options) {
   AppState& s = m_ctx.state;
   s.clue.error.clear();
@@ -64,6 +70,7 @@ void ClueController::start(const CfOptions& options, int64_t point, std::vector<
   cs.det.reset();
   cs.liveXY.clear();
   cs.scrub = 0;
+  cs.inspectStep = -1;
   cs.playing = false;
   cs.fromPoint = point;
   const uint64_t serial = ++cs.serial;
@@ -112,12 +119,12 @@ void ClueController::start(const CfOptions& options, int64_t point, std::vector<
           if (!current()) return;
           ClueState& cs = c.state.clue;
           const int64_t d = dr->d;
-          if (lap) cs.laplace = ClueRun{*lap, c.clue.placePath(lap->path, d)};
-          cs.det = ClueRun{*dr, c.clue.placePath(dr->path, d)};
+          if (lap) cs.laplace = c.clue.makeRun(*lap);
+          cs.det = c.clue.makeRun(*dr);
           cs.liveXY.clear();
           cs.job.reset();
           cs.followDet = !lap;
-          cs.scrub = 0;
+          c.clue.scrubTo(0);   // the inspector shows this run from its first step
           cs.playing = true;  // the path plays once from z0 to z*
           cs.playClock = 0;
           c.log.info(std::string("clue: ") + dr->method + " done");
@@ -176,8 +183,8 @@ void ClueController::keepFinal() {
 void ClueController::replace() {
   ClueState& cs = m_ctx.state.clue;
   if (!m_ctx.state.hasModel()) return;
-  if (cs.laplace) cs.laplace->xy = placePath(cs.laplace->result.path, cs.laplace->result.d);
-  if (cs.det) cs.det->xy = placePath(cs.det->result.path, cs.det->result.d);
+  if (cs.laplace) cs.laplace = makeRun(cs.laplace->result);
+  if (cs.det) cs.det = makeRun(cs.det->result);
   cs.liveXY.clear();
 }
 

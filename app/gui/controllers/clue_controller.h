@@ -9,6 +9,7 @@
 namespace latentlab::gui {
 
 struct Context;
+struct ClueRun;
 
 class ClueController {
  public:
@@ -27,6 +28,8 @@ class ClueController {
   // Places the paths again after the projection changed.
   void replace();
   void reset();  // another bundle was loaded
+  // A finished run with its path placed on the current map.
+  ClueRun makeRun(const CfResult& r) const;
 
  private:
   void start(const CfOptions& options, int64_t point, std::vector<float> z0);

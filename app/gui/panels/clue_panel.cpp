@@ -67,14 +67,25 @@ void CluePanel::drawSettings(Context& ctx) {
   ImGui::SetNextItemWidth(110);
   if (ImGui::Combo("U", &kind, kKindLabels, 3)) o.uncertainty = UncertaintyKind(kind);
   tip("Which uncertainty to lower (nats): total = aleatoric + epistemic. The deterministic head has no epistemic part.");
-  float lambda = float(o.lambda);
-  ImGui::SetNextItemWidth(200);
-  if (ImGui::SliderFloat("lambda", &lambda, 0.0f, 10.0f, "%.3f", ImGuiSliderFlags_Logarithmic)) o.lambda = lambda;
-  tip("Weight of the distance to the start, |z - z0|_1 / d: larger stays closer");
+  if (o.method == CfMethod::VaeClue) {
+    ImGui::TextDisabled("lambda_x %.0f (fixed: |dec(u) - x0|_1 / P)", o.lambdaXOrDefault());
+    tip("VAE-CLUE keeps its counterfactual near the input in pixels, with the CLUE paper's weight 25/784 per pixel");
+  } else {
+    float lambda = float(o.lambda);
+    ImGui::SetNextItemWidth(200);
+    if (ImGui::SliderFloat("lambda", &lambda, 0.0f, 10.0f, "%.3f", ImGuiSliderFlags_Logarithmic)) o.lambda = lambda;
+    tip("Weight of the distance to the start, |z - z0|_1 / d (d = the latent's 64 dimensions): larger stays closer");
+  }
   ImGui::SameLine();
   ImGui::SetNextItemWidth(110);
-  ImGui::SliderInt("steps", &o.steps, 10, 1000);
-  tip("Adam steps at most; the run stops earlier when the loss stalls");
+  ImGui::SliderInt(o.method == CfMethod::Hierarchical ? "inner steps" : "steps", &o.steps, 10, 1000);
+  tip("Adam steps at most; the run stops earlier when the loss L = U + lambda * distance stalls");
+  if (o.method == CfMethod::Hierarchical) {
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(90);
+    ImGui::SliderInt("outer steps", &o.outerSteps, 1, 50);
+    tip("Input-space steps x <- x + eta * dx at most (the search stops when U < 0.05 nats or x stops moving)");
+  }
   if (o.method == CfMethod::ClassChange) {
     const auto& names = ctx.state.model.pts->classNames;
     if (o.target < 0 || o.target >= int(names.size())) o.target = 0;
@@ -97,7 +108,7 @@ void CluePanel::drawResults(Context& ctx) {
   const CfResult& any = a ? *a : *b;
   ImGui::Text("%s, U = %s (nats), from %s", any.method.c_str(), any.uncertainty.c_str(),
               cs.fromPoint >= 0 ? ("point #" + std::to_string(cs.fromPoint)).c_str() : "an edited latent");
-  if (!ImGui::BeginTable("clue", 3, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingFixedFit)) return;
+  if (!ImGui::BeginTable("clue", 3, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchProp)) return;
   ImGui::TableSetupColumn("");
   ImGui::TableSetupColumn("Laplace head");
   ImGui::TableSetupColumn("deterministic head");
@@ -110,19 +121,30 @@ void CluePanel::drawResults(Context& ctx) {
       "means the latent moved where no image goes (an adversarial latent).",
       f(a, [](auto& r) { return num(r.uRoundtrip); }), f(b, [](auto& r) { return num(r.uRoundtrip); }));
   auto classes = [&ctx](const CfResult& r) {
-    return className(ctx, r.classBefore) + " > " + className(ctx, r.classLatent) + " > " + className(ctx, r.classRoundtrip);
+    return className(ctx, r.classBefore) + " -> " + className(ctx, r.classLatent) + " -> " + className(ctx, r.classRoundtrip);
   };
-  row("class", "predicted class: at z0 > at z* > after the round trip", f(a, classes), f(b, classes));
+  row("class", "predicted class: at z0 -> at z* -> after the round trip", f(a, classes), f(b, classes));
   if (any.target >= 0) {
-    auto t = [](const CfResult& r) { return num(r.targetBefore, "%.3f") + " > " + num(r.targetLatent, "%.3f") + " > " +
+    auto t = [](const CfResult& r) { return num(r.targetBefore, "%.3f") + " -> " + num(r.targetLatent, "%.3f") + " -> " +
                                             num(r.targetRoundtrip, "%.3f"); };
-    row("p(target)", "the target's probability: at z0 > at z* > after the round trip", f(a, t), f(b, t));
+    row("p(target)", "the target's probability: at z0 -> at z* -> after the round trip", f(a, t), f(b, t));
   }
-  row("|z* - z0|_1 / d", "latent distance moved", f(a, [](auto& r) { return num(r.latentDistance); }),
+  row("|z* - z0|_1 / d", "latent distance moved, per latent dimension", f(a, [](auto& r) { return num(r.latentDistance); }),
       f(b, [](auto& r) { return num(r.latentDistance); }));
-  row("|x* - x0|_1 / P", "pixel distance between the input and the counterfactual image",
+  row("|x* - x0|_1 / P", "pixel distance between the input and the counterfactual image, per pixel (includes the "
+      "decoder's reconstruction error for the latent methods)",
       f(a, [](auto& r) { return num(r.inputDistance); }), f(b, [](auto& r) { return num(r.inputDistance); }));
-  row("steps, ms", "optimiser steps to the best point, and the time of the explanation",
+  auto along = [](const CfResult& r) {
+    const size_t img = size_t(r.C * r.H * r.W);
+    if (img == 0 || r.frames.size() < img || r.xStar.size() != img) return std::string("-");
+    double sum = 0;
+    for (size_t i = 0; i < img; ++i) sum += std::abs(double(r.xStar[i]) - double(r.frames[i]));
+    return num(float(sum / double(img)));
+  };
+  row("|x* - x_first|_1 / P", "pixel change along the path: from the first image of the path (the decode of z0, "
+      "which differs from x0 by the decoder's error) to x*", f(a, along), f(b, along));
+  row("steps, ms", "optimiser steps to z*, the step with the lowest L = U + lambda * distance (not always the lowest "
+      "U), and the time of the explanation",
       f(a, [](auto& r) { return std::to_string(r.steps) + ", " + num(float(r.ms), "%.1f"); }),
       f(b, [](auto& r) { return std::to_string(r.steps) + ", " + num(float(r.ms), "%.1f"); }));
   ImGui::EndTable();
@@ -170,8 +192,11 @@ void CluePanel::drawScrubber(Context& ctx) {
     ctx.clue.scrubTo(step);
   }
   if (cs.scrub <= last && size_t(cs.scrub) < r->result.pathU.size())
-    ImGui::Text("step %d of %d: U %.4f (the inspector shows this step)", cs.scrub, last,
-                double(r->result.pathU[size_t(cs.scrub)]));
+    ImGui::Text("step %d of %d: %s %.4f (the inspector shows this step)", cs.scrub, last,
+                r->result.target >= 0 ? "p(target)" : "U", double(r->result.pathU[size_t(cs.scrub)]));
+  if (last == 0)
+    ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.4f, 1.0f), "No step lowered U + lambda * distance: the point is already "
+                       "as certain as this run can make it (try a smaller lambda).");
   if (ImGui::Button("Continue from this step")) ctx.clue.continueFrom(cs.scrub);
   tip("Run again from the latent at this step (to nudge a run: keep a step as an edited point, drag it, and run "
       "from the edited point)");
@@ -183,8 +208,8 @@ void CluePanel::drawScrubber(Context& ctx) {
   const int C = int(res.C), H = int(res.H), W = int(res.W);
   const size_t img = size_t(C * H * W);
   if (img == 0 || res.x0.size() != img) return;
-  ImGui::TextUnformatted("x0, the path, and x* (the counterfactual image):");
-  const float size = 48;
+  ImGui::TextDisabled("x0 | the path | x*");
+  const float size = 40;
   ctx.images.showChw("clue_x0", res.x0, C, H, W, size);
   for (size_t f = 0; (f + 1) * img <= res.frames.size(); ++f) {
     ImGui::SameLine();
@@ -205,15 +230,18 @@ void CluePanel::draw(Context& ctx) {
     return;
   }
   ClueState& cs = s.clue;
-  ImGui::TextWrapped("Select an uncertain point, then Run: which nearby latent would the model be sure about, and "
-                     "what does it look like? Both heads run; the round trip phi(g(z*)) shows whether the image "
-                     "really changed.");
   drawSettings(ctx);
   const bool canRun = s.selection.sel.any() && !cs.running();
   if (!canRun) ImGui::BeginDisabled();
   if (ImGui::Button("Run from the selection")) ctx.clue.run(cs.options);
   if (!canRun) ImGui::EndDisabled();
-  tip("Runs the method from the selected point with the Laplace head, then with the deterministic head");
+  tip("Which nearby latent would the model be sure about, and what does it look like? Runs the method from the selected "
+      "point with the Laplace head, then with the deterministic head. The round trip phi(g(z*)) shows whether the "
+      "image really changed.");
+  if (!s.selection.sel.any()) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("select a point (or an edited point) first");
+  }
   if (cs.running()) {
     ImGui::SameLine();
     if (ImGui::Button("Cancel")) ctx.clue.cancel();
@@ -222,8 +250,8 @@ void CluePanel::draw(Context& ctx) {
   }
   if (!cs.error.empty()) ImGui::TextColored(kErrorText, "%s", cs.error.c_str());
   ImGui::Separator();
-  drawResults(ctx);
   drawScrubber(ctx);
+  drawResults(ctx);
   // Playback runs in draw so that it follows the frame clock.
   ctx.clue.tick(double(ImGui::GetIO().DeltaTime));
 }
@@ -235,8 +263,8 @@ void CluePanel::drawMapOverlay(Context& ctx, const MapTransform& t, ImDrawList* 
     if (n == 0) return;
     std::vector<ImVec2> pts(n);
     for (size_t i = 0; i < n; ++i) pts[i] = toIm(t.toScreen(xy[2 * i], xy[2 * i + 1]));
-    dl->AddPolyline(pts.data(), int(n), IM_COL32(0, 0, 0, 200), 0, 4.0f);
-    dl->AddPolyline(pts.data(), int(n), colour, 0, 2.0f);
+    dl->AddPolyline(pts.data(), int(n), IM_COL32(0, 0, 0, 220), 0, 5.0f);
+    dl->AddPolyline(pts.data(), int(n), colour, 0, 3.0f);
     dl->AddCircle(pts[0], 6.0f, colour, 16, 2.0f);       // z0
     dl->AddCircleFilled(pts[n - 1], 5.0f, colour, 16);   // z*
     dl->AddCircle(pts[n - 1], 6.0f, IM_COL32(0, 0, 0, 255), 16, 1.5f);
@@ -246,9 +274,32 @@ void CluePanel::drawMapOverlay(Context& ctx, const MapTransform& t, ImDrawList* 
       dl->AddCircle(p, 7.0f, colour, 16, 2.0f);
     }
   };
-  if (cs.det) path(cs.det->xy, kDetColour, cs.followDet);
-  if (cs.laplace) path(cs.laplace->xy, kLaplaceColour, !cs.followDet);
+  auto link = [&](const ClueRun& r, ImU32 colour) {  // from z0 to the path's start (vae-clue starts elsewhere)
+    if (r.xy.size() < 2) return;
+    const ImVec2 a = toIm(t.toScreen(r.x0, r.y0)), b = toIm(t.toScreen(r.xy[0], r.xy[1]));
+    if (std::abs(a.x - b.x) + std::abs(a.y - b.y) > 2) dl->AddLine(a, b, (colour & 0x00FFFFFF) | 0x90000000, 1.0f);
+  };
+  if (cs.det) {
+    link(*cs.det, kDetColour);
+    path(cs.det->xy, kDetColour, cs.followDet);
+  }
+  if (cs.laplace) {
+    link(*cs.laplace, kLaplaceColour);
+    path(cs.laplace->xy, kLaplaceColour, !cs.followDet);
+  }
   path(cs.liveXY, kLaplaceColour, false);
+  if (cs.laplace || cs.det || !cs.liveXY.empty()) {  // a legend, bottom right of the map
+    const char* lines[] = {"CLUE path:  orange = Laplace head,  blue = deterministic",
+                           "ring = start z0,  filled dot = z*,  white dot = the step shown"};
+    const MapRect& m = t.rect;
+    const float lh = ImGui::GetTextLineHeight();
+    float w = 0;
+    for (const char* l : lines) w = std::max(w, ImGui::CalcTextSize(l).x);
+    const ImVec2 p0(m.left + m.width - w - 16, m.top + m.height - 2 * lh - 14);
+    dl->AddRectFilled(p0, ImVec2(m.left + m.width - 4, m.top + m.height - 4), IM_COL32(20, 20, 24, 210), 4.0f);
+    dl->AddText(ImVec2(p0.x + 6, p0.y + 4), IM_COL32(230, 230, 230, 255), lines[0]);
+    dl->AddText(ImVec2(p0.x + 6, p0.y + 4 + lh), IM_COL32(230, 230, 230, 255), lines[1]);
+  }
 }
 
 }  // namespace latentlab::gui

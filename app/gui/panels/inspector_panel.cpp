@@ -65,8 +65,14 @@ void InspectorPanel::draw(Context& ctx) {
     if (s.edits.evalError.empty()) ImGui::TextDisabled("computing...");
     return;
   }
+  // The round trip of the decoded image, beside it: the latent's own numbers follow below.
+  const bool ownImage = !clueRun && !dragging && sel.edited < 0;
+  ImGui::Text("%s encoded again: %s, total U %.4f nats", ownImage ? "the reconstruction" : "this decoded image",
+              t.classNames[size_t(ev->predRound)].c_str(), ev->totalRound);
+  tip("phi(g(z)): the image above, encoded again and classified by the same head. When the latent below is sure "
+      "and this is not, the latent moved where no image goes.");
   ImGui::Separator();
-  ImGui::Text("BLL prediction: %s (%.3f)   deterministic: %s", t.classNames[size_t(ev->pred)].c_str(),
+  ImGui::Text("BLL prediction of the latent: %s (%.3f)   deterministic: %s", t.classNames[size_t(ev->pred)].c_str(),
               ev->probs[size_t(ev->pred)], t.classNames[size_t(ev->predDet)].c_str());
   ImGui::TextDisabled("bars: BLL predictive (colour), deterministic head (grey)");
   drawProbBars(t.classNames, ev->probs, &ev->probsDet, t.labels[i]);

@@ -41,6 +41,10 @@ struct LatentEval {
   float total = 0, aleatoric = 0, epistemic = 0;
   float totalDet = 0;
   int pred = 0, predDet = 0;
+  // The round trip: the decoded image encoded again, phi(g(z)), through the same head. A latent
+  // can be certain while its image is not (an adversarial latent); the inspector shows both.
+  float totalRound = 0;
+  int predRound = 0;
   std::vector<int64_t> neighbours;       // nearest points in latent space (snap to manifold)
   double ms = 0;                         // time the evaluation took
 };
