@@ -106,10 +106,19 @@ TEST_CASE("lambda -> infinity returns z0; the deterministic head has no epistemi
   CfOptions det;
   det.head = CfHead::Deterministic;
   det.uncertainty = UncertaintyKind::Epistemic;
-  for (const CfResult& r : explainInputs(context(det), det, x, nullptr)) {
-    for (float u : r.pathU) CHECK(u == 0.0f);
-    CHECK(r.uRoundtrip == 0.0f);
-    for (int64_t i = 0; i < r.d; ++i) CHECK(std::abs(r.zStar[size_t(i)] - r.z0[size_t(i)]) < 1e-6);
+  // Asking for it is refused (nothing would move), and the optimiser itself sees U = 0 and no
+  // gradient, so z stays at z0 on both engines.
+  CHECK_THROWS_WITH_AS(explainInputs(context(det), det, x, nullptr), doctest::Contains("no epistemic"), InputError);
+  const torch::Tensor z0 = fx().z.index_select(0, fx().uncertain.slice(0, 0, 4));
+  for (const char* engine : {"cpu", "tensor"}) {
+    det.engine = engine;
+    std::vector<CfResult> out(4);
+    latentClue(context(det), det, z0, x, out, nullptr, {});
+    for (const CfResult& r : out) {
+      for (float u : r.pathU) CHECK(u == 0.0f);
+      const torch::Tensor zs = torch::tensor(r.zStar);
+      CHECK(torch::allclose(zs, z0[&r - out.data()].cpu(), 0, 1e-6));
+    }
   }
 }
 

@@ -22,6 +22,12 @@ grep -q '"n_points": 12' "$tmp/all/summary.json" || fail "summary n_points"
 # --force replaces an earlier explain folder, never anything else.
 "$ll" explain "$bundle" --most-uncertain 2 --out "$tmp/all" --force 2>/dev/null >/dev/null || fail "--force on an explain folder"
 grep -q '"n_points": 2' "$tmp/all/summary.json" || fail "--force did not replace"
+# An explain folder that also holds the user's notes is not replaced either.
+echo notes > "$tmp/all/NOTES.md"
+"$ll" explain "$bundle" --most-uncertain 2 --out "$tmp/all" --force 2>"$tmp/err" >/dev/null && fail "--force deleted NOTES.md"
+grep -q "holds NOTES.md, which explain did not write" "$tmp/err" || fail "message: $(cat "$tmp/err")"
+[[ -f "$tmp/all/NOTES.md" ]] || fail "NOTES.md is gone"
+rm "$tmp/all/NOTES.md"
 mkdir "$tmp/mine"; echo notes > "$tmp/mine/notes.txt"
 "$ll" explain "$bundle" --most-uncertain 2 --out "$tmp/mine" --force 2>"$tmp/err" >/dev/null && fail "--force replaced a user folder"
 grep -q "not an earlier \`latentlab explain\` folder" "$tmp/err" || fail "message: $(cat "$tmp/err")"

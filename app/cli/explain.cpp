@@ -49,13 +49,24 @@ class ExplainCommand : public Command {
     if (!m_steps.empty()) setCfOption(cf, "steps", m_steps, "explain");
     if (!m_lambda.empty()) setCfOption(cf, "lambda", m_lambda, "explain");
     if (m_keepClass) cf.keepClass = true;
+    // --set never overrides an option given by its own flag.
+    const std::vector<std::pair<std::string, std::string>> flags = {
+        {"method", "--method"}, {"head", "--head"}, {"uncertainty", "--uncertainty"}, {"target", "--target"},
+        {"steps", "--steps"}, {"lambda", "--lambda"}, {"keep_class", "--keep-class"}};
     for (const std::string& kv : m_sets) {
       const size_t eq = kv.find('=');
       if (eq == std::string::npos || eq == 0)
         throw InputError("[explain] --set needs KEY=VALUE, got '" + clipForMessage(kv, 60) + "'");
-      setCfOption(cf, kv.substr(0, eq), kv.substr(eq + 1), "explain");
+      const std::string key = kv.substr(0, eq);
+      for (const auto& [k, flag] : flags)
+        if (key == k && m_sub->get_option(flag)->count() > 0)
+          throw InputError("[explain] --set " + clipForMessage(kv, 60) + " and " + flag + " both set " + key + "; give it once");
+      setCfOption(cf, key, kv.substr(eq + 1), "explain");
     }
-    if (!m_shard.empty()) parseShard(m_shard, m_opt.shardIndex, m_opt.shardCount);
+    if (cf.method == CfMethod::VaeClue && m_sub->get_option("--lambda")->count() > 0)
+      throw InputError("[explain] vae-clue has no latent distance, so --lambda does nothing; its pixel term is "
+                       "--set lambda_x=W (default 25)");
+    if (m_sub->get_option("--shard")->count() > 0) parseShard(m_shard, m_opt.shardIndex, m_opt.shardCount);
     runExplain(m_opt, printProgress, ctx.cancel, std::cerr);
     std::fprintf(stderr, "\n");
     std::printf("wrote %s\n", m_opt.out.c_str());

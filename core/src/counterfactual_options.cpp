@@ -24,8 +24,9 @@ double parseNumber(const std::string& key, const std::string& v, double lo, doub
                   (loOpen ? x > lo : x >= lo) && x <= hi;
   if (!ok) {
     char range[96];
-    std::snprintf(range, sizeof range, "%s%g..%g", loOpen ? "above " : "", lo, hi);
-    throw InputError("[" + where + "] " + key + " must be a number in " + range + ", got " + quoted(v));
+    if (loOpen) std::snprintf(range, sizeof range, "above %g and at most %g", lo, hi);
+    else std::snprintf(range, sizeof range, "in %g..%g", lo, hi);
+    throw InputError("[" + where + "] " + key + " must be a number " + range + ", got " + quoted(v));
   }
   return x;
 }
@@ -122,10 +123,13 @@ void checkCfOptions(const CfOptions& o, int64_t numClasses, const std::string& w
     if (o.target >= numClasses)
       throw InputError("[" + where + "] target must be a class in 0.." + std::to_string(numClasses - 1) + ", got " +
                        std::to_string(o.target));
-  } else if (o.target >= 0 && o.target >= numClasses) {
-    throw InputError("[" + where + "] target must be a class in 0.." + std::to_string(numClasses - 1) + ", got " +
-                     std::to_string(o.target));
+  } else if (o.target >= 0) {
+    throw InputError("[" + where + "] target is for method=class-change; " + cfMethodName(o.method) +
+                     " lowers the uncertainty");
   }
+  if (o.head == CfHead::Deterministic && o.uncertainty == UncertaintyKind::Epistemic)
+    throw InputError("[" + where + "] the deterministic head has no epistemic uncertainty (it is 0 everywhere, so "
+                     "nothing would move); choose uncertainty=total or aleatoric, or head=laplace");
 }
 
 }  // namespace latentlab

@@ -3,6 +3,7 @@
 #include <stb_image_write.h>
 #include <torch/torch.h>
 
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -11,6 +12,7 @@
 #include <fstream>
 #include <iomanip>
 #include <sstream>
+#include <unordered_map>
 
 #include "latentlab/bundle.h"
 #include "latentlab/clue.h"
@@ -29,19 +31,42 @@ namespace latentlab {
 namespace {
 
 constexpr const char* kMarker = "latentlab_explain";
+constexpr uintmax_t kMaxIndicesBytes = 64u << 20;
+
+// Bytes that are not printable ASCII as '?', so that a binary file's junk never reaches the terminal.
+std::string printable(std::string s) {
+  for (char& c : s)
+    if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f) c = '?';
+  return s;
+}
 
 int64_t parseWhole(const std::string& s, const std::string& what) {
   errno = 0;
   char* end = nullptr;
+  const bool spaces = !s.empty() && (std::isspace((unsigned char)s.front()) || std::isspace((unsigned char)s.back()));
   const long long v = s.empty() ? 0 : std::strtoll(s.c_str(), &end, 10);
-  if (s.empty() || !end || *end != '\0' || errno == ERANGE)
-    throw InputError("[explain] " + what + " is not a whole number: '" + clipForMessage(s, 40) + "'");
+  if (s.empty() || spaces || end != s.c_str() + s.size() || errno == ERANGE)
+    throw InputError("[explain] " + what + " is not a whole number: '" + printable(clipForMessage(s, 40)) + "'");
   return v;
 }
 
+// The indices file is a regular text file of a sane size (never /dev/zero or a pipe, which would
+// read forever). Throws InputError naming it.
+void checkIndicesFile(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw InputError("[explain] the indices file does not exist (" + path + ")");
+  if (fs::is_directory(path, ec)) throw InputError("[explain] " + path + " is a directory, not a file of indices");
+  if (!fs::is_regular_file(path, ec))
+    throw InputError("[explain] " + path + " is not a regular file (a device or a pipe); --indices needs a text file");
+  if (fs::file_size(path, ec) > kMaxIndicesBytes)
+    throw InputError("[explain] " + path + " is larger than 64 MB; --indices needs a text file of indices");
+}
+
 std::vector<int64_t> readIndices(const std::string& path, int64_t n) {
+  checkIndicesFile(path);
   std::istringstream in(readTextFile(path));
   std::vector<int64_t> out;
+  std::unordered_map<int64_t, int> seen;
   std::string line;
   for (int ln = 1; std::getline(in, line); ++ln) {
     const size_t hash = line.find('#');
@@ -58,6 +83,9 @@ std::vector<int64_t> readIndices(const std::string& path, int64_t n) {
     if (v < 0 || v >= n)
       throw InputError("[explain] line " + std::to_string(ln) + ": index " + std::to_string(v) +
                        " is outside the test set (0.." + std::to_string(n - 1) + ") (" + path + ")");
+    if (auto [it, fresh] = seen.emplace(v, ln); !fresh)
+      throw InputError("[explain] line " + std::to_string(ln) + ": index " + std::to_string(v) + " is listed already (line " +
+                       std::to_string(it->second) + ") (" + path + ")");
     out.push_back(v);
   }
   if (out.empty()) throw InputError("[explain] no indices in " + path);
@@ -72,6 +100,12 @@ void checkExplainOut(const std::string& outIn, bool force) {
   std::error_code ec;
   const fs::path parent = fs::absolute(out, ec).parent_path();
   if (!fs::is_directory(parent, ec)) throw InputError("[explain] the folder of --out does not exist (" + parent.string() + ")");
+  for (fs::path p = fs::weakly_canonical(parent, ec); !p.empty(); p = p.parent_path()) {
+    if (isBundleDir(p))
+      throw InputError("[explain] " + out + " is inside the bundle " + p.string() +
+                       ": a bundle's folder is never an output; choose a folder elsewhere");
+    if (p == p.root_path()) break;
+  }
   if (!fs::exists(fs::symlink_status(out, ec))) return;
   if (!force) throw InputError("[explain] " + out + " already exists; pass --force to replace an earlier explain folder");
   bool ours = false;
@@ -83,6 +117,17 @@ void checkExplainOut(const std::string& outIn, bool force) {
   }
   if (!ours)
     throw InputError("[explain] " + out + " is not an earlier `latentlab explain` folder; --force replaces only those");
+  // Only what explain writes: anything else in it is the user's, and --force would delete it.
+  for (const auto& e : fs::recursive_directory_iterator(out, ec)) {
+    const fs::path rel = fs::relative(e.path(), out, ec);
+    const std::string first = rel.begin() == rel.end() ? "" : rel.begin()->string();
+    const bool mine = rel == "summary.json" || rel == "points.csv" || rel == "filmstrips" ||
+                      (first == "filmstrips" && e.is_regular_file(ec) && rel.extension() == ".png" &&
+                       std::distance(rel.begin(), rel.end()) == 2);
+    if (!mine)
+      throw InputError("[explain] " + out + " holds " + rel.string() + ", which explain did not write; --force would "
+                       "delete it, so it is refused: move your files out or choose another --out");
+  }
 }
 
 void writePngFile(const std::string& path, int w, int h, const std::vector<uint8_t>& grey) {
@@ -169,20 +214,26 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
   using Clock = std::chrono::steady_clock;
   if (o.indicesFile.empty() == (o.mostUncertain <= 0))
     throw InputError("[explain] give one of --indices FILE or --most-uncertain N");
+  if (o.cf.target >= 0 && o.cf.method != CfMethod::ClassChange)
+    throw InputError(std::string("[explain] --target is for --method class-change; ") + cfMethodName(o.cf.method) +
+                     " lowers the uncertainty");
   if (o.shardCount < 1 || o.shardIndex < 0 || o.shardIndex >= o.shardCount)
     throw InputError("[explain] --shard K/N needs 0 <= K < N");
   if (o.batch < 1) throw InputError("[explain] the batch must be at least 1");
   checkExplainOut(o.out, o.force);
-  if (!o.indicesFile.empty()) (void)readTextFile(o.indicesFile);  // a missing file is said before the bundle loads
+  if (!o.indicesFile.empty()) checkIndicesFile(o.indicesFile);  // said before the bundle loads
   const bool needVae = o.cf.method == CfMethod::VaeClue;
   Bundle b = loadBundle(o.bundle, parseDevice(o.device), BundleParts{needVae, false});
   if (needVae && !b.vae) throw BundleError("[explain] vae-clue needs a VAE, and the bundle has none (" + o.bundle + ")");
   checkCfOptions(o.cf, b.numClasses(), "explain");
+  if (o.cf.head == CfHead::Deterministic && o.cf.uncertainty == UncertaintyKind::Epistemic)
+    throw InputError("[explain] the deterministic head has no epistemic uncertainty (it is 0 everywhere, so nothing "
+                     "would move); choose --uncertainty total or aleatoric, or --head laplace");
   const Dataset test = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed).test;
   checkCancel(cancel, "explain");
   const torch::Tensor z = bundleLatents(b, test, "latents_test.pt", progress, cancel);
   const std::vector<int64_t> points = choosePoints(o, b, z);
-  if (points.empty()) throw InputError("[explain] this shard has no points");
+  // A shard may be empty (more array jobs than points): it writes a header-only CSV.
   CfContext ctx = makeCfContext(b, o.cf, z);
   Prototypes protos;
   if (o.cf.method == CfMethod::Regene) {
@@ -226,19 +277,20 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   const double n = double(points.size());
+  auto mean = [n](double v) { return n > 0 ? json(v / n) : json(nullptr); };
   json summary = {{kMarker, true},
                   {"bundle", fs::absolute(o.bundle).string()},
                   {"method", cfMethodName(o.cf.method)},
                   {"head", cfHeadName(o.cf.head)},
                   {"uncertainty", uncertaintyName(o.cf.uncertainty)},
                   {"n_points", points.size()},
-                  {"u_before", sums[0] / n},
-                  {"u_latent", sums[1] / n},
-                  {"u_roundtrip", sums[2] / n},
-                  {"latent_distance", sums[3] / n},
-                  {"input_distance", sums[4] / n},
-                  {"class_kept", sums[5] / n},
-                  {"ms_per_explanation", sums[6] / n},
+                  {"u_before", mean(sums[0])},
+                  {"u_latent", mean(sums[1])},
+                  {"u_roundtrip", mean(sums[2])},
+                  {"latent_distance", mean(sums[3])},
+                  {"input_distance", mean(sums[4])},
+                  {"class_kept", mean(sums[5])},
+                  {"ms_per_explanation", mean(sums[6])},
                   {"seconds", seconds},
                   {"points_per_second", seconds > 0 ? n / seconds : 0.0},
                   {"shard", std::to_string(o.shardIndex) + "/" + std::to_string(o.shardCount)},
@@ -250,9 +302,9 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
                     {"threshold", o.cf.threshold}, {"outer_steps", o.cf.outerSteps}}}};
   if (o.cf.target >= 0) {
     summary["target"] = o.cf.target;
-    summary["target_before"] = target[0] / n;
-    summary["target_latent"] = target[1] / n;
-    summary["target_roundtrip"] = target[2] / n;
+    summary["target_before"] = mean(target[0]);
+    summary["target_latent"] = mean(target[1]);
+    summary["target_roundtrip"] = mean(target[2]);
   }
   writeFileAtomic((fs::path(stage.path()) / "points.csv").string(), csv.str());
   writeFileAtomic((fs::path(stage.path()) / "summary.json").string(), jsonText(summary, 2) + "\n");

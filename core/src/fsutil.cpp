@@ -41,6 +41,8 @@ std::string withoutTrailingSlash(std::string p) {
   return p;
 }
 
+}  // namespace
+
 // A LatentLab bundle: a folder whose manifest.json is a valid LatentLab manifest (a web app's or
 // an extension's manifest.json does not make its folder one).
 bool isBundleDir(const fs::path& p) {
@@ -53,6 +55,8 @@ bool isBundleDir(const fs::path& p) {
     return false;
   }
 }
+
+namespace {
 
 std::string hostName() {
   char host[256] = {};

@@ -86,7 +86,8 @@ Prototypes bundlePrototypes(const Bundle& b, int k, const ProgressFn& progress, 
   // Cached as rows [class, training index, z...] (float32 holds indices below 2^24 exactly). A
   // class with fewer than k training points gives fewer rows: such a set is refitted each time.
   const int64_t rows = K * k;
-  if (torch::Tensor t = loadLatentCache(path.string(), key, rows, d + 2); t.defined()) {
+  const bool cached = k == CfOptions{}.prototypes;  // only the default set is kept in the bundle
+  if (torch::Tensor t = cached ? loadLatentCache(path.string(), key, rows, d + 2) : torch::Tensor(); t.defined()) {
     Prototypes p;
     p.k = k;
     p.z = t.slice(1, 2).contiguous();
@@ -101,11 +102,11 @@ Prototypes bundlePrototypes(const Bundle& b, int k, const ProgressFn& progress, 
   Prototypes p = fitPrototypes(z, data.train.labels, K, k, 0);
   torch::Tensor meta = torch::stack({torch::tensor(std::vector<float>(p.classes.begin(), p.classes.end())),
                                      torch::tensor(std::vector<float>(p.sources.begin(), p.sources.end()))}, 1);
-  try {
-    fs::create_directories(path.parent_path());
-    saveLatentCache(path.string(), torch::cat({meta, p.z}, 1), key);
-  } catch (const std::exception&) {
-  }
+  if (cached) try {
+      fs::create_directories(path.parent_path());
+      saveLatentCache(path.string(), torch::cat({meta, p.z}, 1), key);
+    } catch (const std::exception&) {
+    }
   return p;
 }
 

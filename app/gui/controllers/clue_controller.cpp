@@ -28,8 +28,10 @@ ClueRun ClueController::makeRun(const CfResult& r) const {
   return run;
 }
 
-void ClueController::run(const CfOptions& options) {
+void ClueController::run(const CfOptions& asked) {
   AppState& s = m_ctx.state;
+  CfOptions options = asked;
+  if (options.method != CfMethod::ClassChange) options.target = -1;  // the panel keeps its last target
   s.clue.error.clear();
   if (!s.hasModel()) {
     s.clue.error = "load a model first";
@@ -41,9 +43,13 @@ void ClueController::run(const CfOptions& options) {
     m_ctx.log.error("clue: nothing is selected", false);
     return;
   }
-  if (options.head == CfHead::Laplace && !s.model.hasLaplace) {
-    s.clue.error = "this bundle has no Laplace posterior; only the deterministic head can run";
+  if (options.head == CfHead::Deterministic && options.uncertainty == UncertaintyKind::Epistemic) {
+    s.clue.error = "the deterministic head has no epistemic uncertainty (it is 0 everywhere); choose total or aleatoric";
+    m_ctx.log.error("clue: " + s.clue.error, false);
+    return;
   }
+  if (options.head == CfHead::Laplace && !s.model.hasLaplace)
+    m_ctx.log.error("clue: this bundle has no Laplace posterior; only the deterministic head runs", false);
   s.clue.fromEdited = sel.edited;
   s.clue.origin = sel.point;
   if (sel.edited >= 0) start(options, -1, s.edits.edited[size_t(sel.edited)].latent);
@@ -109,25 +115,28 @@ void ClueController::start(const CfOptions& options, int64_t point, std::vector<
           lap = std::make_shared<CfResult>(ex->counterfactual(options, point, z0, onStep, progress, &job.cancel));
           checkCancel(&job.cancel, "clue");
         }
-        CfOptions det = options;
-        det.head = CfHead::Deterministic;
-        Progress p;
-        p.stage = "deterministic head";
-        job.report(p);
-        auto dr = std::make_shared<CfResult>(ex->counterfactual(det, point, z0, {}, progress, &job.cancel));
+        // The deterministic head alongside, except for epistemic U, which it does not have.
+        std::shared_ptr<CfResult> dr;
+        if (options.uncertainty != UncertaintyKind::Epistemic || !lap) {
+          CfOptions det = options;
+          det.head = CfHead::Deterministic;
+          Progress p;
+          p.stage = "deterministic head";
+          job.report(p);
+          dr = std::make_shared<CfResult>(ex->counterfactual(det, point, z0, {}, progress, &job.cancel));
+        }
         c.worker->toUi([&c, lap, dr, current] {
           if (!current()) return;
           ClueState& cs = c.state.clue;
-          const int64_t d = dr->d;
           if (lap) cs.laplace = c.clue.makeRun(*lap);
-          cs.det = c.clue.makeRun(*dr);
+          if (dr) cs.det = c.clue.makeRun(*dr);
           cs.liveXY.clear();
           cs.job.reset();
           cs.followDet = !lap;
           c.clue.scrubTo(0);   // the inspector shows this run from its first step
           cs.playing = true;  // the path plays once from z0 to z*
           cs.playClock = 0;
-          c.log.info(std::string("clue: ") + dr->method + " done");
+          c.log.info(std::string("clue: ") + (lap ? lap : dr)->method + " done");
         });
       },
       [&c, current](const std::string& err) {
@@ -198,6 +207,7 @@ void ClueController::reset() {
   cs.playing = false;
   cs.inspectStep = -1;
   cs.origin = -1;
+  cs.fromPoint = -1;
 }
 
 }  // namespace latentlab::gui

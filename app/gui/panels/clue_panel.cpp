@@ -106,6 +106,8 @@ void CluePanel::drawResults(Context& ctx) {
   const CfResult* b = cs.det ? &cs.det->result : nullptr;
   if (!a && !b) return;
   const CfResult& any = a ? *a : *b;
+  if (a && !b && any.uncertainty == std::string("epistemic"))
+    ImGui::TextDisabled("The deterministic head has no epistemic uncertainty: its column is empty.");
   ImGui::Text("%s, U = %s (nats), from %s", any.method.c_str(), any.uncertainty.c_str(),
               cs.fromPoint >= 0 ? ("point #" + std::to_string(cs.fromPoint)).c_str() : "an edited latent");
   if (!ImGui::BeginTable("clue", 3, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchProp)) return;

@@ -1,5 +1,6 @@
 #pragma once
 // File-system helpers that keep what the user owns safe: atomic writes and staged directories.
+#include <filesystem>
 #include <functional>
 #include <string>
 
@@ -43,6 +44,9 @@ class StagedDir {
 // manifest.json: --force replaces bundles only), or when its parent directory does not exist. A
 // trailing slash is ignored.
 void checkOutputPath(const std::string& target, bool force);
+// A LatentLab bundle: a folder whose manifest.json parses as a LatentLab manifest.
+bool isBundleDir(const std::filesystem::path& p);
+
 // Where a command may write a file the user named (a CSV, JSON or PNG export): not a directory or a
 // special file, in a folder that exists, not inside a bundle (a bundle's own files are never an
 // output), and an existing file only with `force`. Throws InputError naming the path.
