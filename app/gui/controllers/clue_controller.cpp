@@ -12,13 +12,28 @@ namespace {
 constexpr double kPlaySeconds = 2.0;  // a whole path plays in about this long
 }
 
+// On the UI thread: PCA is a projection per step; the other views place each latent among its
+// nearest points (about 0.05 ms at 10k points, 0.4 ms at 70k), so a long path is placed at
+// kPlacedSteps evenly spaced steps (always the first and the last) and drawn straight between them.
 std::vector<float> ClueController::placePath(const std::vector<float>& path, int64_t d) const {
+  constexpr size_t kPlacedSteps = 41;
   const size_t steps = d > 0 ? path.size() / size_t(d) : 0;
   std::vector<float> xy(2 * steps);
-  for (size_t t = 0; t < steps; ++t) {
+  if (steps == 0) return xy;
+  auto placeAt = [&](size_t t) {
     const std::vector<float> z(path.begin() + long(t * size_t(d)), path.begin() + long((t + 1) * size_t(d)));
     m_ctx.projection.place(z, xy[2 * t], xy[2 * t + 1]);
-  }
+  };
+  const bool every = m_ctx.state.projection.current == Projection::Pca || steps <= kPlacedSteps;
+  std::vector<size_t> at;
+  for (size_t k = 0; k < (every ? steps : kPlacedSteps); ++k)
+    at.push_back(every ? k : (k * (steps - 1) + (kPlacedSteps - 1) / 2) / (kPlacedSteps - 1));
+  for (size_t t : at) placeAt(t);
+  for (size_t k = 0; k + 1 < at.size(); ++k)  // the steps between two placed ones, on the straight line
+    for (size_t t = at[k] + 1; t < at[k + 1]; ++t) {
+      const float f = float(t - at[k]) / float(at[k + 1] - at[k]);
+      for (int c = 0; c < 2; ++c) xy[2 * t + c] = xy[2 * at[k] + c] + f * (xy[2 * at[k + 1] + c] - xy[2 * at[k] + c]);
+    }
   return xy;
 }
 
