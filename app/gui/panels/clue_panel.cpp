@@ -290,15 +290,15 @@ void CluePanel::drawMapOverlay(Context& ctx, const MapTransform& t, ImDrawList* 
     path(cs.laplace->xy, kLaplaceColour, !cs.followDet);
   }
   path(cs.liveXY, kLaplaceColour, false);
-  if (cs.laplace || cs.det || !cs.liveXY.empty()) {  // a legend, bottom right of the map
+  if (cs.laplace || cs.det || !cs.liveXY.empty()) {  // a legend, top right of the map (captions use the bottom)
     const char* lines[] = {"CLUE path:  orange = Laplace head,  blue = deterministic",
                            "ring = start z0,  filled dot = z*,  white dot = the step shown"};
     const MapRect& m = t.rect;
     const float lh = ImGui::GetTextLineHeight();
     float w = 0;
     for (const char* l : lines) w = std::max(w, ImGui::CalcTextSize(l).x);
-    const ImVec2 p0(m.left + m.width - w - 16, m.top + m.height - 2 * lh - 14);
-    dl->AddRectFilled(p0, ImVec2(m.left + m.width - 4, m.top + m.height - 4), IM_COL32(20, 20, 24, 210), 4.0f);
+    const ImVec2 p0(m.left + m.width - w - 16, m.top + 4);
+    dl->AddRectFilled(p0, ImVec2(m.left + m.width - 4, m.top + 2 * lh + 14), IM_COL32(20, 20, 24, 210), 4.0f);
     dl->AddText(ImVec2(p0.x + 6, p0.y + 4), IM_COL32(230, 230, 230, 255), lines[0]);
     dl->AddText(ImVec2(p0.x + 6, p0.y + 4 + lh), IM_COL32(230, 230, 230, 255), lines[1]);
   }
