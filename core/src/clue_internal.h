@@ -4,12 +4,33 @@
 #include <torch/torch.h>
 
 #include <atomic>
+#include <cmath>
 #include <functional>
 #include <vector>
 
 #include "latentlab/clue.h"
 
 namespace latentlab::detail {
+
+// Adam's moments, as torch.optim.Adam's defaults; both engines use them.
+inline constexpr double kAdamB1 = 0.9, kAdamB2 = 0.999, kAdamEps = 1e-8;
+// Smooth L1: sqrt(dz^2 + eps^2) - eps has gradient 0 at z0 (|dz| has 0/0 there).
+inline constexpr float kSmoothEps = 1e-3f;
+
+// Early stop when L has not improved by `tolerance` for `patience` steps (one per point).
+struct Stall {
+  double best = INFINITY;
+  int since = 0;
+  bool update(double loss, const CfOptions& o) {
+    if (loss < best - o.tolerance) {
+      best = loss;
+      since = 0;
+    } else {
+      ++since;
+    }
+    return since >= o.patience;
+  }
+};
 
 struct CfEval {
   torch::Tensor loss;  // [N] the objective

@@ -19,8 +19,6 @@ namespace latentlab {
 
 namespace {
 
-constexpr float kSmoothEps = 1e-3f;  // smooth L1: sqrt(dz^2 + eps^2) - eps has gradient 0 at z0
-constexpr double kAdamB1 = 0.9, kAdamB2 = 0.999, kAdamEps = 1e-8;
 
 // d(z, z0) / d and its gradient.
 float distance(CfDistance kind, const float* z, const float* z0, int d, float* grad, float scale) {
@@ -28,8 +26,8 @@ float distance(CfDistance kind, const float* z, const float* z0, int d, float* g
   for (int i = 0; i < d; ++i) {
     const float dz = z[i] - z0[i];
     if (kind == CfDistance::L1) {
-      const float r = std::sqrt(dz * dz + kSmoothEps * kSmoothEps);
-      sum += r - kSmoothEps;
+      const float r = std::sqrt(dz * dz + detail::kSmoothEps * detail::kSmoothEps);
+      sum += r - detail::kSmoothEps;
       grad[i] += scale * dz / r / float(d);
     } else {
       sum += dz * dz;
@@ -39,20 +37,6 @@ float distance(CfDistance kind, const float* z, const float* z0, int d, float* g
   return float(sum / d);
 }
 
-// Early stop when L has not improved by `tolerance` for `patience` steps.
-struct Stall {
-  double best = INFINITY;
-  int since = 0;
-  bool update(double loss, const CfOptions& o) {
-    if (loss < best - o.tolerance) {
-      best = loss;
-      since = 0;
-    } else {
-      ++since;
-    }
-    return since >= o.patience;
-  }
-};
 
 int argmax(const float* p, int k) { return int(std::max_element(p, p + k) - p); }
 
@@ -75,19 +59,19 @@ void runCpuPoint(const float* bank, int S, int K, int d, const float* z0In, floa
   r.path.assign(z.begin(), z.end());
   r.pathU.assign(1, target >= 0 ? std::exp(-u) : u);
   r.pathLoss.assign(1, loss);
-  Stall stall;
+  detail::Stall stall;
   stall.update(loss, o);
   double lr = o.lrOrDefault();
   int t = 0;
   for (t = 1; t <= o.steps; ++t) {
     if (cancel && cancel->load()) break;
-    const double bc1 = 1 - std::pow(kAdamB1, t), bc2 = 1 - std::pow(kAdamB2, t);
+    const double bc1 = 1 - std::pow(detail::kAdamB1, t), bc2 = 1 - std::pow(detail::kAdamB2, t);
     mOld = m;  // copies into buffers of the same size: no allocation per step
     vOld = v;
     for (int i = 0; i < d; ++i) {
-      m[i] = float(kAdamB1 * m[i] + (1 - kAdamB1) * grad[i]);
-      v[i] = float(kAdamB2 * v[i] + (1 - kAdamB2) * double(grad[i]) * grad[i]);
-      zNew[i] = float(z[i] - lr * (m[i] / bc1) / (std::sqrt(v[i] / bc2) + kAdamEps));
+      m[i] = float(detail::kAdamB1 * m[i] + (1 - detail::kAdamB1) * grad[i]);
+      v[i] = float(detail::kAdamB2 * v[i] + (1 - detail::kAdamB2) * double(grad[i]) * grad[i]);
+      zNew[i] = float(z[i] - lr * (m[i] / bc1) / (std::sqrt(v[i] / bc2) + detail::kAdamEps));
       if (std::isfinite(lower)) zNew[i] = std::max(zNew[i], lower);
     }
     const float lossNew = eval(zNew, gradNew, uNew);

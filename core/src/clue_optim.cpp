@@ -8,11 +8,6 @@
 
 namespace latentlab::detail {
 
-namespace {
-constexpr double kAdamB1 = 0.9, kAdamB2 = 0.999, kAdamEps = 1e-8;
-constexpr float kSmoothEps = 1e-3f;
-}  // namespace
-
 CfEval makeEval(const torch::Tensor& loss, const torch::Tensor& u, const Predictive& p, const torch::Tensor& z,
                 const torch::Tensor& param, bool wantGrad) {
   CfEval e;
@@ -53,22 +48,9 @@ void adamTensorRun(const CfProblem& pb, const CfOptions& o, bool targetProb, std
   torch::Tensor active = torch::ones({n}, torch::dtype(torch::kBool).device(theta.device()));
   std::vector<torch::Tensor> zs{cur.z.cpu()}, us{cur.u.cpu()}, ls{cur.loss.cpu()};
   if (thetaPath) thetaPath->assign(1, theta.cpu());
-  struct Stall {
-    double best = INFINITY;
-    int since = 0;
-  };
   std::vector<Stall> stall(static_cast<size_t>(n));
   std::vector<int> stopped(static_cast<size_t>(n), -1);
-  auto stalls = [&](int64_t i, double loss) {
-    Stall& s = stall[size_t(i)];
-    if (loss < s.best - o.tolerance) {
-      s.best = loss;
-      s.since = 0;
-    } else {
-      ++s.since;
-    }
-    return s.since >= o.patience;
-  };
+  auto stalls = [&](int64_t i, double loss) { return stall[size_t(i)].update(loss, o); };
   {
     const torch::Tensor lc = ls[0].to(torch::kFloat64);
     for (int64_t i = 0; i < n; ++i) stalls(i, lc[i].item<double>());
