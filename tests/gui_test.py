@@ -259,59 +259,85 @@ def case_train():
     assert a["bundle"] == new and a["points"] == 10000
 
 
+class MouseSession:
+    """The real window on an Xvfb of our own, driven with xdotool. The script runs `before`, writes
+    s0.json, then for k = 1..steps waits for the file go<k> and writes s<k>.json; then `after`."""
+
+    def __init__(self, before, steps, after=()):
+        self.xvfb = subprocess.Popen(["Xvfb", "-displayfd", "1", "-screen", "0", f"{W}x{H}x24", "-nolisten", "tcp"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.env = dict(os.environ, DISPLAY=":" + self.xvfb.stdout.readline().decode().strip())
+        lines = list(before) + [f"state {OUT}/s0.json"]
+        for k in range(1, steps + 1):
+            lines += [f"wait-for {OUT}/go{k} 120", "wait 5", f"state {OUT}/s{k}.json"]
+        lines += list(after) + ["quit"]
+        self.app = subprocess.Popen([EXE, "gui", BUNDLE, "--size", f"{W}x{H}", "--script", script(lines)], env=self.env,
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.wid = None
+
+    def state(self, k, timeout=300):
+        import time
+        path = f"{OUT}/s{k}.json"
+        t0 = time.time()
+        while not os.path.exists(path):
+            assert self.app.poll() is None, f"latentlab exited early:\n{self.app.stdout.read()}"
+            assert time.time() - t0 < timeout, f"no {path} after {timeout} s"
+            time.sleep(0.1)
+        time.sleep(0.2)
+        if self.wid is None:
+            self.wid = subprocess.run(["xdotool", "search", "--sync", "--name", "^LatentLab$"], env=self.env, check=True,
+                                      capture_output=True, text=True).stdout.split()[0]
+        return json.load(open(path))
+
+    def xdo(self, *args):
+        subprocess.run(["xdotool", *[str(a) for a in args]], env=self.env, check=True)
+
+    def move(self, X, Y):
+        import time
+        self.xdo("mousemove", "--window", self.wid, int(round(X)), int(round(Y)))
+        time.sleep(0.08)
+
+    def go(self, k):
+        import time
+        time.sleep(0.3)
+        open(f"{OUT}/go{k}", "w").close()
+        return self.state(k)
+
+    def close(self):
+        if self.app.poll() is None:
+            self.app.kill()
+        self.xvfb.terminate()
+
+
+def map_coords(s0):
+    """Projection units <-> window pixels for the map of state s0 (its rect), under view v."""
+    r = s0["map_rect"]
+
+    def to_screen(px, py, v):
+        return (r["left"] + r["width"] / 2 + (px - v["x"]) * v["scale"],
+                r["top"] + r["height"] / 2 - (py - v["y"]) * v["scale"])
+
+    def to_data(X, Y, v):
+        return (v["x"] + (X - r["left"] - r["width"] / 2) / v["scale"],
+                v["y"] - (Y - r["top"] - r["height"] / 2) / v["scale"])
+    return to_screen, to_data
+
+
 def case_mouse():
     """Drive the real window with the mouse (xdotool on an Xvfb of our own): hover, click, drag,
     shift+lasso, wheel zoom and right-button pan, each checked against the state JSON and maths
     done here: the PCA inverse of the dragged pixels, the BLL at that latent, the points inside
     the lasso, the data point that stays under the cursor while zooming, the pan distance."""
     import time
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", "1", "-screen", "0", f"{W}x{H}x24", "-nolisten", "tcp"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    display = ":" + xvfb.stdout.readline().decode().strip()
-    env = dict(os.environ, DISPLAY=display)
-    steps = 6
-    lines = [f"state {OUT}/s0.json"]
-    for k in range(1, steps + 1):
-        lines += [f"wait-for {OUT}/go{k} 120", "wait 5", f"state {OUT}/s{k}.json"]
-    lines.append("quit")
-    app = subprocess.Popen([EXE, "gui", BUNDLE, "--size", f"{W}x{H}", "--script", script(lines)], env=env,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-    def state(k, timeout=120):
-        path = f"{OUT}/s{k}.json"
-        t0 = time.time()
-        while not os.path.exists(path):
-            assert app.poll() is None, f"latentlab exited early:\n{app.stdout.read()}"
-            assert time.time() - t0 < timeout, f"no {path} after {timeout} s"
-            time.sleep(0.1)
-        time.sleep(0.2)
-        return json.load(open(path))
-
-    def xdo(*args):
-        subprocess.run(["xdotool", *[str(a) for a in args]], env=env, check=True)
-
+    m = MouseSession([], 6)
+    app, xdo, move, go = m.app, m.xdo, m.move, m.go
     try:
-        s0 = state(0)
-        wid = subprocess.run(["xdotool", "search", "--sync", "--name", "^LatentLab$"], env=env, check=True,
-                             capture_output=True, text=True).stdout.split()[0]
+        s0 = m.state(0)
         r, v = s0["map_rect"], s0["view"]
+        to_screen_v, to_data = map_coords(s0)
 
         def to_screen(px, py, v=v):
-            return (r["left"] + r["width"] / 2 + (px - v["x"]) * v["scale"],
-                    r["top"] + r["height"] / 2 - (py - v["y"]) * v["scale"])
-
-        def to_data(X, Y, v):
-            return (v["x"] + (X - r["left"] - r["width"] / 2) / v["scale"],
-                    v["y"] - (Y - r["top"] - r["height"] / 2) / v["scale"])
-
-        def move(X, Y):
-            xdo("mousemove", "--window", wid, int(round(X)), int(round(Y)))
-            time.sleep(0.08)
-
-        def go(k):
-            time.sleep(0.3)
-            open(f"{OUT}/go{k}", "w").close()
-            return state(k)
+            return to_screen_v(px, py, v)
 
         zall = torch.load(os.path.join(BUNDLE, "cache", "latents_test.pt")).double()
         axes = torch.tensor(s0["pca"]["axes"]).double().reshape(2, -1)
@@ -403,9 +429,7 @@ def case_mouse():
         assert abs(dxp - 120) < 0.5 and abs(dyp - 70) < 0.5 and s6["view"]["scale"] == sc
         assert app.wait(timeout=60) == 0
     finally:
-        if app.poll() is None:
-            app.kill()
-        xvfb.terminate()
+        m.close()
 
 
 def read_layout(path):
@@ -576,6 +600,9 @@ def case_clue():
         "project pca", "clue method=class-change target=8", f"state {OUT}/c3.json",
         "clue method=vae-clue steps=60", f"state {OUT}/c4.json",
         "clue method=nope", "clue method=class-change", f"state {OUT}/c5.json",
+        f"clue-batch {OUT}/b1 20", f"wait-for {OUT}/b1/summary.json 300", "wait 5", f"state {OUT}/c6.json",
+        f"clue-batch {OUT}/b2 3000 method=vae-clue", "wait 40", "cancel", f"state {OUT}/c7.json",
+        f"clue-batch {OUT}/b3 lasso", f"state {OUT}/c8.json",
         "quit",
     ])], timeout=600)
     zall = torch.load(os.path.join(BUNDLE, "cache", "latents_test.pt"))
@@ -617,9 +644,75 @@ def case_clue():
     assert v["method"] == "vae-clue" and v["u_roundtrip"] < v["u_before"], v
     e = st("c5.json")
     assert any("method must be" in x for x in e["errors"]) and any("class-change needs target" in x for x in e["errors"]), e["errors"]
+    # The batch run from the GUI: the 20 most uncertain test points under the Laplace head, written
+    # like `latentlab explain`; a cancelled one leaves nothing; an empty lasso is refused.
+    b = st("c6.json")["clue"]["batch"]
+    assert not b["running"] and b["error"] == "" and b["summary"]["n_points"] == 20, b
+    with torch.no_grad():
+        lap = torch.jit.load(os.path.join(BUNDLE, "laplace.pt"))
+        pbar = torch.softmax(lap.sample_logits(zall.float()).double(), -1).mean(0)  # [N, K]
+        totals = -(pbar * torch.log(pbar.clamp_min(1e-30))).sum(-1)
+    want = set(torch.argsort(totals, descending=True)[:20].tolist())
+    rows = open(os.path.join(OUT, "b1", "points.csv")).read().splitlines()[1:]
+    got = {int(r.split(",")[0]) for r in rows}
+    print(f"batch: {len(got)} points written, {len(got & want)} of them among the 20 most uncertain")
+    # The same set, up to float ties at the 20th place.
+    assert len(rows) == 20 and float(totals[list(got)].min()) >= float(totals.sort(descending=True).values[19]) - 1e-5
+    assert b["summary"]["u_latent"] < b["summary"]["u_before"]
+    assert len(os.listdir(os.path.join(OUT, "b1", "filmstrips"))) == 20
+    s7 = st("c7.json")
+    c7 = s7["clue"]["batch"]
+    left = [n for n in os.listdir(OUT) if "b2" in n]
+    job = [j for j in s7["jobs"] if j["name"].startswith("explain (vae-clue")][-1]
+    print("cancelled batch left:", left, "; running:", c7["running"], "; its job:", job)
+    assert not c7["running"] and left == [] and job["cancelled"] and job["finished"], left
+    c8 = st("c8.json")
+    assert "lasso selection holds no test points" in c8["clue"]["batch"]["error"], c8["clue"]["batch"]
 
 
-{"clue": case_clue, "drag": case_drag, "bad_script": case_bad_script, "fuzz": case_fuzz, "screenshot": case_screenshot, "train": case_train,
+def case_clue_nudge():
+    """Pause a counterfactual path, drag its white dot with the mouse (xdotool), and continue: the
+    release keeps the step's latent moved by the PCA inverse of the pixels dragged as an edited
+    point, and the next run starts from exactly that latent."""
+    m = MouseSession(["select 2245", "clue", "wait 150"], 1, [f"clue", f"state {OUT}/s2.json"])
+    try:
+        s0 = m.state(0)
+        c0 = s0["clue"]
+        assert not c0["playing"] and not c0["running"], "the playback did not end in 150 frames"
+        to_screen, to_data = map_coords(s0)
+        v, r = s0["view"], s0["map_rect"]
+        X, Y = to_screen(*c0["scrub_position"], v)
+        print(f"the shown step {c0['scrub']} is at window pixel ({X:.1f}, {Y:.1f})")
+        assert r["left"] + 20 < X < r["left"] + r["width"] - 80 and r["top"] + 60 < Y < r["top"] + r["height"] - 80
+        m.move(X - 30, Y - 30)
+        m.move(X, Y)
+        m.xdo("mousedown", 1)
+        for k in range(1, 11):
+            m.move(X + 5 * k, Y - 3 * k)
+        m.xdo("mouseup", 1)
+        s1 = m.go(1)
+        print("after the drag:", s1["edited_points"], s1["selected_edited"], s1["clue"]["nudged_edited"], s1["selected"])
+        assert s1["edited_points"] == 1 and s1["selected_edited"] == 0 and s1["clue"]["nudged_edited"] == 0
+        axes = torch.tensor(s0["pca"]["axes"]).double().reshape(2, -1)
+        zs = torch.tensor(c0["scrub_latent"]).double()
+        zall = torch.load(os.path.join(BUNDLE, "cache", "latents_test.pt")).double()
+        tx, ty = to_data(round(X + 50), round(Y - 30), v)
+        sx, sy = c0["scrub_position"]
+        expect = torch.clamp(zs + (tx - sx) * axes[0] + (ty - sy) * axes[1], zall.min(0).values, zall.max(0).values)
+        got = torch.tensor(s1["latent"]).double()
+        err = float((got - expect).abs().max())
+        print(f"nudge: latent vs the PCA inverse of the pixels moved from the step: max abs error {err:.2e}")
+        assert err < 1e-3 and float((got - zs).abs().max()) > 0.05
+        s2 = json.load(open(f"{OUT}/s2.json"))["clue"]
+        z0 = torch.tensor(s2["laplace"]["z0"]).double()
+        print(f"continue: the new run starts {float((z0 - got).abs().max()):.2e} from the nudged latent")
+        assert s2["from_point"] == -1 and float((z0 - got).abs().max()) < 1e-6
+        assert m.app.wait(timeout=120) == 0
+    finally:
+        m.close()
+
+
+{"clue": case_clue, "clue_nudge": case_clue_nudge, "drag": case_drag, "bad_script": case_bad_script, "fuzz": case_fuzz, "screenshot": case_screenshot, "train": case_train,
  "mouse": case_mouse, "project": case_project}[CASE]()
 shutil.rmtree(OUT)
 print(f"gui_test {CASE}: ok")

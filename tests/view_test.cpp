@@ -375,6 +375,25 @@ TEST_CASE("script parsing: numbers beyond their command's range are refused with
   CHECK(big.errors[0].message.size() < 300);
 }
 
+TEST_CASE("script parsing: clue-batch takes a folder, N or lasso, and the clue settings") {
+  Script s = parseScript(
+      "clue-batch out 500\n"
+      "clue-batch out lasso method=vae-clue\n"
+      "clue-batch out 0\n"
+      "clue-batch out 1000001\n"
+      "clue-batch out some\n"
+      "clue-batch out 5 method=nope\n"
+      "clue-batch out\n",
+      "cb.txt");
+  CHECK(s.commands.size() == 2);
+  REQUIRE(s.errors.size() == 5);
+  CHECK(s.errors[0].message.find("'0' must be lasso or a number of points from 1 to 1000000") != std::string::npos);
+  CHECK(s.errors[1].message.find("'1000001' must be lasso") != std::string::npos);
+  CHECK(s.errors[2].message.find("'some' must be lasso") != std::string::npos);
+  CHECK(s.errors[3].message.find("method must be") != std::string::npos);
+  CHECK(s.errors[4].message.find("takes at least 2 argument(s)") != std::string::npos);
+}
+
 TEST_CASE("the shipped demo scripts parse without errors") {
   int scripts = 0;
   for (const auto& e : std::filesystem::directory_iterator(std::string(LATENTLAB_SOURCE_DIR) + "/assets/demos")) {

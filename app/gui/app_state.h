@@ -90,6 +90,7 @@ struct Drag {
   std::vector<float> z;  // current latent (the clamped inverse)
   float zx = 0, zy = 0;  // its projection
   bool outside = false;  // non-linear views: the target is outside its neighbours' hull
+  int clueStep = -1;     // >= 0: nudging this step of the CLUE panel's paused path
 };
 
 struct UndoAction {
@@ -210,6 +211,21 @@ struct ClueRun {
   float x0 = 0, y0 = 0;   // z0 on the map (vae-clue's path starts at phi(dec(u0)), not at z0)
 };
 
+// A batch run of the panel's settings over many test points (`latentlab explain`, as a job): it
+// writes summary.json, points.csv and the filmstrips into a new folder.
+struct ClueBatch {
+  int mostUncertain = 100;            // the N most uncertain test points (Laplace total U), or
+  bool lasso = false;                 // the lasso selection's test points
+  std::string out;                    // the folder to write ("" until the panel proposes one)
+  bool force = false;                 // replace an earlier explain folder there
+  std::shared_ptr<Job> job;
+  uint64_t serial = 0;
+  nlohmann::json summary;             // the last finished run's summary.json (null: none)
+  std::string written;                // where it was written
+  std::string error;
+  bool running() const { return job != nullptr; }
+};
+
 struct ClueState {
   CfOptions options;                  // the panel's settings
   std::optional<ClueRun> laplace, det;
@@ -225,6 +241,8 @@ struct ClueState {
   bool playing = false;
   double playClock = 0;               // seconds into the playback
   std::string error;
+  int nudged = -1;                    // the edited point made by dragging a paused path's step
+  ClueBatch batch;
 
   const ClueRun* followed() const { return followDet ? (det ? &*det : nullptr) : (laplace ? &*laplace : nullptr); }
   bool running() const { return job != nullptr; }

@@ -48,6 +48,15 @@ void AppScriptHost::trainModel(const TrainOptions& options) { m_ctx.models.train
 void AppScriptHost::snap(bool on) { m_ctx.edits.setSnap(on); }
 void AppScriptHost::undo() { m_ctx.edits.undo(); }
 void AppScriptHost::clue(const CfOptions& options) { m_ctx.clue.run(options); }
+void AppScriptHost::clueBatch(const std::string& out, int64_t n, const CfOptions& options) {
+  ClueBatch& b = m_ctx.state.clue.batch;
+  m_ctx.state.clue.options = options;
+  b.out = out;
+  b.lasso = n == 0;
+  if (n > 0) b.mostUncertain = int(n);
+  m_ctx.clue.runBatch();
+  if (!b.error.empty()) m_ctx.log.error("clue-batch: " + b.error);
+}
 void AppScriptHost::saveSession(const std::string& path) { saveSessionTo(m_ctx, path, true); }
 void AppScriptHost::loadSession(const std::string& path) { loadSessionFrom(m_ctx, path); }
 void AppScriptHost::exportCsv(const std::string& path) { exportSelectionCsv(m_ctx, path, true); }

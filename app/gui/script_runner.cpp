@@ -119,6 +119,16 @@ const std::map<std::string, ScriptVerb>& scriptVerbs() {
          h.clue(o);
          return untilIdle();
        }},
+      {"clue-batch",
+       [](H& h, const C& c) {
+         CfOptions o;
+         for (size_t k = 2; k < c.args.size(); ++k) {
+           const size_t eq = c.args[k].find('=');
+           setCfOption(o, c.args[k].substr(0, eq), c.args[k].substr(eq + 1), "clue-batch");
+         }
+         h.clueBatch(c.args[0], c.args[1] == "lasso" ? 0 : std::stoll(c.args[1]), o);
+         return next();
+       }},
       {"session-save", [](H& h, const C& c) { return h.saveSession(c.args[0]), next(); }},
       {"session-load", [](H& h, const C& c) { return h.loadSession(c.args[0]), untilIdle(); }},
       {"export-csv", [](H& h, const C& c) { return h.exportCsv(c.args[0]), next(); }},

@@ -42,6 +42,10 @@ void writeStateJson(Context& ctx, const std::string& path) {
   j["caption"] = s.style.caption;
   j["last_error"] = ctx.log.lastError();
   j["errors"] = ctx.log.errors();
+  j["jobs"] = json::array();  // the Jobs tab: each job's name and how it ended
+  for (const auto& job : ctx.worker->jobs())
+    j["jobs"].push_back({{"name", job->name}, {"finished", job->finished.load()}, {"cancelled", job->cancelled},
+                         {"progress", job->fraction.load()}, {"error", job->errorText()}});
   j["device"] = model ? s.model.device : "";
   if (model && sel.any()) {
     float x = 0, y = 0;
@@ -75,7 +79,7 @@ void writeStateJson(Context& ctx, const std::string& path) {
                 {"u_before", x.uBefore}, {"u_latent", x.uLatent}, {"u_roundtrip", x.uRoundtrip},
                 {"class_before", x.classBefore}, {"class_latent", x.classLatent}, {"class_roundtrip", x.classRoundtrip},
                 {"latent_distance", x.latentDistance}, {"input_distance", x.inputDistance}, {"path_u", x.pathU},
-                {"z_star", x.zStar}, {"ms", x.ms}};
+                {"z0", x.z0}, {"z_star", x.zStar}, {"ms", x.ms}};
       if (r.xy.size() >= 2) o["final_position"] = {r.xy[r.xy.size() - 2], r.xy[r.xy.size() - 1]};
       if (x.target >= 0) o["target"] = {{"class", x.target}, {"before", x.targetBefore}, {"latent", x.targetLatent},
                                         {"roundtrip", x.targetRoundtrip}};
@@ -84,6 +88,18 @@ void writeStateJson(Context& ctx, const std::string& path) {
     };
     if (cs.laplace) c["laplace"] = run(*cs.laplace);
     if (cs.det) c["deterministic"] = run(*cs.det);
+    c["playing"] = cs.playing;
+    c["nudged_edited"] = cs.nudged;
+    if (const ClueRun* r = cs.followed(); r && cs.scrub >= 0 && size_t(2 * cs.scrub + 1) < r->xy.size())
+    {
+      c["scrub_position"] = {r->xy[size_t(2 * cs.scrub)], r->xy[size_t(2 * cs.scrub + 1)]};
+      const int64_t d = r->result.d;
+      if (int64_t(r->result.path.size()) >= (cs.scrub + 1) * d)
+        c["scrub_latent"] = std::vector<float>(r->result.path.begin() + cs.scrub * d, r->result.path.begin() + (cs.scrub + 1) * d);
+    }
+    const ClueBatch& b = cs.batch;
+    c["batch"] = {{"running", b.running()}, {"error", b.error}, {"out", b.out}, {"written", b.written},
+                  {"summary", b.summary}};
     j["clue"] = c;
   }
   if (!s.ui.frameMs.empty()) {

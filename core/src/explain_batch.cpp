@@ -161,6 +161,15 @@ std::vector<int64_t> choosePoints(const ExplainOptions& o, const Bundle& b, cons
   std::vector<int64_t> pts;
   if (!o.indicesFile.empty()) {
     pts = readIndices(o.indicesFile, n);
+  } else if (!o.indices.empty()) {
+    std::unordered_map<int64_t, size_t> seen;
+    for (size_t k = 0; k < o.indices.size(); ++k) {
+      const int64_t v = o.indices[k];
+      if (v < 0 || v >= n)
+        throw InputError("[explain] index " + std::to_string(v) + " is outside the test set (0.." + std::to_string(n - 1) + ")");
+      if (!seen.emplace(v, k).second) throw InputError("[explain] index " + std::to_string(v) + " is listed twice");
+      pts.push_back(v);
+    }
   } else {
     if (!b.laplace)
       throw BundleError("[explain] --most-uncertain ranks by the Laplace head, and the bundle has no posterior (" + b.dir + ")");
@@ -212,7 +221,7 @@ void parseShard(const std::string& s, int64_t& index, int64_t& count) {
 
 json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::atomic<bool>* cancel, std::ostream& log) {
   using Clock = std::chrono::steady_clock;
-  if (o.indicesFile.empty() == (o.mostUncertain <= 0))
+  if (int(!o.indicesFile.empty()) + int(o.mostUncertain > 0) + int(!o.indices.empty()) != 1)
     throw InputError("[explain] give one of --indices FILE or --most-uncertain N");
   if (o.cf.target >= 0 && o.cf.method != CfMethod::ClassChange)
     throw InputError(std::string("[explain] --target is for --method class-change; ") + cfMethodName(o.cf.method) +

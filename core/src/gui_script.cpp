@@ -59,6 +59,10 @@ const std::vector<Spec>& specs() {
        "clue [method=latent-clue|vae-clue|regene|class-change|hierarchical uncertainty=total|aleatoric|epistemic "
        "lambda=L steps=N target=CLASS keep_class=on ...]: explain the selection's uncertainty with a counterfactual, "
        "with the Laplace and the deterministic head (the CLUE panel's Run)"},
+      {"clue-batch", {Arg::Path, Arg::Word, Arg::CfSettings}, 1,
+       "clue-batch OUT N|lasso [KEY=VALUE ...]: the CLUE panel's batch run (latentlab explain) of the N most uncertain "
+       "test points, or of the lasso selection's test points, into the new folder OUT, as a job; KEY=VALUE as for clue. "
+       "The script goes on at once (wait-for OUT/summary.json to wait for it)"},
       {"session-save", {Arg::Path}, 0, "session-save PATH: save view, colours, selection and edited points"},
       {"session-load", {Arg::Path}, 0, "session-load PATH: restore a saved session"},
       {"export-csv", {Arg::Path}, 0, "export-csv PATH: write the selection as CSV"},
@@ -224,6 +228,9 @@ Script parseScript(const std::string& text, const std::string& source) {
     if (c.name == "color" && c.args[0] != "label" && c.args[0] != "pred" && c.args[0] != "total" &&
         c.args[0] != "aleatoric" && c.args[0] != "epistemic" && c.args[0] != "correct")
       bad = "unknown colour mode '" + clipForMessage(c.args[0], 40) + "' (label, pred, total, aleatoric, epistemic, correct)";
+    if (c.name == "clue-batch" && c.args[1] != "lasso" &&
+        !(isInt(c.args[1]) && std::strtod(c.args[1].c_str(), nullptr) >= 1 && std::strtod(c.args[1].c_str(), nullptr) <= 1e6))
+      bad = "'" + clipForMessage(c.args[1], 40) + "' must be lasso or a number of points from 1 to 1000000";
     if (c.name == "project" && c.args.size() > 1 && c.args[1] != "nowait")
       bad = "'" + clipForMessage(c.args[1], 40) + "' after the projection must be nowait";
     for (const auto& [name, limits] : numberRanges())

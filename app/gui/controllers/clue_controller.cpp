@@ -1,7 +1,9 @@
 #include "controllers/clue_controller.h"
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
+#include <sstream>
 
 #include "context.h"
 #include "latentlab/errors.h"
@@ -204,6 +206,114 @@ void ClueController::keepFinal() {
   m_ctx.edits.addEdited(cs.origin, r->result.zStar);
 }
 
+void ClueController::zoomToPaths() {
+  AppState& s = m_ctx.state;
+  const ClueState& cs = s.clue;
+  float lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+  auto add = [&](float x, float y) {
+    if (!std::isfinite(x) || !std::isfinite(y)) return;
+    lo[0] = std::min(lo[0], x), hi[0] = std::max(hi[0], x);
+    lo[1] = std::min(lo[1], y), hi[1] = std::max(hi[1], y);
+  };
+  for (const auto* r : {cs.laplace ? &*cs.laplace : nullptr, cs.det ? &*cs.det : nullptr}) {
+    if (!r) continue;
+    add(r->x0, r->y0);
+    for (size_t i = 0; i + 1 < r->xy.size(); i += 2) add(r->xy[i], r->xy[i + 1]);
+  }
+  if (!(lo[0] <= hi[0]) || !s.hasModel()) return;
+  ViewState& v = s.view;
+  // At least a tenth of the data's extent, so that a path of one step shows its neighbourhood.
+  const double wx = std::max(double(hi[0] - lo[0]), 0.1 * (s.model.maxX - s.model.minX));
+  const double wy = std::max(double(hi[1] - lo[1]), 0.1 * (s.model.maxY - s.model.minY));
+  v.view.cx = 0.5 * (lo[0] + hi[0]);
+  v.view.cy = 0.5 * (lo[1] + hi[1]);
+  v.view.scale = 0.5 * std::min(v.mapRect.width / std::max(wx, 1e-9), v.mapRect.height / std::max(wy, 1e-9));
+  clampView(s);
+}
+
+bool ClueController::nudgeMarker(float& x, float& y) const {
+  const ClueState& cs = m_ctx.state.clue;
+  const ClueRun* r = cs.followed();
+  if (!r || cs.playing || cs.running() || cs.scrub < 0 || size_t(2 * cs.scrub + 1) >= r->xy.size()) return false;
+  x = r->xy[size_t(2 * cs.scrub)];
+  y = r->xy[size_t(2 * cs.scrub + 1)];
+  return true;
+}
+
+void ClueController::beginNudge() {
+  ClueState& cs = m_ctx.state.clue;
+  float x = 0, y = 0;
+  if (!nudgeMarker(x, y) || cs.origin < 0) return;
+  const CfResult& r = cs.followed()->result;
+  const int64_t d = r.d;
+  m_ctx.edits.beginDragOf(cs.origin, std::vector<float>(r.path.begin() + cs.scrub * d, r.path.begin() + (cs.scrub + 1) * d),
+                          x, y, cs.scrub);
+}
+
+void ClueController::runBatch() {
+  Context& c = m_ctx;
+  AppState& s = c.state;
+  ClueBatch& b = s.clue.batch;
+  b.error.clear();
+  if (!s.hasModel()) return void(b.error = "load a model first");
+  if (b.running()) return void(b.error = "a batch run is going already");
+  ExplainOptions o;
+  o.bundle = s.model.dir;
+  o.out = b.out;
+  o.force = b.force;
+  o.device = s.model.device;
+  o.cf = s.clue.options;
+  if (o.cf.method != CfMethod::ClassChange) o.cf.target = -1;
+  if (b.out.empty()) return void(b.error = "choose a folder to write (a new one)");
+  if (b.lasso) {
+    const PointTable& t = *s.model.pts;
+    for (int64_t i : s.selection.multi)
+      if (i >= 0 && i < t.n && !t.isTrain[size_t(i)]) o.indices.push_back(t.splitIndex[size_t(i)]);
+    if (o.indices.empty())
+      return void(b.error = "the lasso selection holds no test points (shift+drag on the map to draw one)");
+  } else {
+    if (b.mostUncertain < 1) return void(b.error = "the number of points must be at least 1");
+    o.mostUncertain = b.mostUncertain;
+  }
+  const uint64_t serial = ++b.serial;
+  auto pts = s.model.pts;
+  auto current = [&c, serial, pts] { return c.state.clue.batch.serial == serial && c.state.model.pts == pts; };
+  b.summary = nullptr;
+  b.written.clear();
+  c.state.ui.focusJobs = false;
+  b.job = c.worker->submit(
+      std::string("explain (") + cfMethodName(o.cf.method) + ", " + cfHeadName(o.cf.head) + ")",
+      [&c, o, current](Job& job) {
+        std::ostringstream log;
+        auto summary = std::make_shared<nlohmann::json>(
+            runExplain(o, [&job](const Progress& p) { job.report(p); }, &job.cancel, log));
+        c.worker->toUi([&c, summary, out = o.out, current, text = log.str()] {
+          if (!current()) return;
+          ClueBatch& b = c.state.clue.batch;
+          b.job.reset();
+          b.summary = *summary;
+          b.written = out;
+          c.log.info(text.empty() ? "explain: done" : "explain: " + text.substr(0, text.find('\n')) + " -> " + out);
+        });
+      },
+      [&c, current](const std::string& err) {
+        if (!current()) return;
+        c.state.clue.batch.job.reset();
+        c.state.clue.batch.error = err;
+        c.log.error("batch explain failed: " + err);
+      },
+      [&c, current] {
+        if (!current()) return;
+        c.state.clue.batch.job.reset();
+        c.log.info("batch explain cancelled: nothing was written");
+      });
+}
+
+void ClueController::cancelBatch() {
+  ClueBatch& b = m_ctx.state.clue.batch;
+  if (b.job) b.job->cancel = true;
+}
+
 void ClueController::replace() {
   ClueState& cs = m_ctx.state.clue;
   if (!m_ctx.state.hasModel()) return;
@@ -223,6 +333,12 @@ void ClueController::reset() {
   cs.inspectStep = -1;
   cs.origin = -1;
   cs.fromPoint = -1;
+  cs.nudged = -1;
+  cancelBatch();
+  cs.batch.job.reset();
+  ++cs.batch.serial;
+  cs.batch.summary = nullptr;
+  cs.batch.error.clear();
 }
 
 }  // namespace latentlab::gui

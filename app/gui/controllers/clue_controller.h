@@ -25,6 +25,17 @@ class ClueController {
   void tick(double dt);
   // Keeps the followed run's final latent as an edited point and selects it.
   void keepFinal();
+  // The shown step's marker on the map, when it can be nudged (a finished run, paused).
+  bool nudgeMarker(float& x, float& y) const;
+  // Starts dragging the shown step (the map's mouse); the release keeps it as an edited point
+  // (state.clue.nudged) from which Continue runs.
+  void beginNudge();
+  // A batch run of the panel's settings (state.clue.batch) as a job: `latentlab explain` into
+  // batch.out, with progress and Cancel. An error says why nothing ran.
+  void runBatch();
+  void cancelBatch();
+  // Centres the map on the runs' paths (and z0), zoomed so that they fill about half of it.
+  void zoomToPaths();
   // Places the paths again after the projection changed.
   void replace();
   void reset();  // another bundle was loaded

@@ -100,16 +100,23 @@ void EditController::selectEdited(int k) {
 }
 
 void EditController::beginDrag() {
-  Drag& d = m_ctx.state.edits.drag;
   float x = 0, y = 0;
   currentPosition(x, y);
+  const Selection from = m_ctx.state.selection.sel;
+  beginDragOf(from.point, currentLatent(), x, y, -1);
+  m_ctx.state.edits.drag.from = from;
+}
+
+void EditController::beginDragOf(int64_t origin, std::vector<float> z, float x, float y, int clueStep) {
+  Drag& d = m_ctx.state.edits.drag;
   d = {};
   d.active = true;
-  d.from = m_ctx.state.selection.sel;
-  d.z0 = currentLatent();
+  d.from = {origin, -1};
+  d.z0 = std::move(z);
   d.z = d.z0;
   d.x0 = d.tx = d.zx = x;
   d.y0 = d.ty = d.zy = y;
+  d.clueStep = clueStep;
 }
 
 void EditController::dragTo(float tx, float ty) {
@@ -149,10 +156,17 @@ void EditController::commitDrag() {
   e.undo.push_back({UndoAction::Add, p, int(e.edited.size()) - 1});
   e.drag.active = false;
   s.selection.sel = {p.origin, int(e.edited.size()) - 1};
+  s.clue.inspectStep = -1;  // the inspector shows the new edited point
   if (e.dragEval && e.dragEval->latent == p.latent) e.inspect = e.dragEval;
   else requestInspect();
   e.dragEval.reset();
-  m_ctx.log.info("kept edited point " + std::to_string(e.edited.size()) + " from point " + std::to_string(p.origin));
+  if (e.drag.clueStep >= 0) {
+    s.clue.nudged = int(e.edited.size()) - 1;
+    m_ctx.log.info("nudged step " + std::to_string(e.drag.clueStep) + " of the counterfactual path into edited point " +
+                   std::to_string(e.edited.size()) + " (CLUE tab: Continue runs from it)");
+  } else {
+    m_ctx.log.info("kept edited point " + std::to_string(e.edited.size()) + " from point " + std::to_string(p.origin));
+  }
 }
 
 void EditController::cancelDrag() {
@@ -171,6 +185,7 @@ void EditController::deleteEdited(int k) {
   if (k < 0 || k >= int(e.edited.size())) return;
   e.undo.push_back({UndoAction::Remove, e.edited[size_t(k)], k});
   e.edited.erase(e.edited.begin() + k);
+  s.clue.nudged = -1;  // its index may have moved
   if (sel.edited == k) sel = {sel.point, -1};
   else if (sel.edited > k) --sel.edited;
   requestInspect();
@@ -184,6 +199,7 @@ void EditController::undo() {
   if (e.undo.empty()) return;
   UndoAction a = e.undo.back();
   e.undo.pop_back();
+  s.clue.nudged = -1;  // its index may have moved
   if (a.kind == UndoAction::Add) {
     if (a.position < int(e.edited.size())) e.edited.erase(e.edited.begin() + a.position);
     if (sel.edited == a.position) sel = {sel.point, -1};

@@ -18,6 +18,9 @@ class EditController {
   void selectPoint(int64_t i);  // an error names a bad index
   void selectEdited(int k);
   void beginDrag();             // of the selection, from where it is shown
+  // Of latent z shown at (x, y), as if it were an edited point made from point `origin` (a
+  // counterfactual path's step, clueStep >= 0, nudged by hand); the commit selects it.
+  void beginDragOf(int64_t origin, std::vector<float> z, float x, float y, int clueStep);
   void dragTo(float tx, float ty);  // projection coordinates; posts the evaluation
   void commitDrag();            // keeps the dragged latent as an edited point
   void cancelDrag();

@@ -1,6 +1,7 @@
 // The map's mouse: hover (the nearest visible point within 8 px), wheel zoom around the cursor,
 // pan with the right or middle button, and the left button: shift+drag draws a lasso, a drag that
-// starts on the selected point moves its latent, a click selects. Esc cancels a drag.
+// starts on a paused counterfactual path's white dot nudges that step, one that starts on the
+// selected point moves its latent, a click selects. Esc cancels a drag.
 #define GLFW_INCLUDE_NONE
 #include <GLFW/glfw3.h>
 #include <imgui.h>
@@ -50,9 +51,14 @@ void MapPanel::handleInput(Context& ctx, bool hovered) {
     ctx.edits.currentPosition(sx, sy);
     const Vec2 sp = s.view.transform().toScreen(sx, sy);
     const float dx = mouse.x - sp.x, dy = mouse.y - sp.y;
+    float nx = 0, ny = 0;
+    const bool nudge = ctx.clue.nudgeMarker(nx, ny);
+    const Vec2 np = s.view.transform().toScreen(nx, ny);
     if (io.KeyShift) {
       m_lassoActive = true;
       m_lasso = {{mouse.x, mouse.y}};
+    } else if (nudge && (mouse.x - np.x) * (mouse.x - np.x) + (mouse.y - np.y) * (mouse.y - np.y) < 8.0f * 8.0f) {
+      ctx.clue.beginNudge();  // the paused path's shown step, before the selection under it
     } else if (s.selection.sel.any() && dx * dx + dy * dy < 10.0f * 10.0f) {
       ctx.edits.beginDrag();
     } else if (s.selection.hover >= 0) {

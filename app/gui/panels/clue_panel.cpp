@@ -187,6 +187,9 @@ void CluePanel::drawScrubber(Context& ctx) {
   ImGui::SameLine();
   if (ImGui::ArrowButton("fwd", ImGuiDir_Right)) ctx.clue.scrubTo(cs.scrub + 1);
   ImGui::SameLine();
+  if (ImGui::Button("Zoom to paths")) ctx.clue.zoomToPaths();
+  tip("Centre the map on the paths, zoomed in (Fit in the map's toolbar shows all the data again)");
+  ImGui::SameLine();
   int step = cs.scrub;
   ImGui::SetNextItemWidth(std::max(120.0f, ImGui::GetContentRegionAvail().x - 90));
   if (ImGui::SliderInt("step", &step, 0, std::max(0, last))) {
@@ -199,9 +202,19 @@ void CluePanel::drawScrubber(Context& ctx) {
   if (last == 0)
     ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.4f, 1.0f), "No step lowered U + lambda * distance: the point is already "
                        "as certain as this run can make it (try a smaller lambda).");
-  if (ImGui::Button("Continue from this step")) ctx.clue.continueFrom(cs.scrub);
-  tip("Run again from the latent at this step (to nudge a run: keep a step as an edited point, drag it, and run "
-      "from the edited point)");
+  const Selection& sel = ctx.state.selection.sel;
+  if (cs.nudged >= 0 && sel.edited == cs.nudged && !cs.running()) {
+    if (ImGui::Button("Continue from the nudged point")) ctx.clue.run(cs.options);
+    tip("Run again from the step you dragged (the selected edited point), with the same settings");
+  } else {
+    if (ImGui::Button("Continue from this step")) ctx.clue.continueFrom(cs.scrub);
+    tip("Run again from the latent at this step");
+  }
+  if (!cs.playing && !cs.running()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextWrapped("Paused: drag the white dot on the map to nudge this step, then continue from there.");
+    ImGui::PopStyleColor();
+  }
   ImGui::SameLine();
   if (ImGui::Button("Keep z* as an edited point")) ctx.clue.keepFinal();
   tip("Add the counterfactual latent to the edited points (then drag it, or run again from it)");
@@ -252,8 +265,21 @@ void CluePanel::draw(Context& ctx) {
   }
   if (!cs.error.empty()) ImGui::TextColored(kErrorText, "%s", cs.error.c_str());
   ImGui::Separator();
+  drawResults(ctx);  // first: the round trip is what a run is read by
   drawScrubber(ctx);
-  drawResults(ctx);
+  ImGui::Spacing();
+  if (cs.batch.running()) ImGui::SetNextItemOpen(true);  // a run started from a script shows its progress
+  if (ImGui::CollapsingHeader("Batch run over many test points")) drawBatch(ctx);
+  // Scrolled down to the batch section when a run starts (its progress) and when it ends (its means).
+  const uint64_t batchKey = cs.batch.serial * 2 + (cs.batch.summary.is_object() ? 1 : 0);
+  if ((cs.batch.running() || cs.batch.summary.is_object()) && batchKey != m_seenBatch) {
+    m_seenBatch = batchKey;
+    m_scrollFrames = 3;  // the section's new height counts from the next frame
+  }
+  if (m_scrollFrames > 0) {
+    --m_scrollFrames;
+    ImGui::SetScrollHereY(1.0f);
+  }
   // Playback runs in draw so that it follows the frame clock.
   ctx.clue.tick(double(ImGui::GetIO().DeltaTime));
 }

@@ -3,6 +3,8 @@
 // VAE-CLUE baseline, ReGene prototypes, class change, hierarchical search), run with the Laplace
 // and the deterministic head side by side, with the round trip phi(g(z*)) always shown; a scrubber
 // and playback along the path (the inspector follows), a filmstrip, and the paths on the map.
+#include <string>
+
 #include "panels/panel.h"
 
 namespace latentlab::gui {
@@ -19,7 +21,12 @@ class CluePanel : public Panel {
   void drawSettings(Context& ctx);
   void drawResults(Context& ctx);
   void drawScrubber(Context& ctx);
+  void drawBatch(Context& ctx);  // clue_batch.cpp
   bool m_focusNext = false;
+  std::string m_proposed;        // the batch folder the panel proposed, and
+  std::string m_outKey;          // the settings it was proposed for
+  uint64_t m_seenBatch = 0;      // the batch run the panel scrolled to
+  int m_scrollFrames = 0;
   uint64_t m_seenSerial = 0;
 };
 

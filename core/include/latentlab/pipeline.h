@@ -64,6 +64,7 @@ struct ExplainOptions {
   CfOptions cf;
   std::string indicesFile;    // one test-set index per line (blank lines and # comments skipped)
   int64_t mostUncertain = 0;  // >0: the N test points of highest total uncertainty under the Laplace head
+  std::vector<int64_t> indices;  // test-set indices given directly (the GUI's lasso selection)
   int64_t shardIndex = 0, shardCount = 1;  // every shardCount-th point from the shardIndex-th (0-based)
   int64_t batch = 64;         // points optimised together
 };
