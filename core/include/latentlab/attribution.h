@@ -1,0 +1,83 @@
+#pragma once
+// Attributions of one image: integrated gradients (IG) of a target F over the input pixels, and
+// the uncertainty attribution along a decoded latent path (Perez et al.). What the options and the
+// results are, for the CLI (`latentlab explain --method ig|latent-ig`), the GUI's Attribution panel
+// and scripts. Torch-free, so the GUI compiles without LibTorch; the algorithms are in
+// integrated_gradients.h.
+//
+//  IG_i = (x_i - x'_i) * sum_k w_k dF/dx_i(x' + alpha_k (x - x'))        (a sum, never a mean)
+//  completeness residual = |sum_i IG_i - (F(x) - F(x'))| / |F(x) - F(x')|
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "latentlab/counterfactual.h"
+
+namespace latentlab {
+
+// What F is: class K's predictive probability p-bar_K, class K's logit (the network's own
+// classify(z)[K], whatever the head), or an uncertainty of the head in nats.
+enum class AttrTargetKind { Probability, Logit, Total, Aleatoric, Epistemic };
+struct AttrTarget {
+  AttrTargetKind kind = AttrTargetKind::Total;
+  int cls = -1;  // Probability and Logit: the class
+  bool needsClass() const { return kind == AttrTargetKind::Probability || kind == AttrTargetKind::Logit; }
+};
+// "class:K" | "logit:K" | "total" | "aleatoric" | "epistemic"; InputError naming `where` and the value.
+AttrTarget parseAttrTarget(const std::string& s, const std::string& where);
+std::string attrTargetName(const AttrTarget& t);
+
+enum class IgBaseline { Black, Blur, Mean, Noise };
+const char* igBaselineName(IgBaseline b);
+IgBaseline parseIgBaseline(const std::string& s, const std::string& where);
+
+// Midpoint: alpha_k = (k + 1/2) / m, w_k = 1/m. Gauss-Legendre: the m-point rule on [0, 1].
+enum class Quadrature { Midpoint, GaussLegendre };
+const char* quadratureName(Quadrature q);
+Quadrature parseQuadrature(const std::string& s, const std::string& where);
+// The nodes alpha_k in (0, 1), increasing, and weights w_k summing to 1. m in 1..1000.
+void quadratureRule(int m, Quadrature q, std::vector<double>& alphas, std::vector<double>& weights);
+
+struct IgOptions {
+  AttrTarget target;
+  CfHead head = CfHead::Laplace;
+  IgBaseline baseline = IgBaseline::Black;
+  int steps = 64;                 // m
+  Quadrature quadrature = Quadrature::Midpoint;
+  double blurSigma = -1;          // blur baseline: Gaussian sigma in pixels; < 0: H / 10
+  uint64_t seed = 0;              // noise baseline: uniform [0, 1] pixels from this seed
+  double blurSigmaOrDefault(int64_t h) const { return blurSigma >= 0 ? blurSigma : double(h) / 10.0; }
+};
+// Throws InputError naming `where` and the value: steps outside 1..1000, a class target without a
+// class or outside 0..numClasses-1, epistemic U with the deterministic head (it is 0 everywhere).
+void checkIgOptions(const IgOptions& o, int64_t numClasses, const std::string& where);
+// KEY=VALUE settings of scripts and `--set`: target, head, baseline, steps, quadrature,
+// blur_sigma, seed. InputError names the key or value.
+void setIgOption(IgOptions& o, const std::string& key, const std::string& value, const std::string& where);
+
+// One IG run on one image, with what the scrubber needs: the F and the gradient at every node.
+struct IgResult {
+  int64_t C = 0, H = 0, W = 0;
+  std::vector<float> input, baseline;  // [P] x and x', P = C*H*W
+  std::vector<float> attribution;      // [P]
+  std::vector<double> alphas, weights; // [m]
+  std::vector<float> fPath;            // [m] F at each node
+  std::vector<float> gradients;        // [m, P] dF/dx at each node
+  double fInput = 0, fBaseline = 0, sumAttribution = 0;
+  double residual = 0;  // |sum - (F(x) - F(x'))| / |F(x) - F(x')|; the absolute gap when F(x) == F(x')
+  bool residualAbsolute = false;  // F(x) and F(x') agree to 1e-12: residual is |sum| itself
+  std::string target, head, baseline_name, quadrature;
+  double ms = 0;
+
+  int64_t pixels() const { return C * H * W; }
+  int steps() const { return int(alphas.size()); }
+  // The last node at or below alpha (-1 below the first node).
+  int nodeAt(double alpha) const;
+  // x' + alpha (x - x').
+  std::vector<float> inputAt(double alpha) const;
+  // (x - x') * sum over the nodes at or below alpha of w_k g_k: the attribution gathered so far
+  // (the whole attribution at alpha = 1).
+  std::vector<float> accumulatedAt(double alpha) const;
+};
+
+}  // namespace latentlab
