@@ -48,6 +48,7 @@ void AppScriptHost::trainModel(const TrainOptions& options) { m_ctx.models.train
 void AppScriptHost::snap(bool on) { m_ctx.edits.setSnap(on); }
 void AppScriptHost::undo() { m_ctx.edits.undo(); }
 void AppScriptHost::clue(const CfOptions& options) { m_ctx.clue.run(options); }
+void AppScriptHost::clueZoom() { m_ctx.clue.zoomToPaths(); }
 void AppScriptHost::clueBatch(const std::string& out, int64_t n, const CfOptions& options) {
   ClueBatch& b = m_ctx.state.clue.batch;
   m_ctx.state.clue.options = options;

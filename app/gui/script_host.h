@@ -32,6 +32,7 @@ class AppScriptHost : public ScriptHost {
   void snap(bool on) override;
   void undo() override;
   void clue(const CfOptions& options) override;
+  void clueZoom() override;
   void clueBatch(const std::string& out, int64_t n, const CfOptions& options) override;
   void saveSession(const std::string& path) override;
   void loadSession(const std::string& path) override;

@@ -119,6 +119,7 @@ const std::map<std::string, ScriptVerb>& scriptVerbs() {
          h.clue(o);
          return untilIdle();
        }},
+      {"clue-zoom", [](H& h, const C&) { return h.clueZoom(), next(); }},
       {"clue-batch",
        [](H& h, const C& c) {
          CfOptions o;

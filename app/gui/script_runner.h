@@ -45,6 +45,7 @@ class ScriptHost {
   virtual void clue(const CfOptions& options) = 0;
   // Starts the CLUE panel's batch run into `out` over the N most uncertain test points (n > 0) or
   // the lasso selection's test points (n == 0), with `options`.
+  virtual void clueZoom() = 0;  // the map centred on the CLUE paths
   virtual void clueBatch(const std::string& out, int64_t n, const CfOptions& options) = 0;
   virtual void saveSession(const std::string& path) = 0;
   virtual void loadSession(const std::string& path) = 0;

@@ -59,6 +59,7 @@ const std::vector<Spec>& specs() {
        "clue [method=latent-clue|vae-clue|regene|class-change|hierarchical uncertainty=total|aleatoric|epistemic "
        "lambda=L steps=N target=CLASS keep_class=on ...]: explain the selection's uncertainty with a counterfactual, "
        "with the Laplace and the deterministic head (the CLUE panel's Run)"},
+      {"clue-zoom", {}, 0, "clue-zoom: centre the map on the CLUE paths, zoomed in (the CLUE tab's Zoom to paths)"},
       {"clue-batch", {Arg::Path, Arg::Word, Arg::CfSettings}, 1,
        "clue-batch OUT N|lasso [KEY=VALUE ...]: the CLUE panel's batch run (latentlab explain) of the N most uncertain "
        "test points, or of the lasso selection's test points, into the new folder OUT, as a job; KEY=VALUE as for clue. "

@@ -62,11 +62,13 @@ void CluePanel::drawSettings(Context& ctx) {
   tip("latent CLUE: Adam on the classifier's latent z to lower U near z0 (seed 001). VAE-CLUE: the original CLUE in "
       "a VAE's latent, a full decode and classifier pass per step. ReGene: z as a convex mix of class prototypes and "
       "z0. Class change: reach the target class. Hierarchical: latent steps pulled back to the input image.");
-  ImGui::SameLine();
-  int kind = int(o.uncertainty);
-  ImGui::SetNextItemWidth(110);
-  if (ImGui::Combo("U", &kind, kKindLabels, 3)) o.uncertainty = UncertaintyKind(kind);
-  tip("Which uncertainty to lower (nats): total = aleatoric + epistemic. The deterministic head has no epistemic part.");
+  if (o.method != CfMethod::ClassChange) {  // class change lowers -log p(target), not U
+    ImGui::SameLine();
+    int kind = int(o.uncertainty);
+    ImGui::SetNextItemWidth(110);
+    if (ImGui::Combo("U", &kind, kKindLabels, 3)) o.uncertainty = UncertaintyKind(kind);
+    tip("Which uncertainty to lower (nats): total = aleatoric + epistemic. The deterministic head has no epistemic part.");
+  }
   if (o.method == CfMethod::VaeClue) {
     ImGui::TextDisabled("lambda_x %.0f (fixed: |dec(u) - x0|_1 / P)", o.lambdaXOrDefault());
     tip("VAE-CLUE keeps its counterfactual near the input in pixels, with the CLUE paper's weight 25/784 per pixel");
@@ -96,8 +98,12 @@ void CluePanel::drawSettings(Context& ctx) {
       ImGui::EndCombo();
     }
   }
-  ImGui::Checkbox("keep the class", &o.keepClass);
-  tip("Undo any step that changes the predicted class (and halve the step size)");
+  if (o.method != CfMethod::ClassChange) {
+    ImGui::Checkbox("keep the class", &o.keepClass);
+    tip("Undo any step that changes the predicted class (and halve the step size)");
+  } else {
+    o.keepClass = false;
+  }
 }
 
 void CluePanel::drawResults(Context& ctx) {
@@ -108,8 +114,12 @@ void CluePanel::drawResults(Context& ctx) {
   const CfResult& any = a ? *a : *b;
   if (a && !b && any.uncertainty == std::string("epistemic"))
     ImGui::TextDisabled("The deterministic head has no epistemic uncertainty: its column is empty.");
-  ImGui::Text("%s, U = %s (nats), from %s", any.method.c_str(), any.uncertainty.c_str(),
-              cs.fromPoint >= 0 ? ("point #" + std::to_string(cs.fromPoint)).c_str() : "an edited latent");
+  const std::string from = cs.fromPoint >= 0 ? "point #" + std::to_string(cs.fromPoint) : "an edited latent";
+  if (any.target >= 0)
+    ImGui::TextWrapped("class change to %s (lowers -log p(target)), from %s; U below = %s uncertainty, in nats",
+                       className(ctx, any.target).c_str(), from.c_str(), any.uncertainty.c_str());
+  else
+    ImGui::Text("%s, U = %s uncertainty (nats), from %s", any.method.c_str(), any.uncertainty.c_str(), from.c_str());
   if (!ImGui::BeginTable("clue", 3, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchProp)) return;
   ImGui::TableSetupColumn("");
   ImGui::TableSetupColumn("Laplace head");
@@ -143,21 +153,29 @@ void CluePanel::drawResults(Context& ctx) {
     for (size_t i = 0; i < img; ++i) sum += std::abs(double(r.xStar[i]) - double(r.frames[i]));
     return num(float(sum / double(img)));
   };
-  row("|x* - x_first|_1 / P", "pixel change along the path: from the first image of the path (the decode of z0, "
-      "which differs from x0 by the decoder's error) to x*", f(a, along), f(b, along));
-  row("steps, ms", "optimiser steps to z*, the step with the lowest L = U + lambda * distance (not always the lowest "
-      "U), and the time of the explanation",
-      f(a, [](auto& r) { return std::to_string(r.steps) + ", " + num(float(r.ms), "%.1f"); }),
-      f(b, [](auto& r) { return std::to_string(r.steps) + ", " + num(float(r.ms), "%.1f"); }));
+  row("|x* - x_first|_1 / P", "pixel change along the path: from the path's first image to x*. For the latent "
+      "methods that image is the decode of z0 (it differs from x0 by the decoder's error); for VAE-CLUE the VAE's "
+      "reconstruction; for the hierarchical search x0 itself.", f(a, along), f(b, along));
+  row("optimiser steps", "steps to z*, the step with the lowest L = U + lambda * distance (not always the lowest U)",
+      f(a, [](auto& r) { return std::to_string(r.steps); }), f(b, [](auto& r) { return std::to_string(r.steps); }));
+  row("time (ms)", "wall-clock time of the explanation on the worker thread, round trip and frames included; the "
+      "first run after loading also pays for warming the models up",
+      f(a, [](auto& r) { return num(float(r.ms), "%.1f"); }), f(b, [](auto& r) { return num(float(r.ms), "%.1f"); }));
   ImGui::EndTable();
   const CfResult* w = a ? a : b;
   if (!w->weights.empty()) {
     ImGui::TextUnformatted("ReGene weights (be more like these to be more certain):");
-    for (size_t j = 0; j < w->weights.size() && j < 5; ++j)
+    double shown = 0, all = 0;
+    for (size_t j = 0; j < w->weights.size(); ++j) all += w->weights[j];
+    for (size_t j = 0; j < w->weights.size() && j < 5; ++j) {
+      shown += w->weights[j];
       ImGui::Text("  %.3f  %s", double(w->weights[j]),
                   w->weightSources[j] < 0 ? "z0 itself"
                                           : (className(ctx, w->weightClasses[j]) + " prototype, training image #" +
                                              std::to_string(w->weightSources[j])).c_str());
+    }
+    if (w->weights.size() > 5)
+      ImGui::TextDisabled("  the other %zu weights sum to %.3f", w->weights.size() - 5, all - shown);
   }
 }
 
@@ -212,7 +230,7 @@ void CluePanel::drawScrubber(Context& ctx) {
   }
   if (!cs.playing && !cs.running()) {
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    ImGui::TextWrapped("Paused: drag the white dot on the map to nudge this step, then continue from there.");
+    ImGui::TextWrapped("To nudge the run: drag the white dot on the map (the step shown), then continue from there.");
     ImGui::PopStyleColor();
   }
   ImGui::SameLine();
@@ -291,8 +309,16 @@ void CluePanel::drawMapOverlay(Context& ctx, const MapTransform& t, ImDrawList* 
     if (n == 0) return;
     std::vector<ImVec2> pts(n);
     for (size_t i = 0; i < n; ++i) pts[i] = toIm(t.toScreen(xy[2 * i], xy[2 * i + 1]));
-    dl->AddPolyline(pts.data(), int(n), IM_COL32(0, 0, 0, 220), 0, 5.0f);
-    dl->AddPolyline(pts.data(), int(n), colour, 0, 3.0f);
+    // Segments with round joints (a thick polyline's miter joins spike at sharp turns); the
+    // deterministic path thinner, so that it shows on top of the Laplace one it often follows.
+    const float width = colour == kDetColour ? 1.6f : 3.0f;
+    for (int pass = 0; pass < 2; ++pass) {
+      const ImU32 c = pass == 0 ? IM_COL32(0, 0, 0, 200) : colour;
+      const float w = pass == 0 ? width + 2.0f : width;
+      for (size_t i = 0; i + 1 < n; ++i) dl->AddLine(pts[i], pts[i + 1], c, w);
+      if (n <= 400)
+        for (size_t i = 1; i + 1 < n; ++i) dl->AddCircleFilled(pts[i], 0.5f * w, c, 8);
+    }
     dl->AddCircle(pts[0], 6.0f, colour, 16, 2.0f);       // z0
     dl->AddCircleFilled(pts[n - 1], 5.0f, colour, 16);   // z*
     dl->AddCircle(pts[n - 1], 6.0f, IM_COL32(0, 0, 0, 255), 16, 1.5f);
@@ -307,26 +333,29 @@ void CluePanel::drawMapOverlay(Context& ctx, const MapTransform& t, ImDrawList* 
     const ImVec2 a = toIm(t.toScreen(r.x0, r.y0)), b = toIm(t.toScreen(r.xy[0], r.xy[1]));
     if (std::abs(a.x - b.x) + std::abs(a.y - b.y) > 2) dl->AddLine(a, b, (colour & 0x00FFFFFF) | 0x90000000, 1.0f);
   };
-  if (cs.det) {
-    link(*cs.det, kDetColour);
-    path(cs.det->xy, kDetColour, cs.followDet);
-  }
   if (cs.laplace) {
     link(*cs.laplace, kLaplaceColour);
     path(cs.laplace->xy, kLaplaceColour, !cs.followDet);
   }
+  if (cs.det) {  // on top, thinner
+    link(*cs.det, kDetColour);
+    path(cs.det->xy, kDetColour, cs.followDet);
+  }
   path(cs.liveXY, kLaplaceColour, false);
   if (cs.laplace || cs.det || !cs.liveXY.empty()) {  // a legend, top right of the map (captions use the bottom)
-    const char* lines[] = {"CLUE path:  orange = Laplace head,  blue = deterministic",
-                           "ring = start z0,  filled dot = z*,  white dot = the step shown"};
+    const bool vae = (cs.laplace && cs.laplace->result.method == std::string("vae-clue")) ||
+                     (cs.det && cs.det->result.method == std::string("vae-clue"));
+    const char* lines[] = {"CLUE path:  orange = Laplace head,  blue = deterministic (thin)",
+                           "ring = start,  filled dot = z*,  white dot = the step shown (on z* at the end)",
+                           "thin line: from z0 to the VAE's reconstruction, where VAE-CLUE starts"};
+    const int nLines = vae ? 3 : 2;
     const MapRect& m = t.rect;
     const float lh = ImGui::GetTextLineHeight();
     float w = 0;
-    for (const char* l : lines) w = std::max(w, ImGui::CalcTextSize(l).x);
+    for (int k = 0; k < nLines; ++k) w = std::max(w, ImGui::CalcTextSize(lines[k]).x);
     const ImVec2 p0(m.left + m.width - w - 16, m.top + 4);
-    dl->AddRectFilled(p0, ImVec2(m.left + m.width - 4, m.top + 2 * lh + 14), IM_COL32(20, 20, 24, 210), 4.0f);
-    dl->AddText(ImVec2(p0.x + 6, p0.y + 4), IM_COL32(230, 230, 230, 255), lines[0]);
-    dl->AddText(ImVec2(p0.x + 6, p0.y + 4 + lh), IM_COL32(230, 230, 230, 255), lines[1]);
+    dl->AddRectFilled(p0, ImVec2(m.left + m.width - 4, m.top + float(nLines) * lh + 14), IM_COL32(20, 20, 24, 210), 4.0f);
+    for (int k = 0; k < nLines; ++k) dl->AddText(ImVec2(p0.x + 6, p0.y + 4 + float(k) * lh), IM_COL32(230, 230, 230, 255), lines[k]);
   }
 }
 

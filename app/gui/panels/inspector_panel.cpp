@@ -46,6 +46,32 @@ void InspectorPanel::draw(Context& ctx) {
   else ImGui::Dummy(ImVec2(img, img));
   ImGui::EndGroup();
   tip("The decoder's image of the current latent: the reconstruction for a data point, the decode for a dragged one");
+  // VAE-CLUE and the hierarchical search move an image, not the classifier's latent: their own
+  // image (the frame at or before this step) is shown beside the decoder's view of z_t.
+  const bool imageMethod = clueRun && (clueRun->result.method == std::string("vae-clue") ||
+                                       clueRun->result.method == std::string("hierarchical"));
+  if (imageMethod) {
+    const CfResult& r = clueRun->result;
+    const size_t P = size_t(r.C * r.H * r.W);
+    int frame = -1;
+    for (size_t f = 0; f < r.frameSteps.size() && (f + 1) * P <= r.frames.size(); ++f)
+      if (r.frameSteps[f] <= s.clue.inspectStep) frame = int(f);
+    const bool last = s.clue.inspectStep >= r.numPathSteps() - 1 && r.xStar.size() == P;
+    ImGui::SameLine();
+    ImGui::BeginGroup();
+    ImGui::Text("%s x (step %d)", r.method == std::string("vae-clue") ? "VAE's" : "input", last ? r.numPathSteps() - 1
+                                                                                      : frame >= 0 ? r.frameSteps[size_t(frame)] : 0);
+    if (last) ctx.images.showChw("method_img", r.xStar, int(r.C), H, W, img);
+    else if (frame >= 0)
+      ctx.images.showChw("method_img",
+                         std::vector<float>(r.frames.begin() + long(size_t(frame) * P), r.frames.begin() + long(size_t(frame + 1) * P)),
+                         int(r.C), H, W, img);
+    else ctx.images.showChw("method_img", r.x0, int(r.C), H, W, img);
+    ImGui::EndGroup();
+    tip("This method's own image at (or just before) this step: the VAE's decode for VAE-CLUE, the input being "
+        "changed for the hierarchical search. z_t is the classifier's latent of that image; the image beside it is "
+        "the classifier's decoder's view of z_t, which is not the same picture.");
+  }
   if (ev && !ev->neighbours.empty()) {
     ImGui::SameLine();
     ImGui::BeginGroup();
@@ -67,8 +93,10 @@ void InspectorPanel::draw(Context& ctx) {
   }
   // The round trip of the decoded image, beside it: the latent's own numbers follow below.
   const bool ownImage = !clueRun && !dragging && sel.edited < 0;
-  ImGui::Text("%s encoded again: %s, total U %.4f nats", ownImage ? "the reconstruction" : "this decoded image",
+  ImGui::Text("%s encoded again: %s, total U %.4f nats", ownImage ? "the reconstruction" : imageMethod ? "g(z_t)" : "this decoded image",
               t.classNames[size_t(ev->predRound)].c_str(), ev->totalRound);
+  if (imageMethod)
+    ImGui::TextDisabled("(the CLUE table's round trip is this method's own image at z*, not g(z*))");
   tip("phi(g(z)): the image above, encoded again and classified by the same head. When the latent below is sure "
       "and this is not, the latent moved where no image goes.");
   ImGui::Separator();
