@@ -336,6 +336,8 @@ struct FakeHost : ScriptHost {
   void undo() override { calls.push_back("undo"); }
   void clue(const CfOptions& o) override { calls.push_back(std::string("clue ") + cfMethodName(o.method)); }
   void clueZoom() override { calls.push_back("clue-zoom"); }
+  bool batchRunning() const override { return batchBusy; }
+  bool batchBusy = false;
   void clueBatch(const std::string& out, int64_t n, const CfOptions& o) override {
     calls.push_back("clue-batch " + out + " " + std::to_string(n) + " " + cfMethodName(o.method) + " " + cfHeadName(o.head));
   }
@@ -384,6 +386,20 @@ TEST_CASE("script dispatch: each command reaches the host with its arguments") {
   CHECK(h.trained.latentDim == 8);
   CHECK(h.trained.ensemble == 1);
   CHECK(h.trained.decoderEpochs == guiTrainOptions().decoderEpochs);
+}
+
+TEST_CASE("script runner: clue-batch waits for the batch before it; clue refuses a target without class change") {
+  FakeHost h;
+  h.batchBusy = true;
+  ScriptRunner r = runner("clue-batch a 5\nclue target=3\nclue method=class-change target=3\nquit\n");
+  for (int frame = 0; frame < 5; ++frame) r.step(h);
+  CHECK(h.calls.empty());  // still waiting
+  h.batchBusy = false;
+  for (int frame = 0; frame < 5; ++frame) r.step(h);
+  const std::vector<std::string> expect = {"clue-batch a 5 latent-clue laplace", "clue class-change", "quit"};
+  CHECK(h.calls == expect);
+  REQUIRE(h.errors.size() == 1);
+  CHECK(h.errors[0] == "line 2: clue: target is for method=class-change; latent-clue lowers U");
 }
 
 TEST_CASE("script runner: waits for the worker, frames, screenshots and files") {

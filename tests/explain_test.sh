@@ -32,6 +32,20 @@ mkdir "$tmp/mine"; echo notes > "$tmp/mine/notes.txt"
 "$ll" explain "$bundle" --most-uncertain 2 --out "$tmp/mine" --force 2>"$tmp/err" >/dev/null && fail "--force replaced a user folder"
 grep -q "not an earlier \`latentlab explain\` folder" "$tmp/err" || fail "message: $(cat "$tmp/err")"
 [[ -f "$tmp/mine/notes.txt" ]] || fail "the user's file is gone"
+# Integrated gradients of one image: C*H lines of W numbers whose sum is the summary's, and the
+# residual is |sum - (F(x) - F(x'))| / |F(x) - F(x')| of the summary's own figures.
+"$ll" explain "$bundle" --method ig --index 2245 --target class:3 --baseline blur --out "$tmp/ig" 2>/dev/null >/dev/null || fail "ig"
+[[ -f "$tmp/ig/attribution.png" ]] || fail "no attribution.png"
+[[ $(wc -l < "$tmp/ig/attribution.csv") -eq 28 ]] || fail "attribution.csv: expected 28 lines"
+awk -F, 'NF != 28 { exit 1 }' "$tmp/ig/attribution.csv" || fail "attribution.csv: expected 28 numbers a line"
+csvsum=$(awk -F, '{ for (i = 1; i <= NF; i++) s += $i } END { printf "%.9g", s }' "$tmp/ig/attribution.csv")
+num() { grep "\"$1\":" "$tmp/ig/summary.json" | sed 's/.*: //; s/,$//'; }
+awk -v c="$csvsum" -v s="$(num sum_attribution)" -v fi="$(num f_input)" -v fb="$(num f_baseline)" -v r="$(num completeness_residual)" \
+  'function abs(v) { return v < 0 ? -v : v }
+   BEGIN { if (abs(c - s) > 1e-4 * (abs(s) + 1e-3)) { print "csv sum " c " vs " s; exit 1 }
+           if (abs(abs(s - (fi - fb)) / abs(fi - fb) - r) > 1e-6) { print "residual " r " vs the figures"; exit 1 }
+           if (r > 0.05) { print "residual " r " above 5%"; exit 1 } }' || fail "ig: the map and its summary disagree"
+grep -q '"target": "class:3"' "$tmp/ig/summary.json" && grep -q '"baseline": "blur"' "$tmp/ig/summary.json" || fail "ig summary names"
 # Ctrl-C during a long run: exit 130, nothing left behind.
 "$ll" explain "$bundle" --method vae-clue --most-uncertain 2000 --batch 8 --out "$tmp/cancelled" 2>"$tmp/err" >/dev/null &
 pid=$!

@@ -383,10 +383,12 @@ TEST_CASE("script parsing: clue-batch takes a folder, N or lasso, and the clue s
       "clue-batch out 1000001\n"
       "clue-batch out some\n"
       "clue-batch out 5 method=nope\n"
-      "clue-batch out\n",
+      "clue-batch out\n"
+      "clue steps=30 steps=5\n",
       "cb.txt");
   CHECK(s.commands.size() == 2);
-  REQUIRE(s.errors.size() == 5);
+  REQUIRE(s.errors.size() == 6);
+  CHECK(s.errors[5].message.find("steps is given twice") != std::string::npos);
   CHECK(s.errors[0].message.find("'0' must be lasso or a number of points from 1 to 1000000") != std::string::npos);
   CHECK(s.errors[1].message.find("'1000001' must be lasso") != std::string::npos);
   CHECK(s.errors[2].message.find("'some' must be lasso") != std::string::npos);

@@ -4,6 +4,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/command.h"
+#include "latentlab/attribution.h"
 #include "latentlab/counterfactual.h"
 #include "latentlab/errors.h"
 #include "latentlab/pipeline.h"
@@ -15,10 +16,14 @@ namespace {
 class ExplainCommand : public Command {
  public:
   void add(CLI::App& app) override {
-    m_sub = app.add_subcommand("explain", "Counterfactual explanations of uncertainty for test points, written as a folder "
-                                          "(summary.json, points.csv, filmstrips/)");
+    m_sub = app.add_subcommand("explain", "Counterfactual explanations of uncertainty for test points (summary.json, "
+                                          "points.csv, filmstrips/), or integrated gradients of one test image "
+                                          "(--method ig: attribution.csv, attribution.png, summary.json), as a folder");
     m_sub->add_option("bundle", m_opt.bundle, "Bundle directory")->required();
-    m_sub->add_option("--method", m_method, "latent-clue, vae-clue, regene, class-change or hierarchical")->capture_default_str();
+    m_sub->add_option("--method", m_method, "latent-clue, vae-clue, regene, class-change, hierarchical, or ig")->capture_default_str();
+    m_sub->add_option("--index", m_attr.index, "ig: the test-set index of the image")->check(CLI::Range(int64_t(0), int64_t(1) << 40));
+    m_sub->add_option("--baseline", m_baseline, "ig: black, blur, mean or noise (default black)");
+    m_sub->add_option("--quadrature", m_quadrature, "ig: midpoint or gauss-legendre (default midpoint)");
     m_sub->add_option("--head", m_head, "laplace or deterministic")->capture_default_str();
     m_sub->add_option("--uncertainty", m_kind, "total, aleatoric or epistemic")->capture_default_str();
     m_sub->add_option("--indices", m_opt.indicesFile, "A file of test-set indices, one per line");
@@ -29,8 +34,9 @@ class ExplainCommand : public Command {
     m_sub->add_option("--out", m_opt.out, "The folder to write")->required();
     m_sub->add_flag("--force", m_opt.force, "Replace an earlier explain folder (never anything else)");
     m_sub->add_option("--device", m_opt.device, "cpu or cuda")->capture_default_str();
-    m_sub->add_option("--target", m_target, "class-change: the class index to reach");
-    m_sub->add_option("--steps", m_steps, "Optimiser steps, at most (default 200)");
+    m_sub->add_option("--target", m_target, "class-change: the class index to reach; ig: class:K, logit:K, total, "
+                                            "aleatoric or epistemic (default total)");
+    m_sub->add_option("--steps", m_steps, "Optimiser steps, at most (default 200); ig: integration steps (default 64)");
     m_sub->add_option("--lambda", m_lambda, "Weight of the latent distance d(z, z0) (default 1)");
     m_sub->add_option("--batch", m_opt.batch, "Points optimised together")->capture_default_str()
         ->check(CLI::Range(int64_t(1), int64_t(100000)));
@@ -41,13 +47,18 @@ class ExplainCommand : public Command {
 
   bool cancellable() const override { return true; }
   int run(const CliContext& ctx) override {
+    if (m_method == "ig") return runIg(ctx);
+    for (const char* flag : {"--index", "--baseline", "--quadrature"})
+      if (m_sub->get_option(flag)->count() > 0)
+        throw InputError(std::string("[explain] ") + flag + " is for --method ig; " + m_method + " explains many points");
     CfOptions& cf = m_opt.cf;
     setCfOption(cf, "method", m_method, "explain");
     setCfOption(cf, "head", m_head, "explain");
     setCfOption(cf, "uncertainty", m_kind, "explain");
-    if (!m_target.empty()) setCfOption(cf, "target", m_target, "explain");
-    if (!m_steps.empty()) setCfOption(cf, "steps", m_steps, "explain");
-    if (!m_lambda.empty()) setCfOption(cf, "lambda", m_lambda, "explain");
+    auto given = [this](const char* flag) { return m_sub->get_option(flag)->count() > 0; };  // "" is a value too
+    if (given("--target")) setCfOption(cf, "target", m_target, "explain");
+    if (given("--steps")) setCfOption(cf, "steps", m_steps, "explain");
+    if (given("--lambda")) setCfOption(cf, "lambda", m_lambda, "explain");
     if (m_keepClass) cf.keepClass = true;
     // --set never overrides an option given by its own flag.
     const std::vector<std::pair<std::string, std::string>> flags = {
@@ -74,6 +85,44 @@ class ExplainCommand : public Command {
   }
 
  private:
+  // Integrated gradients of one test image.
+  int runIg(const CliContext& ctx) {
+    for (const char* flag : {"--indices", "--most-uncertain", "--shard", "--lambda", "--keep-class", "--uncertainty", "--batch"})
+      if (m_sub->get_option(flag)->count() > 0)
+        throw InputError(std::string("[explain] ") + flag + " is not an option of --method ig (it explains one image, "
+                         "--index N; the uncertainty to explain is --target total|aleatoric|epistemic)");
+    AttributionExplainOptions& a = m_attr;
+    a.bundle = m_opt.bundle;
+    a.out = m_opt.out;
+    a.force = m_opt.force;
+    a.device = m_opt.device;
+    a.method = "ig";
+    if (m_sub->get_option("--index")->count() == 0) throw InputError("[explain] --method ig needs --index N (a test-set index)");
+    setIgOption(a.ig, "head", m_head, "explain");
+    auto given = [this](const char* flag) { return m_sub->get_option(flag)->count() > 0; };
+    if (given("--target")) setIgOption(a.ig, "target", m_target, "explain");
+    if (given("--steps")) setIgOption(a.ig, "steps", m_steps, "explain");
+    if (given("--baseline")) setIgOption(a.ig, "baseline", m_baseline, "explain");
+    if (given("--quadrature")) setIgOption(a.ig, "quadrature", m_quadrature, "explain");
+    const std::vector<std::pair<std::string, std::string>> flags = {
+        {"head", "--head"}, {"target", "--target"}, {"steps", "--steps"}, {"baseline", "--baseline"}, {"quadrature", "--quadrature"}};
+    for (const std::string& kv : m_sets) {
+      const size_t eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0)
+        throw InputError("[explain] --set needs KEY=VALUE, got '" + clipForMessage(kv, 60) + "'");
+      const std::string key = kv.substr(0, eq);
+      for (const auto& [k, flag] : flags)
+        if (key == k && m_sub->get_option(flag)->count() > 0)
+          throw InputError("[explain] --set " + clipForMessage(kv, 60) + " and " + flag + " both set " + key + "; give it once");
+      setIgOption(a.ig, key, kv.substr(eq + 1), "explain");
+    }
+    const nlohmann::json s = runExplainAttribution(a, printProgress, ctx.cancel, std::cerr);
+    std::printf("wrote %s (completeness residual %.3g)\n", a.out.c_str(), s.value("completeness_residual", 0.0));
+    return 0;
+  }
+
+  AttributionExplainOptions m_attr;
+  std::string m_baseline, m_quadrature;
   ExplainOptions m_opt;
   std::string m_method = "latent-clue", m_head = "laplace", m_kind = "total", m_shard, m_target, m_steps, m_lambda;
   std::vector<std::string> m_sets;

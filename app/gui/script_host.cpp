@@ -49,6 +49,7 @@ void AppScriptHost::snap(bool on) { m_ctx.edits.setSnap(on); }
 void AppScriptHost::undo() { m_ctx.edits.undo(); }
 void AppScriptHost::clue(const CfOptions& options) { m_ctx.clue.run(options); }
 void AppScriptHost::clueZoom() { m_ctx.clue.zoomToPaths(); }
+bool AppScriptHost::batchRunning() const { return m_ctx.state.clue.batch.running(); }
 void AppScriptHost::clueBatch(const std::string& out, int64_t n, const CfOptions& options) {
   ClueBatch& b = m_ctx.state.clue.batch;
   m_ctx.state.clue.options = options;

@@ -33,6 +33,7 @@ class AppScriptHost : public ScriptHost {
   void undo() override;
   void clue(const CfOptions& options) override;
   void clueZoom() override;
+  bool batchRunning() const override;
   void clueBatch(const std::string& out, int64_t n, const CfOptions& options) override;
   void saveSession(const std::string& path) override;
   void loadSession(const std::string& path) override;

@@ -116,12 +116,21 @@ const std::map<std::string, ScriptVerb>& scriptVerbs() {
            const size_t eq = kv.find('=');
            setCfOption(o, kv.substr(0, eq), kv.substr(eq + 1), "clue");
          }
+         if (o.target >= 0 && o.method != CfMethod::ClassChange) {
+           h.error(std::string("clue: target is for method=class-change; ") + cfMethodName(o.method) + " lowers U");
+           return next();
+         }
          h.clue(o);
          return untilIdle();
        }},
       {"clue-zoom", [](H& h, const C&) { return h.clueZoom(), next(); }},
       {"clue-batch",
        [](H& h, const C& c) {
+         if (h.batchRunning()) {  // one batch at a time: this line waits for the one before to end
+           ScriptWait w;
+           w.again = true;
+           return w;
+         }
          CfOptions o;
          for (size_t k = 2; k < c.args.size(); ++k) {
            const size_t eq = c.args[k].find('=');
@@ -176,7 +185,9 @@ void ScriptRunner::step(ScriptHost& host, Clock::time_point now) {
   if (finished()) host.runningLine(0);
   while (!finished()) {
     const ScriptCommand& c = m_script.commands[m_pc++];
-    host.log("script " + std::to_string(c.line) + ": " + c.name + (c.rest.empty() ? "" : " " + c.rest));
+    const bool quiet = m_again;  // a line that runs again is logged once
+    m_again = false;
+    if (!quiet) host.log("script " + std::to_string(c.line) + ": " + c.name + (c.rest.empty() ? "" : " " + c.rest));
     host.runningLine(c.line);  // what goes wrong while it runs names the line
     auto verb = scriptVerbs().find(c.name);
     if (verb == scriptVerbs().end()) {  // the parser and this table disagree (a test checks they do not)
@@ -184,6 +195,12 @@ void ScriptRunner::step(ScriptHost& host, Clock::time_point now) {
     } else {
       try {
         m_wait = verb->second(host, c);
+        if (m_wait.again) {  // the same line next frame, quietly
+          m_again = true;
+          --m_pc;
+          m_wait = {};
+          return;
+        }
       } catch (const std::out_of_range&) {  // a whole number beyond int's range (the parser refuses them)
         host.error("a number in '" + c.name + " " + clipForMessage(c.rest, 60) + "' is out of range");
         m_wait = {};

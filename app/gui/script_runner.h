@@ -46,6 +46,7 @@ class ScriptHost {
   // Starts the CLUE panel's batch run into `out` over the N most uncertain test points (n > 0) or
   // the lasso selection's test points (n == 0), with `options`.
   virtual void clueZoom() = 0;  // the map centred on the CLUE paths
+  virtual bool batchRunning() const = 0;  // a CLUE batch run is going
   virtual void clueBatch(const std::string& out, int64_t n, const CfOptions& options) = 0;
   virtual void saveSession(const std::string& path) = 0;
   virtual void loadSession(const std::string& path) = 0;
@@ -70,6 +71,7 @@ struct ScriptWait {
   std::string file;          // `wait-for PATH`
   int fileSeconds = 60;
   bool quit = false;
+  bool again = false;        // run the same line again next frame (it waits for something to end)
 };
 using ScriptVerb = std::function<ScriptWait(ScriptHost&, const ScriptCommand&)>;
 
@@ -97,6 +99,7 @@ class ScriptRunner {
  private:
   Script m_script;
   size_t m_pc = 0;
+  bool m_again = false;  // the line at m_pc waits to run again (ScriptWait::again)
   ScriptWait m_wait;
   Clock::time_point m_fileDeadline{};
 };

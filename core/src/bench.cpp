@@ -28,6 +28,7 @@ namespace latentlab {
 
 namespace detail {
 void benchCounterfactuals(const BenchOptions& opt, const std::function<bool(const std::string&)>& want, json& results);
+void benchAttribution(const BenchOptions& opt, json& results);
 }
 
 using detail::Clock;
@@ -196,7 +197,7 @@ void benchPlacePoint(const PointTable& pts, const std::vector<float>& layout5k, 
 std::vector<std::string> benchNames() {
   return {"predictive_ms", "drag_update_p95_ms", "train_epoch_s", "tsne_5k_s", "tsne_5k_trust15", "tsne_70k_s",
           "umap_70k_s", "umap_70k_trust15", "place_point_ms", "latent_clue_200_ms", "vae_clue_200_ms",
-          "latent_clue_batch_points_per_s"};
+          "latent_clue_batch_points_per_s", "ig64_ms"};
 }
 
 json runBench(const BenchOptions& opt, std::ostream& log) {
@@ -254,6 +255,10 @@ json runBench(const BenchOptions& opt, std::ostream& log) {
   if (want("latent_clue_200_ms") || want("vae_clue_200_ms") || want("latent_clue_batch_points_per_s")) {
     detail::benchCounterfactuals(opt, want, results);
     done("counterfactuals");
+  }
+  if (want("ig64_ms")) {
+    detail::benchAttribution(opt, results);
+    done("ig64_ms");
   }
   json flat;
   // A key that names its statistic (..._p95_ms) reports that statistic; the others their median.

@@ -71,7 +71,7 @@ void setCfOption(CfOptions& o, const std::string& key, const std::string& v, con
   } else if (key == "lambda") o.lambda = parseNumber(key, v, 0, 1e6, false, where);
   else if (key == "lambda_x") o.lambdaX = parseNumber(key, v, 0, 1e6, false, where);
   else if (key == "lr") o.lr = parseNumber(key, v, 0, 10, true, where);
-  else if (key == "steps") o.steps = parseInt(key, v, 1, 100000, where);
+  else if (key == "steps") o.steps = parseInt(key, v, 1, 10000, where);
   else if (key == "patience") o.patience = parseInt(key, v, 1, 100000, where);
   else if (key == "tolerance") o.tolerance = parseNumber(key, v, 0, 1, false, where);
   else if (key == "keep_class") o.keepClass = parseBool(key, v, where);

@@ -22,6 +22,7 @@
 #include "latentlab/json_text.h"
 #include "latentlab/models.h"
 #include "latentlab/pipeline.h"
+#include "explain_common.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -30,7 +31,6 @@ namespace latentlab {
 
 namespace {
 
-constexpr const char* kMarker = "latentlab_explain";
 constexpr uintmax_t kMaxIndicesBytes = 64u << 20;
 
 // Bytes that are not printable ASCII as '?', so that a binary file's junk never reaches the terminal.
@@ -92,51 +92,6 @@ std::vector<int64_t> readIndices(const std::string& path, int64_t n) {
   return out;
 }
 
-// Where the results may go: a new folder, or with --force an earlier explain folder.
-void checkExplainOut(const std::string& outIn, bool force) {
-  std::string out = outIn;
-  while (out.size() > 1 && out.back() == '/') out.pop_back();
-  if (out.empty()) throw InputError("[explain] --out is empty");
-  std::error_code ec;
-  const fs::path parent = fs::absolute(out, ec).parent_path();
-  if (!fs::is_directory(parent, ec)) throw InputError("[explain] the folder of --out does not exist (" + parent.string() + ")");
-  for (fs::path p = fs::weakly_canonical(parent, ec); !p.empty(); p = p.parent_path()) {
-    if (isBundleDir(p))
-      throw InputError("[explain] " + out + " is inside the bundle " + p.string() +
-                       ": a bundle's folder is never an output; choose a folder elsewhere");
-    if (p == p.root_path()) break;
-  }
-  if (!fs::exists(fs::symlink_status(out, ec))) return;
-  if (!force) throw InputError("[explain] " + out + " already exists; pass --force to replace an earlier explain folder");
-  bool ours = false;
-  if (fs::is_directory(out, ec) && !fs::is_symlink(out, ec)) {
-    try {
-      ours = json::parse(readTextFile((fs::path(out) / "summary.json").string())).value(kMarker, false);
-    } catch (const std::exception&) {
-    }
-  }
-  if (!ours)
-    throw InputError("[explain] " + out + " is not an earlier `latentlab explain` folder; --force replaces only those");
-  // Only what explain writes: anything else in it is the user's, and --force would delete it.
-  for (const auto& e : fs::recursive_directory_iterator(out, ec)) {
-    const fs::path rel = fs::relative(e.path(), out, ec);
-    const std::string first = rel.begin() == rel.end() ? "" : rel.begin()->string();
-    const bool mine = rel == "summary.json" || rel == "points.csv" || rel == "filmstrips" ||
-                      (first == "filmstrips" && e.is_regular_file(ec) && rel.extension() == ".png" &&
-                       std::distance(rel.begin(), rel.end()) == 2);
-    if (!mine)
-      throw InputError("[explain] " + out + " holds " + rel.string() + ", which explain did not write; --force would "
-                       "delete it, so it is refused: move your files out or choose another --out");
-  }
-}
-
-void writePngFile(const std::string& path, int w, int h, const std::vector<uint8_t>& grey) {
-  std::string bytes;
-  auto sink = [](void* ctx, void* data, int size) { static_cast<std::string*>(ctx)->append(static_cast<char*>(data), size_t(size)); };
-  if (!stbi_write_png_to_func(sink, &bytes, w, h, 1, grey.data(), w)) throw InputError("[explain] could not encode " + path);
-  writeFileAtomic(path, bytes);
-}
-
 // x0 | frames | x*, grey (channel mean), 2 pixels apart.
 void writeFilmstrip(const std::string& path, const CfResult& r) {
   const int64_t hw = r.H * r.W, img = r.C * hw, gap = 2;
@@ -153,7 +108,7 @@ void writeFilmstrip(const std::string& path, const CfResult& r) {
         v = std::min(1.0f, std::max(0.0f, v / float(r.C)));
         px[size_t(y * w + int64_t(t) * (r.W + gap) + x)] = uint8_t(v * 255.0f + 0.5f);
       }
-  writePngFile(path, int(w), int(r.H), px);
+  writePngFile(path, int(w), int(r.H), 1, px);
 }
 
 std::vector<int64_t> choosePoints(const ExplainOptions& o, const Bundle& b, const torch::Tensor& z) {
@@ -208,6 +163,54 @@ void csvRow(std::ostringstream& csv, int64_t index, const CfResult& r) {
 }
 
 }  // namespace
+
+// Where the results may go: a new folder, or with --force an earlier explain folder.
+void checkExplainOut(const std::string& outIn, bool force) {
+  std::string out = outIn;
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  if (out.empty()) throw InputError("[explain] --out is empty");
+  std::error_code ec;
+  const fs::path parent = fs::absolute(out, ec).parent_path();
+  if (!fs::is_directory(parent, ec)) throw InputError("[explain] the folder " + parent.string() + " (where " + out + " would go) does not exist");
+  for (fs::path p = fs::weakly_canonical(parent, ec); !p.empty(); p = p.parent_path()) {
+    if (isBundleDir(p))
+      throw InputError("[explain] " + out + " is inside the bundle " + p.string() +
+                       ": a bundle's folder is never an output; choose a folder elsewhere");
+    if (p == p.root_path()) break;
+  }
+  if (!fs::exists(fs::symlink_status(out, ec))) return;
+  if (!force) throw InputError("[explain] " + out + " already exists; to replace an earlier explain folder, pass --force (in the "
+                                "CLUE tab: tick replace)");
+  bool ours = false;
+  if (fs::is_directory(out, ec) && !fs::is_symlink(out, ec)) {
+    try {
+      ours = json::parse(readTextFile((fs::path(out) / "summary.json").string())).value(kExplainMarker, false);
+    } catch (const std::exception&) {
+    }
+  }
+  if (!ours)
+    throw InputError("[explain] " + out + " is not an earlier `latentlab explain` folder; --force replaces only those");
+  // Only what explain writes: anything else in it is the user's, and --force would delete it.
+  for (const auto& e : fs::recursive_directory_iterator(out, ec)) {
+    const fs::path rel = fs::relative(e.path(), out, ec);
+    const std::string first = rel.begin() == rel.end() ? "" : rel.begin()->string();
+    const bool mine = rel == "summary.json" || rel == "points.csv" || rel == "filmstrips" || rel == "attribution.csv" ||
+                      rel == "attribution.png" ||
+                      (first == "filmstrips" && e.is_regular_file(ec) && rel.extension() == ".png" &&
+                       std::distance(rel.begin(), rel.end()) == 2);
+    if (!mine)
+      throw InputError("[explain] " + out + " holds " + rel.string() + ", which explain did not write; --force would "
+                       "delete it, so it is refused: move your files out or choose another --out");
+  }
+}
+
+void writePngFile(const std::string& path, int w, int h, int channels, const std::vector<uint8_t>& px) {
+  std::string bytes;
+  auto sink = [](void* ctx, void* data, int size) { static_cast<std::string*>(ctx)->append(static_cast<char*>(data), size_t(size)); };
+  if (!stbi_write_png_to_func(sink, &bytes, w, h, channels, px.data(), w * channels))
+    throw InputError("[explain] could not encode " + path);
+  writeFileAtomic(path, bytes);
+}
 
 void parseShard(const std::string& s, int64_t& index, int64_t& count) {
   const size_t slash = s.find('/');
@@ -287,7 +290,7 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
   const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   const double n = double(points.size());
   auto mean = [n](double v) { return n > 0 ? json(v / n) : json(nullptr); };
-  json summary = {{kMarker, true},
+  json summary = {{kExplainMarker, true},
                   {"bundle", fs::absolute(o.bundle).string()},
                   {"method", cfMethodName(o.cf.method)},
                   {"head", cfHeadName(o.cf.head)},

@@ -203,6 +203,12 @@ Script parseScript(const std::string& text, const std::string& source) {
             bad = "'" + clipForMessage(a, 40) + "' is not KEY=VALUE";
             break;
           }
+          for (size_t j = 0; j < i; ++j)
+            if (c.args[j].substr(0, c.args[j].find('=')) == a.substr(0, eq)) {
+              bad = clipForMessage(a.substr(0, eq), 40) + " is given twice";
+              break;
+            }
+          if (!bad.empty()) break;
           try {
             CfOptions o;
             setCfOption(o, a.substr(0, eq), a.substr(eq + 1), "clue");

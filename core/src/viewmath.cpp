@@ -147,6 +147,26 @@ Rgb viridis(float t) {
           k[i][2] + f * (k[i + 1][2] - k[i][2])};
 }
 
+Rgb signedColor(float t) {
+  static const Rgb blue{0.129f, 0.400f, 0.674f}, white{0.969f, 0.969f, 0.969f}, red{0.698f, 0.094f, 0.169f};
+  if (!(t == t)) t = 0;
+  t = std::max(-1.0f, std::min(1.0f, t));
+  const Rgb& end = t < 0 ? blue : red;
+  const float f = std::abs(t);
+  return {white[0] + f * (end[0] - white[0]), white[1] + f * (end[1] - white[1]), white[2] + f * (end[2] - white[2])};
+}
+
+float signedClip(const std::vector<float>& v) {
+  std::vector<float> a;
+  a.reserve(v.size());
+  for (float x : v)
+    if (std::isfinite(x)) a.push_back(std::abs(x));
+  if (a.empty()) return 0;
+  const size_t k = std::min(a.size() - 1, size_t(0.99 * double(a.size() - 1) + 0.5));
+  std::nth_element(a.begin(), a.begin() + long(k), a.end());
+  return a[k];
+}
+
 Rgb classColor(int k) {
   static const unsigned hex[20] = {0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd, 0x8c564b, 0xe377c2,
                                    0x7f7f7f, 0xbcbd22, 0x17becf, 0xaec7e8, 0xffbb78, 0x98df8a, 0xff9896,

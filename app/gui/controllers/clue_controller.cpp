@@ -7,6 +7,7 @@
 
 #include "context.h"
 #include "latentlab/errors.h"
+#include "latentlab/pipeline.h"
 
 namespace latentlab::gui {
 
@@ -274,6 +275,13 @@ void ClueController::runBatch() {
   } else {
     if (b.mostUncertain < 1) return void(b.error = "the number of points must be at least 1");
     o.mostUncertain = b.mostUncertain;
+  }
+  try {
+    checkExplainOut(o.out, o.force);  // said now, by the line or the click that asked
+  } catch (const InputError& e) {
+    b.error = e.what();
+    c.log.error("batch explain: " + b.error, false);
+    return;
   }
   const uint64_t serial = ++b.serial;
   auto pts = s.model.pts;

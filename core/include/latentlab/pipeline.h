@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "latentlab/attribution.h"
 #include "latentlab/counterfactual.h"
 #include "latentlab/progress.h"
 
@@ -68,6 +69,27 @@ struct ExplainOptions {
   int64_t shardIndex = 0, shardCount = 1;  // every shardCount-th point from the shardIndex-th (0-based)
   int64_t batch = 64;         // points optimised together
 };
+// `latentlab explain --method ig --index N`: attributions of one test image, written as a folder.
+struct AttributionExplainOptions {
+  std::string bundle;
+  std::string out;
+  bool force = false;
+  std::string device = "cpu";
+  std::string method = "ig";
+  IgOptions ig;
+  int64_t index = -1;         // the test-set index
+};
+// Writes OUT/attribution.csv (C*H lines of W numbers), OUT/attribution.png (input | baseline |
+// signed map | map over the input) and OUT/summary.json (f_input, f_baseline, sum_attribution,
+// completeness_residual, steps, target, head, ...). Staged like runExplain. Returns the summary.
+nlohmann::json runExplainAttribution(const AttributionExplainOptions& opt, const ProgressFn& progress,
+                                     const std::atomic<bool>* cancel, std::ostream& log);
+
+// Where explain may write (before any work starts): a new folder whose parent exists, or with
+// `force` an earlier explain folder holding only what explain writes; never inside a bundle.
+// Throws InputError naming the folder.
+void checkExplainOut(const std::string& out, bool force);
+
 // Parses "K/N" (0 <= K < N). Throws InputError naming the value.
 void parseShard(const std::string& s, int64_t& index, int64_t& count);
 // Writes OUT/summary.json (means over the points), OUT/points.csv (one row per point) and

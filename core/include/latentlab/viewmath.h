@@ -33,6 +33,12 @@ std::vector<float> pcaInverseDrag(const Pca2& p, const float* z0, float dx, floa
 using Rgb = std::array<float, 3>;
 Rgb viridis(float t);        // perceptually uniform, t clamped to [0, 1]
 Rgb classColor(int k);       // a 20-colour categorical palette, cycling
+// Signed attributions, blue (t = -1) - white (0) - red (+1), t clamped to [-1, 1] (NaN: white).
+// shaders/saliency.frag draws the same ramp.
+Rgb signedColor(float t);
+// The colour range of a signed map: the 99th percentile of |v| (LIT's and Captum's convention),
+// so that a few extreme pixels do not wash the rest out; 0 when all are 0, non-finite skipped.
+float signedClip(const std::vector<float>& v);
 
 // Even-odd rule; points on the boundary may go either way. Fewer than 3 vertices: false.
 bool pointInPolygon(float x, float y, const std::vector<std::pair<float, float>>& poly);

@@ -1,0 +1,129 @@
+// `latentlab explain --method ig`: integrated gradients of one test image, written as a folder that
+// appears whole or not at all: attribution.csv (the raw map), attribution.png (input | baseline |
+// signed map | map over the input) and summary.json.
+#include <torch/torch.h>
+
+#include <cmath>
+#include <filesystem>
+#include <iomanip>
+#include <sstream>
+
+#include "explain_common.h"
+#include "latentlab/bundle.h"
+#include "latentlab/data.h"
+#include "latentlab/errors.h"
+#include "latentlab/fsutil.h"
+#include "latentlab/integrated_gradients.h"
+#include "latentlab/json_text.h"
+#include "latentlab/models.h"
+#include "latentlab/pipeline.h"
+#include "latentlab/viewmath.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace latentlab {
+
+namespace {
+
+// The raw map: C*H lines of W numbers, channel after channel.
+std::string attributionCsv(const IgResult& r) {
+  std::ostringstream out;
+  out << std::setprecision(7);
+  for (int64_t c = 0; c < r.C; ++c)
+    for (int64_t y = 0; y < r.H; ++y) {
+      for (int64_t x = 0; x < r.W; ++x) out << (x ? "," : "") << r.attribution[size_t((c * r.H + y) * r.W + x)] + 0.0f;  // no -0
+      out << '\n';
+    }
+  return out.str();
+}
+
+// Four tiles, each pixel `scale` times, 4 pixels apart: input, baseline, the signed map (blue -
+// white - red, clipped at the 99th percentile of |a|), and the map over the input.
+void writeAttributionPng(const std::string& path, const IgResult& r, float clip) {
+  const int64_t scale = 4, gap = 4, tw = r.W * scale, th = r.H * scale, w = 4 * tw + 3 * gap, hw = r.H * r.W;
+  std::vector<uint8_t> px(size_t(w * th * 3), 30);
+  auto grey = [&](const std::vector<float>& img, int64_t i) {
+    double v = 0;
+    for (int64_t c = 0; c < r.C; ++c) v += img[size_t(c * hw + i)];
+    return std::min(1.0f, std::max(0.0f, float(v / double(r.C))));
+  };
+  auto mapAt = [&](int64_t i) {
+    double v = 0;
+    for (int64_t c = 0; c < r.C; ++c) v += r.attribution[size_t(c * hw + i)];
+    return clip > 0 ? float(v) / clip : 0.0f;
+  };
+  for (int64_t y = 0; y < th; ++y)
+    for (int64_t x = 0; x < tw; ++x) {
+      const int64_t i = (y / scale) * r.W + x / scale;
+      const float t = mapAt(i), g = grey(r.input, i), a = std::min(1.0f, std::abs(t));
+      const Rgb sc = signedColor(t);
+      const Rgb tiles[4] = {{g, g, g}, {grey(r.baseline, i), grey(r.baseline, i), grey(r.baseline, i)}, sc,
+                            {g + a * (sc[0] - g), g + a * (sc[1] - g), g + a * (sc[2] - g)}};
+      for (int k = 0; k < 4; ++k)
+        for (int c = 0; c < 3; ++c)
+          px[size_t(((y * w) + k * (tw + gap) + x) * 3 + c)] = uint8_t(std::min(1.0f, std::max(0.0f, tiles[k][size_t(c)])) * 255.0f + 0.5f);
+    }
+  writePngFile(path, int(w), int(th), 3, px);
+}
+
+}  // namespace
+
+json runExplainAttribution(const AttributionExplainOptions& o, const ProgressFn& progress, const std::atomic<bool>* cancel,
+                           std::ostream& log) {
+  if (o.method != "ig") throw InputError("[explain] unknown attribution method '" + clipForMessage(o.method, 40) + "'");
+  if (o.index < 0) throw InputError("[explain] --method ig needs --index N (a test-set index)");
+  checkExplainOut(o.out, o.force);
+  Bundle b = loadBundle(o.bundle, parseDevice(o.device), BundleParts{false, false});
+  checkIgOptions(o.ig, b.numClasses(), "explain");
+  if (o.ig.head == CfHead::Laplace && !b.laplace)
+    throw BundleError("[explain] the laplace head needs a posterior, and the bundle has none (" + o.bundle + "); use --head deterministic");
+  const DatasetSplit data = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed);
+  const int64_t n = data.test.images.size(0);
+  if (o.index >= n)
+    throw InputError("[explain] --index " + std::to_string(o.index) + " is outside the test set (0.." + std::to_string(n - 1) + ")");
+  torch::Tensor mean;
+  if (o.ig.baseline == IgBaseline::Mean) mean = data.train.images.to(torch::kFloat).mean(0);
+  checkCancel(cancel, "explain");
+  (void)progress;  // one image: no progress to report
+  IgResult r = explainIg(b, o.ig, data.test.images[o.index], mean, cancel);
+  const float clip = signedClip(r.attribution);
+  StagedDir stage(o.out, o.force, checkExplainOut);
+  writeFileAtomic((fs::path(stage.path()) / "attribution.csv").string(), attributionCsv(r));
+  writeAttributionPng((fs::path(stage.path()) / "attribution.png").string(), r, clip);
+  int predicted = -1;
+  {
+    torch::NoGradGuard ng;
+    const BllHead head = b.head(o.ig.head == CfHead::Laplace ? HeadMode::Samples : HeadMode::Deterministic);
+    predicted = int(head.predict(b.encode(data.test.images[o.index].unsqueeze(0).to(b.device, torch::kFloat))).probs.argmax(1).item<int64_t>());
+  }
+  json summary = {{kExplainMarker, true},
+                  {"bundle", fs::absolute(o.bundle).string()},
+                  {"method", "ig"},
+                  {"index", o.index},
+                  {"label", data.test.labels[o.index].item<int64_t>()},
+                  {"predicted", predicted},
+                  {"target", r.target},
+                  {"head", r.head},
+                  {"baseline", r.baseline_name},
+                  {"quadrature", r.quadrature},
+                  {"steps", r.steps()},
+                  {"f_input", r.fInput},
+                  {"f_baseline", r.fBaseline},
+                  {"sum_attribution", r.sumAttribution},
+                  {"completeness_residual", r.residual},
+                  {"residual_is_absolute", r.residualAbsolute},
+                  {"colour_clip", clip},
+                  {"ms", r.ms},
+                  {"device", o.device},
+                  {"shape", {r.C, r.H, r.W}}};
+  writeFileAtomic((fs::path(stage.path()) / "summary.json").string(), jsonText(summary, 2) + "\n");
+  checkCancel(cancel, "explain");
+  stage.commit();
+  log << "IG of " << r.target << " (" << r.head << " head, " << r.baseline_name << " baseline, " << r.steps()
+      << " steps): F(x) " << r.fInput << ", F(x') " << r.fBaseline << ", sum " << r.sumAttribution
+      << ", completeness residual " << r.residual << "\n";
+  return summary;
+}
+
+}  // namespace latentlab
