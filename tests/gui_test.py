@@ -712,7 +712,52 @@ def case_clue_nudge():
         m.close()
 
 
-{"clue": case_clue, "clue_nudge": case_clue_nudge, "drag": case_drag, "bad_script": case_bad_script, "fuzz": case_fuzz, "screenshot": case_screenshot, "train": case_train,
+def case_ig():
+    """Integrated gradients from the Attribution tab: the map equals IG recomputed here with Python's
+    torch (64 midpoint steps from black, p-bar of class 3 through the Laplace bank); scrub 0.5 shows
+    x/2 and F at node 31; a bad combination is refused; the path survives a projection change."""
+    st = lambda name: json.load(open(os.path.join(OUT, name)))
+    run_gui(["--script", script([
+        "select 2245", "ig target=class:3", f"state {OUT}/a1.json", "scrub 0.5", f"state {OUT}/a2.json",
+        f"screenshot {OUT}/a2.png", "ig target=epistemic head=deterministic", f"state {OUT}/a3.json",
+        "project tsne", f"state {OUT}/a4.json", "quit",
+    ])], timeout=600)
+    a = st("a1.json")["attribution"]
+    assert a["error"] == "" and a["steps"] == 64 and a["target"] == "class:3", a.get("error")
+    clf = torch.jit.load(os.path.join(BUNDLE, "classifier.pt"))
+    lap = torch.jit.load(os.path.join(BUNDLE, "laplace.pt"))
+    x = fashion_test_image(2245)[0]  # [1, 28, 28] in [0, 1]
+
+    def F(xs):
+        p = torch.softmax(lap.sample_logits(clf.encode(xs)).double(), -1).mean(0)  # [n, K]
+        return p[:, 3]
+    alphas = (torch.arange(64, dtype=torch.float32) + 0.5) / 64
+    xs = (alphas.view(-1, 1, 1, 1) * x[None]).requires_grad_(True)
+    g = torch.autograd.grad(F(xs).sum(), xs)[0]
+    ig = (x * g.mean(0)).flatten()
+    got = torch.tensor(a["attribution"])
+    err = float((got - ig.float()).abs().max())
+    print(f"ig: map vs Python's IG: max abs error {err:.2e} (max |IG| {float(ig.abs().max()):.3e}); "
+          f"residual {a['completeness_residual']:.4f}")
+    assert err < 1e-5 + 1e-3 * float(ig.abs().max())
+    gap = a["f_input"] - a["f_baseline"]
+    assert abs(abs(a["sum_attribution"] - gap) / abs(gap) - a["completeness_residual"]) < 1e-6
+    assert a["path_points"] == 64
+    b = st("a2.json")["attribution"]
+    assert b["alpha"] == 0.5 and b["node"] == 31, (b["alpha"], b["node"])
+    xa = torch.tensor(b["input_at_alpha"])
+    assert float((xa - 0.5 * x.flatten()).abs().max()) < 1e-6, "the scrubbed input is not x' + 0.5 (x - x')"
+    with torch.no_grad():
+        f31 = float(F((alphas[31] * x)[None])[0])
+    assert abs(b["f_alpha"] - f31) < 1e-4, (b["f_alpha"], f31)
+    check_shows_points(os.path.join(OUT, "a2.png"))
+    c = st("a3.json")
+    assert any("no epistemic" in e for e in c["errors"]), c["errors"]
+    d = st("a4.json")
+    assert d["projection"] == "tsne" and d["attribution"]["path_points"] == 64
+
+
+{"clue": case_clue, "clue_nudge": case_clue_nudge, "ig": case_ig, "drag": case_drag, "bad_script": case_bad_script, "fuzz": case_fuzz, "screenshot": case_screenshot, "train": case_train,
  "mouse": case_mouse, "project": case_project}[CASE]()
 shutil.rmtree(OUT)
 print(f"gui_test {CASE}: ok")

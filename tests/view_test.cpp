@@ -384,10 +384,16 @@ TEST_CASE("script parsing: clue-batch takes a folder, N or lasso, and the clue s
       "clue-batch out some\n"
       "clue-batch out 5 method=nope\n"
       "clue-batch out\n"
-      "clue steps=30 steps=5\n",
+      "clue steps=30 steps=5\n"
+      "ig target=entropy\n"
+      "scrub 1.5\n"
+      "ig baseline=blur steps=32\n"
+      "scrub 0.25\n",
       "cb.txt");
-  CHECK(s.commands.size() == 2);
-  REQUIRE(s.errors.size() == 6);
+  CHECK(s.commands.size() == 4);
+  REQUIRE(s.errors.size() == 8);
+  CHECK(s.errors[6].message.find("target must be class:K") != std::string::npos);
+  CHECK(s.errors[7].message.find("'1.5' is out of range") != std::string::npos);
   CHECK(s.errors[5].message.find("steps is given twice") != std::string::npos);
   CHECK(s.errors[0].message.find("'0' must be lasso or a number of points from 1 to 1000000") != std::string::npos);
   CHECK(s.errors[1].message.find("'1000001' must be lasso") != std::string::npos);

@@ -248,6 +248,27 @@ struct ClueState {
   bool running() const { return job != nullptr; }
 };
 
+// ------------------------------------------------------------------------------------ attributions
+
+// The Attribution panel's integrated gradients of the selection's image, with the scrubber.
+struct AttributionRun {
+  IgResult ig;
+  std::vector<float> latents; // [m, d] phi of each node's input x' + alpha_k (x - x')
+  std::vector<float> pathXY;  // [m, 2] those latents on the map
+  float clip = 0;             // the colour range: the 99th percentile of |attribution| (channels summed)
+};
+
+struct AttributionState {
+  IgOptions options;                  // the panel's settings
+  std::optional<AttributionRun> run;
+  std::shared_ptr<Job> job;
+  uint64_t serial = 0;
+  double alpha = 1.0;                 // the scrubber: 0 = the baseline, 1 = the input
+  int64_t fromPoint = -1;             // the point explained (-1: an edited point's decode)
+  std::string error;
+  bool running() const { return job != nullptr; }
+};
+
 struct AppState {
   Model model;
   std::string loadingDir;              // the bundle being loaded ("" none)
@@ -257,6 +278,7 @@ struct AppState {
   SelectionState selection;
   EditState edits;
   ClueState clue;
+  AttributionState attribution;
   UiState ui;
 
   bool hasModel() const { return model.pts != nullptr; }

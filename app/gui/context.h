@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "app_state.h"
+#include "controllers/attribution_controller.h"
 #include "controllers/clue_controller.h"
 #include "controllers/edit_controller.h"
 #include "controllers/model_controller.h"
@@ -15,13 +16,14 @@
 #include "map/map_renderer.h"
 #include "message_log.h"
 #include "widgets/image_cache.h"
+#include "widgets/signed_image.h"
 #include "worker.h"
 
 namespace latentlab::gui {
 
 struct Context {
   explicit Context(const GuiOptions& options)
-      : opt(options), worker(std::make_unique<Worker>()), models(*this), projection(*this), edits(*this), clue(*this) {}
+      : opt(options), worker(std::make_unique<Worker>()), models(*this), projection(*this), edits(*this), clue(*this), attribution(*this) {}
 
   GuiOptions opt;
   AppState state;
@@ -29,10 +31,12 @@ struct Context {
   std::unique_ptr<Worker> worker;
   MapRenderer map;     // GL: the point map
   ImageCache images;   // GL: small image textures
+  SignedImages signedImages;  // GL: attribution maps (drawn by shaders/saliency.frag)
   ModelController models;
   ProjectionController projection;
   EditController edits;
   ClueController clue;
+  AttributionController attribution;
 
   // Joins the worker (cancelling its jobs), then frees the model and the GL objects. Call while
   // the GL context is current.
@@ -42,6 +46,7 @@ struct Context {
     state.model = {};
     map.destroy();
     images.destroy();
+    signedImages.destroy();
   }
 };
 

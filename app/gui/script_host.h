@@ -33,6 +33,8 @@ class AppScriptHost : public ScriptHost {
   void undo() override;
   void clue(const CfOptions& options) override;
   void clueZoom() override;
+  void ig(const IgOptions& options) override;
+  void scrub(double alpha) override;
   bool batchRunning() const override;
   void clueBatch(const std::string& out, int64_t n, const CfOptions& options) override;
   void saveSession(const std::string& path) override;

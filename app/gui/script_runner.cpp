@@ -124,6 +124,17 @@ const std::map<std::string, ScriptVerb>& scriptVerbs() {
          return untilIdle();
        }},
       {"clue-zoom", [](H& h, const C&) { return h.clueZoom(), next(); }},
+      {"ig",
+       [](H& h, const C& c) {
+         IgOptions o;
+         for (const std::string& kv : c.args) {
+           const size_t eq = kv.find('=');
+           setIgOption(o, kv.substr(0, eq), kv.substr(eq + 1), "ig");
+         }
+         h.ig(o);
+         return untilIdle();
+       }},
+      {"scrub", [](H& h, const C& c) { return h.scrub(std::stod(c.args[0])), next(); }},
       {"clue-batch",
        [](H& h, const C& c) {
          if (h.batchRunning()) {  // one batch at a time: this line waits for the one before to end

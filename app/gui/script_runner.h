@@ -46,6 +46,9 @@ class ScriptHost {
   // Starts the CLUE panel's batch run into `out` over the N most uncertain test points (n > 0) or
   // the lasso selection's test points (n == 0), with `options`.
   virtual void clueZoom() = 0;  // the map centred on the CLUE paths
+  // Integrated gradients of the selection (the Attribution tab's run), and its scrubber.
+  virtual void ig(const IgOptions& options) = 0;
+  virtual void scrub(double alpha) = 0;
   virtual bool batchRunning() const = 0;  // a CLUE batch run is going
   virtual void clueBatch(const std::string& out, int64_t n, const CfOptions& options) = 0;
   virtual void saveSession(const std::string& path) = 0;

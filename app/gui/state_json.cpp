@@ -102,6 +102,22 @@ void writeStateJson(Context& ctx, const std::string& path) {
                   {"summary", b.summary}};
     j["clue"] = c;
   }
+  // The Attribution tab's integrated gradients: the figures, and the scrubber's alpha with the
+  // interpolated input and F there.
+  if (const auto& as = s.attribution; as.run) {
+    const IgResult& r = as.run->ig;
+    const int node = as.alpha >= 1.0 ? r.steps() - 1 : r.nodeAt(as.alpha);
+    j["attribution"] = {{"target", r.target}, {"head", r.head}, {"baseline", r.baseline_name},
+                        {"quadrature", r.quadrature}, {"steps", r.steps()}, {"f_input", r.fInput},
+                        {"f_baseline", r.fBaseline}, {"sum_attribution", r.sumAttribution},
+                        {"completeness_residual", r.residual}, {"alpha", as.alpha}, {"node", node},
+                        {"f_alpha", node >= 0 ? json(r.fPath[size_t(node)]) : json(r.fBaseline)},
+                        {"input_at_alpha", r.inputAt(as.alpha)}, {"attribution", r.attribution},
+                        {"from_point", as.fromPoint}, {"path_points", as.run->pathXY.size() / 2},
+                        {"running", as.running()}, {"error", as.error}};
+  } else {
+    j["attribution"] = {{"running", as.running()}, {"error", as.error}};
+  }
   if (!s.ui.frameMs.empty()) {
     const std::vector<double> f = s.ui.frameMs.vector();
     j["frame_ms"] = {{"median", quantile(f, 0.5)}, {"p95", quantile(f, 0.95)}, {"frames", f.size()}};

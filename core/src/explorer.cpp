@@ -15,6 +15,7 @@
 #include "latentlab/data.h"
 #include "latentlab/errors.h"
 #include "latentlab/fsutil.h"
+#include "latentlab/integrated_gradients.h"
 #include "latentlab/metrics.h"
 #include "latentlab/models.h"
 
@@ -42,6 +43,7 @@ struct Explorer::Impl {
   std::shared_ptr<const PointTable> table;
   std::mutex cfMutex;                  // the lazily loaded parts of counterfactuals
   std::optional<Prototypes> prototypes;
+  torch::Tensor trainMean;             // [C, H, W] on the device: IG's mean baseline (made on first use)
   torch::Tensor latents;  // [n, d] CPU, the table's latents (for nearest-neighbour queries)
 
   // Fills the per-point columns for rows [from, n) of `t` from latents z [m, d] and images.
@@ -300,6 +302,43 @@ CfResult Explorer::counterfactual(const CfOptions& o, int64_t point, const std::
     r = explainLatents(ctx, o, torch::from_blob(zc.data(), {1, t.d}, torch::kFloat32).clone(), cancel, onStep);
   }
   return r.at(0);
+}
+
+IgResult Explorer::attribution(const IgOptions& o, int64_t point, const std::vector<float>& z,
+                               std::vector<float>* pathLatents, const std::atomic<bool>* cancel) const {
+  std::lock_guard<std::mutex> lock(m->cfMutex);
+  const Bundle& b = m->bundle;
+  const PointTable& t = *m->table;
+  checkIgOptions(o, t.K, "ig");
+  if (o.head == CfHead::Laplace && !m->lap)
+    throw BundleError("[ig] the laplace head needs a posterior, and the bundle has none (" + b.dir + ")");
+  torch::Tensor x;
+  if (point >= 0) {
+    if (point >= t.n) throw InputError("[ig] point " + std::to_string(point) + " is not one of the " + std::to_string(t.n));
+    const bool train = point >= t.numTest;
+    x = (train ? m->data.train : m->data.test).images[train ? point - t.numTest : point];
+  } else {
+    if (int64_t(z.size()) != t.d)
+      throw InputError("[ig] a latent of " + std::to_string(z.size()) + " values, the model has d=" + std::to_string(t.d));
+    if (!b.decoder) throw BundleError("[ig] an edited point's image is its decode, and the bundle has no decoder (" + b.dir + ")");
+    torch::NoGradGuard ng;
+    std::vector<float> zc = z;
+    x = b.decode(torch::from_blob(zc.data(), {1, t.d}, torch::kFloat32).clone())[0].clamp(0, 1).cpu();
+  }
+  if (o.baseline == IgBaseline::Mean && !m->trainMean.defined()) m->trainMean = m->data.train.images.to(torch::kFloat).mean(0);
+  IgResult r = explainIg(b, o, x, m->trainMean, cancel);
+  if (pathLatents) {
+    torch::NoGradGuard ng;
+    const int64_t P = r.pixels(), steps = r.steps();
+    std::vector<float> inputs(size_t(steps * P));
+    for (int64_t k = 0; k < steps; ++k) {
+      const std::vector<float> xi = r.inputAt(r.alphas[size_t(k)]);
+      std::copy(xi.begin(), xi.end(), inputs.begin() + k * P);
+    }
+    const torch::Tensor zs = b.encode(torch::from_blob(inputs.data(), {steps, r.C, r.H, r.W}, torch::kFloat32).clone());
+    *pathLatents = toVector<float>(zs.to(torch::kFloat));
+  }
+  return r;
 }
 
 const std::string& Explorer::bundleDir() const { return m->bundle.dir; }

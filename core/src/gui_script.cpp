@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "latentlab/attribution.h"
 #include "latentlab/counterfactual.h"
 #include "latentlab/errors.h"
 #include "latentlab/fsutil.h"
@@ -17,7 +18,7 @@ namespace latentlab {
 namespace {
 
 // Settings: any number of trailing KEY=VALUE words (whole numbers), checked against settingKeys().
-enum class Arg { Path, Word, Int, Float, Rest, OnOff, Settings, CfSettings };
+enum class Arg { Path, Word, Int, Float, Rest, OnOff, Settings, CfSettings, IgSettings };
 
 struct Spec {
   const char* name;
@@ -59,6 +60,10 @@ const std::vector<Spec>& specs() {
        "clue [method=latent-clue|vae-clue|regene|class-change|hierarchical uncertainty=total|aleatoric|epistemic "
        "lambda=L steps=N target=CLASS keep_class=on ...]: explain the selection's uncertainty with a counterfactual, "
        "with the Laplace and the deterministic head (the CLUE panel's Run)"},
+      {"ig", {Arg::IgSettings}, 1,
+       "ig [target=class:K|logit:K|total|aleatoric|epistemic head=laplace|deterministic baseline=black|blur|mean|noise "
+       "steps=M quadrature=midpoint|gauss-legendre]: integrated gradients of the selection's image (the Attribution tab)"},
+      {"scrub", {Arg::Float}, 0, "scrub ALPHA: move the Attribution tab's scrubber to alpha in 0..1 along the IG path"},
       {"clue-zoom", {}, 0, "clue-zoom: centre the map on the CLUE paths, zoomed in (the CLUE tab's Zoom to paths)"},
       {"clue-batch", {Arg::Path, Arg::Word, Arg::CfSettings}, 1,
        "clue-batch OUT N|lasso [KEY=VALUE ...]: the CLUE panel's batch run (latentlab explain) of the N most uncertain "
@@ -93,6 +98,7 @@ const std::vector<std::pair<std::string, std::vector<Range>>>& numberRanges() {
       {"wait", {{0, 1e6}}},
       {"wait-for", {{0, 0}, {0, 86400}}},
       {"drag", {{-1e6, 1e6}, {-1e6, 1e6}}},
+      {"scrub", {{0, 1}}},
       {"zoom", {{1e-6, 1e6}}},
       {"center", {{-1e12, 1e12}, {-1e12, 1e12}}},
   };
@@ -173,7 +179,8 @@ Script parseScript(const std::string& text, const std::string& source) {
       c.args.clear();
       if (!c.rest.empty()) c.args.push_back(c.rest);
     }
-    const bool settings = !spec->args.empty() && (spec->args.back() == Arg::Settings || spec->args.back() == Arg::CfSettings);
+    const bool settings = !spec->args.empty() && (spec->args.back() == Arg::Settings || spec->args.back() == Arg::CfSettings ||
+                                                  spec->args.back() == Arg::IgSettings);
     const size_t need = spec->args.size() - size_t(spec->optional);
     if (c.args.size() < need || (!settings && c.args.size() > spec->args.size())) {
       fail("'" + c.name + "' takes " + (settings ? "at least " + std::to_string(need) : std::to_string(spec->args.size())) +
@@ -214,6 +221,23 @@ Script parseScript(const std::string& text, const std::string& source) {
             setCfOption(o, a.substr(0, eq), a.substr(eq + 1), "clue");
           } catch (const InputError& e) {
             bad = std::string(e.what()).substr(std::string("[clue] ").size());
+          }
+          break;
+        }
+        case Arg::IgSettings: {
+          const size_t eq = a.find('=');
+          if (eq == std::string::npos) {
+            bad = "'" + clipForMessage(a, 40) + "' is not KEY=VALUE";
+            break;
+          }
+          for (size_t j = 0; j < i && bad.empty(); ++j)
+            if (c.args[j].substr(0, c.args[j].find('=')) == a.substr(0, eq)) bad = clipForMessage(a.substr(0, eq), 40) + " is given twice";
+          if (!bad.empty()) break;
+          try {
+            IgOptions o;
+            setIgOption(o, a.substr(0, eq), a.substr(eq + 1), "ig");
+          } catch (const InputError& e) {
+            bad = std::string(e.what()).substr(std::string("[ig] ").size());
           }
           break;
         }

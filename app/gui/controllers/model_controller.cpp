@@ -108,6 +108,7 @@ void ModelController::setModel(Model&& m) {
   if (!sameBundle) {
     m_ctx.edits.reset();
     m_ctx.clue.reset();
+    m_ctx.attribution.reset();
     s.style.hidden.assign(size_t(t.K), false);
     s.view.needFit = true;
     requestReport();

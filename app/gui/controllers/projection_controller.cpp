@@ -200,6 +200,7 @@ void ProjectionController::placeEditedPoints() {
     e.projection = projectionKey(m_ctx.state.projection.current);
   }
   m_ctx.clue.replace();  // the counterfactual paths too
+  m_ctx.attribution.replace();  // and the IG path
 }
 
 }  // namespace latentlab::gui

@@ -6,54 +6,9 @@
 #include <cmath>
 
 #include "shaders_gen.h"
+#include "widgets/gl_program.h"
 
 namespace latentlab::gui {
-
-namespace {
-
-// Reads a shader's or program's status; on failure puts "WHAT NAME: log" into err.
-template <class GetIv, class GetLog>
-bool checkStatus(GLuint object, GLenum status, GetIv getIv, GetLog getLog, const char* what, const char* name,
-                 std::string& err) {
-  GLint ok = 0;
-  getIv(object, status, &ok);
-  if (ok) return true;
-  char log[2048];
-  getLog(object, sizeof log, nullptr, log);
-  err = std::string(what) + " " + name + ": " + log;
-  return false;
-}
-
-unsigned compile(GLenum type, const char* src, const char* name, std::string& err) {
-  GLuint s = glCreateShader(type);
-  glShaderSource(s, 1, &src, nullptr);
-  glCompileShader(s);
-  if (!checkStatus(s, GL_COMPILE_STATUS, glGetShaderiv, glGetShaderInfoLog, "shader", name, err)) {
-    glDeleteShader(s);
-    return 0;
-  }
-  return s;
-}
-
-unsigned link(const char* vs, const char* fs, const char* name, std::string& err) {
-  GLuint v = compile(GL_VERTEX_SHADER, vs, name, err);
-  if (!v) return 0;
-  GLuint f = compile(GL_FRAGMENT_SHADER, fs, name, err);
-  if (!f) return 0;
-  GLuint p = glCreateProgram();
-  glAttachShader(p, v);
-  glAttachShader(p, f);
-  glLinkProgram(p);
-  glDeleteShader(v);
-  glDeleteShader(f);
-  if (!checkStatus(p, GL_LINK_STATUS, glGetProgramiv, glGetProgramInfoLog, "program", name, err)) {
-    glDeleteProgram(p);
-    return 0;
-  }
-  return p;
-}
-
-}  // namespace
 
 void MapRenderer::destroy() {
   if (!m_pointsProg) return;
@@ -68,9 +23,9 @@ void MapRenderer::destroy() {
 }
 
 bool MapRenderer::init(std::string& err) {
-  m_pointsProg = link(kShader_points_vert, kShader_points_frag, "points", err);
+  m_pointsProg = linkProgram(kShader_points_vert, kShader_points_frag, "points", err);
   if (!m_pointsProg) return false;
-  m_thumbsProg = link(kShader_thumbs_vert, kShader_thumbs_frag, "thumbs", err);
+  m_thumbsProg = linkProgram(kShader_thumbs_vert, kShader_thumbs_frag, "thumbs", err);
   if (!m_thumbsProg) return false;
 
   glGenVertexArrays(1, &m_pointsVao);

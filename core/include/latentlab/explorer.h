@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "latentlab/attribution.h"
 #include "latentlab/counterfactual.h"
 #include "latentlab/progress.h"
 
@@ -83,6 +84,12 @@ class Explorer {
   CfResult counterfactual(const CfOptions& o, int64_t point, const std::vector<float>& z0,
                           const std::function<bool(int, const std::vector<float>&, float)>& onStep,
                           const ProgressFn& progress, const std::atomic<bool>* cancel) const;
+
+  // Integrated gradients (attribution.h) of point `point`'s image, or, when point < 0, of g(z) (an
+  // edited point's decode). `pathLatents`, when given, receives phi of every node's input [m, d]:
+  // the IG path on the map. Throws the typed errors of errors.h.
+  IgResult attribution(const IgOptions& o, int64_t point, const std::vector<float>& z, std::vector<float>* pathLatents,
+                       const std::atomic<bool>* cancel) const;
 
   const std::string& bundleDir() const;
   std::string bundleName() const;

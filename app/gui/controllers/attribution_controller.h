@@ -1,0 +1,31 @@
+#pragma once
+// Integrated gradients of the selection's image for the Attribution panel and the `ig` / `scrub`
+// script commands: one job per run (its nodes' inputs placed on the map when it ends), and the
+// scrubber along the path. UI thread only.
+#include <string>
+#include <vector>
+
+#include "latentlab/attribution.h"
+
+namespace latentlab::gui {
+
+struct Context;
+
+class AttributionController {
+ public:
+  explicit AttributionController(Context& ctx) : m_ctx(ctx) {}
+  // From the selection (a point's image, or an edited point's decode); an error says why not.
+  void run(const IgOptions& options);
+  void cancel();
+  // The scrubber, alpha in [0, 1] (outside: an error naming the value, nothing changes).
+  void scrubTo(double alpha);
+  // Places the path again after the projection changed.
+  void replace();
+  void reset();  // another bundle was loaded
+
+ private:
+  std::vector<float> placePath(const std::vector<float>& latents, int64_t d) const;
+  Context& m_ctx;
+};
+
+}  // namespace latentlab::gui

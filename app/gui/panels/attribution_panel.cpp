@@ -1,0 +1,201 @@
+#include "panels/attribution_panel.h"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "context.h"
+#include "latentlab/viewmath.h"
+#include "widgets/widgets.h"
+
+namespace latentlab::gui {
+
+namespace {
+
+const char* const kTargetLabels[] = {"p(class)", "logit of class", "total U", "aleatoric U", "epistemic U"};
+const char* const kBaselineLabels[] = {"black", "blurred input", "training mean", "uniform noise"};
+const ImU32 kPathColour = IM_COL32(230, 90, 230, 255);
+
+// [C, H, W] -> [H, W], the channels summed (a pixel's attribution).
+std::vector<float> channelSum(const std::vector<float>& v, int64_t C, int64_t hw) {
+  std::vector<float> out(size_t(hw), 0.0f);
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t i = 0; i < hw; ++i) out[size_t(i)] += v[size_t(c * hw + i)];
+  return out;
+}
+
+const char* unitOf(const AttrTarget& t) {
+  switch (t.kind) {
+    case AttrTargetKind::Probability: return "(probability)";
+    case AttrTargetKind::Logit: return "(logit)";
+    default: return "nats";
+  }
+}
+
+}  // namespace
+
+bool AttributionPanel::wantsFocus(Context& ctx) {
+  if (ctx.state.attribution.serial != m_seenSerial) {
+    m_seenSerial = ctx.state.attribution.serial;
+    return ctx.state.attribution.running();
+  }
+  return false;
+}
+
+void AttributionPanel::drawSettings(Context& ctx) {
+  IgOptions& o = ctx.state.attribution.options;
+  const auto& names = ctx.state.model.pts->classNames;
+  int kind = int(o.target.kind);
+  ImGui::SetNextItemWidth(150);
+  if (ImGui::Combo("target F", &kind, kTargetLabels, 5)) o.target.kind = AttrTargetKind(kind);
+  tip("What is attributed to the pixels: a class's predictive probability or its logit (the network's own), or an "
+      "uncertainty of the head in nats");
+  if (o.target.needsClass()) {
+    if (o.target.cls < 0 || o.target.cls >= int(names.size())) o.target.cls = 0;
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(130);
+    if (ImGui::BeginCombo("class", names[size_t(o.target.cls)].c_str())) {
+      for (int k = 0; k < int(names.size()); ++k)
+        if (ImGui::Selectable(names[size_t(k)].c_str(), k == o.target.cls)) o.target.cls = k;
+      ImGui::EndCombo();
+    }
+  }
+  int head = int(o.head);
+  ImGui::RadioButton("Laplace head", &head, 0);
+  ImGui::SameLine();
+  ImGui::RadioButton("deterministic head", &head, 1);
+  o.head = CfHead(head);
+  int baseline = int(o.baseline);
+  ImGui::SetNextItemWidth(150);
+  ImGui::Combo("baseline x'", &baseline, kBaselineLabels, 4);
+  o.baseline = IgBaseline(baseline);
+  tip("Where the path starts: a black image, the input blurred (sigma = H/10 pixels), the training images' mean, or "
+      "uniform noise");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(100);
+  ImGui::SliderInt("steps m", &o.steps, 5, 200);
+  tip("Quadrature nodes along the path (64 by default); more steps, smaller completeness residual");
+  int quad = int(o.quadrature);
+  ImGui::RadioButton("midpoint rule", &quad, 0);
+  ImGui::SameLine();
+  ImGui::RadioButton("Gauss-Legendre", &quad, 1);
+  o.quadrature = Quadrature(quad);
+}
+
+void AttributionPanel::drawRun(Context& ctx) {
+  AttributionState& as = ctx.state.attribution;
+  const AttributionRun& run = *as.run;
+  const IgResult& r = run.ig;
+  const int64_t hw = r.H * r.W;
+  const auto& names = ctx.state.model.pts->classNames;
+  const AttrTarget& t = as.options.target;
+  const std::string what = t.needsClass() && t.cls >= 0 && t.cls < int(names.size())
+                               ? (t.kind == AttrTargetKind::Logit ? "the logit of " : "p(") + names[size_t(t.cls)] +
+                                     (t.kind == AttrTargetKind::Logit ? "" : ")")
+                               : r.target + " U";
+  ImGui::TextWrapped("IG of %s, %s head, %s baseline, %d steps (%s), %s", what.c_str(), r.head.c_str(),
+                     r.baseline_name.c_str(), r.steps(), r.quadrature.c_str(),
+                     as.fromPoint >= 0 ? ("point #" + std::to_string(as.fromPoint)).c_str() : "an edited point's decode");
+  ImGui::Text("F(x) = %.4f   F(x') = %.4f   sum of IG = %.4f", r.fInput, r.fBaseline, r.sumAttribution);
+  const bool poor = r.residual > 0.05;
+  ImGui::TextColored(poor ? ImVec4(1.0f, 0.55f, 0.35f, 1.0f) : ImVec4(0.6f, 0.9f, 0.6f, 1.0f),
+                     r.residualAbsolute ? "completeness: |sum| = %.3g (F(x) = F(x'))" : "completeness residual %.2f%%%s",
+                     r.residualAbsolute ? r.residual : 100.0 * r.residual, poor ? ": add steps" : "");
+  tip("|sum of IG - (F(x) - F(x'))| / |F(x) - F(x')|: how far the attributions are from adding up to the change of F "
+      "(IG's completeness axiom). It shrinks as the steps grow.");
+  float alpha = float(as.alpha);
+  ImGui::SetNextItemWidth(std::max(150.0f, ImGui::GetContentRegionAvail().x - 160));
+  if (ImGui::SliderFloat("alpha", &alpha, 0.0f, 1.0f, "%.3f")) ctx.attribution.scrubTo(double(alpha));
+  tip("Along the path x' + alpha (x - x'): 0 is the baseline, 1 the input");
+  const int node = as.alpha >= 1.0 ? r.steps() - 1 : r.nodeAt(as.alpha);
+  ImGui::SameLine();
+  if (node >= 0) ImGui::Text("F = %.4f", double(r.fPath[size_t(node)]));
+  else ImGui::TextUnformatted("F = F(x')");
+  tip("F at the last node at or before alpha");
+  const float size = std::min(100.0f, (ImGui::GetContentRegionAvail().x - 30) / 4);
+  const int H = int(r.H), W = int(r.W);
+  ImGui::BeginGroup();
+  ImGui::TextUnformatted("x at alpha");
+  ctx.images.showChw("ig_xa", r.inputAt(as.alpha), int(r.C), H, W, size);
+  ImGui::EndGroup();
+  ImGui::SameLine();
+  ImGui::BeginGroup();
+  ImGui::TextUnformatted("dF/dx there");
+  std::vector<float> grad(size_t(hw), 0.0f);
+  if (node >= 0)
+    grad = channelSum(std::vector<float>(r.gradients.begin() + long(size_t(node) * size_t(r.pixels())),
+                                         r.gradients.begin() + long(size_t(node + 1) * size_t(r.pixels()))), r.C, hw);
+  ctx.signedImages.show("ig_grad", grad, H, W, signedClip(grad), size, false);
+  ImGui::EndGroup();
+  tip("The gradient of F at the node at or before alpha (its own colour range)");
+  ImGui::SameLine();
+  ImGui::BeginGroup();
+  ImGui::TextUnformatted("IG so far");
+  ctx.signedImages.show("ig_acc", channelSum(r.accumulatedAt(as.alpha), r.C, hw), H, W, run.clip, size, false);
+  ImGui::EndGroup();
+  tip("(x - x') * the weighted gradients of the nodes up to alpha: at alpha = 1, the whole attribution");
+  ImGui::SameLine();
+  ImGui::BeginGroup();
+  ImGui::TextUnformatted("IG over x");
+  ctx.images.showChw("ig_x", r.input, int(r.C), H, W, size);
+  ctx.signedImages.show("ig_over", channelSum(r.attribution, r.C, hw), H, W, run.clip, size, true);
+  ImGui::EndGroup();
+  tip("The whole attribution over the input: red raises F, blue lowers it");
+  SignedImages::legend(run.clip, unitOf(as.options.target), std::min(300.0f, 4 * size));
+  ImGui::TextDisabled("colours clipped at the 99th percentile of |IG|; red raises F, blue lowers it");
+}
+
+void AttributionPanel::draw(Context& ctx) {
+  AppState& s = ctx.state;
+  if (!s.hasModel()) {
+    ImGui::TextWrapped("Load a model to attribute its predictions and uncertainties to pixels.");
+    return;
+  }
+  AttributionState& as = s.attribution;
+  drawSettings(ctx);
+  const bool canRun = s.selection.sel.any() && !as.running();
+  if (!canRun) ImGui::BeginDisabled();
+  if (ImGui::Button("Explain the selection")) ctx.attribution.run(as.options);
+  if (!canRun) ImGui::EndDisabled();
+  tip("Integrated gradients of F from the baseline to the selected image (an edited point: its decode)");
+  if (!s.selection.sel.any()) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("select a point first");
+  }
+  if (as.running()) {
+    ImGui::SameLine();
+    if (ImGui::Button("Cancel##ig")) ctx.attribution.cancel();
+    ImGui::SameLine();
+    ImGui::ProgressBar(as.job->fraction.load(), ImVec2(-1, 0), "integrated gradients");
+  }
+  if (!as.error.empty()) ImGui::TextColored(kErrorText, "%s", as.error.c_str());
+  ImGui::Separator();
+  if (as.run) drawRun(ctx);
+}
+
+void AttributionPanel::drawMapOverlay(Context& ctx, const MapTransform& t, ImDrawList* dl) {
+  const AttributionState& as = ctx.state.attribution;
+  if (!as.run || as.run->pathXY.size() < 4) return;
+  const std::vector<float>& xy = as.run->pathXY;
+  const size_t n = xy.size() / 2;
+  std::vector<ImVec2> pts(n);
+  for (size_t i = 0; i < n; ++i) pts[i] = toIm(t.toScreen(xy[2 * i], xy[2 * i + 1]));
+  for (size_t i = 0; i + 1 < n; ++i) dl->AddLine(pts[i], pts[i + 1], kPathColour, 1.5f);
+  for (size_t i = 0; i < n; ++i) dl->AddCircleFilled(pts[i], 2.0f, kPathColour, 6);
+  dl->AddCircle(pts[0], 6.0f, kPathColour, 12, 1.5f);  // the baseline's end
+  const int node = as.alpha >= 1.0 ? int(n) - 1 : as.run->ig.nodeAt(as.alpha);
+  if (node >= 0 && size_t(node) < n) {
+    dl->AddCircleFilled(pts[size_t(node)], 4.5f, IM_COL32(255, 255, 255, 255), 12);
+    dl->AddCircle(pts[size_t(node)], 7.0f, kPathColour, 12, 2.0f);
+  }
+  const char* text = "IG path (magenta): ring = near the baseline, white = alpha";
+  const MapRect& m = t.rect;
+  const ImVec2 sz = ImGui::CalcTextSize(text);
+  const ImVec2 p0(m.left + m.width - sz.x - 16, m.top + m.height - sz.y - 60);
+  dl->AddRectFilled(p0, ImVec2(m.left + m.width - 4, p0.y + sz.y + 8), IM_COL32(20, 20, 24, 210), 4.0f);
+  dl->AddText(ImVec2(p0.x + 6, p0.y + 4), IM_COL32(230, 230, 230, 255), text);
+}
+
+}  // namespace latentlab::gui
