@@ -1,5 +1,6 @@
 // `latentlab explain BUNDLE --method ...`: counterfactual explanations of uncertainty for many test
 // points (latent CLUE, VAE-CLUE, ReGene, class change, hierarchical search), as a folder.
+#include <functional>
 #include <iostream>
 
 #include "cli/cli_util.h"
@@ -64,16 +65,7 @@ class ExplainCommand : public Command {
     const std::vector<std::pair<std::string, std::string>> flags = {
         {"method", "--method"}, {"head", "--head"}, {"uncertainty", "--uncertainty"}, {"target", "--target"},
         {"steps", "--steps"}, {"lambda", "--lambda"}, {"keep_class", "--keep-class"}};
-    for (const std::string& kv : m_sets) {
-      const size_t eq = kv.find('=');
-      if (eq == std::string::npos || eq == 0)
-        throw InputError("[explain] --set needs KEY=VALUE, got '" + clipForMessage(kv, 60) + "'");
-      const std::string key = kv.substr(0, eq);
-      for (const auto& [k, flag] : flags)
-        if (key == k && m_sub->get_option(flag)->count() > 0)
-          throw InputError("[explain] --set " + clipForMessage(kv, 60) + " and " + flag + " both set " + key + "; give it once");
-      setCfOption(cf, key, kv.substr(eq + 1), "explain");
-    }
+    applySets(flags, [&cf](const std::string& k, const std::string& v) { setCfOption(cf, k, v, "explain"); });
     if (cf.method == CfMethod::VaeClue && m_sub->get_option("--lambda")->count() > 0)
       throw InputError("[explain] vae-clue has no latent distance, so --lambda does nothing; its pixel term is "
                        "--set lambda_x=W (default 25)");
@@ -85,6 +77,21 @@ class ExplainCommand : public Command {
   }
 
  private:
+  // --set KEY=VALUE, each through `set`; never a key that its own flag (in `flags`) gave already.
+  void applySets(const std::vector<std::pair<std::string, std::string>>& flags,
+                 const std::function<void(const std::string&, const std::string&)>& set) const {
+    for (const std::string& kv : m_sets) {
+      const size_t eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0)
+        throw InputError("[explain] --set needs KEY=VALUE, got '" + clipForMessage(kv, 60) + "'");
+      const std::string key = kv.substr(0, eq);
+      for (const auto& [k, flag] : flags)
+        if (key == k && m_sub->get_option(flag)->count() > 0)
+          throw InputError("[explain] --set " + clipForMessage(kv, 60) + " and " + flag + " both set " + key + "; give it once");
+      set(key, kv.substr(eq + 1));
+    }
+  }
+
   // Integrated gradients of one test image.
   int runIg(const CliContext& ctx) {
     for (const char* flag : {"--indices", "--most-uncertain", "--shard", "--lambda", "--keep-class", "--uncertainty", "--batch"})
@@ -106,16 +113,7 @@ class ExplainCommand : public Command {
     if (given("--quadrature")) setIgOption(a.ig, "quadrature", m_quadrature, "explain");
     const std::vector<std::pair<std::string, std::string>> flags = {
         {"head", "--head"}, {"target", "--target"}, {"steps", "--steps"}, {"baseline", "--baseline"}, {"quadrature", "--quadrature"}};
-    for (const std::string& kv : m_sets) {
-      const size_t eq = kv.find('=');
-      if (eq == std::string::npos || eq == 0)
-        throw InputError("[explain] --set needs KEY=VALUE, got '" + clipForMessage(kv, 60) + "'");
-      const std::string key = kv.substr(0, eq);
-      for (const auto& [k, flag] : flags)
-        if (key == k && m_sub->get_option(flag)->count() > 0)
-          throw InputError("[explain] --set " + clipForMessage(kv, 60) + " and " + flag + " both set " + key + "; give it once");
-      setIgOption(a.ig, key, kv.substr(eq + 1), "explain");
-    }
+    applySets(flags, [&a](const std::string& k, const std::string& v) { setIgOption(a.ig, k, v, "explain"); });
     const nlohmann::json s = runExplainAttribution(a, printProgress, ctx.cancel, std::cerr);
     std::printf("wrote %s (completeness residual %.3g)\n", a.out.c_str(), s.value("completeness_residual", 0.0));
     return 0;

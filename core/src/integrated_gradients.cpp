@@ -23,6 +23,46 @@ void requireFinite(const torch::Tensor& t, const std::string& what) {
   if (!torch::isfinite(t).all().item<bool>()) throw ModelLoadError("[ig] " + what + " is not finite");
 }
 
+
+// F and dF/dx at each of the inputs nodes [N, C, H, W] (on F's device), `chunk` at a time: into
+// f [N] and g [N * P] (row-major).
+void gradientsAt(const ImageScalarFn& F, const torch::Tensor& nodes, int64_t chunk, const std::atomic<bool>* cancel,
+                 std::vector<float>& f, std::vector<float>& g) {
+  torch::AutoGradMode grad(true);
+  const int64_t N = nodes.size(0), P = nodes[0].numel();
+  f.resize(size_t(N));
+  g.resize(size_t(N * P));
+  for (int64_t s = 0; s < N; s += chunk) {
+    checkCancel(cancel, "ig");
+    const int64_t e = std::min(N, s + chunk);
+    torch::Tensor xi = nodes.slice(0, s, e).detach().clone().requires_grad_(true);
+    const torch::Tensor fv = F(xi);
+    if (fv.dim() != 1 || fv.size(0) != e - s) throw InputError("[ig] the target must give one number per image");
+    requireFinite(fv, "the target along the path");
+    const torch::Tensor gv = torch::autograd::grad({fv.sum()}, {xi})[0];
+    requireFinite(gv, "the target's gradient along the path");
+    const std::vector<float> a = floatsOf(fv), b = floatsOf(gv);
+    std::copy(a.begin(), a.end(), f.begin() + s);
+    std::copy(b.begin(), b.end(), g.begin() + s * P);
+  }
+}
+
+// F at the input and at the start, the sum and the completeness residual.
+void finishResult(const ImageScalarFn& F, const torch::Tensor& x, const torch::Tensor& start, IgResult& r) {
+  torch::NoGradGuard ng;
+  const torch::Tensor ends = F(torch::stack({x, start}));
+  requireFinite(ends, "the target at the input or the baseline");
+  const std::vector<float> fe = floatsOf(ends);
+  r.fInput = fe[0];
+  r.fBaseline = fe[1];
+  double sum = 0;
+  for (float v : r.attribution) sum += v;
+  r.sumAttribution = sum;
+  const double gap = r.fInput - r.fBaseline;
+  r.residualAbsolute = std::abs(gap) < 1e-12;
+  r.residual = r.residualAbsolute ? std::abs(sum) : std::abs(sum - gap) / std::abs(gap);
+}
+
 }  // namespace
 
 IgResult integratedGradients(const ImageScalarFn& F, const torch::Tensor& x, const torch::Tensor& xb, int steps,
@@ -37,51 +77,70 @@ IgResult integratedGradients(const ImageScalarFn& F, const torch::Tensor& x, con
   r.H = x.size(1);
   r.W = x.size(2);
   const int64_t P = r.pixels(), m = steps;
-  torch::AutoGradMode grad(true);
   const torch::Tensor xf = x.detach().to(torch::kFloat), bf = xb.detach().to(x.device(), torch::kFloat);
   const torch::Tensor diff = xf - bf;
-  r.fPath.resize(size_t(m));
-  r.gradients.resize(size_t(m * P));
-  torch::Tensor weighted = torch::zeros_like(xf);
-  for (int64_t s = 0; s < m; s += chunk) {
-    checkCancel(cancel, "ig");
-    const int64_t e = std::min(m, s + chunk);
-    const torch::Tensor a =
-        torch::tensor(std::vector<double>(r.alphas.begin() + s, r.alphas.begin() + e), torch::kDouble)
-            .to(xf.device(), torch::kFloat)
-            .view({e - s, 1, 1, 1});
-    torch::Tensor xi = (bf.unsqueeze(0) + a * diff.unsqueeze(0)).detach().requires_grad_(true);
-    const torch::Tensor f = F(xi);
-    if (f.dim() != 1 || f.size(0) != e - s) throw InputError("[ig] the target must give one number per image");
-    requireFinite(f, "the target along the path");
-    const torch::Tensor g = torch::autograd::grad({f.sum()}, {xi})[0];
-    requireFinite(g, "the target's gradient along the path");
-    const torch::Tensor w = torch::tensor(std::vector<double>(r.weights.begin() + s, r.weights.begin() + e), torch::kDouble)
-                                .to(xf.device(), torch::kFloat)
-                                .view({e - s, 1, 1, 1});
-    weighted += (w * g).sum(0);
-    const std::vector<float> fv = floatsOf(f), gv = floatsOf(g);
-    std::copy(fv.begin(), fv.end(), r.fPath.begin() + s);
-    std::copy(gv.begin(), gv.end(), r.gradients.begin() + s * P);
-  }
-  const torch::Tensor attribution = diff * weighted;
-  {
-    torch::NoGradGuard ng;
-    const torch::Tensor ends = F(torch::stack({xf, bf}));
-    requireFinite(ends, "the target at the input or the baseline");
-    const std::vector<float> fe = floatsOf(ends);
-    r.fInput = fe[0];
-    r.fBaseline = fe[1];
-  }
+  const torch::Tensor a = torch::tensor(r.alphas, torch::kDouble).to(xf.device(), torch::kFloat).view({m, 1, 1, 1});
+  gradientsAt(F, bf.unsqueeze(0) + a * diff.unsqueeze(0), chunk, cancel, r.fPath, r.gradients);
+  const torch::Tensor w = torch::tensor(r.weights, torch::kDouble).to(torch::kFloat).view({m, 1});
+  const torch::Tensor g = torch::from_blob(r.gradients.data(), {m, P}, torch::kFloat);
   r.input = floatsOf(xf);
   r.baseline = floatsOf(bf);
-  r.attribution = floatsOf(attribution);
-  double sum = 0;
-  for (float v : r.attribution) sum += v;
-  r.sumAttribution = sum;
-  const double gap = r.fInput - r.fBaseline;
-  r.residualAbsolute = std::abs(gap) < 1e-12;
-  r.residual = r.residualAbsolute ? std::abs(sum) : std::abs(sum - gap) / std::abs(gap);
+  r.attribution = floatsOf(diff.cpu().flatten() * (w * g).sum(0));
+  finishResult(F, xf, bf, r);
+  r.ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  return r;
+}
+
+IgResult latentPathAttribution(const Bundle& b, const ImageScalarFn& F, const torch::Tensor& zPath, const torch::Tensor& x,
+                               int segmentSteps, const std::atomic<bool>* cancel) {
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now();
+  if (zPath.dim() != 2 || zPath.size(0) < 1 || zPath.size(1) != b.latentDim())
+    throw InputError("[latent-ig] the path must be [K+1, d] latents with d = " + std::to_string(b.latentDim()));
+  if (segmentSteps < 1 || segmentSteps > 1000) throw InputError("[latent-ig] the segment's steps must be in 1..1000");
+  torch::Tensor xs;
+  {
+    torch::NoGradGuard ng;
+    xs = b.decode(zPath.to(b.device, torch::kFloat)).to(torch::kFloat);  // [K+1, C, H, W]
+  }
+  const torch::Tensor xf = x.detach().to(xs.device(), torch::kFloat);
+  if (!xs[0].sizes().equals(xf.sizes())) throw InputError("[latent-ig] the decoder's images and x differ in shape");
+  const int64_t K = xs.size(0) - 1, S = segmentSteps;
+  const torch::Tensor g0 = xs[K];
+  const torch::Tensor segA = ((torch::arange(S, torch::kFloat) + 0.5f) / float(S)).to(xs.device()).view({S, 1, 1, 1});
+  std::vector<torch::Tensor> mids, deltas;
+  if (K > 0) {
+    mids.push_back(0.5f * (xs.slice(0, 0, K) + xs.slice(0, 1, K + 1)));
+    deltas.push_back(xs.slice(0, 1, K + 1) - xs.slice(0, 0, K));
+  }
+  mids.push_back(g0.unsqueeze(0) + segA * (xf - g0).unsqueeze(0));
+  deltas.push_back(((xf - g0) / float(S)).unsqueeze(0).expand({S, -1, -1, -1}));
+  const torch::Tensor nodes = torch::cat(mids), steps = torch::cat(deltas);
+  IgResult r;
+  r.C = xf.size(0);
+  r.H = xf.size(1);
+  r.W = xf.size(2);
+  const int64_t N = nodes.size(0), P = r.pixels();
+  gradientsAt(F, nodes, 64, cancel, r.fPath, r.gradients);
+  r.nodeInputs = floatsOf(nodes);
+  r.nodeSteps = floatsOf(steps);
+  r.decodedNodes = int(K);
+  // The scrubber's positions: each node's segment end as a share of the path's length (L2 in pixels).
+  const torch::Tensor len = steps.flatten(1).norm(2, 1).cpu().to(torch::kDouble);
+  const double total = std::max(1e-12, len.sum().item<double>());
+  double run = 0;
+  for (int64_t k = 0; k < N; ++k) {
+    run += len[k].item<double>();
+    r.alphas.push_back(std::min(1.0, run / total));
+    r.weights.push_back(1.0);
+  }
+  const torch::Tensor g = torch::from_blob(r.gradients.data(), {N, P}, torch::kFloat);
+  r.attribution = floatsOf((g * steps.cpu().flatten(1)).sum(0));
+  r.input = floatsOf(xf);
+  r.baseline = floatsOf(xs[0]);
+  finishResult(F, xf, xs[0], r);
+  r.quadrature = "midpoint";
+  r.baseline_name = "g(z*)";
   r.ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   return r;
 }

@@ -68,15 +68,21 @@ struct IgResult {
   bool residualAbsolute = false;  // F(x) and F(x') agree to 1e-12: residual is |sum| itself
   std::string target, head, baseline_name, quadrature;
   double ms = 0;
+  // A path attribution (latent-ig) instead of a straight line: the node inputs x_k and their
+  // steps dx_k ([m, P] each); then A = sum_k g_k * dx_k, and alphas hold each node's share of the
+  // path's length (the scrubber's position).
+  std::vector<float> nodeInputs, nodeSteps;
+  int decodedNodes = 0;  // latent-ig: the first nodes lie on the decoded path, the rest on the segment to x
+  bool isPath() const { return !nodeSteps.empty(); }
 
   int64_t pixels() const { return C * H * W; }
   int steps() const { return int(alphas.size()); }
   // The last node at or below alpha (-1 below the first node).
   int nodeAt(double alpha) const;
-  // x' + alpha (x - x').
+  // x' + alpha (x - x') (a path: the input of the node at or below alpha, x' before the first).
   std::vector<float> inputAt(double alpha) const;
-  // (x - x') * sum over the nodes at or below alpha of w_k g_k: the attribution gathered so far
-  // (the whole attribution at alpha = 1).
+  // (x - x') * sum over the nodes at or below alpha of w_k g_k (a path: sum of g_k * dx_k): the
+  // attribution gathered so far (the whole attribution at alpha = 1).
   std::vector<float> accumulatedAt(double alpha) const;
 };
 

@@ -23,6 +23,13 @@ using ImageScalarFn = std::function<torch::Tensor(const torch::Tensor& x)>;
 IgResult integratedGradients(const ImageScalarFn& F, const torch::Tensor& x, const torch::Tensor& xb, int steps,
                              Quadrature q, const std::atomic<bool>* cancel = nullptr, int64_t chunk = 64);
 
+// Perez et al.'s uncertainty attribution along a decoded latent path: zPath [K+1, d] runs from z*
+// to z0 (a CLUE path reversed, a drag's line), x_k = g(z_k); the segment from g(z0) to x [C, H, W]
+// is added with `segmentSteps` nodes, so that A = sum_k dF/dx(m_k) * (x_k - x_{k-1}) (gradients at
+// the midpoints m_k) sums to F(x) - F(g(z*)) up to the quadrature error, reported as the residual.
+IgResult latentPathAttribution(const Bundle& b, const ImageScalarFn& F, const torch::Tensor& zPath, const torch::Tensor& x,
+                               int segmentSteps, const std::atomic<bool>* cancel = nullptr);
+
 // F of the bundle for target t through `head` (the Laplace bank or the deterministic head); the
 // logit target is the network's own classify(z)[K]. Keeps references to b: it must outlive F.
 ImageScalarFn attributionFunction(const Bundle& b, const BllHead& head, const AttrTarget& t);
