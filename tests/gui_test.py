@@ -720,7 +720,9 @@ def case_ig():
     run_gui(["--script", script([
         "select 2245", "ig target=class:3", f"state {OUT}/a1.json", "scrub 0.5", f"state {OUT}/a2.json",
         f"screenshot {OUT}/a2.png", "ig target=epistemic head=deterministic", f"state {OUT}/a3.json",
-        "project tsne", f"state {OUT}/a4.json", "quit",
+        "project tsne", f"state {OUT}/a4.json", "project pca",
+        "clue", "ig path=clue target=total", f"state {OUT}/a5.json",
+        "drag 3 2", "ig path=drag target=total", f"state {OUT}/a6.json", "quit",
     ])], timeout=600)
     a = st("a1.json")["attribution"]
     assert a["error"] == "" and a["steps"] == 64 and a["target"] == "class:3", a.get("error")
@@ -755,6 +757,20 @@ def case_ig():
     assert any("no epistemic" in e for e in c["errors"]), c["errors"]
     d = st("a4.json")
     assert d["projection"] == "tsne" and d["attribution"]["path_points"] == 64
+    # Perez et al. along the CLUE path: F(x) is U before, F(g(z*)) the round trip's U (both from the
+    # CLUE run), the map sums to their difference up to the reported residual; the deterministic
+    # head beside it.
+    e = st("a5.json")
+    at, cl = e["attribution"], e["clue"]["laplace"]
+    print(f"latent path (CLUE): U(x) {at['f_input']:.4f} (CLUE u_before {cl['u_before']:.4f}), U(g(z*)) "
+          f"{at['f_baseline']:.4f} (round trip {cl['u_roundtrip']:.4f}), sum {at['sum_attribution']:.4f}, "
+          f"residual {at['completeness_residual']:.4f}; deterministic residual {at['deterministic']['completeness_residual']:.4f}")
+    assert at["path"] == "clue" and at["decoded_nodes"] == cl["steps"]
+    assert abs(at["f_input"] - cl["u_before"]) < 1e-3 and abs(at["f_baseline"] - cl["u_roundtrip"]) < 1e-3
+    assert at["completeness_residual"] < 0.05 and at["deterministic"]["completeness_residual"] < 0.05
+    f = st("a6.json")["attribution"]
+    print(f"latent path (drag): sum {f['sum_attribution']:.4f}, residual {f['completeness_residual']:.4f}")
+    assert f["path"] == "drag" and f["decoded_nodes"] == 64 and f["completeness_residual"] < 0.05
 
 
 {"clue": case_clue, "clue_nudge": case_clue_nudge, "ig": case_ig, "drag": case_drag, "bad_script": case_bad_script, "fuzz": case_fuzz, "screenshot": case_screenshot, "train": case_train,

@@ -256,6 +256,8 @@ struct AttributionRun {
   std::vector<float> latents; // [m, d] phi of each node's input x' + alpha_k (x - x')
   std::vector<float> pathXY;  // [m, 2] those latents on the map
   float clip = 0;             // the colour range: the 99th percentile of |attribution| (channels summed)
+  std::optional<IgResult> det;  // a latent path's attribution with the deterministic head, beside (Perez et al.)
+  float detClip = 0;
 };
 
 struct AttributionState {

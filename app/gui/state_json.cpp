@@ -114,7 +114,11 @@ void writeStateJson(Context& ctx, const std::string& path) {
                         {"f_alpha", node >= 0 ? json(r.fPath[size_t(node)]) : json(r.fBaseline)},
                         {"input_at_alpha", r.inputAt(as.alpha)}, {"attribution", r.attribution},
                         {"from_point", as.fromPoint}, {"path_points", as.run->pathXY.size() / 2},
+                        {"path", attrPathName(as.options.path)}, {"decoded_nodes", r.decodedNodes},
                         {"running", as.running()}, {"error", as.error}};
+    if (const auto& d = as.run->det)
+      j["attribution"]["deterministic"] = {{"f_input", d->fInput}, {"f_baseline", d->fBaseline},
+                                           {"sum_attribution", d->sumAttribution}, {"completeness_residual", d->residual}};
   } else {
     j["attribution"] = {{"running", as.running()}, {"error", as.error}};
   }

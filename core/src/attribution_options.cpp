@@ -49,6 +49,11 @@ IgBaseline parseIgBaseline(const std::string& s, const std::string& where) {
   throw InputError("[" + where + "] baseline must be black, blur, mean or noise, got " + quoted(s));
 }
 
+const char* attrPathName(AttrPath p) {
+  static const char* const names[] = {"straight", "clue", "drag"};
+  return names[int(p)];
+}
+
 const char* quadratureName(Quadrature q) { return q == Quadrature::Midpoint ? "midpoint" : "gauss-legendre"; }
 
 Quadrature parseQuadrature(const std::string& s, const std::string& where) {
@@ -99,6 +104,9 @@ void checkIgOptions(const IgOptions& o, int64_t numClasses, const std::string& w
   if (o.target.needsClass() && (o.target.cls < 0 || o.target.cls >= numClasses))
     throw InputError("[" + where + "] target " + attrTargetName(o.target) + ": the class must be in 0.." +
                      std::to_string(numClasses - 1));
+  if (o.path != AttrPath::Straight && o.target.needsClass())
+    throw InputError("[" + where + "] the attribution along a latent path explains an uncertainty: target must be total, "
+                     "aleatoric or epistemic");
   if (o.head == CfHead::Deterministic && o.target.kind == AttrTargetKind::Epistemic)
     throw InputError("[" + where + "] the deterministic head has no epistemic uncertainty (it is 0 everywhere, so every "
                      "attribution would be 0); choose total or aleatoric, or the laplace head");
@@ -114,9 +122,15 @@ void setIgOption(IgOptions& o, const std::string& key, const std::string& v, con
   else if (key == "quadrature") o.quadrature = parseQuadrature(v, where);
   else if (key == "blur_sigma") o.blurSigma = parseNumber(key, v, 0, 100, false, where);
   else if (key == "seed") o.seed = uint64_t(parseInt(key, v, 0, 1000000000, where));
+  else if (key == "path") {
+    if (v == "straight") o.path = AttrPath::Straight;
+    else if (v == "clue") o.path = AttrPath::Clue;
+    else if (v == "drag") o.path = AttrPath::Drag;
+    else throw InputError("[" + where + "] path must be straight, clue or drag, got " + quoted(v));
+  }
   else
     throw InputError("[" + where + "] unknown setting " + quoted(key) +
-                     " (target, head, baseline, steps, quadrature, blur_sigma, seed)");
+                     " (target, head, baseline, steps, quadrature, blur_sigma, seed, path)");
 }
 
 int IgResult::nodeAt(double alpha) const {

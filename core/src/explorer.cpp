@@ -304,6 +304,24 @@ CfResult Explorer::counterfactual(const CfOptions& o, int64_t point, const std::
   return r.at(0);
 }
 
+namespace {
+
+// phi of each node's input (the IG path on the map): [m, d] flat.
+std::vector<float> encodeNodes(const Bundle& b, const IgResult& r) {
+  torch::NoGradGuard ng;
+  const int64_t P = r.pixels(), steps = r.steps();
+  std::vector<float> inputs(size_t(steps * P));
+  for (int64_t k = 0; k < steps; ++k) {
+    const std::vector<float> xi = r.isPath() ? std::vector<float>(r.nodeInputs.begin() + k * P, r.nodeInputs.begin() + (k + 1) * P)
+                                             : r.inputAt(r.alphas[size_t(k)]);
+    std::copy(xi.begin(), xi.end(), inputs.begin() + k * P);
+  }
+  const torch::Tensor zs = b.encode(torch::from_blob(inputs.data(), {steps, r.C, r.H, r.W}, torch::kFloat32).clone());
+  return toVector<float>(zs.to(torch::kFloat).cpu());
+}
+
+}  // namespace
+
 IgResult Explorer::attribution(const IgOptions& o, int64_t point, const std::vector<float>& z,
                                std::vector<float>* pathLatents, const std::atomic<bool>* cancel) const {
   std::lock_guard<std::mutex> lock(m->cfMutex);
@@ -327,17 +345,38 @@ IgResult Explorer::attribution(const IgOptions& o, int64_t point, const std::vec
   }
   if (o.baseline == IgBaseline::Mean && !m->trainMean.defined()) m->trainMean = m->data.train.images.to(torch::kFloat).mean(0);
   IgResult r = explainIg(b, o, x, m->trainMean, cancel);
-  if (pathLatents) {
+  if (pathLatents) *pathLatents = encodeNodes(b, r);
+  return r;
+}
+
+IgResult Explorer::pathAttribution(const IgOptions& o, int64_t point, const std::vector<float>& zPath,
+                                   std::vector<float>* pathLatents, const std::atomic<bool>* cancel) const {
+  std::lock_guard<std::mutex> lock(m->cfMutex);
+  const Bundle& b = m->bundle;
+  const PointTable& t = *m->table;
+  checkIgOptions(o, t.K, "latent-ig");
+  if (o.head == CfHead::Laplace && !m->lap)
+    throw BundleError("[latent-ig] the laplace head needs a posterior, and the bundle has none (" + b.dir + ")");
+  if (!b.decoder) throw BundleError("[latent-ig] a latent path is decoded, and the bundle has no decoder (" + b.dir + ")");
+  if (zPath.empty() || zPath.size() % size_t(t.d) != 0)
+    throw InputError("[latent-ig] the path must hold whole latents of d=" + std::to_string(t.d));
+  const int64_t K1 = int64_t(zPath.size()) / t.d;
+  std::vector<float> zc = zPath;
+  const torch::Tensor path = torch::from_blob(zc.data(), {K1, t.d}, torch::kFloat32).clone();
+  torch::Tensor x;
+  if (point >= 0) {
+    if (point >= t.n) throw InputError("[latent-ig] point " + std::to_string(point) + " is not one of the " + std::to_string(t.n));
+    const bool train = point >= t.numTest;
+    x = (train ? m->data.train : m->data.test).images[train ? point - t.numTest : point];
+  } else {
     torch::NoGradGuard ng;
-    const int64_t P = r.pixels(), steps = r.steps();
-    std::vector<float> inputs(size_t(steps * P));
-    for (int64_t k = 0; k < steps; ++k) {
-      const std::vector<float> xi = r.inputAt(r.alphas[size_t(k)]);
-      std::copy(xi.begin(), xi.end(), inputs.begin() + k * P);
-    }
-    const torch::Tensor zs = b.encode(torch::from_blob(inputs.data(), {steps, r.C, r.H, r.W}, torch::kFloat32).clone());
-    *pathLatents = toVector<float>(zs.to(torch::kFloat));
+    x = b.decode(path.slice(0, K1 - 1, K1).to(b.device))[0].cpu();
   }
+  const BllHead head = b.head(o.head == CfHead::Laplace ? HeadMode::Samples : HeadMode::Deterministic);
+  IgResult r = latentPathAttribution(b, attributionFunction(b, head, o.target), path, x, o.steps, cancel);
+  r.target = attrTargetName(o.target);
+  r.head = cfHeadName(o.head);
+  if (pathLatents) *pathLatents = encodeNodes(b, r);
   return r;
 }
 

@@ -62,7 +62,9 @@ const std::vector<Spec>& specs() {
        "with the Laplace and the deterministic head (the CLUE panel's Run)"},
       {"ig", {Arg::IgSettings}, 1,
        "ig [target=class:K|logit:K|total|aleatoric|epistemic head=laplace|deterministic baseline=black|blur|mean|noise "
-       "steps=M quadrature=midpoint|gauss-legendre]: integrated gradients of the selection's image (the Attribution tab)"},
+       "steps=M quadrature=midpoint|gauss-legendre path=straight|clue|drag]: integrated gradients of the selection's image, "
+       "or (path=clue|drag) an uncertainty attributed along the decoded latent path from the CLUE z* or the dragged "
+       "point back to the image (the Attribution tab)"},
       {"scrub", {Arg::Float}, 0, "scrub ALPHA: move the Attribution tab's scrubber to alpha in 0..1 along the IG path"},
       {"clue-zoom", {}, 0, "clue-zoom: centre the map on the CLUE paths, zoomed in (the CLUE tab's Zoom to paths)"},
       {"clue-batch", {Arg::Path, Arg::Word, Arg::CfSettings}, 1,

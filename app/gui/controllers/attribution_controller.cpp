@@ -1,5 +1,6 @@
 #include "controllers/attribution_controller.h"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
@@ -19,6 +20,45 @@ std::vector<float> AttributionController::placePath(const std::vector<float>& la
   return xy;
 }
 
+namespace {
+
+float clipOf(const IgResult& r) {
+  std::vector<float> summed(size_t(r.H * r.W), 0.0f);
+  for (size_t i = 0; i < r.attribution.size(); ++i) summed[i % summed.size()] += r.attribution[i];
+  return signedClip(summed);
+}
+
+}  // namespace
+
+// The latent path of a path attribution, from z* to z0 ([K+1, d] flat), and the point whose image
+// ends it; empty with `error` set when the selection has none.
+bool AttributionController::latentPath(const IgOptions& o, std::vector<float>& path, int64_t& point, std::string& error) const {
+  const AppState& s = m_ctx.state;
+  const Selection& sel = s.selection.sel;
+  const int64_t d = s.model.pts->d;
+  path.clear();
+  if (o.path == AttrPath::Clue) {
+    const ClueRun* run = s.clue.followed();
+    if (!run) return error = "run a counterfactual first (the CLUE tab): the path goes from its z* back to z0", false;
+    const CfResult& r = run->result;
+    const int last = std::clamp(r.steps, 0, r.numPathSteps() - 1);  // z* is the path's step r.steps
+    for (int k = last; k >= 0; --k) path.insert(path.end(), r.path.begin() + k * d, r.path.begin() + (k + 1) * d);
+    point = s.clue.fromPoint;
+    return true;
+  }
+  if (sel.edited < 0) return error = "select an edited point (drag a point first): the path goes from it back to its origin", false;
+  const std::vector<float>& z = s.edits.edited[size_t(sel.edited)].latent;
+  const PointTable& t = *s.model.pts;
+  constexpr int kSteps = 64;
+  for (int k = 0; k <= kSteps; ++k) {
+    const float a = float(k) / kSteps;
+    for (int64_t j = 0; j < d; ++j)
+      path.push_back(z[size_t(j)] + a * (t.latents[size_t(sel.point * d + j)] - z[size_t(j)]));
+  }
+  point = sel.point;
+  return true;
+}
+
 void AttributionController::run(const IgOptions& options) {
   Context& c = m_ctx;
   AppState& s = c.state;
@@ -26,42 +66,58 @@ void AttributionController::run(const IgOptions& options) {
   as.error.clear();
   if (!s.hasModel()) return void(as.error = "load a model first");
   const Selection& sel = s.selection.sel;
-  if (!sel.any()) {
+  if (!sel.any() && options.path != AttrPath::Clue) {
     as.error = "select a point (or an edited point) first";
     c.log.error("ig: nothing is selected", false);
     return;
   }
+  int64_t point = sel.edited >= 0 ? -1 : sel.point;
+  std::vector<float> path;
   try {
     checkIgOptions(options, s.model.pts->K, "ig");
+    if (options.path != AttrPath::Straight && !latentPath(options, path, point, as.error)) throw InputError(as.error);
   } catch (const InputError& e) {
     as.error = e.what();
-    c.log.error(as.error, false);
+    c.log.error("ig: " + as.error, false);
     return;
   }
   cancel();
   as.options = options;
-  const int64_t point = sel.edited >= 0 ? -1 : sel.point;
   const std::vector<float> z = sel.edited >= 0 ? s.edits.edited[size_t(sel.edited)].latent : std::vector<float>{};
   const uint64_t serial = ++as.serial;
   auto ex = s.model.ex;
   auto pts = s.model.pts;
+  const bool laplace = s.model.hasLaplace;
   auto current = [&c, serial, pts] { return c.state.attribution.serial == serial && c.state.model.pts == pts; };
   as.fromPoint = point;
   as.job = c.worker->submit(
-      "integrated gradients",
-      [&c, ex, options, point, z, current](Job& job) {
+      options.path == AttrPath::Straight ? "integrated gradients" : "latent-path attribution",
+      [&c, ex, options, point, z, path, laplace, current](Job& job) {
         auto latents = std::make_shared<std::vector<float>>();
-        auto r = std::make_shared<IgResult>(ex->attribution(options, point, z, latents.get(), &job.cancel));
-        c.worker->toUi([&c, r, latents, current] {
+        std::shared_ptr<IgResult> r, det;
+        if (options.path == AttrPath::Straight) {
+          r = std::make_shared<IgResult>(ex->attribution(options, point, z, latents.get(), &job.cancel));
+        } else {  // Perez et al.: both heads, side by side (the deterministic one has no epistemic U)
+          IgOptions o = options;
+          o.head = laplace ? options.head : CfHead::Deterministic;
+          r = std::make_shared<IgResult>(ex->pathAttribution(o, point, path, latents.get(), &job.cancel));
+          if (o.head == CfHead::Laplace && options.target.kind != AttrTargetKind::Epistemic) {
+            o.head = CfHead::Deterministic;
+            det = std::make_shared<IgResult>(ex->pathAttribution(o, point, path, nullptr, &job.cancel));
+          }
+        }
+        c.worker->toUi([&c, r, det, latents, current] {
           if (!current()) return;
           AttributionState& as = c.state.attribution;
           AttributionRun run;
           run.ig = std::move(*r);
           run.latents = std::move(*latents);
           run.pathXY = c.attribution.placePath(run.latents, c.state.model.pts->d);
-          std::vector<float> summed(size_t(run.ig.H * run.ig.W), 0.0f);
-          for (size_t i = 0; i < run.ig.attribution.size(); ++i) summed[i % summed.size()] += run.ig.attribution[i];
-          run.clip = signedClip(summed);
+          run.clip = clipOf(run.ig);
+          if (det) {
+            run.det = std::move(*det);
+            run.detClip = clipOf(*run.det);
+          }
           as.run = std::move(run);
           as.job.reset();
           as.alpha = 1.0;
@@ -72,12 +128,12 @@ void AttributionController::run(const IgOptions& options) {
         if (!current()) return;
         c.state.attribution.job.reset();
         c.state.attribution.error = err;
-        c.log.error("integrated gradients failed: " + err);
+        c.log.error("attribution failed: " + err);
       },
       [&c, current] {
         if (!current()) return;
         c.state.attribution.job.reset();
-        c.log.info("integrated gradients cancelled");
+        c.log.info("attribution cancelled");
       });
 }
 

@@ -25,6 +25,7 @@ class AttributionController {
 
  private:
   std::vector<float> placePath(const std::vector<float>& latents, int64_t d) const;
+  bool latentPath(const IgOptions& o, std::vector<float>& path, int64_t& point, std::string& error) const;
   Context& m_ctx;
 };
 

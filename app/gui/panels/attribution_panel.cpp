@@ -47,9 +47,22 @@ bool AttributionPanel::wantsFocus(Context& ctx) {
 void AttributionPanel::drawSettings(Context& ctx) {
   IgOptions& o = ctx.state.attribution.options;
   const auto& names = ctx.state.model.pts->classNames;
+  int path = int(o.path);
+  ImGui::RadioButton("IG from a baseline", &path, 0);
+  tip("Integrated gradients along the straight line from a baseline image to the selected image");
+  ImGui::SameLine();
+  ImGui::RadioButton("from the CLUE z*", &path, 1);
+  tip("Perez et al.: the uncertainty attributed along the decoded CLUE path from z* back to z0, then the straight "
+      "segment from g(z0) to the image, so that the map sums to U(x) - U(g(z*)). Run a counterfactual first.");
+  ImGui::SameLine();
+  ImGui::RadioButton("from the drag", &path, 2);
+  tip("The same along the decoded straight latent line from the selected edited point back to its origin's latent");
+  o.path = AttrPath(path);
+  if (o.path != AttrPath::Straight && o.target.needsClass()) o.target.kind = AttrTargetKind::Total;
   int kind = int(o.target.kind);
   ImGui::SetNextItemWidth(150);
   if (ImGui::Combo("target F", &kind, kTargetLabels, 5)) o.target.kind = AttrTargetKind(kind);
+  if (o.path != AttrPath::Straight && o.target.needsClass()) o.target.kind = AttrTargetKind::Total;  // U only
   tip("What is attributed to the pixels: a class's predictive probability or its logit (the network's own), or an "
       "uncertainty of the head in nats");
   if (o.target.needsClass()) {
@@ -67,21 +80,26 @@ void AttributionPanel::drawSettings(Context& ctx) {
   ImGui::SameLine();
   ImGui::RadioButton("deterministic head", &head, 1);
   o.head = CfHead(head);
-  int baseline = int(o.baseline);
-  ImGui::SetNextItemWidth(150);
-  ImGui::Combo("baseline x'", &baseline, kBaselineLabels, 4);
-  o.baseline = IgBaseline(baseline);
-  tip("Where the path starts: a black image, the input blurred (sigma = H/10 pixels), the training images' mean, or "
-      "uniform noise");
-  ImGui::SameLine();
+  if (o.path == AttrPath::Straight) {
+    int baseline = int(o.baseline);
+    ImGui::SetNextItemWidth(150);
+    ImGui::Combo("baseline x'", &baseline, kBaselineLabels, 4);
+    o.baseline = IgBaseline(baseline);
+    tip("Where the path starts: a black image, the input blurred (sigma = H/10 pixels), the training images' mean, or "
+        "uniform noise");
+    ImGui::SameLine();
+  }
   ImGui::SetNextItemWidth(100);
-  ImGui::SliderInt("steps m", &o.steps, 5, 200);
-  tip("Quadrature nodes along the path (64 by default); more steps, smaller completeness residual");
-  int quad = int(o.quadrature);
-  ImGui::RadioButton("midpoint rule", &quad, 0);
-  ImGui::SameLine();
-  ImGui::RadioButton("Gauss-Legendre", &quad, 1);
-  o.quadrature = Quadrature(quad);
+  ImGui::SliderInt(o.path == AttrPath::Straight ? "steps m" : "segment steps", &o.steps, 5, 200);
+  tip(o.path == AttrPath::Straight ? "Quadrature nodes along the path (64 by default); more steps, smaller completeness residual"
+                                   : "Nodes on the straight segment from g(z0) to the image (the decoded path uses its own steps)");
+  if (o.path == AttrPath::Straight) {
+    int quad = int(o.quadrature);
+    ImGui::RadioButton("midpoint rule", &quad, 0);
+    ImGui::SameLine();
+    ImGui::RadioButton("Gauss-Legendre", &quad, 1);
+    o.quadrature = Quadrature(quad);
+  }
 }
 
 void AttributionPanel::drawRun(Context& ctx) {
@@ -95,10 +113,15 @@ void AttributionPanel::drawRun(Context& ctx) {
                                ? (t.kind == AttrTargetKind::Logit ? "the logit of " : "p(") + names[size_t(t.cls)] +
                                      (t.kind == AttrTargetKind::Logit ? "" : ")")
                                : r.target + " U";
-  ImGui::TextWrapped("IG of %s, %s head, %s baseline, %d steps (%s), %s", what.c_str(), r.head.c_str(),
-                     r.baseline_name.c_str(), r.steps(), r.quadrature.c_str(),
-                     as.fromPoint >= 0 ? ("point #" + std::to_string(as.fromPoint)).c_str() : "an edited point's decode");
-  ImGui::Text("F(x) = %.4f   F(x') = %.4f   sum of IG = %.4f", r.fInput, r.fBaseline, r.sumAttribution);
+  const std::string from = as.fromPoint >= 0 ? "point #" + std::to_string(as.fromPoint) : "an edited point's decode";
+  if (r.isPath())
+    ImGui::TextWrapped("%s attributed along the decoded path from g(z*) (%d nodes) and the segment to the image (%d), "
+                       "%s head, %s", what.c_str(), r.decodedNodes, r.steps() - r.decodedNodes, r.head.c_str(), from.c_str());
+  else
+    ImGui::TextWrapped("IG of %s, %s head, %s baseline, %d steps (%s), %s", what.c_str(), r.head.c_str(),
+                       r.baseline_name.c_str(), r.steps(), r.quadrature.c_str(), from.c_str());
+  ImGui::Text(r.isPath() ? "F(x) = %.4f   F(g(z*)) = %.4f   sum = %.4f" : "F(x) = %.4f   F(x') = %.4f   sum of IG = %.4f",
+              r.fInput, r.fBaseline, r.sumAttribution);
   const bool poor = r.residual > 0.05;
   ImGui::TextColored(poor ? ImVec4(1.0f, 0.55f, 0.35f, 1.0f) : ImVec4(0.6f, 0.9f, 0.6f, 1.0f),
                      r.residualAbsolute ? "completeness: |sum| = %.3g (F(x) = F(x'))" : "completeness residual %.2f%%%s",
@@ -145,6 +168,22 @@ void AttributionPanel::drawRun(Context& ctx) {
   tip("The whole attribution over the input: red raises F, blue lowers it");
   SignedImages::legend(run.clip, unitOf(as.options.target), std::min(300.0f, 4 * size));
   ImGui::TextDisabled("colours clipped at the 99th percentile of |IG|; red raises F, blue lowers it");
+  if (run.det) {  // Perez et al. with the deterministic head, on the same path
+    const IgResult& d = *run.det;
+    ImGui::Separator();
+    ImGui::BeginGroup();
+    ImGui::TextUnformatted("deterministic");
+    ctx.images.showChw("ig_x_det", d.input, int(d.C), H, W, size);
+    ctx.signedImages.show("ig_over_det", channelSum(d.attribution, d.C, hw), H, W, run.detClip, size, true);
+    ImGui::EndGroup();
+    ImGui::SameLine();
+    ImGui::BeginGroup();
+    ImGui::Text("the deterministic head on the same path:");
+    ImGui::Text("F(x) = %.4f   F(g(z*)) = %.4f", d.fInput, d.fBaseline);
+    ImGui::Text("sum = %.4f   residual %.2f%%", d.sumAttribution, 100.0 * d.residual);
+    ImGui::Text("colour range +-%.3g (its own)", double(run.detClip));
+    ImGui::EndGroup();
+  }
 }
 
 void AttributionPanel::draw(Context& ctx) {

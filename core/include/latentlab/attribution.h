@@ -38,8 +38,14 @@ Quadrature parseQuadrature(const std::string& s, const std::string& where);
 // The nodes alpha_k in (0, 1), increasing, and weights w_k summing to 1. m in 1..1000.
 void quadratureRule(int m, Quadrature q, std::vector<double>& alphas, std::vector<double>& weights);
 
+// The GUI's path: IG's straight line from a baseline, or Perez et al.'s decoded latent path from
+// the CLUE counterfactual (or from a dragged edited point) back to the image.
+enum class AttrPath { Straight, Clue, Drag };
+const char* attrPathName(AttrPath p);
+
 struct IgOptions {
   AttrTarget target;
+  AttrPath path = AttrPath::Straight;  // the GUI and scripts (`path=`); the CLI picks by --method
   CfHead head = CfHead::Laplace;
   IgBaseline baseline = IgBaseline::Black;
   int steps = 64;                 // m
@@ -52,7 +58,7 @@ struct IgOptions {
 // class or outside 0..numClasses-1, epistemic U with the deterministic head (it is 0 everywhere).
 void checkIgOptions(const IgOptions& o, int64_t numClasses, const std::string& where);
 // KEY=VALUE settings of scripts and `--set`: target, head, baseline, steps, quadrature,
-// blur_sigma, seed. InputError names the key or value.
+// blur_sigma, seed, path (straight|clue|drag). InputError names the key or value.
 void setIgOption(IgOptions& o, const std::string& key, const std::string& value, const std::string& where);
 
 // One IG run on one image, with what the scrubber needs: the F and the gradient at every node.

@@ -91,6 +91,12 @@ class Explorer {
   IgResult attribution(const IgOptions& o, int64_t point, const std::vector<float>& z, std::vector<float>* pathLatents,
                        const std::atomic<bool>* cancel) const;
 
+  // Perez et al.'s attribution of o.target (an uncertainty) along the decoded latent path zPath
+  // ([K+1, d] flat, from z* to z0) and the segment from g(z0) to point `point`'s image (point < 0:
+  // g(z0) itself), with o.steps nodes on the segment. `pathLatents` as for attribution().
+  IgResult pathAttribution(const IgOptions& o, int64_t point, const std::vector<float>& zPath,
+                           std::vector<float>* pathLatents, const std::atomic<bool>* cancel) const;
+
   const std::string& bundleDir() const;
   std::string bundleName() const;
   nlohmann::json manifestMetrics() const;
