@@ -44,6 +44,8 @@ cli_error_test(explain_ig_class_range "target class:10: the class must be in 0..
 cli_error_test(explain_ig_steps "steps must be a number in 1..1000, got '0'" ${LL} explain ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist --method ig --index 3 --steps 0 --out @TMP@/x)
 cli_error_test(explain_ig_many "--most-uncertain is not an option of --method ig" ${LL} explain ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist --method ig --index 3 --most-uncertain 4 --out @TMP@/x)
 cli_error_test(explain_index_for_clue "--index is for --method ig" ${LL} explain ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist --method latent-clue --index 3 --most-uncertain 4 --out @TMP@/x)
+cli_error_test(explain_lig_class "latent-ig attributes an uncertainty" ${LL} explain ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist --method latent-ig --index 3 --target class:3 --out @TMP@/x)
+cli_error_test(explain_lig_baseline "--baseline is for --method ig" ${LL} explain ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist --method latent-ig --index 3 --baseline blur --out @TMP@/x)
 add_test(NAME cli_explain COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/explain_test.sh ${LL} ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist)
 set_tests_properties(cli_explain PROPERTIES TIMEOUT 600)
 foreach(sig INT TERM)

@@ -46,6 +46,18 @@ awk -v c="$csvsum" -v s="$(num sum_attribution)" -v fi="$(num f_input)" -v fb="$
            if (abs(abs(s - (fi - fb)) / abs(fi - fb) - r) > 1e-6) { print "residual " r " vs the figures"; exit 1 }
            if (r > 0.05) { print "residual " r " above 5%"; exit 1 } }' || fail "ig: the map and its summary disagree"
 grep -q '"target": "class:3"' "$tmp/ig/summary.json" && grep -q '"baseline": "blur"' "$tmp/ig/summary.json" || fail "ig summary names"
+# Perez et al. along a latent CLUE path: F(g(z*)) is the CLUE run's round-trip U, F(x) its U before,
+# and the map sums to their difference within the reported residual (under 5%).
+"$ll" explain "$bundle" --method latent-ig --index 2245 --out "$tmp/lig" 2>/dev/null >/dev/null || fail "latent-ig"
+/usr/bin/python3 - "$tmp/lig/summary.json" <<'PY' || fail "latent-ig summary"
+import json, sys
+s = json.load(open(sys.argv[1]))
+c = s["clue"]
+assert abs(s["f_baseline"] - c["u_roundtrip"]) < 1e-3 and abs(s["f_input"] - c["u_before"]) < 1e-3, s
+gap = s["f_input"] - s["f_baseline"]
+assert abs(abs(s["sum_attribution"] - gap) / abs(gap) - s["completeness_residual"]) < 1e-6
+assert s["completeness_residual"] < 0.05 and s["method"] == "latent-ig" and s["decoded_nodes"] == c["steps"], s
+PY
 # Ctrl-C during a long run: exit 130, nothing left behind.
 "$ll" explain "$bundle" --method vae-clue --most-uncertain 2000 --batch 8 --out "$tmp/cancelled" 2>"$tmp/err" >/dev/null &
 pid=$!

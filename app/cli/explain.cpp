@@ -21,7 +21,7 @@ class ExplainCommand : public Command {
                                           "points.csv, filmstrips/), or integrated gradients of one test image "
                                           "(--method ig: attribution.csv, attribution.png, summary.json), as a folder");
     m_sub->add_option("bundle", m_opt.bundle, "Bundle directory")->required();
-    m_sub->add_option("--method", m_method, "latent-clue, vae-clue, regene, class-change, hierarchical, or ig")->capture_default_str();
+    m_sub->add_option("--method", m_method, "latent-clue, vae-clue, regene, class-change, hierarchical, ig or latent-ig")->capture_default_str();
     m_sub->add_option("--index", m_attr.index, "ig: the test-set index of the image")->check(CLI::Range(int64_t(0), int64_t(1) << 40));
     m_sub->add_option("--baseline", m_baseline, "ig: black, blur, mean or noise (default black)");
     m_sub->add_option("--quadrature", m_quadrature, "ig: midpoint or gauss-legendre (default midpoint)");
@@ -48,7 +48,7 @@ class ExplainCommand : public Command {
 
   bool cancellable() const override { return true; }
   int run(const CliContext& ctx) override {
-    if (m_method == "ig") return runIg(ctx);
+    if (m_method == "ig" || m_method == "latent-ig") return runIg(ctx);
     for (const char* flag : {"--index", "--baseline", "--quadrature"})
       if (m_sub->get_option(flag)->count() > 0)
         throw InputError(std::string("[explain] ") + flag + " is for --method ig; " + m_method + " explains many points");
@@ -103,8 +103,13 @@ class ExplainCommand : public Command {
     a.out = m_opt.out;
     a.force = m_opt.force;
     a.device = m_opt.device;
-    a.method = "ig";
-    if (m_sub->get_option("--index")->count() == 0) throw InputError("[explain] --method ig needs --index N (a test-set index)");
+    a.method = m_method;
+    if (m_sub->get_option("--index")->count() == 0)
+      throw InputError("[explain] --method " + m_method + " needs --index N (a test-set index)");
+    if (m_method == "latent-ig")
+      for (const char* flag : {"--baseline", "--quadrature"})
+        if (m_sub->get_option(flag)->count() > 0)
+          throw InputError(std::string("[explain] ") + flag + " is for --method ig; latent-ig starts at g(z*) of a latent CLUE run");
     setIgOption(a.ig, "head", m_head, "explain");
     auto given = [this](const char* flag) { return m_sub->get_option(flag)->count() > 0; };
     if (given("--target")) setIgOption(a.ig, "target", m_target, "explain");

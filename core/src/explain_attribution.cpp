@@ -3,6 +3,7 @@
 // signed map | map over the input) and summary.json.
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <iomanip>
@@ -10,6 +11,7 @@
 
 #include "explain_common.h"
 #include "latentlab/bundle.h"
+#include "latentlab/clue.h"
 #include "latentlab/data.h"
 #include "latentlab/errors.h"
 #include "latentlab/fsutil.h"
@@ -71,8 +73,11 @@ void writeAttributionPng(const std::string& path, const IgResult& r, float clip)
 
 json runExplainAttribution(const AttributionExplainOptions& o, const ProgressFn& progress, const std::atomic<bool>* cancel,
                            std::ostream& log) {
-  if (o.method != "ig") throw InputError("[explain] unknown attribution method '" + clipForMessage(o.method, 40) + "'");
-  if (o.index < 0) throw InputError("[explain] --method ig needs --index N (a test-set index)");
+  const bool path = o.method == "latent-ig";
+  if (o.method != "ig" && !path) throw InputError("[explain] unknown attribution method '" + clipForMessage(o.method, 40) + "'");
+  if (o.index < 0) throw InputError("[explain] --method " + o.method + " needs --index N (a test-set index)");
+  if (path && o.ig.target.needsClass())
+    throw InputError("[explain] latent-ig attributes an uncertainty: --target total, aleatoric or epistemic");
   checkExplainOut(o.out, o.force);
   Bundle b = loadBundle(o.bundle, parseDevice(o.device), BundleParts{false, false});
   checkIgOptions(o.ig, b.numClasses(), "explain");
@@ -86,7 +91,31 @@ json runExplainAttribution(const AttributionExplainOptions& o, const ProgressFn&
   if (o.ig.baseline == IgBaseline::Mean) mean = data.train.images.to(torch::kFloat).mean(0);
   checkCancel(cancel, "explain");
   (void)progress;  // one image: no progress to report
-  IgResult r = explainIg(b, o.ig, data.test.images[o.index], mean, cancel);
+  IgResult r;
+  json clue;
+  if (!path) {
+    r = explainIg(b, o.ig, data.test.images[o.index], mean, cancel);
+  } else {  // latent CLUE from the point (defaults, the same head and U), then Perez et al. from z* back
+    if (!b.decoder) throw BundleError("[explain] latent-ig decodes a latent path, and the bundle has no decoder (" + o.bundle + ")");
+    const torch::Tensor z = bundleLatents(b, data.test, "latents_test.pt", progress, cancel);
+    CfOptions cf;
+    cf.head = o.ig.head;
+    cf.uncertainty = o.ig.target.kind == AttrTargetKind::Aleatoric   ? UncertaintyKind::Aleatoric
+                     : o.ig.target.kind == AttrTargetKind::Epistemic ? UncertaintyKind::Epistemic
+                                                                     : UncertaintyKind::Total;
+    const CfContext ctx = makeCfContext(b, cf, z);
+    const CfResult c = explainPoints(ctx, cf, data.test.images.slice(0, o.index, o.index + 1),
+                                     z.slice(0, o.index, o.index + 1), cancel).at(0);
+    const int64_t d = c.d, last = std::clamp<int64_t>(c.steps, 0, c.numPathSteps() - 1);
+    std::vector<float> zp;
+    for (int64_t k = last; k >= 0; --k) zp.insert(zp.end(), c.path.begin() + k * d, c.path.begin() + (k + 1) * d);
+    const torch::Tensor zPath = torch::from_blob(zp.data(), {last + 1, d}, torch::kFloat32).clone();
+    const BllHead head = b.head(o.ig.head == CfHead::Laplace ? HeadMode::Samples : HeadMode::Deterministic);
+    r = latentPathAttribution(b, attributionFunction(b, head, o.ig.target), zPath, data.test.images[o.index], o.ig.steps, cancel);
+    r.target = attrTargetName(o.ig.target);
+    r.head = cfHeadName(o.ig.head);
+    clue = {{"u_before", c.uBefore}, {"u_latent", c.uLatent}, {"u_roundtrip", c.uRoundtrip}, {"steps", c.steps}};
+  }
   const float clip = signedClip(r.attribution);
   StagedDir stage(o.out, o.force, checkExplainOut);
   writeFileAtomic((fs::path(stage.path()) / "attribution.csv").string(), attributionCsv(r));
@@ -99,7 +128,7 @@ json runExplainAttribution(const AttributionExplainOptions& o, const ProgressFn&
   }
   json summary = {{kExplainMarker, true},
                   {"bundle", fs::absolute(o.bundle).string()},
-                  {"method", "ig"},
+                  {"method", o.method},
                   {"index", o.index},
                   {"label", data.test.labels[o.index].item<int64_t>()},
                   {"predicted", predicted},
@@ -117,6 +146,11 @@ json runExplainAttribution(const AttributionExplainOptions& o, const ProgressFn&
                   {"ms", r.ms},
                   {"device", o.device},
                   {"shape", {r.C, r.H, r.W}}};
+  if (path) {
+    summary["clue"] = clue;  // the counterfactual whose path was attributed
+    summary["decoded_nodes"] = r.decodedNodes;
+    summary["segment_steps"] = r.steps() - r.decodedNodes;
+  }
   writeFileAtomic((fs::path(stage.path()) / "summary.json").string(), jsonText(summary, 2) + "\n");
   checkCancel(cancel, "explain");
   stage.commit();

@@ -229,7 +229,7 @@ void AttributionPanel::drawMapOverlay(Context& ctx, const MapTransform& t, ImDra
     dl->AddCircleFilled(pts[size_t(node)], 4.5f, IM_COL32(255, 255, 255, 255), 12);
     dl->AddCircle(pts[size_t(node)], 7.0f, kPathColour, 12, 2.0f);
   }
-  const char* text = "IG path (magenta): ring = near the baseline, white = alpha";
+  const char* text = "attribution path (magenta): ring = its start, white = alpha";
   const MapRect& m = t.rect;
   const ImVec2 sz = ImGui::CalcTextSize(text);
   const ImVec2 p0(m.left + m.width - sz.x - 16, m.top + m.height - sz.y - 60);
