@@ -46,6 +46,15 @@ struct Explorer::Impl {
   torch::Tensor trainMean;             // [C, H, W] on the device: IG's mean baseline (made on first use)
   torch::Tensor latents;  // [n, d] CPU, the table's latents (for nearest-neighbour queries)
 
+  // Point i's image [C, H, W] (test points first, then training points); InputError naming `where`.
+  torch::Tensor imageOf(int64_t i, const char* where) const {
+    const PointTable& t = *table;
+    if (i < 0 || i >= t.n)
+      throw InputError(std::string("[") + where + "] point " + std::to_string(i) + " is not one of the " + std::to_string(t.n));
+    const bool train = i >= t.numTest;
+    return (train ? data.train : data.test).images[train ? i - t.numTest : i];
+  }
+
   // Fills the per-point columns for rows [from, n) of `t` from latents z [m, d] and images.
   void appendPoints(PointTable& t, const torch::Tensor& z, const Dataset& ds, bool train) {
     torch::NoGradGuard ng;
@@ -290,11 +299,7 @@ CfResult Explorer::counterfactual(const CfOptions& o, int64_t point, const std::
   }
   std::vector<CfResult> r;
   if (point >= 0) {
-    if (point >= t.n) throw InputError("[clue] point " + std::to_string(point) + " is not one of the " + std::to_string(t.n));
-    const bool train = point >= t.numTest;
-    const Dataset& ds = train ? m->data.train : m->data.test;
-    const int64_t i = train ? point - t.numTest : point;
-    r = explainPoints(ctx, o, ds.images.slice(0, i, i + 1), m->latents.slice(0, point, point + 1), cancel, onStep);
+    r = explainPoints(ctx, o, m->imageOf(point, "clue").unsqueeze(0), m->latents.slice(0, point, point + 1), cancel, onStep);
   } else {
     if (int64_t(z0.size()) != t.d)
       throw InputError("[clue] a latent of " + std::to_string(z0.size()) + " values, the model has d=" + std::to_string(t.d));
@@ -332,9 +337,7 @@ IgResult Explorer::attribution(const IgOptions& o, int64_t point, const std::vec
     throw BundleError("[ig] the laplace head needs a posterior, and the bundle has none (" + b.dir + ")");
   torch::Tensor x;
   if (point >= 0) {
-    if (point >= t.n) throw InputError("[ig] point " + std::to_string(point) + " is not one of the " + std::to_string(t.n));
-    const bool train = point >= t.numTest;
-    x = (train ? m->data.train : m->data.test).images[train ? point - t.numTest : point];
+    x = m->imageOf(point, "ig");
   } else {
     if (int64_t(z.size()) != t.d)
       throw InputError("[ig] a latent of " + std::to_string(z.size()) + " values, the model has d=" + std::to_string(t.d));
@@ -365,9 +368,7 @@ IgResult Explorer::pathAttribution(const IgOptions& o, int64_t point, const std:
   const torch::Tensor path = torch::from_blob(zc.data(), {K1, t.d}, torch::kFloat32).clone();
   torch::Tensor x;
   if (point >= 0) {
-    if (point >= t.n) throw InputError("[latent-ig] point " + std::to_string(point) + " is not one of the " + std::to_string(t.n));
-    const bool train = point >= t.numTest;
-    x = (train ? m->data.train : m->data.test).images[train ? point - t.numTest : point];
+    x = m->imageOf(point, "latent-ig");
   } else {
     torch::NoGradGuard ng;
     x = b.decode(path.slice(0, K1 - 1, K1).to(b.device))[0].cpu();

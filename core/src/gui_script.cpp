@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <sstream>
 
 #include "latentlab/attribution.h"
@@ -87,6 +88,23 @@ bool isInt(const std::string& s) {
   errno = 0;
   const long long v = std::strtoll(s.c_str(), &end, 10);
   return end == s.c_str() + s.size() && v >= 0 && errno != ERANGE;
+}
+
+// A KEY=VALUE setting of a clue or ig line: "" when it is one, else what is wrong (not KEY=VALUE,
+// a key given twice, or what `set` refuses, without its "[where] " prefix).
+std::string checkSetting(const std::vector<std::string>& args, size_t i, const std::string& where,
+                         const std::function<void(const std::string&, const std::string&)>& set) {
+  const std::string& a = args[i];
+  const size_t eq = a.find('=');
+  if (eq == std::string::npos) return "'" + clipForMessage(a, 40) + "' is not KEY=VALUE";
+  for (size_t j = 0; j < i; ++j)
+    if (args[j].substr(0, args[j].find('=')) == a.substr(0, eq)) return clipForMessage(a.substr(0, eq), 40) + " is given twice";
+  try {
+    set(a.substr(0, eq), a.substr(eq + 1));
+  } catch (const InputError& e) {
+    return std::string(e.what()).substr(where.size() + 3);
+  }
+  return "";
 }
 
 // The numbers each command accepts, per argument, so that every value that reaches the explorer
@@ -206,43 +224,18 @@ Script parseScript(const std::string& text, const std::string& source) {
             bad = key + "=" + clipForMessage(a.substr(eq + 1), 40) + " is out of range (" + rangeText(r->lo, r->hi) + ")";
           break;
         }
-        case Arg::CfSettings: {
-          const size_t eq = a.find('=');
-          if (eq == std::string::npos) {
-            bad = "'" + clipForMessage(a, 40) + "' is not KEY=VALUE";
-            break;
-          }
-          for (size_t j = 0; j < i; ++j)
-            if (c.args[j].substr(0, c.args[j].find('=')) == a.substr(0, eq)) {
-              bad = clipForMessage(a.substr(0, eq), 40) + " is given twice";
-              break;
-            }
-          if (!bad.empty()) break;
-          try {
+        case Arg::CfSettings:
+          bad = checkSetting(c.args, i, "clue", [](const std::string& k, const std::string& v) {
             CfOptions o;
-            setCfOption(o, a.substr(0, eq), a.substr(eq + 1), "clue");
-          } catch (const InputError& e) {
-            bad = std::string(e.what()).substr(std::string("[clue] ").size());
-          }
+            setCfOption(o, k, v, "clue");
+          });
           break;
-        }
-        case Arg::IgSettings: {
-          const size_t eq = a.find('=');
-          if (eq == std::string::npos) {
-            bad = "'" + clipForMessage(a, 40) + "' is not KEY=VALUE";
-            break;
-          }
-          for (size_t j = 0; j < i && bad.empty(); ++j)
-            if (c.args[j].substr(0, c.args[j].find('=')) == a.substr(0, eq)) bad = clipForMessage(a.substr(0, eq), 40) + " is given twice";
-          if (!bad.empty()) break;
-          try {
+        case Arg::IgSettings:
+          bad = checkSetting(c.args, i, "ig", [](const std::string& k, const std::string& v) {
             IgOptions o;
-            setIgOption(o, a.substr(0, eq), a.substr(eq + 1), "ig");
-          } catch (const InputError& e) {
-            bad = std::string(e.what()).substr(std::string("[ig] ").size());
-          }
+            setIgOption(o, k, v, "ig");
+          });
           break;
-        }
         case Arg::Int:
           if (!isInt(a)) bad = "'" + clipForMessage(a, 40) + "' is not a whole number >= 0";
           break;
