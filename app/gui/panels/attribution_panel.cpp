@@ -232,7 +232,8 @@ void AttributionPanel::drawMapOverlay(Context& ctx, const MapTransform& t, ImDra
   const char* text = "attribution path (magenta): ring = its start, white = alpha";
   const MapRect& m = t.rect;
   const ImVec2 sz = ImGui::CalcTextSize(text);
-  const ImVec2 p0(m.left + m.width - sz.x - 16, m.top + m.height - sz.y - 60);
+  // Top right, under the CLUE legend's place (captions use the bottom of the map).
+  const ImVec2 p0(m.left + m.width - sz.x - 16, m.top + 4 * ImGui::GetTextLineHeight() + 14);
   dl->AddRectFilled(p0, ImVec2(m.left + m.width - 4, p0.y + sz.y + 8), IM_COL32(20, 20, 24, 210), 4.0f);
   dl->AddText(ImVec2(p0.x + 6, p0.y + 4), IM_COL32(230, 230, 230, 255), text);
 }
