@@ -131,6 +131,7 @@ TEST_CASE("IG completeness: within 1% at 64 steps for class, total and aleatoric
         CHECK(r.steps() == 64);
         CHECK(r.gradients.size() == size_t(64 * 64));
         if (strict) CHECK(r.residual < 0.01);
+        if (q == Quadrature::GaussLegendre) continue;  // the convergence check once per target and head (cost)
         o.steps = 4;
         const double coarse = explainIg(t.b, o, x, {}).residual;
         o.steps = 1000;
