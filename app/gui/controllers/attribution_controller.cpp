@@ -83,6 +83,10 @@ void AttributionController::run(const IgOptions& options) {
   }
   cancel();
   as.options = options;
+  if (s.clue.playing || s.clue.inspectStep >= 0) {  // the inspector shows the selection, as the tab does
+    s.clue.playing = false;
+    c.edits.requestInspect();
+  }
   const std::vector<float> z = sel.edited >= 0 ? s.edits.edited[size_t(sel.edited)].latent : std::vector<float>{};
   const uint64_t serial = ++as.serial;
   auto ex = s.model.ex;

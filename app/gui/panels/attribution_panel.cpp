@@ -114,14 +114,22 @@ void AttributionPanel::drawRun(Context& ctx) {
                                      (t.kind == AttrTargetKind::Logit ? "" : ")")
                                : r.target + " U";
   const std::string from = as.fromPoint >= 0 ? "point #" + std::to_string(as.fromPoint) : "an edited point's decode";
+  const bool drag = as.options.path == AttrPath::Drag;
   if (r.isPath())
-    ImGui::TextWrapped("%s attributed along the decoded path from g(z*) (%d nodes) and the segment to the image (%d), "
-                       "%s head, %s", what.c_str(), r.decodedNodes, r.steps() - r.decodedNodes, r.head.c_str(), from.c_str());
+    ImGui::TextWrapped("%s attributed along the decoded path from %s (%d nodes) and the straight segment to the image (%d), "
+                       "%s head, %s", what.c_str(), drag ? "the dragged point" : "the CLUE counterfactual z*",
+                       r.decodedNodes, r.steps() - r.decodedNodes, r.head.c_str(), from.c_str());
   else
     ImGui::TextWrapped("IG of %s, %s head, %s baseline, %d steps (%s), %s", what.c_str(), r.head.c_str(),
                        r.baseline_name.c_str(), r.steps(), r.quadrature.c_str(), from.c_str());
-  ImGui::Text(r.isPath() ? "F(x) = %.4f   F(g(z*)) = %.4f   sum = %.4f" : "F(x) = %.4f   F(x') = %.4f   sum of IG = %.4f",
-              r.fInput, r.fBaseline, r.sumAttribution);
+  const char* unit = unitOf(as.options.target);
+  ImGui::Text(r.isPath() ? (drag ? "F(x) = %.4f   F(g(z_drag)) = %.4f   %s" : "F(x) = %.4f   F(g(z*)) = %.4f   %s")
+                         : "F(x) = %.4f   F(x') = %.4f   %s",
+              r.fInput, r.fBaseline, unit);
+  if (r.isPath() && !drag)
+    tip("F(g(z*)) is the uncertainty of the decoded counterfactual encoded again: the CLUE table's round trip, not U at "
+        "z* itself (the latent can be surer than any image it decodes to)");
+  ImGui::Text("F(x) - F(start) = %.4f   sum of the map = %.4f", r.fInput - r.fBaseline, r.sumAttribution);
   const bool poor = r.residual > 0.05;
   ImGui::TextColored(poor ? ImVec4(1.0f, 0.55f, 0.35f, 1.0f) : ImVec4(0.6f, 0.9f, 0.6f, 1.0f),
                      r.residualAbsolute ? "completeness: |sum| = %.3g (F(x) = F(x'))" : "completeness residual %.2f%%%s",
@@ -129,15 +137,18 @@ void AttributionPanel::drawRun(Context& ctx) {
   tip("|sum of IG - (F(x) - F(x'))| / |F(x) - F(x')|: how far the attributions are from adding up to the change of F "
       "(IG's completeness axiom). It shrinks as the steps grow.");
   float alpha = float(as.alpha);
-  ImGui::SetNextItemWidth(std::max(150.0f, ImGui::GetContentRegionAvail().x - 160));
+  ImGui::SetNextItemWidth(std::max(120.0f, ImGui::GetContentRegionAvail().x - 250));
   if (ImGui::SliderFloat("alpha", &alpha, 0.0f, 1.0f, "%.3f")) ctx.attribution.scrubTo(double(alpha));
   tip("Along the path x' + alpha (x - x'): 0 is the baseline, 1 the input");
   const int node = as.alpha >= 1.0 ? r.steps() - 1 : r.nodeAt(as.alpha);
   ImGui::SameLine();
-  if (node >= 0) ImGui::Text("F = %.4f", double(r.fPath[size_t(node)]));
-  else ImGui::TextUnformatted("F = F(x')");
-  tip("F at the last node at or before alpha");
-  const float size = std::min(100.0f, (ImGui::GetContentRegionAvail().x - 30) / 4);
+  if (node >= 0) ImGui::Text("F = %.4f (node %.3f)", double(r.fPath[size_t(node)]), r.alphas[size_t(node)]);
+  else ImGui::TextUnformatted("F = F(start)");
+  tip("F at the last node at or before alpha, and that node's position (the nodes sit between the ends)");
+  // The legend first, so that the range and unit stay in view above the maps.
+  SignedImages::legend(run.clip, unit, std::min(300.0f, ImGui::GetContentRegionAvail().x - 20));
+  const int tiles = run.det ? 5 : 4;
+  const float size = std::min(100.0f, (ImGui::GetContentRegionAvail().x - 30) / float(tiles));
   const int H = int(r.H), W = int(r.W);
   ImGui::BeginGroup();
   ImGui::TextUnformatted("x at alpha");
@@ -161,29 +172,24 @@ void AttributionPanel::drawRun(Context& ctx) {
   tip("(x - x') * the weighted gradients of the nodes up to alpha: at alpha = 1, the whole attribution");
   ImGui::SameLine();
   ImGui::BeginGroup();
-  ImGui::TextUnformatted("IG over x");
+  ImGui::TextUnformatted("whole map");
   ctx.images.showChw("ig_x", r.input, int(r.C), H, W, size);
   ctx.signedImages.show("ig_over", channelSum(r.attribution, r.C, hw), H, W, run.clip, size, true);
   ImGui::EndGroup();
-  tip("The whole attribution over the input: red raises F, blue lowers it");
-  SignedImages::legend(run.clip, unitOf(as.options.target), std::min(300.0f, 4 * size));
-  ImGui::TextDisabled("colours clipped at the 99th percentile of |IG|; red raises F, blue lowers it");
-  if (run.det) {  // Perez et al. with the deterministic head, on the same path
+  tip("The whole attribution over the input, whatever alpha: red raises F, blue lowers it");
+  if (run.det) {  // Perez et al. with the deterministic head, on the same path, beside
     const IgResult& d = *run.det;
-    ImGui::Separator();
+    ImGui::SameLine();
     ImGui::BeginGroup();
     ImGui::TextUnformatted("deterministic");
     ctx.images.showChw("ig_x_det", d.input, int(d.C), H, W, size);
-    ctx.signedImages.show("ig_over_det", channelSum(d.attribution, d.C, hw), H, W, run.detClip, size, true);
+    ctx.signedImages.show("ig_over_det", channelSum(d.attribution, d.C, hw), H, W, run.clip, size, true);
     ImGui::EndGroup();
-    ImGui::SameLine();
-    ImGui::BeginGroup();
-    ImGui::Text("the deterministic head on the same path:");
-    ImGui::Text("F(x) = %.4f   F(g(z*)) = %.4f", d.fInput, d.fBaseline);
-    ImGui::Text("sum = %.4f   residual %.2f%%", d.sumAttribution, 100.0 * d.residual);
-    ImGui::Text("colour range +-%.3g (its own)", double(run.detClip));
-    ImGui::EndGroup();
+    tip("The deterministic head's map on the same path, in the same colour range");
+    ImGui::Text("deterministic head: F(x) = %.4f, F(start) = %.4f, sum %.4f, residual %.2f%%", d.fInput, d.fBaseline,
+                d.sumAttribution, 100.0 * d.residual);
   }
+  ImGui::TextDisabled("colours clipped at the 99th percentile of |map|; red raises F, blue lowers it");
 }
 
 void AttributionPanel::draw(Context& ctx) {
@@ -209,7 +215,12 @@ void AttributionPanel::draw(Context& ctx) {
     ImGui::SameLine();
     ImGui::ProgressBar(as.job->fraction.load(), ImVec2(-1, 0), "integrated gradients");
   }
-  if (!as.error.empty()) ImGui::TextColored(kErrorText, "%s", as.error.c_str());
+  if (!as.error.empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, kErrorText);
+    ImGui::TextWrapped("%s", as.error.c_str());
+    ImGui::PopStyleColor();
+    if (as.run) ImGui::TextDisabled("(below: the previous result)");
+  }
   ImGui::Separator();
   if (as.run) drawRun(ctx);
 }
@@ -229,7 +240,7 @@ void AttributionPanel::drawMapOverlay(Context& ctx, const MapTransform& t, ImDra
     dl->AddCircleFilled(pts[size_t(node)], 4.5f, IM_COL32(255, 255, 255, 255), 12);
     dl->AddCircle(pts[size_t(node)], 7.0f, kPathColour, 12, 2.0f);
   }
-  const char* text = "attribution path (magenta): ring = its start, white = alpha";
+  const char* text = "attribution path (magenta; its images encoded and placed): ring = start, white = alpha";
   const MapRect& m = t.rect;
   const ImVec2 sz = ImGui::CalcTextSize(text);
   // Top right, under the CLUE legend's place (captions use the bottom of the map).
