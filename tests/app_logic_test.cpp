@@ -338,6 +338,7 @@ struct FakeHost : ScriptHost {
   void clueZoom() override { calls.push_back("clue-zoom"); }
   void ig(const IgOptions& o) override { calls.push_back("ig " + attrTargetName(o.target)); }
   void scrub(double a) override { calls.push_back("scrub " + std::to_string(a)); }
+  void saliency(bool on, int steps) override { calls.push_back(std::string("saliency ") + (on ? "on " : "off ") + std::to_string(steps)); }
   bool batchRunning() const override { return batchBusy; }
   bool batchBusy = false;
   void clueBatch(const std::string& out, int64_t n, const CfOptions& o) override {
@@ -373,7 +374,7 @@ TEST_CASE("script dispatch: each command reaches the host with its arguments") {
       "load b\nproject tsne nowait\ncolor epistemic\nselect 12\nstate s.json\ncaption Look here\nfilter label=3\n"
       "fit\nzoom 2\ncenter 1 -2\ntrain on\nsnap off\nundo\nsession-save a.json\nsession-load a.json\nexport-csv c.csv\n"
       "layout-csv l.csv\nexport-layout e.csv\ncancel\ntrain-model mnist out.b epochs=2 latent-dim=8 ensemble=1\n"
-      "clue-batch ex 50 method=regene head=deterministic\nclue-batch ex2 lasso\nclue-zoom\nig target=class:3\nscrub 0.5\nquit\n"
+      "clue-batch ex 50 method=regene head=deterministic\nclue-batch ex2 lasso\nclue-zoom\nig target=class:3\nscrub 0.5\nsaliency on ig\nquit\n"
       "fit\n");
   for (int frame = 0; frame < 50; ++frame) r.step(h);
   const std::vector<std::string> expect = {
@@ -381,7 +382,7 @@ TEST_CASE("script dispatch: each command reaches the host with its arguments") {
       "caption Look here", "filter label=3", "fit",             "zoom 2.000000",    "center 1.000000 -2.000000",
       "train on",         "snap off",      "undo",            "session-save a.json", "session-load a.json",
       "export-csv c.csv", "layout-csv l.csv", "export-layout e.csv", "cancel",     "train-model mnist out.b",
-      "clue-batch ex 50 regene deterministic", "clue-batch ex2 0 latent-clue laplace", "clue-zoom", "ig class:3", "scrub 0.500000", "quit"};
+      "clue-batch ex 50 regene deterministic", "clue-batch ex2 0 latent-clue laplace", "clue-zoom", "ig class:3", "scrub 0.500000", "saliency on 8", "quit"};
   CHECK(h.calls == expect);  // and nothing after quit
   CHECK(h.errors.empty());
   CHECK(h.trained.epochs == 2);

@@ -722,7 +722,8 @@ def case_ig():
         f"screenshot {OUT}/a2.png", "ig target=epistemic head=deterministic", f"state {OUT}/a3.json",
         "project tsne", f"state {OUT}/a4.json", "project pca",
         "clue", "ig path=clue target=total", f"state {OUT}/a5.json",
-        "drag 3 2", "ig path=drag target=total", f"state {OUT}/a6.json", "quit",
+        "drag 3 2", "ig path=drag target=total", f"state {OUT}/a6.json",
+        "ig target=total", "saliency on", "select 17", "drag -2 1", f"state {OUT}/a7.json", "quit",
     ])], timeout=600)
     a = st("a1.json")["attribution"]
     assert a["error"] == "" and a["steps"] == 64 and a["target"] == "class:3", a.get("error")
@@ -771,6 +772,21 @@ def case_ig():
     f = st("a6.json")["attribution"]
     print(f"latent path (drag): sum {f['sum_attribution']:.4f}, residual {f['completeness_residual']:.4f}")
     assert f["path"] == "drag" and f["decoded_nodes"] == 64 and f["completeness_residual"] < 0.05
+    # Live saliency: after a drag, the inspector's map is dF/dx of total U (Laplace bank) at the
+    # decoded image g(z), recomputed here.
+    g = st("a7.json")
+    dec = torch.jit.load(os.path.join(BUNDLE, "decoder.pt"))
+    with torch.no_grad():
+        xg = dec.decode(torch.tensor(g["latent"])[None])[0]
+    xg = xg.clone().requires_grad_(True)
+    p = torch.softmax(lap.sample_logits(clf.encode(xg[None])).double(), -1).mean(0)[0]
+    u = -(p * torch.log(p.clamp_min(1e-30))).sum()
+    want = torch.autograd.grad(u, xg)[0].flatten()
+    sal = torch.tensor(g["saliency"])
+    serr = float((sal - want.float()).abs().max())
+    print(f"live saliency: dU/dx at g(z) vs Python: max abs error {serr:.2e} (max |grad| {float(want.abs().max()):.3e}), "
+          f"{g['saliency_ms']:.1f} ms of the update")
+    assert g["selected_edited"] >= 0 and serr < 1e-5 + 1e-3 * float(want.abs().max())
 
 
 {"clue": case_clue, "clue_nudge": case_clue_nudge, "ig": case_ig, "drag": case_drag, "bad_script": case_bad_script, "fuzz": case_fuzz, "screenshot": case_screenshot, "train": case_train,

@@ -268,6 +268,8 @@ struct AttributionState {
   double alpha = 1.0;                 // the scrubber: 0 = the baseline, 1 = the input
   int64_t fromPoint = -1;             // the point explained (-1: an edited point's decode)
   std::string error;
+  bool live = false;                  // live saliency of the decode while dragging (the inspector)
+  int liveSteps = 0;                  // 0: the plain gradient; else IG from black with this many steps
   bool running() const { return job != nullptr; }
 };
 

@@ -135,6 +135,10 @@ const std::map<std::string, ScriptVerb>& scriptVerbs() {
          return untilIdle();
        }},
       {"scrub", [](H& h, const C& c) { return h.scrub(std::stod(c.args[0])), next(); }},
+      {"saliency",
+       [](H& h, const C& c) {
+         return h.saliency(c.args[0] == "on", c.args.size() > 1 && c.args[1] == "ig" ? 8 : 0), untilIdle();
+       }},
       {"clue-batch",
        [](H& h, const C& c) {
          if (h.batchRunning()) {  // one batch at a time: this line waits for the one before to end

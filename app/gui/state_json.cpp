@@ -64,6 +64,10 @@ void writeStateJson(Context& ctx, const std::string& path) {
       j["prediction"] = ev->pred;
       j["uncertainty"] = {{"total", ev->total}, {"aleatoric", ev->aleatoric}, {"epistemic", ev->epistemic}};
       j["decode_ms"] = ev->ms;
+      if (!ev->saliency.empty()) {
+        j["saliency"] = ev->saliency;
+        j["saliency_ms"] = ev->saliencyMs;
+      }
     }
   }
   if (model) j["pca"] = {{"mean", s.model.pca.mean}, {"axes", s.model.pca.axes}};

@@ -181,7 +181,7 @@ std::shared_ptr<const PointTable> Explorer::addTrainPoints(const ProgressFn& pro
   return t;
 }
 
-LatentEval Explorer::evaluate(const std::vector<float>& zIn, int neighbours) const {
+LatentEval Explorer::evaluate(const std::vector<float>& zIn, int neighbours, const SaliencyRequest* saliency) const {
   const auto t0 = Clock::now();
   const PointTable& t = *m->table;
   if (int64_t(zIn.size()) != t.d)
@@ -223,6 +223,20 @@ LatentEval Explorer::evaluate(const std::vector<float>& zIn, int neighbours) con
     torch::Tensor dist = (m->latents - z.cpu()).pow(2).sum(1);
     const int64_t k = std::min<int64_t>(neighbours, dist.size(0));
     r.neighbours = toVector<int64_t>(std::get<1>(dist.topk(k, 0, /*largest=*/false)));
+  }
+  if (saliency && !r.image.empty()) {
+    const auto s0 = Clock::now();
+    IgOptions o = saliency->options;
+    o.path = AttrPath::Straight;
+    IgOptions checked = o;
+    checked.steps = std::max(1, o.steps);  // 0 (the plain gradient) is valid here
+    checkIgOptions(checked, t.K, "saliency");
+    const BllHead& head = o.head == CfHead::Laplace && m->lap ? *m->lap : *m->det;
+    const ImageScalarFn F = attributionFunction(m->bundle, head, o.target);
+    const torch::Tensor x = torch::from_blob(r.image.data(), {t.C, t.H, t.W}, torch::kFloat32).clone().to(m->bundle.device);
+    r.saliency = o.steps <= 0 ? inputGradient(F, x)
+                              : integratedGradients(F, x, torch::zeros_like(x), o.steps, Quadrature::Midpoint).attribution;
+    r.saliencyMs = std::chrono::duration<double, std::milli>(Clock::now() - s0).count();
   }
   r.ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   return r;

@@ -67,6 +67,9 @@ const std::vector<Spec>& specs() {
        "or (path=clue|drag) an uncertainty attributed along the decoded latent path from the CLUE z* or the dragged "
        "point back to the image (the Attribution tab)"},
       {"scrub", {Arg::Float}, 0, "scrub ALPHA: move the Attribution tab's scrubber to alpha in 0..1 along the IG path"},
+      {"saliency", {Arg::OnOff, Arg::Word}, 1,
+       "saliency on|off [gradient|ig]: live saliency of the decoded image in the inspector, for the Attribution tab's "
+       "target and head (the plain gradient, or IG from black with 8 steps)"},
       {"clue-zoom", {}, 0, "clue-zoom: centre the map on the CLUE paths, zoomed in (the CLUE tab's Zoom to paths)"},
       {"clue-batch", {Arg::Path, Arg::Word, Arg::CfSettings}, 1,
        "clue-batch OUT N|lasso [KEY=VALUE ...]: the CLUE panel's batch run (latentlab explain) of the N most uncertain "
@@ -254,6 +257,8 @@ Script parseScript(const std::string& text, const std::string& source) {
     if (c.name == "color" && c.args[0] != "label" && c.args[0] != "pred" && c.args[0] != "total" &&
         c.args[0] != "aleatoric" && c.args[0] != "epistemic" && c.args[0] != "correct")
       bad = "unknown colour mode '" + clipForMessage(c.args[0], 40) + "' (label, pred, total, aleatoric, epistemic, correct)";
+    if (c.name == "saliency" && c.args.size() > 1 && c.args[1] != "gradient" && c.args[1] != "ig")
+      bad = "'" + clipForMessage(c.args[1], 40) + "' must be gradient or ig";
     if (c.name == "clue-batch" && c.args[1] != "lasso" &&
         !(isInt(c.args[1]) && std::strtod(c.args[1].c_str(), nullptr) >= 1 && std::strtod(c.args[1].c_str(), nullptr) <= 1e6))
       bad = "'" + clipForMessage(c.args[1], 40) + "' must be lasso or a number of points from 1 to 1000000";

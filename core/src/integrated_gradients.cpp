@@ -65,6 +65,12 @@ void finishResult(const ImageScalarFn& F, const torch::Tensor& x, const torch::T
 
 }  // namespace
 
+std::vector<float> inputGradient(const ImageScalarFn& F, const torch::Tensor& x) {
+  std::vector<float> f, g;
+  gradientsAt(F, x.detach().to(torch::kFloat).unsqueeze(0), 1, nullptr, f, g);
+  return g;
+}
+
 IgResult integratedGradients(const ImageScalarFn& F, const torch::Tensor& x, const torch::Tensor& xb, int steps,
                              Quadrature q, const std::atomic<bool>* cancel, int64_t chunk) {
   using Clock = std::chrono::steady_clock;

@@ -161,6 +161,13 @@ void AttributionController::scrubTo(double alpha) {
   as.alpha = alpha;
 }
 
+void AttributionController::setLive(bool on, int steps) {
+  AttributionState& as = m_ctx.state.attribution;
+  as.live = on;
+  as.liveSteps = std::clamp(steps, 0, 64);
+  m_ctx.edits.requestInspect();  // the inspector's map now, not at the next drag
+}
+
 void AttributionController::replace() {
   AttributionState& as = m_ctx.state.attribution;
   if (!as.run || !m_ctx.state.hasModel()) return;

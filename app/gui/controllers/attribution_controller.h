@@ -19,6 +19,8 @@ class AttributionController {
   void cancel();
   // The scrubber, alpha in [0, 1] (outside: an error naming the value, nothing changes).
   void scrubTo(double alpha);
+  // Live saliency in the inspector: on or off, the plain gradient (steps 0) or IG from black.
+  void setLive(bool on, int steps);
   // Places the path again after the projection changed.
   void replace();
   void reset();  // another bundle was loaded

@@ -12,9 +12,21 @@ void EditController::requestEval(EvalTarget target, std::vector<float> z) {
   const uint64_t seq = drag ? ++e.dragSeq : ++e.inspectSeq;
   auto ex = c.state.model.ex;
   const int k = e.snap ? 6 : 0;
+  // Live saliency (the Attribution tab's target and head) rides along with the decode.
+  std::optional<SaliencyRequest> sal;
+  if (const AttributionState& as = c.state.attribution; as.live) {
+    SaliencyRequest q;
+    q.options = as.options;
+    q.options.steps = as.liveSteps;
+    if (!c.state.model.hasLaplace) q.options.head = CfHead::Deterministic;
+    if (q.options.head == CfHead::Deterministic && q.options.target.kind == AttrTargetKind::Epistemic)
+      q.options.target.kind = AttrTargetKind::Total;  // the deterministic head has no epistemic part
+    if (q.options.path != AttrPath::Straight && q.options.target.needsClass()) q.options.target.kind = AttrTargetKind::Total;
+    sal = q;
+  }
   c.worker->interactive(
-      [&c, ex, z = std::move(z), k, seq, drag] {
-        auto r = std::make_shared<LatentEval>(ex->evaluate(z, k));
+      [&c, ex, z = std::move(z), k, seq, drag, sal] {
+        auto r = std::make_shared<LatentEval>(ex->evaluate(z, k, sal ? &*sal : nullptr));
         c.worker->toUi([&c, r, seq, drag] {
           EditState& e = c.state.edits;
           e.evalError.clear();

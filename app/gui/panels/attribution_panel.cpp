@@ -18,13 +18,7 @@ const char* const kTargetLabels[] = {"p(class)", "logit of class", "total U", "a
 const char* const kBaselineLabels[] = {"black", "blurred input", "training mean", "uniform noise"};
 const ImU32 kPathColour = IM_COL32(230, 90, 230, 255);
 
-// [C, H, W] -> [H, W], the channels summed (a pixel's attribution).
-std::vector<float> channelSum(const std::vector<float>& v, int64_t C, int64_t hw) {
-  std::vector<float> out(size_t(hw), 0.0f);
-  for (int64_t c = 0; c < C; ++c)
-    for (int64_t i = 0; i < hw; ++i) out[size_t(i)] += v[size_t(c * hw + i)];
-  return out;
-}
+using Sum = SignedImages;
 
 const char* unitOf(const AttrTarget& t) {
   switch (t.kind) {
@@ -93,6 +87,19 @@ void AttributionPanel::drawSettings(Context& ctx) {
   ImGui::SliderInt(o.path == AttrPath::Straight ? "steps m" : "segment steps", &o.steps, 5, 200);
   tip(o.path == AttrPath::Straight ? "Quadrature nodes along the path (64 by default); more steps, smaller completeness residual"
                                    : "Nodes on the straight segment from g(z0) to the image (the decoded path uses its own steps)");
+  AttributionState& as = ctx.state.attribution;
+  bool live = as.live;
+  if (ImGui::Checkbox("live saliency while dragging", &live)) ctx.attribution.setLive(live, as.liveSteps);
+  tip("The inspector shows a saliency map of the decoded image for this target and head, updated with every drag "
+      "step, scrubbed CLUE step and selection");
+  if (as.live) {
+    ImGui::SameLine();
+    int mode = as.liveSteps > 0 ? 1 : 0;
+    const bool gradient = ImGui::RadioButton("gradient", &mode, 0);
+    ImGui::SameLine();
+    const bool ig = ImGui::RadioButton("IG, 8 steps", &mode, 1);
+    if (gradient || ig) ctx.attribution.setLive(true, mode == 1 ? 8 : 0);
+  }
   if (o.path == AttrPath::Straight) {
     int quad = int(o.quadrature);
     ImGui::RadioButton("midpoint rule", &quad, 0);
@@ -159,7 +166,7 @@ void AttributionPanel::drawRun(Context& ctx) {
   ImGui::TextUnformatted("dF/dx there");
   std::vector<float> grad(size_t(hw), 0.0f);
   if (node >= 0)
-    grad = channelSum(std::vector<float>(r.gradients.begin() + long(size_t(node) * size_t(r.pixels())),
+    grad = Sum::channelSum(std::vector<float>(r.gradients.begin() + long(size_t(node) * size_t(r.pixels())),
                                          r.gradients.begin() + long(size_t(node + 1) * size_t(r.pixels()))), r.C, hw);
   ctx.signedImages.show("ig_grad", grad, H, W, signedClip(grad), size, false);
   ImGui::EndGroup();
@@ -167,14 +174,14 @@ void AttributionPanel::drawRun(Context& ctx) {
   ImGui::SameLine();
   ImGui::BeginGroup();
   ImGui::TextUnformatted("IG so far");
-  ctx.signedImages.show("ig_acc", channelSum(r.accumulatedAt(as.alpha), r.C, hw), H, W, run.clip, size, false);
+  ctx.signedImages.show("ig_acc", Sum::channelSum(r.accumulatedAt(as.alpha), r.C, hw), H, W, run.clip, size, false);
   ImGui::EndGroup();
   tip("(x - x') * the weighted gradients of the nodes up to alpha: at alpha = 1, the whole attribution");
   ImGui::SameLine();
   ImGui::BeginGroup();
   ImGui::TextUnformatted("whole map");
   ctx.images.showChw("ig_x", r.input, int(r.C), H, W, size);
-  ctx.signedImages.show("ig_over", channelSum(r.attribution, r.C, hw), H, W, run.clip, size, true);
+  ctx.signedImages.show("ig_over", Sum::channelSum(r.attribution, r.C, hw), H, W, run.clip, size, true);
   ImGui::EndGroup();
   tip("The whole attribution over the input, whatever alpha: red raises F, blue lowers it");
   if (run.det) {  // Perez et al. with the deterministic head, on the same path, beside
@@ -183,7 +190,7 @@ void AttributionPanel::drawRun(Context& ctx) {
     ImGui::BeginGroup();
     ImGui::TextUnformatted("deterministic");
     ctx.images.showChw("ig_x_det", d.input, int(d.C), H, W, size);
-    ctx.signedImages.show("ig_over_det", channelSum(d.attribution, d.C, hw), H, W, run.clip, size, true);
+    ctx.signedImages.show("ig_over_det", Sum::channelSum(d.attribution, d.C, hw), H, W, run.clip, size, true);
     ImGui::EndGroup();
     tip("The deterministic head's map on the same path, in the same colour range");
     ImGui::Text("deterministic head: F(x) = %.4f, F(start) = %.4f, sum %.4f, residual %.2f%%", d.fInput, d.fBaseline,

@@ -72,6 +72,18 @@ void InspectorPanel::draw(Context& ctx) {
         "changed for the hierarchical search. z_t is the classifier's latent of that image; the image beside it is "
         "the classifier's decoder's view of z_t, which is not the same picture.");
   }
+  if (ev && !ev->saliency.empty()) {  // live saliency of the decode (the Attribution tab's target)
+    ImGui::SameLine();
+    ImGui::BeginGroup();
+    ImGui::TextUnformatted(s.attribution.liveSteps > 0 ? "IG of F" : "dF/dx");
+    ctx.images.showChw("sal_img", ev->image, int(t.C), H, W, img);
+    const std::vector<float> map = SignedImages::channelSum(ev->saliency, t.C, t.H * t.W);
+    ctx.signedImages.show("sal", map, H, W, signedClip(map), img, true);
+    ImGui::EndGroup();
+    tip(("Live saliency of the decoded image for the Attribution tab's target (" + attrTargetName(s.attribution.options.target) +
+         "): red raises it, blue lowers it; its own colour range. " + std::to_string(int(ev->saliencyMs * 10) / 10.0) +
+         " ms of this update").c_str());
+  }
   if (ev && !ev->neighbours.empty()) {
     ImGui::SameLine();
     ImGui::BeginGroup();

@@ -102,6 +102,14 @@ void SignedImages::show(const std::string& slot, const std::vector<float>& map, 
   dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
 }
 
+std::vector<float> SignedImages::channelSum(const std::vector<float>& v, int64_t C, int64_t hw) {
+  std::vector<float> out(size_t(hw), 0.0f);
+  if (v.size() != size_t(C * hw)) return out;
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t i = 0; i < hw; ++i) out[size_t(i)] += v[size_t(c * hw + i)];
+  return out;
+}
+
 void SignedImages::legend(float clip, const char* unit, float width) {
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const ImVec2 p = ImGui::GetCursorScreenPos();

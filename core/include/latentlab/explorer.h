@@ -47,7 +47,17 @@ struct LatentEval {
   float totalRound = 0;
   int predRound = 0;
   std::vector<int64_t> neighbours;       // nearest points in latent space (snap to manifold)
+  // Live saliency of the decoded image (when asked): dF/dx at g(z), or IG from black with a few
+  // steps, [C, H, W]; and its share of `ms`.
+  std::vector<float> saliency;
+  double saliencyMs = 0;
   double ms = 0;                         // time the evaluation took
+};
+
+// What a live saliency map is of: options.target through options.head; options.steps 0 is the
+// plain gradient at the decoded image, more is IG from a black image with that many steps.
+struct SaliencyRequest {
+  IgOptions options;
 };
 
 // Plots for the model panel: a reliability diagram per head and the in/out uncertainty scores.
@@ -75,7 +85,7 @@ class Explorer {
   std::shared_ptr<const PointTable> addTrainPoints(const ProgressFn& progress, const std::atomic<bool>* cancel);
 
   // Decode + predictive (+ the k nearest points when k > 0). z: [d].
-  LatentEval evaluate(const std::vector<float>& z, int neighbours = 0) const;
+  LatentEval evaluate(const std::vector<float>& z, int neighbours = 0, const SaliencyRequest* saliency = nullptr) const;
   ModelReport modelReport(const ProgressFn& progress, const std::atomic<bool>* cancel) const;
   // A counterfactual (counterfactual.h) from point `point` (its image and latent), or, when point
   // < 0, from the latent z0 (an edited point; its image is g(z0)). `onStep(step, z, u)` sees the

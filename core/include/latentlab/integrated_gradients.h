@@ -30,6 +30,9 @@ IgResult integratedGradients(const ImageScalarFn& F, const torch::Tensor& x, con
 IgResult latentPathAttribution(const Bundle& b, const ImageScalarFn& F, const torch::Tensor& zPath, const torch::Tensor& x,
                                int segmentSteps, const std::atomic<bool>* cancel = nullptr);
 
+// dF/dx at x [C, H, W] (the plain saliency map), [C*H*W].
+std::vector<float> inputGradient(const ImageScalarFn& F, const torch::Tensor& x);
+
 // F of the bundle for target t through `head` (the Laplace bank or the deterministic head); the
 // logit target is the network's own classify(z)[K]. Keeps references to b: it must outlive F.
 ImageScalarFn attributionFunction(const Bundle& b, const BllHead& head, const AttrTarget& t);
