@@ -11,4 +11,8 @@ namespace latentlab::gui {
 unsigned linkProgram(const char* vs, const char* fs, const char* name, std::string& err,
                      const std::vector<std::pair<unsigned, const char*>>& attributes = {});
 
+// A new 2D texture, clamped at the edges, magnified to crisp pixels; minified linearly when
+// `linearMin`, else nearest. Left bound.
+unsigned makeImageTexture(bool linearMin);
+
 }  // namespace latentlab::gui

@@ -6,18 +6,13 @@
 #include <algorithm>
 #include <cmath>
 
+#include "widgets/gl_program.h"
+
 namespace latentlab::gui {
 
 void ImageCache::show(const std::string& slot, const std::vector<uint8_t>& rgba, int h, int w, float size) {
   Slot& st = m_slots[slot];
-  if (!st.tex) {
-    glGenTextures(1, &st.tex);
-    glBindTexture(GL_TEXTURE_2D, st.tex);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
-  }
+  if (!st.tex) st.tex = makeImageTexture(true);
   if (st.h != h || st.w != w || st.rgba != rgba) {
     glBindTexture(GL_TEXTURE_2D, st.tex);
     glPixelStorei(GL_UNPACK_ALIGNMENT, 4);

@@ -67,14 +67,7 @@ void SignedImages::show(const std::string& slot, const std::vector<float>& map, 
   std::unique_ptr<Slot>& sp = m_slots[slot];
   if (!sp) sp = std::make_unique<Slot>();
   Slot& st = *sp;
-  if (!st.tex) {
-    glGenTextures(1, &st.tex);
-    glBindTexture(GL_TEXTURE_2D, st.tex);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
-  }
+  if (!st.tex) st.tex = makeImageTexture(false);  // float textures: nearest, no filtering needed
   if (st.h != h || st.w != w || st.data != map) {
     glBindTexture(GL_TEXTURE_2D, st.tex);
     glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
