@@ -46,6 +46,14 @@ struct Explorer::Impl {
   torch::Tensor trainMean;             // [C, H, W] on the device: IG's mean baseline (made on first use)
   torch::Tensor latents;  // [n, d] CPU, the table's latents (for nearest-neighbour queries)
 
+  // An attribution's options against this model (InputError / BundleError naming `where`).
+  void checkAttribution(const IgOptions& o, const char* where) const {
+    checkIgOptions(o, table->K, where);
+    if (o.head == CfHead::Laplace && !lap)
+      throw BundleError(std::string("[") + where + "] the laplace head needs a posterior, and the bundle has none (" +
+                        bundle.dir + ")");
+  }
+
   // Point i's image [C, H, W] (test points first, then training points); InputError naming `where`.
   torch::Tensor imageOf(int64_t i, const char* where) const {
     const PointTable& t = *table;
@@ -346,9 +354,7 @@ IgResult Explorer::attribution(const IgOptions& o, int64_t point, const std::vec
   std::lock_guard<std::mutex> lock(m->cfMutex);
   const Bundle& b = m->bundle;
   const PointTable& t = *m->table;
-  checkIgOptions(o, t.K, "ig");
-  if (o.head == CfHead::Laplace && !m->lap)
-    throw BundleError("[ig] the laplace head needs a posterior, and the bundle has none (" + b.dir + ")");
+  m->checkAttribution(o, "ig");
   torch::Tensor x;
   if (point >= 0) {
     x = m->imageOf(point, "ig");
@@ -371,9 +377,7 @@ IgResult Explorer::pathAttribution(const IgOptions& o, int64_t point, const std:
   std::lock_guard<std::mutex> lock(m->cfMutex);
   const Bundle& b = m->bundle;
   const PointTable& t = *m->table;
-  checkIgOptions(o, t.K, "latent-ig");
-  if (o.head == CfHead::Laplace && !m->lap)
-    throw BundleError("[latent-ig] the laplace head needs a posterior, and the bundle has none (" + b.dir + ")");
+  m->checkAttribution(o, "latent-ig");
   if (!b.decoder) throw BundleError("[latent-ig] a latent path is decoded, and the bundle has no decoder (" + b.dir + ")");
   if (zPath.empty() || zPath.size() % size_t(t.d) != 0)
     throw InputError("[latent-ig] the path must hold whole latents of d=" + std::to_string(t.d));

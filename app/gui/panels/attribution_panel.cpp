@@ -177,22 +177,20 @@ void AttributionPanel::drawRun(Context& ctx) {
   ctx.signedImages.show("ig_acc", Sum::channelSum(r.accumulatedAt(as.alpha), r.C, hw), H, W, run.clip, size, false);
   ImGui::EndGroup();
   tip("(x - x') * the weighted gradients of the nodes up to alpha: at alpha = 1, the whole attribution");
-  ImGui::SameLine();
-  ImGui::BeginGroup();
-  ImGui::TextUnformatted("whole map");
-  ctx.images.showChw("ig_x", r.input, int(r.C), H, W, size);
-  ctx.signedImages.show("ig_over", Sum::channelSum(r.attribution, r.C, hw), H, W, run.clip, size, true);
-  ImGui::EndGroup();
-  tip("The whole attribution over the input, whatever alpha: red raises F, blue lowers it");
-  if (run.det) {  // Perez et al. with the deterministic head, on the same path, beside
-    const IgResult& d = *run.det;
+  // A whole map over its input, in the run's colour range.
+  auto overlay = [&](const char* label, const std::string& slot, const IgResult& m, const char* tipText) {
     ImGui::SameLine();
     ImGui::BeginGroup();
-    ImGui::TextUnformatted("deterministic");
-    ctx.images.showChw("ig_x_det", d.input, int(d.C), H, W, size);
-    ctx.signedImages.show("ig_over_det", Sum::channelSum(d.attribution, d.C, hw), H, W, run.clip, size, true);
+    ImGui::TextUnformatted(label);
+    ctx.images.showChw(slot + "_x", m.input, int(m.C), H, W, size);
+    ctx.signedImages.show(slot, Sum::channelSum(m.attribution, m.C, hw), H, W, run.clip, size, true);
     ImGui::EndGroup();
-    tip("The deterministic head's map on the same path, in the same colour range");
+    tip(tipText);
+  };
+  overlay("whole map", "ig_over", r, "The whole attribution over the input, whatever alpha: red raises F, blue lowers it");
+  if (run.det) {  // Perez et al. with the deterministic head, on the same path, beside
+    const IgResult& d = *run.det;
+    overlay("deterministic", "ig_over_det", d, "The deterministic head's map on the same path, in the same colour range");
     ImGui::Text("deterministic head: F(x) = %.4f, F(start) = %.4f, sum %.4f, residual %.2f%%", d.fInput, d.fBaseline,
                 d.sumAttribution, 100.0 * d.residual);
   }
