@@ -1,5 +1,5 @@
 // `latentlab eval BUNDLE`: accuracy, NLL, ECE, Brier and OOD AUROC per head, and the decoder's
-// quality, as one table (and JSON).
+// quality, and with --dvae the DVAE's flips, as one table (and JSON).
 #include <iostream>
 
 #include "cli/cli_util.h"
@@ -21,6 +21,8 @@ class EvalCommand : public Command {
     m_sub->add_option("--device", m_opt.device, "cpu or cuda")->capture_default_str();
     m_sub->add_option("--limit-test", m_opt.limitTest, "Evaluate only the first N test images")
         ->check(CLI::NonNegativeNumber);
+    m_sub->add_flag("--dvae", m_opt.dvae, "Also report the DVAE's Table 1 (seed 003): accuracy of f(phi) and f(phi'), "
+                    "agreement, predictions changed by bit flips, per bit");
     m_sub->add_flag("--force", m_force, "Replace an existing --json file");
   }
   int run(const CliContext&) override {

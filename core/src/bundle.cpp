@@ -1,4 +1,5 @@
 #include "latentlab/bundle.h"
+#include "latentlab/dvae.h"
 
 #include <torch/torch.h>
 
@@ -89,6 +90,11 @@ Bundle loadBundle(const std::string& dir, const torch::Device& device, BundlePar
       throw ModelLoadError("[bundle] posterior is for d=" + std::to_string(bd.laplace->latentDim()) + ", K=" +
                            std::to_string(bd.laplace->numClasses()) + "; the classifier has d=" + std::to_string(d) +
                            ", K=" + std::to_string(k) + " (" + p + ")");
+  }
+  if (parts.dvae && mf.has("dvae")) {
+    const std::string p = file("dvae");
+    bd.dvae = loadScript(p, device, {"logits", "bits", "decode"});
+    bd.dvaeBits = validateDvae(*bd.dvae, d, device, p);
   }
   if (parts.vae && mf.has("vae")) bd.vae = loadScript(file("vae"), device, {"encode", "decode"});
   for (int i = 0; parts.ensemble && i < mf.ensembleSize(); ++i) {

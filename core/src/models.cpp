@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "latentlab/errors.h"
+#include "model_init.h"
 
 namespace latentlab {
 
@@ -24,17 +25,10 @@ std::string torchErrorSummary(const std::exception& e) {
   return last.empty() ? first : last;
 }
 
+using detail::addParam;
+using detail::uniformInit;
+
 namespace {
-
-// PyTorch's default Linear/Conv initialisation: U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
-torch::Tensor uniformInit(at::IntArrayRef shape, int64_t fanIn, at::Generator& gen) {
-  const double bound = 1.0 / std::sqrt(double(fanIn));
-  return torch::rand(shape, gen, torch::kFloat32).mul_(2 * bound).sub_(bound);
-}
-
-void addParam(torch::jit::Module& m, const std::string& name, torch::Tensor t) {
-  m.register_parameter(name, t.set_requires_grad(true), /*is_buffer=*/false);
-}
 
 std::string num(double v) {
   char buf[64];

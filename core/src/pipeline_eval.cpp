@@ -17,6 +17,7 @@
 #include "latentlab/metrics.h"
 #include "latentlab/models.h"
 #include "latentlab/pipeline.h"
+#include "latentlab/dvae.h"
 #include "pipeline_common.h"
 
 namespace fs = std::filesystem;
@@ -158,6 +159,9 @@ json detail::evaluateBundle(const Bundle& b, const Dataset& test, const Dataset*
 json runEval(const EvalOptions& opt, std::ostream& log) {
   const torch::Device dev = parseDevice(opt.device);
   Bundle b = loadBundle(opt.bundle, dev);
+  if (opt.dvae && !b.dvae)
+    throw BundleError("[eval] --dvae: the bundle has no DVAE; add one with `latentlab train-dvae " + opt.bundle + "` (" +
+                      opt.bundle + ")");
   DatasetSplit data = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed);
   if (data.train.classNames != b.manifest.classNames)
     throw BundleError("[eval] the dataset's classes differ from the bundle's (" + opt.bundle + ")");
@@ -179,7 +183,12 @@ json runEval(const EvalOptions& opt, std::ostream& log) {
                        std::to_string(ood->images.size(3)) + ", the model takes " + std::to_string(test.images.size(2)) +
                        "x" + std::to_string(test.images.size(3)) + " (" + oodName + ")");
   }
-  return detail::evaluateBundle(b, test, ood.get(), oodName, log);
+  json report = detail::evaluateBundle(b, test, ood.get(), oodName, log);
+  if (opt.dvae) {
+    torch::Tensor z = mapBatched(b.classifier, "encode", test.images, dev, 1024, b.componentPath("classifier"));
+    report["dvae"] = dvaeTable(b, *b.dvae, z, test.labels);
+  }
+  return report;
 }
 
 std::string formatEvalTable(const json& r) {
@@ -218,6 +227,42 @@ std::string formatEvalTable(const json& r) {
        << num(r["decoder"].value("agreement", json())) << "\n";
   else
     os << "decoder: (none)\n";
+  if (r.contains("dvae") && r["dvae"].is_object()) os << formatDvaeTable(r["dvae"]);
+  return os.str();
+}
+
+std::string formatDvaeTable(const json& t) {
+  std::ostringstream os;
+  auto pct = [&](const json& v) {
+    if (!v.is_number()) return std::string("   n/a");
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%5.1f%%", 100.0 * v.get<double>());
+    return std::string(buf);
+  };
+  auto get = [&](const char* key) { return t.contains(key) ? t[key] : json(); };
+  const json head = get("head");
+  os << "DVAE (seed 003, Table 1; " << (head.is_string() ? head.get<std::string>() : std::string("?")) << " head, "
+     << (get("n_bits").is_number_integer() ? std::to_string(get("n_bits").get<int64_t>()) : std::string("?")) << " bits):\n"
+     << "  accuracy f(phi) " << pct(get("accuracy")) << ", f(phi') " << pct(get("accuracy_reconstructed"))
+     << ", agreement " << pct(get("agreement")) << "\n"
+     << "  prediction changed: all bits flipped " << pct(get("all_flip_changed")) << ", some single bit "
+     << pct(get("single_flip_changed")) << "\n";
+  const json bits = get("bits");
+  if (!bits.is_array()) return os.str();
+  os << "  bit    on  changed  most common new class\n";
+  for (const json& b : bits) {
+    if (!b.is_object()) continue;
+    char row[64];
+    std::snprintf(row, sizeof row, "  %3d  %s  %s  ", b.value("bit", json(-1)).is_number_integer() ? b["bit"].get<int>() : -1,
+                  pct(b.value("on", json())).c_str(), pct(b.value("changed", json())).c_str());
+    os << row;
+    const json name = b.value("target_name", json());
+    if (name.is_string())
+      os << name.get<std::string>() << " (" << pct(b.value("target_share", json())) << " of the changed)";
+    else
+      os << "-";
+    os << "\n";
+  }
   return os.str();
 }
 

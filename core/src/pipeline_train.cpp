@@ -10,6 +10,7 @@
 #include "latentlab/bll.h"
 #include "latentlab/bundle.h"
 #include "latentlab/data.h"
+#include "latentlab/dvae.h"
 #include "latentlab/errors.h"
 #include "latentlab/fsutil.h"
 #include "latentlab/manifest.h"
@@ -65,7 +66,8 @@ FitOptions stageOptions(const std::string& stage, int epochs, int64_t batchSize,
 void finishBundle(StagedDir& stage, torch::jit::Module& classifier, const std::string& classifierFile,
                   const std::string& source,
                   const DatasetSplit& data, Manifest& mf, const torch::Device& dev, uint64_t seed, int64_t samples,
-                  int decoderEpochs, double decoderLatentWeight, int vaeEpochs, int64_t batchSize, const ProgressFn& progress,
+                  int decoderEpochs, double decoderLatentWeight, int vaeEpochs, int64_t dvaeBits, int dvaeEpochs,
+                  int64_t batchSize, const ProgressFn& progress,
                   const std::atomic<bool>* cancel, std::ostream& log, json& training) {
   const fs::path dir(stage.path());
   const Shape3 shape = mf.inputShape;
@@ -124,7 +126,16 @@ void finishBundle(StagedDir& stage, torch::jit::Module& classifier, const std::s
     mf.components["vae"] = "vae.pt";
     training["vae"] = {{"epochs", vaeEpochs}, {"latent_dim", 16}, {"final_loss", loss}, {"seconds", secondsSince(tv)}};
   }
-  training["after_classifier_seconds"] = secondsSince(t0);  // latents, Laplace, decoder, VAE
+  if (dvaeEpochs > 0) {
+    DvaeOptions dopt;
+    dopt.bits = dvaeBits;
+    json record;
+    torch::jit::Module dvae = fitDvae(zTrain, dopt, stageOptions("dvae", dvaeEpochs, 256, seed + 7, dev, progress, cancel), record);
+    saveScript(dvae, join(dir, "dvae.pt"));
+    mf.components["dvae"] = "dvae.pt";
+    training["dvae"] = record;
+  }
+  training["after_classifier_seconds"] = secondsSince(t0);  // latents, Laplace, decoder, VAE, DVAE
 }
 
 void writeManifestAndEvaluate(StagedDir& stage, Manifest& mf, const DatasetSplit& data, const torch::Device& dev,
@@ -142,6 +153,9 @@ void writeManifestAndEvaluate(StagedDir& stage, Manifest& mf, const DatasetSplit
   json report;
   try {
     report = detail::evaluateBundle(b, data.test, ood.get(), mf.defaultOod, log);
+    if (b.dvae)
+      report["dvae"] = dvaeTable(b, *b.dvae, mapBatched(b.classifier, "encode", data.test.images, dev, 1024,
+                                                        b.componentPath("classifier")), data.test.labels);
   } catch (const ModelLoadError& e) {  // name the bundle's files where they will be, not the hidden stage
     std::string msg = e.what();
     for (size_t at; (at = msg.find(stage.path())) != std::string::npos;) msg.replace(at, stage.path().size(), stage.target());
@@ -165,7 +179,7 @@ json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::at
            {"epochs", opt.epochs}, {"latent-dim", double(opt.latentDim)}, {"seed", double(opt.seed)},
            {"ensemble", opt.ensemble}, {"ensemble-epochs", opt.ensembleEpochs}, {"decoder-epochs", opt.decoderEpochs},
            {"decoder-latent-weight", opt.decoderLatentWeight}, {"vae-epochs", opt.vaeEpochs},
-           {"batch-size", double(opt.batchSize)}, {"samples", double(opt.samples)},
+           {"dvae-epochs", opt.dvaeEpochs}, {"bits", double(opt.dvaeBits)}, {"batch-size", double(opt.batchSize)}, {"samples", double(opt.samples)},
            {"limit-train", double(opt.limitTrain)}, {"threads", opt.threads}})
     checkTrainOption("train", name, value);
   if (opt.threads > 0) torch::set_num_threads(opt.threads);
@@ -215,7 +229,7 @@ json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::at
 
   finishBundle(stage, cls, "classifier.pt", join(opt.out, "classifier.pt"), data, mf, dev, opt.seed, opt.samples, opt.decoderEpochs,
                opt.decoderLatentWeight, opt.vaeEpochs,
-               opt.batchSize, progress, cancel, log, training);
+               opt.dvaeBits, opt.dvaeEpochs, opt.batchSize, progress, cancel, log, training);
 
   const int ensEpochs = opt.ensembleEpochs > 0 ? opt.ensembleEpochs : opt.epochs;
   json members = json::array();
@@ -248,7 +262,8 @@ json runImport(const ImportOptions& opt, const ProgressFn& progress, const std::
   if (opt.out.empty()) throw InputError("[import] --out is required");
   for (const auto& [name, value] : std::vector<std::pair<const char*, double>>{
            {"seed", double(opt.seed)}, {"decoder-epochs", opt.decoderEpochs}, {"decoder-latent-weight", opt.decoderLatentWeight},
-           {"vae-epochs", opt.vaeEpochs}, {"samples", double(opt.samples)}, {"limit-train", double(opt.limitTrain)}})
+           {"vae-epochs", opt.vaeEpochs}, {"dvae-epochs", opt.dvaeEpochs}, {"bits", double(opt.dvaeBits)},
+           {"samples", double(opt.samples)}, {"limit-train", double(opt.limitTrain)}})
     checkTrainOption("import", name, value);
   checkOutputPath(opt.out, opt.force);
   DatasetSplit data = loadNamedDataset(opt.dataset, opt.seed);
@@ -280,7 +295,7 @@ json runImport(const ImportOptions& opt, const ProgressFn& progress, const std::
                    {"n_train", data.train.size()}, {"device", opt.device}};
   finishBundle(stage, user, "classifier.pt", opt.model, data, mf, dev, opt.seed, opt.samples, opt.decoderEpochs,
                opt.decoderLatentWeight, opt.vaeEpochs,
-               128, progress, cancel, log, training);
+               opt.dvaeBits, opt.dvaeEpochs, 128, progress, cancel, log, training);
   training["cache"] = {{"latents_test", "cache/latents_test.pt"}};
   mf.training = training;
   json summary = {{"out", opt.out}, {"training", training}};

@@ -22,6 +22,8 @@ struct Bundle {
   std::optional<torch::jit::Module> decoder;  // has decode(z); may be the classifier itself
   std::optional<LaplaceFit> laplace;
   std::optional<torch::jit::Module> vae;
+  std::optional<torch::jit::Module> dvae;   // dvae.h: logits / bits / decode over z
+  int64_t dvaeBits = 0;                     // n, when there is a DVAE
   std::vector<torch::jit::Module> ensemble;   // members with forward(x) -> logits
   torch::Tensor headW, headB;                 // the affine head read off classify; undefined if not affine
 
@@ -44,6 +46,7 @@ struct Bundle {
 struct BundleParts {
   bool vae = true;
   bool ensemble = true;
+  bool dvae = true;
 };
 Bundle loadBundle(const std::string& dir, const torch::Device& device, BundleParts parts = {});
 

@@ -28,6 +28,8 @@ struct TrainOptions {
   int decoderEpochs = 10;
   double decoderLatentWeight = 0.2;  // weight of |encode(decode(z)) - z|^2 in decoder training
   int vaeEpochs = 10;
+  int64_t dvaeBits = 16;      // n, the DVAE's bits over z (dvae.h)
+  int dvaeEpochs = 30;        // 0 skips the DVAE
   int64_t batchSize = 128;
   int64_t samples = 64;       // S, Laplace weight samples
   bool force = false;
@@ -44,9 +46,24 @@ struct ImportOptions {
   int decoderEpochs = 10;
   double decoderLatentWeight = 0.2;
   int vaeEpochs = 10;
+  int64_t dvaeBits = 16;
+  int dvaeEpochs = 30;
   int64_t samples = 64;
   bool force = false;
   int64_t limitTrain = 0;
+};
+
+// `latentlab train-dvae BUNDLE`: a DVAE over the bundle's training latents, added to the bundle.
+struct DvaeTrainOptions {
+  std::string bundle;
+  int64_t bits = 16;
+  int epochs = 30;
+  double beta = 0.01;         // weight of KL(q(b|z) || Bernoulli(1/2))
+  int64_t batchSize = 256;
+  uint64_t seed = 0;
+  std::string device = "cpu";
+  bool force = false;         // replace the bundle's DVAE (nothing else is ever replaced)
+  int64_t limitTrain = 0;     // >0: the first N training latents only
 };
 
 struct EvalOptions {
@@ -54,6 +71,7 @@ struct EvalOptions {
   std::string ood;            // "" = the bundle's default, "none" = skip
   std::string device = "cpu";
   int64_t limitTest = 0;      // >0: evaluate on the first N test examples only
+  bool dvae = false;          // add seed 003's Table 1 for the bundle's DVAE (report key "dvae")
 };
 
 // `latentlab explain`: counterfactuals for a set of test points, written as a folder.
@@ -104,7 +122,15 @@ nlohmann::json runTrain(const TrainOptions& opt, const ProgressFn& progress, con
 nlohmann::json runImport(const ImportOptions& opt, const ProgressFn& progress, const std::atomic<bool>* cancel,
                          std::ostream& log);
 nlohmann::json runEval(const EvalOptions& opt, std::ostream& log);
+// Trains the DVAE on the bundle's training latents, writes BUNDLE/dvae.pt (temporary file, then
+// rename) and the manifest's dvae entries (training, metrics: Table 1 on the test set). Refuses,
+// before any work and changing nothing, a bundle that already has a DVAE without `force`, or a
+// folder it cannot write. The bundle's other files are untouched. Returns the summary.
+nlohmann::json runTrainDvae(const DvaeTrainOptions& opt, const ProgressFn& progress, const std::atomic<bool>* cancel,
+                            std::ostream& log);
 std::string formatEvalTable(const nlohmann::json& report);
+// The DVAE part of an eval report (report["dvae"]), also printed by train-dvae.
+std::string formatDvaeTable(const nlohmann::json& dvae);
 std::string bundleInfo(const std::string& dir);
 
 // Default shipped bundle directory (LATENTLAB_ASSETS, then next to the executable, then the

@@ -1,0 +1,106 @@
+// `latentlab train-dvae BUNDLE`: adds a DVAE over z (seed 003) to an existing bundle, LatentLab's
+// own or imported. Only dvae.pt and manifest.json change, each written atomically.
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <iomanip>
+#include <unistd.h>
+
+#include "latentlab/bundle.h"
+#include "latentlab/data.h"
+#include "latentlab/dvae.h"
+#include "latentlab/errors.h"
+#include "latentlab/fsutil.h"
+#include "latentlab/manifest.h"
+#include "latentlab/models.h"
+#include "latentlab/option_ranges.h"
+#include "latentlab/pipeline.h"
+#include "pipeline_common.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace latentlab {
+
+using detail::join;
+
+namespace {
+
+// The latents of `data`: the bundle's cache when its key matches, else computed (never written:
+// train-dvae changes no file of the bundle but its DVAE and manifest).
+torch::Tensor latentsOf(const Bundle& b, const Dataset& data, const std::string& cacheName) {
+  const std::string key = latentCacheKey(b.componentPath("classifier"), data.name, data.size());
+  torch::Tensor z = loadLatentCache(join(fs::path(b.dir) / "cache", cacheName), key, data.size(), b.latentDim());
+  if (z.defined()) return z;
+  z = mapBatched(b.classifier, "encode", data.images, b.device, 1024, b.componentPath("classifier"));
+  requireFiniteRows(z, "train-dvae", "latents", "images (" + data.name + ")", b.componentPath("classifier"));
+  return z.to(torch::kFloat32).contiguous();
+}
+
+}  // namespace
+
+json runTrainDvae(const DvaeTrainOptions& opt, const ProgressFn& progress, const std::atomic<bool>* cancel,
+                  std::ostream& log) {
+  const torch::Device dev = parseDevice(opt.device);
+  for (const auto& [name, value] : std::vector<std::pair<const char*, double>>{
+           {"bits", double(opt.bits)}, {"epochs", opt.epochs}, {"beta", opt.beta}, {"batch-size", double(opt.batchSize)},
+           {"seed", double(opt.seed)}, {"limit-train", double(opt.limitTrain)}})
+    checkTrainOption("train-dvae", name, value);
+  std::string dir = opt.bundle;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw BundleError("[train-dvae] not a directory (" + dir + ")");
+  const std::string manifestPath = join(dir, "manifest.json");
+  Manifest mf = parseManifest(readTextFile(manifestPath), manifestPath);
+  if (mf.has("dvae") && !opt.force)
+    throw BundleError("[train-dvae] the bundle already has a DVAE (" + join(dir, mf.components.at("dvae")) +
+                      "); pass --force to replace it");
+  // The two files this writes go through temporaries in the bundle: the folder must be writable,
+  // and so must the manifest and an existing dvae.pt (a rename would replace them anyway).
+  if (::access(dir.c_str(), W_OK) != 0)
+    throw BundleError("[train-dvae] cannot write into the bundle folder (" + dir + "): permission denied");
+  for (const std::string& f : {manifestPath, join(dir, "dvae.pt")})
+    if (fs::exists(f, ec) && ::access(f.c_str(), W_OK) != 0)
+      throw BundleError("[train-dvae] cannot write " + f + ": permission denied");
+  BundleParts parts;
+  parts.vae = parts.ensemble = parts.dvae = false;
+  Bundle b = loadBundle(dir, dev, parts);
+  DatasetSplit data = loadNamedDataset(mf.dataset, mf.splitSeed);
+  if (data.train.classNames != mf.classNames)
+    throw BundleError("[train-dvae] the dataset's classes differ from the bundle's (" + dir + ")");
+  log << "train-dvae: " << opt.bits << " bits over d=" << b.latentDim() << ", " << opt.epochs << " epochs, beta "
+      << opt.beta << "; device " << dev << "\n";
+  torch::Tensor zTrain = latentsOf(b, data.train, "latents_train.pt");
+  if (opt.limitTrain > 0 && opt.limitTrain < zTrain.size(0)) zTrain = zTrain.slice(0, 0, opt.limitTrain);
+  checkCancel(cancel, "train-dvae");
+  DvaeOptions dopt;
+  dopt.bits = opt.bits;
+  dopt.beta = opt.beta;
+  FitOptions fo;
+  fo.stage = "dvae";
+  fo.epochs = opt.epochs;
+  fo.batchSize = opt.batchSize;
+  fo.seed = opt.seed + 7;
+  fo.device = dev;
+  fo.progress = progress;
+  fo.cancel = cancel;
+  json training;
+  torch::jit::Module dvae = fitDvae(zTrain, dopt, fo, training);
+  checkCancel(cancel, "train-dvae");
+  torch::Tensor zTest = latentsOf(b, data.test, "latents_test.pt");
+  json table = dvaeTable(b, dvae, zTest, data.test.labels);
+  checkCancel(cancel, "train-dvae");
+  // dvae.pt first (atomic), then the manifest that names it (atomic): a crash between the two
+  // leaves the earlier manifest, which either names no DVAE or the replaced file's name.
+  saveScript(dvae, join(dir, "dvae.pt"));
+  mf.components["dvae"] = "dvae.pt";
+  mf.training["dvae"] = training;
+  if (!mf.metrics.is_object()) mf.metrics = json::object();
+  mf.metrics["dvae"] = table;
+  writeFileAtomic(manifestPath, serializeManifest(mf));
+  log << formatDvaeTable(table);
+  log << "wrote " << join(dir, "dvae.pt") << "\n";
+  return {{"bundle", dir}, {"training", training}, {"dvae", table}};
+}
+
+}  // namespace latentlab
