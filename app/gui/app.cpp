@@ -26,6 +26,7 @@
 #include "map/map_panel.h"
 #include "menu_bar.h"
 #include "panels/attribution_panel.h"
+#include "panels/concepts_panel.h"
 #include "panels/clue_panel.h"
 #include "panels/edited_panel.h"
 #include "panels/confirm_dialog.h"
@@ -174,6 +175,7 @@ void App::startScriptAndModel() {
   m_tabs.add(std::make_unique<EditedPanel>());
   m_tabs.add(std::make_unique<CluePanel>());
   m_tabs.add(std::make_unique<AttributionPanel>());
+  m_tabs.add(std::make_unique<ConceptsPanel>());
   m_tabs.add(std::make_unique<LogPanel>());
   for (const auto& p : m_tabs.tabs()) m_overlays.push_back(p.get());
 }

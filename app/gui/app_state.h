@@ -56,6 +56,7 @@ struct Model {
   std::string dir, name, device;
   nlohmann::json metrics;
   bool hasLaplace = false;
+  int dvaeBits = 0;       // n, 0 without a DVAE
   float epiMax = 1, totalMax = 1;  // tops of the uncertainty colour scales
   float minX = 0, maxX = 1, minY = 0, maxY = 1;  // bounds of xy
   std::optional<ModelReport> report;
@@ -273,6 +274,23 @@ struct AttributionState {
   bool running() const { return job != nullptr; }
 };
 
+// ------------------------------------------------------------------------------------ concepts
+
+// The Concepts tab: the DVAE's bits of the selection (seed 003), flipped by clicks. The flips from
+// one point live in one edited point holding D(bits); they go on while that point is selected.
+struct ConceptState {
+  int64_t fromPoint = -1;        // the point the flips started from
+  std::vector<uint8_t> base;     // its code, before any flip
+  std::vector<uint8_t> bits;     // the code now
+  std::vector<int> flips;        // the bits flipped, in order
+  int edited = -1;               // the edited point holding D(bits), or -1
+  std::vector<float> latent;     // D(bits): checks that `edited` still is that point
+  int hover = -1;                // the bit under the mouse (its flip is previewed)
+  std::string error;
+  bool pending = false;          // a flip is being decoded
+  uint64_t serial = 0;           // counts flips (the tab comes to the front)
+};
+
 struct AppState {
   Model model;
   std::string loadingDir;              // the bundle being loaded ("" none)
@@ -283,6 +301,7 @@ struct AppState {
   EditState edits;
   ClueState clue;
   AttributionState attribution;
+  ConceptState concepts;
   UiState ui;
 
   bool hasModel() const { return model.pts != nullptr; }

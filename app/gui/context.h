@@ -9,6 +9,7 @@
 #include "app_state.h"
 #include "controllers/attribution_controller.h"
 #include "controllers/clue_controller.h"
+#include "controllers/concept_controller.h"
 #include "controllers/edit_controller.h"
 #include "controllers/model_controller.h"
 #include "controllers/projection_controller.h"
@@ -23,7 +24,7 @@ namespace latentlab::gui {
 
 struct Context {
   explicit Context(const GuiOptions& options)
-      : opt(options), worker(std::make_unique<Worker>()), models(*this), projection(*this), edits(*this), clue(*this), attribution(*this) {}
+      : opt(options), worker(std::make_unique<Worker>()), models(*this), projection(*this), edits(*this), clue(*this), attribution(*this), concepts(*this) {}
 
   GuiOptions opt;
   AppState state;
@@ -37,6 +38,7 @@ struct Context {
   EditController edits;
   ClueController clue;
   AttributionController attribution;
+  ConceptController concepts;
 
   // Joins the worker (cancelling its jobs), then frees the model and the GL objects. Call while
   // the GL context is current.

@@ -51,6 +51,7 @@ void AppScriptHost::clue(const CfOptions& options) { m_ctx.clue.run(options); }
 void AppScriptHost::clueZoom() { m_ctx.clue.zoomToPaths(); }
 void AppScriptHost::ig(const IgOptions& options) { m_ctx.attribution.run(options); }
 void AppScriptHost::scrub(double alpha) { m_ctx.attribution.scrubTo(alpha); }
+void AppScriptHost::flip(int bit) { m_ctx.concepts.flip(bit); }
 void AppScriptHost::saliency(bool on, int steps) { m_ctx.attribution.setLive(on, steps); }
 bool AppScriptHost::batchRunning() const { return m_ctx.state.clue.batch.running(); }
 void AppScriptHost::clueBatch(const std::string& out, int64_t n, const CfOptions& options) {

@@ -35,6 +35,7 @@ class AppScriptHost : public ScriptHost {
   void clueZoom() override;
   void ig(const IgOptions& options) override;
   void scrub(double alpha) override;
+  void flip(int bit) override;
   void saliency(bool on, int steps) override;
   bool batchRunning() const override;
   void clueBatch(const std::string& out, int64_t n, const CfOptions& options) override;

@@ -126,6 +126,20 @@ void writeStateJson(Context& ctx, const std::string& path) {
   } else {
     j["attribution"] = {{"running", as.running()}, {"error", as.error}};
   }
+  // The Concepts tab: the selection's DVAE code, the flips and their single-flip predictions.
+  {
+    const ConceptState& cs = s.concepts;
+    json c = {{"bits_total", s.model.dvaeBits}, {"active", ctx.concepts.active()}, {"from_point", cs.fromPoint},
+              {"edited", cs.edited}, {"base", cs.base}, {"flips", cs.flips}, {"error", cs.error}};
+    if (const auto& ev = s.edits.inspect; ev && !ev->bits.empty()) {
+      c["bits"] = ev->bits;
+      c["code_probabilities"] = ev->codeProbs;
+      c["flip_predictions"] = ev->flipPred;
+      c["flip_total"] = ev->flipTotal;
+      c["ms"] = ev->conceptsMs;
+    }
+    j["concepts"] = c;
+  }
   if (!s.ui.frameMs.empty()) {
     const std::vector<double> f = s.ui.frameMs.vector();
     j["frame_ms"] = {{"median", quantile(f, 0.5)}, {"p95", quantile(f, 0.95)}, {"frames", f.size()}};

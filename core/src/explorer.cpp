@@ -54,6 +54,52 @@ struct Explorer::Impl {
                         bundle.dir + ")");
   }
 
+  void checkDvae(const char* where) const {
+    if (!bundle.dvae)
+      throw BundleError(std::string("[") + where + "] this bundle has no DVAE; add one with `latentlab train-dvae " +
+                        bundle.dir + "`");
+  }
+  // A code from the UI as a [1, n] float tensor on the device; InputError naming `where`.
+  torch::Tensor codeTensor(const std::vector<uint8_t>& bits, const char* where) const {
+    checkDvae(where);
+    if (int64_t(bits.size()) != bundle.dvaeBits)
+      throw InputError(std::string("[") + where + "] a code of " + std::to_string(bits.size()) + " bits; the DVAE has " +
+                       std::to_string(bundle.dvaeBits));
+    std::vector<float> f(bits.size());
+    for (size_t i = 0; i < bits.size(); ++i) {
+      if (bits[i] > 1) throw InputError(std::string("[") + where + "] bit " + std::to_string(i) + " is " + std::to_string(bits[i]) + ", not 0 or 1");
+      f[i] = float(bits[i]);
+    }
+    return torch::tensor(f).reshape({1, int64_t(f.size())}).to(bundle.device);
+  }
+  torch::Tensor decodeCodes(const torch::Tensor& codes) const {
+    torch::Tensor z = callTensor(*bundle.dvae, "decode", codes);
+    if (!torch::isfinite(z).all().item<bool>())
+      throw ModelLoadError("[dvae] the DVAE decodes this code to non-finite values (" + bundle.componentPath("dvae") + ")");
+    return z;
+  }
+  // The concepts part of an evaluation of z [1, d] (explorer.h, LatentEval::bits).
+  void concepts(LatentEval& r, const torch::Tensor& z, const std::vector<uint8_t>& asked) const {
+    const auto t0 = Clock::now();
+    torch::Tensor code = asked.empty() ? callTensor(*bundle.dvae, "bits", z) : codeTensor(asked, "flip");
+    const int64_t n = code.size(1);
+    // Row 0: the code itself; row 1 + i: bit i flipped.
+    torch::Tensor codes = code.repeat({n + 1, 1});
+    codes.slice(0, 1).sub_(torch::eye(n, codes.options())).abs_();
+    torch::Tensor zs = decodeCodes(codes);
+    const Predictive p = (lap ? *lap : *det).predict(zs);
+    r.bits = toVector<uint8_t>(code.to(torch::kCPU, torch::kUInt8));
+    r.codeProbs = toVector<float>(p.probs[0].to(torch::kCPU, torch::kFloat32));
+    r.flipLatents = toVector<float>(zs.slice(0, 1).to(torch::kCPU, torch::kFloat32));
+    r.flipProbs = toVector<float>(p.probs.slice(0, 1).to(torch::kCPU, torch::kFloat32));
+    r.flipTotal = toVector<float>(p.total.slice(0, 1).to(torch::kCPU, torch::kFloat32));
+    for (int64_t v : toVector<int64_t>(p.probs.slice(0, 1).argmax(1).cpu())) r.flipPred.push_back(int(v));
+    if (bundle.decoder) r.flipImages = toVector<float>(bundle.decode(zs.slice(0, 1)).to(torch::kCPU, torch::kFloat32));
+    for (float v : r.flipProbs)
+      if (!std::isfinite(v)) throw ModelLoadError("[explorer] non-finite probabilities at a flipped code (" + bundle.dir + ")");
+    r.conceptsMs = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  }
+
   // Point i's image [C, H, W] (test points first, then training points); InputError naming `where`.
   torch::Tensor imageOf(int64_t i, const char* where) const {
     const PointTable& t = *table;
@@ -189,7 +235,25 @@ std::shared_ptr<const PointTable> Explorer::addTrainPoints(const ProgressFn& pro
   return t;
 }
 
-LatentEval Explorer::evaluate(const std::vector<float>& zIn, int neighbours, const SaliencyRequest* saliency) const {
+int Explorer::dvaeBits() const { return m->bundle.dvae ? int(m->bundle.dvaeBits) : 0; }
+
+std::vector<uint8_t> Explorer::dvaeCode(const std::vector<float>& zIn) const {
+  m->checkDvae("dvae");
+  if (int64_t(zIn.size()) != m->table->d)
+    throw InputError("[dvae] latent has " + std::to_string(zIn.size()) + " values, the model needs d=" + std::to_string(m->table->d));
+  torch::NoGradGuard ng;
+  std::vector<float> zc = zIn;
+  torch::Tensor z = torch::from_blob(zc.data(), {1, m->table->d}, torch::kFloat32).to(m->bundle.device);
+  return toVector<uint8_t>(callTensor(*m->bundle.dvae, "bits", z).to(torch::kCPU, torch::kUInt8));
+}
+
+std::vector<float> Explorer::dvaeDecode(const std::vector<uint8_t>& bits) const {
+  torch::NoGradGuard ng;
+  return toVector<float>(m->decodeCodes(m->codeTensor(bits, "dvae")).to(torch::kCPU, torch::kFloat32));
+}
+
+LatentEval Explorer::evaluate(const std::vector<float>& zIn, int neighbours, const SaliencyRequest* saliency,
+                              const ConceptRequest* concepts) const {
   const auto t0 = Clock::now();
   const PointTable& t = *m->table;
   if (int64_t(zIn.size()) != t.d)
@@ -246,6 +310,7 @@ LatentEval Explorer::evaluate(const std::vector<float>& zIn, int neighbours, con
                               : integratedGradients(F, x, torch::zeros_like(x), o.steps, Quadrature::Midpoint).attribution;
     r.saliencyMs = std::chrono::duration<double, std::milli>(Clock::now() - s0).count();
   }
+  if (concepts && m->bundle.dvae) m->concepts(r, z, concepts->bits);
   r.ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   return r;
 }

@@ -66,6 +66,8 @@ const std::vector<Spec>& specs() {
        "steps=M quadrature=midpoint|gauss-legendre path=straight|clue|drag]: integrated gradients of the selection's image, "
        "or (path=clue|drag) an uncertainty attributed along the decoded latent path from the CLUE z* or the dragged "
        "point back to the image (the Attribution tab)"},
+      {"flip", {Arg::Int}, 0, "flip BIT: flip bit BIT of the selection's DVAE code (the Concepts tab); the flipped point "
+                              "becomes an edited point, shown in the inspector"},
       {"scrub", {Arg::Float}, 0, "scrub ALPHA: move the Attribution tab's scrubber to alpha in 0..1 along the IG path"},
       {"saliency", {Arg::OnOff, Arg::Word}, 1,
        "saliency on|off [gradient|ig]: live saliency of the decoded image in the inspector, for the Attribution tab's "
@@ -122,6 +124,7 @@ const std::vector<std::pair<std::string, std::vector<Range>>>& numberRanges() {
       {"wait-for", {{0, 0}, {0, 86400}}},
       {"drag", {{-1e6, 1e6}, {-1e6, 1e6}}},
       {"scrub", {{0, 1}}},
+      {"flip", {{0, 1e6}}},
       {"zoom", {{1e-6, 1e6}}},
       {"center", {{-1e12, 1e12}, {-1e12, 1e12}}},
   };

@@ -24,9 +24,12 @@ void EditController::requestEval(EvalTarget target, std::vector<float> z) {
     if (q.options.path != AttrPath::Straight && q.options.target.needsClass()) q.options.target.kind = AttrTargetKind::Total;
     sal = q;
   }
+  // The DVAE's code and its single flips (the Concepts tab) come with the inspector's evaluation.
+  std::optional<ConceptRequest> concepts;
+  if (!drag && c.state.model.dvaeBits > 0) concepts = ConceptRequest{c.concepts.requestedCode()};
   c.worker->interactive(
-      [&c, ex, z = std::move(z), k, seq, drag, sal] {
-        auto r = std::make_shared<LatentEval>(ex->evaluate(z, k, sal ? &*sal : nullptr));
+      [&c, ex, z = std::move(z), k, seq, drag, sal, concepts] {
+        auto r = std::make_shared<LatentEval>(ex->evaluate(z, k, sal ? &*sal : nullptr, concepts ? &*concepts : nullptr));
         c.worker->toUi([&c, r, seq, drag] {
           EditState& e = c.state.edits;
           e.evalError.clear();

@@ -61,6 +61,7 @@ void ModelController::load(const std::string& dir) {
         m.device = ex->deviceName();
         m.metrics = ex->manifestMetrics();
         m.hasLaplace = ex->hasLaplace();
+        m.dvaeBits = ex->dvaeBits();
         m.ex = ex;
         auto shared = std::make_shared<Model>(std::move(m));
         c.worker->toUi([&c, shared] {
@@ -109,6 +110,7 @@ void ModelController::setModel(Model&& m) {
     m_ctx.edits.reset();
     m_ctx.clue.reset();
     m_ctx.attribution.reset();
+    m_ctx.concepts.reset();
     s.style.hidden.assign(size_t(t.K), false);
     s.view.needFit = true;
     requestReport();

@@ -51,6 +51,17 @@ struct LatentEval {
   // steps, [C, H, W]; and its share of `ms`.
   std::vector<float> saliency;
   double saliencyMs = 0;
+  // The DVAE's concepts (when asked, on a bundle with a DVAE; seed 003): the code b of this latent
+  // (its hard bits, or the code asked for), phi' = D(b) with f(phi'), and for each bit i the
+  // Hamming neighbour b xor e_i decoded: its latent, predictive and image g(D(.)).
+  std::vector<uint8_t> bits;             // [n]
+  std::vector<float> codeProbs;          // [K] f(D(b))
+  std::vector<float> flipLatents;        // [n, d]
+  std::vector<float> flipProbs;          // [n, K]
+  std::vector<int> flipPred;             // [n]
+  std::vector<float> flipTotal;          // [n]
+  std::vector<float> flipImages;         // [n, C, H, W]; empty without a decoder
+  double conceptsMs = 0;
   double ms = 0;                         // time the evaluation took
 };
 
@@ -58,6 +69,12 @@ struct LatentEval {
 // plain gradient at the decoded image, more is IG from a black image with that many steps.
 struct SaliencyRequest {
   IgOptions options;
+};
+
+// Asks evaluate() for the DVAE's concepts. `bits` empty: the code of the latent, bits(z); else
+// this code (a flipped point's, which need not be bits(D(code))).
+struct ConceptRequest {
+  std::vector<uint8_t> bits;
 };
 
 // Plots for the model panel: a reliability diagram per head and the in/out uncertainty scores.
@@ -85,7 +102,13 @@ class Explorer {
   std::shared_ptr<const PointTable> addTrainPoints(const ProgressFn& progress, const std::atomic<bool>* cancel);
 
   // Decode + predictive (+ the k nearest points when k > 0). z: [d].
-  LatentEval evaluate(const std::vector<float>& z, int neighbours = 0, const SaliencyRequest* saliency = nullptr) const;
+  LatentEval evaluate(const std::vector<float>& z, int neighbours = 0, const SaliencyRequest* saliency = nullptr,
+                      const ConceptRequest* concepts = nullptr) const;
+  // The DVAE (seed 003), when the bundle has one: n bits, the code of z, and the latent D(bits).
+  // Errors (no DVAE, wrong sizes, bits other than 0/1) are InputError / BundleError naming the value.
+  int dvaeBits() const;  // 0 without a DVAE
+  std::vector<uint8_t> dvaeCode(const std::vector<float>& z) const;
+  std::vector<float> dvaeDecode(const std::vector<uint8_t>& bits) const;
   ModelReport modelReport(const ProgressFn& progress, const std::atomic<bool>* cancel) const;
   // A counterfactual (counterfactual.h) from point `point` (its image and latent), or, when point
   // < 0, from the latent z0 (an edited point; its image is g(z0)). `onStep(step, z, u)` sees the

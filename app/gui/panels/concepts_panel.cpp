@@ -1,0 +1,181 @@
+#include "panels/concepts_panel.h"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
+#include "context.h"
+#include "latentlab/viewmath.h"
+#include "widgets/widgets.h"
+
+namespace latentlab::gui {
+
+namespace {
+
+constexpr int kPerRow = 8;
+const ImU32 kFlippedOutline = IM_COL32(255, 170, 40, 255);
+
+// The inspector's evaluation when it carries the concepts of the selection.
+const LatentEval* conceptEval(const Context& ctx) {
+  const auto& ev = ctx.state.edits.inspect;
+  if (!ev || ev->bits.empty() || int(ev->bits.size()) != ctx.state.model.dvaeBits) return nullptr;
+  return &*ev;
+}
+
+std::string codeString(const std::vector<uint8_t>& bits) {
+  std::string s;
+  for (size_t i = 0; i < bits.size(); ++i) s += (i > 0 && i % 4 == 0 ? " " : "") + std::string(bits[i] ? "1" : "0");
+  return s;
+}
+
+}  // namespace
+
+bool ConceptsPanel::wantsFocus(Context& ctx) {
+  if (ctx.state.concepts.serial == m_seenSerial) return false;
+  m_seenSerial = ctx.state.concepts.serial;
+  return true;
+}
+
+void ConceptsPanel::draw(Context& ctx) {
+  AppState& s = ctx.state;
+  if (!s.hasModel()) {
+    ImGui::TextDisabled("Load a bundle first.");
+    return;
+  }
+  if (s.model.dvaeBits <= 0) {
+    ImGui::TextWrapped("This bundle has no DVAE, so there are no bits to flip. Add one from a terminal:");
+    ImGui::TextDisabled("latentlab train-dvae %s", s.model.dir.c_str());
+    ImGui::TextWrapped("(about a minute on two cores; the bundle's other files are not touched)");
+    return;
+  }
+  ImGui::TextWrapped("A discrete VAE encodes the latent z into %d bits b and decodes them back to z' = D(b) "
+                     "(seed 003). Flipping a bit asks: what does the classifier make of this concept turned on or off?",
+                     s.model.dvaeBits);
+  if (!s.selection.sel.any()) {
+    ImGui::TextDisabled("Select a point: its code appears here.");
+    return;
+  }
+  if (!s.concepts.error.empty()) ImGui::TextColored(kErrorText, "%s", s.concepts.error.c_str());
+  drawGrid(ctx);
+  ImGui::Separator();
+  drawStrip(ctx);
+}
+
+void ConceptsPanel::drawGrid(Context& ctx) {
+  AppState& s = ctx.state;
+  const PointTable& t = *s.model.pts;
+  const LatentEval* ev = conceptEval(ctx);
+  if (!ev) {
+    ImGui::TextDisabled("computing the code...");
+    return;
+  }
+  const bool active = ctx.concepts.active();
+  const ConceptState& c = s.concepts;
+  if (active) {
+    std::string flipped;
+    for (size_t i = 0; i < c.base.size() && i < c.bits.size(); ++i)
+      if (c.base[i] != c.bits[i]) flipped += (flipped.empty() ? "" : ", ") + std::to_string(i);
+    ImGui::Text("Flipped point from #%lld: %s", (long long)c.fromPoint,
+                flipped.empty() ? "no bit differs now (flipped back)" : ("bits " + flipped + " differ").c_str());
+    tip("The flips are kept in this edited point while it stays selected; click a flipped bit again to undo it");
+    ImGui::TextDisabled("code before: %s", codeString(c.base).c_str());
+  } else {
+    ImGui::Text("Code of the %s", s.selection.sel.edited >= 0 ? "selected edited point" : "selected point");
+  }
+  ImGui::Text("code b: %s", codeString(ev->bits).c_str());
+  const size_t K = size_t(t.K);
+  const int codePred = int(std::max_element(ev->codeProbs.begin(), ev->codeProbs.end()) - ev->codeProbs.begin());
+  ImGui::Text("f(D(b)) = %s (%.3f)", t.classNames[size_t(codePred)].c_str(), ev->codeProbs[size_t(codePred)]);
+  tip("The prediction of the code's own decode z' = D(b): what the bits keep of z. The inspector shows the "
+      "selected latent itself.");
+  ImGui::TextDisabled("click a bit to flip it; hover to preview the flip; orange = flipped");
+  int hovered = -1;
+  const float cell = ImGui::GetFrameHeight() * 1.3f;
+  for (int i = 0; i < int(ev->bits.size()); ++i) {
+    if (i % kPerRow != 0) ImGui::SameLine();
+    ImGui::PushID(i);
+    const bool on = ev->bits[size_t(i)] != 0;
+    const bool flipped = active && size_t(i) < c.base.size() && c.base[size_t(i)] != ev->bits[size_t(i)];
+    ImGui::PushStyleColor(ImGuiCol_Button, on ? ImVec4(0.95f, 0.85f, 0.3f, 1) : ImVec4(0.18f, 0.2f, 0.26f, 1));
+    ImGui::PushStyleColor(ImGuiCol_Text, on ? ImVec4(0.1f, 0.1f, 0.1f, 1) : ImVec4(0.85f, 0.85f, 0.85f, 1));
+    char label[16];
+    std::snprintf(label, sizeof label, "%d\n%d", i, on ? 1 : 0);
+    if (ImGui::Button(label, ImVec2(cell, cell * 1.25f)) && !s.concepts.pending) ctx.concepts.flip(i);
+    ImGui::PopStyleColor(2);
+    if (flipped) {
+      ImDrawList* dl = ImGui::GetWindowDrawList();
+      dl->AddRect(ImGui::GetItemRectMin(), ImGui::GetItemRectMax(), kFlippedOutline, 3.0f, 0, 2.5f);
+    }
+    if (ImGui::IsItemHovered()) hovered = i;
+    ImGui::PopID();
+  }
+  s.concepts.hover = hovered;
+  // The preview: the Hamming neighbour b xor e_i, its image and prediction.
+  if (hovered >= 0 && size_t(hovered) < ev->flipPred.size()) {
+    ImGui::BeginTooltip();
+    const int p = ev->flipPred[size_t(hovered)];
+    ImGui::Text("flip bit %d (%d -> %d)", hovered, int(ev->bits[size_t(hovered)]), 1 - int(ev->bits[size_t(hovered)]));
+    if (!ev->flipImages.empty()) {
+      const size_t px = size_t(t.C * t.H * t.W);
+      std::vector<float> img(ev->flipImages.begin() + hovered * px, ev->flipImages.begin() + (hovered + 1) * px);
+      ctx.images.showChw("concept_preview", img, int(t.C), int(t.H), int(t.W), 112);
+    }
+    ImGui::Text("-> %s (%.3f), total U %.3f nats", t.classNames[size_t(p)].c_str(), ev->flipProbs[size_t(hovered) * K + size_t(p)],
+                ev->flipTotal[size_t(hovered)]);
+    ImGui::TextDisabled("click to flip it");
+    ImGui::EndTooltip();
+  }
+}
+
+void ConceptsPanel::drawStrip(Context& ctx) {
+  const PointTable& t = *ctx.state.model.pts;
+  const LatentEval* ev = conceptEval(ctx);
+  if (!ev) return;
+  const size_t K = size_t(t.K), n = ev->bits.size();
+  ImGui::Text("What each single flip would do");
+  tip("One column per bit: the class probabilities of D(b with that bit flipped), stacked in the class colours. "
+      "The first column is the code itself. A column whose largest colour differs from the first changes the "
+      "prediction; its bit number is drawn in orange.");
+  const float colW = std::max(14.0f, std::min(28.0f, (ImGui::GetContentRegionAvail().x - 40) / float(n + 1)));
+  const float h = 110;
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const ImVec2 o = ImGui::GetCursorScreenPos();
+  const int codePred = int(std::max_element(ev->codeProbs.begin(), ev->codeProbs.end()) - ev->codeProbs.begin());
+  int hovered = -2;
+  auto column = [&](int col, const float* probs, const char* label, bool changed) {
+    const float x0 = o.x + float(col) * colW + (col > 0 ? 8.0f : 0.0f), x1 = x0 + colW - 3;
+    float y = o.y + h;
+    for (size_t k = 0; k < K; ++k) {
+      const float hk = probs[k] * h;
+      if (hk > 0.25f) dl->AddRectFilled(ImVec2(x0, y - hk), ImVec2(x1, y), imColor(classColor(int(k))));
+      y -= hk;
+    }
+    dl->AddRect(ImVec2(x0, o.y), ImVec2(x1, o.y + h), IM_COL32(90, 90, 90, 255));
+    dl->AddText(ImVec2(x0 + 1, o.y + h + 2), changed ? kFlippedOutline : IM_COL32(200, 200, 200, 255), label);
+    const ImVec2 m = ImGui::GetIO().MousePos;
+    if (m.x >= x0 && m.x < x1 && m.y >= o.y && m.y < o.y + h + 16) hovered = col - 1;
+  };
+  column(0, ev->codeProbs.data(), "b", false);
+  int changedCount = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const bool changed = ev->flipPred[i] != codePred;
+    changedCount += changed;
+    column(int(i) + 1, &ev->flipProbs[i * K], std::to_string(i).c_str(), changed);
+  }
+  ImGui::Dummy(ImVec2(float(n + 1) * colW + 8, h + 18));
+  if (hovered >= -1) {
+    ImGui::BeginTooltip();
+    const float* p = hovered < 0 ? ev->codeProbs.data() : &ev->flipProbs[size_t(hovered) * K];
+    if (hovered < 0) ImGui::Text("the code b itself, D(b)");
+    else ImGui::Text("bit %d flipped", hovered);
+    for (size_t k = 0; k < K; ++k)
+      if (p[k] >= 0.01f) ImGui::TextColored(imColorVec(classColor(int(k))), "%-12s %.3f", t.classNames[k].c_str(), p[k]);
+    ImGui::EndTooltip();
+  }
+  ImGui::Text("%d of %zu single flips change the prediction from %s", changedCount, n, t.classNames[size_t(codePred)].c_str());
+  ImGui::TextDisabled("code + %zu flips: %.2f ms", n, ev->conceptsMs);
+}
+
+}  // namespace latentlab::gui
