@@ -56,3 +56,7 @@ if(NOT LATENTLAB_BUILD_GUI)
   # The CLI-only build (GPU servers): asking for the window says how to get one.
   cli_error_test(no_window "this build has no window" ${LL} gui ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist)
 endif()
+add_test(NAME cli_train_dvae COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/dvae_cli_test.sh ${LL} ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist)
+set_tests_properties(cli_train_dvae PROPERTIES TIMEOUT 600)
+cli_error_test(train_dvae_bits "bits: Value 0 not in range 1 to 64" ${LL} train-dvae @MANIFESTED@ --bits 0)
+cli_error_test(train_dvae_missing "not a directory \\(/nonexistent/b\\)" ${LL} train-dvae /nonexistent/b)

@@ -789,7 +789,46 @@ def case_ig():
     assert g["selected_edited"] >= 0 and serr < 1e-5 + 1e-3 * float(want.abs().max())
 
 
-{"clue": case_clue, "clue_nudge": case_clue_nudge, "ig": case_ig, "drag": case_drag, "bad_script": case_bad_script, "fuzz": case_fuzz, "screenshot": case_screenshot, "train": case_train,
+def case_flip():
+    """DVAE bit flips from the Concepts tab: the code of point 5 is the DVAE's bits of its latent
+    (recomputed here with Python's torch); flip 3 changes exactly bit 3, makes an edited point at
+    D(b xor e_3) whose probabilities are the BLL's there; flipping it back restores the code and the
+    latent; a bit out of range is refused naming it."""
+    st = lambda name: json.load(open(os.path.join(OUT, name)))
+    run_gui(["--script", script([
+        "select 5", f"state {OUT}/f0.json", "flip 3", f"state {OUT}/f1.json", f"screenshot {OUT}/f1.png",
+        "flip 3", f"state {OUT}/f2.json", "flip 16", f"state {OUT}/f3.json", "quit",
+    ])])
+    clf = torch.jit.load(os.path.join(BUNDLE, "classifier.pt"))
+    dvae = torch.jit.load(os.path.join(BUNDLE, "dvae.pt"))
+    f0, f1, f2, f3 = (st(f"f{i}.json") for i in range(4))
+    with torch.no_grad():
+        z = clf.encode(fashion_test_image(5))
+        want = [int(v) for v in dvae.bits(z)[0]]
+    b0 = f0["concepts"]["bits"]
+    assert b0 == want, (b0, want)
+    b1 = f1["concepts"]["bits"]
+    assert [i for i in range(16) if b0[i] != b1[i]] == [3], (b0, b1)
+    assert f1["concepts"]["active"] and f1["selected_edited"] >= 0 and f1["concepts"]["base"] == b0
+    with torch.no_grad():
+        psi = dvae.decode(torch.tensor(b1, dtype=torch.float32)[None])[0]
+    lat = torch.tensor(f1["latent"])
+    assert float((lat - psi).abs().max()) < 1e-5, "the flipped point is not D(b xor e_3)"
+    pbar, total, alea, epi = bll(psi)
+    assert float((torch.tensor(f1["probabilities"]) - pbar.float()).abs().max()) < 1e-4
+    assert abs(f1["uncertainty"]["total"] - total) < 1e-4 and abs(f1["uncertainty"]["epistemic"] - epi) < 1e-4
+    print(f"flip: code {''.join(map(str, b0))} -> bit 3 -> {''.join(map(str, b1))}: {f0['prediction']} -> "
+          f"{f1['prediction']}, total U {f1['uncertainty']['total']:.4f}, concepts {f1['concepts']['ms']:.1f} ms")
+    assert f2["concepts"]["bits"] == b0 and f2["selected_edited"] == f1["selected_edited"]
+    with torch.no_grad():
+        phi1 = dvae.decode(torch.tensor(b0, dtype=torch.float32)[None])[0]
+    assert float((torch.tensor(f2["latent"]) - phi1).abs().max()) < 1e-5
+    assert any("bit 16 is outside 0..15" in e for e in f3["errors"]), f3["errors"]
+    assert f3["concepts"]["bits"] == b0
+    check_shows_points(os.path.join(OUT, "f1.png"))
+
+
+{"clue": case_clue, "clue_nudge": case_clue_nudge, "ig": case_ig, "flip": case_flip, "drag": case_drag, "bad_script": case_bad_script, "fuzz": case_fuzz, "screenshot": case_screenshot, "train": case_train,
  "mouse": case_mouse, "project": case_project}[CASE]()
 shutil.rmtree(OUT)
 print(f"gui_test {CASE}: ok")
