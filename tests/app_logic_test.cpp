@@ -338,6 +338,7 @@ struct FakeHost : ScriptHost {
   void clueZoom() override { calls.push_back("clue-zoom"); }
   void ig(const IgOptions& o) override { calls.push_back("ig " + attrTargetName(o.target)); }
   void scrub(double a) override { calls.push_back("scrub " + std::to_string(a)); }
+  void flip(int bit) override { calls.push_back("flip " + std::to_string(bit)); }
   void saliency(bool on, int steps) override { calls.push_back(std::string("saliency ") + (on ? "on " : "off ") + std::to_string(steps)); }
   bool batchRunning() const override { return batchBusy; }
   bool batchBusy = false;

@@ -80,7 +80,7 @@ TEST_CASE("DVAE: saved and loaded as TorchScript it gives the same bits; the dry
   CHECK(validateDvae(back, 6, torch::kCPU, path) == 5);
   torch::NoGradGuard ng;
   CHECK(torch::equal(callTensor(m, "bits", z), callTensor(back, "bits", z)));
-  CHECK_THROWS_WITH_AS(validateDvae(back, 9, torch::kCPU, path), doctest::Contains(path), ModelLoadError);
+  CHECK_THROWS_WITH_AS(validateDvae(back, 9, torch::kCPU, path), doctest::Contains(path.c_str()), ModelLoadError);
   // A classifier is not a DVAE: the message names the missing method and the file.
   torch::jit::Module cls = makeClassifier({1, 8, 8}, 6, 3, 0.5, 0.25, 1);
   CHECK_THROWS_WITH_AS(validateDvae(cls, 6, torch::kCPU, "cls.pt"), doctest::Contains("no method 'logits' (cls.pt)"), ModelLoadError);
