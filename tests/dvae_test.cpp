@@ -30,14 +30,14 @@ double reconstructionError(const torch::jit::Module& m, const torch::Tensor& z) 
 
 }  // namespace
 
-TEST_CASE("DVAE: hard bits are deterministic 0/1, and 3 bits reconstruct 8 clusters far better than untrained") {
+TEST_CASE("DVAE: hard bits are deterministic 0/1, and 4 bits reconstruct 8 clusters far better than untrained") {
   const torch::Device dev = testutil::device();
   const torch::Tensor z = clusteredLatents(3).to(dev);
   DvaeOptions o;
-  o.bits = 3;
+  o.bits = 4;
   o.hidden = 64;
   FitOptions fit;
-  fit.epochs = 40;
+  fit.epochs = 60;
   fit.batchSize = 64;
   fit.seed = 1;
   fit.device = dev;
@@ -49,13 +49,13 @@ TEST_CASE("DVAE: hard bits are deterministic 0/1, and 3 bits reconstruct 8 clust
   const torch::Tensor b1 = callTensor(m, "bits", z), b2 = callTensor(m, "bits", z);
   CHECK(torch::equal(b1, b2));
   CHECK(torch::logical_or(b1 == 0, b1 == 1).all().item<bool>());
-  CHECK(b1.size(1) == 3);
+  CHECK(b1.size(1) == 4);
   const double trained = reconstructionError(m, z);
   MESSAGE("DVAE reconstruction error (std units): untrained " << untrained << ", trained " << trained);
   CHECK(trained < 0.15);
   CHECK(untrained > 0.5);
   // The decode stays in z's range (the output is lo + (hi - lo) * sigmoid).
-  torch::Tensor all = callTensor(m, "decode", torch::rand({50, 3}, torch::TensorOptions().device(dev)).round());
+  torch::Tensor all = callTensor(m, "decode", torch::rand({50, 4}, torch::TensorOptions().device(dev)).round());
   CHECK((all >= std::get<0>(z.min(0)) - 1e-5).all().item<bool>());
   CHECK((all <= std::get<0>(z.max(0)) + 1e-5).all().item<bool>());
   // Flipping one bit of a code and decoding moves the latent; flipping it back restores it exactly.
