@@ -122,6 +122,26 @@ void benchDragUpdate(const BenchOptions& opt, json& results) {
   results["saliency_update_p95_ms"] = summaryStats(sms, "ms");
   results["saliency_update_p95_ms"]["note"] =
       "the drag update with live saliency (dF/dx of total U at the decoded image, Laplace bank), " + opt.bundle + " on " + opt.device;
+  // A bit flip as the Concepts tab does it: decode the flipped code, then the inspector's
+  // evaluation of psi = D(b') with its concepts (the code's n single flips, their predictive and images).
+  if (const int nb = ex->dvaeBits(); nb > 0) {
+    std::vector<double> fms;
+    for (int i = 0; i < reps / 4 + 10; ++i) {
+      const int64_t a = (i * 7919) % pts->n;
+      std::vector<float> za(pts->latents.begin() + a * pts->d, pts->latents.begin() + (a + 1) * pts->d);
+      std::vector<uint8_t> code = ex->dvaeCode(za);
+      const auto t0 = Clock::now();
+      code[size_t(i % nb)] ^= 1;
+      ConceptRequest q{code};
+      LatentEval r = ex->evaluate(ex->dvaeDecode(code), 0, nullptr, &q);
+      if (i >= 10) fms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    }
+    results["flip_update_p95_ms"] = summaryStats(fms, "ms");
+    results["flip_update_p95_ms"]["note"] = "a DVAE bit flip: D(b') and the inspector's evaluation of it with the " +
+                                            std::to_string(nb) + " single flips of b', " + opt.bundle + " on " + opt.device;
+  } else {
+    results["flip_update_p95_ms"] = {{"skipped", "the bundle has no DVAE (latentlab train-dvae)"}};
+  }
 }
 
 // train_epoch_s: one Fashion-MNIST epoch of the default CNN.
@@ -211,7 +231,7 @@ void benchPlacePoint(const PointTable& pts, const std::vector<float>& layout5k, 
 std::vector<std::string> benchNames() {
   return {"predictive_ms", "drag_update_p95_ms", "train_epoch_s", "tsne_5k_s", "tsne_5k_trust15", "tsne_70k_s",
           "umap_70k_s", "umap_70k_trust15", "place_point_ms", "latent_clue_200_ms", "vae_clue_200_ms",
-          "latent_clue_batch_points_per_s", "ig64_ms", "saliency_update_p95_ms"};
+          "latent_clue_batch_points_per_s", "ig64_ms", "saliency_update_p95_ms", "flip_update_p95_ms"};
 }
 
 json runBench(const BenchOptions& opt, std::ostream& log) {
@@ -228,7 +248,7 @@ json runBench(const BenchOptions& opt, std::ostream& log) {
     benchPredictive(opt, dev, results);
     done("predictive_ms");
   }
-  if (want("drag_update_p95_ms") || want("saliency_update_p95_ms")) {
+  if (want("drag_update_p95_ms") || want("saliency_update_p95_ms") || want("flip_update_p95_ms")) {
     benchDragUpdate(opt, results);
     done("drag_update_p95_ms");
   }

@@ -113,7 +113,14 @@ void ModelPanel::drawSummary(Context& ctx) {
               (long long)m.pts->d, (long long)m.pts->K, m.hasLaplace ? "" : "  (no Laplace posterior: deterministic head only)");
   if (m.metrics.is_object() && m.metrics.contains("heads")) {
     ImGui::TextDisabled("latentlab eval (stored in the manifest when the bundle was made):");
-    ImGui::TextUnformatted(formatEvalTable(m.metrics).c_str());
+    nlohmann::json main = m.metrics;
+    main.erase("dvae");
+    ImGui::TextUnformatted(formatEvalTable(main).c_str());
+    if (m.metrics.contains("dvae") && m.metrics["dvae"].is_object() &&
+        ImGui::CollapsingHeader("DVAE bit flips (seed 003, Table 1)")) {
+      ImGui::TextUnformatted(formatDvaeTable(m.metrics["dvae"]).c_str());
+      ImGui::TextDisabled("changed: the share of test points whose prediction a flip of that bit changes (from f(phi'))");
+    }
   }
   if (!m.report) {
     ImGui::TextDisabled("computing the reliability diagram and OOD histograms (Jobs tab)...");
