@@ -25,6 +25,12 @@ class TrainDvaeCommand : public Command {
     m_sub->add_option("--seed", o.seed, "Random seed")->capture_default_str()->check(optionRange("seed"));
     m_sub->add_option("--device", o.device, "cpu or cuda")->capture_default_str();
     m_sub->add_option("--limit-train", o.limitTrain, "Use only N training latents (0 = all)")->check(optionRange("limit-train"));
+    m_sub->add_option("--generator-epochs", o.generatorEpochs,
+                      "Seed 003's Table 2: train the generator on phi' this many epochs without and with the Fisher "
+                      "regulariser and report cos(I(g), I(f)) for both (0 skips)")
+        ->capture_default_str()->check(optionRange("generator-epochs"));
+    m_sub->add_option("--fisher-weight", o.fisherWeight, "Weight of the Fisher regulariser 1 - cos(I(g), I(f))")
+        ->capture_default_str()->check(optionRange("fisher-weight", true));
     m_sub->add_flag("--force", o.force, "Replace the bundle's DVAE");
   }
   bool cancellable() const override { return true; }

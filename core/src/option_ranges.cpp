@@ -20,6 +20,8 @@ const std::vector<OptionRange>& trainOptionRanges() {
       {"dvae-epochs", 0, 1000},
       {"bits", 1, 64},
       {"beta", 0, 1000},
+      {"generator-epochs", 0, 1000},
+      {"fisher-weight", 0, 1e6},
       {"batch-size", 1, 1 << 20},
       {"samples", 1, 100000},
       {"limit-train", 0, 1e9},

@@ -24,7 +24,8 @@ double trainClassifier(torch::jit::Module& m, const Dataset& train, const FitOpt
 }
 
 double trainDecoder(torch::jit::Module& dec, const torch::Tensor& z, const torch::Tensor& x, const FitOptions& opt,
-                    const torch::jit::Module* encoder, double latentWeight) {
+                    const torch::jit::Module* encoder, double latentWeight,
+                    const std::function<torch::Tensor(const torch::Tensor&)>& regulariser) {
   auto logits = dec.get_method("decode_logits");
   std::optional<torch::jit::Method> encode;
   if (encoder && latentWeight > 0) {
@@ -37,7 +38,8 @@ double trainDecoder(torch::jit::Module& dec, const torch::Tensor& z, const torch
     // Sum over pixels, mean over the batch: the per-image Bernoulli log-likelihood.
     torch::Tensor loss = torch::binary_cross_entropy_with_logits(lg, xb, {}, {}, at::Reduction::Sum);
     if (encode) loss = loss + latentWeight * (*encode)({torch::sigmoid(lg)}).toTensor().sub(zb).pow(2).sum();
-    return loss / double(idx.size(0));
+    loss = loss / double(idx.size(0));
+    return regulariser ? loss + regulariser(idx) : loss;
   });
   if (encode)
     for (auto p : encoder->parameters()) p.set_requires_grad(true);

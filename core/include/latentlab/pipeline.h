@@ -64,6 +64,11 @@ struct DvaeTrainOptions {
   std::string device = "cpu";
   bool force = false;         // replace the bundle's DVAE (nothing else is ever replaced)
   int64_t limitTrain = 0;     // >0: the first N training latents only
+  // Seed 003's Table 2: >0 trains the explanatory generator g on phi' for this many epochs twice,
+  // without and with the functional Fisher regulariser (weight fisherWeight), and reports
+  // cos(I(g) at phi', I(f) at phi) for both (the generators are not kept).
+  int generatorEpochs = 0;
+  double fisherWeight = 1.0;
 };
 
 struct EvalOptions {
