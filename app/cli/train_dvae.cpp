@@ -18,7 +18,7 @@ class TrainDvaeCommand : public Command {
     m_sub->add_option("bundle", o.bundle, "Bundle directory")->required();
     m_sub->add_option("--bits", o.bits, "Number of bits n")->capture_default_str()->check(optionRange("bits"));
     m_sub->add_option("--epochs", o.epochs, "Epochs over the training latents")->capture_default_str()
-        ->check(optionRange("dvae-epochs"));
+        ->check(optionRange("epochs"));
     m_sub->add_option("--beta", o.beta, "Weight of KL(q(b|z) || Bernoulli(1/2))")->capture_default_str()
         ->check(optionRange("beta", true));
     m_sub->add_option("--batch-size", o.batchSize, "Minibatch size")->capture_default_str()->check(optionRange("batch-size"));

@@ -129,8 +129,14 @@ void writeStateJson(Context& ctx, const std::string& path) {
   // The Concepts tab: the selection's DVAE code, the flips and their single-flip predictions.
   {
     const ConceptState& cs = s.concepts;
-    json c = {{"bits_total", s.model.dvaeBits}, {"active", ctx.concepts.active()}, {"from_point", cs.fromPoint},
-              {"edited", cs.edited}, {"base", cs.base}, {"flips", cs.flips}, {"error", cs.error}};
+    const bool active = ctx.concepts.active();  // the flips are kept in the selected edited point
+    json c = {{"bits_total", s.model.dvaeBits}, {"active", active}, {"error", cs.error}};
+    if (active) {
+      c["from_point"] = cs.fromPoint;
+      c["edited"] = cs.edited;
+      c["base"] = cs.base;
+      c["flips"] = cs.flips;
+    }
     if (const auto& ev = s.edits.inspect; ev && !ev->bits.empty()) {
       c["bits"] = ev->bits;
       c["code_probabilities"] = ev->codeProbs;
@@ -138,6 +144,7 @@ void writeStateJson(Context& ctx, const std::string& path) {
       c["flip_total"] = ev->flipTotal;
       c["ms"] = ev->conceptsMs;
     }
+    if (const auto& ev = s.edits.inspect; ev && !ev->conceptsError.empty()) c["error"] = ev->conceptsError;
     j["concepts"] = c;
   }
   if (!s.ui.frameMs.empty()) {

@@ -93,6 +93,16 @@ Bundle loadBundle(const std::string& dir, const torch::Device& device, BundlePar
   }
   if (parts.dvae && mf.has("dvae")) {
     const std::string p = file("dvae");
+    // LatentLab's own DVAE records the fingerprints of its file and of the classifier it was trained
+    // on: a dvae.pt copied from another bundle, or retrained for another classifier, is refused.
+    const nlohmann::json rec = mf.training.is_object() ? mf.training.value("dvae", nlohmann::json()) : nlohmann::json();
+    if (rec.is_object() && rec.contains("file") && rec["file"].is_string() && rec["file"] != fileFingerprint(p))
+      throw ModelLoadError("[bundle] the DVAE file is not the one trained for this bundle (its fingerprint differs from the "
+                           "manifest's); train one with `latentlab train-dvae " + dir + " --force` (" + p + ")");
+    if (rec.is_object() && rec.contains("classifier") && rec["classifier"].is_string() &&
+        rec["classifier"] != fileFingerprint(file("classifier")))
+      throw ModelLoadError("[bundle] the DVAE was trained on another classifier's latents; train it again with "
+                           "`latentlab train-dvae " + dir + " --force` (" + p + ")");
     bd.dvae = loadScript(p, device, {"logits", "bits", "decode"});
     bd.dvaeBits = validateDvae(*bd.dvae, d, device, p);
   }
@@ -106,13 +116,13 @@ Bundle loadBundle(const std::string& dir, const torch::Device& device, BundlePar
   return bd;
 }
 
-std::string latentCacheKey(const std::string& classifierFile, const std::string& dataset, int64_t images) {
+std::string fileFingerprint(const std::string& path) {
   uint64_t h = 1469598103934665603ull;  // FNV-1a over the file's bytes (about 1 ms for a 1 MB model)
   std::string bytes;
   try {
-    bytes = readTextFile(classifierFile);
+    bytes = readTextFile(path);
   } catch (const Error&) {
-    return "";  // no key: every cache misses
+    return "";
   }
   for (unsigned char c : bytes) {
     h ^= c;
@@ -120,8 +130,13 @@ std::string latentCacheKey(const std::string& classifierFile, const std::string&
   }
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
-  return std::string("classifier ") + hex + " " + std::to_string(bytes.size()) + " bytes; dataset " + dataset + "; " +
-         std::to_string(images) + " images";
+  return std::string(hex) + " " + std::to_string(bytes.size()) + " bytes";
+}
+
+std::string latentCacheKey(const std::string& classifierFile, const std::string& dataset, int64_t images) {
+  const std::string f = fileFingerprint(classifierFile);
+  if (f.empty()) return "";  // no key: every cache misses
+  return "classifier " + f + "; dataset " + dataset + "; " + std::to_string(images) + " images";
 }
 
 void saveLatentCache(const std::string& path, const torch::Tensor& z, const std::string& key) {

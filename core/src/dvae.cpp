@@ -137,7 +137,7 @@ int64_t validateDvae(const torch::jit::Module& m, int64_t d, const torch::Device
     if (!hasMethod(m, method))
       throw ModelLoadError("[validate] the DVAE has no method '" + std::string(method) + "' (" + source + ")");
   torch::NoGradGuard ng;
-  torch::Tensor z = torch::rand({2, d}, torch::TensorOptions().device(device));
+  torch::Tensor z = torch::rand({3, d}, torch::TensorOptions().device(device));
   torch::Tensor lg, bits, rec;
   try {
     lg = callTensor(m, "logits", z);
@@ -147,7 +147,7 @@ int64_t validateDvae(const torch::jit::Module& m, int64_t d, const torch::Device
   } catch (const std::exception& e) {
     throw ModelLoadError("[validate] the DVAE does not take latents of d=" + std::to_string(d) + " (" + source + ")");
   }
-  if (lg.dim() != 2 || lg.size(0) != 2 || bits.sizes() != lg.sizes())
+  if (lg.dim() != 2 || lg.size(0) != 3 || bits.sizes() != lg.sizes())
     throw ModelLoadError("[validate] the DVAE's logits and bits must be [N, n] for N latents (" + source + ")");
   const int64_t n = lg.size(1);
   if (n < 1 || n > 64)
@@ -161,7 +161,7 @@ int64_t validateDvae(const torch::jit::Module& m, int64_t d, const torch::Device
   } catch (const std::exception& e) {
     throw ModelLoadError("[validate] the DVAE's decode does not take " + std::to_string(n) + " bits (" + source + ")");
   }
-  if (rec.dim() != 2 || rec.size(0) != 2 || rec.size(1) != d)
+  if (rec.dim() != 2 || rec.size(0) != 3 || rec.size(1) != d)
     throw ModelLoadError("[validate] the DVAE's decode gives " + std::to_string(rec.dim() == 2 ? rec.size(1) : -1) +
                          " values per latent; the classifier's latents have d=" + std::to_string(d) + " (" + source + ")");
   if (!torch::isfinite(lg).all().item<bool>() || !torch::isfinite(rec).all().item<bool>())

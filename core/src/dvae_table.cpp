@@ -33,8 +33,15 @@ json dvaeTable(const Bundle& b, const torch::jit::Module& dvae, const torch::Ten
   const BllHead head = b.head(laplace ? HeadMode::Samples : HeadMode::Deterministic);
   torch::Tensor bits = mapBatched(dvae, "bits", z, dev, 4096, file);
   torch::Tensor zr = mapBatched(dvae, "decode", bits, dev, 4096, file);
+  const int64_t n = z.size(0), k = b.numClasses();
+  // The dry run saw a few rows; real data must give the same shapes, and bits of 0 and 1.
+  if (bits.dim() != 2 || bits.size(0) != n || !torch::logical_or(bits == 0, bits == 1).all().item<bool>())
+    throw ModelLoadError("[eval] the DVAE's bits() gives other than one row of 0/1 bits per test latent (" + file + ")");
+  if (zr.dim() != 2 || zr.size(0) != n || zr.size(1) != z.size(1))
+    throw ModelLoadError("[eval] the DVAE's decode() gives other than one latent of d=" + std::to_string(z.size(1)) +
+                         " per code (" + file + ")");
   requireFiniteRows(zr, "eval", "DVAE reconstructions", "test latents", file);
-  const int64_t n = z.size(0), nb = bits.size(1), k = b.numClasses();
+  const int64_t nb = bits.size(1);
   torch::Tensor y = labels.to(torch::kInt64).cpu();
   torch::Tensor p = predictions(head, z, dev), pr = predictions(head, zr, dev);
   torch::Tensor pAll = predictions(head, mapBatched(dvae, "decode", 1 - bits, dev, 4096, file), dev);

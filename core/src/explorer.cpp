@@ -73,7 +73,15 @@ struct Explorer::Impl {
     return torch::tensor(f).reshape({1, int64_t(f.size())}).to(bundle.device);
   }
   torch::Tensor decodeCodes(const torch::Tensor& codes) const {
-    torch::Tensor z = callTensor(*bundle.dvae, "decode", codes);
+    torch::Tensor z;
+    try {
+      z = callTensor(*bundle.dvae, "decode", codes);
+    } catch (const std::exception& e) {
+      throw ModelLoadError("[dvae] decode failed: " + torchErrorSummary(e) + " (" + bundle.componentPath("dvae") + ")");
+    }
+    if (z.dim() != 2 || z.size(0) != codes.size(0) || z.size(1) != table->d)
+      throw ModelLoadError("[dvae] decode gives other than one latent of d=" + std::to_string(table->d) + " per code (" +
+                           bundle.componentPath("dvae") + ")");
     if (!torch::isfinite(z).all().item<bool>())
       throw ModelLoadError("[dvae] the DVAE decodes this code to non-finite values (" + bundle.componentPath("dvae") + ")");
     return z;
@@ -82,6 +90,10 @@ struct Explorer::Impl {
   void concepts(LatentEval& r, const torch::Tensor& z, const std::vector<uint8_t>& asked) const {
     const auto t0 = Clock::now();
     torch::Tensor code = asked.empty() ? callTensor(*bundle.dvae, "bits", z) : codeTensor(asked, "flip");
+    if (code.dim() != 2 || code.size(0) != 1 || code.size(1) != bundle.dvaeBits ||
+        !torch::logical_or(code == 0, code == 1).all().item<bool>())
+      throw ModelLoadError("[dvae] bits() gives other than " + std::to_string(bundle.dvaeBits) + " bits of 0 or 1 (" +
+                           bundle.componentPath("dvae") + ")");
     const int64_t n = code.size(1);
     // Row 0: the code itself; row 1 + i: bit i flipped.
     torch::Tensor codes = code.repeat({n + 1, 1});
@@ -244,7 +256,11 @@ std::vector<uint8_t> Explorer::dvaeCode(const std::vector<float>& zIn) const {
   torch::NoGradGuard ng;
   std::vector<float> zc = zIn;
   torch::Tensor z = torch::from_blob(zc.data(), {1, m->table->d}, torch::kFloat32).to(m->bundle.device);
-  return toVector<uint8_t>(callTensor(*m->bundle.dvae, "bits", z).to(torch::kCPU, torch::kUInt8));
+  torch::Tensor code = callTensor(*m->bundle.dvae, "bits", z);
+  if (code.dim() != 2 || code.size(1) != m->bundle.dvaeBits || !torch::logical_or(code == 0, code == 1).all().item<bool>())
+    throw ModelLoadError("[dvae] bits() gives other than " + std::to_string(m->bundle.dvaeBits) + " bits of 0 or 1 (" +
+                         m->bundle.componentPath("dvae") + ")");
+  return toVector<uint8_t>(code.to(torch::kCPU, torch::kUInt8));
 }
 
 std::vector<float> Explorer::dvaeDecode(const std::vector<uint8_t>& bits) const {
@@ -310,7 +326,16 @@ LatentEval Explorer::evaluate(const std::vector<float>& zIn, int neighbours, con
                               : integratedGradients(F, x, torch::zeros_like(x), o.steps, Quadrature::Midpoint).attribution;
     r.saliencyMs = std::chrono::duration<double, std::milli>(Clock::now() - s0).count();
   }
-  if (concepts && m->bundle.dvae) m->concepts(r, z, concepts->bits);
+  if (concepts && m->bundle.dvae) {
+    try {  // a DVAE that fails here takes the Concepts tab down, not the inspector
+      m->concepts(r, z, concepts->bits);
+    } catch (const std::exception& e) {
+      r.bits.clear();
+      r.conceptsError = dynamic_cast<const Error*>(&e) ? e.what()
+                                                       : "[dvae] the DVAE failed at this latent: " + torchErrorSummary(e) +
+                                                             " (" + m->bundle.componentPath("dvae") + ")";
+    }
+  }
   r.ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   return r;
 }

@@ -106,9 +106,15 @@ json runTrainDvae(const DvaeTrainOptions& opt, const ProgressFn& progress, const
   if (!fs::is_directory(dir, ec)) throw BundleError("[train-dvae] not a directory (" + dir + ")");
   const std::string manifestPath = join(dir, "manifest.json");
   Manifest mf = parseManifest(readTextFile(manifestPath), manifestPath);
-  if (mf.has("dvae") && !opt.force)
-    throw BundleError("[train-dvae] the bundle already has a DVAE (" + join(dir, mf.components.at("dvae")) +
+  const std::string target = join(dir, "dvae.pt");
+  if (mf.has("dvae") && !opt.force) {
+    const std::string named = join(dir, mf.components.at("dvae"));
+    throw BundleError("[train-dvae] the bundle already has a DVAE (" + named + (fs::exists(named, ec) ? "" : ", named in the manifest but missing") +
                       "); pass --force to replace it");
+  }
+  if (fs::is_directory(target, ec)) throw BundleError("[train-dvae] " + target + " is a directory; the DVAE is written there");
+  if (fs::exists(target, ec) && !opt.force)
+    throw BundleError("[train-dvae] " + target + " exists (the manifest does not name it); pass --force to replace it");
   // The two files this writes go through temporaries in the bundle: the folder must be writable,
   // and so must the manifest and an existing dvae.pt (a rename would replace them anyway).
   if (::access(dir.c_str(), W_OK) != 0)
@@ -147,7 +153,10 @@ json runTrainDvae(const DvaeTrainOptions& opt, const ProgressFn& progress, const
   if (opt.generatorEpochs > 0) training["table2"] = fisherTable(b, dvae, data, zTrain, zTest, opt, progress, cancel, log);
   // dvae.pt first (atomic), then the manifest that names it (atomic): a crash between the two
   // leaves the earlier manifest, which either names no DVAE or the replaced file's name.
-  saveScript(dvae, join(dir, "dvae.pt"));
+  saveScript(dvae, target);
+  training["seed"] = opt.seed;
+  training["file"] = fileFingerprint(target);
+  training["classifier"] = fileFingerprint(b.componentPath("classifier"));
   mf.components["dvae"] = "dvae.pt";
   mf.training["dvae"] = training;
   if (!mf.metrics.is_object()) mf.metrics = json::object();

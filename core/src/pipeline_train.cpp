@@ -133,6 +133,9 @@ void finishBundle(StagedDir& stage, torch::jit::Module& classifier, const std::s
     torch::jit::Module dvae = fitDvae(zTrain, dopt, stageOptions("dvae", dvaeEpochs, 256, seed + 7, dev, progress, cancel), record);
     saveScript(dvae, join(dir, "dvae.pt"));
     mf.components["dvae"] = "dvae.pt";
+    record["seed"] = seed;
+    record["file"] = fileFingerprint(join(dir, "dvae.pt"));
+    record["classifier"] = fileFingerprint(join(dir, classifierFile));
     training["dvae"] = record;
   }
   training["after_classifier_seconds"] = secondsSince(t0);  // latents, Laplace, decoder, VAE, DVAE

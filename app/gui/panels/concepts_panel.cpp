@@ -67,6 +67,10 @@ void ConceptsPanel::drawGrid(Context& ctx) {
   AppState& s = ctx.state;
   const PointTable& t = *s.model.pts;
   const LatentEval* ev = conceptEval(ctx);
+  if (const auto& in = s.edits.inspect; in && !in->conceptsError.empty()) {
+    ImGui::TextColored(kErrorText, "%s", in->conceptsError.c_str());
+    return;
+  }
   if (!ev) {
     ImGui::TextDisabled("computing the code...");
     return;

@@ -54,6 +54,8 @@ Bundle loadBundle(const std::string& dir, const torch::Device& device, BundlePar
 // what one classifier made of one set of images. The key kept beside each (cache/latents_*.pt.key)
 // is a checksum of the classifier file's bytes with the dataset's name and image count, so a
 // replaced classifier never gets another's latents.
+// "HEX16 N bytes": FNV-1a 64 of the file's bytes and its size ("" when it cannot be read).
+std::string fileFingerprint(const std::string& path);
 std::string latentCacheKey(const std::string& classifierFile, const std::string& dataset, int64_t images);
 // Writes both files atomically. Throws InputError when they cannot be written.
 void saveLatentCache(const std::string& path, const torch::Tensor& z, const std::string& key);

@@ -62,6 +62,7 @@ struct LatentEval {
   std::vector<float> flipTotal;          // [n]
   std::vector<float> flipImages;         // [n, C, H, W]; empty without a decoder
   double conceptsMs = 0;
+  std::string conceptsError;             // the DVAE failed here (the rest of the evaluation stands)
   double ms = 0;                         // time the evaluation took
 };
 
