@@ -796,8 +796,8 @@ def case_flip():
     latent; a bit out of range is refused naming it."""
     st = lambda name: json.load(open(os.path.join(OUT, name)))
     run_gui(["--script", script([
-        "select 5", f"state {OUT}/f0.json", "flip 3", f"state {OUT}/f1.json", f"screenshot {OUT}/f1.png",
-        "flip 3", f"state {OUT}/f2.json", "flip 16", f"state {OUT}/f3.json", "quit",
+        "select 5", "tab Concepts", f"state {OUT}/f0.json", "flip 3", f"state {OUT}/f1.json", f"screenshot {OUT}/f1.png",
+        "flip 3", f"state {OUT}/f2.json", "flip 16", "tab Nope", f"state {OUT}/f3.json", "quit",
     ])])
     clf = torch.jit.load(os.path.join(BUNDLE, "classifier.pt"))
     dvae = torch.jit.load(os.path.join(BUNDLE, "dvae.pt"))
@@ -824,6 +824,7 @@ def case_flip():
         phi1 = dvae.decode(torch.tensor(b0, dtype=torch.float32)[None])[0]
     assert float((torch.tensor(f2["latent"]) - phi1).abs().max()) < 1e-5
     assert any("bit 16 is outside 0..15" in e for e in f3["errors"]), f3["errors"]
+    assert any("no tab 'Nope'" in e for e in f3["errors"]), f3["errors"]
     assert f3["concepts"]["bits"] == b0
     check_shows_points(os.path.join(OUT, "f1.png"))
 

@@ -195,6 +195,7 @@ struct UiState {
   std::optional<PendingWrite> confirmWrite;  // the overwrite question in front of the user
   std::set<std::string> ownFiles;      // files this session saved or loaded: saved again without asking
   bool focusJobs = false;              // bring the Jobs tab to the front (a job the user started)
+  std::string focusTab;                // bring this tab to the front (the script command `tab`)
   bool quit = false;
   std::string sessionPath = "session.json";  // File menu and Ctrl+S
   std::vector<PendingShot> shots;      // taken after this frame is drawn

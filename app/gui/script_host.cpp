@@ -1,5 +1,6 @@
 #include "script_host.h"
 
+#include <cctype>
 #include <filesystem>
 
 #include "context.h"
@@ -52,6 +53,19 @@ void AppScriptHost::clueZoom() { m_ctx.clue.zoomToPaths(); }
 void AppScriptHost::ig(const IgOptions& options) { m_ctx.attribution.run(options); }
 void AppScriptHost::scrub(double alpha) { m_ctx.attribution.scrubTo(alpha); }
 void AppScriptHost::flip(int bit) { m_ctx.concepts.flip(bit); }
+void AppScriptHost::tab(const std::string& name) {
+  static const char* const kTabs[] = {"Model", "Jobs", "Edited", "CLUE", "Attribution", "Concepts", "Log"};
+  auto lower = [](std::string s) {
+    for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  for (const char* t : kTabs)
+    if (lower(t) == lower(name)) {
+      m_ctx.state.ui.focusTab = t;
+      return;
+    }
+  error("tab: no tab '" + clipForMessage(name, 40) + "'; the tabs are Model, Jobs, Edited, CLUE, Attribution, Concepts, Log");
+}
 void AppScriptHost::saliency(bool on, int steps) { m_ctx.attribution.setLive(on, steps); }
 bool AppScriptHost::batchRunning() const { return m_ctx.state.clue.batch.running(); }
 void AppScriptHost::clueBatch(const std::string& out, int64_t n, const CfOptions& options) {

@@ -36,6 +36,7 @@ class AppScriptHost : public ScriptHost {
   void ig(const IgOptions& options) override;
   void scrub(double alpha) override;
   void flip(int bit) override;
+  void tab(const std::string& name) override;
   void saliency(bool on, int steps) override;
   bool batchRunning() const override;
   void clueBatch(const std::string& out, int64_t n, const CfOptions& options) override;

@@ -136,6 +136,7 @@ const std::map<std::string, ScriptVerb>& scriptVerbs() {
        }},
       {"scrub", [](H& h, const C& c) { return h.scrub(std::stod(c.args[0])), next(); }},
       {"flip", [](H& h, const C& c) { return h.flip(std::stoi(c.args[0])), untilIdle(); }},
+      {"tab", [](H& h, const C& c) { return h.tab(c.args[0]), afterFrame(); }},
       {"saliency",
        [](H& h, const C& c) {
          return h.saliency(c.args[0] == "on", c.args.size() > 1 && c.args[1] == "ig" ? 8 : 0), untilIdle();

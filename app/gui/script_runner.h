@@ -49,7 +49,8 @@ class ScriptHost {
   // Integrated gradients of the selection (the Attribution tab's run), and its scrubber.
   virtual void ig(const IgOptions& options) = 0;
   virtual void scrub(double alpha) = 0;
-  virtual void flip(int bit) = 0;  // the Concepts tab's flip of the selection's DVAE code
+  virtual void flip(int bit) = 0;
+  virtual void tab(const std::string& name) = 0;  // bring a tab to the front; an error names an unknown one  // the Concepts tab's flip of the selection's DVAE code
   virtual void saliency(bool on, int steps) = 0;  // live saliency: steps 0 = the gradient
   virtual bool batchRunning() const = 0;  // a CLUE batch run is going
   virtual void clueBatch(const std::string& out, int64_t n, const CfOptions& options) = 0;

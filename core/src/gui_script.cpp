@@ -66,6 +66,7 @@ const std::vector<Spec>& specs() {
        "steps=M quadrature=midpoint|gauss-legendre path=straight|clue|drag]: integrated gradients of the selection's image, "
        "or (path=clue|drag) an uncertainty attributed along the decoded latent path from the CLUE z* or the dragged "
        "point back to the image (the Attribution tab)"},
+      {"tab", {Arg::Word}, 0, "tab NAME: bring a tab to the front (Model, Jobs, Edited, CLUE, Attribution, Concepts, Log)"},
       {"flip", {Arg::Int}, 0, "flip BIT: flip bit BIT of the selection's DVAE code (the Concepts tab); the flipped point "
                               "becomes an edited point, shown in the inspector"},
       {"scrub", {Arg::Float}, 0, "scrub ALPHA: move the Attribution tab's scrubber to alpha in 0..1 along the IG path"},

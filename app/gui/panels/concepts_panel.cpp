@@ -15,13 +15,21 @@ namespace latentlab::gui {
 namespace {
 
 constexpr int kPerRow = 8;
-const ImU32 kFlippedOutline = IM_COL32(255, 170, 40, 255);
+// Not a class colour: white marks what the flips did (the outline of a flipped bit, the triangle
+// over a strip column whose flip changes the class).
+const ImU32 kMark = IM_COL32(255, 255, 255, 255);
 
 // The inspector's evaluation when it carries the concepts of the selection.
 const LatentEval* conceptEval(const Context& ctx) {
   const auto& ev = ctx.state.edits.inspect;
   if (!ev || ev->bits.empty() || int(ev->bits.size()) != ctx.state.model.dvaeBits) return nullptr;
   return &*ev;
+}
+
+void wrappedDisabled(const char* text) {
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+  ImGui::TextWrapped("%s", text);
+  ImGui::PopStyleColor();
 }
 
 std::string codeString(const std::vector<uint8_t>& bits) {
@@ -50,9 +58,8 @@ void ConceptsPanel::draw(Context& ctx) {
     ImGui::TextWrapped("(about a minute on two cores; the bundle's other files are not touched)");
     return;
   }
-  ImGui::TextWrapped("A discrete VAE encodes the latent z into %d bits b and decodes them back to z' = D(b) "
-                     "(seed 003). Flipping a bit asks: what does the classifier make of this concept turned on or off?",
-                     s.model.dvaeBits);
+  ImGui::TextWrapped("A discrete VAE codes the latent in %d bits b (concepts) and decodes them to D(b). Flip a bit: "
+                     "what does the classifier make of that concept turned over?", s.model.dvaeBits);
   if (!s.selection.sel.any()) {
     ImGui::TextDisabled("Select a point: its code appears here.");
     return;
@@ -82,7 +89,8 @@ void ConceptsPanel::drawGrid(Context& ctx) {
     for (size_t i = 0; i < c.base.size() && i < c.bits.size(); ++i)
       if (c.base[i] != c.bits[i]) flipped += (flipped.empty() ? "" : ", ") + std::to_string(i);
     ImGui::Text("Flipped point from #%lld: %s", (long long)c.fromPoint,
-                flipped.empty() ? "no bit differs now (flipped back)" : ("bits " + flipped + " differ").c_str());
+                flipped.empty() ? "no bit flipped now (all flipped back)"
+                                : ((flipped.find(',') == std::string::npos ? "bit " : "bits ") + flipped + " flipped").c_str());
     tip("The flips are kept in this edited point while it stays selected; click a flipped bit again to undo it");
     ImGui::TextDisabled("code before: %s", codeString(c.base).c_str());
   } else {
@@ -91,10 +99,18 @@ void ConceptsPanel::drawGrid(Context& ctx) {
   ImGui::Text("code b: %s", codeString(ev->bits).c_str());
   const size_t K = size_t(t.K);
   const int codePred = int(std::max_element(ev->codeProbs.begin(), ev->codeProbs.end()) - ev->codeProbs.begin());
-  ImGui::Text("f(D(b)) = %s (%.3f)", t.classNames[size_t(codePred)].c_str(), ev->codeProbs[size_t(codePred)]);
-  tip("The prediction of the code's own decode z' = D(b): what the bits keep of z. The inspector shows the "
-      "selected latent itself.");
-  ImGui::TextDisabled("click a bit to flip it; hover to preview the flip; orange = flipped");
+  ImGui::Text("the code's own decode D(b) is predicted %s (%.3f)", t.classNames[size_t(codePred)].c_str(),
+              ev->codeProbs[size_t(codePred)]);
+  tip("D(b) is the latent the 16 bits decode to. The bits do not keep everything in z, so D(b) is near the point but "
+      "not the point itself. The flips, and the strip below, start from D(b).");
+  if (!active && ev->pred != codePred)
+    ImGui::TextColored(kErrorText, "Note: the point itself is predicted %s, but its code decodes to a %s: the bits lose "
+                       "that difference. Flips start from the code.", t.classNames[size_t(ev->pred)].c_str(),
+                       t.classNames[size_t(codePred)].c_str());
+  if (active && c.base == c.bits)
+    wrappedDisabled("All flips undone: this point is now D(b), the code's decode, not the original point (Undo "
+                    "removes it).");
+  ImGui::TextDisabled("click a bit to flip it; hover to preview the flip; white outline = flipped");
   int hovered = -1;
   const float cell = ImGui::GetFrameHeight() * 1.3f;
   for (int i = 0; i < int(ev->bits.size()); ++i) {
@@ -110,7 +126,7 @@ void ConceptsPanel::drawGrid(Context& ctx) {
     ImGui::PopStyleColor(2);
     if (flipped) {
       ImDrawList* dl = ImGui::GetWindowDrawList();
-      dl->AddRect(ImGui::GetItemRectMin(), ImGui::GetItemRectMax(), kFlippedOutline, 3.0f, 0, 2.5f);
+      dl->AddRect(ImGui::GetItemRectMin(), ImGui::GetItemRectMax(), kMark, 3.0f, 0, 2.5f);
     }
     if (ImGui::IsItemHovered()) hovered = i;
     ImGui::PopID();
@@ -138,13 +154,17 @@ void ConceptsPanel::drawStrip(Context& ctx) {
   const LatentEval* ev = conceptEval(ctx);
   if (!ev) return;
   const size_t K = size_t(t.K), n = ev->bits.size();
-  ImGui::Text("What each single flip would do");
-  tip("One column per bit: the class probabilities of D(b with that bit flipped), stacked in the class colours. "
-      "The first column is the code itself. A column whose largest colour differs from the first changes the "
-      "prediction; its bit number is drawn in orange.");
+  const int codePred0 = int(std::max_element(ev->codeProbs.begin(), ev->codeProbs.end()) - ev->codeProbs.begin());
+  int changes = 0;
+  for (size_t i = 0; i < n; ++i) changes += ev->flipPred[i] != codePred0;
+  ImGui::TextWrapped("What each single flip would do: %d of %zu change the prediction (from %s, the code's)", changes, n,
+                     t.classNames[size_t(codePred0)].c_str());
+  wrappedDisabled("columns: class probabilities (0 to 1) in the class colours; b = the code itself; "
+                  "a white triangle = this flip changes the class");
   const float colW = std::max(14.0f, std::min(28.0f, (ImGui::GetContentRegionAvail().x - 40) / float(n + 1)));
-  const float h = 110;
+  const float h = 90;
   ImDrawList* dl = ImGui::GetWindowDrawList();
+  ImGui::Dummy(ImVec2(1, 10));  // room for the triangles
   const ImVec2 o = ImGui::GetCursorScreenPos();
   const int codePred = int(std::max_element(ev->codeProbs.begin(), ev->codeProbs.end()) - ev->codeProbs.begin());
   int hovered = -2;
@@ -157,15 +177,17 @@ void ConceptsPanel::drawStrip(Context& ctx) {
       y -= hk;
     }
     dl->AddRect(ImVec2(x0, o.y), ImVec2(x1, o.y + h), IM_COL32(90, 90, 90, 255));
-    dl->AddText(ImVec2(x0 + 1, o.y + h + 2), changed ? kFlippedOutline : IM_COL32(200, 200, 200, 255), label);
+    if (changed) {
+      const float cx = 0.5f * (x0 + x1);
+      dl->AddTriangleFilled(ImVec2(cx - 5, o.y - 9), ImVec2(cx + 5, o.y - 9), ImVec2(cx, o.y - 2), kMark);
+    }
+    dl->AddText(ImVec2(x0 + 1, o.y + h + 2), IM_COL32(200, 200, 200, 255), label);
     const ImVec2 m = ImGui::GetIO().MousePos;
     if (m.x >= x0 && m.x < x1 && m.y >= o.y && m.y < o.y + h + 16) hovered = col - 1;
   };
   column(0, ev->codeProbs.data(), "b", false);
-  int changedCount = 0;
   for (size_t i = 0; i < n; ++i) {
     const bool changed = ev->flipPred[i] != codePred;
-    changedCount += changed;
     column(int(i) + 1, &ev->flipProbs[i * K], std::to_string(i).c_str(), changed);
   }
   ImGui::Dummy(ImVec2(float(n + 1) * colW + 8, h + 18));
@@ -178,8 +200,6 @@ void ConceptsPanel::drawStrip(Context& ctx) {
       if (p[k] >= 0.01f) ImGui::TextColored(imColorVec(classColor(int(k))), "%-12s %.3f", t.classNames[k].c_str(), p[k]);
     ImGui::EndTooltip();
   }
-  ImGui::Text("%d of %zu single flips change the prediction from %s", changedCount, n, t.classNames[size_t(codePred)].c_str());
-  ImGui::TextDisabled("code + %zu flips: %.2f ms", n, ev->conceptsMs);
 }
 
 }  // namespace latentlab::gui

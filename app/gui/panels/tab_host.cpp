@@ -2,6 +2,8 @@
 
 #include <imgui.h>
 
+#include "context.h"
+
 namespace latentlab::gui {
 
 void TabHost::draw(Context& ctx, const MapRect& r) {
@@ -12,7 +14,9 @@ void TabHost::draw(Context& ctx, const MapRect& r) {
   if (ImGui::BeginTabBar("tabs")) {
     for (auto& panel : m_tabs) {
       const std::string label = panel->title(ctx) + "###" + panel->name();
-      const bool focus = panel->wantsFocus(ctx);
+      const bool asked = ctx.state.ui.focusTab == panel->name();
+      if (asked) ctx.state.ui.focusTab.clear();
+      const bool focus = panel->wantsFocus(ctx) || asked;
       if (ImGui::BeginTabItem(label.c_str(), nullptr, focus ? ImGuiTabItemFlags_SetSelected : 0)) {
         panel->draw(ctx);
         ImGui::EndTabItem();
