@@ -437,6 +437,12 @@ TEST_CASE("explorer: points, drag evaluation and the latent cache") {
   }
   auto ex3 = Explorer::open(b, testutil::device().str(), {}, nullptr);
   Bundle bd3 = loadBundle(b, testutil::device());
+  // Its DVAE was trained on the old classifier's latents: left out, with the reason (the bundle loads).
+  if (fs::exists(b + "/dvae.pt")) {
+    CHECK_FALSE(bd3.dvae.has_value());
+    CHECK(bd3.dvaeProblem.find("trained on another classifier's latents") != std::string::npos);
+    CHECK(ex3->dvaeBits() == 0);
+  }
   torch::Tensor z3 = bd3.encode(data.test.images).cpu();
   torch::Tensor zt3 = torch::from_blob(const_cast<float*>(ex3->points()->latents.data()), {pts->n, pts->d}).clone();
   CHECK(torch::allclose(z3, zt3, 1e-5, 1e-5));

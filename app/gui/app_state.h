@@ -57,6 +57,7 @@ struct Model {
   nlohmann::json metrics;
   bool hasLaplace = false;
   int dvaeBits = 0;       // n, 0 without a DVAE
+  std::string dvaeProblem;  // why the bundle's DVAE was left out
   float epiMax = 1, totalMax = 1;  // tops of the uncertainty colour scales
   float minX = 0, maxX = 1, minY = 0, maxY = 1;  // bounds of xy
   std::optional<ModelReport> report;

@@ -94,17 +94,20 @@ Bundle loadBundle(const std::string& dir, const torch::Device& device, BundlePar
   if (parts.dvae && mf.has("dvae")) {
     const std::string p = file("dvae");
     // LatentLab's own DVAE records the fingerprints of its file and of the classifier it was trained
-    // on: a dvae.pt copied from another bundle, or retrained for another classifier, is refused.
+    // on: a dvae.pt copied from another bundle, or one left from a replaced classifier, is stale.
     const nlohmann::json rec = mf.training.is_object() ? mf.training.value("dvae", nlohmann::json()) : nlohmann::json();
+    // Such a DVAE is left out (the rest of the bundle loads), and the reason kept for whoever asks.
     if (rec.is_object() && rec.contains("file") && rec["file"].is_string() && rec["file"] != fileFingerprint(p))
-      throw ModelLoadError("[bundle] the DVAE file is not the one trained for this bundle (its fingerprint differs from the "
-                           "manifest's); train one with `latentlab train-dvae " + dir + " --force` (" + p + ")");
-    if (rec.is_object() && rec.contains("classifier") && rec["classifier"].is_string() &&
-        rec["classifier"] != fileFingerprint(file("classifier")))
-      throw ModelLoadError("[bundle] the DVAE was trained on another classifier's latents; train it again with "
-                           "`latentlab train-dvae " + dir + " --force` (" + p + ")");
-    bd.dvae = loadScript(p, device, {"logits", "bits", "decode"});
-    bd.dvaeBits = validateDvae(*bd.dvae, d, device, p);
+      bd.dvaeProblem = "the DVAE file is not the one trained for this bundle (its fingerprint differs from the "
+                       "manifest's); train one with `latentlab train-dvae " + dir + " --force` (" + p + ")";
+    else if (rec.is_object() && rec.contains("classifier") && rec["classifier"].is_string() &&
+             rec["classifier"] != fileFingerprint(file("classifier")))
+      bd.dvaeProblem = "the DVAE was trained on another classifier's latents; train it again with "
+                       "`latentlab train-dvae " + dir + " --force` (" + p + ")";
+    if (bd.dvaeProblem.empty()) {
+      bd.dvae = loadScript(p, device, {"logits", "bits", "decode"});
+      bd.dvaeBits = validateDvae(*bd.dvae, d, device, p);
+    }
   }
   if (parts.vae && mf.has("vae")) bd.vae = loadScript(file("vae"), device, {"encode", "decode"});
   for (int i = 0; parts.ensemble && i < mf.ensembleSize(); ++i) {

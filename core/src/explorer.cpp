@@ -55,6 +55,7 @@ struct Explorer::Impl {
   }
 
   void checkDvae(const char* where) const {
+    if (!bundle.dvae && !bundle.dvaeProblem.empty()) throw BundleError(std::string("[") + where + "] " + bundle.dvaeProblem);
     if (!bundle.dvae)
       throw BundleError(std::string("[") + where + "] this bundle has no DVAE; add one with `latentlab train-dvae " +
                         bundle.dir + "`");
@@ -248,6 +249,7 @@ std::shared_ptr<const PointTable> Explorer::addTrainPoints(const ProgressFn& pro
 }
 
 int Explorer::dvaeBits() const { return m->bundle.dvae ? int(m->bundle.dvaeBits) : 0; }
+const std::string& Explorer::dvaeProblem() const { return m->bundle.dvaeProblem; }
 
 std::vector<uint8_t> Explorer::dvaeCode(const std::vector<float>& zIn) const {
   m->checkDvae("dvae");

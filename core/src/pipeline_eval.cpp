@@ -160,8 +160,9 @@ json runEval(const EvalOptions& opt, std::ostream& log) {
   const torch::Device dev = parseDevice(opt.device);
   Bundle b = loadBundle(opt.bundle, dev);
   if (opt.dvae && !b.dvae)
-    throw BundleError("[eval] --dvae: the bundle has no DVAE; add one with `latentlab train-dvae " + opt.bundle + "` (" +
-                      opt.bundle + ")");
+    throw BundleError(b.dvaeProblem.empty() ? "[eval] --dvae: the bundle has no DVAE; add one with `latentlab train-dvae " +
+                                                  opt.bundle + "` (" + opt.bundle + ")"
+                                            : "[eval] --dvae: " + b.dvaeProblem);
   DatasetSplit data = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed);
   if (data.train.classNames != b.manifest.classNames)
     throw BundleError("[eval] the dataset's classes differ from the bundle's (" + opt.bundle + ")");

@@ -28,6 +28,7 @@ void ConceptController::flip(int bit) {
   };
   if (!s.hasModel()) return fail("flip: no model is loaded");
   const int n = s.model.dvaeBits;
+  if (n <= 0 && !s.model.dvaeProblem.empty()) return fail("flip: " + s.model.dvaeProblem);
   if (n <= 0) return fail("flip: this bundle has no DVAE; add one with `latentlab train-dvae " + s.model.dir + "`");
   if (bit < 0 || bit >= n)
     return fail("flip: bit " + std::to_string(bit) + " is outside 0.." + std::to_string(n - 1) + " (this DVAE has " +

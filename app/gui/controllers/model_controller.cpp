@@ -62,6 +62,7 @@ void ModelController::load(const std::string& dir) {
         m.metrics = ex->manifestMetrics();
         m.hasLaplace = ex->hasLaplace();
         m.dvaeBits = ex->dvaeBits();
+        m.dvaeProblem = ex->dvaeProblem();
         m.ex = ex;
         auto shared = std::make_shared<Model>(std::move(m));
         c.worker->toUi([&c, shared] {

@@ -52,6 +52,11 @@ void ConceptsPanel::draw(Context& ctx) {
     ImGui::TextDisabled("Load a bundle first.");
     return;
   }
+  if (s.model.dvaeBits <= 0 && !s.model.dvaeProblem.empty()) {
+    ImGui::TextColored(kErrorText, "The bundle's DVAE was left out:");
+    ImGui::TextWrapped("%s", s.model.dvaeProblem.c_str());
+    return;
+  }
   if (s.model.dvaeBits <= 0) {
     ImGui::TextWrapped("This bundle has no DVAE, so there are no bits to flip. Add one from a terminal:");
     ImGui::TextDisabled("latentlab train-dvae %s", s.model.dir.c_str());

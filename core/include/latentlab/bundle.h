@@ -24,6 +24,7 @@ struct Bundle {
   std::optional<torch::jit::Module> vae;
   std::optional<torch::jit::Module> dvae;   // dvae.h: logits / bits / decode over z
   int64_t dvaeBits = 0;                     // n, when there is a DVAE
+  std::string dvaeProblem;                  // why the manifest's DVAE was left out (stale: another classifier's)
   std::vector<torch::jit::Module> ensemble;   // members with forward(x) -> logits
   torch::Tensor headW, headB;                 // the affine head read off classify; undefined if not affine
 

@@ -108,6 +108,7 @@ class Explorer {
   // The DVAE (seed 003), when the bundle has one: n bits, the code of z, and the latent D(bits).
   // Errors (no DVAE, wrong sizes, bits other than 0/1) are InputError / BundleError naming the value.
   int dvaeBits() const;  // 0 without a DVAE
+  const std::string& dvaeProblem() const;  // why the bundle's DVAE was left out ("" when it was not)
   std::vector<uint8_t> dvaeCode(const std::vector<float>& z) const;
   std::vector<float> dvaeDecode(const std::vector<uint8_t>& bits) const;
   ModelReport modelReport(const ProgressFn& progress, const std::atomic<bool>* cancel) const;
