@@ -60,6 +60,12 @@ struct Explorer::Impl {
       throw BundleError(std::string("[") + where + "] this bundle has no DVAE; add one with `latentlab train-dvae " +
                         bundle.dir + "`");
   }
+  // Throws ModelLoadError naming the file unless `code` is [rows, n] of 0 and 1 (bits() on real data).
+  void checkCode(const torch::Tensor& code) const {
+    if (code.dim() != 2 || code.size(1) != bundle.dvaeBits || !torch::logical_or(code == 0, code == 1).all().item<bool>())
+      throw ModelLoadError("[dvae] bits() gives other than " + std::to_string(bundle.dvaeBits) + " bits of 0 or 1 (" +
+                           bundle.componentPath("dvae") + ")");
+  }
   // A code from the UI as a [1, n] float tensor on the device; InputError naming `where`.
   torch::Tensor codeTensor(const std::vector<uint8_t>& bits, const char* where) const {
     checkDvae(where);
@@ -91,10 +97,7 @@ struct Explorer::Impl {
   void concepts(LatentEval& r, const torch::Tensor& z, const std::vector<uint8_t>& asked) const {
     const auto t0 = Clock::now();
     torch::Tensor code = asked.empty() ? callTensor(*bundle.dvae, "bits", z) : codeTensor(asked, "flip");
-    if (code.dim() != 2 || code.size(0) != 1 || code.size(1) != bundle.dvaeBits ||
-        !torch::logical_or(code == 0, code == 1).all().item<bool>())
-      throw ModelLoadError("[dvae] bits() gives other than " + std::to_string(bundle.dvaeBits) + " bits of 0 or 1 (" +
-                           bundle.componentPath("dvae") + ")");
+    checkCode(code);
     const int64_t n = code.size(1);
     // Row 0: the code itself; row 1 + i: bit i flipped.
     torch::Tensor codes = code.repeat({n + 1, 1});
@@ -259,9 +262,7 @@ std::vector<uint8_t> Explorer::dvaeCode(const std::vector<float>& zIn) const {
   std::vector<float> zc = zIn;
   torch::Tensor z = torch::from_blob(zc.data(), {1, m->table->d}, torch::kFloat32).to(m->bundle.device);
   torch::Tensor code = callTensor(*m->bundle.dvae, "bits", z);
-  if (code.dim() != 2 || code.size(1) != m->bundle.dvaeBits || !torch::logical_or(code == 0, code == 1).all().item<bool>())
-    throw ModelLoadError("[dvae] bits() gives other than " + std::to_string(m->bundle.dvaeBits) + " bits of 0 or 1 (" +
-                         m->bundle.componentPath("dvae") + ")");
+  m->checkCode(code);
   return toVector<uint8_t>(code.to(torch::kCPU, torch::kUInt8));
 }
 

@@ -159,11 +159,11 @@ void ConceptsPanel::drawStrip(Context& ctx) {
   const LatentEval* ev = conceptEval(ctx);
   if (!ev) return;
   const size_t K = size_t(t.K), n = ev->bits.size();
-  const int codePred0 = int(std::max_element(ev->codeProbs.begin(), ev->codeProbs.end()) - ev->codeProbs.begin());
+  const int codePred = int(std::max_element(ev->codeProbs.begin(), ev->codeProbs.end()) - ev->codeProbs.begin());
   int changes = 0;
-  for (size_t i = 0; i < n; ++i) changes += ev->flipPred[i] != codePred0;
+  for (size_t i = 0; i < n; ++i) changes += ev->flipPred[i] != codePred;
   ImGui::TextWrapped("What each single flip would do: %d of %zu change the prediction (from %s, the code's)", changes, n,
-                     t.classNames[size_t(codePred0)].c_str());
+                     t.classNames[size_t(codePred)].c_str());
   wrappedDisabled("columns: class probabilities (0 to 1) in the class colours; b = the code itself; "
                   "a white triangle = this flip changes the class");
   const float colW = std::max(14.0f, std::min(28.0f, (ImGui::GetContentRegionAvail().x - 40) / float(n + 1)));
@@ -171,7 +171,6 @@ void ConceptsPanel::drawStrip(Context& ctx) {
   ImDrawList* dl = ImGui::GetWindowDrawList();
   ImGui::Dummy(ImVec2(1, 10));  // room for the triangles
   const ImVec2 o = ImGui::GetCursorScreenPos();
-  const int codePred = int(std::max_element(ev->codeProbs.begin(), ev->codeProbs.end()) - ev->codeProbs.begin());
   int hovered = -2;
   auto column = [&](int col, const float* probs, const char* label, bool changed) {
     const float x0 = o.x + float(col) * colW + (col > 0 ? 8.0f : 0.0f), x1 = x0 + colW - 3;
