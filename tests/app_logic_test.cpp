@@ -339,6 +339,8 @@ struct FakeHost : ScriptHost {
   void ig(const IgOptions& o) override { calls.push_back("ig " + attrTargetName(o.target)); }
   void scrub(double a) override { calls.push_back("scrub " + std::to_string(a)); }
   void flip(int bit) override { calls.push_back("flip " + std::to_string(bit)); }
+  void examples(const ExampleOptions& o) override { calls.push_back(std::string("examples ") + exampleMethodName(o.method) + " " + std::to_string(o.corpus)); }
+  void selectExample(bool top, int rank) override { calls.push_back(std::string("example ") + (top ? "top " : "bottom ") + std::to_string(rank)); }
   void tab(const std::string& name) override { calls.push_back("tab " + name); }
   void saliency(bool on, int steps) override { calls.push_back(std::string("saliency ") + (on ? "on " : "off ") + std::to_string(steps)); }
   bool batchRunning() const override { return batchBusy; }

@@ -21,7 +21,11 @@ class ExplainCommand : public Command {
                                           "points.csv, filmstrips/), or integrated gradients of one test image "
                                           "(--method ig: attribution.csv, attribution.png, summary.json), as a folder");
     m_sub->add_option("bundle", m_opt.bundle, "Bundle directory")->required();
-    m_sub->add_option("--method", m_method, "latent-clue, vae-clue, regene, class-change, hierarchical, ig or latent-ig")->capture_default_str();
+    m_sub->add_option("--method", m_method, "latent-clue, vae-clue, regene, class-change, hierarchical, ig, latent-ig; "
+                                            "labelfree-saliency, labelfree-ig, labelfree-gradient-shap (seed 002's feature "
+                                            "importance of <phi(x), phi(.)>); dknn, simplex, tracin (training examples: "
+                                            "examples.csv)")->capture_default_str();
+    m_sub->add_option("--corpus", m_examples.corpus, "simplex: training points in the corpus (default 1000)");
     m_sub->add_option("--index", m_attr.index, "ig: the test-set index of the image")->check(CLI::Range(int64_t(0), int64_t(1) << 40));
     m_sub->add_option("--baseline", m_baseline, "ig: black, blur, mean or noise (default black)");
     m_sub->add_option("--quadrature", m_quadrature, "ig: midpoint or gauss-legendre (default midpoint)");
@@ -48,7 +52,8 @@ class ExplainCommand : public Command {
 
   bool cancellable() const override { return true; }
   int run(const CliContext& ctx) override {
-    if (m_method == "ig" || m_method == "latent-ig") return runIg(ctx);
+    if (m_method == "ig" || m_method == "latent-ig" || m_method.rfind("labelfree-", 0) == 0) return runIg(ctx);
+    if (m_method == "dknn" || m_method == "simplex" || m_method == "tracin") return runExamples(ctx);
     for (const char* flag : {"--index", "--baseline", "--quadrature"})
       if (m_sub->get_option(flag)->count() > 0)
         throw InputError(std::string("[explain] ") + flag + " is for --method ig; " + m_method + " explains many points");
@@ -106,6 +111,12 @@ class ExplainCommand : public Command {
     a.method = m_method;
     if (m_sub->get_option("--index")->count() == 0)
       throw InputError("[explain] --method " + m_method + " needs --index N (a test-set index)");
+    if (m_method.rfind("labelfree-", 0) == 0) {
+      parseAttrMethod(m_method.substr(10), "explain");  // names the bad method before any work
+      if (m_sub->get_option("--target")->count() > 0)
+        throw InputError("[explain] --method " + m_method + " explains <phi(x), phi(.)>, the latent itself; --target is for ig");
+    }
+    if (m_sub->get_option("--corpus")->count() > 0) throw InputError("[explain] --corpus is for --method simplex");
     if (m_method == "latent-ig")
       for (const char* flag : {"--baseline", "--quadrature"})
         if (m_sub->get_option(flag)->count() > 0)
@@ -120,10 +131,43 @@ class ExplainCommand : public Command {
         {"head", "--head"}, {"target", "--target"}, {"steps", "--steps"}, {"baseline", "--baseline"}, {"quadrature", "--quadrature"}};
     applySets(flags, [&a](const std::string& k, const std::string& v) { setIgOption(a.ig, k, v, "explain"); });
     const nlohmann::json s = runExplainAttribution(a, printProgress, ctx.cancel, std::cerr);
-    std::printf("wrote %s (completeness residual %.3g)\n", a.out.c_str(), s.value("completeness_residual", 0.0));
+    if (s["completeness_residual"].is_number())
+      std::printf("wrote %s (completeness residual %.3g)\n", a.out.c_str(), s["completeness_residual"].get<double>());
+    else
+      std::printf("wrote %s\n", a.out.c_str());
     return 0;
   }
 
+  // Example importance (dknn, simplex, tracin) of one test image.
+  int runExamples(const CliContext& ctx) {
+    for (const char* flag : {"--indices", "--most-uncertain", "--shard", "--lambda", "--keep-class", "--uncertainty", "--batch",
+                             "--baseline", "--quadrature", "--head", "--target"})
+      if (m_sub->get_option(flag)->count() > 0)
+        throw InputError(std::string("[explain] ") + flag + " is not an option of --method " + m_method +
+                         " (it scores the training examples of one test image, --index N)");
+    if (m_sub->get_option("--index")->count() == 0)
+      throw InputError("[explain] --method " + m_method + " needs --index N (a test-set index)");
+    ExampleExplainOptions e;
+    e.bundle = m_opt.bundle;
+    e.out = m_opt.out;
+    e.force = m_opt.force;
+    e.device = m_opt.device;
+    e.index = m_attr.index;
+    e.examples = m_examples;
+    e.examples.method = parseExampleMethod(m_method, "explain");
+    if (m_sub->get_option("--corpus")->count() > 0 && e.examples.method != ExampleMethod::Simplex)
+      throw InputError("[explain] --corpus is for --method simplex");
+    if (m_sub->get_option("--steps")->count() > 0) setExampleOption(e.examples, "steps", m_steps, "explain");
+    applySets({{"method", "--method"}, {"corpus", "--corpus"}, {"steps", "--steps"}},
+              [&e](const std::string& k, const std::string& v) { setExampleOption(e.examples, k, v, "explain"); });
+    checkExampleOptions(e.examples, "explain");
+    runExplainExamples(e, printProgress, ctx.cancel, std::cerr);
+    std::fprintf(stderr, "\n");
+    std::printf("wrote %s\n", e.out.c_str());
+    return 0;
+  }
+
+  ExampleOptions m_examples;
   AttributionExplainOptions m_attr;
   std::string m_baseline, m_quadrature;
   ExplainOptions m_opt;

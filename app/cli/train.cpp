@@ -24,6 +24,13 @@ class TrainCommand : public Command {
         ->check(optionRange("ensemble-epochs"));
     m_sub->add_option("--batch-size", to.batchSize, "Minibatch size")->capture_default_str()->check(optionRange("batch-size"));
     m_sub->add_option("--threads", to.threads, "LibTorch threads (0 = default)")->check(optionRange("threads"));
+    m_sub->add_option("--objective", to.objective,
+                      "classifier, or a label-free encoder (seed 002): autoencoder, denoising-autoencoder (inputs + "
+                      "N(0, 0.3^2) noise) or vae; a label-free bundle holds the encoder and its decoder only")
+        ->capture_default_str();
+    m_sub->add_option("--checkpoint-every", to.checkpointEvery,
+                      "Keep the classifier every N epochs (and the last) in checkpoints/, for TracIn (0: none)")
+        ->capture_default_str()->check(CLI::Range(0, 100000));
   }
   int threads(int) const override { return m_opt.threads; }
   bool cancellable() const override { return true; }

@@ -27,6 +27,7 @@
 #include "menu_bar.h"
 #include "panels/attribution_panel.h"
 #include "panels/concepts_panel.h"
+#include "panels/examples_panel.h"
 #include "panels/clue_panel.h"
 #include "panels/edited_panel.h"
 #include "panels/confirm_dialog.h"
@@ -176,6 +177,7 @@ void App::startScriptAndModel() {
   m_tabs.add(std::make_unique<CluePanel>());
   m_tabs.add(std::make_unique<AttributionPanel>());
   m_tabs.add(std::make_unique<ConceptsPanel>());
+  m_tabs.add(std::make_unique<ExamplesPanel>());
   m_tabs.add(std::make_unique<LogPanel>());
   for (const auto& p : m_tabs.tabs()) m_overlays.push_back(p.get());
 }

@@ -293,6 +293,29 @@ struct ConceptState {
   uint64_t serial = 0;           // counts flips (the tab comes to the front)
 };
 
+// ------------------------------------------------------------------------------------ examples
+
+// The Examples tab (seed 002): the training images that make the selection's latent what it is.
+struct ExamplesRun {
+  ExampleScores scores;       // every scored training point, best first (training positions)
+  int64_t fromPoint = -1;     // the point explained (-1: an edited point's latent)
+  int fromEdited = -1;        // the edited point explained, or -1
+  int label = -1;             // the explained point's label (an edited point's: its predicted class)
+};
+
+struct ExamplesState {
+  ExampleOptions options;           // the panel's settings
+  std::optional<ExamplesRun> run;
+  std::shared_ptr<Job> job;
+  uint64_t serial = 0;
+  std::string error;
+  bool follow = true;               // DKNN and SimplEx run again when the selection changes
+  int shown = 8;                    // the top k and the bottom k
+  Selection explained;              // the selection the run (or the running job) is of
+  int64_t clicked = -1;             // the point an example click selected (following skips it)
+  bool running() const { return job != nullptr; }
+};
+
 struct AppState {
   Model model;
   std::string loadingDir;              // the bundle being loaded ("" none)
@@ -304,6 +327,7 @@ struct AppState {
   ClueState clue;
   AttributionState attribution;
   ConceptState concepts;
+  ExamplesState examples;
   UiState ui;
 
   bool hasModel() const { return model.pts != nullptr; }

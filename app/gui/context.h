@@ -11,6 +11,7 @@
 #include "controllers/clue_controller.h"
 #include "controllers/concept_controller.h"
 #include "controllers/edit_controller.h"
+#include "controllers/examples_controller.h"
 #include "controllers/model_controller.h"
 #include "controllers/projection_controller.h"
 #include "gui.h"
@@ -24,7 +25,7 @@ namespace latentlab::gui {
 
 struct Context {
   explicit Context(const GuiOptions& options)
-      : opt(options), worker(std::make_unique<Worker>()), models(*this), projection(*this), edits(*this), clue(*this), attribution(*this), concepts(*this) {}
+      : opt(options), worker(std::make_unique<Worker>()), models(*this), projection(*this), edits(*this), clue(*this), attribution(*this), concepts(*this), examples(*this) {}
 
   GuiOptions opt;
   AppState state;
@@ -39,6 +40,7 @@ struct Context {
   ClueController clue;
   AttributionController attribution;
   ConceptController concepts;
+  ExamplesController examples;
 
   // Joins the worker (cancelling its jobs), then frees the model and the GL objects. Call while
   // the GL context is current.

@@ -53,8 +53,10 @@ void AppScriptHost::clueZoom() { m_ctx.clue.zoomToPaths(); }
 void AppScriptHost::ig(const IgOptions& options) { m_ctx.attribution.run(options); }
 void AppScriptHost::scrub(double alpha) { m_ctx.attribution.scrubTo(alpha); }
 void AppScriptHost::flip(int bit) { m_ctx.concepts.flip(bit); }
+void AppScriptHost::examples(const ExampleOptions& options) { m_ctx.examples.run(options); }
+void AppScriptHost::selectExample(bool top, int rank) { m_ctx.examples.selectExample(top, rank); }
 void AppScriptHost::tab(const std::string& name) {
-  static const char* const kTabs[] = {"Model", "Jobs", "Edited", "CLUE", "Attribution", "Concepts", "Log"};
+  static const char* const kTabs[] = {"Model", "Jobs", "Edited", "CLUE", "Attribution", "Concepts", "Examples", "Log"};
   auto lower = [](std::string s) {
     for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
     return s;

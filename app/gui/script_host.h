@@ -36,6 +36,8 @@ class AppScriptHost : public ScriptHost {
   void ig(const IgOptions& options) override;
   void scrub(double alpha) override;
   void flip(int bit) override;
+  void examples(const ExampleOptions& options) override;
+  void selectExample(bool top, int rank) override;
   void tab(const std::string& name) override;
   void saliency(bool on, int steps) override;
   bool batchRunning() const override;

@@ -136,6 +136,18 @@ const std::map<std::string, ScriptVerb>& scriptVerbs() {
        }},
       {"scrub", [](H& h, const C& c) { return h.scrub(std::stod(c.args[0])), next(); }},
       {"flip", [](H& h, const C& c) { return h.flip(std::stoi(c.args[0])), untilIdle(); }},
+      {"examples",
+       [](H& h, const C& c) {
+         ExampleOptions o;
+         o.method = parseExampleMethod(c.args[0], "examples");
+         for (size_t i = 1; i < c.args.size(); ++i) {
+           const size_t eq = c.args[i].find('=');
+           setExampleOption(o, c.args[i].substr(0, eq), c.args[i].substr(eq + 1), "examples");
+         }
+         h.examples(o);
+         return untilIdle();
+       }},
+      {"example", [](H& h, const C& c) { return h.selectExample(c.args[0] == "top", std::stoi(c.args[1])), untilIdle(); }},
       {"tab", [](H& h, const C& c) { return h.tab(c.args[0]), afterFrame(); }},
       {"saliency",
        [](H& h, const C& c) {

@@ -50,6 +50,9 @@ class ScriptHost {
   virtual void ig(const IgOptions& options) = 0;
   virtual void scrub(double alpha) = 0;
   virtual void flip(int bit) = 0;
+  // The Examples tab: example importance of the selection, and a click on its rank-th top or bottom example.
+  virtual void examples(const ExampleOptions& options) = 0;
+  virtual void selectExample(bool top, int rank) = 0;
   virtual void tab(const std::string& name) = 0;  // bring a tab to the front; an error names an unknown one  // the Concepts tab's flip of the selection's DVAE code
   virtual void saliency(bool on, int steps) = 0;  // live saliency: steps 0 = the gradient
   virtual bool batchRunning() const = 0;  // a CLUE batch run is going

@@ -111,10 +111,11 @@ void writeStateJson(Context& ctx, const std::string& path) {
   if (const auto& as = s.attribution; as.run) {
     const IgResult& r = as.run->ig;
     const int node = as.alpha >= 1.0 ? r.steps() - 1 : r.nodeAt(as.alpha);
-    j["attribution"] = {{"target", r.target}, {"head", r.head}, {"baseline", r.baseline_name},
+    j["attribution"] = {{"target", r.target}, {"method", r.method}, {"head", r.head}, {"baseline", r.baseline_name},
                         {"quadrature", r.quadrature}, {"steps", r.steps()}, {"f_input", r.fInput},
                         {"f_baseline", r.fBaseline}, {"sum_attribution", r.sumAttribution},
-                        {"completeness_residual", r.residual}, {"alpha", as.alpha}, {"node", node},
+                        {"completeness_residual", r.hasCompleteness ? json(r.residual) : json(nullptr)},
+                        {"alpha", as.alpha}, {"node", node},
                         {"f_alpha", node >= 0 ? json(r.fPath[size_t(node)]) : json(r.fBaseline)},
                         {"input_at_alpha", r.inputAt(as.alpha)}, {"attribution", r.attribution},
                         {"from_point", as.fromPoint}, {"path_points", as.run->pathXY.size() / 2},
@@ -146,6 +147,30 @@ void writeStateJson(Context& ctx, const std::string& path) {
     }
     if (const auto& ev = s.edits.inspect; ev && !ev->conceptsError.empty()) c["error"] = ev->conceptsError;
     j["concepts"] = c;
+  }
+  // The Examples tab: the run's top and bottom examples, as training positions and map points.
+  {
+    const ExamplesState& es = s.examples;
+    json e = {{"method", exampleMethodName(es.options.method)}, {"running", es.running()}, {"error", es.error},
+              {"follow", es.follow}};
+    if (es.run && s.hasModel()) {
+      const ExampleScores& r = es.run->scores;
+      const PointTable& t = *s.model.pts;
+      auto row = [&](size_t i, size_t rank) {
+        const int64_t point = t.numTest + r.index[i];
+        json x = {{"rank", rank}, {"index", r.index[i]}, {"point", point}, {"score", r.score[i]}};
+        if (point < t.n) x["label"] = t.labels[size_t(point)];
+        return x;
+      };
+      json top = json::array(), bottom = json::array();
+      const size_t k = std::min(size_t(es.shown), r.index.size());
+      for (size_t j = 0; j < k; ++j) top.push_back(row(j, j));
+      for (size_t j = 0; j < k; ++j) bottom.push_back(row(r.index.size() - 1 - j, j));
+      e["run"] = {{"method", r.method}, {"from_point", es.run->fromPoint}, {"from_edited", es.run->fromEdited},
+                  {"label", es.run->label}, {"scored", r.scored}, {"duplicates", r.duplicates}, {"residual", r.residual},
+                  {"checkpoints", r.checkpoints}, {"ms", r.ms}, {"top", top}, {"bottom", bottom}};
+    }
+    j["examples"] = e;
   }
   if (!s.ui.frameMs.empty()) {
     const std::vector<double> f = s.ui.frameMs.vector();

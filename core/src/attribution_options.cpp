@@ -18,11 +18,12 @@ AttrTarget parseAttrTarget(const std::string& s, const std::string& where) {
   if (s == "total") t.kind = AttrTargetKind::Total;
   else if (s == "aleatoric") t.kind = AttrTargetKind::Aleatoric;
   else if (s == "epistemic") t.kind = AttrTargetKind::Epistemic;
+  else if (s == "labelfree" || s == "label-free") t.kind = AttrTargetKind::LabelFree;
   else if (s.rfind("class:", 0) == 0 || s.rfind("logit:", 0) == 0) {
     t.kind = s[0] == 'c' ? AttrTargetKind::Probability : AttrTargetKind::Logit;
     t.cls = parseInt("target " + s.substr(0, 5), s.substr(6), 0, 100000, where);
   } else {
-    throw InputError("[" + where + "] target must be class:K, logit:K, total, aleatoric or epistemic, got " + quoted(s));
+    throw InputError("[" + where + "] target must be class:K, logit:K, total, aleatoric, epistemic or labelfree, got " + quoted(s));
   }
   return t;
 }
@@ -34,8 +35,20 @@ std::string attrTargetName(const AttrTarget& t) {
     case AttrTargetKind::Total: return "total";
     case AttrTargetKind::Aleatoric: return "aleatoric";
     case AttrTargetKind::Epistemic: return "epistemic";
+    case AttrTargetKind::LabelFree: return "labelfree";
   }
   return "total";
+}
+
+const char* attrMethodName(AttrMethod m) {
+  static const char* const names[] = {"ig", "saliency", "gradient-shap"};
+  return names[int(m)];
+}
+
+AttrMethod parseAttrMethod(const std::string& s, const std::string& where) {
+  for (int i = 0; i < 3; ++i)
+    if (s == attrMethodName(AttrMethod(i))) return AttrMethod(i);
+  throw InputError("[" + where + "] method must be ig, saliency or gradient-shap, got " + quoted(s));
 }
 
 const char* igBaselineName(IgBaseline b) {
@@ -104,9 +117,14 @@ void checkIgOptions(const IgOptions& o, int64_t numClasses, const std::string& w
   if (o.target.needsClass() && (o.target.cls < 0 || o.target.cls >= numClasses))
     throw InputError("[" + where + "] target " + attrTargetName(o.target) + ": the class must be in 0.." +
                      std::to_string(numClasses - 1));
-  if (o.path != AttrPath::Straight && o.target.needsClass())
+  if (o.path != AttrPath::Straight && (o.target.needsClass() || !o.target.needsHead()))
     throw InputError("[" + where + "] the attribution along a latent path explains an uncertainty: target must be total, "
                      "aleatoric or epistemic");
+  if (o.path != AttrPath::Straight && o.method != AttrMethod::IG)
+    throw InputError("[" + where + "] the attribution along a latent path is integrated gradients; method " +
+                     attrMethodName(o.method) + " works on the straight path only");
+  if (!(std::isfinite(o.shapNoise) && o.shapNoise >= 0 && o.shapNoise <= 1))
+    throw InputError("[" + where + "] shap_noise must be in 0..1");
   if (o.head == CfHead::Deterministic && o.target.kind == AttrTargetKind::Epistemic)
     throw InputError("[" + where + "] the deterministic head has no epistemic uncertainty (it is 0 everywhere, so every "
                      "attribution would be 0); choose total or aleatoric, or the laplace head");
@@ -116,6 +134,8 @@ void checkIgOptions(const IgOptions& o, int64_t numClasses, const std::string& w
 
 void setIgOption(IgOptions& o, const std::string& key, const std::string& v, const std::string& where) {
   if (key == "target") o.target = parseAttrTarget(v, where);
+  else if (key == "method") o.method = parseAttrMethod(v, where);
+  else if (key == "shap_noise") o.shapNoise = parseNumber(key, v, 0, 1, false, where);
   else if (key == "head") o.head = parseCfHead(v, where);
   else if (key == "baseline") o.baseline = parseIgBaseline(v, where);
   else if (key == "steps") o.steps = parseInt(key, v, 1, 1000, where);
@@ -130,7 +150,7 @@ void setIgOption(IgOptions& o, const std::string& key, const std::string& v, con
   }
   else
     throw InputError("[" + where + "] unknown setting " + quoted(key) +
-                     " (target, head, baseline, steps, quadrature, blur_sigma, seed, path)");
+                     " (target, method, head, baseline, steps, quadrature, blur_sigma, seed, shap_noise, path)");
 }
 
 int IgResult::nodeAt(double alpha) const {

@@ -29,6 +29,7 @@ namespace latentlab {
 namespace detail {
 void benchCounterfactuals(const BenchOptions& opt, const std::function<bool(const std::string&)>& want, json& results);
 void benchAttribution(const BenchOptions& opt, json& results);
+void benchLabelFree(const BenchOptions& opt, const std::function<bool(const std::string&)>& want, json& results);
 }
 
 using detail::Clock;
@@ -231,7 +232,8 @@ void benchPlacePoint(const PointTable& pts, const std::vector<float>& layout5k, 
 std::vector<std::string> benchNames() {
   return {"predictive_ms", "drag_update_p95_ms", "train_epoch_s", "tsne_5k_s", "tsne_5k_trust15", "tsne_70k_s",
           "umap_70k_s", "umap_70k_trust15", "place_point_ms", "latent_clue_200_ms", "vae_clue_200_ms",
-          "latent_clue_batch_points_per_s", "ig64_ms", "saliency_update_p95_ms", "flip_update_p95_ms"};
+          "latent_clue_batch_points_per_s", "ig64_ms", "saliency_update_p95_ms", "flip_update_p95_ms",
+          "labelfree_ig64_ms", "dknn_ms", "simplex_ms"};
 }
 
 json runBench(const BenchOptions& opt, std::ostream& log) {
@@ -293,6 +295,10 @@ json runBench(const BenchOptions& opt, std::ostream& log) {
   if (want("ig64_ms")) {
     detail::benchAttribution(opt, results);
     done("ig64_ms");
+  }
+  if (want("labelfree_ig64_ms") || want("dknn_ms") || want("simplex_ms")) {
+    detail::benchLabelFree(opt, want, results);
+    done("label-free");
   }
   json flat;
   // A key that names its statistic (..._p95_ms) reports that statistic; the others their median.

@@ -8,6 +8,7 @@
 #include "latentlab/bundle.h"
 #include "latentlab/data.h"
 #include "latentlab/errors.h"
+#include "latentlab/example_importance.h"
 #include "latentlab/integrated_gradients.h"
 #include "latentlab/models.h"
 #include "latentlab/stats.h"
@@ -38,6 +39,58 @@ void benchAttribution(const BenchOptions& opt, json& results) {
                                "steps, test image 0 of " + opt.bundle + " on " + opt.device +
                                ", gradients of every node kept for the scrubber; completeness residual " +
                                std::to_string(residual);
+}
+
+// Seed 002's label-free explanations: IG of <phi(x), phi(.)> with 64 steps, DKNN over every
+// training latent and SimplEx over a 1,000-point corpus, for test image 0 (the targets: 20,
+// 5 and 50 ms on the 2-core CPU).
+void benchLabelFree(const BenchOptions& opt, const std::function<bool(const std::string&)>& want, json& results) {
+  if (opt.bundle.empty()) throw InputError("[bench] the label-free benchmarks need a bundle (--bundle)");
+  const Bundle b = loadBundle(opt.bundle, parseDevice(opt.device), BundleParts{false, false, false});
+  const DatasetSplit data = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed);
+  const torch::Tensor x = data.test.images[0];
+  const int reps = opt.repeats > 0 ? opt.repeats : 50;
+  auto timeIt = [&](const std::function<void()>& f) {
+    std::vector<double> ms;
+    for (int i = 0; i < reps + 5; ++i) {
+      const auto t = Clock::now();
+      f();
+      if (i >= 5) ms.push_back(secondsSince(t) * 1e3);
+    }
+    return ms;
+  };
+  if (want("labelfree_ig64_ms")) {
+    IgOptions o;
+    o.target.kind = AttrTargetKind::LabelFree;
+    double residual = 0;
+    results["labelfree_ig64_ms"] = summaryStats(timeIt([&] { residual = explainIg(b, o, x, {}, nullptr).residual; }), "ms");
+    results["labelfree_ig64_ms"]["note"] = "label-free IG of <phi(x), phi(.)>, black baseline, 64 midpoint steps, test image 0 of " +
+                                           opt.bundle + " on " + opt.device + "; completeness residual " + std::to_string(residual);
+  }
+  if (!want("dknn_ms") && !want("simplex_ms")) return;
+  torch::Tensor Z = bundleLatents(b, data.train, "latents_train.pt", {}, nullptr).to(b.device);
+  torch::Tensor z;
+  {
+    torch::NoGradGuard ng;
+    z = b.encode(x.unsqueeze(0).to(b.device))[0];
+  }
+  if (want("dknn_ms")) {
+    int64_t top = -1;
+    results["dknn_ms"] = summaryStats(timeIt([&] { top = rankScores(dknnScores(Z, z), {}, "dknn").index[0]; }), "ms");
+    results["dknn_ms"]["note"] = "DKNN of test image 0 over all " + std::to_string(Z.size(0)) + " training latents (d = " +
+                                 std::to_string(Z.size(1)) + "), scores and the full ranking, on " + opt.device +
+                                 "; nearest training image " + std::to_string(top);
+  }
+  if (want("simplex_ms")) {
+    ExampleOptions eo;  // the defaults: a 1,000-point corpus, 1,000 Adam steps
+    const std::vector<int64_t> corpus = simplexCorpus(Z.size(0), eo.corpus, eo.seed);
+    const torch::Tensor C = Z.index_select(0, torch::tensor(corpus, torch::kInt64).to(Z.device()));
+    double residual = 0;
+    results["simplex_ms"] = summaryStats(timeIt([&] { simplexWeights(C, z, eo.steps, eo.lr, &residual); }), "ms");
+    results["simplex_ms"]["note"] = "SimplEx of test image 0 over a corpus of " + std::to_string(C.size(0)) + " training latents, " +
+                                    std::to_string(eo.steps) + " Adam steps (lr " + std::to_string(eo.lr) +
+                                    "); relative residual " + std::to_string(residual);
+  }
 }
 
 }  // namespace latentlab::detail

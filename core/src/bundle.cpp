@@ -15,7 +15,11 @@ namespace fs = std::filesystem;
 namespace latentlab {
 
 torch::Tensor Bundle::encode(const torch::Tensor& x) const { return callTensor(classifier, "encode", x.to(device)); }
-torch::Tensor Bundle::classify(const torch::Tensor& z) const { return callTensor(classifier, "classify", z.to(device)); }
+torch::Tensor Bundle::classify(const torch::Tensor& z) const {
+  if (labelFree())
+    throw BundleError("[bundle] this bundle's encoder was trained without labels (" + objective + "): it has no classifier (" + dir + ")");
+  return callTensor(classifier, "classify", z.to(device));
+}
 torch::Tensor Bundle::decode(const torch::Tensor& z) const {
   if (!decoder) throw BundleError("[bundle] has no decoder (" + dir + ")");
   return callTensor(*decoder, "decode", z.to(device));
@@ -27,6 +31,9 @@ std::string Bundle::componentPath(const std::string& name) const {
 }
 
 BllHead Bundle::head(HeadMode mode) const {
+  if (labelFree())
+    throw BundleError("[bundle] this bundle's encoder was trained without labels (" + objective + "): it has no classifier head, "
+                      "so no predictions or uncertainties (" + dir + ")");
   if (mode == HeadMode::Deterministic) {
     if (headW.defined()) return BllHead::deterministicLinear(headW, headB, device);
     torch::jit::Module m = classifier;
@@ -64,7 +71,28 @@ Bundle loadBundle(const std::string& dir, const torch::Device& device, BundlePar
   bd.manifest = parseManifest(readTextFile(manifestPath), manifestPath);
   const Manifest& mf = bd.manifest;
   auto file = [&](const std::string& comp) { return (fs::path(dir) / mf.components.at(comp)).string(); };
-
+  if (mf.training.is_object() && mf.training.contains("objective") && mf.training["objective"].is_string())
+    bd.objective = mf.training["objective"].get<std::string>();
+  if (!mf.has("classifier") || bd.labelFree()) {  // a label-free bundle: the encoder and its decoder, nothing else
+    if (!mf.has("encoder") || !bd.labelFree())
+      throw BundleError("[bundle] a bundle without a classifier must be a label-free one: components.encoder and "
+                        "training.objective (autoencoder, denoising-autoencoder or vae) (" + manifestPath + ")");
+    const std::string p = file("encoder");
+    bd.classifier = loadScript(p, device, {"encode", "decode"});
+    torch::NoGradGuard ng;
+    const torch::Tensor probe = torch::rand({2, mf.inputShape[0], mf.inputShape[1], mf.inputShape[2]}).to(device);
+    torch::Tensor z;
+    try {
+      z = callTensor(bd.classifier, "encode", probe);
+    } catch (const std::exception& e) {
+      throw ModelLoadError("[bundle] encode() fails on images of the manifest's input shape: " + torchErrorSummary(e) + " (" + p + ")");
+    }
+    if (z.dim() != 2 || z.size(0) != 2 || z.size(1) != mf.latentDim || !torch::isfinite(z).all().item<bool>())
+      throw ModelLoadError("[bundle] encode() must give finite latents [N, " + std::to_string(mf.latentDim) + "] (" + p + ")");
+    validateDecoder(bd.classifier, mf.latentDim, mf.inputShape, device, p);
+    bd.decoder = bd.classifier;
+    return bd;
+  }
   const std::string clsPath = file("classifier");
   bd.classifier = loadScript(clsPath, device, {"encode", "classify"});
   auto [d, k] = validateClassifier(bd.classifier, mf.inputShape, bd.numClasses(), device, clsPath);

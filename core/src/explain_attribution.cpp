@@ -73,28 +73,34 @@ void writeAttributionPng(const std::string& path, const IgResult& r, float clip)
 
 json runExplainAttribution(const AttributionExplainOptions& o, const ProgressFn& progress, const std::atomic<bool>* cancel,
                            std::ostream& log) {
-  const bool path = o.method == "latent-ig";
-  if (o.method != "ig" && !path) throw InputError("[explain] unknown attribution method '" + clipForMessage(o.method, 40) + "'");
+  const bool path = o.method == "latent-ig", labelFree = o.method.rfind("labelfree-", 0) == 0;
+  if (o.method != "ig" && !path && !labelFree)
+    throw InputError("[explain] unknown attribution method '" + clipForMessage(o.method, 40) + "'");
   if (o.index < 0) throw InputError("[explain] --method " + o.method + " needs --index N (a test-set index)");
   if (path && o.ig.target.needsClass())
     throw InputError("[explain] latent-ig attributes an uncertainty: --target total, aleatoric or epistemic");
+  IgOptions ig = o.ig;
+  if (labelFree) {  // seed 002: F = <phi(x), phi(.)>, by saliency, IG or GradientShap
+    ig.target.kind = AttrTargetKind::LabelFree;
+    ig.method = parseAttrMethod(o.method.substr(10), "explain");
+  }
   checkExplainOut(o.out, o.force);
   Bundle b = loadBundle(o.bundle, parseDevice(o.device), BundleParts{false, false});
-  checkIgOptions(o.ig, b.numClasses(), "explain");
-  if (o.ig.head == CfHead::Laplace && !b.laplace)
+  checkIgOptions(ig, b.numClasses(), "explain");
+  if (ig.target.needsHead() && ig.head == CfHead::Laplace && !b.laplace)
     throw BundleError("[explain] the laplace head needs a posterior, and the bundle has none (" + o.bundle + "); use --head deterministic");
   const DatasetSplit data = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed);
   const int64_t n = data.test.images.size(0);
   if (o.index >= n)
     throw InputError("[explain] --index " + std::to_string(o.index) + " is outside the test set (0.." + std::to_string(n - 1) + ")");
   torch::Tensor mean;
-  if (o.ig.baseline == IgBaseline::Mean) mean = data.train.images.to(torch::kFloat).mean(0);
+  if (ig.baseline == IgBaseline::Mean) mean = data.train.images.to(torch::kFloat).mean(0);
   checkCancel(cancel, "explain");
   (void)progress;  // one image: no progress to report
   IgResult r;
   json clue;
   if (!path) {
-    r = explainIg(b, o.ig, data.test.images[o.index], mean, cancel);
+    r = explainIg(b, ig, data.test.images[o.index], mean, cancel);
   } else {  // latent CLUE from the point (defaults, the same head and U), then Perez et al. from z* back
     if (!b.decoder) throw BundleError("[explain] latent-ig decodes a latent path, and the bundle has no decoder (" + o.bundle + ")");
     const torch::Tensor z = bundleLatents(b, data.test, "latents_test.pt", progress, cancel);
@@ -123,7 +129,7 @@ json runExplainAttribution(const AttributionExplainOptions& o, const ProgressFn&
   int predicted = -1;
   {
     torch::NoGradGuard ng;
-    const BllHead head = b.head(o.ig.head == CfHead::Laplace ? HeadMode::Samples : HeadMode::Deterministic);
+    const BllHead head = b.head(ig.head == CfHead::Laplace && b.laplace ? HeadMode::Samples : HeadMode::Deterministic);
     predicted = int(head.predict(b.encode(data.test.images[o.index].unsqueeze(0).to(b.device, torch::kFloat))).probs.argmax(1).item<int64_t>());
   }
   json summary = {{kExplainMarker, true},
@@ -140,8 +146,9 @@ json runExplainAttribution(const AttributionExplainOptions& o, const ProgressFn&
                   {"f_input", r.fInput},
                   {"f_baseline", r.fBaseline},
                   {"sum_attribution", r.sumAttribution},
-                  {"completeness_residual", r.residual},
+                  {"completeness_residual", r.hasCompleteness ? json(r.residual) : json(nullptr)},
                   {"residual_is_absolute", r.residualAbsolute},
+                  {"attribution_method", r.method},
                   {"colour_clip", clip},
                   {"ms", r.ms},
                   {"device", o.device},
@@ -154,9 +161,12 @@ json runExplainAttribution(const AttributionExplainOptions& o, const ProgressFn&
   writeFileAtomic((fs::path(stage.path()) / "summary.json").string(), jsonText(summary, 2) + "\n");
   checkCancel(cancel, "explain");
   stage.commit();
-  log << "IG of " << r.target << " (" << r.head << " head, " << r.baseline_name << " baseline, " << r.steps()
-      << " steps): F(x) " << r.fInput << ", F(x') " << r.fBaseline << ", sum " << r.sumAttribution
-      << ", completeness residual " << r.residual << "\n";
+  const std::string what = ig.target.needsHead() ? r.target + " (" + r.head + " head)" : std::string("<phi(x), phi(.)> (label-free)");
+  log << r.method << " of " << what;
+  if (r.method != "saliency") log << ", " << r.baseline_name << " baseline, " << r.steps() << " steps";
+  log << ": F(x) " << r.fInput << ", F(x') " << r.fBaseline << ", sum " << r.sumAttribution;
+  if (r.hasCompleteness) log << ", completeness residual " << r.residual;
+  log << "\n";
   return summary;
 }
 

@@ -195,7 +195,7 @@ void checkExplainOut(const std::string& outIn, bool force) {
     const fs::path rel = fs::relative(e.path(), out, ec);
     const std::string first = rel.begin() == rel.end() ? "" : rel.begin()->string();
     const bool mine = rel == "summary.json" || rel == "points.csv" || rel == "filmstrips" || rel == "attribution.csv" ||
-                      rel == "attribution.png" ||
+                      rel == "attribution.png" || rel == "examples.csv" || rel == "examples.png" ||
                       (first == "filmstrips" && e.is_regular_file(ec) && rel.extension() == ".png" &&
                        std::distance(rel.begin(), rel.end()) == 2);
     if (!mine)

@@ -14,8 +14,10 @@
 #include "latentlab/clue.h"
 #include "latentlab/data.h"
 #include "latentlab/errors.h"
+#include "latentlab/example_importance.h"
 #include "latentlab/fsutil.h"
 #include "latentlab/integrated_gradients.h"
+#include "latentlab/label_free.h"
 #include "latentlab/metrics.h"
 #include "latentlab/models.h"
 
@@ -49,9 +51,17 @@ struct Explorer::Impl {
   // An attribution's options against this model (InputError / BundleError naming `where`).
   void checkAttribution(const IgOptions& o, const char* where) const {
     checkIgOptions(o, table->K, where);
-    if (o.head == CfHead::Laplace && !lap)
+    if (o.target.needsHead()) requireClassifier(where);
+    if (o.target.needsHead() && o.head == CfHead::Laplace && !lap)
       throw BundleError(std::string("[") + where + "] the laplace head needs a posterior, and the bundle has none (" +
                         bundle.dir + ")");
+  }
+
+  // BundleError for what needs a classifier head, on a label-free bundle.
+  void requireClassifier(const char* where) const {
+    if (!det)
+      throw BundleError(std::string("[") + where + "] this bundle's encoder was trained without labels (" + bundle.objective +
+                        "): it has no classifier, so no prediction or uncertainty to explain (" + bundle.dir + ")");
   }
 
   void checkDvae(const char* where) const {
@@ -116,6 +126,34 @@ struct Explorer::Impl {
     r.conceptsMs = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   }
 
+  // The neighbours and the live saliency of an evaluation (explorer.h, LatentEval).
+  void finishEval(LatentEval& r, const torch::Tensor& z, int neighbours, const SaliencyRequest* saliency) const {
+    const PointTable& t = *table;
+    if (neighbours > 0) {
+      torch::Tensor dist = (latents - z.cpu()).pow(2).sum(1);
+      const int64_t k = std::min<int64_t>(neighbours, dist.size(0));
+      r.neighbours = toVector<int64_t>(std::get<1>(dist.topk(k, 0, /*largest=*/false)));
+    }
+    if (!saliency || r.image.empty()) return;
+    const auto s0 = Clock::now();
+    IgOptions o = saliency->options;
+    o.path = AttrPath::Straight;
+    IgOptions checked = o;
+    checked.steps = std::max(1, o.steps);  // 0 (the plain gradient) is valid here
+    checkIgOptions(checked, t.K, "saliency");
+    const torch::Tensor x = torch::from_blob(r.image.data(), {t.C, t.H, t.W}, torch::kFloat32).clone().to(bundle.device);
+    ImageScalarFn F;
+    if (!o.target.needsHead()) {  // label-free: <phi(g(z)), phi(.)>
+      F = labelFreeFunction(bundle, bundle.encode(x.unsqueeze(0))[0]);
+    } else {
+      if (!det) throw BundleError("[saliency] this bundle's encoder was trained without labels: only the label-free target has a map");
+      F = attributionFunction(bundle, o.head == CfHead::Laplace && lap ? *lap : *det, o.target);
+    }
+    r.saliency = o.steps <= 0 ? inputGradient(F, x)
+                              : integratedGradients(F, x, torch::zeros_like(x), o.steps, Quadrature::Midpoint).attribution;
+    r.saliencyMs = std::chrono::duration<double, std::milli>(Clock::now() - s0).count();
+  }
+
   // Point i's image [C, H, W] (test points first, then training points); InputError naming `where`.
   torch::Tensor imageOf(int64_t i, const char* where) const {
     const PointTable& t = *table;
@@ -130,7 +168,15 @@ struct Explorer::Impl {
     torch::NoGradGuard ng;
     const int64_t m = z.size(0);
     std::vector<torch::Tensor> probs, tot, alea, epi, pdet;
-    for (int64_t i = 0; i < m; i += 4096) {
+    for (int64_t i = 0; i < m && !t.hasClassifier; i += 4096) {  // a label-free encoder: no prediction, no U
+      const int64_t e = std::min(m, i + 4096);
+      probs.push_back(torch::full({e - i, t.K}, 1.0 / double(t.K)));
+      tot.push_back(torch::zeros({e - i}));
+      alea.push_back(torch::zeros({e - i}));
+      epi.push_back(torch::zeros({e - i}));
+      pdet.push_back(torch::full({e - i}, -1, torch::kInt64));
+    }
+    for (int64_t i = 0; i < m && t.hasClassifier; i += 4096) {
       torch::Tensor zb = z.slice(0, i, std::min(m, i + 4096)).to(bundle.device);
       Predictive p;
       try {
@@ -153,7 +199,7 @@ struct Explorer::Impl {
     auto append = [](auto& dst, const auto& src) { dst.insert(dst.end(), src.begin(), src.end()); };
     append(t.latents, toVector<float>(z.to(torch::kFloat32)));
     append(t.probs, toVector<float>(P));
-    for (int64_t v : toVector<int64_t>(P.argmax(1))) t.preds.push_back(int(v));
+    for (int64_t v : toVector<int64_t>(P.argmax(1))) t.preds.push_back(t.hasClassifier ? int(v) : -1);
     for (int64_t v : toVector<int64_t>(torch::cat(pdet))) t.predsDet.push_back(int(v));
     for (int64_t v : toVector<int64_t>(ds.labels)) t.labels.push_back(int(v));
     append(t.total, toVector<float>(torch::cat(tot).to(torch::kFloat32)));
@@ -201,6 +247,8 @@ std::unique_ptr<Explorer> Explorer::open(const std::string& bundleDir, const std
   checkCancel(cancel, "explorer");
   const Bundle& b = s.bundle;
   if (!b.decoder) throw BundleError("[explorer] the bundle has no decoder; drag-to-decode needs one (" + bundleDir + ")");
+  if (b.labelFree() && b.numClasses() == 0)
+    throw BundleError("[explorer] the label-free bundle names no classes of its dataset (" + bundleDir + ")");
   // Only the test split at start (Fashion-MNIST's 60k training images cost a second to inflate);
   // the training split is read when the user asks for the training points.
   if (b.manifest.dataset == "fashion-mnist") {
@@ -216,7 +264,7 @@ std::unique_ptr<Explorer> Explorer::open(const std::string& bundleDir, const std
       test.images.size(3) != b.manifest.inputShape[2])
     throw BundleError("[explorer] dataset '" + b.manifest.dataset + "' images do not match the bundle's input shape (" +
                       bundleDir + ")");
-  s.det = b.head(HeadMode::Deterministic);
+  if (!b.labelFree()) s.det = b.head(HeadMode::Deterministic);
   if (b.laplace) s.lap = b.head(HeadMode::Samples);
   checkCancel(cancel, "explorer");
   torch::Tensor z = bundleLatents(b, test, "latents_test.pt", progress, cancel);
@@ -228,6 +276,8 @@ std::unique_ptr<Explorer> Explorer::open(const std::string& bundleDir, const std
   t->H = b.manifest.inputShape[1];
   t->W = b.manifest.inputShape[2];
   t->classNames = b.manifest.classNames;
+  t->hasClassifier = !b.labelFree();
+  t->objective = b.objective;
   s.appendPoints(*t, z, test, false);
   t->numTest = t->n;
   mark("points");
@@ -287,6 +337,14 @@ LatentEval Explorer::evaluate(const std::vector<float>& zIn, int neighbours, con
   try {
     torch::Tensor img = m->bundle.decode(z);
     r.image = toVector<float>(img.to(torch::kCPU, torch::kFloat32));
+    if (!t.hasClassifier) {  // a label-free encoder: the decode, the neighbours, the saliency; no prediction
+      r.pred = r.predDet = r.predRound = -1;
+      for (float x : r.image)
+        if (!std::isfinite(x)) throw ModelLoadError("[explorer] the model gives non-finite decoded pixels at this latent (" + m->bundle.dir + ")");
+      m->finishEval(r, z, neighbours, saliency);
+      r.ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+      return r;
+    }
     p = (m->lap ? *m->lap : *m->det).predict(z);
     q = m->det->predict(z);
     const Predictive rt = (m->lap ? *m->lap : *m->det).predict(m->bundle.encode(img));
@@ -310,25 +368,7 @@ LatentEval Explorer::evaluate(const std::vector<float>& zIn, int neighbours, con
                              " at this latent (" + m->bundle.dir + ")");
   r.pred = int(std::max_element(r.probs.begin(), r.probs.end()) - r.probs.begin());
   r.predDet = int(std::max_element(r.probsDet.begin(), r.probsDet.end()) - r.probsDet.begin());
-  if (neighbours > 0) {
-    torch::Tensor dist = (m->latents - z.cpu()).pow(2).sum(1);
-    const int64_t k = std::min<int64_t>(neighbours, dist.size(0));
-    r.neighbours = toVector<int64_t>(std::get<1>(dist.topk(k, 0, /*largest=*/false)));
-  }
-  if (saliency && !r.image.empty()) {
-    const auto s0 = Clock::now();
-    IgOptions o = saliency->options;
-    o.path = AttrPath::Straight;
-    IgOptions checked = o;
-    checked.steps = std::max(1, o.steps);  // 0 (the plain gradient) is valid here
-    checkIgOptions(checked, t.K, "saliency");
-    const BllHead& head = o.head == CfHead::Laplace && m->lap ? *m->lap : *m->det;
-    const ImageScalarFn F = attributionFunction(m->bundle, head, o.target);
-    const torch::Tensor x = torch::from_blob(r.image.data(), {t.C, t.H, t.W}, torch::kFloat32).clone().to(m->bundle.device);
-    r.saliency = o.steps <= 0 ? inputGradient(F, x)
-                              : integratedGradients(F, x, torch::zeros_like(x), o.steps, Quadrature::Midpoint).attribution;
-    r.saliencyMs = std::chrono::duration<double, std::milli>(Clock::now() - s0).count();
-  }
+  m->finishEval(r, z, neighbours, saliency);
   if (concepts && m->bundle.dvae) {
     try {  // a DVAE that fails here takes the Concepts tab down, not the inspector
       m->concepts(r, z, concepts->bits);
@@ -346,6 +386,10 @@ LatentEval Explorer::evaluate(const std::vector<float>& zIn, int neighbours, con
 ModelReport Explorer::modelReport(const ProgressFn& progress, const std::atomic<bool>* cancel) const {
   const PointTable& t = *m->table;
   ModelReport r;
+  if (!t.hasClassifier) {
+    r.error = "this encoder was trained without labels (" + t.objective + "): there is no classifier to calibrate";
+    return r;
+  }
   std::vector<int64_t> labels(t.labels.begin(), t.labels.begin() + t.numTest);
   std::vector<float> probs(t.probs.begin(), t.probs.begin() + t.numTest * t.K);
   ClassificationMetrics lap = classificationMetrics(probs, labels, t.K, ModelReport::kBins);
@@ -402,6 +446,7 @@ CfResult Explorer::counterfactual(const CfOptions& o, int64_t point, const std::
   Bundle& b = m->bundle;
   const PointTable& t = *m->table;
   checkCfOptions(o, t.K, "clue");
+  m->requireClassifier("clue");
   if (o.method == CfMethod::VaeClue && !b.vae) {
     if (b.manifest.components.count("vae") == 0)
       throw BundleError("[clue] vae-clue needs the bundle's VAE, and it has none (" + b.dir + ")");
@@ -502,5 +547,39 @@ nlohmann::json Explorer::manifestMetrics() const { return m->bundle.manifest.met
 std::string Explorer::deviceName() const { return m->bundle.device.str(); }
 bool Explorer::hasDecoder() const { return m->bundle.decoder.has_value(); }
 bool Explorer::hasLaplace() const { return m->lap.has_value(); }
+
+}  // namespace latentlab
+
+namespace latentlab {
+
+ExampleScores Explorer::examples(const ExampleOptions& o, int64_t point, const std::vector<float>& z,
+                                 const ProgressFn& progress, const std::atomic<bool>* cancel) const {
+  const PointTable& t = *m->table;
+  const char* where = exampleMethodName(o.method);
+  if (t.n == t.numTest || m->data.train.size() != t.n - t.numTest)
+    throw InputError(std::string("[") + where + "] the training points are not loaded; show them first (they are what is scored)");
+  if (point >= t.n) throw InputError(std::string("[") + where + "] point " + std::to_string(point) + " is not one of the " + std::to_string(t.n));
+  if (point < 0 && int64_t(z.size()) != t.d)
+    throw InputError(std::string("[") + where + "] the latent has " + std::to_string(z.size()) + " values; d is " + std::to_string(t.d));
+  const torch::Tensor Z = m->latents.slice(0, t.numTest, t.n);
+  torch::Tensor zt, x;
+  int64_t y = 0;
+  if (point >= 0) {
+    zt = m->latents[point];
+    if (o.method == ExampleMethod::Tracin) {
+      x = m->imageOf(point, where);
+      y = t.labels[size_t(point)];
+    }
+  } else {
+    zt = torch::tensor(z, torch::kFloat);
+    if (o.method == ExampleMethod::Tracin) {
+      torch::NoGradGuard ng;
+      const torch::Tensor zd = zt.unsqueeze(0).to(m->bundle.device);
+      x = m->bundle.decode(zd)[0].to(torch::kCPU, torch::kFloat);
+      y = m->det ? (m->lap ? *m->lap : *m->det).predict(zd).probs.argmax(1).item<int64_t>() : 0;  // label-free: unused
+    }
+  }
+  return exampleScores(m->bundle, o, zt, Z, x, y, m->data.train, progress, cancel);
+}
 
 }  // namespace latentlab

@@ -10,6 +10,7 @@
 
 #include "latentlab/attribution.h"
 #include "latentlab/counterfactual.h"
+#include "latentlab/examples.h"
 #include "latentlab/errors.h"
 #include "latentlab/fsutil.h"
 #include "latentlab/option_ranges.h"
@@ -19,7 +20,7 @@ namespace latentlab {
 namespace {
 
 // Settings: any number of trailing KEY=VALUE words (whole numbers), checked against settingKeys().
-enum class Arg { Path, Word, Int, Float, Rest, OnOff, Settings, CfSettings, IgSettings };
+enum class Arg { Path, Word, Int, Float, Rest, OnOff, Settings, CfSettings, IgSettings, ExSettings };
 
 struct Spec {
   const char* name;
@@ -66,7 +67,12 @@ const std::vector<Spec>& specs() {
        "steps=M quadrature=midpoint|gauss-legendre path=straight|clue|drag]: integrated gradients of the selection's image, "
        "or (path=clue|drag) an uncertainty attributed along the decoded latent path from the CLUE z* or the dragged "
        "point back to the image (the Attribution tab)"},
-      {"tab", {Arg::Word}, 0, "tab NAME: bring a tab to the front (Model, Jobs, Edited, CLUE, Attribution, Concepts, Log)"},
+      {"tab", {Arg::Word}, 0, "tab NAME: bring a tab to the front (Model, Jobs, Edited, CLUE, Attribution, Concepts, Examples, Log)"},
+      {"examples", {Arg::Word, Arg::ExSettings}, 1,
+       "examples dknn|simplex|tracin [corpus=N steps=N lr=X seed=S]: the training examples that make the selection's "
+       "latent what it is (the Examples tab; seed 002); the training points are added to the map first"},
+      {"example", {Arg::Word, Arg::Int}, 0, "example top|bottom RANK: click the Examples tab's RANK-th (0 = first) top or "
+                                            "bottom example: its training point is selected on the map"},
       {"flip", {Arg::Int}, 0, "flip BIT: flip bit BIT of the selection's DVAE code (the Concepts tab); the flipped point "
                               "becomes an edited point, shown in the inspector"},
       {"scrub", {Arg::Float}, 0, "scrub ALPHA: move the Attribution tab's scrubber to alpha in 0..1 along the IG path"},
@@ -207,7 +213,7 @@ Script parseScript(const std::string& text, const std::string& source) {
       if (!c.rest.empty()) c.args.push_back(c.rest);
     }
     const bool settings = !spec->args.empty() && (spec->args.back() == Arg::Settings || spec->args.back() == Arg::CfSettings ||
-                                                  spec->args.back() == Arg::IgSettings);
+                                                  spec->args.back() == Arg::IgSettings || spec->args.back() == Arg::ExSettings);
     const size_t need = spec->args.size() - size_t(spec->optional);
     if (c.args.size() < need || (!settings && c.args.size() > spec->args.size())) {
       fail("'" + c.name + "' takes " + (settings ? "at least " + std::to_string(need) : std::to_string(spec->args.size())) +
@@ -243,6 +249,12 @@ Script parseScript(const std::string& text, const std::string& source) {
             setIgOption(o, k, v, "ig");
           });
           break;
+        case Arg::ExSettings:
+          bad = checkSetting(c.args, i, "examples", [](const std::string& k, const std::string& v) {
+            ExampleOptions o;
+            setExampleOption(o, k, v, "examples");
+          });
+          break;
         case Arg::Int:
           if (!isInt(a)) bad = "'" + clipForMessage(a, 40) + "' is not a whole number >= 0";
           break;
@@ -256,6 +268,15 @@ Script parseScript(const std::string& text, const std::string& source) {
           break;
       }
     }
+    if (c.name == "examples" && bad.empty()) {
+      try {
+        parseExampleMethod(c.args[0], "examples");
+      } catch (const InputError& e) {
+        bad = e.what();
+      }
+    }
+    if (c.name == "example" && c.args[0] != "top" && c.args[0] != "bottom")
+      bad = "'" + clipForMessage(c.args[0], 40) + "' must be top or bottom";
     if (c.name == "project" && c.args[0] != "pca" && c.args[0] != "tsne" && c.args[0] != "umap" && c.args[0] != "csv")
       bad = "unknown projection '" + clipForMessage(c.args[0], 40) + "' (pca, tsne, umap or csv)";
     if (c.name == "color" && c.args[0] != "label" && c.args[0] != "pred" && c.args[0] != "total" &&

@@ -8,62 +8,13 @@
 #include <cmath>
 
 #include "latentlab/bundle.h"
+#include "ig_internal.h"
 #include "latentlab/errors.h"
+#include "latentlab/label_free.h"
 
 namespace latentlab {
 
-namespace {
-
-std::vector<float> floatsOf(const torch::Tensor& t) {
-  const torch::Tensor c = t.detach().to(torch::kCPU, torch::kFloat).contiguous();
-  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
-}
-
-void requireFinite(const torch::Tensor& t, const std::string& what) {
-  if (!torch::isfinite(t).all().item<bool>()) throw ModelLoadError("[ig] " + what + " is not finite");
-}
-
-
-// F and dF/dx at each of the inputs nodes [N, C, H, W] (on F's device), `chunk` at a time: into
-// f [N] and g [N * P] (row-major).
-void gradientsAt(const ImageScalarFn& F, const torch::Tensor& nodes, int64_t chunk, const std::atomic<bool>* cancel,
-                 std::vector<float>& f, std::vector<float>& g) {
-  torch::AutoGradMode grad(true);
-  const int64_t N = nodes.size(0), P = nodes[0].numel();
-  f.resize(size_t(N));
-  g.resize(size_t(N * P));
-  for (int64_t s = 0; s < N; s += chunk) {
-    checkCancel(cancel, "ig");
-    const int64_t e = std::min(N, s + chunk);
-    torch::Tensor xi = nodes.slice(0, s, e).detach().clone().requires_grad_(true);
-    const torch::Tensor fv = F(xi);
-    if (fv.dim() != 1 || fv.size(0) != e - s) throw InputError("[ig] the target must give one number per image");
-    requireFinite(fv, "the target along the path");
-    const torch::Tensor gv = torch::autograd::grad({fv.sum()}, {xi})[0];
-    requireFinite(gv, "the target's gradient along the path");
-    const std::vector<float> a = floatsOf(fv), b = floatsOf(gv);
-    std::copy(a.begin(), a.end(), f.begin() + s);
-    std::copy(b.begin(), b.end(), g.begin() + s * P);
-  }
-}
-
-// F at the input and at the start, the sum and the completeness residual.
-void finishResult(const ImageScalarFn& F, const torch::Tensor& x, const torch::Tensor& start, IgResult& r) {
-  torch::NoGradGuard ng;
-  const torch::Tensor ends = F(torch::stack({x, start}));
-  requireFinite(ends, "the target at the input or the baseline");
-  const std::vector<float> fe = floatsOf(ends);
-  r.fInput = fe[0];
-  r.fBaseline = fe[1];
-  double sum = 0;
-  for (float v : r.attribution) sum += v;
-  r.sumAttribution = sum;
-  const double gap = r.fInput - r.fBaseline;
-  r.residualAbsolute = std::abs(gap) < 1e-12;
-  r.residual = r.residualAbsolute ? std::abs(sum) : std::abs(sum - gap) / std::abs(gap);
-}
-
-}  // namespace
+using namespace ig_internal;
 
 std::vector<float> inputGradient(const ImageScalarFn& F, const torch::Tensor& x) {
   std::vector<float> f, g;
@@ -206,14 +157,26 @@ torch::Tensor igBaseline(IgBaseline kind, const torch::Tensor& x, const torch::T
 IgResult explainIg(const Bundle& b, const IgOptions& o, const torch::Tensor& x, const torch::Tensor& trainMean,
                    const std::atomic<bool>* cancel) {
   checkIgOptions(o, b.numClasses(), "ig");
-  const BllHead head = b.head(o.head == CfHead::Laplace ? HeadMode::Samples : HeadMode::Deterministic);
   const torch::Tensor xd = x.to(b.device, torch::kFloat);
-  const torch::Tensor xb = igBaseline(o.baseline, xd, trainMean, o.blurSigmaOrDefault(x.size(1)), o.seed);
-  IgResult r = integratedGradients(attributionFunction(b, head, o.target), xd, xb, o.steps, o.quadrature, cancel);
+  ImageScalarFn F;
+  if (!o.target.needsHead()) {
+    torch::NoGradGuard ng;
+    F = labelFreeFunction(b, b.encode(xd.unsqueeze(0))[0]);
+  } else {
+    F = attributionFunction(b, b.head(o.head == CfHead::Laplace ? HeadMode::Samples : HeadMode::Deterministic), o.target);
+  }
+  IgResult r;
+  if (o.method == AttrMethod::Saliency) {
+    r = saliencyAttribution(F, xd, cancel);
+  } else {
+    const torch::Tensor xb = igBaseline(o.baseline, xd, trainMean, o.blurSigmaOrDefault(x.size(1)), o.seed);
+    r = o.method == AttrMethod::GradientShap ? gradientShap(F, xd, xb, o.steps, o.shapNoise, o.seed, cancel)
+                                             : integratedGradients(F, xd, xb, o.steps, o.quadrature, cancel);
+    r.baseline_name = igBaselineName(o.baseline);
+    if (o.method == AttrMethod::IG) r.quadrature = quadratureName(o.quadrature);
+  }
   r.target = attrTargetName(o.target);
-  r.head = cfHeadName(o.head);
-  r.baseline_name = igBaselineName(o.baseline);
-  r.quadrature = quadratureName(o.quadrature);
+  r.head = o.target.needsHead() ? cfHeadName(o.head) : "none";
   return r;
 }
 

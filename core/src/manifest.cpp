@@ -94,7 +94,8 @@ Manifest parseManifest(const std::string& text, const std::string& source) {
       throw BundleError("[manifest] component '" + it.key() + "' must be a relative file inside the bundle (" + source + ")");
     m.components[it.key()] = file;
   }
-  if (!m.has("classifier")) throw BundleError("[manifest] components lacks 'classifier' (" + source + ")");
+  if (!m.has("classifier") && !m.has("encoder"))  // a label-free bundle has an encoder (with decode) and no classifier
+    throw BundleError("[manifest] components lacks 'classifier' (or, for a label-free bundle, 'encoder') (" + source + ")");
   // Ensemble members are ensemble_0 .. ensemble_{N-1}: a gap would drop the members after it.
   size_t members = 0;
   for (const auto& [name, file] : m.components)

@@ -95,6 +95,66 @@ def forward(self, z):
   return m;
 }
 
+torch::jit::Module makeAutoencoder(const Shape3& in, int64_t d, const std::string& objective, double normMean, double normStd,
+                                   uint64_t seed) {
+  const bool vae = objective == "vae";
+  if (!vae && objective != "autoencoder" && objective != "denoising-autoencoder")
+    throw InputError("[train] unknown label-free objective '" + clipForMessage(objective, 40) +
+                     "' (autoencoder, denoising-autoencoder or vae)");
+  auto gen = at::detail::createCPUGenerator(seed);
+  const int64_t c = in[0], h4 = in[1] / 4, w4 = in[2] / 4, flat = 64 * h4 * w4;
+  torch::jit::Module m("LatentLabAutoencoder");
+  addParam(m, "c1w", uniformInit({32, c, 3, 3}, c * 9, gen));
+  addParam(m, "c1b", uniformInit({32}, c * 9, gen));
+  addParam(m, "c2w", uniformInit({64, 32, 3, 3}, 32 * 9, gen));
+  addParam(m, "c2b", uniformInit({64}, 32 * 9, gen));
+  addParam(m, "f1w", uniformInit({d, flat}, flat, gen));
+  addParam(m, "f1b", uniformInit({d}, flat, gen));
+  if (vae) {
+    addParam(m, "lvw", uniformInit({d, flat}, flat, gen));
+    addParam(m, "lvb", uniformInit({d}, flat, gen));
+  }
+  addParam(m, "fw", uniformInit({flat, d}, d, gen));
+  addParam(m, "fb", uniformInit({flat}, d, gen));
+  addParam(m, "t1w", uniformInit({64, 32, 4, 4}, 32 * 16, gen));
+  addParam(m, "t1b", uniformInit({32}, 32 * 16, gen));
+  addParam(m, "t2w", uniformInit({32, c, 4, 4}, c * 16, gen));
+  addParam(m, "t2b", uniformInit({c}, c * 16, gen));
+  const std::string features = R"(
+def features(self, x):
+    h = (x - )" + num(normMean) + ") / " + num(normStd) + R"(
+    h = torch.max_pool2d(torch.relu(torch.conv2d(h, self.c1w, self.c1b, [1, 1], [1, 1])), [2, 2])
+    h = torch.max_pool2d(torch.relu(torch.conv2d(h, self.c2w, self.c2b, [1, 1], [1, 1])), [2, 2])
+    return torch.flatten(h, 1)
+)";
+  const std::string encode = vae ? R"(
+def encode(self, x):
+    return torch.linear(self.features(x), self.f1w, self.f1b)
+
+def encode_stats(self, x):
+    h = self.features(x)
+    return torch.linear(h, self.f1w, self.f1b), torch.linear(h, self.lvw, self.lvb)
+)"
+                                 : R"(
+def encode(self, x):
+    return torch.relu(torch.linear(self.features(x), self.f1w, self.f1b))
+)";
+  m.define(features + encode + R"(
+def decode_logits(self, z):
+    h = torch.relu(torch.linear(z, self.fw, self.fb))
+    h = torch.reshape(h, [z.size(0), 64, )" + std::to_string(h4) + ", " + std::to_string(w4) + R"(])
+    h = torch.relu(torch.conv_transpose2d(h, self.t1w, self.t1b, [2, 2], [1, 1]))
+    return torch.conv_transpose2d(h, self.t2w, self.t2b, [2, 2], [1, 1])
+
+def decode(self, z):
+    return torch.sigmoid(self.decode_logits(z))
+
+def forward(self, x):
+    return self.decode(self.encode(x))
+)");
+  return m;
+}
+
 torch::jit::Module makeVae(const Shape3& in, int64_t u, uint64_t seed) {
   auto gen = at::detail::createCPUGenerator(seed);
   const int64_t pixels = in[0] * in[1] * in[2], hidden = 400;

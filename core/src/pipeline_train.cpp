@@ -16,10 +16,12 @@
 #include "latentlab/manifest.h"
 #include "latentlab/metrics.h"
 #include "latentlab/models.h"
+#include "latentlab/objectives.h"
 #include "latentlab/option_ranges.h"
 #include "latentlab/pipeline.h"
 #include "latentlab/train.h"
 #include "pipeline_common.h"
+#include "train_loop.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -173,6 +175,96 @@ void writeManifestAndEvaluate(StagedDir& stage, Manifest& mf, const DatasetSplit
   log << formatEvalTable(report);
 }
 
+// `train --objective autoencoder|denoising-autoencoder|vae` (seed 002's pretext tasks): the
+// encoder with its decoder in one module (encoder.pt), with TracIn's checkpoints; no classifier
+// head, posterior, decoder stage, VAE, DVAE or ensemble. The manifest's metrics: the test set's
+// mean per-image loss and reconstruction MSE.
+json trainLabelFree(const TrainOptions& opt, const ProgressFn& progress, const std::atomic<bool>* cancel, std::ostream& log) {
+  const torch::Device dev = parseDevice(opt.device);
+  const auto tStart = Clock::now();
+  DatasetSplit data = loadNamedDataset(opt.dataset, opt.seed);
+  warnSkipped(data, log);
+  data.train = firstN(data.train, opt.limitTrain, opt.seed);
+  const Shape3 shape = {data.train.images.size(1), data.train.images.size(2), data.train.images.size(3)};
+  const double mean = data.train.images.mean().item<double>(), stdv = std::max(1e-3, data.train.images.std().item<double>());
+  log << "dataset " << opt.dataset << ": " << data.train.size() << " train, " << data.test.size() << " test; objective "
+      << opt.objective << " (label-free: the labels are not used); device " << dev << "\n";
+  StagedDir stage(opt.out, opt.force);
+  const fs::path dir(stage.path());
+  Manifest mf;
+  mf.dataset = opt.dataset;
+  mf.splitSeed = opt.seed;
+  mf.classNames = data.train.classNames;  // for colouring by the true class; never used in training
+  mf.inputShape = shape;
+  mf.normMean = mean;
+  mf.normStd = stdv;
+  mf.latentDim = opt.latentDim;
+  mf.defaultOod = opt.dataset == "fashion-mnist" ? "mnist" : opt.dataset == "mnist" ? "fashion-mnist" : "";
+  torch::jit::Module m = makeAutoencoder(shape, opt.latentDim, opt.objective, mean, stdv, opt.seed);
+  FitOptions fo = stageOptions(opt.objective, opt.epochs, opt.batchSize, opt.seed, dev, progress, cancel);
+  fo.lrDecayAt = 0.7;
+  json checkpoints = json::array();
+  if (opt.checkpointEvery > 0) {
+    fs::create_directories(dir / "checkpoints");
+    fo.onEpochEnd = [&](int epoch, double lr) {
+      if (epoch % opt.checkpointEvery != 0 && epoch != opt.epochs) return;
+      const std::string file = "checkpoints/encoder_epoch_" + std::to_string(epoch) + ".pt";
+      saveScript(m, join(dir, file));
+      checkpoints.push_back({{"file", file}, {"epoch", epoch}, {"lr", lr}});
+    };
+  }
+  torch::Generator noise = at::detail::createCPUGenerator(opt.seed + 5);
+  const torch::Tensor images = data.train.images, labels = data.train.labels;
+  const auto tc = Clock::now();
+  const double loss = detail::runEpochs(m, data.train.size(), fo, [&](const torch::Tensor& idx) {
+    return objectiveLossPerExample(m, opt.objective, images.index_select(0, idx).to(dev), labels.index_select(0, idx).to(dev), &noise)
+        .mean();
+  });
+  saveScript(m, join(dir, "encoder.pt"));
+  mf.components["encoder"] = "encoder.pt";
+  mf.components["decoder"] = "encoder.pt";
+  json training = {{"objective", opt.objective}, {"seed", opt.seed}, {"epochs", opt.epochs}, {"batch_size", opt.batchSize},
+                   {"optimizer", "adam"}, {"lr", 1e-3}, {"lr_schedule", "x0.1 after 70% of epochs"},
+                   {"n_train", data.train.size()}, {"n_test", data.test.size()}, {"device", opt.device},
+                   {"final_loss", loss}, {"seconds", secondsSince(tc)}, {"torch_version", TORCH_VERSION},
+                   {"architecture", "conv3x3(32)-relu-maxpool, conv3x3(64)-relu-maxpool, linear(d)" +
+                                        std::string(opt.objective == "vae" ? " (mu; and logvar)" : "-relu") +
+                                        " | linear-relu, convT4x4(32)-relu, convT4x4(C)-sigmoid"}};
+  if (opt.objective == "denoising-autoencoder") training["noise_sigma"] = kDenoisingSigma;
+  if (!checkpoints.empty()) {
+    training["checkpoints"] = checkpoints;
+    training["checkpoints_of"] = fileFingerprint(join(dir, "encoder.pt"));
+  }
+  // The test latents' cache, and the test loss.
+  const torch::Tensor zTest = mapBatched(m, "encode", data.test.images, dev, 1024, join(dir, "encoder.pt"));
+  requireFiniteRows(zTest, "train", "latents", "test images", opt.out + "/encoder.pt");
+  saveLatentCache(join(dir / "cache", "latents_test.pt"), zTest,
+                  latentCacheKey(join(dir, "encoder.pt"), data.test.name, data.test.size()));
+  double testLoss = 0, mse = 0;
+  {
+    torch::NoGradGuard ng;
+    torch::Generator g = at::detail::createCPUGenerator(opt.seed + 6);
+    for (int64_t s = 0; s < data.test.size(); s += 1000) {
+      const int64_t e = std::min(data.test.size(), s + 1000);
+      const torch::Tensor x = data.test.images.slice(0, s, e).to(dev), y = data.test.labels.slice(0, s, e).to(dev);
+      testLoss += objectiveLossPerExample(m, opt.objective, x, y, &g).sum().item<double>();
+      mse += (callTensor(m, "forward", x) - x).pow(2).flatten(1).mean(1).sum().item<double>();
+    }
+  }
+  const double n = double(data.test.size());
+  mf.metrics = {{"objective", opt.objective}, {"test_loss", testLoss / n}, {"reconstruction_mse", mse / n}, {"dataset", opt.dataset}};
+  training["cache"] = {{"latents_test", "cache/latents_test.pt"}};
+  training["total_seconds"] = secondsSince(tStart);
+  mf.training = training;
+  writeFileAtomic(join(stage.path(), "manifest.json"), serializeManifest(mf));
+  loadBundle(stage.path(), dev);  // the same validation a later load does
+  checkCancel(cancel, "train");
+  stage.commit();
+  log << opt.objective << ": final training loss " << loss << ", test loss " << testLoss / n << ", reconstruction MSE "
+      << mse / n << "\nwrote " << opt.out << "\n";
+  return {{"out", opt.out}, {"training", training}, {"metrics", mf.metrics}};
+}
+
 }  // namespace
 
 json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::atomic<bool>* cancel, std::ostream& log) {
@@ -186,7 +278,9 @@ json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::at
            {"limit-train", double(opt.limitTrain)}, {"threads", opt.threads}})
     checkTrainOption("train", name, value);
   if (opt.threads > 0) torch::set_num_threads(opt.threads);
+  checkObjective(opt.objective, "train");
   checkOutputPath(opt.out, opt.force);
+  if (isLabelFree(opt.objective)) return trainLabelFree(opt, progress, cancel, log);
   const auto tStart = Clock::now();
   DatasetSplit data = loadNamedDataset(opt.dataset, opt.seed);
   warnSkipped(data, log);
@@ -222,13 +316,29 @@ json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::at
   };
   auto tc = Clock::now();
   torch::jit::Module cls = makeClassifier(shape, opt.latentDim, k, mean, stdv, opt.seed);
-  double loss = trainClassifier(cls, data.train, makeFit("classifier", opt.epochs, opt.seed));
+  FitOptions clsFit = makeFit("classifier", opt.epochs, opt.seed);
+  json checkpoints = json::array();
+  if (opt.checkpointEvery < 0) throw InputError("[train] --checkpoint-every must be 0 (none) or more, got " + std::to_string(opt.checkpointEvery));
+  if (opt.checkpointEvery > 0) {
+    fs::create_directories(dir / "checkpoints");
+    clsFit.onEpochEnd = [&](int epoch, double lr) {  // TracIn's checkpoints theta_t with the lr of the epoch ending at t
+      if (epoch % opt.checkpointEvery != 0 && epoch != opt.epochs) return;
+      const std::string file = "checkpoints/classifier_epoch_" + std::to_string(epoch) + ".pt";
+      saveScript(cls, join(dir, file));
+      checkpoints.push_back({{"file", file}, {"epoch", epoch}, {"lr", lr}});
+    };
+  }
+  double loss = trainClassifier(cls, data.train, clsFit);
   const double clsSecs = secondsSince(tc);
   training["classifier"] = {{"final_loss", loss}, {"seconds", clsSecs}, {"seconds_per_epoch", clsSecs / opt.epochs}};
   log << "classifier: " << std::fixed << std::setprecision(1) << clsSecs / opt.epochs << " s/epoch, final loss "
       << std::setprecision(4) << loss << "\n";
   saveScript(cls, join(dir, "classifier.pt"));
   mf.components["classifier"] = "classifier.pt";
+  if (!checkpoints.empty()) {
+    training["checkpoints"] = checkpoints;
+    training["checkpoints_of"] = fileFingerprint(join(dir, "classifier.pt"));  // TracIn refuses them for another classifier
+  }
 
   finishBundle(stage, cls, "classifier.pt", join(opt.out, "classifier.pt"), data, mf, dev, opt.seed, opt.samples, opt.decoderEpochs,
                opt.decoderLatentWeight, opt.vaeEpochs,

@@ -25,10 +25,12 @@ double runEpochs(torch::jit::Module& m, int64_t n, const FitOptions& opt, LossFn
   const auto start = std::chrono::steady_clock::now();
   int64_t seen = 0;
   double epochLoss = 0.0;
+  double lr = opt.lr;
   for (int epoch = 1; epoch <= opt.epochs; ++epoch) {
-    if (opt.lrDecayAt < 1.0 && epoch == int(opt.lrDecayAt * opt.epochs) + 1)
-      for (auto& group : adam.param_groups())
-        static_cast<torch::optim::AdamOptions&>(group.options()).lr(opt.lr * 0.1);
+    if (opt.lrDecayAt < 1.0 && epoch == int(opt.lrDecayAt * opt.epochs) + 1) {
+      lr = opt.lr * 0.1;
+      for (auto& group : adam.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+    }
     torch::Tensor perm = torch::randperm(n, gen, torch::TensorOptions().dtype(torch::kInt64));
     double sum = 0.0;
     for (int64_t b = 0; b < batches; ++b) {
@@ -46,7 +48,7 @@ double runEpochs(torch::jit::Module& m, int64_t n, const FitOptions& opt, LossFn
                                    : opt.stage == "dvae"              ? "--dvae-epochs"
                                    : opt.stage == "vae"               ? "--vae-epochs"
                                                                       : "--epochs";
-        throw Error("[train] the loss became non-finite in " + opt.stage + " (epoch " + std::to_string(epoch + 1) +
+        throw Error("[train] the loss became non-finite in " + opt.stage + " (epoch " + std::to_string(epoch) +
                     "): the data or the model gives non-finite values, or the training diverged; try another --seed "
                     "or a smaller " + option);
       }
@@ -68,6 +70,11 @@ double runEpochs(torch::jit::Module& m, int64_t n, const FitOptions& opt, LossFn
       }
     }
     epochLoss = sum / double(batches);
+    if (opt.onEpochEnd) {
+      m.eval();
+      opt.onEpochEnd(epoch, lr);
+      m.train();
+    }
   }
   m.eval();
   return epochLoss;

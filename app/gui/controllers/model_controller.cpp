@@ -112,6 +112,7 @@ void ModelController::setModel(Model&& m) {
     m_ctx.clue.reset();
     m_ctx.attribution.reset();
     m_ctx.concepts.reset();
+    m_ctx.examples.reset();
     s.style.hidden.assign(size_t(t.K), false);
     s.view.needFit = true;
     requestReport();

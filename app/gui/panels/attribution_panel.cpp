@@ -14,7 +14,9 @@ namespace latentlab::gui {
 
 namespace {
 
-const char* const kTargetLabels[] = {"p(class)", "logit of class", "total U", "aleatoric U", "epistemic U"};
+const char* const kTargetLabels[] = {"p(class)", "logit of class", "total U", "aleatoric U", "epistemic U",
+                                     "label-free <phi(x), phi(.)>"};
+const char* const kMethodLabels[] = {"integrated gradients", "saliency |dF/dx|", "GradientShap"};
 const char* const kBaselineLabels[] = {"black", "blurred input", "training mean", "uniform noise"};
 const ImU32 kPathColour = IM_COL32(230, 90, 230, 255);
 
@@ -24,6 +26,7 @@ const char* unitOf(const AttrTarget& t) {
   switch (t.kind) {
     case AttrTargetKind::Probability: return "(probability)";
     case AttrTargetKind::Logit: return "(logit)";
+    case AttrTargetKind::LabelFree: return "(latent units^2)";
     default: return "nats";
   }
 }
@@ -52,13 +55,24 @@ void AttributionPanel::drawSettings(Context& ctx) {
   ImGui::RadioButton("from the drag", &path, 2);
   tip("The same along the decoded straight latent line from the selected edited point back to its origin's latent");
   o.path = AttrPath(path);
-  if (o.path != AttrPath::Straight && o.target.needsClass()) o.target.kind = AttrTargetKind::Total;
+  const bool straight = o.path == AttrPath::Straight;
+  if (!straight && (o.target.needsClass() || !o.target.needsHead())) o.target.kind = AttrTargetKind::Total;
+  if (!straight) o.method = AttrMethod::IG;
   int kind = int(o.target.kind);
-  ImGui::SetNextItemWidth(150);
-  if (ImGui::Combo("target F", &kind, kTargetLabels, 5)) o.target.kind = AttrTargetKind(kind);
-  if (o.path != AttrPath::Straight && o.target.needsClass()) o.target.kind = AttrTargetKind::Total;  // U only
-  tip("What is attributed to the pixels: a class's predictive probability or its logit (the network's own), or an "
-      "uncertainty of the head in nats");
+  ImGui::SetNextItemWidth(190);
+  if (ImGui::Combo("target F", &kind, kTargetLabels, straight ? 6 : 5)) o.target.kind = AttrTargetKind(kind);
+  if (!straight && (o.target.needsClass() || !o.target.needsHead())) o.target.kind = AttrTargetKind::Total;  // U only
+  tip("What is attributed to the pixels: a class's predictive probability or its logit (the network's own), an "
+      "uncertainty of the head in nats, or (label-free, seed 002) the latent itself: F(x~) = <phi(x), phi(x~)>, "
+      "which needs no labels and no head");
+  if (straight) {
+    int method = int(o.method);
+    ImGui::SetNextItemWidth(190);
+    ImGui::Combo("method", &method, kMethodLabels, 3);
+    o.method = AttrMethod(method);
+    tip("Integrated gradients from the baseline; the plain gradient's magnitude at the image (no baseline, no "
+        "completeness); or GradientShap: IG's expectation over random points between the baseline and the image");
+  }
   if (o.target.needsClass()) {
     if (o.target.cls < 0 || o.target.cls >= int(names.size())) o.target.cls = 0;
     ImGui::SameLine();
@@ -69,12 +83,14 @@ void AttributionPanel::drawSettings(Context& ctx) {
       ImGui::EndCombo();
     }
   }
-  int head = int(o.head);
-  ImGui::RadioButton("Laplace head", &head, 0);
-  ImGui::SameLine();
-  ImGui::RadioButton("deterministic head", &head, 1);
-  o.head = CfHead(head);
-  if (o.path == AttrPath::Straight) {
+  if (o.target.needsHead()) {
+    int head = int(o.head);
+    ImGui::RadioButton("Laplace head", &head, 0);
+    ImGui::SameLine();
+    ImGui::RadioButton("deterministic head", &head, 1);
+    o.head = CfHead(head);
+  }
+  if (straight && o.method != AttrMethod::Saliency) {
     int baseline = int(o.baseline);
     ImGui::SetNextItemWidth(150);
     ImGui::Combo("baseline x'", &baseline, kBaselineLabels, 4);
@@ -84,7 +100,8 @@ void AttributionPanel::drawSettings(Context& ctx) {
     ImGui::SameLine();
   }
   ImGui::SetNextItemWidth(100);
-  ImGui::SliderInt(o.path == AttrPath::Straight ? "steps m" : "segment steps", &o.steps, 5, 200);
+  if (o.method != AttrMethod::Saliency)
+    ImGui::SliderInt(!straight ? "segment steps" : o.method == AttrMethod::GradientShap ? "samples" : "steps m", &o.steps, 5, 200);
   tip(o.path == AttrPath::Straight ? "Quadrature nodes along the path (64 by default); more steps, smaller completeness residual"
                                    : "Nodes on the straight segment from g(z0) to the image (the decoded path uses its own steps)");
   AttributionState& as = ctx.state.attribution;
@@ -100,7 +117,7 @@ void AttributionPanel::drawSettings(Context& ctx) {
     const bool ig = ImGui::RadioButton("IG, 8 steps", &mode, 1);
     if (gradient || ig) ctx.attribution.setLive(true, mode == 1 ? 8 : 0);
   }
-  if (o.path == AttrPath::Straight) {
+  if (straight && o.method == AttrMethod::IG) {
     int quad = int(o.quadrature);
     ImGui::RadioButton("midpoint rule", &quad, 0);
     ImGui::SameLine();
@@ -119,16 +136,20 @@ void AttributionPanel::drawRun(Context& ctx) {
   const std::string what = t.needsClass() && t.cls >= 0 && t.cls < int(names.size())
                                ? (t.kind == AttrTargetKind::Logit ? "the logit of " : "p(") + names[size_t(t.cls)] +
                                      (t.kind == AttrTargetKind::Logit ? "" : ")")
-                               : r.target + " U";
+                               : t.kind == AttrTargetKind::LabelFree ? std::string("<phi(x), phi(.)> (label-free)")
+                                                                     : r.target + " U";
   const std::string from = as.fromPoint >= 0 ? "point #" + std::to_string(as.fromPoint) : "an edited point's decode";
   const bool drag = as.options.path == AttrPath::Drag;
   if (r.isPath())
     ImGui::TextWrapped("%s attributed along the decoded path from %s (%d nodes) and the straight segment to the image (%d), "
                        "%s head, %s", what.c_str(), drag ? "the dragged point" : "the CLUE counterfactual z*",
                        r.decodedNodes, r.steps() - r.decodedNodes, r.head.c_str(), from.c_str());
+  else if (r.method == "saliency")
+    ImGui::TextWrapped("Saliency |dF/dx| of %s at the image, %s", what.c_str(), from.c_str());
   else
-    ImGui::TextWrapped("IG of %s, %s head, %s baseline, %d steps (%s), %s", what.c_str(), r.head.c_str(),
-                       r.baseline_name.c_str(), r.steps(), r.quadrature.c_str(), from.c_str());
+    ImGui::TextWrapped("%s of %s, %s%s%s baseline, %d %s (%s), %s", r.method == "ig" ? "IG" : "GradientShap", what.c_str(),
+                       t.needsHead() ? r.head.c_str() : "", t.needsHead() ? " head, " : "", r.baseline_name.c_str(),
+                       r.steps(), r.method == "ig" ? "steps" : "samples", r.quadrature.c_str(), from.c_str());
   const char* unit = unitOf(as.options.target);
   ImGui::Text(r.isPath() ? (drag ? "F(x) = %.4f   F(g(z_drag)) = %.4f   %s" : "F(x) = %.4f   F(g(z*)) = %.4f   %s")
                          : "F(x) = %.4f   F(x') = %.4f   %s",
@@ -137,6 +158,23 @@ void AttributionPanel::drawRun(Context& ctx) {
     tip("F(g(z*)) is the uncertainty of the decoded counterfactual encoded again: the CLUE table's round trip, not U at "
         "z* itself (the latent can be surer than any image it decodes to)");
   ImGui::Text("F(x) - F(start) = %.4f   sum of the map = %.4f", r.fInput - r.fBaseline, r.sumAttribution);
+  if (t.kind == AttrTargetKind::LabelFree)
+    tip("Label-free completeness (seed 002, Proposition 2.3): IG's map sums to |phi(x)|^2 - <phi(x), phi(x')>");
+  if (!r.hasCompleteness) {  // saliency: one node, no path to scrub
+    SignedImages::legend(run.clip, unit, std::min(300.0f, ImGui::GetContentRegionAvail().x - 20));
+    const float size = std::min(140.0f, (ImGui::GetContentRegionAvail().x - 30) / 2.0f);
+    ImGui::BeginGroup();
+    ImGui::TextUnformatted("image");
+    ctx.images.showChw("ig_xa", r.input, int(r.C), int(r.H), int(r.W), size);
+    ImGui::EndGroup();
+    ImGui::SameLine();
+    ImGui::BeginGroup();
+    ImGui::TextUnformatted("|dF/dx| over it");
+    ctx.signedImages.show("ig_over", Sum::channelSum(r.attribution, r.C, hw), int(r.H), int(r.W), run.clip, size, true);
+    ImGui::EndGroup();
+    ImGui::TextDisabled("saliency has no completeness: its map sums to nothing in particular");
+    return;
+  }
   const bool poor = r.residual > 0.05;
   ImGui::TextColored(poor ? ImVec4(1.0f, 0.55f, 0.35f, 1.0f) : ImVec4(0.6f, 0.9f, 0.6f, 1.0f),
                      r.residualAbsolute ? "completeness: |sum| = %.3g (F(x) = F(x'))" : "completeness residual %.2f%%%s",

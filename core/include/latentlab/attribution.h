@@ -16,14 +16,20 @@
 namespace latentlab {
 
 // What F is: class K's predictive probability p-bar_K, class K's logit (the network's own
-// classify(z)[K], whatever the head), or an uncertainty of the head in nats.
-enum class AttrTargetKind { Probability, Logit, Total, Aleatoric, Epistemic };
+// classify(z)[K], whatever the head), an uncertainty of the head in nats, or (seed 002's label-free
+// feature importance, Definition 2.1) the encoder's latent projected on the explained image's own:
+// F(x~) = <phi(x), phi(x~)>, with phi(x) held fixed. The label-free target needs no head and no
+// classes, so it works on encoders trained without labels; its IG sums to
+// |phi(x)|^2 - <phi(x), phi(x')> (label-free completeness, seed 002 Proposition 2.3).
+enum class AttrTargetKind { Probability, Logit, Total, Aleatoric, Epistemic, LabelFree };
 struct AttrTarget {
   AttrTargetKind kind = AttrTargetKind::Total;
   int cls = -1;  // Probability and Logit: the class
   bool needsClass() const { return kind == AttrTargetKind::Probability || kind == AttrTargetKind::Logit; }
+  bool needsHead() const { return kind != AttrTargetKind::LabelFree; }
 };
-// "class:K" | "logit:K" | "total" | "aleatoric" | "epistemic"; InputError naming `where` and the value.
+// "class:K" | "logit:K" | "total" | "aleatoric" | "epistemic" | "labelfree"; InputError naming
+// `where` and the value.
 AttrTarget parseAttrTarget(const std::string& s, const std::string& where);
 std::string attrTargetName(const AttrTarget& t);
 
@@ -43,8 +49,19 @@ void quadratureRule(int m, Quadrature q, std::vector<double>& alphas, std::vecto
 enum class AttrPath { Straight, Clue, Drag };
 const char* attrPathName(AttrPath p);
 
+// How the attribution is made: integrated gradients; the plain gradient's magnitude |dF/dx| at x
+// (Simonyan et al.'s saliency, as Captum's Saliency computes it); or GradientShap, IG's expectation
+// estimated with `steps` random points b + alpha_k (x + eps_k - b), alpha_k ~ U(0, 1) from `seed`,
+// eps_k ~ N(0, shap_noise^2), attribution (x - b) * mean_k dF/dx (Captum's GradientShap with one
+// baseline). Saliency has no completeness; GradientShap has it in expectation.
+enum class AttrMethod { IG, Saliency, GradientShap };
+const char* attrMethodName(AttrMethod m);
+AttrMethod parseAttrMethod(const std::string& s, const std::string& where);
+
 struct IgOptions {
   AttrTarget target;
+  AttrMethod method = AttrMethod::IG;
+  double shapNoise = 0.0;         // GradientShap: the input noise's standard deviation, in [0, 1] pixel units
   AttrPath path = AttrPath::Straight;  // the GUI and scripts (`path=`); the CLI picks by --method
   CfHead head = CfHead::Laplace;
   IgBaseline baseline = IgBaseline::Black;
@@ -57,8 +74,8 @@ struct IgOptions {
 // Throws InputError naming `where` and the value: steps outside 1..1000, a class target without a
 // class or outside 0..numClasses-1, epistemic U with the deterministic head (it is 0 everywhere).
 void checkIgOptions(const IgOptions& o, int64_t numClasses, const std::string& where);
-// KEY=VALUE settings of scripts and `--set`: target, head, baseline, steps, quadrature,
-// blur_sigma, seed, path (straight|clue|drag). InputError names the key or value.
+// KEY=VALUE settings of scripts and `--set`: target, method (ig|saliency|gradient-shap), head,
+// baseline, steps, quadrature, blur_sigma, seed, shap_noise, path (straight|clue|drag). InputError names the key or value.
 void setIgOption(IgOptions& o, const std::string& key, const std::string& value, const std::string& where);
 
 // One IG run on one image, with what the scrubber needs: the F and the gradient at every node.
@@ -72,7 +89,8 @@ struct IgResult {
   double fInput = 0, fBaseline = 0, sumAttribution = 0;
   double residual = 0;  // |sum - (F(x) - F(x'))| / |F(x) - F(x')|; the absolute gap when F(x) == F(x')
   bool residualAbsolute = false;  // F(x) and F(x') agree to 1e-12: residual is |sum| itself
-  std::string target, head, baseline_name, quadrature;
+  std::string target, head, baseline_name, quadrature, method = "ig";
+  bool hasCompleteness = true;  // false for saliency (|dF/dx| sums to nothing in particular)
   double ms = 0;
   // A path attribution (latent-ig) instead of a straight line: the node inputs x_k and their
   // steps dx_k ([m, P] each); then A = sum_k g_k * dx_k, and alphas hold each node's share of the

@@ -18,7 +18,8 @@ struct Bundle {
   std::string dir;
   Manifest manifest;
   torch::Device device = torch::kCPU;
-  torch::jit::Module classifier;              // encode / classify [/ decode]
+  torch::jit::Module classifier;              // encode / classify [/ decode]; a label-free bundle's encoder (encode / decode)
+  std::string objective = "classifier";       // what it was trained for (objectives.h); anything else is label-free
   std::optional<torch::jit::Module> decoder;  // has decode(z); may be the classifier itself
   std::optional<LaplaceFit> laplace;
   std::optional<torch::jit::Module> vae;
@@ -29,6 +30,11 @@ struct Bundle {
   torch::Tensor headW, headB;                 // the affine head read off classify; undefined if not affine
 
   int64_t latentDim() const { return manifest.latentDim; }
+  // A label-free bundle (seed 002): an encoder trained without labels, with its decoder and no
+  // classifier head, posterior or ensemble. classify() and head() throw BundleError naming it.
+  bool labelFree() const { return objective != "classifier"; }
+  // The component that holds encode(): "classifier", or "encoder" in a label-free bundle.
+  const char* encoderComponent() const { return labelFree() ? "encoder" : "classifier"; }
   // The file of component `name` (classifier, decoder, laplace, ensemble_K) in this bundle.
   std::string componentPath(const std::string& name) const;
   int64_t numClasses() const { return int64_t(manifest.classNames.size()); }

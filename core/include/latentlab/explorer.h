@@ -13,6 +13,7 @@
 
 #include "latentlab/attribution.h"
 #include "latentlab/counterfactual.h"
+#include "latentlab/examples.h"
 #include "latentlab/progress.h"
 
 namespace latentlab {
@@ -32,13 +33,17 @@ struct PointTable {
   std::vector<int64_t> splitIndex;       // [n] index of the image within its split
   std::vector<float> zLo, zHi;           // [d] the encoder's output range over these points
   int64_t numTest = 0;                   // test points come first, then train points
+  // False for a label-free bundle (an encoder trained without labels, seed 002): then preds and
+  // predsDet are -1, probs uniform and the uncertainties 0, and nothing should show them.
+  bool hasClassifier = true;
+  std::string objective = "classifier";  // what the encoder was trained for
 };
 
 // The model's answer for one latent: what the inspector shows during a drag.
 struct LatentEval {
   std::vector<float> latent;             // [d]
   std::vector<float> image;              // [C, H, W] decode(z) in [0, 1]; empty without a decoder
-  std::vector<float> probs, probsDet;    // [K] BLL predictive, deterministic head
+  std::vector<float> probs, probsDet;    // [K] BLL predictive, deterministic head; empty without a classifier (pred -1)
   float total = 0, aleatoric = 0, epistemic = 0;
   float totalDet = 0;
   int pred = 0, predDet = 0;
@@ -131,6 +136,13 @@ class Explorer {
   // g(z0) itself), with o.steps nodes on the segment. `pathLatents` as for attribution().
   IgResult pathAttribution(const IgOptions& o, int64_t point, const std::vector<float>& zPath,
                            std::vector<float>* pathLatents, const std::atomic<bool>* cancel) const;
+
+  // Label-free example importance (examples.h) of point `point`'s latent, or, when point < 0, of
+  // the latent z (an edited point; TracIn then explains its decode g(z) with its predicted class
+  // as the label). Scores the training split, so addTrainPoints() must have run: InputError
+  // otherwise. Training position i is point numTest + i. Throws the typed errors of errors.h.
+  ExampleScores examples(const ExampleOptions& o, int64_t point, const std::vector<float>& z, const ProgressFn& progress,
+                         const std::atomic<bool>* cancel) const;
 
   const std::string& bundleDir() const;
   std::string bundleName() const;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "latentlab/attribution.h"
+#include "latentlab/examples.h"
 #include "latentlab/counterfactual.h"
 #include "latentlab/progress.h"
 
@@ -35,6 +36,10 @@ struct TrainOptions {
   bool force = false;
   int64_t limitTrain = 0;     // >0: train on the first N (shuffled) training examples only
   int threads = 0;            // 0: leave LibTorch's default
+  int checkpointEvery = 1;    // keep checkpoints/classifier_epoch_K.pt every N epochs (and the last), for TracIn; 0: none
+  // classifier, or a label-free pretext task (objectives.h): autoencoder, denoising-autoencoder,
+  // vae; those bundles hold the encoder with its decoder, and no head, posterior or ensemble.
+  std::string objective = "classifier";
 };
 
 struct ImportOptions {
@@ -107,6 +112,43 @@ struct AttributionExplainOptions {
 // completeness_residual, steps, target, head, ...). Staged like runExplain. Returns the summary.
 nlohmann::json runExplainAttribution(const AttributionExplainOptions& opt, const ProgressFn& progress,
                                      const std::atomic<bool>* cancel, std::ostream& log);
+
+// `latentlab explain --method dknn|simplex|tracin --index N`: the training examples that make the
+// latent of test image N what it is (seed 002), written as a folder.
+struct ExampleExplainOptions {
+  std::string bundle;
+  std::string out;
+  bool force = false;
+  std::string device = "cpu";
+  ExampleOptions examples;
+  int64_t index = -1;         // the test-set index
+};
+// Writes OUT/examples.csv (index,score: every scored training point, best first; index is the
+// image's position in the training split), OUT/examples.png (the test image, the top 8 and the
+// bottom 8) and OUT/summary.json (method, label, the top ten with their labels, duplicates,
+// residual, checkpoints, ms). Staged like runExplain. Returns the summary.
+nlohmann::json runExplainExamples(const ExampleExplainOptions& opt, const ProgressFn& progress,
+                                  const std::atomic<bool>* cancel, std::ostream& log);
+
+// `latentlab eval --checks BUNDLE --out DIR`: seed 002's consistency checks (consistency_checks.h)
+// and, with --compare, its pretext comparison.
+struct ChecksOptions {
+  std::string bundle;
+  std::string out;
+  bool force = false;
+  std::string device = "cpu";
+  int64_t testPoints = 1000;      // pixel flipping: the first N test images; similarity: a balanced draw of N
+  int64_t corpusPerClass = 100;   // similarity: the training corpus, this many per class (1,000 for 10 classes)
+  int steps = 64;                 // IG's steps and GradientShap's samples
+  int64_t tracinPoints = 100;     // TracIn's share of the balanced test draw (it costs minutes); 0 skips TracIn
+  std::vector<std::string> compare;  // other bundles on the same dataset: Pearson r of maps and scores
+  uint64_t seed = 0;
+};
+// Writes OUT/pixel_flip.csv (method,fraction,mean_shift,sem) and .png, OUT/similarity.csv
+// (method,fraction,top,bottom) and .png, OUT/pretext.csv (bundle,other,what,pearson_mean,n) when
+// comparing, and OUT/summary.json with the timings. Staged like explain. Returns the summary.
+nlohmann::json runChecks(const ChecksOptions& opt, const ProgressFn& progress, const std::atomic<bool>* cancel,
+                         std::ostream& log);
 
 // Where explain may write (before any work starts): a new folder whose parent exists, or with
 // `force` an earlier explain folder holding only what explain writes; never inside a bundle.

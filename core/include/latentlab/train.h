@@ -24,6 +24,9 @@ struct FitOptions {
   torch::Device device = torch::kCPU;
   ProgressFn progress;                         // may be empty
   const std::atomic<bool>* cancel = nullptr;   // may be null
+  // Called after each epoch (1-based) with the learning rate that epoch used: where `train` keeps
+  // the TracIn checkpoints. May be empty.
+  std::function<void(int epoch, double lr)> onEpochEnd;
 };
 
 // Cross-entropy with Adam. Returns the mean loss of the last epoch.

@@ -1,0 +1,110 @@
+#include "controllers/examples_controller.h"
+
+#include <memory>
+
+#include "context.h"
+#include "latentlab/errors.h"
+
+namespace latentlab::gui {
+
+void ExamplesController::run(const ExampleOptions& options) {
+  Context& c = m_ctx;
+  AppState& s = c.state;
+  ExamplesState& es = s.examples;
+  es.error.clear();
+  if (!s.hasModel()) return void(es.error = "load a model first");
+  const Selection sel = s.selection.sel;
+  if (!sel.any()) {
+    es.error = "select a point (or an edited point) first";
+    c.log.error("examples: nothing is selected", false);
+    return;
+  }
+  try {
+    checkExampleOptions(options, "examples");
+  } catch (const InputError& e) {
+    es.error = e.what();
+    c.log.error(es.error, false);
+    return;
+  }
+  cancel();
+  es.options = options;
+  es.explained = sel;
+  es.clicked = -1;
+  const int64_t point = sel.edited >= 0 ? -1 : sel.point;
+  const std::vector<float> z = sel.edited >= 0 ? s.edits.edited[size_t(sel.edited)].latent : std::vector<float>{};
+  int label = -1;
+  if (point >= 0) label = s.model.pts->labels[size_t(point)];
+  else if (s.edits.inspect && s.edits.inspect->latent == z) label = s.edits.inspect->pred;
+  // The scores are of training points: the map gets them first (a job before this one).
+  if (s.model.pts->n == s.model.pts->numTest) c.models.showTrainPoints(true);
+  const uint64_t serial = ++es.serial;
+  auto ex = s.model.ex;
+  auto current = [&c, serial, ex] { return c.state.examples.serial == serial && c.state.model.ex == ex; };
+  const int edited = sel.edited;
+  es.job = c.worker->submit(
+      std::string("examples (") + exampleMethodName(options.method) + ")",
+      [&c, ex, options, point, z, edited, label, current](Job& job) {
+        auto progress = [&job](const Progress& p) { job.report(p); };
+        auto r = std::make_shared<ExampleScores>(ex->examples(options, point, z, progress, &job.cancel));
+        c.worker->toUi([&c, r, point, edited, label, current] {
+          if (!current()) return;
+          ExamplesState& es = c.state.examples;
+          es.run = ExamplesRun{std::move(*r), point, edited, label};
+          es.job.reset();
+        });
+      },
+      [&c, current](const std::string& err) {
+        if (!current()) return;
+        c.state.examples.job.reset();
+        c.state.examples.error = err;
+        c.log.error("examples: " + err, false);
+      },
+      [&c, current] {
+        if (current()) c.state.examples.job.reset();
+      });
+}
+
+void ExamplesController::follow() {
+  AppState& s = m_ctx.state;
+  ExamplesState& es = s.examples;
+  const Selection& sel = s.selection.sel;
+  if (!es.follow || !s.hasModel() || !sel.any() || es.options.method == ExampleMethod::Tracin) return;
+  if (sel.point == es.explained.point && sel.edited == es.explained.edited) return;
+  if (sel.edited < 0 && sel.point == es.clicked) return;  // browsing the examples keeps their list
+  if (s.edits.drag.active) return;                        // after the drop
+  run(es.options);
+}
+
+void ExamplesController::selectExample(bool top, int rank) {
+  Context& c = m_ctx;
+  AppState& s = c.state;
+  ExamplesState& es = s.examples;
+  if (!es.run) return c.log.error("example: run the Examples tab first (examples METHOD)");
+  const auto& idx = es.run->scores.index;
+  if (rank < 0 || size_t(rank) >= idx.size())
+    return c.log.error("example: rank " + std::to_string(rank) + " is outside 0.." + std::to_string(int64_t(idx.size()) - 1));
+  const int64_t pos = top ? idx[size_t(rank)] : idx[idx.size() - 1 - size_t(rank)];
+  const int64_t point = s.model.pts->numTest + pos;
+  if (point >= s.model.pts->n) return c.log.error("example: the training points are not on the map yet");
+  if (!s.style.showTrain) c.models.showTrainPoints(true);
+  es.clicked = point;
+  c.edits.selectPoint(point);
+}
+
+void ExamplesController::cancel() {
+  ExamplesState& es = m_ctx.state.examples;
+  if (es.job) es.job->cancel = true;
+  es.job.reset();
+}
+
+void ExamplesController::reset() {
+  cancel();
+  ExamplesState& es = m_ctx.state.examples;
+  es.run.reset();
+  es.error.clear();
+  es.explained = Selection{};
+  es.clicked = -1;
+  ++es.serial;
+}
+
+}  // namespace latentlab::gui

@@ -1,0 +1,31 @@
+#pragma once
+// A line chart as a PNG, for the figures `latentlab eval --checks` writes: axes with ticks and
+// their numbers, a title, axis labels and a legend, text drawn with stb_easy_font. Internal to
+// core/src.
+#include <array>
+#include <string>
+#include <vector>
+
+namespace latentlab::plot {
+
+struct Series {
+  std::string name;
+  std::array<unsigned char, 3> rgb{200, 200, 200};
+  std::vector<double> x, y;
+  bool dashed = false;
+};
+
+struct Chart {
+  std::string title, xLabel, yLabel;
+  std::vector<Series> series;
+  int width = 720, height = 460;
+  bool yFromZero = true;
+};
+
+// Writes the chart atomically; InputError naming the path when it cannot.
+void writeLineChart(const std::string& path, const Chart& c);
+
+// The categorical colour of series i (the explorer's class palette's first colours).
+std::array<unsigned char, 3> seriesColor(int i);
+
+}  // namespace latentlab::plot
