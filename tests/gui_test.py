@@ -829,7 +829,61 @@ def case_flip():
     check_shows_points(os.path.join(OUT, "f1.png"))
 
 
-{"clue": case_clue, "clue_nudge": case_clue_nudge, "ig": case_ig, "flip": case_flip, "drag": case_drag, "bad_script": case_bad_script, "fuzz": case_fuzz, "screenshot": case_screenshot, "train": case_train,
+def fashion_train_images():
+    """All 60,000 training images of Fashion-MNIST, [60000, 1, 28, 28] in [0, 1], and their labels."""
+    with gzip.open("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz") as f:
+        data = f.read()
+    magic, n, h, w = struct.unpack(">IIII", data[:16])
+    assert magic == 2051
+    x = torch.frombuffer(bytearray(data[16:16 + n * h * w]), dtype=torch.uint8).reshape(n, 1, h, w).float() / 255.0
+    with gzip.open("/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz") as f:
+        lab = f.read()
+    return x, torch.frombuffer(bytearray(lab[8:8 + n]), dtype=torch.uint8).long()
+
+
+def case_examples():
+    """The Examples tab (seed 002): DKNN of point 3 over the 60,000 training latents. Its top example
+    is the training image nearest in latent space (recomputed here with Python's torch from the
+    images) and its score 1 / that distance; `example top 0` selects that training point on the
+    map; SimplEx's weights are >= 0 and the best is in its corpus; bad settings are refused."""
+    st = lambda name: json.load(open(os.path.join(OUT, name)))
+    run_gui(["--script", script([
+        "select 3", "tab Examples", "examples dknn", f"state {OUT}/e1.json", "example top 0", f"state {OUT}/e2.json",
+        f"screenshot {OUT}/e2.png", "select 3", "examples simplex corpus=500", f"state {OUT}/e3.json",
+        "example top 999", f"state {OUT}/e4.json", "quit",
+    ])], timeout=600)
+    e1, e2, e3, e4 = (st(f"e{i}.json") for i in range(1, 5))
+    # Lines a script refuses when it is read (each names its value), in a run of their own: the
+    # error dialog they open would cover the map of the screenshot above.
+    run_gui(["--script", script(["examples simplex corpus=0", "examples knn", "example middle 0", f"state {OUT}/e5.json", "quit"])])
+    e5 = st("e5.json")
+    run = e1["examples"]["run"]
+    assert run["method"] == "dknn" and run["from_point"] == 3 and run["scored"] == 60000, run
+    clf = torch.jit.load(os.path.join(BUNDLE, "classifier.pt"))
+    xs, labels = fashion_train_images()
+    with torch.no_grad():
+        z = clf.encode(fashion_test_image(3))[0]
+        d = torch.cat([(clf.encode(xs[i:i + 4096]) - z).norm(dim=1) for i in range(0, len(xs), 4096)])
+    best = int(d.argmin())
+    top = run["top"][0]
+    assert top["index"] == best, (top, best, float(d[best]))
+    assert abs(top["score"] - 1.0 / float(d[best])) < 1e-3 * top["score"], (top["score"], 1.0 / float(d[best]))
+    assert top["label"] == int(labels[best]) and top["point"] == 10000 + best
+    scores = [t["score"] for t in run["top"]] + [b["score"] for b in run["bottom"]][::-1]
+    assert scores == sorted(scores, reverse=True), "the top and bottom examples are not in order"
+    assert e2["selected"] == top["point"], (e2["selected"], top["point"])
+    assert e2["examples"]["run"]["from_point"] == 3, "a click on an example must not replace the list"
+    sx = e3["examples"]["run"]
+    assert sx["method"] == "simplex" and sx["scored"] == 500 and all(t["score"] >= 0 for t in sx["top"]), sx
+    assert sx["top"][0]["score"] >= sx["top"][-1]["score"]
+    assert any("rank 999 is outside 0..127" in e for e in e4["errors"]), e4["errors"]
+    errs = " | ".join(e5["errors"])
+    assert "corpus must be at least 1" in errs and "dknn, simplex or tracin" in errs and "top or bottom" in errs, errs
+    print(f"examples: DKNN top {best} (label {top['label']}, 1/d {top['score']:.4f}) in {run['ms']:.1f} ms; "
+          f"SimplEx top {sx['top'][0]['index']} w {sx['top'][0]['score']:.3f}, residual {sx['residual']:.3f}")
+
+
+{"clue": case_clue, "examples": case_examples, "clue_nudge": case_clue_nudge, "ig": case_ig, "flip": case_flip, "drag": case_drag, "bad_script": case_bad_script, "fuzz": case_fuzz, "screenshot": case_screenshot, "train": case_train,
  "mouse": case_mouse, "project": case_project}[CASE]()
 shutil.rmtree(OUT)
 print(f"gui_test {CASE}: ok")

@@ -18,7 +18,13 @@ void AppScriptHost::cancelJobs() {
 }
 std::string AppScriptHost::exportLayout(const std::string& path) { return m_ctx.projection.exportCsv(path, true); }
 void AppScriptHost::importLayout(const std::string& path) { m_ctx.projection.importCsv(path); }
-void AppScriptHost::color(ColorMode m) { m_ctx.state.style.setColorMode(m); }
+void AppScriptHost::color(ColorMode m) {
+  const AppState& s = m_ctx.state;
+  if (m != ColorMode::Label && s.hasModel() && !s.model.pts->hasClassifier)
+    return m_ctx.log.error(std::string("color ") + colorModeKey(m) + ": this bundle's encoder was trained without labels, "
+                           "so there are no predictions or uncertainties to colour by (color label works)");
+  m_ctx.state.style.setColorMode(m);
+}
 void AppScriptHost::select(int64_t index) { m_ctx.edits.selectPoint(index); }
 bool AppScriptHost::hasSelection() const { return m_ctx.state.hasModel() && m_ctx.state.selection.sel.any(); }
 void AppScriptHost::dragBy(float dx, float dy) {

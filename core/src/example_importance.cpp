@@ -18,11 +18,10 @@ torch::Tensor dknnScores(const torch::Tensor& Z, const torch::Tensor& z, int64_t
                      "-d and " + std::to_string(z.numel()) + " numbers");
   if (Z.size(0) == 0) throw InputError("[dknn] there are no training latents to score");
   const torch::Tensor Zf = Z.to(torch::kFloat), zf = z.to(Z.device(), torch::kFloat).flatten();
-  const torch::Tensor dist = (Zf - zf.unsqueeze(0)).pow(2).sum(1).sqrt();
-  const double rms = std::sqrt(Zf.pow(2).sum(1).mean().item<double>());
-  const double eps = 1e-6 * std::max(rms, 1e-12);
-  if (duplicates) *duplicates = (dist <= eps).sum().item<int64_t>();
-  return 1.0 / dist.clamp_min(eps);
+  const torch::Tensor d2 = (Zf - zf.unsqueeze(0)).pow(2).sum(1);
+  const double eps2 = 1e-12 * std::max(d2.mean().item<double>(), 1e-30);  // (1e-6 x the RMS distance)^2
+  if (duplicates) *duplicates = (d2 <= eps2).sum().item<int64_t>();
+  return d2.clamp_min(eps2).rsqrt();
 }
 
 std::vector<int64_t> simplexCorpus(int64_t n, int64_t size, uint64_t seed) {
@@ -37,23 +36,35 @@ std::vector<int64_t> simplexCorpus(int64_t n, int64_t size, uint64_t seed) {
   return out;
 }
 
-ExampleScores rankScores(const torch::Tensor& scores, const std::vector<int64_t>& positions, const std::string& method) {
+ExampleScores rankScores(const torch::Tensor& scores, const std::vector<int64_t>& positions, const std::string& method,
+                         int64_t keep) {
   const torch::Tensor s = scores.detach().to(torch::kCPU, torch::kFloat).contiguous().flatten();
   if (!torch::isfinite(s).all().item<bool>()) throw ModelLoadError("[" + method + "] a score is not finite");
-  const auto [sorted, order] = s.sort(0, /*descending=*/true);
+  torch::Tensor sorted, order;
+  if (keep > 0 && 2 * keep < s.numel()) {
+    const auto [tv, ti] = s.topk(keep, 0, /*largest=*/true, /*sorted=*/true);
+    const auto [bv, bi] = s.topk(keep, 0, /*largest=*/false, /*sorted=*/true);
+    sorted = torch::cat({tv, bv.flip(0)});
+    order = torch::cat({ti, bi.flip(0)});
+  } else {
+    std::tie(sorted, order) = s.sort(0, /*descending=*/true);
+  }
   ExampleScores r;
   r.method = method;
   r.scored = s.numel();
-  r.score.assign(sorted.data_ptr<float>(), sorted.data_ptr<float>() + r.scored);
-  r.index.resize(size_t(r.scored));
+  const int64_t m = sorted.numel();
+  sorted = sorted.contiguous();
+  order = order.contiguous();
+  r.score.assign(sorted.data_ptr<float>(), sorted.data_ptr<float>() + m);
+  r.index.resize(size_t(m));
   const int64_t* o = order.data_ptr<int64_t>();
-  for (int64_t i = 0; i < r.scored; ++i) r.index[size_t(i)] = positions.empty() ? o[i] : positions.at(size_t(o[i]));
+  for (int64_t i = 0; i < m; ++i) r.index[size_t(i)] = positions.empty() ? o[i] : positions.at(size_t(o[i]));
   return r;
 }
 
 ExampleScores exampleScores(const Bundle& b, const ExampleOptions& o, const torch::Tensor& z, const torch::Tensor& Z,
                             const torch::Tensor& x, int64_t y, const Dataset& train, const ProgressFn& progress,
-                            const std::atomic<bool>* cancel) {
+                            const std::atomic<bool>* cancel, int64_t keep) {
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();
   checkExampleOptions(o, exampleMethodName(o.method));
@@ -63,14 +74,14 @@ ExampleScores exampleScores(const Bundle& b, const ExampleOptions& o, const torc
   ExampleScores r;
   if (o.method == ExampleMethod::Dknn) {
     int64_t dup = 0;
-    r = rankScores(dknnScores(Z.to(b.device), z.to(b.device), &dup), {}, "dknn");
+    r = rankScores(dknnScores(Z.to(b.device), z.to(b.device), &dup), {}, "dknn", keep);
     r.duplicates = dup;
   } else if (o.method == ExampleMethod::Simplex) {
     const std::vector<int64_t> corpus = simplexCorpus(Z.size(0), o.corpus, o.seed);
     const torch::Tensor idx = torch::tensor(corpus, torch::kInt64).to(Z.device());
     double residual = 0;
     const torch::Tensor w = simplexWeights(Z.index_select(0, idx), z, o.steps, o.lr, &residual, cancel);
-    r = rankScores(w, corpus, "simplex");
+    r = rankScores(w, corpus, "simplex", keep);
     r.residual = residual;
   } else {
     if (!x.defined() || x.dim() != 3) throw InputError("[tracin] needs the explained image [C, H, W]");
@@ -79,7 +90,7 @@ ExampleScores exampleScores(const Bundle& b, const ExampleOptions& o, const torc
     std::vector<TracinCheckpoint> cps = loadCheckpoints(b);
     const int n = int(cps.size());
     r = rankScores(tracinScores(std::move(cps), objectiveLoss(b.objective), x, y, train.images, train.labels, b.device, progress, cancel),
-                   {}, "tracin");
+                   {}, "tracin", keep);
     r.checkpoints = n;
   }
   r.ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();

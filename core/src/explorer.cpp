@@ -61,7 +61,8 @@ struct Explorer::Impl {
   void requireClassifier(const char* where) const {
     if (!det)
       throw BundleError(std::string("[") + where + "] this bundle's encoder was trained without labels (" + bundle.objective +
-                        "): it has no classifier, so no prediction or uncertainty to explain (" + bundle.dir + ")");
+                        "): it has no classifier, so no prediction or uncertainty to explain; the label-free target works (target=labelfree) ("
+                        + bundle.dir + ")");
   }
 
   void checkDvae(const char* where) const {
@@ -579,7 +580,7 @@ ExampleScores Explorer::examples(const ExampleOptions& o, int64_t point, const s
       y = m->det ? (m->lap ? *m->lap : *m->det).predict(zd).probs.argmax(1).item<int64_t>() : 0;  // label-free: unused
     }
   }
-  return exampleScores(m->bundle, o, zt, Z, x, y, m->data.train, progress, cancel);
+  return exampleScores(m->bundle, o, zt, Z, x, y, m->data.train, progress, cancel, /*keep=*/64);  // the panel shows <= 16
 }
 
 }  // namespace latentlab

@@ -238,6 +238,7 @@ json trainLabelFree(const TrainOptions& opt, const ProgressFn& progress, const s
   // The test latents' cache, and the test loss.
   const torch::Tensor zTest = mapBatched(m, "encode", data.test.images, dev, 1024, join(dir, "encoder.pt"));
   requireFiniteRows(zTest, "train", "latents", "test images", opt.out + "/encoder.pt");
+  fs::create_directories(dir / "cache");
   saveLatentCache(join(dir / "cache", "latents_test.pt"), zTest,
                   latentCacheKey(join(dir, "encoder.pt"), data.test.name, data.test.size()));
   double testLoss = 0, mse = 0;

@@ -46,12 +46,16 @@ void MapPanel::drawToolbar(Context& ctx) {
   }
   ImGui::SameLine();
   ImGui::SetNextItemWidth(110);
-  if (ImGui::BeginCombo("##color", colorModeLabel(s.style.colorMode))) {
+  const bool labelFree = s.hasModel() && !s.model.pts->hasClassifier;
+  if (labelFree) ImGui::BeginDisabled();
+  if (ImGui::BeginCombo("##color", colorModeLabel(labelFree ? ColorMode::Label : s.style.colorMode))) {
     for (ColorMode m : kColorModes)
       if (ImGui::Selectable(colorModeLabel(m), m == s.style.colorMode)) s.style.setColorMode(m);
     ImGui::EndCombo();
   }
-  tip("Colour the points by true class, predicted class (BLL), an uncertainty (nats, viridis), or right/wrong (C cycles)");
+  if (labelFree) ImGui::EndDisabled();
+  tip(labelFree ? "A label-free encoder has no classifier: the points are coloured by their true class only"
+                : "Colour the points by true class, predicted class (BLL), an uncertainty (nats, viridis), or right/wrong (C cycles)");
   ImGui::SameLine();
   ImGui::SetNextItemWidth(220);
   if (ImGui::InputTextWithHint("##filter", "search: 123 | pred=3 label!=3 | total>1", &s.style.filterText,

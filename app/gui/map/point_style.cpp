@@ -23,12 +23,13 @@ PointStyle PointStyle::of(const AppState& s) {
   p.anyMulti = !s.selection.multi.empty();
   p.totalMax = s.model.totalMax;
   p.epiMax = s.model.epiMax;
+  if (p.table && !p.table->hasClassifier) p.mode = ColorMode::Label;  // a label-free bundle has nothing else to show
   return p;
 }
 
 int PointStyle::classOf(int64_t i) const {
   const size_t s = size_t(i);
-  return mode == ColorMode::Pred ? table->preds[s] : table->labels[s];
+  return mode == ColorMode::Pred && table->preds[s] >= 0 ? table->preds[s] : table->labels[s];
 }
 
 bool PointStyle::visible(int64_t i) const {

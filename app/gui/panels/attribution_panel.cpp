@@ -44,7 +44,14 @@ bool AttributionPanel::wantsFocus(Context& ctx) {
 void AttributionPanel::drawSettings(Context& ctx) {
   IgOptions& o = ctx.state.attribution.options;
   const auto& names = ctx.state.model.pts->classNames;
+  if (!ctx.state.model.pts->hasClassifier) {  // a label-free encoder: the latent is all there is to explain
+    o.target.kind = AttrTargetKind::LabelFree;
+    o.path = AttrPath::Straight;
+    ImGui::TextWrapped("A label-free encoder (%s): the map attributes F(x~) = <phi(x), phi(x~)>, the latent itself "
+                       "(seed 002).", ctx.state.model.pts->objective.c_str());
+  }
   int path = int(o.path);
+  if (!ctx.state.model.pts->hasClassifier) ImGui::BeginDisabled();
   ImGui::RadioButton("IG from a baseline", &path, 0);
   tip("Integrated gradients along the straight line from a baseline image to the selected image");
   ImGui::SameLine();
@@ -54,6 +61,7 @@ void AttributionPanel::drawSettings(Context& ctx) {
   ImGui::SameLine();
   ImGui::RadioButton("from the drag", &path, 2);
   tip("The same along the decoded straight latent line from the selected edited point back to its origin's latent");
+  if (!ctx.state.model.pts->hasClassifier) ImGui::EndDisabled();
   o.path = AttrPath(path);
   const bool straight = o.path == AttrPath::Straight;
   if (!straight && (o.target.needsClass() || !o.target.needsHead())) o.target.kind = AttrTargetKind::Total;

@@ -52,6 +52,11 @@ void ConceptsPanel::draw(Context& ctx) {
     ImGui::TextDisabled("Load a bundle first.");
     return;
   }
+  if (!s.model.pts->hasClassifier) {
+    ImGui::TextWrapped("The concepts are read by the classifier (what a flipped bit does to its prediction); this "
+                       "encoder was trained without labels (%s) and has none.", s.model.pts->objective.c_str());
+    return;
+  }
   if (s.model.dvaeBits <= 0 && !s.model.dvaeProblem.empty()) {
     ImGui::TextColored(kErrorText, "The bundle's DVAE was left out:");
     ImGui::TextWrapped("%s", s.model.dvaeProblem.c_str());

@@ -103,6 +103,14 @@ void InspectorPanel::draw(Context& ctx) {
     if (s.edits.evalError.empty()) ImGui::TextDisabled("computing...");
     return;
   }
+  if (!t.hasClassifier || ev->probs.empty()) {
+    ImGui::Separator();
+    ImGui::TextWrapped("This bundle's encoder was trained without labels (%s): it has no classifier, so there is no "
+                       "prediction and no uncertainty to show. Its examples and label-free saliency are in the Examples "
+                       "and Attribution tabs.", t.objective.c_str());
+    ImGui::TextDisabled("decode: %.2f ms on %s", ev->ms, s.model.device.c_str());
+    return;
+  }
   // The round trip of the decoded image, beside it: the latent's own numbers follow below.
   const bool ownImage = !clueRun && !dragging && sel.edited < 0;
   ImGui::Text("%s encoded again: %s, total U %.4f nats", ownImage ? "the reconstruction" : imageMethod ? "g(z_t)" : "this decoded image",

@@ -111,6 +111,15 @@ void ModelPanel::drawSummary(Context& ctx) {
   const Model& m = ctx.state.model;
   ImGui::Text("%s on %s: %lld points, d=%lld, K=%lld%s", m.name.c_str(), m.device.c_str(), (long long)m.pts->n,
               (long long)m.pts->d, (long long)m.pts->K, m.hasLaplace ? "" : "  (no Laplace posterior: deterministic head only)");
+  if (!m.pts->hasClassifier) {  // a label-free bundle (seed 002): its own figures, no heads to calibrate
+    ImGui::TextWrapped("This encoder was trained without labels (%s): there is no classifier, so no predictions, "
+                       "uncertainties, reliability or OOD plots. The map is coloured by the true class; the Examples "
+                       "tab and the Attribution tab's label-free target explain it.", m.pts->objective.c_str());
+    if (m.metrics.is_object() && m.metrics.contains("test_loss"))
+      ImGui::Text("test loss %.4f per image, reconstruction MSE %.5f", m.metrics.value("test_loss", 0.0),
+                  m.metrics.value("reconstruction_mse", 0.0));
+    return;
+  }
   if (m.metrics.is_object() && m.metrics.contains("heads")) {
     ImGui::TextDisabled("latentlab eval (stored in the manifest when the bundle was made):");
     nlohmann::json main = m.metrics;

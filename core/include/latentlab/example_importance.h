@@ -14,7 +14,7 @@ struct Bundle;
 struct Dataset;
 
 // DKNN scores 1 / max(|z - Z_n|, eps) for every row of Z [N, d] (on Z's device), z [d]; eps as in
-// examples.h. `duplicates` (may be null) receives the count of rows at distance <= eps. [N] float.
+// examples.h (rotation-invariant, as the distances are). `duplicates` (may be null) receives the count of rows at distance <= eps. [N] float.
 torch::Tensor dknnScores(const torch::Tensor& Z, const torch::Tensor& z, int64_t* duplicates = nullptr);
 
 // SimplEx weights over the corpus C [n, d] for z [d]: w = softmax(v), v from 0 by `steps` of Adam
@@ -28,8 +28,10 @@ torch::Tensor simplexWeights(const torch::Tensor& C, const torch::Tensor& z, int
 std::vector<int64_t> simplexCorpus(int64_t n, int64_t size, uint64_t seed);
 
 // Sorts scores [N] (CPU or device) best first; `positions` maps row i to its training position
-// (empty: row i is position i).
-ExampleScores rankScores(const torch::Tensor& scores, const std::vector<int64_t>& positions, const std::string& method);
+// (empty: row i is position i). keep > 0: only the best `keep` and the worst `keep`, in that order
+// (what a panel shows; a partial selection instead of a sort of every score).
+ExampleScores rankScores(const torch::Tensor& scores, const std::vector<int64_t>& positions, const std::string& method,
+                         int64_t keep = 0);
 
 // The per-example loss that TracIn differentiates: the bundle's training objective on a batch of
 // images x [n, C, H, W] with labels y [n] (a label-free objective ignores y). [n].
@@ -63,9 +65,10 @@ torch::Tensor tracinScores(std::vector<TracinCheckpoint> checkpoints, const Exam
 std::vector<TracinCheckpoint> loadCheckpoints(const Bundle& b);
 
 // Scores of one latent z [d] (and, for TracIn, its image x [C, H, W] and label y) against the
-// training split `train` whose latents are Z [N, d]. Throws InputError / BundleError.
+// training split `train` whose latents are Z [N, d]; `keep` as for rankScores. Throws InputError /
+// BundleError.
 ExampleScores exampleScores(const Bundle& b, const ExampleOptions& o, const torch::Tensor& z, const torch::Tensor& Z,
                             const torch::Tensor& x, int64_t y, const Dataset& train, const ProgressFn& progress,
-                            const std::atomic<bool>* cancel);
+                            const std::atomic<bool>* cancel, int64_t keep = 0);
 
 }  // namespace latentlab

@@ -5,8 +5,8 @@
 //
 //  DKNN     score_n = 1 / |z - z_n|, over every training latent (seed 002's implementation: the
 //           inverse distance, no k cut-off). A training latent at distance 0 (an exact duplicate)
-//           would score infinity; it is scored 1 / eps instead, eps = 1e-6 x the RMS norm of the
-//           training latents, so duplicates come first, tie, and stay finite.
+//           would score infinity; it is scored 1 / eps instead, eps = 1e-6 x the RMS distance from z
+//           to the training latents, so duplicates come first, tie, and stay finite.
 //  SimplEx  weights w = softmax(v) over a corpus of training latents, v fitted with Adam to
 //           minimise |sum_n w_n z_n - z|^2 (Crabbe et al. 2021); score_n = w_n.
 //  TracIn   score_n = sum_t lr_t <grad L(x_n; theta_t), grad L(x; theta_t)> over the checkpoints
@@ -40,6 +40,7 @@ void setExampleOption(ExampleOptions& o, const std::string& key, const std::stri
 // Scores of training points for one latent, best first.
 struct ExampleScores {
   std::string method;
+  // Best first: every scored point, or (a panel's request) the best k then the worst k.
   std::vector<int64_t> index;  // positions in the training split (as the dataset files store it)
   std::vector<float> score;
   int64_t scored = 0;          // points scored: the training split, or SimplEx's corpus

@@ -139,7 +139,8 @@ class Explorer {
 
   // Label-free example importance (examples.h) of point `point`'s latent, or, when point < 0, of
   // the latent z (an edited point; TracIn then explains its decode g(z) with its predicted class
-  // as the label). Scores the training split, so addTrainPoints() must have run: InputError
+  // as the label); the best 64 and the worst 64 of them (ExampleScores). Scores the training
+  // split, so addTrainPoints() must have run: InputError
   // otherwise. Training position i is point numTest + i. Throws the typed errors of errors.h.
   ExampleScores examples(const ExampleOptions& o, int64_t point, const std::vector<float>& z, const ProgressFn& progress,
                          const std::atomic<bool>* cancel) const;
