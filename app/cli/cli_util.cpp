@@ -22,9 +22,13 @@ void printProgress(const Progress& p) {
   std::string bar(size_t(frac * width), '#');
   bar.resize(width, '.');
   const bool tty = isatty(2);
-  std::fprintf(stderr, "%s%-14s epoch %d/%d [%s] %lld/%lld loss %.4f  %.0f samples/s  ETA %.0fs%s",
-               tty ? "\r" : "", p.stage.c_str(), p.epoch, p.epochs, bar.c_str(), (long long)p.batch,
-               (long long)p.batches, p.loss, p.samplesPerSec, p.etaSeconds, tty ? "\033[K" : "\n");
+  if (p.epochs <= 0 && p.samplesPerSec <= 0)  // a stage without epochs or a loss (explain, checks): what is done
+    std::fprintf(stderr, "%s%-14s [%s] %lld/%lld%s", tty ? "\r" : "", p.stage.c_str(), bar.c_str(), (long long)p.batch,
+                 (long long)p.batches, tty ? "\033[K" : "\n");
+  else
+    std::fprintf(stderr, "%s%-14s epoch %d/%d [%s] %lld/%lld loss %.4f  %.0f samples/s  ETA %.0fs%s",
+                 tty ? "\r" : "", p.stage.c_str(), p.epoch, p.epochs, bar.c_str(), (long long)p.batch,
+                 (long long)p.batches, p.loss, p.samplesPerSec, p.etaSeconds, tty ? "\033[K" : "\n");
   if (tty && end) std::fputc('\n', stderr);
   std::fflush(stderr);
 }

@@ -82,9 +82,7 @@ torch::Tensor tracinScores(std::vector<TracinCheckpoint> checkpoints, const Exam
       out.slice(0, s, e) += cp.lr * gnorm * (lp - lm) / (2 * h);
       if (progress) {
         Progress p;
-        p.stage = "tracin";
-        p.epoch = t;
-        p.epochs = int(checkpoints.size());
+        p.stage = "tracin, checkpoint " + std::to_string(t) + "/" + std::to_string(checkpoints.size());
         p.batch = bi + 1;
         p.batches = batches;
         progress(p);
