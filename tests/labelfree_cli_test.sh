@@ -74,7 +74,18 @@ grep -q "objective must be classifier, autoencoder, denoising-autoencoder or vae
 "$ll" explain "$tmp/ae" --method labelfree-ig --index 3 --out "$tmp/aeig" >/dev/null 2>&1 || fail "labelfree-ig on the autoencoder"
 err=$("$ll" explain "$tmp/ae" --method ig --index 3 --out "$tmp/aeig2" 2>&1 >/dev/null) && fail "ig of total U on a label-free bundle succeeded"
 grep -q "trained without labels" <<<"$err" || fail "ig on a label-free bundle: $err"
-"$ll" eval --checks "$tmp/ae" --out "$tmp/checks" --test-points 20 --corpus-per-class 10 --tracin-points 2 --steps 8 >"$tmp/checks.log" 2>&1 || { cat "$tmp/checks.log"; fail "eval --checks"; }
+cp -r "$tmp/ae" "$tmp/ae2"  # the same model under another name: the pretext comparison must give r = 1
+"$ll" eval --checks "$tmp/ae" --out "$tmp/checks" --test-points 20 --corpus-per-class 10 --tracin-points 2 --steps 8 \
+  --compare "$tmp/ae2" >"$tmp/checks.log" 2>&1 || { cat "$tmp/checks.log"; fail "eval --checks"; }
+err=$("$ll" eval --checks "$tmp/ae" --out "$tmp/ae/checks" --test-points 20 2>&1 >/dev/null) && fail "eval --checks into the bundle succeeded"
+grep -q "is inside the bundle" <<<"$err" || fail "checks into the bundle: $err"
+# A checkpoint replaced by another file, and a checkpoint's lr made negative: refused, naming them.
+cp "$tmp/ae/checkpoints/encoder_epoch_1.pt" "$tmp/ae2/checkpoints/encoder_epoch_2.pt"
+err=$("$ll" explain "$tmp/ae2" --method tracin --index 3 --out "$tmp/tr2" 2>&1 >/dev/null) && fail "tracin with a swapped checkpoint succeeded"
+grep -q "encoder_epoch_2.pt is not the one" <<<"$err" || fail "swapped checkpoint: $err"
+sed -i 's/"lr": 0.001/"lr": -1/' "$tmp/ae2/manifest.json"
+err=$("$ll" explain "$tmp/ae2" --method tracin --index 3 --out "$tmp/tr2" 2>&1 >/dev/null) && fail "tracin with lr -1 succeeded"
+grep -q "has lr -1.0; it must be a number above 0\|has lr -1; it must be a number above 0" <<<"$err" || fail "negative lr: $err"
 /usr/bin/python3 - "$tmp" <<'PY' || fail "tracin / checks output"
 import csv, json, sys
 tmp = sys.argv[1]
@@ -91,6 +102,8 @@ for r in sim:
     assert 0 <= float(r["top"]) <= 1 and 0 <= float(r["bottom"]) <= 1
     if r["fraction"] == "1":
         assert abs(float(r["top"]) - float(r["bottom"])) < 1e-9  # the whole corpus either way
+pre = list(csv.DictReader(open(f"{tmp}/checks/pretext.csv")))
+assert len(pre) == 1 and abs(float(pre[0]["labelfree_ig_pearson"]) - 1) < 1e-6 and abs(float(pre[0]["dknn_pearson"]) - 1) < 1e-6, pre
 print("label-free bundle: tracin over 8000, checks", sorted(methods))
 PY
 [[ -s "$tmp/checks/pixel_flip.png" && -s "$tmp/checks/similarity.png" ]] || fail "no plots"

@@ -72,7 +72,7 @@ void AppScriptHost::tab(const std::string& name) {
       m_ctx.state.ui.focusTab = t;
       return;
     }
-  error("tab: no tab '" + clipForMessage(name, 40) + "'; the tabs are Model, Jobs, Edited, CLUE, Attribution, Concepts, Log");
+  error("tab: no tab '" + clipForMessage(name, 40) + "'; the tabs are Model, Jobs, Edited, CLUE, Attribution, Concepts, Examples, Log");
 }
 void AppScriptHost::saliency(bool on, int steps) { m_ctx.attribution.setLive(on, steps); }
 bool AppScriptHost::batchRunning() const { return m_ctx.state.clue.batch.running(); }

@@ -71,8 +71,16 @@ Bundle loadBundle(const std::string& dir, const torch::Device& device, BundlePar
   bd.manifest = parseManifest(readTextFile(manifestPath), manifestPath);
   const Manifest& mf = bd.manifest;
   auto file = [&](const std::string& comp) { return (fs::path(dir) / mf.components.at(comp)).string(); };
-  if (mf.training.is_object() && mf.training.contains("objective") && mf.training["objective"].is_string())
-    bd.objective = mf.training["objective"].get<std::string>();
+  if (mf.training.is_object() && mf.training.contains("objective")) {
+    const nlohmann::json& o = mf.training["objective"];
+    bd.objective = o.is_string() ? o.get<std::string>() : o.dump();
+    if (bd.objective != "classifier" && bd.objective != "autoencoder" && bd.objective != "denoising-autoencoder" && bd.objective != "vae")
+      throw BundleError("[bundle] training.objective is '" + clipForMessage(bd.objective, 40) + "'; it must be classifier, "
+                        "autoencoder, denoising-autoencoder or vae (" + manifestPath + ")");
+    if (bd.labelFree() && mf.has("classifier"))
+      throw BundleError("[bundle] training.objective is " + bd.objective + " (label-free), but the components name a "
+                        "classifier; a label-free bundle has components.encoder instead (" + manifestPath + ")");
+  }
   if (!mf.has("classifier") || bd.labelFree()) {  // a label-free bundle: the encoder and its decoder, nothing else
     if (!mf.has("encoder") || !bd.labelFree())
       throw BundleError("[bundle] a bundle without a classifier must be a label-free one: components.encoder and "

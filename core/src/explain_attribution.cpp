@@ -87,6 +87,10 @@ json runExplainAttribution(const AttributionExplainOptions& o, const ProgressFn&
   checkExplainOut(o.out, o.force);
   Bundle b = loadBundle(o.bundle, parseDevice(o.device), BundleParts{false, false});
   checkIgOptions(ig, b.numClasses(), "explain");
+  if (b.labelFree() && ig.target.needsHead())
+    throw BundleError("[explain] this bundle's encoder was trained without labels (" + b.objective + "): there is no "
+                      "prediction or uncertainty to attribute; --method labelfree-ig (or labelfree-saliency, "
+                      "labelfree-gradient-shap) explains the latent itself (" + o.bundle + ")");
   if (ig.target.needsHead() && ig.head == CfHead::Laplace && !b.laplace)
     throw BundleError("[explain] the laplace head needs a posterior, and the bundle has none (" + o.bundle + "); use --head deterministic");
   const DatasetSplit data = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed);
@@ -126,8 +130,8 @@ json runExplainAttribution(const AttributionExplainOptions& o, const ProgressFn&
   StagedDir stage(o.out, o.force, checkExplainOut);
   writeFileAtomic((fs::path(stage.path()) / "attribution.csv").string(), attributionCsv(r));
   writeAttributionPng((fs::path(stage.path()) / "attribution.png").string(), r, clip);
-  int predicted = -1;
-  {
+  int predicted = -1;  // a label-free bundle has no classifier: "predicted" is null
+  if (!b.labelFree()) {
     torch::NoGradGuard ng;
     const BllHead head = b.head(ig.head == CfHead::Laplace && b.laplace ? HeadMode::Samples : HeadMode::Deterministic);
     predicted = int(head.predict(b.encode(data.test.images[o.index].unsqueeze(0).to(b.device, torch::kFloat))).probs.argmax(1).item<int64_t>());
@@ -137,7 +141,7 @@ json runExplainAttribution(const AttributionExplainOptions& o, const ProgressFn&
                   {"method", o.method},
                   {"index", o.index},
                   {"label", data.test.labels[o.index].item<int64_t>()},
-                  {"predicted", predicted},
+                  {"predicted", predicted >= 0 ? json(predicted) : json(nullptr)},
                   {"target", r.target},
                   {"head", r.head},
                   {"baseline", r.baseline_name},

@@ -23,7 +23,7 @@ torch::Tensor bundleLatents(const Bundle& b, const Dataset& data, const std::str
                             const std::atomic<bool>* cancel) {
   const fs::path path = fs::path(b.dir) / "cache" / name;
   const int64_t n = data.size(), d = b.latentDim();
-  const std::string key = latentCacheKey(b.componentPath("classifier"), data.name, n);
+  const std::string key = latentCacheKey(b.componentPath(b.encoderComponent()), data.name, n);
   if (torch::Tensor cached = loadLatentCache(path.string(), key, n, d); cached.defined()) return cached;
   std::vector<torch::Tensor> parts;
   const int64_t batch = 1024;
@@ -32,7 +32,7 @@ torch::Tensor bundleLatents(const Bundle& b, const Dataset& data, const std::str
   for (int64_t i = 0; i < n; i += batch) {
     checkCancel(cancel, "explorer");
     const int64_t e = std::min(n, i + batch);
-    parts.push_back(mapBatched(b.classifier, "encode", data.images.slice(0, i, e), b.device, batch, b.componentPath("classifier"))
+    parts.push_back(mapBatched(b.classifier, "encode", data.images.slice(0, i, e), b.device, batch, b.componentPath(b.encoderComponent()))
                         .to(torch::kFloat32));
     if (progress) {
       Progress p;
@@ -48,7 +48,7 @@ torch::Tensor bundleLatents(const Bundle& b, const Dataset& data, const std::str
   }
   torch::Tensor z = parts.empty() ? torch::zeros({0, d}) : torch::cat(parts).contiguous();
   requireFiniteRows(z, "explorer", "latents", name == "latents_test.pt" ? "test images" : "images (" + name + ")",
-                    b.componentPath("classifier"));
+                    b.componentPath(b.encoderComponent()));
   try {
     fs::create_directories(path.parent_path());
     saveLatentCache(path.string(), z, key);

@@ -38,26 +38,59 @@ std::string num(double v) {
   return s;
 }
 
-}  // namespace
-
-torch::jit::Module makeClassifier(const Shape3& in, int64_t d, int64_t k, double normMean, double normStd, uint64_t seed) {
-  auto gen = at::detail::createCPUGenerator(seed);
-  const int64_t c = in[0], h4 = in[1] / 4, w4 = in[2] / 4, flat = 64 * h4 * w4;
-  torch::jit::Module m("LatentLabClassifier");
+// The classifier's convolutional encoder (also the label-free encoders'): its parameters, created
+// in this order from `gen`, and the TorchScript lines from x to h, the flattened features.
+void addConvEncoder(torch::jit::Module& m, int64_t c, int64_t d, int64_t flat, at::Generator& gen) {
   addParam(m, "c1w", uniformInit({32, c, 3, 3}, c * 9, gen));
   addParam(m, "c1b", uniformInit({32}, c * 9, gen));
   addParam(m, "c2w", uniformInit({64, 32, 3, 3}, 32 * 9, gen));
   addParam(m, "c2b", uniformInit({64}, 32 * 9, gen));
   addParam(m, "f1w", uniformInit({d, flat}, flat, gen));
   addParam(m, "f1b", uniformInit({d}, flat, gen));
+}
+std::string convFeatures(double normMean, double normStd) {
+  return "    h = (x - " + num(normMean) + ") / " + num(normStd) + R"(
+    h = torch.max_pool2d(torch.relu(torch.conv2d(h, self.c1w, self.c1b, [1, 1], [1, 1])), [2, 2])
+    h = torch.max_pool2d(torch.relu(torch.conv2d(h, self.c2w, self.c2b, [1, 1], [1, 1])), [2, 2])
+)";
+}
+
+// The ReGene decoder's transposed convolutions (also the label-free decoders'): parameters and
+// decode_logits / decode.
+void addDeconvDecoder(torch::jit::Module& m, int64_t c, int64_t d, int64_t flat, at::Generator& gen) {
+  addParam(m, "fw", uniformInit({flat, d}, d, gen));
+  addParam(m, "fb", uniformInit({flat}, d, gen));
+  // conv_transpose2d weights are [in, out, kH, kW]; fan-in as PyTorch computes it (out * k * k).
+  addParam(m, "t1w", uniformInit({64, 32, 4, 4}, 32 * 16, gen));
+  addParam(m, "t1b", uniformInit({32}, 32 * 16, gen));
+  addParam(m, "t2w", uniformInit({32, c, 4, 4}, c * 16, gen));
+  addParam(m, "t2b", uniformInit({c}, c * 16, gen));
+}
+std::string deconvDecode(int64_t h4, int64_t w4) {
+  return R"(
+def decode_logits(self, z):
+    h = torch.relu(torch.linear(z, self.fw, self.fb))
+    h = torch.reshape(h, [z.size(0), 64, )" + std::to_string(h4) + ", " + std::to_string(w4) + R"(])
+    h = torch.relu(torch.conv_transpose2d(h, self.t1w, self.t1b, [2, 2], [1, 1]))
+    return torch.conv_transpose2d(h, self.t2w, self.t2b, [2, 2], [1, 1])
+
+def decode(self, z):
+    return torch.sigmoid(self.decode_logits(z))
+)";
+}
+
+}  // namespace
+
+torch::jit::Module makeClassifier(const Shape3& in, int64_t d, int64_t k, double normMean, double normStd, uint64_t seed) {
+  auto gen = at::detail::createCPUGenerator(seed);
+  const int64_t c = in[0], h4 = in[1] / 4, w4 = in[2] / 4, flat = 64 * h4 * w4;
+  torch::jit::Module m("LatentLabClassifier");
+  addConvEncoder(m, c, d, flat, gen);
   addParam(m, "hw", uniformInit({k, d}, d, gen));
   addParam(m, "hb", uniformInit({k}, d, gen));
   m.define(R"(
 def encode(self, x):
-    h = (x - )" + num(normMean) + ") / " + num(normStd) + R"(
-    h = torch.max_pool2d(torch.relu(torch.conv2d(h, self.c1w, self.c1b, [1, 1], [1, 1])), [2, 2])
-    h = torch.max_pool2d(torch.relu(torch.conv2d(h, self.c2w, self.c2b, [1, 1], [1, 1])), [2, 2])
-    return torch.relu(torch.linear(torch.flatten(h, 1), self.f1w, self.f1b))
+)" + convFeatures(normMean, normStd) + R"(    return torch.relu(torch.linear(torch.flatten(h, 1), self.f1w, self.f1b))
 
 def classify(self, z):
     return torch.linear(z, self.hw, self.hb)
@@ -72,23 +105,8 @@ torch::jit::Module makeDecoder(const Shape3& in, int64_t d, uint64_t seed) {
   auto gen = at::detail::createCPUGenerator(seed);
   const int64_t c = in[0], h4 = in[1] / 4, w4 = in[2] / 4, flat = 64 * h4 * w4;
   torch::jit::Module m("LatentLabDecoder");
-  addParam(m, "fw", uniformInit({flat, d}, d, gen));
-  addParam(m, "fb", uniformInit({flat}, d, gen));
-  // conv_transpose2d weights are [in, out, kH, kW]; fan-in as PyTorch computes it (out * k * k).
-  addParam(m, "t1w", uniformInit({64, 32, 4, 4}, 32 * 16, gen));
-  addParam(m, "t1b", uniformInit({32}, 32 * 16, gen));
-  addParam(m, "t2w", uniformInit({32, c, 4, 4}, c * 16, gen));
-  addParam(m, "t2b", uniformInit({c}, c * 16, gen));
-  m.define(R"(
-def decode_logits(self, z):
-    h = torch.relu(torch.linear(z, self.fw, self.fb))
-    h = torch.reshape(h, [z.size(0), 64, )" + std::to_string(h4) + ", " + std::to_string(w4) + R"(])
-    h = torch.relu(torch.conv_transpose2d(h, self.t1w, self.t1b, [2, 2], [1, 1]))
-    return torch.conv_transpose2d(h, self.t2w, self.t2b, [2, 2], [1, 1])
-
-def decode(self, z):
-    return torch.sigmoid(self.decode_logits(z))
-
+  addDeconvDecoder(m, c, d, flat, gen);
+  m.define(deconvDecode(h4, w4) + R"(
 def forward(self, z):
     return self.decode(z)
 )");
@@ -104,28 +122,15 @@ torch::jit::Module makeAutoencoder(const Shape3& in, int64_t d, const std::strin
   auto gen = at::detail::createCPUGenerator(seed);
   const int64_t c = in[0], h4 = in[1] / 4, w4 = in[2] / 4, flat = 64 * h4 * w4;
   torch::jit::Module m("LatentLabAutoencoder");
-  addParam(m, "c1w", uniformInit({32, c, 3, 3}, c * 9, gen));
-  addParam(m, "c1b", uniformInit({32}, c * 9, gen));
-  addParam(m, "c2w", uniformInit({64, 32, 3, 3}, 32 * 9, gen));
-  addParam(m, "c2b", uniformInit({64}, 32 * 9, gen));
-  addParam(m, "f1w", uniformInit({d, flat}, flat, gen));
-  addParam(m, "f1b", uniformInit({d}, flat, gen));
+  addConvEncoder(m, c, d, flat, gen);
   if (vae) {
     addParam(m, "lvw", uniformInit({d, flat}, flat, gen));
     addParam(m, "lvb", uniformInit({d}, flat, gen));
   }
-  addParam(m, "fw", uniformInit({flat, d}, d, gen));
-  addParam(m, "fb", uniformInit({flat}, d, gen));
-  addParam(m, "t1w", uniformInit({64, 32, 4, 4}, 32 * 16, gen));
-  addParam(m, "t1b", uniformInit({32}, 32 * 16, gen));
-  addParam(m, "t2w", uniformInit({32, c, 4, 4}, c * 16, gen));
-  addParam(m, "t2b", uniformInit({c}, c * 16, gen));
+  addDeconvDecoder(m, c, d, flat, gen);
   const std::string features = R"(
 def features(self, x):
-    h = (x - )" + num(normMean) + ") / " + num(normStd) + R"(
-    h = torch.max_pool2d(torch.relu(torch.conv2d(h, self.c1w, self.c1b, [1, 1], [1, 1])), [2, 2])
-    h = torch.max_pool2d(torch.relu(torch.conv2d(h, self.c2w, self.c2b, [1, 1], [1, 1])), [2, 2])
-    return torch.flatten(h, 1)
+)" + convFeatures(normMean, normStd) + R"(    return torch.flatten(h, 1)
 )";
   const std::string encode = vae ? R"(
 def encode(self, x):
@@ -139,16 +144,7 @@ def encode_stats(self, x):
 def encode(self, x):
     return torch.relu(torch.linear(self.features(x), self.f1w, self.f1b))
 )";
-  m.define(features + encode + R"(
-def decode_logits(self, z):
-    h = torch.relu(torch.linear(z, self.fw, self.fb))
-    h = torch.reshape(h, [z.size(0), 64, )" + std::to_string(h4) + ", " + std::to_string(w4) + R"(])
-    h = torch.relu(torch.conv_transpose2d(h, self.t1w, self.t1b, [2, 2], [1, 1]))
-    return torch.conv_transpose2d(h, self.t2w, self.t2b, [2, 2], [1, 1])
-
-def decode(self, z):
-    return torch.sigmoid(self.decode_logits(z))
-
+  m.define(features + encode + deconvDecode(h4, w4) + R"(
 def forward(self, x):
     return self.decode(self.encode(x))
 )");

@@ -32,6 +32,16 @@ namespace {
 using detail::Clock;
 using detail::secondsSince;
 
+// "stage i/n" to the progress callback, every 50 items and at the end.
+void reportStep(const ProgressFn& progress, const std::string& stage, int64_t done, int64_t n) {
+  if (!progress || (done % 50 != 1 && done != n)) return;
+  Progress p;
+  p.stage = stage;
+  p.batch = done;
+  p.batches = n;
+  progress(p);
+}
+
 const std::vector<double> kFlipFractions = {0.05, 0.1, 0.2, 0.5, 0.8, 1.0};
 const std::vector<double> kSimilarityFractions = {0.05, 0.1, 0.2, 0.5, 0.7, 1.0};
 
@@ -50,13 +60,7 @@ torch::Tensor featureMaps(const Bundle& b, AttrMethod method, const torch::Tenso
     o.seed = uint64_t(i);  // GradientShap's draws
     const IgResult r = explainIg(b, o, images[i], {}, cancel);
     out[i] = torch::tensor(r.attribution);
-    if (progress && (i % 50 == 0 || i + 1 == n)) {
-      Progress p;
-      p.stage = stage;
-      p.batch = i + 1;
-      p.batches = n;
-      progress(p);
-    }
+    reportStep(progress, stage, i + 1, n);
   }
   return out;
 }
@@ -71,11 +75,15 @@ std::string csvNumber(double v) {
 void checkChecksOut(const std::string& out, bool force) {
   std::error_code ec;
   if (out.empty()) throw InputError("[checks] --out DIR is required (the CSV files and plots go there)");
-  if (!fs::exists(out, ec)) {
-    const fs::path parent = fs::absolute(out).parent_path();
-    if (!fs::is_directory(parent, ec)) throw InputError("[checks] the folder " + parent.string() + " does not exist (--out " + out + ")");
-    return;
+  const fs::path parent = fs::absolute(out).parent_path();
+  if (!fs::is_directory(parent, ec)) throw InputError("[checks] the folder " + parent.string() + " does not exist (--out " + out + ")");
+  for (fs::path p = fs::weakly_canonical(parent, ec); !p.empty(); p = p.parent_path()) {
+    if (isBundleDir(p))
+      throw InputError("[checks] " + out + " is inside the bundle " + p.string() + ": a bundle's folder is never an output; "
+                       "choose a folder elsewhere");
+    if (p == p.root_path()) break;
   }
+  if (!fs::exists(out, ec)) return;
   if (!force) throw InputError("[checks] " + out + " exists; give --force to replace an earlier checks folder");
   if (!fs::is_directory(out, ec)) throw InputError("[checks] " + out + " is not a folder; --force replaces only an earlier checks folder");
   for (const auto& e : fs::directory_iterator(out, ec)) {
@@ -170,20 +178,14 @@ json runChecks(const ChecksOptions& o, const ProgressFn& progress, const std::at
     Rates r{"dknn", {}, {}, nt};
     similarityRates(S, testLabels, corpusLabels, kSimilarityFractions, r.top, r.bottom);
     rates.push_back(r);
-    exampleScoresOf["dknn"] = S;
+    exampleScoresOf["dknn"] = S.clone();  // S is reused for SimplEx below
     summary["seconds"]["dknn"] = secondsSince(tm);
     tm = Clock::now();
     ExampleOptions eo;
     for (int64_t i = 0; i < nt; ++i) {
       checkCancel(cancel, "checks");
       S[i] = simplexWeights(Zc, Zt[i], eo.steps, eo.lr);
-      if (progress && (i % 50 == 0 || i + 1 == nt)) {
-        Progress p;
-        p.stage = "simplex";
-        p.batch = i + 1;
-        p.batches = nt;
-        progress(p);
-      }
+      reportStep(progress, "simplex", i + 1, nt);
     }
     Rates s{"simplex", {}, {}, nt};
     similarityRates(S, testLabels, corpusLabels, kSimilarityFractions, s.top, s.bottom);
@@ -204,13 +206,7 @@ json runChecks(const ChecksOptions& o, const ProgressFn& progress, const std::at
       checkCancel(cancel, "checks");
       S[j] = tracinScores(cps, objectiveLoss(b.objective), testImages[rows[size_t(j)]], testLabels[rows[size_t(j)]].item<int64_t>(),
                           corpusImages, corpusLabels, dev, {}, cancel);
-      if (progress) {
-        Progress p;
-        p.stage = "tracin";
-        p.batch = j + 1;
-        p.batches = m;
-        progress(p);
-      }
+      reportStep(progress, "tracin", j + 1, m);
     }
     Rates r{"tracin", {}, {}, m};
     similarityRates(S, testLabels.index_select(0, torch::tensor(rows, torch::kInt64)), corpusLabels, kSimilarityFractions, r.top, r.bottom);
@@ -249,12 +245,16 @@ json runChecks(const ChecksOptions& o, const ProgressFn& progress, const std::at
   StagedDir stage(o.out, o.force, checkChecksOut);
   std::ostringstream pf, sr, pt;
   pf << "method,fraction,mean_shift,sem\n";
-  plot::Chart flipChart{"Pixel flipping: " + fs::path(o.bundle).filename().string() + " (" + b.objective + "), " +
-                            std::to_string(nTest) + " test images",
-                        "fraction of pixels set to black", "mean |phi(x) - phi(x masked)|^2", {}, 720, 460, true};
+  plot::Chart flipChart;
+  flipChart.title = "Pixel flipping: " + fs::path(o.bundle).filename().string() + " (" + b.objective + "), " +
+                    std::to_string(nTest) + " test images";
+  flipChart.xLabel = "fraction of pixels set to black (the top ones by each map)";
+  flipChart.yLabel = "mean latent shift |phi(x) - phi(x masked)|^2 (latent units^2)";
+  flipChart.note = "higher at small fractions = the map found the pixels the latent depends on";
   int colour = 0;
   for (const Curve& c : flips) {
-    plot::Series s{c.name, c.name == "random" ? std::array<unsigned char, 3>{110, 110, 110} : plot::seriesColor(colour++), kFlipFractions,
+    plot::Series s{c.name == "random" ? "random masks" : c.name.substr(10),
+                   c.name == "random" ? std::array<unsigned char, 3>{110, 110, 110} : plot::seriesColor(colour++), kFlipFractions,
                    c.mean, c.name == "random"};
     flipChart.series.push_back(s);
     json rows = json::array();
@@ -265,8 +265,14 @@ json runChecks(const ChecksOptions& o, const ProgressFn& progress, const std::at
     summary["pixel_flip"][c.name] = rows;
   }
   sr << "method,fraction,top,bottom,test_points\n";
-  plot::Chart simChart{"Similarity rate: top (solid) and bottom (dashed) examples, corpus " + std::to_string(nc),
-                       "fraction k of the corpus", "share with the test image's label", {}, 720, 460, true};
+  plot::Chart simChart;
+  simChart.title = "Similarity rate: " + fs::path(o.bundle).filename().string() + ", corpus " + std::to_string(nc) +
+                   ", top (solid) and bottom (dashed)";
+  simChart.xLabel = "fraction k of the corpus (its top or bottom examples)";
+  simChart.yLabel = "share of the examples with the test image's label";
+  simChart.note = "top above bottom = the scores put same-class images first (no label was used to score)";
+  simChart.hLine = 1.0 / double(K);
+  simChart.hLineLabel = "chance (1/K)";
   colour = 0;
   for (const Rates& r : rates) {
     const auto col = plot::seriesColor(colour++);

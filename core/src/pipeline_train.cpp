@@ -210,7 +210,7 @@ json trainLabelFree(const TrainOptions& opt, const ProgressFn& progress, const s
       if (epoch % opt.checkpointEvery != 0 && epoch != opt.epochs) return;
       const std::string file = "checkpoints/encoder_epoch_" + std::to_string(epoch) + ".pt";
       saveScript(m, join(dir, file));
-      checkpoints.push_back({{"file", file}, {"epoch", epoch}, {"lr", lr}});
+      checkpoints.push_back({{"file", file}, {"epoch", epoch}, {"lr", lr}, {"fingerprint", fileFingerprint(join(dir, file))}});
     };
   }
   torch::Generator noise = at::detail::createCPUGenerator(opt.seed + 5);
@@ -326,7 +326,7 @@ json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::at
       if (epoch % opt.checkpointEvery != 0 && epoch != opt.epochs) return;
       const std::string file = "checkpoints/classifier_epoch_" + std::to_string(epoch) + ".pt";
       saveScript(cls, join(dir, file));
-      checkpoints.push_back({{"file", file}, {"epoch", epoch}, {"lr", lr}});
+      checkpoints.push_back({{"file", file}, {"epoch", epoch}, {"lr", lr}, {"fingerprint", fileFingerprint(join(dir, file))}});
     };
   }
   double loss = trainClassifier(cls, data.train, clsFit);

@@ -53,12 +53,18 @@ struct Canvas {
   }
 };
 
-std::string number(double v) {
+std::string number(double v, double step) {
   char b[32];
-  if (v == 0) return "0";
-  if (std::abs(v) >= 1000 || std::abs(v) < 0.01) std::snprintf(b, sizeof b, "%.2g", v);
-  else std::snprintf(b, sizeof b, "%.3g", v);
+  if (std::abs(v) < 1e-12 * std::max(1.0, step)) return "0";
+  if (step >= 1) std::snprintf(b, sizeof b, "%.0f", v);
+  else std::snprintf(b, sizeof b, "%.*f", std::min(6, int(std::ceil(-std::log10(step) - 1e-9))), v);
   return b;
+}
+
+// A "nice" tick step (1, 2 or 5 times a power of ten) giving about 5 ticks over `range`.
+double niceStep(double range) {
+  const double raw = range / 5, mag = std::pow(10.0, std::floor(std::log10(raw))), f = raw / mag;
+  return (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * mag;
 }
 
 }  // namespace
@@ -70,8 +76,10 @@ std::array<unsigned char, 3> seriesColor(int i) {
 
 void writeLineChart(const std::string& path, const Chart& c) {
   Canvas cv(c.width, c.height);
-  const std::array<unsigned char, 3> ink{30, 30, 30}, grid{225, 225, 225};
-  const int left = 80, right = 200, top = 40, bottom = 60;
+  const std::array<unsigned char, 3> ink{30, 30, 30}, grid{228, 228, 228}, grey{150, 150, 150};
+  // Title and y label above the plot, legend in its own column to the right, ticks and the x
+  // label (and a note) below.
+  const int left = 90, right = 250, top = 70, bottom = c.note.empty() ? 70 : 92;
   const int pw = c.width - left - right, ph = c.height - top - bottom;
   double xmin = 1e300, xmax = -1e300, ymin = 1e300, ymax = -1e300;
   for (const Series& s : c.series)
@@ -83,32 +91,52 @@ void writeLineChart(const std::string& path, const Chart& c) {
       ymax = std::max(ymax, s.y[i]);
     }
   if (xmin > xmax) xmin = 0, xmax = 1, ymin = 0, ymax = 1;
+  if (c.hLine >= 0) ymin = std::min(ymin, c.hLine), ymax = std::max(ymax, c.hLine);
   if (c.yFromZero) ymin = std::min(ymin, 0.0);
   if (xmax - xmin < 1e-12) xmax = xmin + 1;
   if (ymax - ymin < 1e-12) ymax = ymin + 1;
-  ymax += 0.05 * (ymax - ymin);
+  const double xs = niceStep(xmax - xmin), ys = niceStep(ymax - ymin);
+  xmin = std::floor(xmin / xs) * xs;
+  xmax = std::ceil(xmax / xs - 1e-9) * xs;
+  ymin = std::floor(ymin / ys) * ys;
+  ymax = std::ceil(ymax / ys - 1e-9) * ys;
   auto X = [&](double x) { return left + (x - xmin) / (xmax - xmin) * pw; };
   auto Y = [&](double y) { return top + ph - (y - ymin) / (ymax - ymin) * ph; };
-  for (int t = 0; t <= 5; ++t) {
-    const double xv = xmin + (xmax - xmin) * t / 5, yv = ymin + (ymax - ymin) * t / 5;
+  auto width = [](const std::string& t) { return stb_easy_font_width(const_cast<char*>(t.c_str())); };
+  for (double xv = xmin; xv <= xmax + 1e-9 * xs; xv += xs) {
     cv.line(X(xv), top, X(xv), top + ph, grid, 1, false);
+    const std::string t = number(xv, xs);
+    cv.text(int(X(xv)) - width(t), top + ph + 8, t, 2, ink);
+  }
+  for (double yv = ymin; yv <= ymax + 1e-9 * ys; yv += ys) {
     cv.line(left, Y(yv), left + pw, Y(yv), grid, 1, false);
-    const std::string xs = number(xv), ys = number(yv);
-    cv.text(int(X(xv)) - stb_easy_font_width(const_cast<char*>(xs.c_str())), top + ph + 8, xs, 2, ink);
-    cv.text(left - 10 - 2 * stb_easy_font_width(const_cast<char*>(ys.c_str())), int(Y(yv)) - 6, ys, 2, ink);
+    const std::string t = number(yv, ys);
+    cv.text(left - 10 - 2 * width(t), int(Y(yv)) - 6, t, 2, ink);
   }
   cv.line(left, top, left, top + ph, ink, 2, false);
   cv.line(left, top + ph, left + pw, top + ph, ink, 2, false);
-  cv.text(left, 10, c.title, 2, ink);
-  cv.text(left + pw / 2 - stb_easy_font_width(const_cast<char*>(c.xLabel.c_str())), top + ph + 32, c.xLabel, 2, ink);
-  cv.text(8, top - 24, c.yLabel, 2, ink);
+  cv.text(10, 10, c.title, 2, ink);
+  cv.text(10, 40, c.yLabel, 2, ink);
+  cv.text(left + pw / 2 - width(c.xLabel), top + ph + 32, c.xLabel, 2, ink);
+  if (!c.note.empty()) cv.text(left, top + ph + 56, c.note, 2, grey);
   int ly = top + 6;
+  const int lx = left + pw + 16;
+  if (c.hLine >= 0) {
+    cv.line(left, Y(c.hLine), left + pw, Y(c.hLine), grey, 1, true);
+    cv.line(lx, ly + 6, lx + 26, ly + 6, grey, 1, true);
+    cv.text(lx + 32, ly, c.hLineLabel, 2, ink);
+    ly += 24;
+  }
+  // Earlier series thicker, so that a later one drawn over it (equal values) leaves it visible.
+  int k = 0;
   for (const Series& s : c.series) {
+    const int thick = std::max(1, 7 - 2 * k++);
     for (size_t i = 0; i + 1 < s.x.size() && i + 1 < s.y.size(); ++i)
-      cv.line(X(s.x[i]), Y(s.y[i]), X(s.x[i + 1]), Y(s.y[i + 1]), s.rgb, 3, s.dashed);
-    for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) cv.rect(int(X(s.x[i])) - 3, int(Y(s.y[i])) - 3, int(X(s.x[i])) + 3, int(Y(s.y[i])) + 3, s.rgb);
-    cv.line(left + pw + 14, ly + 6, left + pw + 40, ly + 6, s.rgb, 3, s.dashed);
-    cv.text(left + pw + 46, ly, s.name, 2, ink);
+      cv.line(X(s.x[i]), Y(s.y[i]), X(s.x[i + 1]), Y(s.y[i + 1]), s.rgb, thick, s.dashed);
+    for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i)
+      cv.rect(int(X(s.x[i])) - 3, int(Y(s.y[i])) - 3, int(X(s.x[i])) + 3, int(Y(s.y[i])) + 3, s.rgb);
+    cv.line(lx, ly + 6, lx + 26, ly + 6, s.rgb, thick, s.dashed);
+    cv.text(lx + 32, ly, s.name, 2, ink);
     ly += 24;
   }
   writePngFile(path, c.width, c.height, 3, cv.px);

@@ -106,17 +106,27 @@ std::vector<TracinCheckpoint> loadCheckpoints(const Bundle& b) {
                       b.manifest.components.at(b.encoderComponent()) + " was replaced since); retrain with `latentlab train` to get checkpoints of this one");
   std::vector<TracinCheckpoint> out;
   for (const nlohmann::json& c : tr["checkpoints"]) {
-    if (!c.is_object() || !c.contains("file") || !c["file"].is_string() || !c.contains("lr") || !c["lr"].is_number())
+    if (!c.is_object() || !c.contains("file") || !c["file"].is_string() || !c.contains("lr"))
       throw BundleError("[tracin] " + b.dir + "/manifest.json: a checkpoint entry needs \"file\" and \"lr\"");
     const std::string file = c["file"].get<std::string>();
+    // The learning rate weighs the checkpoint's term: a negative one would turn it over, 0 drop it.
+    const double lr = c["lr"].is_number() ? c["lr"].get<double>() : -1.0;
+    if (!(std::isfinite(lr) && lr > 0))
+      throw BundleError("[tracin] " + b.dir + "/manifest.json: checkpoint " + clipForMessage(file, 60) + " has lr " +
+                        clipForMessage(c["lr"].dump(), 30) + "; it must be a number above 0");
     if (file.empty() || file.find("..") != std::string::npos || fs::path(file).is_absolute())
       throw BundleError("[tracin] " + b.dir + "/manifest.json: the checkpoint file '" + clipForMessage(file, 60) +
                         "' must be a path inside the bundle");
     const std::string path = (fs::path(b.dir) / file).string();
     if (!fs::exists(path)) throw BundleError("[tracin] the checkpoint " + path + " is missing");
+    // Each checkpoint's fingerprint, kept when it was written: a file put in its place (another
+    // model's, another architecture) would give other scores without a word.
+    if (!c.contains("fingerprint") || !c["fingerprint"].is_string() || c["fingerprint"] != fileFingerprint(path))
+      throw BundleError("[tracin] the checkpoint " + path + " is not the one `latentlab train` kept there (its fingerprint " +
+                        "differs from the manifest's); retrain to get checkpoints of this model");
     out.push_back({loadScript(path, b.device, b.labelFree() ? std::vector<std::string>{"encode", "decode"}
                                                             : std::vector<std::string>{"encode", "classify", "forward"}),
-                   c["lr"].get<double>()});
+                   lr});
   }
   return out;
 }

@@ -25,9 +25,16 @@ ImU32 classU32(int k) {
 std::string scoreText(const ExampleScores& r, size_t i) {
   char buf[48];
   if (r.method == "simplex") std::snprintf(buf, sizeof buf, "w %.3f", double(r.score[i]));
-  else if (r.method == "dknn") std::snprintf(buf, sizeof buf, "1/d %.3g", double(r.score[i]));
+  else if (r.method == "dknn") std::snprintf(buf, sizeof buf, "1/dist %.3g", double(r.score[i]));
   else std::snprintf(buf, sizeof buf, "%.3g", double(r.score[i]));
   return buf;
+}
+
+// `s` cut (with "..") to fit `width` pixels.
+std::string fitText(std::string s, float width) {
+  if (ImGui::CalcTextSize(s.c_str()).x <= width) return s;
+  while (s.size() > 1 && ImGui::CalcTextSize((s + "..").c_str()).x > width) s.pop_back();
+  return s + "..";
 }
 
 }  // namespace
@@ -76,7 +83,9 @@ void ExamplesPanel::drawRow(Context& ctx, bool top) {
   const ExampleScores& r = run.scores;
   const PointTable& t = *s.model.pts;
   const size_t k = std::min(size_t(s.examples.shown), r.index.size());
-  const float size = std::clamp((ImGui::GetContentRegionAvail().x - 8.0f * float(k)) / float(std::max<size_t>(k, 1)), 40.0f, 84.0f);
+  const float gap = ImGui::GetStyle().ItemSpacing.x;
+  // One fixed cell per example, its texts cut to the cell, so that the row fits the panel.
+  const float size = std::clamp((ImGui::GetContentRegionAvail().x - gap * float(k)) / float(std::max<size_t>(k, 1)), 36.0f, 84.0f);
   for (size_t j = 0; j < k; ++j) {
     const size_t i = top ? j : r.index.size() - 1 - j;
     const int64_t pos = r.index[i], point = t.numTest + pos;
@@ -96,10 +105,10 @@ void ExamplesPanel::drawRow(Context& ctx, bool top) {
                         double(r.score[i]));
     if (have) {
       const int label = t.labels[size_t(point)];
-      const std::string name = t.classNames[size_t(label)].substr(0, 9);
-      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(classU32(label)), "%s", name.c_str());
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(classU32(label)), "%s", fitText(t.classNames[size_t(label)], size).c_str());
     }
-    ImGui::TextDisabled("%s", scoreText(r, i).c_str());
+    ImGui::TextDisabled("%s", fitText(scoreText(r, i), size).c_str());
+    ImGui::Dummy(ImVec2(size, 0));  // the cell's width, whatever its texts
     ImGui::PopID();
     ImGui::EndGroup();
   }
@@ -159,6 +168,10 @@ void ExamplesPanel::draw(Context& ctx) {
   }
   ImGui::TextWrapped("%s of %s: %s", r.method == "dknn" ? "DKNN" : r.method == "simplex" ? "SimplEx" : "TracIn", from.c_str(),
                      detail.c_str());
+  const Selection& sel = s.selection.sel;
+  if (sel.any() && (sel.point != run.fromPoint || sel.edited != run.fromEdited))
+    ImGui::TextDisabled("(the list stays with %s while you browse its examples; Find the examples runs it for the selection)",
+                        from.c_str());
   if (run.label >= 0 && run.label < int(t.classNames.size())) {
     const size_t k = std::min(size_t(es.shown), r.index.size());
     int same = 0, have = 0;
@@ -171,9 +184,11 @@ void ExamplesPanel::draw(Context& ctx) {
   }
   ImGui::TextUnformatted("Top (most important): click one to select it");
   drawRow(ctx, true);
-  ImGui::TextUnformatted("Bottom (least important)");
+  ImGui::TextUnformatted(r.method == "simplex" ? "Bottom (least important; many weights are ~0, so their order means little)"
+                                                : "Bottom (least important)");
   drawRow(ctx, false);
   if (r.method == "simplex") ImGui::TextDisabled("SimplEx scores only its corpus; the rest of the training set has no weight");
+  if (r.method == "dknn") ImGui::TextDisabled("1/dist: one over the latent distance to the training image (1 / latent units)");
 }
 
 void ExamplesPanel::drawMapOverlay(Context& ctx, const MapTransform& t, ImDrawList* dl) {
@@ -183,12 +198,22 @@ void ExamplesPanel::drawMapOverlay(Context& ctx, const MapTransform& t, ImDrawLi
   const PointTable& pts = *s.model.pts;
   const std::vector<float>& xy = s.model.xy;
   const size_t k = std::min(size_t(es.shown), es.run->scores.index.size());
+  int drawn = 0;
   for (size_t j = 0; j < k; ++j) {
     const int64_t p = pts.numTest + es.run->scores.index[j];
     if (p >= pts.n || size_t(2 * p + 1) >= xy.size()) continue;
     const ImVec2 c = toIm(t.toScreen(xy[size_t(2 * p)], xy[size_t(2 * p + 1)]));
-    dl->AddCircle(c, 7.0f, kRing, 12, 1.5f);
+    dl->AddCircle(c, 7.0f, kRing, 12, 1.0f);
+    ++drawn;
   }
+  if (drawn == 0) return;
+  // What the rings are, under the attribution path's legend (top right of the map).
+  const std::string text = "thin white rings: the top " + std::to_string(drawn) + " examples (Examples tab)";
+  const MapRect& m = t.rect;
+  const ImVec2 sz = ImGui::CalcTextSize(text.c_str());
+  const ImVec2 p0(m.left + m.width - sz.x - 16, m.top + 6 * ImGui::GetTextLineHeight() + 18);
+  dl->AddRectFilled(p0, ImVec2(m.left + m.width - 4, p0.y + sz.y + 8), IM_COL32(20, 20, 24, 210), 4.0f);
+  dl->AddText(ImVec2(p0.x + 6, p0.y + 4), IM_COL32(230, 230, 230, 255), text.c_str());
 }
 
 }  // namespace latentlab::gui
