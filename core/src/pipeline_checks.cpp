@@ -250,7 +250,7 @@ json runChecks(const ChecksOptions& o, const ProgressFn& progress, const std::at
                     std::to_string(nTest) + " test images";
   flipChart.xLabel = "fraction of pixels set to black (the top ones by each map)";
   flipChart.yLabel = "mean latent shift |phi(x) - phi(x masked)|^2 (latent units^2)";
-  flipChart.note = "higher at small fractions = the map found the pixels the latent depends on";
+  flipChart.note = "higher at small fractions: the map found what the latent depends on";
   int colour = 0;
   for (const Curve& c : flips) {
     plot::Series s{c.name == "random" ? "random masks" : c.name.substr(10),
@@ -270,7 +270,7 @@ json runChecks(const ChecksOptions& o, const ProgressFn& progress, const std::at
                    ", top (solid) and bottom (dashed)";
   simChart.xLabel = "fraction k of the corpus (its top or bottom examples)";
   simChart.yLabel = "share of the examples with the test image's label";
-  simChart.note = "top above bottom = the scores put same-class images first (no label was used to score)";
+  simChart.note = "top above bottom: same-class images scored first (no label used)";
   simChart.hLine = 1.0 / double(K);
   simChart.hLineLabel = "chance (1/K)";
   colour = 0;

@@ -118,7 +118,7 @@ void writeLineChart(const std::string& path, const Chart& c) {
   cv.text(10, 10, c.title, 2, ink);
   cv.text(10, 40, c.yLabel, 2, ink);
   cv.text(left + pw / 2 - width(c.xLabel), top + ph + 32, c.xLabel, 2, ink);
-  if (!c.note.empty()) cv.text(left, top + ph + 56, c.note, 2, grey);
+  if (!c.note.empty()) cv.text(10, top + ph + 56, c.note, 2, grey);
   int ly = top + 6;
   const int lx = left + pw + 16;
   if (c.hLine >= 0) {
@@ -130,7 +130,7 @@ void writeLineChart(const std::string& path, const Chart& c) {
   // Earlier series thicker, so that a later one drawn over it (equal values) leaves it visible.
   int k = 0;
   for (const Series& s : c.series) {
-    const int thick = std::max(1, 7 - 2 * k++);
+    const int thick = std::max(2, 7 - 2 * k++);
     for (size_t i = 0; i + 1 < s.x.size() && i + 1 < s.y.size(); ++i)
       cv.line(X(s.x[i]), Y(s.y[i]), X(s.x[i + 1]), Y(s.y[i + 1]), s.rgb, thick, s.dashed);
     for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i)
