@@ -25,7 +25,7 @@ ImU32 classU32(int k) {
 std::string scoreText(const ExampleScores& r, size_t i) {
   char buf[48];
   if (r.method == "simplex") std::snprintf(buf, sizeof buf, "w %.3f", double(r.score[i]));
-  else if (r.method == "dknn") std::snprintf(buf, sizeof buf, "1/dist %.3g", double(r.score[i]));
+  else if (r.method == "dknn") std::snprintf(buf, sizeof buf, "%.3g", double(r.score[i]));  // 1/dist: the row's header
   else std::snprintf(buf, sizeof buf, "%.3g", double(r.score[i]));
   return buf;
 }
@@ -182,7 +182,9 @@ void ExamplesPanel::draw(Context& ctx) {
     ImGui::Text("%d of the top %d share its %s (%s)", same, have, run.fromPoint >= 0 ? "label" : "predicted class",
                 t.classNames[size_t(run.label)].c_str());
   }
-  ImGui::TextUnformatted("Top (most important): click one to select it");
+  ImGui::TextUnformatted(r.method == "dknn"      ? "Top (most important; score 1/dist): click one to select it"
+                         : r.method == "simplex" ? "Top (most important; score: SimplEx weight w): click one to select it"
+                                                 : "Top (most important; score: TracIn): click one to select it");
   drawRow(ctx, true);
   ImGui::TextUnformatted(r.method == "simplex" ? "Bottom (least important; many weights are ~0, so their order means little)"
                                                 : "Bottom (least important)");
