@@ -38,7 +38,7 @@ cli_error_test(explain_set_conflict "both set method" ${LL} explain ${PROJECT_SO
 cli_error_test(explain_det_epistemic "no epistemic uncertainty" ${LL} explain ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist --head deterministic --uncertainty epistemic --most-uncertain 2 --out @TMP@/x)
 cli_error_test(explain_ig_no_index "--method ig needs --index N" ${LL} explain ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist --method ig --out @TMP@/x)
 cli_error_test(explain_ig_index_range "--index 10000 is outside the test set" ${LL} explain ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist --method ig --index 10000 --out @TMP@/x)
-cli_error_test(explain_ig_bad_target "target must be class:K, logit:K, total, aleatoric or epistemic, got 'entropy'" ${LL} explain ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist --method ig --index 3 --target entropy --out @TMP@/x)
+cli_error_test(explain_ig_bad_target "target must be class:K, logit:K, total, aleatoric, epistemic or labelfree, got 'entropy'" ${LL} explain ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist --method ig --index 3 --target entropy --out @TMP@/x)
 cli_error_test(explain_ig_bad_baseline "baseline must be black, blur, mean or noise, got 'white'" ${LL} explain ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist --method ig --index 3 --baseline white --out @TMP@/x)
 cli_error_test(explain_ig_class_range "target class:10: the class must be in 0..9" ${LL} explain ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist --method ig --index 3 --target class:10 --out @TMP@/x)
 cli_error_test(explain_ig_steps "steps must be a number in 1..1000, got '0'" ${LL} explain ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist --method ig --index 3 --steps 0 --out @TMP@/x)
