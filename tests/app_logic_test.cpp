@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <random>
 #include <set>
@@ -12,9 +13,12 @@
 #include "app_state.h"
 #include "latentlab/errors.h"
 #include "latentlab/gui_script.h"
+#include "expect.h"
+#include "map/color_scale.h"
 #include "map/map_lod.h"
 #include "map/point_style.h"
 #include "script_runner.h"
+#include "selection_summary.h"
 
 using namespace latentlab;
 using namespace latentlab::gui;
@@ -47,8 +51,9 @@ PointStyle styleFor(const PointTable& t) {
   PointStyle s;
   s.table = &t;
   s.hidden.assign(size_t(t.K), false);
-  s.totalMax = std::log(float(t.K));
-  s.epiMax = 0.02f;
+  static UncertaintyScales u;  // the styles of one test at a time
+  u = uncertaintyScales(t.total.data(), t.aleatoric.data(), t.epistemic.data(), t.numTest);
+  s.scales = &u;
   return s;
 }
 
@@ -93,9 +98,10 @@ TEST_CASE("point style: colours per mode, muted training points, dimmed outside 
     CHECK(s.baseColor(i) == correctnessColor(t.labels[size_t(i)] == t.preds[size_t(i)]));
   CHECK(correctnessColor(true) != correctnessColor(false));
   s.mode = ColorMode::Total;
-  CHECK(s.baseColor(3) == viridis(t.total[3] / s.totalMax));
+  CHECK(s.baseColor(3) == viridis(s.scales->scale[0].position(t.total[3])));
+  CHECK(s.baseColor(3) != s.baseColor(4));  // 0.9 and 1.2 nats: different colours
   s.mode = ColorMode::Epistemic;
-  CHECK(s.baseColor(2) == viridis(t.epistemic[2] / s.epiMax));
+  CHECK(s.baseColor(2) == viridis(s.scales->scale[2].position(t.epistemic[2])));
   // A filter dims the points outside it; so does a multi-selection.
   s.mode = ColorMode::Label;
   std::vector<uint8_t> filter(size_t(t.n), 0), multi(size_t(t.n), 0);
@@ -113,6 +119,127 @@ TEST_CASE("point style: colours per mode, muted training points, dimmed outside 
   const auto all = pointColors(s);
   REQUIRE(all.size() == size_t(t.n));
   for (int64_t i = 0; i < t.n; ++i) CHECK(all[size_t(i)] == s.colorOf(i));
+}
+
+TEST_CASE("colour scales: 1st to 99th percentile, log when skewed, clamped ends counted; percentiles") {
+  // 1,000 log-normal values (median e^-5, a long tail up to about e^0): a linear scale to the
+  // maximum would put most of them in its bottom few percent.
+  std::vector<float> v;
+  std::mt19937 rng(3);
+  std::normal_distribution<float> gauss(-5.0f, 1.5f);
+  for (int i = 0; i < 1000; ++i) v.push_back(std::exp(gauss(rng)));
+  const ColorScale sc = robustColorScale(v.data(), int64_t(v.size()));
+  std::vector<float> sorted = v;
+  std::sort(sorted.begin(), sorted.end());
+  CHECK(sc.log);
+  CHECK(sc.hi == doctest::Approx(sorted[989] + 0.01 * (sorted[990] - sorted[989])).epsilon(1e-4));
+  CHECK(sc.lo >= sorted[9]);
+  CHECK(sc.above == 10);
+  CHECK(sc.below >= 10);
+  // The bulk spreads over the colours: its median sits well inside the scale.
+  const float mid = sc.position(sorted[500]);
+  CHECK(mid > 0.3f);
+  CHECK(mid < 0.9f);
+  CHECK(sc.position(100.0f) == 1.0f);
+  CHECK(sc.position(0.0f) == 0.0f);
+  CHECK(sc.position(std::nanf("")) == 0.0f);
+  for (float t : {0.0f, 0.25f, 0.5f, 1.0f}) CHECK(sc.position(sc.valueAt(t)) == doctest::Approx(t).epsilon(1e-4));
+  // Evenly spread values: a linear scale.
+  std::vector<float> even;
+  for (int i = 0; i <= 100; ++i) even.push_back(float(i));
+  const ColorScale lin = robustColorScale(even.data(), int64_t(even.size()));
+  CHECK(!lin.log);
+  CHECK(lin.lo == doctest::Approx(1.0));
+  CHECK(lin.hi == doctest::Approx(99.0));
+  CHECK(lin.position(50.0f) == doctest::Approx(0.5));
+  // All equal, or nothing finite: a valid scale all the same.
+  std::vector<float> same(10, 0.3f), nan(4, std::nanf(""));
+  const ColorScale a = robustColorScale(same.data(), 10), b = robustColorScale(nan.data(), 4);
+  CHECK(a.hi > a.lo);
+  CHECK(std::isfinite(a.position(0.3f)));
+  CHECK(b.hi > b.lo);
+  // Percentiles: the share below, ties counting half.
+  const std::vector<float> p = {1, 2, 3, 4};
+  CHECK(percentileOf(p, 0.5f) == 0.0f);
+  CHECK(percentileOf(p, 2.5f) == 50.0f);
+  CHECK(percentileOf(p, 2.0f) == 37.5f);
+  CHECK(percentileOf(p, 9.0f) == 100.0f);
+}
+
+TEST_CASE("draw order: the most uncertain on top in the uncertainty modes, the wrong on top of the right") {
+  const PointTable t = makeTable(50, 4, 10);
+  PointStyle s = styleFor(t);
+  s.mode = ColorMode::Total;
+  std::vector<uint32_t> order = testDrawOrder(s);
+  REQUIRE(order.size() == size_t(t.numTest));
+  for (size_t k = 1; k < order.size(); ++k) CHECK(t.total[order[k - 1]] <= t.total[order[k]]);
+  s.mode = ColorMode::Correct;
+  order = testDrawOrder(s);
+  bool seenWrong = false;
+  for (uint32_t i : order) {
+    const bool wrong = t.labels[i] != t.preds[i];
+    CHECK(!(seenWrong && !wrong));  // no right point after (above) a wrong one
+    seenWrong = seenWrong || wrong;
+  }
+  CHECK(seenWrong);
+  // The level of detail draws the test points in that order.
+  std::vector<float> xy;
+  for (int64_t i = 0; i < t.n; ++i) {
+    xy.push_back(float(i % 10) * 10);
+    xy.push_back(float(i / 10) * 10);
+  }
+  s.mode = ColorMode::Total;
+  order = testDrawOrder(s);
+  const std::vector<uint32_t> colors = pointColors(s);
+  LodInput in;
+  in.xy = xy.data();
+  in.colors = colors.data();
+  in.isTrain = t.isTrain.data();
+  in.n = t.n;
+  in.testOrder = &order;
+  in.view = {45, 25, 4, 800, 600};
+  in.fitScale = 4;
+  MapLod lod;
+  lod.update(in);
+  const auto& drawn = lod.drawList();
+  REQUIRE(drawn.size() == size_t(t.numTest));
+  CHECK(std::equal(drawn.begin(), drawn.end(), order.begin()));
+}
+
+TEST_CASE("correct and wrong stay apart for a deuteranope (Vienot 1999 simulation)") {
+  auto lin = [](float c) { return c <= 0.04045f ? c / 12.92f : std::pow((c + 0.055f) / 1.055f, 2.4f); };
+  auto sim = [&](const Rgb& c) {
+    const float r = lin(c[0]), g = lin(c[1]), b = lin(c[2]);
+    return std::array<float, 3>{0.29275f * r + 0.70725f * g, 0.29275f * r + 0.70725f * g, -0.02234f * r + 0.02234f * g + b};
+  };
+  const auto a = sim(correctnessColor(true)), b = sim(correctnessColor(false));
+  const float d = std::sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));
+  CHECK(d > 0.5f);  // red (0.9, 0.2, 0.2) against green (0.25, 0.7, 0.35) gave 0.22
+}
+
+TEST_CASE("selection summary: counts, class mix by label and prediction, accuracy, mean uncertainties") {
+  const PointTable t = makeTable(30, 3, 6);
+  const std::vector<int64_t> pts = {0, 1, 2, 7, 25, 29, 99, -1};  // the last two are not points
+  const SelectionSummary m = summarize(t, pts);
+  CHECK(m.count == 6);
+  CHECK(m.test == 4);
+  CHECK(m.train == 2);
+  int64_t correct = 0;
+  double total = 0;
+  std::vector<int64_t> byLabel(3, 0), byPred(3, 0);
+  for (int64_t i : {0, 1, 2, 7, 25, 29}) {
+    ++byLabel[size_t(t.labels[size_t(i)])];
+    ++byPred[size_t(t.preds[size_t(i)])];
+    correct += t.labels[size_t(i)] == t.preds[size_t(i)];
+    total += t.total[size_t(i)];
+  }
+  CHECK(m.byLabel == byLabel);
+  CHECK(m.byPred == byPred);
+  CHECK(m.correct == correct);
+  CHECK(m.meanTotal == doctest::Approx(total / 6));
+  const std::vector<uint8_t> mask = {0, 1, 1, 0, 1};
+  CHECK(maskedPoints(mask) == std::vector<int64_t>{1, 2, 4});
+  CHECK(summarize(t, {}).count == 0);
 }
 
 TEST_CASE("the lasso and hover pick only visible points: not hidden classes, not hidden training points") {
@@ -314,8 +441,8 @@ struct FakeHost : ScriptHost {
   bool hasSelection() const override { return selected; }
   void dragBy(float dx, float dy) override { calls.push_back("drag " + std::to_string(dx) + " " + std::to_string(dy)); }
   void commitDrag() override { calls.push_back("commit"); }
-  void screenshot(const std::string& p, ShotRegion r) override {
-    calls.push_back("shot " + p + " " + std::to_string(int(r)));
+  void screenshot(const std::string& p, ShotRegion r, bool nowait) override {
+    calls.push_back("shot " + p + " " + std::to_string(int(r)) + (nowait ? " nowait" : ""));
     shots = true;
   }
   void writeState(const std::string& p) override { calls.push_back("state " + p); }
@@ -342,6 +469,14 @@ struct FakeHost : ScriptHost {
   void examples(const ExampleOptions& o) override { calls.push_back(std::string("examples ") + exampleMethodName(o.method) + " " + std::to_string(o.corpus)); }
   void selectExample(bool top, int rank) override { calls.push_back(std::string("example ") + (top ? "top " : "bottom ") + std::to_string(rank)); }
   void tab(const std::string& name) override { calls.push_back("tab " + name); }
+  void scroll(const std::string& panel, double f) override { calls.push_back("scroll " + panel + " " + std::to_string(f)); }
+  void help(bool on) override { calls.push_back(std::string("help ") + (on ? "on" : "off")); }
+  void selectMatches() override { calls.push_back("select-matches"); }
+  void legend(bool on) override { calls.push_back(std::string("legend ") + (on ? "on" : "off")); }
+  std::string expect(const std::string& k, const std::string& op, const std::string& v) override {
+    calls.push_back("expect " + k + " " + op + " " + v);
+    return k == "wrong" ? "it is 3" : "";
+  }
   void saliency(bool on, int steps) override { calls.push_back(std::string("saliency ") + (on ? "on " : "off ") + std::to_string(steps)); }
   bool batchRunning() const override { return batchBusy; }
   bool batchBusy = false;
@@ -393,6 +528,49 @@ TEST_CASE("script dispatch: each command reaches the host with its arguments") {
   CHECK(h.trained.latentDim == 8);
   CHECK(h.trained.ensemble == 1);
   CHECK(h.trained.decoderEpochs == guiTrainOptions().decoderEpochs);
+}
+
+TEST_CASE("script dispatch: scroll, help, legend, screenshot nowait, and expect with its failures reported") {
+  FakeHost h;
+  ScriptRunner r = runner("select-matches\nscroll tabs 1\nhelp on\nlegend off\nscreenshot a.png nowait\nexpect color == total\n"
+                          "expect wrong >= 4.5\nexpect caption != some words here\n");
+  for (int frame = 0; frame < 30; ++frame) {
+    r.step(h);
+    h.shots = false;  // the app takes the screenshot after the frame
+  }
+  const std::vector<std::string> expect = {"select-matches", "scroll tabs 1.000000", "help on", "legend off", "shot a.png 0 nowait",
+                                           "expect color == total", "expect wrong >= 4.5",
+                                           "expect caption != some words here"};
+  CHECK(h.calls == expect);
+  REQUIRE(h.errors.size() == 1);
+  CHECK(h.errors[0].find("expect wrong >= 4.5: it is 3") != std::string::npos);
+  // The parser refuses what cannot be checked or scrolled.
+  for (const char* bad : {"expect color", "expect color ~ total", "scroll map 0.5", "scroll tabs 2", "help maybe",
+                          "screenshot a.png later"})
+    CHECK(parseScript(bad, "s").errors.size() == 1);
+}
+
+TEST_CASE("expect: facts about the state JSON, numbers as numbers, paths into lists, clear failures") {
+  const nlohmann::json st = {{"color", "total"}, {"prediction_class", "Ankle boot"}, {"dragging", false},
+                             {"uncertainty", {{"total", 0.83}, {"epistemic", 0.02}}},
+                             {"examples", {{"run", {{"top", {{{"label", 7}}, {{"label", 1}}}}}}}}};
+  CHECK(checkFact(st, "color", "==", "total") == "");
+  CHECK(checkFact(st, "color", "!=", "label") == "");
+  CHECK(checkFact(st, "prediction_class", "==", "Ankle boot") == "");
+  CHECK(checkFact(st, "dragging", "==", "false") == "");
+  CHECK(checkFact(st, "uncertainty.total", ">", "0.5") == "");
+  CHECK(checkFact(st, "uncertainty.total", "<=", "0.83") == "");
+  CHECK(checkFact(st, "examples.run.top.1.label", "==", "1") == "");
+  CHECK(checkFact(st, "examples.run.top.1.label", "==", "1.0") == "");
+  // False facts say what the state holds.
+  CHECK(checkFact(st, "color", "==", "label") == "it is total");
+  CHECK(checkFact(st, "uncertainty.total", ">", "0.9") == "it is 0.83");
+  CHECK(checkFact(st, "uncertainty.epistemic", "<", "0.01") == "it is 0.02");
+  // What cannot be checked says why.
+  CHECK(checkFact(st, "uncertainty.aleatoric", ">", "0").find("no 'uncertainty.aleatoric'") != std::string::npos);
+  CHECK(checkFact(st, "uncertainty.aleatoric", ">", "0").find("epistemic, total") != std::string::npos);
+  CHECK(checkFact(st, "examples.run.top.5.label", "==", "1").find("a list of 2") != std::string::npos);
+  CHECK(checkFact(st, "color", ">", "3").find("not a number") != std::string::npos);
 }
 
 TEST_CASE("script runner: clue-batch waits for the batch before it; clue refuses a target without class change") {

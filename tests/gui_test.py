@@ -329,7 +329,7 @@ def case_mouse():
     done here: the PCA inverse of the dragged pixels, the BLL at that latent, the points inside
     the lasso, the data point that stays under the cursor while zooming, the pan distance."""
     import time
-    m = MouseSession([], 6)
+    m = MouseSession([], 7)
     app, xdo, move, go = m.app, m.xdo, m.move, m.go
     try:
         s0 = m.state(0)
@@ -366,11 +366,27 @@ def case_mouse():
         # 3. drag the selected point 60 px right, 40 px up; release keeps an edited point
         xdo("mousedown", 1)
         time.sleep(0.1)
-        for k in range(1, 11):
+        for k in range(1, 6):
+            move(X + 6 * k, Y - 4 * k)
+        time.sleep(0.3)
+        # 3a. while the button is still down, the state is what the screen shows: the dragged
+        # latent (the PCA inverse of the pixels moved so far) and the prediction there
+        sd = go(3)
+        assert sd["dragging"] and sd["selected_edited"] == -1 and sd["edited_points"] == 0, sd["dragging"]
+        tx, ty = to_data(round(X + 30), round(Y - 20), s0["view"])
+        lo, hi = zall.min(0).values, zall.max(0).values
+        half = torch.clamp(zall[i] + (tx - float(xy[i, 0])) * axes[0] + (ty - float(xy[i, 1])) * axes[1], lo, hi)
+        gd = torch.tensor(sd["latent"]).double()
+        assert float((gd - half).abs().max()) < 1e-3, float((gd - half).abs().max())
+        if sd["drag"]["evaluated_latent_is_current"]:
+            perr = float((torch.tensor(sd["probabilities"]).double() - bll(gd)[0]).abs().max())
+            assert perr < 1e-4, perr
+        print(f"mouse drag: mid-drag state at the ghost, evaluated: {sd['drag']['evaluated_latent_is_current']}")
+        for k in range(6, 11):
             move(X + 6 * k, Y - 4 * k)
         time.sleep(0.2)
         xdo("mouseup", 1)
-        s = go(3)
+        s = go(4)
         assert s["edited_points"] == 1 and s["selected_edited"] == 0, (s["edited_points"], s["selected_edited"])
         tx, ty = to_data(round(X + 60), round(Y - 40), s0["view"])
         lo, hi = zall.min(0).values, zall.max(0).values
@@ -395,7 +411,7 @@ def case_mouse():
                 move(ax + (bx - ax) * k / 10, ay + (by - ay) * k / 10)
         xdo("mouseup", 1)
         xdo("keyup", "shift")
-        s = go(4)
+        s = go(5)
         inn = lambda m: set(torch.nonzero((scr[:, 0] > x0 + m) & (scr[:, 0] < x1 - m) &
                                           (scr[:, 1] > y0 + m) & (scr[:, 1] < y1 - m)).flatten().tolist())
         sel = set(s["selection"])
@@ -409,7 +425,7 @@ def case_mouse():
         xdo("click", 4)
         time.sleep(0.15)
         xdo("click", 4)
-        s5 = go(5)
+        s5 = go(6)
         ratio = s5["view"]["scale"] / s["view"]["scale"]
         after = to_data(round(QX), round(QY), s5["view"])
         print(f"zoom: scale x{ratio:.3f}; point under the cursor moved {abs(after[0] - before[0]) * s5['view']['scale']:.3f} px")
@@ -421,7 +437,7 @@ def case_mouse():
             move(QX + 12 * k, QY + 7 * k)
         time.sleep(0.2)
         xdo("mouseup", 3)
-        s6 = go(6)
+        s6 = go(7)
         sc = s5["view"]["scale"]
         dxp = (s5["view"]["x"] - s6["view"]["x"]) * sc
         dyp = (s6["view"]["y"] - s5["view"]["y"]) * sc
@@ -883,7 +899,112 @@ def case_examples():
           f"SimplEx top {sx['top'][0]['index']} w {sx['top'][0]['score']:.3f}, residual {sx['residual']:.3f}")
 
 
-{"clue": case_clue, "examples": case_examples, "clue_nudge": case_clue_nudge, "ig": case_ig, "flip": case_flip, "drag": case_drag, "bad_script": case_bad_script, "fuzz": case_fuzz, "screenshot": case_screenshot, "train": case_train,
+def fashion_test_uncertainty(bundle=BUNDLE):
+    """The BLL's predictions and total, aleatoric and epistemic U (nats) of all 10,000 test images,
+    computed here from the bundle's TorchScript files."""
+    with gzip.open("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz") as f:
+        data = f.read()
+    x = torch.frombuffer(bytearray(data[16:]), dtype=torch.uint8).float().reshape(-1, 1, 28, 28) / 255.0
+    clf = torch.jit.load(os.path.join(bundle, "classifier.pt"))
+    lap = torch.jit.load(os.path.join(bundle, "laplace.pt"))
+    with torch.no_grad():
+        z = torch.cat([clf.encode(x[i:i + 2000]) for i in range(0, len(x), 2000)])
+        ps = torch.softmax(lap.sample_logits(z.float()).double(), -1)  # [S, N, K]
+    pbar = ps.mean(0)
+    ent = lambda p: -(p * torch.log(p.clamp_min(1e-30))).sum(-1)
+    total, alea = ent(pbar), ent(ps).mean(0)
+    return pbar.argmax(-1), total, alea, total - alea
+
+
+def case_scales():
+    """The colour scales, the inspector's bars and the selection summary, against the uncertainty
+    of every test point recomputed here: each mode's scale runs from its 1st to its 99th percentile
+    (log when skewed), the three bars share one scale (ln K) with the right percentiles, and a
+    selection's summary counts its classes and averages its uncertainties."""
+    st = lambda name: json.load(open(os.path.join(OUT, name)))
+    run_gui(["--script", script([
+        "color epistemic", "select 2245", f"state {OUT}/s1.json", f"screenshot {OUT}/s1.png",
+        "filter pred=6", "select-matches", f"state {OUT}/s2.json", "legend off", "fit", f"state {OUT}/s3.json", "quit"])])
+    s1, s2, s3 = st("s1.json"), st("s2.json"), st("s3.json")
+    pred, total, alea, epi = fashion_test_uncertainty()
+    for name, v in (("total", total), ("aleatoric", alea), ("epistemic", epi)):
+        sc = s1["color_scales"][name]
+        p1, p50, p99 = (float(torch.quantile(v, q)) for q in (0.01, 0.5, 0.99))
+        assert abs(sc["hi"] - p99) <= 2e-3 * p99 + 1e-6, (name, sc, p99)
+        skewed = p50 - p1 < 0.1 * (p99 - p1)
+        assert sc["log"] == skewed, (name, sc, p1, p50, p99)
+        lo = max(p1, 1e-3 * p99) if skewed else p1
+        assert abs(sc["lo"] - lo) <= 2e-3 * abs(lo) + 1e-6, (name, sc, lo)
+        above = int((v > sc["hi"]).sum())
+        assert abs(sc["above"] - above) <= 3, (name, sc["above"], above)
+        print(f"scales: {name}: {sc['lo']:.4g}..{sc['hi']:.4g} nats{' (log)' if sc['log'] else ''}, {above} above")
+    bars = s1["uncertainty_bars"]
+    lnK = math.log(10)
+    assert abs(bars["full_scale"] - lnK) < 1e-6 and bars["unit"] == "nats"
+    for name, v in (("total", total), ("aleatoric", alea), ("epistemic", epi)):
+        b = bars[name]
+        assert abs(b["fraction"] - b["value"] / lnK) < 1e-6, (name, b)  # one scale for all three
+        assert abs(b["value"] - float(v[2245])) < 2e-3 + 2e-3 * float(v[2245]), (name, b, float(v[2245]))
+        pct = 100.0 * float((v < b["value"]).double().mean())
+        assert abs(b["percentile"] - pct) < 0.5, (name, b, pct)
+    assert abs(bars["total"]["value"] - bars["aleatoric"]["value"] - bars["epistemic"]["value"]) < 1e-4
+    m = s2["selection_summary"]
+    sel = (pred == 6).nonzero().flatten()
+    assert abs(m["count"] - len(sel)) <= 3 and m["by_prediction"][6] == m["count"] and m["train"] == 0, m
+    assert s2["selection_count"] == m["count"]
+    assert abs(m["mean_total"] - float(total[sel].mean())) < 5e-3, (m["mean_total"], float(total[sel].mean()))
+    assert abs(m["mean_epistemic"] - float(epi[sel].mean())) < 5e-3
+    assert sum(m["by_label"]) == m["count"] and s2["filter_summary"]["count"] == m["count"]
+    # Without the legend a fit uses the whole width: the view is wider than with it.
+    assert s3["legend_collapsed"] and not s1["legend_collapsed"]
+    print(f"scales: selection pred=6: {m['count']} points, accuracy {m['correct'] / m['count']:.3f}, "
+          f"mean total {m['mean_total']:.3f} nats")
+
+
+def case_demos():
+    """Every shipped demo tells the truth: each caption is followed by `expect` lines that state its
+    facts (the colour mode, the predicted class, an uncertainty above a threshold...), and the app
+    checks them against its state on the frame the caption is shown with. The demo runs with its
+    waits cut to one frame; any false fact is an error in the final state."""
+    demo_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "assets", "demos")
+    demos = sorted(f for f in os.listdir(demo_dir) if f.endswith(".txt"))
+    assert len(demos) >= 5, demos
+    for name in demos:
+        text = open(os.path.join(demo_dir, name)).read()
+        lines = [l.strip() for l in text.splitlines()]
+        # Each caption states at least one fact before the next caption (or the end).
+        caption, facts, captions = None, 0, 0
+        for l in lines + ["caption"]:
+            if l.startswith("caption"):
+                if caption is not None:
+                    assert facts > 0, f"{name}: the caption '{caption[:60]}' has no expect line"
+                caption, facts = l[8:], 0
+                captions += 1
+            elif l.startswith("expect "):
+                facts += 1
+        assert captions > 3, f"{name}: {captions - 1} captions"
+        bundle = BUNDLE
+        if "assets/models/mnist" in text:
+            bundle = os.path.join(os.path.dirname(BUNDLE), "mnist")
+        fast = [("wait 1" if l.startswith("wait ") else l) for l in lines if l and not l.startswith("#")]
+        path = os.path.join(OUT, "demo_" + name)
+        with open(path, "w") as f:
+            f.write("\n".join(fast + [f"state {OUT}/demo.json", "quit"]) + "\n")
+        cmd = ["xvfb-run", "-a", "-s", f"-screen 0 {W}x{H}x24", EXE, "gui", bundle, "--size", f"{W}x{H}", "--script", path]
+        p = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=800)
+        assert p.returncode == 0, (name, p.stdout[-2000:], p.stderr[-2000:])
+        st = json.load(open(os.path.join(OUT, "demo.json")))
+        assert st["errors"] == [], f"{name}: " + " | ".join(st["errors"])
+        n_expect = sum(1 for l in fast if l.startswith("expect "))
+        print(f"demos: {name}: {captions - 1} captions, {n_expect} facts checked on {os.path.basename(bundle)}")
+    # The check itself can fail: a false fact is reported with what the state holds.
+    run_gui(["--script", script(["color total", "expect color == label", "expect color_scales.total.hi > 1e9",
+                                 f"state {OUT}/neg.json", "quit"])])
+    errs = json.load(open(os.path.join(OUT, "neg.json")))["errors"]
+    assert len(errs) == 2 and "it is total" in errs[0], errs
+
+
+{"clue": case_clue, "examples": case_examples, "demos": case_demos, "scales": case_scales, "clue_nudge": case_clue_nudge, "ig": case_ig, "flip": case_flip, "drag": case_drag, "bad_script": case_bad_script, "fuzz": case_fuzz, "screenshot": case_screenshot, "train": case_train,
  "mouse": case_mouse, "project": case_project}[CASE]()
 shutil.rmtree(OUT)
 print(f"gui_test {CASE}: ok")

@@ -111,6 +111,11 @@ TEST_CASE("colormaps: viridis is perceptually ordered; class colours are distinc
       CHECK(std::abs(x[0] - y[0]) + std::abs(x[1] - y[1]) + std::abs(x[2] - y[2]) > 0.15f);
     }
   CHECK(classColor(3) == classColor(23));
+  // None of the first ten is grey: grey is the deterministic head's bars (and MNIST's 7 was grey).
+  for (int a = 0; a < 10; ++a) {
+    const Rgb c = classColor(a);
+    CHECK(std::max({c[0], c[1], c[2]}) - std::min({c[0], c[1], c[2]}) > 0.2f);
+  }
 }
 
 TEST_CASE("lasso: point in polygon for convex and concave shapes") {

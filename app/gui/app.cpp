@@ -42,6 +42,7 @@
 #include "script_host.h"
 #include "script_runner.h"
 #include "shortcuts.h"
+#include "widgets/widgets.h"
 
 namespace latentlab::gui {
 
@@ -64,15 +65,28 @@ bool readableTrueType(const char* path) {
   return m == std::string("\0\1\0\0", 4) || m == "true" || m == "OTTO";
 }
 
+// Font 2 is fixed-width (tables): DejaVu Sans Mono, else ImGui's built-in font, which is one too.
+const char* const kMonoFontPaths[] = {"/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",
+                                      "/usr/share/fonts/truetype/liberation/LiberationMono-Regular.ttf"};
+
+void loadMonoFont(ImGuiIO& io) {
+  for (const char* path : kMonoFontPaths)
+    if (readableTrueType(path) && io.Fonts->AddFontFromFileTTF(path, 13.0f)) return;
+  io.Fonts->AddFontDefault();
+}
+
 std::string loadFonts(ImGuiIO& io) {
   for (const char* path : kFontPaths)
-    if (readableTrueType(path) && io.Fonts->AddFontFromFileTTF(path, 15.0f) && io.Fonts->AddFontFromFileTTF(path, 26.0f))
+    if (readableTrueType(path) && io.Fonts->AddFontFromFileTTF(path, 15.0f) && io.Fonts->AddFontFromFileTTF(path, 26.0f)) {
+      loadMonoFont(io);
       return "";
+    }
   io.Fonts->Clear();
   io.Fonts->AddFontDefault();
   ImFontConfig big;
   big.SizePixels = 26.0f;
   io.Fonts->AddFontDefault(&big);
+  loadMonoFont(io);
   return std::string("no TrueType font found (looked for ") + kFontPaths[0] + " and others): using ImGui's built-in font";
 }
 
@@ -199,10 +213,13 @@ bool App::animating() const {
 void App::drawInspectorWindow(const MapRect& r) {
   ImGui::SetNextWindowPos(ImVec2(r.left, r.top));
   ImGui::SetNextWindowSize(ImVec2(r.width, r.height));
-  ImGui::Begin(m_inspector.name(), nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse);
+  // The fixed windows never come to the front: help and dialogs stay over them after a click.
+  ImGui::Begin(m_inspector.name(), nullptr, ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoMove |
+                                                ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse);
   const ImVec2 p = ImGui::GetWindowPos(), size = ImGui::GetWindowSize();
   m_ctx.state.view.inspectorRect = {p.x, p.y, size.x, size.y};
   m_inspector.draw(m_ctx);
+  applyScriptScroll(m_ctx.state.ui, "inspector");
   ImGui::End();
 }
 
@@ -262,7 +279,9 @@ void App::afterDraw(Clock::time_point frameStart, int ww, int wh) {
     s.ui.startupMs = msSince(m_ctx.opt.processStart);
     m_ctx.log.info("first frame with points " + std::to_string(int(s.ui.startupMs)) + " ms after start");
   }
-  if (!s.ui.shots.empty() && m_framesSinceIdle >= 2) takePendingShots(m_ctx, m_window);
+  // A script's `screenshot PATH nowait` is taken at once; the others once the jobs are done.
+  const bool shotNow = !s.ui.shots.empty() && s.ui.shots.front().nowait;
+  if (!s.ui.shots.empty() && (m_framesSinceIdle >= 2 || shotNow)) takePendingShots(m_ctx, m_window);
   const bool idle = m_ctx.worker->idle();
   if (!m_ctx.opt.screenshot.empty() && !m_shotDone && idle && (s.hasModel() || !m_ctx.log.lastError().empty()) &&
       m_framesSinceIdle >= 3) {

@@ -20,6 +20,7 @@
 #include "latentlab/projection.h"
 #include "latentlab/session.h"
 #include "latentlab/viewmath.h"
+#include "map/color_scale.h"
 #include "map/map_view.h"
 
 namespace latentlab::gui {
@@ -58,7 +59,7 @@ struct Model {
   bool hasLaplace = false;
   int dvaeBits = 0;       // n, 0 without a DVAE
   std::string dvaeProblem;  // why the bundle's DVAE was left out
-  float epiMax = 1, totalMax = 1;  // tops of the uncertainty colour scales
+  UncertaintyScales uncertainty;  // the colour scales and percentiles of the test points' U
   float minX = 0, maxX = 1, minY = 0, maxY = 1;  // bounds of xy
   std::optional<ModelReport> report;
   struct Layout {
@@ -148,6 +149,9 @@ struct ViewState {
   double fitScale = 1;                 // the scale that fits the data
   bool needFit = true;
   float pointPx = 3;                   // dot size this frame
+  // Pixels the overlays cover at the map's left (the legend) and bottom (a caption): a fit leaves
+  // them free so that no point is hidden under them. Set by the map each frame.
+  float reserveLeft = 0, reserveBottom = 0;
 
   // From window pixels to projection units and back, for the current view.
   MapTransform transform() const { return {view.cx, view.cy, view.scale, mapRect}; }
@@ -162,6 +166,7 @@ struct StyleState {
   std::string filterText, filterError;
   std::vector<uint8_t> filterMask;     // [n] 1 = matches (empty: no filter)
   std::string caption;
+  bool legendCollapsed = false;        // the map's legend folded to one button
   // What the map must upload again before it draws (set by the controllers, cleared by the map).
   bool colorsDirty = true, positionsDirty = true, atlasDirty = true;
 
@@ -183,6 +188,7 @@ struct PendingShot {
   ShotRegion region = ShotRegion::Window;
   bool replace = true;  // an existing file may be replaced (asked first from the menu; a script names it)
   int framesLeft = 0;   // frames to draw first (a menu's or dialog's last frame must not be in the shot)
+  bool nowait = false;  // taken without waiting for the running jobs (a layout as it computes)
 };
 
 // A save the user asked for that would replace an existing file: it waits for their answer.
@@ -203,6 +209,11 @@ struct UiState {
   Recent<double> frameMs{240};
   double startupMs = -1;
   double lodMs = 0;                    // this frame: the level-of-detail pass (CPU)
+  size_t thumbnailsShown = 0;          // image thumbnails on the map this frame
+  bool devFigures = false;             // the status bar shows the frame time (View menu)
+  std::string scrollPanel;             // scroll this panel (the script command `scroll`) ...
+  float scrollTo = 0;                  // ... to this fraction of its height, 0 = top, 1 = bottom,
+  int scrollFrames = 0;                // ... for this many more frames (its height is known after one)
 };
 
 // ------------------------------------------------------------------------------------ counterfactuals

@@ -24,6 +24,9 @@ void MenuBar::draw(Context& ctx) {
     bool snap = s.edits.snap;
     if (ImGui::MenuItem("Snap to manifold", nullptr, &snap)) ctx.edits.setSnap(snap);
     if (ImGui::MenuItem("Clear selection", "Esc")) ctx.edits.clearMultiSelection();
+    bool legend = !s.style.legendCollapsed;
+    if (ImGui::MenuItem("Legend on the map", nullptr, &legend)) s.style.legendCollapsed = !legend;
+    ImGui::MenuItem("Developer figures (frame time)", nullptr, &s.ui.devFigures);
     ImGui::EndMenu();
   }
   if (ImGui::BeginMenu("Help")) {
@@ -80,9 +83,10 @@ void MenuBar::drawStatus(Context& ctx) {
     const PointTable& t = *s.model.pts;
     shown = s.style.showTrain ? t.n : t.numTest;
   }
-  char status[512];
-  std::snprintf(status, sizeof status, "%s | %lld points | frame %.1f ms%s", s.hasModel() ? s.model.name.c_str() : "no model",
-                shown, med, jobStatus.c_str());
+  char status[512], frame[48] = "";
+  if (s.ui.devFigures) std::snprintf(frame, sizeof frame, " | frame %.1f ms", med);
+  std::snprintf(status, sizeof status, "%s | %lld points%s%s", s.hasModel() ? s.model.name.c_str() : "no model", shown,
+                frame, jobStatus.c_str());
   ImGui::SameLine(ImGui::GetWindowWidth() - ImGui::CalcTextSize(status).x - 20);
   ImGui::TextUnformatted(status);
 }

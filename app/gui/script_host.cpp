@@ -4,6 +4,8 @@
 #include <filesystem>
 
 #include "context.h"
+#include "expect.h"
+#include "selection_summary.h"
 #include "latentlab/errors.h"
 #include "session_io.h"
 #include "state_json.h"
@@ -33,7 +35,11 @@ void AppScriptHost::dragBy(float dx, float dy) {
   m_ctx.edits.dragTo(d.x0 + dx, d.y0 + dy);
 }
 void AppScriptHost::commitDrag() { m_ctx.edits.commitDrag(); }
-void AppScriptHost::screenshot(const std::string& path, ShotRegion region) { m_ctx.state.ui.shots.push_back({path, region, true}); }
+void AppScriptHost::screenshot(const std::string& path, ShotRegion region, bool nowait) {
+  PendingShot shot{path, region, true};
+  shot.nowait = nowait;
+  m_ctx.state.ui.shots.push_back(shot);
+}
 void AppScriptHost::writeState(const std::string& path) { writeStateJson(m_ctx, path); }
 void AppScriptHost::caption(const std::string& text) { m_ctx.state.style.caption = clipForMessage(text, kMaxCaption); }
 std::string AppScriptHost::filter(const std::string& expr) {
@@ -73,6 +79,22 @@ void AppScriptHost::tab(const std::string& name) {
       return;
     }
   error("tab: no tab '" + clipForMessage(name, 40) + "'; the tabs are Model, Jobs, Edited, CLUE, Attribution, Concepts, Examples, Log");
+}
+void AppScriptHost::scroll(const std::string& panel, double fraction) {
+  UiState& ui = m_ctx.state.ui;
+  ui.scrollPanel = panel;
+  ui.scrollTo = float(fraction);
+  ui.scrollFrames = 3;
+}
+void AppScriptHost::help(bool open) { m_ctx.state.ui.showHelp = open; }
+void AppScriptHost::selectMatches() {
+  if (m_ctx.state.style.filterMask.empty())
+    return error("select-matches: no filter is set (use filter EXPR first)");
+  m_ctx.edits.setMultiSelection(maskedPoints(m_ctx.state.style.filterMask));
+}
+void AppScriptHost::legend(bool shown) { m_ctx.state.style.legendCollapsed = !shown; }
+std::string AppScriptHost::expect(const std::string& key, const std::string& op, const std::string& value) {
+  return checkFact(stateJson(m_ctx), key, op, value);
 }
 void AppScriptHost::saliency(bool on, int steps) { m_ctx.attribution.setLive(on, steps); }
 bool AppScriptHost::batchRunning() const { return m_ctx.state.clue.batch.running(); }

@@ -20,7 +20,7 @@ class AppScriptHost : public ScriptHost {
   bool hasSelection() const override;
   void dragBy(float dx, float dy) override;
   void commitDrag() override;
-  void screenshot(const std::string& path, ShotRegion region) override;
+  void screenshot(const std::string& path, ShotRegion region, bool nowait) override;
   void writeState(const std::string& path) override;
   void caption(const std::string& text) override;
   std::string filter(const std::string& expr) override;
@@ -40,6 +40,11 @@ class AppScriptHost : public ScriptHost {
   void selectExample(bool top, int rank) override;
   void tab(const std::string& name) override;
   void saliency(bool on, int steps) override;
+  void scroll(const std::string& panel, double fraction) override;
+  void help(bool open) override;
+  void selectMatches() override;
+  void legend(bool shown) override;
+  std::string expect(const std::string& key, const std::string& op, const std::string& value) override;
   bool batchRunning() const override;
   void clueBatch(const std::string& out, int64_t n, const CfOptions& options) override;
   void saveSession(const std::string& path) override;

@@ -82,10 +82,32 @@ const std::map<std::string, ScriptVerb>& scriptVerbs() {
          w.fileSeconds = c.args.size() > 1 ? std::stoi(c.args[1]) : 60;
          return w;
        }},
-      {"screenshot", [](H& h, const C& c) { return h.screenshot(c.args[0], ShotRegion::Window), afterFrame(); }},
-      {"export-map", [](H& h, const C& c) { return h.screenshot(c.args[0], ShotRegion::Map), afterFrame(); }},
+      {"screenshot",
+       [](H& h, const C& c) { return h.screenshot(c.args[0], ShotRegion::Window, c.args.size() > 1), afterFrame(); }},
+      {"export-map", [](H& h, const C& c) { return h.screenshot(c.args[0], ShotRegion::Map, false), afterFrame(); }},
       {"export-inspector",
-       [](H& h, const C& c) { return h.screenshot(c.args[0], ShotRegion::Inspector), afterFrame(); }},
+       [](H& h, const C& c) { return h.screenshot(c.args[0], ShotRegion::Inspector, false), afterFrame(); }},
+      {"scroll",
+       [](H& h, const C& c) {
+         h.scroll(c.args[0], std::stod(c.args[1]));
+         ScriptWait w;
+         w.frames = 3;  // the panel scrolls over the next frames
+         return w;
+       }},
+      {"help",
+       [](H& h, const C& c) {
+         h.help(c.args[0] == "on");
+         ScriptWait w;
+         w.frames = 2;  // a window that opens is laid out over two frames
+         return w;
+       }},
+      {"legend", [](H& h, const C& c) { return h.legend(c.args[0] == "on"), afterFrame(); }},
+      {"expect",
+       [](H& h, const C& c) {
+         const std::string err = h.expect(c.args[0], c.args[1], c.args[2]);
+         if (!err.empty()) h.error("expect " + c.args[0] + " " + c.args[1] + " " + c.args[2] + ": " + err);
+         return next();
+       }},
       {"state", [](H& h, const C& c) { return h.writeState(c.args[0]), next(); }},
       {"caption", [](H& h, const C& c) { return h.caption(c.args.empty() ? "" : c.args[0]), next(); }},
       {"filter",
@@ -95,6 +117,7 @@ const std::map<std::string, ScriptVerb>& scriptVerbs() {
          return next();
        }},
       {"fit", [](H& h, const C&) { return h.fit(), next(); }},
+      {"select-matches", [](H& h, const C&) { return h.selectMatches(), next(); }},
       {"zoom", [](H& h, const C& c) { return h.zoom(std::stod(c.args[0])), next(); }},
       {"center", [](H& h, const C& c) { return h.center(std::stod(c.args[0]), std::stod(c.args[1])), next(); }},
       {"train", [](H& h, const C& c) { return h.showTrain(c.args[0] == "on"), untilIdle(); }},

@@ -30,7 +30,8 @@ class ScriptHost {
   virtual bool hasSelection() const = 0;
   virtual void dragBy(float dx, float dy) = 0;  // starts a drag of the selection and moves it
   virtual void commitDrag() = 0;                // keeps it as an edited point
-  virtual void screenshot(const std::string& path, ShotRegion region) = 0;  // after this frame
+  // After this frame, once the jobs are done (nowait: after this frame, whatever runs).
+  virtual void screenshot(const std::string& path, ShotRegion region, bool nowait) = 0;
   virtual void writeState(const std::string& path) = 0;
   virtual void caption(const std::string& text) = 0;
   virtual std::string filter(const std::string& expr) = 0;  // "" or the parse error
@@ -55,6 +56,12 @@ class ScriptHost {
   virtual void selectExample(bool top, int rank) = 0;
   virtual void tab(const std::string& name) = 0;  // bring a tab to the front; an error names an unknown one  // the Concepts tab's flip of the selection's DVAE code
   virtual void saliency(bool on, int steps) = 0;  // live saliency: steps 0 = the gradient
+  virtual void scroll(const std::string& panel, double fraction) = 0;  // inspector | tabs | help, 0 top .. 1 bottom
+  virtual void help(bool open) = 0;    // the help window
+  virtual void selectMatches() = 0;    // the filter's matches become the multi-selection
+  virtual void legend(bool shown) = 0;  // the map's legend, or folded
+  // Checks KEY OP VALUE against the state JSON; "" when it holds, else what the state says.
+  virtual std::string expect(const std::string& key, const std::string& op, const std::string& value) = 0;
   virtual bool batchRunning() const = 0;  // a CLUE batch run is going
   virtual void clueBatch(const std::string& out, int64_t n, const CfOptions& options) = 0;
   virtual void saveSession(const std::string& path) = 0;

@@ -5,12 +5,16 @@
 #include "latentlab/errors.h"
 #include "latentlab/fsutil.h"
 #include "latentlab/stats.h"
+#include "selection_summary.h"
+
+#include <algorithm>
+#include <cmath>
 
 using nlohmann::json;
 
 namespace latentlab::gui {
 
-void writeStateJson(Context& ctx, const std::string& path) {
+nlohmann::json stateJson(Context& ctx) {
   clampView(ctx.state);
   const AppState& s = ctx.state;
   const bool model = s.hasModel();
@@ -40,6 +44,8 @@ void writeStateJson(Context& ctx, const std::string& path) {
   }
   j["selection"] = s.selection.multi;
   j["caption"] = s.style.caption;
+  j["thumbnails"] = s.ui.thumbnailsShown;
+  j["help_open"] = s.ui.showHelp;
   j["last_error"] = ctx.log.lastError();
   j["errors"] = ctx.log.errors();
   j["jobs"] = json::array();  // the Jobs tab: each job's name and how it ended
@@ -50,18 +56,31 @@ void writeStateJson(Context& ctx, const std::string& path) {
   if (model && sel.any()) {
     float x = 0, y = 0;
     ctx.edits.currentPosition(x, y);
-    j["position"] = {x, y};
-    j["latent"] = ctx.edits.currentLatent();
+    const Drag& d = s.edits.drag;
+    if (d.active) {  // what the screen shows: the dragged latent at its ghost, not the start
+      j["position"] = {d.zx, d.zy};
+      j["latent"] = d.z;
+      j["drag"] = {{"start", {d.x0, d.y0}}, {"target", {d.tx, d.ty}}, {"evaluated", bool(s.edits.dragEval)},
+                   {"evaluated_latent_is_current", s.edits.dragEval && s.edits.dragEval->latent == d.z}};
+    } else {
+      j["position"] = {x, y};
+      j["latent"] = ctx.edits.currentLatent();
+    }
     if (sel.point >= 0) {
       const PointTable& t = *s.model.pts;
       j["origin_latent"] = std::vector<float>(t.latents.begin() + sel.point * t.d, t.latents.begin() + (sel.point + 1) * t.d);
       j["origin_position"] = {s.model.xy[size_t(2 * sel.point)], s.model.xy[size_t(2 * sel.point + 1)]};
       j["label"] = t.labels[size_t(sel.point)];
+      j["label_class"] = t.classNames[size_t(t.labels[size_t(sel.point)])];
     }
-    if (const auto& ev = s.edits.inspect) {
+    // While the mouse drags, the state is what the screen shows: the drag's evaluation.
+    const auto& shown = s.edits.drag.active && s.edits.dragEval ? s.edits.dragEval : s.edits.inspect;
+    j["dragging"] = s.edits.drag.active;
+    if (const auto& ev = shown) {
       j["probabilities"] = ev->probs;
       j["probabilities_deterministic"] = ev->probsDet;
       j["prediction"] = ev->pred;
+      if (ev->pred >= 0 && ev->pred < s.model.pts->K) j["prediction_class"] = s.model.pts->classNames[size_t(ev->pred)];
       j["uncertainty"] = {{"total", ev->total}, {"aleatoric", ev->aleatoric}, {"epistemic", ev->epistemic}};
       j["decode_ms"] = ev->ms;
       if (!ev->saliency.empty()) {
@@ -71,6 +90,36 @@ void writeStateJson(Context& ctx, const std::string& path) {
     }
   }
   if (model) j["pca"] = {{"mean", s.model.pca.mean}, {"axes", s.model.pca.axes}};
+  // The uncertainty colour scales (each mode's own), the inspector bars' common scale, and what the
+  // selection and the filter hold.
+  if (model) {
+    const char* names[] = {"total", "aleatoric", "epistemic"};
+    json scales;
+    for (int m = 0; m < 3; ++m) {
+      const ColorScale& c = s.model.uncertainty.scale[size_t(m)];
+      scales[names[m]] = {{"lo", c.lo}, {"hi", c.hi}, {"log", c.log}, {"below", c.below}, {"above", c.above}};
+    }
+    j["color_scales"] = scales;
+    const PointTable& t = *s.model.pts;
+    const float lnK = float(std::log(double(std::max<int64_t>(2, t.K))));
+    json bars = {{"full_scale", lnK}, {"unit", "nats"}};
+    const auto& shown = s.edits.drag.active && s.edits.dragEval ? s.edits.dragEval : s.edits.inspect;
+    if (sel.any() && shown && !shown->probs.empty()) {
+      const float v[3] = {shown->total, shown->aleatoric, shown->epistemic};
+      for (int m = 0; m < 3; ++m)
+        bars[names[m]] = {{"value", v[m]}, {"fraction", std::clamp(v[m] / lnK, 0.0f, 1.0f)},
+                          {"percentile", percentileOf(s.model.uncertainty.sorted[size_t(m)], v[m])}};
+    }
+    j["uncertainty_bars"] = bars;
+    auto summary = [&t](const SelectionSummary& m) {
+      return json{{"count", m.count}, {"test", m.test}, {"train", m.train}, {"by_label", m.byLabel},
+                  {"by_prediction", m.byPred}, {"correct", m.correct}, {"mean_total", m.meanTotal},
+                  {"mean_aleatoric", m.meanAleatoric}, {"mean_epistemic", m.meanEpistemic}};
+    };
+    j["selection_summary"] = summary(summarize(t, s.selection.multi));
+    if (!s.style.filterMask.empty()) j["filter_summary"] = summary(summarize(t, maskedPoints(s.style.filterMask)));
+    j["legend_collapsed"] = s.style.legendCollapsed;
+  }
   // The counterfactual runs of the CLUE panel: per head, the path's length, U before, at z* and
   // after the round trip, the classes, and where the final marker is on the map.
   {
@@ -181,6 +230,11 @@ void writeStateJson(Context& ctx, const std::string& path) {
     j["drag_update_ms"] = {{"median", quantile(d, 0.5)}, {"p95", quantile(d, 0.95)}};
   }
   if (s.ui.startupMs >= 0) j["startup_ms"] = s.ui.startupMs;
+  return j;
+}
+
+void writeStateJson(Context& ctx, const std::string& path) {
+  const json j = stateJson(ctx);
   try {
     checkOutputFile(path, true);
     writeFileAtomic(path, jsonText(j));

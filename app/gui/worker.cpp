@@ -16,11 +16,23 @@ void Job::report(const Progress& p) {
   const double within = p.batches > 0 ? double(p.batch) / double(p.batches) : 0.0;
   const double f = p.epochs > 0 ? (double(p.epoch - 1) + within) / double(p.epochs) : within;
   fraction.store(float(std::min(1.0, std::max(0.0, f))));
-  char buf[160];
-  std::snprintf(buf, sizeof buf, "%s  epoch %d/%d  %lld/%lld  ETA %.0fs", p.stage.c_str(), p.epoch, p.epochs,
-                (long long)p.batch, (long long)p.batches, p.etaSeconds);
+  // Only the parts this stage has: a t-SNE run has steps but no epochs, a load neither.
+  std::string text = p.stage;
+  char buf[96];
+  if (p.epochs > 0) {
+    std::snprintf(buf, sizeof buf, "  epoch %d/%d", p.epoch, p.epochs);
+    text += buf;
+  }
+  if (p.batches > 0) {
+    std::snprintf(buf, sizeof buf, "  %lld/%lld", (long long)p.batch, (long long)p.batches);
+    text += buf;
+  }
+  if (p.etaSeconds > 0.5) {
+    std::snprintf(buf, sizeof buf, "  ETA %.0fs", p.etaSeconds);
+    text += buf;
+  }
   std::lock_guard<std::mutex> l(textMutex);
-  stage = buf;
+  stage = text;
 }
 
 Worker::Worker() {

@@ -45,10 +45,24 @@ const std::vector<Spec>& specs() {
       {"wait-for", {Arg::Path, Arg::Int}, 1,
        "wait-for PATH [SECONDS]: pause the script until PATH exists (default at most 60 s), while the window "
        "stays live; for driving the GUI from outside, e.g. with xdotool"},
-      {"screenshot", {Arg::Path}, 0, "screenshot PATH: save the whole window as PNG"},
+      {"screenshot", {Arg::Path, Arg::Word}, 1,
+       "screenshot PATH [nowait]: save the whole window as PNG, once the running jobs are done (nowait: at once, e.g. "
+       "a layout while it is computed)"},
+      {"scroll", {Arg::Word, Arg::Float}, 0,
+       "scroll inspector|tabs|help FRACTION: scroll a panel (tabs: the tab in front) to FRACTION of its height, 0 = top, "
+       "1 = bottom"},
+      {"help", {Arg::OnOff}, 0, "help on|off: open or close the help window (the ? key)"},
+      {"legend", {Arg::OnOff}, 0, "legend on|off: show the map's legend, or fold it to one button"},
+      {"expect", {Arg::Rest}, 0,
+       "expect KEY OP VALUE: check a fact of the explorer's state (the `state` JSON; KEY is a dotted path such as "
+       "prediction_class or uncertainty.total, OP one of == != < <= > >=); a false one is reported as an error, so a "
+       "demo's captions can be checked against what its frames show"},
       {"state", {Arg::Path}, 0, "state PATH: write the explorer's state as JSON"},
       {"caption", {Arg::Rest}, 1, "caption TEXT: show TEXT as an on-screen caption (no text clears it)"},
       {"filter", {Arg::Rest}, 1, "filter EXPR: highlight the points matching EXPR, e.g. pred=3 label!=3"},
+      {"select-matches", {}, 0,
+       "select-matches: make the filter's matches the multi-selection (the toolbar's Select matches); the "
+       "inspector summarises it"},
       {"fit", {}, 0, "fit: fit the view to the data"},
       {"zoom", {Arg::Float}, 0, "zoom FACTOR: zoom around the centre (2 = twice as close)"},
       {"center", {Arg::Float, Arg::Float}, 0, "center X Y: put projection point X, Y at the centre"},
@@ -131,6 +145,7 @@ const std::vector<std::pair<std::string, std::vector<Range>>>& numberRanges() {
       {"wait-for", {{0, 0}, {0, 86400}}},
       {"drag", {{-1e6, 1e6}, {-1e6, 1e6}}},
       {"scrub", {{0, 1}}},
+      {"scroll", {{0, 0}, {0, 1}}},
       {"flip", {{0, 1e6}}},
       {"zoom", {{1e-6, 1e6}}},
       {"center", {{-1e12, 1e12}, {-1e12, 1e12}}},
@@ -287,6 +302,23 @@ Script parseScript(const std::string& text, const std::string& source) {
     if (c.name == "clue-batch" && c.args[1] != "lasso" &&
         !(isInt(c.args[1]) && std::strtod(c.args[1].c_str(), nullptr) >= 1 && std::strtod(c.args[1].c_str(), nullptr) <= 1e6))
       bad = "'" + clipForMessage(c.args[1], 40) + "' must be lasso or a number of points from 1 to 1000000";
+    if (c.name == "screenshot" && c.args.size() > 1 && c.args[1] != "nowait")
+      bad = "'" + clipForMessage(c.args[1], 40) + "' after the path must be nowait";
+    if (c.name == "scroll" && c.args[0] != "inspector" && c.args[0] != "tabs" && c.args[0] != "help")
+      bad = "unknown panel '" + clipForMessage(c.args[0], 40) + "' (inspector, tabs or help)";
+    if (c.name == "expect") {
+      // expect KEY OP VALUE: the rest of the line after the command, split into three.
+      std::istringstream e(c.rest);
+      std::string key, op, value;
+      e >> key >> op;
+      std::getline(e, value);
+      value = trim(value);
+      static const char* const ops[] = {"==", "!=", "<", "<=", ">", ">="};
+      if (key.empty() || op.empty() || value.empty()) bad = "expect needs KEY OP VALUE";
+      else if (std::find(std::begin(ops), std::end(ops), op) == std::end(ops))
+        bad = "'" + clipForMessage(op, 40) + "' is not one of == != < <= > >=";
+      else c.args = {key, op, value};
+    }
     if (c.name == "project" && c.args.size() > 1 && c.args[1] != "nowait")
       bad = "'" + clipForMessage(c.args[1], 40) + "' after the projection must be nowait";
     for (const auto& [name, limits] : numberRanges())

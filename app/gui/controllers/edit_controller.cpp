@@ -38,6 +38,7 @@ void EditController::requestEval(EvalTarget target, std::vector<float> z) {
             if (seq == e.dragSeq) e.dragEval = *r;
           } else if (seq == e.inspectSeq) {
             e.inspect = *r;
+            c.edits.rememberEval(*r);
           }
         });
       },
@@ -45,6 +46,17 @@ void EditController::requestEval(EvalTarget target, std::vector<float> z) {
         c.state.edits.evalError = err;  // the inspector says it; the dialog opens for a selection only
         c.log.error(std::string(drag ? "drag evaluation" : "evaluation") + " failed: " + err, !drag);
       });
+}
+
+void EditController::rememberEval(const LatentEval& r) {
+  AppState& s = m_ctx.state;
+  const int k = s.selection.sel.edited;
+  if (k < 0 || k >= int(s.edits.edited.size())) return;
+  EditedPoint& p = s.edits.edited[size_t(k)];
+  if (p.latent != r.latent) return;
+  p.pred = r.probs.empty() ? -1 : r.pred;
+  p.total = r.probs.empty() ? -1 : r.total;
+  p.image = r.image;
 }
 
 void EditController::inspectLatent(std::vector<float> z) {
@@ -172,8 +184,12 @@ void EditController::commitDrag() {
   e.drag.active = false;
   s.selection.sel = {p.origin, int(e.edited.size()) - 1};
   s.clue.inspectStep = -1;  // the inspector shows the new edited point
-  if (e.dragEval && e.dragEval->latent == p.latent) e.inspect = e.dragEval;
-  else requestInspect();
+  if (e.dragEval && e.dragEval->latent == p.latent) {
+    e.inspect = e.dragEval;
+    rememberEval(*e.dragEval);
+  } else {
+    requestInspect();
+  }
   e.dragEval.reset();
   if (e.drag.clueStep >= 0) {
     s.clue.nudged = int(e.edited.size()) - 1;

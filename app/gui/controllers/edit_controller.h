@@ -7,6 +7,10 @@
 #include <string>
 #include <vector>
 
+namespace latentlab {
+struct LatentEval;
+}
+
 namespace latentlab::gui {
 
 struct Context;
@@ -31,6 +35,9 @@ class EditController {
   void requestInspect();
   // Shows latent z in the inspector (a step of a counterfactual path), whatever is selected.
   void inspectLatent(std::vector<float> z);
+  // Keeps what the evaluation says of the selected edited point (its prediction, U and decode)
+  // in that point, for the Edited tab, when r is of its latent.
+  void rememberEval(const LatentEval& r);
   // Adds z as an edited point made from point `origin` (may be -1), placed in the current view,
   // and selects it (undoable like a drag).
   void addEdited(int64_t origin, std::vector<float> z);

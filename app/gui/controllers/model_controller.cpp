@@ -87,13 +87,8 @@ void ModelController::load(const std::string& dir) {
 void ModelController::setModel(Model&& m) {
   AppState& s = m_ctx.state;
   const PointTable& t = *m.pts;
-  float emax = 1e-6f, tmax = 1e-6f;
-  for (int64_t i = 0; i < t.n; ++i) {
-    emax = std::max(emax, t.epistemic[size_t(i)]);
-    tmax = std::max(tmax, t.total[size_t(i)]);
-  }
-  m.epiMax = emax;
-  m.totalMax = std::max(tmax, float(std::log(double(t.K))));
+  if (t.hasClassifier && int64_t(t.total.size()) >= t.numTest)
+    m.uncertainty = uncertaintyScales(t.total.data(), t.aleatoric.data(), t.epistemic.data(), t.numTest);
   m.setPositions(m.xy);
   // The same bundle as before keeps the selection and the edits; a bundle whose files changed under
   // the same path (another latent size or point count) is a new one.

@@ -46,8 +46,13 @@ bool MapLod::update(const LodInput& in) {
     m_drawList.push_back(uint32_t(i));
   };
   // Walk from the top of the drawing order down (test points, then training points), then reverse.
-  for (int64_t i = in.n - 1; i >= 0; --i)
-    if (!in.isTrain[size_t(i)]) visit(i);
+  if (in.testOrder) {
+    for (auto k = in.testOrder->rbegin(); k != in.testOrder->rend(); ++k)
+      if (int64_t(*k) < in.n && !in.isTrain[*k]) visit(int64_t(*k));
+  } else {
+    for (int64_t i = in.n - 1; i >= 0; --i)
+      if (!in.isTrain[size_t(i)]) visit(i);
+  }
   if (in.showTrain)
     for (int64_t i = in.n - 1; i >= 0; --i)
       if (in.isTrain[size_t(i)]) visit(i);

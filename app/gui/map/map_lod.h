@@ -25,6 +25,7 @@ struct LodInput {
   const uint8_t* filterMask = nullptr;  // [n] or null: only matching points get thumbnails
   int64_t n = 0;
   bool showTrain = false;             // false: the training points are skipped without a look
+  const std::vector<uint32_t>* testOrder = nullptr;  // the test points bottom first (testDrawOrder), or null: by index
   MapViewport view;                   // width and height in pixels
   double fitScale = 1;                // the scale that fits the data (the zoom is scale / fitScale)
   float pointPx = 3;                  // dot diameter in pixels

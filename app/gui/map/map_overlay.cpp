@@ -3,6 +3,10 @@
 // the lasso, and the legend for the colour mode (a class can be hidden from it).
 #include <imgui.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
 #include "context.h"
 #include "map/map_panel.h"
 #include "map/point_style.h"
@@ -46,52 +50,96 @@ void MapPanel::drawOverlay(Context& ctx, ImDrawList* dl) {
   }
 }
 
+namespace {
+
+// The class's name, after its number unless the name is the number (MNIST's "7").
+std::string classEntry(int k, const std::string& name) {
+  return name == std::to_string(k) ? name : std::to_string(k) + " " + name;
+}
+
+}  // namespace
+
 void MapPanel::drawLegend(Context& ctx, ImDrawList* dl) {
   AppState& s = ctx.state;
   const PointTable& t = *s.model.pts;
   const MapRect& r = s.view.mapRect;
-  const ColorMode mode = s.style.colorMode;
+  const ColorMode mode = PointStyle::of(s).mode;
   ImGui::SetCursorScreenPos(ImVec2(r.left + 8, r.top + 8));
   ImDrawList* wdl = ImGui::GetWindowDrawList();
   wdl->ChannelsSplit(2);
   wdl->ChannelsSetCurrent(1);
   ImGui::BeginGroup();
-  if (mode == ColorMode::Label || mode == ColorMode::Pred) {
-    ImGui::TextUnformatted(mode == ColorMode::Label ? "true class (click to hide)" : "predicted class (click to hide)");
-    for (int k = 0; k < int(t.K) && k < int(s.style.hidden.size()); ++k) {
-      ImGui::PushID(k);
-      const bool hidden = s.style.hidden[size_t(k)];
-      ImGui::PushStyleColor(ImGuiCol_Button, imColorVec(classColor(k), hidden ? 0.15f : 1.0f));
-      if (ImGui::Button("##c", ImVec2(14, 14))) {
-        s.style.hidden[size_t(k)] = !hidden;
-        s.style.colorsDirty = true;
+  if (ImGui::SmallButton(s.style.legendCollapsed ? "+ legend" : "-")) s.style.legendCollapsed = !s.style.legendCollapsed;
+  tip(s.style.legendCollapsed ? "Show the legend" : "Fold the legend away (it may cover points)");
+  if (!s.style.legendCollapsed) {
+    ImGui::SameLine();
+    if (mode == ColorMode::Label || mode == ColorMode::Pred) {
+      ImGui::TextUnformatted(mode == ColorMode::Label ? "true class (click to hide)" : "predicted class (click to hide)");
+      for (int k = 0; k < int(t.K) && k < int(s.style.hidden.size()); ++k) {
+        ImGui::PushID(k);
+        const bool hidden = s.style.hidden[size_t(k)];
+        ImGui::PushStyleColor(ImGuiCol_Button, imColorVec(classColor(k), hidden ? 0.15f : 1.0f));
+        if (ImGui::Button("##c", ImVec2(14, 14))) {
+          s.style.hidden[size_t(k)] = !hidden;
+          s.style.colorsDirty = true;
+        }
+        ImGui::PopStyleColor();
+        tip("Show or hide this class");
+        ImGui::SameLine();
+        ImGui::TextColored(hidden ? ImVec4(0.5f, 0.5f, 0.5f, 1) : ImVec4(1, 1, 1, 1), "%s",
+                           classEntry(k, t.classNames[size_t(k)]).c_str());
+        ImGui::PopID();
       }
-      ImGui::PopStyleColor();
-      tip("Show or hide this class");
-      ImGui::SameLine();
-      ImGui::TextColored(hidden ? ImVec4(0.5f, 0.5f, 0.5f, 1) : ImVec4(1, 1, 1, 1), "%d %s", k, t.classNames[size_t(k)].c_str());
-      ImGui::PopID();
+    } else if (mode == ColorMode::Correct) {
+      int64_t right = 0, wrong = 0;
+      const PointStyle style = PointStyle::of(s);
+      for (int64_t i = 0; i < t.n; ++i)
+        if (style.visible(i)) ++(t.labels[size_t(i)] == t.preds[size_t(i)] ? right : wrong);
+      ImGui::TextUnformatted("BLL prediction vs label");
+      const double all = double(std::max<int64_t>(1, right + wrong));
+      ImGui::TextColored(imColorVec(correctnessColor(true)), "correct %lld (%.1f%%)", (long long)right, 100.0 * right / all);
+      ImGui::TextColored(imColorVec(correctnessColor(false)), "wrong   %lld (%.1f%%), drawn on top", (long long)wrong,
+                         100.0 * wrong / all);
+    } else {
+      const int m = mode == ColorMode::Total ? 0 : mode == ColorMode::Aleatoric ? 1 : 2;
+      const ColorScale& sc = s.model.uncertainty.scale[size_t(m)];
+      ImGui::Text("%s uncertainty (nats)%s", colorModeKey(mode), sc.log ? ", log scale" : "");
+      const ImVec2 p = ImGui::GetCursorScreenPos();
+      const float w = 200;
+      const int steps = 40;
+      for (int i = 0; i < steps; ++i) {
+        const float a = float(i) / steps, b = float(i + 1) / steps;
+        dl->AddRectFilled(ImVec2(p.x + a * w, p.y), ImVec2(p.x + b * w + 1, p.y + 12), imColor(viridis(a)));
+      }
+      ImGui::Dummy(ImVec2(w, 14));
+      // Ticks: the ends and the middle, with their values.
+      const ImVec2 q = ImGui::GetCursorScreenPos();
+      for (int k = 0; k <= 2; ++k) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.3g", double(sc.valueAt(0.5f * float(k))));
+        const float x = p.x + 0.5f * float(k) * w;
+        dl->AddLine(ImVec2(x, p.y + 12), ImVec2(x, p.y + 16), IM_COL32(230, 230, 230, 255));
+        const float tw = ImGui::CalcTextSize(buf).x;
+        dl->AddText(ImVec2(std::clamp(x - tw / 2, p.x, p.x + w - tw), q.y), IM_COL32(230, 230, 230, 255), buf);
+      }
+      ImGui::Dummy(ImVec2(w, ImGui::GetTextLineHeight()));
+      ImGui::TextDisabled("1st to 99th percentile of the test points;");
+      ImGui::TextDisabled("%lld below and %lld above take the end colours.", (long long)sc.below, (long long)sc.above);
+      ImGui::TextDisabled("The most uncertain are drawn on top.");
     }
-  } else if (mode == ColorMode::Correct) {
-    ImGui::TextColored(imColorVec(correctnessColor(true)), "correct");
-    ImGui::TextColored(imColorVec(correctnessColor(false)), "wrong");
-  } else {
-    const float hi = mode == ColorMode::Epistemic ? s.model.epiMax : s.model.totalMax;
-    ImGui::Text("%s uncertainty (nats)", colorModeKey(mode));
-    const ImVec2 p = ImGui::GetCursorScreenPos();
-    const int steps = 32;
-    for (int i = 0; i < steps; ++i) {
-      const float a = float(i) / steps, b = float(i + 1) / steps;
-      dl->AddRectFilled(ImVec2(p.x + a * 160, p.y), ImVec2(p.x + b * 160 + 1, p.y + 12), imColor(viridis(a)));
+    if (!s.style.filterMask.empty()) {
+      int64_t hits = 0;
+      for (uint8_t b : s.style.filterMask) hits += b;
+      ImGui::Text("filter: %lld points match", (long long)hits);
     }
-    ImGui::Dummy(ImVec2(160, 14));
-    ImGui::Text("0%*s%.3f", 24, "", hi);
+    if (!s.selection.multi.empty()) ImGui::Text("%zu selected (summary in the inspector)", s.selection.multi.size());
   }
-  if (!s.selection.multi.empty()) ImGui::Text("%zu selected (lasso)", s.selection.multi.size());
   ImGui::EndGroup();
   // A translucent panel behind the legend so that it stays readable over thumbnails.
   wdl->ChannelsSetCurrent(0);
   const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+  s.view.reserveLeft = s.style.legendCollapsed ? 0.0f : b.x - r.left + 8;
+  m_legendDrawn = true;
   wdl->AddRectFilled(ImVec2(a.x - 6, a.y - 4), ImVec2(b.x + 6, b.y + 4), IM_COL32(20, 20, 24, 200), 4);
   wdl->ChannelsMerge();
 }

@@ -20,7 +20,7 @@ void MapPanel::draw(Context& ctx, const MapRect& rect, const std::vector<Panel*>
   AppState& s = ctx.state;
   ImGui::SetNextWindowPos(ImVec2(rect.left, rect.top));
   ImGui::SetNextWindowSize(ImVec2(rect.width, rect.height));
-  ImGui::Begin("Map", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
+  ImGui::Begin("Map", nullptr, ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
                                    ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse |
                                    ImGuiWindowFlags_NoBackground);
   drawToolbar(ctx);
@@ -30,7 +30,11 @@ void MapPanel::draw(Context& ctx, const MapRect& rect, const std::vector<Panel*>
   avail.x = std::max(avail.x, 10.0f);
   avail.y = std::max(avail.y, 10.0f);
   s.view.mapRect = {origin.x, origin.y, avail.x, avail.y};
-  if (s.hasModel() && s.view.needFit) fitView(s);
+  if (s.hasModel() && s.view.needFit) {
+    // Before the legend was first drawn its width is not known: about the class legend's.
+    if (!m_legendDrawn && !s.style.legendCollapsed) s.view.reserveLeft = std::max(s.view.reserveLeft, 170.0f);
+    fitView(s);
+  }
   s.view.view.width = int(avail.x);
   s.view.view.height = int(avail.y);
   if (s.hasModel()) syncRenderer(ctx);
@@ -85,6 +89,7 @@ void MapPanel::syncRenderer(Context& ctx) {
   const PointStyle style = PointStyle::of(s);
   if (st.colorsDirty) {
     m_colors = pointColors(style);
+    m_testOrder = testDrawOrder(style);
     ctx.map.setColors(m_colors);
     st.colorsDirty = false;
     m_lod.invalidate();
@@ -98,6 +103,7 @@ void MapPanel::syncRenderer(Context& ctx) {
   in.filterMask = st.filterMask.empty() ? nullptr : st.filterMask.data();
   in.n = t.n;
   in.showTrain = st.showTrain;
+  in.testOrder = &m_testOrder;
   in.view = s.view.view;
   in.fitScale = s.view.fitScale;
   in.pointPx = s.view.pointPx;
@@ -113,6 +119,7 @@ void MapPanel::syncRenderer(Context& ctx) {
       m_thumbs.push_back(ti);
     }
     ctx.map.setThumbs(m_thumbs);
+    s.ui.thumbnailsShown = m_thumbs.size();
   }
   s.ui.lodMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -134,12 +141,23 @@ void MapPanel::render() {
 
 void MapPanel::drawCaption(Context& ctx, ImDrawList* dl) {
   const std::string& caption = ctx.state.style.caption;
+  ctx.state.view.reserveBottom = 0;
   if (caption.empty()) return;
   const MapRect& r = ctx.state.view.mapRect;
   ImFont* f = ImGui::GetIO().Fonts->Fonts.Size > 1 ? ImGui::GetIO().Fonts->Fonts[1] : ImGui::GetFont();
   const float fs = f->FontSize;
   const ImVec2 ts = f->CalcTextSizeA(fs, r.width - 80, r.width - 80, caption.c_str());
-  const ImVec2 p(r.left + (r.width - ts.x) * 0.5f, r.top + r.height - ts.y - 36);
+  // At the bottom of the map, unless the selected point (or the drag) is under it: then at the top.
+  ImVec2 p(r.left + (r.width - ts.x) * 0.5f, r.top + r.height - ts.y - 36);
+  ctx.state.view.reserveBottom = ts.y + 56;
+  if (ctx.state.hasModel() && ctx.state.selection.sel.any()) {
+    float x = 0, y = 0;
+    ctx.edits.currentPosition(x, y);
+    const Drag& d = ctx.state.edits.drag;
+    const MapTransform t = ctx.state.view.transform();
+    const float sy = d.active ? t.toScreen(d.zx, d.zy).y : t.toScreen(x, y).y;
+    if (sy > p.y - 24) p.y = r.top + 44;
+  }
   dl->AddRectFilled(ImVec2(p.x - 16, p.y - 10), ImVec2(p.x + ts.x + 16, p.y + ts.y + 10), IM_COL32(0, 0, 0, 190), 8);
   dl->AddText(f, fs, p, IM_COL32(255, 255, 255, 255), caption.c_str(), nullptr, r.width - 80);
 }

@@ -41,6 +41,8 @@ class MapPanel {
   Context* m_ctx = nullptr;  // for the draw callback, during draw()
   MapLod m_lod;
   std::vector<uint32_t> m_colors;  // RGBA8 per point, as uploaded
+  std::vector<uint32_t> m_testOrder;
+  bool m_legendDrawn = false;  // its width is known (AppState::view.reserveLeft)  // the test points in drawing order (testDrawOrder)
   std::vector<ThumbInstance> m_thumbs;
   std::vector<Vec2> m_lasso;       // window pixels
   bool m_lassoActive = false, m_panning = false;

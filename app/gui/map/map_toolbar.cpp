@@ -19,12 +19,19 @@ void drawLayoutQuality(const AppState& s) {
   }
   const LayoutQuality* q = s.model.qualityOf(s.projection.current);
   if (!q) return;
-  ImGui::TextDisabled("T %.3f  R %.2f  A %.2f", q->trustworthiness, q->knnRecall, q->knnAccuracy);
+  ImGui::TextDisabled("trust %.2f  recall %.2f  kNN acc %.2f", q->trustworthiness, q->knnRecall, q->knnAccuracy);
   tip(s.projection.current == Projection::Pca
           ? "Quality of the PCA view on a 2,000-point sample: trustworthiness@15, kNN recall@15, 2D 15-NN accuracy"
-          : "Quality of this layout on a 2,000-point sample: T trustworthiness@15 (1 = no false neighbours in 2D), R kNN "
-            "recall@15 (share of each point's 15 nearest in z that stay among its 15 nearest in 2D), A 2D 15-NN "
-            "classification accuracy");
+          : "Quality of this layout on a 2,000-point sample: trust = trustworthiness@15 (1 = no false neighbours in 2D), "
+            "recall = kNN recall@15 (share of each point's 15 nearest in z that stay among its 15 nearest in 2D), kNN acc "
+            "= 2D 15-NN classification accuracy");
+}
+
+// The next item on this row when `width` pixels of it fit in the window, else on a new row (a
+// narrow window wraps the toolbar rather than clipping it).
+void nextItem(float width) {
+  const float right = ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + width;
+  if (right < ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x) ImGui::SameLine();
 }
 
 }  // namespace
@@ -44,7 +51,7 @@ void MapPanel::drawToolbar(Context& ctx) {
     ImGui::SameLine();
     drawLayoutQuality(s);
   }
-  ImGui::SameLine();
+  nextItem(110);
   ImGui::SetNextItemWidth(110);
   const bool labelFree = s.hasModel() && !s.model.pts->hasClassifier;
   if (labelFree) ImGui::BeginDisabled();
@@ -56,14 +63,14 @@ void MapPanel::drawToolbar(Context& ctx) {
   if (labelFree) ImGui::EndDisabled();
   tip(labelFree ? "A label-free encoder has no classifier: the points are coloured by their true class only"
                 : "Colour the points by true class, predicted class (BLL), an uncertainty (nats, viridis), or right/wrong (C cycles)");
-  ImGui::SameLine();
+  nextItem(220);
   ImGui::SetNextItemWidth(220);
-  if (ImGui::InputTextWithHint("##filter", "search: 123 | pred=3 label!=3 | total>1", &s.style.filterText,
+  if (ImGui::InputTextWithHint("##filter", "search: 123, pred=3, total>1", &s.style.filterText,
                                ImGuiInputTextFlags_EnterReturnsTrue))
     ctx.edits.applyFilter();
   tip("Filter: an index selects that point; terms like pred=3 label!=Shirt epistemic>0.05 correct wrong highlight "
       "matching points. Enter applies, empty clears.");
-  ImGui::SameLine();
+  nextItem(ImGui::CalcTextSize("Select matches").x + 10);
   if (ImGui::Button("Select matches") && !s.style.filterMask.empty()) {
     std::vector<int64_t> matches;
     for (size_t i = 0; i < s.style.filterMask.size(); ++i)
@@ -71,19 +78,19 @@ void MapPanel::drawToolbar(Context& ctx) {
     ctx.edits.setMultiSelection(std::move(matches));
   }
   tip("Make the points matching the search the multi-selection (for CSV export)");
-  ImGui::SameLine();
+  nextItem(70);
   bool train = s.style.showTrain;
   if (ImGui::Checkbox("train", &train)) ctx.models.showTrainPoints(train);
   tip("Also show the training points (latents computed once and cached in the bundle's cache/) (T)");
-  ImGui::SameLine();
+  nextItem(70);
   bool snap = s.edits.snap;
   if (ImGui::Checkbox("snap", &snap)) ctx.edits.setSnap(snap);
   tip("Snap to manifold: show the nearest data images in latent space beside the decode");
-  ImGui::SameLine();
+  nextItem(40);
   if (ImGui::Button("Fit")) fitView(s);
   tip("Fit the view to the data (F)");
   if (!s.style.filterError.empty()) {
-    ImGui::SameLine();
+    nextItem(ImGui::CalcTextSize(s.style.filterError.c_str()).x);
     ImGui::TextColored(kErrorText, "%s", s.style.filterError.c_str());
   }
 }

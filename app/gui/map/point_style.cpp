@@ -5,7 +5,7 @@
 
 namespace latentlab::gui {
 
-Rgb correctnessColor(bool correct) { return correct ? Rgb{0.25f, 0.7f, 0.35f} : Rgb{0.9f, 0.2f, 0.2f}; }
+Rgb correctnessColor(bool correct) { return correct ? Rgb{0.29f, 0.52f, 0.78f} : Rgb{1.0f, 0.62f, 0.08f}; }
 
 uint32_t packRgba(const Rgb& c, float a) {
   auto b = [](float v) { return uint32_t(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f)); };
@@ -21,8 +21,7 @@ PointStyle PointStyle::of(const AppState& s) {
   p.filterMask = &s.style.filterMask;
   p.multiMask = &s.selection.multiMask;
   p.anyMulti = !s.selection.multi.empty();
-  p.totalMax = s.model.totalMax;
-  p.epiMax = s.model.epiMax;
+  p.scales = &s.model.uncertainty;
   if (p.table && !p.table->hasClassifier) p.mode = ColorMode::Label;  // a label-free bundle has nothing else to show
   return p;
 }
@@ -46,11 +45,11 @@ Rgb PointStyle::baseColor(int64_t i) const {
     case ColorMode::Pred:
       return classColor(classOf(i));
     case ColorMode::Total:
-      return viridis(t.total[s] / totalMax);
+      return viridis(scales ? scales->scale[0].position(t.total[s]) : t.total[s]);
     case ColorMode::Aleatoric:
-      return viridis(t.aleatoric[s] / totalMax);
+      return viridis(scales ? scales->scale[1].position(t.aleatoric[s]) : t.aleatoric[s]);
     case ColorMode::Epistemic:
-      return viridis(t.epistemic[s] / epiMax);
+      return viridis(scales ? scales->scale[2].position(t.epistemic[s]) : t.epistemic[s]);
     case ColorMode::Correct:
       break;
   }
@@ -79,6 +78,25 @@ std::vector<uint32_t> pointColors(const PointStyle& style) {
   std::vector<uint32_t> c(size_t(style.table->n));
   for (int64_t i = 0; i < style.table->n; ++i) c[size_t(i)] = style.colorOf(i);
   return c;
+}
+
+std::vector<uint32_t> testDrawOrder(const PointStyle& style) {
+  const PointTable& t = *style.table;
+  std::vector<uint32_t> order(size_t(t.numTest));
+  for (size_t i = 0; i < order.size(); ++i) order[i] = uint32_t(i);
+  const float* v = nullptr;
+  switch (style.mode) {
+    case ColorMode::Total: v = t.total.data(); break;
+    case ColorMode::Aleatoric: v = t.aleatoric.data(); break;
+    case ColorMode::Epistemic: v = t.epistemic.data(); break;
+    case ColorMode::Correct:
+      std::stable_partition(order.begin(), order.end(), [&t](uint32_t i) { return t.labels[i] == t.preds[i]; });
+      return order;
+    default: return order;
+  }
+  if (int64_t(t.total.size()) < t.numTest) return order;
+  std::stable_sort(order.begin(), order.end(), [v](uint32_t a, uint32_t b) { return v[a] < v[b]; });
+  return order;
 }
 
 int64_t pickNearest(const PointStyle& style, const float* xy, double x, double y, double radius) {

@@ -14,7 +14,8 @@ namespace latentlab::gui {
 inline constexpr Rgb kMapBackground = {26 / 255.0f, 28 / 255.0f, 34 / 255.0f};
 inline constexpr uint32_t kMapBackgroundRgba = 0x00221c1a;
 
-// The colours of the "correct" colour mode (the dots, the thumbnail borders and the legend).
+// The colours of the "correct" colour mode (the dots, the thumbnail borders and the legend): a muted
+// blue and a bright orange, which viewers with red-green colour blindness also tell apart.
 Rgb correctnessColor(bool correct);
 // RGBA8 (red in the low byte), as MapRenderer takes it.
 uint32_t packRgba(const Rgb& c, float alpha);
@@ -27,7 +28,7 @@ struct PointStyle {
   const std::vector<uint8_t>* filterMask = nullptr;  // [n] or empty: no filter
   const std::vector<uint8_t>* multiMask = nullptr;   // [n] or empty
   bool anyMulti = false;                         // a multi-selection exists: others are dimmed
-  float totalMax = 1, epiMax = 1;
+  const UncertaintyScales* scales = nullptr;      // the uncertainty modes' colour scales
 
   // The style the app's state asks for.
   static PointStyle of(const AppState& s);
@@ -46,6 +47,9 @@ struct PointStyle {
 
 // colorOf for every point of the table.
 std::vector<uint32_t> pointColors(const PointStyle& style);
+// The test points in drawing order, bottom first: by value in the uncertainty modes (the most
+// uncertain on top), the wrong ones on top of the right ones in the correct mode, else by index.
+std::vector<uint32_t> testDrawOrder(const PointStyle& style);
 
 // The nearest visible point to projection point (x, y) within `radius` projection units, or -1.
 int64_t pickNearest(const PointStyle& style, const float* xy, double x, double y, double radius);

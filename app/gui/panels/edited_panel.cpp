@@ -19,13 +19,27 @@ void EditedPanel::draw(Context& ctx) {
     ImGui::TextWrapped("Drag a selected point to make an edited point; it is kept here when you release the mouse.");
     return;
   }
+  const PointTable& t = *ctx.state.model.pts;
+  ImGui::TextDisabled("decode, where it came from, and what the model says of it now");
   for (size_t k = 0; k < edited.size(); ++k) {
     ImGui::PushID(int(k));
     const EditedPoint& e = edited[k];
-    char label[96];
-    std::snprintf(label, sizeof label, "edited %zu  from #%lld  at (%.2f, %.2f)", k + 1, (long long)e.origin, e.x, e.y);
+    const float img = 2 * ImGui::GetTextLineHeightWithSpacing();
+    if (!e.image.empty()) ctx.images.showChw("edited" + std::to_string(k), e.image, int(t.C), int(t.H), int(t.W), img);
+    else ImGui::Dummy(ImVec2(img, img));
+    ImGui::SameLine();
+    const std::string from = e.origin >= 0 && e.origin < t.n ? t.classNames[size_t(t.labels[size_t(e.origin)])] : "?";
+    char label[256];
+    if (e.pred >= 0 && e.pred < int(t.K))
+      std::snprintf(label, sizeof label, "edited %zu: from #%lld (%s), now %s, total U %.3f nats\nat (%.2f, %.2f) in %s",
+                    k + 1, (long long)e.origin, from.c_str(), t.classNames[size_t(e.pred)].c_str(), e.total, e.x, e.y,
+                    e.projection.c_str());
+    else
+      std::snprintf(label, sizeof label, "edited %zu: from #%lld (%s)\nat (%.2f, %.2f) in %s (select it to evaluate)", k + 1,
+                    (long long)e.origin, from.c_str(), e.x, e.y, e.projection.c_str());
     const bool selected = ctx.state.selection.sel.edited == int(k);
-    if (ImGui::Selectable(label, selected, 0, ImVec2(ImGui::GetContentRegionAvail().x - 70, 0))) ctx.edits.selectEdited(int(k));
+    if (ImGui::Selectable(label, selected, 0, ImVec2(ImGui::GetContentRegionAvail().x - 70, img)))
+      ctx.edits.selectEdited(int(k));
     tip("Select this edited point (the inspector shows its decode and prediction)");
     ImGui::SameLine();
     const bool remove = ImGui::SmallButton("Delete");

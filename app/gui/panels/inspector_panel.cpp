@@ -3,18 +3,80 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "context.h"
 #include "latentlab/errors.h"
+#include "selection_summary.h"
 #include "widgets/bars.h"
 #include "widgets/widgets.h"
 
 namespace latentlab::gui {
 
+namespace {
+
+// A set of points in a few lines: the count, the class mix (the largest classes first, by label and
+// by prediction), the accuracy and the mean uncertainties.
+void drawSummary(const PointTable& t, const SelectionSummary& m, const char* what) {
+  ImGui::Text("%s: %lld points (%lld test, %lld train)", what, (long long)m.count, (long long)m.test, (long long)m.train);
+  if (m.count == 0) return;
+  std::vector<int> order(size_t(t.K));
+  for (size_t k = 0; k < order.size(); ++k) order[k] = int(k);
+  std::stable_sort(order.begin(), order.end(), [&m](int a, int b) { return m.byLabel[size_t(a)] > m.byLabel[size_t(b)]; });
+  ImGui::TextDisabled("by label (and predicted as that class):");
+  int shown = 0;
+  for (int k : order) {
+    if (m.byLabel[size_t(k)] == 0 || shown == 5) break;
+    if (shown++ % 2) ImGui::SameLine(230);
+    ImGui::TextColored(imColorVec(classColor(k)), "%-11.11s %5lld (%lld)", t.classNames[size_t(k)].c_str(),
+                       (long long)m.byLabel[size_t(k)], (long long)m.byPred[size_t(k)]);
+  }
+  int rest = 0;
+  for (size_t k = size_t(std::min<int64_t>(5, t.K)); k < order.size(); ++k) rest += m.byLabel[size_t(order[k])] > 0;
+  if (rest > 0) ImGui::TextDisabled("and %d more classes", rest);
+  if (t.hasClassifier) {
+    ImGui::Text("accuracy %.1f%%   mean U: total %.3f, aleatoric %.3f, epistemic %.4f nats", 100.0 * double(m.correct) / double(m.count),
+                m.meanTotal, m.meanAleatoric, m.meanEpistemic);
+  }
+}
+
+// Before anything is selected: what the loaded model is, so that the panel is not empty.
+void drawModelSummary(const AppState& s) {
+  const PointTable& t = *s.model.pts;
+  ImGui::Text("model: %s  (%s)", s.model.name.c_str(), s.model.device.c_str());
+  ImGui::Text("%lld test points, %lld classes, latent d = %lld%s", (long long)t.numTest, (long long)t.K, (long long)t.d,
+              t.n > t.numTest ? ", training points shown" : "");
+  if (t.hasClassifier) {
+    std::vector<int64_t> test(size_t(t.numTest));
+    for (size_t i = 0; i < test.size(); ++i) test[i] = int64_t(i);
+    const SelectionSummary m = summarize(t, test);
+    ImGui::Text("test accuracy %.1f%% (%s head)", 100.0 * double(m.correct) / double(std::max<int64_t>(1, m.count)),
+                s.model.hasLaplace ? "Bayesian last layer" : "deterministic");
+    ImGui::Text("mean U: total %.3f, aleatoric %.3f, epistemic %.4f nats", m.meanTotal, m.meanAleatoric, m.meanEpistemic);
+    ImGui::TextDisabled(s.model.report ? "reliability and OOD: the Model tab" : "reliability and OOD: being computed (Model tab)");
+  } else {
+    ImGui::TextWrapped("An encoder trained without labels (%s): no prediction or uncertainty.", t.objective.c_str());
+  }
+}
+
+}  // namespace
+
 void InspectorPanel::draw(Context& ctx) {
   const AppState& s = ctx.state;
   const Selection& sel = s.selection.sel;
+  if (s.hasModel() && !s.selection.multi.empty()) {
+    drawSummary(*s.model.pts, summarize(*s.model.pts, s.selection.multi), "selection");
+    ImGui::Separator();
+  }
   if (!s.hasModel() || !sel.any()) {
+    if (s.hasModel()) {
+      if (s.selection.multi.empty() && !s.style.filterMask.empty()) {
+        drawSummary(*s.model.pts, summarize(*s.model.pts, maskedPoints(s.style.filterMask)), "filter matches");
+        ImGui::Separator();
+      }
+      drawModelSummary(s);
+      ImGui::Separator();
+    }
     ImGui::TextWrapped("Click a point to inspect it. Then drag it (left button) to move its latent code: the decoded "
                        "image, the prediction and the uncertainties follow. Shift+drag draws a lasso. Press ? for help.");
     return;
@@ -24,9 +86,16 @@ void InspectorPanel::draw(Context& ctx) {
   const bool dragging = s.edits.drag.active;
   const auto& evalOpt = dragging ? s.edits.dragEval : s.edits.inspect;
   const LatentEval* ev = evalOpt ? &*evalOpt : nullptr;
-  if (sel.edited >= 0) ImGui::Text("edited point %d (from #%lld)", sel.edited + 1, (long long)sel.point);
-  else ImGui::Text("point #%lld  (%s %lld)", (long long)sel.point, t.isTrain[i] ? "train" : "test", (long long)t.splitIndex[i]);
-  ImGui::Text("label: %s", t.classNames[size_t(t.labels[i])].c_str());
+  const bool editedPoint = sel.edited >= 0 || dragging;
+  if (dragging)
+    ImGui::TextWrapped("dragging point #%lld (label %s): the latent moves; the label stays with the image it came from",
+                (long long)sel.point, t.classNames[size_t(t.labels[i])].c_str());
+  else if (sel.edited >= 0)
+    ImGui::TextWrapped("edited point %d, dragged from #%lld (label %s); an edited latent has no label of its own", sel.edited + 1,
+                (long long)sel.point, t.classNames[size_t(t.labels[i])].c_str());
+  else
+    ImGui::Text("point #%lld  (%s %lld), label: %s", (long long)sel.point, t.isTrain[i] ? "train" : "test",
+                (long long)t.splitIndex[i], t.classNames[size_t(t.labels[i])].c_str());
   const ClueRun* clueRun = s.clue.inspectStep >= 0 && !dragging ? s.clue.followed() : nullptr;
   if (clueRun)
     ImGui::TextColored(ImVec4(1.0f, 0.65f, 0.3f, 1.0f), "showing step %d of %d of the %s %s run (CLUE tab)",
@@ -92,10 +161,20 @@ void InspectorPanel::draw(Context& ctx) {
     for (size_t k = 0; k < std::min<size_t>(4, ev->neighbours.size()); ++k) {
       if (k % 2) ImGui::SameLine();
       const size_t j = size_t(ev->neighbours[k]);
+      ImGui::BeginGroup();
       ctx.images.showGrey("nb" + std::to_string(k), &t.pixels[j * size_t(H * W)], H, W, small);
+      double d2 = 0;
+      for (int64_t a = 0; a < t.d && size_t(a) < ev->latent.size(); ++a) {
+        const double x = double(ev->latent[size_t(a)]) - t.latents[j * size_t(t.d) + size_t(a)];
+        d2 += x * x;
+      }
+      ImGui::TextColored(imColorVec(classColor(t.labels[j])), "%.8s", t.classNames[size_t(t.labels[j])].c_str());
+      ImGui::TextDisabled("d %.2f", std::sqrt(d2));
+      ImGui::EndGroup();
     }
     ImGui::EndGroup();
-    tip("Snap to manifold: the data points nearest to this latent in latent space");
+    tip("Snap to manifold: the data points nearest to this latent in latent space, with their labels and their "
+        "Euclidean distance d to it in the latent space");
   }
   if (!s.edits.evalError.empty())
     ImGui::TextColored(kErrorText, "%s", clipForMessage(s.edits.evalError, 300).c_str());
@@ -123,9 +202,9 @@ void InspectorPanel::draw(Context& ctx) {
   ImGui::Text("BLL prediction of the latent: %s (%.3f)   deterministic: %s", t.classNames[size_t(ev->pred)].c_str(),
               ev->probs[size_t(ev->pred)], t.classNames[size_t(ev->predDet)].c_str());
   ImGui::TextDisabled("bars: BLL predictive (colour), deterministic head (grey)");
-  drawProbBars(t.classNames, ev->probs, &ev->probsDet, t.labels[i]);
+  drawProbBars(t.classNames, ev->probs, &ev->probsDet, editedPoint || clueRun ? -1 : t.labels[i]);
   ImGui::Separator();
-  drawUncertaintyBars(ev->total, ev->aleatoric, ev->epistemic, int(t.K), s.model.epiMax);
+  drawUncertaintyBars(ev->total, ev->aleatoric, ev->epistemic, int(t.K), s.model.uncertainty);
   ImGui::TextDisabled("decode + predictive: %.2f ms on %s", ev->ms, s.model.device.c_str());
 }
 

@@ -28,7 +28,10 @@ void JobsPanel::draw(Context& ctx) {
       else ImGui::TextDisabled("#%d %s: done in %.2f s", j.id, j.name.c_str(), j.seconds);
     } else {
       ImGui::Text("#%d %s%s", j.id, j.name.c_str(), j.running ? "" : " (queued)");
-      ImGui::ProgressBar(j.fraction.load(), ImVec2(-80, 0), j.stageText().c_str());
+      // Before its first report a job has no stage: say what it is doing rather than show an empty bar.
+      const std::string stage = j.stageText();
+      ImGui::ProgressBar(j.fraction.load(), ImVec2(-80, 0),
+                         !stage.empty() ? stage.c_str() : j.running ? "starting..." : "waiting for the job before it");
       ImGui::SameLine();
       if (ImGui::Button("Cancel")) j.cancel = true;
       tip("Stop this job at its next batch; nothing it was writing is kept");

@@ -22,9 +22,14 @@ void ModelPanel::draw(Context& ctx) {
   }
   if (ctx.state.hasModel() && ctx.state.model.dir != m_shownDir) m_bundle = m_shownDir = ctx.state.model.dir;
   drawLoad(ctx);
-  if (ImGui::CollapsingHeader("Import a TorchScript model")) drawImport(ctx);
-  if (ImGui::CollapsingHeader("Layout CSV")) drawLayoutCsv(ctx);
-  if (ImGui::CollapsingHeader("Train a new model")) drawTrainForm(ctx);
+  // The rarer forms fold into one header, so that the figures fit the tab without scrolling.
+  if (ImGui::CollapsingHeader("Import a model, a layout CSV, or train a new model")) {
+    ImGui::Indent();
+    if (ImGui::CollapsingHeader("Import a TorchScript model")) drawImport(ctx);
+    if (ImGui::CollapsingHeader("Layout CSV")) drawLayoutCsv(ctx);
+    if (ImGui::CollapsingHeader("Train a new model")) drawTrainForm(ctx);
+    ImGui::Unindent();
+  }
   m_browser.draw();
   ImGui::Separator();
   if (ctx.state.hasModel()) drawSummary(ctx);
@@ -120,22 +125,25 @@ void ModelPanel::drawSummary(Context& ctx) {
                   m.metrics.value("reconstruction_mse", 0.0));
     return;
   }
+  // The plots first (they fit the tab at the default size), then the eval table in a fixed-width
+  // font so that its columns line up.
+  if (!m.report) ImGui::TextDisabled("computing the reliability diagram and OOD histograms (Jobs tab)...");
+  else drawModelPlots(*m.report);
   if (m.metrics.is_object() && m.metrics.contains("heads")) {
     ImGui::TextDisabled("latentlab eval (stored in the manifest when the bundle was made):");
     nlohmann::json main = m.metrics;
     main.erase("dvae");
+    ImGui::PushFont(monoFont());
     ImGui::TextUnformatted(formatEvalTable(main).c_str());
+    ImGui::PopFont();
     if (m.metrics.contains("dvae") && m.metrics["dvae"].is_object() &&
         ImGui::CollapsingHeader("DVAE bit flips (seed 003, Table 1)")) {
+      ImGui::PushFont(monoFont());
       ImGui::TextUnformatted(formatDvaeTable(m.metrics["dvae"]).c_str());
+      ImGui::PopFont();
       ImGui::TextDisabled("changed: the share of test points whose prediction a flip of that bit changes (from f(phi'))");
     }
   }
-  if (!m.report) {
-    ImGui::TextDisabled("computing the reliability diagram and OOD histograms (Jobs tab)...");
-    return;
-  }
-  drawModelPlots(*m.report);
 }
 
 }  // namespace latentlab::gui

@@ -6,7 +6,7 @@
 
 namespace latentlab::gui {
 
-// Both plots side by side (at most 200 pixels high).
+// The AUROC line, then both plots side by side (120 pixels high, with axes, ticks and legends).
 void drawModelPlots(const ModelReport& r);
 
 }  // namespace latentlab::gui

@@ -3,13 +3,14 @@
 #include <imgui.h>
 
 #include "context.h"
+#include "widgets/widgets.h"
 
 namespace latentlab::gui {
 
 void TabHost::draw(Context& ctx, const MapRect& r) {
   ImGui::SetNextWindowPos(ImVec2(r.left, r.top));
   ImGui::SetNextWindowSize(ImVec2(r.width, r.height));
-  ImGui::Begin("Panels", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
+  ImGui::Begin("Panels", nullptr, ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
                                       ImGuiWindowFlags_NoTitleBar);
   if (ImGui::BeginTabBar("tabs")) {
     for (auto& panel : m_tabs) {
@@ -18,7 +19,11 @@ void TabHost::draw(Context& ctx, const MapRect& r) {
       if (asked) ctx.state.ui.focusTab.clear();
       const bool focus = panel->wantsFocus(ctx) || asked;
       if (ImGui::BeginTabItem(label.c_str(), nullptr, focus ? ImGuiTabItemFlags_SetSelected : 0)) {
+        // The tab's own scrolling region, so that `scroll tabs` moves the tab's content.
+        ImGui::BeginChild("content");
         panel->draw(ctx);
+        applyScriptScroll(ctx.state.ui, "tabs");
+        ImGui::EndChild();
         ImGui::EndTabItem();
       }
     }

@@ -16,4 +16,20 @@ inline ImVec4 imColorVec(const Rgb& c, float a = 1.0f) { return ImVec4(c[0], c[1
 inline ImVec2 toIm(Vec2 p) { return ImVec2(p.x, p.y); }
 inline const ImVec4 kErrorText(1, 0.4f, 0.4f, 1);
 
+// The fixed-width font (tables whose columns must line up): the third font app.cpp loads.
+inline ImFont* monoFont() {
+  ImFontAtlas* a = ImGui::GetIO().Fonts;
+  return a->Fonts.Size > 2 ? a->Fonts[2] : ImGui::GetFont();
+}
+
+// Inside a window, after its content: a script's `scroll PANEL FRACTION` for this panel moves the
+// window's scroll there (0 top, 1 bottom), for a few frames (a window that just opened does not
+// know its height yet).
+template <class Ui>
+void applyScriptScroll(Ui& ui, const char* panel) {
+  if (ui.scrollPanel != panel) return;
+  ImGui::SetScrollY(ui.scrollTo * ImGui::GetScrollMaxY());
+  if (--ui.scrollFrames <= 0) ui.scrollPanel.clear();
+}
+
 }  // namespace latentlab::gui

@@ -16,6 +16,12 @@ struct EditedPoint {
   std::vector<float> latent;   // [d]
   float x = 0, y = 0;          // its position in the projection it was made in
   std::string projection = "pca";
+  // What the model said of it when it was last evaluated, for the Edited tab (not saved in a
+  // session: a loaded one is evaluated again): the predicted class (-1 until then), the total
+  // uncertainty in nats and the decoded image [C, H, W].
+  int pred = -1;
+  float total = -1;
+  std::vector<float> image;
 };
 
 struct SessionState {
