@@ -134,6 +134,9 @@ TEST_CASE("colour scales: 1st to 99th percentile, log when skewed, clamped ends 
   CHECK(sc.log);
   CHECK(sc.hi == doctest::Approx(sorted[989] + 0.01 * (sorted[990] - sorted[989])).epsilon(1e-4));
   CHECK(sc.lo >= sorted[9]);
+  const float p1 = sorted[9] + 0.99f * (sorted[10] - sorted[9]);
+  CHECK(sc.floored == (sc.hi * 1e-3f > p1));
+  CHECK(sc.lo == doctest::Approx(std::max(p1, sc.hi * 1e-3f)).epsilon(1e-4));
   CHECK(sc.above == 10);
   CHECK(sc.below >= 10);
   // The bulk spreads over the colours: its median sits well inside the scale.

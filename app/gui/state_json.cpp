@@ -97,7 +97,7 @@ nlohmann::json stateJson(Context& ctx) {
     json scales;
     for (int m = 0; m < 3; ++m) {
       const ColorScale& c = s.model.uncertainty.scale[size_t(m)];
-      scales[names[m]] = {{"lo", c.lo}, {"hi", c.hi}, {"log", c.log}, {"below", c.below}, {"above", c.above}};
+      scales[names[m]] = {{"lo", c.lo}, {"hi", c.hi}, {"log", c.log}, {"floored", c.floored}, {"below", c.below}, {"above", c.above}};
     }
     j["color_scales"] = scales;
     const PointTable& t = *s.model.pts;

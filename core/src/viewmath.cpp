@@ -169,7 +169,7 @@ float signedClip(const std::vector<float>& v) {
 
 Rgb classColor(int k) {
   static const unsigned hex[20] = {0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd, 0x8c564b, 0xe377c2,
-                                   0xf0e442, 0xbcbd22, 0x17becf, 0xaec7e8, 0xffbb78, 0x98df8a, 0xff9896,
+                                   0xffe119, 0xaaffc3, 0x17becf, 0xaec7e8, 0xffbb78, 0x98df8a, 0xff9896,
                                    0xc5b0d5, 0xc49c94, 0xf7b6d2, 0xc7c7c7, 0xdbdb8d, 0x9edae5};
   const unsigned h = hex[((k % 20) + 20) % 20];
   return {float((h >> 16) & 255) / 255.f, float((h >> 8) & 255) / 255.f, float(h & 255) / 255.f};

@@ -44,7 +44,10 @@ ColorScale robustColorScale(const float* values, int64_t n) {
   if (median - s.lo < 0.1f * (s.hi - s.lo) && s.hi > 0) {
     s.log = true;
     // A log axis needs lo > 0: at most three decades below the top.
-    s.lo = std::max(s.lo, s.hi * 1e-3f);
+    if (s.lo < s.hi * 1e-3f) {
+      s.lo = s.hi * 1e-3f;
+      s.floored = true;
+    }
   }
   for (float x : v) {
     if (x < s.lo) ++s.below;

@@ -6,7 +6,7 @@
 // (epistemic 0.21 nats on Fashion-MNIST while most points are below 0.01). So each mode's scale runs
 // from the 1st to the 99th percentile of the test points' values (the 1% beyond each end are
 // clamped to its colour, and counted), and when the values are skewed (the median in the lowest
-// tenth of that range) the axis is logarithmic. The legend prints the numbers at its ticks.
+// tenth of that range) the axis is logarithmic, over at most three decades. The legend prints the numbers at its ticks.
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -16,6 +16,7 @@ namespace latentlab::gui {
 struct ColorScale {
   float lo = 0, hi = 1;      // the ends, in the values' unit (nats)
   bool log = false;          // log axis between lo > 0 and hi
+  bool floored = false;      // lo is hi / 1000, above the 1st percentile (a log axis spans 3 decades at most)
   int64_t below = 0, above = 0;  // values clamped at the low and the high end
 
   // Where v falls on the scale, clamped to 0..1 (NaN gives 0).

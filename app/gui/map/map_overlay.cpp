@@ -123,9 +123,11 @@ void MapPanel::drawLegend(Context& ctx, ImDrawList* dl) {
         dl->AddText(ImVec2(std::clamp(x - tw / 2, p.x, p.x + w - tw), q.y), IM_COL32(230, 230, 230, 255), buf);
       }
       ImGui::Dummy(ImVec2(w, ImGui::GetTextLineHeight()));
-      ImGui::TextDisabled("1st to 99th percentile of the test points;");
-      ImGui::TextDisabled("%lld below and %lld above take the end colours.", (long long)sc.below, (long long)sc.above);
-      ImGui::TextDisabled("The most uncertain are drawn on top.");
+      // The ends: the test points' 99th percentile, and their 1st (or a thousandth of the top on a
+      // log axis when the 1st is lower): the points beyond take the end colours.
+      ImGui::TextDisabled("ends: %s, 99th pct", sc.floored ? "top / 1000" : "1st pct");
+      ImGui::TextDisabled("%lld below, %lld above: end colours", (long long)sc.below, (long long)sc.above);
+      ImGui::TextDisabled("most uncertain drawn on top");
     }
     if (!s.style.filterMask.empty()) {
       int64_t hits = 0;

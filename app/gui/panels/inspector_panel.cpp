@@ -35,8 +35,8 @@ void drawSummary(const PointTable& t, const SelectionSummary& m, const char* wha
   for (size_t k = size_t(std::min<int64_t>(5, t.K)); k < order.size(); ++k) rest += m.byLabel[size_t(order[k])] > 0;
   if (rest > 0) ImGui::TextDisabled("and %d more classes", rest);
   if (t.hasClassifier) {
-    ImGui::Text("accuracy %.1f%%   mean U: total %.3f, aleatoric %.3f, epistemic %.4f nats", 100.0 * double(m.correct) / double(m.count),
-                m.meanTotal, m.meanAleatoric, m.meanEpistemic);
+    ImGui::Text("accuracy %.1f%% (%lld right)", 100.0 * double(m.correct) / double(m.count), (long long)m.correct);
+    ImGui::Text("mean U: total %.3f, aleatoric %.3f, epistemic %.4f nats", m.meanTotal, m.meanAleatoric, m.meanEpistemic);
   }
 }
 

@@ -114,8 +114,8 @@ void ModelPanel::drawTrainForm(Context& ctx) {
 
 void ModelPanel::drawSummary(Context& ctx) {
   const Model& m = ctx.state.model;
-  ImGui::Text("%s on %s: %lld points, d=%lld, K=%lld%s", m.name.c_str(), m.device.c_str(), (long long)m.pts->n,
-              (long long)m.pts->d, (long long)m.pts->K, m.hasLaplace ? "" : "  (no Laplace posterior: deterministic head only)");
+  // The model's name, size and accuracy are in the inspector's summary; here what it lacks.
+  if (!m.hasLaplace) ImGui::TextDisabled("no Laplace posterior: the deterministic head only");
   if (!m.pts->hasClassifier) {  // a label-free bundle (seed 002): its own figures, no heads to calibrate
     ImGui::TextWrapped("This encoder was trained without labels (%s): there is no classifier, so no predictions, "
                        "uncertainties, reliability or OOD plots. The map is coloured by the true class; the Examples "

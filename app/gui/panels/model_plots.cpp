@@ -42,11 +42,16 @@ Frame frame(ImDrawList* dl, float w, float h) {
   return f;
 }
 
-void tickX(ImDrawList* dl, const Frame& f, double t, const std::string& label) {
+// A tick on the x axis; its label is left out when it would overlap the one before (`lastRight`,
+// the previous label's right edge, is updated).
+void tickX(ImDrawList* dl, const Frame& f, double t, const std::string& label, float* lastRight = nullptr) {
   const float x = f.x(t);
   dl->AddLine(ImVec2(x, f.b.y), ImVec2(x, f.b.y + 3), kAxis);
   const float tw = ImGui::CalcTextSize(label.c_str()).x;
-  dl->AddText(ImVec2(std::clamp(x - tw / 2, f.a.x - 30, f.b.x - tw), f.b.y + 3), kAxis, label.c_str());
+  const float left = std::clamp(x - tw / 2, f.a.x - 30, f.b.x - tw);
+  if (lastRight && left < *lastRight + 4) return;
+  dl->AddText(ImVec2(left, f.b.y + 3), kAxis, label.c_str());
+  if (lastRight) *lastRight = left + tw;
 }
 
 void tickY(ImDrawList* dl, const Frame& f, double t, const std::string& label) {
@@ -71,7 +76,7 @@ void legendItem(ImU32 color, const char* text) {
 void drawReliability(const ModelReport& r, float w, float h) {
   ImDrawList* dl = ImGui::GetWindowDrawList();
   ImGui::BeginGroup();
-  ImGui::TextUnformatted("reliability: accuracy by confidence");
+  ImGui::TextUnformatted("reliability");
   legendItem(kLaplace, "BLL");
   ImGui::SameLine();
   legendItem(kDet, "deterministic");
@@ -99,7 +104,8 @@ void drawReliability(const ModelReport& r, float w, float h) {
                       double(b) / bins, double(b + 1) / bins, (long long)r.countLaplace[size_t(b)], r.accLaplace[size_t(b)],
                       r.confLaplace[size_t(b)], (long long)r.countDet[size_t(b)], r.accDet[size_t(b)], r.confDet[size_t(b)]);
   }
-  ImGui::TextDisabled("x confidence, y accuracy; faded: < %lld points", (long long)kFewPoints);
+  ImGui::TextDisabled("x confidence, y accuracy");
+  ImGui::TextDisabled("faded: a bin of < %lld points", (long long)kFewPoints);
   ImGui::EndGroup();
 }
 
@@ -108,10 +114,10 @@ void drawReliability(const ModelReport& r, float w, float h) {
 void drawOodHistograms(const ModelReport& r, float w, float h) {
   ImDrawList* dl = ImGui::GetWindowDrawList();
   ImGui::BeginGroup();
-  ImGui::Text("epistemic U: test vs %s", r.oodName.c_str());
+  ImGui::TextUnformatted("epistemic U: test vs OOD");
   char a[64], b[64];
-  std::snprintf(a, sizeof a, "test (%zu)", r.inMi.size());
-  std::snprintf(b, sizeof b, "%s (%zu)", r.oodName.c_str(), r.outMi.size());
+  std::snprintf(a, sizeof a, "test %zu", r.inMi.size());
+  std::snprintf(b, sizeof b, "%.13s %zu", r.oodName.c_str(), r.outMi.size());
   legendItem(kTest, a);
   ImGui::SameLine();
   legendItem(kOod, b);
@@ -145,8 +151,9 @@ void drawOodHistograms(const ModelReport& r, float w, float h) {
   }
   // Ticks at the decades inside the axis (and the ends when there are fewer than two).
   int decades = 0;
+  float lastRight = -1e9f;
   for (int e = int(std::ceil(lo)); e <= int(std::floor(hi)); ++e, ++decades)
-    tickX(dl, f, (e - lo) / (hi - lo), num(std::pow(10.0, e)));
+    tickX(dl, f, (e - lo) / (hi - lo), num(std::pow(10.0, e)), &lastRight);
   if (decades < 2) {
     tickX(dl, f, 0, num(std::pow(10.0, lo)));
     tickX(dl, f, 1, num(std::pow(10.0, hi)));
@@ -154,7 +161,8 @@ void drawOodHistograms(const ModelReport& r, float w, float h) {
   tickY(dl, f, 0, "0");
   tickY(dl, f, 1, num(yTop));
   tickY(dl, f, 0.5, num(yTop / 2));
-  ImGui::TextDisabled("x nats (log), y share of each set");
+  ImGui::TextDisabled("x nats (log axis)");
+  ImGui::TextDisabled("y share of each set");
   ImGui::EndGroup();
 }
 
@@ -168,7 +176,7 @@ void drawModelPlots(const ModelReport& r) {
     tip("How well each uncertainty tells the OOD images from the test images: 0.5 is chance, 1 perfect");
   }
   const float avail = ImGui::GetContentRegionAvail().x;
-  const float w = std::max(160.0f, avail * 0.5f - 8), h = 120;
+  const float w = std::max(160.0f, 0.5f * (avail - ImGui::GetStyle().ItemSpacing.x) - 1), h = 100;
   drawReliability(r, w, h);
   if (r.error.empty()) {
     ImGui::SameLine();

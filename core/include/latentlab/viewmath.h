@@ -32,7 +32,10 @@ std::vector<float> pcaInverseDrag(const Pca2& p, const float* z0, float dx, floa
 // Colours, linear 0..1 sRGB-encoded components.
 using Rgb = std::array<float, 3>;
 Rgb viridis(float t);        // perceptually uniform, t clamped to [0, 1]
-Rgb classColor(int k);       // a 20-colour categorical palette (tab20's order, no grey in the first ten), cycling
+// A 20-colour categorical palette, cycling: tab10 with its grey and olive replaced by yellow and
+// mint (grey is the deterministic head's bars; olive and yellow looked alike on the map), then the
+// light half of tab20.
+Rgb classColor(int k);
 // Signed attributions, blue (t = -1) - white (0) - red (+1), t clamped to [-1, 1] (NaN: white).
 // shaders/saliency.frag draws the same ramp.
 Rgb signedColor(float t);
