@@ -78,7 +78,9 @@ void fitView(AppState& s) {
   const double rx = std::max(1e-6f, m.maxX - m.minX), ry = std::max(1e-6f, m.maxY - m.minY);
   // The data fill the part of the map the legend and a caption leave free (when it is not too small).
   const float left = v.reserveLeft < 0.4f * v.mapRect.width ? v.reserveLeft : 0.0f;
-  const float bottom = v.reserveBottom < 0.4f * v.mapRect.height ? v.reserveBottom : 0.0f;
+  // A caption set in this frame has not been measured yet: about two lines of it.
+  const float caption = v.reserveBottom > 0 || s.style.caption.empty() ? v.reserveBottom : 120.0f;
+  const float bottom = caption < 0.4f * v.mapRect.height ? caption : 0.0f;
   v.view.scale = 0.92 * std::min((v.mapRect.width - left) / rx, (v.mapRect.height - bottom) / ry);
   v.view.cx = 0.5 * (m.minX + m.maxX) - 0.5 * left / v.view.scale;
   v.view.cy = 0.5 * (m.minY + m.maxY) - 0.5 * bottom / v.view.scale;

@@ -31,16 +31,18 @@ void EditedPanel::draw(Context& ctx) {
     const std::string from = e.origin >= 0 && e.origin < t.n ? t.classNames[size_t(t.labels[size_t(e.origin)])] : "?";
     char label[256];
     if (e.pred >= 0 && e.pred < int(t.K))
-      std::snprintf(label, sizeof label, "edited %zu: from #%lld (%s), now %s, total U %.3f nats\nat (%.2f, %.2f) in %s",
-                    k + 1, (long long)e.origin, from.c_str(), t.classNames[size_t(e.pred)].c_str(), e.total, e.x, e.y,
-                    e.projection.c_str());
+      std::snprintf(label, sizeof label, "edited %zu from #%lld (%s)\nnow %s, total U %.3f nats", k + 1, (long long)e.origin,
+                    from.c_str(), t.classNames[size_t(e.pred)].c_str(), e.total);
     else
-      std::snprintf(label, sizeof label, "edited %zu: from #%lld (%s)\nat (%.2f, %.2f) in %s (select it to evaluate)", k + 1,
-                    (long long)e.origin, from.c_str(), e.x, e.y, e.projection.c_str());
+      std::snprintf(label, sizeof label, "edited %zu from #%lld (%s)\n%s", k + 1, (long long)e.origin, from.c_str(),
+                    t.hasClassifier ? "select it to evaluate" : "no classifier: no prediction");
     const bool selected = ctx.state.selection.sel.edited == int(k);
     if (ImGui::Selectable(label, selected, 0, ImVec2(ImGui::GetContentRegionAvail().x - 70, img)))
       ctx.edits.selectEdited(int(k));
-    tip("Select this edited point (the inspector shows its decode and prediction)");
+    char where[256];
+    std::snprintf(where, sizeof where, "Select this edited point (the inspector shows its decode and prediction). It is at (%.2f, %.2f) "
+                  "in the %s view it was made in.", e.x, e.y, e.projection.c_str());
+    tip(where);
     ImGui::SameLine();
     const bool remove = ImGui::SmallButton("Delete");
     tip("Delete this edited point (Ctrl+Z brings it back)");

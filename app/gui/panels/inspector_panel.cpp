@@ -88,11 +88,11 @@ void InspectorPanel::draw(Context& ctx) {
   const LatentEval* ev = evalOpt ? &*evalOpt : nullptr;
   const bool editedPoint = sel.edited >= 0 || dragging;
   if (dragging)
-    ImGui::TextWrapped("dragging point #%lld (label %s): the latent moves; the label stays with the image it came from",
-                (long long)sel.point, t.classNames[size_t(t.labels[i])].c_str());
+    ImGui::Text("dragging #%lld (label %s): a latent has no label", (long long)sel.point,
+                t.classNames[size_t(t.labels[i])].c_str());
   else if (sel.edited >= 0)
-    ImGui::TextWrapped("edited point %d, dragged from #%lld (label %s); an edited latent has no label of its own", sel.edited + 1,
-                (long long)sel.point, t.classNames[size_t(t.labels[i])].c_str());
+    ImGui::Text("edited point %d from #%lld (label %s): no label of its own", sel.edited + 1, (long long)sel.point,
+                t.classNames[size_t(t.labels[i])].c_str());
   else
     ImGui::Text("point #%lld  (%s %lld), label: %s", (long long)sel.point, t.isTrain[i] ? "train" : "test",
                 (long long)t.splitIndex[i], t.classNames[size_t(t.labels[i])].c_str());
@@ -199,9 +199,10 @@ void InspectorPanel::draw(Context& ctx) {
   tip("phi(g(z)): the image above, encoded again and classified by the same head. When the latent below is sure "
       "and this is not, the latent moved where no image goes.");
   ImGui::Separator();
-  ImGui::Text("BLL prediction of the latent: %s (%.3f)   deterministic: %s", t.classNames[size_t(ev->pred)].c_str(),
+  ImGui::Text("BLL prediction: %s (%.3f)   deterministic head (grey bars): %s", t.classNames[size_t(ev->pred)].c_str(),
               ev->probs[size_t(ev->pred)], t.classNames[size_t(ev->predDet)].c_str());
-  ImGui::TextDisabled("bars: BLL predictive (colour), deterministic head (grey)");
+  tip("Bars: the BLL predictive (in the class colour), with the deterministic head's probability as the thin grey "
+      "bar under it");
   drawProbBars(t.classNames, ev->probs, &ev->probsDet, editedPoint || clueRun ? -1 : t.labels[i]);
   ImGui::Separator();
   drawUncertaintyBars(ev->total, ev->aleatoric, ev->epistemic, int(t.K), s.model.uncertainty);

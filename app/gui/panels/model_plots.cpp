@@ -172,7 +172,7 @@ void drawModelPlots(const ModelReport& r) {
   if (!r.error.empty()) {
     ImGui::TextWrapped("OOD: %s", r.error.c_str());
   } else {
-    ImGui::Text("OOD detection, AUROC: %.3f by epistemic U, %.3f by total U (entropy)", r.aurocMi, r.aurocEntropy);
+    ImGui::TextWrapped("OOD detection, AUROC: %.3f by epistemic U, %.3f by total U (entropy)", r.aurocMi, r.aurocEntropy);
     tip("How well each uncertainty tells the OOD images from the test images: 0.5 is chance, 1 perfect");
   }
   const float avail = ImGui::GetContentRegionAvail().x;
