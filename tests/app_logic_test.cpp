@@ -549,7 +549,7 @@ TEST_CASE("script dispatch: scroll, help, legend, screenshot nowait, and expect 
   CHECK(h.errors[0].find("expect wrong >= 4.5: it is 3") != std::string::npos);
   // The parser refuses what cannot be checked or scrolled.
   for (const char* bad : {"expect color", "expect color ~ total", "scroll map 0.5", "scroll tabs 2", "help maybe",
-                          "screenshot a.png later"})
+                          "screenshot a.png later", "expect selected < abc", "expect selected >= nan", "expect x < 1e400"})
     CHECK(parseScript(bad, "s").errors.size() == 1);
 }
 
@@ -570,9 +570,15 @@ TEST_CASE("expect: facts about the state JSON, numbers as numbers, paths into li
   CHECK(checkFact(st, "uncertainty.total", ">", "0.9") == "it is 0.83");
   CHECK(checkFact(st, "uncertainty.epistemic", "<", "0.01") == "it is 0.02");
   // What cannot be checked says why.
-  CHECK(checkFact(st, "uncertainty.aleatoric", ">", "0").find("no 'uncertainty.aleatoric'") != std::string::npos);
+  CHECK(checkFact(st, "uncertainty.aleatoric", ">", "0").find("'uncertainty' has no 'aleatoric'") != std::string::npos);
+  CHECK(checkFact(st, "color.", "==", "total").find("empty part") != std::string::npos);
+  CHECK(checkFact(st, "examples.run.top.0x1.label", "==", "1").find("not a position") != std::string::npos);
+  CHECK(checkFact(st, "color.x", "==", "1").find("which has no 'x'") != std::string::npos);
+  CHECK(checkFact(st, "uncertainty.epistemic", "==", "0.02000000001") == "");  // relative tolerance
+  CHECK(checkFact({{"a", 0}}, "a", "==", "1e-10") != "");                     // not an absolute one
   CHECK(checkFact(st, "uncertainty.aleatoric", ">", "0").find("epistemic, total") != std::string::npos);
   CHECK(checkFact(st, "examples.run.top.5.label", "==", "1").find("a list of 2") != std::string::npos);
+  CHECK(checkFact({{"c", ""}}, "c", "==", "x") == "it is \"\" (empty)");
   CHECK(checkFact(st, "color", ">", "3").find("not a number") != std::string::npos);
 }
 

@@ -82,12 +82,15 @@ void AppScriptHost::tab(const std::string& name) {
 }
 void AppScriptHost::scroll(const std::string& panel, double fraction) {
   UiState& ui = m_ctx.state.ui;
+  if (panel == "help" && !ui.showHelp) return error("scroll help: the help window is not open (help on first)");
   ui.scrollPanel = panel;
   ui.scrollTo = float(fraction);
   ui.scrollFrames = 3;
 }
 void AppScriptHost::help(bool open) { m_ctx.state.ui.showHelp = open; }
 void AppScriptHost::selectMatches() {
+  if (!m_ctx.state.style.filterError.empty())
+    return error("select-matches: the filter has an error (" + m_ctx.state.style.filterError + "); the selection is unchanged");
   if (m_ctx.state.style.filterMask.empty())
     return error("select-matches: no filter is set (use filter EXPR first)");
   m_ctx.edits.setMultiSelection(maskedPoints(m_ctx.state.style.filterMask));

@@ -317,6 +317,8 @@ Script parseScript(const std::string& text, const std::string& source) {
       if (key.empty() || op.empty() || value.empty()) bad = "expect needs KEY OP VALUE";
       else if (std::find(std::begin(ops), std::end(ops), op) == std::end(ops))
         bad = "'" + clipForMessage(op, 40) + "' is not one of == != < <= > >=";
+      else if (op != "==" && op != "!=" && !isFloat(value))
+        bad = "'" + clipForMessage(value, 40) + "' is not a finite number to compare with " + op;
       else c.args = {key, op, value};
     }
     if (c.name == "project" && c.args.size() > 1 && c.args[1] != "nowait")

@@ -61,7 +61,9 @@ struct Reader {
   }
   // A number that fits a float (the map's positions and latents are floats).
   float floatValue(const json& v, const std::string& name) const {
-    if (!v.is_number() || !std::isfinite(v.get<double>()) || std::abs(v.get<double>()) > 1e30)
+    // 1e30 as a float is written back as 1.0000000150474662e+30: allow that much, so that a saved
+    // session always loads again.
+    if (!v.is_number() || !std::isfinite(v.get<double>()) || std::abs(v.get<double>()) > double(float(1e30)))
       fail("'" + name + "' must be a finite number within +-1e30");
     return v.get<float>();
   }

@@ -114,9 +114,22 @@ void ModelController::setModel(Model&& m) {
     m_ctx.log.info("loaded " + s.model.dir + " (" + std::to_string(t.numTest) + " test points, d=" +
                    std::to_string(t.d) + ", " + s.model.device + ")");
   }
+  // The same bundle loaded again may have fewer points (its training points not loaded this time):
+  // nothing may point past the new table.
+  if (s.selection.sel.point >= t.n) s.selection.sel = {};
+  auto& multi = s.selection.multi;
+  multi.erase(std::remove_if(multi.begin(), multi.end(), [&t](int64_t i) { return i < 0 || i >= t.n; }), multi.end());
+  auto& edited = s.edits.edited;
+  const size_t before = edited.size();
+  edited.erase(std::remove_if(edited.begin(), edited.end(), [&t](const EditedPoint& e) { return e.origin >= t.n; }), edited.end());
+  if (edited.size() != before) {
+    s.selection.sel.edited = -1;
+    s.edits.undo.clear();
+    m_ctx.log.error(std::to_string(before - edited.size()) + " edited point(s) made from training points were dropped: the "
+                    "training points are not loaded now (show them, then load the session again to keep such edits)");
+  }
   s.selection.multiMask.assign(size_t(t.n), 0);
-  for (int64_t i : s.selection.multi)
-    if (i < t.n) s.selection.multiMask[size_t(i)] = 1;
+  for (int64_t i : s.selection.multi) s.selection.multiMask[size_t(i)] = 1;
   if (newPoints) {
     s.style.positionsDirty = true;
     s.style.atlasDirty = true;

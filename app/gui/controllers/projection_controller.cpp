@@ -1,5 +1,7 @@
 #include "controllers/projection_controller.h"
 
+#include <cmath>
+
 #include <chrono>
 #include <cstdio>
 
@@ -192,6 +194,12 @@ void ProjectionController::place(const std::vector<float>& z, float& x, float& y
   }
   Placer placer{t.latents.data(), s.model.xy.data(), t.n, t.d, p == Projection::Tsne ? "tsne" : "umap", 15, 30, 0};
   placer.place(z.data(), x, y);
+  if (!std::isfinite(x) || !std::isfinite(y)) {  // a latent far outside the data: its PCA position, never NaN
+    float xy[2];
+    projectPca2(s.model.pca, z.data(), 1, xy);
+    x = std::isfinite(xy[0]) ? xy[0] : 0.0f;
+    y = std::isfinite(xy[1]) ? xy[1] : 0.0f;
+  }
 }
 
 void ProjectionController::placeEditedPoints() {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace latentlab::gui {
 
@@ -90,12 +91,17 @@ std::vector<uint32_t> testDrawOrder(const PointStyle& style) {
     case ColorMode::Aleatoric: v = t.aleatoric.data(); break;
     case ColorMode::Epistemic: v = t.epistemic.data(); break;
     case ColorMode::Correct:
+      if (int64_t(t.preds.size()) < t.numTest) return order;
       std::stable_partition(order.begin(), order.end(), [&t](uint32_t i) { return t.labels[i] == t.preds[i]; });
       return order;
     default: return order;
   }
-  if (int64_t(t.total.size()) < t.numTest) return order;
-  std::stable_sort(order.begin(), order.end(), [v](uint32_t a, uint32_t b) { return v[a] < v[b]; });
+  if (int64_t(t.total.size()) < t.numTest || int64_t(t.aleatoric.size()) < t.numTest ||
+      int64_t(t.epistemic.size()) < t.numTest)
+    return order;
+  // NaN (never expected) sorts first, so that the order stays a strict weak one.
+  auto key = [v](uint32_t i) { return v[i] == v[i] ? v[i] : -std::numeric_limits<float>::infinity(); };
+  std::stable_sort(order.begin(), order.end(), [&key](uint32_t a, uint32_t b) { return key(a) < key(b); });
   return order;
 }
 

@@ -45,7 +45,7 @@ void drawModelSummary(const AppState& s) {
   const PointTable& t = *s.model.pts;
   ImGui::Text("model: %s  (%s)", s.model.name.c_str(), s.model.device.c_str());
   ImGui::Text("%lld test points, %lld classes, latent d = %lld%s", (long long)t.numTest, (long long)t.K, (long long)t.d,
-              t.n > t.numTest ? ", training points shown" : "");
+              s.style.showTrain && t.n > t.numTest ? ", training points shown" : "");
   if (t.hasClassifier) {
     std::vector<int64_t> test(size_t(t.numTest));
     for (size_t i = 0; i < test.size(); ++i) test[i] = int64_t(i);
