@@ -125,8 +125,14 @@ void MapPanel::drawLegend(Context& ctx, ImDrawList* dl) {
       ImGui::Dummy(ImVec2(w, ImGui::GetTextLineHeight()));
       // The ends: the test points' 99th percentile, and their 1st (or a thousandth of the top on a
       // log axis when the 1st is lower): the points beyond take the end colours.
-      ImGui::TextDisabled("ends: %s, 99th pct", sc.floored ? "top / 1000" : "1st pct");
-      ImGui::TextDisabled("%lld below, %lld above: end colours", (long long)sc.below, (long long)sc.above);
+      ImGui::TextDisabled("colours from %s", sc.floored ? "1/1000 of the top" : "the 1st percentile");
+      ImGui::TextDisabled("to the 99th percentile; beyond:");
+      ImGui::TextDisabled("%lld below, %lld above", (long long)sc.below, (long long)sc.above);
+      if (mode != ColorMode::Total) {
+        // Each mode has its own scale: the same colour is not the same number across modes.
+        const ColorScale& total = s.model.uncertainty.scale[0];
+        ImGui::TextDisabled("own scale (total U's top: %.3g)", double(total.hi));
+      }
       ImGui::TextDisabled("most uncertain drawn on top");
     }
     if (!s.style.filterMask.empty()) {

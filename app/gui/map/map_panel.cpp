@@ -56,7 +56,7 @@ void MapPanel::draw(Context& ctx, const MapRect& rect, const std::vector<Panel*>
     const MapTransform t = s.view.transform();
     // Multi-selection rings, when few enough to draw one by one.
     const auto& multi = s.selection.multi;
-    if (!multi.empty() && multi.size() <= 3000)
+    if (!multi.empty() && multi.size() <= 200)  // more rings would bury the colours: the dimming shows them
       for (int64_t i : multi)
         dl->AddCircle(toIm(t.toScreen(s.model.xy[size_t(2 * i)], s.model.xy[size_t(2 * i + 1)])), 4.5f,
                       IM_COL32(255, 255, 255, 160));

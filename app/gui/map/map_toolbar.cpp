@@ -19,7 +19,8 @@ void drawLayoutQuality(const AppState& s) {
   }
   const LayoutQuality* q = s.model.qualityOf(s.projection.current);
   if (!q) return;
-  ImGui::TextDisabled("trust %.2f  recall %.2f  kNN acc %.2f", q->trustworthiness, q->knnRecall, q->knnAccuracy);
+  // The 2-D view's own quality, not the classifier's: said on the label, not only in the tooltip.
+  ImGui::TextDisabled("2-D view: trust %.2f, nbr recall %.2f, kNN acc %.2f", q->trustworthiness, q->knnRecall, q->knnAccuracy);
   tip(s.projection.current == Projection::Pca
           ? "Quality of the PCA view on a 2,000-point sample: trustworthiness@15, kNN recall@15, 2D 15-NN accuracy"
           : "Quality of this layout on a 2,000-point sample: trust = trustworthiness@15 (1 = no false neighbours in 2D), "

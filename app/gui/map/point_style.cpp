@@ -66,9 +66,11 @@ uint32_t PointStyle::colorOf(int64_t i) const {
     for (size_t k = 0; k < 3; ++k) rgb[k] = 0.55f * rgb[k] + 0.45f * kMapBackground[k];
     a = 1.0f;
   }
-  const bool outsideMulti = anyMulti && multiMask && s < multiMask->size() && !(*multiMask)[s];
-  const bool outsideFilter = filterMask && !filterMask->empty() && !(*filterMask)[s];
-  if (outsideMulti || outsideFilter) {
+  // A search lights up its own matches, also while a selection exists (the selection keeps its
+  // rings); without a search, the selection is lit.
+  const bool filtering = filterMask && !filterMask->empty();
+  const bool outside = filtering ? !(*filterMask)[s] : anyMulti && multiMask && s < multiMask->size() && !(*multiMask)[s];
+  if (outside) {
     a = 0.12f;
     rgb = {rgb[0] * 0.6f + 0.2f, rgb[1] * 0.6f + 0.2f, rgb[2] * 0.6f + 0.2f};
   }

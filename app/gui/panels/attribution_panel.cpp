@@ -279,6 +279,10 @@ void AttributionPanel::draw(Context& ctx) {
 void AttributionPanel::drawMapOverlay(Context& ctx, const MapTransform& t, ImDrawList* dl) {
   const AttributionState& as = ctx.state.attribution;
   if (!as.run || as.run->pathXY.size() < 4) return;
+  // The path belongs to the point explained: another selection does not show it (its legend says
+  // "its images", which would then name the wrong point).
+  const Selection& sel = ctx.state.selection.sel;
+  if (!sel.any() || (as.fromPoint >= 0 && as.fromPoint != sel.point)) return;
   const std::vector<float>& xy = as.run->pathXY;
   const size_t n = xy.size() / 2;
   std::vector<ImVec2> pts(n);

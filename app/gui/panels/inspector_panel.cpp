@@ -23,16 +23,24 @@ void drawSummary(const PointTable& t, const SelectionSummary& m, const char* wha
   std::vector<int> order(size_t(t.K));
   for (size_t k = 0; k < order.size(); ++k) order[k] = int(k);
   std::stable_sort(order.begin(), order.end(), [&m](int a, int b) { return m.byLabel[size_t(a)] > m.byLabel[size_t(b)]; });
-  ImGui::TextDisabled("by label (and predicted as that class):");
+  // Two labelled columns per class: how many have that label, how many are predicted as it.
+  ImGui::PushFont(monoFont());
+  ImGui::TextDisabled("%-11s %7s %6s   %-11s %7s %6s", "class", "labelled", "pred", "class", "labelled", "pred");
+  ImGui::PopFont();
+  tip("labelled: how many of the selection have this label; pred: how many the model predicts as this class");
   int shown = 0;
   for (int k : order) {
-    if (m.byLabel[size_t(k)] == 0 || shown == 5) break;
-    if (shown++ % 2) ImGui::SameLine(230);
-    ImGui::TextColored(imColorVec(classColor(k)), "%-11.11s %5lld (%lld)", t.classNames[size_t(k)].c_str(),
-                       (long long)m.byLabel[size_t(k)], (long long)m.byPred[size_t(k)]);
+    if (m.byLabel[size_t(k)] == 0 || shown == 6) break;
+    if (shown++ % 2) ImGui::SameLine(0, ImGui::CalcTextSize("   ").x);
+    const std::string& name = t.classNames[size_t(k)];
+    const std::string label = name == std::to_string(k) ? "class " + name : name;
+    ImGui::PushFont(monoFont());
+    ImGui::TextColored(imColorVec(classColor(k)), "%-11.11s %7lld %6lld", label.c_str(), (long long)m.byLabel[size_t(k)],
+                       (long long)m.byPred[size_t(k)]);
+    ImGui::PopFont();
   }
   int rest = 0;
-  for (size_t k = size_t(std::min<int64_t>(5, t.K)); k < order.size(); ++k) rest += m.byLabel[size_t(order[k])] > 0;
+  for (size_t k = size_t(std::min<int64_t>(6, t.K)); k < order.size(); ++k) rest += m.byLabel[size_t(order[k])] > 0;
   if (rest > 0) ImGui::TextDisabled("and %d more classes", rest);
   if (t.hasClassifier) {
     ImGui::Text("accuracy %.1f%% (%lld right)", 100.0 * double(m.correct) / double(m.count), (long long)m.correct);
@@ -93,6 +101,9 @@ void InspectorPanel::draw(Context& ctx) {
   else if (sel.edited >= 0)
     ImGui::Text("edited point %d from #%lld (label %s): no label of its own", sel.edited + 1, (long long)sel.point,
                 t.classNames[size_t(t.labels[i])].c_str());
+  else if (s.clue.inspectStep >= 0 && s.clue.followed())
+    ImGui::TextColored(ImVec4(1.0f, 0.65f, 0.3f, 1.0f), "counterfactual of point #%lld (label %s): the numbers below are z_t's",
+                       (long long)sel.point, t.classNames[size_t(t.labels[i])].c_str());
   else
     ImGui::Text("point #%lld  (%s %lld), label: %s", (long long)sel.point, t.isTrain[i] ? "train" : "test",
                 (long long)t.splitIndex[i], t.classNames[size_t(t.labels[i])].c_str());
@@ -199,13 +210,14 @@ void InspectorPanel::draw(Context& ctx) {
   tip("phi(g(z)): the image above, encoded again and classified by the same head. When the latent below is sure "
       "and this is not, the latent moved where no image goes.");
   ImGui::Separator();
+  // The uncertainties first: with ten class rows below them they would fall under the fold.
+  drawUncertaintyBars(ev->total, ev->aleatoric, ev->epistemic, int(t.K), s.model.uncertainty);
+  ImGui::Separator();
   ImGui::Text("BLL prediction: %s (%.3f)   deterministic head (grey bars): %s", t.classNames[size_t(ev->pred)].c_str(),
               ev->probs[size_t(ev->pred)], t.classNames[size_t(ev->predDet)].c_str());
   tip("Bars: the BLL predictive (in the class colour), with the deterministic head's probability as the thin grey "
       "bar under it");
   drawProbBars(t.classNames, ev->probs, &ev->probsDet, editedPoint || clueRun ? -1 : t.labels[i]);
-  ImGui::Separator();
-  drawUncertaintyBars(ev->total, ev->aleatoric, ev->epistemic, int(t.K), s.model.uncertainty);
   ImGui::TextDisabled("decode + predictive: %.2f ms on %s", ev->ms, s.model.device.c_str());
 }
 

@@ -44,21 +44,28 @@ void drawUncertaintyBars(float total, float aleatoric, float epistemic, int clas
     ImGui::Text("%-9s", names[i]);
     ImGui::SameLine(110);
     char buf[64];
+    // Three significant figures (epistemic is often below 0.001), and the percentile in words.
     if (havePct) {
       const float pct = percentileOf(scales.sorted[size_t(i)], vals[i]);
-      std::snprintf(buf, sizeof buf, "%.4f   (p%.0f)", vals[i], std::floor(pct));
+      std::snprintf(buf, sizeof buf, "%.3g   (higher than %.0f%% of test points)", vals[i], std::floor(pct));
     } else {
-      std::snprintf(buf, sizeof buf, "%.4f", vals[i]);
+      std::snprintf(buf, sizeof buf, "%.3g", vals[i]);
     }
     const Rgb c = viridis(scales.scale[size_t(i)].position(vals[i]));
     ImGui::PushStyleColor(ImGuiCol_PlotHistogram, imColorVec(c));
-    // Dark text on the bright end of viridis, light text elsewhere.
-    const bool bright = 0.3f * c[0] + 0.6f * c[1] + 0.1f * c[2] > 0.55f;
-    ImGui::PushStyleColor(ImGuiCol_Text, bright && vals[i] / lnK > 0.45f ? ImVec4(0, 0, 0, 1) : ImVec4(1, 1, 1, 1));
-    ImGui::ProgressBar(std::clamp(vals[i] / lnK, 0.0f, 1.0f), ImVec2(-1, 14), buf);
-    ImGui::PopStyleColor(2);
+    // The bar without its own text; the text after it in white on a dark outline, readable over
+    // any colour of the bar and of the trough.
+    const ImVec2 at = ImGui::GetCursorScreenPos();
+    ImGui::ProgressBar(std::clamp(vals[i] / lnK, 0.0f, 1.0f), ImVec2(-1, 14), "");
+    ImGui::PopStyleColor();
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const ImVec2 tp(at.x + 6, at.y + (14 - ImGui::GetTextLineHeight()) * 0.5f);
+    for (int dx = -1; dx <= 1; ++dx)
+      for (int dy = -1; dy <= 1; ++dy)
+        if (dx || dy) dl->AddText(ImVec2(tp.x + float(dx), tp.y + float(dy)), IM_COL32(0, 0, 0, 255), buf);
+    dl->AddText(tp, IM_COL32(255, 255, 255, 255), buf);
     tip((std::string(tips[i]) + ". The bar's colour is the map's colour for this value in the " + names[i] +
-         " mode; pNN: the share of the test points with a lower value, in percent.").c_str());
+         " mode; the percentage: the share of the test points with a lower value.").c_str());
   }
 }
 
