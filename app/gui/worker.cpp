@@ -189,6 +189,8 @@ void Worker::jobLoop() {
     {
       std::lock_guard<std::mutex> l(m_mutex);
       item.first->running = false;
+      // A job that ended well is at 100% (one that reported no progress would say 0).
+      if (!item.first->cancelled && item.first->errorText().empty()) item.first->fraction = 1.0f;
       item.first->finished = true;
     }
   }

@@ -115,7 +115,7 @@ void InspectorPanel::draw(Context& ctx) {
   const float img = std::min(120.0f, (ImGui::GetWindowWidth() - 40) / 3);
   const int H = int(t.H), W = int(t.W);
   ImGui::BeginGroup();
-  ImGui::TextUnformatted("input x");
+  ImGui::TextUnformatted(editedPoint ? "origin's image x" : "input x");
   ctx.images.showGrey("input", &t.pixels[i * size_t(H * W)], H, W, img);
   ImGui::EndGroup();
   tip("The data image of the selected point");
