@@ -22,6 +22,7 @@
 #include "latentlab/viewmath.h"
 #include "map/color_scale.h"
 #include "map/map_view.h"
+#include "selection_summary.h"
 
 namespace latentlab::gui {
 
@@ -60,6 +61,7 @@ struct Model {
   int dvaeBits = 0;       // n, 0 without a DVAE
   std::string dvaeProblem;  // why the bundle's DVAE was left out
   UncertaintyScales uncertainty;  // the colour scales and percentiles of the test points' U
+  SelectionSummary testSummary;   // all the test points (the inspector's model summary)
   float minX = 0, maxX = 1, minY = 0, maxY = 1;  // bounds of xy
   std::optional<ModelReport> report;
   struct Layout {

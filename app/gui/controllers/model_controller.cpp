@@ -89,6 +89,9 @@ void ModelController::setModel(Model&& m) {
   const PointTable& t = *m.pts;
   if (t.hasClassifier && int64_t(t.total.size()) >= t.numTest)
     m.uncertainty = uncertaintyScales(t.total.data(), t.aleatoric.data(), t.epistemic.data(), t.numTest);
+  std::vector<int64_t> test(size_t(t.numTest));
+  for (size_t i = 0; i < test.size(); ++i) test[i] = int64_t(i);
+  m.testSummary = summarize(t, test);
   m.setPositions(m.xy);
   // The same bundle as before keeps the selection and the edits; a bundle whose files changed under
   // the same path (another latent size or point count) is a new one.

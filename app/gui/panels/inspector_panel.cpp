@@ -55,9 +55,7 @@ void drawModelSummary(const AppState& s) {
   ImGui::Text("%lld test points, %lld classes, latent d = %lld%s", (long long)t.numTest, (long long)t.K, (long long)t.d,
               s.style.showTrain && t.n > t.numTest ? ", training points shown" : "");
   if (t.hasClassifier) {
-    std::vector<int64_t> test(size_t(t.numTest));
-    for (size_t i = 0; i < test.size(); ++i) test[i] = int64_t(i);
-    const SelectionSummary m = summarize(t, test);
+    const SelectionSummary& m = s.model.testSummary;
     ImGui::Text("test accuracy %.1f%% (%s head)", 100.0 * double(m.correct) / double(std::max<int64_t>(1, m.count)),
                 s.model.hasLaplace ? "Bayesian last layer" : "deterministic");
     ImGui::Text("mean U: total %.3f, aleatoric %.3f, epistemic %.4f nats", m.meanTotal, m.meanAleatoric, m.meanEpistemic);
