@@ -19,6 +19,8 @@ nlohmann::json stateJson(Context& ctx) {
   const AppState& s = ctx.state;
   const bool model = s.hasModel();
   const Selection& sel = s.selection.sel;
+  // While the mouse drags, the state is what the screen shows: the drag's evaluation.
+  const auto& shown = s.edits.drag.active && s.edits.dragEval ? s.edits.dragEval : s.edits.inspect;
   json j;
   j["bundle"] = model ? json(s.model.dir) : json(nullptr);
   j["projection"] = projectionKey(s.projection.current);
@@ -73,8 +75,6 @@ nlohmann::json stateJson(Context& ctx) {
       j["label"] = t.labels[size_t(sel.point)];
       j["label_class"] = t.classNames[size_t(t.labels[size_t(sel.point)])];
     }
-    // While the mouse drags, the state is what the screen shows: the drag's evaluation.
-    const auto& shown = s.edits.drag.active && s.edits.dragEval ? s.edits.dragEval : s.edits.inspect;
     j["dragging"] = s.edits.drag.active;
     if (const auto& ev = shown) {
       j["probabilities"] = ev->probs;
@@ -103,7 +103,6 @@ nlohmann::json stateJson(Context& ctx) {
     const PointTable& t = *s.model.pts;
     const float lnK = float(std::log(double(std::max<int64_t>(2, t.K))));
     json bars = {{"full_scale", lnK}, {"unit", "nats"}};
-    const auto& shown = s.edits.drag.active && s.edits.dragEval ? s.edits.dragEval : s.edits.inspect;
     if (sel.any() && shown && !shown->probs.empty()) {
       const float v[3] = {shown->total, shown->aleatoric, shown->epistemic};
       for (int m = 0; m < 3; ++m)
