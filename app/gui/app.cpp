@@ -205,7 +205,7 @@ bool App::animating() const {
   const bool idle = m_ctx.worker->idle();
   bool panels = false;
   for (const auto& p : m_tabs.tabs()) panels = panels || p->animating(m_ctx);
-  return m_map.animating(m_ctx) || panels || m_bench.enabled() || m_script.wantsFrames() || !m_ctx.state.ui.shots.empty() ||
+  return m_map.animating(m_ctx) || panels || m_bench.wantsFrames(m_ctx) || m_script.wantsFrames() || !m_ctx.state.ui.shots.empty() ||
          (!m_ctx.opt.screenshot.empty() && idle) || ImGui::IsMouseDown(ImGuiMouseButton_Left) ||
          ImGui::IsMouseDown(ImGuiMouseButton_Right) || ImGui::IsMouseDown(ImGuiMouseButton_Middle);
 }

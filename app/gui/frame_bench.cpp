@@ -6,6 +6,10 @@
 
 namespace latentlab::gui {
 
+bool FrameBench::wantsFrames(const Context& ctx) const {
+  return enabled() && (m_phase > 0 || ctx.state.hasModel());
+}
+
 void FrameBench::beforeFrame(Context& ctx) {
   AppState& s = ctx.state;
   if (m_phase == 0 && s.hasModel() && ctx.worker->idle()) {
