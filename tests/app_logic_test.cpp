@@ -443,6 +443,8 @@ struct FakeHost : ScriptHost {
   }
   bool hasSelection() const override { return selected; }
   void dragBy(float dx, float dy) override { calls.push_back("drag " + std::to_string(dx) + " " + std::to_string(dy)); }
+  void dragMove(float dx, float dy) override { calls.push_back("move " + std::to_string(dx) + " " + std::to_string(dy)); }
+  void presenter(bool on) override { calls.push_back(std::string("presenter ") + (on ? "on" : "off")); }
   void commitDrag() override { calls.push_back("commit"); }
   void screenshot(const std::string& p, ShotRegion r, bool nowait) override {
     calls.push_back("shot " + p + " " + std::to_string(int(r)) + (nowait ? " nowait" : ""));

@@ -1,5 +1,6 @@
 // `latentlab gui [BUNDLE]` (also what runs without a subcommand): the explorer window.
 #include <cstdio>
+#include <filesystem>
 
 #include "cli/command.h"
 #include "gui.h"
@@ -21,7 +22,15 @@ class GuiCommand : public Command {
     m_sub->add_option("--screenshot", m_opt.screenshot, "Render the loaded model, save the window as PNG, and exit");
     m_sub->add_option("--device", m_opt.device, "cpu or cuda")->capture_default_str();
     m_sub->add_option("--size", m_size, "Window size WIDTHxHEIGHT (default 1600x960)");
-    m_sub->add_flag("--force", m_opt.force, "Let --screenshot replace an existing file");
+    m_sub->add_option("--record", m_opt.record,
+                      "Record a demo into FILE from the start (as File > Record demo): every change to what is shown "
+                      "becomes a script line; the file is complete after every line");
+    m_sub->add_option("--frames", m_opt.framesDir,
+                      "Render the --script replay into DIR/frame_NNNNNN.png (the script's waits and drags, at --fps), "
+                      "with DIR/frames.csv, then exit");
+    m_sub->add_option("--fps", m_fps, "Frames a second for --frames (default 30; waits and drags are at 60)");
+    m_sub->add_flag("--force", m_opt.force,
+                    "Let --screenshot and --record replace an existing file, and --frames write into a non-empty folder");
   }
   // The window keeps one core for itself (the UI thread and the software GL rasteriser); LibTorch
   // gets the others, so that no frame waits behind a background job.
@@ -40,15 +49,41 @@ class GuiCommand : public Command {
       m_opt.height = h;
     }
     if (!m_opt.script.empty()) loadScriptFile(m_opt.script);  // an unreadable script: exit 1 before the window opens
+    if (!m_opt.record.empty()) checkOutputFile(m_opt.record, m_opt.force);
+    if (!m_opt.framesDir.empty()) prepareFramesDir();
     if (!m_opt.screenshot.empty()) checkOutputFile(m_opt.screenshot, m_opt.force);
     m_opt.processStart = ctx.processStart;
+    m_opt.fps = m_fps;
     m_opt.terminate = ctx.cancel;
     return gui::runGui(m_opt);
   }
 
  private:
+  // --frames DIR: a new or empty folder (with --force, the frames of an earlier export there are
+  // removed first, so that a shorter film does not end with the old one's frames).
+  void prepareFramesDir() {
+    namespace fs = std::filesystem;
+    if (m_opt.script.empty()) throw InputError("[gui] --frames " + m_opt.framesDir + " needs --script FILE: the frames are of its replay");
+    if (m_fps < 1 || m_fps > 240) throw InputError("[gui] --fps " + std::to_string(m_fps) + " must be 1 to 240 frames a second");
+    std::error_code ec;
+    const fs::path dir(m_opt.framesDir);
+    if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+      throw InputError("[gui] --frames " + m_opt.framesDir + " is a file, not a folder");
+    if (fs::is_directory(dir, ec) && !fs::is_empty(dir, ec)) {
+      if (!m_opt.force)
+        throw InputError("[gui] --frames " + m_opt.framesDir + " is not empty: choose a new folder, or add --force to write into it");
+      for (const auto& e : fs::directory_iterator(dir, ec)) {
+        const std::string name = e.path().filename().string();
+        if ((name.rfind("frame_", 0) == 0 && e.path().extension() == ".png") || name == "frames.csv") fs::remove(e.path(), ec);
+      }
+    }
+    fs::create_directories(dir, ec);
+    if (!fs::is_directory(dir, ec)) throw InputError("[gui] --frames " + m_opt.framesDir + ": cannot create the folder");
+  }
+
   gui::GuiOptions m_opt;
   std::string m_size;
+  int m_fps = 30;
 };
 
 }  // namespace

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -23,6 +24,7 @@
 #include "frame_bench.h"
 #include "gui.h"
 #include "latentlab/errors.h"
+#include "latentlab/fsutil.h"
 #include "map/map_panel.h"
 #include "menu_bar.h"
 #include "panels/attribution_panel.h"
@@ -37,6 +39,7 @@
 #include "panels/jobs_panel.h"
 #include "panels/log_panel.h"
 #include "panels/model_panel.h"
+#include "panels/recording_bar.h"
 #include "panels/tab_host.h"
 #include "screenshot.h"
 #include "script_host.h"
@@ -53,6 +56,8 @@ double msSince(Clock::time_point t) { return std::chrono::duration<double, std::
 
 // The UI font (and a larger one for captions), from the first of these that is a readable
 // TrueType file; else ImGui's built-in font, scaled for captions.
+constexpr float kPresenterScale = 1.5f;  // presenter mode's font size, relative to the normal one
+
 const char* const kFontPaths[] = {"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
                                   "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
                                   "/usr/share/fonts/truetype/freefont/FreeSans.ttf"};
@@ -116,6 +121,9 @@ class App {
   void frame();
   void drawInspectorWindow(const MapRect& r);
   void afterDraw(Clock::time_point frameStart, int ww, int wh);
+  void exportFrame(int ww, int wh);
+  void record();
+  void finishExport();
   void closeWindow();
 
   Context m_ctx;
@@ -130,6 +138,10 @@ class App {
   std::vector<Panel*> m_overlays;  // the tabs, each of which may draw over the map
   bool m_shotDone = false, m_shotOk = false, m_loadedOnce = false;
   int m_framesSinceIdle = 0;
+  int m_framesWritten = 0;         // --frames
+  std::string m_framesCsv;
+  bool m_recordStarted = false;    // --record
+  std::string m_recordError;
 };
 
 bool App::openWindow() {
@@ -183,6 +195,7 @@ void App::startScriptAndModel() {
     }
     for (const auto& e : script.errors) m_ctx.log.error(e.message);
     m_script = ScriptRunner(std::move(script));  // starts once the first model has loaded (or failed to)
+    if (!opt.framesDir.empty()) m_script.setExport(opt.fps);
   }
   if (!opt.bundle.empty()) m_ctx.models.load(opt.bundle);
   m_tabs.add(std::make_unique<ModelPanel>());
@@ -241,6 +254,7 @@ void App::frame() {
   guarded(m_ctx.log, "the script", [&] { m_script.step(m_host); });
   if (m_bench.enabled()) m_bench.beforeFrame(m_ctx);
 
+  ImGui::GetIO().FontGlobalScale = m_ctx.state.ui.presenter ? kPresenterScale : 1.0f;
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
   ImGui::NewFrame();
@@ -253,6 +267,7 @@ void App::frame() {
     m_map.draw(m_ctx, layout.map, m_overlays);
     drawInspectorWindow(layout.inspector);
     m_tabs.draw(m_ctx, layout.tabs);
+    drawRecordingBar(m_ctx, layout.map);
     drawHelpWindow(m_ctx);
     drawErrorDialog(m_ctx);
     drawConfirmDialog(m_ctx);
@@ -293,6 +308,8 @@ void App::afterDraw(Clock::time_point frameStart, int ww, int wh) {
     if (!m_script.active()) s.ui.quit = true;
   }
   m_framesSinceIdle = m_ctx.worker->idle() ? m_framesSinceIdle + 1 : 0;
+  exportFrame(ww, wh);
+  record();
   if (m_bench.enabled()) glFinish();
   glfwSwapBuffers(m_window);
   const double ms = msSince(frameStart);
@@ -300,7 +317,69 @@ void App::afterDraw(Clock::time_point frameStart, int ww, int wh) {
   if (m_bench.enabled()) m_bench.afterFrame(m_ctx, ms, ww, wh, reinterpret_cast<const char*>(glGetString(GL_RENDERER)));
 }
 
+// `--frames DIR`: each of the script's own frames (its waits and drags) as DIR/frame_NNNNNN.png,
+// with a line of DIR/frames.csv (the caption, and where the selected or dragged point is); the
+// window closes when the script has ended.
+void App::exportFrame(int ww, int wh) {
+  const GuiOptions& opt = m_ctx.opt;
+  if (opt.framesDir.empty()) return;
+  AppState& s = m_ctx.state;
+  if (m_script.countedFrame()) {
+    char name[32];
+    std::snprintf(name, sizeof name, "frame_%06d.png", m_framesWritten + 1);
+    const size_t errorsBefore = m_ctx.log.errorCount();
+    takeScreenshot(m_ctx, m_window, opt.framesDir + "/" + name, {0, 0, float(ww), float(wh)}, true);
+    if (m_ctx.log.errorCount() != errorsBefore) {
+      s.ui.quit = true;  // a full disk: stop rather than write a film with holes
+      return;
+    }
+    ++m_framesWritten;
+    float x = 0, y = 0;
+    const Drag& d = s.edits.drag;
+    if (d.active) x = d.zx, y = d.zy;
+    else if (s.hasModel()) m_ctx.edits.currentPosition(x, y);
+    std::string caption = s.style.caption;
+    for (char& c : caption)
+      if (c == '"') c = '\'';
+    char row[96];
+    std::snprintf(row, sizeof row, "%d,%s,%d,%.9g,%.9g,", m_framesWritten, name, d.active ? 1 : 0, double(x), double(y));
+    m_framesCsv += row + ("\"" + caption + "\"\n");
+  }
+  if (m_script.finished() && !m_script.wantsFrames() && m_ctx.worker->idle() && s.ui.shots.empty()) s.ui.quit = true;
+}
+
+// The export's index of frames, written when the window closes (also after a script's quit).
+void App::finishExport() {
+  const GuiOptions& opt = m_ctx.opt;
+  if (opt.framesDir.empty()) return;
+  try {
+    writeFileAtomic(opt.framesDir + "/frames.csv", "frame,file,dragging,point_x,point_y,caption\n" + m_framesCsv);
+  } catch (const std::exception& e) {
+    m_ctx.log.error(e.what());
+  }
+  std::cerr << "latentlab: wrote " << m_framesWritten << " frames at " << opt.fps << " a second into " << opt.framesDir << "\n";
+}
+
+// --record FILE starts once the model is up and the view fitted; the recorder looks at every frame.
+void App::record() {
+  AppState& s = m_ctx.state;
+  if (!m_ctx.opt.record.empty() && !m_recordStarted && s.hasModel() && !s.view.needFit) {
+    m_recordStarted = true;
+    s.ui.recordPath = m_ctx.opt.record;
+    startRecording(m_ctx);
+  }
+  if (!m_ctx.recorder.active()) return;
+  const bool input = ImGui::IsMouseDown(ImGuiMouseButton_Left) || ImGui::IsMouseDown(ImGuiMouseButton_Right) ||
+                     ImGui::IsMouseDown(ImGuiMouseButton_Middle);
+  const double now = std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+  const std::string err = m_ctx.recorder.observe(s, now, input);
+  if (!err.empty() && err != m_recordError) m_ctx.log.error(err);
+  m_recordError = err;
+}
+
 void App::closeWindow() {
+  stopRecording(m_ctx);  // the file is complete before anything else goes
+  finishExport();
   m_ctx.shutdown();  // joins the workers (cancelling jobs) before GL and the model go away
   ImGui_ImplOpenGL3_Shutdown();
   ImGui_ImplGlfw_Shutdown();
@@ -328,6 +407,11 @@ int App::run() {
   closeWindow();
   // A --screenshot run is for scripts and CI: it fails when it has no model or no image to show.
   if (!m_ctx.opt.screenshot.empty() && (!m_shotOk || !m_loadedOnce)) return 1;
+  // An export is for slides: a script error (a false expect, a bad path) fails it.
+  if (!m_ctx.opt.framesDir.empty() && (m_ctx.log.errorCount() > 0 || !m_script.finished())) {
+    std::cerr << "latentlab: error: the export had " << m_ctx.log.errorCount() << " error(s); the last: " << m_ctx.log.lastError() << "\n";
+    return 1;
+  }
   return 0;
 }
 

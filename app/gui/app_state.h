@@ -213,6 +213,9 @@ struct UiState {
   double lodMs = 0;                    // this frame: the level-of-detail pass (CPU)
   size_t thumbnailsShown = 0;          // image thumbnails on the map this frame
   bool devFigures = false;             // the status bar shows the frame time (View menu)
+  bool presenter = false;              // presenter mode (View menu): large fonts, no developer figures, captions on top
+  std::string recordPath = "demo.txt"; // File ▸ Record demo
+  std::string recordCaption;           // the recording bar's caption box
   std::string scrollPanel;             // scroll this panel (the script command `scroll`) ...
   float scrollTo = 0;                  // ... to this fraction of its height, 0 = top, 1 = bottom,
   int scrollFrames = 0;                // ... for this many more frames (its height is known after one)

@@ -17,6 +17,7 @@
 #include "gui.h"
 #include "map/map_renderer.h"
 #include "message_log.h"
+#include "recorder.h"
 #include "widgets/image_cache.h"
 #include "widgets/signed_image.h"
 #include "worker.h"
@@ -41,6 +42,7 @@ struct Context {
   AttributionController attribution;
   ConceptController concepts;
   ExamplesController examples;
+  Recorder recorder;  // File ▸ Record demo, --record
 
   // Joins the worker (cancelling its jobs), then frees the model and the GL objects. Call while
   // the GL context is current.

@@ -9,6 +9,7 @@
 #include "context.h"
 #include "latentlab/stats.h"
 #include "panels/confirm_dialog.h"
+#include "panels/recording_bar.h"
 #include "session_io.h"
 
 namespace latentlab::gui {
@@ -26,7 +27,8 @@ void MenuBar::draw(Context& ctx) {
     if (ImGui::MenuItem("Clear selection", "Esc")) ctx.edits.clearMultiSelection();
     bool legend = !s.style.legendCollapsed;
     if (ImGui::MenuItem("Legend on the map", nullptr, &legend)) s.style.legendCollapsed = !legend;
-    ImGui::MenuItem("Developer figures (frame time)", nullptr, &s.ui.devFigures);
+    ImGui::MenuItem("Presenter mode (large fonts, captions on top)", nullptr, &s.ui.presenter);
+    ImGui::MenuItem("Developer figures (frame time)", nullptr, &s.ui.devFigures, !s.ui.presenter);
     ImGui::EndMenu();
   }
   if (ImGui::BeginMenu("Help")) {
@@ -64,6 +66,19 @@ void MenuBar::drawFileMenu(Context& ctx) {
   for (const auto& [label, region] : shots)
     if (ImGui::MenuItem(label)) writeWithConfirmation(ctx, png, [&ctx, png, r = region] { ctx.state.ui.shots.push_back({png, r, true, 2}); });
   ImGui::Separator();
+  if (!ctx.recorder.active()) {
+    ImGui::SetNextItemWidth(220);
+    ImGui::InputText("demo file", &ui.recordPath);
+    const std::string demo = ui.recordPath;
+    if (ImGui::MenuItem("Record demo", nullptr, false, ctx.state.hasModel()))
+      writeWithConfirmation(ctx, demo, [&ctx] { startRecording(ctx); });
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("Every change to what is shown becomes a script line (replay: latentlab gui --script FILE;\n"
+                        "slides: add --frames DIR). Add captions on the bar that appears over the map.");
+  } else if (ImGui::MenuItem("Stop recording")) {
+    stopRecording(ctx);
+  }
+  ImGui::Separator();
   if (ImGui::MenuItem("Quit", "Ctrl+Q")) ui.quit = true;
   ImGui::EndMenu();
 }
@@ -84,7 +99,7 @@ void MenuBar::drawStatus(Context& ctx) {
     shown = s.style.showTrain ? t.n : t.numTest;
   }
   char status[512], frame[48] = "";
-  if (s.ui.devFigures) std::snprintf(frame, sizeof frame, " | frame %.1f ms", med);
+  if (s.ui.devFigures && !s.ui.presenter) std::snprintf(frame, sizeof frame, " | frame %.1f ms", med);
   std::snprintf(status, sizeof status, "%s | %lld points%s%s", s.hasModel() ? s.model.name.c_str() : "no model", shown,
                 frame, jobStatus.c_str());
   ImGui::SameLine(ImGui::GetWindowWidth() - ImGui::CalcTextSize(status).x - 20);

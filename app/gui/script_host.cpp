@@ -34,6 +34,12 @@ void AppScriptHost::dragBy(float dx, float dy) {
   const Drag& d = m_ctx.state.edits.drag;
   m_ctx.edits.dragTo(d.x0 + dx, d.y0 + dy);
 }
+void AppScriptHost::dragMove(float dx, float dy) {
+  const Drag& d = m_ctx.state.edits.drag;
+  if (!d.active) return m_ctx.log.error("drag: the drag ended before its last frame (a load or an undo?)");
+  m_ctx.edits.dragTo(d.x0 + dx, d.y0 + dy);
+}
+void AppScriptHost::presenter(bool on) { m_ctx.state.ui.presenter = on; }
 void AppScriptHost::commitDrag() { m_ctx.edits.commitDrag(); }
 void AppScriptHost::screenshot(const std::string& path, ShotRegion region, bool nowait) {
   PendingShot shot{path, region, true};

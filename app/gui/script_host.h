@@ -18,6 +18,8 @@ class AppScriptHost : public ScriptHost {
   void color(ColorMode m) override;
   void select(int64_t index) override;
   bool hasSelection() const override;
+  void dragMove(float dx, float dy) override;
+  void presenter(bool on) override;
   void dragBy(float dx, float dy) override;
   void commitDrag() override;
   void screenshot(const std::string& path, ShotRegion region, bool nowait) override;

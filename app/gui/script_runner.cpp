@@ -1,5 +1,7 @@
 #include "script_runner.h"
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "latentlab/errors.h"
@@ -64,6 +66,15 @@ const std::map<std::string, ScriptVerb>& scriptVerbs() {
            h.error("drag needs a selected point (use select INDEX first)");
            return next();
          }
+         const int frames = c.args.size() > 2 ? std::stoi(c.args[2]) : 0;
+         if (frames > 0) {  // moves over FRAMES frames from where it is (the runner steps it)
+           h.dragBy(0, 0);
+           ScriptWait w;
+           w.dragFrames = frames;
+           w.dragDx = std::stof(c.args[0]);
+           w.dragDy = std::stof(c.args[1]);
+           return w;
+         }
          h.dragBy(std::stof(c.args[0]), std::stof(c.args[1]));
          ScriptWait w = untilIdle();
          w.commitDrag = true;
@@ -73,6 +84,7 @@ const std::map<std::string, ScriptVerb>& scriptVerbs() {
        [](H&, const C& c) {
          ScriptWait w;
          w.frames = std::stoi(c.args[0]);
+         w.counted = true;
          return w;
        }},
       {"wait-for",
@@ -102,6 +114,13 @@ const std::map<std::string, ScriptVerb>& scriptVerbs() {
          return w;
        }},
       {"legend", [](H& h, const C& c) { return h.legend(c.args[0] == "on"), afterFrame(); }},
+      {"presenter",
+       [](H& h, const C& c) {
+         h.presenter(c.args[0] == "on");
+         ScriptWait w;
+         w.frames = 2;  // the fonts change size: the layout settles over two frames
+         return w;
+       }},
       {"expect",
        [](H& h, const C& c) {
          const std::string err = h.expect(c.args[0], c.args[1], c.args[2]);
@@ -205,11 +224,51 @@ const std::map<std::string, ScriptVerb>& scriptVerbs() {
   return verbs;
 }
 
+long ScriptRunner::scriptFrames(const Script& script, double fps) {
+  long n = 0;
+  for (const auto& c : script.commands) {
+    int frames = 0;
+    if (c.name == "wait") frames = std::stoi(c.args[0]);
+    else if (c.name == "drag" && c.args.size() > 2) frames = std::stoi(c.args[2]);
+    if (frames > 0) n += std::max(1L, std::lround(frames * fps / 60.0));
+  }
+  return n;
+}
+
+// One frame of an animated drag: the point moves a step (the last step exactly to DX, DY); then the
+// drag is kept as an edited point once the evaluations are done, as a `drag DX DY` would be.
+bool ScriptRunner::stepDrag(ScriptHost& host) {
+  DragAnimation& d = m_drag;
+  if (d.landing) {
+    if (!host.idle()) return true;
+    d.landing = false;
+    m_counted = true;
+  } else {
+    ++d.step;
+    const float t = d.step >= d.frames ? 1.0f : float(d.step) / float(d.frames);
+    host.dragMove(d.step >= d.frames ? d.dx : d.dx * t, d.step >= d.frames ? d.dy : d.dy * t);
+    if (m_export) {
+      d.landing = true;
+      return true;
+    }
+    m_counted = true;
+  }
+  if (d.step >= d.frames) {
+    m_drag = {};
+    m_wait = untilIdle();
+    m_wait.commitDrag = true;
+  }
+  return true;
+}
+
 void ScriptRunner::step(ScriptHost& host, Clock::time_point now) {
+  m_counted = false;
   if (!active() || m_wait.quit) return;
   if (host.shotsPending()) return;  // a screenshot of the previous command is still to be taken
+  if (m_drag.frames > 0 && stepDrag(host)) return;
   if (m_wait.frames > 0) {
     --m_wait.frames;
+    m_counted = m_wait.counted;
     return;
   }
   if (m_wait.idle) {
@@ -247,6 +306,13 @@ void ScriptRunner::step(ScriptHost& host, Clock::time_point now) {
     } else {
       try {
         m_wait = verb->second(host, c);
+        if (m_wait.counted && m_wait.frames > 0) m_wait.frames = std::max(1, int(std::lround(m_wait.frames * m_scale)));
+        if (m_wait.dragFrames > 0) {
+          m_drag.frames = std::max(1, int(std::lround(m_wait.dragFrames * m_scale)));
+          m_drag.dx = m_wait.dragDx, m_drag.dy = m_wait.dragDy;
+          m_wait = {};
+          break;  // the drag moves from the next frame on
+        }
         if (m_wait.again) {  // the same line next frame, quietly
           m_again = true;
           --m_pc;

@@ -29,6 +29,8 @@ class ScriptHost {
   virtual void select(int64_t index) = 0;
   virtual bool hasSelection() const = 0;
   virtual void dragBy(float dx, float dy) = 0;  // starts a drag of the selection and moves it
+  virtual void dragMove(float dx, float dy) = 0;  // moves the drag in progress to its start + (dx, dy)
+  virtual void presenter(bool on) = 0;  // presenter mode (View menu)
   virtual void commitDrag() = 0;                // keeps it as an edited point
   // After this frame, once the jobs are done (nowait: after this frame, whatever runs).
   virtual void screenshot(const std::string& path, ShotRegion region, bool nowait) = 0;
@@ -84,6 +86,9 @@ struct ScriptWait {
   bool frame = false;        // the frame is drawn first (screenshots read it)
   bool commitDrag = false;   // once idle: keep the drag as an edited point, then wait idle again
   int frames = 0;            // `wait N`
+  bool counted = false;      // the frames are the script's own time (`wait`): an export writes them
+  int dragFrames = 0;        // `drag DX DY FRAMES`: the drag moves over this many frames
+  float dragDx = 0, dragDy = 0;
   std::string file;          // `wait-for PATH`
   int fileSeconds = 60;
   bool quit = false;
@@ -109,7 +114,19 @@ class ScriptRunner {
   bool active() const { return !m_script.commands.empty(); }
   bool finished() const { return m_pc >= m_script.commands.size(); }
   // The window should keep drawing frames (a `wait N`, or commands ready to run).
-  bool wantsFrames() const { return m_wait.frames > 0 || (!finished() && !m_wait.idle); }
+  bool wantsFrames() const { return m_wait.frames > 0 || m_drag.frames > 0 || (!finished() && !m_wait.idle); }
+  // Frame export (`--frames DIR --fps N`): waits and drags take `fps / 60` times their frames, and
+  // each frame of a drag is counted only once its evaluation has landed (so that the exported frame
+  // shows the decode of where the point is).
+  void setExport(double fps) {
+    m_scale = fps / 60.0;
+    m_export = true;
+  }
+  // Whether the frame just stepped is one of the script's own: a frame of a `wait` or of a drag.
+  // The export writes exactly these: sum over waits and drags of round(FRAMES * fps / 60).
+  bool countedFrame() const { return m_counted; }
+  // Frames (at 60 a second) the script's waits and drags take: its length.
+  static long scriptFrames(const Script& script, double fps);
   const Script& script() const { return m_script; }
 
  private:
@@ -118,6 +135,14 @@ class ScriptRunner {
   bool m_again = false;  // the line at m_pc waits to run again (ScriptWait::again)
   ScriptWait m_wait;
   Clock::time_point m_fileDeadline{};
+  struct DragAnimation {
+    int frames = 0, step = 0;
+    float dx = 0, dy = 0;
+    bool landing = false;  // export: the move is made, its evaluation not yet shown
+  } m_drag;
+  double m_scale = 1;
+  bool m_export = false, m_counted = false;
+  bool stepDrag(ScriptHost& host);
 };
 
 }  // namespace latentlab::gui

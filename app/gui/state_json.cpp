@@ -229,6 +229,8 @@ nlohmann::json stateJson(Context& ctx) {
     j["drag_update_ms"] = {{"median", quantile(d, 0.5)}, {"p95", quantile(d, 0.95)}};
   }
   if (s.ui.startupMs >= 0) j["startup_ms"] = s.ui.startupMs;
+  j["presenter"] = s.ui.presenter;
+  j["recording"] = ctx.recorder.active() ? json{{"path", ctx.recorder.path()}, {"lines", ctx.recorder.lines().size()}} : json(nullptr);
   return j;
 }
 

@@ -40,7 +40,9 @@ const std::vector<Spec>& specs() {
       {"layout-csv", {Arg::Path}, 0, "layout-csv PATH: import a 2D layout (index,x,y) and show it"},
       {"color", {Arg::Word}, 0, "color label|pred|total|aleatoric|epistemic|correct: colour the points"},
       {"select", {Arg::Int}, 0, "select INDEX: select a point (test points first, then train points)"},
-      {"drag", {Arg::Float, Arg::Float}, 0, "drag DX DY: drag the selected point by DX, DY projection units and keep it"},
+      {"drag", {Arg::Float, Arg::Float, Arg::Int}, 1,
+       "drag DX DY [FRAMES]: drag the selected point by DX, DY projection units and keep it; with FRAMES, the point "
+       "moves there over FRAMES frames (60 a second), as a recorded mouse drag does"},
       {"wait", {Arg::Int}, 0, "wait FRAMES: render FRAMES frames"},
       {"wait-for", {Arg::Path, Arg::Int}, 1,
        "wait-for PATH [SECONDS]: pause the script until PATH exists (default at most 60 s), while the window "
@@ -53,6 +55,9 @@ const std::vector<Spec>& specs() {
        "1 = bottom"},
       {"help", {Arg::OnOff}, 0, "help on|off: open or close the help window (the ? key)"},
       {"legend", {Arg::OnOff}, 0, "legend on|off: show the map's legend, or fold it to one button"},
+      {"presenter", {Arg::OnOff}, 0,
+       "presenter on|off: presenter mode (View menu): large fonts, no developer figures, captions at the top of the "
+       "map"},
       {"expect", {Arg::Rest}, 0,
        "expect KEY OP VALUE: check a fact of the explorer's state (the `state` JSON; KEY is a dotted path such as "
        "prediction_class or uncertainty.total, OP one of == != < <= > >=); a false one is reported as an error, so a "
@@ -143,7 +148,7 @@ const std::vector<std::pair<std::string, std::vector<Range>>>& numberRanges() {
       {"select", {{0, 9e18}}},
       {"wait", {{0, 1e6}}},
       {"wait-for", {{0, 0}, {0, 86400}}},
-      {"drag", {{-1e6, 1e6}, {-1e6, 1e6}}},
+      {"drag", {{-1e6, 1e6}, {-1e6, 1e6}, {0, 36000}}},
       {"scrub", {{0, 1}}},
       {"scroll", {{0, 0}, {0, 1}}},
       {"flip", {{0, 1e6}}},

@@ -150,7 +150,10 @@ void MapPanel::drawCaption(Context& ctx, ImDrawList* dl) {
   // At the bottom of the map, unless the selected point (or the drag) is under it: then at the top.
   ImVec2 p(r.left + (r.width - ts.x) * 0.5f, r.top + r.height - ts.y - 36);
   ctx.state.view.reserveBottom = ts.y + 56;
-  if (ctx.state.hasModel() && ctx.state.selection.sel.any()) {
+  if (ctx.state.ui.presenter) {  // presenter mode: always at the top, clear of the data below
+    p.y = r.top + 44;
+    ctx.state.view.reserveBottom = 0;
+  } else if (ctx.state.hasModel() && ctx.state.selection.sel.any()) {
     float x = 0, y = 0;
     ctx.edits.currentPosition(x, y);
     const Drag& d = ctx.state.edits.drag;

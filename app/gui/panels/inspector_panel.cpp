@@ -196,7 +196,7 @@ void InspectorPanel::draw(Context& ctx) {
     ImGui::TextWrapped("This bundle's encoder was trained without labels (%s): it has no classifier, so there is no "
                        "prediction and no uncertainty to show. Its examples and label-free saliency are in the Examples "
                        "and Attribution tabs.", t.objective.c_str());
-    ImGui::TextDisabled("decode: %.2f ms on %s", ev->ms, s.model.device.c_str());
+    if (!s.ui.presenter) ImGui::TextDisabled("decode: %.2f ms on %s", ev->ms, s.model.device.c_str());
     return;
   }
   // The round trip of the decoded image, beside it: the latent's own numbers follow below.
@@ -216,7 +216,7 @@ void InspectorPanel::draw(Context& ctx) {
   tip("Bars: the BLL predictive (in the class colour), with the deterministic head's probability as the thin grey "
       "bar under it");
   drawProbBars(t.classNames, ev->probs, &ev->probsDet, editedPoint || clueRun ? -1 : t.labels[i]);
-  ImGui::TextDisabled("decode + predictive: %.2f ms on %s", ev->ms, s.model.device.c_str());
+  if (!s.ui.presenter) ImGui::TextDisabled("decode + predictive: %.2f ms on %s", ev->ms, s.model.device.c_str());
 }
 
 }  // namespace latentlab::gui
