@@ -96,6 +96,7 @@ struct Drag {
   float zx = 0, zy = 0;  // its projection
   bool outside = false;  // non-linear views: the target is outside its neighbours' hull
   int clueStep = -1;     // >= 0: nudging this step of the CLUE panel's paused path
+  bool byScript = false; // a script's `drag` moves it (the mouse does not end it)
 };
 
 struct UndoAction {

@@ -31,7 +31,8 @@ void AppScriptHost::select(int64_t index) { m_ctx.edits.selectPoint(index); }
 bool AppScriptHost::hasSelection() const { return m_ctx.state.hasModel() && m_ctx.state.selection.sel.any(); }
 void AppScriptHost::dragBy(float dx, float dy) {
   m_ctx.edits.beginDrag();
-  const Drag& d = m_ctx.state.edits.drag;
+  Drag& d = m_ctx.state.edits.drag;
+  d.byScript = true;
   m_ctx.edits.dragTo(d.x0 + dx, d.y0 + dy);
 }
 void AppScriptHost::dragMove(float dx, float dy) {

@@ -73,7 +73,7 @@ void MapPanel::handleInput(Context& ctx, bool hovered) {
       finishLasso(ctx, style);
     }
   }
-  if (drag.active) {
+  if (drag.active && !drag.byScript) {
     if (ImGui::IsKeyPressed(GLFW_KEY_ESCAPE)) {
       ctx.edits.cancelDrag();
     } else if (ImGui::IsMouseDown(ImGuiMouseButton_Left)) {

@@ -145,7 +145,7 @@ void MapPanel::drawCaption(Context& ctx, ImDrawList* dl) {
   if (caption.empty()) return;
   const MapRect& r = ctx.state.view.mapRect;
   ImFont* f = ImGui::GetIO().Fonts->Fonts.Size > 1 ? ImGui::GetIO().Fonts->Fonts[1] : ImGui::GetFont();
-  const float fs = f->FontSize;
+  const float fs = f->FontSize * (ctx.state.ui.presenter ? 1.4f : 1.0f);  // presenter mode: larger still
   const ImVec2 ts = f->CalcTextSizeA(fs, r.width - 80, r.width - 80, caption.c_str());
   // At the bottom of the map, unless the selected point (or the drag) is under it: then at the top.
   ImVec2 p(r.left + (r.width - ts.x) * 0.5f, r.top + r.height - ts.y - 36);

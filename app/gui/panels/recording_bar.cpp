@@ -46,6 +46,9 @@ void drawRecordingBar(Context& ctx, const MapRect& map) {
   ImGui::Text("%d:%02d, %zu lines", int(t) / 60, int(t) % 60, ctx.recorder.lines().size());
   ImGui::SameLine();
   ImGui::SetNextItemWidth(280);
+  // Enter anywhere else puts the cursor in the caption box (type, then Enter again to insert it).
+  if (!ImGui::GetIO().WantTextInput && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Enter), false))
+    ImGui::SetKeyboardFocusHere();
   const bool enter = ImGui::InputTextWithHint("##caption", "caption, then Enter", &ui.recordCaption,
                                               ImGuiInputTextFlags_EnterReturnsTrue);
   if (ImGui::IsItemHovered())
