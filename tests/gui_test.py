@@ -263,7 +263,7 @@ class MouseSession:
     """The real window on an Xvfb of our own, driven with xdotool. The script runs `before`, writes
     s0.json, then for k = 1..steps waits for the file go<k> and writes s<k>.json; then `after`."""
 
-    def __init__(self, before, steps, after=()):
+    def __init__(self, before, steps, after=(), args=()):
         self.xvfb = subprocess.Popen(["Xvfb", "-displayfd", "1", "-screen", "0", f"{W}x{H}x24", "-nolisten", "tcp"],
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.env = dict(os.environ, DISPLAY=":" + self.xvfb.stdout.readline().decode().strip())
@@ -271,7 +271,7 @@ class MouseSession:
         for k in range(1, steps + 1):
             lines += [f"wait-for {OUT}/go{k} 120", "wait 5", f"state {OUT}/s{k}.json"]
         lines += list(after) + ["quit"]
-        self.app = subprocess.Popen([EXE, "gui", BUNDLE, "--size", f"{W}x{H}", "--script", script(lines)], env=self.env,
+        self.app = subprocess.Popen([EXE, "gui", BUNDLE, "--size", f"{W}x{H}", "--script", script(lines), *args], env=self.env,
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.wid = None
 
@@ -323,6 +323,30 @@ def map_coords(s0):
     return to_screen, to_data
 
 
+def isolated_point(s0):
+    """An isolated test point well inside the map of state s0, away from the legend in the top-left
+    corner: its index, window pixel, and the PCA frame (latents, axes, positions, pixel maps)."""
+    r, v = s0["map_rect"], s0["view"]
+    to_screen_v, to_data = map_coords(s0)
+
+    def to_screen(px, py, v=v):
+        return to_screen_v(px, py, v)
+
+    zall = torch.load(os.path.join(BUNDLE, "cache", "latents_test.pt")).double()
+    axes = torch.tensor(s0["pca"]["axes"]).double().reshape(2, -1)
+    mean = torch.tensor(s0["pca"]["mean"]).double()
+    xy = (zall.float().double() - mean) @ axes.T
+    scr = torch.stack([torch.tensor(to_screen(float(a), float(b))) for a, b in xy.tolist()])
+    d = torch.cdist(scr, scr) + torch.eye(len(scr)) * 1e9
+    inside = ((scr[:, 0] > r["left"] + 250) & (scr[:, 0] < r["left"] + r["width"] - 150) &
+              (scr[:, 1] > r["top"] + 150) & (scr[:, 1] < r["top"] + r["height"] - 150))
+    cand = torch.nonzero(inside & (d.min(1).values > 14)).flatten()
+    assert len(cand) > 0, "no isolated point to click"
+    i = int(cand[0])
+    X, Y = scr[i].tolist()
+    return i, X, Y, dict(zall=zall, axes=axes, xy=xy, scr=scr, to_screen=to_screen, to_data=to_data)
+
+
 def case_mouse():
     """Drive the real window with the mouse (xdotool on an Xvfb of our own): hover, click, drag,
     shift+lasso, wheel zoom and right-button pan, each checked against the state JSON and maths
@@ -334,24 +358,8 @@ def case_mouse():
     try:
         s0 = m.state(0)
         r, v = s0["map_rect"], s0["view"]
-        to_screen_v, to_data = map_coords(s0)
-
-        def to_screen(px, py, v=v):
-            return to_screen_v(px, py, v)
-
-        zall = torch.load(os.path.join(BUNDLE, "cache", "latents_test.pt")).double()
-        axes = torch.tensor(s0["pca"]["axes"]).double().reshape(2, -1)
-        mean = torch.tensor(s0["pca"]["mean"]).double()
-        xy = (zall.float().double() - mean) @ axes.T
-        scr = torch.stack([torch.tensor(to_screen(float(a), float(b))) for a, b in xy.tolist()])
-        # An isolated point well inside the map, away from the legend in the top-left corner.
-        d = torch.cdist(scr, scr) + torch.eye(len(scr)) * 1e9
-        inside = ((scr[:, 0] > r["left"] + 250) & (scr[:, 0] < r["left"] + r["width"] - 150) &
-                  (scr[:, 1] > r["top"] + 150) & (scr[:, 1] < r["top"] + r["height"] - 150))
-        cand = torch.nonzero(inside & (d.min(1).values > 14)).flatten()
-        assert len(cand) > 0, "no isolated point to click"
-        i = int(cand[0])
-        X, Y = scr[i].tolist()
+        i, X, Y, f = isolated_point(s0)
+        zall, axes, xy, scr, to_screen, to_data = f["zall"], f["axes"], f["xy"], f["scr"], f["to_screen"], f["to_data"]
         print(f"point {i} at window pixel ({X:.1f}, {Y:.1f})")
 
         # 1. hover
@@ -1016,7 +1024,147 @@ def case_demos():
     assert len(errs) == 2 and "it is total" in errs[0], errs
 
 
-{"clue": case_clue, "examples": case_examples, "demos": case_demos, "scales": case_scales, "clue_nudge": case_clue_nudge, "ig": case_ig, "flip": case_flip, "drag": case_drag, "bad_script": case_bad_script, "fuzz": case_fuzz, "screenshot": case_screenshot, "train": case_train,
+def parse_frames_csv(path):
+    import csv
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+def case_record():
+    """Record a session of real GUI input (xdotool on an Xvfb of our own): a click that selects, a
+    drag, a wheel zoom, a colour change (the C key) and a caption typed into the recording bar.
+    Replaying the recording from a fresh window reaches the same state (latents within 1e-5). Then a
+    recording whose process is killed leaves a complete script, never a truncated one."""
+    import time
+    rec = os.path.join(OUT, "demo.txt")
+    m = MouseSession([], 5, args=["--record", rec])
+    xdo, move, go = m.xdo, m.move, m.go
+
+    def press(key):  # held as a hand would: ImGui 1.86 misses a press and release in one frame
+        xdo("keydown", key)
+        time.sleep(0.12)
+        xdo("keyup", key)
+        time.sleep(0.2)
+    try:
+        s0 = m.state(0)
+        assert s0["recording"] and s0["recording"]["path"] == rec, s0["recording"]
+        i, X, Y, f = isolated_point(s0)
+        move(X - 30, Y - 30)
+        move(X, Y)
+        xdo("click", 1)
+        s = go(1)
+        assert s["selected"] == i, s["selected"]
+        xdo("mousedown", 1)
+        time.sleep(0.1)
+        for k in range(1, 11):
+            move(X + 7 * k, Y - 3 * k)
+        time.sleep(0.2)
+        xdo("mouseup", 1)
+        s = go(2)
+        assert s["edited_points"] == 1, s["edited_points"]
+        r = s0["map_rect"]
+        move(r["left"] + r["width"] * 0.5, r["top"] + r["height"] * 0.6)
+        xdo("click", 4)
+        time.sleep(0.15)
+        xdo("click", 4)
+        time.sleep(0.2)
+        press("c")
+        s = go(3)
+        assert s["color"] != "label", s["color"]
+        press("Return")  # Enter puts the cursor in the recording bar's caption box
+        xdo("type", "--delay", "40", "Look here")
+        time.sleep(0.2)
+        press("Return")
+        s = go(4)
+        assert s["caption"] == "Look here", s["caption"]
+        time.sleep(0.5)  # the zoom settles (0.3 s) before the recording ends
+        orig = go(5)
+        assert m.app.wait(timeout=120) == 0
+    finally:
+        m.close()
+    text = open(rec).read()
+    lines = [l for l in text.splitlines() if l and not l.startswith("#")]
+    print("recorded:", " | ".join(lines))
+    for word in ("select", "drag", "zoom", "color", "caption Look here"):
+        assert any(l.startswith(word) for l in lines), f"no {word} line in the recording"
+    # Replay in a fresh window, from the same bundle.
+    final = os.path.join(OUT, "replay.json")
+    run_gui(["--script", script(lines + [f"state {final}", "quit"])])
+    rep = json.load(open(final))
+    assert rep["errors"] == [], rep["errors"]
+    for key in ("selected", "selected_edited", "edited_points", "color", "caption", "projection", "points"):
+        assert rep.get(key) == orig.get(key), (key, rep.get(key), orig.get(key))
+    lat = float((torch.tensor(rep["latent"]) - torch.tensor(orig["latent"])).abs().max())
+    print(f"replay: latent max abs difference {lat:.2e}; view {rep['view']} vs {orig['view']}")
+    assert lat < 1e-5, lat
+    assert max(abs(a - b) for a, b in zip(rep["position"], orig["position"])) < 1e-4, (rep["position"], orig["position"])
+    for k in ("x", "y", "scale"):
+        assert abs(rep["view"][k] - orig["view"][k]) <= 1e-6 * max(1.0, abs(orig["view"][k])), (k, rep["view"], orig["view"])
+    # A recording killed mid-way: the file on disk is always a whole script.
+    rec2 = os.path.join(OUT, "killed.txt")
+    app = subprocess.Popen(["xvfb-run", "-a", "-s", f"-screen 0 {W}x{H}x24", EXE, "gui", BUNDLE, "--size", f"{W}x{H}",
+                            "--record", rec2, "--script",
+                            script(["color total", "wait 2", "select 3", "wait 2", "caption one", "wait 2", "zoom 2",
+                                    "wait 30", "color epistemic", "wait 100000"])],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    t0 = time.time()
+    while not (os.path.exists(rec2) and "color epistemic" in open(rec2).read()):
+        assert time.time() - t0 < 300 and app.poll() is None, "the recording did not reach color epistemic"
+        time.sleep(0.05)
+    os.killpg(app.pid, 9)
+    app.wait()
+    killed = open(rec2).read()
+    assert killed.endswith("\n"), killed[-100:]
+    got = [l for l in killed.splitlines() if l and not l.startswith("#")]
+    assert got[-1] == "color epistemic" and "caption one" in got and "select 3" in got, got
+    run_gui(["--script", script(got + [f"state {OUT}/k.json", "quit"])])
+    assert json.load(open(f"{OUT}/k.json"))["errors"] == []
+    print(f"killed recording: {len(got)} whole lines")
+
+
+def case_frames():
+    """--frames: the number of frames is the script's length at --fps; the frames of a drag move
+    from its start to its end; bad folders, fps and sizes are refused, naming the value."""
+    fps, size = 20, "640x400"
+    path = script(["caption A trouser", "select 5", "wait 30", "caption Dragged", "drag 4 2 20", "wait 15"])
+    out = os.path.join(OUT, "frames")
+    cmd = ["xvfb-run", "-a", "-s", f"-screen 0 {W}x{H}x24", EXE, "gui", BUNDLE, "--script", path, "--frames", out,
+           "--fps", str(fps), "--size", size]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr[-2000:]
+    want = round(30 * fps / 60) + round(20 * fps / 60) + round(15 * fps / 60)
+    pngs = sorted(n for n in os.listdir(out) if n.endswith(".png"))
+    rows = parse_frames_csv(os.path.join(out, "frames.csv"))
+    print(f"frames: {len(pngs)} written, {want} expected")
+    assert len(pngs) == want == len(rows), (len(pngs), want, len(rows))
+    h, w = read_png(os.path.join(out, pngs[0])).shape[:2]
+    assert (w, h) == (640, 400), (w, h)
+    drag = [r for r in rows if r["dragging"] == "1"]
+    assert len(drag) == round(20 * fps / 60), len(drag)
+    start = [r for r in rows if r["dragging"] == "0"][0]
+    end = rows[-1]
+    xs = [float(start["point_x"])] + [float(r["point_x"]) for r in drag]
+    assert all(a < b for a, b in zip(xs, xs[1:])), xs  # moves right every frame
+    for r in drag:
+        for k in ("point_x", "point_y"):
+            lo, hi = sorted((float(start[k]), float(end[k])))
+            assert lo - 1e-6 <= float(r[k]) <= hi + 1e-6, (k, r[k], lo, hi)
+    assert rows[0]["caption"] == "A trouser" and drag[0]["caption"] == "Dragged"
+    # Bad input: each refused before a window opens, with the value named.
+    for args, words in ((["--frames", out], [out, "not empty", "--force"]),
+                        (["--frames", out + "2", "--fps", "0"], ["--fps 0"]),
+                        (["--frames", out + "3", "--size", "0x0"], ["'0x0'"]),
+                        (["--frames", out + "4", "--size", "-640x400"], ["'-640x400'"])):
+        q = subprocess.run([EXE, "gui", BUNDLE, "--script", path, *args], capture_output=True, text=True, timeout=60)
+        assert q.returncode != 0 and all(wd in q.stderr for wd in words), (args, q.returncode, q.stderr)
+    # --force writes into it again, and the old frames do not linger.
+    p = subprocess.run(cmd[:-4] + ["--fps", "6", "--size", size, "--force"], capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr[-2000:]
+    n6 = len([n for n in os.listdir(out) if n.endswith(".png")])
+    assert n6 == round(30 * 6 / 60) + round(20 * 6 / 60) + round(15 * 6 / 60), n6
+
+
+{"record": case_record, "frames": case_frames, "clue": case_clue, "examples": case_examples, "demos": case_demos, "scales": case_scales, "clue_nudge": case_clue_nudge, "ig": case_ig, "flip": case_flip, "drag": case_drag, "bad_script": case_bad_script, "fuzz": case_fuzz, "screenshot": case_screenshot, "train": case_train,
  "mouse": case_mouse, "project": case_project}[CASE]()
 shutil.rmtree(OUT)
 print(f"gui_test {CASE}: ok")

@@ -34,6 +34,7 @@ void MapPanel::draw(Context& ctx, const MapRect& rect, const std::vector<Panel*>
     // Before the legend was first drawn its width is not known: about the class legend's.
     if (!m_legendDrawn && !s.style.legendCollapsed) s.view.reserveLeft = std::max(s.view.reserveLeft, 170.0f);
     fitView(s);
+    m_provisionalFit = !m_legendDrawn;
   }
   s.view.view.width = int(avail.x);
   s.view.view.height = int(avail.y);
@@ -62,7 +63,14 @@ void MapPanel::draw(Context& ctx, const MapRect& rect, const std::vector<Panel*>
                       IM_COL32(255, 255, 255, 160));
     for (Panel* p : overlays) p->drawMapOverlay(ctx, t, dl);
     drawOverlay(ctx, dl);
+    const MapViewport before = s.view.view;
     drawLegend(ctx, dl);
+    // A fit made before the legend's width was known is made again with it, unless the view has
+    // moved since: so the first view equals a later `fit` (a recorded demo's zoom replays exactly).
+    if (m_provisionalFit && m_legendDrawn) {
+      m_provisionalFit = false;
+      if (before.scale == s.view.fitScale) fitView(s);
+    }
   } else {
     const char* msg = s.loadingDir.empty() ? "No model loaded: File > Load bundle" : "Loading the model...";
     dl->AddText(ImVec2(origin.x + 20, origin.y + 20), IM_COL32(230, 230, 230, 255), msg);

@@ -42,6 +42,7 @@ class MapPanel {
   MapLod m_lod;
   std::vector<uint32_t> m_colors;  // RGBA8 per point, as uploaded
   std::vector<uint32_t> m_testOrder;
+  bool m_provisionalFit = false;  // the last fit guessed the legend's width
   bool m_legendDrawn = false;  // its width is known (AppState::view.reserveLeft)  // the test points in drawing order (testDrawOrder)
   std::vector<ThumbInstance> m_thumbs;
   std::vector<Vec2> m_lasso;       // window pixels

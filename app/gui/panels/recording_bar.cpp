@@ -35,7 +35,8 @@ void stopRecording(Context& ctx) {
 void drawRecordingBar(Context& ctx, const MapRect& map) {
   if (!ctx.recorder.active()) return;
   UiState& ui = ctx.state.ui;
-  ImGui::SetNextWindowPos(ImVec2(map.left + map.width * 0.5f, map.top + 8), ImGuiCond_Always, ImVec2(0.5f, 0));
+  // At the map's bottom-left corner: the toolbar and the legend are at the top, captions in the middle.
+  ImGui::SetNextWindowPos(ImVec2(map.left + 8, map.top + map.height - 8), ImGuiCond_Always, ImVec2(0, 1));
   ImGui::SetNextWindowBgAlpha(0.85f);
   ImGui::Begin("##recording", nullptr,
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings |

@@ -1,6 +1,6 @@
 #pragma once
 // The recording bar (File ▸ Record demo, --record): while a demo is recorded, a small window at
-// the top of the map shows the time and the lines so far, a caption box (Enter inserts its text as
+// the map's bottom-left corner shows the time and the lines so far, a caption box (Enter inserts its text as
 // a `caption` line, which also shows it), and Stop. It never covers the menu or the inspector.
 #include "map/map_view.h"
 
