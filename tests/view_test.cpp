@@ -322,7 +322,7 @@ TEST_CASE("script parsing: commands, comments, and errors with the line number")
   CHECK(s.errors[0].line == 7);
   CHECK(s.errors[0].message.find("demo.txt:7: unknown command 'frobnicate'") == 0);
   CHECK(s.errors[1].line == 8);
-  CHECK(s.errors[1].message.find("takes 2 argument(s), got 1") != std::string::npos);
+  CHECK(s.errors[1].message.find("takes 2 to 3 argument(s), got 1") != std::string::npos);
   CHECK(s.errors[2].message.find("'-4' is not a whole number") != std::string::npos);
   CHECK(s.errors[3].message.find("unknown colour mode 'rainbow'") != std::string::npos);
   CHECK(parseScript("caption\n", "x").commands.size() == 1);  // clears the caption

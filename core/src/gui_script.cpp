@@ -236,7 +236,10 @@ Script parseScript(const std::string& text, const std::string& source) {
                                                   spec->args.back() == Arg::IgSettings || spec->args.back() == Arg::ExSettings);
     const size_t need = spec->args.size() - size_t(spec->optional);
     if (c.args.size() < need || (!settings && c.args.size() > spec->args.size())) {
-      fail("'" + c.name + "' takes " + (settings ? "at least " + std::to_string(need) : std::to_string(spec->args.size())) +
+      const std::string count = settings                    ? "at least " + std::to_string(need)
+                                : need < spec->args.size() ? std::to_string(need) + " to " + std::to_string(spec->args.size())
+                                                           : std::to_string(spec->args.size());
+      fail("'" + c.name + "' takes " + count +
            " argument(s), got " +
            std::to_string(c.args.size()) + " (usage: " + spec->help + ")");
       continue;
