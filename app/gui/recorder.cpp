@@ -178,6 +178,9 @@ std::string Recorder::observe(const AppState& s, double now, bool inputActive) {
     l = r;  // a load resets the view, the selection and the edits
     m_viewChangedAt = m_filterChangedAt = m_alphaChangedAt = -1;
   } else if (r.haveModel) {
+    // A caption first: demos announce, then act (a caption set in the same frame as an action
+    // comes before it).
+    if (r.caption != l.caption) flushAll(), emit(r.caption.empty() ? "caption" : "caption " + r.caption, now);
     if (r.projection != l.projection) {
       flushAll();
       if (r.projection == Projection::Csv) comment("an imported CSV layout was shown: use layout-csv PATH here");
@@ -188,7 +191,6 @@ std::string Recorder::observe(const AppState& s, double now, bool inputActive) {
     if (r.snap != l.snap) flushAll(), emit("snap " + onOff(r.snap), now);
     if (r.legendCollapsed != l.legendCollapsed) flushAll(), emit("legend " + onOff(!r.legendCollapsed), now);
     if (r.presenter != l.presenter) flushAll(), emit("presenter " + onOff(r.presenter), now);
-    if (r.caption != l.caption) flushAll(), emit(r.caption.empty() ? "caption" : "caption " + r.caption, now);
     // A drag: noted at the press, written at the release (when it is kept).
     if (r.dragging && !l.dragging) m_dragStartedAt = now;
     const bool flipped = r.flips > l.flips;
