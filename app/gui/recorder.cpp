@@ -251,6 +251,9 @@ std::string Recorder::stop(double now) {
   flushFilter(now);
   flushView(now);
   flushAlpha(now);
+  // The pause before the stop, so that the last caption stays as long as it did.
+  const long frames = std::lround(std::max(0.0, now - m_lastLineAt) * kRecordFps);
+  if (frames > 0 && !m_lines.empty()) m_lines.push_back("wait " + std::to_string(std::min<long>(frames, kMaxWaitFrames)));
   m_active = false;
   return write();
 }
