@@ -300,3 +300,37 @@ TEST_CASE("script: drag FRAMES and presenter are checked when parsed") {
   CHECK(parseScript("presenter on\n", "t").errors.empty());
   CHECK_FALSE(parseScript("presenter maybe\n", "t").errors.empty());
 }
+
+TEST_CASE("recorder: a counterfactual or IG run is written with its settings, and the line parses") {
+  AppState s = modelState();
+  Recorder rec;
+  REQUIRE(rec.start(tmpFile("runs.txt"), s, 0.0) == "");
+  s.clue.options.method = CfMethod::ClassChange;
+  s.clue.options.target = 3;
+  s.clue.options.steps = 50;
+  s.clue.options.keepClass = true;
+  ++s.clue.runs;
+  rec.observe(s, 1.0, false);
+  s.attribution.options.target = AttrTarget{};
+  s.attribution.options.steps = 16;
+  s.attribution.options.baseline = IgBaseline::Blur;
+  ++s.attribution.runs;
+  rec.observe(s, 2.0, false);
+  s.clue.serial += 5;  // a cancel is not a run
+  rec.observe(s, 3.0, false);
+  const std::vector<std::string> got = commands(rec);
+  REQUIRE(got.size() == 5);  // fit, wait 60, clue, wait 60, ig
+  CHECK(got[2] == "clue method=class-change steps=50 keep_class=on target=3");
+  CHECK(got[4].rfind("ig target=", 0) == 0);
+  CHECK(got[4].find("steps=16") != std::string::npos);
+  CHECK(got[4].find("baseline=blur") != std::string::npos);
+  const Script parsed = parseScript(got[2] + "\n" + got[4] + "\n", "t");
+  CHECK(parsed.errors.empty());
+  // Every setting survives a round trip through the script's parser.
+  CfOptions back;
+  for (const auto& kv : parsed.commands[0].args) setCfOption(back, kv.substr(0, kv.find('=')), kv.substr(kv.find('=') + 1), "t");
+  CHECK(back.method == CfMethod::ClassChange);
+  CHECK(back.target == 3);
+  CHECK(back.steps == 50);
+  CHECK(back.keepClass);
+}

@@ -13,6 +13,7 @@
 #include <imgui_internal.h>
 
 #include <algorithm>
+#include <cfloat>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -100,8 +101,10 @@ struct Layout {
 };
 
 // The map on the left; on the right the inspector over the tabs.
-Layout windowLayout(int ww, int wh, float menuHeight) {
-  const float side = std::max(380.0f, std::min(520.0f, float(ww) * 0.32f));
+// Presenter mode's larger fonts get a wider side panel.
+Layout windowLayout(int ww, int wh, float menuHeight, bool presenter) {
+  const float side = presenter ? std::max(420.0f, std::min(680.0f, float(ww) * 0.4f))
+                               : std::max(380.0f, std::min(520.0f, float(ww) * 0.32f));
   const float h = float(wh) - menuHeight;
   return {{0, menuHeight, float(ww) - side, h},
           {float(ww) - side, menuHeight, side, h * 0.56f},
@@ -257,13 +260,15 @@ void App::frame() {
   ImGui::GetIO().FontGlobalScale = m_ctx.state.ui.presenter ? kPresenterScale : 1.0f;
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
+  // An export shows the script, not wherever the pointer happens to rest (no hover, no tooltip).
+  if (!m_ctx.opt.framesDir.empty()) ImGui::GetIO().MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
   ImGui::NewFrame();
   int ww = 0, wh = 0;
   glfwGetWindowSize(m_window, &ww, &wh);
   clampView(m_ctx.state);
   try {
     m_menu.draw(m_ctx);
-    const Layout layout = windowLayout(ww, wh, ImGui::GetFrameHeight());
+    const Layout layout = windowLayout(ww, wh, ImGui::GetFrameHeight(), m_ctx.state.ui.presenter);
     m_map.draw(m_ctx, layout.map, m_overlays);
     drawInspectorWindow(layout.inspector);
     m_tabs.draw(m_ctx, layout.tabs);

@@ -252,6 +252,7 @@ struct ClueState {
   std::vector<float> liveXY;          // [t, 2] the path of the run in progress
   std::shared_ptr<Job> job;
   uint64_t serial = 0;                // only the newest run's results are kept
+  uint64_t runs = 0;                  // runs started (the demo recorder writes a `clue` line for each)
   int64_t fromPoint = -1;             // where the runs started (a point, or -1 for an edited latent)
   int64_t origin = -1;                // the data point the runs go back to (the selection's point)
   int inspectStep = -1;               // the inspector shows this step of the followed run (-1: the selection)
@@ -285,6 +286,7 @@ struct AttributionState {
   std::optional<AttributionRun> run;
   std::shared_ptr<Job> job;
   uint64_t serial = 0;
+  uint64_t runs = 0;                  // runs started (the demo recorder writes an `ig` line for each)
   double alpha = 1.0;                 // the scrubber: 0 = the baseline, 1 = the input
   int64_t fromPoint = -1;             // the point explained (-1: an edited point's decode)
   std::string error;

@@ -45,7 +45,50 @@ RecordSnapshot recordSnapshot(const AppState& s) {
   r.dragX0 = d.x0, r.dragY0 = d.y0, r.dragTx = d.tx, r.dragTy = d.ty;
   r.cx = s.view.view.cx, r.cy = s.view.view.cy, r.scale = s.view.view.scale, r.fitScale = s.view.fitScale;
   r.alpha = s.attribution.alpha;
+  r.clueSerial = s.clue.runs;
+  r.igSerial = s.attribution.runs;
   return r;
+}
+
+std::string clueLine(const CfOptions& o) {
+  const CfOptions d;
+  std::string l = std::string("clue method=") + cfMethodName(o.method);
+  auto add = [&](const std::string& kv) { l += " " + kv; };
+  if (o.head != d.head) add(std::string("head=") + cfHeadName(o.head));
+  if (o.uncertainty != d.uncertainty) add(std::string("uncertainty=") + uncertaintyName(o.uncertainty));
+  if (o.distance != d.distance) add(std::string("distance=") + cfDistanceName(o.distance));
+  if (o.lambda != d.lambda) add("lambda=" + exactDouble(o.lambda));
+  if (o.lambdaX >= 0 && o.lambdaX != d.lambdaX) add("lambda_x=" + exactDouble(o.lambdaX));
+  if (o.lr > 0 && o.lr != d.lr) add("lr=" + exactDouble(o.lr));
+  if (o.steps != d.steps) add("steps=" + std::to_string(o.steps));
+  if (o.patience != d.patience) add("patience=" + std::to_string(o.patience));
+  if (o.tolerance != d.tolerance) add("tolerance=" + exactDouble(o.tolerance));
+  if (o.keepClass != d.keepClass) add(std::string("keep_class=") + (o.keepClass ? "on" : "off"));
+  if (o.target >= 0) add("target=" + std::to_string(o.target));
+  if (o.prototypes != d.prototypes) add("prototypes=" + std::to_string(o.prototypes));
+  if (o.sparsity != d.sparsity) add("sparsity=" + exactDouble(o.sparsity));
+  if (o.eta != d.eta) add("eta=" + exactDouble(o.eta));
+  if (o.threshold != d.threshold) add("threshold=" + exactDouble(o.threshold));
+  if (o.outerSteps != d.outerSteps) add("outer_steps=" + std::to_string(o.outerSteps));
+  if (o.frames != d.frames) add("frames=" + std::to_string(o.frames));
+  if (o.engine != d.engine) add("engine=" + o.engine);
+  return l;
+}
+
+std::string igLine(const IgOptions& o) {
+  const IgOptions d;
+  std::string l = "ig target=" + attrTargetName(o.target);
+  auto add = [&](const std::string& kv) { l += " " + kv; };
+  if (o.method != d.method) add(std::string("method=") + attrMethodName(o.method));
+  if (o.shapNoise != d.shapNoise) add("shap_noise=" + exactDouble(o.shapNoise));
+  if (o.path != d.path) add(std::string("path=") + attrPathName(o.path));
+  if (o.head != d.head) add(std::string("head=") + cfHeadName(o.head));
+  if (o.baseline != d.baseline) add(std::string("baseline=") + igBaselineName(o.baseline));
+  if (o.steps != d.steps) add("steps=" + std::to_string(o.steps));
+  if (o.quadrature != d.quadrature) add(std::string("quadrature=") + quadratureName(o.quadrature));
+  if (o.blurSigma >= 0) add("blur_sigma=" + exactDouble(o.blurSigma));
+  if (o.seed != d.seed) add("seed=" + std::to_string(o.seed));
+  return l;
 }
 
 std::string Recorder::text() const {
@@ -218,6 +261,9 @@ std::string Recorder::observe(const AppState& s, double now, bool inputActive) {
     } else if (r.edited < l.edited && r.undo > l.undo) {
       comment("an edited point was deleted here (the script language has no delete)");
     }
+    // Explanations: the run's settings, so that the replay runs the same one.
+    if (r.clueSerial > l.clueSerial) flushAll(), emit(clueLine(s.clue.options), now);
+    if (r.igSerial > l.igSerial) flushAll(), emit(igLine(s.attribution.options), now);
     // The selection (a drag's point is written with its drag; a new edited point selects itself).
     const bool selChanged = !(r.sel.point == l.sel.point && r.sel.edited == l.sel.edited);
     const bool newPoint = r.sel.edited >= 0 && r.edited > l.edited && r.sel.edited == int(r.edited) - 1;

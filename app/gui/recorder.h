@@ -12,8 +12,9 @@
 //   - the view, once it has settled, as center X Y and zoom FACTOR (after a fit at the start);
 //   - a wait before each line for the pause since the one before (60 frames a second, at most
 //     kMaxWaitFrames: a long pause while recording is not a long pause in class).
-// What the script language cannot say (a click on an edited point, a lasso, a delete, a counter-
-// factual or IG run from the panels) becomes a `#` comment, so that the file tells the user where
+// A counterfactual or IG run (from its panel or a script) is written with all its settings.
+// What the script language cannot say (a click on an edited point, a lasso, a delete) becomes a
+// `#` comment, so that the file tells the user where
 // a replay may differ.
 //
 // Each time lines are added the whole file is written again atomically (a temporary file, then a
@@ -47,6 +48,7 @@ struct RecordSnapshot {
   float dragX0 = 0, dragY0 = 0, dragTx = 0, dragTy = 0;
   double cx = 0, cy = 0, scale = 1, fitScale = 1;
   double alpha = 1;
+  uint64_t clueSerial = 0, igSerial = 0;  // a counterfactual or IG run started
   bool haveModel = false;
 };
 RecordSnapshot recordSnapshot(const AppState& s);
@@ -91,6 +93,11 @@ class Recorder {
   int64_t m_selWritten = -1;  // the point the last `select` line chose (-1: none, or an edited point since)
   bool m_dirty = false;
 };
+
+// The script lines that run `o` again (`clue KEY=VALUE ...`, `ig KEY=VALUE ...`): every setting
+// that differs from the default, so that the replay runs the same explanation.
+std::string clueLine(const CfOptions& o);
+std::string igLine(const IgOptions& o);
 
 // "0.123456791" etc.: a float that reads back as the same float; a double likewise.
 std::string exactFloat(float v);

@@ -88,6 +88,7 @@ void AttributionController::run(const IgOptions& options) {
     c.edits.requestInspect();
   }
   const std::vector<float> z = sel.edited >= 0 ? s.edits.edited[size_t(sel.edited)].latent : std::vector<float>{};
+  ++as.runs;
   const uint64_t serial = ++as.serial;
   auto ex = s.model.ex;
   auto pts = s.model.pts;

@@ -97,6 +97,7 @@ void ClueController::start(const CfOptions& options, int64_t point, std::vector<
   cs.inspectStep = -1;
   cs.playing = false;
   cs.fromPoint = point;
+  ++cs.runs;
   const uint64_t serial = ++cs.serial;
   auto ex = s.model.ex;
   auto pts = s.model.pts;

@@ -153,12 +153,16 @@ void MapPanel::drawCaption(Context& ctx, ImDrawList* dl) {
   if (caption.empty()) return;
   const MapRect& r = ctx.state.view.mapRect;
   ImFont* f = ImGui::GetIO().Fonts->Fonts.Size > 1 ? ImGui::GetIO().Fonts->Fonts[1] : ImGui::GetFont();
-  const float fs = f->FontSize * (ctx.state.ui.presenter ? 1.4f : 1.0f);  // presenter mode: larger still
-  const ImVec2 ts = f->CalcTextSizeA(fs, r.width - 80, r.width - 80, caption.c_str());
+  const bool presenter = ctx.state.ui.presenter;
+  const float fs = f->FontSize * (presenter ? 1.4f : 1.0f);  // presenter mode: larger still
+  // Presenter mode: at the top, right of the legend (when it leaves room), clear of the data below.
+  const float legend = presenter && ctx.state.view.reserveLeft < 0.4f * r.width ? ctx.state.view.reserveLeft : 0.0f;
+  const float left = r.left + legend, width = r.width - legend, wrap = width - 80;
+  const ImVec2 ts = f->CalcTextSizeA(fs, wrap, wrap, caption.c_str());
   // At the bottom of the map, unless the selected point (or the drag) is under it: then at the top.
-  ImVec2 p(r.left + (r.width - ts.x) * 0.5f, r.top + r.height - ts.y - 36);
+  ImVec2 p(left + (width - ts.x) * 0.5f, r.top + r.height - ts.y - 36);
   ctx.state.view.reserveBottom = ts.y + 56;
-  if (ctx.state.ui.presenter) {  // presenter mode: always at the top, clear of the data below
+  if (presenter) {
     p.y = r.top + 44;
     ctx.state.view.reserveBottom = 0;
   } else if (ctx.state.hasModel() && ctx.state.selection.sel.any()) {
@@ -170,7 +174,7 @@ void MapPanel::drawCaption(Context& ctx, ImDrawList* dl) {
     if (sy > p.y - 24) p.y = r.top + 44;
   }
   dl->AddRectFilled(ImVec2(p.x - 16, p.y - 10), ImVec2(p.x + ts.x + 16, p.y + ts.y + 10), IM_COL32(0, 0, 0, 190), 8);
-  dl->AddText(f, fs, p, IM_COL32(255, 255, 255, 255), caption.c_str(), nullptr, r.width - 80);
+  dl->AddText(f, fs, p, IM_COL32(255, 255, 255, 255), caption.c_str(), nullptr, wrap);
 }
 
 }  // namespace latentlab::gui
