@@ -34,6 +34,11 @@ void drawHelpWindow(Context& ctx) {
     bullet("left click: select a point; left drag on the selected point: move its latent code");
     bullet("shift + left drag: lasso selection");
     bullet("right or middle drag: pan; wheel: zoom around the cursor");
+    ImGui::TextUnformatted("Demos for a class");
+    bullet("File > Record demo: do the demo; every change to what is shown becomes a line of a script file. Type a "
+           "caption in the bar at the map's bottom-left (Enter) to add it at that point; Stop writes the file.");
+    bullet("Replay it with latentlab gui --script FILE; add --frames DIR --fps 10 to export its frames as PNG for "
+           "slides. View > Presenter mode: large fonts, captions at the top.");
     ImGui::TextUnformatted("Keys");
     for (const Shortcut& s : shortcuts()) bullet(std::string(s.label) + "  " + s.what);
     ImGui::Separator();
