@@ -160,8 +160,9 @@ void MapPanel::drawCaption(Context& ctx, ImDrawList* dl) {
   const float left = r.left + legend, width = r.width - legend, wrap = width - 80;
   const ImVec2 ts = f->CalcTextSizeA(fs, wrap, wrap, caption.c_str());
   // At the bottom of the map, unless the selected point (or the drag) is under it: then at the top.
-  ImVec2 p(left + (width - ts.x) * 0.5f, r.top + r.height - ts.y - 36);
-  ctx.state.view.reserveBottom = ts.y + 56;
+  const float bar = ctx.recorder.active() ? 44.0f : 0.0f;  // the recording bar below it
+  ImVec2 p(left + (width - ts.x) * 0.5f, r.top + r.height - ts.y - 36 - bar);
+  ctx.state.view.reserveBottom = ts.y + 56 + bar;
   if (presenter) {
     p.y = r.top + 44;
     ctx.state.view.reserveBottom = 0;
