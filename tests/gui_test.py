@@ -972,7 +972,7 @@ def case_scales():
 def case_demos():
     """Every shipped demo tells the truth: each caption is followed by `expect` lines that state its
     facts (the colour mode, the predicted class, an uncertainty above a threshold...), and the app
-    checks them against its state on the frame the caption is shown with. The demo runs with its
+    checks them against its state after the caption's action and wait. The demo runs with its
     waits cut to one frame; any false fact is an error in the final state."""
     demo_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "assets", "demos")
     demos = sorted(f for f in os.listdir(demo_dir) if f.endswith(".txt"))

@@ -140,7 +140,7 @@ TEST_CASE("a drag without FRAMES is one move, as before") {
 TEST_CASE("export: the frames counted are the script's length at the export's fps") {
   const std::string text = "caption a\nwait 60\nselect 2\ndrag 2 0 6\ncaption b\nwait 10\nscroll inspector 1\n";
   const Script script = parseScript(text, "t.txt");
-  for (double fps : {60.0, 30.0, 12.0, 1.0}) {
+  for (double fps : {60.0, 30.0, 12.0, 1.0, 2.0}) {
     DragHost h;
     ScriptRunner r(script);
     r.setExport(fps);
@@ -155,7 +155,7 @@ TEST_CASE("export: the frames counted are the script's length at the export's fp
     CHECK(counted == ScriptRunner::scriptFrames(script, fps));
   }
   CHECK(ScriptRunner::scriptFrames(script, 30) == 30 + 3 + 5);
-  CHECK(ScriptRunner::scriptFrames(script, 1) == 1 + 1 + 1);  // each wait or drag at least one frame
+  CHECK(ScriptRunner::scriptFrames(script, 1) == 1 + 1 + 0);  // a drag at least one frame; a short wait none
 }
 
 TEST_CASE("export: each frame of a drag is counted after its move has been evaluated") {
@@ -333,4 +333,42 @@ TEST_CASE("recorder: a counterfactual or IG run is written with its settings, an
   CHECK(back.target == 3);
   CHECK(back.steps == 50);
   CHECK(back.keepClass);
+}
+
+TEST_CASE("recorder: the tab in front and live saliency are recorded") {
+  AppState s = modelState();
+  s.ui.frontTab = "Model";
+  Recorder rec;
+  REQUIRE(rec.start(tmpFile("tabs.txt"), s, 0.0) == "");
+  s.ui.frontTab = "Attribution";
+  rec.observe(s, 0.0, false);
+  s.attribution.live = true;
+  s.attribution.liveSteps = 8;
+  rec.observe(s, 0.0, false);
+  s.attribution.live = false;
+  rec.observe(s, 0.0, false);
+  const std::vector<std::string> want = {"fit", "tab Attribution", "saliency on ig", "saliency off"};
+  CHECK(commands(rec) == want);
+  CHECK(parseScript("tab Attribution\nsaliency on ig\nsaliency off\n", "t").errors.empty());
+}
+
+TEST_CASE("recorder: the fit that comes with a new projection is not written (the replay fits too)") {
+  AppState s = modelState();
+  Recorder rec;
+  REQUIRE(rec.start(tmpFile("project.txt"), s, 0.0) == "");
+  s.view.view.scale = 20;  // a zoom, still settling
+  rec.observe(s, 0.1, false);
+  s.projection.current = Projection::Tsne;  // the layout lands and is fitted in the same frame
+  s.view.view.scale = 3;
+  s.view.view.cx = 7;
+  s.view.fitScale = 3;
+  rec.observe(s, 0.2, false);
+  s.view.view.scale = 6;  // then zoomed by hand
+  rec.observe(s, 0.3, false);
+  rec.observe(s, 1.0, false);
+  const std::vector<std::string> want = {"fit", "wait 12", "zoom 2", "project tsne", "wait 48", "zoom 2"};
+  std::string got;
+  for (const auto& l : commands(rec)) got += l + " | ";
+  CAPTURE(got);
+  CHECK(commands(rec) == want);
 }

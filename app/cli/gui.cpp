@@ -1,6 +1,10 @@
 // `latentlab gui [BUNDLE]` (also what runs without a subcommand): the explorer window.
 #include <cstdio>
+#include <unistd.h>
+
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include "cli/command.h"
 #include "gui.h"
@@ -44,13 +48,13 @@ class GuiCommand : public Command {
       int w = 0, h = 0;
       char extra = 0;
       if (std::sscanf(m_size.c_str(), "%dx%d%c", &w, &h, &extra) != 2 || w < 320 || h < 240 || w > 16384 || h > 16384)
-        throw InputError("[gui] --size '" + m_size + "' is not WIDTHxHEIGHT (at least 320x240)");
+        throw InputError("[gui] --size '" + m_size + "' is not WIDTHxHEIGHT (320x240 to 16384x16384)");
       m_opt.width = w;
       m_opt.height = h;
     }
     if (!m_opt.script.empty()) loadScriptFile(m_opt.script);  // an unreadable script: exit 1 before the window opens
-    if (!m_opt.record.empty()) checkOutputFile(m_opt.record, m_opt.force);
     if (!m_opt.framesDir.empty()) prepareFramesDir();
+    if (!m_opt.record.empty()) checkRecordFile();
     if (!m_opt.screenshot.empty()) checkOutputFile(m_opt.screenshot, m_opt.force);
     m_opt.processStart = ctx.processStart;
     m_opt.fps = m_fps;
@@ -74,11 +78,33 @@ class GuiCommand : public Command {
         throw InputError("[gui] --frames " + m_opt.framesDir + " is not empty: choose a new folder, or add --force to write into it");
       for (const auto& e : fs::directory_iterator(dir, ec)) {
         const std::string name = e.path().filename().string();
-        if ((name.rfind("frame_", 0) == 0 && e.path().extension() == ".png") || name == "frames.csv") fs::remove(e.path(), ec);
+        const bool frame = name.size() == 16 && name.rfind("frame_", 0) == 0 && name.substr(12) == ".png" &&
+                           std::all_of(name.begin() + 6, name.begin() + 12, [](char ch) { return ch >= '0' && ch <= '9'; });
+        // Only the files an export writes, and only plain files: nothing else of the user's goes.
+        if ((frame || name == "frames.csv") && e.is_regular_file(ec) && !e.is_symlink(ec)) fs::remove(e.path(), ec);
       }
     }
     fs::create_directories(dir, ec);
     if (!fs::is_directory(dir, ec)) throw InputError("[gui] --frames " + m_opt.framesDir + ": cannot create the folder");
+  }
+
+  // --record FILE: writable now (a recording that cannot be saved is refused before the window
+  // opens, not found out at the end), and not a file this run reads or the export writes.
+  void checkRecordFile() {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path rec = fs::weakly_canonical(m_opt.record, ec);
+    if (!m_opt.script.empty() && fs::exists(m_opt.script, ec) && fs::equivalent(m_opt.script, m_opt.record, ec))
+      throw InputError("[gui] --record " + m_opt.record + " is the --script being run: record into another file");
+    if (!m_opt.framesDir.empty() && rec.parent_path() == fs::weakly_canonical(m_opt.framesDir, ec))
+      throw InputError("[gui] --record " + m_opt.record + " is inside the --frames folder, whose files the export writes");
+    checkOutputFile(m_opt.record, m_opt.force);
+    const std::string probe = m_opt.record + ".probe-" + std::to_string(::getpid());
+    std::ofstream f(probe);
+    const bool ok = f && (f << "x") && (f.flush(), bool(f));
+    f.close();
+    fs::remove(probe, ec);
+    if (!ok) throw InputError("[gui] --record " + m_opt.record + ": cannot write there (a read-only or missing folder?)");
   }
 
   gui::GuiOptions m_opt;

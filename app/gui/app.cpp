@@ -343,9 +343,8 @@ void App::exportFrame(int ww, int wh) {
     const Drag& d = s.edits.drag;
     if (d.active) x = d.zx, y = d.zy;
     else if (s.hasModel()) m_ctx.edits.currentPosition(x, y);
-    std::string caption = s.style.caption;
-    for (char& c : caption)
-      if (c == '"') c = '\'';
+    std::string caption;  // RFC 4180: quoted, a quote doubled
+    for (char c : s.style.caption) caption += c == '"' ? std::string("\"\"") : std::string(1, c);
     char row[96];
     std::snprintf(row, sizeof row, "%d,%s,%d,%.9g,%.9g,", m_framesWritten, name, d.active ? 1 : 0, double(x), double(y));
     m_framesCsv += row + ("\"" + caption + "\"\n");
@@ -363,6 +362,7 @@ void App::finishExport() {
     m_ctx.log.error(e.what());
   }
   std::cerr << "latentlab: wrote " << m_framesWritten << " frames at " << opt.fps << " a second into " << opt.framesDir << "\n";
+  if (m_framesWritten == 0) std::cerr << "latentlab: warning: no frames: the script has no wait or drag to show\n";
 }
 
 // --record FILE starts once the model is up and the view fitted; the recorder looks at every frame.
@@ -372,6 +372,7 @@ void App::record() {
     m_recordStarted = true;
     s.ui.recordPath = m_ctx.opt.record;
     startRecording(m_ctx);
+    if (!m_ctx.recorder.active()) m_recordError = "--record " + m_ctx.opt.record + ": " + m_ctx.log.lastError();
   }
   if (!m_ctx.recorder.active()) return;
   const bool input = ImGui::IsMouseDown(ImGuiMouseButton_Left) || ImGui::IsMouseDown(ImGuiMouseButton_Right) ||
@@ -379,11 +380,15 @@ void App::record() {
   const double now = std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
   const std::string err = m_ctx.recorder.observe(s, now, input);
   if (!err.empty() && err != m_recordError) m_ctx.log.error(err);
-  m_recordError = err;
+  if (!err.empty()) m_recordError = err;  // kept: the exit code says the recording is incomplete
 }
 
 void App::closeWindow() {
-  stopRecording(m_ctx);  // the file is complete before anything else goes
+  if (m_ctx.recorder.active()) {  // the file is complete before anything else goes
+    const size_t errors = m_ctx.log.errorCount();
+    stopRecording(m_ctx);
+    if (m_ctx.log.errorCount() != errors) m_recordError = m_ctx.log.lastError();
+  }
   finishExport();
   m_ctx.shutdown();  // joins the workers (cancelling jobs) before GL and the model go away
   ImGui_ImplOpenGL3_Shutdown();
@@ -413,8 +418,20 @@ int App::run() {
   // A --screenshot run is for scripts and CI: it fails when it has no model or no image to show.
   if (!m_ctx.opt.screenshot.empty() && (!m_shotOk || !m_loadedOnce)) return 1;
   // An export is for slides: a script error (a false expect, a bad path) fails it.
-  if (!m_ctx.opt.framesDir.empty() && (m_ctx.log.errorCount() > 0 || !m_script.finished())) {
+  if (!m_ctx.opt.framesDir.empty() && m_ctx.log.errorCount() > 0) {
     std::cerr << "latentlab: error: the export had " << m_ctx.log.errorCount() << " error(s); the last: " << m_ctx.log.lastError() << "\n";
+    return 1;
+  }
+  if (!m_ctx.opt.framesDir.empty() && !m_script.finished() && !m_script.quitRequested()) {
+    std::cerr << "latentlab: error: the export was stopped before the end of its script (the window closed)\n";
+    return 1;
+  }
+  if (!m_ctx.opt.record.empty() && !m_recordStarted) {
+    std::cerr << "latentlab: error: --record " << m_ctx.opt.record << ": the recording never started (no model loaded)\n";
+    return 1;
+  }
+  if (!m_ctx.opt.record.empty() && !m_recordError.empty()) {
+    std::cerr << "latentlab: error: " << m_recordError << "\n";
     return 1;
   }
   return 0;
@@ -425,6 +442,19 @@ int App::run() {
 bool builtWithWindow() { return true; }
 
 int runGui(const GuiOptions& opt) {
+  if (!opt.framesDir.empty() && !opt.script.empty()) {
+    // The export's length is known before it starts: a typo such as `wait 1000000` must not fill the disk.
+    constexpr long kMaxExportFrames = 100000;  // about 55 minutes at 30 frames a second
+    try {
+      const long frames = ScriptRunner::scriptFrames(loadScriptFile(opt.script), opt.fps);
+      if (frames > kMaxExportFrames) {
+        std::cerr << "latentlab: error: [gui] --frames: the script is " << frames << " frames at --fps " << opt.fps
+                  << ", more than " << kMaxExportFrames << " (a long `wait`?)\n";
+        return 1;
+      }
+    } catch (const Error&) {  // an unreadable script is reported when the window starts it
+    }
+  }
   App app(opt);
   return app.run();
 }

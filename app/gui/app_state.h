@@ -206,6 +206,7 @@ struct UiState {
   std::set<std::string> ownFiles;      // files this session saved or loaded: saved again without asking
   bool focusJobs = false;              // bring the Jobs tab to the front (a job the user started)
   std::string focusTab;                // bring this tab to the front (the script command `tab`)
+  std::string frontTab;                // the tab in front (set as the tabs are drawn)
   bool quit = false;
   std::string sessionPath = "session.json";  // File menu and Ctrl+S
   std::vector<PendingShot> shots;      // taken after this frame is drawn

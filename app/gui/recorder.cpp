@@ -45,6 +45,9 @@ RecordSnapshot recordSnapshot(const AppState& s) {
   r.dragX0 = d.x0, r.dragY0 = d.y0, r.dragTx = d.tx, r.dragTy = d.ty;
   r.cx = s.view.view.cx, r.cy = s.view.view.cy, r.scale = s.view.view.scale, r.fitScale = s.view.fitScale;
   r.alpha = s.attribution.alpha;
+  r.tab = s.ui.frontTab;
+  r.saliency = s.attribution.live;
+  r.saliencySteps = s.attribution.liveSteps;
   r.clueSerial = s.clue.runs;
   r.igSerial = s.attribution.runs;
   return r;
@@ -135,6 +138,8 @@ void Recorder::writeStart(const AppState& s, double now) {
   if (r.snap) emit("snap on", now);
   if (r.legendCollapsed) emit("legend off", now);
   if (r.presenter) emit("presenter on", now);
+  if (!r.tab.empty() && r.tab != "Model") emit("tab " + r.tab, now);  // Model is a fresh window's
+  if (r.saliency) emit(std::string("saliency on ") + (r.saliencySteps > 0 ? "ig" : "gradient"), now);
   if (!r.filter.empty()) emit("filter " + r.filter, now);
   emit("fit", now);
   if (r.cx != 0 || r.cy != 0 || r.scale != r.fitScale) {
@@ -174,6 +179,12 @@ void Recorder::flushView(double now) {
   m_last.cx = r.cx, m_last.cy = r.cy, m_last.scale = r.scale, m_last.fitScale = r.fitScale;
 }
 
+// Takes the view in `r` as what the lines so far show, without a line (a fit the replay makes itself).
+void Recorder::absorbView(const RecordSnapshot& r) {
+  m_viewChangedAt = -1;
+  m_last.cx = r.cx, m_last.cy = r.cy, m_last.scale = r.scale, m_last.fitScale = r.fitScale;
+}
+
 void Recorder::flushFilter(double now) {
   if (m_filterChangedAt < 0) return;
   m_filterChangedAt = -1;
@@ -196,10 +207,21 @@ std::string Recorder::observe(const AppState& s, double now, bool inputActive) {
   const bool viewMoved = r.cx != (m_viewChangedAt >= 0 ? m_pendingView.cx : l.cx) ||
                          r.cy != (m_viewChangedAt >= 0 ? m_pendingView.cy : l.cy) ||
                          r.scale != (m_viewChangedAt >= 0 ? m_pendingView.scale : l.scale);
+  const RecordSnapshot earlierView = m_pendingView;  // a view still settling from before this frame
+  const double earlierViewAt = m_viewChangedAt;
   if (viewMoved) {
     m_pendingView = r;
     m_viewChangedAt = now;
   }
+  // A fit the replay makes by itself (after `load` or `project`): what settled before it is written,
+  // the fit is not.
+  auto fitByItself = [&] {
+    if (!viewMoved) return;
+    m_pendingView = earlierView;
+    m_viewChangedAt = earlierViewAt;
+    flushView(now);
+    absorbView(r);
+  };
   if (r.filter != (m_filterChangedAt >= 0 ? m_pendingFilter : l.filter)) {
     m_pendingFilter = r.filter;
     m_filterChangedAt = now;
@@ -216,7 +238,9 @@ std::string Recorder::observe(const AppState& s, double now, bool inputActive) {
   };
 
   if (r.bundle != l.bundle && r.haveModel) {
-    flushAll();
+    m_viewChangedAt = -1;  // the load's own fit, which the replay's `load` makes too
+    flushFilter(now);
+    flushAlpha(now);
     emit("load " + r.bundle, now);
     l = r;  // a load resets the view, the selection and the edits
     m_viewChangedAt = m_filterChangedAt = m_alphaChangedAt = -1;
@@ -225,6 +249,7 @@ std::string Recorder::observe(const AppState& s, double now, bool inputActive) {
     // comes before it).
     if (r.caption != l.caption) flushAll(), emit(r.caption.empty() ? "caption" : "caption " + r.caption, now);
     if (r.projection != l.projection) {
+      fitByItself();  // the new layout is fitted in the same frame; the replay's `project` fits it too
       flushAll();
       if (r.projection == Projection::Csv) comment("an imported CSV layout was shown: use layout-csv PATH here");
       else emit(std::string("project ") + projectionKey(r.projection), now);
@@ -234,6 +259,8 @@ std::string Recorder::observe(const AppState& s, double now, bool inputActive) {
     if (r.snap != l.snap) flushAll(), emit("snap " + onOff(r.snap), now);
     if (r.legendCollapsed != l.legendCollapsed) flushAll(), emit("legend " + onOff(!r.legendCollapsed), now);
     if (r.presenter != l.presenter) flushAll(), emit("presenter " + onOff(r.presenter), now);
+    if (r.saliency != l.saliency || (r.saliency && r.saliencySteps != l.saliencySteps))
+      flushAll(), emit(r.saliency ? std::string("saliency on ") + (r.saliencySteps > 0 ? "ig" : "gradient") : "saliency off", now);
     // A drag: noted at the press, written at the release (when it is kept).
     if (r.dragging && !l.dragging) m_dragStartedAt = now;
     const bool flipped = r.flips > l.flips;
@@ -264,6 +291,8 @@ std::string Recorder::observe(const AppState& s, double now, bool inputActive) {
     // Explanations: the run's settings, so that the replay runs the same one.
     if (r.clueSerial > l.clueSerial) flushAll(), emit(clueLine(s.clue.options), now);
     if (r.igSerial > l.igSerial) flushAll(), emit(igLine(s.attribution.options), now);
+    // The tab in front (after a run, which may bring its own tab forward).
+    if (!r.tab.empty() && !l.tab.empty() && r.tab != l.tab) flushAll(), emit("tab " + r.tab, now);
     // The selection (a drag's point is written with its drag; a new edited point selects itself).
     const bool selChanged = !(r.sel.point == l.sel.point && r.sel.edited == l.sel.edited);
     const bool newPoint = r.sel.edited >= 0 && r.edited > l.edited && r.sel.edited == int(r.edited) - 1;

@@ -7,7 +7,7 @@
 // The recorder watches the state rather than the input: once a frame it compares what is shown
 // with what it last wrote down, so a change made by the mouse, a key, a menu or a running script
 // is recorded alike (recording a replay gives an equivalent script). What it records:
-//   - load, project, color, filter, train, snap, legend, presenter, caption;
+//   - load, project, color, filter, train, snap, legend, presenter, caption, tab, saliency;
 //   - select (a data point), drag DX DY FRAMES (from the press to the release), undo, flip, scrub;
 //   - the view, once it has settled, as center X Y and zoom FACTOR (after a fit at the start);
 //   - a wait before each line for the pause since the one before (60 frames a second, at most
@@ -49,6 +49,9 @@ struct RecordSnapshot {
   double cx = 0, cy = 0, scale = 1, fitScale = 1;
   double alpha = 1;
   uint64_t clueSerial = 0, igSerial = 0;  // a counterfactual or IG run started
+  std::string tab;                         // the tab in front
+  bool saliency = false;
+  int saliencySteps = 0;
   bool haveModel = false;
 };
 RecordSnapshot recordSnapshot(const AppState& s);
@@ -74,6 +77,7 @@ class Recorder {
   void emit(const std::string& line, double at);  // with the wait since the last line
   void comment(const std::string& text);
   void flushView(double now);
+  void absorbView(const RecordSnapshot& r);
   void flushFilter(double now);
   void flushAlpha(double now);
   std::string write();

@@ -230,7 +230,7 @@ long ScriptRunner::scriptFrames(const Script& script, double fps) {
     int frames = 0;
     if (c.name == "wait") frames = std::stoi(c.args[0]);
     else if (c.name == "drag" && c.args.size() > 2) frames = std::stoi(c.args[2]);
-    if (frames > 0) n += std::max(1L, std::lround(frames * fps / 60.0));
+    if (frames > 0) n += c.name == "drag" ? std::max(1L, std::lround(frames * fps / 60.0)) : std::lround(frames * fps / 60.0);
   }
   return n;
 }
@@ -306,7 +306,9 @@ void ScriptRunner::step(ScriptHost& host, Clock::time_point now) {
     } else {
       try {
         m_wait = verb->second(host, c);
-        if (m_wait.counted && m_wait.frames > 0) m_wait.frames = std::max(1, int(std::lround(m_wait.frames * m_scale)));
+        // A wait shorter than one exported frame takes none (a `wait 1` must not show the frame
+        // between a select and its drag); a drag takes at least one, so that it is seen.
+        if (m_wait.counted && m_wait.frames > 0) m_wait.frames = int(std::lround(m_wait.frames * m_scale));
         if (m_wait.dragFrames > 0) {
           m_drag.frames = std::max(1, int(std::lround(m_wait.dragFrames * m_scale)));
           m_drag.dx = m_wait.dragDx, m_drag.dy = m_wait.dragDy;

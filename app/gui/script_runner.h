@@ -113,6 +113,7 @@ class ScriptRunner {
   void step(ScriptHost& host, Clock::time_point now = Clock::now());
   bool active() const { return !m_script.commands.empty(); }
   bool finished() const { return m_pc >= m_script.commands.size(); }
+  bool quitRequested() const { return m_wait.quit; }  // the script ran `quit`
   // The window should keep drawing frames (a `wait N`, or commands ready to run).
   bool wantsFrames() const { return m_wait.frames > 0 || m_drag.frames > 0 || (!finished() && !m_wait.idle); }
   // Frame export (`--frames DIR --fps N`): waits and drags take `fps / 60` times their frames, and
@@ -123,7 +124,8 @@ class ScriptRunner {
     m_export = true;
   }
   // Whether the frame just stepped is one of the script's own: a frame of a `wait` or of a drag.
-  // The export writes exactly these: sum over waits and drags of round(FRAMES * fps / 60).
+  // The export writes exactly these: sum over waits of round(FRAMES * fps / 60), and over drags
+  // of the same but at least 1.
   bool countedFrame() const { return m_counted; }
   // Frames (at 60 a second) the script's waits and drags take: its length.
   static long scriptFrames(const Script& script, double fps);

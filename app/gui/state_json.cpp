@@ -230,6 +230,7 @@ nlohmann::json stateJson(Context& ctx) {
   }
   if (s.ui.startupMs >= 0) j["startup_ms"] = s.ui.startupMs;
   j["presenter"] = s.ui.presenter;
+  j["tab"] = s.ui.frontTab;
   j["recording"] = ctx.recorder.active() ? json{{"path", ctx.recorder.path()}, {"lines", ctx.recorder.lines().size()}} : json(nullptr);
   return j;
 }

@@ -34,7 +34,7 @@ void MapPanel::draw(Context& ctx, const MapRect& rect, const std::vector<Panel*>
     // Before the legend was first drawn its width is not known: about the class legend's.
     if (!m_legendDrawn && !s.style.legendCollapsed) s.view.reserveLeft = std::max(s.view.reserveLeft, 170.0f);
     fitView(s);
-    m_provisionalFit = !m_legendDrawn;
+    m_autoFit = {true, s.view.view, s.view.mapRect.width, s.view.mapRect.height, s.view.reserveLeft};
   }
   s.view.view.width = int(avail.x);
   s.view.view.height = int(avail.y);
@@ -63,14 +63,8 @@ void MapPanel::draw(Context& ctx, const MapRect& rect, const std::vector<Panel*>
                       IM_COL32(255, 255, 255, 160));
     for (Panel* p : overlays) p->drawMapOverlay(ctx, t, dl);
     drawOverlay(ctx, dl);
-    const MapViewport before = s.view.view;
     drawLegend(ctx, dl);
-    // A fit made before the legend's width was known is made again with it, unless the view has
-    // moved since: so the first view equals a later `fit` (a recorded demo's zoom replays exactly).
-    if (m_provisionalFit && m_legendDrawn) {
-      m_provisionalFit = false;
-      if (before.scale == s.view.fitScale) fitView(s);
-    }
+    keepAutoFit(s);
   } else {
     const char* msg = s.loadingDir.empty() ? "No model loaded: File > Load bundle" : "Loading the model...";
     dl->AddText(ImVec2(origin.x + 20, origin.y + 20), IM_COL32(230, 230, 230, 255), msg);
@@ -78,6 +72,23 @@ void MapPanel::draw(Context& ctx, const MapRect& rect, const std::vector<Panel*>
   drawCaption(ctx, dl);
   dl->PopClipRect();
   ImGui::End();
+}
+
+// The fit made when a model or a layout arrives is made again while the map's size or the legend's
+// width is still settling (the first frames: the legend is measured, the toolbar wraps), until
+// anything moves the view. So the first view equals a later `fit`, and a recorded demo's view
+// (written relative to that fit) replays exactly. A caption does not refit it.
+void MapPanel::keepAutoFit(AppState& s) {
+  AutoFit& a = m_autoFit;
+  if (!a.on) return;
+  const MapViewport& v = s.view.view;
+  if (v.scale != a.view.scale || v.cx != a.view.cx || v.cy != a.view.cy) {
+    a.on = false;  // moved by the user, a script or a panel
+    return;
+  }
+  if (a.width == s.view.mapRect.width && a.height == s.view.mapRect.height && a.legend == s.view.reserveLeft) return;
+  fitView(s);
+  a = {true, s.view.view, s.view.mapRect.width, s.view.mapRect.height, s.view.reserveLeft};
 }
 
 void MapPanel::syncRenderer(Context& ctx) {

@@ -18,6 +18,7 @@ namespace latentlab::gui {
 struct Context;
 class Panel;
 struct PointStyle;
+struct AppState;
 
 class MapPanel {
  public:
@@ -42,7 +43,12 @@ class MapPanel {
   MapLod m_lod;
   std::vector<uint32_t> m_colors;  // RGBA8 per point, as uploaded
   std::vector<uint32_t> m_testOrder;
-  bool m_provisionalFit = false;  // the last fit guessed the legend's width
+  struct AutoFit {
+    bool on = false;
+    MapViewport view;          // what the fit gave
+    float width = 0, height = 0, legend = 0;  // what it was made for
+  } m_autoFit;
+  void keepAutoFit(AppState& s);
   bool m_legendDrawn = false;  // its width is known (AppState::view.reserveLeft)  // the test points in drawing order (testDrawOrder)
   std::vector<ThumbInstance> m_thumbs;
   std::vector<Vec2> m_lasso;       // window pixels

@@ -36,8 +36,8 @@ void drawHelpWindow(Context& ctx) {
     bullet("right or middle drag: pan; wheel: zoom around the cursor");
     ImGui::TextUnformatted("Demos for a class");
     bullet("File > Record demo: do the demo; every change to what is shown becomes a line of a script file. Type a "
-           "caption in the bar at the map's bottom-left (Enter) to add it at that point; Stop writes the file.");
-    bullet("Replay it with latentlab gui --script FILE; add --frames DIR --fps 10 to export its frames as PNG for "
+           "caption in the bar at the map's bottom-left (Enter) to add it at that point. The file is complete after every line.");
+    bullet("Replay it with latentlab gui BUNDLE --script FILE; add --frames DIR --fps 10 to export its frames as PNG for "
            "slides. View > Presenter mode: large fonts, captions at the top.");
     ImGui::TextUnformatted("Keys");
     for (const Shortcut& s : shortcuts()) bullet(std::string(s.label) + "  " + s.what);

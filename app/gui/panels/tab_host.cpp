@@ -19,6 +19,7 @@ void TabHost::draw(Context& ctx, const MapRect& r) {
       if (asked) ctx.state.ui.focusTab.clear();
       const bool focus = panel->wantsFocus(ctx) || asked;
       if (ImGui::BeginTabItem(label.c_str(), nullptr, focus ? ImGuiTabItemFlags_SetSelected : 0)) {
+        ctx.state.ui.frontTab = panel->name();
         // The tab's own scrolling region, so that `scroll tabs` moves the tab's content.
         ImGui::BeginChild("content");
         panel->draw(ctx);

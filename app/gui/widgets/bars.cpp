@@ -47,7 +47,8 @@ void drawUncertaintyBars(float total, float aleatoric, float epistemic, int clas
     // Three significant figures (epistemic is often below 0.001), and the percentile in words.
     if (havePct) {
       const float pct = percentileOf(scales.sorted[size_t(i)], vals[i]);
-      std::snprintf(buf, sizeof buf, "%.3g   (higher than %.0f%% of test points)", vals[i], std::floor(pct));
+      if (pct >= 100.0f) std::snprintf(buf, sizeof buf, "%.3g   (higher than every test point)", vals[i]);
+      else std::snprintf(buf, sizeof buf, "%.3g   (higher than %.0f%% of test points)", vals[i], std::floor(pct));
     } else {
       std::snprintf(buf, sizeof buf, "%.3g", vals[i]);
     }
