@@ -372,3 +372,18 @@ TEST_CASE("recorder: the fit that comes with a new projection is not written (th
   CAPTURE(got);
   CHECK(commands(rec) == want);
 }
+
+TEST_CASE("recorder: a fit the map makes by itself is not written; what settled before it is") {
+  AppState s = modelState();
+  Recorder rec;
+  REQUIRE(rec.start(tmpFile("autofit.txt"), s, 0.0) == "");
+  s.view.view.cx = 2;  // a pan, still settling
+  rec.observe(s, 0.1, false);
+  s.view.view.cx = 9;  // the map refits itself (presenter caption strip, a resize)
+  s.view.view.scale = 4;
+  ++s.view.autoFits;
+  rec.observe(s, 0.2, false);
+  rec.observe(s, 1.0, false);
+  const std::vector<std::string> want = {"fit", "wait 12", "center 2 0"};
+  CHECK(commands(rec) == want);
+}

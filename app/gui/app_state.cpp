@@ -81,9 +81,10 @@ void fitView(AppState& s) {
   // A caption set in this frame has not been measured yet: about two lines of it.
   const float caption = v.reserveBottom > 0 || s.style.caption.empty() ? v.reserveBottom : 120.0f;
   const float bottom = caption < 0.4f * v.mapRect.height ? caption : 0.0f;
-  v.view.scale = 0.92 * std::min((v.mapRect.width - left) / rx, (v.mapRect.height - bottom) / ry);
+  const float top = v.reserveTop < 0.4f * v.mapRect.height ? v.reserveTop : 0.0f;
+  v.view.scale = 0.92 * std::min((v.mapRect.width - left) / rx, (v.mapRect.height - bottom - top) / ry);
   v.view.cx = 0.5 * (m.minX + m.maxX) - 0.5 * left / v.view.scale;
-  v.view.cy = 0.5 * (m.minY + m.maxY) - 0.5 * bottom / v.view.scale;
+  v.view.cy = 0.5 * (m.minY + m.maxY) - 0.5 * (bottom - top) / v.view.scale;
   v.fitScale = v.view.scale;
   v.needFit = false;
 }

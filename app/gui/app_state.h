@@ -155,6 +155,8 @@ struct ViewState {
   // Pixels the overlays cover at the map's left (the legend) and bottom (a caption): a fit leaves
   // them free so that no point is hidden under them. Set by the map each frame.
   float reserveLeft = 0, reserveBottom = 0;
+  float reserveTop = 0;                // presenter mode: the caption's strip at the top
+  uint64_t autoFits = 0;               // fits the map made by itself (a new model or layout, the map settling)
 
   // From window pixels to projection units and back, for the current view.
   MapTransform transform() const { return {view.cx, view.cy, view.scale, mapRect}; }

@@ -46,6 +46,7 @@ RecordSnapshot recordSnapshot(const AppState& s) {
   r.cx = s.view.view.cx, r.cy = s.view.view.cy, r.scale = s.view.view.scale, r.fitScale = s.view.fitScale;
   r.alpha = s.attribution.alpha;
   r.tab = s.ui.frontTab;
+  r.autoFits = s.view.autoFits;
   r.saliency = s.attribution.live;
   r.saliencySteps = s.attribution.liveSteps;
   r.clueSerial = s.clue.runs;
@@ -215,8 +216,10 @@ std::string Recorder::observe(const AppState& s, double now, bool inputActive) {
   }
   // A fit the replay makes by itself (after `load` or `project`): what settled before it is written,
   // the fit is not.
+  bool absorbed = false;
   auto fitByItself = [&] {
-    if (!viewMoved) return;
+    if (!viewMoved || absorbed) return;
+    absorbed = true;
     m_pendingView = earlierView;
     m_viewChangedAt = earlierViewAt;
     flushView(now);
@@ -245,6 +248,7 @@ std::string Recorder::observe(const AppState& s, double now, bool inputActive) {
     l = r;  // a load resets the view, the selection and the edits
     m_viewChangedAt = m_filterChangedAt = m_alphaChangedAt = -1;
   } else if (r.haveModel) {
+    if (r.autoFits != l.autoFits) fitByItself();  // the map refitted itself: so will the replay
     // A caption first: demos announce, then act (a caption set in the same frame as an action
     // comes before it).
     if (r.caption != l.caption) flushAll(), emit(r.caption.empty() ? "caption" : "caption " + r.caption, now);

@@ -50,6 +50,7 @@ struct RecordSnapshot {
   double alpha = 1;
   uint64_t clueSerial = 0, igSerial = 0;  // a counterfactual or IG run started
   std::string tab;                         // the tab in front
+  uint64_t autoFits = 0;                   // fits the map made by itself (a replay makes them too)
   bool saliency = false;
   int saliencySteps = 0;
   bool haveModel = false;

@@ -64,7 +64,7 @@ void MapPanel::drawLegend(Context& ctx, ImDrawList* dl) {
   const PointTable& t = *s.model.pts;
   const MapRect& r = s.view.mapRect;
   const ColorMode mode = PointStyle::of(s).mode;
-  ImGui::SetCursorScreenPos(ImVec2(r.left + 8, r.top + 8));
+  ImGui::SetCursorScreenPos(ImVec2(r.left + 8, r.top + 8 + s.view.reserveTop));  // below presenter mode's caption strip
   ImDrawList* wdl = ImGui::GetWindowDrawList();
   wdl->ChannelsSplit(2);
   wdl->ChannelsSetCurrent(1);

@@ -34,7 +34,8 @@ void MapPanel::draw(Context& ctx, const MapRect& rect, const std::vector<Panel*>
     // Before the legend was first drawn its width is not known: about the class legend's.
     if (!m_legendDrawn && !s.style.legendCollapsed) s.view.reserveLeft = std::max(s.view.reserveLeft, 170.0f);
     fitView(s);
-    m_autoFit = {true, s.view.view, s.view.mapRect.width, s.view.mapRect.height, s.view.reserveLeft};
+    ++s.view.autoFits;
+    m_autoFit = {true, s.view.view, s.view.mapRect.width, s.view.mapRect.height, s.view.reserveLeft, s.view.reserveTop};
   }
   s.view.view.width = int(avail.x);
   s.view.view.height = int(avail.y);
@@ -63,6 +64,7 @@ void MapPanel::draw(Context& ctx, const MapRect& rect, const std::vector<Panel*>
                       IM_COL32(255, 255, 255, 160));
     for (Panel* p : overlays) p->drawMapOverlay(ctx, t, dl);
     drawOverlay(ctx, dl);
+    s.view.reserveTop = presenterCaptionHeight(ctx);
     drawLegend(ctx, dl);
     keepAutoFit(s);
   } else {
@@ -77,7 +79,8 @@ void MapPanel::draw(Context& ctx, const MapRect& rect, const std::vector<Panel*>
 // The fit made when a model or a layout arrives is made again while the map's size or the legend's
 // width is still settling (the first frames: the legend is measured, the toolbar wraps), until
 // anything moves the view. So the first view equals a later `fit`, and a recorded demo's view
-// (written relative to that fit) replays exactly. A caption does not refit it.
+// (written relative to that fit) replays exactly. A caption refits it only in presenter mode (its
+// strip at the top); the demo recorder does not write these fits, which a replay makes itself.
 void MapPanel::keepAutoFit(AppState& s) {
   AutoFit& a = m_autoFit;
   if (!a.on) return;
@@ -86,9 +89,12 @@ void MapPanel::keepAutoFit(AppState& s) {
     a.on = false;  // moved by the user, a script or a panel
     return;
   }
-  if (a.width == s.view.mapRect.width && a.height == s.view.mapRect.height && a.legend == s.view.reserveLeft) return;
+  if (a.width == s.view.mapRect.width && a.height == s.view.mapRect.height && a.legend == s.view.reserveLeft &&
+      a.top == s.view.reserveTop)
+    return;
   fitView(s);
-  a = {true, s.view.view, s.view.mapRect.width, s.view.mapRect.height, s.view.reserveLeft};
+  ++s.view.autoFits;
+  a = {true, s.view.view, s.view.mapRect.width, s.view.mapRect.height, s.view.reserveLeft, s.view.reserveTop};
 }
 
 void MapPanel::syncRenderer(Context& ctx) {
@@ -158,6 +164,15 @@ void MapPanel::render() {
   else m_ctx->map.render(v, x, y, 3, 0, kMapBackgroundRgba);
 }
 
+// The height of presenter mode's caption strip (0 outside presenter mode or without a caption).
+float MapPanel::presenterCaptionHeight(Context& ctx) const {
+  const std::string& caption = ctx.state.style.caption;
+  if (!ctx.state.ui.presenter || caption.empty()) return 0;
+  ImFont* f = ImGui::GetIO().Fonts->Fonts.Size > 1 ? ImGui::GetIO().Fonts->Fonts[1] : ImGui::GetFont();
+  const float wrap = ctx.state.view.mapRect.width - 80;
+  return f->CalcTextSizeA(f->FontSize * 1.4f, wrap, wrap, caption.c_str()).y + 32;
+}
+
 void MapPanel::drawCaption(Context& ctx, ImDrawList* dl) {
   const std::string& caption = ctx.state.style.caption;
   ctx.state.view.reserveBottom = 0;
@@ -166,16 +181,15 @@ void MapPanel::drawCaption(Context& ctx, ImDrawList* dl) {
   ImFont* f = ImGui::GetIO().Fonts->Fonts.Size > 1 ? ImGui::GetIO().Fonts->Fonts[1] : ImGui::GetFont();
   const bool presenter = ctx.state.ui.presenter;
   const float fs = f->FontSize * (presenter ? 1.4f : 1.0f);  // presenter mode: larger still
-  // Presenter mode: at the top, right of the legend (when it leaves room), clear of the data below.
-  const float legend = presenter && ctx.state.view.reserveLeft < 0.4f * r.width ? ctx.state.view.reserveLeft : 0.0f;
-  const float left = r.left + legend, width = r.width - legend, wrap = width - 80;
+  // Presenter mode: a strip across the top of the map, above the legend and the data (the fit and
+  // the legend leave it free).
+  const float left = r.left, width = r.width, wrap = width - 80;
   const ImVec2 ts = f->CalcTextSizeA(fs, wrap, wrap, caption.c_str());
-  // At the bottom of the map, unless the selected point (or the drag) is under it: then at the top.
   const float bar = ctx.recorder.active() ? 44.0f : 0.0f;  // the recording bar below it
   ImVec2 p(left + (width - ts.x) * 0.5f, r.top + r.height - ts.y - 36 - bar);
   ctx.state.view.reserveBottom = ts.y + 56 + bar;
   if (presenter) {
-    p.y = r.top + 44;
+    p.y = r.top + 12;
     ctx.state.view.reserveBottom = 0;
   } else if (ctx.state.hasModel() && ctx.state.selection.sel.any()) {
     float x = 0, y = 0;

@@ -46,9 +46,10 @@ class MapPanel {
   struct AutoFit {
     bool on = false;
     MapViewport view;          // what the fit gave
-    float width = 0, height = 0, legend = 0;  // what it was made for
+    float width = 0, height = 0, legend = 0, top = 0;  // what it was made for
   } m_autoFit;
   void keepAutoFit(AppState& s);
+  float presenterCaptionHeight(Context& ctx) const;
   bool m_legendDrawn = false;  // its width is known (AppState::view.reserveLeft)  // the test points in drawing order (testDrawOrder)
   std::vector<ThumbInstance> m_thumbs;
   std::vector<Vec2> m_lasso;       // window pixels
