@@ -38,7 +38,6 @@ RecordSnapshot recordSnapshot(const AppState& s) {
   r.edited = s.edits.edited.size();
   r.undo = s.edits.undo.size();
   r.flips = s.concepts.flips.size();
-  r.lastFlip = s.concepts.flips.empty() ? -1 : s.concepts.flips.back();
   const Drag& d = s.edits.drag;
   r.dragging = d.active;
   r.dragClueStep = d.clueStep;
@@ -49,8 +48,8 @@ RecordSnapshot recordSnapshot(const AppState& s) {
   r.autoFits = s.view.autoFits;
   r.saliency = s.attribution.live;
   r.saliencySteps = s.attribution.liveSteps;
-  r.clueSerial = s.clue.runs;
-  r.igSerial = s.attribution.runs;
+  r.clueRuns = s.clue.runs;
+  r.igRuns = s.attribution.runs;
   return r;
 }
 
@@ -293,8 +292,8 @@ std::string Recorder::observe(const AppState& s, double now, bool inputActive) {
       comment("an edited point was deleted here (the script language has no delete)");
     }
     // Explanations: the run's settings, so that the replay runs the same one.
-    if (r.clueSerial > l.clueSerial) flushAll(), emit(clueLine(s.clue.options), now);
-    if (r.igSerial > l.igSerial) flushAll(), emit(igLine(s.attribution.options), now);
+    if (r.clueRuns > l.clueRuns) flushAll(), emit(clueLine(s.clue.options), now);
+    if (r.igRuns > l.igRuns) flushAll(), emit(igLine(s.attribution.options), now);
     // The tab in front (after a run, which may bring its own tab forward).
     if (!r.tab.empty() && !l.tab.empty() && r.tab != l.tab) flushAll(), emit("tab " + r.tab, now);
     // The selection (a drag's point is written with its drag; a new edited point selects itself).

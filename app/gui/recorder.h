@@ -42,13 +42,12 @@ struct RecordSnapshot {
   bool train = false, snap = false, legendCollapsed = false, presenter = false;
   Selection sel;
   size_t edited = 0, undo = 0, flips = 0;
-  int lastFlip = -1;
   bool dragging = false;
   int dragClueStep = -1;
   float dragX0 = 0, dragY0 = 0, dragTx = 0, dragTy = 0;
   double cx = 0, cy = 0, scale = 1, fitScale = 1;
   double alpha = 1;
-  uint64_t clueSerial = 0, igSerial = 0;  // a counterfactual or IG run started
+  uint64_t clueRuns = 0, igRuns = 0;  // a counterfactual or IG run started
   std::string tab;                         // the tab in front
   uint64_t autoFits = 0;                   // fits the map made by itself (a replay makes them too)
   bool saliency = false;
