@@ -727,11 +727,13 @@ def case_clue_nudge():
         err = float((got - expect).abs().max())
         print(f"nudge: latent vs the PCA inverse of the pixels moved from the step: max abs error {err:.2e}")
         assert err < 1e-3 and float((got - zs).abs().max()) > 0.05
+        # s2.json is written once the continued run has ended: wait for the app to finish (under
+        # load the run can outlast the checks above).
+        assert m.app.wait(timeout=300) == 0
         s2 = json.load(open(f"{OUT}/s2.json"))["clue"]
         z0 = torch.tensor(s2["laplace"]["z0"]).double()
         print(f"continue: the new run starts {float((z0 - got).abs().max()):.2e} from the nudged latent")
         assert s2["from_point"] == -1 and float((z0 - got).abs().max()) < 1e-6
-        assert m.app.wait(timeout=120) == 0
     finally:
         m.close()
 
