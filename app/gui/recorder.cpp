@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <functional>
 
 #include "latentlab/errors.h"
 #include "latentlab/fsutil.h"
@@ -199,6 +200,38 @@ void Recorder::flushAlpha(double now) {
   m_last.alpha = m_pendingAlpha;
 }
 
+// The edits: a drag (noted at the press, written at the release when it is kept), bit flips,
+// undos, and a delete (a comment).
+void Recorder::recordEdits(const AppState& s, const RecordSnapshot& r, double now, const std::function<void()>& flushAll) {
+  const RecordSnapshot& l = m_last;
+  if (r.dragging && !l.dragging) m_dragStartedAt = now;
+  const bool flipped = r.flips > l.flips;
+  if (!r.dragging && l.dragging && r.edited > l.edited && r.undo > l.undo) {
+    flushAll();
+    if (l.dragClueStep >= 0) {
+      comment("a counterfactual step was dragged here (the script language cannot say so)");
+    } else {
+      const double at = m_dragStartedAt;
+      const long frames = std::max(1L, std::lround((now - m_dragStartedAt) * kRecordFps));
+      if (l.sel.point >= 0 && l.sel.edited < 0 && l.sel.point != m_selWritten) emit("select " + std::to_string(l.sel.point), at);
+      emit("drag " + exactFloat(r.dragTx - r.dragX0) + " " + exactFloat(r.dragTy - r.dragY0) + " " +
+               std::to_string(std::min<long>(frames, 36000)),
+           at);
+      m_lastLineAt = now;
+    }
+    m_selWritten = -1;  // the new edited point is selected
+  } else if (flipped) {
+    flushAll();
+    for (size_t k = l.flips; k < r.flips; ++k) emit("flip " + std::to_string(s.concepts.flips[k]), now);
+    m_selWritten = -1;
+  } else if (r.undo < l.undo) {
+    flushAll();
+    for (size_t k = r.undo; k < l.undo; ++k) emit("undo", now);
+  } else if (r.edited < l.edited && r.undo > l.undo) {
+    comment("an edited point was deleted here (the script language has no delete)");
+  }
+}
+
 std::string Recorder::observe(const AppState& s, double now, bool inputActive) {
   if (!m_active) return "";
   const RecordSnapshot r = recordSnapshot(s);
@@ -264,33 +297,7 @@ std::string Recorder::observe(const AppState& s, double now, bool inputActive) {
     if (r.presenter != l.presenter) flushAll(), emit("presenter " + onOff(r.presenter), now);
     if (r.saliency != l.saliency || (r.saliency && r.saliencySteps != l.saliencySteps))
       flushAll(), emit(r.saliency ? std::string("saliency on ") + (r.saliencySteps > 0 ? "ig" : "gradient") : "saliency off", now);
-    // A drag: noted at the press, written at the release (when it is kept).
-    if (r.dragging && !l.dragging) m_dragStartedAt = now;
-    const bool flipped = r.flips > l.flips;
-    if (!r.dragging && l.dragging && r.edited > l.edited && r.undo > l.undo) {
-      flushAll();
-      if (l.dragClueStep >= 0) {
-        comment("a counterfactual step was dragged here (the script language cannot say so)");
-      } else {
-        const double at = m_dragStartedAt;
-        const long frames = std::max(1L, std::lround((now - m_dragStartedAt) * kRecordFps));
-        if (l.sel.point >= 0 && l.sel.edited < 0 && l.sel.point != m_selWritten) emit("select " + std::to_string(l.sel.point), at);
-        emit("drag " + exactFloat(r.dragTx - r.dragX0) + " " + exactFloat(r.dragTy - r.dragY0) + " " +
-                 std::to_string(std::min<long>(frames, 36000)),
-             at);
-        m_lastLineAt = now;
-      }
-      m_selWritten = -1;  // the new edited point is selected
-    } else if (flipped) {
-      flushAll();
-      for (size_t k = l.flips; k < r.flips; ++k) emit("flip " + std::to_string(s.concepts.flips[k]), now);
-      m_selWritten = -1;
-    } else if (r.undo < l.undo) {
-      flushAll();
-      for (size_t k = r.undo; k < l.undo; ++k) emit("undo", now);
-    } else if (r.edited < l.edited && r.undo > l.undo) {
-      comment("an edited point was deleted here (the script language has no delete)");
-    }
+    recordEdits(s, r, now, flushAll);
     // Explanations: the run's settings, so that the replay runs the same one.
     if (r.clueRuns > l.clueRuns) flushAll(), emit(clueLine(s.clue.options), now);
     if (r.igRuns > l.igRuns) flushAll(), emit(igLine(s.attribution.options), now);

@@ -22,6 +22,7 @@
 // one. GL-free and ImGui-free (tests/app_logic_test.cpp drives it with states and times). UI
 // thread only.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -78,6 +79,7 @@ class Recorder {
   void comment(const std::string& text);
   void flushView(double now);
   void absorbView(const RecordSnapshot& r);
+  void recordEdits(const AppState& s, const RecordSnapshot& r, double now, const std::function<void()>& flushAll);
   void flushFilter(double now);
   void flushAlpha(double now);
   std::string write();
