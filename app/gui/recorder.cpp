@@ -111,9 +111,14 @@ std::string Recorder::write() {
   return "";
 }
 
-void Recorder::emit(const std::string& line, double at) {
+// A `wait` for the pause from the last line to `at` (none before the first line, or under a frame).
+void Recorder::waitUntil(double at) {
   const long frames = std::lround(std::max(0.0, at - m_lastLineAt) * kRecordFps);
   if (frames > 0 && !m_lines.empty()) m_lines.push_back("wait " + std::to_string(std::min<long>(frames, kMaxWaitFrames)));
+}
+
+void Recorder::emit(const std::string& line, double at) {
+  waitUntil(at);
   m_lines.push_back(line);
   m_lastLineAt = std::max(m_lastLineAt, at);
   m_dirty = true;
@@ -336,9 +341,7 @@ std::string Recorder::stop(double now) {
   flushFilter(now);
   flushView(now);
   flushAlpha(now);
-  // The pause before the stop, so that the last caption stays as long as it did.
-  const long frames = std::lround(std::max(0.0, now - m_lastLineAt) * kRecordFps);
-  if (frames > 0 && !m_lines.empty()) m_lines.push_back("wait " + std::to_string(std::min<long>(frames, kMaxWaitFrames)));
+  waitUntil(now);  // the pause before the stop, so that the last caption stays as long as it did
   m_active = false;
   return write();
 }

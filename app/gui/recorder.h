@@ -75,6 +75,7 @@ class Recorder {
   std::string text() const;
 
  private:
+  void waitUntil(double at);
   void emit(const std::string& line, double at);  // with the wait since the last line
   void comment(const std::string& text);
   void flushView(double now);
