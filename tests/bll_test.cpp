@@ -65,7 +65,7 @@ TEST_CASE("the marginal-likelihood prior precision is the maximiser over a grid"
   CHECK(coarse.priorPrecision == bestLam);
 }
 
-TEST_CASE("posterior samples have the Laplace covariance; probit matches Monte Carlo") {
+TEST_CASE("posterior samples have the Laplace covariance, probit matches Monte Carlo") {
   Tiny t = tinyProblem(40, 3);
   LaplaceOptions opt{20000, 5, {1.0}};
   LaplaceFit fit = fitLaplace(t.z, t.y, t.W, t.b, opt, torch::kCPU);

@@ -124,7 +124,7 @@ TEST_CASE("bundle save -> load gives identical outputs, and one bundle loads the
   CHECK(torch::allclose(torch::linear(z, a.headW, a.headB), a.classify(z), 1e-4, 1e-5));
 }
 
-TEST_CASE("an existing --out is never replaced without --force; a cancelled run writes nothing") {
+TEST_CASE("an existing --out is never replaced without --force, a cancelled run writes nothing") {
   TinyBundle& t = tiny();
   const std::string manifestBefore = readTextFile(t.bundle + "/manifest.json");
   TrainOptions o;

@@ -97,7 +97,7 @@ TEST_CASE("latent CLUE lowers U, stays in z >= 0, and reports the U of the real 
   }
 }
 
-TEST_CASE("lambda -> infinity returns z0; the deterministic head has no epistemic term") {
+TEST_CASE("lambda -> infinity returns z0, the deterministic head has no epistemic term") {
   CfOptions o;
   o.lambda = 1e6;
   const torch::Tensor x = fx().images(4);
@@ -144,7 +144,7 @@ TEST_CASE("two runs are identical (one fixed sample bank), and the two engines a
   }
 }
 
-TEST_CASE("keep_class keeps the predicted class in latent space; class change raises the target's probability") {
+TEST_CASE("keep_class keeps the predicted class in latent space, class change raises the target's probability") {
   CfOptions o;
   o.keepClass = true;
   o.lambda = 0.01;
@@ -164,7 +164,7 @@ TEST_CASE("keep_class keeps the predicted class in latent space; class change ra
   CHECK_THROWS_WITH_AS(explainInputs(context(bad), bad, x, nullptr), doctest::Contains("0..9"), InputError);
 }
 
-TEST_CASE("ReGene: alpha is a distribution; a convex combination of one class's prototypes keeps that class") {
+TEST_CASE("ReGene: alpha is a distribution, a convex combination of one class's prototypes keeps that class") {
   const Bundle& b = fx().bundle;
   Prototypes p = fitPrototypes(fx().z, fx().test.labels, b.numClasses(), 8, 0);
   REQUIRE(p.z.size(0) == 80);
@@ -207,7 +207,7 @@ TEST_CASE("ReGene: alpha is a distribution; a convex combination of one class's 
   CHECK_THROWS_AS(explainInputs(none, o, fx().images(1), nullptr), InputError);
 }
 
-TEST_CASE("the hierarchical search lowers U in input space; VAE-CLUE lowers U and needs a VAE") {
+TEST_CASE("the hierarchical search lowers U in input space, VAE-CLUE lowers U and needs a VAE") {
   CfOptions h;
   h.method = CfMethod::Hierarchical;
   h.outerSteps = 6;

@@ -11,7 +11,7 @@ tmp=$(mktemp -d); trap 'chmod -R u+w "$tmp"; rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 b="$tmp/b"; mkdir -p "$b/cache"
 cp "$src"/classifier.pt "$src"/decoder.pt "$src"/laplace.pt "$b/"
-cp "$src"/cache/latents_test.pt* "$b/cache/"
+cp "$src"/cache/latents_test.pt "$src"/cache/latents_test.pt.key "$b/cache/"
 # The manifest without the DVAE and the components this test does not need.
 grep -v '"dvae": "dvae.pt"\|"ensemble_[0-9]": \|"vae": "vae.pt"' "$src/manifest.json" | sed 's/"laplace": "laplace.pt",/"laplace": "laplace.pt"/' > "$b/manifest.json"
 sums() { (cd "$b" && find . -type f ! -name dvae.pt ! -name manifest.json -exec md5sum {} + | sort); }

@@ -67,7 +67,7 @@ TEST_CASE("DVAE: hard bits are deterministic 0/1, and 4 bits reconstruct 8 clust
   CHECK(torch::equal(callTensor(m, "decode", back), callTensor(m, "decode", code)));
 }
 
-TEST_CASE("DVAE: saved and loaded as TorchScript it gives the same bits; the dry run refuses a wrong d") {
+TEST_CASE("DVAE: saved and loaded as TorchScript it gives the same bits, the dry run refuses a wrong d") {
   const torch::Tensor z = clusteredLatents(4);
   DvaeOptions o;
   o.bits = 5;

@@ -20,11 +20,13 @@ import torch
 
 EXE, BUNDLE, CASE = sys.argv[1], os.path.abspath(sys.argv[2]), sys.argv[3]
 OUT = tempfile.mkdtemp(prefix="ll-gui-")
+# An X server per run (tests/xvfb_run.sh): parallel tests never share a display.
+XRUN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "xvfb_run.sh")
 W, H = 1600, 960
 
 
 def run_gui(args, timeout=300):
-    cmd = ["xvfb-run", "-a", "-s", f"-screen 0 {W}x{H}x24", EXE, "gui", BUNDLE, "--size", f"{W}x{H}"] + args
+    cmd = ["bash", XRUN, f"{W}x{H}x24", EXE, "gui", BUNDLE, "--size", f"{W}x{H}"] + args
     # errors="replace": the app's messages may quote bytes of a user's file that are not UTF-8.
     p = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=timeout)
     if p.returncode != 0:
@@ -209,10 +211,10 @@ def case_screenshot():
     # image that cannot be saved (both exited 0 before).
     for args, why in ((["--screenshot", f"{OUT}/x.png"], "bundle"), (["--screenshot", f"{OUT}/no/dir/x.png"], "folder")):
         bundle = "/nonexistent/bundle" if why == "bundle" else BUNDLE
-        cmd = ["xvfb-run", "-a", "-s", f"-screen 0 {W}x{H}x24", EXE, "gui", bundle, "--size", f"{W}x{H}"] + args
+        cmd = ["bash", XRUN, f"{W}x{H}x24", EXE, "gui", bundle, "--size", f"{W}x{H}"] + args
         q = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=300)
         print(f"--screenshot with a bad {why}: exit {q.returncode}")
-        # xvfb-run passes the app's exit code on (it may report its own cleanup trouble instead)
+        # xvfb_run.sh passes the app's exit code on
         assert q.returncode != 0 and "latentlab: error:" in q.stderr, q.stderr
 
 
@@ -472,12 +474,12 @@ def case_project():
     z to the convex combination of the 8 nearest points' latents (checked here from the exported
     layout); a bad layout CSV is rejected with its line number; a good one is shown."""
     b = os.path.join(OUT, "bundle")
-    shutil.copytree(BUNDLE, b, ignore=shutil.ignore_patterns("latents_train.pt", "latents_ood_*", "layout_*"))
+    shutil.copytree(BUNDLE, b, ignore=shutil.ignore_patterns("latents_train.pt*", "latents_ood_*", "layout_*", "*.tmp-*"))
     st = lambda name: json.load(open(os.path.join(OUT, name)))
     with open(f"{OUT}/bad.csv", "w") as f:
         f.write("index,x,y\n0,1,2\n1,oops,3\n")
     dx, dy = 2.0, -1.5
-    cmd = ["xvfb-run", "-a", "-s", f"-screen 0 {W}x{H}x24", EXE, "gui", b, "--size", f"{W}x{H}", "--script", script([
+    cmd = ["bash", XRUN, f"{W}x{H}x24", EXE, "gui", b, "--size", f"{W}x{H}", "--script", script([
         f"export-layout {OUT}/pca.csv",
         "project umap nowait",
         "wait 20",
@@ -1000,7 +1002,7 @@ def case_demos():
         path = os.path.join(OUT, "demo_" + name)
         with open(path, "w") as f:
             f.write("\n".join(fast + [f"state {OUT}/demo.json", "quit"]) + "\n")
-        cmd = ["xvfb-run", "-a", "-s", f"-screen 0 {W}x{H}x24", EXE, "gui", bundle, "--size", f"{W}x{H}", "--script", path]
+        cmd = ["bash", XRUN, f"{W}x{H}x24", EXE, "gui", bundle, "--size", f"{W}x{H}", "--script", path]
         p = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=800)
         assert p.returncode == 0, (name, p.stdout[-2000:], p.stderr[-2000:])
         st = json.load(open(os.path.join(OUT, "demo.json")))
@@ -1013,7 +1015,7 @@ def case_demos():
     shutil.copytree(os.path.join(os.path.dirname(BUNDLE), "mnist"), mnist)
     path = script(["train on", "select 2500", "filter wrong", "select-matches", "train off", f"load {mnist}", "wait 3",
                    f"state {OUT}/reload.json", "quit"])
-    cmd = ["xvfb-run", "-a", "-s", f"-screen 0 {W}x{H}x24", EXE, "gui", mnist, "--size", f"{W}x{H}", "--script", path]
+    cmd = ["bash", XRUN, f"{W}x{H}x24", EXE, "gui", mnist, "--size", f"{W}x{H}", "--script", path]
     p = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=600)
     assert p.returncode == 0, (p.returncode, p.stderr[-2000:])
     st = json.load(open(os.path.join(OUT, "reload.json")))
@@ -1104,17 +1106,19 @@ def case_record():
         assert abs(rep["view"][k] - orig["view"][k]) <= 1e-6 * max(1.0, abs(orig["view"][k])), (k, rep["view"], orig["view"])
     # A recording killed mid-way: the file on disk is always a whole script.
     rec2 = os.path.join(OUT, "killed.txt")
-    app = subprocess.Popen(["xvfb-run", "-a", "-s", f"-screen 0 {W}x{H}x24", EXE, "gui", BUNDLE, "--size", f"{W}x{H}",
+    app = subprocess.Popen(["bash", XRUN, f"{W}x{H}x24", EXE, "gui", BUNDLE, "--size", f"{W}x{H}",
                             "--record", rec2, "--script",
                             script(["color total", "wait 2", "select 3", "wait 2", "caption one", "wait 2", "zoom 2",
                                     "wait 30", "color epistemic", "wait 100000"])],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     t0 = time.time()
-    while not (os.path.exists(rec2) and "color epistemic" in open(rec2).read()):
-        assert time.time() - t0 < 300 and app.poll() is None, "the recording did not reach color epistemic"
-        time.sleep(0.05)
-    os.killpg(app.pid, 9)
-    app.wait()
+    try:
+        while not (os.path.exists(rec2) and "color epistemic" in open(rec2).read()):
+            assert time.time() - t0 < 300 and app.poll() is None, "the recording did not reach color epistemic"
+            time.sleep(0.05)
+    finally:  # also when the wait fails: the app would run on beside later tests
+        os.killpg(app.pid, 9)
+        app.wait()
     killed = open(rec2).read()
     assert killed.endswith("\n"), killed[-100:]
     got = [l for l in killed.splitlines() if l and not l.startswith("#")]
@@ -1130,7 +1134,7 @@ def case_frames():
     fps, size = 20, "640x400"
     path = script(["caption A trouser", "select 5", "wait 30", "caption Dragged", "drag 4 2 20", "wait 15"])
     out = os.path.join(OUT, "frames")
-    cmd = ["xvfb-run", "-a", "-s", f"-screen 0 {W}x{H}x24", EXE, "gui", BUNDLE, "--script", path, "--frames", out,
+    cmd = ["bash", XRUN, f"{W}x{H}x24", EXE, "gui", BUNDLE, "--script", path, "--frames", out,
            "--fps", str(fps), "--size", size]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr[-2000:]

@@ -141,7 +141,7 @@ TEST_CASE("DKNN and SimplEx scores are unchanged when the latents are rotated") 
   CHECK(float(((a - dknnScores(Z.matmul(S), z.matmul(S))).abs() / a).max().item<float>()) > 1e-2f);
 }
 
-TEST_CASE("SimplEx: weights >= 0 summing to 1; a corpus member is reconstructed exactly") {
+TEST_CASE("SimplEx: weights >= 0 summing to 1, a corpus member is reconstructed exactly") {
   torch::manual_seed(11);
   const torch::Tensor C = torch::randn({200, 8});
   double residual = 1;

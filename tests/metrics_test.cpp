@@ -163,7 +163,7 @@ TEST_CASE("atomic writes and staged directories never lose the user's files") {
   CHECK(std::distance(std::filesystem::directory_iterator(t.path), {}) == 2);  // f.txt, b1
 }
 
-TEST_CASE("--force replaces a bundle only; saves never replace a folder or a special file, and keep a file's mode") {
+TEST_CASE("--force replaces a bundle only, saves never replace a folder or a special file, and keep a file's mode") {
   namespace fs = std::filesystem;
   testutil::TempDir t;
   // A folder of the user's (no manifest.json) is never replaced, even with --force.

@@ -43,7 +43,7 @@ std::string device() { return testutil::device().is_cuda() ? "cuda" : "cpu"; }
 
 }  // namespace
 
-TEST_CASE("exact kNN is the brute-force kNN; the HNSW path recalls at least 95% of it") {
+TEST_CASE("exact kNN is the brute-force kNN, the HNSW path recalls at least 95% of it") {
   Blobs b = blobs(6, 400, 16, 1);
   const int k = 15;
   Knn ex = knnExact(b.X.data(), b.n, b.d, k, device());
@@ -211,7 +211,7 @@ TEST_CASE("the non-linear inverse: convex weights, on the data inside, flagged o
   CHECK(inverseProject(b.X.data(), xy.data(), b.n, b.d, xmax + 100, 0, 8).outside);
 }
 
-TEST_CASE("layout cache: reused when it matches, recomputed when corrupt or mismatched; cancel keeps it") {
+TEST_CASE("layout cache: reused when it matches, recomputed when corrupt or mismatched, cancel keeps it") {
   testutil::TempDir tmp;
   Blobs b = blobs(3, 60, 5, 8);
   LayoutRequest req;
@@ -339,7 +339,8 @@ TEST_CASE("the FFT-interpolated repulsion matches the exact sums") {
   CHECK_THROWS_WITH_AS(fftRepulsion(device())(y.data(), n, fft.data()), "t-SNE diverged: the layout has non-finite positions", Error);
 }
 
-TEST_CASE("the tensor engine: same t-SNE steps as the CPU engine, clusters kept, deterministic, cancellable") {
+TEST_CASE("the tensor engine: same t-SNE steps as the CPU engine, clusters kept, deterministic, cancellable" *
+          doctest::test_suite("slow")) {
   Blobs b = blobs(5, 120, 12, 21);
   Knn knn = knnExact(b.X.data(), b.n, b.d, 90, device());
   // Ten iterations from the same start, three of them exaggerated: the tensor engine (float32, on

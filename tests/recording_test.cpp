@@ -7,6 +7,8 @@
 #include <memory>
 #include <sstream>
 
+#include <unistd.h>
+
 #include "app_state.h"
 #include "latentlab/gui_script.h"
 #include "recorder.h"
@@ -95,7 +97,8 @@ AppState modelState() {
 }
 
 std::string tmpFile(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / "latentlab_recording_test";
+  // One folder per process: cases run in parallel (one ctest entry each) and check their folder.
+  const auto dir = std::filesystem::temp_directory_path() / ("latentlab_recording_test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const auto p = dir / name;
   std::filesystem::remove(p);
@@ -373,7 +376,7 @@ TEST_CASE("recorder: the fit that comes with a new projection is not written (th
   CHECK(commands(rec) == want);
 }
 
-TEST_CASE("recorder: a fit the map makes by itself is not written; what settled before it is") {
+TEST_CASE("recorder: a fit the map makes by itself is not written, what settled before it is") {
   AppState s = modelState();
   Recorder rec;
   REQUIRE(rec.start(tmpFile("autofit.txt"), s, 0.0) == "");

@@ -1,6 +1,7 @@
 // Torch-free pieces of the explorer: PCA projection and its inverse, colormaps, the lasso test,
 // filter parsing, the newest-wins slot, session JSON, CSV export and script parsing.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#define DOCTEST_CONFIG_IMPLEMENT  // also when doctest.h came first, through the precompiled header
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -10,6 +11,8 @@
 #include <random>
 #include <sstream>
 #include <thread>
+
+#include <unistd.h>
 
 #include "latentlab/errors.h"
 #include "latentlab/fsutil.h"
@@ -94,7 +97,7 @@ TEST_CASE("PCA inverse: moving the 2D point by (dx, dy) moves z by exactly that 
   CHECK_THROWS_WITH_AS(fitPca2(z.data(), n, d), doctest::Contains("non-finite"), InputError);
 }
 
-TEST_CASE("colormaps: viridis is perceptually ordered; class colours are distinct") {
+TEST_CASE("colormaps: viridis is perceptually ordered, class colours are distinct") {
   auto lum = [](const Rgb& c) { return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]; };
   double prev = -1;
   for (int i = 0; i <= 64; ++i) {
@@ -157,7 +160,7 @@ TEST_CASE("filter: parsing, matching, and errors that name the term") {
   CHECK_THROWS_WITH_AS(parseFilter("hello"), doctest::Contains("'hello' is not a term"), InputError);
 }
 
-TEST_CASE("newest-wins slot: a newer request replaces one not yet taken; none is lost at the end") {
+TEST_CASE("newest-wins slot: a newer request replaces one not yet taken, none is lost at the end") {
   NewestWins<int> slot;
   CHECK_FALSE(slot.put(1));
   CHECK(slot.put(2));
@@ -202,7 +205,7 @@ TEST_CASE("session: JSON round trip, and bad files rejected with the key named")
   s.filter = "pred=3 label!=3";
   s.selection = {4, 8, 15};
   s.selected = 8;
-  s.edited.push_back({8, {0.1f, 0.2f, 3.0f}, 1.0f, 2.0f, "pca"});
+  s.edited.push_back({8, {0.1f, 0.2f, 3.0f}, 1.0f, 2.0f, "pca", -1, -1, {}});
   const fs::path dir = fs::temp_directory_path() / ("ll-session-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const std::string path = (dir / "s.json").string();
