@@ -13,8 +13,8 @@
 
 #include "cli/cli_util.h"
 #include "cli/command.h"
-#include "latentlab/errors.h"
-#include "latentlab/runtime.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/util/runtime.h"
 
 namespace {
 

@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "latentlab/errors.h"
-#include "latentlab/projection.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/projection/projection.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;

@@ -4,8 +4,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "latentlab/errors.h"
-#include "latentlab/manifest.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/model/manifest.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "latentlab/gui_script.h"
+#include "latentlab/explorer/gui_script.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

@@ -5,9 +5,9 @@
 #include <cstdlib>
 #include <string>
 
-#include "latentlab/errors.h"
-#include "latentlab/json_text.h"
-#include "latentlab/session.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/util/json_text.h"
+#include "latentlab/explorer/session.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

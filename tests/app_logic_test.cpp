@@ -12,8 +12,8 @@
 #include <set>
 
 #include "app_state.h"
-#include "latentlab/errors.h"
-#include "latentlab/gui_script.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/explorer/gui_script.h"
 #include "expect.h"
 #include "map/color_scale.h"
 #include "map/map_lod.h"
@@ -467,9 +467,9 @@ struct FakeHost : ScriptHost {
   }
   void snap(bool on) override { calls.push_back(std::string("snap ") + (on ? "on" : "off")); }
   void undo() override { calls.push_back("undo"); }
-  void clue(const CfOptions& o) override { calls.push_back(std::string("clue ") + cfMethodName(o.method)); }
+  void clue(const ClueOptions& o) override { calls.push_back(std::string("clue ") + clueMethodName(o.method)); }
   void clueZoom() override { calls.push_back("clue-zoom"); }
-  void ig(const IgOptions& o) override { calls.push_back("ig " + attrTargetName(o.target)); }
+  void ig(const AttributionOptions& o) override { calls.push_back("ig " + attributionTargetName(o.target)); }
   void scrub(double a) override { calls.push_back("scrub " + std::to_string(a)); }
   void flip(int bit) override { calls.push_back("flip " + std::to_string(bit)); }
   void examples(const ExampleOptions& o) override { calls.push_back(std::string("examples ") + exampleMethodName(o.method) + " " + std::to_string(o.corpus)); }
@@ -486,8 +486,8 @@ struct FakeHost : ScriptHost {
   void saliency(bool on, int steps) override { calls.push_back(std::string("saliency ") + (on ? "on " : "off ") + std::to_string(steps)); }
   bool batchRunning() const override { return batchBusy; }
   bool batchBusy = false;
-  void clueBatch(const std::string& out, int64_t n, const CfOptions& o) override {
-    calls.push_back("clue-batch " + out + " " + std::to_string(n) + " " + cfMethodName(o.method) + " " + cfHeadName(o.head));
+  void clueBatch(const std::string& out, int64_t n, const ClueOptions& o) override {
+    calls.push_back("clue-batch " + out + " " + std::to_string(n) + " " + clueMethodName(o.method) + " " + headKindName(o.head));
   }
   void saveSession(const std::string& p) override { calls.push_back("session-save " + p); }
   void loadSession(const std::string& p) override { calls.push_back("session-load " + p); }

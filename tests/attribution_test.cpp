@@ -5,10 +5,10 @@
 
 #include <cmath>
 
-#include "latentlab/bundle.h"
-#include "latentlab/errors.h"
-#include "latentlab/integrated_gradients.h"
-#include "latentlab/models.h"
+#include "latentlab/model/bundle_torch.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/attribution/attribution_torch.h"
+#include "latentlab/model/models_torch.h"
 #include "test_helpers.h"
 
 using namespace latentlab;
@@ -54,7 +54,7 @@ TEST_CASE("IG equals the closed form (x - x') * w on a linear function, for any 
   auto F = [&](const torch::Tensor& xi) { return (xi * wt.unsqueeze(0)).flatten(1).sum(1) + 3.0; };
   for (Quadrature q : {Quadrature::Midpoint, Quadrature::GaussLegendre})
     for (int m : {1, 4, 64}) {
-      const IgResult r = integratedGradients(F, x, xb, m, q);
+      const AttributionResult r = integratedGradients(F, x, xb, m, q);
       const torch::Tensor expect = ((x - xb) * wt).cpu().flatten();
       const torch::Tensor got = torch::tensor(r.attribution);
       CHECK(float((got - expect).abs().max().item<float>()) < 1e-5f);
@@ -112,19 +112,19 @@ TEST_CASE("IG completeness: within 1% at 64 steps for class, total and aleatoric
   const torch::Tensor x = torch::rand({1, 8, 8});
   const std::vector<std::string> targets = {"class:0", "class:2", "logit:1", "total", "aleatoric", "epistemic"};
   for (const std::string& name : targets)
-    for (CfHead head : {CfHead::Laplace, CfHead::Deterministic}) {
-      IgOptions o;
-      o.target = parseAttrTarget(name, "test");
+    for (HeadKind head : {HeadKind::Laplace, HeadKind::Deterministic}) {
+      AttributionOptions o;
+      o.target = parseAttributionTarget(name, "test");
       o.head = head;
-      if (head == CfHead::Deterministic && o.target.kind == AttrTargetKind::Epistemic) {
+      if (head == HeadKind::Deterministic && o.target.kind == AttributionTargetKind::Epistemic) {
         CHECK_THROWS_AS(explainIg(t.b, o, x, {}), InputError);
         continue;
       }
-      const bool strict = o.target.kind != AttrTargetKind::Logit && o.target.kind != AttrTargetKind::Epistemic;
+      const bool strict = o.target.kind != AttributionTargetKind::Logit && o.target.kind != AttributionTargetKind::Epistemic;
       for (Quadrature q : {Quadrature::Midpoint, Quadrature::GaussLegendre}) {
         o.quadrature = q;
         o.steps = 64;
-        const IgResult r = explainIg(t.b, o, x, {});
+        const AttributionResult r = explainIg(t.b, o, x, {});
         INFO(name, " ", r.head, " ", r.quadrature, ": F(x) ", r.fInput, " F(x') ", r.fBaseline, " sum ", r.sumAttribution,
              " residual ", r.residual);
         CHECK(std::abs(r.fInput - r.fBaseline) > 1e-6);
@@ -166,21 +166,21 @@ TEST_CASE("IG baselines: black, blur, mean, noise") {
 
 TEST_CASE("attribution options: names round-trip, bad values are named") {
   for (const std::string s : {"class:3", "logit:0", "total", "aleatoric", "epistemic"})
-    CHECK(attrTargetName(parseAttrTarget(s, "t")) == s);
+    CHECK(attributionTargetName(parseAttributionTarget(s, "t")) == s);
   for (const std::string s : {"class:", "class:-1", "class:x", "logit:1.5", "entropy", ""})
-    CHECK_THROWS_WITH_AS(parseAttrTarget(s, "t"), doctest::Contains("[t]"), InputError);
-  IgOptions o;
-  CHECK_THROWS_WITH_AS(setIgOption(o, "steps", "0", "ig"), doctest::Contains("steps must be a number in 1..1000"), InputError);
-  CHECK_THROWS_WITH_AS(setIgOption(o, "baseline", "white", "ig"), doctest::Contains("'white'"), InputError);
-  CHECK_THROWS_WITH_AS(setIgOption(o, "quadrature", "simpson", "ig"), doctest::Contains("'simpson'"), InputError);
-  CHECK_THROWS_WITH_AS(setIgOption(o, "bogus", "1", "ig"), doctest::Contains("unknown setting 'bogus'"), InputError);
-  CHECK_THROWS_AS(setIgOption(o, "blur_sigma", "nan", "ig"), InputError);
-  setIgOption(o, "target", "class:9", "ig");
-  CHECK_THROWS_WITH_AS(checkIgOptions(o, 4, "ig"), doctest::Contains("the class must be in 0..3"), InputError);
-  setIgOption(o, "target", "epistemic", "ig");
-  setIgOption(o, "head", "deterministic", "ig");
-  CHECK_THROWS_WITH_AS(checkIgOptions(o, 4, "ig"), doctest::Contains("no epistemic"), InputError);
-  setIgOption(o, "quadrature", "gauss-legendre", "ig");
+    CHECK_THROWS_WITH_AS(parseAttributionTarget(s, "t"), doctest::Contains("[t]"), InputError);
+  AttributionOptions o;
+  CHECK_THROWS_WITH_AS(setAttributionOption(o, "steps", "0", "ig"), doctest::Contains("steps must be a number in 1..1000"), InputError);
+  CHECK_THROWS_WITH_AS(setAttributionOption(o, "baseline", "white", "ig"), doctest::Contains("'white'"), InputError);
+  CHECK_THROWS_WITH_AS(setAttributionOption(o, "quadrature", "simpson", "ig"), doctest::Contains("'simpson'"), InputError);
+  CHECK_THROWS_WITH_AS(setAttributionOption(o, "bogus", "1", "ig"), doctest::Contains("unknown setting 'bogus'"), InputError);
+  CHECK_THROWS_AS(setAttributionOption(o, "blur_sigma", "nan", "ig"), InputError);
+  setAttributionOption(o, "target", "class:9", "ig");
+  CHECK_THROWS_WITH_AS(checkAttributionOptions(o, 4, "ig"), doctest::Contains("the class must be in 0..3"), InputError);
+  setAttributionOption(o, "target", "epistemic", "ig");
+  setAttributionOption(o, "head", "deterministic", "ig");
+  CHECK_THROWS_WITH_AS(checkAttributionOptions(o, 4, "ig"), doctest::Contains("no epistemic"), InputError);
+  setAttributionOption(o, "quadrature", "gauss-legendre", "ig");
   CHECK(o.quadrature == Quadrature::GaussLegendre);
 }
 
@@ -196,10 +196,10 @@ TEST_CASE("latent-path attribution (Perez et al.): sums to F(x) - F(g(z*)), its 
   }
   const BllHead head = t.b.head(HeadMode::Samples);
   for (const char* name : {"total", "aleatoric", "class:1"}) {
-    const ImageScalarFn F = attributionFunction(t.b, head, parseAttrTarget(name, "test"));
+    const ImageScalarFn F = attributionFunction(t.b, head, parseAttributionTarget(name, "test"));
     const torch::Tensor a = torch::linspace(0, 1, 201, torch::TensorOptions().device(t.b.device)).unsqueeze(1);
     const torch::Tensor path = zStar.unsqueeze(0) + a * (z0 - zStar).unsqueeze(0);  // z* -> z0
-    const IgResult r = latentPathAttribution(t.b, F, path, x, 64);
+    const AttributionResult r = latentPathAttribution(t.b, F, path, x, 64);
     INFO(name, ": F(x) ", r.fInput, " F(g(z*)) ", r.fBaseline, " sum ", r.sumAttribution, " residual ", r.residual);
     CHECK(r.decodedNodes == 200);
     CHECK(r.steps() == 264);
@@ -211,14 +211,14 @@ TEST_CASE("latent-path attribution (Perez et al.): sums to F(x) - F(g(z*)), its 
     CHECK(r.alphas.back() == doctest::Approx(1.0));
   }
   // A path of one latent (z0 itself): only the segment g(z0) -> x, which is IG from baseline g(z0).
-  const ImageScalarFn F = attributionFunction(t.b, head, parseAttrTarget("total", "test"));
-  const IgResult seg = latentPathAttribution(t.b, F, z0.unsqueeze(0), x, 32);
+  const ImageScalarFn F = attributionFunction(t.b, head, parseAttributionTarget("total", "test"));
+  const AttributionResult seg = latentPathAttribution(t.b, F, z0.unsqueeze(0), x, 32);
   torch::Tensor g0;
   {
     torch::NoGradGuard ng;
     g0 = t.b.decode(z0.unsqueeze(0))[0];
   }
-  const IgResult ig = integratedGradients(F, x, g0, 32, Quadrature::Midpoint);
+  const AttributionResult ig = integratedGradients(F, x, g0, 32, Quadrature::Midpoint);
   REQUIRE(seg.attribution.size() == ig.attribution.size());
   for (size_t i = 0; i < ig.attribution.size(); ++i) CHECK(seg.attribution[i] == doctest::Approx(ig.attribution[i]).epsilon(1e-4).scale(1e-6));
   CHECK_THROWS_AS(latentPathAttribution(t.b, F, torch::zeros({3, 5}), x, 8), InputError);

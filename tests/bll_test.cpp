@@ -2,9 +2,9 @@
 
 #include <cmath>
 
-#include "latentlab/bll.h"
-#include "latentlab/errors.h"
-#include "latentlab/models.h"
+#include "latentlab/bll/bll_torch.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/model/models_torch.h"
 #include "test_helpers.h"
 
 using namespace latentlab;

@@ -4,13 +4,13 @@
 #include <filesystem>
 #include <sstream>
 
-#include "latentlab/bundle.h"
-#include "latentlab/data.h"
-#include "latentlab/errors.h"
-#include "latentlab/explorer.h"
-#include "latentlab/fsutil.h"
-#include "latentlab/models.h"
-#include "latentlab/pipeline.h"
+#include "latentlab/model/bundle_torch.h"
+#include "latentlab/data/data_torch.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/explorer/explorer.h"
+#include "latentlab/util/fsutil.h"
+#include "latentlab/model/models_torch.h"
+#include "latentlab/pipeline/pipeline.h"
 #include "test_helpers.h"
 
 using namespace latentlab;

@@ -7,12 +7,12 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "latentlab/bundle.h"
-#include "latentlab/clue.h"
-#include "latentlab/data.h"
-#include "latentlab/errors.h"
-#include "latentlab/fsutil.h"
-#include "latentlab/manifest.h"
+#include "latentlab/model/bundle_torch.h"
+#include "latentlab/clue/clue_torch.h"
+#include "latentlab/data/data_torch.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/util/fsutil.h"
+#include "latentlab/model/manifest.h"
 #include "test_helpers.h"
 
 using namespace latentlab;
@@ -46,12 +46,12 @@ Fixture& fx() {
   return f;
 }
 
-CfContext context(const CfOptions& o) { return makeCfContext(fx().bundle, o, fx().z); }
+ClueContext context(const ClueOptions& o) { return makeClueContext(fx().bundle, o, fx().z); }
 
 }  // namespace
 
 TEST_CASE("the cpu engine's analytic gradient is autograd's, for every kind of U and for a target class") {
-  const CfContext ctx = context(CfOptions{});
+  const ClueContext ctx = context(ClueOptions{});
   const torch::Tensor bank = ctx.head.linearBank().contiguous();
   const int S = int(bank.size(0)), K = int(bank.size(1)), d = int(bank.size(2) - 1);
   REQUIRE(S == 64);
@@ -74,13 +74,13 @@ TEST_CASE("the cpu engine's analytic gradient is autograd's, for every kind of U
 }
 
 TEST_CASE("latent CLUE lowers U, stays in z >= 0, and reports the U of the real round trip") {
-  CfOptions o;
+  ClueOptions o;
   const torch::Tensor x = fx().images(16);
   const auto res = explainInputs(context(o), o, x, nullptr);
   REQUIRE(res.size() == 16);
   const Bundle& b = fx().bundle;
   torch::NoGradGuard ng;
-  for (const CfResult& r : res) {
+  for (const ClueResult& r : res) {
     CHECK(std::isfinite(r.pathLoss[0]));
     CHECK(std::isfinite(r.path[size_t(r.d)]));  // no NaN after the first step (z = z0, smooth L1)
     CHECK(r.uLatent < r.uBefore);
@@ -98,13 +98,13 @@ TEST_CASE("latent CLUE lowers U, stays in z >= 0, and reports the U of the real 
 }
 
 TEST_CASE("lambda -> infinity returns z0, the deterministic head has no epistemic term") {
-  CfOptions o;
+  ClueOptions o;
   o.lambda = 1e6;
   const torch::Tensor x = fx().images(4);
-  for (const CfResult& r : explainInputs(context(o), o, x, nullptr))
+  for (const ClueResult& r : explainInputs(context(o), o, x, nullptr))
     for (int64_t i = 0; i < r.d; ++i) CHECK(std::abs(r.zStar[size_t(i)] - r.z0[size_t(i)]) < 1e-3);
-  CfOptions det;
-  det.head = CfHead::Deterministic;
+  ClueOptions det;
+  det.head = HeadKind::Deterministic;
   det.uncertainty = UncertaintyKind::Epistemic;
   // Asking for it is refused (nothing would move), and the optimiser itself sees U = 0 and no
   // gradient, so z stays at z0 on both engines.
@@ -112,9 +112,9 @@ TEST_CASE("lambda -> infinity returns z0, the deterministic head has no epistemi
   const torch::Tensor z0 = fx().z.index_select(0, fx().uncertain.slice(0, 0, 4));
   for (const char* engine : {"cpu", "tensor"}) {
     det.engine = engine;
-    std::vector<CfResult> out(4);
+    std::vector<ClueResult> out(4);
     latentClue(context(det), det, z0, x, out, nullptr, {});
-    for (const CfResult& r : out) {
+    for (const ClueResult& r : out) {
       for (float u : r.pathU) CHECK(u == 0.0f);
       const torch::Tensor zs = torch::tensor(r.zStar);
       CHECK(torch::allclose(zs, z0[&r - out.data()].cpu(), 0, 1e-6));
@@ -123,12 +123,12 @@ TEST_CASE("lambda -> infinity returns z0, the deterministic head has no epistemi
 }
 
 TEST_CASE("two runs are identical (one fixed sample bank), and the two engines agree") {
-  CfOptions o;
+  ClueOptions o;
   o.steps = 60;
   const torch::Tensor x = fx().images(3, 20);
   const auto a = explainInputs(context(o), o, x, nullptr);
   const auto b = explainInputs(context(o), o, x, nullptr);  // a new head: the bank is the posterior's
-  CfOptions t = o;
+  ClueOptions t = o;
   t.engine = "tensor";
   const auto c = explainInputs(context(t), t, x, nullptr);
   for (size_t i = 0; i < a.size(); ++i) {
@@ -145,20 +145,20 @@ TEST_CASE("two runs are identical (one fixed sample bank), and the two engines a
 }
 
 TEST_CASE("keep_class keeps the predicted class in latent space, class change raises the target's probability") {
-  CfOptions o;
+  ClueOptions o;
   o.keepClass = true;
   o.lambda = 0.01;
   const torch::Tensor x = fx().images(8);
-  for (const CfResult& r : explainInputs(context(o), o, x, nullptr)) CHECK(r.classLatent == r.classBefore);
-  CfOptions cc;
-  cc.method = CfMethod::ClassChange;
+  for (const ClueResult& r : explainInputs(context(o), o, x, nullptr)) CHECK(r.classLatent == r.classBefore);
+  ClueOptions cc;
+  cc.method = ClueMethod::ClassChange;
   cc.target = 8;  // Bag
-  for (const CfResult& r : explainInputs(context(cc), cc, x, nullptr)) {
+  for (const ClueResult& r : explainInputs(context(cc), cc, x, nullptr)) {
     CHECK(r.targetLatent > r.targetBefore);
     CHECK(r.pathU.front() == doctest::Approx(r.targetBefore).epsilon(1e-3));
   }
-  CfOptions bad;
-  bad.method = CfMethod::ClassChange;
+  ClueOptions bad;
+  bad.method = ClueMethod::ClassChange;
   CHECK_THROWS_AS(explainInputs(context(bad), bad, x, nullptr), InputError);
   bad.target = 10;
   CHECK_THROWS_WITH_AS(explainInputs(context(bad), bad, x, nullptr), doctest::Contains("0..9"), InputError);
@@ -184,13 +184,13 @@ TEST_CASE("ReGene: alpha is a distribution, a convex combination of one class's 
     w = w / w.sum(1, true);
     CHECK((det.predict(torch::matmul(w, P)).probs.argmax(1) == c).all().item<bool>());
   }
-  CfOptions o;
-  o.method = CfMethod::Regene;
-  CfContext ctx = context(o);
+  ClueOptions o;
+  o.method = ClueMethod::Regene;
+  ClueContext ctx = context(o);
   ctx.prototypes = &p;
   const auto res = explainInputs(ctx, o, fx().images(6), nullptr);
   double before = 0, after = 0;
-  for (const CfResult& r : res) {
+  for (const ClueResult& r : res) {
     REQUIRE(!r.weights.empty());
     float sum = 0;
     for (size_t j = 0; j < r.weights.size(); ++j) {
@@ -203,24 +203,24 @@ TEST_CASE("ReGene: alpha is a distribution, a convex combination of one class's 
     after += r.uLatent;
   }
   CHECK(after < before);
-  CfContext none = context(o);
+  ClueContext none = context(o);
   CHECK_THROWS_AS(explainInputs(none, o, fx().images(1), nullptr), InputError);
 }
 
 TEST_CASE("the hierarchical search lowers U in input space, VAE-CLUE lowers U and needs a VAE") {
-  CfOptions h;
-  h.method = CfMethod::Hierarchical;
+  ClueOptions h;
+  h.method = ClueMethod::Hierarchical;
   h.outerSteps = 6;
-  for (const CfResult& r : explainInputs(context(h), h, fx().images(4), nullptr)) {
+  for (const ClueResult& r : explainInputs(context(h), h, fx().images(4), nullptr)) {
     CHECK(r.uRoundtrip < r.uBefore);  // U(phi(x*)) with x* a real input
     CHECK(r.inputPath.size() == size_t(r.steps + 1) * size_t(r.C * r.H * r.W));
     CHECK(*std::min_element(r.xStar.begin(), r.xStar.end()) >= 0.0f);
     CHECK(*std::max_element(r.xStar.begin(), r.xStar.end()) <= 1.0f);
   }
-  CfOptions v;
-  v.method = CfMethod::VaeClue;
+  ClueOptions v;
+  v.method = ClueMethod::VaeClue;
   double before = 0, after = 0;
-  for (const CfResult& r : explainInputs(context(v), v, fx().images(4), nullptr)) {
+  for (const ClueResult& r : explainInputs(context(v), v, fx().images(4), nullptr)) {
     before += r.uBefore;
     after += r.uRoundtrip;
     CHECK(r.uLatent == doctest::Approx(r.uRoundtrip).epsilon(1e-4));  // z* is phi(dec(u*)) itself
@@ -229,30 +229,30 @@ TEST_CASE("the hierarchical search lowers U in input space, VAE-CLUE lowers U an
   // A bundle without a VAE: the error names the bundle.
   Bundle noVae = fx().bundle;
   noVae.vae.reset();
-  CfContext ctx = makeCfContext(noVae, v, fx().z);
+  ClueContext ctx = makeClueContext(noVae, v, fx().z);
   CHECK_THROWS_WITH_AS(explainInputs(ctx, v, fx().images(1), nullptr), doctest::Contains("needs the bundle's VAE"),
                        BundleError);
 }
 
 TEST_CASE("a cancelled run stops with CancelledError") {
   std::atomic<bool> cancel{true};
-  CfOptions o;
+  ClueOptions o;
   CHECK_THROWS_AS(explainInputs(context(o), o, fx().images(2), &cancel), CancelledError);
   o.engine = "tensor";
   CHECK_THROWS_AS(explainInputs(context(o), o, fx().images(2), &cancel), CancelledError);
 }
 
 TEST_CASE("options: KEY=VALUE parsing names the key and the bad value") {
-  CfOptions o;
-  setCfOption(o, "method", "vae-clue", "t");
-  CHECK(o.method == CfMethod::VaeClue);
+  ClueOptions o;
+  setClueOption(o, "method", "vae-clue", "t");
+  CHECK(o.method == ClueMethod::VaeClue);
   CHECK(o.lrOrDefault() == 0.1);
   CHECK(o.lambdaXOrDefault() == 25.0);
-  setCfOption(o, "keep_class", "on", "t");
+  setClueOption(o, "keep_class", "on", "t");
   CHECK(o.keepClass);
-  CHECK_THROWS_WITH_AS(setCfOption(o, "steps", "1e20", "t"), doctest::Contains("steps must be"), InputError);
-  CHECK_THROWS_WITH_AS(setCfOption(o, "lr", "0", "t"), doctest::Contains("lr must be"), InputError);
-  CHECK_THROWS_WITH_AS(setCfOption(o, "lambda", "nan", "t"), doctest::Contains("lambda"), InputError);
-  CHECK_THROWS_WITH_AS(setCfOption(o, "head", "bayes", "t"), doctest::Contains("'bayes'"), InputError);
-  CHECK_THROWS_WITH_AS(setCfOption(o, "colour", "1", "t"), doctest::Contains("unknown counterfactual option"), InputError);
+  CHECK_THROWS_WITH_AS(setClueOption(o, "steps", "1e20", "t"), doctest::Contains("steps must be"), InputError);
+  CHECK_THROWS_WITH_AS(setClueOption(o, "lr", "0", "t"), doctest::Contains("lr must be"), InputError);
+  CHECK_THROWS_WITH_AS(setClueOption(o, "lambda", "nan", "t"), doctest::Contains("lambda"), InputError);
+  CHECK_THROWS_WITH_AS(setClueOption(o, "head", "bayes", "t"), doctest::Contains("'bayes'"), InputError);
+  CHECK_THROWS_WITH_AS(setClueOption(o, "colour", "1", "t"), doctest::Contains("unknown counterfactual option"), InputError);
 }

@@ -5,9 +5,9 @@
 
 #include <filesystem>
 
-#include "latentlab/dvae.h"
-#include "latentlab/errors.h"
-#include "latentlab/models.h"
+#include "latentlab/concepts/concepts_torch.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/model/models_torch.h"
 #include "test_helpers.h"
 
 using namespace latentlab;

@@ -7,11 +7,11 @@
 #include <cmath>
 #include <set>
 
-#include "latentlab/bundle.h"
-#include "latentlab/errors.h"
-#include "latentlab/example_importance.h"
-#include "latentlab/label_free.h"
-#include "latentlab/models.h"
+#include "latentlab/model/bundle_torch.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/examples/examples_torch.h"
+#include "latentlab/attribution/attribution_torch.h"
+#include "latentlab/model/models_torch.h"
 #include "test_helpers.h"
 
 using namespace latentlab;
@@ -69,7 +69,7 @@ TEST_CASE("label-free IG completeness: the attributions sum to |phi(x)|^2 - <phi
     }
     const double expect = zx.dot(zx).item<double>() - zx.dot(zb).item<double>();
     if (std::abs(expect) < 1e-3) continue;  // nothing to attribute
-    const IgResult r = integratedGradients(labelFreeFunction([&t](const torch::Tensor& v) { return t.encode(v); }, zx), x, xb,
+    const AttributionResult r = integratedGradients(labelFreeFunction([&t](const torch::Tensor& v) { return t.encode(v); }, zx), x, xb,
                                            256, Quadrature::Midpoint);
     CHECK(r.fInput == doctest::Approx(zx.dot(zx).item<double>()).epsilon(1e-4));
     CHECK(std::abs(r.sumAttribution - expect) / std::abs(expect) < 0.01);
@@ -93,12 +93,12 @@ TEST_CASE("label-free saliency, IG and GradientShap are unchanged when the laten
   }
   REQUIRE(float((z - zq).abs().max().item<float>()) > 1e-3f);  // the rotation changes the latent
   const ImageScalarFn F = labelFreeFunction(plain, z), Fq = labelFreeFunction(rotated, zq);
-  const IgResult a = integratedGradients(F, x, xb, 32, Quadrature::Midpoint), aq = integratedGradients(Fq, x, xb, 32, Quadrature::Midpoint);
+  const AttributionResult a = integratedGradients(F, x, xb, 32, Quadrature::Midpoint), aq = integratedGradients(Fq, x, xb, 32, Quadrature::Midpoint);
   CHECK(maxAbsDiff(a.attribution, aq.attribution) < 1e-4f * std::max(1.0f, maxAbs(a.attribution)));
-  const IgResult s = saliencyAttribution(F, x), sq = saliencyAttribution(Fq, x);
+  const AttributionResult s = saliencyAttribution(F, x), sq = saliencyAttribution(Fq, x);
   CHECK(maxAbsDiff(s.attribution, sq.attribution) < 1e-4f * std::max(1.0f, maxAbs(s.attribution)));
   CHECK_FALSE(s.hasCompleteness);
-  const IgResult g = gradientShap(F, x, xb, 16, 0.1, 3), gq = gradientShap(Fq, x, xb, 16, 0.1, 3);
+  const AttributionResult g = gradientShap(F, x, xb, 16, 0.1, 3), gq = gradientShap(Fq, x, xb, 16, 0.1, 3);
   CHECK(maxAbsDiff(g.attribution, gq.attribution) < 1e-4f * std::max(1.0f, maxAbs(g.attribution)));
   // A non-orthogonal map changes them (the check can fail).
   auto scaled = [&t](const torch::Tensor& v) { return t.encode(v) * torch::arange(1, 7, torch::kFloat).to(v.device()); };
@@ -107,7 +107,7 @@ TEST_CASE("label-free saliency, IG and GradientShap are unchanged when the laten
     torch::NoGradGuard ng;
     zs = scaled(x.unsqueeze(0))[0];
   }
-  const IgResult as = integratedGradients(labelFreeFunction(scaled, zs), x, xb, 32, Quadrature::Midpoint);
+  const AttributionResult as = integratedGradients(labelFreeFunction(scaled, zs), x, xb, 32, Quadrature::Midpoint);
   CHECK(maxAbsDiff(a.attribution, as.attribution) > 1e-3f * maxAbs(a.attribution));
 }
 
@@ -120,7 +120,7 @@ TEST_CASE("GradientShap's sum approaches F(x) - F(x') and its nodes are sorted i
     torch::NoGradGuard ng;
     z = t.encode(x.unsqueeze(0))[0];
   }
-  const IgResult g = gradientShap(labelFreeFunction([&t](const torch::Tensor& v) { return t.encode(v); }, z), x, xb, 1000, 0.0, 1);
+  const AttributionResult g = gradientShap(labelFreeFunction([&t](const torch::Tensor& v) { return t.encode(v); }, z), x, xb, 1000, 0.0, 1);
   for (size_t k = 1; k < g.alphas.size(); ++k) CHECK(g.alphas[k] >= g.alphas[k - 1]);
   CHECK(g.alphas.front() > 0.0);
   CHECK(g.alphas.back() < 1.0);

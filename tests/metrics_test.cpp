@@ -7,10 +7,10 @@
 
 #include <filesystem>
 
-#include "latentlab/errors.h"
-#include "latentlab/fsutil.h"
-#include "latentlab/manifest.h"
-#include "latentlab/metrics.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/util/fsutil.h"
+#include "latentlab/model/manifest.h"
+#include "latentlab/model/metrics.h"
 #include "test_helpers.h"
 
 using namespace latentlab;

@@ -8,8 +8,8 @@
 #include <random>
 #include <set>
 
-#include "latentlab/errors.h"
-#include "latentlab/projection.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/projection/projection.h"
 #include "test_helpers.h"
 
 using namespace latentlab;

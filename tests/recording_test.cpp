@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "app_state.h"
-#include "latentlab/gui_script.h"
+#include "latentlab/explorer/gui_script.h"
 #include "recorder.h"
 #include "script_runner.h"
 
@@ -45,9 +45,9 @@ struct DragHost : ScriptHost {
   void trainModel(const TrainOptions&) override {}
   void snap(bool) override {}
   void undo() override {}
-  void clue(const CfOptions&) override {}
+  void clue(const ClueOptions&) override {}
   void clueZoom() override {}
-  void ig(const IgOptions&) override {}
+  void ig(const AttributionOptions&) override {}
   void scrub(double) override {}
   void flip(int) override {}
   void examples(const ExampleOptions&) override {}
@@ -60,7 +60,7 @@ struct DragHost : ScriptHost {
   void legend(bool) override {}
   std::string expect(const std::string&, const std::string&, const std::string&) override { return ""; }
   bool batchRunning() const override { return false; }
-  void clueBatch(const std::string&, int64_t, const CfOptions&) override {}
+  void clueBatch(const std::string&, int64_t, const ClueOptions&) override {}
   void saveSession(const std::string&) override {}
   void loadSession(const std::string&) override {}
   void exportCsv(const std::string&) override {}
@@ -308,13 +308,13 @@ TEST_CASE("recorder: a counterfactual or IG run is written with its settings, an
   AppState s = modelState();
   Recorder rec;
   REQUIRE(rec.start(tmpFile("runs.txt"), s, 0.0) == "");
-  s.clue.options.method = CfMethod::ClassChange;
+  s.clue.options.method = ClueMethod::ClassChange;
   s.clue.options.target = 3;
   s.clue.options.steps = 50;
   s.clue.options.keepClass = true;
   ++s.clue.runs;
   rec.observe(s, 1.0, false);
-  s.attribution.options.target = AttrTarget{};
+  s.attribution.options.target = AttributionTarget{};
   s.attribution.options.steps = 16;
   s.attribution.options.baseline = IgBaseline::Blur;
   ++s.attribution.runs;
@@ -330,9 +330,9 @@ TEST_CASE("recorder: a counterfactual or IG run is written with its settings, an
   const Script parsed = parseScript(got[2] + "\n" + got[4] + "\n", "t");
   CHECK(parsed.errors.empty());
   // Every setting survives a round trip through the script's parser.
-  CfOptions back;
-  for (const auto& kv : parsed.commands[0].args) setCfOption(back, kv.substr(0, kv.find('=')), kv.substr(kv.find('=') + 1), "t");
-  CHECK(back.method == CfMethod::ClassChange);
+  ClueOptions back;
+  for (const auto& kv : parsed.commands[0].args) setClueOption(back, kv.substr(0, kv.find('=')), kv.substr(kv.find('=') + 1), "t");
+  CHECK(back.method == ClueMethod::ClassChange);
   CHECK(back.target == 3);
   CHECK(back.steps == 50);
   CHECK(back.keepClass);

@@ -11,7 +11,7 @@
 #include <random>
 #include <sstream>
 
-#include "latentlab/runtime.h"
+#include "latentlab/util/runtime.h"
 #include "test_helpers.h"
 
 namespace testutil {

@@ -14,12 +14,12 @@
 
 #include <unistd.h>
 
-#include "latentlab/errors.h"
-#include "latentlab/fsutil.h"
-#include "latentlab/gui_script.h"
-#include "latentlab/newest_wins.h"
-#include "latentlab/session.h"
-#include "latentlab/viewmath.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/util/fsutil.h"
+#include "latentlab/explorer/gui_script.h"
+#include "latentlab/util/newest_wins.h"
+#include "latentlab/explorer/session.h"
+#include "latentlab/explorer/viewmath.h"
 
 using namespace latentlab;
 namespace fs = std::filesystem;

@@ -7,11 +7,11 @@
 #include "cli/cli_util.h"
 #include "cli/command.h"
 #include "gui.h"
-#include "latentlab/bench.h"
-#include "latentlab/errors.h"
-#include "latentlab/fsutil.h"
-#include "latentlab/pipeline.h"
-#include "latentlab/stats.h"
+#include "latentlab/bench/bench.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/util/fsutil.h"
+#include "latentlab/pipeline/pipeline.h"
+#include "latentlab/util/stats.h"
 
 namespace latentlab::cli {
 

@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "latentlab/json_text.h"
-#include "latentlab/fsutil.h"
+#include "latentlab/util/json_text.h"
+#include "latentlab/util/fsutil.h"
 
 namespace latentlab::cli {
 

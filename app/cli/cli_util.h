@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "latentlab/option_ranges.h"
-#include "latentlab/progress.h"
+#include "latentlab/model/option_ranges.h"
+#include "latentlab/util/progress.h"
 
 namespace latentlab::cli {
 

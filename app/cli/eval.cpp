@@ -4,9 +4,9 @@
 
 #include "cli/cli_util.h"
 #include "cli/command.h"
-#include "latentlab/errors.h"
-#include "latentlab/fsutil.h"
-#include "latentlab/pipeline.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/util/fsutil.h"
+#include "latentlab/pipeline/pipeline.h"
 
 namespace latentlab::cli {
 

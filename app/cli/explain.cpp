@@ -5,10 +5,10 @@
 
 #include "cli/cli_util.h"
 #include "cli/command.h"
-#include "latentlab/attribution.h"
-#include "latentlab/counterfactual.h"
-#include "latentlab/errors.h"
-#include "latentlab/pipeline.h"
+#include "latentlab/attribution/attribution.h"
+#include "latentlab/clue/clue.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/pipeline/pipeline.h"
 
 namespace latentlab::cli {
 
@@ -57,21 +57,21 @@ class ExplainCommand : public Command {
     for (const char* flag : {"--index", "--baseline", "--quadrature"})
       if (m_sub->get_option(flag)->count() > 0)
         throw InputError(std::string("[explain] ") + flag + " is for --method ig; " + m_method + " explains many points");
-    CfOptions& cf = m_opt.cf;
-    setCfOption(cf, "method", m_method, "explain");
-    setCfOption(cf, "head", m_head, "explain");
-    setCfOption(cf, "uncertainty", m_kind, "explain");
+    ClueOptions& cf = m_opt.cf;
+    setClueOption(cf, "method", m_method, "explain");
+    setClueOption(cf, "head", m_head, "explain");
+    setClueOption(cf, "uncertainty", m_kind, "explain");
     auto given = [this](const char* flag) { return m_sub->get_option(flag)->count() > 0; };  // "" is a value too
-    if (given("--target")) setCfOption(cf, "target", m_target, "explain");
-    if (given("--steps")) setCfOption(cf, "steps", m_steps, "explain");
-    if (given("--lambda")) setCfOption(cf, "lambda", m_lambda, "explain");
+    if (given("--target")) setClueOption(cf, "target", m_target, "explain");
+    if (given("--steps")) setClueOption(cf, "steps", m_steps, "explain");
+    if (given("--lambda")) setClueOption(cf, "lambda", m_lambda, "explain");
     if (m_keepClass) cf.keepClass = true;
     // --set never overrides an option given by its own flag.
     const std::vector<std::pair<std::string, std::string>> flags = {
         {"method", "--method"}, {"head", "--head"}, {"uncertainty", "--uncertainty"}, {"target", "--target"},
         {"steps", "--steps"}, {"lambda", "--lambda"}, {"keep_class", "--keep-class"}};
-    applySets(flags, [&cf](const std::string& k, const std::string& v) { setCfOption(cf, k, v, "explain"); });
-    if (cf.method == CfMethod::VaeClue && m_sub->get_option("--lambda")->count() > 0)
+    applySets(flags, [&cf](const std::string& k, const std::string& v) { setClueOption(cf, k, v, "explain"); });
+    if (cf.method == ClueMethod::VaeClue && m_sub->get_option("--lambda")->count() > 0)
       throw InputError("[explain] vae-clue has no latent distance, so --lambda does nothing; its pixel term is "
                        "--set lambda_x=W (default 25)");
     if (m_sub->get_option("--shard")->count() > 0) parseShard(m_shard, m_opt.shardIndex, m_opt.shardCount);
@@ -112,7 +112,7 @@ class ExplainCommand : public Command {
     if (m_sub->get_option("--index")->count() == 0)
       throw InputError("[explain] --method " + m_method + " needs --index N (a test-set index)");
     if (m_method.rfind("labelfree-", 0) == 0) {
-      parseAttrMethod(m_method.substr(10), "explain");  // names the bad method before any work
+      parseAttributionMethod(m_method.substr(10), "explain");  // names the bad method before any work
       if (m_sub->get_option("--target")->count() > 0)
         throw InputError("[explain] --method " + m_method + " explains <phi(x), phi(.)>, the latent itself; --target is for ig");
     }
@@ -121,15 +121,15 @@ class ExplainCommand : public Command {
       for (const char* flag : {"--baseline", "--quadrature"})
         if (m_sub->get_option(flag)->count() > 0)
           throw InputError(std::string("[explain] ") + flag + " is for --method ig; latent-ig starts at g(z*) of a latent CLUE run");
-    setIgOption(a.ig, "head", m_head, "explain");
+    setAttributionOption(a.ig, "head", m_head, "explain");
     auto given = [this](const char* flag) { return m_sub->get_option(flag)->count() > 0; };
-    if (given("--target")) setIgOption(a.ig, "target", m_target, "explain");
-    if (given("--steps")) setIgOption(a.ig, "steps", m_steps, "explain");
-    if (given("--baseline")) setIgOption(a.ig, "baseline", m_baseline, "explain");
-    if (given("--quadrature")) setIgOption(a.ig, "quadrature", m_quadrature, "explain");
+    if (given("--target")) setAttributionOption(a.ig, "target", m_target, "explain");
+    if (given("--steps")) setAttributionOption(a.ig, "steps", m_steps, "explain");
+    if (given("--baseline")) setAttributionOption(a.ig, "baseline", m_baseline, "explain");
+    if (given("--quadrature")) setAttributionOption(a.ig, "quadrature", m_quadrature, "explain");
     const std::vector<std::pair<std::string, std::string>> flags = {
         {"head", "--head"}, {"target", "--target"}, {"steps", "--steps"}, {"baseline", "--baseline"}, {"quadrature", "--quadrature"}};
-    applySets(flags, [&a](const std::string& k, const std::string& v) { setIgOption(a.ig, k, v, "explain"); });
+    applySets(flags, [&a](const std::string& k, const std::string& v) { setAttributionOption(a.ig, k, v, "explain"); });
     const nlohmann::json s = runExplainAttribution(a, printProgress, ctx.cancel, std::cerr);
     if (s["completeness_residual"].is_number())
       std::printf("wrote %s (completeness residual %.3g)\n", a.out.c_str(), s["completeness_residual"].get<double>());

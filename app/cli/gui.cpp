@@ -8,10 +8,10 @@
 
 #include "cli/command.h"
 #include "gui.h"
-#include "latentlab/errors.h"
-#include "latentlab/fsutil.h"
-#include "latentlab/gui_script.h"
-#include "latentlab/pipeline.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/util/fsutil.h"
+#include "latentlab/explorer/gui_script.h"
+#include "latentlab/pipeline/pipeline.h"
 
 namespace latentlab::cli {
 

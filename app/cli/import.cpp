@@ -4,7 +4,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/command.h"
-#include "latentlab/pipeline.h"
+#include "latentlab/pipeline/pipeline.h"
 
 namespace latentlab::cli {
 

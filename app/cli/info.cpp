@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "cli/command.h"
-#include "latentlab/pipeline.h"
+#include "latentlab/pipeline/pipeline.h"
 
 namespace latentlab::cli {
 

@@ -6,10 +6,10 @@
 
 #include "cli/cli_util.h"
 #include "cli/command.h"
-#include "latentlab/errors.h"
-#include "latentlab/explorer.h"
-#include "latentlab/fsutil.h"
-#include "latentlab/projection.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/explorer/explorer.h"
+#include "latentlab/util/fsutil.h"
+#include "latentlab/projection/projection.h"
 
 namespace latentlab::cli {
 

@@ -14,12 +14,12 @@
 #include <string>
 #include <vector>
 
-#include "latentlab/counterfactual.h"
-#include "latentlab/explorer.h"
-#include "latentlab/pipeline.h"
-#include "latentlab/projection.h"
-#include "latentlab/session.h"
-#include "latentlab/viewmath.h"
+#include "latentlab/clue/clue.h"
+#include "latentlab/explorer/explorer.h"
+#include "latentlab/pipeline/pipeline.h"
+#include "latentlab/projection/projection.h"
+#include "latentlab/explorer/session.h"
+#include "latentlab/explorer/viewmath.h"
 #include "map/color_scale.h"
 #include "map/map_view.h"
 #include "selection_summary.h"
@@ -229,7 +229,7 @@ struct UiState {
 
 // The CLUE panel's runs: the same explanation with the Laplace head and with the deterministic one.
 struct ClueRun {
-  CfResult result;
+  ClueResult result;
   std::vector<float> xy;  // [T+1, 2] the path on the map (PCA, or placed like an edited point)
   float x0 = 0, y0 = 0;   // z0 on the map (vae-clue's path starts at phi(dec(u0)), not at z0)
 };
@@ -250,7 +250,7 @@ struct ClueBatch {
 };
 
 struct ClueState {
-  CfOptions options;                  // the panel's settings
+  ClueOptions options;                  // the panel's settings
   std::optional<ClueRun> laplace, det;
   std::vector<float> liveXY;          // [t, 2] the path of the run in progress
   std::shared_ptr<Job> job;
@@ -276,16 +276,16 @@ struct ClueState {
 
 // The Attribution panel's integrated gradients of the selection's image, with the scrubber.
 struct AttributionRun {
-  IgResult ig;
+  AttributionResult ig;
   std::vector<float> latents; // [m, d] phi of each node's input x' + alpha_k (x - x')
   std::vector<float> pathXY;  // [m, 2] those latents on the map
   float clip = 0;             // the colour range: the 99th percentile of |attribution| (channels summed)
-  std::optional<IgResult> det;  // a latent path's attribution with the deterministic head, beside (Perez et al.)
+  std::optional<AttributionResult> det;  // a latent path's attribution with the deterministic head, beside (Perez et al.)
   float detClip = 0;
 };
 
 struct AttributionState {
-  IgOptions options;                  // the panel's settings
+  AttributionOptions options;                  // the panel's settings
   std::optional<AttributionRun> run;
   std::shared_ptr<Job> job;
   uint64_t serial = 0;

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "latentlab/errors.h"
+#include "latentlab/util/errors.h"
 
 namespace latentlab::gui {
 

@@ -7,7 +7,7 @@
 #include <cstdio>
 
 #include "context.h"
-#include "latentlab/stats.h"
+#include "latentlab/util/stats.h"
 #include "panels/confirm_dialog.h"
 #include "panels/recording_bar.h"
 #include "session_io.h"

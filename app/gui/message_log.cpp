@@ -2,7 +2,7 @@
 
 #include <iostream>
 
-#include "latentlab/errors.h"
+#include "latentlab/util/errors.h"
 
 namespace latentlab::gui {
 

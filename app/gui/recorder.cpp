@@ -6,8 +6,8 @@
 #include <ctime>
 #include <functional>
 
-#include "latentlab/errors.h"
-#include "latentlab/fsutil.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/util/fsutil.h"
 
 namespace latentlab::gui {
 
@@ -50,17 +50,17 @@ RecordSnapshot recordSnapshot(const AppState& s) {
   r.saliency = s.attribution.live;
   r.saliencySteps = s.attribution.liveSteps;
   r.clueRuns = s.clue.runs;
-  r.igRuns = s.attribution.runs;
+  r.attributionRuns = s.attribution.runs;
   return r;
 }
 
-std::string clueLine(const CfOptions& o) {
-  const CfOptions d;
-  std::string l = std::string("clue method=") + cfMethodName(o.method);
+std::string clueLine(const ClueOptions& o) {
+  const ClueOptions d;
+  std::string l = std::string("clue method=") + clueMethodName(o.method);
   auto add = [&](const std::string& kv) { l += " " + kv; };
-  if (o.head != d.head) add(std::string("head=") + cfHeadName(o.head));
+  if (o.head != d.head) add(std::string("head=") + headKindName(o.head));
   if (o.uncertainty != d.uncertainty) add(std::string("uncertainty=") + uncertaintyName(o.uncertainty));
-  if (o.distance != d.distance) add(std::string("distance=") + cfDistanceName(o.distance));
+  if (o.distance != d.distance) add(std::string("distance=") + clueDistanceName(o.distance));
   if (o.lambda != d.lambda) add("lambda=" + exactDouble(o.lambda));
   if (o.lambdaX >= 0 && o.lambdaX != d.lambdaX) add("lambda_x=" + exactDouble(o.lambdaX));
   if (o.lr > 0 && o.lr != d.lr) add("lr=" + exactDouble(o.lr));
@@ -79,14 +79,14 @@ std::string clueLine(const CfOptions& o) {
   return l;
 }
 
-std::string igLine(const IgOptions& o) {
-  const IgOptions d;
-  std::string l = "ig target=" + attrTargetName(o.target);
+std::string attributionLine(const AttributionOptions& o) {
+  const AttributionOptions d;
+  std::string l = "ig target=" + attributionTargetName(o.target);
   auto add = [&](const std::string& kv) { l += " " + kv; };
-  if (o.method != d.method) add(std::string("method=") + attrMethodName(o.method));
+  if (o.method != d.method) add(std::string("method=") + attributionMethodName(o.method));
   if (o.shapNoise != d.shapNoise) add("shap_noise=" + exactDouble(o.shapNoise));
-  if (o.path != d.path) add(std::string("path=") + attrPathName(o.path));
-  if (o.head != d.head) add(std::string("head=") + cfHeadName(o.head));
+  if (o.path != d.path) add(std::string("path=") + attributionPathName(o.path));
+  if (o.head != d.head) add(std::string("head=") + headKindName(o.head));
   if (o.baseline != d.baseline) add(std::string("baseline=") + igBaselineName(o.baseline));
   if (o.steps != d.steps) add("steps=" + std::to_string(o.steps));
   if (o.quadrature != d.quadrature) add(std::string("quadrature=") + quadratureName(o.quadrature));
@@ -305,7 +305,7 @@ std::string Recorder::observe(const AppState& s, double now, bool inputActive) {
     recordEdits(s, r, now, flushAll);
     // Explanations: the run's settings, so that the replay runs the same one.
     if (r.clueRuns > l.clueRuns) flushAll(), emit(clueLine(s.clue.options), now);
-    if (r.igRuns > l.igRuns) flushAll(), emit(igLine(s.attribution.options), now);
+    if (r.attributionRuns > l.attributionRuns) flushAll(), emit(attributionLine(s.attribution.options), now);
     // The tab in front (after a run, which may bring its own tab forward).
     if (!r.tab.empty() && !l.tab.empty() && r.tab != l.tab) flushAll(), emit("tab " + r.tab, now);
     // The selection (a drag's point is written with its drag; a new edited point selects itself).

@@ -48,7 +48,7 @@ struct RecordSnapshot {
   float dragX0 = 0, dragY0 = 0, dragTx = 0, dragTy = 0;
   double cx = 0, cy = 0, scale = 1, fitScale = 1;
   double alpha = 1;
-  uint64_t clueRuns = 0, igRuns = 0;  // a counterfactual or IG run started
+  uint64_t clueRuns = 0, attributionRuns = 0;  // a counterfactual or IG run started
   std::string tab;                         // the tab in front
   uint64_t autoFits = 0;                   // fits the map made by itself (a replay makes them too)
   bool saliency = false;
@@ -103,8 +103,8 @@ class Recorder {
 
 // The script lines that run `o` again (`clue KEY=VALUE ...`, `ig KEY=VALUE ...`): every setting
 // that differs from the default, so that the replay runs the same explanation.
-std::string clueLine(const CfOptions& o);
-std::string igLine(const IgOptions& o);
+std::string clueLine(const ClueOptions& o);
+std::string attributionLine(const AttributionOptions& o);
 
 // "0.123456791" etc.: a float that reads back as the same float; a double likewise.
 std::string exactFloat(float v);

@@ -8,8 +8,8 @@
 #include <algorithm>
 
 #include "context.h"
-#include "latentlab/errors.h"
-#include "latentlab/fsutil.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/util/fsutil.h"
 
 namespace latentlab::gui {
 

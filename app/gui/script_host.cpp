@@ -6,7 +6,7 @@
 #include "context.h"
 #include "expect.h"
 #include "selection_summary.h"
-#include "latentlab/errors.h"
+#include "latentlab/util/errors.h"
 #include "session_io.h"
 #include "state_json.h"
 
@@ -67,9 +67,9 @@ void AppScriptHost::showTrain(bool on) { m_ctx.models.showTrainPoints(on); }
 void AppScriptHost::trainModel(const TrainOptions& options) { m_ctx.models.trainModel(options); }
 void AppScriptHost::snap(bool on) { m_ctx.edits.setSnap(on); }
 void AppScriptHost::undo() { m_ctx.edits.undo(); }
-void AppScriptHost::clue(const CfOptions& options) { m_ctx.clue.run(options); }
+void AppScriptHost::clue(const ClueOptions& options) { m_ctx.clue.run(options); }
 void AppScriptHost::clueZoom() { m_ctx.clue.zoomToPaths(); }
-void AppScriptHost::ig(const IgOptions& options) { m_ctx.attribution.run(options); }
+void AppScriptHost::ig(const AttributionOptions& options) { m_ctx.attribution.run(options); }
 void AppScriptHost::scrub(double alpha) { m_ctx.attribution.scrubTo(alpha); }
 void AppScriptHost::flip(int bit) { m_ctx.concepts.flip(bit); }
 void AppScriptHost::examples(const ExampleOptions& options) { m_ctx.examples.run(options); }
@@ -108,7 +108,7 @@ std::string AppScriptHost::expect(const std::string& key, const std::string& op,
 }
 void AppScriptHost::saliency(bool on, int steps) { m_ctx.attribution.setLive(on, steps); }
 bool AppScriptHost::batchRunning() const { return m_ctx.state.clue.batch.running(); }
-void AppScriptHost::clueBatch(const std::string& out, int64_t n, const CfOptions& options) {
+void AppScriptHost::clueBatch(const std::string& out, int64_t n, const ClueOptions& options) {
   ClueBatch& b = m_ctx.state.clue.batch;
   m_ctx.state.clue.options = options;
   b.out = out;

@@ -33,9 +33,9 @@ class AppScriptHost : public ScriptHost {
   void trainModel(const TrainOptions& options) override;
   void snap(bool on) override;
   void undo() override;
-  void clue(const CfOptions& options) override;
+  void clue(const ClueOptions& options) override;
   void clueZoom() override;
-  void ig(const IgOptions& options) override;
+  void ig(const AttributionOptions& options) override;
   void scrub(double alpha) override;
   void flip(int bit) override;
   void examples(const ExampleOptions& options) override;
@@ -48,7 +48,7 @@ class AppScriptHost : public ScriptHost {
   void legend(bool shown) override;
   std::string expect(const std::string& key, const std::string& op, const std::string& value) override;
   bool batchRunning() const override;
-  void clueBatch(const std::string& out, int64_t n, const CfOptions& options) override;
+  void clueBatch(const std::string& out, int64_t n, const ClueOptions& options) override;
   void saveSession(const std::string& path) override;
   void loadSession(const std::string& path) override;
   void exportCsv(const std::string& path) override;

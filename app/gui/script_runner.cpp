@@ -4,7 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "latentlab/errors.h"
+#include "latentlab/util/errors.h"
 
 namespace latentlab::gui {
 
@@ -153,13 +153,13 @@ const std::map<std::string, ScriptVerb>& scriptVerbs() {
       {"undo", [](H& h, const C&) { return h.undo(), untilIdle(); }},
       {"clue",
        [](H& h, const C& c) {
-         CfOptions o;
+         ClueOptions o;
          for (const std::string& kv : c.args) {
            const size_t eq = kv.find('=');
-           setCfOption(o, kv.substr(0, eq), kv.substr(eq + 1), "clue");
+           setClueOption(o, kv.substr(0, eq), kv.substr(eq + 1), "clue");
          }
-         if (o.target >= 0 && o.method != CfMethod::ClassChange) {
-           h.error(std::string("clue: target is for method=class-change; ") + cfMethodName(o.method) + " lowers U");
+         if (o.target >= 0 && o.method != ClueMethod::ClassChange) {
+           h.error(std::string("clue: target is for method=class-change; ") + clueMethodName(o.method) + " lowers U");
            return next();
          }
          h.clue(o);
@@ -168,10 +168,10 @@ const std::map<std::string, ScriptVerb>& scriptVerbs() {
       {"clue-zoom", [](H& h, const C&) { return h.clueZoom(), next(); }},
       {"ig",
        [](H& h, const C& c) {
-         IgOptions o;
+         AttributionOptions o;
          for (const std::string& kv : c.args) {
            const size_t eq = kv.find('=');
-           setIgOption(o, kv.substr(0, eq), kv.substr(eq + 1), "ig");
+           setAttributionOption(o, kv.substr(0, eq), kv.substr(eq + 1), "ig");
          }
          h.ig(o);
          return untilIdle();
@@ -202,10 +202,10 @@ const std::map<std::string, ScriptVerb>& scriptVerbs() {
            w.again = true;
            return w;
          }
-         CfOptions o;
+         ClueOptions o;
          for (size_t k = 2; k < c.args.size(); ++k) {
            const size_t eq = c.args[k].find('=');
-           setCfOption(o, c.args[k].substr(0, eq), c.args[k].substr(eq + 1), "clue-batch");
+           setClueOption(o, c.args[k].substr(0, eq), c.args[k].substr(eq + 1), "clue-batch");
          }
          h.clueBatch(c.args[0], c.args[1] == "lasso" ? 0 : std::stoll(c.args[1]), o);
          return next();

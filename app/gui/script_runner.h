@@ -10,8 +10,8 @@
 #include <string>
 
 #include "app_state.h"
-#include "latentlab/counterfactual.h"
-#include "latentlab/gui_script.h"
+#include "latentlab/clue/clue.h"
+#include "latentlab/explorer/gui_script.h"
 
 namespace latentlab::gui {
 
@@ -45,12 +45,12 @@ class ScriptHost {
   virtual void snap(bool on) = 0;
   virtual void undo() = 0;
   // Runs a counterfactual from the selection with both heads (the CLUE panel's Run).
-  virtual void clue(const CfOptions& options) = 0;
+  virtual void clue(const ClueOptions& options) = 0;
   // Starts the CLUE panel's batch run into `out` over the N most uncertain test points (n > 0) or
   // the lasso selection's test points (n == 0), with `options`.
   virtual void clueZoom() = 0;  // the map centred on the CLUE paths
   // Integrated gradients of the selection (the Attribution tab's run), and its scrubber.
-  virtual void ig(const IgOptions& options) = 0;
+  virtual void ig(const AttributionOptions& options) = 0;
   virtual void scrub(double alpha) = 0;
   virtual void flip(int bit) = 0;
   // The Examples tab: example importance of the selection, and a click on its rank-th top or bottom example.
@@ -65,7 +65,7 @@ class ScriptHost {
   // Checks KEY OP VALUE against the state JSON; "" when it holds, else what the state says.
   virtual std::string expect(const std::string& key, const std::string& op, const std::string& value) = 0;
   virtual bool batchRunning() const = 0;  // a CLUE batch run is going
-  virtual void clueBatch(const std::string& out, int64_t n, const CfOptions& options) = 0;
+  virtual void clueBatch(const std::string& out, int64_t n, const ClueOptions& options) = 0;
   virtual void saveSession(const std::string& path) = 0;
   virtual void loadSession(const std::string& path) = 0;
   virtual void exportCsv(const std::string& path) = 0;

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "latentlab/explorer.h"
+#include "latentlab/explorer/explorer.h"
 
 namespace latentlab::gui {
 

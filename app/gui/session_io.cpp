@@ -4,8 +4,8 @@
 #include <filesystem>
 
 #include "context.h"
-#include "latentlab/errors.h"
-#include "latentlab/fsutil.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/util/fsutil.h"
 
 namespace fs = std::filesystem;
 

@@ -4,7 +4,7 @@
 // reported by name and changes nothing. UI thread only.
 #include <string>
 
-#include "latentlab/session.h"
+#include "latentlab/explorer/session.h"
 
 namespace latentlab::gui {
 

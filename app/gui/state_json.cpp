@@ -1,10 +1,10 @@
 #include "state_json.h"
 
 #include "context.h"
-#include "latentlab/json_text.h"
-#include "latentlab/errors.h"
-#include "latentlab/fsutil.h"
-#include "latentlab/stats.h"
+#include "latentlab/util/json_text.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/util/fsutil.h"
+#include "latentlab/util/stats.h"
 #include "selection_summary.h"
 
 #include <algorithm>
@@ -125,7 +125,7 @@ nlohmann::json stateJson(Context& ctx) {
     const ClueState& cs = s.clue;
     json c = {{"running", cs.running()}, {"error", cs.error}, {"scrub", cs.scrub}, {"from_point", cs.fromPoint}};
     auto run = [](const ClueRun& r) {
-      const CfResult& x = r.result;
+      const ClueResult& x = r.result;
       json o = {{"method", x.method}, {"head", x.head}, {"uncertainty", x.uncertainty},
                 {"trajectory_length", x.numPathSteps()}, {"steps", x.steps},
                 {"u_before", x.uBefore}, {"u_latent", x.uLatent}, {"u_roundtrip", x.uRoundtrip},
@@ -157,7 +157,7 @@ nlohmann::json stateJson(Context& ctx) {
   // The Attribution tab's integrated gradients: the figures, and the scrubber's alpha with the
   // interpolated input and F there.
   if (const auto& as = s.attribution; as.run) {
-    const IgResult& r = as.run->ig;
+    const AttributionResult& r = as.run->ig;
     const int node = as.alpha >= 1.0 ? r.steps() - 1 : r.nodeAt(as.alpha);
     j["attribution"] = {{"target", r.target}, {"method", r.method}, {"head", r.head}, {"baseline", r.baseline_name},
                         {"quadrature", r.quadrature}, {"steps", r.steps()}, {"f_input", r.fInput},
@@ -167,7 +167,7 @@ nlohmann::json stateJson(Context& ctx) {
                         {"f_alpha", node >= 0 ? json(r.fPath[size_t(node)]) : json(r.fBaseline)},
                         {"input_at_alpha", r.inputAt(as.alpha)}, {"attribution", r.attribution},
                         {"from_point", as.fromPoint}, {"path_points", as.run->pathXY.size() / 2},
-                        {"path", attrPathName(as.options.path)}, {"decoded_nodes", r.decodedNodes},
+                        {"path", attributionPathName(as.options.path)}, {"decoded_nodes", r.decodedNodes},
                         {"running", as.running()}, {"error", as.error}};
     if (const auto& d = as.run->det)
       j["attribution"]["deterministic"] = {{"f_input", d->fInput}, {"f_baseline", d->fBaseline},

@@ -8,7 +8,7 @@
 #include <unistd.h>
 #endif
 
-#include "latentlab/errors.h"
+#include "latentlab/util/errors.h"
 
 namespace latentlab::gui {
 

@@ -15,8 +15,8 @@
 #include <thread>
 #include <vector>
 
-#include "latentlab/newest_wins.h"
-#include "latentlab/progress.h"
+#include "latentlab/util/newest_wins.h"
+#include "latentlab/util/progress.h"
 
 namespace latentlab::gui {
 

@@ -5,8 +5,8 @@
 #include <memory>
 
 #include "context.h"
-#include "latentlab/errors.h"
-#include "latentlab/viewmath.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/explorer/viewmath.h"
 
 namespace latentlab::gui {
 
@@ -22,7 +22,7 @@ std::vector<float> AttributionController::placePath(const std::vector<float>& la
 
 namespace {
 
-float clipOf(const IgResult& r) {
+float clipOf(const AttributionResult& r) {
   std::vector<float> summed(size_t(r.H * r.W), 0.0f);
   for (size_t i = 0; i < r.attribution.size(); ++i) summed[i % summed.size()] += r.attribution[i];
   return signedClip(summed);
@@ -32,15 +32,15 @@ float clipOf(const IgResult& r) {
 
 // The latent path of a path attribution, from z* to z0 ([K+1, d] flat), and the point whose image
 // ends it; empty with `error` set when the selection has none.
-bool AttributionController::latentPath(const IgOptions& o, std::vector<float>& path, int64_t& point, std::string& error) const {
+bool AttributionController::latentPath(const AttributionOptions& o, std::vector<float>& path, int64_t& point, std::string& error) const {
   const AppState& s = m_ctx.state;
   const Selection& sel = s.selection.sel;
   const int64_t d = s.model.pts->d;
   path.clear();
-  if (o.path == AttrPath::Clue) {
+  if (o.path == AttributionPath::Clue) {
     const ClueRun* run = s.clue.followed();
     if (!run) return error = "run a counterfactual first (the CLUE tab): the path goes from its z* back to z0", false;
-    const CfResult& r = run->result;
+    const ClueResult& r = run->result;
     const int last = std::clamp(r.steps, 0, r.numPathSteps() - 1);  // z* is the path's step r.steps
     for (int k = last; k >= 0; --k) path.insert(path.end(), r.path.begin() + k * d, r.path.begin() + (k + 1) * d);
     point = s.clue.fromPoint;
@@ -59,14 +59,14 @@ bool AttributionController::latentPath(const IgOptions& o, std::vector<float>& p
   return true;
 }
 
-void AttributionController::run(const IgOptions& options) {
+void AttributionController::run(const AttributionOptions& options) {
   Context& c = m_ctx;
   AppState& s = c.state;
   AttributionState& as = s.attribution;
   as.error.clear();
   if (!s.hasModel()) return void(as.error = "load a model first");
   const Selection& sel = s.selection.sel;
-  if (!sel.any() && options.path != AttrPath::Clue) {
+  if (!sel.any() && options.path != AttributionPath::Clue) {
     as.error = "select a point (or an edited point) first";
     c.log.error("ig: nothing is selected", false);
     return;
@@ -74,8 +74,8 @@ void AttributionController::run(const IgOptions& options) {
   int64_t point = sel.edited >= 0 ? -1 : sel.point;
   std::vector<float> path;
   try {
-    checkIgOptions(options, s.model.pts->K, "ig");
-    if (options.path != AttrPath::Straight && !latentPath(options, path, point, as.error)) throw InputError(as.error);
+    checkAttributionOptions(options, s.model.pts->K, "ig");
+    if (options.path != AttributionPath::Straight && !latentPath(options, path, point, as.error)) throw InputError(as.error);
   } catch (const InputError& e) {
     as.error = e.what();
     c.log.error("ig: " + as.error, false);
@@ -96,19 +96,19 @@ void AttributionController::run(const IgOptions& options) {
   auto current = [&c, serial, pts] { return c.state.attribution.serial == serial && c.state.model.pts == pts; };
   as.fromPoint = point;
   as.job = c.worker->submit(
-      options.path == AttrPath::Straight ? "integrated gradients" : "latent-path attribution",
+      options.path == AttributionPath::Straight ? "integrated gradients" : "latent-path attribution",
       [&c, ex, options, point, z, path, laplace, current](Job& job) {
         auto latents = std::make_shared<std::vector<float>>();
-        std::shared_ptr<IgResult> r, det;
-        if (options.path == AttrPath::Straight) {
-          r = std::make_shared<IgResult>(ex->attribution(options, point, z, latents.get(), &job.cancel));
+        std::shared_ptr<AttributionResult> r, det;
+        if (options.path == AttributionPath::Straight) {
+          r = std::make_shared<AttributionResult>(ex->attribution(options, point, z, latents.get(), &job.cancel));
         } else {  // Perez et al.: both heads, side by side (the deterministic one has no epistemic U)
-          IgOptions o = options;
-          o.head = laplace ? options.head : CfHead::Deterministic;
-          r = std::make_shared<IgResult>(ex->pathAttribution(o, point, path, latents.get(), &job.cancel));
-          if (o.head == CfHead::Laplace && options.target.kind != AttrTargetKind::Epistemic) {
-            o.head = CfHead::Deterministic;
-            det = std::make_shared<IgResult>(ex->pathAttribution(o, point, path, nullptr, &job.cancel));
+          AttributionOptions o = options;
+          o.head = laplace ? options.head : HeadKind::Deterministic;
+          r = std::make_shared<AttributionResult>(ex->pathAttribution(o, point, path, latents.get(), &job.cancel));
+          if (o.head == HeadKind::Laplace && options.target.kind != AttributionTargetKind::Epistemic) {
+            o.head = HeadKind::Deterministic;
+            det = std::make_shared<AttributionResult>(ex->pathAttribution(o, point, path, nullptr, &job.cancel));
           }
         }
         c.worker->toUi([&c, r, det, latents, current] {

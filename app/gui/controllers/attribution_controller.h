@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "latentlab/attribution.h"
+#include "latentlab/attribution/attribution.h"
 
 namespace latentlab::gui {
 
@@ -15,7 +15,7 @@ class AttributionController {
  public:
   explicit AttributionController(Context& ctx) : m_ctx(ctx) {}
   // From the selection (a point's image, or an edited point's decode); an error says why not.
-  void run(const IgOptions& options);
+  void run(const AttributionOptions& options);
   void cancel();
   // The scrubber, alpha in [0, 1] (outside: an error naming the value, nothing changes).
   void scrubTo(double alpha);
@@ -27,7 +27,7 @@ class AttributionController {
 
  private:
   std::vector<float> placePath(const std::vector<float>& latents, int64_t d) const;
-  bool latentPath(const IgOptions& o, std::vector<float>& path, int64_t& point, std::string& error) const;
+  bool latentPath(const AttributionOptions& o, std::vector<float>& path, int64_t& point, std::string& error) const;
   Context& m_ctx;
 };
 

@@ -6,8 +6,8 @@
 #include <sstream>
 
 #include "context.h"
-#include "latentlab/errors.h"
-#include "latentlab/pipeline.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/pipeline/pipeline.h"
 
 namespace latentlab::gui {
 
@@ -40,16 +40,16 @@ std::vector<float> ClueController::placePath(const std::vector<float>& path, int
   return xy;
 }
 
-ClueRun ClueController::makeRun(const CfResult& r) const {
+ClueRun ClueController::makeRun(const ClueResult& r) const {
   ClueRun run{r, placePath(r.path, r.d)};
   if (int64_t(r.z0.size()) == r.d) m_ctx.projection.place(r.z0, run.x0, run.y0);
   return run;
 }
 
-void ClueController::run(const CfOptions& asked) {
+void ClueController::run(const ClueOptions& asked) {
   AppState& s = m_ctx.state;
-  CfOptions options = asked;
-  if (options.method != CfMethod::ClassChange) options.target = -1;  // the panel keeps its last target
+  ClueOptions options = asked;
+  if (options.method != ClueMethod::ClassChange) options.target = -1;  // the panel keeps its last target
   s.clue.error.clear();
   if (!s.hasModel()) {
     s.clue.error = "load a model first";
@@ -61,12 +61,12 @@ void ClueController::run(const CfOptions& asked) {
     m_ctx.log.error("clue: nothing is selected", false);
     return;
   }
-  if (options.head == CfHead::Deterministic && options.uncertainty == UncertaintyKind::Epistemic) {
+  if (options.head == HeadKind::Deterministic && options.uncertainty == UncertaintyKind::Epistemic) {
     s.clue.error = "the deterministic head has no epistemic uncertainty (it is 0 everywhere); choose total or aleatoric";
     m_ctx.log.error("clue: " + s.clue.error, false);
     return;
   }
-  if (options.head == CfHead::Laplace && !s.model.hasLaplace)
+  if (options.head == HeadKind::Laplace && !s.model.hasLaplace)
     m_ctx.log.error("clue: this bundle has no Laplace posterior; only the deterministic head runs", false);
   s.clue.fromEdited = sel.edited;
   s.clue.origin = sel.point;
@@ -84,7 +84,7 @@ void ClueController::continueFrom(int step) {
   start(s.clue.options, -1, std::move(z));
 }
 
-void ClueController::start(const CfOptions& options, int64_t point, std::vector<float> z0) {
+void ClueController::start(const ClueOptions& options, int64_t point, std::vector<float> z0) {
   Context& c = m_ctx;
   AppState& s = c.state;
   cancel();
@@ -105,10 +105,10 @@ void ClueController::start(const CfOptions& options, int64_t point, std::vector<
   auto current = [&c, serial, pts] { return c.state.clue.serial == serial && c.state.model.pts == pts; };
   c.state.ui.focusJobs = false;
   cs.job = c.worker->submit(
-      std::string("clue (") + cfMethodName(options.method) + ")",
+      std::string("clue (") + clueMethodName(options.method) + ")",
       [&c, ex, options, point, z0, laplace, current](Job& job) {
         auto last = std::chrono::steady_clock::now() - std::chrono::seconds(1);
-        const int total = options.method == CfMethod::Hierarchical ? options.outerSteps : options.steps;
+        const int total = options.method == ClueMethod::Hierarchical ? options.outerSteps : options.steps;
         auto onStep = [&](int step, const std::vector<float>& z, float) {
           Progress p;
           p.stage = "laplace head";
@@ -129,20 +129,20 @@ void ClueController::start(const CfOptions& options, int64_t point, std::vector<
           return !job.cancel.load();
         };
         auto progress = [&job](const Progress& p) { job.report(p); };
-        std::shared_ptr<CfResult> lap;
-        if (laplace && options.head == CfHead::Laplace) {
-          lap = std::make_shared<CfResult>(ex->counterfactual(options, point, z0, onStep, progress, &job.cancel));
+        std::shared_ptr<ClueResult> lap;
+        if (laplace && options.head == HeadKind::Laplace) {
+          lap = std::make_shared<ClueResult>(ex->counterfactual(options, point, z0, onStep, progress, &job.cancel));
           checkCancel(&job.cancel, "clue");
         }
         // The deterministic head alongside, except for epistemic U, which it does not have.
-        std::shared_ptr<CfResult> dr;
+        std::shared_ptr<ClueResult> dr;
         if (options.uncertainty != UncertaintyKind::Epistemic || !lap) {
-          CfOptions det = options;
-          det.head = CfHead::Deterministic;
+          ClueOptions det = options;
+          det.head = HeadKind::Deterministic;
           Progress p;
           p.stage = "deterministic head";
           job.report(p);
-          dr = std::make_shared<CfResult>(ex->counterfactual(det, point, z0, {}, progress, &job.cancel));
+          dr = std::make_shared<ClueResult>(ex->counterfactual(det, point, z0, {}, progress, &job.cancel));
         }
         c.worker->toUi([&c, lap, dr, current] {
           if (!current()) return;
@@ -246,7 +246,7 @@ void ClueController::beginNudge() {
   ClueState& cs = m_ctx.state.clue;
   float x = 0, y = 0;
   if (!nudgeMarker(x, y) || cs.origin < 0) return;
-  const CfResult& r = cs.followed()->result;
+  const ClueResult& r = cs.followed()->result;
   const int64_t d = r.d;
   m_ctx.edits.beginDragOf(cs.origin, std::vector<float>(r.path.begin() + cs.scrub * d, r.path.begin() + (cs.scrub + 1) * d),
                           x, y, cs.scrub);
@@ -265,7 +265,7 @@ void ClueController::runBatch() {
   o.force = b.force;
   o.device = s.model.device;
   o.cf = s.clue.options;
-  if (o.cf.method != CfMethod::ClassChange) o.cf.target = -1;
+  if (o.cf.method != ClueMethod::ClassChange) o.cf.target = -1;
   if (b.out.empty()) return void(b.error = "choose a folder to write (a new one)");
   if (b.lasso) {
     const PointTable& t = *s.model.pts;
@@ -291,7 +291,7 @@ void ClueController::runBatch() {
   b.written.clear();
   c.state.ui.focusJobs = false;
   b.job = c.worker->submit(
-      std::string("explain (") + cfMethodName(o.cf.method) + ", " + cfHeadName(o.cf.head) + ")",
+      std::string("explain (") + clueMethodName(o.cf.method) + ", " + headKindName(o.cf.head) + ")",
       [&c, o, current](Job& job) {
         std::ostringstream log;
         auto summary = std::make_shared<nlohmann::json>(

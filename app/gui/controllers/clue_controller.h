@@ -4,7 +4,7 @@
 // deterministic head; the scrubber shows any step of either in the inspector. UI thread only.
 #include <vector>
 
-#include "latentlab/counterfactual.h"
+#include "latentlab/clue/clue.h"
 
 namespace latentlab::gui {
 
@@ -15,7 +15,7 @@ class ClueController {
  public:
   explicit ClueController(Context& ctx) : m_ctx(ctx) {}
   // From the selection (a point or an edited point); an error says why nothing ran.
-  void run(const CfOptions& options);
+  void run(const ClueOptions& options);
   // From a latent on the followed run's path (step `step`), as if it were an edited point.
   void continueFrom(int step);
   void cancel();
@@ -40,10 +40,10 @@ class ClueController {
   void replace();
   void reset();  // another bundle was loaded
   // A finished run with its path placed on the current map.
-  ClueRun makeRun(const CfResult& r) const;
+  ClueRun makeRun(const ClueResult& r) const;
 
  private:
-  void start(const CfOptions& options, int64_t point, std::vector<float> z0);
+  void start(const ClueOptions& options, int64_t point, std::vector<float> z0);
   std::vector<float> placePath(const std::vector<float>& path, int64_t d) const;
   Context& m_ctx;
 };

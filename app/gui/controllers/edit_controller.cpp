@@ -1,7 +1,7 @@
 #include "controllers/edit_controller.h"
 
 #include "context.h"
-#include "latentlab/errors.h"
+#include "latentlab/util/errors.h"
 
 namespace latentlab::gui {
 
@@ -18,10 +18,10 @@ void EditController::requestEval(EvalTarget target, std::vector<float> z) {
     SaliencyRequest q;
     q.options = as.options;
     q.options.steps = as.liveSteps;
-    if (!c.state.model.hasLaplace) q.options.head = CfHead::Deterministic;
-    if (q.options.head == CfHead::Deterministic && q.options.target.kind == AttrTargetKind::Epistemic)
-      q.options.target.kind = AttrTargetKind::Total;  // the deterministic head has no epistemic part
-    if (q.options.path != AttrPath::Straight && q.options.target.needsClass()) q.options.target.kind = AttrTargetKind::Total;
+    if (!c.state.model.hasLaplace) q.options.head = HeadKind::Deterministic;
+    if (q.options.head == HeadKind::Deterministic && q.options.target.kind == AttributionTargetKind::Epistemic)
+      q.options.target.kind = AttributionTargetKind::Total;  // the deterministic head has no epistemic part
+    if (q.options.path != AttributionPath::Straight && q.options.target.needsClass()) q.options.target.kind = AttributionTargetKind::Total;
     sal = q;
   }
   // The DVAE's code and its single flips (the Concepts tab) come with the inspector's evaluation.

@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "context.h"
-#include "latentlab/errors.h"
+#include "latentlab/util/errors.h"
 
 namespace latentlab::gui {
 

@@ -5,7 +5,7 @@
 // selects its training point on the map. UI thread only.
 #include <cstdint>
 
-#include "latentlab/examples.h"
+#include "latentlab/examples/examples.h"
 
 namespace latentlab::gui {
 

@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "context.h"
-#include "latentlab/errors.h"
+#include "latentlab/util/errors.h"
 
 namespace fs = std::filesystem;
 

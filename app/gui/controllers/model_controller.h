@@ -5,7 +5,7 @@
 // the current model loaded and says why. UI thread only.
 #include <string>
 
-#include "latentlab/pipeline.h"
+#include "latentlab/pipeline/pipeline.h"
 
 namespace latentlab::gui {
 

@@ -6,8 +6,8 @@
 #include <cstdio>
 
 #include "context.h"
-#include "latentlab/errors.h"
-#include "latentlab/fsutil.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/util/fsutil.h"
 
 namespace latentlab::gui {
 

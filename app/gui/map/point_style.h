@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "app_state.h"
-#include "latentlab/viewmath.h"
+#include "latentlab/explorer/viewmath.h"
 
 namespace latentlab::gui {
 

@@ -7,7 +7,7 @@
 #include <cstdio>
 
 #include "context.h"
-#include "latentlab/viewmath.h"
+#include "latentlab/explorer/viewmath.h"
 #include "widgets/widgets.h"
 
 namespace latentlab::gui {
@@ -22,11 +22,11 @@ const ImU32 kPathColour = IM_COL32(230, 90, 230, 255);
 
 using Sum = SignedImages;
 
-const char* unitOf(const AttrTarget& t) {
+const char* unitOf(const AttributionTarget& t) {
   switch (t.kind) {
-    case AttrTargetKind::Probability: return "(probability)";
-    case AttrTargetKind::Logit: return "(logit)";
-    case AttrTargetKind::LabelFree: return "(latent units^2)";
+    case AttributionTargetKind::Probability: return "(probability)";
+    case AttributionTargetKind::Logit: return "(logit)";
+    case AttributionTargetKind::LabelFree: return "(latent units^2)";
     default: return "nats";
   }
 }
@@ -42,11 +42,11 @@ bool AttributionPanel::wantsFocus(Context& ctx) {
 }
 
 void AttributionPanel::drawSettings(Context& ctx) {
-  IgOptions& o = ctx.state.attribution.options;
+  AttributionOptions& o = ctx.state.attribution.options;
   const auto& names = ctx.state.model.pts->classNames;
   if (!ctx.state.model.pts->hasClassifier) {  // a label-free encoder: the latent is all there is to explain
-    o.target.kind = AttrTargetKind::LabelFree;
-    o.path = AttrPath::Straight;
+    o.target.kind = AttributionTargetKind::LabelFree;
+    o.path = AttributionPath::Straight;
     ImGui::TextWrapped("A label-free encoder (%s): the map attributes F(x~) = <phi(x), phi(x~)>, the latent itself "
                        "(seed 002).", ctx.state.model.pts->objective.c_str());
   }
@@ -62,14 +62,14 @@ void AttributionPanel::drawSettings(Context& ctx) {
   ImGui::RadioButton("from the drag", &path, 2);
   tip("The same along the decoded straight latent line from the selected edited point back to its origin's latent");
   if (!ctx.state.model.pts->hasClassifier) ImGui::EndDisabled();
-  o.path = AttrPath(path);
-  const bool straight = o.path == AttrPath::Straight;
-  if (!straight && (o.target.needsClass() || !o.target.needsHead())) o.target.kind = AttrTargetKind::Total;
-  if (!straight) o.method = AttrMethod::IG;
+  o.path = AttributionPath(path);
+  const bool straight = o.path == AttributionPath::Straight;
+  if (!straight && (o.target.needsClass() || !o.target.needsHead())) o.target.kind = AttributionTargetKind::Total;
+  if (!straight) o.method = AttributionMethod::IG;
   int kind = int(o.target.kind);
   ImGui::SetNextItemWidth(190);
-  if (ImGui::Combo("target F", &kind, kTargetLabels, straight ? 6 : 5)) o.target.kind = AttrTargetKind(kind);
-  if (!straight && (o.target.needsClass() || !o.target.needsHead())) o.target.kind = AttrTargetKind::Total;  // U only
+  if (ImGui::Combo("target F", &kind, kTargetLabels, straight ? 6 : 5)) o.target.kind = AttributionTargetKind(kind);
+  if (!straight && (o.target.needsClass() || !o.target.needsHead())) o.target.kind = AttributionTargetKind::Total;  // U only
   tip("What is attributed to the pixels: a class's predictive probability or its logit (the network's own), an "
       "uncertainty of the head in nats, or (label-free, seed 002) the latent itself: F(x~) = <phi(x), phi(x~)>, "
       "which needs no labels and no head");
@@ -77,7 +77,7 @@ void AttributionPanel::drawSettings(Context& ctx) {
     int method = int(o.method);
     ImGui::SetNextItemWidth(190);
     ImGui::Combo("method", &method, kMethodLabels, 3);
-    o.method = AttrMethod(method);
+    o.method = AttributionMethod(method);
     tip("Integrated gradients from the baseline; the plain gradient's magnitude at the image (no baseline, no "
         "completeness); or GradientShap: IG's expectation over random points between the baseline and the image");
   }
@@ -96,9 +96,9 @@ void AttributionPanel::drawSettings(Context& ctx) {
     ImGui::RadioButton("Laplace head", &head, 0);
     ImGui::SameLine();
     ImGui::RadioButton("deterministic head", &head, 1);
-    o.head = CfHead(head);
+    o.head = HeadKind(head);
   }
-  if (straight && o.method != AttrMethod::Saliency) {
+  if (straight && o.method != AttributionMethod::Saliency) {
     int baseline = int(o.baseline);
     ImGui::SetNextItemWidth(150);
     ImGui::Combo("baseline x'", &baseline, kBaselineLabels, 4);
@@ -108,9 +108,9 @@ void AttributionPanel::drawSettings(Context& ctx) {
     ImGui::SameLine();
   }
   ImGui::SetNextItemWidth(100);
-  if (o.method != AttrMethod::Saliency)
-    ImGui::SliderInt(!straight ? "segment steps" : o.method == AttrMethod::GradientShap ? "samples" : "steps m", &o.steps, 5, 200);
-  tip(o.path == AttrPath::Straight ? "Quadrature nodes along the path (64 by default); more steps, smaller completeness residual"
+  if (o.method != AttributionMethod::Saliency)
+    ImGui::SliderInt(!straight ? "segment steps" : o.method == AttributionMethod::GradientShap ? "samples" : "steps m", &o.steps, 5, 200);
+  tip(o.path == AttributionPath::Straight ? "Quadrature nodes along the path (64 by default); more steps, smaller completeness residual"
                                    : "Nodes on the straight segment from g(z0) to the image (the decoded path uses its own steps)");
   AttributionState& as = ctx.state.attribution;
   bool live = as.live;
@@ -125,7 +125,7 @@ void AttributionPanel::drawSettings(Context& ctx) {
     const bool ig = ImGui::RadioButton("IG, 8 steps", &mode, 1);
     if (gradient || ig) ctx.attribution.setLive(true, mode == 1 ? 8 : 0);
   }
-  if (straight && o.method == AttrMethod::IG) {
+  if (straight && o.method == AttributionMethod::IG) {
     int quad = int(o.quadrature);
     ImGui::RadioButton("midpoint rule", &quad, 0);
     ImGui::SameLine();
@@ -137,17 +137,17 @@ void AttributionPanel::drawSettings(Context& ctx) {
 void AttributionPanel::drawRun(Context& ctx) {
   AttributionState& as = ctx.state.attribution;
   const AttributionRun& run = *as.run;
-  const IgResult& r = run.ig;
+  const AttributionResult& r = run.ig;
   const int64_t hw = r.H * r.W;
   const auto& names = ctx.state.model.pts->classNames;
-  const AttrTarget& t = as.options.target;
+  const AttributionTarget& t = as.options.target;
   const std::string what = t.needsClass() && t.cls >= 0 && t.cls < int(names.size())
-                               ? (t.kind == AttrTargetKind::Logit ? "the logit of " : "p(") + names[size_t(t.cls)] +
-                                     (t.kind == AttrTargetKind::Logit ? "" : ")")
-                               : t.kind == AttrTargetKind::LabelFree ? std::string("<phi(x), phi(.)> (label-free)")
+                               ? (t.kind == AttributionTargetKind::Logit ? "the logit of " : "p(") + names[size_t(t.cls)] +
+                                     (t.kind == AttributionTargetKind::Logit ? "" : ")")
+                               : t.kind == AttributionTargetKind::LabelFree ? std::string("<phi(x), phi(.)> (label-free)")
                                                                      : r.target + " U";
   const std::string from = as.fromPoint >= 0 ? "point #" + std::to_string(as.fromPoint) : "an edited point's decode";
-  const bool drag = as.options.path == AttrPath::Drag;
+  const bool drag = as.options.path == AttributionPath::Drag;
   if (r.isPath())
     ImGui::TextWrapped("%s attributed along the decoded path from %s (%d nodes) and the straight segment to the image (%d), "
                        "%s head, %s", what.c_str(), drag ? "the dragged point" : "the CLUE counterfactual z*",
@@ -166,7 +166,7 @@ void AttributionPanel::drawRun(Context& ctx) {
     tip("F(g(z*)) is the uncertainty of the decoded counterfactual encoded again: the CLUE table's round trip, not U at "
         "z* itself (the latent can be surer than any image it decodes to)");
   ImGui::Text("F(x) - F(start) = %.4f   sum of the map = %.4f", r.fInput - r.fBaseline, r.sumAttribution);
-  if (t.kind == AttrTargetKind::LabelFree)
+  if (t.kind == AttributionTargetKind::LabelFree)
     tip("Label-free completeness (seed 002, Proposition 2.3): IG's map sums to |phi(x)|^2 - <phi(x), phi(x')>");
   if (!r.hasCompleteness) {  // saliency: one node, no path to scrub
     SignedImages::legend(run.clip, unit, std::min(300.0f, ImGui::GetContentRegionAvail().x - 20));
@@ -224,7 +224,7 @@ void AttributionPanel::drawRun(Context& ctx) {
   ImGui::EndGroup();
   tip("(x - x') * the weighted gradients of the nodes up to alpha: at alpha = 1, the whole attribution");
   // A whole map over its input, in the run's colour range.
-  auto overlay = [&](const char* label, const std::string& slot, const IgResult& m, const char* tipText) {
+  auto overlay = [&](const char* label, const std::string& slot, const AttributionResult& m, const char* tipText) {
     ImGui::SameLine();
     ImGui::BeginGroup();
     ImGui::TextUnformatted(label);
@@ -235,7 +235,7 @@ void AttributionPanel::drawRun(Context& ctx) {
   };
   overlay("whole map", "ig_over", r, "The whole attribution over the input, whatever alpha: red raises F, blue lowers it");
   if (run.det) {  // Perez et al. with the deterministic head, on the same path, beside
-    const IgResult& d = *run.det;
+    const AttributionResult& d = *run.det;
     overlay("deterministic", "ig_over_det", d, "The deterministic head's map on the same path, in the same colour range");
     ImGui::Text("deterministic head: F(x) = %.4f, F(start) = %.4f, sum %.4f, residual %.2f%%", d.fInput, d.fBaseline,
                 d.sumAttribution, 100.0 * d.residual);

@@ -16,9 +16,9 @@ namespace {
 
 // A new folder in the working directory, named for the bundle and the run.
 std::string proposeOut(const Context& ctx) {
-  const CfOptions& o = ctx.state.clue.options;
+  const ClueOptions& o = ctx.state.clue.options;
   std::string base = "explain-" + std::filesystem::path(ctx.state.model.dir).filename().string() + "-" +
-                     cfMethodName(o.method) + "-" + cfHeadName(o.head);
+                     clueMethodName(o.method) + "-" + headKindName(o.head);
   std::error_code ec;
   std::string out = base;
   for (int k = 2; std::filesystem::exists(out, ec) && k < 1000; ++k) out = base + "-" + std::to_string(k);
@@ -39,8 +39,8 @@ void summaryRow(const nlohmann::json& s, const char* key, const char* label, con
 
 void CluePanel::drawBatch(Context& ctx) {
   ClueBatch& b = ctx.state.clue.batch;
-  const CfOptions& o = ctx.state.clue.options;
-  const std::string key = ctx.state.model.dir + "|" + cfMethodName(o.method) + "|" + cfHeadName(o.head) + "|" + b.written;
+  const ClueOptions& o = ctx.state.clue.options;
+  const std::string key = ctx.state.model.dir + "|" + clueMethodName(o.method) + "|" + headKindName(o.head) + "|" + b.written;
   // A proposed folder follows the settings until the user (or a script) writes another.
   if ((b.out.empty() || b.out == m_proposed) && key != m_outKey) {
     b.out = m_proposed = proposeOut(ctx);
@@ -48,7 +48,7 @@ void CluePanel::drawBatch(Context& ctx) {
   }
   ImGui::TextWrapped("Runs the settings above (%s, %s head, U = %s) on many test points, one after another, and "
                      "writes summary.json, points.csv and a filmstrip per point, as `latentlab explain` does.",
-                     cfMethodName(o.method), cfHeadName(o.head), uncertaintyName(o.uncertainty));
+                     clueMethodName(o.method), headKindName(o.head), uncertaintyName(o.uncertainty));
   int which = b.lasso ? 1 : 0;
   ImGui::RadioButton("the most uncertain test points:", &which, 0);
   ImGui::SameLine();

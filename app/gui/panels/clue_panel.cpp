@@ -55,21 +55,21 @@ bool CluePanel::wantsFocus(Context& ctx) {
 bool CluePanel::animating(const Context& ctx) const { return ctx.state.clue.playing || ctx.state.clue.running(); }
 
 void CluePanel::drawSettings(Context& ctx) {
-  CfOptions& o = ctx.state.clue.options;
+  ClueOptions& o = ctx.state.clue.options;
   int method = int(o.method);
   ImGui::SetNextItemWidth(200);
-  if (ImGui::Combo("method", &method, kMethodLabels, 5)) o.method = CfMethod(method);
+  if (ImGui::Combo("method", &method, kMethodLabels, 5)) o.method = ClueMethod(method);
   tip("latent CLUE: Adam on the classifier's latent z to lower U near z0 (seed 001). VAE-CLUE: the original CLUE in "
       "a VAE's latent, a full decode and classifier pass per step. ReGene: z as a convex mix of class prototypes and "
       "z0. Class change: reach the target class. Hierarchical: latent steps pulled back to the input image.");
-  if (o.method != CfMethod::ClassChange) {  // class change lowers -log p(target), not U
+  if (o.method != ClueMethod::ClassChange) {  // class change lowers -log p(target), not U
     ImGui::SameLine();
     int kind = int(o.uncertainty);
     ImGui::SetNextItemWidth(110);
     if (ImGui::Combo("U", &kind, kKindLabels, 3)) o.uncertainty = UncertaintyKind(kind);
     tip("Which uncertainty to lower (nats): total = aleatoric + epistemic. The deterministic head has no epistemic part.");
   }
-  if (o.method == CfMethod::VaeClue) {
+  if (o.method == ClueMethod::VaeClue) {
     ImGui::TextDisabled("lambda_x %.0f (fixed: |dec(u) - x0|_1 / P)", o.lambdaXOrDefault());
     tip("VAE-CLUE keeps its counterfactual near the input in pixels, with the CLUE paper's weight 25/784 per pixel");
   } else {
@@ -80,15 +80,15 @@ void CluePanel::drawSettings(Context& ctx) {
   }
   ImGui::SameLine();
   ImGui::SetNextItemWidth(110);
-  ImGui::SliderInt(o.method == CfMethod::Hierarchical ? "inner steps" : "steps", &o.steps, 10, 1000);
+  ImGui::SliderInt(o.method == ClueMethod::Hierarchical ? "inner steps" : "steps", &o.steps, 10, 1000);
   tip("Adam steps at most; the run stops earlier when the loss L = U + lambda * distance stalls");
-  if (o.method == CfMethod::Hierarchical) {
+  if (o.method == ClueMethod::Hierarchical) {
     ImGui::SameLine();
     ImGui::SetNextItemWidth(90);
     ImGui::SliderInt("outer steps", &o.outerSteps, 1, 50);
     tip("Input-space steps x <- x + eta * dx at most (the search stops when U < 0.05 nats or x stops moving)");
   }
-  if (o.method == CfMethod::ClassChange) {
+  if (o.method == ClueMethod::ClassChange) {
     const auto& names = ctx.state.model.pts->classNames;
     if (o.target < 0 || o.target >= int(names.size())) o.target = 0;
     ImGui::SetNextItemWidth(200);
@@ -98,7 +98,7 @@ void CluePanel::drawSettings(Context& ctx) {
       ImGui::EndCombo();
     }
   }
-  if (o.method != CfMethod::ClassChange) {
+  if (o.method != ClueMethod::ClassChange) {
     ImGui::Checkbox("keep the class", &o.keepClass);
     tip("Undo any step that changes the predicted class (and halve the step size)");
   } else {
@@ -108,10 +108,10 @@ void CluePanel::drawSettings(Context& ctx) {
 
 void CluePanel::drawResults(Context& ctx) {
   ClueState& cs = ctx.state.clue;
-  const CfResult* a = cs.laplace ? &cs.laplace->result : nullptr;
-  const CfResult* b = cs.det ? &cs.det->result : nullptr;
+  const ClueResult* a = cs.laplace ? &cs.laplace->result : nullptr;
+  const ClueResult* b = cs.det ? &cs.det->result : nullptr;
   if (!a && !b) return;
-  const CfResult& any = a ? *a : *b;
+  const ClueResult& any = a ? *a : *b;
   if (a && !b && any.uncertainty == std::string("epistemic"))
     ImGui::TextDisabled("The deterministic head has no epistemic uncertainty: its column is empty.");
   const std::string from = cs.fromPoint >= 0 ? "point #" + std::to_string(cs.fromPoint) : "an edited latent";
@@ -125,19 +125,19 @@ void CluePanel::drawResults(Context& ctx) {
   ImGui::TableSetupColumn("Laplace head");
   ImGui::TableSetupColumn("deterministic head");
   ImGui::TableHeadersRow();
-  auto f = [](const CfResult* r, auto get) { return r ? get(*r) : std::string("-"); };
+  auto f = [](const ClueResult* r, auto get) { return r ? get(*r) : std::string("-"); };
   row("U before", "U at the start z0", f(a, [](auto& r) { return num(r.uBefore); }), f(b, [](auto& r) { return num(r.uBefore); }));
   row("U at z*", "U of the counterfactual latent itself",
       f(a, [](auto& r) { return num(r.uLatent); }), f(b, [](auto& r) { return num(r.uLatent); }));
   row("U round trip", "U of phi(g(z*)): the decoded counterfactual encoded again. A low U at z* with a high U here "
       "means the latent moved where no image goes (an adversarial latent).",
       f(a, [](auto& r) { return num(r.uRoundtrip); }), f(b, [](auto& r) { return num(r.uRoundtrip); }));
-  auto classes = [&ctx](const CfResult& r) {
+  auto classes = [&ctx](const ClueResult& r) {
     return className(ctx, r.classBefore) + " -> " + className(ctx, r.classLatent) + " -> " + className(ctx, r.classRoundtrip);
   };
   row("class", "predicted class: at z0 -> at z* -> after the round trip", f(a, classes), f(b, classes));
   if (any.target >= 0) {
-    auto t = [](const CfResult& r) { return num(r.targetBefore, "%.3f") + " -> " + num(r.targetLatent, "%.3f") + " -> " +
+    auto t = [](const ClueResult& r) { return num(r.targetBefore, "%.3f") + " -> " + num(r.targetLatent, "%.3f") + " -> " +
                                             num(r.targetRoundtrip, "%.3f"); };
     row("p(target)", "the target's probability: at z0 -> at z* -> after the round trip", f(a, t), f(b, t));
   }
@@ -146,7 +146,7 @@ void CluePanel::drawResults(Context& ctx) {
   row("|x* - x0|_1 / P", "pixel distance between the input and the counterfactual image, per pixel (includes the "
       "decoder's reconstruction error for the latent methods)",
       f(a, [](auto& r) { return num(r.inputDistance); }), f(b, [](auto& r) { return num(r.inputDistance); }));
-  auto along = [](const CfResult& r) {
+  auto along = [](const ClueResult& r) {
     const size_t img = size_t(r.C * r.H * r.W);
     if (img == 0 || r.frames.size() < img || r.xStar.size() != img) return std::string("-");
     double sum = 0;
@@ -162,7 +162,7 @@ void CluePanel::drawResults(Context& ctx) {
       "first run after loading also pays for warming the models up",
       f(a, [](auto& r) { return num(float(r.ms), "%.1f"); }), f(b, [](auto& r) { return num(float(r.ms), "%.1f"); }));
   ImGui::EndTable();
-  const CfResult* w = a ? a : b;
+  const ClueResult* w = a ? a : b;
   if (!w->weights.empty()) {
     ImGui::TextUnformatted("ReGene weights (be more like these to be more certain):");
     double shown = 0, all = 0;
@@ -237,7 +237,7 @@ void CluePanel::drawScrubber(Context& ctx) {
   if (ImGui::Button("Keep z* as an edited point")) ctx.clue.keepFinal();
   tip("Add the counterfactual latent to the edited points (then drag it, or run again from it)");
   // The filmstrip: x0, the frames along the path, and x*.
-  const CfResult& res = r->result;
+  const ClueResult& res = r->result;
   const int C = int(res.C), H = int(res.H), W = int(res.W);
   const size_t img = size_t(C * H * W);
   if (img == 0 || res.x0.size() != img) return;

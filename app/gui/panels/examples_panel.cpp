@@ -7,7 +7,7 @@
 #include <string>
 
 #include "context.h"
-#include "latentlab/viewmath.h"
+#include "latentlab/explorer/viewmath.h"
 #include "widgets/widgets.h"
 
 namespace latentlab::gui {

@@ -3,7 +3,7 @@
 #include <imgui.h>
 
 #include "context.h"
-#include "latentlab/gui_script.h"
+#include "latentlab/explorer/gui_script.h"
 #include "shortcuts.h"
 #include "widgets/widgets.h"
 

@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "context.h"
-#include "latentlab/errors.h"
+#include "latentlab/util/errors.h"
 #include "selection_summary.h"
 #include "widgets/bars.h"
 #include "widgets/widgets.h"
@@ -129,7 +129,7 @@ void InspectorPanel::draw(Context& ctx) {
   const bool imageMethod = clueRun && (clueRun->result.method == std::string("vae-clue") ||
                                        clueRun->result.method == std::string("hierarchical"));
   if (imageMethod) {
-    const CfResult& r = clueRun->result;
+    const ClueResult& r = clueRun->result;
     const size_t P = size_t(r.C * r.H * r.W);
     int frame = -1;
     for (size_t f = 0; f < r.frameSteps.size() && (f + 1) * P <= r.frames.size(); ++f)
@@ -158,7 +158,7 @@ void InspectorPanel::draw(Context& ctx) {
     const std::vector<float> map = SignedImages::channelSum(ev->saliency, t.C, t.H * t.W);
     ctx.signedImages.show("sal", map, H, W, signedClip(map), img, true);
     ImGui::EndGroup();
-    tip(("Live saliency of the decoded image for the Attribution tab's target (" + attrTargetName(s.attribution.options.target) +
+    tip(("Live saliency of the decoded image for the Attribution tab's target (" + attributionTargetName(s.attribution.options.target) +
          "): red raises it, blue lowers it; its own colour range. " + std::to_string(int(ev->saliencyMs * 10) / 10.0) +
          " ms of this update").c_str());
   }

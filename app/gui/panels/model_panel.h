@@ -4,7 +4,7 @@
 // (model_plots.h). Its fields are its own state.
 #include <string>
 
-#include "latentlab/pipeline.h"
+#include "latentlab/pipeline/pipeline.h"
 #include "panels/panel.h"
 #include "widgets/file_browser.h"
 

@@ -2,7 +2,7 @@
 // The Model tab's plots, drawn with ImDrawList (ImGui 1.86 has no plotting): the reliability
 // diagram (Laplace against the deterministic head) and the histograms of the epistemic
 // uncertainty on the test set against the OOD set, with the AUROC.
-#include "latentlab/explorer.h"
+#include "latentlab/explorer/explorer.h"
 
 namespace latentlab::gui {
 

@@ -7,7 +7,7 @@
 #include <cstdio>
 
 #include "context.h"
-#include "latentlab/errors.h"
+#include "latentlab/util/errors.h"
 
 namespace latentlab::gui {
 

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "latentlab/viewmath.h"
+#include "latentlab/explorer/viewmath.h"
 #include "shaders_gen.h"
 #include "widgets/gl_program.h"
 

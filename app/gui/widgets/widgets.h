@@ -2,7 +2,7 @@
 // Small ImGui helpers the panels share.
 #include <imgui.h>
 
-#include "latentlab/viewmath.h"
+#include "latentlab/explorer/viewmath.h"
 #include "map/map_view.h"
 
 namespace latentlab::gui {

@@ -1,0 +1,86 @@
+#pragma once
+// A model bundle: a directory with manifest.json, TorchScript components and cache/.
+// One loading path serves LatentLab's own bundles and imported user models.
+#include <torch/script.h>
+
+#include <atomic>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "latentlab/bll/bll_torch.h"
+#include "latentlab/model/manifest.h"
+#include "latentlab/util/progress.h"
+
+namespace latentlab {
+
+struct Bundle {
+  std::string dir;
+  Manifest manifest;
+  torch::Device device = torch::kCPU;
+  torch::jit::Module classifier;              // encode / classify [/ decode]; a label-free bundle's encoder (encode / decode)
+  std::string objective = "classifier";       // what it was trained for (objectives.h); anything else is label-free
+  std::optional<torch::jit::Module> decoder;  // has decode(z); may be the classifier itself
+  std::optional<LaplaceFit> laplace;
+  std::optional<torch::jit::Module> vae;
+  std::optional<torch::jit::Module> dvae;   // dvae.h: logits / bits / decode over z
+  int64_t dvaeBits = 0;                     // n, when there is a DVAE
+  std::string dvaeProblem;                  // why the manifest's DVAE was left out (stale: another classifier's)
+  std::vector<torch::jit::Module> ensemble;   // members with forward(x) -> logits
+  torch::Tensor headW, headB;                 // the affine head read off classify; undefined if not affine
+
+  int64_t latentDim() const { return manifest.latentDim; }
+  // A label-free bundle (seed 002): an encoder trained without labels, with its decoder and no
+  // classifier head, posterior or ensemble. classify() and head() throw BundleError naming it.
+  bool labelFree() const { return objective != "classifier"; }
+  // The component that holds encode(): "classifier", or "encoder" in a label-free bundle.
+  const char* encoderComponent() const { return labelFree() ? "encoder" : "classifier"; }
+  // The file of component `name` (classifier, decoder, laplace, ensemble_K) in this bundle.
+  std::string componentPath(const std::string& name) const;
+  int64_t numClasses() const { return int64_t(manifest.classNames.size()); }
+  // Batched helpers on `device`, results on `device`. x: [N, C, H, W] in [0, 1].
+  torch::Tensor encode(const torch::Tensor& x) const;
+  torch::Tensor classify(const torch::Tensor& z) const;
+  torch::Tensor decode(const torch::Tensor& z) const;  // throws BundleError when there is no decoder
+  // Deterministic head (epistemic = 0) or the Laplace BLL; throws BundleError if no posterior.
+  BllHead head(HeadMode mode) const;
+};
+
+// Loads and validates every component (dry runs). Throws BundleError / ModelLoadError naming the
+// file: missing directory or manifest, newer format, a component that is not TorchScript, a
+// decoder whose d or output shape disagrees with the encoder, a posterior of the wrong size.
+// `parts` skips components a caller does not need (the explorer needs neither VAE nor ensemble).
+struct BundleParts {
+  bool vae = true;
+  bool ensemble = true;
+  bool dvae = true;
+};
+Bundle loadBundle(const std::string& dir, const torch::Device& device, BundleParts parts = {});
+
+// The latent caches (cache/latents_*.pt, pickled so that Python's torch.load reads them) hold
+// what one classifier made of one set of images. The key kept beside each (cache/latents_*.pt.key)
+// is a checksum of the classifier file's bytes with the dataset's name and image count, so a
+// replaced classifier never gets another's latents.
+// "HEX16 N bytes": FNV-1a 64 of the file's bytes and its size ("" when it cannot be read).
+std::string fileFingerprint(const std::string& path);
+std::string latentCacheKey(const std::string& classifierFile, const std::string& dataset, int64_t images);
+// Writes both files atomically. Throws InputError when they cannot be written.
+void saveLatentCache(const std::string& path, const torch::Tensor& z, const std::string& key);
+// The cached latents when the file holds a finite float [n, d] tensor and its key matches;
+// otherwise an undefined tensor (never throws).
+torch::Tensor loadLatentCache(const std::string& path, const std::string& key, int64_t n, int64_t d);
+
+struct Dataset;
+// The latents of `data` from `cache/<name>` when its key matches this classifier; otherwise computed
+// in batches on the bundle's device (with progress; CancelledError when `cancel` is set), checked
+// finite (ModelLoadError naming the classifier) and written back atomically when the folder is
+// writable. [N, d] float32 on the CPU.
+torch::Tensor bundleLatents(const Bundle& b, const Dataset& data, const std::string& name, const ProgressFn& progress,
+                            const std::atomic<bool>* cancel);
+
+// Reads the affine head off classify(): b = f(0), W[:, j] = f(e_j) - b, checked on random z.
+// Returns false (and leaves W, b undefined) when classify is not affine.
+bool extractAffineHead(const torch::jit::Module& classifier, int64_t latentDim, const torch::Device& device,
+                       torch::Tensor& W, torch::Tensor& b);
+
+}  // namespace latentlab

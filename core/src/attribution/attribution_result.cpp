@@ -1,0 +1,45 @@
+// The scrubber's views of an attribution result: the node at alpha, the input there, and the
+// attribution gathered up to it (attribution.h). Torch-free.
+#include <algorithm>
+
+#include "latentlab/attribution/attribution.h"
+
+namespace latentlab {
+
+int AttributionResult::nodeAt(double alpha) const {
+  int k = -1;
+  for (size_t i = 0; i < alphas.size(); ++i)
+    if (alphas[i] <= alpha + 1e-12) k = int(i);
+  return k;
+}
+
+std::vector<float> AttributionResult::inputAt(double alpha) const {
+  if (isPath()) {
+    const int k = alpha >= 1.0 ? steps() - 1 : nodeAt(alpha);
+    if (k < 0) return baseline;
+    const size_t P = size_t(pixels());
+    return std::vector<float>(nodeInputs.begin() + long(size_t(k) * P), nodeInputs.begin() + long(size_t(k + 1) * P));
+  }
+  std::vector<float> out(input.size());
+  for (size_t i = 0; i < out.size(); ++i) out[i] = float(baseline[i] + alpha * (double(input[i]) - baseline[i]));
+  return out;
+}
+
+std::vector<float> AttributionResult::accumulatedAt(double alpha) const {
+  const size_t P = size_t(pixels());
+  std::vector<double> acc(P, 0.0);
+  const int last = alpha >= 1.0 ? steps() - 1 : nodeAt(alpha);
+  if (isPath()) {
+    std::vector<float> out(P, 0.0f);
+    for (int k = 0; k <= last; ++k)
+      for (size_t i = 0; i < P; ++i) out[i] += gradients[size_t(k) * P + i] * nodeSteps[size_t(k) * P + i];
+    return out;
+  }
+  for (int k = 0; k <= last; ++k)
+    for (size_t i = 0; i < P; ++i) acc[i] += weights[size_t(k)] * gradients[size_t(k) * P + i];
+  std::vector<float> out(P);
+  for (size_t i = 0; i < P; ++i) out[i] = float((double(input[i]) - baseline[i]) * acc[i]);
+  return out;
+}
+
+}  // namespace latentlab

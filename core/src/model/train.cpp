@@ -1,0 +1,65 @@
+#include "latentlab/model/train_torch.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <optional>
+
+#include "latentlab/util/errors.h"
+#include "latentlab/model/models_torch.h"
+#include "model/train_loop.h"
+
+namespace latentlab {
+
+using detail::runEpochs;
+
+double trainClassifier(torch::jit::Module& m, const Dataset& train, const FitOptions& opt) {
+  const torch::Tensor& x = train.images;
+  const torch::Tensor& y = train.labels;
+  auto forward = m.get_method("forward");
+  return runEpochs(m, train.size(), opt, [&](const torch::Tensor& idx) {
+    torch::Tensor xb = x.index_select(0, idx).to(opt.device), yb = y.index_select(0, idx).to(opt.device);
+    return torch::nn::functional::cross_entropy(forward({xb}).toTensor(), yb);
+  });
+}
+
+double trainDecoder(torch::jit::Module& dec, const torch::Tensor& z, const torch::Tensor& x, const FitOptions& opt,
+                    const torch::jit::Module* encoder, double latentWeight,
+                    const std::function<torch::Tensor(const torch::Tensor&)>& regulariser) {
+  auto logits = dec.get_method("decode_logits");
+  std::optional<torch::jit::Method> encode;
+  if (encoder && latentWeight > 0) {
+    for (auto p : encoder->parameters()) p.set_requires_grad(false);  // frozen: gradients reach the decoder only
+    encode = encoder->get_method("encode");
+  }
+  double result = runEpochs(dec, z.size(0), opt, [&](const torch::Tensor& idx) {
+    torch::Tensor zb = z.index_select(0, idx).to(opt.device), xb = x.index_select(0, idx).to(opt.device);
+    torch::Tensor lg = logits({zb}).toTensor();
+    // Sum over pixels, mean over the batch: the per-image Bernoulli log-likelihood.
+    torch::Tensor loss = torch::binary_cross_entropy_with_logits(lg, xb, {}, {}, at::Reduction::Sum);
+    if (encode) loss = loss + latentWeight * (*encode)({torch::sigmoid(lg)}).toTensor().sub(zb).pow(2).sum();
+    loss = loss / double(idx.size(0));
+    return regulariser ? loss + regulariser(idx) : loss;
+  });
+  if (encode)
+    for (auto p : encoder->parameters()) p.set_requires_grad(true);
+  return result;
+}
+
+double trainVae(torch::jit::Module& vae, const torch::Tensor& x, const FitOptions& opt) {
+  auto encode = vae.get_method("encode");
+  auto logits = vae.get_method("decode_logits");
+  auto gen = at::detail::createCPUGenerator(opt.seed + 1);
+  return runEpochs(vae, x.size(0), opt, [&](const torch::Tensor& idx) {
+    torch::Tensor xb = x.index_select(0, idx).to(opt.device);
+    auto out = encode({xb}).toTuple();
+    torch::Tensor mu = out->elements()[0].toTensor(), logvar = out->elements()[1].toTensor();
+    torch::Tensor eps = torch::randn(mu.sizes(), gen, torch::kFloat32).to(opt.device);
+    torch::Tensor u = mu + eps * torch::exp(0.5 * logvar);
+    torch::Tensor rec = torch::binary_cross_entropy_with_logits(logits({u}).toTensor(), xb, {}, {}, at::Reduction::Sum);
+    torch::Tensor kl = -0.5 * torch::sum(1 + logvar - mu.pow(2) - logvar.exp());
+    return (rec + kl) / double(idx.size(0));
+  });
+}
+
+}  // namespace latentlab

@@ -1,0 +1,321 @@
+// `latentlab eval --checks`: seed 002's consistency checks of label-free explanations (section
+// 4.1, as its code runs them) and the pretext comparison (section 4.2, Table 2's analogue).
+#include <torch/torch.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iomanip>
+#include <sstream>
+
+#include "pipeline/explain_common.h"
+#include "latentlab/model/bundle_torch.h"
+#include "latentlab/checks/checks_torch.h"
+#include "latentlab/data/data_torch.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/examples/examples_torch.h"
+#include "latentlab/util/fsutil.h"
+#include "latentlab/attribution/attribution_torch.h"
+#include "latentlab/util/json_text.h"
+#include "latentlab/model/models_torch.h"
+#include "latentlab/pipeline/pipeline.h"
+#include "pipeline/pipeline_common.h"
+#include "pipeline/plot_png.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace latentlab {
+
+namespace {
+
+using detail::Clock;
+using detail::secondsSince;
+
+// "stage i/n" to the progress callback, every 50 items and at the end.
+void reportStep(const ProgressFn& progress, const std::string& stage, int64_t done, int64_t n) {
+  if (!progress || (done % 50 != 1 && done != n)) return;
+  Progress p;
+  p.stage = stage;
+  p.batch = done;
+  p.batches = n;
+  progress(p);
+}
+
+const std::vector<double> kFlipFractions = {0.05, 0.1, 0.2, 0.5, 0.8, 1.0};
+const std::vector<double> kSimilarityFractions = {0.05, 0.1, 0.2, 0.5, 0.7, 1.0};
+
+// The label-free feature maps of images [n, C, H, W] by `method` (IG, saliency, GradientShap),
+// black baseline: [n, C*H*W] on the CPU.
+torch::Tensor featureMaps(const Bundle& b, AttributionMethod method, const torch::Tensor& images, int steps,
+                          const ProgressFn& progress, const std::atomic<bool>* cancel, const std::string& stage) {
+  AttributionOptions o;
+  o.target.kind = AttributionTargetKind::LabelFree;
+  o.method = method;
+  o.steps = steps;
+  const int64_t n = images.size(0);
+  torch::Tensor out = torch::empty({n, images[0].numel()});
+  for (int64_t i = 0; i < n; ++i) {
+    checkCancel(cancel, "checks");
+    o.seed = uint64_t(i);  // GradientShap's draws
+    const AttributionResult r = explainIg(b, o, images[i], {}, cancel);
+    out[i] = torch::tensor(r.attribution);
+    reportStep(progress, stage, i + 1, n);
+  }
+  return out;
+}
+
+std::string csvNumber(double v) {
+  std::ostringstream s;
+  s << std::setprecision(8) << v;
+  return s.str();
+}
+
+// What --checks may write into: a new folder, or with --force an earlier checks folder.
+void checkChecksOut(const std::string& out, bool force) {
+  std::error_code ec;
+  if (out.empty()) throw InputError("[checks] --out DIR is required (the CSV files and plots go there)");
+  const fs::path parent = fs::absolute(out).parent_path();
+  if (!fs::is_directory(parent, ec)) throw InputError("[checks] the folder " + parent.string() + " does not exist (--out " + out + ")");
+  for (fs::path p = fs::weakly_canonical(parent, ec); !p.empty(); p = p.parent_path()) {
+    if (isBundleDir(p))
+      throw InputError("[checks] " + out + " is inside the bundle " + p.string() + ": a bundle's folder is never an output; "
+                       "choose a folder elsewhere");
+    if (p == p.root_path()) break;
+  }
+  if (!fs::exists(out, ec)) return;
+  if (!force) throw InputError("[checks] " + out + " exists; give --force to replace an earlier checks folder");
+  if (!fs::is_directory(out, ec)) throw InputError("[checks] " + out + " is not a folder; --force replaces only an earlier checks folder");
+  for (const auto& e : fs::directory_iterator(out, ec)) {
+    const std::string name = e.path().filename().string();
+    const bool mine = name == "summary.json" || name == "pixel_flip.csv" || name == "pixel_flip.png" || name == "similarity.csv" ||
+                      name == "similarity.png" || name == "pretext.csv";
+    if (!mine)
+      throw InputError("[checks] " + out + " holds " + name + ", which eval --checks did not write; --force would delete it, "
+                       "so it is refused: choose another --out");
+  }
+  if (!fs::exists(fs::path(out) / "summary.json")) throw InputError("[checks] " + out + " is not an earlier checks folder (no summary.json)");
+}
+
+}  // namespace
+
+json runChecks(const ChecksOptions& o, const ProgressFn& progress, const std::atomic<bool>* cancel, std::ostream& log) {
+  if (o.testPoints < 10 || o.testPoints > 100000) throw InputError("[checks] --test-points must be in 10..100000, got " + std::to_string(o.testPoints));
+  if (o.corpusPerClass < 1) throw InputError("[checks] --corpus-per-class must be at least 1, got " + std::to_string(o.corpusPerClass));
+  if (o.steps < 1 || o.steps > 1000) throw InputError("[checks] --steps must be in 1..1000, got " + std::to_string(o.steps));
+  if (o.tracinPoints < 0) throw InputError("[checks] --tracin-points must be 0 (skip) or more, got " + std::to_string(o.tracinPoints));
+  checkChecksOut(o.out, o.force);
+  const torch::Device dev = parseDevice(o.device);
+  Bundle b = loadBundle(o.bundle, dev, BundleParts{false, false, false});
+  std::vector<Bundle> others;
+  for (const std::string& c : o.compare) {
+    others.push_back(loadBundle(c, dev, BundleParts{false, false, false}));
+    const Bundle& ob = others.back();
+    if (ob.manifest.dataset != b.manifest.dataset || ob.manifest.inputShape != b.manifest.inputShape)
+      throw InputError("[checks] --compare " + c + " is a bundle of " + ob.manifest.dataset + "; " + o.bundle + " is of " +
+                       b.manifest.dataset + ": the comparison needs the same images");
+  }
+  const DatasetSplit data = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed);
+  const int64_t nTest = std::min(o.testPoints, data.test.size());
+  const int64_t K = b.numClasses();
+  json summary = {{kExplainMarker, true}, {"bundle", fs::absolute(o.bundle).string()}, {"objective", b.objective},
+                  {"device", o.device}, {"test_points", nTest}, {"steps", o.steps}};
+  auto encodeOf = [](const Bundle& bb) { return ImageEncoderFn([&bb](const torch::Tensor& x) { return bb.encode(x); }); };
+
+  // 1. Pixel flipping: the first nTest test images, each method's top pixels set to black.
+  auto t0 = Clock::now();
+  const torch::Tensor images = data.test.images.slice(0, 0, nTest).to(dev);
+  struct Curve {
+    std::string name;
+    std::vector<double> mean, sem;
+  };
+  std::vector<Curve> flips;
+  std::map<std::string, torch::Tensor> maps;
+  const std::vector<std::pair<std::string, AttributionMethod>> methods = {
+      {"labelfree-saliency", AttributionMethod::Saliency}, {"labelfree-ig", AttributionMethod::IG}, {"labelfree-gradient-shap", AttributionMethod::GradientShap}};
+  for (const auto& [name, m] : methods) {
+    const auto tm = Clock::now();
+    maps[name] = featureMaps(b, m, images, o.steps, progress, cancel, name);
+    Curve c{name, {}, {}};
+    c.mean = pixelFlipShifts(encodeOf(b), images, maps[name].to(dev), kFlipFractions, &c.sem, cancel);
+    flips.push_back(c);
+    summary["seconds"][name] = secondsSince(tm);
+  }
+  {
+    torch::Generator gen = at::detail::createCPUGenerator(o.seed + 3);
+    const torch::Tensor random = torch::rand({nTest, images[0].numel()}, gen, torch::kFloat);
+    Curve c{"random", {}, {}};
+    c.mean = pixelFlipShifts(encodeOf(b), images, random.to(dev), kFlipFractions, &c.sem, cancel);
+    flips.push_back(c);
+  }
+  summary["seconds"]["pixel_flip_total"] = secondsSince(t0);
+
+  // 2. Similarity rates: a balanced corpus of training images and a balanced draw of test images.
+  t0 = Clock::now();
+  const std::vector<int64_t> corpusIdx = balancedIndices(data.train.labels, K, o.corpusPerClass, o.seed + 11);
+  const std::vector<int64_t> testIdx = balancedIndices(data.test.labels, K, std::max<int64_t>(1, nTest / K), o.seed + 12);
+  const torch::Tensor ci = torch::tensor(corpusIdx, torch::kInt64), ti = torch::tensor(testIdx, torch::kInt64);
+  const torch::Tensor corpusImages = data.train.images.index_select(0, ci), testImages = data.test.images.index_select(0, ti);
+  const torch::Tensor corpusLabels = data.train.labels.index_select(0, ci), testLabels = data.test.labels.index_select(0, ti);
+  torch::Tensor Zc, Zt;
+  {
+    torch::NoGradGuard ng;
+    Zc = mapBatched(b.classifier, "encode", corpusImages, dev, 1024, b.componentPath(b.encoderComponent())).to(dev);
+    Zt = mapBatched(b.classifier, "encode", testImages, dev, 1024, b.componentPath(b.encoderComponent())).to(dev);
+  }
+  const int64_t nt = Zt.size(0), nc = Zc.size(0);
+  struct Rates {
+    std::string name;
+    std::vector<double> top, bottom;
+    int64_t points = 0;
+  };
+  std::vector<Rates> rates;
+  std::map<std::string, torch::Tensor> exampleScoresOf;
+  {
+    auto tm = Clock::now();
+    torch::Tensor S = torch::empty({nt, nc});
+    for (int64_t i = 0; i < nt; ++i) S[i] = dknnScores(Zc, Zt[i]).cpu();
+    Rates r{"dknn", {}, {}, nt};
+    similarityRates(S, testLabels, corpusLabels, kSimilarityFractions, r.top, r.bottom);
+    rates.push_back(r);
+    exampleScoresOf["dknn"] = S.clone();  // S is reused for SimplEx below
+    summary["seconds"]["dknn"] = secondsSince(tm);
+    tm = Clock::now();
+    ExampleOptions eo;
+    for (int64_t i = 0; i < nt; ++i) {
+      checkCancel(cancel, "checks");
+      S[i] = simplexWeights(Zc, Zt[i], eo.steps, eo.lr);
+      reportStep(progress, "simplex", i + 1, nt);
+    }
+    Rates s{"simplex", {}, {}, nt};
+    similarityRates(S, testLabels, corpusLabels, kSimilarityFractions, s.top, s.bottom);
+    rates.push_back(s);
+    exampleScoresOf["simplex"] = S.clone();
+    summary["seconds"]["simplex"] = secondsSince(tm);
+  }
+  const bool tracin = o.tracinPoints > 0 && b.manifest.training.is_object() && b.manifest.training.contains("checkpoints");
+  if (tracin) {
+    const auto tm = Clock::now();
+    const std::vector<TracinCheckpoint> cps = loadCheckpoints(b);
+    const int64_t m = std::min(o.tracinPoints, nt);
+    // Every (nt / m)-th test point of the balanced draw, so that every class is in.
+    std::vector<int64_t> rows;
+    for (int64_t j = 0; j < m; ++j) rows.push_back(j * nt / m);
+    torch::Tensor S = torch::empty({m, nc});
+    for (int64_t j = 0; j < m; ++j) {
+      checkCancel(cancel, "checks");
+      S[j] = tracinScores(cps, objectiveLoss(b.objective), testImages[rows[size_t(j)]], testLabels[rows[size_t(j)]].item<int64_t>(),
+                          corpusImages, corpusLabels, dev, {}, cancel);
+      reportStep(progress, "tracin", j + 1, m);
+    }
+    Rates r{"tracin", {}, {}, m};
+    similarityRates(S, testLabels.index_select(0, torch::tensor(rows, torch::kInt64)), corpusLabels, kSimilarityFractions, r.top, r.bottom);
+    rates.push_back(r);
+    summary["seconds"]["tracin"] = secondsSince(tm);
+    summary["tracin_checkpoints"] = cps.size();
+  } else {
+    summary["tracin"] = o.tracinPoints == 0 ? "skipped (--tracin-points 0)" : "skipped: the bundle keeps no checkpoints";
+  }
+  summary["seconds"]["similarity_total"] = secondsSince(t0);
+  summary["corpus"] = nc;
+  summary["similarity_test_points"] = nt;
+
+  // 3. Pretext comparison: Pearson r, per image, of the label-free IG maps and of the DKNN scores.
+  json pretext = json::array();
+  const int64_t nCompare = std::min<int64_t>(nTest, 200);
+  for (size_t k = 0; k < others.size(); ++k) {
+    const Bundle& ob = others[k];
+    const torch::Tensor mapsB = featureMaps(ob, AttributionMethod::IG, images.slice(0, 0, nCompare), o.steps, progress, cancel, "compare ig");
+    double rIg = 0;
+    for (int64_t i = 0; i < nCompare; ++i) rIg += pearson(maps["labelfree-ig"][i], mapsB[i]);
+    torch::Tensor Zcb, Ztb;
+    {
+      torch::NoGradGuard ng;
+      Zcb = mapBatched(ob.classifier, "encode", corpusImages, dev, 1024, o.compare[k]).to(dev);
+      Ztb = mapBatched(ob.classifier, "encode", testImages, dev, 1024, o.compare[k]).to(dev);
+    }
+    double rEx = 0;
+    for (int64_t i = 0; i < nt; ++i) rEx += pearson(exampleScoresOf["dknn"][i], dknnScores(Zcb, Ztb[i]));
+    pretext.push_back({{"other", fs::absolute(o.compare[k]).string()}, {"other_objective", ob.objective},
+                       {"labelfree_ig_pearson", rIg / double(nCompare)}, {"ig_images", nCompare},
+                       {"dknn_pearson", rEx / double(nt)}, {"dknn_test_points", nt}});
+  }
+
+  // Write: CSV, plots, summary.
+  StagedDir stage(o.out, o.force, checkChecksOut);
+  std::ostringstream pf, sr, pt;
+  pf << "method,fraction,mean_shift,sem\n";
+  plot::Chart flipChart;
+  flipChart.title = "Pixel flipping: " + fs::path(o.bundle).filename().string() + " (" + b.objective + "), " +
+                    std::to_string(nTest) + " test images";
+  flipChart.xLabel = "fraction of pixels set to black (the top ones by each map)";
+  flipChart.yLabel = "mean latent shift |phi(x) - phi(x masked)|^2 (latent units^2)";
+  flipChart.note = "higher at small fractions: the map found what the latent depends on";
+  int colour = 0;
+  for (const Curve& c : flips) {
+    plot::Series s{c.name == "random" ? "random masks" : c.name.substr(10),
+                   c.name == "random" ? std::array<unsigned char, 3>{110, 110, 110} : plot::seriesColor(colour++), kFlipFractions,
+                   c.mean, c.name == "random"};
+    flipChart.series.push_back(s);
+    json rows = json::array();
+    for (size_t i = 0; i < kFlipFractions.size(); ++i) {
+      pf << c.name << "," << kFlipFractions[i] << "," << csvNumber(c.mean[i]) << "," << csvNumber(c.sem[i]) << "\n";
+      rows.push_back({{"fraction", kFlipFractions[i]}, {"mean_shift", c.mean[i]}, {"sem", c.sem[i]}});
+    }
+    summary["pixel_flip"][c.name] = rows;
+  }
+  sr << "method,fraction,top,bottom,test_points\n";
+  plot::Chart simChart;
+  simChart.title = "Similarity rate: " + fs::path(o.bundle).filename().string() + ", corpus " + std::to_string(nc) +
+                   ", top (solid) and bottom (dashed)";
+  simChart.xLabel = "fraction k of the corpus (its top or bottom examples)";
+  simChart.yLabel = "share of the examples with the test image's label";
+  simChart.note = "top above bottom: same-class images scored first (no label used)";
+  simChart.hLine = 1.0 / double(K);
+  simChart.hLineLabel = "chance (1/K)";
+  colour = 0;
+  for (const Rates& r : rates) {
+    const auto col = plot::seriesColor(colour++);
+    simChart.series.push_back({r.name + " top", col, kSimilarityFractions, r.top, false});
+    simChart.series.push_back({r.name + " bottom", col, kSimilarityFractions, r.bottom, true});
+    json rows = json::array();
+    for (size_t i = 0; i < kSimilarityFractions.size(); ++i) {
+      sr << r.name << "," << kSimilarityFractions[i] << "," << csvNumber(r.top[i]) << "," << csvNumber(r.bottom[i]) << "," << r.points << "\n";
+      rows.push_back({{"fraction", kSimilarityFractions[i]}, {"top", r.top[i]}, {"bottom", r.bottom[i]}});
+    }
+    summary["similarity"][r.name] = rows;
+  }
+  writeFileAtomic((fs::path(stage.path()) / "pixel_flip.csv").string(), pf.str());
+  writeFileAtomic((fs::path(stage.path()) / "similarity.csv").string(), sr.str());
+  plot::writeLineChart((fs::path(stage.path()) / "pixel_flip.png").string(), flipChart);
+  plot::writeLineChart((fs::path(stage.path()) / "similarity.png").string(), simChart);
+  if (!pretext.empty()) {
+    pt << "bundle,other,other_objective,labelfree_ig_pearson,ig_images,dknn_pearson,dknn_test_points\n";
+    for (const json& p : pretext)
+      pt << fs::absolute(o.bundle).string() << "," << p["other"].get<std::string>() << "," << p["other_objective"].get<std::string>() << ","
+         << csvNumber(p["labelfree_ig_pearson"].get<double>()) << "," << p["ig_images"] << "," << csvNumber(p["dknn_pearson"].get<double>())
+         << "," << p["dknn_test_points"] << "\n";
+    writeFileAtomic((fs::path(stage.path()) / "pretext.csv").string(), pt.str());
+    summary["pretext"] = pretext;
+  }
+  writeFileAtomic((fs::path(stage.path()) / "summary.json").string(), jsonText(summary, 2) + "\n");
+  checkCancel(cancel, "checks");
+  stage.commit();
+  log << "pixel flipping (mean latent shift at 5/10/20/50/80/100% of the pixels):\n";
+  for (const Curve& c : flips) {
+    log << "  " << std::left << std::setw(24) << c.name;
+    for (double v : c.mean) log << " " << std::setw(10) << std::setprecision(4) << v;
+    log << "\n";
+  }
+  log << "similarity rate (top / bottom at 5/10/20/50/70/100% of the corpus):\n";
+  for (const Rates& r : rates) {
+    log << "  " << std::left << std::setw(10) << r.name;
+    for (size_t i = 0; i < r.top.size(); ++i) log << " " << std::setprecision(3) << r.top[i] << "/" << r.bottom[i];
+    log << "\n";
+  }
+  for (const json& p : pretext)
+    log << "pretext: Pearson r with " << p["other"].get<std::string>() << " (" << p["other_objective"].get<std::string>()
+        << "): label-free IG maps " << p["labelfree_ig_pearson"].get<double>() << ", DKNN scores " << p["dknn_pearson"].get<double>() << "\n";
+  return summary;
+}
+
+}  // namespace latentlab

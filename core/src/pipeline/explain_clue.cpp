@@ -1,0 +1,330 @@
+// `latentlab explain`: counterfactuals for many test points in batches, written as a folder that
+// appears whole or not at all (staged, then renamed): summary.json, points.csv, filmstrips/.
+#include <stb_image_write.h>
+#include <torch/torch.h>
+
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+#include <unordered_map>
+
+#include "latentlab/model/bundle_torch.h"
+#include "latentlab/clue/clue_torch.h"
+#include "latentlab/data/data_torch.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/util/fsutil.h"
+#include "latentlab/util/json_text.h"
+#include "latentlab/model/models_torch.h"
+#include "latentlab/pipeline/pipeline.h"
+#include "pipeline/explain_common.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace latentlab {
+
+namespace {
+
+constexpr uintmax_t kMaxIndicesBytes = 64u << 20;
+
+// Bytes that are not printable ASCII as '?', so that a binary file's junk never reaches the terminal.
+std::string printable(std::string s) {
+  for (char& c : s)
+    if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f) c = '?';
+  return s;
+}
+
+int64_t parseWhole(const std::string& s, const std::string& what) {
+  errno = 0;
+  char* end = nullptr;
+  const bool spaces = !s.empty() && (std::isspace((unsigned char)s.front()) || std::isspace((unsigned char)s.back()));
+  const long long v = s.empty() ? 0 : std::strtoll(s.c_str(), &end, 10);
+  if (s.empty() || spaces || end != s.c_str() + s.size() || errno == ERANGE)
+    throw InputError("[explain] " + what + " is not a whole number: '" + printable(clipForMessage(s, 40)) + "'");
+  return v;
+}
+
+// The indices file is a regular text file of a sane size (never /dev/zero or a pipe, which would
+// read forever). Throws InputError naming it.
+void checkIndicesFile(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw InputError("[explain] the indices file does not exist (" + path + ")");
+  if (fs::is_directory(path, ec)) throw InputError("[explain] " + path + " is a directory, not a file of indices");
+  if (!fs::is_regular_file(path, ec))
+    throw InputError("[explain] " + path + " is not a regular file (a device or a pipe); --indices needs a text file");
+  if (fs::file_size(path, ec) > kMaxIndicesBytes)
+    throw InputError("[explain] " + path + " is larger than 64 MB; --indices needs a text file of indices");
+}
+
+std::vector<int64_t> readIndices(const std::string& path, int64_t n) {
+  checkIndicesFile(path);
+  std::istringstream in(readTextFile(path));
+  std::vector<int64_t> out;
+  std::unordered_map<int64_t, int> seen;
+  std::string line;
+  for (int ln = 1; std::getline(in, line); ++ln) {
+    const size_t hash = line.find('#');
+    if (hash != std::string::npos) line.resize(hash);
+    const size_t a = line.find_first_not_of(" \t\r"), b = line.find_last_not_of(" \t\r");
+    if (a == std::string::npos) continue;
+    const std::string cell = line.substr(a, b - a + 1);
+    int64_t v = 0;
+    try {
+      v = parseWhole(cell, "line " + std::to_string(ln));
+    } catch (const InputError& e) {
+      throw InputError(std::string(e.what()) + " (" + path + ")");
+    }
+    if (v < 0 || v >= n)
+      throw InputError("[explain] line " + std::to_string(ln) + ": index " + std::to_string(v) +
+                       " is outside the test set (0.." + std::to_string(n - 1) + ") (" + path + ")");
+    if (auto [it, fresh] = seen.emplace(v, ln); !fresh)
+      throw InputError("[explain] line " + std::to_string(ln) + ": index " + std::to_string(v) + " is listed already (line " +
+                       std::to_string(it->second) + ") (" + path + ")");
+    out.push_back(v);
+  }
+  if (out.empty()) throw InputError("[explain] no indices in " + path);
+  return out;
+}
+
+// x0 | frames | x*, grey (channel mean), 2 pixels apart.
+void writeFilmstrip(const std::string& path, const ClueResult& r) {
+  const int64_t hw = r.H * r.W, img = r.C * hw, gap = 2;
+  std::vector<const float*> tiles{r.x0.data()};
+  for (size_t f = 0; f * size_t(img) < r.frames.size(); ++f) tiles.push_back(r.frames.data() + f * size_t(img));
+  tiles.push_back(r.xStar.data());
+  const int64_t w = int64_t(tiles.size()) * (r.W + gap) - gap;
+  std::vector<uint8_t> px(size_t(w * r.H), 40);
+  for (size_t t = 0; t < tiles.size(); ++t)
+    for (int64_t y = 0; y < r.H; ++y)
+      for (int64_t x = 0; x < r.W; ++x) {
+        float v = 0;
+        for (int64_t c = 0; c < r.C; ++c) v += tiles[t][c * hw + y * r.W + x];
+        v = std::min(1.0f, std::max(0.0f, v / float(r.C)));
+        px[size_t(y * w + int64_t(t) * (r.W + gap) + x)] = uint8_t(v * 255.0f + 0.5f);
+      }
+  writePngFile(path, int(w), int(r.H), 1, px);
+}
+
+std::vector<int64_t> choosePoints(const ExplainOptions& o, const Bundle& b, const torch::Tensor& z) {
+  const int64_t n = z.size(0);
+  std::vector<int64_t> pts;
+  if (!o.indicesFile.empty()) {
+    pts = readIndices(o.indicesFile, n);
+  } else if (!o.indices.empty()) {
+    std::unordered_map<int64_t, size_t> seen;
+    for (size_t k = 0; k < o.indices.size(); ++k) {
+      const int64_t v = o.indices[k];
+      if (v < 0 || v >= n)
+        throw InputError("[explain] index " + std::to_string(v) + " is outside the test set (0.." + std::to_string(n - 1) + ")");
+      if (!seen.emplace(v, k).second) throw InputError("[explain] index " + std::to_string(v) + " is listed twice");
+      pts.push_back(v);
+    }
+  } else {
+    if (!b.laplace)
+      throw BundleError("[explain] --most-uncertain ranks by the Laplace head, and the bundle has no posterior (" + b.dir + ")");
+    if (o.mostUncertain > n)
+      throw InputError("[explain] --most-uncertain " + std::to_string(o.mostUncertain) + " is more than the " +
+                       std::to_string(n) + " test points");
+    torch::NoGradGuard ng;
+    torch::Tensor u = torch::empty({n});
+    const BllHead lap = b.head(HeadMode::Samples);
+    for (int64_t i = 0; i < n; i += 4096) {
+      const int64_t e = std::min(n, i + 4096);
+      u.slice(0, i, e).copy_(lap.predict(z.slice(0, i, e).to(b.device)).total.cpu());
+    }
+    const torch::Tensor order = u.argsort(0, true).slice(0, 0, o.mostUncertain);
+    for (int64_t i = 0; i < order.size(0); ++i) pts.push_back(order[i].item<int64_t>());
+  }
+  std::vector<int64_t> mine;
+  for (size_t i = size_t(o.shardIndex); i < pts.size(); i += size_t(o.shardCount)) mine.push_back(pts[i]);
+  return mine;
+}
+
+std::string csvHeader(int64_t d) {
+  std::string h =
+      "index,u_before,u_latent,u_roundtrip,latent_distance,input_distance,class_kept,ms_per_explanation,"
+      "class_before,class_latent,class_roundtrip";
+  for (int64_t i = 0; i < d; ++i) h += ",z" + std::to_string(i);
+  return h + "\n";
+}
+
+void csvRow(std::ostringstream& csv, int64_t index, const ClueResult& r) {
+  csv << index << ',' << r.uBefore << ',' << r.uLatent << ',' << r.uRoundtrip << ',' << r.latentDistance << ','
+      << r.inputDistance << ',' << (r.classKept() ? 1 : 0) << ',' << r.ms << ',' << r.classBefore << ','
+      << r.classLatent << ',' << r.classRoundtrip;
+  for (float v : r.zStar) csv << ',' << v;
+  csv << '\n';
+}
+
+}  // namespace
+
+// Where the results may go: a new folder, or with --force an earlier explain folder.
+void checkExplainOut(const std::string& outIn, bool force) {
+  std::string out = outIn;
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  if (out.empty()) throw InputError("[explain] --out is empty");
+  std::error_code ec;
+  const fs::path parent = fs::absolute(out, ec).parent_path();
+  if (!fs::is_directory(parent, ec)) throw InputError("[explain] the folder " + parent.string() + " (where " + out + " would go) does not exist");
+  for (fs::path p = fs::weakly_canonical(parent, ec); !p.empty(); p = p.parent_path()) {
+    if (isBundleDir(p))
+      throw InputError("[explain] " + out + " is inside the bundle " + p.string() +
+                       ": a bundle's folder is never an output; choose a folder elsewhere");
+    if (p == p.root_path()) break;
+  }
+  if (!fs::exists(fs::symlink_status(out, ec))) return;
+  if (!force) throw InputError("[explain] " + out + " already exists; to replace an earlier explain folder, pass --force (in the "
+                                "CLUE tab: tick replace)");
+  bool ours = false;
+  if (fs::is_directory(out, ec) && !fs::is_symlink(out, ec)) {
+    try {
+      ours = json::parse(readTextFile((fs::path(out) / "summary.json").string())).value(kExplainMarker, false);
+    } catch (const std::exception&) {
+    }
+  }
+  if (!ours)
+    throw InputError("[explain] " + out + " is not an earlier `latentlab explain` folder; --force replaces only those");
+  // Only what explain writes: anything else in it is the user's, and --force would delete it.
+  for (const auto& e : fs::recursive_directory_iterator(out, ec)) {
+    const fs::path rel = fs::relative(e.path(), out, ec);
+    const std::string first = rel.begin() == rel.end() ? "" : rel.begin()->string();
+    const bool mine = rel == "summary.json" || rel == "points.csv" || rel == "filmstrips" || rel == "attribution.csv" ||
+                      rel == "attribution.png" || rel == "examples.csv" || rel == "examples.png" ||
+                      (first == "filmstrips" && e.is_regular_file(ec) && rel.extension() == ".png" &&
+                       std::distance(rel.begin(), rel.end()) == 2);
+    if (!mine)
+      throw InputError("[explain] " + out + " holds " + rel.string() + ", which explain did not write; --force would "
+                       "delete it, so it is refused: move your files out or choose another --out");
+  }
+}
+
+void writePngFile(const std::string& path, int w, int h, int channels, const std::vector<uint8_t>& px) {
+  std::string bytes;
+  auto sink = [](void* ctx, void* data, int size) { static_cast<std::string*>(ctx)->append(static_cast<char*>(data), size_t(size)); };
+  if (!stbi_write_png_to_func(sink, &bytes, w, h, channels, px.data(), w * channels))
+    throw InputError("[explain] could not encode " + path);
+  writeFileAtomic(path, bytes);
+}
+
+void parseShard(const std::string& s, int64_t& index, int64_t& count) {
+  const size_t slash = s.find('/');
+  if (slash == std::string::npos) throw InputError("[explain] --shard must be K/N, got '" + clipForMessage(s, 40) + "'");
+  const int64_t k = parseWhole(s.substr(0, slash), "--shard K"), n = parseWhole(s.substr(slash + 1), "--shard N");
+  if (n < 1 || k < 0 || k >= n)
+    throw InputError("[explain] --shard K/N needs 0 <= K < N, got '" + clipForMessage(s, 40) + "'");
+  index = k;
+  count = n;
+}
+
+json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::atomic<bool>* cancel, std::ostream& log) {
+  using Clock = std::chrono::steady_clock;
+  if (int(!o.indicesFile.empty()) + int(o.mostUncertain > 0) + int(!o.indices.empty()) != 1)
+    throw InputError("[explain] give one of --indices FILE or --most-uncertain N");
+  if (o.cf.target >= 0 && o.cf.method != ClueMethod::ClassChange)
+    throw InputError(std::string("[explain] --target is for --method class-change; ") + clueMethodName(o.cf.method) +
+                     " lowers the uncertainty");
+  if (o.shardCount < 1 || o.shardIndex < 0 || o.shardIndex >= o.shardCount)
+    throw InputError("[explain] --shard K/N needs 0 <= K < N");
+  if (o.batch < 1) throw InputError("[explain] the batch must be at least 1");
+  checkExplainOut(o.out, o.force);
+  if (!o.indicesFile.empty()) checkIndicesFile(o.indicesFile);  // said before the bundle loads
+  const bool needVae = o.cf.method == ClueMethod::VaeClue;
+  Bundle b = loadBundle(o.bundle, parseDevice(o.device), BundleParts{needVae, false});
+  if (needVae && !b.vae) throw BundleError("[explain] vae-clue needs a VAE, and the bundle has none (" + o.bundle + ")");
+  checkClueOptions(o.cf, b.numClasses(), "explain");
+  if (o.cf.head == HeadKind::Deterministic && o.cf.uncertainty == UncertaintyKind::Epistemic)
+    throw InputError("[explain] the deterministic head has no epistemic uncertainty (it is 0 everywhere, so nothing "
+                     "would move); choose --uncertainty total or aleatoric, or --head laplace");
+  const Dataset test = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed).test;
+  checkCancel(cancel, "explain");
+  const torch::Tensor z = bundleLatents(b, test, "latents_test.pt", progress, cancel);
+  const std::vector<int64_t> points = choosePoints(o, b, z);
+  // A shard may be empty (more array jobs than points): it writes a header-only CSV.
+  ClueContext ctx = makeClueContext(b, o.cf, z);
+  Prototypes protos;
+  if (o.cf.method == ClueMethod::Regene) {
+    protos = bundlePrototypes(b, o.cf.prototypes, progress, cancel);
+    ctx.prototypes = &protos;
+  }
+  StagedDir stage(o.out, o.force, checkExplainOut);
+  fs::create_directories(fs::path(stage.path()) / "filmstrips");
+  std::ostringstream csv;
+  csv << std::setprecision(7) << csvHeader(b.latentDim());
+  double sums[7] = {0, 0, 0, 0, 0, 0, 0};  // u_before, u_latent, u_roundtrip, latent, input, kept, ms
+  double target[3] = {0, 0, 0};
+  const auto t0 = Clock::now();
+  for (size_t i = 0; i < points.size(); i += size_t(o.batch)) {
+    checkCancel(cancel, "explain");
+    const size_t e = std::min(points.size(), i + size_t(o.batch));
+    const torch::Tensor idx = torch::tensor(std::vector<int64_t>(points.begin() + long(i), points.begin() + long(e)));
+    const auto res = explainPoints(ctx, o.cf, test.images.index_select(0, idx), z.index_select(0, idx), cancel);
+    for (size_t j = 0; j < res.size(); ++j) {
+      const ClueResult& r = res[j];
+      const int64_t index = points[i + j];
+      csvRow(csv, index, r);
+      writeFilmstrip((fs::path(stage.path()) / "filmstrips" / (std::to_string(index) + ".png")).string(), r);
+      const double v[7] = {r.uBefore, r.uLatent, r.uRoundtrip, r.latentDistance, r.inputDistance, r.classKept() ? 1.0 : 0.0, r.ms};
+      for (int k = 0; k < 7; ++k) sums[k] += v[k];
+      target[0] += r.targetBefore;
+      target[1] += r.targetLatent;
+      target[2] += r.targetRoundtrip;
+    }
+    if (progress) {
+      Progress p;
+      p.stage = std::string("explain (") + clueMethodName(o.cf.method) + ")";
+      p.epoch = p.epochs = 1;
+      p.batch = int64_t(e);
+      p.batches = int64_t(points.size());
+      const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+      p.samplesPerSec = s > 0 ? double(e) / s : 0;
+      p.etaSeconds = p.samplesPerSec > 0 ? double(points.size() - e) / p.samplesPerSec : 0;
+      progress(p);
+    }
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  const double n = double(points.size());
+  auto mean = [n](double v) { return n > 0 ? json(v / n) : json(nullptr); };
+  json summary = {{kExplainMarker, true},
+                  {"bundle", fs::absolute(o.bundle).string()},
+                  {"method", clueMethodName(o.cf.method)},
+                  {"head", headKindName(o.cf.head)},
+                  {"uncertainty", uncertaintyName(o.cf.uncertainty)},
+                  {"n_points", points.size()},
+                  {"u_before", mean(sums[0])},
+                  {"u_latent", mean(sums[1])},
+                  {"u_roundtrip", mean(sums[2])},
+                  {"latent_distance", mean(sums[3])},
+                  {"input_distance", mean(sums[4])},
+                  {"class_kept", mean(sums[5])},
+                  {"ms_per_explanation", mean(sums[6])},
+                  {"seconds", seconds},
+                  {"points_per_second", seconds > 0 ? n / seconds : 0.0},
+                  {"shard", std::to_string(o.shardIndex) + "/" + std::to_string(o.shardCount)},
+                  {"device", o.device},
+                  {"options",
+                   {{"lambda", o.cf.lambda}, {"lambda_x", o.cf.lambdaXOrDefault()}, {"lr", o.cf.lrOrDefault()},
+                    {"steps", o.cf.steps}, {"distance", clueDistanceName(o.cf.distance)}, {"keep_class", o.cf.keepClass},
+                    {"prototypes", o.cf.prototypes}, {"sparsity", o.cf.sparsity}, {"eta", o.cf.eta},
+                    {"threshold", o.cf.threshold}, {"outer_steps", o.cf.outerSteps}}}};
+  if (o.cf.target >= 0) {
+    summary["target"] = o.cf.target;
+    summary["target_before"] = mean(target[0]);
+    summary["target_latent"] = mean(target[1]);
+    summary["target_roundtrip"] = mean(target[2]);
+  }
+  writeFileAtomic((fs::path(stage.path()) / "points.csv").string(), csv.str());
+  writeFileAtomic((fs::path(stage.path()) / "summary.json").string(), jsonText(summary, 2) + "\n");
+  checkCancel(cancel, "explain");
+  stage.commit();
+  log << "explained " << points.size() << " points with " << clueMethodName(o.cf.method) << " (" << headKindName(o.cf.head)
+      << ", " << uncertaintyName(o.cf.uncertainty) << ") in " << std::fixed << std::setprecision(1) << seconds << " s\n";
+  return summary;
+}
+
+}  // namespace latentlab
