@@ -1,4 +1,4 @@
-// The DVAE over z (seed 003): hard bits that are deterministic 0/1, a reconstruction that beats an
+// The DVAE over z (Gat et al. 2022): hard bits that are deterministic 0/1, a reconstruction that beats an
 // untrained one by far on clustered latents, the file round trip, and the dry run's refusals.
 #include <doctest/doctest.h>
 #include <torch/torch.h>

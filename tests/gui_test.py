@@ -870,7 +870,7 @@ def fashion_train_images():
 
 
 def case_examples():
-    """The Examples tab (seed 002): DKNN of point 3 over the 60,000 training latents. Its top example
+    """The Examples tab (Crabbé and van der Schaar 2022): DKNN of point 3 over the 60,000 training latents. Its top example
     is the training image nearest in latent space (recomputed here with Python's torch from the
     images) and its score 1 / that distance; `example top 0` selects that training point on the
     map; SimplEx's weights are >= 0 and the best is in its corpus; bad settings are refused."""

@@ -1,4 +1,4 @@
-// Seed 002's label-free explanations: completeness of label-free IG, invariance of feature and
+// Crabbé and van der Schaar's label-free explanations: completeness of label-free IG, invariance of feature and
 // example importance under rotations of the latent space, SimplEx's simplex, DKNN's duplicates,
 // TracIn's directional derivative against per-example autograd, and the errors.
 #include <doctest/doctest.h>
@@ -18,7 +18,7 @@ using namespace latentlab;
 
 namespace {
 
-// A random CNN on 1x8x8 images with a d = 6 latent (the encoder seed 002 explains).
+// A random CNN on 1x8x8 images with a d = 6 latent (the encoder Crabbé and van der Schaar explain).
 struct TinyEncoder {
   torch::jit::Module m;
   torch::Device dev = testutil::device();

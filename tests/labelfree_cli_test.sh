@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Seed 002's label-free explanations end to end:
+# Crabbé and van der Schaar's label-free explanations end to end:
 # - explain --method labelfree-ig on the shipped Fashion-MNIST model: completeness within 1% (the
 #   attributions sum to |phi(x)|^2 - <phi(x), phi(x')>, recomputed here with Python's torch);
 # - labelfree-saliency and labelfree-gradient-shap write the same outputs (saliency: no residual);

@@ -22,10 +22,10 @@ class EvalCommand : public Command {
     m_sub->add_option("--device", m_opt.device, "cpu or cuda")->capture_default_str();
     m_sub->add_option("--limit-test", m_opt.limitTest, "Evaluate only the first N test images")
         ->check(CLI::NonNegativeNumber);
-    m_sub->add_flag("--dvae", m_opt.dvae, "Also report the DVAE's Table 1 (seed 003): accuracy of f(phi) and f(phi'), "
+    m_sub->add_flag("--dvae", m_opt.dvae, "Also report the DVAE's Table 1 (Gat et al. 2022): accuracy of f(phi) and f(phi'), "
                     "agreement, predictions changed by bit flips, per bit");
     m_sub->add_flag("--force", m_force, "Replace an existing --json file (with --checks: an earlier --out folder)");
-    m_sub->add_flag("--checks", m_checks, "Seed 002's consistency checks of the label-free explanations instead: pixel "
+    m_sub->add_flag("--checks", m_checks, "Crabbé and van der Schaar's consistency checks of the label-free explanations instead: pixel "
                     "flipping and similarity rates (and with --compare, Pearson r against other bundles), as CSV and PNG in --out");
     m_sub->add_option("--out", m_check.out, "--checks: the folder to write");
     m_sub->add_option("--compare", m_check.compare, "--checks: other bundles of the same dataset (e.g. other objectives)");

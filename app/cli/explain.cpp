@@ -22,7 +22,7 @@ class ExplainCommand : public Command {
                                           "(--method ig: attribution.csv, attribution.png, summary.json), as a folder");
     m_sub->add_option("bundle", m_opt.bundle, "Bundle directory")->required();
     m_sub->add_option("--method", m_method, "latent-clue, vae-clue, regene, class-change, hierarchical, ig, latent-ig; "
-                                            "labelfree-saliency, labelfree-ig, labelfree-gradient-shap (seed 002's feature "
+                                            "labelfree-saliency, labelfree-ig, labelfree-gradient-shap (Crabbé and van der Schaar's feature "
                                             "importance of <phi(x), phi(.)>); dknn, simplex, tracin (training examples: "
                                             "examples.csv)")->capture_default_str();
     m_sub->add_option("--corpus", m_examples.corpus, "simplex: training points in the corpus (default 1000)");

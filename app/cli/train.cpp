@@ -25,7 +25,7 @@ class TrainCommand : public Command {
     m_sub->add_option("--batch-size", to.batchSize, "Minibatch size")->capture_default_str()->check(optionRange("batch-size"));
     m_sub->add_option("--threads", to.threads, "LibTorch threads (0 = default)")->check(optionRange("threads"));
     m_sub->add_option("--objective", to.objective,
-                      "classifier, or a label-free encoder (seed 002): autoencoder, denoising-autoencoder (inputs + "
+                      "classifier, or a label-free encoder (Crabbé and van der Schaar 2022): autoencoder, denoising-autoencoder (inputs + "
                       "N(0, 0.3^2) noise) or vae; a label-free bundle holds the encoder and its decoder only")
         ->capture_default_str();
     m_sub->add_option("--checkpoint-every", to.checkpointEvery,

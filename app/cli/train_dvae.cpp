@@ -1,4 +1,4 @@
-// `latentlab train-dvae BUNDLE [--bits N] [--force]`: adds a DVAE over z (seed 003) to a bundle,
+// `latentlab train-dvae BUNDLE [--bits N] [--force]`: adds a DVAE over z (Gat et al. 2022) to a bundle,
 // LatentLab's own or imported. Only dvae.pt and manifest.json change.
 #include <iostream>
 
@@ -14,7 +14,7 @@ class TrainDvaeCommand : public Command {
  public:
   void add(CLI::App& app) override {
     DvaeTrainOptions& o = m_opt;
-    m_sub = app.add_subcommand("train-dvae", "Add a DVAE over the latent (bit flips, seed 003) to a bundle");
+    m_sub = app.add_subcommand("train-dvae", "Add a DVAE over the latent (bit flips, Gat et al. 2022) to a bundle");
     m_sub->add_option("bundle", o.bundle, "Bundle directory")->required();
     m_sub->add_option("--bits", o.bits, "Number of bits n")->capture_default_str()->check(optionRange("bits"));
     m_sub->add_option("--epochs", o.epochs, "Epochs over the training latents")->capture_default_str()
@@ -26,7 +26,7 @@ class TrainDvaeCommand : public Command {
     m_sub->add_option("--device", o.device, "cpu or cuda")->capture_default_str();
     m_sub->add_option("--limit-train", o.limitTrain, "Use only N training latents (0 = all)")->check(optionRange("limit-train"));
     m_sub->add_option("--generator-epochs", o.generatorEpochs,
-                      "Seed 003's Table 2: train the generator on phi' this many epochs without and with the Fisher "
+                      "Gat et al.'s Table 2: train the generator on phi' this many epochs without and with the Fisher "
                       "regulariser and report cos(I(g), I(f)) for both (0 skips)")
         ->capture_default_str()->check(optionRange("generator-epochs"));
     m_sub->add_option("--fisher-weight", o.fisherWeight, "Weight of the Fisher regulariser 1 - cos(I(g), I(f))")

@@ -300,7 +300,7 @@ struct AttributionState {
 
 // ------------------------------------------------------------------------------------ concepts
 
-// The Concepts tab: the DVAE's bits of the selection (seed 003), flipped by clicks. The flips from
+// The Concepts tab: the DVAE's bits of the selection (Gat et al. 2022), flipped by clicks. The flips from
 // one point live in one edited point holding D(bits); they go on while that point is selected.
 struct ConceptState {
   int64_t fromPoint = -1;        // the point the flips started from
@@ -317,7 +317,7 @@ struct ConceptState {
 
 // ------------------------------------------------------------------------------------ examples
 
-// The Examples tab (seed 002): the training images that make the selection's latent what it is.
+// The Examples tab (Crabbé and van der Schaar 2022): the training images that make the selection's latent what it is.
 struct ExamplesRun {
   ExampleScores scores;       // every scored training point, best first (training positions)
   int64_t fromPoint = -1;     // the point explained (-1: an edited point's latent)

@@ -1,5 +1,5 @@
 #pragma once
-// The DVAE's bit flips for the Concepts panel and the `flip BIT` script command (seed 003). A
+// The DVAE's bit flips for the Concepts panel and the `flip BIT` script command (Gat et al. 2022). A
 // flip decodes b xor e_bit on the interactive worker; the first flip from a selection makes an
 // edited point holding D(b'), placed like any edited point, and later flips update that point
 // while it stays selected. The inspector then evaluates it with its code. UI thread only.

@@ -1,6 +1,6 @@
 #pragma once
 // Label-free example importance for the Examples panel and the `examples` / `example` script
-// commands (seed 002): DKNN, SimplEx or TracIn of the selection's latent over the training split,
+// commands (Crabbé and van der Schaar 2022): DKNN, SimplEx or TracIn of the selection's latent over the training split,
 // as a job (the training points are added first when the map lacks them). Clicking an example
 // selects its training point on the map. UI thread only.
 #include <cstdint>

@@ -48,7 +48,7 @@ void AttributionPanel::drawSettings(Context& ctx) {
     o.target.kind = AttributionTargetKind::LabelFree;
     o.path = AttributionPath::Straight;
     ImGui::TextWrapped("A label-free encoder (%s): the map attributes F(x~) = <phi(x), phi(x~)>, the latent itself "
-                       "(seed 002).", ctx.state.model.pts->objective.c_str());
+                       "(Crabbé and van der Schaar 2022).", ctx.state.model.pts->objective.c_str());
   }
   int path = int(o.path);
   if (!ctx.state.model.pts->hasClassifier) ImGui::BeginDisabled();
@@ -71,7 +71,7 @@ void AttributionPanel::drawSettings(Context& ctx) {
   if (ImGui::Combo("target F", &kind, kTargetLabels, straight ? 6 : 5)) o.target.kind = AttributionTargetKind(kind);
   if (!straight && (o.target.needsClass() || !o.target.needsHead())) o.target.kind = AttributionTargetKind::Total;  // U only
   tip("What is attributed to the pixels: a class's predictive probability or its logit (the network's own), an "
-      "uncertainty of the head in nats, or (label-free, seed 002) the latent itself: F(x~) = <phi(x), phi(x~)>, "
+      "uncertainty of the head in nats, or (label-free, Crabbé and van der Schaar 2022) the latent itself: F(x~) = <phi(x), phi(x~)>, "
       "which needs no labels and no head");
   if (straight) {
     int method = int(o.method);
@@ -167,7 +167,7 @@ void AttributionPanel::drawRun(Context& ctx) {
         "z* itself (the latent can be surer than any image it decodes to)");
   ImGui::Text("F(x) - F(start) = %.4f   sum of the map = %.4f", r.fInput - r.fBaseline, r.sumAttribution);
   if (t.kind == AttributionTargetKind::LabelFree)
-    tip("Label-free completeness (seed 002, Proposition 2.3): IG's map sums to |phi(x)|^2 - <phi(x), phi(x')>");
+    tip("Label-free completeness (Crabbé and van der Schaar 2022, Proposition 2.3): IG's map sums to |phi(x)|^2 - <phi(x), phi(x')>");
   if (!r.hasCompleteness) {  // saliency: one node, no path to scrub
     SignedImages::legend(run.clip, unit, std::min(300.0f, ImGui::GetContentRegionAvail().x - 20));
     const float size = std::min(140.0f, (ImGui::GetContentRegionAvail().x - 30) / 2.0f);

@@ -59,7 +59,7 @@ void CluePanel::drawSettings(Context& ctx) {
   int method = int(o.method);
   ImGui::SetNextItemWidth(200);
   if (ImGui::Combo("method", &method, kMethodLabels, 5)) o.method = ClueMethod(method);
-  tip("latent CLUE: Adam on the classifier's latent z to lower U near z0 (seed 001). VAE-CLUE: the original CLUE in "
+  tip("latent CLUE: Adam on the classifier's latent z to lower U near z0 (the thesis proposal, 2024). VAE-CLUE: the original CLUE in "
       "a VAE's latent, a full decode and classifier pass per step. ReGene: z as a convex mix of class prototypes and "
       "z0. Class change: reach the target class. Hierarchical: latent steps pulled back to the input image.");
   if (o.method != ClueMethod::ClassChange) {  // class change lowers -log p(target), not U

@@ -1,5 +1,5 @@
 #pragma once
-// The Concepts tab (seed 003): the DVAE's bits of the selection as a clickable grid. A click flips
+// The Concepts tab (Gat et al. 2022): the DVAE's bits of the selection as a clickable grid. A click flips
 // a bit (ConceptController); hovering a bit previews its flip, the Hamming neighbour's image and
 // prediction; a strip shows, for every single flip, the class probabilities it would give.
 #include <cstdint>

@@ -1,5 +1,5 @@
 #pragma once
-// The Examples tab (seed 002): the top-k and bottom-k training images for the selection's latent,
+// The Examples tab (Crabbé and van der Schaar 2022): the top-k and bottom-k training images for the selection's latent,
 // by DKNN, SimplEx or TracIn, with their scores and labels. Clicking one selects it on the map; the
 // top examples are ringed on the map.
 #include <cstdint>

@@ -116,7 +116,7 @@ void ModelPanel::drawSummary(Context& ctx) {
   const Model& m = ctx.state.model;
   // The model's name, size and accuracy are in the inspector's summary; here what it lacks.
   if (!m.hasLaplace) ImGui::TextDisabled("no Laplace posterior: the deterministic head only");
-  if (!m.pts->hasClassifier) {  // a label-free bundle (seed 002): its own figures, no heads to calibrate
+  if (!m.pts->hasClassifier) {  // a label-free bundle (Crabbé and van der Schaar 2022): its own figures, no heads to calibrate
     ImGui::TextWrapped("This encoder was trained without labels (%s): there is no classifier, so no predictions, "
                        "uncertainties, reliability or OOD plots. The map is coloured by the true class; the Examples "
                        "tab and the Attribution tab's label-free target explain it.", m.pts->objective.c_str());
@@ -137,7 +137,7 @@ void ModelPanel::drawSummary(Context& ctx) {
     ImGui::TextUnformatted(formatEvalTable(main).c_str());
     ImGui::PopFont();
     if (m.metrics.contains("dvae") && m.metrics["dvae"].is_object() &&
-        ImGui::CollapsingHeader("DVAE bit flips (seed 003, Table 1)")) {
+        ImGui::CollapsingHeader("DVAE bit flips (Gat et al. 2022, Table 1)")) {
       ImGui::PushFont(monoFont());
       ImGui::TextUnformatted(formatDvaeTable(m.metrics["dvae"]).c_str());
       ImGui::PopFont();

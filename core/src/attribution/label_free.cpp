@@ -1,4 +1,4 @@
-// Saliency, GradientShap and the label-free wrapper g_x (seed 002, Definition 2.1 and Table 3).
+// Saliency, GradientShap and the label-free wrapper g_x (Crabbé and van der Schaar 2022, Definition 2.1 and Table 3).
 #include <torch/torch.h>
 
 #include <algorithm>

@@ -42,7 +42,7 @@ void benchAttribution(const BenchOptions& opt, json& results) {
                                std::to_string(residual);
 }
 
-// Seed 002's label-free explanations: IG of <phi(x), phi(.)> with 64 steps, DKNN over every
+// Crabbé and van der Schaar's label-free explanations: IG of <phi(x), phi(.)> with 64 steps, DKNN over every
 // training latent and SimplEx over a 1,000-point corpus, for test image 0 (the targets: 20,
 // 5 and 50 ms on the 2-core CPU).
 void benchLabelFree(const BenchOptions& opt, const std::function<bool(const std::string&)>& want, json& results) {

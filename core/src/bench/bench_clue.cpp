@@ -1,5 +1,5 @@
 // The counterfactual benchmarks of `latentlab bench`: latent CLUE and VAE-CLUE for 200 steps on one
-// point (the efficiency claim of seed 001), and latent CLUE batched over 500 points.
+// point (the efficiency claim of the thesis proposal, 2024), and latent CLUE batched over 500 points.
 #include <torch/torch.h>
 
 #include <functional>

@@ -1,4 +1,4 @@
-// Pixel flipping, similarity rates, balanced draws and Pearson's r (consistency_checks.h).
+// Pixel flipping, similarity rates, balanced draws and Pearson's r (checks_torch.h).
 #include "latentlab/checks/checks_torch.h"
 
 #include <torch/torch.h>

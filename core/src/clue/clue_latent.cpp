@@ -1,4 +1,4 @@
-// Latent CLUE and class change over the penultimate latent (seed 001): Adam on
+// Latent CLUE and class change over the penultimate latent (the thesis proposal, 2024): Adam on
 //   L(z) = U(z) + lambda * d(z, z0) [+ lambda_x * |g(z) - x0|_1 / P],
 // with U through one fixed bank of weight samples, z clamped to the encoder's range, an early stop
 // when L stalls, and an optional class-keeping rule. Two engines compute the same run:

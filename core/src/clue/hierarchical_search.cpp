@@ -1,4 +1,4 @@
-// Hierarchical counterfactual search (seed 000, "roadmap phase 4"): latent CLUE inside; its latent
+// Hierarchical counterfactual search (the thesis roadmap, 2025, its phase 4): latent CLUE inside; its latent
 // steps pulled back to the input as a saliency dx = sum_j J(x_j)^T (z_j - z_{j-1}), with J the
 // encoder's Jacobian on the decoded path x_j = x + g(z_j) - g(z_0); outside, x <- x + eta * dx /
 // max|dx|. Stops when U falls below the threshold or x stops moving.

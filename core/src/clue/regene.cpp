@@ -1,4 +1,4 @@
-// ReGene prototypes (seed 000): k prototypes per class from k-means on the training latents, and
+// ReGene prototypes (the thesis roadmap, 2025): k prototypes per class from k-means on the training latents, and
 // the counterfactual z(alpha) = alpha_0 z0 + sum_i alpha_i p_i with alpha = softmax(beta), starting
 // at z0, optimised for U + lambda * d(z, z0) + sparsity * H(alpha).
 #include <torch/torch.h>

@@ -1,4 +1,4 @@
-// The DVAE over z (seed 003): the network, its training with relaxed-Bernoulli bits, and the dry
+// The DVAE over z (Gat et al. 2022): the network, its training with relaxed-Bernoulli bits, and the dry
 // run that validates a DVAE file. Table 1 is in dvae_table.cpp.
 #include "latentlab/concepts/concepts_torch.h"
 

@@ -1,4 +1,4 @@
-// Seed 003's Table 1 for a bundle's DVAE: how well phi' = D(bits(phi)) keeps the classifier's
+// Gat et al.'s Table 1 for a bundle's DVAE: how well phi' = D(bits(phi)) keeps the classifier's
 // predictions, and how often flipping the bits changes them.
 #include <torch/torch.h>
 

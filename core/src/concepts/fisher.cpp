@@ -1,4 +1,4 @@
-// The functional Fisher information (seed 003) and its Table 2 cosine.
+// The functional Fisher information (Gat et al. 2022) and its Table 2 cosine.
 #include "latentlab/concepts/concepts_torch.h"
 
 namespace latentlab {

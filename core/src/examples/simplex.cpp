@@ -1,4 +1,4 @@
-// SimplEx (Crabbe et al. 2021; seed 002, eq. 6 and Algorithm 4): the convex combination of corpus
+// SimplEx (Crabbé et al. 2021; Crabbé and van der Schaar 2022, eq. 6 and Algorithm 4): the convex combination of corpus
 // latents that best reconstructs z, w = softmax(v), fitted with Adam on the exact gradient.
 #include <torch/torch.h>
 

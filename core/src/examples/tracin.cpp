@@ -1,4 +1,4 @@
-// TracIn (Pruthi et al. 2020) in seed 002's label-free form (Definition 3.1, Algorithm 3): the
+// TracIn (Pruthi et al. 2020) in Crabbé and van der Schaar's label-free form (Definition 3.1, Algorithm 3): the
 // checkpoints' learning-rate-weighted inner products of loss gradients, restricted to the
 // encoder's parameters.
 #include <torch/torch.h>

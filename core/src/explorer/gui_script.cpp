@@ -89,7 +89,7 @@ const std::vector<Spec>& specs() {
       {"tab", {Arg::Word}, 0, "tab NAME: bring a tab to the front (Model, Jobs, Edited, CLUE, Attribution, Concepts, Examples, Log)"},
       {"examples", {Arg::Word, Arg::ExSettings}, 1,
        "examples dknn|simplex|tracin [corpus=N steps=N lr=X seed=S]: the training examples that make the selection's "
-       "latent what it is (the Examples tab; seed 002); the training points are added to the map first"},
+       "latent what it is (the Examples tab; Crabbé and van der Schaar 2022); the training points are added to the map first"},
       {"example", {Arg::Word, Arg::Int}, 0, "example top|bottom RANK: click the Examples tab's RANK-th (0 = first) top or "
                                             "bottom example: its training point is selected on the map"},
       {"flip", {Arg::Int}, 0, "flip BIT: flip bit BIT of the selection's DVAE code (the Concepts tab); the flipped point "

@@ -17,7 +17,7 @@ namespace latentlab {
 using Clock = std::chrono::steady_clock;
 
 // Latents from `cache/<name>` when it holds this classifier's latents of these images (its key,
-// bundle.h); otherwise computed in batches (with progress) and written back atomically. A cache
+// bundle_torch.h); otherwise computed in batches (with progress) and written back atomically. A cache
 // that cannot be written (a read-only install) is not an error: it is recomputed next time.
 torch::Tensor bundleLatents(const Bundle& b, const Dataset& data, const std::string& name, const ProgressFn& progress,
                             const std::atomic<bool>* cancel) {

@@ -1,4 +1,4 @@
-// The per-example losses of the training objectives (objectives.h), and TracIn's view of them.
+// The per-example losses of the training objectives (objectives_torch.h), and TracIn's view of them.
 #include "latentlab/model/objectives_torch.h"
 
 #include <torch/torch.h>

@@ -242,7 +242,7 @@ std::string formatDvaeTable(const json& t) {
   };
   auto get = [&](const char* key) { return t.contains(key) ? t[key] : json(); };
   const json head = get("head");
-  os << "DVAE (seed 003, Table 1; " << (head.is_string() ? head.get<std::string>() : std::string("?")) << " head, "
+  os << "DVAE (Gat et al. 2022, Table 1; " << (head.is_string() ? head.get<std::string>() : std::string("?")) << " head, "
      << (get("n_bits").is_number_integer() ? std::to_string(get("n_bits").get<int64_t>()) : std::string("?")) << " bits):\n"
      << "  accuracy f(phi) " << pct(get("accuracy")) << ", f(phi') " << pct(get("accuracy_reconstructed"))
      << ", agreement " << pct(get("agreement")) << "\n"

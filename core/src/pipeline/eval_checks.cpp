@@ -1,4 +1,4 @@
-// `latentlab eval --checks`: seed 002's consistency checks of label-free explanations (section
+// `latentlab eval --checks`: Crabbé and van der Schaar's consistency checks of label-free explanations (section
 // 4.1, as its code runs them) and the pretext comparison (section 4.2, Table 2's analogue).
 #include <torch/torch.h>
 

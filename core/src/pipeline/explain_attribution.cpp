@@ -80,7 +80,7 @@ json runExplainAttribution(const AttributionExplainOptions& o, const ProgressFn&
   if (path && o.ig.target.needsClass())
     throw InputError("[explain] latent-ig attributes an uncertainty: --target total, aleatoric or epistemic");
   AttributionOptions ig = o.ig;
-  if (labelFree) {  // seed 002: F = <phi(x), phi(.)>, by saliency, IG or GradientShap
+  if (labelFree) {  // Crabbé and van der Schaar: F = <phi(x), phi(.)>, by saliency, IG or GradientShap
     ig.target.kind = AttributionTargetKind::LabelFree;
     ig.method = parseAttributionMethod(o.method.substr(10), "explain");
   }

@@ -1,5 +1,5 @@
 #pragma once
-// What the pipelines (pipeline_train.cpp, pipeline_eval.cpp) and the benchmarks (bench.cpp) share.
+// What the pipelines (pipeline/train.cpp, pipeline/eval.cpp) and the benchmarks (bench.cpp) share.
 // Internal to core; includes LibTorch.
 #include <torch/torch.h>
 

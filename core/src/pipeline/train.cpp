@@ -175,7 +175,7 @@ void writeManifestAndEvaluate(StagedDir& stage, Manifest& mf, const DatasetSplit
   log << formatEvalTable(report);
 }
 
-// `train --objective autoencoder|denoising-autoencoder|vae` (seed 002's pretext tasks): the
+// `train --objective autoencoder|denoising-autoencoder|vae` (Crabbé and van der Schaar's pretext tasks): the
 // encoder with its decoder in one module (encoder.pt), with TracIn's checkpoints; no classifier
 // head, posterior, decoder stage, VAE, DVAE or ensemble. The manifest's metrics: the test set's
 // mean per-image loss and reconstruction MSE.

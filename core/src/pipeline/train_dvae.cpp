@@ -1,4 +1,4 @@
-// `latentlab train-dvae BUNDLE`: adds a DVAE over z (seed 003) to an existing bundle, LatentLab's
+// `latentlab train-dvae BUNDLE`: adds a DVAE over z (Gat et al. 2022) to an existing bundle, LatentLab's
 // own or imported. Only dvae.pt and manifest.json change, each written atomically.
 #include <torch/torch.h>
 
@@ -38,7 +38,7 @@ torch::Tensor latentsOf(const Bundle& b, const Dataset& data, const std::string&
   return z.to(torch::kFloat32).contiguous();
 }
 
-// Seed 003's Table 2: the generator g trained on phi' = D(bits(phi)) (the DVAE fixed), once
+// Gat et al.'s Table 2: the generator g trained on phi' = D(bits(phi)) (the DVAE fixed), once
 // without and once with the regulariser 1 - cos(I(g) at phi', I(f) at phi) on 4 anchors of each
 // batch; for each, the cosine on 200 test points. f is the classifier's class probabilities.
 json fisherTable(const Bundle& b, const torch::jit::Module& dvae, const DatasetSplit& data, const torch::Tensor& zTrain,

@@ -3,7 +3,7 @@
 // the uncertainty attribution along a decoded latent path (Perez et al.). What the options and the
 // results are, for the CLI (`latentlab explain --method ig|latent-ig`), the GUI's Attribution panel
 // and scripts. Torch-free, so the GUI compiles without LibTorch; the algorithms are in
-// integrated_gradients.h.
+// attribution_torch.h.
 //
 //  IG_i = (x_i - x'_i) * sum_k w_k dF/dx_i(x' + alpha_k (x - x'))        (a sum, never a mean)
 //  completeness residual = |sum_i IG_i - (F(x) - F(x'))| / |F(x) - F(x')|
@@ -16,11 +16,11 @@
 namespace latentlab {
 
 // What F is: class K's predictive probability p-bar_K, class K's logit (the network's own
-// classify(z)[K], whatever the head), an uncertainty of the head in nats, or (seed 002's label-free
+// classify(z)[K], whatever the head), an uncertainty of the head in nats, or (Crabbé and van der Schaar's label-free
 // feature importance, Definition 2.1) the encoder's latent projected on the explained image's own:
 // F(x~) = <phi(x), phi(x~)>, with phi(x) held fixed. The label-free target needs no head and no
 // classes, so it works on encoders trained without labels; its IG sums to
-// |phi(x)|^2 - <phi(x), phi(x')> (label-free completeness, seed 002 Proposition 2.3).
+// |phi(x)|^2 - <phi(x), phi(x')> (label-free completeness, Crabbé and van der Schaar 2022, Proposition 2.3).
 enum class AttributionTargetKind { Probability, Logit, Total, Aleatoric, Epistemic, LabelFree };
 struct AttributionTarget {
   AttributionTargetKind kind = AttributionTargetKind::Total;

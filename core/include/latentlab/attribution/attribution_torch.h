@@ -50,7 +50,7 @@ torch::Tensor igBaseline(IgBaseline kind, const torch::Tensor& x, const torch::T
 AttributionResult explainIg(const Bundle& b, const AttributionOptions& o, const torch::Tensor& x, const torch::Tensor& trainMean,
                    const std::atomic<bool>* cancel = nullptr);
 
-// Label-free feature importance (seed 002): any linear attribution method applied to the scalar
+// Label-free feature importance (Crabbé and van der Schaar 2022): any linear attribution method applied to the scalar
 // g_x(x~) = <phi(x), phi(x~)> (Definition 2.1), and the two methods beside IG that it is shown
 // with: saliency and GradientShap. Each takes F's device from its inputs.
 

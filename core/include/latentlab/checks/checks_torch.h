@@ -1,5 +1,5 @@
 #pragma once
-// Seed 002's consistency checks (section 4.1) and pretext comparison (section 4.2), as
+// Crabbé and van der Schaar's consistency checks (section 4.1) and pretext comparison (section 4.2), as
 // `latentlab eval --checks` runs them:
 //  - pixel flipping: the top M% of pixels by a feature-importance map are set to the black
 //    baseline, and the latent shift |phi(x) - phi(x masked)|^2 is averaged over the images; a

@@ -3,7 +3,7 @@
 // the CLI (`latentlab explain`), the GUI's CLUE panel and scripts (`clue KEY=VALUE ...`).
 // Torch-free, so the GUI compiles without LibTorch. The algorithms are in clue_torch.h.
 //
-// Methods (seeds 000 and 001, DESIGN.md section 4):
+// Methods (the thesis roadmap and proposal, docs/references.md):
 //  - latent-clue:  minimise L(z) = U(z) + lambda * d(z, z0) [+ lambda_x * |g(z) - x0|_1 / P] over the
 //                  classifier's penultimate latent z with Adam, z kept in the encoder's range.
 //  - vae-clue:     the original CLUE: minimise U(f(dec(u))) + lambda_x * |dec(u) - x0|_1 / P over the

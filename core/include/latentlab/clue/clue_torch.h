@@ -1,5 +1,5 @@
 #pragma once
-// The counterfactual algorithms (counterfactual.h has the options and results): latent CLUE and
+// The counterfactual algorithms (clue.h has the options and results): latent CLUE and
 // class change over the penultimate latent, the original VAE-CLUE baseline, ReGene prototypes, and
 // the hierarchical input-space search. Every run is batched over N points and runs on the
 // context's device; the `cpu` engine of latent CLUE uses analytic gradients in plain loops (no

@@ -1,9 +1,9 @@
 #pragma once
 // The Concepts tab's models, on any device: the discrete VAE over the penultimate latent z
-// (seed 003, Gat et al.), whose n boolean bits are the concepts of z, and the functional Fisher
+// (Gat et al. 2022), whose n boolean bits are the concepts of z, and the functional Fisher
 // information its training may use as a regulariser.
 //
-// Module interface (a TorchScript file, `dvae` in the manifest; makeDvae in models.h builds it):
+// Module interface (a TorchScript file, `dvae` in the manifest; makeDvae in models_torch.h builds it):
 //   logits(z [N, d]) -> [N, n]   the encoder's Bernoulli logits, q(b_i = 1 | z) = sigmoid(logit_i)
 //   bits(z)          -> [N, n]   hard bits at inference, 1 where logit > 0 (float 0/1)
 //   decode(b [N, n]) -> [N, d]   z' = lo + (hi - lo) * sigmoid(MLP(b)), in z's training range
@@ -48,7 +48,7 @@ torch::jit::Module fitDvae(const torch::Tensor& zTrain, const DvaeOptions& o, co
 int64_t validateDvae(const torch::jit::Module& m, int64_t latentDim, const torch::Device& device,
                      const std::string& source);
 
-// Seed 003's Table 1 on latents z [N, d] with labels [N], through the bundle's predictive (the
+// Gat et al.'s Table 1 on latents z [N, d] with labels [N], through the bundle's predictive (the
 // Laplace BLL when the bundle has one, else the deterministic head): the accuracy of f(phi) and
 // f(phi'), their agreement, the share of points whose prediction changes when all bits flip, when
 // some single bit flips, and per bit the share it changes and the most common class it changes
@@ -56,7 +56,7 @@ int64_t validateDvae(const torch::jit::Module& m, int64_t latentDim, const torch
 nlohmann::json dvaeTable(const Bundle& b, const torch::jit::Module& dvae, const torch::Tensor& z,
                          const torch::Tensor& labels);
 
-// The functional Fisher information of seed 003 (Gat et al., eqs. 3-5): for a non-negative
+// The functional Fisher information of Gat et al. (2022, eqs. 3-5): for a non-negative
 // function h of the latent, per latent coordinate i,
 //   I_i(h) = E_{t ~ N(phi_i, 1)} [ h'(z_i^phi(t))^2 / h(z_i^phi(t)) ],
 // where z_i^phi(t) is phi with its i-th coordinate replaced by t. For a vector-valued h (the
@@ -71,7 +71,7 @@ using LatentFn = std::function<torch::Tensor(const torch::Tensor&)>;  // [M, d] 
 torch::Tensor functionalFisher(const LatentFn& h, const torch::Tensor& phi, int samples, at::Generator& gen,
                                double delta = 1e-2);
 
-// Seed 003's Table 2 measure: cos(I(g) at phi', I(f) at phi) over the anchors.
+// Gat et al.'s Table 2 measure: cos(I(g) at phi', I(f) at phi) over the anchors.
 double fisherCosine(const LatentFn& g, const torch::Tensor& phiPrime, const LatentFn& f, const torch::Tensor& phi,
                     int samples, uint64_t seed);
 

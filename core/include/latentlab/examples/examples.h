@@ -1,9 +1,9 @@
 #pragma once
-// Label-free example importance (seed 002, section 3): which training images make phi(x) what it
+// Label-free example importance (Crabbé and van der Schaar 2022, section 3): which training images make phi(x) what it
 // is. What the options and the results are, for the CLI (`explain --method dknn|simplex|tracin`),
-// the GUI's Examples panel and scripts. Torch-free; the algorithms are in example_importance.h.
+// the GUI's Examples panel and scripts. Torch-free; the algorithms are in examples_torch.h.
 //
-//  DKNN     score_n = 1 / |z - z_n|, over every training latent (seed 002's implementation: the
+//  DKNN     score_n = 1 / |z - z_n|, over every training latent (Crabbé and van der Schaar's implementation: the
 //           inverse distance, no k cut-off). A training latent at distance 0 (an exact duplicate)
 //           would score infinity; it is scored 1 / eps instead, eps = 1e-6 x the RMS distance from z
 //           to the training latents, so duplicates come first, tie, and stay finite.
@@ -11,7 +11,7 @@
 //           minimise |sum_n w_n z_n - z|^2 (Crabbe et al. 2021); score_n = w_n.
 //  TracIn   score_n = sum_t lr_t <grad L(x_n; theta_t), grad L(x; theta_t)> over the checkpoints
 //           theta_t kept by `latentlab train`, the gradients taken w.r.t. the encoder's parameters
-//           only (seed 002, Definition 3.1). L is the bundle's training loss (the classifier's
+//           only (Crabbé and van der Schaar 2022, Definition 3.1). L is the bundle's training loss (the classifier's
 //           cross-entropy with x's label; an autoencoder's own loss).
 #include <cstdint>
 #include <string>

@@ -38,7 +38,7 @@ ExampleScores rankScores(const torch::Tensor& scores, const std::vector<int64_t>
 using ExampleLossFn = std::function<torch::Tensor(const torch::jit::Module& m, const torch::Tensor& x, const torch::Tensor& y)>;
 // The classifier's cross-entropy of forward(x) against y.
 ExampleLossFn classifierLoss();
-// The per-example loss of a training objective (objectives.h), its noise (the denoising
+// The per-example loss of a training objective (objectives_torch.h), its noise (the denoising
 // autoencoder's inputs, the VAE's sample) drawn from `noiseSeed` afresh at every call, so that the
 // same batch gives the same loss at every parameter (TracIn's difference needs that).
 ExampleLossFn objectiveLoss(const std::string& objective, uint64_t noiseSeed = 0);

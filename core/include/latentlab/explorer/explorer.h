@@ -33,7 +33,7 @@ struct PointTable {
   std::vector<int64_t> splitIndex;       // [n] index of the image within its split
   std::vector<float> zLo, zHi;           // [d] the encoder's output range over these points
   int64_t numTest = 0;                   // test points come first, then train points
-  // False for a label-free bundle (an encoder trained without labels, seed 002): then preds and
+  // False for a label-free bundle (an encoder trained without labels, Crabbé and van der Schaar 2022): then preds and
   // predsDet are -1, probs uniform and the uncertainties 0, and nothing should show them.
   bool hasClassifier = true;
   std::string objective = "classifier";  // what the encoder was trained for
@@ -56,7 +56,7 @@ struct LatentEval {
   // steps, [C, H, W]; and its share of `ms`.
   std::vector<float> saliency;
   double saliencyMs = 0;
-  // The DVAE's concepts (when asked, on a bundle with a DVAE; seed 003): the code b of this latent
+  // The DVAE's concepts (when asked, on a bundle with a DVAE; Gat et al. 2022): the code b of this latent
   // (its hard bits, or the code asked for), phi' = D(b) with f(phi'), and for each bit i the
   // Hamming neighbour b xor e_i decoded: its latent, predictive and image g(D(.)).
   std::vector<uint8_t> bits;             // [n]
@@ -110,14 +110,14 @@ class Explorer {
   // Decode + predictive (+ the k nearest points when k > 0). z: [d].
   LatentEval evaluate(const std::vector<float>& z, int neighbours = 0, const SaliencyRequest* saliency = nullptr,
                       const ConceptRequest* concepts = nullptr) const;
-  // The DVAE (seed 003), when the bundle has one: n bits, the code of z, and the latent D(bits).
+  // The DVAE (Gat et al. 2022), when the bundle has one: n bits, the code of z, and the latent D(bits).
   // Errors (no DVAE, wrong sizes, bits other than 0/1) are InputError / BundleError naming the value.
   int dvaeBits() const;  // 0 without a DVAE
   const std::string& dvaeProblem() const;  // why the bundle's DVAE was left out ("" when it was not)
   std::vector<uint8_t> dvaeCode(const std::vector<float>& z) const;
   std::vector<float> dvaeDecode(const std::vector<uint8_t>& bits) const;
   ModelReport modelReport(const ProgressFn& progress, const std::atomic<bool>* cancel) const;
-  // A counterfactual (counterfactual.h) from point `point` (its image and latent), or, when point
+  // A counterfactual (clue.h) from point `point` (its image and latent), or, when point
   // < 0, from the latent z0 (an edited point; its image is g(z0)). `onStep(step, z, u)` sees the
   // path of the run as it goes (return false to stop). The VAE (vae-clue) and the prototypes
   // (regene) are loaded on first use. Throws the typed errors of errors.h.

@@ -23,7 +23,7 @@ using Shape3 = std::array<int64_t, 3>;  // C, H, W
 torch::jit::Module makeClassifier(const Shape3& inputShape, int64_t latentDim, int64_t numClasses, double normMean,
                                   double normStd, uint64_t seed);
 torch::jit::Module makeDecoder(const Shape3& inputShape, int64_t latentDim, uint64_t seed);
-// A label-free encoder with its decoder (seed 002's pretext tasks), one module: the classifier's
+// A label-free encoder with its decoder (Crabbé and van der Schaar's pretext tasks), one module: the classifier's
 // convolutional encoder and the ReGene decoder's architecture. encode(x) -> z [N, d] (autoencoder
 // and denoising autoencoder: after ReLU, as the classifier's; vae: the posterior mean mu),
 // decode(z) / decode_logits(z), forward(x) = decode(encode(x)); the vae also has

@@ -1,9 +1,9 @@
 #pragma once
-// The training objectives of `latentlab train --objective` (seed 002's pretext tasks): the
+// The training objectives of `latentlab train --objective` (Crabbé and van der Schaar's pretext tasks): the
 // classifier's cross-entropy, and three label-free ones on makeAutoencoder's module. Each loss is
 // per example ([n]); training takes the batch mean. Images [n, C, H, W] in [0, 1].
 //   autoencoder            BCE(decode(encode(x)), x), summed over the pixels
-//   denoising-autoencoder  BCE(decode(encode(x + eps)), x), eps ~ N(0, 0.3^2) (seed 002's MNIST model)
+//   denoising-autoencoder  BCE(decode(encode(x + eps)), x), eps ~ N(0, 0.3^2) (Crabbé and van der Schaar's MNIST model)
 //   vae                    BCE(decode(mu + sigma e), x) + KL(N(mu, sigma^2) || N(0, I)), e ~ N(0, I)
 #include <torch/script.h>
 

@@ -36,7 +36,7 @@ double trainClassifier(torch::jit::Module& classifier, const Dataset& train, con
 // latentWeight * |encode(decode(z)) - z|^2 when `encoder` is given (a module with encode()): the
 // decoded image must re-encode to the latent it came from, which keeps the decoder's outputs
 // classified as their latents are (agreement) and makes decode -> encode a round trip.
-// `regulariser(batchIdx)`, when given, is added to each batch's loss (seed 003's Fisher term).
+// `regulariser(batchIdx)`, when given, is added to each batch's loss (Gat et al.'s Fisher term).
 double trainDecoder(torch::jit::Module& decoder, const torch::Tensor& z, const torch::Tensor& x, const FitOptions& opt,
                     const torch::jit::Module* encoder = nullptr, double latentWeight = 0.0,
                     const std::function<torch::Tensor(const torch::Tensor&)>& regulariser = {});

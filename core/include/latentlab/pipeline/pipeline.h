@@ -29,7 +29,7 @@ struct TrainOptions {
   int decoderEpochs = 10;
   double decoderLatentWeight = 0.2;  // weight of |encode(decode(z)) - z|^2 in decoder training
   int vaeEpochs = 10;
-  int64_t dvaeBits = 16;      // n, the DVAE's bits over z (dvae.h)
+  int64_t dvaeBits = 16;      // n, the DVAE's bits over z (concepts_torch.h)
   int dvaeEpochs = 30;        // 0 skips the DVAE
   int64_t batchSize = 128;
   int64_t samples = 64;       // S, Laplace weight samples
@@ -37,7 +37,7 @@ struct TrainOptions {
   int64_t limitTrain = 0;     // >0: train on the first N (shuffled) training examples only
   int threads = 0;            // 0: leave LibTorch's default
   int checkpointEvery = 1;    // keep checkpoints/classifier_epoch_K.pt every N epochs (and the last), for TracIn; 0: none
-  // classifier, or a label-free pretext task (objectives.h): autoencoder, denoising-autoencoder,
+  // classifier, or a label-free pretext task (objectives_torch.h): autoencoder, denoising-autoencoder,
   // vae; those bundles hold the encoder with its decoder, and no head, posterior or ensemble.
   std::string objective = "classifier";
 };
@@ -69,7 +69,7 @@ struct DvaeTrainOptions {
   std::string device = "cpu";
   bool force = false;         // replace the bundle's DVAE (nothing else is ever replaced)
   int64_t limitTrain = 0;     // >0: the first N training latents only
-  // Seed 003's Table 2: >0 trains the explanatory generator g on phi' for this many epochs twice,
+  // Gat et al.'s Table 2: >0 trains the explanatory generator g on phi' for this many epochs twice,
   // without and with the functional Fisher regulariser (weight fisherWeight), and reports
   // cos(I(g) at phi', I(f) at phi) for both (the generators are not kept).
   int generatorEpochs = 0;
@@ -81,7 +81,7 @@ struct EvalOptions {
   std::string ood;            // "" = the bundle's default, "none" = skip
   std::string device = "cpu";
   int64_t limitTest = 0;      // >0: evaluate on the first N test examples only
-  bool dvae = false;          // add seed 003's Table 1 for the bundle's DVAE (report key "dvae")
+  bool dvae = false;          // add Gat et al.'s Table 1 for the bundle's DVAE (report key "dvae")
 };
 
 // `latentlab explain`: counterfactuals for a set of test points, written as a folder.
@@ -114,7 +114,7 @@ nlohmann::json runExplainAttribution(const AttributionExplainOptions& opt, const
                                      const std::atomic<bool>* cancel, std::ostream& log);
 
 // `latentlab explain --method dknn|simplex|tracin --index N`: the training examples that make the
-// latent of test image N what it is (seed 002), written as a folder.
+// latent of test image N what it is (Crabbé and van der Schaar 2022), written as a folder.
 struct ExampleExplainOptions {
   std::string bundle;
   std::string out;
@@ -130,7 +130,7 @@ struct ExampleExplainOptions {
 nlohmann::json runExplainExamples(const ExampleExplainOptions& opt, const ProgressFn& progress,
                                   const std::atomic<bool>* cancel, std::ostream& log);
 
-// `latentlab eval --checks BUNDLE --out DIR`: seed 002's consistency checks (consistency_checks.h)
+// `latentlab eval --checks BUNDLE --out DIR`: Crabbé and van der Schaar's consistency checks (checks_torch.h)
 // and, with --compare, its pretext comparison.
 struct ChecksOptions {
   std::string bundle;
