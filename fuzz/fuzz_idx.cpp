@@ -2,8 +2,8 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "latentlab/util/errors.h"
 #include "latentlab/data/idx.h"
+#include "latentlab/util/errors.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {

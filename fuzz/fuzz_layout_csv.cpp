@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "latentlab/util/errors.h"
 #include "latentlab/projection/projection.h"
+#include "latentlab/util/errors.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;

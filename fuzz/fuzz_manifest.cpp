@@ -4,8 +4,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "latentlab/util/errors.h"
 #include "latentlab/model/manifest.h"
+#include "latentlab/util/errors.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

@@ -5,9 +5,9 @@
 #include <cstdlib>
 #include <string>
 
+#include "latentlab/explorer/session.h"
 #include "latentlab/util/errors.h"
 #include "latentlab/util/json_text.h"
-#include "latentlab/explorer/session.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
@@ -18,8 +18,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       for (float v : e.latent)
         if (!std::isfinite(v)) std::abort();
     // What was read can be written (no value JSON cannot hold) and read back the same.
-    latentlab::SessionState again = latentlab::parseSession(latentlab::jsonText(latentlab::sessionToJson(s)), "fuzz-roundtrip");
-    if (again.selection != s.selection || again.edited.size() != s.edited.size() || again.selected != s.selected) std::abort();
+    latentlab::SessionState again =
+        latentlab::parseSession(latentlab::jsonText(latentlab::sessionToJson(s)), "fuzz-roundtrip");
+    if (again.selection != s.selection || again.edited.size() != s.edited.size() || again.selected != s.selected)
+      std::abort();
   } catch (const latentlab::InputError&) {
   }
   return 0;

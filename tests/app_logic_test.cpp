@@ -12,9 +12,9 @@
 #include <set>
 
 #include "app_state.h"
-#include "latentlab/util/errors.h"
-#include "latentlab/explorer/gui_script.h"
 #include "expect.h"
+#include "latentlab/explorer/gui_script.h"
+#include "latentlab/util/errors.h"
 #include "map/color_scale.h"
 #include "map/map_lod.h"
 #include "map/point_style.h"
@@ -92,11 +92,10 @@ TEST_CASE("point style: colours per mode, muted training points, dimmed outside 
   REQUIRE(t.isTrain[size_t(tr)]);
   REQUIRE(t.labels[size_t(tr)] == 0);
   const uint32_t trainColor = s.colorOf(tr);
-  CHECK(alphaOf(trainColor) == 255);  // opaque, under the test points
+  CHECK(alphaOf(trainColor) == 255);                   // opaque, under the test points
   CHECK(trainColor != packRgba(classColor(0), 1.0f));  // but muted towards the background
   s.mode = ColorMode::Correct;
-  for (int64_t i = 0; i < 10; ++i)
-    CHECK(s.baseColor(i) == correctnessColor(t.labels[size_t(i)] == t.preds[size_t(i)]));
+  for (int64_t i = 0; i < 10; ++i) CHECK(s.baseColor(i) == correctnessColor(t.labels[size_t(i)] == t.preds[size_t(i)]));
   CHECK(correctnessColor(true) != correctnessColor(false));
   s.mode = ColorMode::Total;
   CHECK(s.baseColor(3) == viridis(s.scales->scale[0].position(t.total[3])));
@@ -214,10 +213,12 @@ TEST_CASE("correct and wrong stay apart for a deuteranope (Vienot 1999 simulatio
   auto lin = [](float c) { return c <= 0.04045f ? c / 12.92f : std::pow((c + 0.055f) / 1.055f, 2.4f); };
   auto sim = [&](const Rgb& c) {
     const float r = lin(c[0]), g = lin(c[1]), b = lin(c[2]);
-    return std::array<float, 3>{0.29275f * r + 0.70725f * g, 0.29275f * r + 0.70725f * g, -0.02234f * r + 0.02234f * g + b};
+    return std::array<float, 3>{0.29275f * r + 0.70725f * g, 0.29275f * r + 0.70725f * g,
+                                -0.02234f * r + 0.02234f * g + b};
   };
   const auto a = sim(correctnessColor(true)), b = sim(correctnessColor(false));
-  const float d = std::sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));
+  const float d =
+      std::sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));
   CHECK(d > 0.5f);  // red (0.9, 0.2, 0.2) against green (0.25, 0.7, 0.35) gave 0.22
 }
 
@@ -309,8 +310,10 @@ TEST_CASE("level of detail: what is drawn, in which order, and which points get 
     CHECK(s.visible(i));  // never a hidden class
     CHECK(std::abs(xy[2 * i] - 0.3) <= hw);
     CHECK(std::abs(xy[2 * i + 1] + 0.2) <= hh);
-    if (!t.isTrain[i]) seenTest = true;
-    else CHECK_FALSE(seenTest);  // training points first, under the test points
+    if (!t.isTrain[i])
+      seenTest = true;
+    else
+      CHECK_FALSE(seenTest);  // training points first, under the test points
   }
   // Every visible point in the view is drawn, or an opaque point drawn later sits in its cell.
   const double cell = 1.5;
@@ -328,7 +331,7 @@ TEST_CASE("level of detail: what is drawn, in which order, and which points get 
       if (cellOf(j) == cellOf(i) && alphaOf(colors[j]) >= 217) covered = true;
     CHECK(covered);
   }
-  CHECK(skipped > 0);  // the pass does skip covered points at this density
+  CHECK(skipped > 0);               // the pass does skip covered points at this density
   CHECK(lod.thumbnails().empty());  // no thumbnails at the fit zoom
   CHECK(lod.thumbPx() == 0);
 
@@ -444,7 +447,9 @@ struct FakeHost : ScriptHost {
   }
   bool hasSelection() const override { return selected; }
   void dragBy(float dx, float dy) override { calls.push_back("drag " + std::to_string(dx) + " " + std::to_string(dy)); }
-  void dragMove(float dx, float dy) override { calls.push_back("move " + std::to_string(dx) + " " + std::to_string(dy)); }
+  void dragMove(float dx, float dy) override {
+    calls.push_back("move " + std::to_string(dx) + " " + std::to_string(dy));
+  }
   void presenter(bool on) override { calls.push_back(std::string("presenter ") + (on ? "on" : "off")); }
   void commitDrag() override { calls.push_back("commit"); }
   void screenshot(const std::string& p, ShotRegion r, bool nowait) override {
@@ -472,10 +477,16 @@ struct FakeHost : ScriptHost {
   void ig(const AttributionOptions& o) override { calls.push_back("ig " + attributionTargetName(o.target)); }
   void scrub(double a) override { calls.push_back("scrub " + std::to_string(a)); }
   void flip(int bit) override { calls.push_back("flip " + std::to_string(bit)); }
-  void examples(const ExampleOptions& o) override { calls.push_back(std::string("examples ") + exampleMethodName(o.method) + " " + std::to_string(o.corpus)); }
-  void selectExample(bool top, int rank) override { calls.push_back(std::string("example ") + (top ? "top " : "bottom ") + std::to_string(rank)); }
+  void examples(const ExampleOptions& o) override {
+    calls.push_back(std::string("examples ") + exampleMethodName(o.method) + " " + std::to_string(o.corpus));
+  }
+  void selectExample(bool top, int rank) override {
+    calls.push_back(std::string("example ") + (top ? "top " : "bottom ") + std::to_string(rank));
+  }
   void tab(const std::string& name) override { calls.push_back("tab " + name); }
-  void scroll(const std::string& panel, double f) override { calls.push_back("scroll " + panel + " " + std::to_string(f)); }
+  void scroll(const std::string& panel, double f) override {
+    calls.push_back("scroll " + panel + " " + std::to_string(f));
+  }
   void help(bool on) override { calls.push_back(std::string("help ") + (on ? "on" : "off")); }
   void selectMatches() override { calls.push_back("select-matches"); }
   void legend(bool on) override { calls.push_back(std::string("legend ") + (on ? "on" : "off")); }
@@ -483,11 +494,14 @@ struct FakeHost : ScriptHost {
     calls.push_back("expect " + k + " " + op + " " + v);
     return k == "wrong" ? "it is 3" : "";
   }
-  void saliency(bool on, int steps) override { calls.push_back(std::string("saliency ") + (on ? "on " : "off ") + std::to_string(steps)); }
+  void saliency(bool on, int steps) override {
+    calls.push_back(std::string("saliency ") + (on ? "on " : "off ") + std::to_string(steps));
+  }
   bool batchRunning() const override { return batchBusy; }
   bool batchBusy = false;
   void clueBatch(const std::string& out, int64_t n, const ClueOptions& o) override {
-    calls.push_back("clue-batch " + out + " " + std::to_string(n) + " " + clueMethodName(o.method) + " " + headKindName(o.head));
+    calls.push_back("clue-batch " + out + " " + std::to_string(n) + " " + clueMethodName(o.method) + " " +
+                    headKindName(o.head));
   }
   void saveSession(const std::string& p) override { calls.push_back("session-save " + p); }
   void loadSession(const std::string& p) override { calls.push_back("session-load " + p); }
@@ -519,15 +533,37 @@ TEST_CASE("script dispatch: each command reaches the host with its arguments") {
       "load b\nproject tsne nowait\ncolor epistemic\nselect 12\nstate s.json\ncaption Look here\nfilter label=3\n"
       "fit\nzoom 2\ncenter 1 -2\ntrain on\nsnap off\nundo\nsession-save a.json\nsession-load a.json\nexport-csv c.csv\n"
       "layout-csv l.csv\nexport-layout e.csv\ncancel\ntrain-model mnist out.b epochs=2 latent-dim=8 ensemble=1\n"
-      "clue-batch ex 50 method=regene head=deterministic\nclue-batch ex2 lasso\nclue-zoom\nig target=class:3\nscrub 0.5\nsaliency on ig\nquit\n"
+      "clue-batch ex 50 method=regene head=deterministic\nclue-batch ex2 lasso\nclue-zoom\nig target=class:3\nscrub "
+      "0.5\nsaliency on ig\nquit\n"
       "fit\n");
   for (int frame = 0; frame < 50; ++frame) r.step(h);
-  const std::vector<std::string> expect = {
-      "load b",           "project tsne",  "color epistemic", "select 12",        "state s.json",
-      "caption Look here", "filter label=3", "fit",             "zoom 2.000000",    "center 1.000000 -2.000000",
-      "train on",         "snap off",      "undo",            "session-save a.json", "session-load a.json",
-      "export-csv c.csv", "layout-csv l.csv", "export-layout e.csv", "cancel",     "train-model mnist out.b",
-      "clue-batch ex 50 regene deterministic", "clue-batch ex2 0 latent-clue laplace", "clue-zoom", "ig class:3", "scrub 0.500000", "saliency on 8", "quit"};
+  const std::vector<std::string> expect = {"load b",
+                                           "project tsne",
+                                           "color epistemic",
+                                           "select 12",
+                                           "state s.json",
+                                           "caption Look here",
+                                           "filter label=3",
+                                           "fit",
+                                           "zoom 2.000000",
+                                           "center 1.000000 -2.000000",
+                                           "train on",
+                                           "snap off",
+                                           "undo",
+                                           "session-save a.json",
+                                           "session-load a.json",
+                                           "export-csv c.csv",
+                                           "layout-csv l.csv",
+                                           "export-layout e.csv",
+                                           "cancel",
+                                           "train-model mnist out.b",
+                                           "clue-batch ex 50 regene deterministic",
+                                           "clue-batch ex2 0 latent-clue laplace",
+                                           "clue-zoom",
+                                           "ig class:3",
+                                           "scrub 0.500000",
+                                           "saliency on 8",
+                                           "quit"};
   CHECK(h.calls == expect);  // and nothing after quit
   CHECK(h.errors.empty());
   CHECK(h.trained.epochs == 2);
@@ -538,26 +574,35 @@ TEST_CASE("script dispatch: each command reaches the host with its arguments") {
 
 TEST_CASE("script dispatch: scroll, help, legend, screenshot nowait, and expect with its failures reported") {
   FakeHost h;
-  ScriptRunner r = runner("select-matches\nscroll tabs 1\nhelp on\nlegend off\nscreenshot a.png nowait\nexpect color == total\n"
-                          "expect wrong >= 4.5\nexpect caption != some words here\n");
+  ScriptRunner r = runner(
+      "select-matches\nscroll tabs 1\nhelp on\nlegend off\nscreenshot a.png nowait\nexpect color == total\n"
+      "expect wrong >= 4.5\nexpect caption != some words here\n");
   for (int frame = 0; frame < 30; ++frame) {
     r.step(h);
     h.shots = false;  // the app takes the screenshot after the frame
   }
-  const std::vector<std::string> expect = {"select-matches", "scroll tabs 1.000000", "help on", "legend off", "shot a.png 0 nowait",
-                                           "expect color == total", "expect wrong >= 4.5",
+  const std::vector<std::string> expect = {"select-matches",
+                                           "scroll tabs 1.000000",
+                                           "help on",
+                                           "legend off",
+                                           "shot a.png 0 nowait",
+                                           "expect color == total",
+                                           "expect wrong >= 4.5",
                                            "expect caption != some words here"};
   CHECK(h.calls == expect);
   REQUIRE(h.errors.size() == 1);
   CHECK(h.errors[0].find("expect wrong >= 4.5: it is 3") != std::string::npos);
   // The parser refuses what cannot be checked or scrolled.
-  for (const char* bad : {"expect color", "expect color ~ total", "scroll map 0.5", "scroll tabs 2", "help maybe",
-                          "screenshot a.png later", "expect selected < abc", "expect selected >= nan", "expect x < 1e400"})
+  for (const char* bad :
+       {"expect color", "expect color ~ total", "scroll map 0.5", "scroll tabs 2", "help maybe",
+        "screenshot a.png later", "expect selected < abc", "expect selected >= nan", "expect x < 1e400"})
     CHECK(parseScript(bad, "s").errors.size() == 1);
 }
 
 TEST_CASE("expect: facts about the state JSON, numbers as numbers, paths into lists, clear failures") {
-  const nlohmann::json st = {{"color", "total"}, {"prediction_class", "Ankle boot"}, {"dragging", false},
+  const nlohmann::json st = {{"color", "total"},
+                             {"prediction_class", "Ankle boot"},
+                             {"dragging", false},
                              {"uncertainty", {{"total", 0.83}, {"epistemic", 0.02}}},
                              {"examples", {{"run", {{"top", {{{"label", 7}}, {{"label", 1}}}}}}}}};
   CHECK(checkFact(st, "color", "==", "total") == "");
@@ -578,7 +623,7 @@ TEST_CASE("expect: facts about the state JSON, numbers as numbers, paths into li
   CHECK(checkFact(st, "examples.run.top.0x1.label", "==", "1").find("not a position") != std::string::npos);
   CHECK(checkFact(st, "color.x", "==", "1").find("which has no 'x'") != std::string::npos);
   CHECK(checkFact(st, "uncertainty.epistemic", "==", "0.02000000001") == "");  // relative tolerance
-  CHECK(checkFact({{"a", 0}}, "a", "==", "1e-10") != "");                     // not an absolute one
+  CHECK(checkFact({{"a", 0}}, "a", "==", "1e-10") != "");                      // not an absolute one
   CHECK(checkFact(st, "uncertainty.aleatoric", ">", "0").find("epistemic, total") != std::string::npos);
   CHECK(checkFact(st, "examples.run.top.5.label", "==", "1").find("a list of 2") != std::string::npos);
   CHECK(checkFact({{"c", ""}}, "c", "==", "x") == "it is \"\" (empty)");
@@ -651,7 +696,8 @@ TEST_CASE("script runner: a drag is kept once its evaluation is in, bad lines ar
   FakeHost h;
   Script script = parseScript("drag 1 2\nselect 4\ndrag 0.5 -1\nfilter pred=?\nexport-layout bad\nfit\n", "t.txt");
   // A number the parser would refuse (out of range), put in by hand: the runner reports it too.
-  script.commands.insert(script.commands.end() - 1, ScriptCommand{6, "select", {"99999999999999999999"}, "99999999999999999999"});
+  script.commands.insert(script.commands.end() - 1,
+                         ScriptCommand{6, "select", {"99999999999999999999"}, "99999999999999999999"});
   ScriptRunner r(std::move(script));
   r.step(h);
   REQUIRE(h.errors.size() == 1);  // nothing selected yet

@@ -5,10 +5,10 @@
 
 #include <cmath>
 
-#include "latentlab/model/bundle_torch.h"
-#include "latentlab/util/errors.h"
 #include "latentlab/attribution/attribution_torch.h"
+#include "latentlab/model/bundle_torch.h"
 #include "latentlab/model/models_torch.h"
+#include "latentlab/util/errors.h"
 #include "test_helpers.h"
 
 using namespace latentlab;
@@ -29,7 +29,7 @@ TEST_CASE("quadrature: weights sum to 1, Gauss-Legendre with m nodes integrates 
     }
   for (int m : {1, 2, 3, 5, 10}) {
     quadratureRule(m, Quadrature::GaussLegendre, a, w);
-    if (m > 3) continue;  // beyond, the error at degree 2m is below what doubles resolve
+    if (m > 3) continue;                          // beyond, the error at degree 2m is below what doubles resolve
     for (int deg = 0; deg <= 2 * m - 1; ++deg) {  // NOLINT
       double integral = 0;
       for (size_t k = 0; k < a.size(); ++k) integral += w[k] * std::pow(a[k], deg);
@@ -50,7 +50,8 @@ TEST_CASE("quadrature: weights sum to 1, Gauss-Legendre with m nodes integrates 
 TEST_CASE("IG equals the closed form (x - x') * w on a linear function, for any number of steps") {
   torch::manual_seed(1);
   const torch::Device dev = testutil::device();
-  const torch::Tensor wt = torch::randn({2, 5, 4}).to(dev), x = torch::rand({2, 5, 4}).to(dev), xb = torch::rand({2, 5, 4}).to(dev);
+  const torch::Tensor wt = torch::randn({2, 5, 4}).to(dev), x = torch::rand({2, 5, 4}).to(dev),
+                      xb = torch::rand({2, 5, 4}).to(dev);
   auto F = [&](const torch::Tensor& xi) { return (xi * wt.unsqueeze(0)).flatten(1).sum(1) + 3.0; };
   for (Quadrature q : {Quadrature::Midpoint, Quadrature::GaussLegendre})
     for (int m : {1, 4, 64}) {
@@ -120,13 +121,14 @@ TEST_CASE("IG completeness: within 1% at 64 steps for class, total and aleatoric
         CHECK_THROWS_AS(explainIg(t.b, o, x, {}), InputError);
         continue;
       }
-      const bool strict = o.target.kind != AttributionTargetKind::Logit && o.target.kind != AttributionTargetKind::Epistemic;
+      const bool strict =
+          o.target.kind != AttributionTargetKind::Logit && o.target.kind != AttributionTargetKind::Epistemic;
       for (Quadrature q : {Quadrature::Midpoint, Quadrature::GaussLegendre}) {
         o.quadrature = q;
         o.steps = 64;
         const AttributionResult r = explainIg(t.b, o, x, {});
-        INFO(name, " ", r.head, " ", r.quadrature, ": F(x) ", r.fInput, " F(x') ", r.fBaseline, " sum ", r.sumAttribution,
-             " residual ", r.residual);
+        INFO(name, " ", r.head, " ", r.quadrature, ": F(x) ", r.fInput, " F(x') ", r.fBaseline, " sum ",
+             r.sumAttribution, " residual ", r.residual);
         CHECK(std::abs(r.fInput - r.fBaseline) > 1e-6);
         CHECK(r.steps() == 64);
         CHECK(r.gradients.size() == size_t(64 * 64));
@@ -170,10 +172,13 @@ TEST_CASE("attribution options: names round-trip, bad values are named") {
   for (const std::string s : {"class:", "class:-1", "class:x", "logit:1.5", "entropy", ""})
     CHECK_THROWS_WITH_AS(parseAttributionTarget(s, "t"), doctest::Contains("[t]"), InputError);
   AttributionOptions o;
-  CHECK_THROWS_WITH_AS(setAttributionOption(o, "steps", "0", "ig"), doctest::Contains("steps must be a number in 1..1000"), InputError);
+  CHECK_THROWS_WITH_AS(setAttributionOption(o, "steps", "0", "ig"),
+                       doctest::Contains("steps must be a number in 1..1000"), InputError);
   CHECK_THROWS_WITH_AS(setAttributionOption(o, "baseline", "white", "ig"), doctest::Contains("'white'"), InputError);
-  CHECK_THROWS_WITH_AS(setAttributionOption(o, "quadrature", "simpson", "ig"), doctest::Contains("'simpson'"), InputError);
-  CHECK_THROWS_WITH_AS(setAttributionOption(o, "bogus", "1", "ig"), doctest::Contains("unknown setting 'bogus'"), InputError);
+  CHECK_THROWS_WITH_AS(setAttributionOption(o, "quadrature", "simpson", "ig"), doctest::Contains("'simpson'"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(setAttributionOption(o, "bogus", "1", "ig"), doctest::Contains("unknown setting 'bogus'"),
+                       InputError);
   CHECK_THROWS_AS(setAttributionOption(o, "blur_sigma", "nan", "ig"), InputError);
   setAttributionOption(o, "target", "class:9", "ig");
   CHECK_THROWS_WITH_AS(checkAttributionOptions(o, 4, "ig"), doctest::Contains("the class must be in 0..3"), InputError);
@@ -220,7 +225,8 @@ TEST_CASE("latent-path attribution (Perez et al.): sums to F(x) - F(g(z*)), its 
   }
   const AttributionResult ig = integratedGradients(F, x, g0, 32, Quadrature::Midpoint);
   REQUIRE(seg.attribution.size() == ig.attribution.size());
-  for (size_t i = 0; i < ig.attribution.size(); ++i) CHECK(seg.attribution[i] == doctest::Approx(ig.attribution[i]).epsilon(1e-4).scale(1e-6));
+  for (size_t i = 0; i < ig.attribution.size(); ++i)
+    CHECK(seg.attribution[i] == doctest::Approx(ig.attribution[i]).epsilon(1e-4).scale(1e-6));
   CHECK_THROWS_AS(latentPathAttribution(t.b, F, torch::zeros({3, 5}), x, 8), InputError);
   CHECK_THROWS_AS(latentPathAttribution(t.b, F, z0.unsqueeze(0), x, 0), InputError);
 }

@@ -3,8 +3,8 @@
 #include <cmath>
 
 #include "latentlab/bll/bll_torch.h"
-#include "latentlab/util/errors.h"
 #include "latentlab/model/models_torch.h"
+#include "latentlab/util/errors.h"
 #include "test_helpers.h"
 
 using namespace latentlab;
@@ -52,7 +52,8 @@ TEST_CASE("the marginal-likelihood prior precision is the maximiser over a grid"
   torch::Tensor H = lastLayerGgn(t.z, t.W, t.b, torch::kCPU);
   torch::Tensor theta = torch::cat({t.W, t.b.unsqueeze(1)}, 1).to(torch::kFloat64);
   torch::Tensor phi = torch::cat({t.z, torch::ones({t.z.size(0), 1})}, 1).to(torch::kFloat64);
-  const double logLik = torch::log_softmax(torch::matmul(phi, theta.t()), 1).gather(1, t.y.unsqueeze(1)).sum().item<double>();
+  const double logLik =
+      torch::log_softmax(torch::matmul(phi, theta.t()), 1).gather(1, t.y.unsqueeze(1)).sum().item<double>();
   const double lam = fit.priorPrecision, p = 9.0;
   const double direct = logLik - 0.5 * lam * theta.pow(2).sum().item<double>() + 0.5 * p * std::log(lam) -
                         0.5 * torch::logdet(H + lam * torch::eye(9, torch::kFloat64)).item<double>();

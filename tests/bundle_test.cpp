@@ -4,13 +4,13 @@
 #include <filesystem>
 #include <sstream>
 
-#include "latentlab/model/bundle_torch.h"
 #include "latentlab/data/data_torch.h"
-#include "latentlab/util/errors.h"
 #include "latentlab/explorer/explorer.h"
-#include "latentlab/util/fsutil.h"
+#include "latentlab/model/bundle_torch.h"
 #include "latentlab/model/models_torch.h"
 #include "latentlab/pipeline/pipeline.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/util/fsutil.h"
 #include "test_helpers.h"
 
 using namespace latentlab;
@@ -54,13 +54,15 @@ torch::jit::Module userModel(bool linearHead, int64_t classes, int64_t d = 6) {
   m.register_parameter("w1", torch::randn({d, 64}) * 0.2, false);
   m.register_parameter("w2", torch::randn({classes, d}) * 0.5, false);
   m.register_parameter("b2", torch::zeros({classes}), false);
-  std::string classify = linearHead ? "torch.linear(z, self.w2, self.b2)" : "torch.linear(torch.tanh(z), self.w2, self.b2)";
+  std::string classify =
+      linearHead ? "torch.linear(z, self.w2, self.b2)" : "torch.linear(torch.tanh(z), self.w2, self.b2)";
   m.define(R"(
 def encode(self, x):
     return torch.relu(torch.linear(torch.flatten(x, 1), self.w1))
 
 def classify(self, z):
-    return )" + classify + R"(
+    return )" +
+           classify + R"(
 
 def forward(self, x):
     return self.classify(self.encode(x))
@@ -196,9 +198,13 @@ torch::jit::Module failsOnRealData(bool raises, int64_t classes, int64_t d = 6) 
   m.register_parameter("w2", torch::randn({classes, d}) * 0.5, false);
   m.register_parameter("b2", torch::zeros({classes}), false);
   const std::string encode = raises ? "    assert x.size(0) <= 2, 'the model gives up on big batches'\n" : "";
-  const std::string classify = raises ? "" : "    if z.size(0) > 2:\n        return torch.linear(z, self.w2, self.b2) * float('nan')\n";
-  m.define("def encode(self, x):\n" + encode + "    return torch.relu(torch.linear(torch.flatten(x, 1), self.w1))\n\n"
-           "def classify(self, z):\n" + classify + "    return torch.linear(z, self.w2, self.b2)\n\n"
+  const std::string classify =
+      raises ? "" : "    if z.size(0) > 2:\n        return torch.linear(z, self.w2, self.b2) * float('nan')\n";
+  m.define("def encode(self, x):\n" + encode +
+           "    return torch.relu(torch.linear(torch.flatten(x, 1), self.w1))\n\n"
+           "def classify(self, z):\n" +
+           classify +
+           "    return torch.linear(z, self.w2, self.b2)\n\n"
            "def forward(self, x):\n    return self.classify(self.encode(x))\n");
   return m;
 }
@@ -216,7 +222,8 @@ TEST_CASE("a model that fails on real data only: the error names the file, and i
   saveScript(failsOnRealData(true, 3), d / "raises.pt");
   io.model = d / "raises.pt";
   io.out = d / "raises.bundle";
-  CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains("encode() failed on inputs 0.."), ModelLoadError);
+  CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains("encode() failed on inputs 0.."),
+                       ModelLoadError);
   CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains((d / "raises.pt").c_str()), ModelLoadError);
   CHECK_FALSE(fs::exists(io.out));
   // A head that gives NaN for batches of more than two: caught when the new bundle is evaluated,
@@ -224,10 +231,13 @@ TEST_CASE("a model that fails on real data only: the error names the file, and i
   saveScript(failsOnRealData(false, 3), d / "nanhead.pt");
   io.model = d / "nanhead.pt";
   io.out = d / "nanhead.bundle";
-  CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains("non-finite probabilities on"), ModelLoadError);
-  CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains((io.out + "/classifier.pt").c_str()), ModelLoadError);
+  CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains("non-finite probabilities on"),
+                       ModelLoadError);
+  CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains((io.out + "/classifier.pt").c_str()),
+                       ModelLoadError);
   CHECK_FALSE(fs::exists(io.out));
-  for (auto& e : fs::directory_iterator(d.path)) CHECK(e.path().filename().string().find("staging") == std::string::npos);
+  for (auto& e : fs::directory_iterator(d.path))
+    CHECK(e.path().filename().string().find("staging") == std::string::npos);
 }
 
 TEST_CASE("non-finite model outputs on real data: a clear error naming the file, nothing written, no crash") {
@@ -242,8 +252,8 @@ TEST_CASE("non-finite model outputs on real data: a clear error naming the file,
   io.out = d / "nan.bundle";
   io.vaeEpochs = 0;
   io.samples = 8;
-  CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log),
-                       doctest::Contains("training images (first: 0, 1, 2, 3, 4)"), ModelLoadError);
+  CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains("training images (first: 0, 1, 2, 3, 4)"),
+                       ModelLoadError);
   CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains((d / "nan.pt").c_str()), ModelLoadError);
   CHECK_FALSE(fs::exists(io.out));
   // eval and the explorer: a bundle whose classifier was replaced by it.
@@ -256,7 +266,8 @@ TEST_CASE("non-finite model outputs on real data: a clear error naming the file,
   eo.ood = "none";
   CHECK_THROWS_WITH_AS(runEval(eo, log), doctest::Contains("[eval] non-finite latents on"), ModelLoadError);
   CHECK_THROWS_WITH_AS(runEval(eo, log), doctest::Contains((swapped + "/classifier.pt").c_str()), ModelLoadError);
-  CHECK_THROWS_WITH_AS(Explorer::open(swapped, "cpu", {}, nullptr), doctest::Contains("non-finite latents"), ModelLoadError);
+  CHECK_THROWS_WITH_AS(Explorer::open(swapped, "cpu", {}, nullptr), doctest::Contains("non-finite latents"),
+                       ModelLoadError);
   // A posterior whose samples are NaN is refused when it is loaded.
   const std::string badPosterior = d / "posterior.bundle";
   fs::copy(t.bundle, badPosterior, fs::copy_options::recursive);
@@ -264,8 +275,8 @@ TEST_CASE("non-finite model outputs on real data: a clear error naming the file,
   lap.setattr("samples", torch::full_like(lap.attr("samples").toTensor(), std::nan("")));
   lap.save(badPosterior + "/laplace.pt");
   CHECK_THROWS_WITH_AS(loadBundle(badPosterior, torch::kCPU), doctest::Contains("non-finite values"), ModelLoadError);
-  CHECK_THROWS_WITH_AS(Explorer::open(badPosterior, "cpu", {}, nullptr), doctest::Contains((badPosterior + "/laplace.pt").c_str()),
-                       ModelLoadError);
+  CHECK_THROWS_WITH_AS(Explorer::open(badPosterior, "cpu", {}, nullptr),
+                       doctest::Contains((badPosterior + "/laplace.pt").c_str()), ModelLoadError);
 }
 
 TEST_CASE("import: a user TorchScript model with a linear classify() gets a full bundle") {
@@ -405,7 +416,8 @@ TEST_CASE("explorer: points, drag evaluation and the latent cache") {
   LatentEval r = ex->evaluate(q, 3);
   torch::Tensor qt = torch::from_blob(q.data(), {1, pts->d}).clone().to(bd.device);
   Predictive pq = bd.head(HeadMode::Samples).predict(qt);
-  for (int64_t k = 0; k < pts->K; ++k) CHECK(r.probs[size_t(k)] == doctest::Approx(pq.probs[0][k].item<float>()).epsilon(1e-5));
+  for (int64_t k = 0; k < pts->K; ++k)
+    CHECK(r.probs[size_t(k)] == doctest::Approx(pq.probs[0][k].item<float>()).epsilon(1e-5));
   CHECK(r.epistemic == doctest::Approx(pq.epistemic.item<float>()).epsilon(1e-4));
   CHECK(r.total == doctest::Approx(r.aleatoric + r.epistemic).epsilon(1e-4));
   torch::Tensor img = bd.decode(qt).cpu().flatten();

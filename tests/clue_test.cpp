@@ -7,12 +7,12 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "latentlab/model/bundle_torch.h"
 #include "latentlab/clue/clue_torch.h"
 #include "latentlab/data/data_torch.h"
+#include "latentlab/model/bundle_torch.h"
+#include "latentlab/model/manifest.h"
 #include "latentlab/util/errors.h"
 #include "latentlab/util/fsutil.h"
-#include "latentlab/model/manifest.h"
 #include "test_helpers.h"
 
 using namespace latentlab;
@@ -59,7 +59,8 @@ TEST_CASE("the cpu engine's analytic gradient is autograd's, for every kind of U
     torch::Tensor zr = fx().z[fx().uncertain[row * 7].item<int64_t>()].clone();
     for (int target : {-1, 3}) {
       for (UncertaintyKind kind : {UncertaintyKind::Total, UncertaintyKind::Aleatoric, UncertaintyKind::Epistemic}) {
-        std::vector<float> grad(static_cast<size_t>(d), 0.f), pbar(static_cast<size_t>(K)), work(static_cast<size_t>(2 * S * K + K));
+        std::vector<float> grad(static_cast<size_t>(d), 0.f), pbar(static_cast<size_t>(K)),
+            work(static_cast<size_t>(2 * S * K + K));
         const float u = bankObjective(bank.data_ptr<float>(), S, K, d, zr.data_ptr<float>(), kind, target, grad.data(),
                                       pbar.data(), work.data());
         torch::Tensor zz = zr.unsqueeze(0).clone().requires_grad_(true);
@@ -254,5 +255,6 @@ TEST_CASE("options: KEY=VALUE parsing names the key and the bad value") {
   CHECK_THROWS_WITH_AS(setClueOption(o, "lr", "0", "t"), doctest::Contains("lr must be"), InputError);
   CHECK_THROWS_WITH_AS(setClueOption(o, "lambda", "nan", "t"), doctest::Contains("lambda"), InputError);
   CHECK_THROWS_WITH_AS(setClueOption(o, "head", "bayes", "t"), doctest::Contains("'bayes'"), InputError);
-  CHECK_THROWS_WITH_AS(setClueOption(o, "colour", "1", "t"), doctest::Contains("unknown counterfactual option"), InputError);
+  CHECK_THROWS_WITH_AS(setClueOption(o, "colour", "1", "t"), doctest::Contains("unknown counterfactual option"),
+                       InputError);
 }

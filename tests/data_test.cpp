@@ -1,8 +1,8 @@
 #include <doctest/doctest.h>
 
 #include "latentlab/data/data_torch.h"
-#include "latentlab/util/errors.h"
 #include "latentlab/data/idx.h"
+#include "latentlab/util/errors.h"
 #include "test_helpers.h"
 
 using namespace latentlab;

@@ -6,8 +6,8 @@
 #include <filesystem>
 
 #include "latentlab/concepts/concepts_torch.h"
-#include "latentlab/util/errors.h"
 #include "latentlab/model/models_torch.h"
+#include "latentlab/util/errors.h"
 #include "test_helpers.h"
 
 using namespace latentlab;
@@ -83,6 +83,7 @@ TEST_CASE("DVAE: saved and loaded as TorchScript it gives the same bits, the dry
   CHECK_THROWS_WITH_AS(validateDvae(back, 9, torch::kCPU, path), doctest::Contains(path.c_str()), ModelLoadError);
   // A classifier is not a DVAE: the message names the missing method and the file.
   torch::jit::Module cls = makeClassifier({1, 8, 8}, 6, 3, 0.5, 0.25, 1);
-  CHECK_THROWS_WITH_AS(validateDvae(cls, 6, torch::kCPU, "cls.pt"), doctest::Contains("no method 'logits' (cls.pt)"), ModelLoadError);
+  CHECK_THROWS_WITH_AS(validateDvae(cls, 6, torch::kCPU, "cls.pt"), doctest::Contains("no method 'logits' (cls.pt)"),
+                       ModelLoadError);
   CHECK_THROWS_AS(makeDvae(z, DvaeOptions{0}, 1), InputError);
 }

@@ -7,11 +7,11 @@
 #include <cmath>
 #include <set>
 
-#include "latentlab/model/bundle_torch.h"
-#include "latentlab/util/errors.h"
-#include "latentlab/examples/examples_torch.h"
 #include "latentlab/attribution/attribution_torch.h"
+#include "latentlab/examples/examples_torch.h"
+#include "latentlab/model/bundle_torch.h"
 #include "latentlab/model/models_torch.h"
+#include "latentlab/util/errors.h"
 #include "test_helpers.h"
 
 using namespace latentlab;
@@ -69,8 +69,8 @@ TEST_CASE("label-free IG completeness: the attributions sum to |phi(x)|^2 - <phi
     }
     const double expect = zx.dot(zx).item<double>() - zx.dot(zb).item<double>();
     if (std::abs(expect) < 1e-3) continue;  // nothing to attribute
-    const AttributionResult r = integratedGradients(labelFreeFunction([&t](const torch::Tensor& v) { return t.encode(v); }, zx), x, xb,
-                                           256, Quadrature::Midpoint);
+    const AttributionResult r = integratedGradients(
+        labelFreeFunction([&t](const torch::Tensor& v) { return t.encode(v); }, zx), x, xb, 256, Quadrature::Midpoint);
     CHECK(r.fInput == doctest::Approx(zx.dot(zx).item<double>()).epsilon(1e-4));
     CHECK(std::abs(r.sumAttribution - expect) / std::abs(expect) < 0.01);
     ++checked;
@@ -93,7 +93,8 @@ TEST_CASE("label-free saliency, IG and GradientShap are unchanged when the laten
   }
   REQUIRE(float((z - zq).abs().max().item<float>()) > 1e-3f);  // the rotation changes the latent
   const ImageScalarFn F = labelFreeFunction(plain, z), Fq = labelFreeFunction(rotated, zq);
-  const AttributionResult a = integratedGradients(F, x, xb, 32, Quadrature::Midpoint), aq = integratedGradients(Fq, x, xb, 32, Quadrature::Midpoint);
+  const AttributionResult a = integratedGradients(F, x, xb, 32, Quadrature::Midpoint),
+                          aq = integratedGradients(Fq, x, xb, 32, Quadrature::Midpoint);
   CHECK(maxAbsDiff(a.attribution, aq.attribution) < 1e-4f * std::max(1.0f, maxAbs(a.attribution)));
   const AttributionResult s = saliencyAttribution(F, x), sq = saliencyAttribution(Fq, x);
   CHECK(maxAbsDiff(s.attribution, sq.attribution) < 1e-4f * std::max(1.0f, maxAbs(s.attribution)));
@@ -101,7 +102,9 @@ TEST_CASE("label-free saliency, IG and GradientShap are unchanged when the laten
   const AttributionResult g = gradientShap(F, x, xb, 16, 0.1, 3), gq = gradientShap(Fq, x, xb, 16, 0.1, 3);
   CHECK(maxAbsDiff(g.attribution, gq.attribution) < 1e-4f * std::max(1.0f, maxAbs(g.attribution)));
   // A non-orthogonal map changes them (the check can fail).
-  auto scaled = [&t](const torch::Tensor& v) { return t.encode(v) * torch::arange(1, 7, torch::kFloat).to(v.device()); };
+  auto scaled = [&t](const torch::Tensor& v) {
+    return t.encode(v) * torch::arange(1, 7, torch::kFloat).to(v.device());
+  };
   torch::Tensor zs;
   {
     torch::NoGradGuard ng;
@@ -120,7 +123,8 @@ TEST_CASE("GradientShap's sum approaches F(x) - F(x') and its nodes are sorted i
     torch::NoGradGuard ng;
     z = t.encode(x.unsqueeze(0))[0];
   }
-  const AttributionResult g = gradientShap(labelFreeFunction([&t](const torch::Tensor& v) { return t.encode(v); }, z), x, xb, 1000, 0.0, 1);
+  const AttributionResult g =
+      gradientShap(labelFreeFunction([&t](const torch::Tensor& v) { return t.encode(v); }, z), x, xb, 1000, 0.0, 1);
   for (size_t k = 1; k < g.alphas.size(); ++k) CHECK(g.alphas[k] >= g.alphas[k - 1]);
   CHECK(g.alphas.front() > 0.0);
   CHECK(g.alphas.back() < 1.0);
@@ -134,7 +138,8 @@ TEST_CASE("DKNN and SimplEx scores are unchanged when the latents are rotated") 
   const torch::Tensor Q = randomRotation(6, 10).to(dev);
   const torch::Tensor a = dknnScores(Z, z), b = dknnScores(Z.matmul(Q), z.matmul(Q));
   CHECK(float(((a - b).abs() / a).max().item<float>()) < 1e-4f);
-  const torch::Tensor w = simplexWeights(Z.slice(0, 0, 100), z, 500, 0.05), wq = simplexWeights(Z.slice(0, 0, 100).matmul(Q), z.matmul(Q), 500, 0.05);
+  const torch::Tensor w = simplexWeights(Z.slice(0, 0, 100), z, 500, 0.05),
+                      wq = simplexWeights(Z.slice(0, 0, 100).matmul(Q), z.matmul(Q), 500, 0.05);
   CHECK(float((w - wq).abs().max().item<float>()) < 1e-4f);
   // ... and changed by a map that is not orthogonal (the check can fail).
   const torch::Tensor S = torch::diag(torch::arange(1, 7, torch::kFloat)).to(dev);

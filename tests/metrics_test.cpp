@@ -7,10 +7,10 @@
 
 #include <filesystem>
 
-#include "latentlab/util/errors.h"
-#include "latentlab/util/fsutil.h"
 #include "latentlab/model/manifest.h"
 #include "latentlab/model/metrics.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/util/fsutil.h"
 #include "test_helpers.h"
 
 using namespace latentlab;
@@ -46,7 +46,8 @@ TEST_CASE("calibration metrics: exact values on small cases") {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   CHECK_THROWS_WITH_AS(classificationMetrics({0.5f, 0.5f, nan, 0.5f}, {0, 1}, 2, 15), doctest::Contains("example 1"),
                        InputError);
-  CHECK_THROWS_AS(classificationMetrics({0.5f, 0.5f, std::numeric_limits<float>::infinity(), 0.0f}, {0, 1}, 2, 15), InputError);
+  CHECK_THROWS_AS(classificationMetrics({0.5f, 0.5f, std::numeric_limits<float>::infinity(), 0.0f}, {0, 1}, 2, 15),
+                  InputError);
   CHECK_THROWS_WITH_AS(auroc({0.1, std::nan("")}, {0.5}), doctest::Contains("score 1 is not finite"), InputError);
 }
 
@@ -78,8 +79,8 @@ TEST_CASE("manifest round trip and every malformed variant") {
     CHECK_THROWS_WITH_AS(parseManifest(v.dump(), "bundle/manifest.json"), doctest::Contains("bundle/manifest.json"),
                          BundleError);
   };
-  for (const char* key : {"format_version", "dataset", "class_names", "input_shape", "latent_dim", "components",
-                          "normalisation"}) {
+  for (const char* key :
+       {"format_version", "dataset", "class_names", "input_shape", "latent_dim", "components", "normalisation"}) {
     auto v = j;
     v.erase(key);
     expect(v, key);
@@ -170,7 +171,8 @@ TEST_CASE("--force replaces a bundle only, saves never replace a folder or a spe
   fs::create_directories(t / "notes");
   writeFileAtomic(t / "notes/todo.txt", "keep me");
   CHECK_THROWS_WITH_AS(StagedDir(t / "notes", true), doctest::Contains("not a LatentLab bundle"), BundleError);
-  CHECK_THROWS_WITH_AS(checkOutputPath(t / "notes/todo.txt", true), doctest::Contains("not a LatentLab bundle"), BundleError);
+  CHECK_THROWS_WITH_AS(checkOutputPath(t / "notes/todo.txt", true), doctest::Contains("not a LatentLab bundle"),
+                       BundleError);
   // A web app's folder has a manifest.json too: that does not make it a bundle.
   fs::create_directories(t / "webapp");
   writeFileAtomic(t / "webapp/manifest.json", R"({"name": "my pwa", "start_url": "/"})");
@@ -204,7 +206,8 @@ TEST_CASE("--force replaces a bundle only, saves never replace a folder or a spe
   writeFileAtomic(t / "dangling.txt", "three");
   CHECK(fs::is_symlink(t / "dangling.txt"));
   CHECK(readTextFile(t / "not-yet.txt") == "three");
-  CHECK((fs::status(t / "target.txt").permissions() & fs::perms::all) == (fs::perms::owner_read | fs::perms::owner_write));
+  CHECK((fs::status(t / "target.txt").permissions() & fs::perms::all) ==
+        (fs::perms::owner_read | fs::perms::owner_write));
   // checkOutputFile: the rule for files a user names.
   CHECK_THROWS_WITH_AS(checkOutputFile(t / "target.txt", false), doctest::Contains("pass --force"), InputError);
   CHECK_NOTHROW(checkOutputFile(t / "target.txt", true));
@@ -213,7 +216,8 @@ TEST_CASE("--force replaces a bundle only, saves never replace a folder or a spe
   CHECK_THROWS_WITH_AS(checkOutputFile(t / "notes", true), doctest::Contains("is a directory"), InputError);
   fs::create_directories(t / "bundle/cache");
   writeFileAtomic(t / "bundle/manifest.json", goodManifest());
-  CHECK_THROWS_WITH_AS(checkOutputFile(t / "bundle/manifest.json", true), doctest::Contains("inside the bundle"), InputError);
+  CHECK_THROWS_WITH_AS(checkOutputFile(t / "bundle/manifest.json", true), doctest::Contains("inside the bundle"),
+                       InputError);
   CHECK_THROWS_WITH_AS(checkOutputFile(t / "bundle/cache/layout.csv", true), doctest::Contains("inside the bundle"),
                        InputError);
 }

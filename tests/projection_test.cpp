@@ -8,8 +8,8 @@
 #include <random>
 #include <set>
 
-#include "latentlab/util/errors.h"
 #include "latentlab/projection/projection.h"
+#include "latentlab/util/errors.h"
 #include "test_helpers.h"
 
 using namespace latentlab;
@@ -336,7 +336,8 @@ TEST_CASE("the FFT-interpolated repulsion matches the exact sums") {
   }
   // A diverged layout is an error, not a huge grid or an undefined cast.
   y[5] = std::numeric_limits<double>::quiet_NaN();
-  CHECK_THROWS_WITH_AS(fftRepulsion(device())(y.data(), n, fft.data()), "t-SNE diverged: the layout has non-finite positions", Error);
+  CHECK_THROWS_WITH_AS(fftRepulsion(device())(y.data(), n, fft.data()),
+                       "t-SNE diverged: the layout has non-finite positions", Error);
 }
 
 TEST_CASE("the tensor engine: same t-SNE steps as the CPU engine, clusters kept, deterministic, cancellable" *
@@ -364,11 +365,12 @@ TEST_CASE("the tensor engine: same t-SNE steps as the CPU engine, clusters kept,
   // Whole layouts keep the clusters.
   TsneOptions full;
   int reports = 0;
-  const auto ts = runTsneTensor(b.X.data(), b.n, b.d, knn, full, device(), [&](const std::vector<float>& xy, int it, int its) {
-    ++reports;
-    CHECK(xy.size() == size_t(2 * b.n));
-    CHECK(it <= its);
-  });
+  const auto ts =
+      runTsneTensor(b.X.data(), b.n, b.d, knn, full, device(), [&](const std::vector<float>& xy, int it, int its) {
+        ++reports;
+        CHECK(xy.size() == size_t(2 * b.n));
+        CHECK(it <= its);
+      });
   CHECK(reports > 10);
   UmapOptions uo;
   uo.seed = 3;

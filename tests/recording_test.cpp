@@ -126,8 +126,8 @@ TEST_CASE("a drag over FRAMES frames moves a step each frame, ends exactly at DX
   DragHost h;
   ScriptRunner r(parseScript("select 3\ndrag 1 -2 4\nwait 2\n", "t.txt"));
   const int counted = runAll(r, h);
-  const std::vector<std::string> want = {"select 3", "begin 0 0", "move 0.25 -0.5", "move 0.5 -1", "move 0.75 -1.5",
-                                         "move 1 -2", "commit"};
+  const std::vector<std::string> want = {"select 3",       "begin 0 0", "move 0.25 -0.5", "move 0.5 -1",
+                                         "move 0.75 -1.5", "move 1 -2", "commit"};
   CHECK(h.calls == want);
   CHECK(counted == 4 + 2);  // the drag's frames and the wait's
 }
@@ -194,7 +194,8 @@ TEST_CASE("recorder: the start brings a fresh window to what is shown") {
   Recorder rec;
   const std::string path = tmpFile("start.txt");
   REQUIRE(rec.start(path, s, 0.0) == "");
-  const std::vector<std::string> want = {"color epistemic", "train on", "fit", "center 1.5 0", "zoom 2", "select 7", "caption hello"};
+  const std::vector<std::string> want = {"color epistemic", "train on", "fit",          "center 1.5 0",
+                                         "zoom 2",          "select 7", "caption hello"};
   CHECK(commands(rec) == want);
   // The file is there at once, and it parses as a script.
   const Script parsed = parseScript(readAll(path), path);
@@ -231,8 +232,9 @@ TEST_CASE("recorder: changes become lines, with the pauses between them as waits
   rec.observe(s, 3.0, false);
   s.style.caption = "look";
   rec.observe(s, 3.0, false);
-  const std::vector<std::string> want = {"fit",      "wait 60", "color pred", "wait 30", "select 4", "wait 30", "drag 2.25 -3.5 30",
-                                         "wait 30", "undo", "select 4", "caption look"};
+  const std::vector<std::string> want = {"fit",      "wait 60",  "color pred",        "wait 30",
+                                         "select 4", "wait 30",  "drag 2.25 -3.5 30", "wait 30",
+                                         "undo",     "select 4", "caption look"};
   CHECK(commands(rec) == want);
   CHECK(rec.stop(3.5) == "");
   const Script parsed = parseScript(readAll(path), path);
@@ -331,7 +333,8 @@ TEST_CASE("recorder: a counterfactual or IG run is written with its settings, an
   CHECK(parsed.errors.empty());
   // Every setting survives a round trip through the script's parser.
   ClueOptions back;
-  for (const auto& kv : parsed.commands[0].args) setClueOption(back, kv.substr(0, kv.find('=')), kv.substr(kv.find('=') + 1), "t");
+  for (const auto& kv : parsed.commands[0].args)
+    setClueOption(back, kv.substr(0, kv.find('=')), kv.substr(kv.find('=') + 1), "t");
   CHECK(back.method == ClueMethod::ClassChange);
   CHECK(back.target == 3);
   CHECK(back.steps == 50);

@@ -14,12 +14,12 @@
 
 #include <unistd.h>
 
-#include "latentlab/util/errors.h"
-#include "latentlab/util/fsutil.h"
 #include "latentlab/explorer/gui_script.h"
-#include "latentlab/util/newest_wins.h"
 #include "latentlab/explorer/session.h"
 #include "latentlab/explorer/viewmath.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/util/fsutil.h"
+#include "latentlab/util/newest_wins.h"
 
 using namespace latentlab;
 namespace fs = std::filesystem;
@@ -31,8 +31,8 @@ std::vector<float> anisotropic(int n, int d, std::vector<float>& u, std::vector<
   std::normal_distribution<float> g(0, 1);
   u.assign(size_t(d), 0);
   v.assign(size_t(d), 0);
-  u[1] = 0.6f, u[3] = 0.8f;      // unit
-  v[0] = -0.8f, v[2] = 0.6f;     // unit, orthogonal to u
+  u[1] = 0.6f, u[3] = 0.8f;   // unit
+  v[0] = -0.8f, v[2] = 0.6f;  // unit, orthogonal to u
   std::vector<float> z(size_t(n * d));
   for (int i = 0; i < n; ++i) {
     const float a = 10 * g(rng), b = 3 * g(rng);

@@ -8,9 +8,9 @@
 #include "cli/command.h"
 #include "gui.h"
 #include "latentlab/bench/bench.h"
+#include "latentlab/pipeline/pipeline.h"
 #include "latentlab/util/errors.h"
 #include "latentlab/util/fsutil.h"
-#include "latentlab/pipeline/pipeline.h"
 #include "latentlab/util/stats.h"
 
 namespace latentlab::cli {
@@ -44,9 +44,10 @@ void runGuiBench(const std::vector<std::string>& keys, const std::string& bundle
       results[key]["with_job_p95"] = withJob["p95"];
       results[key]["with_job_max"] = withJob["max"];
       results[key]["lod_median"] = summaryStats(r["lod_ms"].get<std::vector<double>>(), "ms")["median"];
-      results[key]["note"] = std::to_string(r["points"].get<long long>()) + " points, " + std::to_string(g.benchFrames) +
-                             " frames of pan+zoom (x1..x12, thumbnails on), " + r["window"].dump() + " window, " +
-                             r["renderer"].get<std::string>() + "; whole frame incl. glFinish";
+      results[key]["note"] = std::to_string(r["points"].get<long long>()) + " points, " +
+                             std::to_string(g.benchFrames) + " frames of pan+zoom (x1..x12, thumbnails on), " +
+                             r["window"].dump() + " window, " + r["renderer"].get<std::string>() +
+                             "; whole frame incl. glFinish";
     }
     if (all == 0 && want("startup_ms")) {
       results["startup_ms"] = summaryStats({r["startup_ms"].get<double>()}, "ms");
@@ -61,8 +62,9 @@ class BenchCommand : public Command {
     m_sub = app.add_subcommand("bench", "Run the benchmarks; one table, optional flat JSON");
     m_sub->add_option("--only", m_only, "Comma-separated benchmark names");
     m_sub->add_option("--json", m_json, "Write results as JSON");
-    m_sub->add_option("--bundle", m_opt.bundle, "Bundle for predictive_ms, drag_update_p95_ms and the GUI benchmarks "
-                                                "(default: shipped fashion-mnist)");
+    m_sub->add_option("--bundle", m_opt.bundle,
+                      "Bundle for predictive_ms, drag_update_p95_ms and the GUI benchmarks "
+                      "(default: shipped fashion-mnist)");
     m_sub->add_option("--device", m_opt.device, "cpu or cuda")->capture_default_str();
     m_sub->add_option("--repeats", m_opt.repeats, "Repetitions (0 = each benchmark's default)")
         ->check(CLI::NonNegativeNumber);
@@ -80,8 +82,10 @@ class BenchCommand : public Command {
     std::vector<std::string> guiKeys;
     for (std::string item; std::getline(ss, item, ',');) {
       if (item.empty()) continue;
-      if (std::find(kGuiBench.begin(), kGuiBench.end(), item) != kGuiBench.end()) guiKeys.push_back(item);
-      else m_opt.only.push_back(item);
+      if (std::find(kGuiBench.begin(), kGuiBench.end(), item) != kGuiBench.end())
+        guiKeys.push_back(item);
+      else
+        m_opt.only.push_back(item);
     }
     if (m_only.empty()) {
       if (gui::builtWithWindow()) guiKeys = kGuiBench;  // a CLI-only build skips them

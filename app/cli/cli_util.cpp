@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "latentlab/util/json_text.h"
 #include "latentlab/util/fsutil.h"
+#include "latentlab/util/json_text.h"
 
 namespace latentlab::cli {
 
@@ -26,9 +26,9 @@ void printProgress(const Progress& p) {
     std::fprintf(stderr, "%s%-14s [%s] %lld/%lld%s", tty ? "\r" : "", p.stage.c_str(), bar.c_str(), (long long)p.batch,
                  (long long)p.batches, tty ? "\033[K" : "\n");
   else
-    std::fprintf(stderr, "%s%-14s epoch %d/%d [%s] %lld/%lld loss %.4f  %.0f samples/s  ETA %.0fs%s",
-                 tty ? "\r" : "", p.stage.c_str(), p.epoch, p.epochs, bar.c_str(), (long long)p.batch,
-                 (long long)p.batches, p.loss, p.samplesPerSec, p.etaSeconds, tty ? "\033[K" : "\n");
+    std::fprintf(stderr, "%s%-14s epoch %d/%d [%s] %lld/%lld loss %.4f  %.0f samples/s  ETA %.0fs%s", tty ? "\r" : "",
+                 p.stage.c_str(), p.epoch, p.epochs, bar.c_str(), (long long)p.batch, (long long)p.batches, p.loss,
+                 p.samplesPerSec, p.etaSeconds, tty ? "\033[K" : "\n");
   if (tty && end) std::fputc('\n', stderr);
   std::fflush(stderr);
 }

@@ -41,12 +41,20 @@ void addBundleOptions(CLI::App* sub, Options& o) {
                   "Weight of |encode(decode(z)) - z|^2 in decoder training (0 = plain ReGene)")
       ->capture_default_str()
       ->check(optionRange("decoder-latent-weight", true));
-  sub->add_option("--vae-epochs", o.vaeEpochs, "VAE epochs (0 skips the VAE)")->capture_default_str()->check(optionRange("vae-epochs"));
-  sub->add_option("--dvae-bits", o.dvaeBits, "Bits of the DVAE over z")->capture_default_str()->check(optionRange("bits"));
-  sub->add_option("--dvae-epochs", o.dvaeEpochs, "DVAE epochs (0 skips the DVAE)")->capture_default_str()
+  sub->add_option("--vae-epochs", o.vaeEpochs, "VAE epochs (0 skips the VAE)")
+      ->capture_default_str()
+      ->check(optionRange("vae-epochs"));
+  sub->add_option("--dvae-bits", o.dvaeBits, "Bits of the DVAE over z")
+      ->capture_default_str()
+      ->check(optionRange("bits"));
+  sub->add_option("--dvae-epochs", o.dvaeEpochs, "DVAE epochs (0 skips the DVAE)")
+      ->capture_default_str()
       ->check(optionRange("dvae-epochs"));
-  sub->add_option("--samples", o.samples, "Laplace weight samples S")->capture_default_str()->check(optionRange("samples"));
-  sub->add_option("--limit-train", o.limitTrain, "Use only N training images (0 = all)")->check(optionRange("limit-train"));
+  sub->add_option("--samples", o.samples, "Laplace weight samples S")
+      ->capture_default_str()
+      ->check(optionRange("samples"));
+  sub->add_option("--limit-train", o.limitTrain, "Use only N training images (0 = all)")
+      ->check(optionRange("limit-train"));
   sub->add_flag("--force", o.force, "Replace an existing --out bundle");
 }
 

@@ -7,8 +7,8 @@
 #include "cli/command.h"
 #include "latentlab/attribution/attribution.h"
 #include "latentlab/clue/clue.h"
-#include "latentlab/util/errors.h"
 #include "latentlab/pipeline/pipeline.h"
+#include "latentlab/util/errors.h"
 
 namespace latentlab::cli {
 
@@ -17,36 +17,45 @@ namespace {
 class ExplainCommand : public Command {
  public:
   void add(CLI::App& app) override {
-    m_sub = app.add_subcommand("explain", "Counterfactual explanations of uncertainty for test points (summary.json, "
-                                          "points.csv, filmstrips/), or integrated gradients of one test image "
-                                          "(--method ig: attribution.csv, attribution.png, summary.json), as a folder");
+    m_sub = app.add_subcommand("explain",
+                               "Counterfactual explanations of uncertainty for test points (summary.json, "
+                               "points.csv, filmstrips/), or integrated gradients of one test image "
+                               "(--method ig: attribution.csv, attribution.png, summary.json), as a folder");
     m_sub->add_option("bundle", m_opt.bundle, "Bundle directory")->required();
-    m_sub->add_option("--method", m_method, "latent-clue, vae-clue, regene, class-change, hierarchical, ig, latent-ig; "
-                                            "labelfree-saliency, labelfree-ig, labelfree-gradient-shap (Crabbé and van der Schaar's feature "
-                                            "importance of <phi(x), phi(.)>); dknn, simplex, tracin (training examples: "
-                                            "examples.csv)")->capture_default_str();
+    m_sub
+        ->add_option("--method", m_method,
+                     "latent-clue, vae-clue, regene, class-change, hierarchical, ig, latent-ig; "
+                     "labelfree-saliency, labelfree-ig, labelfree-gradient-shap (Crabbé and van der Schaar's feature "
+                     "importance of <phi(x), phi(.)>); dknn, simplex, tracin (training examples: "
+                     "examples.csv)")
+        ->capture_default_str();
     m_sub->add_option("--corpus", m_examples.corpus, "simplex: training points in the corpus (default 1000)");
-    m_sub->add_option("--index", m_attr.index, "ig: the test-set index of the image")->check(CLI::Range(int64_t(0), int64_t(1) << 40));
+    m_sub->add_option("--index", m_attr.index, "ig: the test-set index of the image")
+        ->check(CLI::Range(int64_t(0), int64_t(1) << 40));
     m_sub->add_option("--baseline", m_baseline, "ig: black, blur, mean or noise (default black)");
     m_sub->add_option("--quadrature", m_quadrature, "ig: midpoint or gauss-legendre (default midpoint)");
     m_sub->add_option("--head", m_head, "laplace or deterministic")->capture_default_str();
     m_sub->add_option("--uncertainty", m_kind, "total, aleatoric or epistemic")->capture_default_str();
     m_sub->add_option("--indices", m_opt.indicesFile, "A file of test-set indices, one per line");
-    m_sub->add_option("--most-uncertain", m_opt.mostUncertain,
-                      "The N test points of highest total uncertainty under the Laplace head")
+    m_sub
+        ->add_option("--most-uncertain", m_opt.mostUncertain,
+                     "The N test points of highest total uncertainty under the Laplace head")
         ->check(CLI::Range(int64_t(1), int64_t(1000000)));
     m_sub->add_option("--shard", m_shard, "K/N: every N-th point from the K-th (0-based), for array jobs");
     m_sub->add_option("--out", m_opt.out, "The folder to write")->required();
     m_sub->add_flag("--force", m_opt.force, "Replace an earlier explain folder (never anything else)");
     m_sub->add_option("--device", m_opt.device, "cpu or cuda")->capture_default_str();
-    m_sub->add_option("--target", m_target, "class-change: the class index to reach; ig: class:K, logit:K, total, "
-                                            "aleatoric or epistemic (default total)");
+    m_sub->add_option("--target", m_target,
+                      "class-change: the class index to reach; ig: class:K, logit:K, total, "
+                      "aleatoric or epistemic (default total)");
     m_sub->add_option("--steps", m_steps, "Optimiser steps, at most (default 200); ig: integration steps (default 64)");
     m_sub->add_option("--lambda", m_lambda, "Weight of the latent distance d(z, z0) (default 1)");
-    m_sub->add_option("--batch", m_opt.batch, "Points optimised together")->capture_default_str()
+    m_sub->add_option("--batch", m_opt.batch, "Points optimised together")
+        ->capture_default_str()
         ->check(CLI::Range(int64_t(1), int64_t(100000)));
-    m_sub->add_option("--set", m_sets, "KEY=VALUE for any other option (lambda_x, lr, distance, keep_class, "
-                                       "prototypes, sparsity, eta, threshold, outer_steps, frames, engine, ...)");
+    m_sub->add_option("--set", m_sets,
+                      "KEY=VALUE for any other option (lambda_x, lr, distance, keep_class, "
+                      "prototypes, sparsity, eta, threshold, outer_steps, frames, engine, ...)");
     m_sub->add_flag("--keep-class", m_keepClass, "Undo steps that change the predicted class");
   }
 
@@ -56,7 +65,8 @@ class ExplainCommand : public Command {
     if (m_method == "dknn" || m_method == "simplex" || m_method == "tracin") return runExamples(ctx);
     for (const char* flag : {"--index", "--baseline", "--quadrature"})
       if (m_sub->get_option(flag)->count() > 0)
-        throw InputError(std::string("[explain] ") + flag + " is for --method ig; " + m_method + " explains many points");
+        throw InputError(std::string("[explain] ") + flag + " is for --method ig; " + m_method +
+                         " explains many points");
     ClueOptions& cf = m_opt.cf;
     setClueOption(cf, "method", m_method, "explain");
     setClueOption(cf, "head", m_head, "explain");
@@ -68,12 +78,13 @@ class ExplainCommand : public Command {
     if (m_keepClass) cf.keepClass = true;
     // --set never overrides an option given by its own flag.
     const std::vector<std::pair<std::string, std::string>> flags = {
-        {"method", "--method"}, {"head", "--head"}, {"uncertainty", "--uncertainty"}, {"target", "--target"},
-        {"steps", "--steps"}, {"lambda", "--lambda"}, {"keep_class", "--keep-class"}};
+        {"method", "--method"}, {"head", "--head"},     {"uncertainty", "--uncertainty"}, {"target", "--target"},
+        {"steps", "--steps"},   {"lambda", "--lambda"}, {"keep_class", "--keep-class"}};
     applySets(flags, [&cf](const std::string& k, const std::string& v) { setClueOption(cf, k, v, "explain"); });
     if (cf.method == ClueMethod::VaeClue && m_sub->get_option("--lambda")->count() > 0)
-      throw InputError("[explain] vae-clue has no latent distance, so --lambda does nothing; its pixel term is "
-                       "--set lambda_x=W (default 25)");
+      throw InputError(
+          "[explain] vae-clue has no latent distance, so --lambda does nothing; its pixel term is "
+          "--set lambda_x=W (default 25)");
     if (m_sub->get_option("--shard")->count() > 0) parseShard(m_shard, m_opt.shardIndex, m_opt.shardCount);
     runExplain(m_opt, printProgress, ctx.cancel, std::cerr);
     std::fprintf(stderr, "\n");
@@ -92,16 +103,19 @@ class ExplainCommand : public Command {
       const std::string key = kv.substr(0, eq);
       for (const auto& [k, flag] : flags)
         if (key == k && m_sub->get_option(flag)->count() > 0)
-          throw InputError("[explain] --set " + clipForMessage(kv, 60) + " and " + flag + " both set " + key + "; give it once");
+          throw InputError("[explain] --set " + clipForMessage(kv, 60) + " and " + flag + " both set " + key +
+                           "; give it once");
       set(key, kv.substr(eq + 1));
     }
   }
 
   // Integrated gradients of one test image.
   int runIg(const CliContext& ctx) {
-    for (const char* flag : {"--indices", "--most-uncertain", "--shard", "--lambda", "--keep-class", "--uncertainty", "--batch"})
+    for (const char* flag :
+         {"--indices", "--most-uncertain", "--shard", "--lambda", "--keep-class", "--uncertainty", "--batch"})
       if (m_sub->get_option(flag)->count() > 0)
-        throw InputError(std::string("[explain] ") + flag + " is not an option of --method ig (it explains one image, "
+        throw InputError(std::string("[explain] ") + flag +
+                         " is not an option of --method ig (it explains one image, "
                          "--index N; the uncertainty to explain is --target total|aleatoric|epistemic)");
     AttributionExplainOptions& a = m_attr;
     a.bundle = m_opt.bundle;
@@ -114,21 +128,26 @@ class ExplainCommand : public Command {
     if (m_method.rfind("labelfree-", 0) == 0) {
       parseAttributionMethod(m_method.substr(10), "explain");  // names the bad method before any work
       if (m_sub->get_option("--target")->count() > 0)
-        throw InputError("[explain] --method " + m_method + " explains <phi(x), phi(.)>, the latent itself; --target is for ig");
+        throw InputError("[explain] --method " + m_method +
+                         " explains <phi(x), phi(.)>, the latent itself; --target is for ig");
     }
     if (m_sub->get_option("--corpus")->count() > 0) throw InputError("[explain] --corpus is for --method simplex");
     if (m_method == "latent-ig")
       for (const char* flag : {"--baseline", "--quadrature"})
         if (m_sub->get_option(flag)->count() > 0)
-          throw InputError(std::string("[explain] ") + flag + " is for --method ig; latent-ig starts at g(z*) of a latent CLUE run");
+          throw InputError(std::string("[explain] ") + flag +
+                           " is for --method ig; latent-ig starts at g(z*) of a latent CLUE run");
     setAttributionOption(a.ig, "head", m_head, "explain");
     auto given = [this](const char* flag) { return m_sub->get_option(flag)->count() > 0; };
     if (given("--target")) setAttributionOption(a.ig, "target", m_target, "explain");
     if (given("--steps")) setAttributionOption(a.ig, "steps", m_steps, "explain");
     if (given("--baseline")) setAttributionOption(a.ig, "baseline", m_baseline, "explain");
     if (given("--quadrature")) setAttributionOption(a.ig, "quadrature", m_quadrature, "explain");
-    const std::vector<std::pair<std::string, std::string>> flags = {
-        {"head", "--head"}, {"target", "--target"}, {"steps", "--steps"}, {"baseline", "--baseline"}, {"quadrature", "--quadrature"}};
+    const std::vector<std::pair<std::string, std::string>> flags = {{"head", "--head"},
+                                                                    {"target", "--target"},
+                                                                    {"steps", "--steps"},
+                                                                    {"baseline", "--baseline"},
+                                                                    {"quadrature", "--quadrature"}};
     applySets(flags, [&a](const std::string& k, const std::string& v) { setAttributionOption(a.ig, k, v, "explain"); });
     const nlohmann::json s = runExplainAttribution(a, printProgress, ctx.cancel, std::cerr);
     if (s["completeness_residual"].is_number())
@@ -140,8 +159,8 @@ class ExplainCommand : public Command {
 
   // Example importance (dknn, simplex, tracin) of one test image.
   int runExamples(const CliContext& ctx) {
-    for (const char* flag : {"--indices", "--most-uncertain", "--shard", "--lambda", "--keep-class", "--uncertainty", "--batch",
-                             "--baseline", "--quadrature", "--head", "--target"})
+    for (const char* flag : {"--indices", "--most-uncertain", "--shard", "--lambda", "--keep-class", "--uncertainty",
+                             "--batch", "--baseline", "--quadrature", "--head", "--target"})
       if (m_sub->get_option(flag)->count() > 0)
         throw InputError(std::string("[explain] ") + flag + " is not an option of --method " + m_method +
                          " (it scores the training examples of one test image, --index N)");

@@ -1,6 +1,6 @@
 // `latentlab gui [BUNDLE]` (also what runs without a subcommand): the explorer window.
-#include <cstdio>
 #include <unistd.h>
+#include <cstdio>
 
 #include <algorithm>
 #include <filesystem>
@@ -8,10 +8,10 @@
 
 #include "cli/command.h"
 #include "gui.h"
-#include "latentlab/util/errors.h"
-#include "latentlab/util/fsutil.h"
 #include "latentlab/explorer/gui_script.h"
 #include "latentlab/pipeline/pipeline.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/util/fsutil.h"
 
 namespace latentlab::cli {
 
@@ -22,7 +22,8 @@ class GuiCommand : public Command {
   void add(CLI::App& app) override {
     m_sub = app.add_subcommand("gui", "Open the explorer (default) on a bundle");
     m_sub->add_option("bundle", m_opt.bundle, "Bundle directory (default: the shipped fashion-mnist)");
-    m_sub->add_option("--script", m_opt.script, "Run the commands in FILE (one a line); stays open unless it ends with quit");
+    m_sub->add_option("--script", m_opt.script,
+                      "Run the commands in FILE (one a line); stays open unless it ends with quit");
     m_sub->add_option("--screenshot", m_opt.screenshot, "Render the loaded model, save the window as PNG, and exit");
     m_sub->add_option("--device", m_opt.device, "cpu or cuda")->capture_default_str();
     m_sub->add_option("--size", m_size, "Window size WIDTHxHEIGHT (default 1600x960)");
@@ -33,8 +34,9 @@ class GuiCommand : public Command {
                       "Render the --script replay into DIR/frame_NNNNNN.png (the script's waits and drags, at --fps), "
                       "with DIR/frames.csv, then exit");
     m_sub->add_option("--fps", m_fps, "Frames a second for --frames (default 30; waits and drags are at 60)");
-    m_sub->add_flag("--force", m_opt.force,
-                    "Let --screenshot and --record replace an existing file, and --frames write into a non-empty folder");
+    m_sub->add_flag(
+        "--force", m_opt.force,
+        "Let --screenshot and --record replace an existing file, and --frames write into a non-empty folder");
   }
   // The window keeps one core for itself (the UI thread and the software GL rasteriser); LibTorch
   // gets the others, so that no frame waits behind a background job.
@@ -67,25 +69,30 @@ class GuiCommand : public Command {
   // removed first, so that a shorter film does not end with the old one's frames).
   void prepareFramesDir() {
     namespace fs = std::filesystem;
-    if (m_opt.script.empty()) throw InputError("[gui] --frames " + m_opt.framesDir + " needs --script FILE: the frames are of its replay");
-    if (m_fps < 1 || m_fps > 240) throw InputError("[gui] --fps " + std::to_string(m_fps) + " must be 1 to 240 frames a second");
+    if (m_opt.script.empty())
+      throw InputError("[gui] --frames " + m_opt.framesDir + " needs --script FILE: the frames are of its replay");
+    if (m_fps < 1 || m_fps > 240)
+      throw InputError("[gui] --fps " + std::to_string(m_fps) + " must be 1 to 240 frames a second");
     std::error_code ec;
     const fs::path dir(m_opt.framesDir);
     if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
       throw InputError("[gui] --frames " + m_opt.framesDir + " is a file, not a folder");
     if (fs::is_directory(dir, ec) && !fs::is_empty(dir, ec)) {
       if (!m_opt.force)
-        throw InputError("[gui] --frames " + m_opt.framesDir + " is not empty: choose a new folder, or add --force to write into it");
+        throw InputError("[gui] --frames " + m_opt.framesDir +
+                         " is not empty: choose a new folder, or add --force to write into it");
       for (const auto& e : fs::directory_iterator(dir, ec)) {
         const std::string name = e.path().filename().string();
-        const bool frame = name.size() == 16 && name.rfind("frame_", 0) == 0 && name.substr(12) == ".png" &&
-                           std::all_of(name.begin() + 6, name.begin() + 12, [](char ch) { return ch >= '0' && ch <= '9'; });
+        const bool frame =
+            name.size() == 16 && name.rfind("frame_", 0) == 0 && name.substr(12) == ".png" &&
+            std::all_of(name.begin() + 6, name.begin() + 12, [](char ch) { return ch >= '0' && ch <= '9'; });
         // Only the files an export writes, and only plain files: nothing else of the user's goes.
         if ((frame || name == "frames.csv") && e.is_regular_file(ec) && !e.is_symlink(ec)) fs::remove(e.path(), ec);
       }
     }
     fs::create_directories(dir, ec);
-    if (!fs::is_directory(dir, ec)) throw InputError("[gui] --frames " + m_opt.framesDir + ": cannot create the folder");
+    if (!fs::is_directory(dir, ec))
+      throw InputError("[gui] --frames " + m_opt.framesDir + ": cannot create the folder");
   }
 
   // --record FILE: writable now (a recording that cannot be saved is refused before the window
@@ -97,14 +104,16 @@ class GuiCommand : public Command {
     if (!m_opt.script.empty() && fs::exists(m_opt.script, ec) && fs::equivalent(m_opt.script, m_opt.record, ec))
       throw InputError("[gui] --record " + m_opt.record + " is the --script being run: record into another file");
     if (!m_opt.framesDir.empty() && rec.parent_path() == fs::weakly_canonical(m_opt.framesDir, ec))
-      throw InputError("[gui] --record " + m_opt.record + " is inside the --frames folder, whose files the export writes");
+      throw InputError("[gui] --record " + m_opt.record +
+                       " is inside the --frames folder, whose files the export writes");
     checkOutputFile(m_opt.record, m_opt.force);
     const std::string probe = m_opt.record + ".probe-" + std::to_string(::getpid());
     std::ofstream f(probe);
     const bool ok = f && (f << "x") && (f.flush(), bool(f));
     f.close();
     fs::remove(probe, ec);
-    if (!ok) throw InputError("[gui] --record " + m_opt.record + ": cannot write there (a read-only or missing folder?)");
+    if (!ok)
+      throw InputError("[gui] --record " + m_opt.record + ": cannot write there (a read-only or missing folder?)");
   }
 
   gui::GuiOptions m_opt;

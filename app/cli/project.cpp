@@ -6,10 +6,10 @@
 
 #include "cli/cli_util.h"
 #include "cli/command.h"
-#include "latentlab/util/errors.h"
 #include "latentlab/explorer/explorer.h"
-#include "latentlab/util/fsutil.h"
 #include "latentlab/projection/projection.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/util/fsutil.h"
 
 namespace latentlab::cli {
 
@@ -18,8 +18,9 @@ namespace {
 class ProjectCommand : public Command {
  public:
   void add(CLI::App& app) override {
-    m_sub = app.add_subcommand("project", "Compute a 2D layout (PCA, t-SNE or UMAP) of a bundle's latents, "
-                                          "with its quality; cached in the bundle");
+    m_sub = app.add_subcommand("project",
+                               "Compute a 2D layout (PCA, t-SNE or UMAP) of a bundle's latents, "
+                               "with its quality; cached in the bundle");
     m_sub->add_option("bundle", m_bundle, "Bundle directory")->required();
     m_sub->add_option("--method", m_method, "pca, tsne or umap")->capture_default_str();
     m_sub->add_option("--points", m_points, "test (the test split) or all (test, then train)")->capture_default_str();
@@ -29,11 +30,16 @@ class ProjectCommand : public Command {
     m_sub->add_option("--device", m_device, "cpu or cuda (the encoder and the exact kNN)")->capture_default_str();
     m_sub->add_option("--threads", m_threads, "Threads for the layout (0 = all cores)")->check(CLI::NonNegativeNumber);
     m_sub->add_flag("--no-cache", m_noCache, "Neither read nor write the bundle's layout cache");
-    m_sub->add_option("--limit", m_limit, "Only the first N points (0 = all; implies --no-cache)")->check(CLI::NonNegativeNumber);
+    m_sub->add_option("--limit", m_limit, "Only the first N points (0 = all; implies --no-cache)")
+        ->check(CLI::NonNegativeNumber);
     m_sub->add_flag("--force", m_force, "Replace an existing --out or --json file");
-    m_sub->add_option("--repulsion", m_repulsion, "t-SNE repulsion of the CPU engine: bh (Barnes-Hut), fft (FIt-SNE) or auto")
+    m_sub
+        ->add_option("--repulsion", m_repulsion,
+                     "t-SNE repulsion of the CPU engine: bh (Barnes-Hut), fft (FIt-SNE) or auto")
         ->capture_default_str();
-    m_sub->add_option("--engine", m_engine, "cpu, tensor (every iteration in LibTorch on --device) or auto (tensor on cuda)")
+    m_sub
+        ->add_option("--engine", m_engine,
+                     "cpu, tensor (every iteration in LibTorch on --device) or auto (tensor on cuda)")
         ->capture_default_str();
   }
 
@@ -66,15 +72,18 @@ class ProjectCommand : public Command {
     req.tsneRepulsion = m_repulsion;
     req.engine = m_engine;
     const auto t0 = std::chrono::steady_clock::now();
-    auto res = computeLayout(req, [](const std::vector<float>&, int it, int its) {
-      Progress p;
-      p.stage = "layout";
-      p.epoch = 1;
-      p.epochs = 1;
-      p.batch = it;
-      p.batches = its;
-      printProgress(p);
-    }, ctx.cancel);
+    auto res = computeLayout(
+        req,
+        [](const std::vector<float>&, int it, int its) {
+          Progress p;
+          p.stage = "layout";
+          p.epoch = 1;
+          p.epochs = 1;
+          p.batch = it;
+          p.batches = its;
+          printProgress(p);
+        },
+        ctx.cancel);
     const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::fprintf(stderr, "\n");
     report(req, res);
@@ -84,12 +93,22 @@ class ProjectCommand : public Command {
     }
     const auto& q = res.quality;
     if (!m_json.empty())
-      writeJson(m_json, {{"method", m_method}, {"points", req.n}, {"d", req.d}, {"seconds", total},
-                         {"knn_seconds", res.knnSeconds}, {"knn_exact", res.knnExact},
-                         {"layout_seconds", res.layoutSeconds}, {"from_cache", res.fromCache},
-                         {"engine", res.engine}, {"device", m_device},
-                         {"quality", {{"trustworthiness", q.trustworthiness}, {"knn_recall", q.knnRecall},
-                                      {"knn_accuracy", q.knnAccuracy}, {"sample", q.sample}, {"k", q.k}}}});
+      writeJson(m_json, {{"method", m_method},
+                         {"points", req.n},
+                         {"d", req.d},
+                         {"seconds", total},
+                         {"knn_seconds", res.knnSeconds},
+                         {"knn_exact", res.knnExact},
+                         {"layout_seconds", res.layoutSeconds},
+                         {"from_cache", res.fromCache},
+                         {"engine", res.engine},
+                         {"device", m_device},
+                         {"quality",
+                          {{"trustworthiness", q.trustworthiness},
+                           {"knn_recall", q.knnRecall},
+                           {"knn_accuracy", q.knnAccuracy},
+                           {"sample", q.sample},
+                           {"k", q.k}}}});
     return 0;
   }
 
@@ -102,7 +121,8 @@ class ProjectCommand : public Command {
                 res.engine.c_str(), res.qualitySeconds);
     std::printf("quality on %lld points: trustworthiness@%d %.4f, kNN recall@%d %.4f, 2D kNN accuracy %.4f\n",
                 (long long)q.sample, q.k, q.trustworthiness, q.k, q.knnRecall, q.knnAccuracy);
-    if (!res.cacheError.empty()) std::fprintf(stderr, "latentlab: warning: layout not cached: %s\n", res.cacheError.c_str());
+    if (!res.cacheError.empty())
+      std::fprintf(stderr, "latentlab: warning: layout not cached: %s\n", res.cacheError.c_str());
   }
 
   std::string m_bundle, m_method = "tsne", m_points = "test", m_out, m_json, m_device = "cpu";

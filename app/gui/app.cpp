@@ -29,12 +29,12 @@
 #include "map/map_panel.h"
 #include "menu_bar.h"
 #include "panels/attribution_panel.h"
-#include "panels/concepts_panel.h"
-#include "panels/examples_panel.h"
 #include "panels/clue_panel.h"
-#include "panels/edited_panel.h"
+#include "panels/concepts_panel.h"
 #include "panels/confirm_dialog.h"
+#include "panels/edited_panel.h"
 #include "panels/error_dialog.h"
+#include "panels/examples_panel.h"
 #include "panels/help_window.h"
 #include "panels/inspector_panel.h"
 #include "panels/jobs_panel.h"
@@ -83,7 +83,8 @@ void loadMonoFont(ImGuiIO& io) {
 
 std::string loadFonts(ImGuiIO& io) {
   for (const char* path : kFontPaths)
-    if (readableTrueType(path) && io.Fonts->AddFontFromFileTTF(path, 15.0f) && io.Fonts->AddFontFromFileTTF(path, 26.0f)) {
+    if (readableTrueType(path) && io.Fonts->AddFontFromFileTTF(path, 15.0f) &&
+        io.Fonts->AddFontFromFileTTF(path, 26.0f)) {
       loadMonoFont(io);
       return "";
     }
@@ -93,7 +94,8 @@ std::string loadFonts(ImGuiIO& io) {
   big.SizePixels = 26.0f;
   io.Fonts->AddFontDefault(&big);
   loadMonoFont(io);
-  return std::string("no TrueType font found (looked for ") + kFontPaths[0] + " and others): using ImGui's built-in font";
+  return std::string("no TrueType font found (looked for ") + kFontPaths[0] +
+         " and others): using ImGui's built-in font";
 }
 
 struct Layout {
@@ -141,14 +143,15 @@ class App {
   std::vector<Panel*> m_overlays;  // the tabs, each of which may draw over the map
   bool m_shotDone = false, m_shotOk = false, m_loadedOnce = false;
   int m_framesSinceIdle = 0;
-  int m_framesWritten = 0;         // --frames
+  int m_framesWritten = 0;  // --frames
   std::string m_framesCsv;
-  bool m_recordStarted = false;    // --record
+  bool m_recordStarted = false;  // --record
   std::string m_recordError;
 };
 
 bool App::openWindow() {
-  glfwSetErrorCallback([](int code, const char* desc) { std::cerr << "latentlab: glfw error " << code << ": " << desc << "\n"; });
+  glfwSetErrorCallback(
+      [](int code, const char* desc) { std::cerr << "latentlab: glfw error " << code << ": " << desc << "\n"; });
   if (!glfwInit()) {
     std::cerr << "latentlab: error: cannot open a window (no display? set DISPLAY or run under xvfb-run)\n";
     return false;
@@ -221,17 +224,19 @@ bool App::animating() const {
   const bool idle = m_ctx.worker->idle();
   bool panels = false;
   for (const auto& p : m_tabs.tabs()) panels = panels || p->animating(m_ctx);
-  return m_map.animating(m_ctx) || panels || m_bench.wantsFrames(m_ctx) || m_script.wantsFrames() || !m_ctx.state.ui.shots.empty() ||
-         (!m_ctx.opt.screenshot.empty() && idle) || ImGui::IsMouseDown(ImGuiMouseButton_Left) ||
-         ImGui::IsMouseDown(ImGuiMouseButton_Right) || ImGui::IsMouseDown(ImGuiMouseButton_Middle);
+  return m_map.animating(m_ctx) || panels || m_bench.wantsFrames(m_ctx) || m_script.wantsFrames() ||
+         !m_ctx.state.ui.shots.empty() || (!m_ctx.opt.screenshot.empty() && idle) ||
+         ImGui::IsMouseDown(ImGuiMouseButton_Left) || ImGui::IsMouseDown(ImGuiMouseButton_Right) ||
+         ImGui::IsMouseDown(ImGuiMouseButton_Middle);
 }
 
 void App::drawInspectorWindow(const MapRect& r) {
   ImGui::SetNextWindowPos(ImVec2(r.left, r.top));
   ImGui::SetNextWindowSize(ImVec2(r.width, r.height));
   // The fixed windows never come to the front: help and dialogs stay over them after a click.
-  ImGui::Begin(m_inspector.name(), nullptr, ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoMove |
-                                                ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse);
+  ImGui::Begin(m_inspector.name(), nullptr,
+               ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
+                   ImGuiWindowFlags_NoCollapse);
   const ImVec2 p = ImGui::GetWindowPos(), size = ImGui::GetWindowSize();
   m_ctx.state.view.inspectorRect = {p.x, p.y, size.x, size.y};
   m_inspector.draw(m_ctx);
@@ -341,12 +346,15 @@ void App::exportFrame(int ww, int wh) {
     ++m_framesWritten;
     float x = 0, y = 0;
     const Drag& d = s.edits.drag;
-    if (d.active) x = d.zx, y = d.zy;
-    else if (s.hasModel()) m_ctx.edits.currentPosition(x, y);
+    if (d.active)
+      x = d.zx, y = d.zy;
+    else if (s.hasModel())
+      m_ctx.edits.currentPosition(x, y);
     std::string caption;  // RFC 4180: quoted, a quote doubled
     for (char c : s.style.caption) caption += c == '"' ? std::string("\"\"") : std::string(1, c);
     char row[96];
-    std::snprintf(row, sizeof row, "%d,%s,%d,%.9g,%.9g,", m_framesWritten, name, d.active ? 1 : 0, double(x), double(y));
+    std::snprintf(row, sizeof row, "%d,%s,%d,%.9g,%.9g,", m_framesWritten, name, d.active ? 1 : 0, double(x),
+                  double(y));
     m_framesCsv += row + ("\"" + caption + "\"\n");
   }
   if (m_script.finished() && !m_script.wantsFrames() && m_ctx.worker->idle() && s.ui.shots.empty()) s.ui.quit = true;
@@ -361,7 +369,8 @@ void App::finishExport() {
   } catch (const std::exception& e) {
     m_ctx.log.error(e.what());
   }
-  std::cerr << "latentlab: wrote " << m_framesWritten << " frames at " << opt.fps << " a second into " << opt.framesDir << "\n";
+  std::cerr << "latentlab: wrote " << m_framesWritten << " frames at " << opt.fps << " a second into " << opt.framesDir
+            << "\n";
   if (m_framesWritten == 0) std::cerr << "latentlab: warning: no frames: the script has no wait or drag to show\n";
 }
 
@@ -402,9 +411,12 @@ int App::run() {
   if (!openWindow()) return 1;
   startScriptAndModel();
   auto last = Clock::now();
-  while (!glfwWindowShouldClose(m_window) && !m_ctx.state.ui.quit && !(m_ctx.opt.terminate && m_ctx.opt.terminate->load())) {
-    if (animating()) glfwPollEvents();
-    else glfwWaitEventsTimeout(m_ctx.worker->idle() ? 0.25 : 0.2);
+  while (!glfwWindowShouldClose(m_window) && !m_ctx.state.ui.quit &&
+         !(m_ctx.opt.terminate && m_ctx.opt.terminate->load())) {
+    if (animating())
+      glfwPollEvents();
+    else
+      glfwWaitEventsTimeout(m_ctx.worker->idle() ? 0.25 : 0.2);
     frame();
     // Without vsync (Xvfb), cap interactive use at about 60 frames a second so that the compute
     // worker keeps the cores.
@@ -419,7 +431,8 @@ int App::run() {
   if (!m_ctx.opt.screenshot.empty() && (!m_shotOk || !m_loadedOnce)) return 1;
   // An export is for slides: a script error (a false expect, a bad path) fails it.
   if (!m_ctx.opt.framesDir.empty() && m_ctx.log.errorCount() > 0) {
-    std::cerr << "latentlab: error: the export had " << m_ctx.log.errorCount() << " error(s); the last: " << m_ctx.log.lastError() << "\n";
+    std::cerr << "latentlab: error: the export had " << m_ctx.log.errorCount()
+              << " error(s); the last: " << m_ctx.log.lastError() << "\n";
     return 1;
   }
   if (!m_ctx.opt.framesDir.empty() && !m_script.finished() && !m_script.quitRequested()) {
@@ -427,7 +440,8 @@ int App::run() {
     return 1;
   }
   if (!m_ctx.opt.record.empty() && !m_recordStarted) {
-    std::cerr << "latentlab: error: --record " << m_ctx.opt.record << ": the recording never started (no model loaded)\n";
+    std::cerr << "latentlab: error: --record " << m_ctx.opt.record
+              << ": the recording never started (no model loaded)\n";
     return 1;
   }
   if (!m_ctx.opt.record.empty() && !m_recordError.empty()) {

@@ -16,10 +16,10 @@
 
 #include "latentlab/clue/clue.h"
 #include "latentlab/explorer/explorer.h"
-#include "latentlab/pipeline/pipeline.h"
-#include "latentlab/projection/projection.h"
 #include "latentlab/explorer/session.h"
 #include "latentlab/explorer/viewmath.h"
+#include "latentlab/pipeline/pipeline.h"
+#include "latentlab/projection/projection.h"
 #include "map/color_scale.h"
 #include "map/map_view.h"
 #include "selection_summary.h"
@@ -43,7 +43,7 @@ inline constexpr ColorMode kColorModes[] = {ColorMode::Label,     ColorMode::Pre
 const char* colorModeKey(ColorMode m);    // the words of session.h's colorModes()
 const char* colorModeLabel(ColorMode m);  // "true class", "predicted", "total U", ...
 std::optional<ColorMode> parseColorMode(const std::string& key);
-ColorMode nextColorMode(ColorMode m);     // the C key cycles
+ColorMode nextColorMode(ColorMode m);  // the C key cycles
 
 enum class ShotRegion { Window, Map, Inspector };
 
@@ -58,10 +58,10 @@ struct Model {
   std::string dir, name, device;
   nlohmann::json metrics;
   bool hasLaplace = false;
-  int dvaeBits = 0;       // n, 0 without a DVAE
-  std::string dvaeProblem;  // why the bundle's DVAE was left out
-  UncertaintyScales uncertainty;  // the colour scales and percentiles of the test points' U
-  SelectionSummary testSummary;   // all the test points (the inspector's model summary)
+  int dvaeBits = 0;                              // n, 0 without a DVAE
+  std::string dvaeProblem;                       // why the bundle's DVAE was left out
+  UncertaintyScales uncertainty;                 // the colour scales and percentiles of the test points' U
+  SelectionSummary testSummary;                  // all the test points (the inspector's model summary)
   float minX = 0, maxX = 1, minY = 0, maxY = 1;  // bounds of xy
   std::optional<ModelReport> report;
   struct Layout {
@@ -90,13 +90,13 @@ struct Drag {
   bool active = false;
   Selection from;
   std::vector<float> z0;
-  float x0 = 0, y0 = 0;  // 2D position of the start
-  float tx = 0, ty = 0;  // cursor target in projection units
-  std::vector<float> z;  // current latent (the clamped inverse)
-  float zx = 0, zy = 0;  // its projection
-  bool outside = false;  // non-linear views: the target is outside its neighbours' hull
-  int clueStep = -1;     // >= 0: nudging this step of the CLUE panel's paused path
-  bool byScript = false; // a script's `drag` moves it (the mouse does not end it)
+  float x0 = 0, y0 = 0;   // 2D position of the start
+  float tx = 0, ty = 0;   // cursor target in projection units
+  std::vector<float> z;   // current latent (the clamped inverse)
+  float zx = 0, zy = 0;   // its projection
+  bool outside = false;   // non-linear views: the target is outside its neighbours' hull
+  int clueStep = -1;      // >= 0: nudging this step of the CLUE panel's paused path
+  bool byScript = false;  // a script's `drag` moves it (the mouse does not end it)
 };
 
 struct UndoAction {
@@ -136,27 +136,27 @@ struct EditState {
   std::vector<EditedPoint> edited;
   std::vector<UndoAction> undo;
   Drag drag;
-  std::optional<LatentEval> inspect;   // for the current selection
-  std::optional<LatentEval> dragEval;  // for the drag in progress
+  std::optional<LatentEval> inspect;     // for the current selection
+  std::optional<LatentEval> dragEval;    // for the drag in progress
   uint64_t inspectSeq = 0, dragSeq = 0;  // only the newest request's answer is shown
-  Recent<double> dragMs{2000};         // evaluation times of drag updates
-  bool snap = false;                   // also ask for the nearest data points
-  std::string evalError;               // why the last evaluation failed ("" when it did not)
+  Recent<double> dragMs{2000};           // evaluation times of drag updates
+  bool snap = false;                     // also ask for the nearest data points
+  std::string evalError;                 // why the last evaluation failed ("" when it did not)
 };
 
 // ------------------------------------------------------------------------------------ view and style
 
 struct ViewState {
-  MapViewport view;                    // centre, scale, size in pixels
-  MapRect mapRect, inspectorRect;      // window pixels (screenshots, the state JSON)
-  double fitScale = 1;                 // the scale that fits the data
+  MapViewport view;                // centre, scale, size in pixels
+  MapRect mapRect, inspectorRect;  // window pixels (screenshots, the state JSON)
+  double fitScale = 1;             // the scale that fits the data
   bool needFit = true;
-  float pointPx = 3;                   // dot size this frame
+  float pointPx = 3;  // dot size this frame
   // Pixels the overlays cover at the map's left (the legend) and bottom (a caption): a fit leaves
   // them free so that no point is hidden under them. Set by the map each frame.
   float reserveLeft = 0, reserveBottom = 0;
-  float reserveTop = 0;                // presenter mode: the caption's strip at the top
-  uint64_t autoFits = 0;               // fits the map made by itself (a new model or layout, the map settling)
+  float reserveTop = 0;   // presenter mode: the caption's strip at the top
+  uint64_t autoFits = 0;  // fits the map made by itself (a new model or layout, the map settling)
 
   // From window pixels to projection units and back, for the current view.
   MapTransform transform() const { return {view.cx, view.cy, view.scale, mapRect}; }
@@ -166,12 +166,12 @@ inline constexpr size_t kMaxCaption = 1000;  // characters of an on-screen capti
 
 struct StyleState {
   ColorMode colorMode = ColorMode::Label;
-  std::vector<bool> hidden;            // [K] classes hidden from the legend
+  std::vector<bool> hidden;  // [K] classes hidden from the legend
   bool showTrain = false;
   std::string filterText, filterError;
-  std::vector<uint8_t> filterMask;     // [n] 1 = matches (empty: no filter)
+  std::vector<uint8_t> filterMask;  // [n] 1 = matches (empty: no filter)
   std::string caption;
-  bool legendCollapsed = false;        // the map's legend folded to one button
+  bool legendCollapsed = false;  // the map's legend folded to one button
   // What the map must upload again before it draws (set by the controllers, cleared by the map).
   bool colorsDirty = true, positionsDirty = true, atlasDirty = true;
 
@@ -205,24 +205,24 @@ struct PendingWrite {
 struct UiState {
   bool showHelp = false;
   std::optional<PendingWrite> confirmWrite;  // the overwrite question in front of the user
-  std::set<std::string> ownFiles;      // files this session saved or loaded: saved again without asking
-  bool focusJobs = false;              // bring the Jobs tab to the front (a job the user started)
-  std::string focusTab;                // bring this tab to the front (the script command `tab`)
-  std::string frontTab;                // the tab in front (set as the tabs are drawn)
+  std::set<std::string> ownFiles;            // files this session saved or loaded: saved again without asking
+  bool focusJobs = false;                    // bring the Jobs tab to the front (a job the user started)
+  std::string focusTab;                      // bring this tab to the front (the script command `tab`)
+  std::string frontTab;                      // the tab in front (set as the tabs are drawn)
   bool quit = false;
   std::string sessionPath = "session.json";  // File menu and Ctrl+S
-  std::vector<PendingShot> shots;      // taken after this frame is drawn
+  std::vector<PendingShot> shots;            // taken after this frame is drawn
   Recent<double> frameMs{240};
   double startupMs = -1;
-  double lodMs = 0;                    // this frame: the level-of-detail pass (CPU)
-  size_t thumbnailsShown = 0;          // image thumbnails on the map this frame
-  bool devFigures = false;             // the status bar shows the frame time (View menu)
-  bool presenter = false;              // presenter mode (View menu): large fonts, no developer figures, captions on top
-  std::string recordPath = "demo.txt"; // File ▸ Record demo
-  std::string recordCaption;           // the recording bar's caption box
-  std::string scrollPanel;             // scroll this panel (the script command `scroll`) ...
-  float scrollTo = 0;                  // ... to this fraction of its height, 0 = top, 1 = bottom,
-  int scrollFrames = 0;                // ... for this many more frames (its height is known after one)
+  double lodMs = 0;            // this frame: the level-of-detail pass (CPU)
+  size_t thumbnailsShown = 0;  // image thumbnails on the map this frame
+  bool devFigures = false;     // the status bar shows the frame time (View menu)
+  bool presenter = false;      // presenter mode (View menu): large fonts, no developer figures, captions on top
+  std::string recordPath = "demo.txt";  // File ▸ Record demo
+  std::string recordCaption;            // the recording bar's caption box
+  std::string scrollPanel;              // scroll this panel (the script command `scroll`) ...
+  float scrollTo = 0;                   // ... to this fraction of its height, 0 = top, 1 = bottom,
+  int scrollFrames = 0;                 // ... for this many more frames (its height is known after one)
 };
 
 // ------------------------------------------------------------------------------------ counterfactuals
@@ -237,35 +237,35 @@ struct ClueRun {
 // A batch run of the panel's settings over many test points (`latentlab explain`, as a job): it
 // writes summary.json, points.csv and the filmstrips into a new folder.
 struct ClueBatch {
-  int mostUncertain = 100;            // the N most uncertain test points (Laplace total U), or
-  bool lasso = false;                 // the lasso selection's test points
-  std::string out;                    // the folder to write ("" until the panel proposes one)
-  bool force = false;                 // replace an earlier explain folder there
+  int mostUncertain = 100;  // the N most uncertain test points (Laplace total U), or
+  bool lasso = false;       // the lasso selection's test points
+  std::string out;          // the folder to write ("" until the panel proposes one)
+  bool force = false;       // replace an earlier explain folder there
   std::shared_ptr<Job> job;
   uint64_t serial = 0;
-  nlohmann::json summary;             // the last finished run's summary.json (null: none)
-  std::string written;                // where it was written
+  nlohmann::json summary;  // the last finished run's summary.json (null: none)
+  std::string written;     // where it was written
   std::string error;
   bool running() const { return job != nullptr; }
 };
 
 struct ClueState {
-  ClueOptions options;                  // the panel's settings
+  ClueOptions options;  // the panel's settings
   std::optional<ClueRun> laplace, det;
-  std::vector<float> liveXY;          // [t, 2] the path of the run in progress
+  std::vector<float> liveXY;  // [t, 2] the path of the run in progress
   std::shared_ptr<Job> job;
-  uint64_t serial = 0;                // only the newest run's results are kept
-  uint64_t runs = 0;                  // runs started (the demo recorder writes a `clue` line for each)
-  int64_t fromPoint = -1;             // where the runs started (a point, or -1 for an edited latent)
-  int64_t origin = -1;                // the data point the runs go back to (the selection's point)
-  int inspectStep = -1;               // the inspector shows this step of the followed run (-1: the selection)
+  uint64_t serial = 0;     // only the newest run's results are kept
+  uint64_t runs = 0;       // runs started (the demo recorder writes a `clue` line for each)
+  int64_t fromPoint = -1;  // where the runs started (a point, or -1 for an edited latent)
+  int64_t origin = -1;     // the data point the runs go back to (the selection's point)
+  int inspectStep = -1;    // the inspector shows this step of the followed run (-1: the selection)
   int fromEdited = -1;
-  bool followDet = false;             // the scrubber follows the deterministic run
-  int scrub = 0;                      // the step shown
+  bool followDet = false;  // the scrubber follows the deterministic run
+  int scrub = 0;           // the step shown
   bool playing = false;
-  double playClock = 0;               // seconds into the playback
+  double playClock = 0;  // seconds into the playback
   std::string error;
-  int nudged = -1;                    // the edited point made by dragging a paused path's step
+  int nudged = -1;  // the edited point made by dragging a paused path's step
   ClueBatch batch;
 
   const ClueRun* followed() const { return followDet ? (det ? &*det : nullptr) : (laplace ? &*laplace : nullptr); }
@@ -277,24 +277,25 @@ struct ClueState {
 // The Attribution panel's integrated gradients of the selection's image, with the scrubber.
 struct AttributionRun {
   AttributionResult ig;
-  std::vector<float> latents; // [m, d] phi of each node's input x' + alpha_k (x - x')
-  std::vector<float> pathXY;  // [m, 2] those latents on the map
-  float clip = 0;             // the colour range: the 99th percentile of |attribution| (channels summed)
-  std::optional<AttributionResult> det;  // a latent path's attribution with the deterministic head, beside (Perez et al.)
+  std::vector<float> latents;  // [m, d] phi of each node's input x' + alpha_k (x - x')
+  std::vector<float> pathXY;   // [m, 2] those latents on the map
+  float clip = 0;              // the colour range: the 99th percentile of |attribution| (channels summed)
+  std::optional<AttributionResult>
+      det;  // a latent path's attribution with the deterministic head, beside (Perez et al.)
   float detClip = 0;
 };
 
 struct AttributionState {
-  AttributionOptions options;                  // the panel's settings
+  AttributionOptions options;  // the panel's settings
   std::optional<AttributionRun> run;
   std::shared_ptr<Job> job;
   uint64_t serial = 0;
-  uint64_t runs = 0;                  // runs started (the demo recorder writes an `ig` line for each)
-  double alpha = 1.0;                 // the scrubber: 0 = the baseline, 1 = the input
-  int64_t fromPoint = -1;             // the point explained (-1: an edited point's decode)
+  uint64_t runs = 0;       // runs started (the demo recorder writes an `ig` line for each)
+  double alpha = 1.0;      // the scrubber: 0 = the baseline, 1 = the input
+  int64_t fromPoint = -1;  // the point explained (-1: an edited point's decode)
   std::string error;
-  bool live = false;                  // live saliency of the decode while dragging (the inspector)
-  int liveSteps = 0;                  // 0: the plain gradient; else IG from black with this many steps
+  bool live = false;  // live saliency of the decode while dragging (the inspector)
+  int liveSteps = 0;  // 0: the plain gradient; else IG from black with this many steps
   bool running() const { return job != nullptr; }
 };
 
@@ -303,44 +304,44 @@ struct AttributionState {
 // The Concepts tab: the DVAE's bits of the selection (Gat et al. 2022), flipped by clicks. The flips from
 // one point live in one edited point holding D(bits); they go on while that point is selected.
 struct ConceptState {
-  int64_t fromPoint = -1;        // the point the flips started from
-  std::vector<uint8_t> base;     // its code, before any flip
-  std::vector<uint8_t> bits;     // the code now
-  std::vector<int> flips;        // the bits flipped, in order
-  int edited = -1;               // the edited point holding D(bits), or -1
-  std::vector<float> latent;     // D(bits): checks that `edited` still is that point
-  int hover = -1;                // the bit under the mouse (its flip is previewed)
+  int64_t fromPoint = -1;     // the point the flips started from
+  std::vector<uint8_t> base;  // its code, before any flip
+  std::vector<uint8_t> bits;  // the code now
+  std::vector<int> flips;     // the bits flipped, in order
+  int edited = -1;            // the edited point holding D(bits), or -1
+  std::vector<float> latent;  // D(bits): checks that `edited` still is that point
+  int hover = -1;             // the bit under the mouse (its flip is previewed)
   std::string error;
-  bool pending = false;          // a flip is being decoded
-  uint64_t serial = 0;           // counts flips (the tab comes to the front)
+  bool pending = false;  // a flip is being decoded
+  uint64_t serial = 0;   // counts flips (the tab comes to the front)
 };
 
 // ------------------------------------------------------------------------------------ examples
 
 // The Examples tab (Crabbé and van der Schaar 2022): the training images that make the selection's latent what it is.
 struct ExamplesRun {
-  ExampleScores scores;       // every scored training point, best first (training positions)
-  int64_t fromPoint = -1;     // the point explained (-1: an edited point's latent)
-  int fromEdited = -1;        // the edited point explained, or -1
-  int label = -1;             // the explained point's label (an edited point's: its predicted class)
+  ExampleScores scores;    // every scored training point, best first (training positions)
+  int64_t fromPoint = -1;  // the point explained (-1: an edited point's latent)
+  int fromEdited = -1;     // the edited point explained, or -1
+  int label = -1;          // the explained point's label (an edited point's: its predicted class)
 };
 
 struct ExamplesState {
-  ExampleOptions options;           // the panel's settings
+  ExampleOptions options;  // the panel's settings
   std::optional<ExamplesRun> run;
   std::shared_ptr<Job> job;
   uint64_t serial = 0;
   std::string error;
-  bool follow = true;               // DKNN and SimplEx run again when the selection changes
-  int shown = 8;                    // the top k and the bottom k
-  Selection explained;              // the selection the run (or the running job) is of
-  int64_t clicked = -1;             // the point an example click selected (following skips it)
+  bool follow = true;    // DKNN and SimplEx run again when the selection changes
+  int shown = 8;         // the top k and the bottom k
+  Selection explained;   // the selection the run (or the running job) is of
+  int64_t clicked = -1;  // the point an example click selected (following skips it)
   bool running() const { return job != nullptr; }
 };
 
 struct AppState {
   Model model;
-  std::string loadingDir;              // the bundle being loaded ("" none)
+  std::string loadingDir;  // the bundle being loaded ("" none)
   ProjectionState projection;
   ViewState view;
   StyleState style;

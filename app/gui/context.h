@@ -26,14 +26,22 @@ namespace latentlab::gui {
 
 struct Context {
   explicit Context(const GuiOptions& options)
-      : opt(options), worker(std::make_unique<Worker>()), models(*this), projection(*this), edits(*this), clue(*this), attribution(*this), concepts(*this), examples(*this) {}
+      : opt(options),
+        worker(std::make_unique<Worker>()),
+        models(*this),
+        projection(*this),
+        edits(*this),
+        clue(*this),
+        attribution(*this),
+        concepts(*this),
+        examples(*this) {}
 
   GuiOptions opt;
   AppState state;
   MessageLog log;
   std::unique_ptr<Worker> worker;
-  MapRenderer map;     // GL: the point map
-  ImageCache images;   // GL: small image textures
+  MapRenderer map;            // GL: the point map
+  ImageCache images;          // GL: small image textures
   SignedImages signedImages;  // GL: attribution maps (drawn by shaders/saliency.frag)
   ModelController models;
   ProjectionController projection;

@@ -28,7 +28,8 @@ bool isIndex(const std::string& s) {
 
 }  // namespace
 
-std::string checkFact(const nlohmann::json& state, const std::string& key, const std::string& op, const std::string& value) {
+std::string checkFact(const nlohmann::json& state, const std::string& key, const std::string& op,
+                      const std::string& value) {
   const nlohmann::json* at = &state;
   if (key.empty() || key.front() == '.' || key.back() == '.' || key.find("..") != std::string::npos)
     return "'" + clipForMessage(key, 80) + "' is not a dotted path (an empty part)";
@@ -57,16 +58,24 @@ std::string checkFact(const nlohmann::json& state, const std::string& key, const
   if (j.is_number() && asNumber(value, want)) {
     const double v = j.get<double>();
     const bool eq = v == want || std::abs(v - want) <= 1e-9 * std::max(std::abs(v), std::abs(want));
-    if (op == "==") holds = eq;
-    else if (op == "!=") holds = !eq;
-    else if (op == "<") holds = v < want;
-    else if (op == "<=") holds = v <= want || eq;
-    else if (op == ">") holds = v > want;
-    else if (op == ">=") holds = v >= want || eq;
-    else return "unknown operator '" + clipForMessage(op, 20) + "'";
+    if (op == "==")
+      holds = eq;
+    else if (op == "!=")
+      holds = !eq;
+    else if (op == "<")
+      holds = v < want;
+    else if (op == "<=")
+      holds = v <= want || eq;
+    else if (op == ">")
+      holds = v > want;
+    else if (op == ">=")
+      holds = v >= want || eq;
+    else
+      return "unknown operator '" + clipForMessage(op, 20) + "'";
   } else {
     if (op != "==" && op != "!=")
-      return "'" + clipForMessage(key, 80) + "' is " + shown(j) + ", not a number to compare with " + clipForMessage(op, 20);
+      return "'" + clipForMessage(key, 80) + "' is " + shown(j) + ", not a number to compare with " +
+             clipForMessage(op, 20);
     const std::string text = j.is_string() ? j.get<std::string>() : j.dump();
     holds = (text == value) == (op == "==");
   }

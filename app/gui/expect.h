@@ -11,6 +11,7 @@ namespace latentlab::gui {
 // examples.run.top.0.label). OP is one of == != < <= > >=. A number is compared as a number
 // (equal within 1e-9 relative), a string or a boolean as text (== and != only).
 // Returns "" when the fact holds, else what the state holds instead, or why it cannot be checked.
-std::string checkFact(const nlohmann::json& state, const std::string& key, const std::string& op, const std::string& value);
+std::string checkFact(const nlohmann::json& state, const std::string& key, const std::string& op,
+                      const std::string& value);
 
 }  // namespace latentlab::gui

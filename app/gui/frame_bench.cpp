@@ -6,9 +6,7 @@
 
 namespace latentlab::gui {
 
-bool FrameBench::wantsFrames(const Context& ctx) const {
-  return enabled() && (m_phase > 0 || ctx.state.hasModel());
-}
+bool FrameBench::wantsFrames(const Context& ctx) const { return enabled() && (m_phase > 0 || ctx.state.hasModel()); }
 
 void FrameBench::beforeFrame(Context& ctx) {
   AppState& s = ctx.state;

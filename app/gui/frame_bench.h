@@ -14,7 +14,8 @@ struct Job;
 
 class FrameBench {
  public:
-  FrameBench(int frames, bool allPoints, nlohmann::json* result) : m_frames(frames), m_all(allPoints), m_result(result) {}
+  FrameBench(int frames, bool allPoints, nlohmann::json* result)
+      : m_frames(frames), m_all(allPoints), m_result(result) {}
   bool enabled() const { return m_frames > 0; }
   // Whether the app should draw without waiting for events: not before the model is up, so that
   // the benchmark's own frames do not slow the model's loading and inflate startup_ms (a user's

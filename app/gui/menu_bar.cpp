@@ -60,11 +60,12 @@ void MenuBar::drawFileMenu(Context& ctx) {
     });
   ImGui::SetNextItemWidth(220);
   ImGui::InputText("png file", &m_pngPath);
-  const std::pair<const char*, ShotRegion> shots[] = {
-      {"Export map as PNG", ShotRegion::Map}, {"Export inspector as PNG", ShotRegion::Inspector},
-      {"Screenshot window as PNG", ShotRegion::Window}};
+  const std::pair<const char*, ShotRegion> shots[] = {{"Export map as PNG", ShotRegion::Map},
+                                                      {"Export inspector as PNG", ShotRegion::Inspector},
+                                                      {"Screenshot window as PNG", ShotRegion::Window}};
   for (const auto& [label, region] : shots)
-    if (ImGui::MenuItem(label)) writeWithConfirmation(ctx, png, [&ctx, png, r = region] { ctx.state.ui.shots.push_back({png, r, true, 2}); });
+    if (ImGui::MenuItem(label))
+      writeWithConfirmation(ctx, png, [&ctx, png, r = region] { ctx.state.ui.shots.push_back({png, r, true, 2}); });
   ImGui::Separator();
   if (!ctx.recorder.active()) {
     ImGui::SetNextItemWidth(220);
@@ -73,8 +74,9 @@ void MenuBar::drawFileMenu(Context& ctx) {
     if (ImGui::MenuItem("Record demo", nullptr, false, ctx.state.hasModel()))
       writeWithConfirmation(ctx, demo, [&ctx] { startRecording(ctx); });
     if (ImGui::IsItemHovered())
-      ImGui::SetTooltip("Every change to what is shown becomes a script line (replay: latentlab gui --script FILE;\n"
-                        "slides: add --frames DIR). Add captions on the bar that appears over the map.");
+      ImGui::SetTooltip(
+          "Every change to what is shown becomes a script line (replay: latentlab gui --script FILE;\n"
+          "slides: add --frames DIR). Add captions on the bar that appears over the map.");
   } else if (ImGui::MenuItem("Stop recording")) {
     stopRecording(ctx);
   }

@@ -114,7 +114,8 @@ std::string Recorder::write() {
 // A `wait` for the pause from the last line to `at` (none before the first line, or under a frame).
 void Recorder::waitUntil(double at) {
   const long frames = std::lround(std::max(0.0, at - m_lastLineAt) * kRecordFps);
-  if (frames > 0 && !m_lines.empty()) m_lines.push_back("wait " + std::to_string(std::min<long>(frames, kMaxWaitFrames)));
+  if (frames > 0 && !m_lines.empty())
+    m_lines.push_back("wait " + std::to_string(std::min<long>(frames, kMaxWaitFrames)));
 }
 
 void Recorder::emit(const std::string& line, double at) {
@@ -137,7 +138,8 @@ std::string onOff(bool b) { return b ? "on" : "off"; }
 // lines that take it from there to what `s` shows.
 void Recorder::writeStart(const AppState& s, double now) {
   const RecordSnapshot r = recordSnapshot(s);
-  if (r.projection != Projection::Pca && r.projection != Projection::Csv) emit(std::string("project ") + projectionKey(r.projection), now);
+  if (r.projection != Projection::Pca && r.projection != Projection::Csv)
+    emit(std::string("project ") + projectionKey(r.projection), now);
   if (r.projection == Projection::Csv) comment("the map showed an imported CSV layout: use layout-csv PATH here");
   if (r.color != ColorMode::Label) emit(std::string("color ") + colorModeKey(r.color), now);
   if (r.train) emit("train on", now);
@@ -152,7 +154,8 @@ void Recorder::writeStart(const AppState& s, double now) {
     emit("center " + exactDouble(r.cx) + " " + exactDouble(r.cy), now);
     if (r.fitScale > 0) emit("zoom " + exactDouble(r.scale / r.fitScale), now);
   }
-  if (r.edited > 0) comment(std::to_string(r.edited) + " edited point(s) existed before the recording; a replay starts without them");
+  if (r.edited > 0)
+    comment(std::to_string(r.edited) + " edited point(s) existed before the recording; a replay starts without them");
   if (r.sel.point >= 0 && r.sel.edited < 0) emit("select " + std::to_string(r.sel.point), now);
   if (!r.caption.empty()) emit("caption " + r.caption, now);
   m_last = r;
@@ -207,7 +210,8 @@ void Recorder::flushAlpha(double now) {
 
 // The edits: a drag (noted at the press, written at the release when it is kept), bit flips,
 // undos, and a delete (a comment).
-void Recorder::recordEdits(const AppState& s, const RecordSnapshot& r, double now, const std::function<void()>& flushAll) {
+void Recorder::recordEdits(const AppState& s, const RecordSnapshot& r, double now,
+                           const std::function<void()>& flushAll) {
   const RecordSnapshot& l = m_last;
   if (r.dragging && !l.dragging) m_dragStartedAt = now;
   const bool flipped = r.flips > l.flips;
@@ -218,7 +222,8 @@ void Recorder::recordEdits(const AppState& s, const RecordSnapshot& r, double no
     } else {
       const double at = m_dragStartedAt;
       const long frames = std::max(1L, std::lround((now - m_dragStartedAt) * kRecordFps));
-      if (l.sel.point >= 0 && l.sel.edited < 0 && l.sel.point != m_selWritten) emit("select " + std::to_string(l.sel.point), at);
+      if (l.sel.point >= 0 && l.sel.edited < 0 && l.sel.point != m_selWritten)
+        emit("select " + std::to_string(l.sel.point), at);
       emit("drag " + exactFloat(r.dragTx - r.dragX0) + " " + exactFloat(r.dragTy - r.dragY0) + " " +
                std::to_string(std::min<long>(frames, 36000)),
            at);
@@ -292,8 +297,10 @@ std::string Recorder::observe(const AppState& s, double now, bool inputActive) {
     if (r.projection != l.projection) {
       fitByItself();  // the new layout is fitted in the same frame; the replay's `project` fits it too
       flushAll();
-      if (r.projection == Projection::Csv) comment("an imported CSV layout was shown: use layout-csv PATH here");
-      else emit(std::string("project ") + projectionKey(r.projection), now);
+      if (r.projection == Projection::Csv)
+        comment("an imported CSV layout was shown: use layout-csv PATH here");
+      else
+        emit(std::string("project ") + projectionKey(r.projection), now);
     }
     if (r.color != l.color) flushAll(), emit(std::string("color ") + colorModeKey(r.color), now);
     if (r.train != l.train) flushAll(), emit("train " + onOff(r.train), now);
@@ -301,7 +308,9 @@ std::string Recorder::observe(const AppState& s, double now, bool inputActive) {
     if (r.legendCollapsed != l.legendCollapsed) flushAll(), emit("legend " + onOff(!r.legendCollapsed), now);
     if (r.presenter != l.presenter) flushAll(), emit("presenter " + onOff(r.presenter), now);
     if (r.saliency != l.saliency || (r.saliency && r.saliencySteps != l.saliencySteps))
-      flushAll(), emit(r.saliency ? std::string("saliency on ") + (r.saliencySteps > 0 ? "ig" : "gradient") : "saliency off", now);
+      flushAll(),
+          emit(r.saliency ? std::string("saliency on ") + (r.saliencySteps > 0 ? "ig" : "gradient") : "saliency off",
+               now);
     recordEdits(s, r, now, flushAll);
     // Explanations: the run's settings, so that the replay runs the same one.
     if (r.clueRuns > l.clueRuns) flushAll(), emit(clueLine(s.clue.options), now);
@@ -317,7 +326,8 @@ std::string Recorder::observe(const AppState& s, double now, bool inputActive) {
         emit("select " + std::to_string(r.sel.point), now);
         m_selWritten = r.sel.point;
       } else if (r.sel.edited >= 0) {
-        comment("edited point " + std::to_string(r.sel.edited) + " was selected here (the script language cannot select one)");
+        comment("edited point " + std::to_string(r.sel.edited) +
+                " was selected here (the script language cannot select one)");
         m_selWritten = -1;
       }
     }

@@ -30,9 +30,9 @@
 
 namespace latentlab::gui {
 
-inline constexpr int kRecordFps = 60;         // the unit of `wait` and of a drag's FRAMES
-inline constexpr int kMaxWaitFrames = 600;    // 10 s
-inline constexpr double kSettleSeconds = 0.3; // the view, the filter and the scrubber: recorded once still this long
+inline constexpr int kRecordFps = 60;          // the unit of `wait` and of a drag's FRAMES
+inline constexpr int kMaxWaitFrames = 600;     // 10 s
+inline constexpr double kSettleSeconds = 0.3;  // the view, the filter and the scrubber: recorded once still this long
 
 // What the recorder compares from one frame to the next.
 struct RecordSnapshot {
@@ -49,8 +49,8 @@ struct RecordSnapshot {
   double cx = 0, cy = 0, scale = 1, fitScale = 1;
   double alpha = 1;
   uint64_t clueRuns = 0, attributionRuns = 0;  // a counterfactual or IG run started
-  std::string tab;                         // the tab in front
-  uint64_t autoFits = 0;                   // fits the map made by itself (a replay makes them too)
+  std::string tab;                             // the tab in front
+  uint64_t autoFits = 0;                       // fits the map made by itself (a replay makes them too)
   bool saliency = false;
   int saliencySteps = 0;
   bool haveModel = false;
@@ -89,7 +89,7 @@ class Recorder {
   bool m_active = false;
   std::string m_path, m_header;
   std::vector<std::string> m_lines;
-  RecordSnapshot m_last;    // what the lines so far show
+  RecordSnapshot m_last;  // what the lines so far show
   double m_started = 0, m_lastLineAt = 0;
   // The view, the filter and the scrubber are recorded once they settle.
   double m_viewChangedAt = -1, m_filterChangedAt = -1, m_alphaChangedAt = -1;

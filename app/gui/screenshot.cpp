@@ -34,7 +34,8 @@ void takeScreenshot(Context& ctx, GLFWwindow* window, const std::string& path, c
   glfwGetWindowSize(window, &ww, &wh);
   const float sx = ww > 0 ? float(fw) / float(ww) : 1.0f, sy = wh > 0 ? float(fh) / float(wh) : 1.0f;
   const int px = std::clamp(int(float(int(r.left)) * sx), 0, fw), py = std::clamp(int(float(int(r.top)) * sy), 0, fh);
-  const int pw = std::clamp(int(float(int(r.width)) * sx), 1, fw - px), ph = std::clamp(int(float(int(r.height)) * sy), 1, fh - py);
+  const int pw = std::clamp(int(float(int(r.width)) * sx), 1, fw - px),
+            ph = std::clamp(int(float(int(r.height)) * sy), 1, fh - py);
   std::vector<uint8_t> rgba(size_t(pw) * size_t(ph) * 4);
   glPixelStorei(GL_PACK_ALIGNMENT, 1);
   glReadBuffer(GL_BACK);
@@ -62,7 +63,7 @@ void takePendingShots(Context& ctx, GLFWwindow* window) {
   }
   for (const PendingShot& s : shots) {
     const MapRect whole{0, 0, float(ww), float(wh)};
-    const MapRect& r = s.region == ShotRegion::Map ? ctx.state.view.mapRect
+    const MapRect& r = s.region == ShotRegion::Map         ? ctx.state.view.mapRect
                        : s.region == ShotRegion::Inspector ? ctx.state.view.inspectorRect
                                                            : whole;
     takeScreenshot(ctx, window, s.path, r, s.replace);

@@ -5,8 +5,8 @@
 
 #include "context.h"
 #include "expect.h"
-#include "selection_summary.h"
 #include "latentlab/util/errors.h"
+#include "selection_summary.h"
 #include "session_io.h"
 #include "state_json.h"
 
@@ -23,7 +23,8 @@ void AppScriptHost::importLayout(const std::string& path) { m_ctx.projection.imp
 void AppScriptHost::color(ColorMode m) {
   const AppState& s = m_ctx.state;
   if (m != ColorMode::Label && s.hasModel() && !s.model.pts->hasClassifier)
-    return m_ctx.log.error(std::string("color ") + colorModeKey(m) + ": this bundle's encoder was trained without labels, "
+    return m_ctx.log.error(std::string("color ") + colorModeKey(m) +
+                           ": this bundle's encoder was trained without labels, "
                            "so there are no predictions or uncertainties to colour by (color label works)");
   m_ctx.state.style.setColorMode(m);
 }
@@ -85,7 +86,8 @@ void AppScriptHost::tab(const std::string& name) {
       m_ctx.state.ui.focusTab = t;
       return;
     }
-  error("tab: no tab '" + clipForMessage(name, 40) + "'; the tabs are Model, Jobs, Edited, CLUE, Attribution, Concepts, Examples, Log");
+  error("tab: no tab '" + clipForMessage(name, 40) +
+        "'; the tabs are Model, Jobs, Edited, CLUE, Attribution, Concepts, Examples, Log");
 }
 void AppScriptHost::scroll(const std::string& panel, double fraction) {
   UiState& ui = m_ctx.state.ui;
@@ -97,9 +99,9 @@ void AppScriptHost::scroll(const std::string& panel, double fraction) {
 void AppScriptHost::help(bool open) { m_ctx.state.ui.showHelp = open; }
 void AppScriptHost::selectMatches() {
   if (!m_ctx.state.style.filterError.empty())
-    return error("select-matches: the filter has an error (" + m_ctx.state.style.filterError + "); the selection is unchanged");
-  if (m_ctx.state.style.filterMask.empty())
-    return error("select-matches: no filter is set (use filter EXPR first)");
+    return error("select-matches: the filter has an error (" + m_ctx.state.style.filterError +
+                 "); the selection is unchanged");
+  if (m_ctx.state.style.filterMask.empty()) return error("select-matches: no filter is set (use filter EXPR first)");
   m_ctx.edits.setMultiSelection(maskedPoints(m_ctx.state.style.filterMask));
 }
 void AppScriptHost::legend(bool shown) { m_ctx.state.style.legendCollapsed = !shown; }
@@ -129,6 +131,8 @@ bool AppScriptHost::fileExists(const std::string& path) const {
 }
 void AppScriptHost::error(const std::string& message) { m_ctx.log.error(message); }
 void AppScriptHost::log(const std::string& message) { m_ctx.log.info(message); }
-void AppScriptHost::runningLine(int line) { m_ctx.log.setPrefix(line > 0 ? "line " + std::to_string(line) + ": " : ""); }
+void AppScriptHost::runningLine(int line) {
+  m_ctx.log.setPrefix(line > 0 ? "line " + std::to_string(line) + ": " : "");
+}
 
 }  // namespace latentlab::gui

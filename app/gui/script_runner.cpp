@@ -28,14 +28,22 @@ void applyTrainSetting(TrainOptions& o, const std::string& kv) {
   const size_t eq = kv.find('=');
   const std::string key = kv.substr(0, eq);
   const long long v = eq == std::string::npos ? 0 : std::stoll(kv.substr(eq + 1));
-  if (key == "epochs") o.epochs = int(v);
-  else if (key == "latent-dim") o.latentDim = v;
-  else if (key == "seed") o.seed = uint64_t(v);
-  else if (key == "ensemble") o.ensemble = int(v);
-  else if (key == "decoder-epochs") o.decoderEpochs = int(v);
-  else if (key == "vae-epochs") o.vaeEpochs = int(v);
-  else if (key == "limit-train") o.limitTrain = v;
-  else throw InputError("unknown training setting '" + key + "'");
+  if (key == "epochs")
+    o.epochs = int(v);
+  else if (key == "latent-dim")
+    o.latentDim = v;
+  else if (key == "seed")
+    o.seed = uint64_t(v);
+  else if (key == "ensemble")
+    o.ensemble = int(v);
+  else if (key == "decoder-epochs")
+    o.decoderEpochs = int(v);
+  else if (key == "vae-epochs")
+    o.vaeEpochs = int(v);
+  else if (key == "limit-train")
+    o.limitTrain = v;
+  else
+    throw InputError("unknown training setting '" + key + "'");
 }
 
 const std::map<std::string, ScriptVerb>& scriptVerbs() {
@@ -189,7 +197,8 @@ const std::map<std::string, ScriptVerb>& scriptVerbs() {
          h.examples(o);
          return untilIdle();
        }},
-      {"example", [](H& h, const C& c) { return h.selectExample(c.args[0] == "top", std::stoi(c.args[1])), untilIdle(); }},
+      {"example",
+       [](H& h, const C& c) { return h.selectExample(c.args[0] == "top", std::stoi(c.args[1])), untilIdle(); }},
       {"tab", [](H& h, const C& c) { return h.tab(c.args[0]), afterFrame(); }},
       {"saliency",
        [](H& h, const C& c) {
@@ -228,9 +237,12 @@ long ScriptRunner::scriptFrames(const Script& script, double fps) {
   long n = 0;
   for (const auto& c : script.commands) {
     int frames = 0;
-    if (c.name == "wait") frames = std::stoi(c.args[0]);
-    else if (c.name == "drag" && c.args.size() > 2) frames = std::stoi(c.args[2]);
-    if (frames > 0) n += c.name == "drag" ? std::max(1L, std::lround(frames * fps / 60.0)) : std::lround(frames * fps / 60.0);
+    if (c.name == "wait")
+      frames = std::stoi(c.args[0]);
+    else if (c.name == "drag" && c.args.size() > 2)
+      frames = std::stoi(c.args[2]);
+    if (frames > 0)
+      n += c.name == "drag" ? std::max(1L, std::lround(frames * fps / 60.0)) : std::lround(frames * fps / 60.0);
   }
   return n;
 }

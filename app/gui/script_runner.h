@@ -28,10 +28,10 @@ class ScriptHost {
   virtual void color(ColorMode m) = 0;
   virtual void select(int64_t index) = 0;
   virtual bool hasSelection() const = 0;
-  virtual void dragBy(float dx, float dy) = 0;  // starts a drag of the selection and moves it
+  virtual void dragBy(float dx, float dy) = 0;    // starts a drag of the selection and moves it
   virtual void dragMove(float dx, float dy) = 0;  // moves the drag in progress to its start + (dx, dy)
-  virtual void presenter(bool on) = 0;  // presenter mode (View menu)
-  virtual void commitDrag() = 0;                // keeps it as an edited point
+  virtual void presenter(bool on) = 0;            // presenter mode (View menu)
+  virtual void commitDrag() = 0;                  // keeps it as an edited point
   // After this frame, once the jobs are done (nowait: after this frame, whatever runs).
   virtual void screenshot(const std::string& path, ShotRegion region, bool nowait) = 0;
   virtual void writeState(const std::string& path) = 0;
@@ -56,11 +56,12 @@ class ScriptHost {
   // The Examples tab: example importance of the selection, and a click on its rank-th top or bottom example.
   virtual void examples(const ExampleOptions& options) = 0;
   virtual void selectExample(bool top, int rank) = 0;
-  virtual void tab(const std::string& name) = 0;  // bring a tab to the front; an error names an unknown one  // the Concepts tab's flip of the selection's DVAE code
+  virtual void tab(const std::string& name) = 0;  // bring a tab to the front; an error names an unknown one  // the
+                                                  // Concepts tab's flip of the selection's DVAE code
   virtual void saliency(bool on, int steps) = 0;  // live saliency: steps 0 = the gradient
   virtual void scroll(const std::string& panel, double fraction) = 0;  // inspector | tabs | help, 0 top .. 1 bottom
-  virtual void help(bool open) = 0;    // the help window
-  virtual void selectMatches() = 0;    // the filter's matches become the multi-selection
+  virtual void help(bool open) = 0;                                    // the help window
+  virtual void selectMatches() = 0;     // the filter's matches become the multi-selection
   virtual void legend(bool shown) = 0;  // the map's legend, or folded
   // Checks KEY OP VALUE against the state JSON; "" when it holds, else what the state says.
   virtual std::string expect(const std::string& key, const std::string& op, const std::string& value) = 0;
@@ -82,17 +83,17 @@ class ScriptHost {
 
 // What a command leaves the script waiting for before its next line.
 struct ScriptWait {
-  bool idle = false;         // the worker has nothing left to do (loads, jobs, evaluations)
-  bool frame = false;        // the frame is drawn first (screenshots read it)
-  bool commitDrag = false;   // once idle: keep the drag as an edited point, then wait idle again
-  int frames = 0;            // `wait N`
-  bool counted = false;      // the frames are the script's own time (`wait`): an export writes them
-  int dragFrames = 0;        // `drag DX DY FRAMES`: the drag moves over this many frames
+  bool idle = false;        // the worker has nothing left to do (loads, jobs, evaluations)
+  bool frame = false;       // the frame is drawn first (screenshots read it)
+  bool commitDrag = false;  // once idle: keep the drag as an edited point, then wait idle again
+  int frames = 0;           // `wait N`
+  bool counted = false;     // the frames are the script's own time (`wait`): an export writes them
+  int dragFrames = 0;       // `drag DX DY FRAMES`: the drag moves over this many frames
   float dragDx = 0, dragDy = 0;
-  std::string file;          // `wait-for PATH`
+  std::string file;  // `wait-for PATH`
   int fileSeconds = 60;
   bool quit = false;
-  bool again = false;        // run the same line again next frame (it waits for something to end)
+  bool again = false;  // run the same line again next frame (it waits for something to end)
 };
 using ScriptVerb = std::function<ScriptWait(ScriptHost&, const ScriptCommand&)>;
 

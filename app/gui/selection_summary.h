@@ -11,8 +11,8 @@ namespace latentlab::gui {
 
 struct SelectionSummary {
   int64_t count = 0, test = 0, train = 0;
-  std::vector<int64_t> byLabel, byPred;  // [K]
-  int64_t correct = 0;                   // prediction == label (0 for a label-free bundle)
+  std::vector<int64_t> byLabel, byPred;                        // [K]
+  int64_t correct = 0;                                         // prediction == label (0 for a label-free bundle)
   double meanTotal = 0, meanAleatoric = 0, meanEpistemic = 0;  // nats; 0 for a label-free bundle
 };
 

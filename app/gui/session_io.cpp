@@ -24,8 +24,10 @@ void applySession(Context& ctx, const SessionState& s) {
     ctx.models.showTrainPoints(true);
     ctx.worker->submit("apply session", [&ctx, s](Job&) {
       ctx.worker->toUi([&ctx, s] {
-        if (ctx.state.hasModel() && ctx.state.model.pts->n > ctx.state.model.pts->numTest) applySession(ctx, s);
-        else ctx.log.error("session not applied: it names training points, and they could not be added");
+        if (ctx.state.hasModel() && ctx.state.model.pts->n > ctx.state.model.pts->numTest)
+          applySession(ctx, s);
+        else
+          ctx.log.error("session not applied: it names training points, and they could not be added");
       });
     });
     return;
@@ -34,15 +36,18 @@ void applySession(Context& ctx, const SessionState& s) {
     if (i < 0 || i >= t.n)
       return ctx.log.error("session selection index " + std::to_string(i) + " is out of range (" + std::to_string(t.n) +
                            " points)");
-  if (s.selected >= t.n) return ctx.log.error("session selected index " + std::to_string(s.selected) + " is out of range");
+  if (s.selected >= t.n)
+    return ctx.log.error("session selected index " + std::to_string(s.selected) + " is out of range");
   for (const auto& e : s.edited)
     if (int64_t(e.latent.size()) != t.d || e.origin < 0 || e.origin >= t.n)
       return ctx.log.error("session edited point does not fit this model (d=" + std::to_string(t.d) + ")");
   st.style.setColorMode(parseColorMode(s.colorMode).value_or(ColorMode::Label));
   const auto projection = parseProjection(s.projection);
-  if (!projection) ctx.log.error("unknown projection '" + s.projection + "' (pca, tsne, umap or csv)");
+  if (!projection)
+    ctx.log.error("unknown projection '" + s.projection + "' (pca, tsne, umap or csv)");
   else if (*projection != st.projection.current)
-    ctx.projection.apply(*projection == Projection::Csv && !st.model.layouts.count(Projection::Csv) ? Projection::Pca : *projection);
+    ctx.projection.apply(*projection == Projection::Csv && !st.model.layouts.count(Projection::Csv) ? Projection::Pca
+                                                                                                    : *projection);
   st.view.view.cx = s.viewX;
   st.view.view.cy = s.viewY;
   st.view.view.scale = s.viewScale;
@@ -118,8 +123,10 @@ void loadSessionFrom(Context& ctx, const std::string& path) {
   ctx.models.load(s.bundle);
   ctx.worker->submit("apply session", [&ctx, s, path, isSessionBundle](Job&) {
     ctx.worker->toUi([&ctx, s, path, isSessionBundle] {
-      if (isSessionBundle(ctx)) applySession(ctx, s);
-      else ctx.log.error("session " + path + " not applied: its bundle " + s.bundle + " did not load");
+      if (isSessionBundle(ctx))
+        applySession(ctx, s);
+      else
+        ctx.log.error("session " + path + " not applied: its bundle " + s.bundle + " did not load");
     });
   });
 }

@@ -9,10 +9,10 @@ struct Context;
 
 struct Shortcut {
   enum class Ctrl { Any, Without, With };
-  int keys[2];           // GLFW key codes (0: none)
-  Ctrl ctrl;             // whether Ctrl must be held, must not be, or either
-  bool shift;            // Shift must be held (else either way)
-  const char* label;     // as the help window prints it
+  int keys[2];        // GLFW key codes (0: none)
+  Ctrl ctrl;          // whether Ctrl must be held, must not be, or either
+  bool shift;         // Shift must be held (else either way)
+  const char* label;  // as the help window prints it
   const char* what;
   void (*run)(Context&);
 };

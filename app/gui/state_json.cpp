@@ -1,9 +1,9 @@
 #include "state_json.h"
 
 #include "context.h"
-#include "latentlab/util/json_text.h"
 #include "latentlab/util/errors.h"
 #include "latentlab/util/fsutil.h"
+#include "latentlab/util/json_text.h"
 #include "latentlab/util/stats.h"
 #include "selection_summary.h"
 
@@ -40,8 +40,11 @@ nlohmann::json stateJson(Context& ctx) {
   j["drag_outside"] = s.edits.drag.active && s.edits.drag.outside;
   if (model) {
     if (const LayoutQuality* q = s.model.qualityOf(s.projection.current))
-      j["layout_quality"] = {{"trustworthiness", q->trustworthiness}, {"knn_recall", q->knnRecall},
-                             {"knn_accuracy", q->knnAccuracy}, {"sample", q->sample}, {"k", q->k}};
+      j["layout_quality"] = {{"trustworthiness", q->trustworthiness},
+                             {"knn_recall", q->knnRecall},
+                             {"knn_accuracy", q->knnAccuracy},
+                             {"sample", q->sample},
+                             {"k", q->k}};
     j["layout_computing"] = s.projection.computing ? projectionKey(*s.projection.computing) : "";
   }
   j["selection"] = s.selection.multi;
@@ -52,8 +55,11 @@ nlohmann::json stateJson(Context& ctx) {
   j["errors"] = ctx.log.errors();
   j["jobs"] = json::array();  // the Jobs tab: each job's name and how it ended
   for (const auto& job : ctx.worker->jobs())
-    j["jobs"].push_back({{"name", job->name}, {"finished", job->finished.load()}, {"cancelled", job->cancelled},
-                         {"progress", job->fraction.load()}, {"error", job->errorText()}});
+    j["jobs"].push_back({{"name", job->name},
+                         {"finished", job->finished.load()},
+                         {"cancelled", job->cancelled},
+                         {"progress", job->fraction.load()},
+                         {"error", job->errorText()}});
   j["device"] = model ? s.model.device : "";
   if (model && sel.any()) {
     float x = 0, y = 0;
@@ -62,7 +68,9 @@ nlohmann::json stateJson(Context& ctx) {
     if (d.active) {  // what the screen shows: the dragged latent at its ghost, not the start
       j["position"] = {d.zx, d.zy};
       j["latent"] = d.z;
-      j["drag"] = {{"start", {d.x0, d.y0}}, {"target", {d.tx, d.ty}}, {"evaluated", bool(s.edits.dragEval)},
+      j["drag"] = {{"start", {d.x0, d.y0}},
+                   {"target", {d.tx, d.ty}},
+                   {"evaluated", bool(s.edits.dragEval)},
                    {"evaluated_latent_is_current", s.edits.dragEval && s.edits.dragEval->latent == d.z}};
     } else {
       j["position"] = {x, y};
@@ -70,7 +78,8 @@ nlohmann::json stateJson(Context& ctx) {
     }
     if (sel.point >= 0) {
       const PointTable& t = *s.model.pts;
-      j["origin_latent"] = std::vector<float>(t.latents.begin() + sel.point * t.d, t.latents.begin() + (sel.point + 1) * t.d);
+      j["origin_latent"] =
+          std::vector<float>(t.latents.begin() + sel.point * t.d, t.latents.begin() + (sel.point + 1) * t.d);
       j["origin_position"] = {s.model.xy[size_t(2 * sel.point)], s.model.xy[size_t(2 * sel.point + 1)]};
       j["label"] = t.labels[size_t(sel.point)];
       j["label_class"] = t.classNames[size_t(t.labels[size_t(sel.point)])];
@@ -97,7 +106,8 @@ nlohmann::json stateJson(Context& ctx) {
     json scales;
     for (int m = 0; m < 3; ++m) {
       const ColorScale& c = s.model.uncertainty.scale[size_t(m)];
-      scales[names[m]] = {{"lo", c.lo}, {"hi", c.hi}, {"log", c.log}, {"floored", c.floored}, {"below", c.below}, {"above", c.above}};
+      scales[names[m]] = {{"lo", c.lo},           {"hi", c.hi},       {"log", c.log},
+                          {"floored", c.floored}, {"below", c.below}, {"above", c.above}};
     }
     j["color_scales"] = scales;
     const PointTable& t = *s.model.pts;
@@ -106,14 +116,21 @@ nlohmann::json stateJson(Context& ctx) {
     if (sel.any() && shown && !shown->probs.empty()) {
       const float v[3] = {shown->total, shown->aleatoric, shown->epistemic};
       for (int m = 0; m < 3; ++m)
-        bars[names[m]] = {{"value", v[m]}, {"fraction", std::clamp(v[m] / lnK, 0.0f, 1.0f)},
+        bars[names[m]] = {{"value", v[m]},
+                          {"fraction", std::clamp(v[m] / lnK, 0.0f, 1.0f)},
                           {"percentile", percentileOf(s.model.uncertainty.sorted[size_t(m)], v[m])}};
     }
     j["uncertainty_bars"] = bars;
     auto summary = [&t](const SelectionSummary& m) {
-      return json{{"count", m.count}, {"test", m.test}, {"train", m.train}, {"by_label", m.byLabel},
-                  {"by_prediction", m.byPred}, {"correct", m.correct}, {"mean_total", m.meanTotal},
-                  {"mean_aleatoric", m.meanAleatoric}, {"mean_epistemic", m.meanEpistemic}};
+      return json{{"count", m.count},
+                  {"test", m.test},
+                  {"train", m.train},
+                  {"by_label", m.byLabel},
+                  {"by_prediction", m.byPred},
+                  {"correct", m.correct},
+                  {"mean_total", m.meanTotal},
+                  {"mean_aleatoric", m.meanAleatoric},
+                  {"mean_epistemic", m.meanEpistemic}};
     };
     j["selection_summary"] = summary(summarize(t, s.selection.multi));
     if (!s.style.filterMask.empty()) j["filter_summary"] = summary(summarize(t, maskedPoints(s.style.filterMask)));
@@ -126,15 +143,29 @@ nlohmann::json stateJson(Context& ctx) {
     json c = {{"running", cs.running()}, {"error", cs.error}, {"scrub", cs.scrub}, {"from_point", cs.fromPoint}};
     auto run = [](const ClueRun& r) {
       const ClueResult& x = r.result;
-      json o = {{"method", x.method}, {"head", x.head}, {"uncertainty", x.uncertainty},
-                {"trajectory_length", x.numPathSteps()}, {"steps", x.steps},
-                {"u_before", x.uBefore}, {"u_latent", x.uLatent}, {"u_roundtrip", x.uRoundtrip},
-                {"class_before", x.classBefore}, {"class_latent", x.classLatent}, {"class_roundtrip", x.classRoundtrip},
-                {"latent_distance", x.latentDistance}, {"input_distance", x.inputDistance}, {"path_u", x.pathU},
-                {"z0", x.z0}, {"z_star", x.zStar}, {"ms", x.ms}};
+      json o = {{"method", x.method},
+                {"head", x.head},
+                {"uncertainty", x.uncertainty},
+                {"trajectory_length", x.numPathSteps()},
+                {"steps", x.steps},
+                {"u_before", x.uBefore},
+                {"u_latent", x.uLatent},
+                {"u_roundtrip", x.uRoundtrip},
+                {"class_before", x.classBefore},
+                {"class_latent", x.classLatent},
+                {"class_roundtrip", x.classRoundtrip},
+                {"latent_distance", x.latentDistance},
+                {"input_distance", x.inputDistance},
+                {"path_u", x.pathU},
+                {"z0", x.z0},
+                {"z_star", x.zStar},
+                {"ms", x.ms}};
       if (r.xy.size() >= 2) o["final_position"] = {r.xy[r.xy.size() - 2], r.xy[r.xy.size() - 1]};
-      if (x.target >= 0) o["target"] = {{"class", x.target}, {"before", x.targetBefore}, {"latent", x.targetLatent},
-                                        {"roundtrip", x.targetRoundtrip}};
+      if (x.target >= 0)
+        o["target"] = {{"class", x.target},
+                       {"before", x.targetBefore},
+                       {"latent", x.targetLatent},
+                       {"roundtrip", x.targetRoundtrip}};
       if (!x.weights.empty()) o["weights"] = x.weights;
       return o;
     };
@@ -142,16 +173,16 @@ nlohmann::json stateJson(Context& ctx) {
     if (cs.det) c["deterministic"] = run(*cs.det);
     c["playing"] = cs.playing;
     c["nudged_edited"] = cs.nudged;
-    if (const ClueRun* r = cs.followed(); r && cs.scrub >= 0 && size_t(2 * cs.scrub + 1) < r->xy.size())
-    {
+    if (const ClueRun* r = cs.followed(); r && cs.scrub >= 0 && size_t(2 * cs.scrub + 1) < r->xy.size()) {
       c["scrub_position"] = {r->xy[size_t(2 * cs.scrub)], r->xy[size_t(2 * cs.scrub + 1)]};
       const int64_t d = r->result.d;
       if (int64_t(r->result.path.size()) >= (cs.scrub + 1) * d)
-        c["scrub_latent"] = std::vector<float>(r->result.path.begin() + cs.scrub * d, r->result.path.begin() + (cs.scrub + 1) * d);
+        c["scrub_latent"] =
+            std::vector<float>(r->result.path.begin() + cs.scrub * d, r->result.path.begin() + (cs.scrub + 1) * d);
     }
     const ClueBatch& b = cs.batch;
-    c["batch"] = {{"running", b.running()}, {"error", b.error}, {"out", b.out}, {"written", b.written},
-                  {"summary", b.summary}};
+    c["batch"] = {
+        {"running", b.running()}, {"error", b.error}, {"out", b.out}, {"written", b.written}, {"summary", b.summary}};
     j["clue"] = c;
   }
   // The Attribution tab's integrated gradients: the figures, and the scrubber's alpha with the
@@ -159,19 +190,32 @@ nlohmann::json stateJson(Context& ctx) {
   if (const auto& as = s.attribution; as.run) {
     const AttributionResult& r = as.run->ig;
     const int node = as.alpha >= 1.0 ? r.steps() - 1 : r.nodeAt(as.alpha);
-    j["attribution"] = {{"target", r.target}, {"method", r.method}, {"head", r.head}, {"baseline", r.baseline_name},
-                        {"quadrature", r.quadrature}, {"steps", r.steps()}, {"f_input", r.fInput},
-                        {"f_baseline", r.fBaseline}, {"sum_attribution", r.sumAttribution},
+    j["attribution"] = {{"target", r.target},
+                        {"method", r.method},
+                        {"head", r.head},
+                        {"baseline", r.baseline_name},
+                        {"quadrature", r.quadrature},
+                        {"steps", r.steps()},
+                        {"f_input", r.fInput},
+                        {"f_baseline", r.fBaseline},
+                        {"sum_attribution", r.sumAttribution},
                         {"completeness_residual", r.hasCompleteness ? json(r.residual) : json(nullptr)},
-                        {"alpha", as.alpha}, {"node", node},
+                        {"alpha", as.alpha},
+                        {"node", node},
                         {"f_alpha", node >= 0 ? json(r.fPath[size_t(node)]) : json(r.fBaseline)},
-                        {"input_at_alpha", r.inputAt(as.alpha)}, {"attribution", r.attribution},
-                        {"from_point", as.fromPoint}, {"path_points", as.run->pathXY.size() / 2},
-                        {"path", attributionPathName(as.options.path)}, {"decoded_nodes", r.decodedNodes},
-                        {"running", as.running()}, {"error", as.error}};
+                        {"input_at_alpha", r.inputAt(as.alpha)},
+                        {"attribution", r.attribution},
+                        {"from_point", as.fromPoint},
+                        {"path_points", as.run->pathXY.size() / 2},
+                        {"path", attributionPathName(as.options.path)},
+                        {"decoded_nodes", r.decodedNodes},
+                        {"running", as.running()},
+                        {"error", as.error}};
     if (const auto& d = as.run->det)
-      j["attribution"]["deterministic"] = {{"f_input", d->fInput}, {"f_baseline", d->fBaseline},
-                                           {"sum_attribution", d->sumAttribution}, {"completeness_residual", d->residual}};
+      j["attribution"]["deterministic"] = {{"f_input", d->fInput},
+                                           {"f_baseline", d->fBaseline},
+                                           {"sum_attribution", d->sumAttribution},
+                                           {"completeness_residual", d->residual}};
   } else {
     j["attribution"] = {{"running", as.running()}, {"error", as.error}};
   }
@@ -199,7 +243,9 @@ nlohmann::json stateJson(Context& ctx) {
   // The Examples tab: the run's top and bottom examples, as training positions and map points.
   {
     const ExamplesState& es = s.examples;
-    json e = {{"method", exampleMethodName(es.options.method)}, {"running", es.running()}, {"error", es.error},
+    json e = {{"method", exampleMethodName(es.options.method)},
+              {"running", es.running()},
+              {"error", es.error},
               {"follow", es.follow}};
     if (es.run && s.hasModel()) {
       const ExampleScores& r = es.run->scores;
@@ -214,9 +260,17 @@ nlohmann::json stateJson(Context& ctx) {
       const size_t k = std::min(size_t(es.shown), r.index.size());
       for (size_t j = 0; j < k; ++j) top.push_back(row(j, j));
       for (size_t j = 0; j < k; ++j) bottom.push_back(row(r.index.size() - 1 - j, j));
-      e["run"] = {{"method", r.method}, {"from_point", es.run->fromPoint}, {"from_edited", es.run->fromEdited},
-                  {"label", es.run->label}, {"scored", r.scored}, {"duplicates", r.duplicates}, {"residual", r.residual},
-                  {"checkpoints", r.checkpoints}, {"ms", r.ms}, {"top", top}, {"bottom", bottom}};
+      e["run"] = {{"method", r.method},
+                  {"from_point", es.run->fromPoint},
+                  {"from_edited", es.run->fromEdited},
+                  {"label", es.run->label},
+                  {"scored", r.scored},
+                  {"duplicates", r.duplicates},
+                  {"residual", r.residual},
+                  {"checkpoints", r.checkpoints},
+                  {"ms", r.ms},
+                  {"top", top},
+                  {"bottom", bottom}};
     }
     j["examples"] = e;
   }
@@ -231,7 +285,8 @@ nlohmann::json stateJson(Context& ctx) {
   if (s.ui.startupMs >= 0) j["startup_ms"] = s.ui.startupMs;
   j["presenter"] = s.ui.presenter;
   j["tab"] = s.ui.frontTab;
-  j["recording"] = ctx.recorder.active() ? json{{"path", ctx.recorder.path()}, {"lines", ctx.recorder.lines().size()}} : json(nullptr);
+  j["recording"] = ctx.recorder.active() ? json{{"path", ctx.recorder.path()}, {"lines", ctx.recorder.lines().size()}}
+                                         : json(nullptr);
   return j;
 }
 

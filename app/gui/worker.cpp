@@ -56,12 +56,13 @@ void Worker::stop() {
 }
 
 std::shared_ptr<Job> Worker::submit(const std::string& name, JobFn fn, std::function<void(const std::string&)> onError,
-                                   UiFn onCancel) {
+                                    UiFn onCancel) {
   auto job = std::make_shared<Job>();
   job->name = name;
   // `run` is false for a job cancelled while it was still queued: it never starts, but its
   // onCancel runs all the same.
-  Task wrapped = [this, fn = std::move(fn), onError = std::move(onError), onCancel = std::move(onCancel)](Job& j, bool run) {
+  Task wrapped = [this, fn = std::move(fn), onError = std::move(onError), onCancel = std::move(onCancel)](Job& j,
+                                                                                                          bool run) {
     const auto t0 = std::chrono::steady_clock::now();
     std::string err;
     try {

@@ -28,8 +28,8 @@ struct Job {
   std::atomic<bool> finished{false};
   std::atomic<float> fraction{0.0f};
   mutable std::mutex textMutex;
-  std::string stage;   // guarded by textMutex
-  std::string error;   // guarded by textMutex; set when the job failed (not when cancelled)
+  std::string stage;  // guarded by textMutex
+  std::string error;  // guarded by textMutex; set when the job failed (not when cancelled)
   bool cancelled = false;
   double seconds = 0;
 
@@ -76,7 +76,7 @@ class Worker {
   // The queued and running jobs and the newest kMaxFinishedJobs finished ones, newest last.
   std::vector<std::shared_ptr<Job>> jobs() const;
   void clearFinished();
-  bool idle() const;   // nothing queued, running, or waiting for the UI
+  bool idle() const;  // nothing queued, running, or waiting for the UI
   bool jobRunning() const;
 
  private:

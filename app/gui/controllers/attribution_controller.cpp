@@ -5,8 +5,8 @@
 #include <memory>
 
 #include "context.h"
-#include "latentlab/util/errors.h"
 #include "latentlab/explorer/viewmath.h"
+#include "latentlab/util/errors.h"
 
 namespace latentlab::gui {
 
@@ -32,7 +32,8 @@ float clipOf(const AttributionResult& r) {
 
 // The latent path of a path attribution, from z* to z0 ([K+1, d] flat), and the point whose image
 // ends it; empty with `error` set when the selection has none.
-bool AttributionController::latentPath(const AttributionOptions& o, std::vector<float>& path, int64_t& point, std::string& error) const {
+bool AttributionController::latentPath(const AttributionOptions& o, std::vector<float>& path, int64_t& point,
+                                       std::string& error) const {
   const AppState& s = m_ctx.state;
   const Selection& sel = s.selection.sel;
   const int64_t d = s.model.pts->d;
@@ -46,7 +47,8 @@ bool AttributionController::latentPath(const AttributionOptions& o, std::vector<
     point = s.clue.fromPoint;
     return true;
   }
-  if (sel.edited < 0) return error = "select an edited point (drag a point first): the path goes from it back to its origin", false;
+  if (sel.edited < 0)
+    return error = "select an edited point (drag a point first): the path goes from it back to its origin", false;
   const std::vector<float>& z = s.edits.edited[size_t(sel.edited)].latent;
   const PointTable& t = *s.model.pts;
   constexpr int kSteps = 64;
@@ -75,7 +77,8 @@ void AttributionController::run(const AttributionOptions& options) {
   std::vector<float> path;
   try {
     checkAttributionOptions(options, s.model.pts->K, "ig");
-    if (options.path != AttributionPath::Straight && !latentPath(options, path, point, as.error)) throw InputError(as.error);
+    if (options.path != AttributionPath::Straight && !latentPath(options, path, point, as.error))
+      throw InputError(as.error);
   } catch (const InputError& e) {
     as.error = e.what();
     c.log.error("ig: " + as.error, false);

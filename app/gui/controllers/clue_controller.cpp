@@ -6,8 +6,8 @@
 #include <sstream>
 
 #include "context.h"
-#include "latentlab/util/errors.h"
 #include "latentlab/pipeline/pipeline.h"
+#include "latentlab/util/errors.h"
 
 namespace latentlab::gui {
 
@@ -62,7 +62,8 @@ void ClueController::run(const ClueOptions& asked) {
     return;
   }
   if (options.head == HeadKind::Deterministic && options.uncertainty == UncertaintyKind::Epistemic) {
-    s.clue.error = "the deterministic head has no epistemic uncertainty (it is 0 everywhere); choose total or aleatoric";
+    s.clue.error =
+        "the deterministic head has no epistemic uncertainty (it is 0 everywhere); choose total or aleatoric";
     m_ctx.log.error("clue: " + s.clue.error, false);
     return;
   }
@@ -70,8 +71,10 @@ void ClueController::run(const ClueOptions& asked) {
     m_ctx.log.error("clue: this bundle has no Laplace posterior; only the deterministic head runs", false);
   s.clue.fromEdited = sel.edited;
   s.clue.origin = sel.point;
-  if (sel.edited >= 0) start(options, -1, s.edits.edited[size_t(sel.edited)].latent);
-  else start(options, sel.point, {});
+  if (sel.edited >= 0)
+    start(options, -1, s.edits.edited[size_t(sel.edited)].latent);
+  else
+    start(options, sel.point, {});
 }
 
 void ClueController::continueFrom(int step) {
@@ -152,7 +155,7 @@ void ClueController::start(const ClueOptions& options, int64_t point, std::vecto
           cs.liveXY.clear();
           cs.job.reset();
           cs.followDet = !lap;
-          c.clue.scrubTo(0);   // the inspector shows this run from its first step
+          c.clue.scrubTo(0);  // the inspector shows this run from its first step
           cs.playing = true;  // the path plays once from z0 to z*
           cs.playClock = 0;
           c.log.info(std::string("clue: ") + (lap ? lap : dr)->method + " done");
@@ -248,8 +251,9 @@ void ClueController::beginNudge() {
   if (!nudgeMarker(x, y) || cs.origin < 0) return;
   const ClueResult& r = cs.followed()->result;
   const int64_t d = r.d;
-  m_ctx.edits.beginDragOf(cs.origin, std::vector<float>(r.path.begin() + cs.scrub * d, r.path.begin() + (cs.scrub + 1) * d),
-                          x, y, cs.scrub);
+  m_ctx.edits.beginDragOf(cs.origin,
+                          std::vector<float>(r.path.begin() + cs.scrub * d, r.path.begin() + (cs.scrub + 1) * d), x, y,
+                          cs.scrub);
 }
 
 void ClueController::runBatch() {
@@ -294,8 +298,8 @@ void ClueController::runBatch() {
       std::string("explain (") + clueMethodName(o.cf.method) + ", " + headKindName(o.cf.head) + ")",
       [&c, o, current](Job& job) {
         std::ostringstream log;
-        auto summary = std::make_shared<nlohmann::json>(
-            runExplain(o, [&job](const Progress& p) { job.report(p); }, &job.cancel, log));
+        auto summary = std::make_shared<nlohmann::json>(runExplain(
+            o, [&job](const Progress& p) { job.report(p); }, &job.cancel, log));
         c.worker->toUi([&c, summary, out = o.out, current, text = log.str()] {
           if (!current()) return;
           ClueBatch& b = c.state.clue.batch;

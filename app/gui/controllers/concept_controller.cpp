@@ -14,7 +14,9 @@ bool ConceptController::active() const {
   return s.edits.edited[size_t(c.edited)].latent == c.latent;  // the same point, not moved since
 }
 
-std::vector<uint8_t> ConceptController::requestedCode() const { return active() ? m_ctx.state.concepts.bits : std::vector<uint8_t>{}; }
+std::vector<uint8_t> ConceptController::requestedCode() const {
+  return active() ? m_ctx.state.concepts.bits : std::vector<uint8_t>{};
+}
 
 void ConceptController::reset() { m_ctx.state.concepts = {}; }
 
@@ -73,7 +75,8 @@ void ConceptController::flip(int bit) {
             c.edited = int(s.edits.edited.size());  // addEdited appends it, selects it and asks the inspector
             ctx.edits.addEdited(sel.point, *psi);
           }
-          ctx.log.info("flipped bit " + std::to_string(bit) + " of the DVAE code of point " + std::to_string(sel.point));
+          ctx.log.info("flipped bit " + std::to_string(bit) + " of the DVAE code of point " +
+                       std::to_string(sel.point));
         });
       },
       [&ctx](const std::string& err) {

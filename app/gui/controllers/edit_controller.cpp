@@ -21,7 +21,8 @@ void EditController::requestEval(EvalTarget target, std::vector<float> z) {
     if (!c.state.model.hasLaplace) q.options.head = HeadKind::Deterministic;
     if (q.options.head == HeadKind::Deterministic && q.options.target.kind == AttributionTargetKind::Epistemic)
       q.options.target.kind = AttributionTargetKind::Total;  // the deterministic head has no epistemic part
-    if (q.options.path != AttributionPath::Straight && q.options.target.needsClass()) q.options.target.kind = AttributionTargetKind::Total;
+    if (q.options.path != AttributionPath::Straight && q.options.target.needsClass())
+      q.options.target.kind = AttributionTargetKind::Total;
     sal = q;
   }
   // The DVAE's code and its single flips (the Concepts tab) come with the inspector's evaluation.
@@ -29,7 +30,8 @@ void EditController::requestEval(EvalTarget target, std::vector<float> z) {
   if (!drag && c.state.model.dvaeBits > 0) concepts = ConceptRequest{c.concepts.requestedCode()};
   c.worker->interactive(
       [&c, ex, z = std::move(z), k, seq, drag, sal, concepts] {
-        auto r = std::make_shared<LatentEval>(ex->evaluate(z, k, sal ? &*sal : nullptr, concepts ? &*concepts : nullptr));
+        auto r =
+            std::make_shared<LatentEval>(ex->evaluate(z, k, sal ? &*sal : nullptr, concepts ? &*concepts : nullptr));
         c.worker->toUi([&c, r, seq, drag] {
           EditState& e = c.state.edits;
           e.evalError.clear();
@@ -217,8 +219,10 @@ void EditController::deleteEdited(int k) {
   e.undo.push_back({UndoAction::Remove, e.edited[size_t(k)], k});
   e.edited.erase(e.edited.begin() + k);
   s.clue.nudged = -1;  // its index may have moved
-  if (sel.edited == k) sel = {sel.point, -1};
-  else if (sel.edited > k) --sel.edited;
+  if (sel.edited == k)
+    sel = {sel.point, -1};
+  else if (sel.edited > k)
+    --sel.edited;
   requestInspect();
 }
 
@@ -233,8 +237,10 @@ void EditController::undo() {
   s.clue.nudged = -1;  // its index may have moved
   if (a.kind == UndoAction::Add) {
     if (a.position < int(e.edited.size())) e.edited.erase(e.edited.begin() + a.position);
-    if (sel.edited == a.position) sel = {sel.point, -1};
-    else if (sel.edited > a.position) --sel.edited;
+    if (sel.edited == a.position)
+      sel = {sel.point, -1};
+    else if (sel.edited > a.position)
+      --sel.edited;
   } else {
     e.edited.insert(e.edited.begin() + std::min<int>(a.position, int(e.edited.size())), a.point);
   }

@@ -21,16 +21,16 @@ class EditController {
 
   void selectPoint(int64_t i);  // an error names a bad index
   void selectEdited(int k);
-  void beginDrag();             // of the selection, from where it is shown
+  void beginDrag();  // of the selection, from where it is shown
   // Of latent z shown at (x, y), as if it were an edited point made from point `origin` (a
   // counterfactual path's step, clueStep >= 0, nudged by hand); the commit selects it.
   void beginDragOf(int64_t origin, std::vector<float> z, float x, float y, int clueStep);
   void dragTo(float tx, float ty);  // projection coordinates; posts the evaluation
-  void commitDrag();            // keeps the dragged latent as an edited point
+  void commitDrag();                // keeps the dragged latent as an edited point
   void cancelDrag();
   void deleteEdited(int k);
-  void undo();                  // the last add or delete (or the drag in progress)
-  void setSnap(bool on);        // also show the nearest data points
+  void undo();            // the last add or delete (or the drag in progress)
+  void setSnap(bool on);  // also show the nearest data points
   // Asks for the inspector's evaluation of the current selection.
   void requestInspect();
   // Shows latent z in the inspector (a step of a counterfactual path), whatever is selected.

@@ -33,8 +33,10 @@ void ExamplesController::run(const ExampleOptions& options) {
   const int64_t point = sel.edited >= 0 ? -1 : sel.point;
   const std::vector<float> z = sel.edited >= 0 ? s.edits.edited[size_t(sel.edited)].latent : std::vector<float>{};
   int label = -1;
-  if (point >= 0) label = s.model.pts->labels[size_t(point)];
-  else if (s.edits.inspect && s.edits.inspect->latent == z) label = s.edits.inspect->pred;
+  if (point >= 0)
+    label = s.model.pts->labels[size_t(point)];
+  else if (s.edits.inspect && s.edits.inspect->latent == z)
+    label = s.edits.inspect->pred;
   // The scores are of training points: the map gets them first (a job before this one).
   if (s.model.pts->n == s.model.pts->numTest) c.models.showTrainPoints(true);
   const uint64_t serial = ++es.serial;
@@ -82,7 +84,8 @@ void ExamplesController::selectExample(bool top, int rank) {
   if (!es.run) return c.log.error("example: run the Examples tab first (examples METHOD)");
   const auto& idx = es.run->scores.index;
   if (rank < 0 || size_t(rank) >= idx.size())
-    return c.log.error("example: rank " + std::to_string(rank) + " is outside 0.." + std::to_string(int64_t(idx.size()) - 1));
+    return c.log.error("example: rank " + std::to_string(rank) + " is outside 0.." +
+                       std::to_string(int64_t(idx.size()) - 1));
   const int64_t pos = top ? idx[size_t(rank)] : idx[idx.size() - 1 - size_t(rank)];
   const int64_t point = s.model.pts->numTest + pos;
   if (point >= s.model.pts->n) return c.log.error("example: the training points are not on the map yet");

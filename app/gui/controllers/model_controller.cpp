@@ -76,7 +76,8 @@ void ModelController::load(const std::string& dir) {
       },
       [&c, dir](const std::string& err) {
         if (c.state.loadingDir == dir) c.state.loadingDir.clear();
-        c.log.error("could not load " + dir + ": " + err + (c.state.hasModel() ? "; keeping " + c.state.model.dir : ""));
+        c.log.error("could not load " + dir + ": " + err +
+                    (c.state.hasModel() ? "; keeping " + c.state.model.dir : ""));
       },
       [&c, dir] {
         if (c.state.loadingDir == dir) c.state.loadingDir.clear();
@@ -95,8 +96,8 @@ void ModelController::setModel(Model&& m) {
   m.setPositions(m.xy);
   // The same bundle as before keeps the selection and the edits; a bundle whose files changed under
   // the same path (another latent size or point count) is a new one.
-  const bool sameBundle = s.hasModel() && m.dir == s.model.dir && t.d == s.model.pts->d && t.numTest == s.model.pts->numTest &&
-                          t.K == s.model.pts->K;
+  const bool sameBundle = s.hasModel() && m.dir == s.model.dir && t.d == s.model.pts->d &&
+                          t.numTest == s.model.pts->numTest && t.K == s.model.pts->K;
   // Release the old model's LibTorch state on the job thread, not here.
   if (s.hasModel() && s.model.ex.get() != m.ex.get()) {
     auto old = std::make_shared<std::shared_ptr<Explorer>>(std::move(s.model.ex));
@@ -114,8 +115,8 @@ void ModelController::setModel(Model&& m) {
     s.style.hidden.assign(size_t(t.K), false);
     s.view.needFit = true;
     requestReport();
-    m_ctx.log.info("loaded " + s.model.dir + " (" + std::to_string(t.numTest) + " test points, d=" +
-                   std::to_string(t.d) + ", " + s.model.device + ")");
+    m_ctx.log.info("loaded " + s.model.dir + " (" + std::to_string(t.numTest) +
+                   " test points, d=" + std::to_string(t.d) + ", " + s.model.device + ")");
   }
   // The same bundle loaded again may have fewer points (its training points not loaded this time):
   // nothing may point past the new table.
@@ -124,11 +125,13 @@ void ModelController::setModel(Model&& m) {
   multi.erase(std::remove_if(multi.begin(), multi.end(), [&t](int64_t i) { return i < 0 || i >= t.n; }), multi.end());
   auto& edited = s.edits.edited;
   const size_t before = edited.size();
-  edited.erase(std::remove_if(edited.begin(), edited.end(), [&t](const EditedPoint& e) { return e.origin >= t.n; }), edited.end());
+  edited.erase(std::remove_if(edited.begin(), edited.end(), [&t](const EditedPoint& e) { return e.origin >= t.n; }),
+               edited.end());
   if (edited.size() != before) {
     s.selection.sel.edited = -1;
     s.edits.undo.clear();
-    m_ctx.log.error(std::to_string(before - edited.size()) + " edited point(s) made from training points were dropped: the "
+    m_ctx.log.error(std::to_string(before - edited.size()) +
+                    " edited point(s) made from training points were dropped: the "
                     "training points are not loaded now (show them, then load the session again to keep such edits)");
   }
   s.selection.multiMask.assign(size_t(t.n), 0);
@@ -199,7 +202,8 @@ void ModelController::requestReport() {
 
 void ModelController::importModel(const std::string& model, const std::string& dataset, const std::string& out) {
   Context& c = m_ctx;
-  if (model.empty() || out.empty()) return c.log.error("import needs a TorchScript model path and an output bundle directory");
+  if (model.empty() || out.empty())
+    return c.log.error("import needs a TorchScript model path and an output bundle directory");
   ImportOptions io;
   io.model = model;
   io.dataset = dataset;
@@ -210,7 +214,8 @@ void ModelController::importModel(const std::string& model, const std::string& d
       "import " + model,
       [&c, io](Job& job) {
         std::ostringstream sink;
-        runImport(io, [&job](const Progress& p) { job.report(p); }, &job.cancel, sink);
+        runImport(
+            io, [&job](const Progress& p) { job.report(p); }, &job.cancel, sink);
         const std::string out = io.out;
         c.worker->toUi([&c, out] {
           c.log.info("imported into " + out);
@@ -228,18 +233,20 @@ void ModelController::trainModel(TrainOptions opt) {
     return c.log.error("training needs epochs >= 1 and a latent dimension >= 1 (got " + std::to_string(opt.epochs) +
                        " and " + std::to_string(opt.latentDim) + ")");
   std::error_code ec;
-  if (fs::exists(opt.out, ec)) return c.log.error("will not train into " + opt.out + ": it already exists (pick a new directory)");
+  if (fs::exists(opt.out, ec))
+    return c.log.error("will not train into " + opt.out + ": it already exists (pick a new directory)");
   opt.device = c.opt.device;
   opt.force = false;
   c.state.ui.focusJobs = true;
-  c.log.info("training " + opt.dataset + " -> " + opt.out + " (" + std::to_string(opt.epochs) + " epochs, d=" +
-             std::to_string(opt.latentDim) + ", ensemble " + std::to_string(opt.ensemble) + ")");
+  c.log.info("training " + opt.dataset + " -> " + opt.out + " (" + std::to_string(opt.epochs) +
+             " epochs, d=" + std::to_string(opt.latentDim) + ", ensemble " + std::to_string(opt.ensemble) + ")");
   c.worker->submit(
       "train " + fs::path(opt.out).filename().string(),
       [&c, opt](Job& job) {
         LineSink buf([&c](const std::string& line) { c.worker->toUi([&c, line] { c.log.info("train: " + line); }); });
         std::ostream sink(&buf);
-        runTrain(opt, [&job](const Progress& p) { job.report(p); }, &job.cancel, sink);
+        runTrain(
+            opt, [&job](const Progress& p) { job.report(p); }, &job.cancel, sink);
         const std::string out = opt.out;
         c.worker->toUi([&c, out] {
           c.log.info("trained " + out);

@@ -46,7 +46,8 @@ void ProjectionController::apply(Projection p, bool force) {
   if (p == Projection::Pca) return show(p, pcaPositions(s.model.pca, t, t.n));
   auto it = s.model.layouts.find(p);
   if (it != s.model.layouts.end()) return show(p, it->second.xy);
-  if (p == Projection::Csv) return m_ctx.log.error("no CSV layout imported yet: import one in the Model tab (Layout CSV)");
+  if (p == Projection::Csv)
+    return m_ctx.log.error("no CSV layout imported yet: import one in the Model tab (Layout CSV)");
   if (s.projection.computing == p && !force) return;  // already computing it
   // Cancelling or a failure goes back to what is shown now, unless that is itself unfinished.
   const Projection shown = s.projection.current;
@@ -112,11 +113,15 @@ void ProjectionController::startJob(Projection p, Projection previous) {
           const bool shown = current();
           if (shown) s.projection.computing.reset();
           char how[96];
-          if (res->fromCache) std::snprintf(how, sizeof how, "read from the bundle cache");
-          else std::snprintf(how, sizeof how, "done in %.1f s (%s engine)", res->knnSeconds + res->layoutSeconds, res->engine.c_str());
+          if (res->fromCache)
+            std::snprintf(how, sizeof how, "read from the bundle cache");
+          else
+            std::snprintf(how, sizeof how, "done in %.1f s (%s engine)", res->knnSeconds + res->layoutSeconds,
+                          res->engine.c_str());
           char msg[320];
-          std::snprintf(msg, sizeof msg, "%s layout %s: trustworthiness@15 %.4f, kNN recall@15 %.3f, 2D kNN accuracy %.3f",
-                        method.c_str(), how, res->quality.trustworthiness, res->quality.knnRecall, res->quality.knnAccuracy);
+          std::snprintf(
+              msg, sizeof msg, "%s layout %s: trustworthiness@15 %.4f, kNN recall@15 %.3f, 2D kNN accuracy %.3f",
+              method.c_str(), how, res->quality.trustworthiness, res->quality.knnRecall, res->quality.knnAccuracy);
           c.log.info(msg);
           if (!res->cacheError.empty()) c.log.info("layout not cached: " + res->cacheError);
           if (shown) {  // not show(): that would cancel this very job
@@ -183,8 +188,9 @@ void ProjectionController::place(const std::vector<float>& z, float& x, float& y
   const AppState& s = m_ctx.state;
   const PointTable& t = *s.model.pts;
   const Projection p = s.projection.current;
-  if (int64_t(z.size()) != t.d) throw InputError("[place] a latent of " + std::to_string(z.size()) + " values, the model has d=" +
-                                                 std::to_string(t.d));
+  if (int64_t(z.size()) != t.d)
+    throw InputError("[place] a latent of " + std::to_string(z.size()) +
+                     " values, the model has d=" + std::to_string(t.d));
   if (p == Projection::Pca) {
     float xy[2];
     projectPca2(s.model.pca, z.data(), 1, xy);
@@ -207,7 +213,7 @@ void ProjectionController::placeEditedPoints() {
     place(e.latent, e.x, e.y);
     e.projection = projectionKey(m_ctx.state.projection.current);
   }
-  m_ctx.clue.replace();  // the counterfactual paths too
+  m_ctx.clue.replace();         // the counterfactual paths too
   m_ctx.attribution.replace();  // and the IG path
 }
 

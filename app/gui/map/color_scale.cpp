@@ -18,8 +18,10 @@ float at(const std::vector<float>& sorted, double q) {
 float ColorScale::position(float v) const {
   if (!(v == v)) return 0;
   float t = 0;
-  if (log) t = float(std::log(double(std::max(v, lo)) / lo) / std::log(double(hi) / lo));
-  else t = (v - lo) / (hi - lo);
+  if (log)
+    t = float(std::log(double(std::max(v, lo)) / lo) / std::log(double(hi) / lo));
+  else
+    t = (v - lo) / (hi - lo);
   return std::clamp(t, 0.0f, 1.0f);
 }
 
@@ -50,8 +52,10 @@ ColorScale robustColorScale(const float* values, int64_t n) {
     }
   }
   for (float x : v) {
-    if (x < s.lo) ++s.below;
-    else if (x > s.hi) ++s.above;
+    if (x < s.lo)
+      ++s.below;
+    else if (x > s.hi)
+      ++s.above;
   }
   return s;
 }

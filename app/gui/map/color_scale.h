@@ -14,9 +14,9 @@
 namespace latentlab::gui {
 
 struct ColorScale {
-  float lo = 0, hi = 1;      // the ends, in the values' unit (nats)
-  bool log = false;          // log axis between lo > 0 and hi
-  bool floored = false;      // lo is hi / 1000, above the 1st percentile (a log axis spans 3 decades at most)
+  float lo = 0, hi = 1;          // the ends, in the values' unit (nats)
+  bool log = false;              // log axis between lo > 0 and hi
+  bool floored = false;          // lo is hi / 1000, above the 1st percentile (a log axis spans 3 decades at most)
   int64_t below = 0, above = 0;  // values clamped at the low and the high end
 
   // Where v falls on the scale, clamped to 0..1 (NaN gives 0).

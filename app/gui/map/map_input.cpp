@@ -112,7 +112,8 @@ void MapPanel::drawTooltip(Context& ctx) {
   ImGui::Text("#%lld (%s %lld)", (long long)i, t.isTrain[i] ? "train" : "test", (long long)t.splitIndex[i]);
   ImGui::Text("label: %s", t.classNames[size_t(t.labels[i])].c_str());
   if (t.hasClassifier && t.preds[i] >= 0) {
-    ImGui::Text("pred:  %s (p=%.2f)", t.classNames[size_t(t.preds[i])].c_str(), t.probs[i * size_t(t.K) + size_t(t.preds[i])]);
+    ImGui::Text("pred:  %s (p=%.2f)", t.classNames[size_t(t.preds[i])].c_str(),
+                t.probs[i * size_t(t.K) + size_t(t.preds[i])]);
     ImGui::Text("total %.3f  alea %.3f  epi %.4f", t.total[i], t.aleatoric[i], t.epistemic[i]);
   } else {
     ImGui::TextDisabled("no classifier (label-free encoder)");

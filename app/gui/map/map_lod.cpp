@@ -85,7 +85,8 @@ void MapLod::placeThumbnails(const LodInput& in) {
   for (auto& c : cand) {
     if (placed.size() >= kMaxThumbs) break;
     const size_t s = size_t(c.second);
-    const double sx = 0.5 * W + (xy[2 * s] - v.cx) * v.scale + gap, sy = 0.5 * H - (xy[2 * s + 1] - v.cy) * v.scale + gap;
+    const double sx = 0.5 * W + (xy[2 * s] - v.cx) * v.scale + gap,
+                 sy = 0.5 * H - (xy[2 * s + 1] - v.cy) * v.scale + gap;
     const int gx = std::clamp(int(sx / gap), 0, gw - 1), gy = std::clamp(int(sy / gap), 0, gh - 1);
     bool free = true;
     for (int yy = std::max(0, gy - 1); yy <= std::min(gh - 1, gy + 1) && free; ++yy)

@@ -19,16 +19,16 @@
 namespace latentlab::gui {
 
 struct LodInput {
-  const float* xy = nullptr;          // [n, 2]
-  const uint32_t* colors = nullptr;   // [n] RGBA8 from PointStyle::colorOf; alpha 0 is not drawn
-  const uint8_t* isTrain = nullptr;   // [n]
+  const float* xy = nullptr;            // [n, 2]
+  const uint32_t* colors = nullptr;     // [n] RGBA8 from PointStyle::colorOf; alpha 0 is not drawn
+  const uint8_t* isTrain = nullptr;     // [n]
   const uint8_t* filterMask = nullptr;  // [n] or null: only matching points get thumbnails
   int64_t n = 0;
-  bool showTrain = false;             // false: the training points are skipped without a look
+  bool showTrain = false;                            // false: the training points are skipped without a look
   const std::vector<uint32_t>* testOrder = nullptr;  // the test points bottom first (testDrawOrder), or null: by index
-  MapViewport view;                   // width and height in pixels
-  double fitScale = 1;                // the scale that fits the data (the zoom is scale / fitScale)
-  float pointPx = 3;                  // dot diameter in pixels
+  MapViewport view;                                  // width and height in pixels
+  double fitScale = 1;                               // the scale that fits the data (the zoom is scale / fitScale)
+  float pointPx = 3;                                 // dot diameter in pixels
 };
 
 class MapLod {

@@ -69,12 +69,14 @@ void MapPanel::drawLegend(Context& ctx, ImDrawList* dl) {
   wdl->ChannelsSplit(2);
   wdl->ChannelsSetCurrent(1);
   ImGui::BeginGroup();
-  if (ImGui::SmallButton(s.style.legendCollapsed ? "+ legend" : "-")) s.style.legendCollapsed = !s.style.legendCollapsed;
+  if (ImGui::SmallButton(s.style.legendCollapsed ? "+ legend" : "-"))
+    s.style.legendCollapsed = !s.style.legendCollapsed;
   tip(s.style.legendCollapsed ? "Show the legend" : "Fold the legend away (it may cover points)");
   if (!s.style.legendCollapsed) {
     ImGui::SameLine();
     if (mode == ColorMode::Label || mode == ColorMode::Pred) {
-      ImGui::TextUnformatted(mode == ColorMode::Label ? "true class (click to hide)" : "predicted class (click to hide)");
+      ImGui::TextUnformatted(mode == ColorMode::Label ? "true class (click to hide)"
+                                                      : "predicted class (click to hide)");
       for (int k = 0; k < int(t.K) && k < int(s.style.hidden.size()); ++k) {
         ImGui::PushID(k);
         const bool hidden = s.style.hidden[size_t(k)];
@@ -97,7 +99,8 @@ void MapPanel::drawLegend(Context& ctx, ImDrawList* dl) {
         if (style.visible(i)) ++(t.labels[size_t(i)] == t.preds[size_t(i)] ? right : wrong);
       ImGui::TextUnformatted("BLL prediction vs label");
       const double all = double(std::max<int64_t>(1, right + wrong));
-      ImGui::TextColored(imColorVec(correctnessColor(true)), "correct %lld (%.1f%%)", (long long)right, 100.0 * right / all);
+      ImGui::TextColored(imColorVec(correctnessColor(true)), "correct %lld (%.1f%%)", (long long)right,
+                         100.0 * right / all);
       ImGui::TextColored(imColorVec(correctnessColor(false)), "wrong   %lld (%.1f%%), drawn on top", (long long)wrong,
                          100.0 * wrong / all);
     } else {

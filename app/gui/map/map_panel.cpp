@@ -20,9 +20,10 @@ void MapPanel::draw(Context& ctx, const MapRect& rect, const std::vector<Panel*>
   AppState& s = ctx.state;
   ImGui::SetNextWindowPos(ImVec2(rect.left, rect.top));
   ImGui::SetNextWindowSize(ImVec2(rect.width, rect.height));
-  ImGui::Begin("Map", nullptr, ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
-                                   ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse |
-                                   ImGuiWindowFlags_NoBackground);
+  ImGui::Begin("Map", nullptr,
+               ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
+                   ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse |
+                   ImGuiWindowFlags_NoBackground);
   drawToolbar(ctx);
 
   const ImVec2 origin = ImGui::GetCursorScreenPos();
@@ -43,12 +44,13 @@ void MapPanel::draw(Context& ctx, const MapRect& rect, const std::vector<Panel*>
   // MapRenderer draws the points straight into the framebuffer when ImGui renders this window,
   // under the overlays that come after it in the draw list.
   ImDrawList* mapDl = ImGui::GetWindowDrawList();
-  mapDl->AddCallback([](const ImDrawList*, const ImDrawCmd* cmd) { static_cast<MapPanel*>(cmd->UserCallbackData)->render(); },
-                     this);
+  mapDl->AddCallback(
+      [](const ImDrawList*, const ImDrawCmd* cmd) { static_cast<MapPanel*>(cmd->UserCallbackData)->render(); }, this);
   mapDl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
   ImGui::SetCursorScreenPos(origin);
-  ImGui::InvisibleButton("mapcanvas", avail, ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight |
-                                                 ImGuiButtonFlags_MouseButtonMiddle);
+  ImGui::InvisibleButton(
+      "mapcanvas", avail,
+      ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight | ImGuiButtonFlags_MouseButtonMiddle);
   const bool hovered = ImGui::IsItemHovered();
   if (s.hasModel()) handleInput(ctx, hovered);
 
@@ -160,8 +162,10 @@ void MapPanel::render() {
   v.height = int(r.height * fbScale.y);
   v.scale = s.view.view.scale * fbScale.x;
   const int x = int(r.left * fbScale.x), y = fh - int((r.top + r.height) * fbScale.y);
-  if (s.hasModel()) m_ctx->map.render(v, x, y, s.view.pointPx * fbScale.x, m_lod.thumbPx() * fbScale.x, kMapBackgroundRgba);
-  else m_ctx->map.render(v, x, y, 3, 0, kMapBackgroundRgba);
+  if (s.hasModel())
+    m_ctx->map.render(v, x, y, s.view.pointPx * fbScale.x, m_lod.thumbPx() * fbScale.x, kMapBackgroundRgba);
+  else
+    m_ctx->map.render(v, x, y, 3, 0, kMapBackgroundRgba);
 }
 
 // The height of presenter mode's caption strip (0 outside presenter mode or without a caption).

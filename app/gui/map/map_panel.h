@@ -45,16 +45,17 @@ class MapPanel {
   std::vector<uint32_t> m_testOrder;
   struct AutoFit {
     bool on = false;
-    MapViewport view;          // what the fit gave
+    MapViewport view;                                  // what the fit gave
     float width = 0, height = 0, legend = 0, top = 0;  // what it was made for
   } m_autoFit;
   void keepAutoFit(AppState& s);
   float presenterCaptionHeight(Context& ctx) const;
-  bool m_legendDrawn = false;  // its width is known (AppState::view.reserveLeft)  // the test points in drawing order (testDrawOrder)
+  bool m_legendDrawn =
+      false;  // its width is known (AppState::view.reserveLeft)  // the test points in drawing order (testDrawOrder)
   std::vector<ThumbInstance> m_thumbs;
-  std::vector<Vec2> m_lasso;       // window pixels
+  std::vector<Vec2> m_lasso;  // window pixels
   bool m_lassoActive = false, m_panning = false;
-  bool m_mouseMoved = false;       // no hover until the mouse has really moved
+  bool m_mouseMoved = false;  // no hover until the mouse has really moved
 };
 
 }  // namespace latentlab::gui

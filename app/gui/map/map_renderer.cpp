@@ -59,7 +59,8 @@ bool MapRenderer::init(std::string& err) {
   glVertexAttribPointer(2, 2, GL_FLOAT, GL_FALSE, stride, reinterpret_cast<void*>(offsetof(ThumbInstance, cell)));
   glVertexAttribDivisor(2, 1);
   glEnableVertexAttribArray(3);
-  glVertexAttribPointer(3, 4, GL_UNSIGNED_BYTE, GL_TRUE, stride, reinterpret_cast<void*>(offsetof(ThumbInstance, border)));
+  glVertexAttribPointer(3, 4, GL_UNSIGNED_BYTE, GL_TRUE, stride,
+                        reinterpret_cast<void*>(offsetof(ThumbInstance, border)));
   glVertexAttribDivisor(3, 1);
   glBindVertexArray(0);
   return true;
@@ -94,7 +95,8 @@ void MapRenderer::setAtlas(const std::vector<uint8_t>& pixels, int64_t n, int h,
   glGenTextures(1, &m_atlas);
   glBindTexture(GL_TEXTURE_2D_ARRAY, m_atlas);
   glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
-  glTexImage3D(GL_TEXTURE_2D_ARRAY, 0, GL_R8, m_texW, m_texH, std::max(1, layers), 0, GL_RED, GL_UNSIGNED_BYTE, nullptr);
+  glTexImage3D(GL_TEXTURE_2D_ARRAY, 0, GL_R8, m_texW, m_texH, std::max(1, layers), 0, GL_RED, GL_UNSIGNED_BYTE,
+               nullptr);
   std::vector<uint8_t> layer(size_t(m_texW) * size_t(m_texH));
   for (int l = 0; l < layers; ++l) {
     std::fill(layer.begin(), layer.end(), uint8_t(0));
@@ -103,7 +105,8 @@ void MapRenderer::setAtlas(const std::vector<uint8_t>& pixels, int64_t n, int h,
       if (i >= n) break;
       const int col = int(c % m_cellsPerRow), row = int(c / m_cellsPerRow);
       for (int y = 0; y < h; ++y)
-        std::copy_n(&pixels[size_t((i * h + y) * w)], w, &layer[size_t(row * h + y) * size_t(m_texW) + size_t(col * w)]);
+        std::copy_n(&pixels[size_t((i * h + y) * w)], w,
+                    &layer[size_t(row * h + y) * size_t(m_texW) + size_t(col * w)]);
     }
     glTexSubImage3D(GL_TEXTURE_2D_ARRAY, 0, 0, 0, l, m_texW, m_texH, 1, GL_RED, GL_UNSIGNED_BYTE, layer.data());
   }
@@ -149,8 +152,10 @@ void MapRenderer::render(const MapViewport& v, int x, int y, float pointSizePx, 
     glUniform2f(glGetUniformLocation(m_pointsProg, "uScale"), sx, sy);
     glUniform1f(glGetUniformLocation(m_pointsProg, "uPointSize"), pointSizePx);
     glBindVertexArray(m_pointsVao);
-    if (m_drawCount < 0) glDrawArrays(GL_POINTS, 0, GLsizei(m_points));
-    else glDrawElements(GL_POINTS, GLsizei(m_drawCount), GL_UNSIGNED_INT, nullptr);
+    if (m_drawCount < 0)
+      glDrawArrays(GL_POINTS, 0, GLsizei(m_points));
+    else
+      glDrawElements(GL_POINTS, GLsizei(m_drawCount), GL_UNSIGNED_INT, nullptr);
   }
   if (m_thumbs > 0 && m_atlas) {
     glUseProgram(m_thumbsProg);

@@ -12,9 +12,9 @@
 namespace latentlab::gui {
 
 struct ThumbInstance {
-  float x, y;        // projection coordinates
-  float cell, layer; // atlas slot
-  uint32_t border;   // RGBA8
+  float x, y;         // projection coordinates
+  float cell, layer;  // atlas slot
+  uint32_t border;    // RGBA8
 };
 
 class MapRenderer {
@@ -24,8 +24,8 @@ class MapRenderer {
   void destroy();  // frees the GL objects; call while the context is current
   // Compiles the shaders; returns false with a message in `err`.
   bool init(std::string& err);
-  void setPositions(const std::vector<float>& xy);     // [n, 2]
-  void setColors(const std::vector<uint32_t>& rgba);   // [n], RGBA8 (alpha 0 hides a point)
+  void setPositions(const std::vector<float>& xy);    // [n, 2]
+  void setColors(const std::vector<uint32_t>& rgba);  // [n], RGBA8 (alpha 0 hides a point)
   // The points to draw, in drawing order (later on top); until the first call after
   // setPositions, all of them in index order.
   void setDrawList(const std::vector<uint32_t>& indices);

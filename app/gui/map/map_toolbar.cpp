@@ -20,11 +20,14 @@ void drawLayoutQuality(const AppState& s) {
   const LayoutQuality* q = s.model.qualityOf(s.projection.current);
   if (!q) return;
   // The 2-D view's own quality, not the classifier's: said on the label, not only in the tooltip.
-  ImGui::TextDisabled("2-D view: trust %.2f, nbr recall %.2f, kNN acc %.2f", q->trustworthiness, q->knnRecall, q->knnAccuracy);
+  ImGui::TextDisabled("2-D view: trust %.2f, nbr recall %.2f, kNN acc %.2f", q->trustworthiness, q->knnRecall,
+                      q->knnAccuracy);
   tip(s.projection.current == Projection::Pca
           ? "Quality of the PCA view on a 2,000-point sample: trustworthiness@15, kNN recall@15, 2D 15-NN accuracy"
-          : "Quality of this layout on a 2,000-point sample: trust = trustworthiness@15 (1 = no false neighbours in 2D), "
-            "recall = kNN recall@15 (share of each point's 15 nearest in z that stay among its 15 nearest in 2D), kNN acc "
+          : "Quality of this layout on a 2,000-point sample: trust = trustworthiness@15 (1 = no false neighbours in "
+            "2D), "
+            "recall = kNN recall@15 (share of each point's 15 nearest in z that stay among its 15 nearest in 2D), kNN "
+            "acc "
             "= 2D 15-NN classification accuracy");
 }
 
@@ -63,7 +66,8 @@ void MapPanel::drawToolbar(Context& ctx) {
   }
   if (labelFree) ImGui::EndDisabled();
   tip(labelFree ? "A label-free encoder has no classifier: the points are coloured by their true class only"
-                : "Colour the points by true class, predicted class (BLL), an uncertainty (nats, viridis), or right/wrong (C cycles)");
+                : "Colour the points by true class, predicted class (BLL), an uncertainty (nats, viridis), or "
+                  "right/wrong (C cycles)");
   nextItem(220);
   ImGui::SetNextItemWidth(220);
   if (ImGui::InputTextWithHint("##filter", "search: 123, pred=3, total>1", &s.style.filterText,

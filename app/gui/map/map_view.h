@@ -26,10 +26,12 @@ struct MapTransform {
   MapRect rect;
 
   Vec2 toScreen(double x, double y) const {
-    return {float(rect.left + rect.width * 0.5 + (x - cx) * scale), float(rect.top + rect.height * 0.5 - (y - cy) * scale)};
+    return {float(rect.left + rect.width * 0.5 + (x - cx) * scale),
+            float(rect.top + rect.height * 0.5 - (y - cy) * scale)};
   }
   Vec2 toData(float px, float py) const {
-    return {float(cx + (px - rect.left - rect.width * 0.5) / scale), float(cy - (py - rect.top - rect.height * 0.5) / scale)};
+    return {float(cx + (px - rect.left - rect.width * 0.5) / scale),
+            float(cy - (py - rect.top - rect.height * 0.5) / scale)};
   }
 };
 

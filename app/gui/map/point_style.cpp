@@ -69,7 +69,8 @@ uint32_t PointStyle::colorOf(int64_t i) const {
   // A search lights up its own matches, also while a selection exists (the selection keeps its
   // rings); without a search, the selection is lit.
   const bool filtering = filterMask && !filterMask->empty();
-  const bool outside = filtering ? !(*filterMask)[s] : anyMulti && multiMask && s < multiMask->size() && !(*multiMask)[s];
+  const bool outside =
+      filtering ? !(*filterMask)[s] : anyMulti && multiMask && s < multiMask->size() && !(*multiMask)[s];
   if (outside) {
     a = 0.12f;
     rgb = {rgb[0] * 0.6f + 0.2f, rgb[1] * 0.6f + 0.2f, rgb[2] * 0.6f + 0.2f};
@@ -89,14 +90,21 @@ std::vector<uint32_t> testDrawOrder(const PointStyle& style) {
   for (size_t i = 0; i < order.size(); ++i) order[i] = uint32_t(i);
   const float* v = nullptr;
   switch (style.mode) {
-    case ColorMode::Total: v = t.total.data(); break;
-    case ColorMode::Aleatoric: v = t.aleatoric.data(); break;
-    case ColorMode::Epistemic: v = t.epistemic.data(); break;
+    case ColorMode::Total:
+      v = t.total.data();
+      break;
+    case ColorMode::Aleatoric:
+      v = t.aleatoric.data();
+      break;
+    case ColorMode::Epistemic:
+      v = t.epistemic.data();
+      break;
     case ColorMode::Correct:
       if (int64_t(t.preds.size()) < t.numTest) return order;
       std::stable_partition(order.begin(), order.end(), [&t](uint32_t i) { return t.labels[i] == t.preds[i]; });
       return order;
-    default: return order;
+    default:
+      return order;
   }
   if (int64_t(t.total.size()) < t.numTest || int64_t(t.aleatoric.size()) < t.numTest ||
       int64_t(t.epistemic.size()) < t.numTest)

@@ -23,12 +23,12 @@ uint32_t packRgba(const Rgb& c, float alpha);
 struct PointStyle {
   const PointTable* table = nullptr;
   ColorMode mode = ColorMode::Label;
-  std::vector<bool> hidden;                      // [K]
+  std::vector<bool> hidden;  // [K]
   bool showTrain = false;
   const std::vector<uint8_t>* filterMask = nullptr;  // [n] or empty: no filter
   const std::vector<uint8_t>* multiMask = nullptr;   // [n] or empty
-  bool anyMulti = false;                         // a multi-selection exists: others are dimmed
-  const UncertaintyScales* scales = nullptr;      // the uncertainty modes' colour scales
+  bool anyMulti = false;                             // a multi-selection exists: others are dimmed
+  const UncertaintyScales* scales = nullptr;         // the uncertainty modes' colour scales
 
   // The style the app's state asks for.
   static PointStyle of(const AppState& s);

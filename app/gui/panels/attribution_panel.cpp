@@ -14,8 +14,8 @@ namespace latentlab::gui {
 
 namespace {
 
-const char* const kTargetLabels[] = {"p(class)", "logit of class", "total U", "aleatoric U", "epistemic U",
-                                     "label-free <phi(x), phi(.)>"};
+const char* const kTargetLabels[] = {"p(class)",    "logit of class", "total U",
+                                     "aleatoric U", "epistemic U",    "label-free <phi(x), phi(.)>"};
 const char* const kMethodLabels[] = {"integrated gradients", "saliency |dF/dx|", "GradientShap"};
 const char* const kBaselineLabels[] = {"black", "blurred input", "training mean", "uniform noise"};
 const ImU32 kPathColour = IM_COL32(230, 90, 230, 255);
@@ -24,10 +24,14 @@ using Sum = SignedImages;
 
 const char* unitOf(const AttributionTarget& t) {
   switch (t.kind) {
-    case AttributionTargetKind::Probability: return "(probability)";
-    case AttributionTargetKind::Logit: return "(logit)";
-    case AttributionTargetKind::LabelFree: return "(latent units^2)";
-    default: return "nats";
+    case AttributionTargetKind::Probability:
+      return "(probability)";
+    case AttributionTargetKind::Logit:
+      return "(logit)";
+    case AttributionTargetKind::LabelFree:
+      return "(latent units^2)";
+    default:
+      return "nats";
   }
 }
 
@@ -47,8 +51,10 @@ void AttributionPanel::drawSettings(Context& ctx) {
   if (!ctx.state.model.pts->hasClassifier) {  // a label-free encoder: the latent is all there is to explain
     o.target.kind = AttributionTargetKind::LabelFree;
     o.path = AttributionPath::Straight;
-    ImGui::TextWrapped("A label-free encoder (%s): the map attributes F(x~) = <phi(x), phi(x~)>, the latent itself "
-                       "(Crabbé and van der Schaar 2022).", ctx.state.model.pts->objective.c_str());
+    ImGui::TextWrapped(
+        "A label-free encoder (%s): the map attributes F(x~) = <phi(x), phi(x~)>, the latent itself "
+        "(Crabbé and van der Schaar 2022).",
+        ctx.state.model.pts->objective.c_str());
   }
   int path = int(o.path);
   if (!ctx.state.model.pts->hasClassifier) ImGui::BeginDisabled();
@@ -69,9 +75,11 @@ void AttributionPanel::drawSettings(Context& ctx) {
   int kind = int(o.target.kind);
   ImGui::SetNextItemWidth(190);
   if (ImGui::Combo("target F", &kind, kTargetLabels, straight ? 6 : 5)) o.target.kind = AttributionTargetKind(kind);
-  if (!straight && (o.target.needsClass() || !o.target.needsHead())) o.target.kind = AttributionTargetKind::Total;  // U only
+  if (!straight && (o.target.needsClass() || !o.target.needsHead()))
+    o.target.kind = AttributionTargetKind::Total;  // U only
   tip("What is attributed to the pixels: a class's predictive probability or its logit (the network's own), an "
-      "uncertainty of the head in nats, or (label-free, Crabbé and van der Schaar 2022) the latent itself: F(x~) = <phi(x), phi(x~)>, "
+      "uncertainty of the head in nats, or (label-free, Crabbé and van der Schaar 2022) the latent itself: F(x~) = "
+      "<phi(x), phi(x~)>, "
       "which needs no labels and no head");
   if (straight) {
     int method = int(o.method);
@@ -109,9 +117,13 @@ void AttributionPanel::drawSettings(Context& ctx) {
   }
   ImGui::SetNextItemWidth(100);
   if (o.method != AttributionMethod::Saliency)
-    ImGui::SliderInt(!straight ? "segment steps" : o.method == AttributionMethod::GradientShap ? "samples" : "steps m", &o.steps, 5, 200);
-  tip(o.path == AttributionPath::Straight ? "Quadrature nodes along the path (64 by default); more steps, smaller completeness residual"
-                                   : "Nodes on the straight segment from g(z0) to the image (the decoded path uses its own steps)");
+    ImGui::SliderInt(!straight                                     ? "segment steps"
+                     : o.method == AttributionMethod::GradientShap ? "samples"
+                                                                   : "steps m",
+                     &o.steps, 5, 200);
+  tip(o.path == AttributionPath::Straight
+          ? "Quadrature nodes along the path (64 by default); more steps, smaller completeness residual"
+          : "Nodes on the straight segment from g(z0) to the image (the decoded path uses its own steps)");
   AttributionState& as = ctx.state.attribution;
   bool live = as.live;
   if (ImGui::Checkbox("live saliency while dragging", &live)) ctx.attribution.setLive(live, as.liveSteps);
@@ -142,32 +154,37 @@ void AttributionPanel::drawRun(Context& ctx) {
   const auto& names = ctx.state.model.pts->classNames;
   const AttributionTarget& t = as.options.target;
   const std::string what = t.needsClass() && t.cls >= 0 && t.cls < int(names.size())
-                               ? (t.kind == AttributionTargetKind::Logit ? "the logit of " : "p(") + names[size_t(t.cls)] +
-                                     (t.kind == AttributionTargetKind::Logit ? "" : ")")
-                               : t.kind == AttributionTargetKind::LabelFree ? std::string("<phi(x), phi(.)> (label-free)")
-                                                                     : r.target + " U";
+                               ? (t.kind == AttributionTargetKind::Logit ? "the logit of " : "p(") +
+                                     names[size_t(t.cls)] + (t.kind == AttributionTargetKind::Logit ? "" : ")")
+                           : t.kind == AttributionTargetKind::LabelFree ? std::string("<phi(x), phi(.)> (label-free)")
+                                                                        : r.target + " U";
   const std::string from = as.fromPoint >= 0 ? "point #" + std::to_string(as.fromPoint) : "an edited point's decode";
   const bool drag = as.options.path == AttributionPath::Drag;
   if (r.isPath())
-    ImGui::TextWrapped("%s attributed along the decoded path from %s (%d nodes) and the straight segment to the image (%d), "
-                       "%s head, %s", what.c_str(), drag ? "the dragged point" : "the CLUE counterfactual z*",
-                       r.decodedNodes, r.steps() - r.decodedNodes, r.head.c_str(), from.c_str());
+    ImGui::TextWrapped(
+        "%s attributed along the decoded path from %s (%d nodes) and the straight segment to the image (%d), "
+        "%s head, %s",
+        what.c_str(), drag ? "the dragged point" : "the CLUE counterfactual z*", r.decodedNodes,
+        r.steps() - r.decodedNodes, r.head.c_str(), from.c_str());
   else if (r.method == "saliency")
     ImGui::TextWrapped("Saliency |dF/dx| of %s at the image, %s", what.c_str(), from.c_str());
   else
-    ImGui::TextWrapped("%s of %s, %s%s%s baseline, %d %s (%s), %s", r.method == "ig" ? "IG" : "GradientShap", what.c_str(),
-                       t.needsHead() ? r.head.c_str() : "", t.needsHead() ? " head, " : "", r.baseline_name.c_str(),
-                       r.steps(), r.method == "ig" ? "steps" : "samples", r.quadrature.c_str(), from.c_str());
+    ImGui::TextWrapped("%s of %s, %s%s%s baseline, %d %s (%s), %s", r.method == "ig" ? "IG" : "GradientShap",
+                       what.c_str(), t.needsHead() ? r.head.c_str() : "", t.needsHead() ? " head, " : "",
+                       r.baseline_name.c_str(), r.steps(), r.method == "ig" ? "steps" : "samples", r.quadrature.c_str(),
+                       from.c_str());
   const char* unit = unitOf(as.options.target);
   ImGui::Text(r.isPath() ? (drag ? "F(x) = %.4f   F(g(z_drag)) = %.4f   %s" : "F(x) = %.4f   F(g(z*)) = %.4f   %s")
                          : "F(x) = %.4f   F(x') = %.4f   %s",
               r.fInput, r.fBaseline, unit);
   if (r.isPath() && !drag)
-    tip("F(g(z*)) is the uncertainty of the decoded counterfactual encoded again: the CLUE table's round trip, not U at "
+    tip("F(g(z*)) is the uncertainty of the decoded counterfactual encoded again: the CLUE table's round trip, not U "
+        "at "
         "z* itself (the latent can be surer than any image it decodes to)");
   ImGui::Text("F(x) - F(start) = %.4f   sum of the map = %.4f", r.fInput - r.fBaseline, r.sumAttribution);
   if (t.kind == AttributionTargetKind::LabelFree)
-    tip("Label-free completeness (Crabbé and van der Schaar 2022, Proposition 2.3): IG's map sums to |phi(x)|^2 - <phi(x), phi(x')>");
+    tip("Label-free completeness (Crabbé and van der Schaar 2022, Proposition 2.3): IG's map sums to |phi(x)|^2 - "
+        "<phi(x), phi(x')>");
   if (!r.hasCompleteness) {  // saliency: one node, no path to scrub
     SignedImages::legend(run.clip, unit, std::min(300.0f, ImGui::GetContentRegionAvail().x - 20));
     const float size = std::min(140.0f, (ImGui::GetContentRegionAvail().x - 30) / 2.0f);
@@ -184,9 +201,10 @@ void AttributionPanel::drawRun(Context& ctx) {
     return;
   }
   const bool poor = r.residual > 0.05;
-  ImGui::TextColored(poor ? ImVec4(1.0f, 0.55f, 0.35f, 1.0f) : ImVec4(0.6f, 0.9f, 0.6f, 1.0f),
-                     r.residualAbsolute ? "completeness: |sum| = %.3g (F(x) = F(x'))" : "completeness residual %.2f%%%s",
-                     r.residualAbsolute ? r.residual : 100.0 * r.residual, poor ? ": add steps" : "");
+  ImGui::TextColored(
+      poor ? ImVec4(1.0f, 0.55f, 0.35f, 1.0f) : ImVec4(0.6f, 0.9f, 0.6f, 1.0f),
+      r.residualAbsolute ? "completeness: |sum| = %.3g (F(x) = F(x'))" : "completeness residual %.2f%%%s",
+      r.residualAbsolute ? r.residual : 100.0 * r.residual, poor ? ": add steps" : "");
   tip("|sum of IG - (F(x) - F(x'))| / |F(x) - F(x')|: how far the attributions are from adding up to the change of F "
       "(IG's completeness axiom). It shrinks as the steps grow.");
   float alpha = float(as.alpha);
@@ -195,8 +213,10 @@ void AttributionPanel::drawRun(Context& ctx) {
   tip("Along the path x' + alpha (x - x'): 0 is the baseline, 1 the input");
   const int node = as.alpha >= 1.0 ? r.steps() - 1 : r.nodeAt(as.alpha);
   ImGui::SameLine();
-  if (node >= 0) ImGui::Text("F = %.4f (node %.3f)", double(r.fPath[size_t(node)]), r.alphas[size_t(node)]);
-  else ImGui::TextUnformatted("F = F(start)");
+  if (node >= 0)
+    ImGui::Text("F = %.4f (node %.3f)", double(r.fPath[size_t(node)]), r.alphas[size_t(node)]);
+  else
+    ImGui::TextUnformatted("F = F(start)");
   tip("F at the last node at or before alpha, and that node's position (the nodes sit between the ends)");
   // The legend first, so that the range and unit stay in view above the maps.
   SignedImages::legend(run.clip, unit, std::min(300.0f, ImGui::GetContentRegionAvail().x - 20));
@@ -213,7 +233,8 @@ void AttributionPanel::drawRun(Context& ctx) {
   std::vector<float> grad(size_t(hw), 0.0f);
   if (node >= 0)
     grad = Sum::channelSum(std::vector<float>(r.gradients.begin() + long(size_t(node) * size_t(r.pixels())),
-                                         r.gradients.begin() + long(size_t(node + 1) * size_t(r.pixels()))), r.C, hw);
+                                              r.gradients.begin() + long(size_t(node + 1) * size_t(r.pixels()))),
+                           r.C, hw);
   ctx.signedImages.show("ig_grad", grad, H, W, signedClip(grad), size, false);
   ImGui::EndGroup();
   tip("The gradient of F at the node at or before alpha (its own colour range)");
@@ -233,10 +254,12 @@ void AttributionPanel::drawRun(Context& ctx) {
     ImGui::EndGroup();
     tip(tipText);
   };
-  overlay("whole map", "ig_over", r, "The whole attribution over the input, whatever alpha: red raises F, blue lowers it");
+  overlay("whole map", "ig_over", r,
+          "The whole attribution over the input, whatever alpha: red raises F, blue lowers it");
   if (run.det) {  // Perez et al. with the deterministic head, on the same path, beside
     const AttributionResult& d = *run.det;
-    overlay("deterministic", "ig_over_det", d, "The deterministic head's map on the same path, in the same colour range");
+    overlay("deterministic", "ig_over_det", d,
+            "The deterministic head's map on the same path, in the same colour range");
     ImGui::Text("deterministic head: F(x) = %.4f, F(start) = %.4f, sum %.4f, residual %.2f%%", d.fInput, d.fBaseline,
                 d.sumAttribution, 100.0 * d.residual);
   }

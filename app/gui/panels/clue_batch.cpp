@@ -31,8 +31,10 @@ void summaryRow(const nlohmann::json& s, const char* key, const char* label, con
   ImGui::TextUnformatted(label);
   tip(tipText);
   ImGui::TableSetColumnIndex(1);
-  if (s.contains(key) && s[key].is_number()) ImGui::Text("%.4f", s[key].get<double>());
-  else ImGui::TextUnformatted("-");
+  if (s.contains(key) && s[key].is_number())
+    ImGui::Text("%.4f", s[key].get<double>());
+  else
+    ImGui::TextUnformatted("-");
 }
 
 }  // namespace
@@ -40,15 +42,17 @@ void summaryRow(const nlohmann::json& s, const char* key, const char* label, con
 void CluePanel::drawBatch(Context& ctx) {
   ClueBatch& b = ctx.state.clue.batch;
   const ClueOptions& o = ctx.state.clue.options;
-  const std::string key = ctx.state.model.dir + "|" + clueMethodName(o.method) + "|" + headKindName(o.head) + "|" + b.written;
+  const std::string key =
+      ctx.state.model.dir + "|" + clueMethodName(o.method) + "|" + headKindName(o.head) + "|" + b.written;
   // A proposed folder follows the settings until the user (or a script) writes another.
   if ((b.out.empty() || b.out == m_proposed) && key != m_outKey) {
     b.out = m_proposed = proposeOut(ctx);
     m_outKey = key;
   }
-  ImGui::TextWrapped("Runs the settings above (%s, %s head, U = %s) on many test points, one after another, and "
-                     "writes summary.json, points.csv and a filmstrip per point, as `latentlab explain` does.",
-                     clueMethodName(o.method), headKindName(o.head), uncertaintyName(o.uncertainty));
+  ImGui::TextWrapped(
+      "Runs the settings above (%s, %s head, U = %s) on many test points, one after another, and "
+      "writes summary.json, points.csv and a filmstrip per point, as `latentlab explain` does.",
+      clueMethodName(o.method), headKindName(o.head), uncertaintyName(o.uncertainty));
   int which = b.lasso ? 1 : 0;
   ImGui::RadioButton("the most uncertain test points:", &which, 0);
   ImGui::SameLine();

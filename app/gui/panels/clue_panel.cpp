@@ -59,7 +59,8 @@ void CluePanel::drawSettings(Context& ctx) {
   int method = int(o.method);
   ImGui::SetNextItemWidth(200);
   if (ImGui::Combo("method", &method, kMethodLabels, 5)) o.method = ClueMethod(method);
-  tip("latent CLUE: Adam on the classifier's latent z to lower U near z0 (the thesis proposal, 2024). VAE-CLUE: the original CLUE in "
+  tip("latent CLUE: Adam on the classifier's latent z to lower U near z0 (the thesis proposal, 2024). VAE-CLUE: the "
+      "original CLUE in "
       "a VAE's latent, a full decode and classifier pass per step. ReGene: z as a convex mix of class prototypes and "
       "z0. Class change: reach the target class. Hierarchical: latent steps pulled back to the input image.");
   if (o.method != ClueMethod::ClassChange) {  // class change lowers -log p(target), not U
@@ -67,7 +68,8 @@ void CluePanel::drawSettings(Context& ctx) {
     int kind = int(o.uncertainty);
     ImGui::SetNextItemWidth(110);
     if (ImGui::Combo("U", &kind, kKindLabels, 3)) o.uncertainty = UncertaintyKind(kind);
-    tip("Which uncertainty to lower (nats): total = aleatoric + epistemic. The deterministic head has no epistemic part.");
+    tip("Which uncertainty to lower (nats): total = aleatoric + epistemic. The deterministic head has no epistemic "
+        "part.");
   }
   if (o.method == ClueMethod::VaeClue) {
     ImGui::TextDisabled("lambda_x %.0f (fixed: |dec(u) - x0|_1 / P)", o.lambdaXOrDefault());
@@ -126,24 +128,30 @@ void CluePanel::drawResults(Context& ctx) {
   ImGui::TableSetupColumn("deterministic head");
   ImGui::TableHeadersRow();
   auto f = [](const ClueResult* r, auto get) { return r ? get(*r) : std::string("-"); };
-  row("U before", "U at the start z0", f(a, [](auto& r) { return num(r.uBefore); }), f(b, [](auto& r) { return num(r.uBefore); }));
-  row("U at z*", "U of the counterfactual latent itself",
-      f(a, [](auto& r) { return num(r.uLatent); }), f(b, [](auto& r) { return num(r.uLatent); }));
-  row("U round trip", "U of phi(g(z*)): the decoded counterfactual encoded again. A low U at z* with a high U here "
+  row("U before", "U at the start z0", f(a, [](auto& r) { return num(r.uBefore); }),
+      f(b, [](auto& r) { return num(r.uBefore); }));
+  row("U at z*", "U of the counterfactual latent itself", f(a, [](auto& r) { return num(r.uLatent); }),
+      f(b, [](auto& r) { return num(r.uLatent); }));
+  row("U round trip",
+      "U of phi(g(z*)): the decoded counterfactual encoded again. A low U at z* with a high U here "
       "means the latent moved where no image goes (an adversarial latent).",
       f(a, [](auto& r) { return num(r.uRoundtrip); }), f(b, [](auto& r) { return num(r.uRoundtrip); }));
   auto classes = [&ctx](const ClueResult& r) {
-    return className(ctx, r.classBefore) + " -> " + className(ctx, r.classLatent) + " -> " + className(ctx, r.classRoundtrip);
+    return className(ctx, r.classBefore) + " -> " + className(ctx, r.classLatent) + " -> " +
+           className(ctx, r.classRoundtrip);
   };
   row("class", "predicted class: at z0 -> at z* -> after the round trip", f(a, classes), f(b, classes));
   if (any.target >= 0) {
-    auto t = [](const ClueResult& r) { return num(r.targetBefore, "%.3f") + " -> " + num(r.targetLatent, "%.3f") + " -> " +
-                                            num(r.targetRoundtrip, "%.3f"); };
+    auto t = [](const ClueResult& r) {
+      return num(r.targetBefore, "%.3f") + " -> " + num(r.targetLatent, "%.3f") + " -> " +
+             num(r.targetRoundtrip, "%.3f");
+    };
     row("p(target)", "the target's probability: at z0 -> at z* -> after the round trip", f(a, t), f(b, t));
   }
-  row("|z* - z0|_1 / d", "latent distance moved, per latent dimension", f(a, [](auto& r) { return num(r.latentDistance); }),
-      f(b, [](auto& r) { return num(r.latentDistance); }));
-  row("|x* - x0|_1 / P", "pixel distance between the input and the counterfactual image, per pixel (includes the "
+  row("|z* - z0|_1 / d", "latent distance moved, per latent dimension",
+      f(a, [](auto& r) { return num(r.latentDistance); }), f(b, [](auto& r) { return num(r.latentDistance); }));
+  row("|x* - x0|_1 / P",
+      "pixel distance between the input and the counterfactual image, per pixel (includes the "
       "decoder's reconstruction error for the latent methods)",
       f(a, [](auto& r) { return num(r.inputDistance); }), f(b, [](auto& r) { return num(r.inputDistance); }));
   auto along = [](const ClueResult& r) {
@@ -153,12 +161,15 @@ void CluePanel::drawResults(Context& ctx) {
     for (size_t i = 0; i < img; ++i) sum += std::abs(double(r.xStar[i]) - double(r.frames[i]));
     return num(float(sum / double(img)));
   };
-  row("|x* - x_first|_1 / P", "pixel change along the path: from the path's first image to x*. For the latent "
+  row("|x* - x_first|_1 / P",
+      "pixel change along the path: from the path's first image to x*. For the latent "
       "methods that image is the decode of z0 (it differs from x0 by the decoder's error); for VAE-CLUE the VAE's "
-      "reconstruction; for the hierarchical search x0 itself.", f(a, along), f(b, along));
+      "reconstruction; for the hierarchical search x0 itself.",
+      f(a, along), f(b, along));
   row("optimiser steps", "steps to z*, the step with the lowest L = U + lambda * distance (not always the lowest U)",
       f(a, [](auto& r) { return std::to_string(r.steps); }), f(b, [](auto& r) { return std::to_string(r.steps); }));
-  row("time (ms)", "wall-clock time of the explanation on the worker thread, round trip and frames included; the "
+  row("time (ms)",
+      "wall-clock time of the explanation on the worker thread, round trip and frames included; the "
       "first run after loading also pays for warming the models up",
       f(a, [](auto& r) { return num(float(r.ms), "%.1f"); }), f(b, [](auto& r) { return num(float(r.ms), "%.1f"); }));
   ImGui::EndTable();
@@ -172,7 +183,8 @@ void CluePanel::drawResults(Context& ctx) {
       ImGui::Text("  %.3f  %s", double(w->weights[j]),
                   w->weightSources[j] < 0 ? "z0 itself"
                                           : (className(ctx, w->weightClasses[j]) + " prototype, training image #" +
-                                             std::to_string(w->weightSources[j])).c_str());
+                                             std::to_string(w->weightSources[j]))
+                                                .c_str());
     }
     if (w->weights.size() > 5)
       ImGui::TextDisabled("  the other %zu weights sum to %.3f", w->weights.size() - 5, all - shown);
@@ -218,7 +230,8 @@ void CluePanel::drawScrubber(Context& ctx) {
     ImGui::Text("step %d of %d: %s %.4f (the inspector shows this step)", cs.scrub, last,
                 r->result.target >= 0 ? "p(target)" : "U", double(r->result.pathU[size_t(cs.scrub)]));
   if (last == 0)
-    ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.4f, 1.0f), "No step lowered U + lambda * distance: the point is already "
+    ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.4f, 1.0f),
+                       "No step lowered U + lambda * distance: the point is already "
                        "as certain as this run can make it (try a smaller lambda).");
   const Selection& sel = ctx.state.selection.sel;
   if (cs.nudged >= 0 && sel.edited == cs.nudged && !cs.running()) {
@@ -247,8 +260,8 @@ void CluePanel::drawScrubber(Context& ctx) {
   for (size_t f = 0; (f + 1) * img <= res.frames.size(); ++f) {
     ImGui::SameLine();
     ctx.images.showChw("clue_f" + std::to_string(f),
-                       std::vector<float>(res.frames.begin() + long(f * img), res.frames.begin() + long((f + 1) * img)), C,
-                       H, W, size);
+                       std::vector<float>(res.frames.begin() + long(f * img), res.frames.begin() + long((f + 1) * img)),
+                       C, H, W, size);
     if (f < res.frameSteps.size()) tip(("step " + std::to_string(res.frameSteps[f])).c_str());
   }
   ImGui::SameLine();
@@ -268,7 +281,8 @@ void CluePanel::draw(Context& ctx) {
   if (!canRun) ImGui::BeginDisabled();
   if (ImGui::Button("Run from the selection")) ctx.clue.run(cs.options);
   if (!canRun) ImGui::EndDisabled();
-  tip("Which nearby latent would the model be sure about, and what does it look like? Runs the method from the selected "
+  tip("Which nearby latent would the model be sure about, and what does it look like? Runs the method from the "
+      "selected "
       "point with the Laplace head, then with the deterministic head. The round trip phi(g(z*)) shows whether the "
       "image really changed.");
   if (!s.selection.sel.any()) {
@@ -319,8 +333,8 @@ void CluePanel::drawMapOverlay(Context& ctx, const MapTransform& t, ImDrawList* 
       if (n <= 400)
         for (size_t i = 1; i + 1 < n; ++i) dl->AddCircleFilled(pts[i], 0.5f * w, c, 8);
     }
-    dl->AddCircle(pts[0], 6.0f, colour, 16, 2.0f);       // z0
-    dl->AddCircleFilled(pts[n - 1], 5.0f, colour, 16);   // z*
+    dl->AddCircle(pts[0], 6.0f, colour, 16, 2.0f);      // z0
+    dl->AddCircleFilled(pts[n - 1], 5.0f, colour, 16);  // z*
     dl->AddCircle(pts[n - 1], 6.0f, IM_COL32(0, 0, 0, 255), 16, 1.5f);
     if (followed && cs.scrub >= 0 && size_t(cs.scrub) < n) {
       const ImVec2 p = pts[size_t(cs.scrub)];
@@ -354,8 +368,10 @@ void CluePanel::drawMapOverlay(Context& ctx, const MapTransform& t, ImDrawList* 
     float w = 0;
     for (int k = 0; k < nLines; ++k) w = std::max(w, ImGui::CalcTextSize(lines[k]).x);
     const ImVec2 p0(m.left + m.width - w - 16, m.top + 4);
-    dl->AddRectFilled(p0, ImVec2(m.left + m.width - 4, m.top + float(nLines) * lh + 14), IM_COL32(20, 20, 24, 210), 4.0f);
-    for (int k = 0; k < nLines; ++k) dl->AddText(ImVec2(p0.x + 6, p0.y + 4 + float(k) * lh), IM_COL32(230, 230, 230, 255), lines[k]);
+    dl->AddRectFilled(p0, ImVec2(m.left + m.width - 4, m.top + float(nLines) * lh + 14), IM_COL32(20, 20, 24, 210),
+                      4.0f);
+    for (int k = 0; k < nLines; ++k)
+      dl->AddText(ImVec2(p0.x + 6, p0.y + 4 + float(k) * lh), IM_COL32(230, 230, 230, 255), lines[k]);
   }
 }
 

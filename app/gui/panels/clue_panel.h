@@ -23,9 +23,9 @@ class CluePanel : public Panel {
   void drawScrubber(Context& ctx);
   void drawBatch(Context& ctx);  // clue_batch.cpp
   bool m_focusNext = false;
-  std::string m_proposed;        // the batch folder the panel proposed, and
-  std::string m_outKey;          // the settings it was proposed for
-  uint64_t m_seenBatch = 0;      // the batch run the panel scrolled to
+  std::string m_proposed;    // the batch folder the panel proposed, and
+  std::string m_outKey;      // the settings it was proposed for
+  uint64_t m_seenBatch = 0;  // the batch run the panel scrolled to
   int m_scrollFrames = 0;
   uint64_t m_seenSerial = 0;
 };

@@ -53,8 +53,10 @@ void ConceptsPanel::draw(Context& ctx) {
     return;
   }
   if (!s.model.pts->hasClassifier) {
-    ImGui::TextWrapped("The concepts are read by the classifier (what a flipped bit does to its prediction); this "
-                       "encoder was trained without labels (%s) and has none.", s.model.pts->objective.c_str());
+    ImGui::TextWrapped(
+        "The concepts are read by the classifier (what a flipped bit does to its prediction); this "
+        "encoder was trained without labels (%s) and has none.",
+        s.model.pts->objective.c_str());
     return;
   }
   if (s.model.dvaeBits <= 0 && !s.model.dvaeProblem.empty()) {
@@ -68,8 +70,10 @@ void ConceptsPanel::draw(Context& ctx) {
     ImGui::TextWrapped("(about a minute on two cores; the bundle's other files are not touched)");
     return;
   }
-  ImGui::TextWrapped("A discrete VAE codes the latent in %d bits b (concepts) and decodes them to D(b). Flip a bit: "
-                     "what does the classifier make of that concept turned over?", s.model.dvaeBits);
+  ImGui::TextWrapped(
+      "A discrete VAE codes the latent in %d bits b (concepts) and decodes them to D(b). Flip a bit: "
+      "what does the classifier make of that concept turned over?",
+      s.model.dvaeBits);
   if (!s.selection.sel.any()) {
     ImGui::TextDisabled("Select a point: its code appears here.");
     return;
@@ -99,8 +103,9 @@ void ConceptsPanel::drawGrid(Context& ctx) {
     for (size_t i = 0; i < c.base.size() && i < c.bits.size(); ++i)
       if (c.base[i] != c.bits[i]) flipped += (flipped.empty() ? "" : ", ") + std::to_string(i);
     ImGui::Text("Flipped point from #%lld: %s", (long long)c.fromPoint,
-                flipped.empty() ? "no bit flipped now (all flipped back)"
-                                : ((flipped.find(',') == std::string::npos ? "bit " : "bits ") + flipped + " flipped").c_str());
+                flipped.empty()
+                    ? "no bit flipped now (all flipped back)"
+                    : ((flipped.find(',') == std::string::npos ? "bit " : "bits ") + flipped + " flipped").c_str());
     tip("The flips are kept in this edited point while it stays selected; click a flipped bit again to undo it");
     ImGui::TextDisabled("code before: %s", codeString(c.base).c_str());
   } else {
@@ -114,12 +119,14 @@ void ConceptsPanel::drawGrid(Context& ctx) {
   tip("D(b) is the latent the 16 bits decode to. The bits do not keep everything in z, so D(b) is near the point but "
       "not the point itself. The flips, and the strip below, start from D(b).");
   if (!active && ev->pred != codePred)
-    ImGui::TextColored(kErrorText, "Note: the point itself is predicted %s, but its code decodes to a %s: the bits lose "
-                       "that difference. Flips start from the code.", t.classNames[size_t(ev->pred)].c_str(),
-                       t.classNames[size_t(codePred)].c_str());
+    ImGui::TextColored(kErrorText,
+                       "Note: the point itself is predicted %s, but its code decodes to a %s: the bits lose "
+                       "that difference. Flips start from the code.",
+                       t.classNames[size_t(ev->pred)].c_str(), t.classNames[size_t(codePred)].c_str());
   if (active && c.base == c.bits)
-    wrappedDisabled("All flips undone: this point is now D(b), the code's decode, not the original point (Undo "
-                    "removes it).");
+    wrappedDisabled(
+        "All flips undone: this point is now D(b), the code's decode, not the original point (Undo "
+        "removes it).");
   ImGui::TextDisabled("click a bit to flip it; hover to preview the flip; white outline = flipped");
   int hovered = -1;
   const float cell = ImGui::GetFrameHeight() * 1.3f;
@@ -152,8 +159,8 @@ void ConceptsPanel::drawGrid(Context& ctx) {
       std::vector<float> img(ev->flipImages.begin() + hovered * px, ev->flipImages.begin() + (hovered + 1) * px);
       ctx.images.showChw("concept_preview", img, int(t.C), int(t.H), int(t.W), 112);
     }
-    ImGui::Text("-> %s (%.3f), total U %.3f nats", t.classNames[size_t(p)].c_str(), ev->flipProbs[size_t(hovered) * K + size_t(p)],
-                ev->flipTotal[size_t(hovered)]);
+    ImGui::Text("-> %s (%.3f), total U %.3f nats", t.classNames[size_t(p)].c_str(),
+                ev->flipProbs[size_t(hovered) * K + size_t(p)], ev->flipTotal[size_t(hovered)]);
     ImGui::TextDisabled("click to flip it");
     ImGui::EndTooltip();
   }
@@ -167,10 +174,11 @@ void ConceptsPanel::drawStrip(Context& ctx) {
   const int codePred = int(std::max_element(ev->codeProbs.begin(), ev->codeProbs.end()) - ev->codeProbs.begin());
   int changes = 0;
   for (size_t i = 0; i < n; ++i) changes += ev->flipPred[i] != codePred;
-  ImGui::TextWrapped("What each single flip would do: %d of %zu change the prediction (from %s, the code's)", changes, n,
-                     t.classNames[size_t(codePred)].c_str());
-  wrappedDisabled("columns: class probabilities (0 to 1) in the class colours; b = the code itself; "
-                  "a white triangle = this flip changes the class");
+  ImGui::TextWrapped("What each single flip would do: %d of %zu change the prediction (from %s, the code's)", changes,
+                     n, t.classNames[size_t(codePred)].c_str());
+  wrappedDisabled(
+      "columns: class probabilities (0 to 1) in the class colours; b = the code itself; "
+      "a white triangle = this flip changes the class");
   const float colW = std::max(14.0f, std::min(28.0f, (ImGui::GetContentRegionAvail().x - 40) / float(n + 1)));
   const float h = 90;
   ImDrawList* dl = ImGui::GetWindowDrawList();
@@ -203,10 +211,13 @@ void ConceptsPanel::drawStrip(Context& ctx) {
   if (hovered >= -1) {
     ImGui::BeginTooltip();
     const float* p = hovered < 0 ? ev->codeProbs.data() : &ev->flipProbs[size_t(hovered) * K];
-    if (hovered < 0) ImGui::Text("the code b itself, D(b)");
-    else ImGui::Text("bit %d flipped", hovered);
+    if (hovered < 0)
+      ImGui::Text("the code b itself, D(b)");
+    else
+      ImGui::Text("bit %d flipped", hovered);
     for (size_t k = 0; k < K; ++k)
-      if (p[k] >= 0.01f) ImGui::TextColored(imColorVec(classColor(int(k))), "%-12s %.3f", t.classNames[k].c_str(), p[k]);
+      if (p[k] >= 0.01f)
+        ImGui::TextColored(imColorVec(classColor(int(k))), "%-12s %.3f", t.classNames[k].c_str(), p[k]);
     ImGui::EndTooltip();
   }
 }

@@ -25,14 +25,16 @@ void EditedPanel::draw(Context& ctx) {
     ImGui::PushID(int(k));
     const EditedPoint& e = edited[k];
     const float img = 2 * ImGui::GetTextLineHeightWithSpacing();
-    if (!e.image.empty()) ctx.images.showChw("edited" + std::to_string(k), e.image, int(t.C), int(t.H), int(t.W), img);
-    else ImGui::Dummy(ImVec2(img, img));
+    if (!e.image.empty())
+      ctx.images.showChw("edited" + std::to_string(k), e.image, int(t.C), int(t.H), int(t.W), img);
+    else
+      ImGui::Dummy(ImVec2(img, img));
     ImGui::SameLine();
     const std::string from = e.origin >= 0 && e.origin < t.n ? t.classNames[size_t(t.labels[size_t(e.origin)])] : "?";
     char label[256];
     if (e.pred >= 0 && e.pred < int(t.K))
-      std::snprintf(label, sizeof label, "edited %zu from #%lld (%s)\nnow %s, total U %.3f nats", k + 1, (long long)e.origin,
-                    from.c_str(), t.classNames[size_t(e.pred)].c_str(), e.total);
+      std::snprintf(label, sizeof label, "edited %zu from #%lld (%s)\nnow %s, total U %.3f nats", k + 1,
+                    (long long)e.origin, from.c_str(), t.classNames[size_t(e.pred)].c_str(), e.total);
     else
       std::snprintf(label, sizeof label, "edited %zu from #%lld (%s)\n%s", k + 1, (long long)e.origin, from.c_str(),
                     t.hasClassifier ? "select it to evaluate" : "no classifier: no prediction");
@@ -40,8 +42,10 @@ void EditedPanel::draw(Context& ctx) {
     if (ImGui::Selectable(label, selected, 0, ImVec2(ImGui::GetContentRegionAvail().x - 70, img)))
       ctx.edits.selectEdited(int(k));
     char where[256];
-    std::snprintf(where, sizeof where, "Select this edited point (the inspector shows its decode and prediction). It is at (%.2f, %.2f) "
-                  "in the %s view it was made in.", e.x, e.y, e.projection.c_str());
+    std::snprintf(where, sizeof where,
+                  "Select this edited point (the inspector shows its decode and prediction). It is at (%.2f, %.2f) "
+                  "in the %s view it was made in.",
+                  e.x, e.y, e.projection.c_str());
     tip(where);
     ImGui::SameLine();
     const bool remove = ImGui::SmallButton("Delete");

@@ -24,9 +24,12 @@ ImU32 classU32(int k) {
 
 std::string scoreText(const ExampleScores& r, size_t i) {
   char buf[48];
-  if (r.method == "simplex") std::snprintf(buf, sizeof buf, "w %.3f", double(r.score[i]));
-  else if (r.method == "dknn") std::snprintf(buf, sizeof buf, "%.3g", double(r.score[i]));  // 1/dist: the row's header
-  else std::snprintf(buf, sizeof buf, "%.3g", double(r.score[i]));
+  if (r.method == "simplex")
+    std::snprintf(buf, sizeof buf, "w %.3f", double(r.score[i]));
+  else if (r.method == "dknn")
+    std::snprintf(buf, sizeof buf, "%.3g", double(r.score[i]));  // 1/dist: the row's header
+  else
+    std::snprintf(buf, sizeof buf, "%.3g", double(r.score[i]));
   return buf;
 }
 
@@ -85,7 +88,8 @@ void ExamplesPanel::drawRow(Context& ctx, bool top) {
   const size_t k = std::min(size_t(s.examples.shown), r.index.size());
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   // One fixed cell per example, its texts cut to the cell, so that the row fits the panel.
-  const float size = std::clamp((ImGui::GetContentRegionAvail().x - gap * float(k)) / float(std::max<size_t>(k, 1)), 36.0f, 84.0f);
+  const float size =
+      std::clamp((ImGui::GetContentRegionAvail().x - gap * float(k)) / float(std::max<size_t>(k, 1)), 36.0f, 84.0f);
   for (size_t j = 0; j < k; ++j) {
     const size_t i = top ? j : r.index.size() - 1 - j;
     const int64_t pos = r.index[i], point = t.numTest + pos;
@@ -93,19 +97,23 @@ void ExamplesPanel::drawRow(Context& ctx, bool top) {
     ImGui::BeginGroup();
     ImGui::PushID(int(j) + (top ? 0 : 1000));
     const bool have = point < t.n;
-    if (have) ctx.images.showGrey(std::string(top ? "ex_top_" : "ex_bot_") + std::to_string(j),
-                                  &t.pixels[size_t(point * t.H * t.W)], int(t.H), int(t.W), size);
-    else ImGui::Dummy(ImVec2(size, size));
+    if (have)
+      ctx.images.showGrey(std::string(top ? "ex_top_" : "ex_bot_") + std::to_string(j),
+                          &t.pixels[size_t(point * t.H * t.W)], int(t.H), int(t.W), size);
+    else
+      ImGui::Dummy(ImVec2(size, size));
     if (have && ImGui::IsItemClicked()) ctx.examples.selectExample(top, int(j));
     const bool selected = have && s.selection.sel.edited < 0 && s.selection.sel.point == point;
-    if (selected) ImGui::GetWindowDrawList()->AddRect(ImGui::GetItemRectMin(), ImGui::GetItemRectMax(), kRing, 2.0f, 0, 2.5f);
+    if (selected)
+      ImGui::GetWindowDrawList()->AddRect(ImGui::GetItemRectMin(), ImGui::GetItemRectMax(), kRing, 2.0f, 0, 2.5f);
     if (ImGui::IsItemHovered() && have)
       ImGui::SetTooltip("training image %lld (point #%lld)\nlabel %s\nscore %.6g\nclick: select it on the map",
                         (long long)pos, (long long)point, t.classNames[size_t(t.labels[size_t(point)])].c_str(),
                         double(r.score[i]));
     if (have) {
       const int label = t.labels[size_t(point)];
-      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(classU32(label)), "%s", fitText(t.classNames[size_t(label)], size).c_str());
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(classU32(label)), "%s",
+                         fitText(t.classNames[size_t(label)], size).c_str());
     }
     ImGui::TextDisabled("%s", fitText(scoreText(r, i), size).c_str());
     ImGui::Dummy(ImVec2(size, 0));  // the cell's width, whatever its texts
@@ -121,8 +129,9 @@ void ExamplesPanel::draw(Context& ctx) {
     return;
   }
   ExamplesState& es = s.examples;
-  ImGui::TextWrapped("Which training images make this latent what it is (label-free: the scores use the latents, not "
-                     "the labels; the labels below are for you to judge them).");
+  ImGui::TextWrapped(
+      "Which training images make this latent what it is (label-free: the scores use the latents, not "
+      "the labels; the labels below are for you to judge them).");
   drawSettings(ctx);
   ctx.examples.follow();
   const bool canRun = s.selection.sel.any() && !es.running();
@@ -152,7 +161,8 @@ void ExamplesPanel::draw(Context& ctx) {
   const ExampleScores& r = run.scores;
   const PointTable& t = *s.model.pts;
   ImGui::Separator();
-  const std::string from = run.fromPoint >= 0 ? "point #" + std::to_string(run.fromPoint) : "edited point " + std::to_string(run.fromEdited + 1);
+  const std::string from = run.fromPoint >= 0 ? "point #" + std::to_string(run.fromPoint)
+                                              : "edited point " + std::to_string(run.fromEdited + 1);
   std::string detail;
   char buf[160];
   if (r.method == "dknn") {
@@ -160,18 +170,24 @@ void ExamplesPanel::draw(Context& ctx) {
     detail = buf;
     if (r.duplicates > 0) detail += "; " + std::to_string(r.duplicates) + " at distance 0 (duplicates, scored 1/eps)";
   } else if (r.method == "simplex") {
-    std::snprintf(buf, sizeof buf, "a corpus of %lld, residual |w^T Z - z| / |z| = %.3f, %.1f ms", (long long)r.scored, r.residual, r.ms);
+    std::snprintf(buf, sizeof buf, "a corpus of %lld, residual |w^T Z - z| / |z| = %.3f, %.1f ms", (long long)r.scored,
+                  r.residual, r.ms);
     detail = buf;
   } else {
-    std::snprintf(buf, sizeof buf, "%lld training images, %d checkpoints, %.1f s", (long long)r.scored, r.checkpoints, r.ms / 1000);
+    std::snprintf(buf, sizeof buf, "%lld training images, %d checkpoints, %.1f s", (long long)r.scored, r.checkpoints,
+                  r.ms / 1000);
     detail = buf;
   }
-  ImGui::TextWrapped("%s of %s: %s", r.method == "dknn" ? "DKNN" : r.method == "simplex" ? "SimplEx" : "TracIn", from.c_str(),
-                     detail.c_str());
+  ImGui::TextWrapped("%s of %s: %s",
+                     r.method == "dknn"      ? "DKNN"
+                     : r.method == "simplex" ? "SimplEx"
+                                             : "TracIn",
+                     from.c_str(), detail.c_str());
   const Selection& sel = s.selection.sel;
   if (sel.any() && (sel.point != run.fromPoint || sel.edited != run.fromEdited))
-    ImGui::TextDisabled("(the list stays with %s while you browse its examples; Find the examples runs it for the selection)",
-                        from.c_str());
+    ImGui::TextDisabled(
+        "(the list stays with %s while you browse its examples; Find the examples runs it for the selection)",
+        from.c_str());
   if (run.label >= 0 && run.label < int(t.classNames.size())) {
     const size_t k = std::min(size_t(es.shown), r.index.size());
     int same = 0, have = 0;
@@ -182,15 +198,19 @@ void ExamplesPanel::draw(Context& ctx) {
     ImGui::Text("%d of the top %d share its %s (%s)", same, have, run.fromPoint >= 0 ? "label" : "predicted class",
                 t.classNames[size_t(run.label)].c_str());
   }
-  ImGui::TextUnformatted(r.method == "dknn"      ? "Top (most important; score 1/dist): click one to select it"
-                         : r.method == "simplex" ? "Top (most important; score: SimplEx weight w): click one to select it"
-                                                 : "Top (most important; score: TracIn): click one to select it");
+  ImGui::TextUnformatted(r.method == "dknn" ? "Top (most important; score 1/dist): click one to select it"
+                         : r.method == "simplex"
+                             ? "Top (most important; score: SimplEx weight w): click one to select it"
+                             : "Top (most important; score: TracIn): click one to select it");
   drawRow(ctx, true);
-  ImGui::TextUnformatted(r.method == "simplex" ? "Bottom (least important; many weights are ~0, so their order means little)"
-                                                : "Bottom (least important)");
+  ImGui::TextUnformatted(r.method == "simplex"
+                             ? "Bottom (least important; many weights are ~0, so their order means little)"
+                             : "Bottom (least important)");
   drawRow(ctx, false);
-  if (r.method == "simplex") ImGui::TextDisabled("SimplEx scores only its corpus; the rest of the training set has no weight");
-  if (r.method == "dknn") ImGui::TextDisabled("1/dist: one over the latent distance to the training image (1 / latent units)");
+  if (r.method == "simplex")
+    ImGui::TextDisabled("SimplEx scores only its corpus; the rest of the training set has no weight");
+  if (r.method == "dknn")
+    ImGui::TextDisabled("1/dist: one over the latent distance to the training image (1 / latent units)");
 }
 
 void ExamplesPanel::drawMapOverlay(Context& ctx, const MapTransform& t, ImDrawList* dl) {

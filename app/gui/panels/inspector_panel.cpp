@@ -18,11 +18,13 @@ namespace {
 // A set of points in a few lines: the count, the class mix (the largest classes first, by label and
 // by prediction), the accuracy and the mean uncertainties.
 void drawSummary(const PointTable& t, const SelectionSummary& m, const char* what) {
-  ImGui::Text("%s: %lld points (%lld test, %lld train)", what, (long long)m.count, (long long)m.test, (long long)m.train);
+  ImGui::Text("%s: %lld points (%lld test, %lld train)", what, (long long)m.count, (long long)m.test,
+              (long long)m.train);
   if (m.count == 0) return;
   std::vector<int> order(size_t(t.K));
   for (size_t k = 0; k < order.size(); ++k) order[k] = int(k);
-  std::stable_sort(order.begin(), order.end(), [&m](int a, int b) { return m.byLabel[size_t(a)] > m.byLabel[size_t(b)]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&m](int a, int b) { return m.byLabel[size_t(a)] > m.byLabel[size_t(b)]; });
   // Two labelled columns per class: how many have that label, how many are predicted as it.
   ImGui::PushFont(monoFont());
   ImGui::TextDisabled("%-11s %7s %6s   %-11s %7s %6s", "class", "labelled", "pred", "class", "labelled", "pred");
@@ -35,8 +37,8 @@ void drawSummary(const PointTable& t, const SelectionSummary& m, const char* wha
     const std::string& name = t.classNames[size_t(k)];
     const std::string label = name == std::to_string(k) ? "class " + name : name;
     ImGui::PushFont(monoFont());
-    ImGui::TextColored(imColorVec(classColor(k)), "%-11.11s %7lld %6lld", label.c_str(), (long long)m.byLabel[size_t(k)],
-                       (long long)m.byPred[size_t(k)]);
+    ImGui::TextColored(imColorVec(classColor(k)), "%-11.11s %7lld %6lld", label.c_str(),
+                       (long long)m.byLabel[size_t(k)], (long long)m.byPred[size_t(k)]);
     ImGui::PopFont();
   }
   int rest = 0;
@@ -44,7 +46,8 @@ void drawSummary(const PointTable& t, const SelectionSummary& m, const char* wha
   if (rest > 0) ImGui::TextDisabled("and %d more classes", rest);
   if (t.hasClassifier) {
     ImGui::Text("accuracy %.1f%% (%lld right)", 100.0 * double(m.correct) / double(m.count), (long long)m.correct);
-    ImGui::Text("mean U: total %.3f, aleatoric %.3f, epistemic %.4f nats", m.meanTotal, m.meanAleatoric, m.meanEpistemic);
+    ImGui::Text("mean U: total %.3f, aleatoric %.3f, epistemic %.4f nats", m.meanTotal, m.meanAleatoric,
+                m.meanEpistemic);
   }
 }
 
@@ -58,8 +61,10 @@ void drawModelSummary(const AppState& s) {
     const SelectionSummary& m = s.model.testSummary;
     ImGui::Text("test accuracy %.1f%% (%s head)", 100.0 * double(m.correct) / double(std::max<int64_t>(1, m.count)),
                 s.model.hasLaplace ? "Bayesian last layer" : "deterministic");
-    ImGui::Text("mean U: total %.3f, aleatoric %.3f, epistemic %.4f nats", m.meanTotal, m.meanAleatoric, m.meanEpistemic);
-    ImGui::TextDisabled(s.model.report ? "reliability and OOD: the Model tab" : "reliability and OOD: being computed (Model tab)");
+    ImGui::Text("mean U: total %.3f, aleatoric %.3f, epistemic %.4f nats", m.meanTotal, m.meanAleatoric,
+                m.meanEpistemic);
+    ImGui::TextDisabled(s.model.report ? "reliability and OOD: the Model tab"
+                                       : "reliability and OOD: being computed (Model tab)");
   } else {
     ImGui::TextWrapped("An encoder trained without labels (%s): no prediction or uncertainty.", t.objective.c_str());
   }
@@ -83,8 +88,9 @@ void InspectorPanel::draw(Context& ctx) {
       drawModelSummary(s);
       ImGui::Separator();
     }
-    ImGui::TextWrapped("Click a point to inspect it. Then drag it (left button) to move its latent code: the decoded "
-                       "image, the prediction and the uncertainties follow. Shift+drag draws a lasso. Press ? for help.");
+    ImGui::TextWrapped(
+        "Click a point to inspect it. Then drag it (left button) to move its latent code: the decoded "
+        "image, the prediction and the uncertainties follow. Shift+drag draws a lasso. Press ? for help.");
     return;
   }
   const PointTable& t = *s.model.pts;
@@ -100,8 +106,9 @@ void InspectorPanel::draw(Context& ctx) {
     ImGui::Text("edited point %d from #%lld (label %s): no label of its own", sel.edited + 1, (long long)sel.point,
                 t.classNames[size_t(t.labels[i])].c_str());
   else if (s.clue.inspectStep >= 0 && s.clue.followed())
-    ImGui::TextColored(ImVec4(1.0f, 0.65f, 0.3f, 1.0f), "counterfactual of point #%lld (label %s): the numbers below are z_t's",
-                       (long long)sel.point, t.classNames[size_t(t.labels[i])].c_str());
+    ImGui::TextColored(ImVec4(1.0f, 0.65f, 0.3f, 1.0f),
+                       "counterfactual of point #%lld (label %s): the numbers below are z_t's", (long long)sel.point,
+                       t.classNames[size_t(t.labels[i])].c_str());
   else
     ImGui::Text("point #%lld  (%s %lld), label: %s", (long long)sel.point, t.isTrain[i] ? "train" : "test",
                 (long long)t.splitIndex[i], t.classNames[size_t(t.labels[i])].c_str());
@@ -119,9 +126,14 @@ void InspectorPanel::draw(Context& ctx) {
   tip("The data image of the selected point");
   ImGui::SameLine();
   ImGui::BeginGroup();
-  ImGui::TextUnformatted(dragging ? "decode g(z) (drag)" : clueRun ? "decode g(z_t)" : sel.edited >= 0 ? "decode g(z)" : "recon g(phi(x))");
-  if (ev) ctx.images.showChw("dec", ev->image, int(t.C), H, W, img);
-  else ImGui::Dummy(ImVec2(img, img));
+  ImGui::TextUnformatted(dragging          ? "decode g(z) (drag)"
+                         : clueRun         ? "decode g(z_t)"
+                         : sel.edited >= 0 ? "decode g(z)"
+                                           : "recon g(phi(x))");
+  if (ev)
+    ctx.images.showChw("dec", ev->image, int(t.C), H, W, img);
+  else
+    ImGui::Dummy(ImVec2(img, img));
   ImGui::EndGroup();
   tip("The decoder's image of the current latent: the reconstruction for a data point, the decode for a dragged one");
   // VAE-CLUE and the hierarchical search move an image, not the classifier's latent: their own
@@ -137,14 +149,19 @@ void InspectorPanel::draw(Context& ctx) {
     const bool last = s.clue.inspectStep >= r.numPathSteps() - 1 && r.xStar.size() == P;
     ImGui::SameLine();
     ImGui::BeginGroup();
-    ImGui::Text("%s x (step %d)", r.method == std::string("vae-clue") ? "VAE's" : "input", last ? r.numPathSteps() - 1
-                                                                                      : frame >= 0 ? r.frameSteps[size_t(frame)] : 0);
-    if (last) ctx.images.showChw("method_img", r.xStar, int(r.C), H, W, img);
+    ImGui::Text("%s x (step %d)", r.method == std::string("vae-clue") ? "VAE's" : "input",
+                last         ? r.numPathSteps() - 1
+                : frame >= 0 ? r.frameSteps[size_t(frame)]
+                             : 0);
+    if (last)
+      ctx.images.showChw("method_img", r.xStar, int(r.C), H, W, img);
     else if (frame >= 0)
       ctx.images.showChw("method_img",
-                         std::vector<float>(r.frames.begin() + long(size_t(frame) * P), r.frames.begin() + long(size_t(frame + 1) * P)),
+                         std::vector<float>(r.frames.begin() + long(size_t(frame) * P),
+                                            r.frames.begin() + long(size_t(frame + 1) * P)),
                          int(r.C), H, W, img);
-    else ctx.images.showChw("method_img", r.x0, int(r.C), H, W, img);
+    else
+      ctx.images.showChw("method_img", r.x0, int(r.C), H, W, img);
     ImGui::EndGroup();
     tip("This method's own image at (or just before) this step: the VAE's decode for VAE-CLUE, the input being "
         "changed for the hierarchical search. z_t is the classifier's latent of that image; the image beside it is "
@@ -158,9 +175,11 @@ void InspectorPanel::draw(Context& ctx) {
     const std::vector<float> map = SignedImages::channelSum(ev->saliency, t.C, t.H * t.W);
     ctx.signedImages.show("sal", map, H, W, signedClip(map), img, true);
     ImGui::EndGroup();
-    tip(("Live saliency of the decoded image for the Attribution tab's target (" + attributionTargetName(s.attribution.options.target) +
+    tip(("Live saliency of the decoded image for the Attribution tab's target (" +
+         attributionTargetName(s.attribution.options.target) +
          "): red raises it, blue lowers it; its own colour range. " + std::to_string(int(ev->saliencyMs * 10) / 10.0) +
-         " ms of this update").c_str());
+         " ms of this update")
+            .c_str());
   }
   if (ev && !ev->neighbours.empty()) {
     ImGui::SameLine();
@@ -185,26 +204,29 @@ void InspectorPanel::draw(Context& ctx) {
     tip("Snap to manifold: the data points nearest to this latent in latent space, with their labels and their "
         "Euclidean distance d to it in the latent space");
   }
-  if (!s.edits.evalError.empty())
-    ImGui::TextColored(kErrorText, "%s", clipForMessage(s.edits.evalError, 300).c_str());
+  if (!s.edits.evalError.empty()) ImGui::TextColored(kErrorText, "%s", clipForMessage(s.edits.evalError, 300).c_str());
   if (!ev) {
     if (s.edits.evalError.empty()) ImGui::TextDisabled("computing...");
     return;
   }
   if (!t.hasClassifier || ev->probs.empty()) {
     ImGui::Separator();
-    ImGui::TextWrapped("This bundle's encoder was trained without labels (%s): it has no classifier, so there is no "
-                       "prediction and no uncertainty to show. Its examples and label-free saliency are in the Examples "
-                       "and Attribution tabs.", t.objective.c_str());
+    ImGui::TextWrapped(
+        "This bundle's encoder was trained without labels (%s): it has no classifier, so there is no "
+        "prediction and no uncertainty to show. Its examples and label-free saliency are in the Examples "
+        "and Attribution tabs.",
+        t.objective.c_str());
     if (!s.ui.presenter) ImGui::TextDisabled("decode: %.2f ms on %s", ev->ms, s.model.device.c_str());
     return;
   }
   // The round trip of the decoded image, beside it: the latent's own numbers follow below.
   const bool ownImage = !clueRun && !dragging && sel.edited < 0;
-  ImGui::Text("%s encoded again: %s, total U %.4f nats", ownImage ? "the reconstruction" : imageMethod ? "g(z_t)" : "this decoded image",
+  ImGui::Text("%s encoded again: %s, total U %.4f nats",
+              ownImage      ? "the reconstruction"
+              : imageMethod ? "g(z_t)"
+                            : "this decoded image",
               t.classNames[size_t(ev->predRound)].c_str(), ev->totalRound);
-  if (imageMethod)
-    ImGui::TextDisabled("(the CLUE table's round trip is this method's own image at z*, not g(z*))");
+  if (imageMethod) ImGui::TextDisabled("(the CLUE table's round trip is this method's own image at z*, not g(z*))");
   tip("phi(g(z)): the image above, encoded again and classified by the same head. When the latent below is sure "
       "and this is not, the latent moved where no image goes.");
   ImGui::Separator();

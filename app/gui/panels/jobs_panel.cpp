@@ -23,15 +23,20 @@ void JobsPanel::draw(Context& ctx) {
     ImGui::PushID(j.id);
     const std::string err = j.errorText();
     if (j.finished) {
-      if (!err.empty()) ImGui::TextColored(kErrorText, "#%d %s: failed: %s", j.id, j.name.c_str(), err.c_str());
-      else if (j.cancelled) ImGui::TextDisabled("#%d %s: cancelled", j.id, j.name.c_str());
-      else ImGui::TextDisabled("#%d %s: done in %.2f s", j.id, j.name.c_str(), j.seconds);
+      if (!err.empty())
+        ImGui::TextColored(kErrorText, "#%d %s: failed: %s", j.id, j.name.c_str(), err.c_str());
+      else if (j.cancelled)
+        ImGui::TextDisabled("#%d %s: cancelled", j.id, j.name.c_str());
+      else
+        ImGui::TextDisabled("#%d %s: done in %.2f s", j.id, j.name.c_str(), j.seconds);
     } else {
       ImGui::Text("#%d %s%s", j.id, j.name.c_str(), j.running ? "" : " (queued)");
       // Before its first report a job has no stage: say what it is doing rather than show an empty bar.
       const std::string stage = j.stageText();
       ImGui::ProgressBar(j.fraction.load(), ImVec2(-80, 0),
-                         !stage.empty() ? stage.c_str() : j.running ? "starting..." : "waiting for the job before it");
+                         !stage.empty() ? stage.c_str()
+                         : j.running    ? "starting..."
+                                        : "waiting for the job before it");
       ImGui::SameLine();
       if (ImGui::Button("Cancel")) j.cancel = true;
       tip("Stop this job at its next batch; nothing it was writing is kept");

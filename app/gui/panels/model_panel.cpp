@@ -54,7 +54,8 @@ void ModelPanel::drawImport(Context& ctx) {
   ImGui::InputTextWithHint("model .pt", "model with encode(x) and classify(z)", &m_importModel);
   tip("torch.jit.script(model).save(PATH) with methods encode(x)->z, classify(z)->logits, optional decode(z)->x");
   ImGui::SameLine();
-  if (ImGui::Button("Browse##m")) m_browser.toggle(fs::current_path().string(), FileBrowser::Pick::File, &m_importModel);
+  if (ImGui::Button("Browse##m"))
+    m_browser.toggle(fs::current_path().string(), FileBrowser::Pick::File, &m_importModel);
   tip("Pick the .pt file with the file browser");
   ImGui::SetNextItemWidth(-150);
   ImGui::InputText("dataset", &m_importDataset);
@@ -105,10 +106,12 @@ void ModelPanel::drawTrainForm(Context& ctx) {
   intField("seed", seed, 0, 1 << 30, "Random seed: the same seed and settings give the same bundle");
   f.seed = uint64_t(seed);
   int limit = int(f.limitTrain);
-  intField("limit train", limit, 0, 1 << 30, "Train on only the first N shuffled training images (0 = all), for a quick demo");
+  intField("limit train", limit, 0, 1 << 30,
+           "Train on only the first N shuffled training images (0 = all), for a quick demo");
   f.limitTrain = limit;
   if (ImGui::Button("Train and load")) ctx.models.trainModel(f);
-  tip("Runs latentlab train as a job (progress and Cancel in the Jobs tab; a cancelled run leaves nothing behind), then "
+  tip("Runs latentlab train as a job (progress and Cancel in the Jobs tab; a cancelled run leaves nothing behind), "
+      "then "
       "loads the new bundle");
 }
 
@@ -116,10 +119,13 @@ void ModelPanel::drawSummary(Context& ctx) {
   const Model& m = ctx.state.model;
   // The model's name, size and accuracy are in the inspector's summary; here what it lacks.
   if (!m.hasLaplace) ImGui::TextDisabled("no Laplace posterior: the deterministic head only");
-  if (!m.pts->hasClassifier) {  // a label-free bundle (Crabbé and van der Schaar 2022): its own figures, no heads to calibrate
-    ImGui::TextWrapped("This encoder was trained without labels (%s): there is no classifier, so no predictions, "
-                       "uncertainties, reliability or OOD plots. The map is coloured by the true class; the Examples "
-                       "tab and the Attribution tab's label-free target explain it.", m.pts->objective.c_str());
+  if (!m.pts->hasClassifier) {  // a label-free bundle (Crabbé and van der Schaar 2022): its own figures, no heads to
+                                // calibrate
+    ImGui::TextWrapped(
+        "This encoder was trained without labels (%s): there is no classifier, so no predictions, "
+        "uncertainties, reliability or OOD plots. The map is coloured by the true class; the Examples "
+        "tab and the Attribution tab's label-free target explain it.",
+        m.pts->objective.c_str());
     if (m.metrics.is_object() && m.metrics.contains("test_loss"))
       ImGui::Text("test loss %.4f per image, reconstruction MSE %.5f", m.metrics.value("test_loss", 0.0),
                   m.metrics.value("reconstruction_mse", 0.0));
@@ -127,8 +133,10 @@ void ModelPanel::drawSummary(Context& ctx) {
   }
   // The plots first (they fit the tab at the default size), then the eval table in a fixed-width
   // font so that its columns line up.
-  if (!m.report) ImGui::TextDisabled("computing the reliability diagram and OOD histograms (Jobs tab)...");
-  else drawModelPlots(*m.report);
+  if (!m.report)
+    ImGui::TextDisabled("computing the reliability diagram and OOD histograms (Jobs tab)...");
+  else
+    drawModelPlots(*m.report);
   if (m.metrics.is_object() && m.metrics.contains("heads")) {
     ImGui::TextDisabled("latentlab eval (stored in the manifest when the bundle was made):");
     nlohmann::json main = m.metrics;
@@ -141,7 +149,8 @@ void ModelPanel::drawSummary(Context& ctx) {
       ImGui::PushFont(monoFont());
       ImGui::TextUnformatted(formatDvaeTable(m.metrics["dvae"]).c_str());
       ImGui::PopFont();
-      ImGui::TextDisabled("changed: the share of test points whose prediction a flip of that bit changes (from f(phi'))");
+      ImGui::TextDisabled(
+          "changed: the share of test points whose prediction a flip of that bit changes (from f(phi'))");
     }
   }
 }

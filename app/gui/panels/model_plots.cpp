@@ -27,7 +27,7 @@ std::string num(double v) {
 
 // A plot frame: the area right of `left` pixels of y labels and above `bottom` pixels of x labels.
 struct Frame {
-  ImVec2 a, b;  // the plotting area
+  ImVec2 a, b;                                                      // the plotting area
   float x(double t) const { return a.x + float(t) * (b.x - a.x); }  // t in 0..1
   float y(double t) const { return b.y - float(t) * (b.y - a.y); }
 };
@@ -88,8 +88,10 @@ void drawReliability(const ModelReport& r, float w, float h) {
     const double x0 = double(b) / bins, x1 = double(b + 1) / bins, xm = 0.5 * (x0 + x1);
     const int64_t nd = r.countDet[size_t(b)], nl = r.countLaplace[size_t(b)];
     if (nl > 0)
-      dl->AddRectFilled(ImVec2(f.x(x0) + 1, f.y(r.accLaplace[size_t(b)])), ImVec2(f.x(xm), f.y(0)), faded(kLaplace, nl));
-    if (nd > 0) dl->AddRectFilled(ImVec2(f.x(xm), f.y(r.accDet[size_t(b)])), ImVec2(f.x(x1) - 1, f.y(0)), faded(kDet, nd));
+      dl->AddRectFilled(ImVec2(f.x(x0) + 1, f.y(r.accLaplace[size_t(b)])), ImVec2(f.x(xm), f.y(0)),
+                        faded(kLaplace, nl));
+    if (nd > 0)
+      dl->AddRectFilled(ImVec2(f.x(xm), f.y(r.accDet[size_t(b)])), ImVec2(f.x(x1) - 1, f.y(0)), faded(kDet, nd));
   }
   for (double t : {0.0, 0.5, 1.0}) {
     tickX(dl, f, t, num(t));
@@ -99,10 +101,11 @@ void drawReliability(const ModelReport& r, float w, float h) {
   const ImVec2 m = ImGui::GetIO().MousePos;
   if (m.x >= f.a.x && m.x < f.b.x && m.y >= f.a.y && m.y < f.b.y && bins > 0) {
     const int b = std::clamp(int((m.x - f.a.x) / (f.b.x - f.a.x) * float(bins)), 0, bins - 1);
-    ImGui::SetTooltip("confidence %.2f to %.2f\nBLL: %lld points, accuracy %.3f, mean confidence %.3f\n"
-                      "deterministic: %lld points, accuracy %.3f, mean confidence %.3f",
-                      double(b) / bins, double(b + 1) / bins, (long long)r.countLaplace[size_t(b)], r.accLaplace[size_t(b)],
-                      r.confLaplace[size_t(b)], (long long)r.countDet[size_t(b)], r.accDet[size_t(b)], r.confDet[size_t(b)]);
+    ImGui::SetTooltip(
+        "confidence %.2f to %.2f\nBLL: %lld points, accuracy %.3f, mean confidence %.3f\n"
+        "deterministic: %lld points, accuracy %.3f, mean confidence %.3f",
+        double(b) / bins, double(b + 1) / bins, (long long)r.countLaplace[size_t(b)], r.accLaplace[size_t(b)],
+        r.confLaplace[size_t(b)], (long long)r.countDet[size_t(b)], r.accDet[size_t(b)], r.confDet[size_t(b)]);
   }
   ImGui::TextDisabled("x confidence, y accuracy");
   ImGui::TextDisabled("faded: a bin of < %lld points", (long long)kFewPoints);
@@ -197,7 +200,8 @@ void drawModelPlots(const ModelReport& r) {
   if (!r.error.empty()) {
     ImGui::TextWrapped("OOD: %s", r.error.c_str());
   } else {
-    ImGui::TextWrapped("OOD detection, AUROC: %.3f by epistemic U, %.3f by total U (entropy)", r.aurocMi, r.aurocEntropy);
+    ImGui::TextWrapped("OOD detection, AUROC: %.3f by epistemic U, %.3f by total U (entropy)", r.aurocMi,
+                       r.aurocEntropy);
     tip("How well each uncertainty tells the OOD images from the test images: 0.5 is chance, 1 perfect");
   }
   const float avail = ImGui::GetContentRegionAvail().x;

@@ -53,7 +53,8 @@ void drawRecordingBar(Context& ctx, const MapRect& map) {
   const bool enter = ImGui::InputTextWithHint("##caption", "caption, then Enter", &ui.recordCaption,
                                               ImGuiInputTextFlags_EnterReturnsTrue);
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Enter shows the text as a caption and records a caption line here;\nan empty box clears the caption");
+    ImGui::SetTooltip(
+        "Enter shows the text as a caption and records a caption line here;\nan empty box clears the caption");
   ImGui::SameLine();
   if (ImGui::Button("Add caption") || enter) {
     ctx.state.style.caption = clipForMessage(ui.recordCaption, kMaxCaption);

@@ -10,8 +10,9 @@ namespace latentlab::gui {
 void TabHost::draw(Context& ctx, const MapRect& r) {
   ImGui::SetNextWindowPos(ImVec2(r.left, r.top));
   ImGui::SetNextWindowSize(ImVec2(r.width, r.height));
-  ImGui::Begin("Panels", nullptr, ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
-                                      ImGuiWindowFlags_NoTitleBar);
+  ImGui::Begin("Panels", nullptr,
+               ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
+                   ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoTitleBar);
   if (ImGui::BeginTabBar("tabs")) {
     for (auto& panel : m_tabs) {
       const std::string label = panel->title(ctx) + "###" + panel->name();

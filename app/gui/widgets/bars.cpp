@@ -23,7 +23,8 @@ void drawProbBars(const std::vector<std::string>& classNames, const std::vector<
     dl->AddRectFilled(ImVec2(b.x, b.y + 2), ImVec2(b.x + w * p[size_t(k)], b.y + 8), imColor(classColor(k)));
     if (det && size_t(k) < det->size()) {
       dl->AddRectFilled(ImVec2(b.x, b.y + 9), ImVec2(b.x + w, b.y + 12), IM_COL32(45, 45, 45, 255));
-      dl->AddRectFilled(ImVec2(b.x, b.y + 9), ImVec2(b.x + w * (*det)[size_t(k)], b.y + 12), IM_COL32(170, 170, 170, 255));
+      dl->AddRectFilled(ImVec2(b.x, b.y + 9), ImVec2(b.x + w * (*det)[size_t(k)], b.y + 12),
+                        IM_COL32(170, 170, 170, 255));
     }
     ImGui::Dummy(ImVec2(w, 12));
     ImGui::SameLine();
@@ -47,8 +48,10 @@ void drawUncertaintyBars(float total, float aleatoric, float epistemic, int clas
     // Three significant figures (epistemic is often below 0.001), and the percentile in words.
     if (havePct) {
       const float pct = percentileOf(scales.sorted[size_t(i)], vals[i]);
-      if (pct >= 100.0f) std::snprintf(buf, sizeof buf, "%.3g   (higher than every test point)", vals[i]);
-      else std::snprintf(buf, sizeof buf, "%.3g   (higher than %.0f%% of test points)", vals[i], std::floor(pct));
+      if (pct >= 100.0f)
+        std::snprintf(buf, sizeof buf, "%.3g   (higher than every test point)", vals[i]);
+      else
+        std::snprintf(buf, sizeof buf, "%.3g   (higher than %.0f%% of test points)", vals[i], std::floor(pct));
     } else {
       std::snprintf(buf, sizeof buf, "%.3g", vals[i]);
     }
@@ -66,7 +69,8 @@ void drawUncertaintyBars(float total, float aleatoric, float epistemic, int clas
         if (dx || dy) dl->AddText(ImVec2(tp.x + float(dx), tp.y + float(dy)), IM_COL32(0, 0, 0, 255), buf);
     dl->AddText(tp, IM_COL32(255, 255, 255, 255), buf);
     tip((std::string(tips[i]) + ". The bar's colour is the map's colour for this value in the " + names[i] +
-         " mode; the percentage: the share of the test points with a lower value.").c_str());
+         " mode; the percentage: the share of the test points with a lower value.")
+            .c_str());
   }
 }
 

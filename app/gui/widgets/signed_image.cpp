@@ -112,8 +112,8 @@ void SignedImages::legend(float clip, const char* unit, float width) {
     const Rgb a = signedColor(t0), b = signedColor(t1);
     const ImU32 ca = ImGui::ColorConvertFloat4ToU32(ImVec4(a[0], a[1], a[2], 1)),
                 cb = ImGui::ColorConvertFloat4ToU32(ImVec4(b[0], b[1], b[2], 1));
-    dl->AddRectFilledMultiColor(ImVec2(p.x + width * float(i) / steps, p.y), ImVec2(p.x + width * float(i + 1) / steps, p.y + h),
-                                ca, cb, cb, ca);
+    dl->AddRectFilledMultiColor(ImVec2(p.x + width * float(i) / steps, p.y),
+                                ImVec2(p.x + width * float(i + 1) / steps, p.y + h), ca, cb, cb, ca);
   }
   ImGui::Dummy(ImVec2(width, h));
   char lo[48], hi[48];

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "latentlab/util/errors.h"
 #include "latentlab/attribution/attribution_torch.h"
+#include "latentlab/util/errors.h"
 
 namespace latentlab::ig_internal {
 
@@ -23,11 +23,10 @@ inline void requireFinite(const torch::Tensor& t, const std::string& what) {
   if (!torch::isfinite(t).all().item<bool>()) throw ModelLoadError("[ig] " + what + " is not finite");
 }
 
-
 // F and dF/dx at each of the inputs nodes [N, C, H, W] (on F's device), `chunk` at a time: into
 // f [N] and g [N * P] (row-major).
-inline void gradientsAt(const ImageScalarFn& F, const torch::Tensor& nodes, int64_t chunk, const std::atomic<bool>* cancel,
-                 std::vector<float>& f, std::vector<float>& g) {
+inline void gradientsAt(const ImageScalarFn& F, const torch::Tensor& nodes, int64_t chunk,
+                        const std::atomic<bool>* cancel, std::vector<float>& f, std::vector<float>& g) {
   torch::AutoGradMode grad(true);
   const int64_t N = nodes.size(0), P = nodes[0].numel();
   f.resize(size_t(N));
@@ -48,7 +47,8 @@ inline void gradientsAt(const ImageScalarFn& F, const torch::Tensor& nodes, int6
 }
 
 // F at the input and at the start, the sum and the completeness residual.
-inline void finishResult(const ImageScalarFn& F, const torch::Tensor& x, const torch::Tensor& start, AttributionResult& r) {
+inline void finishResult(const ImageScalarFn& F, const torch::Tensor& x, const torch::Tensor& start,
+                         AttributionResult& r) {
   torch::NoGradGuard ng;
   const torch::Tensor ends = F(torch::stack({x, start}));
   requireFinite(ends, "the target at the input or the baseline");

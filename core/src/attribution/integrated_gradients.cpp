@@ -7,8 +7,8 @@
 #include <chrono>
 #include <cmath>
 
-#include "latentlab/model/bundle_torch.h"
 #include "attribution/ig_internal.h"
+#include "latentlab/model/bundle_torch.h"
 #include "latentlab/util/errors.h"
 
 namespace latentlab {
@@ -21,8 +21,8 @@ std::vector<float> inputGradient(const ImageScalarFn& F, const torch::Tensor& x)
   return g;
 }
 
-AttributionResult integratedGradients(const ImageScalarFn& F, const torch::Tensor& x, const torch::Tensor& xb, int steps,
-                             Quadrature q, const std::atomic<bool>* cancel, int64_t chunk) {
+AttributionResult integratedGradients(const ImageScalarFn& F, const torch::Tensor& x, const torch::Tensor& xb,
+                                      int steps, Quadrature q, const std::atomic<bool>* cancel, int64_t chunk) {
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();
   if (x.dim() != 3 || !x.sizes().equals(xb.sizes()))
@@ -47,8 +47,8 @@ AttributionResult integratedGradients(const ImageScalarFn& F, const torch::Tenso
   return r;
 }
 
-AttributionResult latentPathAttribution(const Bundle& b, const ImageScalarFn& F, const torch::Tensor& zPath, const torch::Tensor& x,
-                               int segmentSteps, const std::atomic<bool>* cancel) {
+AttributionResult latentPathAttribution(const Bundle& b, const ImageScalarFn& F, const torch::Tensor& zPath,
+                                        const torch::Tensor& x, int segmentSteps, const std::atomic<bool>* cancel) {
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();
   if (zPath.dim() != 2 || zPath.size(0) < 1 || zPath.size(1) != b.latentDim())
@@ -107,10 +107,14 @@ ImageScalarFn attributionFunction(const Bundle& b, const BllHead& head, const At
     if (t.kind == AttributionTargetKind::Logit) return b.classify(z).select(1, t.cls);
     const Predictive p = head.predict(z);
     switch (t.kind) {
-      case AttributionTargetKind::Probability: return p.probs.select(1, t.cls);
-      case AttributionTargetKind::Aleatoric: return p.aleatoric;
-      case AttributionTargetKind::Epistemic: return p.epistemic;
-      default: return p.total;
+      case AttributionTargetKind::Probability:
+        return p.probs.select(1, t.cls);
+      case AttributionTargetKind::Aleatoric:
+        return p.aleatoric;
+      case AttributionTargetKind::Epistemic:
+        return p.epistemic;
+      default:
+        return p.total;
     }
   };
 }
@@ -120,7 +124,8 @@ torch::Tensor igBaseline(IgBaseline kind, const torch::Tensor& x, const torch::T
   torch::NoGradGuard ng;
   const torch::Tensor xf = x.detach().to(torch::kFloat);
   switch (kind) {
-    case IgBaseline::Black: return torch::zeros_like(xf);
+    case IgBaseline::Black:
+      return torch::zeros_like(xf);
     case IgBaseline::Mean:
       if (!trainMean.defined() || !trainMean.sizes().equals(x.sizes()))
         throw InputError("[ig] the mean baseline needs the training images' mean image");
@@ -134,17 +139,20 @@ torch::Tensor igBaseline(IgBaseline kind, const torch::Tensor& x, const torch::T
       const int64_t radius = std::max<int64_t>(1, int64_t(std::ceil(3 * sigma)));
       std::vector<float> k(size_t(2 * radius + 1));
       double total = 0;
-      for (int64_t i = -radius; i <= radius; ++i) total += k[size_t(i + radius)] = float(std::exp(-0.5 * i * i / (sigma * sigma)));
+      for (int64_t i = -radius; i <= radius; ++i)
+        total += k[size_t(i + radius)] = float(std::exp(-0.5 * i * i / (sigma * sigma)));
       for (float& v : k) v = float(v / total);
       const torch::Tensor kern = torch::tensor(k).to(xf.device());
       const int64_t C = xf.size(0);
       torch::Tensor img = xf.unsqueeze(0);  // [1, C, H, W]
       namespace F = torch::nn::functional;
       auto pass = [&](const torch::Tensor& in, bool horizontal) {
-        const torch::Tensor w = horizontal ? kern.view({1, 1, 1, -1}).repeat({C, 1, 1, 1}) : kern.view({1, 1, -1, 1}).repeat({C, 1, 1, 1});
-        const torch::Tensor padded = F::pad(in, F::PadFuncOptions(horizontal ? std::vector<int64_t>{radius, radius, 0, 0}
-                                                                              : std::vector<int64_t>{0, 0, radius, radius})
-                                                    .mode(torch::kReplicate));
+        const torch::Tensor w =
+            horizontal ? kern.view({1, 1, 1, -1}).repeat({C, 1, 1, 1}) : kern.view({1, 1, -1, 1}).repeat({C, 1, 1, 1});
+        const torch::Tensor padded =
+            F::pad(in, F::PadFuncOptions(horizontal ? std::vector<int64_t>{radius, radius, 0, 0}
+                                                    : std::vector<int64_t>{0, 0, radius, radius})
+                           .mode(torch::kReplicate));
         return F::conv2d(padded, w, F::Conv2dFuncOptions().groups(C));
       };
       return pass(pass(img, true), false).squeeze(0);
@@ -153,8 +161,8 @@ torch::Tensor igBaseline(IgBaseline kind, const torch::Tensor& x, const torch::T
   return torch::zeros_like(xf);
 }
 
-AttributionResult explainIg(const Bundle& b, const AttributionOptions& o, const torch::Tensor& x, const torch::Tensor& trainMean,
-                   const std::atomic<bool>* cancel) {
+AttributionResult explainIg(const Bundle& b, const AttributionOptions& o, const torch::Tensor& x,
+                            const torch::Tensor& trainMean, const std::atomic<bool>* cancel) {
   checkAttributionOptions(o, b.numClasses(), "ig");
   const torch::Tensor xd = x.to(b.device, torch::kFloat);
   ImageScalarFn F;
@@ -162,7 +170,8 @@ AttributionResult explainIg(const Bundle& b, const AttributionOptions& o, const 
     torch::NoGradGuard ng;
     F = labelFreeFunction(b, b.encode(xd.unsqueeze(0))[0]);
   } else {
-    F = attributionFunction(b, b.head(o.head == HeadKind::Laplace ? HeadMode::Samples : HeadMode::Deterministic), o.target);
+    F = attributionFunction(b, b.head(o.head == HeadKind::Laplace ? HeadMode::Samples : HeadMode::Deterministic),
+                            o.target);
   }
   AttributionResult r;
   if (o.method == AttributionMethod::Saliency) {
@@ -170,7 +179,7 @@ AttributionResult explainIg(const Bundle& b, const AttributionOptions& o, const 
   } else {
     const torch::Tensor xb = igBaseline(o.baseline, xd, trainMean, o.blurSigmaOrDefault(x.size(1)), o.seed);
     r = o.method == AttributionMethod::GradientShap ? gradientShap(F, xd, xb, o.steps, o.shapNoise, o.seed, cancel)
-                                             : integratedGradients(F, xd, xb, o.steps, o.quadrature, cancel);
+                                                    : integratedGradients(F, xd, xb, o.steps, o.quadrature, cancel);
     r.baseline_name = igBaselineName(o.baseline);
     if (o.method == AttributionMethod::IG) r.quadrature = quadratureName(o.quadrature);
   }

@@ -5,8 +5,8 @@
 #include <chrono>
 
 #include "attribution/ig_internal.h"
-#include "latentlab/model/bundle_torch.h"
 #include "latentlab/attribution/attribution_torch.h"
+#include "latentlab/model/bundle_torch.h"
 
 namespace latentlab {
 
@@ -17,15 +17,16 @@ ImageScalarFn labelFreeFunction(const ImageEncoderFn& encode, const torch::Tenso
   return [encode, ref](const torch::Tensor& x) -> torch::Tensor {
     const torch::Tensor z = encode(x);
     if (z.dim() != 2 || z.size(1) != ref.numel())
-      throw InputError("[labelfree] the encoder gives latents of another size than the reference's " + std::to_string(ref.numel()));
+      throw InputError("[labelfree] the encoder gives latents of another size than the reference's " +
+                       std::to_string(ref.numel()));
     return (z * ref.to(z.device()).unsqueeze(0)).sum(1);
   };
 }
 
 ImageScalarFn labelFreeFunction(const Bundle& b, const torch::Tensor& zRef) {
   if (zRef.numel() != b.latentDim())
-    throw InputError("[labelfree] the reference latent has " + std::to_string(zRef.numel()) + " numbers; the encoder's d is " +
-                     std::to_string(b.latentDim()));
+    throw InputError("[labelfree] the reference latent has " + std::to_string(zRef.numel()) +
+                     " numbers; the encoder's d is " + std::to_string(b.latentDim()));
   return labelFreeFunction([&b](const torch::Tensor& x) { return b.encode(x); }, zRef.to(b.device));
 }
 
@@ -55,13 +56,14 @@ AttributionResult saliencyAttribution(const ImageScalarFn& F, const torch::Tenso
   return r;
 }
 
-AttributionResult gradientShap(const ImageScalarFn& F, const torch::Tensor& x, const torch::Tensor& xb, int samples, double noise,
-                      uint64_t seed, const std::atomic<bool>* cancel, int64_t chunk) {
+AttributionResult gradientShap(const ImageScalarFn& F, const torch::Tensor& x, const torch::Tensor& xb, int samples,
+                               double noise, uint64_t seed, const std::atomic<bool>* cancel, int64_t chunk) {
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();
   if (x.dim() != 3 || !x.sizes().equals(xb.sizes()))
     throw InputError("[gradient-shap] the input and the baseline must both be [C, H, W] of one size");
-  if (samples < 1 || samples > 1000) throw InputError("[gradient-shap] samples must be in 1..1000, got " + std::to_string(samples));
+  if (samples < 1 || samples > 1000)
+    throw InputError("[gradient-shap] samples must be in 1..1000, got " + std::to_string(samples));
   AttributionResult r;
   r.C = x.size(0);
   r.H = x.size(1);

@@ -12,14 +12,14 @@
 #include <sstream>
 
 #include "latentlab/bll/bll_torch.h"
-#include "latentlab/model/bundle_torch.h"
 #include "latentlab/data/data_torch.h"
-#include "latentlab/util/errors.h"
 #include "latentlab/explorer/explorer.h"
+#include "latentlab/model/bundle_torch.h"
 #include "latentlab/model/models_torch.h"
-#include "latentlab/projection/projection.h"
-#include "latentlab/util/stats.h"
 #include "latentlab/model/train_torch.h"
+#include "latentlab/projection/projection.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/util/stats.h"
 #include "pipeline/pipeline_common.h"
 
 using nlohmann::json;
@@ -30,7 +30,7 @@ namespace detail {
 void benchCounterfactuals(const BenchOptions& opt, const std::function<bool(const std::string&)>& want, json& results);
 void benchAttribution(const BenchOptions& opt, json& results);
 void benchLabelFree(const BenchOptions& opt, const std::function<bool(const std::string&)>& want, json& results);
-}
+}  // namespace detail
 
 using detail::Clock;
 using detail::secondsSince;
@@ -122,7 +122,8 @@ void benchDragUpdate(const BenchOptions& opt, json& results) {
   }
   results["saliency_update_p95_ms"] = summaryStats(sms, "ms");
   results["saliency_update_p95_ms"]["note"] =
-      "the drag update with live saliency (dF/dx of total U at the decoded image, Laplace bank), " + opt.bundle + " on " + opt.device;
+      "the drag update with live saliency (dF/dx of total U at the decoded image, Laplace bank), " + opt.bundle +
+      " on " + opt.device;
   // A bit flip as the Concepts tab does it: decode the flipped code, then the inspector's
   // evaluation of psi = D(b') with its concepts (the code's n single flips, their predictive and images).
   if (const int nb = ex->dvaeBits(); nb > 0) {
@@ -139,7 +140,8 @@ void benchDragUpdate(const BenchOptions& opt, json& results) {
     }
     results["flip_update_p95_ms"] = summaryStats(fms, "ms");
     results["flip_update_p95_ms"]["note"] = "a DVAE bit flip: D(b') and the inspector's evaluation of it with the " +
-                                            std::to_string(nb) + " single flips of b', " + opt.bundle + " on " + opt.device;
+                                            std::to_string(nb) + " single flips of b', " + opt.bundle + " on " +
+                                            opt.device;
   } else {
     results["flip_update_p95_ms"] = {{"skipped", "the bundle has no DVAE (latentlab train-dvae)"}};
   }
@@ -230,17 +232,32 @@ void benchPlacePoint(const PointTable& pts, const std::vector<float>& layout5k, 
 }  // namespace
 
 std::vector<std::string> benchNames() {
-  return {"predictive_ms", "drag_update_p95_ms", "train_epoch_s", "tsne_5k_s", "tsne_5k_trust15", "tsne_70k_s",
-          "umap_70k_s", "umap_70k_trust15", "place_point_ms", "latent_clue_200_ms", "vae_clue_200_ms",
-          "latent_clue_batch_points_per_s", "ig64_ms", "saliency_update_p95_ms", "flip_update_p95_ms",
-          "labelfree_ig64_ms", "dknn_ms", "simplex_ms"};
+  return {"predictive_ms",
+          "drag_update_p95_ms",
+          "train_epoch_s",
+          "tsne_5k_s",
+          "tsne_5k_trust15",
+          "tsne_70k_s",
+          "umap_70k_s",
+          "umap_70k_trust15",
+          "place_point_ms",
+          "latent_clue_200_ms",
+          "vae_clue_200_ms",
+          "latent_clue_batch_points_per_s",
+          "ig64_ms",
+          "saliency_update_p95_ms",
+          "flip_update_p95_ms",
+          "labelfree_ig64_ms",
+          "dknn_ms",
+          "simplex_ms"};
 }
 
 json runBench(const BenchOptions& opt, std::ostream& log) {
   const torch::Device dev = parseDevice(opt.device);
   const std::vector<std::string> names = benchNames();
   for (const auto& n : opt.only)
-    if (std::find(names.begin(), names.end(), n) == names.end()) throw InputError("[bench] unknown benchmark '" + n + "'");
+    if (std::find(names.begin(), names.end(), n) == names.end())
+      throw InputError("[bench] unknown benchmark '" + n + "'");
   auto want = [&](const std::string& n) {
     return !opt.none && (opt.only.empty() || std::find(opt.only.begin(), opt.only.end(), n) != opt.only.end());
   };
@@ -303,8 +320,8 @@ json runBench(const BenchOptions& opt, std::ostream& log) {
   json flat;
   // A key that names its statistic (..._p95_ms) reports that statistic; the others their median.
   for (auto& [k, v] : results.items()) flat[k] = k.find("_p95_") != std::string::npos ? v["p95"] : v["median"];
-  return {{"machine", machineName()}, {"device", opt.device}, {"torch_threads", torch::get_num_threads()},
-          {"torch_version", TORCH_VERSION}, {"results", results}, {"flat", flat}};
+  return {{"machine", machineName()},       {"device", opt.device}, {"torch_threads", torch::get_num_threads()},
+          {"torch_version", TORCH_VERSION}, {"results", results},   {"flat", flat}};
 }
 
 std::string formatBenchTable(const json& r) {

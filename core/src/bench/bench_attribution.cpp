@@ -5,13 +5,13 @@
 #include <algorithm>
 #include <functional>
 
-#include "latentlab/bench/bench.h"
-#include "latentlab/model/bundle_torch.h"
-#include "latentlab/data/data_torch.h"
-#include "latentlab/util/errors.h"
-#include "latentlab/examples/examples_torch.h"
 #include "latentlab/attribution/attribution_torch.h"
+#include "latentlab/bench/bench.h"
+#include "latentlab/data/data_torch.h"
+#include "latentlab/examples/examples_torch.h"
+#include "latentlab/model/bundle_torch.h"
 #include "latentlab/model/models_torch.h"
+#include "latentlab/util/errors.h"
 #include "latentlab/util/stats.h"
 #include "pipeline/pipeline_common.h"
 
@@ -36,8 +36,10 @@ void benchAttribution(const BenchOptions& opt, json& results) {
     residual = r.residual;
   }
   results["ig64_ms"] = summaryStats(ms, "ms");
-  results["ig64_ms"]["note"] = "IG of total U (" + std::string(headKindName(o.head)) + " head), black baseline, 64 midpoint "
-                               "steps, test image 0 of " + opt.bundle + " on " + opt.device +
+  results["ig64_ms"]["note"] = "IG of total U (" + std::string(headKindName(o.head)) +
+                               " head), black baseline, 64 midpoint "
+                               "steps, test image 0 of " +
+                               opt.bundle + " on " + opt.device +
                                ", gradients of every node kept for the scrubber; completeness residual " +
                                std::to_string(residual);
 }
@@ -64,9 +66,11 @@ void benchLabelFree(const BenchOptions& opt, const std::function<bool(const std:
     AttributionOptions o;
     o.target.kind = AttributionTargetKind::LabelFree;
     double residual = 0;
-    results["labelfree_ig64_ms"] = summaryStats(timeIt([&] { residual = explainIg(b, o, x, {}, nullptr).residual; }), "ms");
-    results["labelfree_ig64_ms"]["note"] = "label-free IG of <phi(x), phi(.)>, black baseline, 64 midpoint steps, test image 0 of " +
-                                           opt.bundle + " on " + opt.device + "; completeness residual " + std::to_string(residual);
+    results["labelfree_ig64_ms"] =
+        summaryStats(timeIt([&] { residual = explainIg(b, o, x, {}, nullptr).residual; }), "ms");
+    results["labelfree_ig64_ms"]["note"] =
+        "label-free IG of <phi(x), phi(.)>, black baseline, 64 midpoint steps, test image 0 of " + opt.bundle + " on " +
+        opt.device + "; completeness residual " + std::to_string(residual);
   }
   if (!want("dknn_ms") && !want("simplex_ms")) return;
   torch::Tensor Z = bundleLatents(b, data.train, "latents_train.pt", {}, nullptr).to(b.device);
@@ -77,12 +81,14 @@ void benchLabelFree(const BenchOptions& opt, const std::function<bool(const std:
   }
   if (want("dknn_ms")) {
     int64_t top = -1;
-    results["dknn_ms"] = summaryStats(timeIt([&] { top = rankScores(dknnScores(Z, z), {}, "dknn", 64).index[0]; }), "ms");
+    results["dknn_ms"] =
+        summaryStats(timeIt([&] { top = rankScores(dknnScores(Z, z), {}, "dknn", 64).index[0]; }), "ms");
     std::vector<double> full = timeIt([&] { rankScores(dknnScores(Z, z), {}, "dknn"); });
     std::sort(full.begin(), full.end());
-    results["dknn_ms"]["note"] = "DKNN of test image 0: the scores of all " + std::to_string(Z.size(0)) + " training latents (d = " +
-                                 std::to_string(Z.size(1)) + ") and their best and worst 64 (what the Examples tab shows), on " +
-                                 opt.device + "; nearest training image " + std::to_string(top) +
+    results["dknn_ms"]["note"] = "DKNN of test image 0: the scores of all " + std::to_string(Z.size(0)) +
+                                 " training latents (d = " + std::to_string(Z.size(1)) +
+                                 ") and their best and worst 64 (what the Examples tab shows), on " + opt.device +
+                                 "; nearest training image " + std::to_string(top) +
                                  "; with the full ranking (explain's examples.csv) the median is " +
                                  std::to_string(full[full.size() / 2]) + " ms";
   }
@@ -92,9 +98,9 @@ void benchLabelFree(const BenchOptions& opt, const std::function<bool(const std:
     const torch::Tensor C = Z.index_select(0, torch::tensor(corpus, torch::kInt64).to(Z.device()));
     double residual = 0;
     results["simplex_ms"] = summaryStats(timeIt([&] { simplexWeights(C, z, eo.steps, eo.lr, &residual); }), "ms");
-    results["simplex_ms"]["note"] = "SimplEx of test image 0 over a corpus of " + std::to_string(C.size(0)) + " training latents, " +
-                                    std::to_string(eo.steps) + " Adam steps (lr " + std::to_string(eo.lr) +
-                                    "); relative residual " + std::to_string(residual);
+    results["simplex_ms"]["note"] = "SimplEx of test image 0 over a corpus of " + std::to_string(C.size(0)) +
+                                    " training latents, " + std::to_string(eo.steps) + " Adam steps (lr " +
+                                    std::to_string(eo.lr) + "); relative residual " + std::to_string(residual);
   }
 }
 

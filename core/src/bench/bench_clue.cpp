@@ -6,10 +6,10 @@
 
 #include "clue/clue_internal.h"
 #include "latentlab/bench/bench.h"
-#include "latentlab/model/bundle_torch.h"
 #include "latentlab/data/data_torch.h"
-#include "latentlab/util/errors.h"
+#include "latentlab/model/bundle_torch.h"
 #include "latentlab/model/models_torch.h"
+#include "latentlab/util/errors.h"
 #include "latentlab/util/stats.h"
 #include "pipeline/pipeline_common.h"
 
@@ -67,8 +67,8 @@ void benchCounterfactuals(const BenchOptions& opt, const std::function<bool(cons
     const double ratio = latentMedian > 0 ? results["vae_clue_200_ms"]["median"].get<double>() / latentMedian : 0;
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.0f", ratio);
-    results["vae_clue_200_ms"]["note"] = "VAE decode + classifier per step, 200" + where + "; " + buf +
-                                         "x the latent CLUE median";
+    results["vae_clue_200_ms"]["note"] =
+        "VAE decode + classifier per step, 200" + where + "; " + buf + "x the latent CLUE median";
   }
   if (want("latent_clue_batch_points_per_s")) {
     ClueOptions batch;  // the defaults, early stop included, as `explain` runs them

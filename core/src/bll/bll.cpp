@@ -4,15 +4,13 @@
 
 #include <cmath>
 
-#include "latentlab/util/errors.h"
 #include "latentlab/model/models_torch.h"
+#include "latentlab/util/errors.h"
 
 namespace latentlab {
 
 namespace {
-torch::Tensor withOnes(const torch::Tensor& z) {
-  return torch::cat({z, torch::ones({z.size(0), 1}, z.options())}, 1);
-}
+torch::Tensor withOnes(const torch::Tensor& z) { return torch::cat({z, torch::ones({z.size(0), 1}, z.options())}, 1); }
 }  // namespace
 
 torch::Tensor lastLayerGgn(const torch::Tensor& z, const torch::Tensor& W, const torch::Tensor& b,
@@ -82,8 +80,10 @@ LaplaceFit fitLaplace(const torch::Tensor& z, const torch::Tensor& labels, const
     auto f = [&](double l) { return laplaceLogMarglik(evals, thetaSq, logLik, std::exp(l)); };
     double a = hi - g * (hi - lo), c = lo + g * (hi - lo), fa = f(a), fc = f(c);
     for (int it = 0; it < 40; ++it) {
-      if (fa > fc) hi = c, c = a, fc = fa, a = hi - g * (hi - lo), fa = f(a);
-      else lo = a, a = c, fa = fc, c = lo + g * (hi - lo), fc = f(c);
+      if (fa > fc)
+        hi = c, c = a, fc = fa, a = hi - g * (hi - lo), fa = f(a);
+      else
+        lo = a, a = c, fa = fc, c = lo + g * (hi - lo), fc = f(c);
     }
     const double l = 0.5 * (lo + hi), v = f(l);
     if (v > best) best = v, bestLam = std::exp(l);
@@ -133,29 +133,32 @@ LaplaceFit laplaceFromModule(const torch::jit::Module& m, const std::string& sou
     throw ModelLoadError("[laplace] missing posterior buffers (theta_map, covariance, samples, prior_precision) (" +
                          source + ")");
   }
-  const int64_t k = fit.thetaMap.dim() == 2 ? fit.thetaMap.size(0) : -1, d1 = fit.thetaMap.dim() == 2 ? fit.thetaMap.size(1) : -1;
+  const int64_t k = fit.thetaMap.dim() == 2 ? fit.thetaMap.size(0) : -1,
+                d1 = fit.thetaMap.dim() == 2 ? fit.thetaMap.size(1) : -1;
   if (k < 2 || fit.covariance.dim() != 2 || fit.covariance.size(0) != k * d1 || fit.covariance.size(1) != k * d1 ||
       fit.samples.dim() != 3 || fit.samples.size(1) != k || fit.samples.size(2) != d1 || fit.samples.size(0) < 1)
     throw ModelLoadError("[laplace] posterior buffers have inconsistent shapes (" + source + ")");
   for (const auto* t : {&fit.thetaMap, &fit.covariance, &fit.samples})
     if (!torch::isfinite(*t).all().item<bool>())
       throw ModelLoadError("[laplace] posterior buffers hold non-finite values (" + source + ")");
-  if (!std::isfinite(fit.priorPrecision)) throw ModelLoadError("[laplace] the prior precision is not finite (" + source + ")");
+  if (!std::isfinite(fit.priorPrecision))
+    throw ModelLoadError("[laplace] the prior precision is not finite (" + source + ")");
   return fit;
 }
 
 const char* headModeName(HeadMode m) {
   switch (m) {
-    case HeadMode::Deterministic: return "deterministic";
-    case HeadMode::Samples: return "laplace";
-    case HeadMode::Probit: return "laplace-probit";
+    case HeadMode::Deterministic:
+      return "deterministic";
+    case HeadMode::Samples:
+      return "laplace";
+    case HeadMode::Probit:
+      return "laplace-probit";
   }
   return "?";
 }
 
-torch::Tensor entropy(const torch::Tensor& p) {
-  return -(p * torch::log(p.clamp_min(1e-30))).sum(-1);
-}
+torch::Tensor entropy(const torch::Tensor& p) { return -(p * torch::log(p.clamp_min(1e-30))).sum(-1); }
 
 BllHead BllHead::deterministic(std::function<torch::Tensor(const torch::Tensor&)> logits, int64_t numClasses) {
   BllHead h;
@@ -187,8 +190,11 @@ BllHead BllHead::laplace(const LaplaceFit& fit, HeadMode mode, const torch::Devi
     h.m_sampleMatrix = fit.samples.reshape({-1, d1}).to(device, torch::kFloat32);
     h.m_bank = h.m_sampleMatrix.reshape({h.m_samples, k, d1}).contiguous();
   } else {
-    h.m_covBlocks = fit.covariance.reshape({k, d1, k, d1}).permute({1, 0, 2, 3}).reshape({d1, k * k * d1})
-                        .contiguous().to(device, torch::kFloat32);
+    h.m_covBlocks = fit.covariance.reshape({k, d1, k, d1})
+                        .permute({1, 0, 2, 3})
+                        .reshape({d1, k * k * d1})
+                        .contiguous()
+                        .to(device, torch::kFloat32);
     auto gen = at::detail::createCPUGenerator(seed + 7);
     h.m_eps = torch::randn({h.m_samples, k}, gen, torch::kFloat32).to(device);
   }
@@ -212,20 +218,20 @@ Predictive BllHead::predict(const torch::Tensor& z) const {
     out.probs = logp.exp().mean(1);
   } else {
     const int64_t k = m_numClasses, d1 = phi.size(1), n = z.size(0);
-    torch::Tensor mu = torch::matmul(phi, m_thetaMap.t());                                // [N, K]
-    torch::Tensor t = torch::matmul(phi, m_covBlocks).reshape({n, k, k, d1});              // [N, K, K, d1]
-    torch::Tensor sf = (t * phi.reshape({n, 1, 1, d1})).sum(3);                            // [N, K, K]
+    torch::Tensor mu = torch::matmul(phi, m_thetaMap.t());                     // [N, K]
+    torch::Tensor t = torch::matmul(phi, m_covBlocks).reshape({n, k, k, d1});  // [N, K, K, d1]
+    torch::Tensor sf = (t * phi.reshape({n, 1, 1, d1})).sum(3);                // [N, K, K]
     // The softmax ignores a shift of all logits, and the GGN has no curvature along that shift, so
     // the posterior keeps the prior's large variance there. Project it out (exact for the softmax):
     // without this the diagonal probit treats it as per-class noise and is badly underconfident.
     sf = sf - sf.mean(1, true) - sf.mean(2, true) + sf.mean({1, 2}, true);
-    torch::Tensor var = torch::diagonal(sf, 0, 1, 2);                                      // [N, K]
+    torch::Tensor var = torch::diagonal(sf, 0, 1, 2);  // [N, K]
     out.probs = torch::softmax(mu / torch::sqrt(1 + (M_PI / 8.0) * var), 1);
     // A square root of the (rank K-1) projected covariance via its eigendecomposition; Cholesky
     // fails on the exact zero eigenvalue in float32.
     torch::Tensor ev, evec;
     std::tie(ev, evec) = torch::linalg_eigh(sf);
-    torch::Tensor root = evec * ev.clamp_min(0.0).sqrt().unsqueeze(1);                    // [N, K, K]
+    torch::Tensor root = evec * ev.clamp_min(0.0).sqrt().unsqueeze(1);                            // [N, K, K]
     torch::Tensor f = mu.unsqueeze(1) + torch::matmul(m_eps.unsqueeze(0), root.transpose(1, 2));  // [N, S, K]
     logp = torch::log_softmax(f, 2);
   }

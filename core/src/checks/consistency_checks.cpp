@@ -9,9 +9,9 @@
 
 namespace latentlab {
 
-std::vector<double> pixelFlipShifts(const ImageEncoderFn& encode, const torch::Tensor& images, const torch::Tensor& scores,
-                                    const std::vector<double>& fractions, std::vector<double>* sem,
-                                    const std::atomic<bool>* cancel) {
+std::vector<double> pixelFlipShifts(const ImageEncoderFn& encode, const torch::Tensor& images,
+                                    const torch::Tensor& scores, const std::vector<double>& fractions,
+                                    std::vector<double>* sem, const std::atomic<bool>* cancel) {
   torch::NoGradGuard ng;
   if (images.dim() != 4 || scores.size(0) != images.size(0) || scores[0].numel() != images[0].numel())
     throw InputError("[checks] the scores must be one map per image, of the images' size");
@@ -19,12 +19,14 @@ std::vector<double> pixelFlipShifts(const ImageEncoderFn& encode, const torch::T
   const torch::Tensor x = images.to(torch::kFloat);
   const torch::Tensor z0 = encode(x);
   // Ranks within each image, highest score first (a stable sort: ties by position).
-  const torch::Tensor order = std::get<1>(scores.reshape({n, P}).to(x.device(), torch::kFloat).sort(/*stable=*/true, /*dim=*/1, /*descending=*/true));
+  const torch::Tensor order = std::get<1>(
+      scores.reshape({n, P}).to(x.device(), torch::kFloat).sort(/*stable=*/true, /*dim=*/1, /*descending=*/true));
   std::vector<double> out;
   if (sem) sem->clear();
   for (double f : fractions) {
     checkCancel(cancel, "checks");
-    if (!(f >= 0 && f <= 1)) throw InputError("[checks] a fraction of pixels must be in 0..1, got " + std::to_string(f));
+    if (!(f >= 0 && f <= 1))
+      throw InputError("[checks] a fraction of pixels must be in 0..1, got " + std::to_string(f));
     const int64_t m = std::min<int64_t>(P, int64_t(std::ceil(f * double(P) - 1e-9)));
     torch::Tensor mask = torch::ones({n, P}, x.options());
     if (m > 0) mask.scatter_(1, order.slice(1, 0, m), 0.0);
@@ -40,8 +42,10 @@ void similarityRates(const torch::Tensor& scores, const torch::Tensor& testLabel
   if (scores.dim() != 2 || scores.size(0) != testLabels.size(0) || scores.size(1) != corpusLabels.size(0))
     throw InputError("[checks] the example scores must be [test points, corpus points]");
   const int64_t nc = scores.size(1);
-  const torch::Tensor order = std::get<1>(scores.to(torch::kCPU, torch::kFloat).sort(/*stable=*/true, /*dim=*/1, /*descending=*/true));
-  const torch::Tensor same = corpusLabels.to(torch::kCPU).index({order}) == testLabels.to(torch::kCPU).unsqueeze(1);  // [nT, nc]
+  const torch::Tensor order =
+      std::get<1>(scores.to(torch::kCPU, torch::kFloat).sort(/*stable=*/true, /*dim=*/1, /*descending=*/true));
+  const torch::Tensor same =
+      corpusLabels.to(torch::kCPU).index({order}) == testLabels.to(torch::kCPU).unsqueeze(1);  // [nT, nc]
   const torch::Tensor sameD = same.to(torch::kDouble);
   top.clear();
   bottom.clear();
@@ -60,8 +64,8 @@ std::vector<int64_t> balancedIndices(const torch::Tensor& labels, int64_t numCla
   for (int64_t k = 0; k < numClasses; ++k) {
     const torch::Tensor idx = perm.index({l == k});
     if (idx.size(0) < perClass)
-      throw InputError("[checks] class " + std::to_string(k) + " has " + std::to_string(idx.size(0)) + " images; the balanced draw needs " +
-                       std::to_string(perClass));
+      throw InputError("[checks] class " + std::to_string(k) + " has " + std::to_string(idx.size(0)) +
+                       " images; the balanced draw needs " + std::to_string(perClass));
     const torch::Tensor pick = idx.slice(0, 0, perClass);
     out.insert(out.end(), pick.data_ptr<int64_t>(), pick.data_ptr<int64_t>() + perClass);
   }
@@ -70,7 +74,8 @@ std::vector<int64_t> balancedIndices(const torch::Tensor& labels, int64_t numCla
 
 double pearson(const torch::Tensor& a, const torch::Tensor& b) {
   const torch::Tensor x = a.flatten().to(torch::kCPU, torch::kDouble), y = b.flatten().to(torch::kCPU, torch::kDouble);
-  if (x.numel() != y.numel() || x.numel() < 2) throw InputError("[checks] Pearson's r needs two vectors of one length >= 2");
+  if (x.numel() != y.numel() || x.numel() < 2)
+    throw InputError("[checks] Pearson's r needs two vectors of one length >= 2");
   const torch::Tensor dx = x - x.mean(), dy = y - y.mean();
   const double den = std::sqrt(dx.pow(2).sum().item<double>() * dy.pow(2).sum().item<double>());
   return den > 0 ? (dx * dy).sum().item<double>() / den : 0.0;

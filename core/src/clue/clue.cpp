@@ -47,7 +47,7 @@ ClueContext makeClueContext(const Bundle& b, const ClueOptions& o, const torch::
 namespace {
 
 std::vector<ClueResult> explain(const ClueContext& ctx, const ClueOptions& o, const torch::Tensor& x0In,
-                              const torch::Tensor& z0In, const std::atomic<bool>* cancel, const ClueStepFn& onStep) {
+                                const torch::Tensor& z0In, const std::atomic<bool>* cancel, const ClueStepFn& onStep) {
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();
   const Bundle& b = *ctx.bundle;
@@ -62,17 +62,24 @@ std::vector<ClueResult> explain(const ClueContext& ctx, const ClueOptions& o, co
   std::vector<ClueResult> out(static_cast<size_t>(n));
   switch (o.method) {
     case ClueMethod::LatentClue:
-    case ClueMethod::ClassChange: latentClue(ctx, o, z0, x0, out, cancel, onStep); break;
-    case ClueMethod::VaeClue: detail::vaeClue(ctx, o, x0, out, cancel, onStep); break;
-    case ClueMethod::Regene: detail::regene(ctx, o, z0, out, cancel, onStep); break;
-    case ClueMethod::Hierarchical: detail::hierarchicalSearch(ctx, o, x0, out, cancel, onStep); break;
+    case ClueMethod::ClassChange:
+      latentClue(ctx, o, z0, x0, out, cancel, onStep);
+      break;
+    case ClueMethod::VaeClue:
+      detail::vaeClue(ctx, o, x0, out, cancel, onStep);
+      break;
+    case ClueMethod::Regene:
+      detail::regene(ctx, o, z0, out, cancel, onStep);
+      break;
+    case ClueMethod::Hierarchical:
+      detail::hierarchicalSearch(ctx, o, x0, out, cancel, onStep);
+      break;
   }
   checkCancel(cancel, "clue");
   torch::NoGradGuard ng;
   const int64_t d = z0.size(1);
   torch::Tensor zStar = torch::empty({n, d});
-  for (int64_t i = 0; i < n; ++i)
-    zStar[i] = torch::from_blob(out[size_t(i)].zStar.data(), {d}, torch::kFloat32);
+  for (int64_t i = 0; i < n; ++i) zStar[i] = torch::from_blob(out[size_t(i)].zStar.data(), {d}, torch::kFloat32);
   zStar = zStar.to(dev);
   // The counterfactual images: g(z*) for the latent methods; the others made their own.
   torch::Tensor xStar;
@@ -80,13 +87,14 @@ std::vector<ClueResult> explain(const ClueContext& ctx, const ClueOptions& o, co
     xStar = b.decode(zStar);
   } else {
     std::vector<torch::Tensor> rows;
-    for (auto& r : out) rows.push_back(torch::from_blob(r.xStar.data(), {x0.size(1), x0.size(2), x0.size(3)}, torch::kFloat32).clone());
+    for (auto& r : out)
+      rows.push_back(torch::from_blob(r.xStar.data(), {x0.size(1), x0.size(2), x0.size(3)}, torch::kFloat32).clone());
     xStar = torch::stack(rows).to(dev);
   }
   const torch::Tensor zRound = b.encode(xStar);
   const Predictive pBefore = ctx.head.predict(z0), pLatent = ctx.head.predict(zStar), pRound = ctx.head.predict(zRound);
-  const torch::Tensor uB = uncertaintyOf(pBefore, o.uncertainty).cpu(), uL = uncertaintyOf(pLatent, o.uncertainty).cpu(),
-                      uR = uncertaintyOf(pRound, o.uncertainty).cpu();
+  const torch::Tensor uB = uncertaintyOf(pBefore, o.uncertainty).cpu(),
+                      uL = uncertaintyOf(pLatent, o.uncertainty).cpu(), uR = uncertaintyOf(pRound, o.uncertainty).cpu();
   const torch::Tensor lat = (zStar - z0).abs().mean(1).cpu(), inp = (xStar - x0).abs().flatten(1).mean(1).cpu();
   const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count() / double(n);
   for (int64_t i = 0; i < n; ++i) {
@@ -123,7 +131,8 @@ std::vector<ClueResult> explain(const ClueContext& ctx, const ClueOptions& o, co
     if (r.frames.empty() && o.frames > 0) {
       r.frameSteps = detail::frameSteps(r.steps, o.frames);
       std::vector<torch::Tensor> zs;
-      for (int s : r.frameSteps) zs.push_back(torch::from_blob(r.path.data() + size_t(s) * size_t(d), {d}, torch::kFloat32));
+      for (int s : r.frameSteps)
+        zs.push_back(torch::from_blob(r.path.data() + size_t(s) * size_t(d), {d}, torch::kFloat32));
       r.frames = toFloats(b.decode(torch::stack(zs).to(dev)));
     }
   }
@@ -133,7 +142,7 @@ std::vector<ClueResult> explain(const ClueContext& ctx, const ClueOptions& o, co
 }  // namespace
 
 std::vector<ClueResult> explainInputs(const ClueContext& ctx, const ClueOptions& o, const torch::Tensor& x0,
-                                    const std::atomic<bool>* cancel, const ClueStepFn& onStep) {
+                                      const std::atomic<bool>* cancel, const ClueStepFn& onStep) {
   torch::Tensor z0;
   {
     torch::NoGradGuard ng;
@@ -143,14 +152,15 @@ std::vector<ClueResult> explainInputs(const ClueContext& ctx, const ClueOptions&
 }
 
 std::vector<ClueResult> explainPoints(const ClueContext& ctx, const ClueOptions& o, const torch::Tensor& x0,
-                                    const torch::Tensor& z0, const std::atomic<bool>* cancel, const ClueStepFn& onStep) {
-  if (x0.size(0) != z0.size(0)) throw InputError("[clue] " + std::to_string(x0.size(0)) + " images but " +
-                                                 std::to_string(z0.size(0)) + " latents");
+                                      const torch::Tensor& z0, const std::atomic<bool>* cancel,
+                                      const ClueStepFn& onStep) {
+  if (x0.size(0) != z0.size(0))
+    throw InputError("[clue] " + std::to_string(x0.size(0)) + " images but " + std::to_string(z0.size(0)) + " latents");
   return explain(ctx, o, x0, z0, cancel, onStep);
 }
 
 std::vector<ClueResult> explainLatents(const ClueContext& ctx, const ClueOptions& o, const torch::Tensor& z0,
-                                     const std::atomic<bool>* cancel, const ClueStepFn& onStep) {
+                                       const std::atomic<bool>* cancel, const ClueStepFn& onStep) {
   torch::Tensor x0;
   {
     torch::NoGradGuard ng;

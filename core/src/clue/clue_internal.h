@@ -43,7 +43,7 @@ struct ClueEval {
 // The ClueEval of an objective computed with autograd on `param`: its gradient when asked for, and
 // everything detached.
 ClueEval makeEval(const torch::Tensor& loss, const torch::Tensor& u, const Predictive& p, const torch::Tensor& z,
-                const torch::Tensor& param, bool wantGrad);
+                  const torch::Tensor& param, bool wantGrad);
 
 struct ClueProblem {
   torch::Tensor theta0;  // [N, p] on the device
@@ -67,8 +67,8 @@ void vaeClue(const ClueContext& ctx, const ClueOptions& o, const torch::Tensor& 
              const std::atomic<bool>* cancel, const ClueStepFn& onStep);
 void regene(const ClueContext& ctx, const ClueOptions& o, const torch::Tensor& z0, std::vector<ClueResult>& out,
             const std::atomic<bool>* cancel, const ClueStepFn& onStep);
-void hierarchicalSearch(const ClueContext& ctx, const ClueOptions& o, const torch::Tensor& x0, std::vector<ClueResult>& out,
-                        const std::atomic<bool>* cancel, const ClueStepFn& onStep);
+void hierarchicalSearch(const ClueContext& ctx, const ClueOptions& o, const torch::Tensor& x0,
+                        std::vector<ClueResult>& out, const std::atomic<bool>* cancel, const ClueStepFn& onStep);
 
 // Cuts the run at its lowest objective: z* is the best point the optimiser visited (Adam's steps
 // have a size of about lr whatever the gradient, so the last point can be worse than an earlier one,

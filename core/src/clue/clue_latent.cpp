@@ -10,15 +10,14 @@
 #include <algorithm>
 #include <cmath>
 
-#include "latentlab/model/bundle_torch.h"
-#include "latentlab/clue/clue_torch.h"
-#include "latentlab/util/errors.h"
 #include "clue/clue_internal.h"
+#include "latentlab/clue/clue_torch.h"
+#include "latentlab/model/bundle_torch.h"
+#include "latentlab/util/errors.h"
 
 namespace latentlab {
 
 namespace {
-
 
 // d(z, z0) / d and its gradient.
 float distance(ClueDistance kind, const float* z, const float* z0, int d, float* grad, float scale) {
@@ -36,7 +35,6 @@ float distance(ClueDistance kind, const float* z, const float* z0, int d, float*
   }
   return float(sum / d);
 }
-
 
 int argmax(const float* p, int k) { return int(std::max_element(p, p + k) - p); }
 
@@ -121,8 +119,8 @@ void runCpuEngine(const ClueContext& ctx, const ClueOptions& o, const torch::Ten
 
 float bankObjective(const float* bank, int S, int K, int d, const float* z, UncertaintyKind kind, int target,
                     float* grad, float* pbar, float* work) {
-  float* p = work;           // [S*K] softmax of each sample
-  float* logp = work + S * K;  // [S*K] log-softmax
+  float* p = work;              // [S*K] softmax of each sample
+  float* logp = work + S * K;   // [S*K] log-softmax
   float* a = work + 2 * S * K;  // [K] -log p-bar
   const int d1 = d + 1;
   std::fill(pbar, pbar + K, 0.0f);
@@ -162,8 +160,8 @@ float bankObjective(const float* bank, int S, int K, int d, const float* z, Unce
     }
     alea += hs / S;
     for (int j = 0; j < K; ++j) {
-      const float gt = ps[j] * (a[j] - float(pa)) / float(S);  // d total
-      const float ga = -ps[j] * (g[j] + float(hs)) / float(S);          // d aleatoric
+      const float gt = ps[j] * (a[j] - float(pa)) / float(S);   // d total
+      const float ga = -ps[j] * (g[j] + float(hs)) / float(S);  // d aleatoric
       float c = 0;
       if (target >= 0) {
         c = -ps[target] * ((j == target ? 1.0f : 0.0f) - ps[j]) / (float(S) * std::max(pbar[target], 1e-30f));
@@ -180,10 +178,14 @@ float bankObjective(const float* bank, int S, int K, int d, const float* z, Unce
   // One deterministic map has no epistemic term: exactly 0 with no gradient (rounding would leave a
   // tiny one, which Adam's normalised steps would turn into full-size moves).
   if (S == 1 && target < 0 && kind == UncertaintyKind::Epistemic) return 0.0f;
-  if (target >= 0) value = float(-std::log(std::max(double(pbar[target]), 1e-30)));
-  else if (kind == UncertaintyKind::Total) value = float(total);
-  else if (kind == UncertaintyKind::Aleatoric) value = float(alea);
-  else value = float(total - alea);
+  if (target >= 0)
+    value = float(-std::log(std::max(double(pbar[target]), 1e-30)));
+  else if (kind == UncertaintyKind::Total)
+    value = float(total);
+  else if (kind == UncertaintyKind::Aleatoric)
+    value = float(alea);
+  else
+    value = float(total - alea);
   for (int r = 0; r < S * K; ++r) {
     const float c = logp[r];
     const float* w = bank + size_t(r) * size_t(d1);
@@ -195,9 +197,12 @@ float bankObjective(const float* bank, int S, int K, int d, const float* z, Unce
 torch::Tensor uncertaintyOf(const Predictive& p, UncertaintyKind kind, int target) {
   if (target >= 0) return -torch::log(p.probs.select(1, target).clamp_min(1e-30));
   switch (kind) {
-    case UncertaintyKind::Total: return p.total;
-    case UncertaintyKind::Aleatoric: return p.aleatoric;
-    case UncertaintyKind::Epistemic: return p.epistemic;
+    case UncertaintyKind::Total:
+      return p.total;
+    case UncertaintyKind::Aleatoric:
+      return p.aleatoric;
+    case UncertaintyKind::Epistemic:
+      return p.epistemic;
   }
   return p.total;
 }

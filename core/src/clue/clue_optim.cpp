@@ -9,7 +9,7 @@
 namespace latentlab::detail {
 
 ClueEval makeEval(const torch::Tensor& loss, const torch::Tensor& u, const Predictive& p, const torch::Tensor& z,
-                const torch::Tensor& param, bool wantGrad) {
+                  const torch::Tensor& param, bool wantGrad) {
   ClueEval e;
   if (wantGrad) e.grad = torch::autograd::grad({loss.sum()}, {param})[0].detach();
   e.loss = loss.detach();

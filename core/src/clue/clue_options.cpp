@@ -41,32 +41,53 @@ double ClueOptions::lambdaXOrDefault() const {
 }
 
 std::vector<std::string> clueOptionKeys() {
-  return {"method", "head", "uncertainty", "distance", "lambda", "lambda_x", "lr", "steps", "patience", "tolerance",
-          "keep_class", "target", "prototypes", "sparsity", "eta", "threshold", "outer_steps", "frames", "engine"};
+  return {"method", "head",      "uncertainty", "distance",   "lambda", "lambda_x",   "lr",
+          "steps",  "patience",  "tolerance",   "keep_class", "target", "prototypes", "sparsity",
+          "eta",    "threshold", "outer_steps", "frames",     "engine"};
 }
 
 void setClueOption(ClueOptions& o, const std::string& key, const std::string& v, const std::string& where) {
-  if (key == "method") o.method = parseClueMethod(v, where);
-  else if (key == "head") o.head = parseHeadKind(v, where);
-  else if (key == "uncertainty") o.uncertainty = parseUncertainty(v, where);
+  if (key == "method")
+    o.method = parseClueMethod(v, where);
+  else if (key == "head")
+    o.head = parseHeadKind(v, where);
+  else if (key == "uncertainty")
+    o.uncertainty = parseUncertainty(v, where);
   else if (key == "distance") {
-    if (v == "l1") o.distance = ClueDistance::L1;
-    else if (v == "l2") o.distance = ClueDistance::L2;
-    else throw InputError("[" + where + "] distance must be l1 or l2, got " + quoted(v));
-  } else if (key == "lambda") o.lambda = parseNumber(key, v, 0, 1e6, false, where);
-  else if (key == "lambda_x") o.lambdaX = parseNumber(key, v, 0, 1e6, false, where);
-  else if (key == "lr") o.lr = parseNumber(key, v, 0, 10, true, where);
-  else if (key == "steps") o.steps = parseInt(key, v, 1, 10000, where);
-  else if (key == "patience") o.patience = parseInt(key, v, 1, 100000, where);
-  else if (key == "tolerance") o.tolerance = parseNumber(key, v, 0, 1, false, where);
-  else if (key == "keep_class") o.keepClass = parseBool(key, v, where);
-  else if (key == "target") o.target = parseInt(key, v, 0, 100000, where);
-  else if (key == "prototypes") o.prototypes = parseInt(key, v, 1, 256, where);
-  else if (key == "sparsity") o.sparsity = parseNumber(key, v, 0, 1e6, false, where);
-  else if (key == "eta") o.eta = parseNumber(key, v, 0, 1, true, where);
-  else if (key == "threshold") o.threshold = parseNumber(key, v, 0, 100, false, where);
-  else if (key == "outer_steps") o.outerSteps = parseInt(key, v, 1, 1000, where);
-  else if (key == "frames") o.frames = parseInt(key, v, 0, 64, where);
+    if (v == "l1")
+      o.distance = ClueDistance::L1;
+    else if (v == "l2")
+      o.distance = ClueDistance::L2;
+    else
+      throw InputError("[" + where + "] distance must be l1 or l2, got " + quoted(v));
+  } else if (key == "lambda")
+    o.lambda = parseNumber(key, v, 0, 1e6, false, where);
+  else if (key == "lambda_x")
+    o.lambdaX = parseNumber(key, v, 0, 1e6, false, where);
+  else if (key == "lr")
+    o.lr = parseNumber(key, v, 0, 10, true, where);
+  else if (key == "steps")
+    o.steps = parseInt(key, v, 1, 10000, where);
+  else if (key == "patience")
+    o.patience = parseInt(key, v, 1, 100000, where);
+  else if (key == "tolerance")
+    o.tolerance = parseNumber(key, v, 0, 1, false, where);
+  else if (key == "keep_class")
+    o.keepClass = parseBool(key, v, where);
+  else if (key == "target")
+    o.target = parseInt(key, v, 0, 100000, where);
+  else if (key == "prototypes")
+    o.prototypes = parseInt(key, v, 1, 256, where);
+  else if (key == "sparsity")
+    o.sparsity = parseNumber(key, v, 0, 1e6, false, where);
+  else if (key == "eta")
+    o.eta = parseNumber(key, v, 0, 1, true, where);
+  else if (key == "threshold")
+    o.threshold = parseNumber(key, v, 0, 100, false, where);
+  else if (key == "outer_steps")
+    o.outerSteps = parseInt(key, v, 1, 1000, where);
+  else if (key == "frames")
+    o.frames = parseInt(key, v, 0, 64, where);
   else if (key == "engine") {
     if (v != "cpu" && v != "tensor" && v != "auto")
       throw InputError("[" + where + "] engine must be cpu, tensor or auto, got " + quoted(v));
@@ -80,7 +101,8 @@ void setClueOption(ClueOptions& o, const std::string& key, const std::string& v,
 
 void checkClueOptions(const ClueOptions& o, int64_t numClasses, const std::string& where) {
   if (o.method == ClueMethod::ClassChange) {
-    if (o.target < 0) throw InputError("[" + where + "] class-change needs target=CLASS (0.." + std::to_string(numClasses - 1) + ")");
+    if (o.target < 0)
+      throw InputError("[" + where + "] class-change needs target=CLASS (0.." + std::to_string(numClasses - 1) + ")");
     if (o.target >= numClasses)
       throw InputError("[" + where + "] target must be a class in 0.." + std::to_string(numClasses - 1) + ", got " +
                        std::to_string(o.target));
@@ -89,7 +111,8 @@ void checkClueOptions(const ClueOptions& o, int64_t numClasses, const std::strin
                      " lowers the uncertainty");
   }
   if (o.head == HeadKind::Deterministic && o.uncertainty == UncertaintyKind::Epistemic)
-    throw InputError("[" + where + "] the deterministic head has no epistemic uncertainty (it is 0 everywhere, so "
+    throw InputError("[" + where +
+                     "] the deterministic head has no epistemic uncertainty (it is 0 everywhere, so "
                      "nothing would move); choose uncertainty=total or aleatoric, or head=laplace");
 }
 

@@ -3,8 +3,8 @@
 // classifier pass per step, starting at the VAE's mean encoding of x0.
 #include "clue/clue_internal.h"
 #include "latentlab/model/bundle_torch.h"
-#include "latentlab/util/errors.h"
 #include "latentlab/model/models_torch.h"
+#include "latentlab/util/errors.h"
 
 namespace latentlab::detail {
 

@@ -13,14 +13,15 @@
 namespace latentlab::detail {
 
 namespace {
-constexpr int kPathPoints = 8;         // segments of the inner path pulled back per outer step
+constexpr int kPathPoints = 8;           // segments of the inner path pulled back per outer step
 constexpr double kStillPerPixel = 1e-4;  // x "stops moving" below this mean change per pixel
 }  // namespace
 
-void hierarchicalSearch(const ClueContext& ctx, const ClueOptions& o, const torch::Tensor& x0, std::vector<ClueResult>& out,
-                        const std::atomic<bool>* cancel, const ClueStepFn& onStep) {
+void hierarchicalSearch(const ClueContext& ctx, const ClueOptions& o, const torch::Tensor& x0,
+                        std::vector<ClueResult>& out, const std::atomic<bool>* cancel, const ClueStepFn& onStep) {
   const Bundle& b = *ctx.bundle;
-  if (!b.decoder) throw BundleError("[clue] hierarchical search needs a decoder, and the bundle has none (" + b.dir + ")");
+  if (!b.decoder)
+    throw BundleError("[clue] hierarchical search needs a decoder, and the bundle has none (" + b.dir + ")");
   const int64_t n = x0.size(0);
   ClueOptions inner = o;
   inner.method = ClueMethod::LatentClue;
@@ -55,8 +56,10 @@ void hierarchicalSearch(const ClueContext& ctx, const ClueOptions& o, const torc
           const ClueResult& r = in[size_t(i)];
           const int T = r.steps;
           const int t = int(std::lround(double(j) * T / kPathPoints));
-          rows.push_back(torch::from_blob(const_cast<float*>(r.path.data()) + size_t(t) * size_t(r.path.size() / (T + 1)),
-                                          {z.size(1)}, torch::kFloat32).clone());
+          rows.push_back(
+              torch::from_blob(const_cast<float*>(r.path.data()) + size_t(t) * size_t(r.path.size() / (T + 1)),
+                               {z.size(1)}, torch::kFloat32)
+                  .clone());
         }
         pts.push_back(torch::stack(rows).to(ctx.device));
       }
@@ -72,7 +75,8 @@ void hierarchicalSearch(const ClueContext& ctx, const ClueOptions& o, const torc
     {
       torch::AutoGradMode on(true);
       torch::Tensor s = (b.encode(X) * dz).sum();
-      dx = torch::autograd::grad({s}, {X})[0].detach().reshape({kPathPoints, n, x.size(1), x.size(2), x.size(3)}).sum(0);
+      dx =
+          torch::autograd::grad({s}, {X})[0].detach().reshape({kPathPoints, n, x.size(1), x.size(2), x.size(3)}).sum(0);
     }
     torch::NoGradGuard ng;
     const torch::Tensor scale = dx.abs().flatten(1).amax(1).clamp_min(1e-12).reshape({n, 1, 1, 1});
@@ -97,7 +101,8 @@ void hierarchicalSearch(const ClueContext& ctx, const ClueOptions& o, const torc
     }
     if (onStep) {
       const torch::Tensor zr = zs.back()[0].contiguous();
-      if (!onStep(k, std::vector<float>(zr.data_ptr<float>(), zr.data_ptr<float>() + zr.numel()), u[0].item<float>())) break;
+      if (!onStep(k, std::vector<float>(zr.data_ptr<float>(), zr.data_ptr<float>() + zr.numel()), u[0].item<float>()))
+        break;
     }
     if (!any) break;
   }

@@ -8,8 +8,8 @@
 #include <numeric>
 
 #include "clue/clue_internal.h"
-#include "latentlab/model/bundle_torch.h"
 #include "latentlab/data/data_torch.h"
+#include "latentlab/model/bundle_torch.h"
 #include "latentlab/util/errors.h"
 
 namespace fs = std::filesystem;
@@ -27,8 +27,8 @@ torch::Tensor kmeans(const torch::Tensor& X, int k, at::Generator& gen) {
   while (int64_t(chosen.size()) < kk) {
     const torch::Tensor w = d2.clamp_min(0);
     const double s = w.sum().item<double>();
-    const int64_t next = s > 0 ? torch::multinomial(w / s, 1, false, gen).item<int64_t>()
-                               : torch::randint(n, {1}, gen).item<int64_t>();
+    const int64_t next =
+        s > 0 ? torch::multinomial(w / s, 1, false, gen).item<int64_t>() : torch::randint(n, {1}, gen).item<int64_t>();
     chosen.push_back(next);
     d2 = torch::minimum(d2, (X - X[next]).pow(2).sum(1));
   }
@@ -81,8 +81,8 @@ Prototypes bundlePrototypes(const Bundle& b, int k, const ProgressFn& progress, 
   const int64_t K = b.numClasses(), d = b.latentDim();
   const std::string name = "prototypes_k" + std::to_string(k) + ".pt";
   const fs::path path = fs::path(b.dir) / "cache" / name;
-  const std::string key = latentCacheKey(b.componentPath("classifier"), data.train.name + ":prototypes:k=" + std::to_string(k),
-                                         data.train.size());
+  const std::string key = latentCacheKey(b.componentPath("classifier"),
+                                         data.train.name + ":prototypes:k=" + std::to_string(k), data.train.size());
   // Cached as rows [class, training index, z...] (float32 holds indices below 2^24 exactly). A
   // class with fewer than k training points gives fewer rows: such a set is refitted each time.
   const int64_t rows = K * k;
@@ -101,7 +101,8 @@ Prototypes bundlePrototypes(const Bundle& b, int k, const ProgressFn& progress, 
   checkCancel(cancel, "regene");
   Prototypes p = fitPrototypes(z, data.train.labels, K, k, 0);
   torch::Tensor meta = torch::stack({torch::tensor(std::vector<float>(p.classes.begin(), p.classes.end())),
-                                     torch::tensor(std::vector<float>(p.sources.begin(), p.sources.end()))}, 1);
+                                     torch::tensor(std::vector<float>(p.sources.begin(), p.sources.end()))},
+                                    1);
   if (cached) try {
       fs::create_directories(path.parent_path());
       saveLatentCache(path.string(), torch::cat({meta, p.z}, 1), key);

@@ -8,8 +8,8 @@
 #include <chrono>
 #include <cmath>
 
-#include "latentlab/util/errors.h"
 #include "latentlab/model/models_torch.h"
+#include "latentlab/util/errors.h"
 #include "model/model_init.h"
 #include "model/train_loop.h"
 
@@ -19,8 +19,7 @@ using detail::addParam;
 using detail::uniformInit;
 
 torch::jit::Module makeDvae(const torch::Tensor& zTrain, const DvaeOptions& o, uint64_t seed) {
-  if (zTrain.dim() != 2 || zTrain.size(0) < 2)
-    throw InputError("[dvae] needs at least two training latents [N, d]");
+  if (zTrain.dim() != 2 || zTrain.size(0) < 2) throw InputError("[dvae] needs at least two training latents [N, d]");
   if (o.bits < 1 || o.bits > 64) throw InputError("[dvae] --bits " + std::to_string(o.bits) + " is outside 1..64");
   auto gen = at::detail::createCPUGenerator(seed);
   const torch::Tensor z = zTrain.to(torch::kCPU, torch::kFloat32);
@@ -78,7 +77,8 @@ double trainDvae(torch::jit::Module& dvae, const torch::Tensor& zTrain, const Dv
   const double log2 = std::log(2.0);
   double loss = detail::runEpochs(dvae, n, fit, [&](const torch::Tensor& idx) {
     // Linear annealing over the optimisation steps: tauStart at the first, tauEnd at the last.
-    const double tau = o.tauStart + (o.tauEnd - o.tauStart) * double(std::min(step, steps - 1)) / double(std::max<int64_t>(1, steps - 1));
+    const double tau = o.tauStart + (o.tauEnd - o.tauStart) * double(std::min(step, steps - 1)) /
+                                        double(std::max<int64_t>(1, steps - 1));
     ++step;
     torch::Tensor zb = zTrain.index_select(0, idx).to(fit.device);
     torch::Tensor lg = logitsOf({zb}).toTensor();
@@ -123,8 +123,15 @@ torch::jit::Module fitDvae(const torch::Tensor& zTrain, const DvaeOptions& o, co
   const auto t0 = std::chrono::steady_clock::now();
   torch::jit::Module dvae = makeDvae(zTrain, o, fit.seed);
   const double loss = trainDvae(dvae, zTrain, o, fit);
-  record = {{"bits", o.bits}, {"hidden", o.hidden}, {"epochs", fit.epochs}, {"beta", o.beta},
-            {"hard_epochs", o.hardEpochs}, {"batch_size", fit.batchSize}, {"seed", fit.seed}, {"n_train", zTrain.size(0)}, {"final_loss", loss},
+  record = {{"bits", o.bits},
+            {"hidden", o.hidden},
+            {"epochs", fit.epochs},
+            {"beta", o.beta},
+            {"hard_epochs", o.hardEpochs},
+            {"batch_size", fit.batchSize},
+            {"seed", fit.seed},
+            {"n_train", zTrain.size(0)},
+            {"final_loss", loss},
             {"tau", "linear over the steps from " + std::to_string(o.tauStart).substr(0, 4) + " to " +
                         std::to_string(o.tauEnd).substr(0, 4)},
             {"loss", "mean((z' - z) / std(z))^2 + beta * KL(q(b|z) || Bernoulli(1/2))"},
@@ -151,7 +158,8 @@ int64_t validateDvae(const torch::jit::Module& m, int64_t d, const torch::Device
     throw ModelLoadError("[validate] the DVAE's logits and bits must be [N, n] for N latents (" + source + ")");
   const int64_t n = lg.size(1);
   if (n < 1 || n > 64)
-    throw ModelLoadError("[validate] the DVAE has " + std::to_string(n) + " bits; LatentLab shows 1 to 64 (" + source + ")");
+    throw ModelLoadError("[validate] the DVAE has " + std::to_string(n) + " bits; LatentLab shows 1 to 64 (" + source +
+                         ")");
   if (!torch::logical_or(bits == 0, bits == 1).all().item<bool>())
     throw ModelLoadError("[validate] the DVAE's bits() gives values other than 0 and 1 (" + source + ")");
   try {
@@ -163,7 +171,8 @@ int64_t validateDvae(const torch::jit::Module& m, int64_t d, const torch::Device
   }
   if (rec.dim() != 2 || rec.size(0) != 3 || rec.size(1) != d)
     throw ModelLoadError("[validate] the DVAE's decode gives " + std::to_string(rec.dim() == 2 ? rec.size(1) : -1) +
-                         " values per latent; the classifier's latents have d=" + std::to_string(d) + " (" + source + ")");
+                         " values per latent; the classifier's latents have d=" + std::to_string(d) + " (" + source +
+                         ")");
   if (!torch::isfinite(lg).all().item<bool>() || !torch::isfinite(rec).all().item<bool>())
     throw ModelLoadError("[validate] the DVAE gives non-finite values (" + source + ")");
   return n;

@@ -5,8 +5,8 @@
 #include <algorithm>
 
 #include "latentlab/bll/bll_torch.h"
-#include "latentlab/model/bundle_torch.h"
 #include "latentlab/concepts/concepts_torch.h"
+#include "latentlab/model/bundle_torch.h"
 #include "latentlab/model/models_torch.h"
 
 using nlohmann::json;
@@ -36,7 +36,8 @@ json dvaeTable(const Bundle& b, const torch::jit::Module& dvae, const torch::Ten
   const int64_t n = z.size(0), k = b.numClasses();
   // The dry run saw a few rows; real data must give the same shapes, and bits of 0 and 1.
   if (bits.dim() != 2 || bits.size(0) != n || !torch::logical_or(bits == 0, bits == 1).all().item<bool>())
-    throw ModelLoadError("[eval] the DVAE's bits() gives other than one row of 0/1 bits per test latent (" + file + ")");
+    throw ModelLoadError("[eval] the DVAE's bits() gives other than one row of 0/1 bits per test latent (" + file +
+                         ")");
   if (zr.dim() != 2 || zr.size(0) != n || zr.size(1) != z.size(1))
     throw ModelLoadError("[eval] the DVAE's decode() gives other than one latent of d=" + std::to_string(z.size(1)) +
                          " per code (" + file + ")");
@@ -54,8 +55,10 @@ json dvaeTable(const Bundle& b, const torch::jit::Module& dvae, const torch::Ten
     torch::Tensor changed = pf != pr;  // against phi', the point the flip starts from
     anyChanged |= changed;
     const int64_t count = changed.sum().item<int64_t>();
-    json row = {{"bit", i}, {"on", bits.select(1, i).mean().item<double>()},
-                {"changed", double(count) / double(n)}, {"changed_count", count}};
+    json row = {{"bit", i},
+                {"on", bits.select(1, i).mean().item<double>()},
+                {"changed", double(count) / double(n)},
+                {"changed_count", count}};
     if (count > 0) {
       torch::Tensor hist = torch::bincount(pf.masked_select(changed), {}, k);
       const int64_t top = hist.argmax().item<int64_t>();

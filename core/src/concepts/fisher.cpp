@@ -3,7 +3,8 @@
 
 namespace latentlab {
 
-torch::Tensor functionalFisher(const LatentFn& h, const torch::Tensor& phi, int samples, at::Generator& gen, double delta) {
+torch::Tensor functionalFisher(const LatentFn& h, const torch::Tensor& phi, int samples, at::Generator& gen,
+                               double delta) {
   const int64_t b = phi.size(0), d = phi.size(1);
   // Rows (anchor, sample, coordinate): phi with coordinate i replaced by t ~ N(phi_i, 1).
   torch::Tensor base = phi.unsqueeze(1).unsqueeze(1).expand({b, samples, d, d}).clone();  // [B, S, i, d]

@@ -9,9 +9,9 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "latentlab/data/idx.h"
 #include "latentlab/util/errors.h"
 #include "latentlab/util/fsutil.h"
-#include "latentlab/data/idx.h"
 
 namespace fs = std::filesystem;
 
@@ -62,7 +62,8 @@ Dataset loadMnistJsonDir(const std::string& digitsDir) {
                        " values, not a positive multiple of 784 (" + path + ")");
     std::vector<float> values(arr.size());
     for (size_t i = 0; i < arr.size(); ++i) {
-      if (!arr[i].is_number()) throw InputError("[mnist-json] value " + std::to_string(i) + " is not a number (" + path + ")");
+      if (!arr[i].is_number())
+        throw InputError("[mnist-json] value " + std::to_string(i) + " is not a number (" + path + ")");
       double v = arr[i].get<double>();
       if (!(v >= 0.0 && v <= 1.0))
         throw InputError("[mnist-json] value " + std::to_string(i) + " is outside [0, 1] (" + path + ")");
@@ -101,7 +102,8 @@ bool validUtf8(const std::string& s) {
 bool imageFile(const fs::path& p) {
   std::string ext = p.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-  for (const char* e : {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tga", ".pgm", ".ppm", ".pnm", ".psd", ".hdr", ".pic"})
+  for (const char* e :
+       {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tga", ".pgm", ".ppm", ".pnm", ".psd", ".hdr", ".pic"})
     if (ext == e) return true;
   return false;
 }
@@ -110,18 +112,19 @@ bool imageFile(const fs::path& p) {
 Dataset loadImageFolder(const std::string& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
-    throw InputError("[image-folder] neither fashion-mnist, mnist nor a folder of class subfolders: not a directory (" + dir + ")");
+    throw InputError("[image-folder] neither fashion-mnist, mnist nor a folder of class subfolders: not a directory (" +
+                     dir + ")");
   std::vector<std::string> classes;
   for (auto& e : fs::directory_iterator(dir, ec))
     if (e.is_directory() && !hidden(e.path())) classes.push_back(e.path().filename().string());
   std::sort(classes.begin(), classes.end());
   for (const auto& c : classes)
     if (!validUtf8(c) || c.size() > 200)
-      throw InputError("[image-folder] class folder names must be UTF-8, at most 200 bytes: '" + clipForMessage(c, 40) + "' (" +
-                       dir + ")");
+      throw InputError("[image-folder] class folder names must be UTF-8, at most 200 bytes: '" + clipForMessage(c, 40) +
+                       "' (" + dir + ")");
   if (classes.size() < 2)
-    throw InputError("[image-folder] needs at least 2 class subfolders, found " + std::to_string(classes.size()) + " (" +
-                     dir + ")");
+    throw InputError("[image-folder] needs at least 2 class subfolders, found " + std::to_string(classes.size()) +
+                     " (" + dir + ")");
   std::vector<torch::Tensor> imgs;
   std::vector<int64_t> labels;
   std::vector<std::string> skipped;
@@ -130,16 +133,20 @@ Dataset loadImageFolder(const std::string& dir) {
     std::vector<fs::path> files;
     for (auto& e : fs::directory_iterator(fs::path(dir) / classes[c], ec)) {
       if (!e.is_regular_file() || hidden(e.path())) continue;
-      if (imageFile(e.path())) files.push_back(e.path());
-      else skipped.push_back(e.path().string());
+      if (imageFile(e.path()))
+        files.push_back(e.path());
+      else
+        skipped.push_back(e.path().string());
     }
     std::sort(files.begin(), files.end());
-    if (files.empty()) throw InputError("[image-folder] class folder has no images (" + (fs::path(dir) / classes[c]).string() + ")");
+    if (files.empty())
+      throw InputError("[image-folder] class folder has no images (" + (fs::path(dir) / classes[c]).string() + ")");
     for (auto& f : files) {
       int w = 0, h = 0, comp = 0;
       unsigned char* px = stbi_load(f.c_str(), &w, &h, &comp, 1);
       if (!px)
-        throw InputError(std::string("[image-folder] cannot read image: ") + stbi_failure_reason() + " (" + f.string() + ")");
+        throw InputError(std::string("[image-folder] cannot read image: ") + stbi_failure_reason() + " (" + f.string() +
+                         ")");
       if (w0 < 0) {
         w0 = w;
         h0 = h;
@@ -192,7 +199,8 @@ Dataset subset(const Dataset& d, const torch::Tensor& idx) {
 DatasetSplit splitDataset(const Dataset& all, double trainFraction, uint64_t seed) {
   auto gen = at::detail::createCPUGenerator(seed);
   torch::Tensor perm = torch::randperm(all.size(), gen, torch::TensorOptions().dtype(torch::kInt64));
-  const int64_t nTrain = std::max<int64_t>(1, std::min<int64_t>(all.size() - 1, int64_t(trainFraction * all.size() + 0.5)));
+  const int64_t nTrain =
+      std::max<int64_t>(1, std::min<int64_t>(all.size() - 1, int64_t(trainFraction * all.size() + 0.5)));
   return {subset(all, perm.slice(0, 0, nTrain)), subset(all, perm.slice(0, nTrain))};
 }
 

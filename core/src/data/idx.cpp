@@ -3,8 +3,8 @@
 #include <zlib.h>
 
 #include <cstdio>
-#include <filesystem>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "latentlab/util/errors.h"
@@ -15,8 +15,7 @@ IdxArray parseIdx(const uint8_t* bytes, size_t size, const std::string& source) 
   if (size < 4) throw InputError("[idx] file is too short for an IDX header (" + source + ")");
   if (bytes[0] != 0 || bytes[1] != 0)
     throw InputError("[idx] wrong magic number: first two bytes must be 0 (" + source + ")");
-  if (bytes[2] != 0x08)
-  {
+  if (bytes[2] != 0x08) {
     char type[8];
     std::snprintf(type, sizeof type, "0x%02X", unsigned(bytes[2]));
     throw InputError("[idx] unsupported element type " + std::string(type) + ", only unsigned byte (0x08) is read (" +
@@ -24,8 +23,8 @@ IdxArray parseIdx(const uint8_t* bytes, size_t size, const std::string& source) 
   }
   const int ndim = bytes[3];
   if (ndim < 1 || ndim > 4)
-    throw InputError("[idx] wrong magic number: " + std::to_string(ndim) +
-                     " dimensions, expected 1 to 4 (" + source + ")");
+    throw InputError("[idx] wrong magic number: " + std::to_string(ndim) + " dimensions, expected 1 to 4 (" + source +
+                     ")");
   const size_t header = 4 + 4 * size_t(ndim);
   if (size < header) throw InputError("[idx] truncated header (" + source + ")");
   IdxArray out;
@@ -35,8 +34,7 @@ IdxArray parseIdx(const uint8_t* bytes, size_t size, const std::string& source) 
     const uint32_t dim = (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
     if (dim == 0) throw InputError("[idx] dimension " + std::to_string(i) + " is zero (" + source + ")");
     total *= dim;
-    if (total > (uint64_t(1) << 34))
-      throw InputError("[idx] dimensions describe more than 16 GiB (" + source + ")");
+    if (total > (uint64_t(1) << 34)) throw InputError("[idx] dimensions describe more than 16 GiB (" + source + ")");
     out.dims.push_back(int64_t(dim));
   }
   const uint64_t have = size - header;
@@ -82,9 +80,9 @@ std::vector<uint8_t> readFileMaybeGz(const std::string& path, size_t maxBytes) {
     if (rc == Z_STREAM_END) break;
     if (rc != Z_OK) {
       inflateEnd(&zs);
-      if (rc == Z_BUF_ERROR)
-        throw InputError("[read] truncated gzip stream (" + path + ")");
-      throw InputError("[read] corrupt gzip stream: " + std::string(zs.msg ? zs.msg : "zlib error") + " (" + path + ")");
+      if (rc == Z_BUF_ERROR) throw InputError("[read] truncated gzip stream (" + path + ")");
+      throw InputError("[read] corrupt gzip stream: " + std::string(zs.msg ? zs.msg : "zlib error") + " (" + path +
+                       ")");
     }
   }
   out.resize(zs.total_out);

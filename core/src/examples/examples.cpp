@@ -4,10 +4,10 @@
 #include <chrono>
 #include <cmath>
 
-#include "latentlab/model/bundle_torch.h"
 #include "latentlab/data/data_torch.h"
-#include "latentlab/util/errors.h"
 #include "latentlab/examples/examples_torch.h"
+#include "latentlab/model/bundle_torch.h"
+#include "latentlab/util/errors.h"
 
 namespace latentlab {
 
@@ -86,10 +86,12 @@ ExampleScores exampleScores(const Bundle& b, const ExampleOptions& o, const torc
   } else {
     if (!x.defined() || x.dim() != 3) throw InputError("[tracin] needs the explained image [C, H, W]");
     if (!b.labelFree() && (y < 0 || y >= b.numClasses()))
-      throw InputError("[tracin] the label " + std::to_string(y) + " is outside 0.." + std::to_string(b.numClasses() - 1));
+      throw InputError("[tracin] the label " + std::to_string(y) + " is outside 0.." +
+                       std::to_string(b.numClasses() - 1));
     std::vector<TracinCheckpoint> cps = loadCheckpoints(b);
     const int n = int(cps.size());
-    r = rankScores(tracinScores(std::move(cps), objectiveLoss(b.objective), x, y, train.images, train.labels, b.device, progress, cancel),
+    r = rankScores(tracinScores(std::move(cps), objectiveLoss(b.objective), x, y, train.images, train.labels, b.device,
+                                progress, cancel),
                    {}, "tracin", keep);
     r.checkpoints = n;
   }

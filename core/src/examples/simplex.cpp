@@ -6,8 +6,8 @@
 #include <cmath>
 #include <vector>
 
-#include "latentlab/util/errors.h"
 #include "latentlab/examples/examples_torch.h"
+#include "latentlab/util/errors.h"
 
 namespace latentlab {
 
@@ -17,7 +17,8 @@ torch::Tensor simplexWeights(const torch::Tensor& Cin, const torch::Tensor& zin,
   if (Cin.dim() != 2 || Cin.size(0) < 1 || zin.numel() != Cin.size(1))
     throw InputError("[simplex] the corpus must be [n >= 1, d] and the latent [d]");
   if (steps < 1) throw InputError("[simplex] steps must be at least 1");
-  const torch::Tensor Ct = Cin.to(torch::kCPU, torch::kFloat).contiguous(), zt = zin.to(torch::kCPU, torch::kFloat).contiguous();
+  const torch::Tensor Ct = Cin.to(torch::kCPU, torch::kFloat).contiguous(),
+                      zt = zin.to(torch::kCPU, torch::kFloat).contiguous();
   if (!torch::isfinite(Ct).all().item<bool>() || !torch::isfinite(zt).all().item<bool>())
     throw InputError("[simplex] the corpus or the latent holds a non-finite number");
   const int64_t n = Ct.size(0), d = Ct.size(1);

@@ -6,10 +6,10 @@
 #include <cmath>
 #include <filesystem>
 
-#include "latentlab/model/bundle_torch.h"
-#include "latentlab/util/errors.h"
 #include "latentlab/examples/examples_torch.h"
+#include "latentlab/model/bundle_torch.h"
 #include "latentlab/model/models_torch.h"
+#include "latentlab/util/errors.h"
 
 namespace fs = std::filesystem;
 
@@ -54,12 +54,14 @@ torch::Tensor tracinScores(std::vector<TracinCheckpoint> checkpoints, const Exam
       torch::AutoGradMode on(true);
       const torch::Tensor l = loss(m, xt, yt).sum();
       const auto gs = torch::autograd::grad({l}, params, {}, false, false, true);
-      for (size_t i = 0; i < params.size(); ++i) g.push_back(gs[i].defined() ? gs[i].detach() : torch::zeros_like(params[i]));
+      for (size_t i = 0; i < params.size(); ++i)
+        g.push_back(gs[i].defined() ? gs[i].detach() : torch::zeros_like(params[i]));
     }
     double gn2 = 0;
     for (const torch::Tensor& gi : g) gn2 += gi.pow(2).sum().item<double>();
     const double gnorm = std::sqrt(gn2);
-    if (!std::isfinite(gnorm)) throw ModelLoadError("[tracin] the test loss's gradient at checkpoint " + std::to_string(t) + " is not finite");
+    if (!std::isfinite(gnorm))
+      throw ModelLoadError("[tracin] the test loss's gradient at checkpoint " + std::to_string(t) + " is not finite");
     if (gnorm == 0) continue;  // the test loss is flat here: this checkpoint adds nothing
     // A step of h along the unit direction g / |g|: <g_n, g> = |g| (L_n(+h) - L_n(-h)) / 2h. h is
     // small so that few examples cross a ReLU or max-pool kink within it (1e-4 left one 1e-3 off).
@@ -90,20 +92,24 @@ torch::Tensor tracinScores(std::vector<TracinCheckpoint> checkpoints, const Exam
     }
     for (size_t i = 0; i < params.size(); ++i) params[i].detach().copy_(orig[i]);
   }
-  if (!torch::isfinite(out).all().item<bool>()) throw ModelLoadError("[tracin] a training point's loss is not finite at a checkpoint");
+  if (!torch::isfinite(out).all().item<bool>())
+    throw ModelLoadError("[tracin] a training point's loss is not finite at a checkpoint");
   return out.to(torch::kFloat);
 }
 
 std::vector<TracinCheckpoint> loadCheckpoints(const Bundle& b) {
   const nlohmann::json& tr = b.manifest.training;
   if (!tr.is_object() || !tr.contains("checkpoints") || !tr["checkpoints"].is_array() || tr["checkpoints"].empty())
-    throw BundleError("[tracin] the bundle " + b.dir + " keeps no training checkpoints, which TracIn sums over; "
-                      "retrain it with `latentlab train` (it keeps one per epoch, --checkpoint-every N), or use dknn or simplex");
+    throw BundleError(
+        "[tracin] the bundle " + b.dir +
+        " keeps no training checkpoints, which TracIn sums over; "
+        "retrain it with `latentlab train` (it keeps one per epoch, --checkpoint-every N), or use dknn or simplex");
   const std::string now = fileFingerprint(b.componentPath(b.encoderComponent()));
   const std::string of = tr.value("checkpoints_of", std::string());
   if (of.empty() || of != now)
     throw BundleError("[tracin] the checkpoints in " + b.dir + " were kept while training another model (" +
-                      b.manifest.components.at(b.encoderComponent()) + " was replaced since); retrain with `latentlab train` to get checkpoints of this one");
+                      b.manifest.components.at(b.encoderComponent()) +
+                      " was replaced since); retrain with `latentlab train` to get checkpoints of this one");
   std::vector<TracinCheckpoint> out;
   for (const nlohmann::json& c : tr["checkpoints"]) {
     if (!c.is_object() || !c.contains("file") || !c["file"].is_string() || !c.contains("lr"))
@@ -122,10 +128,12 @@ std::vector<TracinCheckpoint> loadCheckpoints(const Bundle& b) {
     // Each checkpoint's fingerprint, kept when it was written: a file put in its place (another
     // model's, another architecture) would give other scores without a word.
     if (!c.contains("fingerprint") || !c["fingerprint"].is_string() || c["fingerprint"] != fileFingerprint(path))
-      throw BundleError("[tracin] the checkpoint " + path + " is not the one `latentlab train` kept there (its fingerprint " +
+      throw BundleError("[tracin] the checkpoint " + path +
+                        " is not the one `latentlab train` kept there (its fingerprint " +
                         "differs from the manifest's); retrain to get checkpoints of this model");
-    out.push_back({loadScript(path, b.device, b.labelFree() ? std::vector<std::string>{"encode", "decode"}
-                                                            : std::vector<std::string>{"encode", "classify", "forward"}),
+    out.push_back({loadScript(path, b.device,
+                              b.labelFree() ? std::vector<std::string>{"encode", "decode"}
+                                            : std::vector<std::string>{"encode", "classify", "forward"}),
                    lr});
   }
   return out;

@@ -3,22 +3,22 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <chrono>
 #include <filesystem>
 #include <mutex>
 
-#include "latentlab/model/bundle_torch.h"
+#include "latentlab/attribution/attribution_torch.h"
 #include "latentlab/clue/clue_torch.h"
 #include "latentlab/data/data_torch.h"
-#include "latentlab/util/errors.h"
 #include "latentlab/examples/examples_torch.h"
-#include "latentlab/util/fsutil.h"
-#include "latentlab/attribution/attribution_torch.h"
+#include "latentlab/model/bundle_torch.h"
 #include "latentlab/model/metrics.h"
 #include "latentlab/model/models_torch.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/util/fsutil.h"
 
 namespace fs = std::filesystem;
 
@@ -42,10 +42,10 @@ struct Explorer::Impl {
   std::optional<BllHead> lap;
   std::optional<BllHead> det;
   std::shared_ptr<const PointTable> table;
-  std::mutex clueMutex;                  // the lazily loaded parts of counterfactuals
+  std::mutex clueMutex;  // the lazily loaded parts of counterfactuals
   std::optional<Prototypes> prototypes;
-  torch::Tensor trainMean;             // [C, H, W] on the device: IG's mean baseline (made on first use)
-  torch::Tensor latents;  // [n, d] CPU, the table's latents (for nearest-neighbour queries)
+  torch::Tensor trainMean;  // [C, H, W] on the device: IG's mean baseline (made on first use)
+  torch::Tensor latents;    // [n, d] CPU, the table's latents (for nearest-neighbour queries)
 
   // An attribution's options against this model (InputError / BundleError naming `where`).
   void checkAttribution(const AttributionOptions& o, const char* where) const {
@@ -59,20 +59,24 @@ struct Explorer::Impl {
   // BundleError for what needs a classifier head, on a label-free bundle.
   void requireClassifier(const char* where) const {
     if (!det)
-      throw BundleError(std::string("[") + where + "] this bundle's encoder was trained without labels (" + bundle.objective +
-                        "): it has no classifier, so no prediction or uncertainty to explain; the label-free target works (target=labelfree) ("
-                        + bundle.dir + ")");
+      throw BundleError(std::string("[") + where + "] this bundle's encoder was trained without labels (" +
+                        bundle.objective +
+                        "): it has no classifier, so no prediction or uncertainty to explain; the label-free target "
+                        "works (target=labelfree) (" +
+                        bundle.dir + ")");
   }
 
   void checkDvae(const char* where) const {
-    if (!bundle.dvae && !bundle.dvaeProblem.empty()) throw BundleError(std::string("[") + where + "] " + bundle.dvaeProblem);
+    if (!bundle.dvae && !bundle.dvaeProblem.empty())
+      throw BundleError(std::string("[") + where + "] " + bundle.dvaeProblem);
     if (!bundle.dvae)
       throw BundleError(std::string("[") + where + "] this bundle has no DVAE; add one with `latentlab train-dvae " +
                         bundle.dir + "`");
   }
   // Throws ModelLoadError naming the file unless `code` is [rows, n] of 0 and 1 (bits() on real data).
   void checkCode(const torch::Tensor& code) const {
-    if (code.dim() != 2 || code.size(1) != bundle.dvaeBits || !torch::logical_or(code == 0, code == 1).all().item<bool>())
+    if (code.dim() != 2 || code.size(1) != bundle.dvaeBits ||
+        !torch::logical_or(code == 0, code == 1).all().item<bool>())
       throw ModelLoadError("[dvae] bits() gives other than " + std::to_string(bundle.dvaeBits) + " bits of 0 or 1 (" +
                            bundle.componentPath("dvae") + ")");
   }
@@ -80,11 +84,13 @@ struct Explorer::Impl {
   torch::Tensor codeTensor(const std::vector<uint8_t>& bits, const char* where) const {
     checkDvae(where);
     if (int64_t(bits.size()) != bundle.dvaeBits)
-      throw InputError(std::string("[") + where + "] a code of " + std::to_string(bits.size()) + " bits; the DVAE has " +
-                       std::to_string(bundle.dvaeBits));
+      throw InputError(std::string("[") + where + "] a code of " + std::to_string(bits.size()) +
+                       " bits; the DVAE has " + std::to_string(bundle.dvaeBits));
     std::vector<float> f(bits.size());
     for (size_t i = 0; i < bits.size(); ++i) {
-      if (bits[i] > 1) throw InputError(std::string("[") + where + "] bit " + std::to_string(i) + " is " + std::to_string(bits[i]) + ", not 0 or 1");
+      if (bits[i] > 1)
+        throw InputError(std::string("[") + where + "] bit " + std::to_string(i) + " is " + std::to_string(bits[i]) +
+                         ", not 0 or 1");
       f[i] = float(bits[i]);
     }
     return torch::tensor(f).reshape({1, int64_t(f.size())}).to(bundle.device);
@@ -97,10 +103,11 @@ struct Explorer::Impl {
       throw ModelLoadError("[dvae] decode failed: " + torchErrorSummary(e) + " (" + bundle.componentPath("dvae") + ")");
     }
     if (z.dim() != 2 || z.size(0) != codes.size(0) || z.size(1) != table->d)
-      throw ModelLoadError("[dvae] decode gives other than one latent of d=" + std::to_string(table->d) + " per code (" +
-                           bundle.componentPath("dvae") + ")");
+      throw ModelLoadError("[dvae] decode gives other than one latent of d=" + std::to_string(table->d) +
+                           " per code (" + bundle.componentPath("dvae") + ")");
     if (!torch::isfinite(z).all().item<bool>())
-      throw ModelLoadError("[dvae] the DVAE decodes this code to non-finite values (" + bundle.componentPath("dvae") + ")");
+      throw ModelLoadError("[dvae] the DVAE decodes this code to non-finite values (" + bundle.componentPath("dvae") +
+                           ")");
     return z;
   }
   // The concepts part of an evaluation of z [1, d] (explorer.h, LatentEval::bits).
@@ -122,7 +129,8 @@ struct Explorer::Impl {
     for (int64_t v : toVector<int64_t>(p.probs.slice(0, 1).argmax(1).cpu())) r.flipPred.push_back(int(v));
     if (bundle.decoder) r.flipImages = toVector<float>(bundle.decode(zs.slice(0, 1)).to(torch::kCPU, torch::kFloat32));
     for (float v : r.flipProbs)
-      if (!std::isfinite(v)) throw ModelLoadError("[explorer] non-finite probabilities at a flipped code (" + bundle.dir + ")");
+      if (!std::isfinite(v))
+        throw ModelLoadError("[explorer] non-finite probabilities at a flipped code (" + bundle.dir + ")");
     r.conceptsMs = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   }
 
@@ -141,16 +149,20 @@ struct Explorer::Impl {
     AttributionOptions checked = o;
     checked.steps = std::max(1, o.steps);  // 0 (the plain gradient) is valid here
     checkAttributionOptions(checked, t.K, "saliency");
-    const torch::Tensor x = torch::from_blob(r.image.data(), {t.C, t.H, t.W}, torch::kFloat32).clone().to(bundle.device);
+    const torch::Tensor x =
+        torch::from_blob(r.image.data(), {t.C, t.H, t.W}, torch::kFloat32).clone().to(bundle.device);
     ImageScalarFn F;
     if (!o.target.needsHead()) {  // label-free: <phi(g(z)), phi(.)>
       F = labelFreeFunction(bundle, bundle.encode(x.unsqueeze(0))[0]);
     } else {
-      if (!det) throw BundleError("[saliency] this bundle's encoder was trained without labels: only the label-free target has a map");
+      if (!det)
+        throw BundleError(
+            "[saliency] this bundle's encoder was trained without labels: only the label-free target has a map");
       F = attributionFunction(bundle, o.head == HeadKind::Laplace && lap ? *lap : *det, o.target);
     }
-    r.saliency = o.steps <= 0 ? inputGradient(F, x)
-                              : integratedGradients(F, x, torch::zeros_like(x), o.steps, Quadrature::Midpoint).attribution;
+    r.saliency = o.steps <= 0
+                     ? inputGradient(F, x)
+                     : integratedGradients(F, x, torch::zeros_like(x), o.steps, Quadrature::Midpoint).attribution;
     r.saliencyMs = std::chrono::duration<double, std::milli>(Clock::now() - s0).count();
   }
 
@@ -158,7 +170,8 @@ struct Explorer::Impl {
   torch::Tensor imageOf(int64_t i, const char* where) const {
     const PointTable& t = *table;
     if (i < 0 || i >= t.n)
-      throw InputError(std::string("[") + where + "] point " + std::to_string(i) + " is not one of the " + std::to_string(t.n));
+      throw InputError(std::string("[") + where + "] point " + std::to_string(i) + " is not one of the " +
+                       std::to_string(t.n));
     const bool train = i >= t.numTest;
     return (train ? data.train : data.test).images[train ? i - t.numTest : i];
   }
@@ -184,8 +197,8 @@ struct Explorer::Impl {
       } catch (const Error&) {
         throw;
       } catch (const std::exception& e) {  // a user's classify() that raises on real latents
-        throw ModelLoadError("[explorer] the head failed on latents " + std::to_string(i) + "..: " + torchErrorSummary(e) +
-                             " (" + bundle.componentPath(lap ? "laplace" : "classifier") + ")");
+        throw ModelLoadError("[explorer] the head failed on latents " + std::to_string(i) + "..: " +
+                             torchErrorSummary(e) + " (" + bundle.componentPath(lap ? "laplace" : "classifier") + ")");
       }
       probs.push_back(p.probs.cpu());
       tot.push_back(p.total.cpu());
@@ -239,22 +252,26 @@ std::unique_ptr<Explorer> Explorer::open(const std::string& bundleDir, const std
   const bool trace = std::getenv("LATENTLAB_TRACE") != nullptr;
   auto t0 = Clock::now();
   auto mark = [&](const char* what) {
-    if (trace) std::fprintf(stderr, "explorer: %-10s %7.1f ms\n", what, std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    if (trace)
+      std::fprintf(stderr, "explorer: %-10s %7.1f ms\n", what,
+                   std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
     t0 = Clock::now();
   };
   s.bundle = loadBundle(bundleDir, parseDevice(device), BundleParts{false, false});
   mark("bundle");
   checkCancel(cancel, "explorer");
   const Bundle& b = s.bundle;
-  if (!b.decoder) throw BundleError("[explorer] the bundle has no decoder; drag-to-decode needs one (" + bundleDir + ")");
+  if (!b.decoder)
+    throw BundleError("[explorer] the bundle has no decoder; drag-to-decode needs one (" + bundleDir + ")");
   if (b.labelFree() && b.numClasses() == 0)
     throw BundleError("[explorer] the label-free bundle names no classes of its dataset (" + bundleDir + ")");
   // Only the test split at start (Fashion-MNIST's 60k training images cost a second to inflate);
   // the training split is read when the user asks for the training points.
   if (b.manifest.dataset == "fashion-mnist") {
     const fs::path dir = fashionMnistDir();
-    s.data.test = loadIdxDataset((dir / "t10k-images-idx3-ubyte.gz").string(), (dir / "t10k-labels-idx1-ubyte.gz").string(),
-                                 b.manifest.classNames, b.manifest.dataset);
+    s.data.test =
+        loadIdxDataset((dir / "t10k-images-idx3-ubyte.gz").string(), (dir / "t10k-labels-idx1-ubyte.gz").string(),
+                       b.manifest.classNames, b.manifest.dataset);
   } else {
     s.data = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed);
   }
@@ -288,9 +305,11 @@ std::unique_ptr<Explorer> Explorer::open(const std::string& bundleDir, const std
 
 std::shared_ptr<const PointTable> Explorer::points() const { return m->table; }
 
-std::shared_ptr<const PointTable> Explorer::addTrainPoints(const ProgressFn& progress, const std::atomic<bool>* cancel) {
+std::shared_ptr<const PointTable> Explorer::addTrainPoints(const ProgressFn& progress,
+                                                           const std::atomic<bool>* cancel) {
   if (m->table->n > m->table->numTest) return m->table;
-  if (m->data.train.size() == 0) m->data.train = loadNamedDataset(m->bundle.manifest.dataset, m->bundle.manifest.splitSeed).train;
+  if (m->data.train.size() == 0)
+    m->data.train = loadNamedDataset(m->bundle.manifest.dataset, m->bundle.manifest.splitSeed).train;
   checkCancel(cancel, "explorer");
   torch::Tensor z = bundleLatents(m->bundle, m->data.train, "latents_train.pt", progress, cancel);
   checkCancel(cancel, "explorer");
@@ -307,7 +326,8 @@ const std::string& Explorer::dvaeProblem() const { return m->bundle.dvaeProblem;
 std::vector<uint8_t> Explorer::dvaeCode(const std::vector<float>& zIn) const {
   m->checkDvae("dvae");
   if (int64_t(zIn.size()) != m->table->d)
-    throw InputError("[dvae] latent has " + std::to_string(zIn.size()) + " values, the model needs d=" + std::to_string(m->table->d));
+    throw InputError("[dvae] latent has " + std::to_string(zIn.size()) +
+                     " values, the model needs d=" + std::to_string(m->table->d));
   torch::NoGradGuard ng;
   std::vector<float> zc = zIn;
   torch::Tensor z = torch::from_blob(zc.data(), {1, m->table->d}, torch::kFloat32).to(m->bundle.device);
@@ -326,8 +346,8 @@ LatentEval Explorer::evaluate(const std::vector<float>& zIn, int neighbours, con
   const auto t0 = Clock::now();
   const PointTable& t = *m->table;
   if (int64_t(zIn.size()) != t.d)
-    throw InputError("[explorer] latent has " + std::to_string(zIn.size()) + " values, the model needs d=" +
-                     std::to_string(t.d));
+    throw InputError("[explorer] latent has " + std::to_string(zIn.size()) +
+                     " values, the model needs d=" + std::to_string(t.d));
   torch::NoGradGuard ng;
   std::vector<float> zc = zIn;
   torch::Tensor z = torch::from_blob(zc.data(), {1, t.d}, torch::kFloat32).to(m->bundle.device);
@@ -340,7 +360,9 @@ LatentEval Explorer::evaluate(const std::vector<float>& zIn, int neighbours, con
     if (!t.hasClassifier) {  // a label-free encoder: the decode, the neighbours, the saliency; no prediction
       r.pred = r.predDet = r.predRound = -1;
       for (float x : r.image)
-        if (!std::isfinite(x)) throw ModelLoadError("[explorer] the model gives non-finite decoded pixels at this latent (" + m->bundle.dir + ")");
+        if (!std::isfinite(x))
+          throw ModelLoadError("[explorer] the model gives non-finite decoded pixels at this latent (" + m->bundle.dir +
+                               ")");
       m->finishEval(r, z, neighbours, saliency);
       r.ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
       return r;
@@ -353,7 +375,8 @@ LatentEval Explorer::evaluate(const std::vector<float>& zIn, int neighbours, con
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {  // a user's decode() or classify() that raises at this latent
-    throw ModelLoadError("[explorer] the model failed at this latent: " + torchErrorSummary(e) + " (" + m->bundle.dir + ")");
+    throw ModelLoadError("[explorer] the model failed at this latent: " + torchErrorSummary(e) + " (" + m->bundle.dir +
+                         ")");
   }
   r.probs = toVector<float>(p.probs.to(torch::kCPU, torch::kFloat32));
   r.probsDet = toVector<float>(q.probs.to(torch::kCPU, torch::kFloat32));
@@ -364,8 +387,9 @@ LatentEval Explorer::evaluate(const std::vector<float>& zIn, int neighbours, con
   for (const auto* v : {&r.image, &r.probs, &r.probsDet})
     for (float x : *v)
       if (!std::isfinite(x))
-        throw ModelLoadError(std::string("[explorer] the model gives non-finite ") + (v == &r.image ? "decoded pixels" : "probabilities") +
-                             " at this latent (" + m->bundle.dir + ")");
+        throw ModelLoadError(std::string("[explorer] the model gives non-finite ") +
+                             (v == &r.image ? "decoded pixels" : "probabilities") + " at this latent (" +
+                             m->bundle.dir + ")");
   r.pred = int(std::max_element(r.probs.begin(), r.probs.end()) - r.probs.begin());
   r.predDet = int(std::max_element(r.probsDet.begin(), r.probsDet.end()) - r.probsDet.begin());
   m->finishEval(r, z, neighbours, saliency);
@@ -374,9 +398,10 @@ LatentEval Explorer::evaluate(const std::vector<float>& zIn, int neighbours, con
       m->concepts(r, z, concepts->bits);
     } catch (const std::exception& e) {
       r.bits.clear();
-      r.conceptsError = dynamic_cast<const Error*>(&e) ? e.what()
-                                                       : "[dvae] the DVAE failed at this latent: " + torchErrorSummary(e) +
-                                                             " (" + m->bundle.componentPath("dvae") + ")";
+      r.conceptsError = dynamic_cast<const Error*>(&e)
+                            ? e.what()
+                            : "[dvae] the DVAE failed at this latent: " + torchErrorSummary(e) + " (" +
+                                  m->bundle.componentPath("dvae") + ")";
     }
   }
   r.ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -428,7 +453,8 @@ ModelReport Explorer::modelReport(const ProgressFn& progress, const std::atomic<
                       m->bundle.componentPath(m->lap ? "laplace" : "classifier"));
     r.outMi = toVector<float>(po.epistemic.to(torch::kCPU, torch::kFloat32));
     r.outEntropy = toVector<float>(po.total.to(torch::kCPU, torch::kFloat32));
-    r.aurocMi = auroc(std::vector<double>(r.inMi.begin(), r.inMi.end()), std::vector<double>(r.outMi.begin(), r.outMi.end()));
+    r.aurocMi =
+        auroc(std::vector<double>(r.inMi.begin(), r.inMi.end()), std::vector<double>(r.outMi.begin(), r.outMi.end()));
     r.aurocEntropy = auroc(std::vector<double>(r.inEntropy.begin(), r.inEntropy.end()),
                            std::vector<double>(r.outEntropy.begin(), r.outEntropy.end()));
   } catch (const CancelledError&) {
@@ -440,8 +466,8 @@ ModelReport Explorer::modelReport(const ProgressFn& progress, const std::atomic<
 }
 
 ClueResult Explorer::counterfactual(const ClueOptions& o, int64_t point, const std::vector<float>& z0,
-                                  const std::function<bool(int, const std::vector<float>&, float)>& onStep,
-                                  const ProgressFn& progress, const std::atomic<bool>* cancel) const {
+                                    const std::function<bool(int, const std::vector<float>&, float)>& onStep,
+                                    const ProgressFn& progress, const std::atomic<bool>* cancel) const {
   std::lock_guard<std::mutex> lock(m->clueMutex);
   Bundle& b = m->bundle;
   const PointTable& t = *m->table;
@@ -454,15 +480,18 @@ ClueResult Explorer::counterfactual(const ClueOptions& o, int64_t point, const s
   }
   ClueContext ctx = makeClueContext(b, o, m->latents.slice(0, 0, t.numTest));
   if (o.method == ClueMethod::Regene) {
-    if (!m->prototypes || m->prototypes->k != o.prototypes) m->prototypes = bundlePrototypes(b, o.prototypes, progress, cancel);
+    if (!m->prototypes || m->prototypes->k != o.prototypes)
+      m->prototypes = bundlePrototypes(b, o.prototypes, progress, cancel);
     ctx.prototypes = &*m->prototypes;
   }
   std::vector<ClueResult> r;
   if (point >= 0) {
-    r = explainPoints(ctx, o, m->imageOf(point, "clue").unsqueeze(0), m->latents.slice(0, point, point + 1), cancel, onStep);
+    r = explainPoints(ctx, o, m->imageOf(point, "clue").unsqueeze(0), m->latents.slice(0, point, point + 1), cancel,
+                      onStep);
   } else {
     if (int64_t(z0.size()) != t.d)
-      throw InputError("[clue] a latent of " + std::to_string(z0.size()) + " values, the model has d=" + std::to_string(t.d));
+      throw InputError("[clue] a latent of " + std::to_string(z0.size()) +
+                       " values, the model has d=" + std::to_string(t.d));
     std::vector<float> zc = z0;
     r = explainLatents(ctx, o, torch::from_blob(zc.data(), {1, t.d}, torch::kFloat32).clone(), cancel, onStep);
   }
@@ -477,8 +506,9 @@ std::vector<float> encodeNodes(const Bundle& b, const AttributionResult& r) {
   const int64_t P = r.pixels(), steps = r.steps();
   std::vector<float> inputs(size_t(steps * P));
   for (int64_t k = 0; k < steps; ++k) {
-    const std::vector<float> xi = r.isPath() ? std::vector<float>(r.nodeInputs.begin() + k * P, r.nodeInputs.begin() + (k + 1) * P)
-                                             : r.inputAt(r.alphas[size_t(k)]);
+    const std::vector<float> xi =
+        r.isPath() ? std::vector<float>(r.nodeInputs.begin() + k * P, r.nodeInputs.begin() + (k + 1) * P)
+                   : r.inputAt(r.alphas[size_t(k)]);
     std::copy(xi.begin(), xi.end(), inputs.begin() + k * P);
   }
   const torch::Tensor zs = b.encode(torch::from_blob(inputs.data(), {steps, r.C, r.H, r.W}, torch::kFloat32).clone());
@@ -488,7 +518,7 @@ std::vector<float> encodeNodes(const Bundle& b, const AttributionResult& r) {
 }  // namespace
 
 AttributionResult Explorer::attribution(const AttributionOptions& o, int64_t point, const std::vector<float>& z,
-                               std::vector<float>* pathLatents, const std::atomic<bool>* cancel) const {
+                                        std::vector<float>* pathLatents, const std::atomic<bool>* cancel) const {
   std::lock_guard<std::mutex> lock(m->clueMutex);
   const Bundle& b = m->bundle;
   const PointTable& t = *m->table;
@@ -498,25 +528,29 @@ AttributionResult Explorer::attribution(const AttributionOptions& o, int64_t poi
     x = m->imageOf(point, "ig");
   } else {
     if (int64_t(z.size()) != t.d)
-      throw InputError("[ig] a latent of " + std::to_string(z.size()) + " values, the model has d=" + std::to_string(t.d));
-    if (!b.decoder) throw BundleError("[ig] an edited point's image is its decode, and the bundle has no decoder (" + b.dir + ")");
+      throw InputError("[ig] a latent of " + std::to_string(z.size()) +
+                       " values, the model has d=" + std::to_string(t.d));
+    if (!b.decoder)
+      throw BundleError("[ig] an edited point's image is its decode, and the bundle has no decoder (" + b.dir + ")");
     torch::NoGradGuard ng;
     std::vector<float> zc = z;
     x = b.decode(torch::from_blob(zc.data(), {1, t.d}, torch::kFloat32).clone())[0].clamp(0, 1).cpu();
   }
-  if (o.baseline == IgBaseline::Mean && !m->trainMean.defined()) m->trainMean = m->data.train.images.to(torch::kFloat).mean(0);
+  if (o.baseline == IgBaseline::Mean && !m->trainMean.defined())
+    m->trainMean = m->data.train.images.to(torch::kFloat).mean(0);
   AttributionResult r = explainIg(b, o, x, m->trainMean, cancel);
   if (pathLatents) *pathLatents = encodeNodes(b, r);
   return r;
 }
 
 AttributionResult Explorer::pathAttribution(const AttributionOptions& o, int64_t point, const std::vector<float>& zPath,
-                                   std::vector<float>* pathLatents, const std::atomic<bool>* cancel) const {
+                                            std::vector<float>* pathLatents, const std::atomic<bool>* cancel) const {
   std::lock_guard<std::mutex> lock(m->clueMutex);
   const Bundle& b = m->bundle;
   const PointTable& t = *m->table;
   m->checkAttribution(o, "latent-ig");
-  if (!b.decoder) throw BundleError("[latent-ig] a latent path is decoded, and the bundle has no decoder (" + b.dir + ")");
+  if (!b.decoder)
+    throw BundleError("[latent-ig] a latent path is decoded, and the bundle has no decoder (" + b.dir + ")");
   if (zPath.empty() || zPath.size() % size_t(t.d) != 0)
     throw InputError("[latent-ig] the path must hold whole latents of d=" + std::to_string(t.d));
   const int64_t K1 = int64_t(zPath.size()) / t.d;
@@ -557,10 +591,14 @@ ExampleScores Explorer::examples(const ExampleOptions& o, int64_t point, const s
   const PointTable& t = *m->table;
   const char* where = exampleMethodName(o.method);
   if (t.n == t.numTest || m->data.train.size() != t.n - t.numTest)
-    throw InputError(std::string("[") + where + "] the training points are not loaded; show them first (they are what is scored)");
-  if (point >= t.n) throw InputError(std::string("[") + where + "] point " + std::to_string(point) + " is not one of the " + std::to_string(t.n));
+    throw InputError(std::string("[") + where +
+                     "] the training points are not loaded; show them first (they are what is scored)");
+  if (point >= t.n)
+    throw InputError(std::string("[") + where + "] point " + std::to_string(point) + " is not one of the " +
+                     std::to_string(t.n));
   if (point < 0 && int64_t(z.size()) != t.d)
-    throw InputError(std::string("[") + where + "] the latent has " + std::to_string(z.size()) + " values; d is " + std::to_string(t.d));
+    throw InputError(std::string("[") + where + "] the latent has " + std::to_string(z.size()) + " values; d is " +
+                     std::to_string(t.d));
   const torch::Tensor Z = m->latents.slice(0, t.numTest, t.n);
   torch::Tensor zt, x;
   int64_t y = 0;
@@ -579,7 +617,8 @@ ExampleScores Explorer::examples(const ExampleOptions& o, int64_t point, const s
       y = m->det ? (m->lap ? *m->lap : *m->det).predict(zd).probs.argmax(1).item<int64_t>() : 0;  // label-free: unused
     }
   }
-  return exampleScores(m->bundle, o, zt, Z, x, y, m->data.train, progress, cancel, /*keep=*/64);  // the panel shows <= 16
+  return exampleScores(m->bundle, o, zt, Z, x, y, m->data.train, progress, cancel,
+                       /*keep=*/64);  // the panel shows <= 16
 }
 
 }  // namespace latentlab

@@ -1,9 +1,9 @@
 #include "latentlab/explorer/session.h"
 
 #include <algorithm>
-#include <unordered_set>
 #include <cmath>
 #include <cstdio>
+#include <unordered_set>
 
 #include "latentlab/util/errors.h"
 #include "latentlab/util/fsutil.h"
@@ -21,7 +21,8 @@ const std::vector<std::string>& colorModes() {
 json sessionToJson(const SessionState& s) {
   json edited = json::array();
   for (const auto& e : s.edited)
-    edited.push_back({{"origin", e.origin}, {"latent", e.latent}, {"x", e.x}, {"y", e.y}, {"projection", e.projection}});
+    edited.push_back(
+        {{"origin", e.origin}, {"latent", e.latent}, {"x", e.x}, {"y", e.y}, {"projection", e.projection}});
   return {{"format", "latentlab-session"},
           {"version", kSessionFormatVersion},
           {"bundle", s.bundle},
@@ -40,9 +41,7 @@ namespace {
 
 struct Reader {
   const std::string& source;
-  [[noreturn]] void fail(const std::string& what) const {
-    throw InputError("[session] " + what + " (" + source + ")");
-  }
+  [[noreturn]] void fail(const std::string& what) const { throw InputError("[session] " + what + " (" + source + ")"); }
   const json& get(const json& obj, const char* key, const std::string& where) const {
     if (!obj.is_object() || !obj.contains(key)) fail("missing key '" + where + key + "'");
     return obj.at(key);
@@ -54,8 +53,8 @@ struct Reader {
   }
   // A whole number in [lo, hi] (a value beyond int64 or the range, or a fraction, is an error).
   int64_t integer(const json& v, const std::string& name, int64_t lo = -1, int64_t hi = int64_t(1) << 40) const {
-    if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(hi)) || v.get<int64_t>() < lo ||
-        v.get<int64_t>() > hi)
+    if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(hi)) ||
+        v.get<int64_t>() < lo || v.get<int64_t>() > hi)
       fail("'" + name + "' must be a whole number in " + std::to_string(lo) + ".." + std::to_string(hi));
     return v.get<int64_t>();
   }
@@ -84,7 +83,8 @@ struct Reader {
 SessionState sessionFromJson(const json& j, const std::string& source) {
   Reader r{source};
   if (!j.is_object()) r.fail("not a JSON object");
-  if (!j.contains("format") || j["format"] != "latentlab-session") r.fail("not a LatentLab session (no \"format\": \"latentlab-session\")");
+  if (!j.contains("format") || j["format"] != "latentlab-session")
+    r.fail("not a LatentLab session (no \"format\": \"latentlab-session\")");
   const int64_t version = r.integer(r.get(j, "version", ""), "version", 0, 1000000);
   if (version > kSessionFormatVersion || version < 1)
     r.fail("session version " + std::to_string(version) + " is not one this build reads (it reads 1.." +
@@ -107,7 +107,8 @@ SessionState sessionFromJson(const json& j, const std::string& source) {
     s.showTrain = j["show_train"].get<bool>();
   }
   if (j.contains("hidden_classes"))
-    for (const auto& v : r.array(j, "hidden_classes")) s.hiddenClasses.push_back(int(r.integer(v, "hidden_classes[]", 0, 100000)));
+    for (const auto& v : r.array(j, "hidden_classes"))
+      s.hiddenClasses.push_back(int(r.integer(v, "hidden_classes[]", 0, 100000)));
   if (j.contains("filter")) s.filter = r.string(j, "filter");
   std::unordered_set<int64_t> seen;
   for (const auto& v : r.array(j, "selection")) {
@@ -132,9 +133,7 @@ SessionState sessionFromJson(const json& j, const std::string& source) {
   return s;
 }
 
-void saveSession(const SessionState& s, const std::string& path) {
-  writeFileAtomic(path, jsonText(sessionToJson(s)));
-}
+void saveSession(const SessionState& s, const std::string& path) { writeFileAtomic(path, jsonText(sessionToJson(s))); }
 
 SessionState loadSession(const std::string& path) { return parseSession(readTextFile(path), path); }
 

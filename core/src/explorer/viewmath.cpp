@@ -19,8 +19,7 @@ std::vector<double> jacobiEigen(std::vector<double>& a, int64_t n, std::vector<d
   for (int sweep = 0; sweep < 100; ++sweep) {
     double off = 0, diag = 0;
     for (int64_t i = 0; i < n; ++i)
-      for (int64_t j = 0; j < n; ++j)
-        (i == j ? diag : off) += a[size_t(i * n + j)] * a[size_t(i * n + j)];
+      for (int64_t j = 0; j < n; ++j) (i == j ? diag : off) += a[size_t(i * n + j)] * a[size_t(i * n + j)];
     if (off <= 1e-22 * (diag + 1e-300)) break;
     for (int64_t p = 0; p < n - 1; ++p)
       for (int64_t q = p + 1; q < n; ++q) {
@@ -133,11 +132,10 @@ std::vector<float> pcaInverseDrag(const Pca2& p, const float* z0, float dx, floa
 
 Rgb viridis(float t) {
   // matplotlib's viridis sampled at 0, 1/8, ..., 1; piecewise linear in between.
-  static const float k[9][3] = {{0.267004f, 0.004874f, 0.329415f}, {0.282623f, 0.140926f, 0.457517f},
-                                {0.253935f, 0.265254f, 0.529983f}, {0.206756f, 0.371758f, 0.553117f},
-                                {0.163625f, 0.471133f, 0.558148f}, {0.127568f, 0.566949f, 0.550556f},
-                                {0.134692f, 0.658636f, 0.517649f}, {0.477504f, 0.821444f, 0.318195f},
-                                {0.993248f, 0.906157f, 0.143936f}};
+  static const float k[9][3] = {
+      {0.267004f, 0.004874f, 0.329415f}, {0.282623f, 0.140926f, 0.457517f}, {0.253935f, 0.265254f, 0.529983f},
+      {0.206756f, 0.371758f, 0.553117f}, {0.163625f, 0.471133f, 0.558148f}, {0.127568f, 0.566949f, 0.550556f},
+      {0.134692f, 0.658636f, 0.517649f}, {0.477504f, 0.821444f, 0.318195f}, {0.993248f, 0.906157f, 0.143936f}};
   if (!(t > 0)) t = 0;  // NaN -> 0
   if (t > 1) t = 1;
   const float s = t * 8;
@@ -238,19 +236,32 @@ Filter parseFilter(const std::string& text, const std::vector<std::string>& clas
     while (opEnd < tok.size() && std::string("=!<>").find(tok[opEnd]) != std::string::npos) ++opEnd;
     const std::string op = tok.substr(opPos, opEnd - opPos);
     const std::string val = tok.substr(opEnd);
-    if (op == "=" || op == "==") t.op = FilterTerm::Eq;
-    else if (op == "!=") t.op = FilterTerm::Ne;
-    else if (op == "<") t.op = FilterTerm::Lt;
-    else if (op == "<=") t.op = FilterTerm::Le;
-    else if (op == ">") t.op = FilterTerm::Gt;
-    else if (op == ">=") t.op = FilterTerm::Ge;
-    else throw InputError("[filter] unknown operator '" + op + "' in '" + tok + "'");
-    if (key == "idx" || key == "index" || key == "i") t.field = FilterTerm::Index;
-    else if (key == "label" || key == "y" || key == "true") t.field = FilterTerm::Label;
-    else if (key == "pred" || key == "prediction") t.field = FilterTerm::Pred;
-    else if (key == "total" || key == "u") t.field = FilterTerm::Total;
-    else if (key == "aleatoric" || key == "alea") t.field = FilterTerm::Aleatoric;
-    else if (key == "epistemic" || key == "epi" || key == "mi") t.field = FilterTerm::Epistemic;
+    if (op == "=" || op == "==")
+      t.op = FilterTerm::Eq;
+    else if (op == "!=")
+      t.op = FilterTerm::Ne;
+    else if (op == "<")
+      t.op = FilterTerm::Lt;
+    else if (op == "<=")
+      t.op = FilterTerm::Le;
+    else if (op == ">")
+      t.op = FilterTerm::Gt;
+    else if (op == ">=")
+      t.op = FilterTerm::Ge;
+    else
+      throw InputError("[filter] unknown operator '" + op + "' in '" + tok + "'");
+    if (key == "idx" || key == "index" || key == "i")
+      t.field = FilterTerm::Index;
+    else if (key == "label" || key == "y" || key == "true")
+      t.field = FilterTerm::Label;
+    else if (key == "pred" || key == "prediction")
+      t.field = FilterTerm::Pred;
+    else if (key == "total" || key == "u")
+      t.field = FilterTerm::Total;
+    else if (key == "aleatoric" || key == "alea")
+      t.field = FilterTerm::Aleatoric;
+    else if (key == "epistemic" || key == "epi" || key == "mi")
+      t.field = FilterTerm::Epistemic;
     else
       throw InputError("[filter] unknown field '" + key + "' in '" + tok +
                        "'; fields: index, label, pred, total, aleatoric, epistemic");
@@ -275,24 +286,48 @@ bool filterMatches(const Filter& f, const PointAttrs& p) {
   for (const FilterTerm& t : f.terms) {
     double v = 0;
     switch (t.field) {
-      case FilterTerm::Index: v = double(p.index); break;
-      case FilterTerm::Label: v = p.label; break;
-      case FilterTerm::Pred: v = p.pred; break;
-      case FilterTerm::Total: v = p.total; break;
-      case FilterTerm::Aleatoric: v = p.aleatoric; break;
-      case FilterTerm::Epistemic: v = p.epistemic; break;
+      case FilterTerm::Index:
+        v = double(p.index);
+        break;
+      case FilterTerm::Label:
+        v = p.label;
+        break;
+      case FilterTerm::Pred:
+        v = p.pred;
+        break;
+      case FilterTerm::Total:
+        v = p.total;
+        break;
+      case FilterTerm::Aleatoric:
+        v = p.aleatoric;
+        break;
+      case FilterTerm::Epistemic:
+        v = p.epistemic;
+        break;
       case FilterTerm::Correct:
         if ((p.label == p.pred) != (t.value != 0)) return false;
         continue;
     }
     bool ok = false;
     switch (t.op) {
-      case FilterTerm::Eq: ok = v == t.value; break;
-      case FilterTerm::Ne: ok = v != t.value; break;
-      case FilterTerm::Lt: ok = v < t.value; break;
-      case FilterTerm::Le: ok = v <= t.value; break;
-      case FilterTerm::Gt: ok = v > t.value; break;
-      case FilterTerm::Ge: ok = v >= t.value; break;
+      case FilterTerm::Eq:
+        ok = v == t.value;
+        break;
+      case FilterTerm::Ne:
+        ok = v != t.value;
+        break;
+      case FilterTerm::Lt:
+        ok = v < t.value;
+        break;
+      case FilterTerm::Le:
+        ok = v <= t.value;
+        break;
+      case FilterTerm::Gt:
+        ok = v > t.value;
+        break;
+      case FilterTerm::Ge:
+        ok = v >= t.value;
+        break;
     }
     if (!ok) return false;
   }

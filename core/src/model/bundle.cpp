@@ -1,14 +1,14 @@
-#include "latentlab/model/bundle_torch.h"
 #include "latentlab/concepts/concepts_torch.h"
+#include "latentlab/model/bundle_torch.h"
 
 #include <torch/torch.h>
 
 #include <cstdio>
 #include <filesystem>
 
+#include "latentlab/model/models_torch.h"
 #include "latentlab/util/errors.h"
 #include "latentlab/util/fsutil.h"
-#include "latentlab/model/models_torch.h"
 
 namespace fs = std::filesystem;
 
@@ -17,7 +17,8 @@ namespace latentlab {
 torch::Tensor Bundle::encode(const torch::Tensor& x) const { return callTensor(classifier, "encode", x.to(device)); }
 torch::Tensor Bundle::classify(const torch::Tensor& z) const {
   if (labelFree())
-    throw BundleError("[bundle] this bundle's encoder was trained without labels (" + objective + "): it has no classifier (" + dir + ")");
+    throw BundleError("[bundle] this bundle's encoder was trained without labels (" + objective +
+                      "): it has no classifier (" + dir + ")");
   return callTensor(classifier, "classify", z.to(device));
 }
 torch::Tensor Bundle::decode(const torch::Tensor& z) const {
@@ -32,8 +33,10 @@ std::string Bundle::componentPath(const std::string& name) const {
 
 BllHead Bundle::head(HeadMode mode) const {
   if (labelFree())
-    throw BundleError("[bundle] this bundle's encoder was trained without labels (" + objective + "): it has no classifier head, "
-                      "so no predictions or uncertainties (" + dir + ")");
+    throw BundleError("[bundle] this bundle's encoder was trained without labels (" + objective +
+                      "): it has no classifier head, "
+                      "so no predictions or uncertainties (" +
+                      dir + ")");
   if (mode == HeadMode::Deterministic) {
     if (headW.defined()) return BllHead::deterministicLinear(headW, headB, device);
     torch::jit::Module m = classifier;
@@ -74,17 +77,24 @@ Bundle loadBundle(const std::string& dir, const torch::Device& device, BundlePar
   if (mf.training.is_object() && mf.training.contains("objective")) {
     const nlohmann::json& o = mf.training["objective"];
     bd.objective = o.is_string() ? o.get<std::string>() : o.dump();
-    if (bd.objective != "classifier" && bd.objective != "autoencoder" && bd.objective != "denoising-autoencoder" && bd.objective != "vae")
-      throw BundleError("[bundle] training.objective is '" + clipForMessage(bd.objective, 40) + "'; it must be classifier, "
-                        "autoencoder, denoising-autoencoder or vae (" + manifestPath + ")");
+    if (bd.objective != "classifier" && bd.objective != "autoencoder" && bd.objective != "denoising-autoencoder" &&
+        bd.objective != "vae")
+      throw BundleError("[bundle] training.objective is '" + clipForMessage(bd.objective, 40) +
+                        "'; it must be classifier, "
+                        "autoencoder, denoising-autoencoder or vae (" +
+                        manifestPath + ")");
     if (bd.labelFree() && mf.has("classifier"))
-      throw BundleError("[bundle] training.objective is " + bd.objective + " (label-free), but the components name a "
-                        "classifier; a label-free bundle has components.encoder instead (" + manifestPath + ")");
+      throw BundleError("[bundle] training.objective is " + bd.objective +
+                        " (label-free), but the components name a "
+                        "classifier; a label-free bundle has components.encoder instead (" +
+                        manifestPath + ")");
   }
   if (!mf.has("classifier") || bd.labelFree()) {  // a label-free bundle: the encoder and its decoder, nothing else
     if (!mf.has("encoder") || !bd.labelFree())
-      throw BundleError("[bundle] a bundle without a classifier must be a label-free one: components.encoder and "
-                        "training.objective (autoencoder, denoising-autoencoder or vae) (" + manifestPath + ")");
+      throw BundleError(
+          "[bundle] a bundle without a classifier must be a label-free one: components.encoder and "
+          "training.objective (autoencoder, denoising-autoencoder or vae) (" +
+          manifestPath + ")");
     const std::string p = file("encoder");
     bd.classifier = loadScript(p, device, {"encode", "decode"});
     torch::NoGradGuard ng;
@@ -93,10 +103,12 @@ Bundle loadBundle(const std::string& dir, const torch::Device& device, BundlePar
     try {
       z = callTensor(bd.classifier, "encode", probe);
     } catch (const std::exception& e) {
-      throw ModelLoadError("[bundle] encode() fails on images of the manifest's input shape: " + torchErrorSummary(e) + " (" + p + ")");
+      throw ModelLoadError("[bundle] encode() fails on images of the manifest's input shape: " + torchErrorSummary(e) +
+                           " (" + p + ")");
     }
     if (z.dim() != 2 || z.size(0) != 2 || z.size(1) != mf.latentDim || !torch::isfinite(z).all().item<bool>())
-      throw ModelLoadError("[bundle] encode() must give finite latents [N, " + std::to_string(mf.latentDim) + "] (" + p + ")");
+      throw ModelLoadError("[bundle] encode() must give finite latents [N, " + std::to_string(mf.latentDim) + "] (" +
+                           p + ")");
     validateDecoder(bd.classifier, mf.latentDim, mf.inputShape, device, p);
     bd.decoder = bd.classifier;
     return bd;
@@ -105,8 +117,8 @@ Bundle loadBundle(const std::string& dir, const torch::Device& device, BundlePar
   bd.classifier = loadScript(clsPath, device, {"encode", "classify"});
   auto [d, k] = validateClassifier(bd.classifier, mf.inputShape, bd.numClasses(), device, clsPath);
   if (d != mf.latentDim)
-    throw BundleError("[bundle] manifest says d=" + std::to_string(mf.latentDim) + ", encoder gives d=" + std::to_string(d) +
-                      " (" + clsPath + ")");
+    throw BundleError("[bundle] manifest says d=" + std::to_string(mf.latentDim) +
+                      ", encoder gives d=" + std::to_string(d) + " (" + clsPath + ")");
   extractAffineHead(bd.classifier, d, device, bd.headW, bd.headB);
 
   if (mf.has("decoder")) {
@@ -123,9 +135,9 @@ Bundle loadBundle(const std::string& dir, const torch::Device& device, BundlePar
     const std::string p = file("laplace");
     bd.laplace = laplaceFromModule(loadScript(p, torch::kCPU, {}), p);
     if (bd.laplace->latentDim() != d || bd.laplace->numClasses() != k)
-      throw ModelLoadError("[bundle] posterior is for d=" + std::to_string(bd.laplace->latentDim()) + ", K=" +
-                           std::to_string(bd.laplace->numClasses()) + "; the classifier has d=" + std::to_string(d) +
-                           ", K=" + std::to_string(k) + " (" + p + ")");
+      throw ModelLoadError("[bundle] posterior is for d=" + std::to_string(bd.laplace->latentDim()) +
+                           ", K=" + std::to_string(bd.laplace->numClasses()) +
+                           "; the classifier has d=" + std::to_string(d) + ", K=" + std::to_string(k) + " (" + p + ")");
   }
   if (parts.dvae && mf.has("dvae")) {
     const std::string p = file("dvae");
@@ -134,12 +146,16 @@ Bundle loadBundle(const std::string& dir, const torch::Device& device, BundlePar
     const nlohmann::json rec = mf.training.is_object() ? mf.training.value("dvae", nlohmann::json()) : nlohmann::json();
     // Such a DVAE is left out (the rest of the bundle loads), and the reason kept for whoever asks.
     if (rec.is_object() && rec.contains("file") && rec["file"].is_string() && rec["file"] != fileFingerprint(p))
-      bd.dvaeProblem = "the DVAE file is not the one trained for this bundle (its fingerprint differs from the "
-                       "manifest's); train one with `latentlab train-dvae " + dir + " --force` (" + p + ")";
+      bd.dvaeProblem =
+          "the DVAE file is not the one trained for this bundle (its fingerprint differs from the "
+          "manifest's); train one with `latentlab train-dvae " +
+          dir + " --force` (" + p + ")";
     else if (rec.is_object() && rec.contains("classifier") && rec["classifier"].is_string() &&
              rec["classifier"] != fileFingerprint(file("classifier")))
-      bd.dvaeProblem = "the DVAE was trained on another classifier's latents; train it again with "
-                       "`latentlab train-dvae " + dir + " --force` (" + p + ")";
+      bd.dvaeProblem =
+          "the DVAE was trained on another classifier's latents; train it again with "
+          "`latentlab train-dvae " +
+          dir + " --force` (" + p + ")";
     if (bd.dvaeProblem.empty()) {
       bd.dvae = loadScript(p, device, {"logits", "bits", "decode"});
       bd.dvaeBits = validateDvae(*bd.dvae, d, device, p);

@@ -5,10 +5,10 @@
 #include <chrono>
 #include <filesystem>
 
-#include "latentlab/model/bundle_torch.h"
 #include "latentlab/data/data_torch.h"
-#include "latentlab/util/errors.h"
+#include "latentlab/model/bundle_torch.h"
 #include "latentlab/model/models_torch.h"
+#include "latentlab/util/errors.h"
 
 namespace fs = std::filesystem;
 
@@ -32,7 +32,8 @@ torch::Tensor bundleLatents(const Bundle& b, const Dataset& data, const std::str
   for (int64_t i = 0; i < n; i += batch) {
     checkCancel(cancel, "explorer");
     const int64_t e = std::min(n, i + batch);
-    parts.push_back(mapBatched(b.classifier, "encode", data.images.slice(0, i, e), b.device, batch, b.componentPath(b.encoderComponent()))
+    parts.push_back(mapBatched(b.classifier, "encode", data.images.slice(0, i, e), b.device, batch,
+                               b.componentPath(b.encoderComponent()))
                         .to(torch::kFloat32));
     if (progress) {
       Progress p;

@@ -54,8 +54,8 @@ Manifest parseManifest(const std::string& text, const std::string& source) {
   Manifest m;
   const json& version = need(j, "format_version", source);
   if (!version.is_number_integer() || version.get<double>() < 1)
-    throw BundleError("[manifest] 'format_version' must be a whole number >= 1, got " + clipForMessage(version.dump(), 40) +
-                      " (" + source + ")");
+    throw BundleError("[manifest] 'format_version' must be a whole number >= 1, got " +
+                      clipForMessage(version.dump(), 40) + " (" + source + ")");
   m.formatVersion = version.get<double>() > 1e6 ? 1000000 : int(version.get<int64_t>());
   if (m.formatVersion > kBundleFormatVersion)
     throw BundleError("[manifest] format_version " + std::to_string(m.formatVersion) +
@@ -64,20 +64,21 @@ Manifest parseManifest(const std::string& text, const std::string& source) {
   m.dataset = get<std::string>(j, "dataset", source);
   m.classNames = get<std::vector<std::string>>(j, "class_names", source);
   if (m.classNames.size() < 2 || m.classNames.size() > 100000)
-    throw BundleError("[manifest] class_names needs 2 to 100000 classes, got " + std::to_string(m.classNames.size()) + " (" +
-                      source + ")");
+    throw BundleError("[manifest] class_names needs 2 to 100000 classes, got " + std::to_string(m.classNames.size()) +
+                      " (" + source + ")");
   for (const auto& name : m.classNames)
     if (name.empty() || name.size() > 200)
-      throw BundleError("[manifest] a class name must have 1 to 200 characters, got '" + clipForMessage(name, 40) + "' (" +
-                        source + ")");
+      throw BundleError("[manifest] a class name must have 1 to 200 characters, got '" + clipForMessage(name, 40) +
+                        "' (" + source + ")");
   const json& shape = need(j, "input_shape", source);
   const int64_t shapeMax[3] = {4, 4096, 4096};
   if (!shape.is_array() || shape.size() != 3)
     throw BundleError("[manifest] 'input_shape' must be [C, H, W] (" + source + ")");
   for (size_t i = 0; i < 3; ++i) {
     if (!shape[i].is_number_integer() || shape[i].get<double>() < 1 || shape[i].get<double>() > double(shapeMax[i]))
-      throw BundleError("[manifest] 'input_shape' must be [C, H, W] with whole numbers, C in 1..4 and H, W in 1..4096, got " +
-                        clipForMessage(shape.dump(), 40) + " (" + source + ")");
+      throw BundleError(
+          "[manifest] 'input_shape' must be [C, H, W] with whole numbers, C in 1..4 and H, W in 1..4096, got " +
+          clipForMessage(shape.dump(), 40) + " (" + source + ")");
     m.inputShape[i] = shape[i].get<int64_t>();
   }
   m.latentDim = getInt(j, "latent_dim", 1, 65536, source);
@@ -88,14 +89,17 @@ Manifest parseManifest(const std::string& text, const std::string& source) {
   const json& comps = need(j, "components", source);
   if (!comps.is_object()) throw BundleError("[manifest] 'components' must be an object (" + source + ")");
   for (auto it = comps.begin(); it != comps.end(); ++it) {
-    if (!it.value().is_string()) throw BundleError("[manifest] component '" + it.key() + "' must be a file name (" + source + ")");
+    if (!it.value().is_string())
+      throw BundleError("[manifest] component '" + it.key() + "' must be a file name (" + source + ")");
     std::string file = it.value().get<std::string>();
     if (file.empty() || file.find("..") != std::string::npos || file[0] == '/')
-      throw BundleError("[manifest] component '" + it.key() + "' must be a relative file inside the bundle (" + source + ")");
+      throw BundleError("[manifest] component '" + it.key() + "' must be a relative file inside the bundle (" + source +
+                        ")");
     m.components[it.key()] = file;
   }
   if (!m.has("classifier") && !m.has("encoder"))  // a label-free bundle has an encoder (with decode) and no classifier
-    throw BundleError("[manifest] components lacks 'classifier' (or, for a label-free bundle, 'encoder') (" + source + ")");
+    throw BundleError("[manifest] components lacks 'classifier' (or, for a label-free bundle, 'encoder') (" + source +
+                      ")");
   // Ensemble members are ensemble_0 .. ensemble_{N-1}: a gap would drop the members after it.
   size_t members = 0;
   for (const auto& [name, file] : m.components)
@@ -106,14 +110,15 @@ Manifest parseManifest(const std::string& text, const std::string& source) {
       const bool number = !k.empty() && k.size() < 6 && k.find_first_not_of("0123456789") == std::string::npos &&
                           (k == "0" || k[0] != '0');
       if (!number || std::stoul(k) >= members)
-        throw BundleError("[manifest] ensemble components must be ensemble_0 .. ensemble_" + std::to_string(members - 1) +
-                          " without gaps, got '" + clipForMessage(name, 40) + "' (" + source + ")");
+        throw BundleError("[manifest] ensemble components must be ensemble_0 .. ensemble_" +
+                          std::to_string(members - 1) + " without gaps, got '" + clipForMessage(name, 40) + "' (" +
+                          source + ")");
     }
   if (j.contains("split_seed")) {  // any uint64 (latentlab train --seed)
     const json& seed = j["split_seed"];
     if (!seed.is_number_unsigned() && !(seed.is_number_integer() && seed.get<int64_t>() >= 0))
-      throw BundleError("[manifest] 'split_seed' must be a whole number >= 0, got " + clipForMessage(seed.dump(), 40) + " (" +
-                        source + ")");
+      throw BundleError("[manifest] 'split_seed' must be a whole number >= 0, got " + clipForMessage(seed.dump(), 40) +
+                        " (" + source + ")");
     m.splitSeed = seed.get<uint64_t>();
   }
   if (j.contains("default_ood")) m.defaultOod = get<std::string>(j, "default_ood", source);

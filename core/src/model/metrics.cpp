@@ -54,7 +54,8 @@ ClassificationMetrics classificationMetrics(const std::vector<float>& probs, con
 }
 
 double auroc(const std::vector<double>& inScores, const std::vector<double>& outScores) {
-  if (inScores.empty() || outScores.empty()) throw InputError("[metrics] AUROC needs both in- and out-of-distribution scores");
+  if (inScores.empty() || outScores.empty())
+    throw InputError("[metrics] AUROC needs both in- and out-of-distribution scores");
   for (const auto* scores : {&inScores, &outScores})
     for (size_t i = 0; i < scores->size(); ++i)
       if (!std::isfinite((*scores)[i]))

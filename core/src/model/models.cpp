@@ -70,7 +70,8 @@ std::string deconvDecode(int64_t h4, int64_t w4) {
   return R"(
 def decode_logits(self, z):
     h = torch.relu(torch.linear(z, self.fw, self.fb))
-    h = torch.reshape(h, [z.size(0), 64, )" + std::to_string(h4) + ", " + std::to_string(w4) + R"(])
+    h = torch.reshape(h, [z.size(0), 64, )" +
+         std::to_string(h4) + ", " + std::to_string(w4) + R"(])
     h = torch.relu(torch.conv_transpose2d(h, self.t1w, self.t1b, [2, 2], [1, 1]))
     return torch.conv_transpose2d(h, self.t2w, self.t2b, [2, 2], [1, 1])
 
@@ -81,7 +82,8 @@ def decode(self, z):
 
 }  // namespace
 
-torch::jit::Module makeClassifier(const Shape3& in, int64_t d, int64_t k, double normMean, double normStd, uint64_t seed) {
+torch::jit::Module makeClassifier(const Shape3& in, int64_t d, int64_t k, double normMean, double normStd,
+                                  uint64_t seed) {
   auto gen = at::detail::createCPUGenerator(seed);
   const int64_t c = in[0], h4 = in[1] / 4, w4 = in[2] / 4, flat = 64 * h4 * w4;
   torch::jit::Module m("LatentLabClassifier");
@@ -90,7 +92,8 @@ torch::jit::Module makeClassifier(const Shape3& in, int64_t d, int64_t k, double
   addParam(m, "hb", uniformInit({k}, d, gen));
   m.define(R"(
 def encode(self, x):
-)" + convFeatures(normMean, normStd) + R"(    return torch.relu(torch.linear(torch.flatten(h, 1), self.f1w, self.f1b))
+)" + convFeatures(normMean, normStd) +
+           R"(    return torch.relu(torch.linear(torch.flatten(h, 1), self.f1w, self.f1b))
 
 def classify(self, z):
     return torch.linear(z, self.hw, self.hb)
@@ -113,8 +116,8 @@ def forward(self, z):
   return m;
 }
 
-torch::jit::Module makeAutoencoder(const Shape3& in, int64_t d, const std::string& objective, double normMean, double normStd,
-                                   uint64_t seed) {
+torch::jit::Module makeAutoencoder(const Shape3& in, int64_t d, const std::string& objective, double normMean,
+                                   double normStd, uint64_t seed) {
   const bool vae = objective == "vae";
   if (!vae && objective != "autoencoder" && objective != "denoising-autoencoder")
     throw InputError("[train] unknown label-free objective '" + clipForMessage(objective, 40) +
@@ -130,7 +133,8 @@ torch::jit::Module makeAutoencoder(const Shape3& in, int64_t d, const std::strin
   addDeconvDecoder(m, c, d, flat, gen);
   const std::string features = R"(
 def features(self, x):
-)" + convFeatures(normMean, normStd) + R"(    return torch.flatten(h, 1)
+)" + convFeatures(normMean, normStd) +
+                               R"(    return torch.flatten(h, 1)
 )";
   const std::string encode = vae ? R"(
 def encode(self, x):
@@ -200,7 +204,8 @@ torch::Tensor callTensor(const torch::jit::Module& m, const std::string& method,
 torch::jit::Module loadScript(const std::string& path, const torch::Device& device,
                               const std::vector<std::string>& requiredMethods) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw ModelLoadError("[load] " + path + " is a directory, not a TorchScript file");
+  if (std::filesystem::is_directory(path, ec))
+    throw ModelLoadError("[load] " + path + " is a directory, not a TorchScript file");
   if (!std::filesystem::is_regular_file(path, ec)) throw ModelLoadError("[load] file not found (" + path + ")");
   torch::jit::Module m;
   try {
@@ -256,21 +261,22 @@ torch::Tensor dryCall(const torch::jit::Module& m, const std::string& method, co
 std::pair<int64_t, int64_t> validateClassifier(const torch::jit::Module& m, const Shape3& in, int64_t expectedClasses,
                                                const torch::Device& device, const std::string& source) {
   for (const char* name : {"encode", "classify"})
-    if (!hasMethod(m, name)) throw ModelLoadError(std::string("[validate] model has no method '") + name + "' (" + source + ")");
+    if (!hasMethod(m, name))
+      throw ModelLoadError(std::string("[validate] model has no method '") + name + "' (" + source + ")");
   torch::NoGradGuard ng;
   auto gen = at::detail::createCPUGenerator(1234);
   torch::Tensor x = torch::rand({2, in[0], in[1], in[2]}, gen, torch::kFloat32).to(device);
   torch::Tensor z = dryCall(m, "encode", x, source);
   if (z.dim() != 2 || z.size(0) != 2)
-    throw ModelLoadError("[validate] encode(x) must return [N, d] for x " + shapeStr(x) + ", got " + shapeStr(z) + " (" +
-                         source + ")");
+    throw ModelLoadError("[validate] encode(x) must return [N, d] for x " + shapeStr(x) + ", got " + shapeStr(z) +
+                         " (" + source + ")");
   torch::Tensor logits = dryCall(m, "classify", z, source);
   if (logits.dim() != 2 || logits.size(0) != 2)
-    throw ModelLoadError("[validate] classify(z) must return [N, K] for z " + shapeStr(z) + ", got " + shapeStr(logits) +
-                         " (" + source + ")");
+    throw ModelLoadError("[validate] classify(z) must return [N, K] for z " + shapeStr(z) + ", got " +
+                         shapeStr(logits) + " (" + source + ")");
   if (expectedClasses > 0 && logits.size(1) != expectedClasses)
-    throw ModelLoadError("[validate] classify(z) gives " + std::to_string(logits.size(1)) + " classes, the dataset has " +
-                         std::to_string(expectedClasses) + " (" + source + ")");
+    throw ModelLoadError("[validate] classify(z) gives " + std::to_string(logits.size(1)) +
+                         " classes, the dataset has " + std::to_string(expectedClasses) + " (" + source + ")");
   if (hasMethod(m, "decode")) validateDecoder(m, z.size(1), in, device, source);
   return {z.size(1), logits.size(1)};
 }
@@ -282,9 +288,9 @@ void validateDecoder(const torch::jit::Module& m, int64_t d, const Shape3& in, c
   torch::Tensor z = torch::rand({2, d}).to(device);
   torch::Tensor x = dryCall(m, "decode", z, source);
   if (x.dim() != 4 || x.size(0) != 2 || x.size(1) != in[0] || x.size(2) != in[1] || x.size(3) != in[2])
-    throw ModelLoadError("[validate] decode(z) must return [N, " + std::to_string(in[0]) + ", " + std::to_string(in[1]) +
-                         ", " + std::to_string(in[2]) + "] for d=" + std::to_string(d) + ", got " + shapeStr(x) + " (" +
-                         source + ")");
+    throw ModelLoadError("[validate] decode(z) must return [N, " + std::to_string(in[0]) + ", " +
+                         std::to_string(in[1]) + ", " + std::to_string(in[2]) + "] for d=" + std::to_string(d) +
+                         ", got " + shapeStr(x) + " (" + source + ")");
   if (x.min().item<float>() < 0.f || x.max().item<float>() > 1.f)
     throw ModelLoadError("[validate] decode(z) must return values in [0, 1] (" + source + ")");
 }
@@ -295,7 +301,8 @@ torch::Tensor mapBatched(const torch::jit::Module& m, const std::string& method,
   std::vector<torch::Tensor> outs;
   for (int64_t i = 0; i < x.size(0); i += batchSize) {
     try {
-      outs.push_back(callTensor(m, method, x.slice(0, i, std::min(i + batchSize, x.size(0))).to(device)).to(torch::kCPU));
+      outs.push_back(
+          callTensor(m, method, x.slice(0, i, std::min(i + batchSize, x.size(0))).to(device)).to(torch::kCPU));
     } catch (const Error&) {
       throw;
     } catch (const std::exception& e) {  // the TorchScript interpreter's errors

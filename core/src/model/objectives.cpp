@@ -3,9 +3,9 @@
 
 #include <torch/torch.h>
 
-#include "latentlab/util/errors.h"
 #include "latentlab/examples/examples_torch.h"
 #include "latentlab/model/models_torch.h"
+#include "latentlab/util/errors.h"
 
 namespace latentlab {
 
@@ -13,7 +13,8 @@ namespace F = torch::nn::functional;
 
 void checkObjective(const std::string& o, const std::string& where) {
   if (o != "classifier" && o != "autoencoder" && o != "denoising-autoencoder" && o != "vae")
-    throw InputError("[" + where + "] --objective must be classifier, autoencoder, denoising-autoencoder or vae, got '" +
+    throw InputError("[" + where +
+                     "] --objective must be classifier, autoencoder, denoising-autoencoder or vae, got '" +
                      clipForMessage(o, 40) + "'");
 }
 
@@ -25,7 +26,8 @@ torch::Tensor noiseLike(const torch::Tensor& x, torch::Generator* gen) {
 }
 
 torch::Tensor reconstruction(const torch::Tensor& logits, const torch::Tensor& x) {
-  return F::binary_cross_entropy_with_logits(logits, x, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone))
+  return F::binary_cross_entropy_with_logits(logits, x,
+                                             F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone))
       .flatten(1)
       .sum(1);
 }

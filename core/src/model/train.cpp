@@ -5,8 +5,8 @@
 #include <chrono>
 #include <optional>
 
-#include "latentlab/util/errors.h"
 #include "latentlab/model/models_torch.h"
+#include "latentlab/util/errors.h"
 #include "model/train_loop.h"
 
 namespace latentlab {

@@ -6,9 +6,9 @@
 #include <chrono>
 #include <cmath>
 
-#include "latentlab/util/errors.h"
 #include "latentlab/model/models_torch.h"
 #include "latentlab/model/train_torch.h"
+#include "latentlab/util/errors.h"
 
 namespace latentlab::detail {
 
@@ -44,13 +44,14 @@ double runEpochs(torch::jit::Module& m, int64_t n, const FitOptions& opt, LossFn
       if (!std::isfinite(l)) {
         // The stage's own option: the classifier's --epochs, the ensemble's, the decoder's, the VAE's.
         const std::string option = opt.stage.rfind("ensemble", 0) == 0 ? "--ensemble-epochs"
-                                   : opt.stage == "decoder"           ? "--decoder-epochs"
-                                   : opt.stage == "dvae"              ? "--dvae-epochs"
-                                   : opt.stage == "vae"               ? "--vae-epochs"
-                                                                      : "--epochs";
+                                   : opt.stage == "decoder"            ? "--decoder-epochs"
+                                   : opt.stage == "dvae"               ? "--dvae-epochs"
+                                   : opt.stage == "vae"                ? "--vae-epochs"
+                                                                       : "--epochs";
         throw Error("[train] the loss became non-finite in " + opt.stage + " (epoch " + std::to_string(epoch) +
                     "): the data or the model gives non-finite values, or the training diverged; try another --seed "
-                    "or a smaller " + option);
+                    "or a smaller " +
+                    option);
       }
       sum += l;
       seen += idx.size(0);

@@ -8,16 +8,16 @@
 #include <iomanip>
 #include <sstream>
 
-#include "latentlab/util/json_text.h"
 #include "latentlab/bll/bll_torch.h"
-#include "latentlab/model/bundle_torch.h"
+#include "latentlab/concepts/concepts_torch.h"
 #include "latentlab/data/data_torch.h"
-#include "latentlab/util/errors.h"
-#include "latentlab/util/fsutil.h"
+#include "latentlab/model/bundle_torch.h"
 #include "latentlab/model/metrics.h"
 #include "latentlab/model/models_torch.h"
 #include "latentlab/pipeline/pipeline.h"
-#include "latentlab/concepts/concepts_torch.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/util/fsutil.h"
+#include "latentlab/util/json_text.h"
 #include "pipeline/pipeline_common.h"
 
 namespace fs = std::filesystem;
@@ -28,7 +28,6 @@ namespace latentlab {
 using detail::join;
 
 namespace {
-
 
 struct HeadOut {
   torch::Tensor probs, total, epistemic;  // CPU
@@ -77,7 +76,8 @@ json headJson(const HeadOut& in, const torch::Tensor& labels, int64_t k, const H
   ClassificationMetrics m = classificationMetrics(toFloats(in.probs), toInts(labels), k, 15);
   json j = {{"accuracy", m.accuracy}, {"nll", m.nll}, {"ece", m.ece}, {"brier", m.brier}};
   json bins = json::array();
-  for (const auto& b : m.bins) bins.push_back({{"confidence", b.confidence}, {"accuracy", b.accuracy}, {"count", b.count}});
+  for (const auto& b : m.bins)
+    bins.push_back({{"confidence", b.confidence}, {"accuracy", b.accuracy}, {"count", b.count}});
   j["reliability"] = bins;
   if (ood) {
     j["ood_auroc_entropy"] = auroc(toDoubles(in.total), toDoubles(ood->total));
@@ -92,7 +92,7 @@ json headJson(const HeadOut& in, const torch::Tensor& labels, int64_t k, const H
 }  // namespace
 
 json detail::evaluateBundle(const Bundle& b, const Dataset& test, const Dataset* ood, const std::string& oodName,
-                           std::ostream& log) {
+                            std::ostream& log) {
   const torch::Device dev = b.device;
   const int64_t k = b.numClasses();
   const std::string classifierFile = b.componentPath("classifier");
@@ -160,9 +160,10 @@ json runEval(const EvalOptions& opt, std::ostream& log) {
   const torch::Device dev = parseDevice(opt.device);
   Bundle b = loadBundle(opt.bundle, dev);
   if (opt.dvae && !b.dvae)
-    throw BundleError(b.dvaeProblem.empty() ? "[eval] --dvae: the bundle has no DVAE; add one with `latentlab train-dvae " +
-                                                  opt.bundle + "` (" + opt.bundle + ")"
-                                            : "[eval] --dvae: " + b.dvaeProblem);
+    throw BundleError(b.dvaeProblem.empty()
+                          ? "[eval] --dvae: the bundle has no DVAE; add one with `latentlab train-dvae " + opt.bundle +
+                                "` (" + opt.bundle + ")"
+                          : "[eval] --dvae: " + b.dvaeProblem);
   DatasetSplit data = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed);
   if (data.train.classNames != b.manifest.classNames)
     throw BundleError("[eval] the dataset's classes differ from the bundle's (" + opt.bundle + ")");
@@ -181,8 +182,9 @@ json runEval(const EvalOptions& opt, std::ostream& log) {
     ood = std::make_unique<Dataset>(loadOodDataset(oodName));
     if (ood->images.sizes().slice(1) != test.images.sizes().slice(1))
       throw InputError("[eval] OOD images are " + std::to_string(ood->images.size(2)) + "x" +
-                       std::to_string(ood->images.size(3)) + ", the model takes " + std::to_string(test.images.size(2)) +
-                       "x" + std::to_string(test.images.size(3)) + " (" + oodName + ")");
+                       std::to_string(ood->images.size(3)) + ", the model takes " +
+                       std::to_string(test.images.size(2)) + "x" + std::to_string(test.images.size(3)) + " (" +
+                       oodName + ")");
   }
   json report = detail::evaluateBundle(b, test, ood.get(), oodName, log);
   if (opt.dvae) {
@@ -201,12 +203,15 @@ std::string formatEvalTable(const json& r) {
     return std::string(buf);
   };
   // The report may come from a manifest a user edited: a value of the wrong type shows as n/a or ?.
-  auto text = [&](const char* key) { return r.contains(key) && r[key].is_string() ? r[key].get<std::string>() : std::string("?"); };
+  auto text = [&](const char* key) {
+    return r.contains(key) && r[key].is_string() ? r[key].get<std::string>() : std::string("?");
+  };
   auto count = [&](const char* key) {
     return r.contains(key) && r[key].is_number_integer() ? std::to_string(r[key].get<int64_t>()) : std::string("?");
   };
   os << "LatentLab eval: " << text("dataset") << " (" << count("n_test") << " test images)";
-  if (r.contains("ood_dataset") && r["ood_dataset"].is_string()) os << ", OOD: " << text("ood_dataset") << " (" << count("n_ood") << ")";
+  if (r.contains("ood_dataset") && r["ood_dataset"].is_string())
+    os << ", OOD: " << text("ood_dataset") << " (" << count("n_ood") << ")";
   os << "\n";
   os << "head            accuracy      NLL      ECE    Brier  AUROC(H) AUROC(MI)\n";
   const json heads = r.contains("heads") && r["heads"].is_object() ? r["heads"] : json::object();
@@ -220,8 +225,8 @@ std::string formatEvalTable(const json& r) {
       continue;
     }
     auto v = [&](const char* key) { return num(h.value(key, json())); };
-    os << label << v("accuracy") << " " << v("nll") << " " << v("ece") << " " << v("brier") << "  " << v("ood_auroc_entropy")
-       << "  " << v("ood_auroc_mutual_information") << "\n";
+    os << label << v("accuracy") << " " << v("nll") << " " << v("ece") << " " << v("brier") << "  "
+       << v("ood_auroc_entropy") << "  " << v("ood_auroc_mutual_information") << "\n";
   }
   if (r.contains("decoder") && r["decoder"].is_object())
     os << "decoder: reconstruction MSE " << num(r["decoder"].value("mse", json()), 5) << ", agreement "
@@ -242,8 +247,10 @@ std::string formatDvaeTable(const json& t) {
   };
   auto get = [&](const char* key) { return t.contains(key) ? t[key] : json(); };
   const json head = get("head");
-  os << "DVAE (Gat et al. 2022, Table 1; " << (head.is_string() ? head.get<std::string>() : std::string("?")) << " head, "
-     << (get("n_bits").is_number_integer() ? std::to_string(get("n_bits").get<int64_t>()) : std::string("?")) << " bits):\n"
+  os << "DVAE (Gat et al. 2022, Table 1; " << (head.is_string() ? head.get<std::string>() : std::string("?"))
+     << " head, "
+     << (get("n_bits").is_number_integer() ? std::to_string(get("n_bits").get<int64_t>()) : std::string("?"))
+     << " bits):\n"
      << "  accuracy f(phi) " << pct(get("accuracy")) << ", f(phi') " << pct(get("accuracy_reconstructed"))
      << ", agreement " << pct(get("agreement")) << "\n"
      << "  prediction changed: all bits flipped " << pct(get("all_flip_changed")) << ", some single bit "
@@ -254,7 +261,8 @@ std::string formatDvaeTable(const json& t) {
   for (const json& b : bits) {
     if (!b.is_object()) continue;
     char row[64];
-    std::snprintf(row, sizeof row, "  %3d  %s  %s  ", b.value("bit", json(-1)).is_number_integer() ? b["bit"].get<int>() : -1,
+    std::snprintf(row, sizeof row, "  %3d  %s  %s  ",
+                  b.value("bit", json(-1)).is_number_integer() ? b["bit"].get<int>() : -1,
                   pct(b.value("on", json())).c_str(), pct(b.value("changed", json())).c_str());
     os << row;
     const json name = b.value("target_name", json());

@@ -7,17 +7,17 @@
 #include <iomanip>
 #include <sstream>
 
-#include "pipeline/explain_common.h"
-#include "latentlab/model/bundle_torch.h"
+#include "latentlab/attribution/attribution_torch.h"
 #include "latentlab/checks/checks_torch.h"
 #include "latentlab/data/data_torch.h"
-#include "latentlab/util/errors.h"
 #include "latentlab/examples/examples_torch.h"
-#include "latentlab/util/fsutil.h"
-#include "latentlab/attribution/attribution_torch.h"
-#include "latentlab/util/json_text.h"
+#include "latentlab/model/bundle_torch.h"
 #include "latentlab/model/models_torch.h"
 #include "latentlab/pipeline/pipeline.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/util/fsutil.h"
+#include "latentlab/util/json_text.h"
+#include "pipeline/explain_common.h"
 #include "pipeline/pipeline_common.h"
 #include "pipeline/plot_png.h"
 
@@ -75,34 +75,43 @@ void checkChecksOut(const std::string& out, bool force) {
   std::error_code ec;
   if (out.empty()) throw InputError("[checks] --out DIR is required (the CSV files and plots go there)");
   const fs::path parent = fs::absolute(out).parent_path();
-  if (!fs::is_directory(parent, ec)) throw InputError("[checks] the folder " + parent.string() + " does not exist (--out " + out + ")");
+  if (!fs::is_directory(parent, ec))
+    throw InputError("[checks] the folder " + parent.string() + " does not exist (--out " + out + ")");
   for (fs::path p = fs::weakly_canonical(parent, ec); !p.empty(); p = p.parent_path()) {
     if (isBundleDir(p))
-      throw InputError("[checks] " + out + " is inside the bundle " + p.string() + ": a bundle's folder is never an output; "
+      throw InputError("[checks] " + out + " is inside the bundle " + p.string() +
+                       ": a bundle's folder is never an output; "
                        "choose a folder elsewhere");
     if (p == p.root_path()) break;
   }
   if (!fs::exists(out, ec)) return;
   if (!force) throw InputError("[checks] " + out + " exists; give --force to replace an earlier checks folder");
-  if (!fs::is_directory(out, ec)) throw InputError("[checks] " + out + " is not a folder; --force replaces only an earlier checks folder");
+  if (!fs::is_directory(out, ec))
+    throw InputError("[checks] " + out + " is not a folder; --force replaces only an earlier checks folder");
   for (const auto& e : fs::directory_iterator(out, ec)) {
     const std::string name = e.path().filename().string();
-    const bool mine = name == "summary.json" || name == "pixel_flip.csv" || name == "pixel_flip.png" || name == "similarity.csv" ||
-                      name == "similarity.png" || name == "pretext.csv";
+    const bool mine = name == "summary.json" || name == "pixel_flip.csv" || name == "pixel_flip.png" ||
+                      name == "similarity.csv" || name == "similarity.png" || name == "pretext.csv";
     if (!mine)
-      throw InputError("[checks] " + out + " holds " + name + ", which eval --checks did not write; --force would delete it, "
+      throw InputError("[checks] " + out + " holds " + name +
+                       ", which eval --checks did not write; --force would delete it, "
                        "so it is refused: choose another --out");
   }
-  if (!fs::exists(fs::path(out) / "summary.json")) throw InputError("[checks] " + out + " is not an earlier checks folder (no summary.json)");
+  if (!fs::exists(fs::path(out) / "summary.json"))
+    throw InputError("[checks] " + out + " is not an earlier checks folder (no summary.json)");
 }
 
 }  // namespace
 
 json runChecks(const ChecksOptions& o, const ProgressFn& progress, const std::atomic<bool>* cancel, std::ostream& log) {
-  if (o.testPoints < 10 || o.testPoints > 100000) throw InputError("[checks] --test-points must be in 10..100000, got " + std::to_string(o.testPoints));
-  if (o.corpusPerClass < 1) throw InputError("[checks] --corpus-per-class must be at least 1, got " + std::to_string(o.corpusPerClass));
-  if (o.steps < 1 || o.steps > 1000) throw InputError("[checks] --steps must be in 1..1000, got " + std::to_string(o.steps));
-  if (o.tracinPoints < 0) throw InputError("[checks] --tracin-points must be 0 (skip) or more, got " + std::to_string(o.tracinPoints));
+  if (o.testPoints < 10 || o.testPoints > 100000)
+    throw InputError("[checks] --test-points must be in 10..100000, got " + std::to_string(o.testPoints));
+  if (o.corpusPerClass < 1)
+    throw InputError("[checks] --corpus-per-class must be at least 1, got " + std::to_string(o.corpusPerClass));
+  if (o.steps < 1 || o.steps > 1000)
+    throw InputError("[checks] --steps must be in 1..1000, got " + std::to_string(o.steps));
+  if (o.tracinPoints < 0)
+    throw InputError("[checks] --tracin-points must be 0 (skip) or more, got " + std::to_string(o.tracinPoints));
   checkChecksOut(o.out, o.force);
   const torch::Device dev = parseDevice(o.device);
   Bundle b = loadBundle(o.bundle, dev, BundleParts{false, false, false});
@@ -111,15 +120,18 @@ json runChecks(const ChecksOptions& o, const ProgressFn& progress, const std::at
     others.push_back(loadBundle(c, dev, BundleParts{false, false, false}));
     const Bundle& ob = others.back();
     if (ob.manifest.dataset != b.manifest.dataset || ob.manifest.inputShape != b.manifest.inputShape)
-      throw InputError("[checks] --compare " + c + " is a bundle of " + ob.manifest.dataset + "; " + o.bundle + " is of " +
-                       b.manifest.dataset + ": the comparison needs the same images");
+      throw InputError("[checks] --compare " + c + " is a bundle of " + ob.manifest.dataset + "; " + o.bundle +
+                       " is of " + b.manifest.dataset + ": the comparison needs the same images");
   }
   const DatasetSplit data = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed);
   const int64_t nTest = std::min(o.testPoints, data.test.size());
   const int64_t K = b.numClasses();
-  json summary = {{kExplainMarker, true}, {"bundle", fs::absolute(o.bundle).string()}, {"objective", b.objective},
-                  {"device", o.device}, {"test_points", nTest}, {"steps", o.steps}};
-  auto encodeOf = [](const Bundle& bb) { return ImageEncoderFn([&bb](const torch::Tensor& x) { return bb.encode(x); }); };
+  json summary = {{kExplainMarker, true},     {"bundle", fs::absolute(o.bundle).string()},
+                  {"objective", b.objective}, {"device", o.device},
+                  {"test_points", nTest},     {"steps", o.steps}};
+  auto encodeOf = [](const Bundle& bb) {
+    return ImageEncoderFn([&bb](const torch::Tensor& x) { return bb.encode(x); });
+  };
 
   // 1. Pixel flipping: the first nTest test images, each method's top pixels set to black.
   auto t0 = Clock::now();
@@ -131,7 +143,9 @@ json runChecks(const ChecksOptions& o, const ProgressFn& progress, const std::at
   std::vector<Curve> flips;
   std::map<std::string, torch::Tensor> maps;
   const std::vector<std::pair<std::string, AttributionMethod>> methods = {
-      {"labelfree-saliency", AttributionMethod::Saliency}, {"labelfree-ig", AttributionMethod::IG}, {"labelfree-gradient-shap", AttributionMethod::GradientShap}};
+      {"labelfree-saliency", AttributionMethod::Saliency},
+      {"labelfree-ig", AttributionMethod::IG},
+      {"labelfree-gradient-shap", AttributionMethod::GradientShap}};
   for (const auto& [name, m] : methods) {
     const auto tm = Clock::now();
     maps[name] = featureMaps(b, m, images, o.steps, progress, cancel, name);
@@ -152,10 +166,13 @@ json runChecks(const ChecksOptions& o, const ProgressFn& progress, const std::at
   // 2. Similarity rates: a balanced corpus of training images and a balanced draw of test images.
   t0 = Clock::now();
   const std::vector<int64_t> corpusIdx = balancedIndices(data.train.labels, K, o.corpusPerClass, o.seed + 11);
-  const std::vector<int64_t> testIdx = balancedIndices(data.test.labels, K, std::max<int64_t>(1, nTest / K), o.seed + 12);
+  const std::vector<int64_t> testIdx =
+      balancedIndices(data.test.labels, K, std::max<int64_t>(1, nTest / K), o.seed + 12);
   const torch::Tensor ci = torch::tensor(corpusIdx, torch::kInt64), ti = torch::tensor(testIdx, torch::kInt64);
-  const torch::Tensor corpusImages = data.train.images.index_select(0, ci), testImages = data.test.images.index_select(0, ti);
-  const torch::Tensor corpusLabels = data.train.labels.index_select(0, ci), testLabels = data.test.labels.index_select(0, ti);
+  const torch::Tensor corpusImages = data.train.images.index_select(0, ci),
+                      testImages = data.test.images.index_select(0, ti);
+  const torch::Tensor corpusLabels = data.train.labels.index_select(0, ci),
+                      testLabels = data.test.labels.index_select(0, ti);
   torch::Tensor Zc, Zt;
   {
     torch::NoGradGuard ng;
@@ -192,7 +209,8 @@ json runChecks(const ChecksOptions& o, const ProgressFn& progress, const std::at
     exampleScoresOf["simplex"] = S.clone();
     summary["seconds"]["simplex"] = secondsSince(tm);
   }
-  const bool tracin = o.tracinPoints > 0 && b.manifest.training.is_object() && b.manifest.training.contains("checkpoints");
+  const bool tracin =
+      o.tracinPoints > 0 && b.manifest.training.is_object() && b.manifest.training.contains("checkpoints");
   if (tracin) {
     const auto tm = Clock::now();
     const std::vector<TracinCheckpoint> cps = loadCheckpoints(b);
@@ -203,17 +221,19 @@ json runChecks(const ChecksOptions& o, const ProgressFn& progress, const std::at
     torch::Tensor S = torch::empty({m, nc});
     for (int64_t j = 0; j < m; ++j) {
       checkCancel(cancel, "checks");
-      S[j] = tracinScores(cps, objectiveLoss(b.objective), testImages[rows[size_t(j)]], testLabels[rows[size_t(j)]].item<int64_t>(),
-                          corpusImages, corpusLabels, dev, {}, cancel);
+      S[j] = tracinScores(cps, objectiveLoss(b.objective), testImages[rows[size_t(j)]],
+                          testLabels[rows[size_t(j)]].item<int64_t>(), corpusImages, corpusLabels, dev, {}, cancel);
       reportStep(progress, "tracin", j + 1, m);
     }
     Rates r{"tracin", {}, {}, m};
-    similarityRates(S, testLabels.index_select(0, torch::tensor(rows, torch::kInt64)), corpusLabels, kSimilarityFractions, r.top, r.bottom);
+    similarityRates(S, testLabels.index_select(0, torch::tensor(rows, torch::kInt64)), corpusLabels,
+                    kSimilarityFractions, r.top, r.bottom);
     rates.push_back(r);
     summary["seconds"]["tracin"] = secondsSince(tm);
     summary["tracin_checkpoints"] = cps.size();
   } else {
-    summary["tracin"] = o.tracinPoints == 0 ? "skipped (--tracin-points 0)" : "skipped: the bundle keeps no checkpoints";
+    summary["tracin"] =
+        o.tracinPoints == 0 ? "skipped (--tracin-points 0)" : "skipped: the bundle keeps no checkpoints";
   }
   summary["seconds"]["similarity_total"] = secondsSince(t0);
   summary["corpus"] = nc;
@@ -224,7 +244,8 @@ json runChecks(const ChecksOptions& o, const ProgressFn& progress, const std::at
   const int64_t nCompare = std::min<int64_t>(nTest, 200);
   for (size_t k = 0; k < others.size(); ++k) {
     const Bundle& ob = others[k];
-    const torch::Tensor mapsB = featureMaps(ob, AttributionMethod::IG, images.slice(0, 0, nCompare), o.steps, progress, cancel, "compare ig");
+    const torch::Tensor mapsB =
+        featureMaps(ob, AttributionMethod::IG, images.slice(0, 0, nCompare), o.steps, progress, cancel, "compare ig");
     double rIg = 0;
     for (int64_t i = 0; i < nCompare; ++i) rIg += pearson(maps["labelfree-ig"][i], mapsB[i]);
     torch::Tensor Zcb, Ztb;
@@ -235,9 +256,12 @@ json runChecks(const ChecksOptions& o, const ProgressFn& progress, const std::at
     }
     double rEx = 0;
     for (int64_t i = 0; i < nt; ++i) rEx += pearson(exampleScoresOf["dknn"][i], dknnScores(Zcb, Ztb[i]));
-    pretext.push_back({{"other", fs::absolute(o.compare[k]).string()}, {"other_objective", ob.objective},
-                       {"labelfree_ig_pearson", rIg / double(nCompare)}, {"ig_images", nCompare},
-                       {"dknn_pearson", rEx / double(nt)}, {"dknn_test_points", nt}});
+    pretext.push_back({{"other", fs::absolute(o.compare[k]).string()},
+                       {"other_objective", ob.objective},
+                       {"labelfree_ig_pearson", rIg / double(nCompare)},
+                       {"ig_images", nCompare},
+                       {"dknn_pearson", rEx / double(nt)},
+                       {"dknn_test_points", nt}});
   }
 
   // Write: CSV, plots, summary.
@@ -253,8 +277,8 @@ json runChecks(const ChecksOptions& o, const ProgressFn& progress, const std::at
   int colour = 0;
   for (const Curve& c : flips) {
     plot::Series s{c.name == "random" ? "random masks" : c.name.substr(10),
-                   c.name == "random" ? std::array<unsigned char, 3>{110, 110, 110} : plot::seriesColor(colour++), kFlipFractions,
-                   c.mean, c.name == "random"};
+                   c.name == "random" ? std::array<unsigned char, 3>{110, 110, 110} : plot::seriesColor(colour++),
+                   kFlipFractions, c.mean, c.name == "random"};
     flipChart.series.push_back(s);
     json rows = json::array();
     for (size_t i = 0; i < kFlipFractions.size(); ++i) {
@@ -279,7 +303,8 @@ json runChecks(const ChecksOptions& o, const ProgressFn& progress, const std::at
     simChart.series.push_back({r.name + " bottom", col, kSimilarityFractions, r.bottom, true});
     json rows = json::array();
     for (size_t i = 0; i < kSimilarityFractions.size(); ++i) {
-      sr << r.name << "," << kSimilarityFractions[i] << "," << csvNumber(r.top[i]) << "," << csvNumber(r.bottom[i]) << "," << r.points << "\n";
+      sr << r.name << "," << kSimilarityFractions[i] << "," << csvNumber(r.top[i]) << "," << csvNumber(r.bottom[i])
+         << "," << r.points << "\n";
       rows.push_back({{"fraction", kSimilarityFractions[i]}, {"top", r.top[i]}, {"bottom", r.bottom[i]}});
     }
     summary["similarity"][r.name] = rows;
@@ -291,9 +316,9 @@ json runChecks(const ChecksOptions& o, const ProgressFn& progress, const std::at
   if (!pretext.empty()) {
     pt << "bundle,other,other_objective,labelfree_ig_pearson,ig_images,dknn_pearson,dknn_test_points\n";
     for (const json& p : pretext)
-      pt << fs::absolute(o.bundle).string() << "," << p["other"].get<std::string>() << "," << p["other_objective"].get<std::string>() << ","
-         << csvNumber(p["labelfree_ig_pearson"].get<double>()) << "," << p["ig_images"] << "," << csvNumber(p["dknn_pearson"].get<double>())
-         << "," << p["dknn_test_points"] << "\n";
+      pt << fs::absolute(o.bundle).string() << "," << p["other"].get<std::string>() << ","
+         << p["other_objective"].get<std::string>() << "," << csvNumber(p["labelfree_ig_pearson"].get<double>()) << ","
+         << p["ig_images"] << "," << csvNumber(p["dknn_pearson"].get<double>()) << "," << p["dknn_test_points"] << "\n";
     writeFileAtomic((fs::path(stage.path()) / "pretext.csv").string(), pt.str());
     summary["pretext"] = pretext;
   }
@@ -313,8 +338,9 @@ json runChecks(const ChecksOptions& o, const ProgressFn& progress, const std::at
     log << "\n";
   }
   for (const json& p : pretext)
-    log << "pretext: Pearson r with " << p["other"].get<std::string>() << " (" << p["other_objective"].get<std::string>()
-        << "): label-free IG maps " << p["labelfree_ig_pearson"].get<double>() << ", DKNN scores " << p["dknn_pearson"].get<double>() << "\n";
+    log << "pretext: Pearson r with " << p["other"].get<std::string>() << " ("
+        << p["other_objective"].get<std::string>() << "): label-free IG maps "
+        << p["labelfree_ig_pearson"].get<double>() << ", DKNN scores " << p["dknn_pearson"].get<double>() << "\n";
   return summary;
 }
 

@@ -9,17 +9,17 @@
 #include <iomanip>
 #include <sstream>
 
-#include "pipeline/explain_common.h"
-#include "latentlab/model/bundle_torch.h"
+#include "latentlab/attribution/attribution_torch.h"
 #include "latentlab/clue/clue_torch.h"
 #include "latentlab/data/data_torch.h"
-#include "latentlab/util/errors.h"
-#include "latentlab/util/fsutil.h"
-#include "latentlab/attribution/attribution_torch.h"
-#include "latentlab/util/json_text.h"
+#include "latentlab/explorer/viewmath.h"
+#include "latentlab/model/bundle_torch.h"
 #include "latentlab/model/models_torch.h"
 #include "latentlab/pipeline/pipeline.h"
-#include "latentlab/explorer/viewmath.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/util/fsutil.h"
+#include "latentlab/util/json_text.h"
+#include "pipeline/explain_common.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -34,7 +34,8 @@ std::string attributionCsv(const AttributionResult& r) {
   out << std::setprecision(7);
   for (int64_t c = 0; c < r.C; ++c)
     for (int64_t y = 0; y < r.H; ++y) {
-      for (int64_t x = 0; x < r.W; ++x) out << (x ? "," : "") << r.attribution[size_t((c * r.H + y) * r.W + x)] + 0.0f;  // no -0
+      for (int64_t x = 0; x < r.W; ++x)
+        out << (x ? "," : "") << r.attribution[size_t((c * r.H + y) * r.W + x)] + 0.0f;  // no -0
       out << '\n';
     }
   return out.str();
@@ -60,19 +61,22 @@ void writeAttributionPng(const std::string& path, const AttributionResult& r, fl
       const int64_t i = (y / scale) * r.W + x / scale;
       const float t = mapAt(i), g = grey(r.input, i), a = std::min(1.0f, std::abs(t));
       const Rgb sc = signedColor(t);
-      const Rgb tiles[4] = {{g, g, g}, {grey(r.baseline, i), grey(r.baseline, i), grey(r.baseline, i)}, sc,
+      const Rgb tiles[4] = {{g, g, g},
+                            {grey(r.baseline, i), grey(r.baseline, i), grey(r.baseline, i)},
+                            sc,
                             {g + a * (sc[0] - g), g + a * (sc[1] - g), g + a * (sc[2] - g)}};
       for (int k = 0; k < 4; ++k)
         for (int c = 0; c < 3; ++c)
-          px[size_t(((y * w) + k * (tw + gap) + x) * 3 + c)] = uint8_t(std::min(1.0f, std::max(0.0f, tiles[k][size_t(c)])) * 255.0f + 0.5f);
+          px[size_t(((y * w) + k * (tw + gap) + x) * 3 + c)] =
+              uint8_t(std::min(1.0f, std::max(0.0f, tiles[k][size_t(c)])) * 255.0f + 0.5f);
     }
   writePngFile(path, int(w), int(th), 3, px);
 }
 
 }  // namespace
 
-json runExplainAttribution(const AttributionExplainOptions& o, const ProgressFn& progress, const std::atomic<bool>* cancel,
-                           std::ostream& log) {
+json runExplainAttribution(const AttributionExplainOptions& o, const ProgressFn& progress,
+                           const std::atomic<bool>* cancel, std::ostream& log) {
   const bool path = o.method == "latent-ig", labelFree = o.method.rfind("labelfree-", 0) == 0;
   if (o.method != "ig" && !path && !labelFree)
     throw InputError("[explain] unknown attribution method '" + clipForMessage(o.method, 40) + "'");
@@ -88,15 +92,19 @@ json runExplainAttribution(const AttributionExplainOptions& o, const ProgressFn&
   Bundle b = loadBundle(o.bundle, parseDevice(o.device), BundleParts{false, false});
   checkAttributionOptions(ig, b.numClasses(), "explain");
   if (b.labelFree() && ig.target.needsHead())
-    throw BundleError("[explain] this bundle's encoder was trained without labels (" + b.objective + "): there is no "
+    throw BundleError("[explain] this bundle's encoder was trained without labels (" + b.objective +
+                      "): there is no "
                       "prediction or uncertainty to attribute; --method labelfree-ig (or labelfree-saliency, "
-                      "labelfree-gradient-shap) explains the latent itself (" + o.bundle + ")");
+                      "labelfree-gradient-shap) explains the latent itself (" +
+                      o.bundle + ")");
   if (ig.target.needsHead() && ig.head == HeadKind::Laplace && !b.laplace)
-    throw BundleError("[explain] the laplace head needs a posterior, and the bundle has none (" + o.bundle + "); use --head deterministic");
+    throw BundleError("[explain] the laplace head needs a posterior, and the bundle has none (" + o.bundle +
+                      "); use --head deterministic");
   const DatasetSplit data = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed);
   const int64_t n = data.test.images.size(0);
   if (o.index >= n)
-    throw InputError("[explain] --index " + std::to_string(o.index) + " is outside the test set (0.." + std::to_string(n - 1) + ")");
+    throw InputError("[explain] --index " + std::to_string(o.index) + " is outside the test set (0.." +
+                     std::to_string(n - 1) + ")");
   torch::Tensor mean;
   if (ig.baseline == IgBaseline::Mean) mean = data.train.images.to(torch::kFloat).mean(0);
   checkCancel(cancel, "explain");
@@ -106,22 +114,25 @@ json runExplainAttribution(const AttributionExplainOptions& o, const ProgressFn&
   if (!path) {
     r = explainIg(b, ig, data.test.images[o.index], mean, cancel);
   } else {  // latent CLUE from the point (defaults, the same head and U), then Perez et al. from z* back
-    if (!b.decoder) throw BundleError("[explain] latent-ig decodes a latent path, and the bundle has no decoder (" + o.bundle + ")");
+    if (!b.decoder)
+      throw BundleError("[explain] latent-ig decodes a latent path, and the bundle has no decoder (" + o.bundle + ")");
     const torch::Tensor z = bundleLatents(b, data.test, "latents_test.pt", progress, cancel);
     ClueOptions cf;
     cf.head = o.ig.head;
     cf.uncertainty = o.ig.target.kind == AttributionTargetKind::Aleatoric   ? UncertaintyKind::Aleatoric
                      : o.ig.target.kind == AttributionTargetKind::Epistemic ? UncertaintyKind::Epistemic
-                                                                     : UncertaintyKind::Total;
+                                                                            : UncertaintyKind::Total;
     const ClueContext ctx = makeClueContext(b, cf, z);
     const ClueResult c = explainPoints(ctx, cf, data.test.images.slice(0, o.index, o.index + 1),
-                                     z.slice(0, o.index, o.index + 1), cancel).at(0);
+                                       z.slice(0, o.index, o.index + 1), cancel)
+                             .at(0);
     const int64_t d = c.d, last = std::clamp<int64_t>(c.steps, 0, c.numPathSteps() - 1);
     std::vector<float> zp;
     for (int64_t k = last; k >= 0; --k) zp.insert(zp.end(), c.path.begin() + k * d, c.path.begin() + (k + 1) * d);
     const torch::Tensor zPath = torch::from_blob(zp.data(), {last + 1, d}, torch::kFloat32).clone();
     const BllHead head = b.head(o.ig.head == HeadKind::Laplace ? HeadMode::Samples : HeadMode::Deterministic);
-    r = latentPathAttribution(b, attributionFunction(b, head, o.ig.target), zPath, data.test.images[o.index], o.ig.steps, cancel);
+    r = latentPathAttribution(b, attributionFunction(b, head, o.ig.target), zPath, data.test.images[o.index],
+                              o.ig.steps, cancel);
     r.target = attributionTargetName(o.ig.target);
     r.head = headKindName(o.ig.head);
     clue = {{"u_before", c.uBefore}, {"u_latent", c.uLatent}, {"u_roundtrip", c.uRoundtrip}, {"steps", c.steps}};
@@ -133,8 +144,11 @@ json runExplainAttribution(const AttributionExplainOptions& o, const ProgressFn&
   int predicted = -1;  // a label-free bundle has no classifier: "predicted" is null
   if (!b.labelFree()) {
     torch::NoGradGuard ng;
-    const BllHead head = b.head(ig.head == HeadKind::Laplace && b.laplace ? HeadMode::Samples : HeadMode::Deterministic);
-    predicted = int(head.predict(b.encode(data.test.images[o.index].unsqueeze(0).to(b.device, torch::kFloat))).probs.argmax(1).item<int64_t>());
+    const BllHead head =
+        b.head(ig.head == HeadKind::Laplace && b.laplace ? HeadMode::Samples : HeadMode::Deterministic);
+    predicted = int(head.predict(b.encode(data.test.images[o.index].unsqueeze(0).to(b.device, torch::kFloat)))
+                        .probs.argmax(1)
+                        .item<int64_t>());
   }
   json summary = {{kExplainMarker, true},
                   {"bundle", fs::absolute(o.bundle).string()},
@@ -165,7 +179,8 @@ json runExplainAttribution(const AttributionExplainOptions& o, const ProgressFn&
   writeFileAtomic((fs::path(stage.path()) / "summary.json").string(), jsonText(summary, 2) + "\n");
   checkCancel(cancel, "explain");
   stage.commit();
-  const std::string what = ig.target.needsHead() ? r.target + " (" + r.head + " head)" : std::string("<phi(x), phi(.)> (label-free)");
+  const std::string what =
+      ig.target.needsHead() ? r.target + " (" + r.head + " head)" : std::string("<phi(x), phi(.)> (label-free)");
   log << r.method << " of " << what;
   if (r.method != "saliency") log << ", " << r.baseline_name << " baseline, " << r.steps() << " steps";
   log << ": F(x) " << r.fInput << ", F(x') " << r.fBaseline << ", sum " << r.sumAttribution;

@@ -14,14 +14,14 @@
 #include <sstream>
 #include <unordered_map>
 
-#include "latentlab/model/bundle_torch.h"
 #include "latentlab/clue/clue_torch.h"
 #include "latentlab/data/data_torch.h"
+#include "latentlab/model/bundle_torch.h"
+#include "latentlab/model/models_torch.h"
+#include "latentlab/pipeline/pipeline.h"
 #include "latentlab/util/errors.h"
 #include "latentlab/util/fsutil.h"
 #include "latentlab/util/json_text.h"
-#include "latentlab/model/models_torch.h"
-#include "latentlab/pipeline/pipeline.h"
 #include "pipeline/explain_common.h"
 
 namespace fs = std::filesystem;
@@ -84,8 +84,8 @@ std::vector<int64_t> readIndices(const std::string& path, int64_t n) {
       throw InputError("[explain] line " + std::to_string(ln) + ": index " + std::to_string(v) +
                        " is outside the test set (0.." + std::to_string(n - 1) + ") (" + path + ")");
     if (auto [it, fresh] = seen.emplace(v, ln); !fresh)
-      throw InputError("[explain] line " + std::to_string(ln) + ": index " + std::to_string(v) + " is listed already (line " +
-                       std::to_string(it->second) + ") (" + path + ")");
+      throw InputError("[explain] line " + std::to_string(ln) + ": index " + std::to_string(v) +
+                       " is listed already (line " + std::to_string(it->second) + ") (" + path + ")");
     out.push_back(v);
   }
   if (out.empty()) throw InputError("[explain] no indices in " + path);
@@ -121,13 +121,15 @@ std::vector<int64_t> choosePoints(const ExplainOptions& o, const Bundle& b, cons
     for (size_t k = 0; k < o.indices.size(); ++k) {
       const int64_t v = o.indices[k];
       if (v < 0 || v >= n)
-        throw InputError("[explain] index " + std::to_string(v) + " is outside the test set (0.." + std::to_string(n - 1) + ")");
+        throw InputError("[explain] index " + std::to_string(v) + " is outside the test set (0.." +
+                         std::to_string(n - 1) + ")");
       if (!seen.emplace(v, k).second) throw InputError("[explain] index " + std::to_string(v) + " is listed twice");
       pts.push_back(v);
     }
   } else {
     if (!b.laplace)
-      throw BundleError("[explain] --most-uncertain ranks by the Laplace head, and the bundle has no posterior (" + b.dir + ")");
+      throw BundleError("[explain] --most-uncertain ranks by the Laplace head, and the bundle has no posterior (" +
+                        b.dir + ")");
     if (o.mostUncertain > n)
       throw InputError("[explain] --most-uncertain " + std::to_string(o.mostUncertain) + " is more than the " +
                        std::to_string(n) + " test points");
@@ -171,7 +173,8 @@ void checkExplainOut(const std::string& outIn, bool force) {
   if (out.empty()) throw InputError("[explain] --out is empty");
   std::error_code ec;
   const fs::path parent = fs::absolute(out, ec).parent_path();
-  if (!fs::is_directory(parent, ec)) throw InputError("[explain] the folder " + parent.string() + " (where " + out + " would go) does not exist");
+  if (!fs::is_directory(parent, ec))
+    throw InputError("[explain] the folder " + parent.string() + " (where " + out + " would go) does not exist");
   for (fs::path p = fs::weakly_canonical(parent, ec); !p.empty(); p = p.parent_path()) {
     if (isBundleDir(p))
       throw InputError("[explain] " + out + " is inside the bundle " + p.string() +
@@ -179,8 +182,10 @@ void checkExplainOut(const std::string& outIn, bool force) {
     if (p == p.root_path()) break;
   }
   if (!fs::exists(fs::symlink_status(out, ec))) return;
-  if (!force) throw InputError("[explain] " + out + " already exists; to replace an earlier explain folder, pass --force (in the "
-                                "CLUE tab: tick replace)");
+  if (!force)
+    throw InputError("[explain] " + out +
+                     " already exists; to replace an earlier explain folder, pass --force (in the "
+                     "CLUE tab: tick replace)");
   bool ours = false;
   if (fs::is_directory(out, ec) && !fs::is_symlink(out, ec)) {
     try {
@@ -199,14 +204,17 @@ void checkExplainOut(const std::string& outIn, bool force) {
                       (first == "filmstrips" && e.is_regular_file(ec) && rel.extension() == ".png" &&
                        std::distance(rel.begin(), rel.end()) == 2);
     if (!mine)
-      throw InputError("[explain] " + out + " holds " + rel.string() + ", which explain did not write; --force would "
+      throw InputError("[explain] " + out + " holds " + rel.string() +
+                       ", which explain did not write; --force would "
                        "delete it, so it is refused: move your files out or choose another --out");
   }
 }
 
 void writePngFile(const std::string& path, int w, int h, int channels, const std::vector<uint8_t>& px) {
   std::string bytes;
-  auto sink = [](void* ctx, void* data, int size) { static_cast<std::string*>(ctx)->append(static_cast<char*>(data), size_t(size)); };
+  auto sink = [](void* ctx, void* data, int size) {
+    static_cast<std::string*>(ctx)->append(static_cast<char*>(data), size_t(size));
+  };
   if (!stbi_write_png_to_func(sink, &bytes, w, h, channels, px.data(), w * channels))
     throw InputError("[explain] could not encode " + path);
   writeFileAtomic(path, bytes);
@@ -214,7 +222,8 @@ void writePngFile(const std::string& path, int w, int h, int channels, const std
 
 void parseShard(const std::string& s, int64_t& index, int64_t& count) {
   const size_t slash = s.find('/');
-  if (slash == std::string::npos) throw InputError("[explain] --shard must be K/N, got '" + clipForMessage(s, 40) + "'");
+  if (slash == std::string::npos)
+    throw InputError("[explain] --shard must be K/N, got '" + clipForMessage(s, 40) + "'");
   const int64_t k = parseWhole(s.substr(0, slash), "--shard K"), n = parseWhole(s.substr(slash + 1), "--shard N");
   if (n < 1 || k < 0 || k >= n)
     throw InputError("[explain] --shard K/N needs 0 <= K < N, got '" + clipForMessage(s, 40) + "'");
@@ -222,7 +231,8 @@ void parseShard(const std::string& s, int64_t& index, int64_t& count) {
   count = n;
 }
 
-json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::atomic<bool>* cancel, std::ostream& log) {
+json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::atomic<bool>* cancel,
+                std::ostream& log) {
   using Clock = std::chrono::steady_clock;
   if (int(!o.indicesFile.empty()) + int(o.mostUncertain > 0) + int(!o.indices.empty()) != 1)
     throw InputError("[explain] give one of --indices FILE or --most-uncertain N");
@@ -236,11 +246,13 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
   if (!o.indicesFile.empty()) checkIndicesFile(o.indicesFile);  // said before the bundle loads
   const bool needVae = o.cf.method == ClueMethod::VaeClue;
   Bundle b = loadBundle(o.bundle, parseDevice(o.device), BundleParts{needVae, false});
-  if (needVae && !b.vae) throw BundleError("[explain] vae-clue needs a VAE, and the bundle has none (" + o.bundle + ")");
+  if (needVae && !b.vae)
+    throw BundleError("[explain] vae-clue needs a VAE, and the bundle has none (" + o.bundle + ")");
   checkClueOptions(o.cf, b.numClasses(), "explain");
   if (o.cf.head == HeadKind::Deterministic && o.cf.uncertainty == UncertaintyKind::Epistemic)
-    throw InputError("[explain] the deterministic head has no epistemic uncertainty (it is 0 everywhere, so nothing "
-                     "would move); choose --uncertainty total or aleatoric, or --head laplace");
+    throw InputError(
+        "[explain] the deterministic head has no epistemic uncertainty (it is 0 everywhere, so nothing "
+        "would move); choose --uncertainty total or aleatoric, or --head laplace");
   const Dataset test = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed).test;
   checkCancel(cancel, "explain");
   const torch::Tensor z = bundleLatents(b, test, "latents_test.pt", progress, cancel);
@@ -269,7 +281,8 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
       const int64_t index = points[i + j];
       csvRow(csv, index, r);
       writeFilmstrip((fs::path(stage.path()) / "filmstrips" / (std::to_string(index) + ".png")).string(), r);
-      const double v[7] = {r.uBefore, r.uLatent, r.uRoundtrip, r.latentDistance, r.inputDistance, r.classKept() ? 1.0 : 0.0, r.ms};
+      const double v[7] = {
+          r.uBefore, r.uLatent, r.uRoundtrip, r.latentDistance, r.inputDistance, r.classKept() ? 1.0 : 0.0, r.ms};
       for (int k = 0; k < 7; ++k) sums[k] += v[k];
       target[0] += r.targetBefore;
       target[1] += r.targetLatent;
@@ -308,10 +321,17 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
                   {"shard", std::to_string(o.shardIndex) + "/" + std::to_string(o.shardCount)},
                   {"device", o.device},
                   {"options",
-                   {{"lambda", o.cf.lambda}, {"lambda_x", o.cf.lambdaXOrDefault()}, {"lr", o.cf.lrOrDefault()},
-                    {"steps", o.cf.steps}, {"distance", clueDistanceName(o.cf.distance)}, {"keep_class", o.cf.keepClass},
-                    {"prototypes", o.cf.prototypes}, {"sparsity", o.cf.sparsity}, {"eta", o.cf.eta},
-                    {"threshold", o.cf.threshold}, {"outer_steps", o.cf.outerSteps}}}};
+                   {{"lambda", o.cf.lambda},
+                    {"lambda_x", o.cf.lambdaXOrDefault()},
+                    {"lr", o.cf.lrOrDefault()},
+                    {"steps", o.cf.steps},
+                    {"distance", clueDistanceName(o.cf.distance)},
+                    {"keep_class", o.cf.keepClass},
+                    {"prototypes", o.cf.prototypes},
+                    {"sparsity", o.cf.sparsity},
+                    {"eta", o.cf.eta},
+                    {"threshold", o.cf.threshold},
+                    {"outer_steps", o.cf.outerSteps}}}};
   if (o.cf.target >= 0) {
     summary["target"] = o.cf.target;
     summary["target_before"] = mean(target[0]);
@@ -322,8 +342,9 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
   writeFileAtomic((fs::path(stage.path()) / "summary.json").string(), jsonText(summary, 2) + "\n");
   checkCancel(cancel, "explain");
   stage.commit();
-  log << "explained " << points.size() << " points with " << clueMethodName(o.cf.method) << " (" << headKindName(o.cf.head)
-      << ", " << uncertaintyName(o.cf.uncertainty) << ") in " << std::fixed << std::setprecision(1) << seconds << " s\n";
+  log << "explained " << points.size() << " points with " << clueMethodName(o.cf.method) << " ("
+      << headKindName(o.cf.head) << ", " << uncertaintyName(o.cf.uncertainty) << ") in " << std::fixed
+      << std::setprecision(1) << seconds << " s\n";
   return summary;
 }
 

@@ -8,15 +8,15 @@
 #include <iomanip>
 #include <sstream>
 
-#include "pipeline/explain_common.h"
-#include "latentlab/model/bundle_torch.h"
 #include "latentlab/data/data_torch.h"
-#include "latentlab/util/errors.h"
 #include "latentlab/examples/examples_torch.h"
-#include "latentlab/util/fsutil.h"
-#include "latentlab/util/json_text.h"
+#include "latentlab/model/bundle_torch.h"
 #include "latentlab/model/models_torch.h"
 #include "latentlab/pipeline/pipeline.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/util/fsutil.h"
+#include "latentlab/util/json_text.h"
+#include "pipeline/explain_common.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -57,7 +57,8 @@ json runExplainExamples(const ExampleExplainOptions& o, const ProgressFn& progre
   const DatasetSplit data = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed);
   const int64_t n = data.test.size();
   if (o.index >= n)
-    throw InputError("[explain] --index " + std::to_string(o.index) + " is outside the test set (0.." + std::to_string(n - 1) + ")");
+    throw InputError("[explain] --index " + std::to_string(o.index) + " is outside the test set (0.." +
+                     std::to_string(n - 1) + ")");
   const torch::Tensor x = data.test.images[o.index];
   torch::Tensor z;
   {

@@ -9,8 +9,8 @@
 #include <ostream>
 #include <string>
 
-#include "latentlab/model/bundle_torch.h"
 #include "latentlab/data/data_torch.h"
+#include "latentlab/model/bundle_torch.h"
 
 namespace latentlab::detail {
 

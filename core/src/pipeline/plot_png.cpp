@@ -3,11 +3,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 
-#include "pipeline/explain_common.h"
 #include "latentlab/explorer/viewmath.h"
+#include "pipeline/explain_common.h"
 
 #include <stb_easy_font.h>
 
@@ -56,8 +56,10 @@ struct Canvas {
 std::string number(double v, double step) {
   char b[32];
   if (std::abs(v) < 1e-12 * std::max(1.0, step)) return "0";
-  if (step >= 1) std::snprintf(b, sizeof b, "%.0f", v);
-  else std::snprintf(b, sizeof b, "%.*f", std::min(6, int(std::ceil(-std::log10(step) - 1e-9))), v);
+  if (step >= 1)
+    std::snprintf(b, sizeof b, "%.0f", v);
+  else
+    std::snprintf(b, sizeof b, "%.*f", std::min(6, int(std::ceil(-std::log10(step) - 1e-9))), v);
   return b;
 }
 
@@ -71,7 +73,8 @@ double niceStep(double range) {
 
 std::array<unsigned char, 3> seriesColor(int i) {
   const Rgb c = classColor(i);
-  return {static_cast<unsigned char>(c[0] * 200), static_cast<unsigned char>(c[1] * 200), static_cast<unsigned char>(c[2] * 200)};
+  return {static_cast<unsigned char>(c[0] * 200), static_cast<unsigned char>(c[1] * 200),
+          static_cast<unsigned char>(c[2] * 200)};
 }
 
 void writeLineChart(const std::string& path, const Chart& c) {

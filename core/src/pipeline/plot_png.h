@@ -20,9 +20,9 @@ struct Chart {
   std::vector<Series> series;
   int width = 860, height = 500;
   bool yFromZero = true;
-  double hLine = -1;            // >= 0: a dotted grey line at this y, labelled hLineLabel
+  double hLine = -1;  // >= 0: a dotted grey line at this y, labelled hLineLabel
   std::string hLineLabel;
-  std::string note;             // one line under the x label (e.g. what is better)
+  std::string note;  // one line under the x label (e.g. what is better)
 };
 
 // Writes the chart atomically; InputError naming the path when it cannot.

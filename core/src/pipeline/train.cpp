@@ -8,20 +8,20 @@
 #include <sstream>
 
 #include "latentlab/bll/bll_torch.h"
-#include "latentlab/model/bundle_torch.h"
-#include "latentlab/data/data_torch.h"
 #include "latentlab/concepts/concepts_torch.h"
-#include "latentlab/util/errors.h"
-#include "latentlab/util/fsutil.h"
+#include "latentlab/data/data_torch.h"
+#include "latentlab/model/bundle_torch.h"
 #include "latentlab/model/manifest.h"
 #include "latentlab/model/metrics.h"
 #include "latentlab/model/models_torch.h"
 #include "latentlab/model/objectives_torch.h"
 #include "latentlab/model/option_ranges.h"
-#include "latentlab/pipeline/pipeline.h"
 #include "latentlab/model/train_torch.h"
-#include "pipeline/pipeline_common.h"
+#include "latentlab/pipeline/pipeline.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/util/fsutil.h"
 #include "model/train_loop.h"
+#include "pipeline/pipeline_common.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -50,8 +50,8 @@ Dataset firstN(const Dataset& d, int64_t n, uint64_t seed) {
 }
 
 // The options every training stage of a pipeline shares.
-FitOptions stageOptions(const std::string& stage, int epochs, int64_t batchSize, uint64_t seed, const torch::Device& dev,
-                        const ProgressFn& progress, const std::atomic<bool>* cancel) {
+FitOptions stageOptions(const std::string& stage, int epochs, int64_t batchSize, uint64_t seed,
+                        const torch::Device& dev, const ProgressFn& progress, const std::atomic<bool>* cancel) {
   FitOptions fo;
   fo.stage = stage;
   fo.epochs = epochs;
@@ -66,10 +66,9 @@ FitOptions stageOptions(const std::string& stage, int epochs, int64_t batchSize,
 // Everything train and import share after the classifier exists: latents, Laplace, decoder, VAE,
 // cache, manifest, evaluation, commit. `source` names the classifier in errors (the user's file).
 void finishBundle(StagedDir& stage, torch::jit::Module& classifier, const std::string& classifierFile,
-                  const std::string& source,
-                  const DatasetSplit& data, Manifest& mf, const torch::Device& dev, uint64_t seed, int64_t samples,
-                  int decoderEpochs, double decoderLatentWeight, int vaeEpochs, int64_t dvaeBits, int dvaeEpochs,
-                  int64_t batchSize, const ProgressFn& progress,
+                  const std::string& source, const DatasetSplit& data, Manifest& mf, const torch::Device& dev,
+                  uint64_t seed, int64_t samples, int decoderEpochs, double decoderLatentWeight, int vaeEpochs,
+                  int64_t dvaeBits, int dvaeEpochs, int64_t batchSize, const ProgressFn& progress,
                   const std::atomic<bool>* cancel, std::ostream& log, json& training) {
   const fs::path dir(stage.path());
   const Shape3 shape = mf.inputShape;
@@ -95,8 +94,10 @@ void finishBundle(StagedDir& stage, torch::jit::Module& classifier, const std::s
     LaplaceFit fit = fitLaplace(zTrain, data.train.labels, W, b, lo, dev);
     saveScript(laplaceToModule(fit), join(dir, "laplace.pt"));
     mf.components["laplace"] = "laplace.pt";
-    training["laplace"] = {{"prior_precision", fit.priorPrecision}, {"log_marglik", fit.logMarglik},
-                           {"samples", samples}, {"selection", "marginal likelihood, grid 1e-4..1e4 + golden section"},
+    training["laplace"] = {{"prior_precision", fit.priorPrecision},
+                           {"log_marglik", fit.logMarglik},
+                           {"samples", samples},
+                           {"selection", "marginal likelihood, grid 1e-4..1e4 + golden section"},
                            {"seconds", secondsSince(tl)}};
     log << "laplace: prior precision " << fit.priorPrecision << " (log marginal likelihood " << fit.logMarglik << ")\n";
   } else {
@@ -116,8 +117,11 @@ void finishBundle(StagedDir& stage, torch::jit::Module& classifier, const std::s
     double loss = trainDecoder(dec, zTrain, data.train.images, fo, &classifier, decoderLatentWeight);
     saveScript(dec, join(dir, "decoder.pt"));
     mf.components["decoder"] = "decoder.pt";
-    training["decoder"] = {{"epochs", decoderEpochs}, {"final_loss", loss}, {"latent_weight", decoderLatentWeight},
-                           {"loss", "BCE(g(z), x) + latent_weight * |phi(g(z)) - z|^2"}, {"seconds", secondsSince(td)}};
+    training["decoder"] = {{"epochs", decoderEpochs},
+                           {"final_loss", loss},
+                           {"latent_weight", decoderLatentWeight},
+                           {"loss", "BCE(g(z), x) + latent_weight * |phi(g(z)) - z|^2"},
+                           {"seconds", secondsSince(td)}};
   }
   if (vaeEpochs > 0) {
     auto vae = makeVae(shape, 16, seed + 2);
@@ -132,7 +136,8 @@ void finishBundle(StagedDir& stage, torch::jit::Module& classifier, const std::s
     DvaeOptions dopt;
     dopt.bits = dvaeBits;
     json record;
-    torch::jit::Module dvae = fitDvae(zTrain, dopt, stageOptions("dvae", dvaeEpochs, 256, seed + 7, dev, progress, cancel), record);
+    torch::jit::Module dvae =
+        fitDvae(zTrain, dopt, stageOptions("dvae", dvaeEpochs, 256, seed + 7, dev, progress, cancel), record);
     saveScript(dvae, join(dir, "dvae.pt"));
     mf.components["dvae"] = "dvae.pt";
     record["seed"] = seed;
@@ -159,11 +164,13 @@ void writeManifestAndEvaluate(StagedDir& stage, Manifest& mf, const DatasetSplit
   try {
     report = detail::evaluateBundle(b, data.test, ood.get(), mf.defaultOod, log);
     if (b.dvae)
-      report["dvae"] = dvaeTable(b, *b.dvae, mapBatched(b.classifier, "encode", data.test.images, dev, 1024,
-                                                        b.componentPath("classifier")), data.test.labels);
+      report["dvae"] = dvaeTable(
+          b, *b.dvae, mapBatched(b.classifier, "encode", data.test.images, dev, 1024, b.componentPath("classifier")),
+          data.test.labels);
   } catch (const ModelLoadError& e) {  // name the bundle's files where they will be, not the hidden stage
     std::string msg = e.what();
-    for (size_t at; (at = msg.find(stage.path())) != std::string::npos;) msg.replace(at, stage.path().size(), stage.target());
+    for (size_t at; (at = msg.find(stage.path())) != std::string::npos;)
+      msg.replace(at, stage.path().size(), stage.target());
     throw ModelLoadError(msg);
   }
   report["bundle"] = nullptr;
@@ -179,14 +186,16 @@ void writeManifestAndEvaluate(StagedDir& stage, Manifest& mf, const DatasetSplit
 // encoder with its decoder in one module (encoder.pt), with TracIn's checkpoints; no classifier
 // head, posterior, decoder stage, VAE, DVAE or ensemble. The manifest's metrics: the test set's
 // mean per-image loss and reconstruction MSE.
-json trainLabelFree(const TrainOptions& opt, const ProgressFn& progress, const std::atomic<bool>* cancel, std::ostream& log) {
+json trainLabelFree(const TrainOptions& opt, const ProgressFn& progress, const std::atomic<bool>* cancel,
+                    std::ostream& log) {
   const torch::Device dev = parseDevice(opt.device);
   const auto tStart = Clock::now();
   DatasetSplit data = loadNamedDataset(opt.dataset, opt.seed);
   warnSkipped(data, log);
   data.train = firstN(data.train, opt.limitTrain, opt.seed);
   const Shape3 shape = {data.train.images.size(1), data.train.images.size(2), data.train.images.size(3)};
-  const double mean = data.train.images.mean().item<double>(), stdv = std::max(1e-3, data.train.images.std().item<double>());
+  const double mean = data.train.images.mean().item<double>(),
+               stdv = std::max(1e-3, data.train.images.std().item<double>());
   log << "dataset " << opt.dataset << ": " << data.train.size() << " train, " << data.test.size() << " test; objective "
       << opt.objective << " (label-free: the labels are not used); device " << dev << "\n";
   StagedDir stage(opt.out, opt.force);
@@ -210,23 +219,34 @@ json trainLabelFree(const TrainOptions& opt, const ProgressFn& progress, const s
       if (epoch % opt.checkpointEvery != 0 && epoch != opt.epochs) return;
       const std::string file = "checkpoints/encoder_epoch_" + std::to_string(epoch) + ".pt";
       saveScript(m, join(dir, file));
-      checkpoints.push_back({{"file", file}, {"epoch", epoch}, {"lr", lr}, {"fingerprint", fileFingerprint(join(dir, file))}});
+      checkpoints.push_back(
+          {{"file", file}, {"epoch", epoch}, {"lr", lr}, {"fingerprint", fileFingerprint(join(dir, file))}});
     };
   }
   torch::Generator noise = at::detail::createCPUGenerator(opt.seed + 5);
   const torch::Tensor images = data.train.images, labels = data.train.labels;
   const auto tc = Clock::now();
   const double loss = detail::runEpochs(m, data.train.size(), fo, [&](const torch::Tensor& idx) {
-    return objectiveLossPerExample(m, opt.objective, images.index_select(0, idx).to(dev), labels.index_select(0, idx).to(dev), &noise)
+    return objectiveLossPerExample(m, opt.objective, images.index_select(0, idx).to(dev),
+                                   labels.index_select(0, idx).to(dev), &noise)
         .mean();
   });
   saveScript(m, join(dir, "encoder.pt"));
   mf.components["encoder"] = "encoder.pt";
   mf.components["decoder"] = "encoder.pt";
-  json training = {{"objective", opt.objective}, {"seed", opt.seed}, {"epochs", opt.epochs}, {"batch_size", opt.batchSize},
-                   {"optimizer", "adam"}, {"lr", 1e-3}, {"lr_schedule", "x0.1 after 70% of epochs"},
-                   {"n_train", data.train.size()}, {"n_test", data.test.size()}, {"device", opt.device},
-                   {"final_loss", loss}, {"seconds", secondsSince(tc)}, {"torch_version", TORCH_VERSION},
+  json training = {{"objective", opt.objective},
+                   {"seed", opt.seed},
+                   {"epochs", opt.epochs},
+                   {"batch_size", opt.batchSize},
+                   {"optimizer", "adam"},
+                   {"lr", 1e-3},
+                   {"lr_schedule", "x0.1 after 70% of epochs"},
+                   {"n_train", data.train.size()},
+                   {"n_test", data.test.size()},
+                   {"device", opt.device},
+                   {"final_loss", loss},
+                   {"seconds", secondsSince(tc)},
+                   {"torch_version", TORCH_VERSION},
                    {"architecture", "conv3x3(32)-relu-maxpool, conv3x3(64)-relu-maxpool, linear(d)" +
                                         std::string(opt.objective == "vae" ? " (mu; and logvar)" : "-relu") +
                                         " | linear-relu, convT4x4(32)-relu, convT4x4(C)-sigmoid"}};
@@ -253,7 +273,10 @@ json trainLabelFree(const TrainOptions& opt, const ProgressFn& progress, const s
     }
   }
   const double n = double(data.test.size());
-  mf.metrics = {{"objective", opt.objective}, {"test_loss", testLoss / n}, {"reconstruction_mse", mse / n}, {"dataset", opt.dataset}};
+  mf.metrics = {{"objective", opt.objective},
+                {"test_loss", testLoss / n},
+                {"reconstruction_mse", mse / n},
+                {"dataset", opt.dataset}};
   training["cache"] = {{"latents_test", "cache/latents_test.pt"}};
   training["total_seconds"] = secondsSince(tStart);
   mf.training = training;
@@ -271,12 +294,21 @@ json trainLabelFree(const TrainOptions& opt, const ProgressFn& progress, const s
 json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::atomic<bool>* cancel, std::ostream& log) {
   const torch::Device dev = parseDevice(opt.device);
   if (opt.out.empty()) throw InputError("[train] --out is required");
-  for (const auto& [name, value] : std::vector<std::pair<const char*, double>>{
-           {"epochs", opt.epochs}, {"latent-dim", double(opt.latentDim)}, {"seed", double(opt.seed)},
-           {"ensemble", opt.ensemble}, {"ensemble-epochs", opt.ensembleEpochs}, {"decoder-epochs", opt.decoderEpochs},
-           {"decoder-latent-weight", opt.decoderLatentWeight}, {"vae-epochs", opt.vaeEpochs},
-           {"dvae-epochs", opt.dvaeEpochs}, {"bits", double(opt.dvaeBits)}, {"batch-size", double(opt.batchSize)}, {"samples", double(opt.samples)},
-           {"limit-train", double(opt.limitTrain)}, {"threads", opt.threads}})
+  for (const auto& [name, value] :
+       std::vector<std::pair<const char*, double>>{{"epochs", opt.epochs},
+                                                   {"latent-dim", double(opt.latentDim)},
+                                                   {"seed", double(opt.seed)},
+                                                   {"ensemble", opt.ensemble},
+                                                   {"ensemble-epochs", opt.ensembleEpochs},
+                                                   {"decoder-epochs", opt.decoderEpochs},
+                                                   {"decoder-latent-weight", opt.decoderLatentWeight},
+                                                   {"vae-epochs", opt.vaeEpochs},
+                                                   {"dvae-epochs", opt.dvaeEpochs},
+                                                   {"bits", double(opt.dvaeBits)},
+                                                   {"batch-size", double(opt.batchSize)},
+                                                   {"samples", double(opt.samples)},
+                                                   {"limit-train", double(opt.limitTrain)},
+                                                   {"threads", opt.threads}})
     checkTrainOption("train", name, value);
   if (opt.threads > 0) torch::set_num_threads(opt.threads);
   checkObjective(opt.objective, "train");
@@ -288,7 +320,8 @@ json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::at
   data.train = firstN(data.train, opt.limitTrain, opt.seed);
   const Shape3 shape = {data.train.images.size(1), data.train.images.size(2), data.train.images.size(3)};
   const int64_t k = int64_t(data.train.classNames.size());
-  const double mean = data.train.images.mean().item<double>(), stdv = std::max(1e-3, data.train.images.std().item<double>());
+  const double mean = data.train.images.mean().item<double>(),
+               stdv = std::max(1e-3, data.train.images.std().item<double>());
   log << "dataset " << opt.dataset << ": " << data.train.size() << " train, " << data.test.size() << " test, " << k
       << " classes, input " << shape[0] << "x" << shape[1] << "x" << shape[2] << "; device " << dev << "\n";
 
@@ -304,9 +337,17 @@ json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::at
   mf.latentDim = opt.latentDim;
   mf.defaultOod = opt.dataset == "fashion-mnist" ? "mnist" : opt.dataset == "mnist" ? "fashion-mnist" : "";
 
-  json training = {{"seed", opt.seed}, {"epochs", opt.epochs}, {"batch_size", opt.batchSize}, {"optimizer", "adam"},
-                   {"lr", 1e-3}, {"lr_schedule", "x0.1 after 70% of epochs"}, {"weight_decay", 5e-4}, {"n_train", data.train.size()}, {"n_test", data.test.size()},
-                   {"device", opt.device}, {"threads", torch::get_num_threads()},
+  json training = {{"seed", opt.seed},
+                   {"epochs", opt.epochs},
+                   {"batch_size", opt.batchSize},
+                   {"optimizer", "adam"},
+                   {"lr", 1e-3},
+                   {"lr_schedule", "x0.1 after 70% of epochs"},
+                   {"weight_decay", 5e-4},
+                   {"n_train", data.train.size()},
+                   {"n_test", data.test.size()},
+                   {"device", opt.device},
+                   {"threads", torch::get_num_threads()},
                    {"architecture", "conv3x3(32)-relu-maxpool, conv3x3(64)-relu-maxpool, linear(d)-relu | linear(K)"},
                    {"torch_version", TORCH_VERSION}};
   auto makeFit = [&](const std::string& stageName, int epochs, uint64_t seed) {
@@ -319,14 +360,17 @@ json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::at
   torch::jit::Module cls = makeClassifier(shape, opt.latentDim, k, mean, stdv, opt.seed);
   FitOptions clsFit = makeFit("classifier", opt.epochs, opt.seed);
   json checkpoints = json::array();
-  if (opt.checkpointEvery < 0) throw InputError("[train] --checkpoint-every must be 0 (none) or more, got " + std::to_string(opt.checkpointEvery));
+  if (opt.checkpointEvery < 0)
+    throw InputError("[train] --checkpoint-every must be 0 (none) or more, got " + std::to_string(opt.checkpointEvery));
   if (opt.checkpointEvery > 0) {
     fs::create_directories(dir / "checkpoints");
-    clsFit.onEpochEnd = [&](int epoch, double lr) {  // TracIn's checkpoints theta_t with the lr of the epoch ending at t
+    clsFit.onEpochEnd = [&](int epoch,
+                            double lr) {  // TracIn's checkpoints theta_t with the lr of the epoch ending at t
       if (epoch % opt.checkpointEvery != 0 && epoch != opt.epochs) return;
       const std::string file = "checkpoints/classifier_epoch_" + std::to_string(epoch) + ".pt";
       saveScript(cls, join(dir, file));
-      checkpoints.push_back({{"file", file}, {"epoch", epoch}, {"lr", lr}, {"fingerprint", fileFingerprint(join(dir, file))}});
+      checkpoints.push_back(
+          {{"file", file}, {"epoch", epoch}, {"lr", lr}, {"fingerprint", fileFingerprint(join(dir, file))}});
     };
   }
   double loss = trainClassifier(cls, data.train, clsFit);
@@ -338,12 +382,13 @@ json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::at
   mf.components["classifier"] = "classifier.pt";
   if (!checkpoints.empty()) {
     training["checkpoints"] = checkpoints;
-    training["checkpoints_of"] = fileFingerprint(join(dir, "classifier.pt"));  // TracIn refuses them for another classifier
+    training["checkpoints_of"] =
+        fileFingerprint(join(dir, "classifier.pt"));  // TracIn refuses them for another classifier
   }
 
-  finishBundle(stage, cls, "classifier.pt", join(opt.out, "classifier.pt"), data, mf, dev, opt.seed, opt.samples, opt.decoderEpochs,
-               opt.decoderLatentWeight, opt.vaeEpochs,
-               opt.dvaeBits, opt.dvaeEpochs, opt.batchSize, progress, cancel, log, training);
+  finishBundle(stage, cls, "classifier.pt", join(opt.out, "classifier.pt"), data, mf, dev, opt.seed, opt.samples,
+               opt.decoderEpochs, opt.decoderLatentWeight, opt.vaeEpochs, opt.dvaeBits, opt.dvaeEpochs, opt.batchSize,
+               progress, cancel, log, training);
 
   const int ensEpochs = opt.ensembleEpochs > 0 ? opt.ensembleEpochs : opt.epochs;
   json members = json::array();
@@ -356,7 +401,9 @@ json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::at
     const std::string file = "ensemble_" + std::to_string(i) + ".pt";
     saveScript(m, join(dir, file));
     mf.components["ensemble_" + std::to_string(i)] = file;
-    members.push_back({{"seed", opt.seed + 1000 + uint64_t(i)}, {"epochs", ensEpochs}, {"final_loss", l},
+    members.push_back({{"seed", opt.seed + 1000 + uint64_t(i)},
+                       {"epochs", ensEpochs},
+                       {"final_loss", l},
                        {"seconds", secondsSince(te)}});
   }
   training["ensemble"] = members;
@@ -371,13 +418,19 @@ json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::at
   return summary;
 }
 
-json runImport(const ImportOptions& opt, const ProgressFn& progress, const std::atomic<bool>* cancel, std::ostream& log) {
+json runImport(const ImportOptions& opt, const ProgressFn& progress, const std::atomic<bool>* cancel,
+               std::ostream& log) {
   const torch::Device dev = parseDevice(opt.device);
   if (opt.out.empty()) throw InputError("[import] --out is required");
-  for (const auto& [name, value] : std::vector<std::pair<const char*, double>>{
-           {"seed", double(opt.seed)}, {"decoder-epochs", opt.decoderEpochs}, {"decoder-latent-weight", opt.decoderLatentWeight},
-           {"vae-epochs", opt.vaeEpochs}, {"dvae-epochs", opt.dvaeEpochs}, {"bits", double(opt.dvaeBits)},
-           {"samples", double(opt.samples)}, {"limit-train", double(opt.limitTrain)}})
+  for (const auto& [name, value] :
+       std::vector<std::pair<const char*, double>>{{"seed", double(opt.seed)},
+                                                   {"decoder-epochs", opt.decoderEpochs},
+                                                   {"decoder-latent-weight", opt.decoderLatentWeight},
+                                                   {"vae-epochs", opt.vaeEpochs},
+                                                   {"dvae-epochs", opt.dvaeEpochs},
+                                                   {"bits", double(opt.dvaeBits)},
+                                                   {"samples", double(opt.samples)},
+                                                   {"limit-train", double(opt.limitTrain)}})
     checkTrainOption("import", name, value);
   checkOutputPath(opt.out, opt.force);
   DatasetSplit data = loadNamedDataset(opt.dataset, opt.seed);
@@ -405,11 +458,13 @@ json runImport(const ImportOptions& opt, const ProgressFn& progress, const std::
   mf.latentDim = d;
   mf.components["classifier"] = "classifier.pt";
   mf.defaultOod = opt.dataset == "fashion-mnist" ? "mnist" : opt.dataset == "mnist" ? "fashion-mnist" : "";
-  json training = {{"imported_from", fs::absolute(opt.model).string()}, {"seed", opt.seed},
-                   {"n_train", data.train.size()}, {"device", opt.device}};
+  json training = {{"imported_from", fs::absolute(opt.model).string()},
+                   {"seed", opt.seed},
+                   {"n_train", data.train.size()},
+                   {"device", opt.device}};
   finishBundle(stage, user, "classifier.pt", opt.model, data, mf, dev, opt.seed, opt.samples, opt.decoderEpochs,
-               opt.decoderLatentWeight, opt.vaeEpochs,
-               opt.dvaeBits, opt.dvaeEpochs, 128, progress, cancel, log, training);
+               opt.decoderLatentWeight, opt.vaeEpochs, opt.dvaeBits, opt.dvaeEpochs, 128, progress, cancel, log,
+               training);
   training["cache"] = {{"latents_test", "cache/latents_test.pt"}};
   mf.training = training;
   json summary = {{"out", opt.out}, {"training", training}};

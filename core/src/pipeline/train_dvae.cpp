@@ -2,20 +2,20 @@
 // own or imported. Only dvae.pt and manifest.json change, each written atomically.
 #include <torch/torch.h>
 
+#include <unistd.h>
 #include <filesystem>
 #include <iomanip>
-#include <unistd.h>
 
-#include "latentlab/model/bundle_torch.h"
-#include "latentlab/data/data_torch.h"
 #include "latentlab/concepts/concepts_torch.h"
-#include "latentlab/util/errors.h"
-#include "latentlab/util/fsutil.h"
+#include "latentlab/data/data_torch.h"
+#include "latentlab/model/bundle_torch.h"
 #include "latentlab/model/manifest.h"
 #include "latentlab/model/models_torch.h"
 #include "latentlab/model/option_ranges.h"
-#include "latentlab/pipeline/pipeline.h"
 #include "latentlab/model/train_torch.h"
+#include "latentlab/pipeline/pipeline.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/util/fsutil.h"
 #include "pipeline/pipeline_common.h"
 
 namespace fs = std::filesystem;
@@ -53,7 +53,8 @@ json fisherTable(const Bundle& b, const torch::jit::Module& dvae, const DatasetS
   const LatentFn f = [cls](const torch::Tensor& z) { return torch::softmax(callTensor(cls, "classify", z), 1); };
   const Shape3 shape = b.manifest.inputShape;
   json out = {{"measure", "cos(I(g) at phi', I(f) at phi), 200 test points, 2 draws each"},
-              {"generator_epochs", opt.generatorEpochs}, {"fisher_weight", opt.fisherWeight},
+              {"generator_epochs", opt.generatorEpochs},
+              {"fisher_weight", opt.fisherWeight},
               {"n_train", zTrain.size(0)}};
   for (double w : {0.0, opt.fisherWeight}) {
     torch::jit::Module gen = makeDecoder(shape, b.latentDim(), opt.seed + 11);
@@ -94,10 +95,15 @@ json fisherTable(const Bundle& b, const torch::jit::Module& dvae, const DatasetS
 json runTrainDvae(const DvaeTrainOptions& opt, const ProgressFn& progress, const std::atomic<bool>* cancel,
                   std::ostream& log) {
   const torch::Device dev = parseDevice(opt.device);
-  for (const auto& [name, value] : std::vector<std::pair<const char*, double>>{
-           {"bits", double(opt.bits)}, {"epochs", opt.epochs}, {"beta", opt.beta}, {"batch-size", double(opt.batchSize)},
-           {"seed", double(opt.seed)}, {"limit-train", double(opt.limitTrain)},
-           {"generator-epochs", opt.generatorEpochs}, {"fisher-weight", opt.fisherWeight}})
+  for (const auto& [name, value] :
+       std::vector<std::pair<const char*, double>>{{"bits", double(opt.bits)},
+                                                   {"epochs", opt.epochs},
+                                                   {"beta", opt.beta},
+                                                   {"batch-size", double(opt.batchSize)},
+                                                   {"seed", double(opt.seed)},
+                                                   {"limit-train", double(opt.limitTrain)},
+                                                   {"generator-epochs", opt.generatorEpochs},
+                                                   {"fisher-weight", opt.fisherWeight}})
     checkTrainOption("train-dvae", name, value);
   std::string dir = opt.bundle;
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
@@ -108,10 +114,12 @@ json runTrainDvae(const DvaeTrainOptions& opt, const ProgressFn& progress, const
   const std::string target = join(dir, "dvae.pt");
   if (mf.has("dvae") && !opt.force) {
     const std::string named = join(dir, mf.components.at("dvae"));
-    throw BundleError("[train-dvae] the bundle already has a DVAE (" + named + (fs::exists(named, ec) ? "" : ", named in the manifest but missing") +
+    throw BundleError("[train-dvae] the bundle already has a DVAE (" + named +
+                      (fs::exists(named, ec) ? "" : ", named in the manifest but missing") +
                       "); pass --force to replace it");
   }
-  if (fs::is_directory(target, ec)) throw BundleError("[train-dvae] " + target + " is a directory; the DVAE is written there");
+  if (fs::is_directory(target, ec))
+    throw BundleError("[train-dvae] " + target + " is a directory; the DVAE is written there");
   if (fs::exists(target, ec) && !opt.force)
     throw BundleError("[train-dvae] " + target + " exists (the manifest does not name it); pass --force to replace it");
   // The two files this writes go through temporaries in the bundle: the folder must be writable,
@@ -149,7 +157,8 @@ json runTrainDvae(const DvaeTrainOptions& opt, const ProgressFn& progress, const
   torch::Tensor zTest = latentsOf(b, data.test, "latents_test.pt");
   json table = dvaeTable(b, dvae, zTest, data.test.labels);
   checkCancel(cancel, "train-dvae");
-  if (opt.generatorEpochs > 0) training["table2"] = fisherTable(b, dvae, data, zTrain, zTest, opt, progress, cancel, log);
+  if (opt.generatorEpochs > 0)
+    training["table2"] = fisherTable(b, dvae, data, zTrain, zTest, opt, progress, cancel, log);
   // dvae.pt first (atomic), then the manifest that names it (atomic): a crash between the two
   // leaves the earlier manifest, which either names no DVAE or the replaced file's name.
   saveScript(dvae, target);

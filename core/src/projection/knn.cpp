@@ -14,9 +14,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "latentlab/util/errors.h"
 #include "latentlab/model/models_torch.h"
 #include "latentlab/projection/projection.h"
+#include "latentlab/util/errors.h"
 #include "projection/layout_common.h"
 
 namespace latentlab {
@@ -67,7 +67,8 @@ Knn knnExact(const float* X, int64_t n, int64_t d, int k, const std::string& dev
   return out;
 }
 
-Knn knnApprox(const float* X, int64_t n, int64_t d, int k, uint64_t seed, int threads, const std::atomic<bool>* cancel) {
+Knn knnApprox(const float* X, int64_t n, int64_t d, int k, uint64_t seed, int threads,
+              const std::atomic<bool>* cancel) {
   checkArgs(X, n, d, k);
   hnswlib::L2Space space(static_cast<size_t>(d));
   // Built on one thread: hnswlib's parallel insertion order, and so the graph, varies run to run.

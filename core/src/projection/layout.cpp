@@ -3,9 +3,9 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
-#include "latentlab/util/errors.h"
 #include "latentlab/model/models_torch.h"
 #include "latentlab/projection/projection.h"
+#include "latentlab/util/errors.h"
 
 namespace latentlab {
 
@@ -67,7 +67,8 @@ LayoutResult computeLayout(const LayoutRequest& req, const LayoutProgress& progr
       if (tensor) {
         r.xy = runTsneTensor(req.X, req.n, req.d, knn, o, req.device, progress, cancel);
       } else {
-        if (req.tsneRepulsion == "fft" || (req.tsneRepulsion == "auto" && req.n >= 20000)) o.repulsion = fftRepulsion(req.device);
+        if (req.tsneRepulsion == "fft" || (req.tsneRepulsion == "auto" && req.n >= 20000))
+          o.repulsion = fftRepulsion(req.device);
         r.xy = runTsne(req.X, req.n, req.d, knn, o, progress, cancel);
       }
     } else {
@@ -83,8 +84,11 @@ LayoutResult computeLayout(const LayoutRequest& req, const LayoutProgress& progr
   r.quality = layoutQuality(req.X, req.n, req.d, r.xy.data(), req.labels, 2000, 15, req.seed);
   r.qualitySeconds = secs(t0);
   if (!cachePath.empty()) {
-    const nlohmann::json j = {{"trustworthiness", r.quality.trustworthiness}, {"knn_recall", r.quality.knnRecall},
-                              {"knn_accuracy", r.quality.knnAccuracy}, {"sample", r.quality.sample}, {"k", r.quality.k}};
+    const nlohmann::json j = {{"trustworthiness", r.quality.trustworthiness},
+                              {"knn_recall", r.quality.knnRecall},
+                              {"knn_accuracy", r.quality.knnAccuracy},
+                              {"sample", r.quality.sample},
+                              {"k", r.quality.k}};
     try {
       saveLayoutCache(cachePath, req.method, r.xy, sum, j.dump());
     } catch (const Error& e) {

@@ -4,9 +4,9 @@
 #include <limits>
 #include <numeric>
 
-#include "latentlab/util/errors.h"
-#include "latentlab/projection/projection.h"
 #include "latentlab/explorer/viewmath.h"
+#include "latentlab/projection/projection.h"
+#include "latentlab/util/errors.h"
 #include "projection/layout_common.h"
 
 namespace latentlab {
@@ -36,7 +36,8 @@ void detail::checkInputs(const float* X, int64_t n, int64_t d, const Knn& knn, i
     throw InputError(std::string(what) + ": the kNN graph has " + std::to_string(knn.n) + " points x " +
                      std::to_string(knn.k) + " neighbours, need " + std::to_string(n) + " x " + std::to_string(needK));
   for (int64_t i = 0; i < n * d; ++i)
-    if (!std::isfinite(X[i])) throw InputError(std::string(what) + ": latent " + std::to_string(i / d) + " is not finite");
+    if (!std::isfinite(X[i]))
+      throw InputError(std::string(what) + ": latent " + std::to_string(i / d) + " is not finite");
 }
 
 std::vector<float> runPca(const float* X, int64_t n, int64_t d) {

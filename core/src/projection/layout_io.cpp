@@ -6,9 +6,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "latentlab/projection/projection.h"
 #include "latentlab/util/errors.h"
 #include "latentlab/util/fsutil.h"
-#include "latentlab/projection/projection.h"
 
 namespace latentlab {
 
@@ -35,7 +35,8 @@ std::vector<float> parseLayoutCsv(const std::string& text, const std::string& pa
   while (std::getline(in, line)) {
     ++lineNo;
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (lineNo == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // a UTF-8 byte-order mark (Excel writes one)
+    if (lineNo == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0)
+      line.erase(0, 3);  // a UTF-8 byte-order mark (Excel writes one)
     if (line.empty()) continue;
     if (lineNo == 1) {
       std::string h = line;
@@ -69,8 +70,8 @@ std::vector<float> parseLayoutCsv(const std::string& text, const std::string& pa
   }
   if (lineNo == 0) throw InputError(path + ": empty file (expected a header 'index,x,y')");
   if (rows != expectedPoints)
-    throw InputError(path + ": " + std::to_string(rows) + " rows, but the bundle has " + std::to_string(expectedPoints) +
-                     " points (one row per point is needed)");
+    throw InputError(path + ": " + std::to_string(rows) + " rows, but the bundle has " +
+                     std::to_string(expectedPoints) + " points (one row per point is needed)");
   return xy;
 }
 

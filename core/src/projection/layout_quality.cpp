@@ -5,9 +5,9 @@
 #include <limits>
 #include <numeric>
 
-#include "latentlab/util/errors.h"
-#include "latentlab/projection/projection.h"
 #include "latentlab/explorer/viewmath.h"
+#include "latentlab/projection/projection.h"
+#include "latentlab/util/errors.h"
 #include "projection/layout_common.h"
 
 namespace latentlab {
@@ -28,7 +28,8 @@ LayoutQuality layoutQuality(const float* X, int64_t n, int64_t d, const float* x
   }
   const int64_t m = int64_t(ids.size());
   q.sample = m;
-  if (m < k + 2) throw InputError("layout quality needs more than " + std::to_string(k + 1) + " points, got " + std::to_string(m));
+  if (m < k + 2)
+    throw InputError("layout quality needs more than " + std::to_string(k + 1) + " points, got " + std::to_string(m));
   double trustSum = 0;
   int64_t recallHits = 0, correct = 0;
   std::vector<std::pair<double, int64_t>> hi(static_cast<size_t>(m)), lo(static_cast<size_t>(m));
@@ -52,8 +53,10 @@ LayoutQuality layoutQuality(const float* X, int64_t n, int64_t d, const float* x
     // Trustworthiness: points among the k nearest in 2D but not in z, penalised by their rank in z.
     for (int r = 1; r <= k; ++r) {
       const int64_t c = lo[size_t(r)].second;
-      if (rankHi[size_t(c)] > k) trustSum += double(rankHi[size_t(c)] - k);
-      else ++recallHits;
+      if (rankHi[size_t(c)] > k)
+        trustSum += double(rankHi[size_t(c)] - k);
+      else
+        ++recallHits;
     }
     if (labels) {
       std::vector<int> votes;
@@ -62,8 +65,10 @@ LayoutQuality layoutQuality(const float* X, int64_t n, int64_t d, const float* x
       for (int r = 1; r <= k; ++r) {
         const int lab = labels[ids[size_t(lo[size_t(r)].second)]];
         auto it = std::find_if(counts.begin(), counts.end(), [&](auto& p) { return p.first == lab; });
-        if (it == counts.end()) counts.emplace_back(lab, 1);
-        else ++it->second;
+        if (it == counts.end())
+          counts.emplace_back(lab, 1);
+        else
+          ++it->second;
       }
       for (auto& [lab, cnt] : counts)  // ties: the class seen first (nearest)
         if (cnt > bestCount) {

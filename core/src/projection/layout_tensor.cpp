@@ -5,9 +5,9 @@
 
 #include <algorithm>
 
-#include "latentlab/util/errors.h"
 #include "latentlab/model/models_torch.h"
 #include "latentlab/projection/projection.h"
+#include "latentlab/util/errors.h"
 #include "projection/layout_common.h"
 
 namespace latentlab {
@@ -95,13 +95,14 @@ std::pair<torch::Tensor, torch::Tensor> fftRepulsionTensor(const torch::Tensor& 
         }
       Ls.push_back(num / den);
     }
-    const torch::Tensor L = torch::stack(Ls, 2);  // [n, 2, p]
+    const torch::Tensor L = torch::stack(Ls, 2);                                              // [n, 2, p]
     const torch::Tensor node = box.to(torch::kLong).unsqueeze(2) * p + torch::arange(p, io);  // [n, 2, p]
     w = (L.select(1, 0).unsqueeze(2) * L.select(1, 1).unsqueeze(1)).reshape({n * pp});
     at = (node.select(1, 0).unsqueeze(2) * M + node.select(1, 1).unsqueeze(1)).reshape({n * pp});
     atN = (node.select(1, 0).unsqueeze(2) * N + node.select(1, 1).unsqueeze(1)).reshape({n * pp});
     grid[0].index_add_(0, at, w);  // 1-D index_add_: see rowAdd
-    for (int c = 0; c < 2; ++c) grid[c + 1].index_add_(0, at, (w.view({n, pp}) * y.select(1, c).unsqueeze(1)).reshape({n * pp}));
+    for (int c = 0; c < 2; ++c)
+      grid[c + 1].index_add_(0, at, (w.view({n, pp}) * y.select(1, c).unsqueeze(1)).reshape({n * pp}));
   }
   // Kernels on node offsets, circularly embedded: index j < N is offset j, j > N is j - M.
   torch::Tensor off = torch::arange(M, fo);
@@ -113,7 +114,8 @@ std::pair<torch::Tensor, torch::Tensor> fftRepulsionTensor(const torch::Tensor& 
   const torch::Tensor KH = torch::fft::rfft2(torch::stack({k1, k1.square()}));
   // phi1 = K1 * 1, phi2 = K2 * 1, phix = K2 * y_x, phiy = K2 * y_y
   const torch::Tensor prod = torch::stack({Q[0] * KH[0], Q[0] * KH[1], Q[1] * KH[1], Q[2] * KH[1]});
-  const torch::Tensor phi = torch::fft::irfft2(prod, torch::IntArrayRef{M, M}).slice(1, 0, N).slice(2, 0, N).contiguous();
+  const torch::Tensor phi =
+      torch::fft::irfft2(prod, torch::IntArrayRef{M, M}).slice(1, 0, N).slice(2, 0, N).contiguous();
   torch::Tensor v;  // [4, n]: each point's interpolated phi1, phi2, phix, phiy
   if (loops) {
     v = torch::empty({4, n}, fo);
@@ -140,7 +142,8 @@ std::pair<torch::Tensor, torch::Tensor> fftRepulsionTensor(const torch::Tensor& 
 }
 
 void checkNodes(int nodesPerBox) {
-  if (nodesPerBox < 2 || nodesPerBox > 8) throw InputError("FFT repulsion: nodes per box must be 2..8, got " + std::to_string(nodesPerBox));
+  if (nodesPerBox < 2 || nodesPerBox > 8)
+    throw InputError("FFT repulsion: nodes per box must be 2..8, got " + std::to_string(nodesPerBox));
 }
 
 // On CUDA, index_add_ sums in an arbitrary order unless deterministic algorithms are on; this
@@ -166,7 +169,7 @@ std::vector<float> toHost(const torch::Tensor& t) {
 }  // namespace
 
 std::function<double(const double*, int64_t, double*)> fftRepulsion(const std::string& device, int nodesPerBox,
-                                                                   bool tensorOps) {
+                                                                    bool tensorOps) {
   const torch::Device dev = parseDevice(device);
   checkNodes(nodesPerBox);
   const bool loops = dev.is_cpu() && !tensorOps;
@@ -181,7 +184,8 @@ std::function<double(const double*, int64_t, double*)> fftRepulsion(const std::s
 }
 
 std::vector<float> runTsneTensor(const float* X, int64_t n, int64_t d, const Knn& knn, const TsneOptions& opt,
-                                 const std::string& device, const LayoutProgress& progress, const std::atomic<bool>* cancel) {
+                                 const std::string& device, const LayoutProgress& progress,
+                                 const std::atomic<bool>* cancel) {
   const torch::Device dev = parseDevice(device);
   const int nodes = opt.fftNodes;
   checkNodes(nodes);
@@ -203,17 +207,18 @@ std::vector<float> runTsneTensor(const float* X, int64_t n, int64_t d, const Knn
     const bool early = it < opt.exaggerationIterations;
     const double exag = early ? opt.exaggeration : 1.0, momentum = early ? 0.5 : 0.8;
     auto [rep, Z] = fftRepulsionTensor(y, nodes, false);  // what a GPU runs, on any device
-   
+
     const torch::Tensor diff = y.index_select(0, rows) - y.index_select(0, cols);
     const torch::Tensor w = vals / (1.0 + diff.square().sum(1));
     const torch::Tensor attr = rowAdd(torch::zeros({n, 2}, fo), rows, diff * w.unsqueeze(1));
-   
+
     const torch::Tensor g = 4.0 * (exag * attr - rep / Z.clamp_min(1e-30));
     gains = torch::where((g > 0) != (update > 0), gains + 0.2, (gains * 0.8).clamp_min(0.01));
     update = momentum * update - s.learningRate * gains * g;
     y = y + update;
     y = y - y.mean(0, true);
-    if (progress && (it % std::max(1, opt.progressEvery) == 0 || it + 1 == opt.iterations)) progress(toHost(y), it + 1, opt.iterations);
+    if (progress && (it % std::max(1, opt.progressEvery) == 0 || it + 1 == opt.iterations))
+      progress(toHost(y), it + 1, opt.iterations);
   }
   return toHost(y);
 }
@@ -230,7 +235,8 @@ torch::Tensor hash31(torch::Tensor x) {
 }  // namespace
 
 std::vector<float> runUmapTensor(const float* X, int64_t n, int64_t d, const Knn& knn, const UmapOptions& opt,
-                                 const std::string& device, const LayoutProgress& progress, const std::atomic<bool>* cancel) {
+                                 const std::string& device, const LayoutProgress& progress,
+                                 const std::atomic<bool>* cancel) {
   const torch::Device dev = parseDevice(device);
   detail::UmapSetup s = detail::umapSetup(X, n, d, knn, opt);
   torch::NoGradGuard ng;
@@ -244,7 +250,8 @@ std::vector<float> runUmapTensor(const float* X, int64_t n, int64_t d, const Knn
   torch::Tensor next = perSample.clone(), nextNeg = perNeg.clone();
   torch::Tensor y = torch::from_blob(s.y.data(), {n, 2}, torch::kFloat32).to(dev).clone();
   const double a = s.a, b = s.b;
-  const torch::Tensor seedHash = hash31(torch::full({1}, int64_t(opt.seed % 0x7fffffff), torch::TensorOptions().dtype(torch::kLong).device(dev)));
+  const torch::Tensor seedHash =
+      hash31(torch::full({1}, int64_t(opt.seed % 0x7fffffff), torch::TensorOptions().dtype(torch::kLong).device(dev)));
   for (int ep = 0; ep < s.epochs; ++ep) {
     checkCancel(cancel, "layout");
     const double alpha = opt.learningRate * (1.0 - double(ep) / double(s.epochs));
@@ -256,7 +263,8 @@ std::vector<float> runUmapTensor(const float* X, int64_t n, int64_t d, const Knn
     {
       const torch::Tensor dv = y.index_select(0, h) - y.index_select(0, t);
       const torch::Tensor d2 = dv.square().sum(1, true);
-      const torch::Tensor coef = torch::where(d2 > 0, -2.0 * a * b * d2.pow(b - 1.0) / (1.0 + a * d2.pow(b)), torch::zeros_like(d2));
+      const torch::Tensor coef =
+          torch::where(d2 > 0, -2.0 * a * b * d2.pow(b - 1.0) / (1.0 + a * d2.pow(b)), torch::zeros_like(d2));
       const torch::Tensor g = (coef * dv).clamp(-4.0, 4.0) * alpha;
       rowAdd(rowAdd(delta, h, g), t, -g);
     }
@@ -266,7 +274,8 @@ std::vector<float> runUmapTensor(const float* X, int64_t n, int64_t d, const Knn
     nextNeg.index_add_(0, due, negs * pn);
     const torch::Tensor nh = h.repeat_interleave(negs.to(torch::kLong));
     if (nh.numel() > 0) {
-      const torch::Tensor counter = torch::arange(nh.numel(), head.options()) + int64_t(int64_t(ep) * 0x9E3779B1LL % 0x7fffffff);
+      const torch::Tensor counter =
+          torch::arange(nh.numel(), head.options()) + int64_t(int64_t(ep) * 0x9E3779B1LL % 0x7fffffff);
       const torch::Tensor c = hash31(hash31(counter).bitwise_xor(seedHash)).remainder(n);
       const torch::Tensor dv = y.index_select(0, nh) - y.index_select(0, c);
       const torch::Tensor d2 = dv.square().sum(1, true);
@@ -276,7 +285,8 @@ std::vector<float> runUmapTensor(const float* X, int64_t n, int64_t d, const Knn
       rowAdd(delta, nh, g);
     }
     y = y + delta;
-    if (progress && (ep % std::max(1, opt.progressEvery) == 0 || ep + 1 == s.epochs)) progress(toHost(y), ep + 1, s.epochs);
+    if (progress && (ep % std::max(1, opt.progressEvery) == 0 || ep + 1 == s.epochs))
+      progress(toHost(y), ep + 1, s.epochs);
   }
   return toHost(y);
 }

@@ -5,9 +5,9 @@
 #include <limits>
 #include <numeric>
 
-#include "latentlab/util/errors.h"
-#include "latentlab/projection/projection.h"
 #include "latentlab/explorer/viewmath.h"
+#include "latentlab/projection/projection.h"
+#include "latentlab/util/errors.h"
 #include "projection/layout_common.h"
 
 namespace latentlab {
@@ -136,7 +136,9 @@ InverseResult inverseProject(const float* X, const float* xy, int64_t n, int64_t
     r.outside = best.front().first > 1e-24;
     return r;
   }
-  auto cross = [](auto o, auto a, auto b) { return (a.first - o.first) * (b.second - o.second) - (a.second - o.second) * (b.first - o.first); };
+  auto cross = [](auto o, auto a, auto b) {
+    return (a.first - o.first) * (b.second - o.second) - (a.second - o.second) * (b.first - o.first);
+  };
   std::vector<std::pair<double, double>> hull(2 * pts.size());
   size_t h = 0;
   for (size_t i = 0; i < pts.size(); ++i) {

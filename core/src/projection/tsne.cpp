@@ -6,16 +6,16 @@
 #include <limits>
 #include <numeric>
 
-#include "latentlab/util/errors.h"
-#include "latentlab/projection/projection.h"
 #include "latentlab/explorer/viewmath.h"
+#include "latentlab/projection/projection.h"
+#include "latentlab/util/errors.h"
 #include "projection/layout_common.h"
 
 namespace latentlab {
 
 using detail::Csr;
-using detail::Rng;
 using detail::parallelFor;
+using detail::Rng;
 using detail::threadCount;
 
 namespace {
@@ -25,8 +25,8 @@ struct QuadTree {
     double cx = 0, cy = 0, half = 0;  // square cell: centre and half width
     double mx = 0, my = 0;            // centre of mass (sum while building)
     int64_t count = 0;
-    int32_t child = -1;               // first of 4 children, -1 for a leaf
-    int32_t point = -1;               // a leaf's point (-1 empty)
+    int32_t child = -1;  // first of 4 children, -1 for a leaf
+    int32_t point = -1;  // a leaf's point (-1 empty)
   };
   std::vector<Node> nodes;
   const double* y = nullptr;
@@ -147,7 +147,8 @@ struct QuadTree {
     std::vector<int32_t> pointGroup(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) {
       int32_t at = 0;
-      while (groupOf[size_t(at)] < 0) at = nodes[size_t(at)].child + quadrant(nodes[size_t(at)], y[2 * i], y[2 * i + 1]);
+      while (groupOf[size_t(at)] < 0)
+        at = nodes[size_t(at)].child + quadrant(nodes[size_t(at)], y[2 * i], y[2 * i + 1]);
       pointGroup[size_t(i)] = groupOf[size_t(at)];
     }
     std::vector<int64_t> start(groups.size() + 1, 0);
@@ -201,15 +202,15 @@ struct QuadTree {
   }
 };
 
-
 }  // namespace
 
 detail::TsneSetup detail::tsneSetup(const float* X, int64_t n, int64_t d, const Knn& knn, const TsneOptions& opt) {
   const int k = std::min<int>(knn.k, int(n - 1));
   detail::checkInputs(X, n, d, knn, std::min<int>(k, int(n - 1)), "t-SNE");
   if (!(opt.perplexity > 0) || opt.perplexity >= double(k))
-    throw InputError("t-SNE perplexity " + std::to_string(opt.perplexity) + " needs more than that many neighbours (the kNN graph has " +
-                     std::to_string(k) + "; about 3 x perplexity is usual)");
+    throw InputError("t-SNE perplexity " + std::to_string(opt.perplexity) +
+                     " needs more than that many neighbours (the kNN graph has " + std::to_string(k) +
+                     "; about 3 x perplexity is usual)");
   const int threads = threadCount(opt.threads);
 
   // Conditional probabilities p_{j|i} over the k neighbours, by binary search on the precision.

@@ -5,16 +5,16 @@
 #include <limits>
 #include <numeric>
 
-#include "latentlab/util/errors.h"
-#include "latentlab/projection/projection.h"
 #include "latentlab/explorer/viewmath.h"
+#include "latentlab/projection/projection.h"
+#include "latentlab/util/errors.h"
 #include "projection/layout_common.h"
 
 namespace latentlab {
 
 using detail::Csr;
-using detail::Rng;
 using detail::parallelFor;
+using detail::Rng;
 using detail::threadCount;
 
 void fitUmapAB(double minDist, double spread, double& a, double& b) {
@@ -144,7 +144,8 @@ std::vector<float> runUmap(const float* X, int64_t n, int64_t d, const Knn& knn,
   std::vector<Edge> edges;
   edges.reserve(s.head.size());
   for (size_t e = 0; e < s.head.size(); ++e)
-    edges.push_back({s.head[e], s.tail[e], s.perSample[e], s.perSample[e], s.perSample[e] / double(opt.negativeSamples)});
+    edges.push_back(
+        {s.head[e], s.tail[e], s.perSample[e], s.perSample[e], s.perSample[e] / double(opt.negativeSamples)});
   const double a = s.a, b = s.b;
   const int epochs = s.epochs;
   std::vector<float>& y = s.y;

@@ -11,8 +11,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "latentlab/util/errors.h"
 #include "latentlab/model/manifest.h"
+#include "latentlab/util/errors.h"
 
 namespace fs = std::filesystem;
 
@@ -137,7 +137,8 @@ void checkOutputPath(const std::string& targetIn, bool force) {
   if (fs::exists(fs::symlink_status(target, ec))) {
     if (!force) throw BundleError("[output] " + target + " already exists; pass --force to replace it");
     if (!isBundleDir(target))
-      throw BundleError("[output] " + target + " is not a LatentLab bundle (it has no manifest.json): --force replaces a "
+      throw BundleError("[output] " + target +
+                        " is not a LatentLab bundle (it has no manifest.json): --force replaces a "
                         "bundle, never other files or folders");
   }
   fs::path parent = fs::absolute(fs::path(target)).parent_path();
@@ -153,7 +154,8 @@ void checkOutputFile(const std::string& path, bool force) {
     throw InputError("[output] " + path + " is " + what + ", not a file: choose a file name");
   const fs::path abs = fs::weakly_canonical(fs::absolute(p), ec);
   fs::path dir = (ec ? fs::absolute(p) : abs).parent_path();
-  if (!fs::is_directory(dir, ec)) throw InputError("[output] cannot write " + path + ": the folder " + dir.string() + " does not exist");
+  if (!fs::is_directory(dir, ec))
+    throw InputError("[output] cannot write " + path + ": the folder " + dir.string() + " does not exist");
   // The file's own folder, or the bundle above its cache/ folder.
   for (const fs::path& owner : {dir, dir.filename() == "cache" ? dir.parent_path() : fs::path()})
     if (!owner.empty() && isBundleDir(owner))

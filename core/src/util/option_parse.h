@@ -14,7 +14,7 @@ namespace latentlab::optparse {
 inline std::string quoted(const std::string& v) { return "'" + clipForMessage(v, 60) + "'"; }
 
 inline double parseNumber(const std::string& key, const std::string& v, double lo, double hi, bool loOpen,
-                   const std::string& where) {
+                          const std::string& where) {
   errno = 0;
   char* end = nullptr;
   const double x = v.empty() ? NAN : std::strtod(v.c_str(), &end);
@@ -22,8 +22,10 @@ inline double parseNumber(const std::string& key, const std::string& v, double l
                   (loOpen ? x > lo : x >= lo) && x <= hi;
   if (!ok) {
     char range[96];
-    if (loOpen) std::snprintf(range, sizeof range, "above %g and at most %g", lo, hi);
-    else std::snprintf(range, sizeof range, "in %g..%g", lo, hi);
+    if (loOpen)
+      std::snprintf(range, sizeof range, "above %g and at most %g", lo, hi);
+    else
+      std::snprintf(range, sizeof range, "in %g..%g", lo, hi);
     throw InputError("[" + where + "] " + key + " must be a number " + range + ", got " + quoted(v));
   }
   return x;

@@ -18,8 +18,11 @@ double quantile(std::vector<double> v, double q) {
 
 nlohmann::json summaryStats(std::vector<double> v, const std::string& unit) {
   std::sort(v.begin(), v.end());
-  return {{"median", sortedQuantile(v, 0.5)}, {"p95", sortedQuantile(v, 0.95)}, {"max", v.empty() ? 0.0 : v.back()},
-          {"n", v.size()}, {"unit", unit}};
+  return {{"median", sortedQuantile(v, 0.5)},
+          {"p95", sortedQuantile(v, 0.95)},
+          {"max", v.empty() ? 0.0 : v.back()},
+          {"n", v.size()},
+          {"unit", unit}};
 }
 
 }  // namespace latentlab

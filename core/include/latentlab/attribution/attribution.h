@@ -61,33 +61,35 @@ AttributionMethod parseAttributionMethod(const std::string& s, const std::string
 struct AttributionOptions {
   AttributionTarget target;
   AttributionMethod method = AttributionMethod::IG;
-  double shapNoise = 0.0;         // GradientShap: the input noise's standard deviation, in [0, 1] pixel units
+  double shapNoise = 0.0;  // GradientShap: the input noise's standard deviation, in [0, 1] pixel units
   AttributionPath path = AttributionPath::Straight;  // the GUI and scripts (`path=`); the CLI picks by --method
   HeadKind head = HeadKind::Laplace;
   IgBaseline baseline = IgBaseline::Black;
-  int steps = 64;                 // m
+  int steps = 64;  // m
   Quadrature quadrature = Quadrature::Midpoint;
-  double blurSigma = -1;          // blur baseline: Gaussian sigma in pixels; < 0: H / 10
-  uint64_t seed = 0;              // noise baseline: uniform [0, 1] pixels from this seed
+  double blurSigma = -1;  // blur baseline: Gaussian sigma in pixels; < 0: H / 10
+  uint64_t seed = 0;      // noise baseline: uniform [0, 1] pixels from this seed
   double blurSigmaOrDefault(int64_t h) const { return blurSigma >= 0 ? blurSigma : double(h) / 10.0; }
 };
 // Throws InputError naming `where` and the value: steps outside 1..1000, a class target without a
 // class or outside 0..numClasses-1, epistemic U with the deterministic head (it is 0 everywhere).
 void checkAttributionOptions(const AttributionOptions& o, int64_t numClasses, const std::string& where);
 // KEY=VALUE settings of scripts and `--set`: target, method (ig|saliency|gradient-shap), head,
-// baseline, steps, quadrature, blur_sigma, seed, shap_noise, path (straight|clue|drag). InputError names the key or value.
-void setAttributionOption(AttributionOptions& o, const std::string& key, const std::string& value, const std::string& where);
+// baseline, steps, quadrature, blur_sigma, seed, shap_noise, path (straight|clue|drag). InputError names the key or
+// value.
+void setAttributionOption(AttributionOptions& o, const std::string& key, const std::string& value,
+                          const std::string& where);
 
 // One IG run on one image, with what the scrubber needs: the F and the gradient at every node.
 struct AttributionResult {
   int64_t C = 0, H = 0, W = 0;
-  std::vector<float> input, baseline;  // [P] x and x', P = C*H*W
-  std::vector<float> attribution;      // [P]
-  std::vector<double> alphas, weights; // [m]
-  std::vector<float> fPath;            // [m] F at each node
-  std::vector<float> gradients;        // [m, P] dF/dx at each node
+  std::vector<float> input, baseline;   // [P] x and x', P = C*H*W
+  std::vector<float> attribution;       // [P]
+  std::vector<double> alphas, weights;  // [m]
+  std::vector<float> fPath;             // [m] F at each node
+  std::vector<float> gradients;         // [m, P] dF/dx at each node
   double fInput = 0, fBaseline = 0, sumAttribution = 0;
-  double residual = 0;  // |sum - (F(x) - F(x'))| / |F(x) - F(x')|; the absolute gap when F(x) == F(x')
+  double residual = 0;            // |sum - (F(x) - F(x'))| / |F(x) - F(x')|; the absolute gap when F(x) == F(x')
   bool residualAbsolute = false;  // F(x) and F(x') agree to 1e-12: residual is |sum| itself
   std::string target, head, baseline_name, quadrature, method = "ig";
   bool hasCompleteness = true;  // false for saliency (|dF/dx| sums to nothing in particular)

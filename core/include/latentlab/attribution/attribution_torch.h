@@ -23,15 +23,17 @@ using ImageScalarFn = std::function<torch::Tensor(const torch::Tensor& x)>;
 // `chunk` at a time. Fills every field of AttributionResult but the names. Throws CancelledError when
 // `cancel` is set, InputError on shapes that differ, ModelLoadError when F or its gradient is not
 // finite.
-AttributionResult integratedGradients(const ImageScalarFn& F, const torch::Tensor& x, const torch::Tensor& xb, int steps,
-                             Quadrature q, const std::atomic<bool>* cancel = nullptr, int64_t chunk = 64);
+AttributionResult integratedGradients(const ImageScalarFn& F, const torch::Tensor& x, const torch::Tensor& xb,
+                                      int steps, Quadrature q, const std::atomic<bool>* cancel = nullptr,
+                                      int64_t chunk = 64);
 
 // Perez et al.'s uncertainty attribution along a decoded latent path: zPath [K+1, d] runs from z*
 // to z0 (a CLUE path reversed, a drag's line), x_k = g(z_k); the segment from g(z0) to x [C, H, W]
 // is added with `segmentSteps` nodes, so that A = sum_k dF/dx(m_k) * (x_k - x_{k-1}) (gradients at
 // the midpoints m_k) sums to F(x) - F(g(z*)) up to the quadrature error, reported as the residual.
-AttributionResult latentPathAttribution(const Bundle& b, const ImageScalarFn& F, const torch::Tensor& zPath, const torch::Tensor& x,
-                               int segmentSteps, const std::atomic<bool>* cancel = nullptr);
+AttributionResult latentPathAttribution(const Bundle& b, const ImageScalarFn& F, const torch::Tensor& zPath,
+                                        const torch::Tensor& x, int segmentSteps,
+                                        const std::atomic<bool>* cancel = nullptr);
 
 // dF/dx at x [C, H, W] (the plain saliency map), [C*H*W].
 std::vector<float> inputGradient(const ImageScalarFn& F, const torch::Tensor& x);
@@ -47,8 +49,8 @@ torch::Tensor igBaseline(IgBaseline kind, const torch::Tensor& x, const torch::T
 
 // IG on the bundle with options o (checked): x [C, H, W] in [0, 1]; `trainMean` is needed for the
 // mean baseline only. Names the target, head, baseline and quadrature in the result.
-AttributionResult explainIg(const Bundle& b, const AttributionOptions& o, const torch::Tensor& x, const torch::Tensor& trainMean,
-                   const std::atomic<bool>* cancel = nullptr);
+AttributionResult explainIg(const Bundle& b, const AttributionOptions& o, const torch::Tensor& x,
+                            const torch::Tensor& trainMean, const std::atomic<bool>* cancel = nullptr);
 
 // Label-free feature importance (Crabbé and van der Schaar 2022): any linear attribution method applied to the scalar
 // g_x(x~) = <phi(x), phi(x~)> (Definition 2.1), and the two methods beside IG that it is shown
@@ -63,12 +65,14 @@ ImageScalarFn labelFreeFunction(const ImageEncoderFn& encode, const torch::Tenso
 
 // |dF/dx| at x [C, H, W] as an AttributionResult of one node (alpha 1): attribution, fInput, and
 // hasCompleteness false.
-AttributionResult saliencyAttribution(const ImageScalarFn& F, const torch::Tensor& x, const std::atomic<bool>* cancel = nullptr);
+AttributionResult saliencyAttribution(const ImageScalarFn& F, const torch::Tensor& x,
+                                      const std::atomic<bool>* cancel = nullptr);
 
 // GradientShap with baseline xb: `samples` points b + alpha_k (x + eps_k - b) with alpha_k ~ U(0,1)
 // (sorted, so the scrubber runs along them) and eps_k ~ N(0, noise^2), from `seed`; attribution
 // (x - b) * mean_k dF/dx. residual as for IG (it holds in expectation, not exactly).
-AttributionResult gradientShap(const ImageScalarFn& F, const torch::Tensor& x, const torch::Tensor& xb, int samples, double noise,
-                      uint64_t seed, const std::atomic<bool>* cancel = nullptr, int64_t chunk = 64);
+AttributionResult gradientShap(const ImageScalarFn& F, const torch::Tensor& x, const torch::Tensor& xb, int samples,
+                               double noise, uint64_t seed, const std::atomic<bool>* cancel = nullptr,
+                               int64_t chunk = 64);
 
 }  // namespace latentlab

@@ -13,8 +13,8 @@ struct BenchOptions {
   std::vector<std::string> only;  // empty = all
   std::string bundle;             // for predictive_ms; empty = a synthetic posterior
   std::string device = "cpu";
-  int repeats = 0;                // 0 = each benchmark's default
-  bool none = false;              // run none of core's benchmarks (the caller runs others)
+  int repeats = 0;    // 0 = each benchmark's default
+  bool none = false;  // run none of core's benchmarks (the caller runs others)
 };
 // Returns {"machine", "device", "torch_threads", "torch_version", "results", "flat"}: each result is
 // summaryStats' {"median", "p95", "max", "n", "unit"} plus a "note"; "flat" maps each key to its

@@ -23,15 +23,15 @@ torch::Tensor lastLayerGgn(const torch::Tensor& z, const torch::Tensor& W, const
 double laplaceLogMarglik(const torch::Tensor& eigvals, double thetaSqNorm, double logLik, double lambda);
 
 struct LaplaceOptions {
-  int64_t samples = 64;              // S, the fixed bank of weight samples
+  int64_t samples = 64;  // S, the fixed bank of weight samples
   uint64_t seed = 0;
-  std::vector<double> lambdaGrid;    // empty: 10^-4 .. 10^4, 81 points, then golden-section refinement
+  std::vector<double> lambdaGrid;  // empty: 10^-4 .. 10^4, 81 points, then golden-section refinement
 };
 
 struct LaplaceFit {
-  torch::Tensor thetaMap;     // [K, d+1] float32
-  torch::Tensor covariance;   // [P, P] float32, (H + lambda I)^-1
-  torch::Tensor samples;      // [S, K, d+1] float32: theta_s = theta* + Sigma^{1/2} eps_s, fixed
+  torch::Tensor thetaMap;    // [K, d+1] float32
+  torch::Tensor covariance;  // [P, P] float32, (H + lambda I)^-1
+  torch::Tensor samples;     // [S, K, d+1] float32: theta_s = theta* + Sigma^{1/2} eps_s, fixed
   double priorPrecision = 1.0;
   double logMarglik = 0.0;
   std::vector<std::pair<double, double>> grid;  // (lambda, log marglik) evaluated on the grid
@@ -94,7 +94,7 @@ class BllHead {
   torch::Tensor m_covBlocks;     // [d+1, K*K*(d+1)]: Sigma[a,i,b,j] arranged with i first
   torch::Tensor m_eps;           // [S, K] fixed standard normals for the probit split
   int64_t m_samples = 0;
-  torch::Tensor m_bank;          // [S, K, d+1] or undefined
+  torch::Tensor m_bank;  // [S, K, d+1] or undefined
 };
 
 }  // namespace latentlab

@@ -21,9 +21,9 @@ namespace latentlab {
 // 0)|^2, for each f in `fractions` (f = 1 masks every pixel). images [n, C, H, W], scores [n, C*H*W]
 // or [n, C, H, W] (pixels ranked by score within each image, highest first; ties by position).
 // Returns [fractions] means; `sem`, when given, their standard errors. On the images' device.
-std::vector<double> pixelFlipShifts(const ImageEncoderFn& encode, const torch::Tensor& images, const torch::Tensor& scores,
-                                    const std::vector<double>& fractions, std::vector<double>* sem = nullptr,
-                                    const std::atomic<bool>* cancel = nullptr);
+std::vector<double> pixelFlipShifts(const ImageEncoderFn& encode, const torch::Tensor& images,
+                                    const torch::Tensor& scores, const std::vector<double>& fractions,
+                                    std::vector<double>* sem = nullptr, const std::atomic<bool>* cancel = nullptr);
 
 // For each test row i of scores [nTest, nCorpus]: the share of its top ceil(f nCorpus) corpus
 // examples whose label equals testLabels[i], and the same for its bottom ones; averaged over the

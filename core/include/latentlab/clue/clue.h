@@ -34,21 +34,21 @@ struct ClueOptions {
   HeadKind head = HeadKind::Laplace;
   UncertaintyKind uncertainty = UncertaintyKind::Total;
   ClueDistance distance = ClueDistance::L1;
-  double lambda = 1.0;      // weight of d(z, z0) (latent methods)
-  double lambdaX = -1;      // weight of the mean per-pixel L1 to x0; < 0: the method's default
-                            // (0 for latent methods, 25 = the CLUE paper's 25/784 per pixel for vae-clue)
-  double lr = -1;           // Adam learning rate; < 0: the method's default (0.05; vae-clue 0.1; regene 0.1)
-  int steps = 200;          // at most
-  int patience = 10;        // early stop: L has not improved by `tolerance` for this many steps
+  double lambda = 1.0;  // weight of d(z, z0) (latent methods)
+  double lambdaX = -1;  // weight of the mean per-pixel L1 to x0; < 0: the method's default
+                        // (0 for latent methods, 25 = the CLUE paper's 25/784 per pixel for vae-clue)
+  double lr = -1;       // Adam learning rate; < 0: the method's default (0.05; vae-clue 0.1; regene 0.1)
+  int steps = 200;      // at most
+  int patience = 10;    // early stop: L has not improved by `tolerance` for this many steps
   double tolerance = 1e-4;
-  bool keepClass = false;   // a step that changes the predicted class is undone and the step size halved
-  int target = -1;          // class-change: the class to reach
-  int prototypes = 8;       // regene: k per class (k-means on the training latents, cached in the bundle)
-  double sparsity = 0.01;   // regene: weight of the entropy of alpha
-  double eta = 0.05;        // hierarchical: the input step, as the largest pixel change per outer step
-  double threshold = 0.05;  // hierarchical: stop when U (nats) is below this
-  int outerSteps = 20;      // hierarchical: at most
-  int frames = 6;           // decoded frames kept for the filmstrip (x0 and g(z*) come besides)
+  bool keepClass = false;       // a step that changes the predicted class is undone and the step size halved
+  int target = -1;              // class-change: the class to reach
+  int prototypes = 8;           // regene: k per class (k-means on the training latents, cached in the bundle)
+  double sparsity = 0.01;       // regene: weight of the entropy of alpha
+  double eta = 0.05;            // hierarchical: the input step, as the largest pixel change per outer step
+  double threshold = 0.05;      // hierarchical: stop when U (nats) is below this
+  int outerSteps = 20;          // hierarchical: at most
+  int frames = 6;               // decoded frames kept for the filmstrip (x0 and g(z*) come besides)
   std::string engine = "auto";  // cpu (analytic gradients, plain loops), tensor (autograd on the device), auto
 
   double lrOrDefault() const;
@@ -78,19 +78,19 @@ struct ClueResult {
   std::vector<float> x0, xStar;  // the input and the counterfactual image (g(z*), dec(u*) or x*)
   std::vector<float> z0, zStar;  // [d]; zStar is the classifier latent of the result
   std::vector<float> probsBefore, probsLatent, probsRoundtrip;  // [K] with the run's head
-  float uBefore = 0, uLatent = 0, uRoundtrip = 0;  // the run's kind of U, nats
+  float uBefore = 0, uLatent = 0, uRoundtrip = 0;               // the run's kind of U, nats
   int classBefore = 0, classLatent = 0, classRoundtrip = 0;
-  float latentDistance = 0;      // |z* - z0|_1 / d
-  float inputDistance = 0;       // |x* - x0|_1 / P
-  int steps = 0;                 // optimiser steps taken
+  float latentDistance = 0;  // |z* - z0|_1 / d
+  float inputDistance = 0;   // |x* - x0|_1 / P
+  int steps = 0;             // optimiser steps taken
   bool stoppedEarly = false;
-  double ms = 0;                 // wall time of this explanation (a batch's time shared evenly)
-  int target = -1;               // class-change
+  double ms = 0;    // wall time of this explanation (a batch's time shared evenly)
+  int target = -1;  // class-change
   float targetBefore = 0, targetLatent = 0, targetRoundtrip = 0;  // p-bar of the target
-  std::vector<float> weights;            // regene: the largest alpha, descending
-  std::vector<int64_t> weightSources;    // regene: the training index of each (-1: z0 itself)
-  std::vector<int> weightClasses;        // regene: the prototype's class (-1: z0)
-  std::vector<float> inputPath;          // hierarchical: [outer+1, C, H, W] the inputs x_k
+  std::vector<float> weights;                                     // regene: the largest alpha, descending
+  std::vector<int64_t> weightSources;                             // regene: the training index of each (-1: z0 itself)
+  std::vector<int> weightClasses;                                 // regene: the prototype's class (-1: z0)
+  std::vector<float> inputPath;                                   // hierarchical: [outer+1, C, H, W] the inputs x_k
   int numPathSteps() const { return d > 0 ? int(path.size() / size_t(d)) : 0; }
   bool classKept() const { return classRoundtrip == classBefore; }
 };

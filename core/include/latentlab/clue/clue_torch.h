@@ -22,9 +22,9 @@ struct Bundle;
 // ReGene's stored prototypes: k per class, each the training point nearest a k-means centroid of
 // that class's training latents (so each is a real example with an image).
 struct Prototypes {
-  torch::Tensor z;                // [k*K, d] float32, CPU
-  std::vector<int> classes;       // [k*K]
-  std::vector<int64_t> sources;   // [k*K] index in the training split
+  torch::Tensor z;               // [k*K, d] float32, CPU
+  std::vector<int> classes;      // [k*K]
+  std::vector<int64_t> sources;  // [k*K] index in the training split
   int k = 0;
 };
 // k-means (k-means++ seeding, Lloyd iterations) per class over `trainLatents` [N, d] with `labels`.
@@ -39,7 +39,7 @@ struct ClueContext {
   const Bundle* bundle = nullptr;  // encoder, decoder, VAE
   BllHead head;                    // the run's head (the posterior's fixed sample bank, or deterministic)
   torch::Device device = torch::kCPU;
-  double zLower = NAN;             // the encoder's lower bound (0 after a ReLU); NaN: none
+  double zLower = NAN;                     // the encoder's lower bound (0 after a ReLU); NaN: none
   const Prototypes* prototypes = nullptr;  // regene
 };
 // The head of `o.head` from the bundle; zLower from `latents` (0 when all are >= 0).
@@ -54,14 +54,15 @@ using ClueStepFn = std::function<bool(int step, const std::vector<float>& z, flo
 // InputError / BundleError on options the bundle cannot serve (vae-clue without a VAE, a decoder
 // term without a decoder, regene without prototypes).
 std::vector<ClueResult> explainInputs(const ClueContext& ctx, const ClueOptions& o, const torch::Tensor& x0,
-                                    const std::atomic<bool>* cancel, const ClueStepFn& onStep = {});
+                                      const std::atomic<bool>* cancel, const ClueStepFn& onStep = {});
 // Explains inputs x0 whose latents z0 = phi(x0) are known already (the bundle's cached latents, so
 // that a point's z0 does not depend on the batch it is encoded in).
 std::vector<ClueResult> explainPoints(const ClueContext& ctx, const ClueOptions& o, const torch::Tensor& x0,
-                                    const torch::Tensor& z0, const std::atomic<bool>* cancel, const ClueStepFn& onStep = {});
+                                      const torch::Tensor& z0, const std::atomic<bool>* cancel,
+                                      const ClueStepFn& onStep = {});
 // Explains latents z0 [N, d] that have no image (an edited point): x0 is g(z0).
 std::vector<ClueResult> explainLatents(const ClueContext& ctx, const ClueOptions& o, const torch::Tensor& z0,
-                                     const std::atomic<bool>* cancel, const ClueStepFn& onStep = {});
+                                       const std::atomic<bool>* cancel, const ClueStepFn& onStep = {});
 
 // The pieces, for tests and the benchmarks. -----------------------------------------------
 

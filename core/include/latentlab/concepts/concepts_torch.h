@@ -30,7 +30,7 @@ struct DvaeOptions {
   int64_t hidden = 256;
   double beta = 0.01;
   double tauStart = 1.0, tauEnd = 0.5;
-  int hardEpochs = 5;   // then the decoder alone on the encoder's hard bits (what inference decodes)
+  int hardEpochs = 5;  // then the decoder alone on the encoder's hard bits (what inference decodes)
 };
 
 // A fresh, untrained DVAE for latents like zTrain [N, d]: their mean, standard deviation and range

@@ -10,9 +10,9 @@
 namespace latentlab {
 
 struct Dataset {
-  std::string name;                     // "fashion-mnist", "mnist", or the folder path
-  torch::Tensor images;                 // N x C x H x W float32 in [0, 1], CPU
-  torch::Tensor labels;                 // N int64, CPU, values in [0, classNames.size())
+  std::string name;      // "fashion-mnist", "mnist", or the folder path
+  torch::Tensor images;  // N x C x H x W float32 in [0, 1], CPU
+  torch::Tensor labels;  // N int64, CPU, values in [0, classNames.size())
   std::vector<std::string> classNames;
   std::vector<std::string> skipped;  // files in an image folder that are not images (not read)
   int64_t size() const { return labels.defined() ? labels.size(0) : 0; }

@@ -26,10 +26,10 @@ ExampleMethod parseExampleMethod(const std::string& s, const std::string& where)
 
 struct ExampleOptions {
   ExampleMethod method = ExampleMethod::Dknn;
-  int64_t corpus = 1000;   // SimplEx: training points in the corpus, a seeded draw (all when >= the split)
-  int steps = 1000;        // SimplEx: Adam steps
-  double lr = 0.2;         // SimplEx: Adam's learning rate (0.05 left a corpus member 0.8% off after 1,000 steps; 0.2, 0.1%)
-  uint64_t seed = 0;       // SimplEx: the corpus draw
+  int64_t corpus = 1000;  // SimplEx: training points in the corpus, a seeded draw (all when >= the split)
+  int steps = 1000;       // SimplEx: Adam steps
+  double lr = 0.2;    // SimplEx: Adam's learning rate (0.05 left a corpus member 0.8% off after 1,000 steps; 0.2, 0.1%)
+  uint64_t seed = 0;  // SimplEx: the corpus draw
 };
 // Throws InputError naming `where` and the value: a corpus of 0 or less, steps outside 1..100000,
 // lr outside (0, 10].
@@ -43,10 +43,10 @@ struct ExampleScores {
   // Best first: every scored point, or (a panel's request) the best k then the worst k.
   std::vector<int64_t> index;  // positions in the training split (as the dataset files store it)
   std::vector<float> score;
-  int64_t scored = 0;          // points scored: the training split, or SimplEx's corpus
-  int64_t duplicates = 0;      // DKNN: training latents at distance 0 from z
-  double residual = 0;         // SimplEx: |sum w_n z_n - z| / |z|
-  int checkpoints = 0;         // TracIn: checkpoints summed over
+  int64_t scored = 0;      // points scored: the training split, or SimplEx's corpus
+  int64_t duplicates = 0;  // DKNN: training latents at distance 0 from z
+  double residual = 0;     // SimplEx: |sum w_n z_n - z| / |z|
+  int checkpoints = 0;     // TracIn: checkpoints summed over
   double ms = 0;
 };
 

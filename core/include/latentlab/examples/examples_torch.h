@@ -14,7 +14,8 @@ struct Bundle;
 struct Dataset;
 
 // DKNN scores 1 / max(|z - Z_n|, eps) for every row of Z [N, d] (on Z's device), z [d]; eps as in
-// examples.h (rotation-invariant, as the distances are). `duplicates` (may be null) receives the count of rows at distance <= eps. [N] float.
+// examples.h (rotation-invariant, as the distances are). `duplicates` (may be null) receives the count of rows at
+// distance <= eps. [N] float.
 torch::Tensor dknnScores(const torch::Tensor& Z, const torch::Tensor& z, int64_t* duplicates = nullptr);
 
 // SimplEx weights over the corpus C [n, d] for z [d]: w = softmax(v), v from 0 by `steps` of Adam
@@ -35,7 +36,8 @@ ExampleScores rankScores(const torch::Tensor& scores, const std::vector<int64_t>
 
 // The per-example loss that TracIn differentiates: the bundle's training objective on a batch of
 // images x [n, C, H, W] with labels y [n] (a label-free objective ignores y). [n].
-using ExampleLossFn = std::function<torch::Tensor(const torch::jit::Module& m, const torch::Tensor& x, const torch::Tensor& y)>;
+using ExampleLossFn =
+    std::function<torch::Tensor(const torch::jit::Module& m, const torch::Tensor& x, const torch::Tensor& y)>;
 // The classifier's cross-entropy of forward(x) against y.
 ExampleLossFn classifierLoss();
 // The per-example loss of a training objective (objectives_torch.h), its noise (the denoising

@@ -23,16 +23,16 @@ struct PointTable {
   int64_t n = 0, d = 0, K = 0;
   int64_t C = 1, H = 28, W = 28;
   std::vector<std::string> classNames;
-  std::vector<float> latents;            // [n, d]
-  std::vector<int> labels, preds;        // [n]; preds from the Laplace predictive (deterministic if none)
-  std::vector<int> predsDet;             // [n]  deterministic head
-  std::vector<float> probs;              // [n, K] predictive mean
+  std::vector<float> latents;                      // [n, d]
+  std::vector<int> labels, preds;                  // [n]; preds from the Laplace predictive (deterministic if none)
+  std::vector<int> predsDet;                       // [n]  deterministic head
+  std::vector<float> probs;                        // [n, K] predictive mean
   std::vector<float> total, aleatoric, epistemic;  // [n] nats
-  std::vector<uint8_t> pixels;           // [n, H, W] grey thumbnails (mean over channels)
-  std::vector<uint8_t> isTrain;          // [n] 0: test split, 1: train split
-  std::vector<int64_t> splitIndex;       // [n] index of the image within its split
-  std::vector<float> zLo, zHi;           // [d] the encoder's output range over these points
-  int64_t numTest = 0;                   // test points come first, then train points
+  std::vector<uint8_t> pixels;                     // [n, H, W] grey thumbnails (mean over channels)
+  std::vector<uint8_t> isTrain;                    // [n] 0: test split, 1: train split
+  std::vector<int64_t> splitIndex;                 // [n] index of the image within its split
+  std::vector<float> zLo, zHi;                     // [d] the encoder's output range over these points
+  int64_t numTest = 0;                             // test points come first, then train points
   // False for a label-free bundle (an encoder trained without labels, Crabbé and van der Schaar 2022): then preds and
   // predsDet are -1, probs uniform and the uncertainties 0, and nothing should show them.
   bool hasClassifier = true;
@@ -41,9 +41,9 @@ struct PointTable {
 
 // The model's answer for one latent: what the inspector shows during a drag.
 struct LatentEval {
-  std::vector<float> latent;             // [d]
-  std::vector<float> image;              // [C, H, W] decode(z) in [0, 1]; empty without a decoder
-  std::vector<float> probs, probsDet;    // [K] BLL predictive, deterministic head; empty without a classifier (pred -1)
+  std::vector<float> latent;           // [d]
+  std::vector<float> image;            // [C, H, W] decode(z) in [0, 1]; empty without a decoder
+  std::vector<float> probs, probsDet;  // [K] BLL predictive, deterministic head; empty without a classifier (pred -1)
   float total = 0, aleatoric = 0, epistemic = 0;
   float totalDet = 0;
   int pred = 0, predDet = 0;
@@ -51,7 +51,7 @@ struct LatentEval {
   // can be certain while its image is not (an adversarial latent); the inspector shows both.
   float totalRound = 0;
   int predRound = 0;
-  std::vector<int64_t> neighbours;       // nearest points in latent space (snap to manifold)
+  std::vector<int64_t> neighbours;  // nearest points in latent space (snap to manifold)
   // Live saliency of the decoded image (when asked): dF/dx at g(z), or IG from black with a few
   // steps, [C, H, W]; and its share of `ms`.
   std::vector<float> saliency;
@@ -59,16 +59,16 @@ struct LatentEval {
   // The DVAE's concepts (when asked, on a bundle with a DVAE; Gat et al. 2022): the code b of this latent
   // (its hard bits, or the code asked for), phi' = D(b) with f(phi'), and for each bit i the
   // Hamming neighbour b xor e_i decoded: its latent, predictive and image g(D(.)).
-  std::vector<uint8_t> bits;             // [n]
-  std::vector<float> codeProbs;          // [K] f(D(b))
-  std::vector<float> flipLatents;        // [n, d]
-  std::vector<float> flipProbs;          // [n, K]
-  std::vector<int> flipPred;             // [n]
-  std::vector<float> flipTotal;          // [n]
-  std::vector<float> flipImages;         // [n, C, H, W]; empty without a decoder
+  std::vector<uint8_t> bits;       // [n]
+  std::vector<float> codeProbs;    // [K] f(D(b))
+  std::vector<float> flipLatents;  // [n, d]
+  std::vector<float> flipProbs;    // [n, K]
+  std::vector<int> flipPred;       // [n]
+  std::vector<float> flipTotal;    // [n]
+  std::vector<float> flipImages;   // [n, C, H, W]; empty without a decoder
   double conceptsMs = 0;
-  std::string conceptsError;             // the DVAE failed here (the rest of the evaluation stands)
-  double ms = 0;                         // time the evaluation took
+  std::string conceptsError;  // the DVAE failed here (the rest of the evaluation stands)
+  double ms = 0;              // time the evaluation took
 };
 
 // What a live saliency map is of: options.target through options.head; options.steps 0 is the
@@ -91,7 +91,7 @@ struct ModelReport {
   std::string oodName;
   std::vector<float> inMi, outMi, inEntropy, outEntropy;  // Laplace mutual information / entropy
   double aurocMi = 0, aurocEntropy = 0;
-  std::string error;                      // set when the OOD set could not be read
+  std::string error;  // set when the OOD set could not be read
 };
 
 class Explorer {
@@ -112,7 +112,7 @@ class Explorer {
                       const ConceptRequest* concepts = nullptr) const;
   // The DVAE (Gat et al. 2022), when the bundle has one: n bits, the code of z, and the latent D(bits).
   // Errors (no DVAE, wrong sizes, bits other than 0/1) are InputError / BundleError naming the value.
-  int dvaeBits() const;  // 0 without a DVAE
+  int dvaeBits() const;                    // 0 without a DVAE
   const std::string& dvaeProblem() const;  // why the bundle's DVAE was left out ("" when it was not)
   std::vector<uint8_t> dvaeCode(const std::vector<float>& z) const;
   std::vector<float> dvaeDecode(const std::vector<uint8_t>& bits) const;
@@ -122,28 +122,28 @@ class Explorer {
   // path of the run as it goes (return false to stop). The VAE (vae-clue) and the prototypes
   // (regene) are loaded on first use. Throws the typed errors of errors.h.
   ClueResult counterfactual(const ClueOptions& o, int64_t point, const std::vector<float>& z0,
-                          const std::function<bool(int, const std::vector<float>&, float)>& onStep,
-                          const ProgressFn& progress, const std::atomic<bool>* cancel) const;
+                            const std::function<bool(int, const std::vector<float>&, float)>& onStep,
+                            const ProgressFn& progress, const std::atomic<bool>* cancel) const;
 
   // Integrated gradients (attribution.h) of point `point`'s image, or, when point < 0, of g(z) (an
   // edited point's decode). `pathLatents`, when given, receives phi of every node's input [m, d]:
   // the IG path on the map. Throws the typed errors of errors.h.
-  AttributionResult attribution(const AttributionOptions& o, int64_t point, const std::vector<float>& z, std::vector<float>* pathLatents,
-                       const std::atomic<bool>* cancel) const;
+  AttributionResult attribution(const AttributionOptions& o, int64_t point, const std::vector<float>& z,
+                                std::vector<float>* pathLatents, const std::atomic<bool>* cancel) const;
 
   // Perez et al.'s attribution of o.target (an uncertainty) along the decoded latent path zPath
   // ([K+1, d] flat, from z* to z0) and the segment from g(z0) to point `point`'s image (point < 0:
   // g(z0) itself), with o.steps nodes on the segment. `pathLatents` as for attribution().
   AttributionResult pathAttribution(const AttributionOptions& o, int64_t point, const std::vector<float>& zPath,
-                           std::vector<float>* pathLatents, const std::atomic<bool>* cancel) const;
+                                    std::vector<float>* pathLatents, const std::atomic<bool>* cancel) const;
 
   // Label-free example importance (examples.h) of point `point`'s latent, or, when point < 0, of
   // the latent z (an edited point; TracIn then explains its decode g(z) with its predicted class
   // as the label); the best 64 and the worst 64 of them (ExampleScores). Scores the training
   // split, so addTrainPoints() must have run: InputError
   // otherwise. Training position i is point numTest + i. Throws the typed errors of errors.h.
-  ExampleScores examples(const ExampleOptions& o, int64_t point, const std::vector<float>& z, const ProgressFn& progress,
-                         const std::atomic<bool>* cancel) const;
+  ExampleScores examples(const ExampleOptions& o, int64_t point, const std::vector<float>& z,
+                         const ProgressFn& progress, const std::atomic<bool>* cancel) const;
 
   const std::string& bundleDir() const;
   std::string bundleName() const;

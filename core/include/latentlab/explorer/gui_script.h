@@ -15,12 +15,12 @@ struct ScriptCommand {
 
 struct ScriptError {
   int line = 0;
-  std::string message;            // "FILE:LINE: what is wrong"
+  std::string message;  // "FILE:LINE: what is wrong"
 };
 
 struct Script {
   std::vector<ScriptCommand> commands;
-  std::vector<ScriptError> errors;   // lines that did not parse; they are skipped
+  std::vector<ScriptError> errors;  // lines that did not parse; they are skipped
 };
 
 // The KEY=VALUE settings `train-model` accepts (as `latentlab train`'s options of the same name).

@@ -12,9 +12,9 @@ constexpr int kSessionFormatVersion = 1;
 
 // A point the user dragged and kept: where it came from and the latent it now has.
 struct EditedPoint {
-  int64_t origin = -1;         // index of the point it was dragged from
-  std::vector<float> latent;   // [d]
-  float x = 0, y = 0;          // its position in the projection it was made in
+  int64_t origin = -1;        // index of the point it was dragged from
+  std::vector<float> latent;  // [d]
+  float x = 0, y = 0;         // its position in the projection it was made in
   std::string projection = "pca";
   // What the model said of it when it was last evaluated, for the Edited tab (not saved in a
   // session: a loaded one is evaluated again): the predicted class (-1 until then), the total
@@ -27,9 +27,9 @@ struct EditedPoint {
 struct SessionState {
   std::string bundle;
   std::string projection = "pca";
-  std::string colorMode = "label";   // label | pred | total | aleatoric | epistemic | correct
-  double viewX = 0, viewY = 0;       // data coordinates at the centre of the map
-  double viewScale = 1;              // pixels per projection unit
+  std::string colorMode = "label";  // label | pred | total | aleatoric | epistemic | correct
+  double viewX = 0, viewY = 0;      // data coordinates at the centre of the map
+  double viewScale = 1;             // pixels per projection unit
   bool showTrain = false;
   std::vector<int> hiddenClasses;
   std::string filter;
@@ -42,8 +42,8 @@ const std::vector<std::string>& colorModes();
 nlohmann::json sessionToJson(const SessionState& s);
 // Throws InputError naming `source` and the key for anything missing, mistyped or out of range.
 SessionState sessionFromJson(const nlohmann::json& j, const std::string& source);
-void saveSession(const SessionState& s, const std::string& path);   // atomic
-SessionState loadSession(const std::string& path);                  // InputError naming the path
+void saveSession(const SessionState& s, const std::string& path);               // atomic
+SessionState loadSession(const std::string& path);                              // InputError naming the path
 SessionState parseSession(const std::string& text, const std::string& source);  // the same, from text
 
 struct CsvRow {

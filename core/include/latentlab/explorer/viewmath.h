@@ -13,10 +13,10 @@ namespace latentlab {
 // entry of largest magnitude is positive (so another implementation can reproduce them).
 struct Pca2 {
   int64_t dim = 0;
-  std::vector<float> mean;    // [d]
-  std::vector<float> axes;    // [2, d] row-major: axes[c * d + j], orthonormal rows
+  std::vector<float> mean;  // [d]
+  std::vector<float> axes;  // [2, d] row-major: axes[c * d + j], orthonormal rows
   double variance[2] = {0, 0};
-  double totalVariance = 0;   // trace of the covariance
+  double totalVariance = 0;  // trace of the covariance
 };
 
 // z: [n, d] row-major. Throws InputError when n < 2, d < 2 or a value is not finite.
@@ -26,12 +26,11 @@ void projectPca2(const Pca2& p, const float* z, int64_t n, float* xy);
 // The inverse used by drags: z = clamp(z0 + axes^T [dx, dy], lo, hi) elementwise (lo/hi: [d],
 // the encoder's output range over the data). Moving the 2D point by (dx, dy) moves z by exactly
 // that much along the two axes before the clamp.
-std::vector<float> pcaInverseDrag(const Pca2& p, const float* z0, float dx, float dy, const float* lo,
-                                  const float* hi);
+std::vector<float> pcaInverseDrag(const Pca2& p, const float* z0, float dx, float dy, const float* lo, const float* hi);
 
 // Colours, linear 0..1 sRGB-encoded components.
 using Rgb = std::array<float, 3>;
-Rgb viridis(float t);        // perceptually uniform, t clamped to [0, 1]
+Rgb viridis(float t);  // perceptually uniform, t clamped to [0, 1]
 // A 20-colour categorical palette, cycling: tab10 with its grey and olive replaced by yellow and
 // mint (grey is the deterministic head's bars; olive and yellow looked alike on the map), then the
 // light half of tab20.

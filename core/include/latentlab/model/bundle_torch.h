@@ -18,16 +18,16 @@ struct Bundle {
   std::string dir;
   Manifest manifest;
   torch::Device device = torch::kCPU;
-  torch::jit::Module classifier;              // encode / classify [/ decode]; a label-free bundle's encoder (encode / decode)
-  std::string objective = "classifier";       // what it was trained for (objectives_torch.h); anything else is label-free
+  torch::jit::Module classifier;  // encode / classify [/ decode]; a label-free bundle's encoder (encode / decode)
+  std::string objective = "classifier";  // what it was trained for (objectives_torch.h); anything else is label-free
   std::optional<torch::jit::Module> decoder;  // has decode(z); may be the classifier itself
   std::optional<LaplaceFit> laplace;
   std::optional<torch::jit::Module> vae;
-  std::optional<torch::jit::Module> dvae;   // concepts_torch.h: logits / bits / decode over z
-  int64_t dvaeBits = 0;                     // n, when there is a DVAE
-  std::string dvaeProblem;                  // why the manifest's DVAE was left out (stale: another classifier's)
-  std::vector<torch::jit::Module> ensemble;   // members with forward(x) -> logits
-  torch::Tensor headW, headB;                 // the affine head read off classify; undefined if not affine
+  std::optional<torch::jit::Module> dvae;    // concepts_torch.h: logits / bits / decode over z
+  int64_t dvaeBits = 0;                      // n, when there is a DVAE
+  std::string dvaeProblem;                   // why the manifest's DVAE was left out (stale: another classifier's)
+  std::vector<torch::jit::Module> ensemble;  // members with forward(x) -> logits
+  torch::Tensor headW, headB;                // the affine head read off classify; undefined if not affine
 
   int64_t latentDim() const { return manifest.latentDim; }
   // A label-free bundle (Crabbé and van der Schaar 2022): an encoder trained without labels, with its decoder and no

@@ -13,18 +13,18 @@ constexpr int kBundleFormatVersion = 1;
 
 struct Manifest {
   int formatVersion = kBundleFormatVersion;
-  std::string dataset;        // "fashion-mnist", "mnist" or the path of a PNG class folder
-  uint64_t splitSeed = 0;     // seed of the train/test split for datasets that ship without one
+  std::string dataset;     // "fashion-mnist", "mnist" or the path of a PNG class folder
+  uint64_t splitSeed = 0;  // seed of the train/test split for datasets that ship without one
   std::vector<std::string> classNames;
   std::array<int64_t, 3> inputShape{1, 28, 28};  // C, H, W of the [0,1] float images
-  double normMean = 0.0;      // normalisation applied inside encode (informational)
+  double normMean = 0.0;                         // normalisation applied inside encode (informational)
   double normStd = 1.0;
   int64_t latentDim = 0;
   // Component name -> file inside the bundle. Known names: classifier (encode/classify[/decode]),
   // decoder, laplace, vae, ensemble_0..ensemble_{N-1}. "decoder" may equal "classifier" when the
   // imported model brings its own decode().
   std::map<std::string, std::string> components;
-  std::string defaultOod;     // OOD dataset used by eval when none is given
+  std::string defaultOod;  // OOD dataset used by eval when none is given
   nlohmann::json training = nlohmann::json::object();
   nlohmann::json metrics = nlohmann::json::object();
 

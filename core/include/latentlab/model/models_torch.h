@@ -28,8 +28,8 @@ torch::jit::Module makeDecoder(const Shape3& inputShape, int64_t latentDim, uint
 // and denoising autoencoder: after ReLU, as the classifier's; vae: the posterior mean mu),
 // decode(z) / decode_logits(z), forward(x) = decode(encode(x)); the vae also has
 // encode_stats(x) -> (mu, logvar). `objective`: autoencoder, denoising-autoencoder or vae.
-torch::jit::Module makeAutoencoder(const Shape3& inputShape, int64_t latentDim, const std::string& objective, double normMean,
-                                   double normStd, uint64_t seed);
+torch::jit::Module makeAutoencoder(const Shape3& inputShape, int64_t latentDim, const std::string& objective,
+                                   double normMean, double normStd, uint64_t seed);
 
 torch::jit::Module makeVae(const Shape3& inputShape, int64_t vaeLatentDim, uint64_t seed);
 

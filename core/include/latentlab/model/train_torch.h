@@ -12,18 +12,17 @@
 
 namespace latentlab {
 
-
 struct FitOptions {
   std::string stage = "train";
   int epochs = 1;
   int64_t batchSize = 128;
   double lr = 1e-3;
   double weightDecay = 0.0;
-  double lrDecayAt = 1.0;   // fraction of epochs after which lr is multiplied by 0.1 (1 = never)
+  double lrDecayAt = 1.0;  // fraction of epochs after which lr is multiplied by 0.1 (1 = never)
   uint64_t seed = 0;
   torch::Device device = torch::kCPU;
-  ProgressFn progress;                         // may be empty
-  const std::atomic<bool>* cancel = nullptr;   // may be null
+  ProgressFn progress;                        // may be empty
+  const std::atomic<bool>* cancel = nullptr;  // may be null
   // Called after each epoch (1-based) with the learning rate that epoch used: where `train` keeps
   // the TracIn checkpoints. May be empty.
   std::function<void(int epoch, double lr)> onEpochEnd;

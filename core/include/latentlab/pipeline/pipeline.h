@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "latentlab/attribution/attribution.h"
-#include "latentlab/examples/examples.h"
 #include "latentlab/clue/clue.h"
+#include "latentlab/examples/examples.h"
 #include "latentlab/util/progress.h"
 
 namespace latentlab {
@@ -24,26 +24,26 @@ struct TrainOptions {
   int64_t latentDim = 64;
   uint64_t seed = 0;
   std::string device = "cpu";
-  int ensemble = 5;           // members of the deep-ensemble comparator; 0 skips it
-  int ensembleEpochs = -1;    // -1: same as epochs
+  int ensemble = 5;         // members of the deep-ensemble comparator; 0 skips it
+  int ensembleEpochs = -1;  // -1: same as epochs
   int decoderEpochs = 10;
   double decoderLatentWeight = 0.2;  // weight of |encode(decode(z)) - z|^2 in decoder training
   int vaeEpochs = 10;
-  int64_t dvaeBits = 16;      // n, the DVAE's bits over z (concepts_torch.h)
-  int dvaeEpochs = 30;        // 0 skips the DVAE
+  int64_t dvaeBits = 16;  // n, the DVAE's bits over z (concepts_torch.h)
+  int dvaeEpochs = 30;    // 0 skips the DVAE
   int64_t batchSize = 128;
-  int64_t samples = 64;       // S, Laplace weight samples
+  int64_t samples = 64;  // S, Laplace weight samples
   bool force = false;
-  int64_t limitTrain = 0;     // >0: train on the first N (shuffled) training examples only
-  int threads = 0;            // 0: leave LibTorch's default
-  int checkpointEvery = 1;    // keep checkpoints/classifier_epoch_K.pt every N epochs (and the last), for TracIn; 0: none
+  int64_t limitTrain = 0;   // >0: train on the first N (shuffled) training examples only
+  int threads = 0;          // 0: leave LibTorch's default
+  int checkpointEvery = 1;  // keep checkpoints/classifier_epoch_K.pt every N epochs (and the last), for TracIn; 0: none
   // classifier, or a label-free pretext task (objectives_torch.h): autoencoder, denoising-autoencoder,
   // vae; those bundles hold the encoder with its decoder, and no head, posterior or ensemble.
   std::string objective = "classifier";
 };
 
 struct ImportOptions {
-  std::string model;          // a TorchScript file with encode/classify[/decode]
+  std::string model;  // a TorchScript file with encode/classify[/decode]
   std::string dataset = "fashion-mnist";
   std::string out;
   std::string device = "cpu";
@@ -63,12 +63,12 @@ struct DvaeTrainOptions {
   std::string bundle;
   int64_t bits = 16;
   int epochs = 30;
-  double beta = 0.01;         // weight of KL(q(b|z) || Bernoulli(1/2))
+  double beta = 0.01;  // weight of KL(q(b|z) || Bernoulli(1/2))
   int64_t batchSize = 256;
   uint64_t seed = 0;
   std::string device = "cpu";
-  bool force = false;         // replace the bundle's DVAE (nothing else is ever replaced)
-  int64_t limitTrain = 0;     // >0: the first N training latents only
+  bool force = false;      // replace the bundle's DVAE (nothing else is ever replaced)
+  int64_t limitTrain = 0;  // >0: the first N training latents only
   // Gat et al.'s Table 2: >0 trains the explanatory generator g on phi' for this many epochs twice,
   // without and with the functional Fisher regulariser (weight fisherWeight), and reports
   // cos(I(g) at phi', I(f) at phi) for both (the generators are not kept).
@@ -78,24 +78,24 @@ struct DvaeTrainOptions {
 
 struct EvalOptions {
   std::string bundle;
-  std::string ood;            // "" = the bundle's default, "none" = skip
+  std::string ood;  // "" = the bundle's default, "none" = skip
   std::string device = "cpu";
-  int64_t limitTest = 0;      // >0: evaluate on the first N test examples only
-  bool dvae = false;          // add Gat et al.'s Table 1 for the bundle's DVAE (report key "dvae")
+  int64_t limitTest = 0;  // >0: evaluate on the first N test examples only
+  bool dvae = false;      // add Gat et al.'s Table 1 for the bundle's DVAE (report key "dvae")
 };
 
 // `latentlab explain`: counterfactuals for a set of test points, written as a folder.
 struct ExplainOptions {
   std::string bundle;
-  std::string out;            // the folder to write (staged, then renamed)
-  bool force = false;         // replace an earlier explain folder (never anything else)
+  std::string out;     // the folder to write (staged, then renamed)
+  bool force = false;  // replace an earlier explain folder (never anything else)
   std::string device = "cpu";
   ClueOptions cf;
-  std::string indicesFile;    // one test-set index per line (blank lines and # comments skipped)
-  int64_t mostUncertain = 0;  // >0: the N test points of highest total uncertainty under the Laplace head
-  std::vector<int64_t> indices;  // test-set indices given directly (the GUI's lasso selection)
+  std::string indicesFile;                 // one test-set index per line (blank lines and # comments skipped)
+  int64_t mostUncertain = 0;               // >0: the N test points of highest total uncertainty under the Laplace head
+  std::vector<int64_t> indices;            // test-set indices given directly (the GUI's lasso selection)
   int64_t shardIndex = 0, shardCount = 1;  // every shardCount-th point from the shardIndex-th (0-based)
-  int64_t batch = 64;         // points optimised together
+  int64_t batch = 64;                      // points optimised together
 };
 // `latentlab explain --method ig --index N`: attributions of one test image, written as a folder.
 struct AttributionExplainOptions {
@@ -105,7 +105,7 @@ struct AttributionExplainOptions {
   std::string device = "cpu";
   std::string method = "ig";
   AttributionOptions ig;
-  int64_t index = -1;         // the test-set index
+  int64_t index = -1;  // the test-set index
 };
 // Writes OUT/attribution.csv (C*H lines of W numbers), OUT/attribution.png (input | baseline |
 // signed map | map over the input) and OUT/summary.json (f_input, f_baseline, sum_attribution,
@@ -121,7 +121,7 @@ struct ExampleExplainOptions {
   bool force = false;
   std::string device = "cpu";
   ExampleOptions examples;
-  int64_t index = -1;         // the test-set index
+  int64_t index = -1;  // the test-set index
 };
 // Writes OUT/examples.csv (index,score: every scored training point, best first; index is the
 // image's position in the training split), OUT/examples.png (the test image, the top 8 and the
@@ -137,10 +137,10 @@ struct ChecksOptions {
   std::string out;
   bool force = false;
   std::string device = "cpu";
-  int64_t testPoints = 1000;      // pixel flipping: the first N test images; similarity: a balanced draw of N
-  int64_t corpusPerClass = 100;   // similarity: the training corpus, this many per class (1,000 for 10 classes)
-  int steps = 64;                 // IG's steps and GradientShap's samples
-  int64_t tracinPoints = 100;     // TracIn's share of the balanced test draw (it costs minutes); 0 skips TracIn
+  int64_t testPoints = 1000;         // pixel flipping: the first N test images; similarity: a balanced draw of N
+  int64_t corpusPerClass = 100;      // similarity: the training corpus, this many per class (1,000 for 10 classes)
+  int steps = 64;                    // IG's steps and GradientShap's samples
+  int64_t tracinPoints = 100;        // TracIn's share of the balanced test draw (it costs minutes); 0 skips TracIn
   std::vector<std::string> compare;  // other bundles on the same dataset: Pearson r of maps and scores
   uint64_t seed = 0;
 };

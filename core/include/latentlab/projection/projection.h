@@ -37,19 +37,19 @@ using LayoutProgress = std::function<void(const std::vector<float>& xy, int iter
 
 struct TsneOptions {
   double perplexity = 30;
-  int iterations = 750;           // in all, including the early exaggeration
+  int iterations = 750;  // in all, including the early exaggeration
   int exaggerationIterations = 250;
   double exaggeration = 12;
-  double theta = 0.5;             // Barnes-Hut accuracy
-  double learningRate = 0;        // 0: max(n / exaggeration, 200)
-  uint64_t seed = 0;              // jitters the PCA initialisation of duplicate points only
-  int threads = 0;                // 0: all cores
+  double theta = 0.5;       // Barnes-Hut accuracy
+  double learningRate = 0;  // 0: max(n / exaggeration, 200)
+  uint64_t seed = 0;        // jitters the PCA initialisation of duplicate points only
+  int threads = 0;          // 0: all cores
   int progressEvery = 10;
   // Optional replacement for the Barnes-Hut repulsion: given the layout y [n, 2], fills
   // rep [n, 2] with sum_j w_ij^2 (y_i - y_j) and returns Z = sum_{i != j} w_ij, w = 1/(1+|y_i-y_j|^2).
   // layout_tensor.cpp provides an FFT-interpolated one (FIt-SNE) through LibTorch; see fftRepulsion().
   std::function<double(const double* y, int64_t n, double* rep)> repulsion;
-  int fftNodes = 3;               // Lagrange nodes per box and dimension of the tensor engine's FFT repulsion
+  int fftNodes = 3;  // Lagrange nodes per box and dimension of the tensor engine's FFT repulsion
 };
 // Barnes-Hut t-SNE on the kNN graph `knn` (k should be about 3 x perplexity) of X. PCA
 // initialisation scaled to standard deviation 1e-4, momentum 0.5 then 0.8 with gains.
@@ -60,11 +60,11 @@ std::vector<float> runTsne(const float* X, int64_t n, int64_t d, const Knn& knn,
 struct UmapOptions {
   int neighbours = 15;
   double minDist = 0.1, spread = 1.0;
-  int epochs = 0;                 // 0: 200 above 10,000 points, 500 up to that
+  int epochs = 0;  // 0: 200 above 10,000 points, 500 up to that
   int negativeSamples = 5;
-  double learningRate = 1.0;      // decays linearly to 0
+  double learningRate = 1.0;  // decays linearly to 0
   uint64_t seed = 0;
-  int progressEvery = 5;          // epochs
+  int progressEvery = 5;  // epochs
 };
 // UMAP on the kNN graph `knn` (its first opt.neighbours columns are used): smooth kNN distances,
 // fuzzy union, a and b fitted to min_dist/spread, PCA initialisation, SGD with negative sampling
@@ -80,7 +80,8 @@ void fitUmapAB(double minDist, double spread, double& a, double& b);
 // spreading onto the grid and the interpolation back run as plain loops unless `tensorOps` (the
 // tensor ops a GPU runs; for tests).
 std::function<double(const double* y, int64_t n, double* rep)> fftRepulsion(const std::string& device = "cpu",
-                                                                             int nodesPerBox = 3, bool tensorOps = false);
+                                                                            int nodesPerBox = 3,
+                                                                            bool tensorOps = false);
 
 // The tensor engine: the same t-SNE and UMAP (the same graph, initialisation and schedules) with
 // every iteration in LibTorch on `device`, for GPUs. t-SNE's repulsion is always the FFT one
@@ -144,7 +145,7 @@ struct LayoutResult {
   double knnSeconds = 0, layoutSeconds = 0, qualitySeconds = 0;
   bool fromCache = false;
   bool knnExact = true;
-  std::string engine;     // cpu | tensor: which engine optimised it ("" for PCA or a cached layout)
+  std::string engine;      // cpu | tensor: which engine optimised it ("" for PCA or a cached layout)
   std::string cacheError;  // why the cache could not be written ("" when it was, or no cache)
 };
 struct LayoutRequest {
@@ -155,8 +156,8 @@ struct LayoutRequest {
   std::string device = "cpu";
   uint64_t seed = 0;
   int threads = 0;
-  std::string cacheDir;             // "" = no cache
-  std::string cacheTag = "test";    // which points: part of the cache file name
+  std::string cacheDir;           // "" = no cache
+  std::string cacheTag = "test";  // which points: part of the cache file name
   int tsneIterations = 750;
   std::string tsneRepulsion = "auto";  // bh | fft | auto (FFT from 20,000 points); the CPU engine's
   std::string engine = "auto";         // cpu | tensor | auto (the tensor engine on CUDA, else the CPU one)
