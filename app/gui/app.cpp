@@ -46,6 +46,7 @@
 #include "script_host.h"
 #include "script_runner.h"
 #include "shortcuts.h"
+#include "widgets/gl_textures.h"
 #include "widgets/widgets.h"
 
 namespace latentlab::gui {
@@ -116,7 +117,7 @@ Layout windowLayout(int ww, int wh, float menuHeight, bool presenter) {
 class App {
  public:
   explicit App(const GuiOptions& opt)
-      : m_ctx(opt), m_host(m_ctx), m_bench(opt.benchFrames, opt.benchAll, opt.benchResult) {}
+      : m_ctx(opt, m_textures), m_host(m_ctx), m_bench(opt.benchFrames, opt.benchAll, opt.benchResult) {}
   int run();
 
  private:
@@ -131,6 +132,7 @@ class App {
   void finishExport();
   void closeWindow();
 
+  GlTextures m_textures;  // before the Context, which refers to it
   Context m_ctx;
   GLFWwindow* m_window = nullptr;
   AppScriptHost m_host;
@@ -182,7 +184,7 @@ bool App::openWindow() {
   ImGui_ImplOpenGL3_Init("#version 330 core");
 
   std::string err;
-  if (!m_ctx.map.init(err)) {
+  if (!m_map.initRenderer(err)) {
     std::cerr << "latentlab: error: " << err << "\n";
     return false;
   }
@@ -400,6 +402,8 @@ void App::closeWindow() {
   }
   finishExport();
   m_ctx.shutdown();  // joins the workers (cancelling jobs) before GL and the model go away
+  m_map.destroyRenderer();
+  m_textures.destroy();
   ImGui_ImplOpenGL3_Shutdown();
   ImGui_ImplGlfw_Shutdown();
   ImGui::DestroyContext();

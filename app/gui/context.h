@@ -1,9 +1,10 @@
 #pragma once
 // Everything the explorer's panels and controllers share, in one place (as Polyscope's Context):
-// the options, the state, the messages, the compute worker, the GL-side caches and the three
-// controllers. The App (app.cpp) owns it for the window's life, so nothing lives in statics and
-// shutdown has one order: the worker joins its threads before the model and the GL objects go.
-// UI thread only.
+// the options, the state, the messages, the compute worker, the controllers, the recorder and
+// the panels' images. It holds no GL object: the window's textures come in as a Textures (GL in
+// the app, placeholders in the panel tests), so that controllers and panels are built and tested
+// without a window. The App (app.cpp) owns it for the window's life, so nothing lives in statics
+// and shutdown has one order: the worker joins its threads before the model goes. UI thread only.
 #include <memory>
 
 #include "app_state.h"
@@ -15,18 +16,17 @@
 #include "controllers/model_controller.h"
 #include "controllers/projection_controller.h"
 #include "gui.h"
-#include "map/map_renderer.h"
 #include "message_log.h"
 #include "recorder.h"
-#include "widgets/image_cache.h"
-#include "widgets/signed_image.h"
+#include "widgets/textures.h"
 #include "worker.h"
 
 namespace latentlab::gui {
 
 struct Context {
-  explicit Context(const GuiOptions& options)
+  Context(const GuiOptions& options, Textures& tex)
       : opt(options),
+        textures(tex),
         worker(std::make_unique<Worker>()),
         models(*this),
         projection(*this),
@@ -39,10 +39,8 @@ struct Context {
   GuiOptions opt;
   AppState state;
   MessageLog log;
+  Textures& textures;  // the panels' images
   std::unique_ptr<Worker> worker;
-  MapRenderer map;            // GL: the point map
-  ImageCache images;          // GL: small image textures
-  SignedImages signedImages;  // GL: attribution maps (drawn by shaders/saliency.frag)
   ModelController models;
   ProjectionController projection;
   EditController edits;
@@ -52,15 +50,11 @@ struct Context {
   ExamplesController examples;
   Recorder recorder;  // File ▸ Record demo, --record
 
-  // Joins the worker (cancelling its jobs), then frees the model and the GL objects. Call while
-  // the GL context is current.
+  // Joins the worker (cancelling its jobs), then frees the model.
   void shutdown() {
     if (worker) worker->stop();  // before reset(): the jobs' closures reach the UI through `worker`
     worker.reset();
     state.model = {};
-    map.destroy();
-    images.destroy();
-    signedImages.destroy();
   }
 };
 

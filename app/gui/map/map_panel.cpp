@@ -104,12 +104,12 @@ void MapPanel::syncRenderer(Context& ctx) {
   StyleState& st = s.style;
   const PointTable& t = *s.model.pts;
   if (st.atlasDirty) {
-    ctx.map.setAtlas(t.pixels, t.n, int(t.H), int(t.W));
+    m_renderer.setAtlas(t.pixels, t.n, int(t.H), int(t.W));
     st.atlasDirty = false;
     m_lod.invalidate();
   }
   if (st.positionsDirty) {
-    ctx.map.setPositions(s.model.xy);
+    m_renderer.setPositions(s.model.xy);
     st.positionsDirty = false;
     m_lod.invalidate();
   }
@@ -117,7 +117,7 @@ void MapPanel::syncRenderer(Context& ctx) {
   if (st.colorsDirty) {
     m_colors = pointColors(style);
     m_testOrder = testDrawOrder(style);
-    ctx.map.setColors(m_colors);
+    m_renderer.setColors(m_colors);
     st.colorsDirty = false;
     m_lod.invalidate();
   }
@@ -135,17 +135,17 @@ void MapPanel::syncRenderer(Context& ctx) {
   in.fitScale = s.view.fitScale;
   in.pointPx = s.view.pointPx;
   if (m_lod.update(in)) {
-    ctx.map.setDrawList(m_lod.drawList());
+    m_renderer.setDrawList(m_lod.drawList());
     m_thumbs.clear();
     for (int64_t i : m_lod.thumbnails()) {
       ThumbInstance ti;
       ti.x = s.model.xy[size_t(2 * i)];
       ti.y = s.model.xy[size_t(2 * i + 1)];
-      ctx.map.atlasSlot(i, ti.cell, ti.layer);
+      m_renderer.atlasSlot(i, ti.cell, ti.layer);
       ti.border = packRgba(style.baseColor(i), 1.0f);
       m_thumbs.push_back(ti);
     }
-    ctx.map.setThumbs(m_thumbs);
+    m_renderer.setThumbs(m_thumbs);
     s.ui.thumbnailsShown = m_thumbs.size();
   }
   s.ui.lodMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -163,9 +163,9 @@ void MapPanel::render() {
   v.scale = s.view.view.scale * fbScale.x;
   const int x = int(r.left * fbScale.x), y = fh - int((r.top + r.height) * fbScale.y);
   if (s.hasModel())
-    m_ctx->map.render(v, x, y, s.view.pointPx * fbScale.x, m_lod.thumbPx() * fbScale.x, kMapBackgroundRgba);
+    m_renderer.render(v, x, y, s.view.pointPx * fbScale.x, m_lod.thumbPx() * fbScale.x, kMapBackgroundRgba);
   else
-    m_ctx->map.render(v, x, y, 3, 0, kMapBackgroundRgba);
+    m_renderer.render(v, x, y, 3, 0, kMapBackgroundRgba);
 }
 
 // The height of presenter mode's caption strip (0 outside presenter mode or without a caption).

@@ -4,6 +4,7 @@
 // MapRenderer from an ImGui draw callback, with what the level-of-detail pass (map_lod.h) picks.
 // UI thread only.
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "map/map_lod.h"
@@ -26,6 +27,10 @@ class MapPanel {
   void draw(Context& ctx, const MapRect& rect, const std::vector<Panel*>& overlays);
   // True while the mouse moves something on the map (a drag, a lasso, a pan).
   bool animating(const Context& ctx) const;
+  // The GL renderer: compiled once the GL context is current (false with a message in `err`),
+  // freed while it still is.
+  bool initRenderer(std::string& err) { return m_renderer.init(err); }
+  void destroyRenderer() { m_renderer.destroy(); }
 
  private:
   void drawToolbar(Context& ctx);
@@ -40,6 +45,7 @@ class MapPanel {
   void drawCaption(Context& ctx, ImDrawList* dl);
 
   Context* m_ctx = nullptr;  // for the draw callback, during draw()
+  MapRenderer m_renderer;
   MapLod m_lod;
   std::vector<uint32_t> m_colors;  // RGBA8 per point, as uploaded
   std::vector<uint32_t> m_testOrder;

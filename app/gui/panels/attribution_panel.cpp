@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "context.h"
+#include "widgets/textures.h"
 #include "latentlab/explorer/viewmath.h"
 #include "widgets/widgets.h"
 
@@ -20,7 +21,6 @@ const char* const kMethodLabels[] = {"integrated gradients", "saliency |dF/dx|",
 const char* const kBaselineLabels[] = {"black", "blurred input", "training mean", "uniform noise"};
 const ImU32 kPathColour = IM_COL32(230, 90, 230, 255);
 
-using Sum = SignedImages;
 
 const char* unitOf(const AttributionTarget& t) {
   switch (t.kind) {
@@ -186,16 +186,16 @@ void AttributionPanel::drawRun(Context& ctx) {
     tip("Label-free completeness (Crabbé and van der Schaar 2022, Proposition 2.3): IG's map sums to |phi(x)|^2 - "
         "<phi(x), phi(x')>");
   if (!r.hasCompleteness) {  // saliency: one node, no path to scrub
-    SignedImages::legend(run.clip, unit, std::min(300.0f, ImGui::GetContentRegionAvail().x - 20));
+    signedLegend(run.clip, unit, std::min(300.0f, ImGui::GetContentRegionAvail().x - 20));
     const float size = std::min(140.0f, (ImGui::GetContentRegionAvail().x - 30) / 2.0f);
     ImGui::BeginGroup();
     ImGui::TextUnformatted("image");
-    ctx.images.showChw("ig_xa", r.input, int(r.C), int(r.H), int(r.W), size);
+    ctx.textures.showChw("ig_xa", r.input, int(r.C), int(r.H), int(r.W), size);
     ImGui::EndGroup();
     ImGui::SameLine();
     ImGui::BeginGroup();
     ImGui::TextUnformatted("|dF/dx| over it");
-    ctx.signedImages.show("ig_over", Sum::channelSum(r.attribution, r.C, hw), int(r.H), int(r.W), run.clip, size, true);
+    ctx.textures.showSigned("ig_over", channelSum(r.attribution, r.C, hw), int(r.H), int(r.W), run.clip, size, true);
     ImGui::EndGroup();
     ImGui::TextDisabled("saliency has no completeness: its map sums to nothing in particular");
     return;
@@ -219,29 +219,29 @@ void AttributionPanel::drawRun(Context& ctx) {
     ImGui::TextUnformatted("F = F(start)");
   tip("F at the last node at or before alpha, and that node's position (the nodes sit between the ends)");
   // The legend first, so that the range and unit stay in view above the maps.
-  SignedImages::legend(run.clip, unit, std::min(300.0f, ImGui::GetContentRegionAvail().x - 20));
+  signedLegend(run.clip, unit, std::min(300.0f, ImGui::GetContentRegionAvail().x - 20));
   const int tiles = run.det ? 5 : 4;
   const float size = std::min(100.0f, (ImGui::GetContentRegionAvail().x - 30) / float(tiles));
   const int H = int(r.H), W = int(r.W);
   ImGui::BeginGroup();
   ImGui::TextUnformatted("x at alpha");
-  ctx.images.showChw("ig_xa", r.inputAt(as.alpha), int(r.C), H, W, size);
+  ctx.textures.showChw("ig_xa", r.inputAt(as.alpha), int(r.C), H, W, size);
   ImGui::EndGroup();
   ImGui::SameLine();
   ImGui::BeginGroup();
   ImGui::TextUnformatted("dF/dx there");
   std::vector<float> grad(size_t(hw), 0.0f);
   if (node >= 0)
-    grad = Sum::channelSum(std::vector<float>(r.gradients.begin() + long(size_t(node) * size_t(r.pixels())),
+    grad = channelSum(std::vector<float>(r.gradients.begin() + long(size_t(node) * size_t(r.pixels())),
                                               r.gradients.begin() + long(size_t(node + 1) * size_t(r.pixels()))),
                            r.C, hw);
-  ctx.signedImages.show("ig_grad", grad, H, W, signedClip(grad), size, false);
+  ctx.textures.showSigned("ig_grad", grad, H, W, signedClip(grad), size, false);
   ImGui::EndGroup();
   tip("The gradient of F at the node at or before alpha (its own colour range)");
   ImGui::SameLine();
   ImGui::BeginGroup();
   ImGui::TextUnformatted("IG so far");
-  ctx.signedImages.show("ig_acc", Sum::channelSum(r.accumulatedAt(as.alpha), r.C, hw), H, W, run.clip, size, false);
+  ctx.textures.showSigned("ig_acc", channelSum(r.accumulatedAt(as.alpha), r.C, hw), H, W, run.clip, size, false);
   ImGui::EndGroup();
   tip("(x - x') * the weighted gradients of the nodes up to alpha: at alpha = 1, the whole attribution");
   // A whole map over its input, in the run's colour range.
@@ -249,8 +249,8 @@ void AttributionPanel::drawRun(Context& ctx) {
     ImGui::SameLine();
     ImGui::BeginGroup();
     ImGui::TextUnformatted(label);
-    ctx.images.showChw(slot + "_x", m.input, int(m.C), H, W, size);
-    ctx.signedImages.show(slot, Sum::channelSum(m.attribution, m.C, hw), H, W, run.clip, size, true);
+    ctx.textures.showChw(slot + "_x", m.input, int(m.C), H, W, size);
+    ctx.textures.showSigned(slot, channelSum(m.attribution, m.C, hw), H, W, run.clip, size, true);
     ImGui::EndGroup();
     tip(tipText);
   };

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "context.h"
+#include "widgets/textures.h"
 #include "widgets/widgets.h"
 
 namespace latentlab::gui {
@@ -256,16 +257,16 @@ void CluePanel::drawScrubber(Context& ctx) {
   if (img == 0 || res.x0.size() != img) return;
   ImGui::TextDisabled("x0 | the path | x*");
   const float size = 40;
-  ctx.images.showChw("clue_x0", res.x0, C, H, W, size);
+  ctx.textures.showChw("clue_x0", res.x0, C, H, W, size);
   for (size_t f = 0; (f + 1) * img <= res.frames.size(); ++f) {
     ImGui::SameLine();
-    ctx.images.showChw("clue_f" + std::to_string(f),
+    ctx.textures.showChw("clue_f" + std::to_string(f),
                        std::vector<float>(res.frames.begin() + long(f * img), res.frames.begin() + long((f + 1) * img)),
                        C, H, W, size);
     if (f < res.frameSteps.size()) tip(("step " + std::to_string(res.frameSteps[f])).c_str());
   }
   ImGui::SameLine();
-  ctx.images.showChw("clue_xs", res.xStar, C, H, W, size);
+  ctx.textures.showChw("clue_xs", res.xStar, C, H, W, size);
   tip("x*: the counterfactual image (the decode of z*, or the optimised input for the hierarchical search)");
 }
 

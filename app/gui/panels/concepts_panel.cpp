@@ -7,6 +7,7 @@
 #include <string>
 
 #include "context.h"
+#include "widgets/textures.h"
 #include "latentlab/explorer/viewmath.h"
 #include "widgets/widgets.h"
 
@@ -157,7 +158,7 @@ void ConceptsPanel::drawGrid(Context& ctx) {
     if (!ev->flipImages.empty()) {
       const size_t px = size_t(t.C * t.H * t.W);
       std::vector<float> img(ev->flipImages.begin() + hovered * px, ev->flipImages.begin() + (hovered + 1) * px);
-      ctx.images.showChw("concept_preview", img, int(t.C), int(t.H), int(t.W), 112);
+      ctx.textures.showChw("concept_preview", img, int(t.C), int(t.H), int(t.W), 112);
     }
     ImGui::Text("-> %s (%.3f), total U %.3f nats", t.classNames[size_t(p)].c_str(),
                 ev->flipProbs[size_t(hovered) * K + size_t(p)], ev->flipTotal[size_t(hovered)]);

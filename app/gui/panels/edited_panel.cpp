@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "context.h"
+#include "widgets/textures.h"
 #include "widgets/widgets.h"
 
 namespace latentlab::gui {
@@ -26,7 +27,7 @@ void EditedPanel::draw(Context& ctx) {
     const EditedPoint& e = edited[k];
     const float img = 2 * ImGui::GetTextLineHeightWithSpacing();
     if (!e.image.empty())
-      ctx.images.showChw("edited" + std::to_string(k), e.image, int(t.C), int(t.H), int(t.W), img);
+      ctx.textures.showChw("edited" + std::to_string(k), e.image, int(t.C), int(t.H), int(t.W), img);
     else
       ImGui::Dummy(ImVec2(img, img));
     ImGui::SameLine();

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "context.h"
+#include "widgets/textures.h"
 #include "latentlab/explorer/viewmath.h"
 #include "widgets/widgets.h"
 
@@ -98,7 +99,7 @@ void ExamplesPanel::drawRow(Context& ctx, bool top) {
     ImGui::PushID(int(j) + (top ? 0 : 1000));
     const bool have = point < t.n;
     if (have)
-      ctx.images.showGrey(std::string(top ? "ex_top_" : "ex_bot_") + std::to_string(j),
+      ctx.textures.showGrey(std::string(top ? "ex_top_" : "ex_bot_") + std::to_string(j),
                           &t.pixels[size_t(point * t.H * t.W)], int(t.H), int(t.W), size);
     else
       ImGui::Dummy(ImVec2(size, size));

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "context.h"
+#include "widgets/textures.h"
 #include "latentlab/util/errors.h"
 #include "selection_summary.h"
 #include "widgets/bars.h"
@@ -121,7 +122,7 @@ void InspectorPanel::draw(Context& ctx) {
   const int H = int(t.H), W = int(t.W);
   ImGui::BeginGroup();
   ImGui::TextUnformatted(editedPoint ? "origin's image x" : "input x");
-  ctx.images.showGrey("input", &t.pixels[i * size_t(H * W)], H, W, img);
+  ctx.textures.showGrey("input", &t.pixels[i * size_t(H * W)], H, W, img);
   ImGui::EndGroup();
   tip("The data image of the selected point");
   ImGui::SameLine();
@@ -131,7 +132,7 @@ void InspectorPanel::draw(Context& ctx) {
                          : sel.edited >= 0 ? "decode g(z)"
                                            : "recon g(phi(x))");
   if (ev)
-    ctx.images.showChw("dec", ev->image, int(t.C), H, W, img);
+    ctx.textures.showChw("dec", ev->image, int(t.C), H, W, img);
   else
     ImGui::Dummy(ImVec2(img, img));
   ImGui::EndGroup();
@@ -154,14 +155,14 @@ void InspectorPanel::draw(Context& ctx) {
                 : frame >= 0 ? r.frameSteps[size_t(frame)]
                              : 0);
     if (last)
-      ctx.images.showChw("method_img", r.xStar, int(r.C), H, W, img);
+      ctx.textures.showChw("method_img", r.xStar, int(r.C), H, W, img);
     else if (frame >= 0)
-      ctx.images.showChw("method_img",
+      ctx.textures.showChw("method_img",
                          std::vector<float>(r.frames.begin() + long(size_t(frame) * P),
                                             r.frames.begin() + long(size_t(frame + 1) * P)),
                          int(r.C), H, W, img);
     else
-      ctx.images.showChw("method_img", r.x0, int(r.C), H, W, img);
+      ctx.textures.showChw("method_img", r.x0, int(r.C), H, W, img);
     ImGui::EndGroup();
     tip("This method's own image at (or just before) this step: the VAE's decode for VAE-CLUE, the input being "
         "changed for the hierarchical search. z_t is the classifier's latent of that image; the image beside it is "
@@ -171,9 +172,9 @@ void InspectorPanel::draw(Context& ctx) {
     ImGui::SameLine();
     ImGui::BeginGroup();
     ImGui::TextUnformatted(s.attribution.liveSteps > 0 ? "IG of F" : "dF/dx");
-    ctx.images.showChw("sal_img", ev->image, int(t.C), H, W, img);
-    const std::vector<float> map = SignedImages::channelSum(ev->saliency, t.C, t.H * t.W);
-    ctx.signedImages.show("sal", map, H, W, signedClip(map), img, true);
+    ctx.textures.showChw("sal_img", ev->image, int(t.C), H, W, img);
+    const std::vector<float> map = channelSum(ev->saliency, t.C, t.H * t.W);
+    ctx.textures.showSigned("sal", map, H, W, signedClip(map), img, true);
     ImGui::EndGroup();
     tip(("Live saliency of the decoded image for the Attribution tab's target (" +
          attributionTargetName(s.attribution.options.target) +
@@ -190,7 +191,7 @@ void InspectorPanel::draw(Context& ctx) {
       if (k % 2) ImGui::SameLine();
       const size_t j = size_t(ev->neighbours[k]);
       ImGui::BeginGroup();
-      ctx.images.showGrey("nb" + std::to_string(k), &t.pixels[j * size_t(H * W)], H, W, small);
+      ctx.textures.showGrey("nb" + std::to_string(k), &t.pixels[j * size_t(H * W)], H, W, small);
       double d2 = 0;
       for (int64_t a = 0; a < t.d && size_t(a) < ev->latent.size(); ++a) {
         const double x = double(ev->latent[size_t(a)]) - t.latents[j * size_t(t.d) + size_t(a)];

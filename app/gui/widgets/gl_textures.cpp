@@ -1,4 +1,8 @@
-#include "widgets/signed_image.h"
+// The window's textures (textures.h): RGBA8 images, and signed maps drawn by shaders/saliency.frag
+// (the raw floats go to the GPU as a one-channel texture; the blue - white - red ramp, clipped at
+// +-clip, is applied per pixel, alone or over an image). Uploaded again only when their pixels
+// change: 784 ImGui rectangles per image made a drag frame with snap on cost 20k vertices.
+#include "widgets/gl_textures.h"
 
 #include <epoxy/gl.h>
 #include <imgui.h>
@@ -6,7 +10,6 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "latentlab/explorer/viewmath.h"
 #include "shaders_gen.h"
 #include "widgets/gl_program.h"
 
@@ -48,7 +51,7 @@ void useSaliency(const ImDrawList*, const ImDrawCmd* cmd) {
   if (!g.prog) return;
   float mtx[16] = {};
   glGetUniformfv(GLuint(imguiProg), glGetUniformLocation(GLuint(imguiProg), "ProjMtx"), mtx);
-  const auto* v = static_cast<const SignedImages::View*>(cmd->UserCallbackData);
+  const auto* v = static_cast<const GlTextures::SignedView*>(cmd->UserCallbackData);
   glUseProgram(g.prog);
   glUniformMatrix4fv(g.proj, 1, GL_FALSE, mtx);
   glUniform1i(g.tex, 0);
@@ -58,15 +61,31 @@ void useSaliency(const ImDrawList*, const ImDrawCmd* cmd) {
 
 }  // namespace
 
-void SignedImages::show(const std::string& slot, const std::vector<float>& map, int h, int w, float clip, float size,
+void GlTextures::show(const std::string& slot, const std::vector<uint8_t>& rgba, int h, int w, float size) {
+  ImageSlot& st = m_images[slot];
+  if (!st.tex) st.tex = makeImageTexture(true);
+  if (st.h != h || st.w != w || st.rgba != rgba) {
+    glBindTexture(GL_TEXTURE_2D, st.tex);
+    glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, w, h, 0, GL_RGBA, GL_UNSIGNED_BYTE, rgba.data());
+    st.rgba = rgba;
+    st.h = h;
+    st.w = w;
+  }
+  const float aspect = float(w) / float(std::max(1, h));
+  ImGui::Image(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(st.tex)),
+               aspect >= 1 ? ImVec2(size, size / aspect) : ImVec2(size * aspect, size));
+}
+
+void GlTextures::showSigned(const std::string& slot, const std::vector<float>& map, int h, int w, float clip, float size,
                         bool overlay) {
   if (map.size() != size_t(h) * size_t(w) || h < 1 || w < 1) {
     if (!overlay) ImGui::Dummy(ImVec2(size, size));
     return;
   }
-  std::unique_ptr<Slot>& sp = m_slots[slot];
-  if (!sp) sp = std::make_unique<Slot>();
-  Slot& st = *sp;
+  std::unique_ptr<SignedSlot>& sp = m_signed[slot];
+  if (!sp) sp = std::make_unique<SignedSlot>();
+  SignedSlot& st = *sp;
   if (!st.tex) st.tex = makeImageTexture(false);  // float textures: nearest, no filtering needed
   if (st.h != h || st.w != w || st.data != map) {
     glBindTexture(GL_TEXTURE_2D, st.tex);
@@ -95,41 +114,13 @@ void SignedImages::show(const std::string& slot, const std::vector<float>& map, 
   dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
 }
 
-std::vector<float> SignedImages::channelSum(const std::vector<float>& v, int64_t C, int64_t hw) {
-  std::vector<float> out(size_t(hw), 0.0f);
-  if (v.size() != size_t(C * hw)) return out;
-  for (int64_t c = 0; c < C; ++c)
-    for (int64_t i = 0; i < hw; ++i) out[size_t(i)] += v[size_t(c * hw + i)];
-  return out;
-}
-
-void SignedImages::legend(float clip, const char* unit, float width) {
-  ImDrawList* dl = ImGui::GetWindowDrawList();
-  const ImVec2 p = ImGui::GetCursorScreenPos();
-  const float h = 10, steps = 32;
-  for (int i = 0; i < int(steps); ++i) {
-    const float t0 = -1 + 2 * float(i) / steps, t1 = -1 + 2 * float(i + 1) / steps;
-    const Rgb a = signedColor(t0), b = signedColor(t1);
-    const ImU32 ca = ImGui::ColorConvertFloat4ToU32(ImVec4(a[0], a[1], a[2], 1)),
-                cb = ImGui::ColorConvertFloat4ToU32(ImVec4(b[0], b[1], b[2], 1));
-    dl->AddRectFilledMultiColor(ImVec2(p.x + width * float(i) / steps, p.y),
-                                ImVec2(p.x + width * float(i + 1) / steps, p.y + h), ca, cb, cb, ca);
-  }
-  ImGui::Dummy(ImVec2(width, h));
-  char lo[48], hi[48];
-  std::snprintf(lo, sizeof lo, "-%.3g", double(clip));
-  std::snprintf(hi, sizeof hi, "+%.3g %s", double(clip), unit);
-  ImGui::TextUnformatted(lo);
-  ImGui::SameLine(width * 0.5f - 4);
-  ImGui::TextUnformatted("0");
-  ImGui::SameLine(std::max(width * 0.5f + 20, width - ImGui::CalcTextSize(hi).x));
-  ImGui::TextUnformatted(hi);
-}
-
-void SignedImages::destroy() {
-  for (auto& [name, st] : m_slots)
+void GlTextures::destroy() {
+  for (auto& [name, st] : m_images)
+    if (st.tex) glDeleteTextures(1, &st.tex);
+  m_images.clear();
+  for (auto& [name, st] : m_signed)
     if (st && st->tex) glDeleteTextures(1, &st->tex);
-  m_slots.clear();
+  m_signed.clear();
 }
 
 }  // namespace latentlab::gui
