@@ -12,8 +12,9 @@
 #include <set>
 
 #include "app_state.h"
+#include "commands/command.h"
 #include "expect.h"
-#include "latentlab/explorer/gui_script.h"
+#include "fake_script_host.h"
 #include "latentlab/util/errors.h"
 #include "map/color_scale.h"
 #include "map/map_lod.h"
@@ -427,107 +428,33 @@ TEST_CASE("bounded histories keep the newest values") {
 
 namespace {
 
-struct FakeHost : ScriptHost {
-  std::vector<std::string> calls, errors;
-  bool busy = false, selected = false, shots = false;
-  std::set<std::string> files;
-  TrainOptions trained;
-  void load(const std::string& d) override { calls.push_back("load " + d); }
-  void project(Projection p) override { calls.push_back(std::string("project ") + projectionKey(p)); }
-  void cancelJobs() override { calls.push_back("cancel"); }
-  std::string exportLayout(const std::string& p) override {
-    calls.push_back("export-layout " + p);
-    return p == "bad" ? "cannot write bad" : "";
-  }
-  void importLayout(const std::string& p) override { calls.push_back("layout-csv " + p); }
-  void color(ColorMode m) override { calls.push_back(std::string("color ") + colorModeKey(m)); }
-  void select(int64_t i) override {
-    calls.push_back("select " + std::to_string(i));
-    selected = true;
-  }
-  bool hasSelection() const override { return selected; }
-  void dragBy(float dx, float dy) override { calls.push_back("drag " + std::to_string(dx) + " " + std::to_string(dy)); }
-  void dragMove(float dx, float dy) override {
-    calls.push_back("move " + std::to_string(dx) + " " + std::to_string(dy));
-  }
-  void presenter(bool on) override { calls.push_back(std::string("presenter ") + (on ? "on" : "off")); }
-  void commitDrag() override { calls.push_back("commit"); }
-  void screenshot(const std::string& p, ShotRegion r, bool nowait) override {
-    calls.push_back("shot " + p + " " + std::to_string(int(r)) + (nowait ? " nowait" : ""));
-    shots = true;
-  }
-  void writeState(const std::string& p) override { calls.push_back("state " + p); }
-  void caption(const std::string& t) override { calls.push_back("caption " + t); }
-  std::string filter(const std::string& e) override {
-    calls.push_back("filter " + e);
-    return e == "pred=?" ? "bad filter" : "";
-  }
-  void fit() override { calls.push_back("fit"); }
-  void zoom(double f) override { calls.push_back("zoom " + std::to_string(f)); }
-  void center(double x, double y) override { calls.push_back("center " + std::to_string(x) + " " + std::to_string(y)); }
-  void showTrain(bool on) override { calls.push_back(std::string("train ") + (on ? "on" : "off")); }
-  void trainModel(const TrainOptions& o) override {
-    calls.push_back("train-model " + o.dataset + " " + o.out);
-    trained = o;
-  }
-  void snap(bool on) override { calls.push_back(std::string("snap ") + (on ? "on" : "off")); }
-  void undo() override { calls.push_back("undo"); }
-  void clue(const ClueOptions& o) override { calls.push_back(std::string("clue ") + clueMethodName(o.method)); }
-  void clueZoom() override { calls.push_back("clue-zoom"); }
-  void ig(const AttributionOptions& o) override { calls.push_back("ig " + attributionTargetName(o.target)); }
-  void scrub(double a) override { calls.push_back("scrub " + std::to_string(a)); }
-  void flip(int bit) override { calls.push_back("flip " + std::to_string(bit)); }
-  void examples(const ExampleOptions& o) override {
-    calls.push_back(std::string("examples ") + exampleMethodName(o.method) + " " + std::to_string(o.corpus));
-  }
-  void selectExample(bool top, int rank) override {
-    calls.push_back(std::string("example ") + (top ? "top " : "bottom ") + std::to_string(rank));
-  }
-  void tab(const std::string& name) override { calls.push_back("tab " + name); }
-  void scroll(const std::string& panel, double f) override {
-    calls.push_back("scroll " + panel + " " + std::to_string(f));
-  }
-  void help(bool on) override { calls.push_back(std::string("help ") + (on ? "on" : "off")); }
-  void selectMatches() override { calls.push_back("select-matches"); }
-  void legend(bool on) override { calls.push_back(std::string("legend ") + (on ? "on" : "off")); }
-  std::string expect(const std::string& k, const std::string& op, const std::string& v) override {
-    calls.push_back("expect " + k + " " + op + " " + v);
-    return k == "wrong" ? "it is 3" : "";
-  }
-  void saliency(bool on, int steps) override {
-    calls.push_back(std::string("saliency ") + (on ? "on " : "off ") + std::to_string(steps));
-  }
-  bool batchRunning() const override { return batchBusy; }
-  bool batchBusy = false;
-  void clueBatch(const std::string& out, int64_t n, const ClueOptions& o) override {
-    calls.push_back("clue-batch " + out + " " + std::to_string(n) + " " + clueMethodName(o.method) + " " +
-                    headKindName(o.head));
-  }
-  void saveSession(const std::string& p) override { calls.push_back("session-save " + p); }
-  void loadSession(const std::string& p) override { calls.push_back("session-load " + p); }
-  void exportCsv(const std::string& p) override { calls.push_back("export-csv " + p); }
-  void quit() override { calls.push_back("quit"); }
-  bool idle() const override { return !busy; }
-  bool shotsPending() const override { return shots; }
-  bool fileExists(const std::string& p) const override { return files.count(p) > 0; }
-  int line = 0;
-  void error(const std::string& m) override { errors.push_back(line ? "line " + std::to_string(line) + ": " + m : m); }
-  void log(const std::string&) override {}
-  void runningLine(int l) override { line = l; }
-};
-
 ScriptRunner runner(const std::string& text) { return ScriptRunner(parseScript(text, "t.txt")); }
 
 }  // namespace
 
-TEST_CASE("script dispatch: one verb per command the parser knows, no more") {
-  std::set<std::string> parsed, dispatched;
-  for (const auto& [name, help] : scriptCommandHelp()) parsed.insert(name);
-  for (const auto& [name, verb] : scriptVerbs()) dispatched.insert(name);
-  CHECK(parsed == dispatched);
+TEST_CASE("the one list of commands: unique names, a help line and a handler each, usage that fits the arguments") {
+  std::set<std::string> names;
+  for (const CommandSpec& c : commands()) {
+    CAPTURE(c.name);
+    CHECK(names.insert(c.name).second);
+    CHECK(c.help.rfind(c.name + (c.args.empty() ? ":" : " "), 0) == 0);  // the help starts with its usage
+    CHECK(c.run);
+    CHECK(c.optional >= 0);
+    CHECK(size_t(c.optional) <= c.args.size());
+    for (size_t i = 0; i + 1 < c.args.size(); ++i)
+      CHECK(c.args[i].kind == ArgSpec::Kind::One);  // only the last is more
+    CHECK(findCommand(c.name) == &c);
+    if (c.record.kind == Recording::Kind::Setting) CHECK(c.record.value);
+    if (c.record.kind == Recording::Kind::Event) CHECK((c.record.drops || c.record.perEvent || c.record.latest));
+  }
+  CHECK(names.size() >= 40);
+  CHECK(findCommand("frobnicate") == nullptr);
+  // The README's table is generated from the list: one row per command.
+  const std::string table = commandTableMarkdown();
+  for (const CommandSpec& c : commands()) CHECK(table.find("| `" + c.name) != std::string::npos);
 }
 
-TEST_CASE("script dispatch: each command reaches the host with its arguments") {
+TEST_CASE("script runner: each line reaches the explorer with its arguments, in order, nothing after quit") {
   FakeHost h;
   ScriptRunner r = runner(
       "load b\nproject tsne nowait\ncolor epistemic\nselect 12\nstate s.json\ncaption Look here\nfilter label=3\n"
@@ -538,15 +465,15 @@ TEST_CASE("script dispatch: each command reaches the host with its arguments") {
       "fit\n");
   for (int frame = 0; frame < 50; ++frame) r.step(h);
   const std::vector<std::string> expect = {"load b",
-                                           "project tsne",
+                                           "project tsne nowait",
                                            "color epistemic",
                                            "select 12",
                                            "state s.json",
                                            "caption Look here",
                                            "filter label=3",
                                            "fit",
-                                           "zoom 2.000000",
-                                           "center 1.000000 -2.000000",
+                                           "zoom 2",
+                                           "center 1 -2",
                                            "train on",
                                            "snap off",
                                            "undo",
@@ -556,43 +483,27 @@ TEST_CASE("script dispatch: each command reaches the host with its arguments") {
                                            "layout-csv l.csv",
                                            "export-layout e.csv",
                                            "cancel",
-                                           "train-model mnist out.b",
-                                           "clue-batch ex 50 regene deterministic",
-                                           "clue-batch ex2 0 latent-clue laplace",
+                                           "train-model mnist out.b epochs=2 latent-dim=8 ensemble=1",
+                                           "clue-batch ex 50 method=regene head=deterministic",
+                                           "clue-batch ex2 lasso",
                                            "clue-zoom",
-                                           "ig class:3",
-                                           "scrub 0.500000",
-                                           "saliency on 8",
+                                           "ig target=class:3",
+                                           "scrub 0.5",
+                                           "saliency on ig",
                                            "quit"};
   CHECK(h.calls == expect);  // and nothing after quit
   CHECK(h.errors.empty());
-  CHECK(h.trained.epochs == 2);
-  CHECK(h.trained.latentDim == 8);
-  CHECK(h.trained.ensemble == 1);
-  CHECK(h.trained.decoderEpochs == guiTrainOptions().decoderEpochs);
+  CHECK(r.quitRequested());
+  CHECK(guiTrainOptions().ensemble == 0);  // the GUI leaves the deep-ensemble comparator off
 }
 
-TEST_CASE("script dispatch: scroll, help, legend, screenshot nowait, and expect with its failures reported") {
-  FakeHost h;
-  ScriptRunner r = runner(
-      "select-matches\nscroll tabs 1\nhelp on\nlegend off\nscreenshot a.png nowait\nexpect color == total\n"
-      "expect wrong >= 4.5\nexpect caption != some words here\n");
-  for (int frame = 0; frame < 30; ++frame) {
-    r.step(h);
-    h.shots = false;  // the app takes the screenshot after the frame
-  }
-  const std::vector<std::string> expect = {"select-matches",
-                                           "scroll tabs 1.000000",
-                                           "help on",
-                                           "legend off",
-                                           "shot a.png 0 nowait",
-                                           "expect color == total",
-                                           "expect wrong >= 4.5",
-                                           "expect caption != some words here"};
-  CHECK(h.calls == expect);
-  REQUIRE(h.errors.size() == 1);
-  CHECK(h.errors[0].find("expect wrong >= 4.5: it is 3") != std::string::npos);
-  // The parser refuses what cannot be checked or scrolled.
+TEST_CASE("script parsing: scroll, help, legend, screenshot and expect refuse what cannot be done") {
+  for (const char* good : {"select-matches", "scroll tabs 1", "help on", "legend off", "screenshot a.png nowait",
+                           "expect color == total", "expect wrong >= 4.5", "expect caption != some words here"})
+    CHECK(parseScript(good, "s").errors.empty());
+  const Script e = parseScript("expect caption != some words here\n", "s");
+  REQUIRE(e.commands.size() == 1);
+  CHECK(e.commands[0].args == std::vector<std::string>{"caption", "!=", "some words here"});
   for (const char* bad :
        {"expect color", "expect color ~ total", "scroll map 0.5", "scroll tabs 2", "help maybe",
         "screenshot a.png later", "expect selected < abc", "expect selected >= nan", "expect x < 1e400"})
@@ -630,18 +541,23 @@ TEST_CASE("expect: facts about the state JSON, numbers as numbers, paths into li
   CHECK(checkFact(st, "color", ">", "3").find("not a number") != std::string::npos);
 }
 
-TEST_CASE("script runner: clue-batch waits for the batch before it, clue refuses a target without class change") {
+TEST_CASE(
+    "script runner: a line whose entry is not ready waits for it (one clue-batch at a time), a failed one does not "
+    "wait") {
   FakeHost h;
-  h.batchBusy = true;
-  ScriptRunner r = runner("clue-batch a 5\nclue target=3\nclue method=class-change target=3\nquit\n");
+  h.notReady = {"clue-batch"};
+  h.failing = {"select"};
+  ScriptRunner r = runner("clue-batch a 5\nselect 3\nclue method=class-change target=3\nquit\n");
   for (int frame = 0; frame < 5; ++frame) r.step(h);
   CHECK(h.calls.empty());  // still waiting
-  h.batchBusy = false;
-  for (int frame = 0; frame < 5; ++frame) r.step(h);
-  const std::vector<std::string> expect = {"clue-batch a 5 latent-clue laplace", "clue class-change", "quit"};
+  h.notReady.clear();
+  r.step(h);  // clue-batch goes on at once; the failed select does not wait for an evaluation
+  const std::vector<std::string> expect = {"clue-batch a 5", "select 3", "clue method=class-change target=3"};
   CHECK(h.calls == expect);
+  r.step(h);
+  CHECK(h.calls.back() == "quit");
   REQUIRE(h.errors.size() == 1);
-  CHECK(h.errors[0] == "line 2: clue: target is for method=class-change; latent-clue lowers U");
+  CHECK(h.errors[0] == "line 2: select failed");
 }
 
 TEST_CASE("script runner: waits for the worker, frames, screenshots and files") {
@@ -664,9 +580,9 @@ TEST_CASE("script runner: waits for the worker, frames, screenshots and files") 
   r.step(h);
   CHECK(h.calls.back() == "fit");
   r.step(h);  // the screenshot, after which the batch stops until it is taken
-  CHECK(h.calls.back() == "shot a.png 0");
+  CHECK(h.calls.back() == "screenshot a.png");
   r.step(h);
-  CHECK(h.calls.back() == "shot a.png 0");
+  CHECK(h.calls.back() == "screenshot a.png");
   h.shots = false;
   const auto t0 = ScriptRunner::Clock::now();
   r.step(h, t0);  // fit, then wait-for
@@ -694,40 +610,27 @@ TEST_CASE("script runner: waits for the worker, frames, screenshots and files") 
 
 TEST_CASE("script runner: a drag is kept once its evaluation is in, bad lines are reported with their line") {
   FakeHost h;
-  Script script = parseScript("drag 1 2\nselect 4\ndrag 0.5 -1\nfilter pred=?\nexport-layout bad\nfit\n", "t.txt");
-  // A number the parser would refuse (out of range), put in by hand: the runner reports it too.
-  script.commands.insert(script.commands.end() - 1,
-                         ScriptCommand{6, "select", {"99999999999999999999"}, "99999999999999999999"});
+  Script script = parseScript("select 4\ndrag 0.5 -1\nfrobnicate\nfit\n", "t.txt");
+  REQUIRE(script.errors.size() == 1);
+  CHECK(script.errors[0].message == "t.txt:3: unknown command 'frobnicate'");
+  // A command the parser never made, put in by hand: the runner reports it with its line.
+  script.commands.insert(script.commands.end() - 1, ScriptCommand{3, "frobnicate", {}, ""});
   ScriptRunner r(std::move(script));
   r.step(h);
-  REQUIRE(h.errors.size() == 1);  // nothing selected yet
-  CHECK(h.errors[0].find("line 1: drag needs a selected point") == 0);
   CHECK(h.calls == std::vector<std::string>{"select 4"});
   h.busy = true;
   r.step(h);
   h.busy = false;
   r.step(h);  // the drag starts...
-  CHECK(h.calls.back() == "drag 0.500000 -1.000000");
+  CHECK(h.calls.back() == "drag 0.5 -1");
   h.busy = true;
   r.step(h);
-  CHECK(h.calls.back() == "drag 0.500000 -1.000000");  // ...and is kept only once the worker is idle
+  CHECK(h.calls.back() == "drag 0.5 -1");  // ...and is kept only once the worker is idle
   h.busy = false;
   r.step(h);
   CHECK(h.calls.back() == "commit");
   r.step(h);  // then the rest, back to back
   CHECK(h.calls.back() == "fit");
-  REQUIRE(h.errors.size() == 4);
-  CHECK(h.errors[1] == "line 4: bad filter");
-  CHECK(h.errors[2] == "line 5: cannot write bad");
-  CHECK(h.errors[3].find("line 6: a number in 'select 99999999999999999999' is out of range") == 0);
-}
-
-TEST_CASE("train-model settings") {
-  TrainOptions o = guiTrainOptions();
-  CHECK(o.ensemble == 0);
-  applyTrainSetting(o, "limit-train=512");
-  applyTrainSetting(o, "seed=9");
-  CHECK(o.limitTrain == 512);
-  CHECK(o.seed == 9);
-  CHECK_THROWS_AS(applyTrainSetting(o, "colour=1"), InputError);
+  REQUIRE(h.errors.size() == 1);
+  CHECK(h.errors[0] == "line 3: unknown command 'frobnicate'");
 }

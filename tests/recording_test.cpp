@@ -10,7 +10,8 @@
 #include <unistd.h>
 
 #include "app_state.h"
-#include "latentlab/explorer/gui_script.h"
+#include "commands/script.h"
+#include "fake_script_host.h"
 #include "recorder.h"
 #include "script_runner.h"
 
@@ -19,58 +20,7 @@ using namespace latentlab::gui;
 
 namespace {
 
-struct DragHost : ScriptHost {
-  std::vector<std::string> calls;
-  bool busy = false, selected = true;
-  void load(const std::string&) override {}
-  void project(Projection) override {}
-  void cancelJobs() override {}
-  std::string exportLayout(const std::string&) override { return ""; }
-  void importLayout(const std::string&) override {}
-  void color(ColorMode) override {}
-  void select(int64_t i) override { calls.push_back("select " + std::to_string(i)); }
-  bool hasSelection() const override { return selected; }
-  void dragBy(float dx, float dy) override { calls.push_back("begin " + exactFloat(dx) + " " + exactFloat(dy)); }
-  void dragMove(float dx, float dy) override { calls.push_back("move " + exactFloat(dx) + " " + exactFloat(dy)); }
-  void presenter(bool on) override { calls.push_back(on ? "presenter on" : "presenter off"); }
-  void commitDrag() override { calls.push_back("commit"); }
-  void screenshot(const std::string&, ShotRegion, bool) override {}
-  void writeState(const std::string&) override {}
-  void caption(const std::string& t) override { calls.push_back("caption " + t); }
-  std::string filter(const std::string&) override { return ""; }
-  void fit() override {}
-  void zoom(double) override {}
-  void center(double, double) override {}
-  void showTrain(bool) override {}
-  void trainModel(const TrainOptions&) override {}
-  void snap(bool) override {}
-  void undo() override {}
-  void clue(const ClueOptions&) override {}
-  void clueZoom() override {}
-  void ig(const AttributionOptions&) override {}
-  void scrub(double) override {}
-  void flip(int) override {}
-  void examples(const ExampleOptions&) override {}
-  void selectExample(bool, int) override {}
-  void tab(const std::string&) override {}
-  void saliency(bool, int) override {}
-  void scroll(const std::string&, double) override {}
-  void help(bool) override {}
-  void selectMatches() override {}
-  void legend(bool) override {}
-  std::string expect(const std::string&, const std::string&, const std::string&) override { return ""; }
-  bool batchRunning() const override { return false; }
-  void clueBatch(const std::string&, int64_t, const ClueOptions&) override {}
-  void saveSession(const std::string&) override {}
-  void loadSession(const std::string&) override {}
-  void exportCsv(const std::string&) override {}
-  void quit() override { calls.push_back("quit"); }
-  bool idle() const override { return !busy; }
-  bool shotsPending() const override { return false; }
-  bool fileExists(const std::string&) const override { return false; }
-  void error(const std::string& m) override { calls.push_back("error " + m); }
-  void log(const std::string&) override {}
-};
+using DragHost = FakeHost;
 
 // Steps the runner until it is done (at most `limit` frames); counts the frames it counted.
 int runAll(ScriptRunner& r, DragHost& h, int frames = 300) {
@@ -126,8 +76,8 @@ TEST_CASE("a drag over FRAMES frames moves a step each frame, ends exactly at DX
   DragHost h;
   ScriptRunner r(parseScript("select 3\ndrag 1 -2 4\nwait 2\n", "t.txt"));
   const int counted = runAll(r, h);
-  const std::vector<std::string> want = {"select 3",       "begin 0 0", "move 0.25 -0.5", "move 0.5 -1",
-                                         "move 0.75 -1.5", "move 1 -2", "commit"};
+  const std::vector<std::string> want = {"select 3",       "drag 1 -2 4", "move 0.25 -0.5", "move 0.5 -1",
+                                         "move 0.75 -1.5", "move 1 -2",   "commit"};
   CHECK(h.calls == want);
   CHECK(counted == 4 + 2);  // the drag's frames and the wait's
 }
@@ -136,7 +86,7 @@ TEST_CASE("a drag without FRAMES is one move, as before") {
   DragHost h;
   ScriptRunner r(parseScript("drag 0.5 0.25\n", "t.txt"));
   runAll(r, h);
-  const std::vector<std::string> want = {"begin 0.5 0.25", "commit"};
+  const std::vector<std::string> want = {"drag 0.5 0.25", "commit"};
   CHECK(h.calls == want);
 }
 

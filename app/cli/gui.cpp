@@ -7,8 +7,8 @@
 #include <fstream>
 
 #include "cli/command.h"
+#include "commands/script.h"
 #include "gui.h"
-#include "latentlab/explorer/gui_script.h"
 #include "latentlab/pipeline/pipeline.h"
 #include "latentlab/util/errors.h"
 #include "latentlab/util/fsutil.h"
@@ -54,7 +54,8 @@ class GuiCommand : public Command {
       m_opt.width = w;
       m_opt.height = h;
     }
-    if (!m_opt.script.empty()) loadScriptFile(m_opt.script);  // an unreadable script: exit 1 before the window opens
+    if (!m_opt.script.empty())
+      gui::loadScriptFile(m_opt.script);  // an unreadable script: exit 1 before the window opens
     if (!m_opt.framesDir.empty()) prepareFramesDir();
     if (!m_opt.record.empty()) checkRecordFile();
     if (!m_opt.screenshot.empty()) checkOutputFile(m_opt.screenshot, m_opt.force);

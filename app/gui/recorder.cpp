@@ -4,8 +4,9 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
-#include <functional>
 
+#include "commands/view_commands.h"
+#include "controllers/edit_controller.h"
 #include "latentlab/util/errors.h"
 #include "latentlab/util/fsutil.h"
 
@@ -26,73 +27,24 @@ std::string exactDouble(double v) {
 RecordSnapshot recordSnapshot(const AppState& s) {
   RecordSnapshot r;
   r.haveModel = s.hasModel();
-  r.bundle = s.model.dir;
-  r.projection = s.projection.current;
-  r.color = s.style.colorMode;
-  r.filter = s.style.filterText;
-  r.caption = s.style.caption;
-  r.train = s.style.showTrain;
-  r.snap = s.edits.snap;
-  r.legendCollapsed = s.style.legendCollapsed;
-  r.presenter = s.ui.presenter;
   r.sel = s.selection.sel;
   r.edited = s.edits.edited.size();
   r.undo = s.edits.undo.size();
-  r.flips = s.concepts.flips.size();
   const Drag& d = s.edits.drag;
   r.dragging = d.active;
   r.dragClueStep = d.clueStep;
   r.dragX0 = d.x0, r.dragY0 = d.y0, r.dragTx = d.tx, r.dragTy = d.ty;
   r.cx = s.view.view.cx, r.cy = s.view.view.cy, r.scale = s.view.view.scale, r.fitScale = s.view.fitScale;
-  r.alpha = s.attribution.alpha;
-  r.tab = s.ui.frontTab;
   r.autoFits = s.view.autoFits;
-  r.saliency = s.attribution.live;
-  r.saliencySteps = s.attribution.liveSteps;
-  r.clueRuns = s.clue.runs;
-  r.attributionRuns = s.attribution.runs;
+  const CommandList& all = commands();
+  r.values.resize(all.size());
+  r.counts.assign(all.size(), 0);
+  for (size_t i = 0; i < all.size(); ++i) {
+    const Recording& rec = all[i].record;
+    if (rec.kind == Recording::Kind::Setting) r.values[i] = rec.value(s);
+    if (rec.kind == Recording::Kind::Event) r.counts[i] = rec.count(s);
+  }
   return r;
-}
-
-std::string clueLine(const ClueOptions& o) {
-  const ClueOptions d;
-  std::string l = std::string("clue method=") + clueMethodName(o.method);
-  auto add = [&](const std::string& kv) { l += " " + kv; };
-  if (o.head != d.head) add(std::string("head=") + headKindName(o.head));
-  if (o.uncertainty != d.uncertainty) add(std::string("uncertainty=") + uncertaintyName(o.uncertainty));
-  if (o.distance != d.distance) add(std::string("distance=") + clueDistanceName(o.distance));
-  if (o.lambda != d.lambda) add("lambda=" + exactDouble(o.lambda));
-  if (o.lambdaX >= 0 && o.lambdaX != d.lambdaX) add("lambda_x=" + exactDouble(o.lambdaX));
-  if (o.lr > 0 && o.lr != d.lr) add("lr=" + exactDouble(o.lr));
-  if (o.steps != d.steps) add("steps=" + std::to_string(o.steps));
-  if (o.patience != d.patience) add("patience=" + std::to_string(o.patience));
-  if (o.tolerance != d.tolerance) add("tolerance=" + exactDouble(o.tolerance));
-  if (o.keepClass != d.keepClass) add(std::string("keep_class=") + (o.keepClass ? "on" : "off"));
-  if (o.target >= 0) add("target=" + std::to_string(o.target));
-  if (o.prototypes != d.prototypes) add("prototypes=" + std::to_string(o.prototypes));
-  if (o.sparsity != d.sparsity) add("sparsity=" + exactDouble(o.sparsity));
-  if (o.eta != d.eta) add("eta=" + exactDouble(o.eta));
-  if (o.threshold != d.threshold) add("threshold=" + exactDouble(o.threshold));
-  if (o.outerSteps != d.outerSteps) add("outer_steps=" + std::to_string(o.outerSteps));
-  if (o.frames != d.frames) add("frames=" + std::to_string(o.frames));
-  if (o.engine != d.engine) add("engine=" + o.engine);
-  return l;
-}
-
-std::string attributionLine(const AttributionOptions& o) {
-  const AttributionOptions d;
-  std::string l = "ig target=" + attributionTargetName(o.target);
-  auto add = [&](const std::string& kv) { l += " " + kv; };
-  if (o.method != d.method) add(std::string("method=") + attributionMethodName(o.method));
-  if (o.shapNoise != d.shapNoise) add("shap_noise=" + exactDouble(o.shapNoise));
-  if (o.path != d.path) add(std::string("path=") + attributionPathName(o.path));
-  if (o.head != d.head) add(std::string("head=") + headKindName(o.head));
-  if (o.baseline != d.baseline) add(std::string("baseline=") + igBaselineName(o.baseline));
-  if (o.steps != d.steps) add("steps=" + std::to_string(o.steps));
-  if (o.quadrature != d.quadrature) add(std::string("quadrature=") + quadratureName(o.quadrature));
-  if (o.blurSigma >= 0) add("blur_sigma=" + exactDouble(o.blurSigma));
-  if (o.seed != d.seed) add("seed=" + std::to_string(o.seed));
-  return l;
 }
 
 std::string Recorder::text() const {
@@ -114,8 +66,7 @@ std::string Recorder::write() {
 // A `wait` for the pause from the last line to `at` (none before the first line, or under a frame).
 void Recorder::waitUntil(double at) {
   const long frames = std::lround(std::max(0.0, at - m_lastLineAt) * kRecordFps);
-  if (frames > 0 && !m_lines.empty())
-    m_lines.push_back("wait " + std::to_string(std::min<long>(frames, kMaxWaitFrames)));
+  if (frames > 0 && !m_lines.empty()) m_lines.push_back(waitLine(std::min<long>(frames, kMaxWaitFrames)));
 }
 
 void Recorder::emit(const std::string& line, double at) {
@@ -130,34 +81,36 @@ void Recorder::comment(const std::string& text) {
   m_dirty = true;
 }
 
-namespace {
-std::string onOff(bool b) { return b ? "on" : "off"; }
-}  // namespace
+// Command i's line for a setting's value; a value that starts with "# " is what the language
+// cannot say: a comment.
+void Recorder::emitSetting(size_t i, const std::string& value, double at) {
+  if (value.rfind("# ", 0) == 0) return comment(value.substr(2));
+  emit(commands()[i].line(value), at);
+}
 
 // A fresh window shows the bundle with PCA, colour by label, no filter and a fitted view: the
 // lines that take it from there to what `s` shows.
 void Recorder::writeStart(const AppState& s, double now) {
   const RecordSnapshot r = recordSnapshot(s);
-  if (r.projection != Projection::Pca && r.projection != Projection::Csv)
-    emit(std::string("project ") + projectionKey(r.projection), now);
-  if (r.projection == Projection::Csv) comment("the map showed an imported CSV layout: use layout-csv PATH here");
-  if (r.color != ColorMode::Label) emit(std::string("color ") + colorModeKey(r.color), now);
-  if (r.train) emit("train on", now);
-  if (r.snap) emit("snap on", now);
-  if (r.legendCollapsed) emit("legend off", now);
-  if (r.presenter) emit("presenter on", now);
-  if (!r.tab.empty() && r.tab != "Model") emit("tab " + r.tab, now);  // Model is a fresh window's
-  if (r.saliency) emit(std::string("saliency on ") + (r.saliencySteps > 0 ? "ig" : "gradient"), now);
-  if (!r.filter.empty()) emit("filter " + r.filter, now);
-  emit("fit", now);
+  const CommandList& all = commands();
+  auto settings = [&](bool announce) {
+    for (size_t i = 0; i < all.size(); ++i) {
+      const Recording& rec = all[i].record;
+      if (rec.kind != Recording::Kind::Setting || !rec.atStart || rec.resets) continue;
+      if ((rec.phase == Recording::Phase::Announce) != announce || !r.values[i]) continue;
+      if (!rec.fresh || *r.values[i] != *rec.fresh) emitSetting(i, *r.values[i], now);
+    }
+  };
+  settings(false);
+  emit(fitLine(), now);
   if (r.cx != 0 || r.cy != 0 || r.scale != r.fitScale) {
-    emit("center " + exactDouble(r.cx) + " " + exactDouble(r.cy), now);
-    if (r.fitScale > 0) emit("zoom " + exactDouble(r.scale / r.fitScale), now);
+    emit(centerLine(r.cx, r.cy), now);
+    if (r.fitScale > 0) emit(zoomLine(r.scale / r.fitScale), now);
   }
   if (r.edited > 0)
     comment(std::to_string(r.edited) + " edited point(s) existed before the recording; a replay starts without them");
-  if (r.sel.point >= 0 && r.sel.edited < 0) emit("select " + std::to_string(r.sel.point), now);
-  if (!r.caption.empty()) emit("caption " + r.caption, now);
+  if (r.sel.point >= 0 && r.sel.edited < 0) emit(selectLine(r.sel.point), now);
+  settings(true);  // the caption of what is shown, after it
   m_last = r;
 }
 
@@ -165,7 +118,8 @@ std::string Recorder::start(const std::string& path, const AppState& s, double n
   m_path = path;
   m_lines.clear();
   m_started = m_lastLineAt = now;
-  m_viewChangedAt = m_filterChangedAt = m_alphaChangedAt = -1;
+  m_viewChangedAt = -1;
+  m_pending.assign(commands().size(), Pending{});
   char date[32] = "";
   const std::time_t t = std::time(nullptr);
   std::strftime(date, sizeof date, "%Y-%m-%d %H:%M", std::localtime(&t));
@@ -183,8 +137,8 @@ void Recorder::flushView(double now) {
   if (m_viewChangedAt < 0) return;
   m_viewChangedAt = -1;
   const RecordSnapshot& r = m_pendingView;
-  if (r.cx != m_last.cx || r.cy != m_last.cy) emit("center " + exactDouble(r.cx) + " " + exactDouble(r.cy), now);
-  if (r.scale != m_last.scale && m_last.scale > 0) emit("zoom " + exactDouble(r.scale / m_last.scale), now);
+  if (r.cx != m_last.cx || r.cy != m_last.cy) emit(centerLine(r.cx, r.cy), now);
+  if (r.scale != m_last.scale && m_last.scale > 0) emit(zoomLine(r.scale / m_last.scale), now);
   m_last.cx = r.cx, m_last.cy = r.cy, m_last.scale = r.scale, m_last.fitScale = r.fitScale;
 }
 
@@ -194,27 +148,64 @@ void Recorder::absorbView(const RecordSnapshot& r) {
   m_last.cx = r.cx, m_last.cy = r.cy, m_last.scale = r.scale, m_last.fitScale = r.fitScale;
 }
 
-void Recorder::flushFilter(double now) {
-  if (m_filterChangedAt < 0) return;
-  m_filterChangedAt = -1;
-  emit(m_pendingFilter.empty() ? "filter" : "filter " + m_pendingFilter, now);
-  m_last.filter = m_pendingFilter;
+void Recorder::flushSetting(size_t i, double now) {
+  Pending& p = m_pending[i];
+  if (p.changedAt < 0) return;
+  p.changedAt = -1;
+  if (p.value && m_last.values[i]) emitSetting(i, *p.value, now);
+  m_last.values[i] = p.value;
 }
 
-void Recorder::flushAlpha(double now) {
-  if (m_alphaChangedAt < 0) return;
-  m_alphaChangedAt = -1;
-  emit("scrub " + exactDouble(std::clamp(m_pendingAlpha, 0.0, 1.0)), now);
-  m_last.alpha = m_pendingAlpha;
+void Recorder::flushSettling(double now) {
+  for (size_t i = 0; i < m_pending.size(); ++i) flushSetting(i, now);
 }
 
-// The edits: a drag (noted at the press, written at the release when it is kept), bit flips,
-// undos, and a delete (a comment).
-void Recorder::recordEdits(const AppState& s, const RecordSnapshot& r, double now,
-                           const std::function<void()>& flushAll) {
+// The settings of one phase that changed: a line each (a settling one is only noted: it is written
+// once it rests). An unknown value (nullopt) is not written, and the next known one is taken as
+// written.
+void Recorder::recordSettings(const RecordSnapshot& r, Recording::Phase phase, double now,
+                              const std::function<void()>& flushAll, const std::function<void()>& fitByItself) {
+  const CommandList& all = commands();
+  for (size_t i = 0; i < all.size(); ++i) {
+    const Recording& rec = all[i].record;
+    if (rec.kind != Recording::Kind::Setting || rec.phase != phase || rec.settles || rec.resets) continue;
+    const auto &now_ = r.values[i], &was = m_last.values[i];
+    if (!now_ || !was || *now_ == *was) continue;
+    if (rec.refits) fitByItself();  // fitted in the same frame; the replay's command fits it too
+    flushAll();
+    emitSetting(i, *now_, now);
+  }
+}
+
+// The events of one phase: a line per event (or per drop of the count, or one for the newest).
+void Recorder::recordEvents(const AppState& s, const RecordSnapshot& r, Recording::Phase phase, double now,
+                            const std::function<void()>& flushAll) {
+  const CommandList& all = commands();
+  for (size_t i = 0; i < all.size(); ++i) {
+    const Recording& rec = all[i].record;
+    if (rec.kind != Recording::Kind::Event || rec.phase != phase) continue;
+    const uint64_t was = m_last.counts[i], is = r.counts[i];
+    if (rec.drops) {
+      if (is >= was) continue;
+      flushAll();
+      for (uint64_t k = is; k < was; ++k) emit(all[i].line(), now);
+    } else {
+      if (is <= was) continue;
+      flushAll();
+      if (rec.perEvent)
+        for (uint64_t k = was; k < is; ++k) emit(all[i].line(rec.perEvent(s, k)), now);
+      else
+        emit(all[i].line(rec.latest(s)), now);
+    }
+    if (rec.endsSelection) m_selWritten = -1;
+  }
+}
+
+// The map's edits: a drag (noted at the press, written at the release when it is kept) and a
+// delete (a comment).
+void Recorder::recordEdits(const RecordSnapshot& r, double now, const std::function<void()>& flushAll) {
   const RecordSnapshot& l = m_last;
   if (r.dragging && !l.dragging) m_dragStartedAt = now;
-  const bool flipped = r.flips > l.flips;
   if (!r.dragging && l.dragging && r.edited > l.edited && r.undo > l.undo) {
     flushAll();
     if (l.dragClueStep >= 0) {
@@ -222,23 +213,30 @@ void Recorder::recordEdits(const AppState& s, const RecordSnapshot& r, double no
     } else {
       const double at = m_dragStartedAt;
       const long frames = std::max(1L, std::lround((now - m_dragStartedAt) * kRecordFps));
-      if (l.sel.point >= 0 && l.sel.edited < 0 && l.sel.point != m_selWritten)
-        emit("select " + std::to_string(l.sel.point), at);
-      emit("drag " + exactFloat(r.dragTx - r.dragX0) + " " + exactFloat(r.dragTy - r.dragY0) + " " +
-               std::to_string(std::min<long>(frames, 36000)),
-           at);
+      if (l.sel.point >= 0 && l.sel.edited < 0 && l.sel.point != m_selWritten) emit(selectLine(l.sel.point), at);
+      emit(dragLine(r.dragTx - r.dragX0, r.dragTy - r.dragY0, std::min<long>(frames, 36000)), at);
       m_lastLineAt = now;
     }
     m_selWritten = -1;  // the new edited point is selected
-  } else if (flipped) {
-    flushAll();
-    for (size_t k = l.flips; k < r.flips; ++k) emit("flip " + std::to_string(s.concepts.flips[k]), now);
-    m_selWritten = -1;
-  } else if (r.undo < l.undo) {
-    flushAll();
-    for (size_t k = r.undo; k < l.undo; ++k) emit("undo", now);
   } else if (r.edited < l.edited && r.undo > l.undo) {
     comment("an edited point was deleted here (the script language has no delete)");
+  }
+}
+
+// The selection (a drag's point is written with its drag; a new edited point selects itself).
+void Recorder::recordSelection(const RecordSnapshot& r, double now, const std::function<void()>& flushAll) {
+  const RecordSnapshot& l = m_last;
+  const bool changed = !(r.sel.point == l.sel.point && r.sel.edited == l.sel.edited);
+  const bool newPoint = r.sel.edited >= 0 && r.edited > l.edited && r.sel.edited == int(r.edited) - 1;
+  if (r.dragging || !changed || newPoint) return;
+  if (r.sel.edited < 0 && r.sel.point >= 0) {
+    flushAll();
+    emit(selectLine(r.sel.point), now);
+    m_selWritten = r.sel.point;
+  } else if (r.sel.edited >= 0) {
+    comment("edited point " + std::to_string(r.sel.edited) +
+            " was selected here (the script language cannot select one)");
+    m_selWritten = -1;
   }
 }
 
@@ -246,7 +244,8 @@ std::string Recorder::observe(const AppState& s, double now, bool inputActive) {
   if (!m_active) return "";
   const RecordSnapshot r = recordSnapshot(s);
   RecordSnapshot& l = m_last;
-  // Settling values: note the change now, write it once still (or before any other line).
+  const CommandList& all = commands();
+  // The view settles: note the change now, write it once still (or before any other line).
   const bool viewMoved = r.cx != (m_viewChangedAt >= 0 ? m_pendingView.cx : l.cx) ||
                          r.cy != (m_viewChangedAt >= 0 ? m_pendingView.cy : l.cy) ||
                          r.scale != (m_viewChangedAt >= 0 ? m_pendingView.scale : l.scale);
@@ -267,90 +266,69 @@ std::string Recorder::observe(const AppState& s, double now, bool inputActive) {
     flushView(now);
     absorbView(r);
   };
-  if (r.filter != (m_filterChangedAt >= 0 ? m_pendingFilter : l.filter)) {
-    m_pendingFilter = r.filter;
-    m_filterChangedAt = now;
-  }
-  if (r.alpha != (m_alphaChangedAt >= 0 ? m_pendingAlpha : l.alpha)) {
-    m_pendingAlpha = r.alpha;
-    m_alphaChangedAt = now;
+  // Settling settings (typing, a slider): likewise noted now and written once still.
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (!all[i].record.settles) continue;
+    Pending& p = m_pending[i];
+    if (r.values[i] != (p.changedAt >= 0 ? p.value : l.values[i])) {
+      p.value = r.values[i];
+      p.changedAt = now;
+    }
   }
   const size_t before = m_lines.size();
   auto flushAll = [&] {
-    flushFilter(now);
+    flushSettling(now);
     flushView(now);
-    flushAlpha(now);
   };
 
-  if (r.bundle != l.bundle && r.haveModel) {
+  bool reset = false;
+  for (size_t i = 0; i < all.size() && !reset; ++i) {
+    const Recording& rec = all[i].record;
+    if (!rec.resets || !r.values[i] || r.values[i] == l.values[i]) continue;
+    reset = true;
     m_viewChangedAt = -1;  // the load's own fit, which the replay's `load` makes too
-    flushFilter(now);
-    flushAlpha(now);
-    emit("load " + r.bundle, now);
+    flushSettling(now);
+    emitSetting(i, *r.values[i], now);
+  }
+  if (reset) {
     l = r;  // a load resets the view, the selection and the edits
-    m_viewChangedAt = m_filterChangedAt = m_alphaChangedAt = -1;
+    m_viewChangedAt = -1;
+    m_pending.assign(all.size(), Pending{});
   } else if (r.haveModel) {
     if (r.autoFits != l.autoFits) fitByItself();  // the map refitted itself: so will the replay
-    // A caption first: demos announce, then act (a caption set in the same frame as an action
-    // comes before it).
-    if (r.caption != l.caption) flushAll(), emit(r.caption.empty() ? "caption" : "caption " + r.caption, now);
-    if (r.projection != l.projection) {
-      fitByItself();  // the new layout is fitted in the same frame; the replay's `project` fits it too
-      flushAll();
-      if (r.projection == Projection::Csv)
-        comment("an imported CSV layout was shown: use layout-csv PATH here");
-      else
-        emit(std::string("project ") + projectionKey(r.projection), now);
-    }
-    if (r.color != l.color) flushAll(), emit(std::string("color ") + colorModeKey(r.color), now);
-    if (r.train != l.train) flushAll(), emit("train " + onOff(r.train), now);
-    if (r.snap != l.snap) flushAll(), emit("snap " + onOff(r.snap), now);
-    if (r.legendCollapsed != l.legendCollapsed) flushAll(), emit("legend " + onOff(!r.legendCollapsed), now);
-    if (r.presenter != l.presenter) flushAll(), emit("presenter " + onOff(r.presenter), now);
-    if (r.saliency != l.saliency || (r.saliency && r.saliencySteps != l.saliencySteps))
-      flushAll(),
-          emit(r.saliency ? std::string("saliency on ") + (r.saliencySteps > 0 ? "ig" : "gradient") : "saliency off",
-               now);
-    recordEdits(s, r, now, flushAll);
-    // Explanations: the run's settings, so that the replay runs the same one.
-    if (r.clueRuns > l.clueRuns) flushAll(), emit(clueLine(s.clue.options), now);
-    if (r.attributionRuns > l.attributionRuns) flushAll(), emit(attributionLine(s.attribution.options), now);
-    // The tab in front (after a run, which may bring its own tab forward).
-    if (!r.tab.empty() && !l.tab.empty() && r.tab != l.tab) flushAll(), emit("tab " + r.tab, now);
-    // The selection (a drag's point is written with its drag; a new edited point selects itself).
-    const bool selChanged = !(r.sel.point == l.sel.point && r.sel.edited == l.sel.edited);
-    const bool newPoint = r.sel.edited >= 0 && r.edited > l.edited && r.sel.edited == int(r.edited) - 1;
-    if (!r.dragging && selChanged && !newPoint) {
-      if (r.sel.edited < 0 && r.sel.point >= 0) {
-        flushAll();
-        emit("select " + std::to_string(r.sel.point), now);
-        m_selWritten = r.sel.point;
-      } else if (r.sel.edited >= 0) {
-        comment("edited point " + std::to_string(r.sel.edited) +
-                " was selected here (the script language cannot select one)");
-        m_selWritten = -1;
-      }
-    }
+    // Demos announce, then act: a caption set in the same frame as an action comes before it.
+    recordSettings(r, Recording::Phase::Announce, now, flushAll, fitByItself);
+    recordSettings(r, Recording::Phase::Setting, now, flushAll, fitByItself);
+    recordEdits(r, now, flushAll);
+    recordEvents(s, r, Recording::Phase::Edit, now, flushAll);
+    recordEvents(s, r, Recording::Phase::Run, now, flushAll);
+    recordSettings(r, Recording::Phase::Late, now, flushAll, fitByItself);  // a run may bring its tab forward
+    recordSelection(r, now, flushAll);
   }
   // What has settled.
   if (!inputActive && m_viewChangedAt >= 0 && now - m_viewChangedAt >= kSettleSeconds) flushView(now);
-  if (m_filterChangedAt >= 0 && now - m_filterChangedAt >= kSettleSeconds) flushFilter(now);
-  if (!inputActive && m_alphaChangedAt >= 0 && now - m_alphaChangedAt >= kSettleSeconds) flushAlpha(now);
+  for (size_t i = 0; i < all.size(); ++i) {
+    const Pending& p = m_pending[i];
+    if (p.changedAt >= 0 && now - p.changedAt >= kSettleSeconds && !(all[i].record.stillInput && inputActive))
+      flushSetting(i, now);
+  }
 
   // Keep the settling values as last written ones only when flushed.
-  const double cx = l.cx, cy = l.cy, scale = l.scale, fitScale = l.fitScale, alpha = l.alpha;
-  const std::string filter = l.filter;
-  l = r;
-  l.cx = cx, l.cy = cy, l.scale = scale, l.fitScale = fitScale, l.alpha = alpha, l.filter = filter;
+  if (!reset) {
+    const RecordSnapshot written = l;
+    l = r;
+    l.cx = written.cx, l.cy = written.cy, l.scale = written.scale, l.fitScale = written.fitScale;
+    for (size_t i = 0; i < all.size(); ++i)
+      if (all[i].record.settles) l.values[i] = written.values[i];
+  }
   if (m_lines.size() != before || m_dirty) return write();
   return "";
 }
 
 std::string Recorder::stop(double now) {
   if (!m_active) return "";
-  flushFilter(now);
+  flushSettling(now);
   flushView(now);
-  flushAlpha(now);
   waitUntil(now);  // the pause before the stop, so that the last caption stays as long as it did
   m_active = false;
   return write();

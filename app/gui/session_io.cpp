@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "commands/command.h"
 #include "context.h"
 #include "latentlab/util/errors.h"
 #include "latentlab/util/fsutil.h"
+#include "recorder.h"
 
 namespace fs = std::filesystem;
 
@@ -160,6 +162,42 @@ void exportSelectionCsv(Context& ctx, const std::string& path, bool replace) {
     ctx.log.info("wrote " + std::to_string(rows.size()) + " rows to " + path);
   } catch (const Error& e) {
     ctx.log.error(e.what());
+  }
+}
+
+}  // namespace latentlab::gui
+
+// ------------------------------------------------------------------------------------ script commands
+
+namespace latentlab::gui {
+
+void addSessionCommands(CommandList& out) {
+  {
+    CommandSpec c{
+        "session-save", {arg::path()}, 0, "session-save PATH: save view, colours, selection and edited points"};
+    c.run = [](Context& ctx, const ScriptCommand& cmd) {
+      saveSessionTo(ctx, cmd.args[0], true);
+      return true;
+    };
+    out.push_back(std::move(c));
+  }
+  {
+    CommandSpec c{"session-load", {arg::path()}, 0, "session-load PATH: restore a saved session"};
+    c.run = [](Context& ctx, const ScriptCommand& cmd) {
+      loadSessionFrom(ctx, cmd.args[0]);
+      return true;
+    };
+    c.wait = [](const ScriptCommand&) { return ScriptWait::untilIdle(); };
+    c.stateKeys = {"view", "color", "selected", "edited_points", "selection"};
+    out.push_back(std::move(c));
+  }
+  {
+    CommandSpec c{"export-csv", {arg::path()}, 0, "export-csv PATH: write the selection as CSV"};
+    c.run = [](Context& ctx, const ScriptCommand& cmd) {
+      exportSelectionCsv(ctx, cmd.args[0], true);
+      return true;
+    };
+    out.push_back(std::move(c));
   }
 }
 

@@ -1,5 +1,6 @@
 #include "state_json.h"
 
+#include "commands/command.h"
 #include "context.h"
 #include "latentlab/util/errors.h"
 #include "latentlab/util/fsutil.h"
@@ -23,8 +24,6 @@ nlohmann::json stateJson(Context& ctx) {
   const auto& shown = s.edits.drag.active && s.edits.dragEval ? s.edits.dragEval : s.edits.inspect;
   json j;
   j["bundle"] = model ? json(s.model.dir) : json(nullptr);
-  j["projection"] = projectionKey(s.projection.current);
-  j["color"] = colorModeKey(s.style.colorMode);
   j["points"] = model ? s.model.pts->n : 0;
   j["test_points"] = model ? s.model.pts->numTest : 0;
   j["selected"] = sel.point;
@@ -48,9 +47,7 @@ nlohmann::json stateJson(Context& ctx) {
     j["layout_computing"] = s.projection.computing ? projectionKey(*s.projection.computing) : "";
   }
   j["selection"] = s.selection.multi;
-  j["caption"] = s.style.caption;
   j["thumbnails"] = s.ui.thumbnailsShown;
-  j["help_open"] = s.ui.showHelp;
   j["last_error"] = ctx.log.lastError();
   j["errors"] = ctx.log.errors();
   j["jobs"] = json::array();  // the Jobs tab: each job's name and how it ended
@@ -134,7 +131,6 @@ nlohmann::json stateJson(Context& ctx) {
     };
     j["selection_summary"] = summary(summarize(t, s.selection.multi));
     if (!s.style.filterMask.empty()) j["filter_summary"] = summary(summarize(t, maskedPoints(s.style.filterMask)));
-    j["legend_collapsed"] = s.style.legendCollapsed;
   }
   // The counterfactual runs of the CLUE panel: per head, the path's length, U before, at z* and
   // after the round trip, the classes, and where the final marker is on the map.
@@ -283,8 +279,8 @@ nlohmann::json stateJson(Context& ctx) {
     j["drag_update_ms"] = {{"median", quantile(d, 0.5)}, {"p95", quantile(d, 0.95)}};
   }
   if (s.ui.startupMs >= 0) j["startup_ms"] = s.ui.startupMs;
-  j["presenter"] = s.ui.presenter;
-  j["tab"] = s.ui.frontTab;
+  for (const CommandSpec& c : commands())  // the keys a command alone sets (its entry writes them)
+    if (c.state) c.state(j, s);
   j["recording"] = ctx.recorder.active() ? json{{"path", ctx.recorder.path()}, {"lines", ctx.recorder.lines().size()}}
                                          : json(nullptr);
   return j;

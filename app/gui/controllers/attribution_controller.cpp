@@ -4,9 +4,12 @@
 #include <cmath>
 #include <memory>
 
+#include <optional>
+#include "commands/command.h"
 #include "context.h"
 #include "latentlab/explorer/viewmath.h"
 #include "latentlab/util/errors.h"
+#include "recorder.h"
 
 namespace latentlab::gui {
 
@@ -185,6 +188,100 @@ void AttributionController::reset() {
   as.error.clear();
   as.alpha = 1.0;
   as.fromPoint = -1;
+}
+
+}  // namespace latentlab::gui
+
+// ------------------------------------------------------------------------------------ script commands
+
+namespace latentlab::gui {
+
+std::string attributionSettings(const AttributionOptions& o) {
+  const AttributionOptions d;
+  std::string l = "target=" + attributionTargetName(o.target);
+  auto add = [&](const std::string& kv) { l += " " + kv; };
+  if (o.method != d.method) add(std::string("method=") + attributionMethodName(o.method));
+  if (o.shapNoise != d.shapNoise) add("shap_noise=" + exactDouble(o.shapNoise));
+  if (o.path != d.path) add(std::string("path=") + attributionPathName(o.path));
+  if (o.head != d.head) add(std::string("head=") + headKindName(o.head));
+  if (o.baseline != d.baseline) add(std::string("baseline=") + igBaselineName(o.baseline));
+  if (o.steps != d.steps) add("steps=" + std::to_string(o.steps));
+  if (o.quadrature != d.quadrature) add(std::string("quadrature=") + quadratureName(o.quadrature));
+  if (o.blurSigma >= 0) add("blur_sigma=" + exactDouble(o.blurSigma));
+  if (o.seed != d.seed) add("seed=" + std::to_string(o.seed));
+  return l;
+}
+
+void addAttributionCommands(CommandList& out) {
+  {
+    CommandSpec c{"ig",
+                  {arg::settings("KEY=VALUE", "ig",
+                                 [](const std::string& k, const std::string& v) {
+                                   AttributionOptions o;
+                                   setAttributionOption(o, k, v, "ig");
+                                 })},
+                  1,
+                  "ig [target=class:K|logit:K|total|aleatoric|epistemic head=laplace|deterministic "
+                  "baseline=black|blur|mean|noise steps=M quadrature=midpoint|gauss-legendre path=straight|clue|drag]: "
+                  "integrated gradients of the selection's image, or (path=clue|drag) an uncertainty attributed along "
+                  "the decoded latent path from the CLUE z* or the dragged point back to the image (the Attribution "
+                  "tab)"};
+    c.run = [](Context& ctx, const ScriptCommand& cmd) {
+      AttributionOptions o;
+      for (const std::string& kv : cmd.args) {
+        const size_t eq = kv.find('=');
+        setAttributionOption(o, kv.substr(0, eq), kv.substr(eq + 1), "ig");
+      }
+      ctx.attribution.run(o);
+      return true;
+    };
+    c.wait = [](const ScriptCommand&) { return ScriptWait::untilIdle(); };
+    // Each run (from the panel or a script) with all its settings, so that the replay runs the same.
+    c.record = Recording::event([](const AppState& s) { return s.attribution.runs; }, Recording::Phase::Run);
+    c.record.latest = [](const AppState& s) { return attributionSettings(s.attribution.options); };
+    c.stateKeys = {"attribution"};
+    out.push_back(std::move(c));
+  }
+  {
+    CommandSpec c{"scrub",
+                  {arg::number("ALPHA", 0, 1)},
+                  0,
+                  "scrub ALPHA: move the Attribution tab's scrubber to alpha in 0..1 along the IG path"};
+    c.run = [](Context& ctx, const ScriptCommand& cmd) {
+      ctx.attribution.scrubTo(std::stod(cmd.args[0]));
+      return true;
+    };
+    // A slider: written once it rests and is let go of; not at the start (a replay has no run yet).
+    c.record = Recording::setting(
+        [](const AppState& s) -> std::optional<std::string> {
+          return exactDouble(std::clamp(s.attribution.alpha, 0.0, 1.0));
+        },
+        std::nullopt);
+    c.record.settles = c.record.stillInput = true;
+    c.record.atStart = false;
+    c.stateKeys = {"attribution"};
+    out.push_back(std::move(c));
+  }
+  {
+    CommandSpec c{"saliency",
+                  {arg::onOff(), arg::oneOf("gradient|ig", {"gradient", "ig"}, "%s must be gradient or ig")},
+                  1,
+                  "saliency on|off [gradient|ig]: live saliency of the decoded image in the inspector, for the "
+                  "Attribution tab's target and head (the plain gradient, or IG from black with 8 steps)"};
+    c.run = [](Context& ctx, const ScriptCommand& cmd) {
+      ctx.attribution.setLive(cmd.args[0] == "on", cmd.args.size() > 1 && cmd.args[1] == "ig" ? 8 : 0);
+      return true;
+    };
+    c.wait = [](const ScriptCommand&) { return ScriptWait::untilIdle(); };
+    c.record = Recording::setting(
+        [](const AppState& s) -> std::optional<std::string> {
+          if (!s.attribution.live) return "off";
+          return s.attribution.liveSteps > 0 ? "on ig" : "on gradient";
+        },
+        "off");
+    c.stateKeys = {"saliency", "saliency_ms"};
+    out.push_back(std::move(c));
+  }
 }
 
 }  // namespace latentlab::gui

@@ -31,4 +31,8 @@ class AttributionController {
   Context& m_ctx;
 };
 
+// The `ig` settings that run `o` again (every one that differs from the default), for the
+// recorder's `ig KEY=VALUE ...` line.
+std::string attributionSettings(const AttributionOptions& o);
+
 }  // namespace latentlab::gui

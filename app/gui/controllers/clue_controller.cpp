@@ -5,9 +5,11 @@
 #include <memory>
 #include <sstream>
 
+#include "commands/command.h"
 #include "context.h"
 #include "latentlab/pipeline/pipeline.h"
 #include "latentlab/util/errors.h"
+#include "recorder.h"
 
 namespace latentlab::gui {
 
@@ -352,6 +354,128 @@ void ClueController::reset() {
   ++cs.batch.serial;
   cs.batch.summary = nullptr;
   cs.batch.error.clear();
+}
+
+}  // namespace latentlab::gui
+
+// ------------------------------------------------------------------------------------ script commands
+
+namespace latentlab::gui {
+
+std::string clueSettings(const ClueOptions& o) {
+  const ClueOptions d;
+  std::string l = std::string("method=") + clueMethodName(o.method);
+  auto add = [&](const std::string& kv) { l += " " + kv; };
+  if (o.head != d.head) add(std::string("head=") + headKindName(o.head));
+  if (o.uncertainty != d.uncertainty) add(std::string("uncertainty=") + uncertaintyName(o.uncertainty));
+  if (o.distance != d.distance) add(std::string("distance=") + clueDistanceName(o.distance));
+  if (o.lambda != d.lambda) add("lambda=" + exactDouble(o.lambda));
+  if (o.lambdaX >= 0 && o.lambdaX != d.lambdaX) add("lambda_x=" + exactDouble(o.lambdaX));
+  if (o.lr > 0 && o.lr != d.lr) add("lr=" + exactDouble(o.lr));
+  if (o.steps != d.steps) add("steps=" + std::to_string(o.steps));
+  if (o.patience != d.patience) add("patience=" + std::to_string(o.patience));
+  if (o.tolerance != d.tolerance) add("tolerance=" + exactDouble(o.tolerance));
+  if (o.keepClass != d.keepClass) add(std::string("keep_class=") + (o.keepClass ? "on" : "off"));
+  if (o.target >= 0) add("target=" + std::to_string(o.target));
+  if (o.prototypes != d.prototypes) add("prototypes=" + std::to_string(o.prototypes));
+  if (o.sparsity != d.sparsity) add("sparsity=" + exactDouble(o.sparsity));
+  if (o.eta != d.eta) add("eta=" + exactDouble(o.eta));
+  if (o.threshold != d.threshold) add("threshold=" + exactDouble(o.threshold));
+  if (o.outerSteps != d.outerSteps) add("outer_steps=" + std::to_string(o.outerSteps));
+  if (o.frames != d.frames) add("frames=" + std::to_string(o.frames));
+  if (o.engine != d.engine) add("engine=" + o.engine);
+  return l;
+}
+
+namespace {
+
+ClueOptions parseClueSettings(const std::vector<std::string>& words, size_t from, const std::string& where) {
+  ClueOptions o;
+  for (size_t k = from; k < words.size(); ++k) {
+    const size_t eq = words[k].find('=');
+    setClueOption(o, words[k].substr(0, eq), words[k].substr(eq + 1), where);
+  }
+  return o;
+}
+
+ArgSpec clueSettingsArg(const std::string& where) {
+  return arg::settings("KEY=VALUE", where, [where](const std::string& k, const std::string& v) {
+    ClueOptions o;
+    setClueOption(o, k, v, where);
+  });
+}
+
+}  // namespace
+
+void addClueCommands(CommandList& out) {
+  {
+    CommandSpec c{
+        "clue",
+        {clueSettingsArg("clue")},
+        1,
+        "clue [method=latent-clue|vae-clue|regene|class-change|hierarchical "
+        "uncertainty=total|aleatoric|epistemic lambda=L steps=N target=CLASS keep_class=on ...]: explain the "
+        "selection's uncertainty with a counterfactual, with the Laplace and the deterministic head (the CLUE "
+        "panel's Run)"};
+    c.run = [](Context& ctx, const ScriptCommand& cmd) {
+      const ClueOptions o = parseClueSettings(cmd.args, 0, "clue");
+      if (o.target >= 0 && o.method != ClueMethod::ClassChange) {
+        ctx.log.error(std::string("clue: target is for method=class-change; ") + clueMethodName(o.method) +
+                      " lowers U");
+        return false;
+      }
+      ctx.clue.run(o);
+      return true;
+    };
+    c.wait = [](const ScriptCommand&) { return ScriptWait::untilIdle(); };
+    // Each run (from the panel or a script) with all its settings, so that the replay runs the same.
+    c.record = Recording::event([](const AppState& s) { return s.clue.runs; }, Recording::Phase::Run);
+    c.record.latest = [](const AppState& s) { return clueSettings(s.clue.options); };
+    c.stateKeys = {"clue"};
+    out.push_back(std::move(c));
+  }
+  {
+    CommandSpec c{
+        "clue-zoom", {}, 0, "clue-zoom: centre the map on the CLUE paths, zoomed in (the CLUE tab's Zoom to paths)"};
+    c.run = [](Context& ctx, const ScriptCommand&) {
+      ctx.clue.zoomToPaths();
+      return true;
+    };
+    c.stateKeys = {"view"};
+    out.push_back(std::move(c));
+  }
+  {
+    CommandSpec c{
+        "clue-batch",
+        {arg::path("OUT"),
+         {"N|lasso", ArgSpec::Kind::One,
+          [](const std::string& w) -> std::string {
+            char* end = nullptr;
+            const double v = std::strtod(w.c_str(), &end);
+            const bool count = !w.empty() && end == w.c_str() + w.size() &&
+                               w.find_first_not_of("0123456789") == std::string::npos && v >= 1 && v <= 1e6;
+            if (w == "lasso" || count) return "";
+            return "'" + clipForMessage(w, 40) + "' must be lasso or a number of points from 1 to 1000000";
+          }},
+         clueSettingsArg("clue-batch")},
+        1,
+        "clue-batch OUT N|lasso [KEY=VALUE ...]: the CLUE panel's batch run (latentlab explain) of the N most "
+        "uncertain test points, or of the lasso selection's test points, into the new folder OUT, as a job; "
+        "KEY=VALUE as for clue. The script goes on at once (wait-for OUT/summary.json to wait for it)"};
+    c.ready = [](const Context& ctx) { return !ctx.state.clue.batch.running(); };  // one batch at a time
+    c.run = [](Context& ctx, const ScriptCommand& cmd) {
+      ClueBatch& b = ctx.state.clue.batch;
+      ctx.state.clue.options = parseClueSettings(cmd.args, 2, "clue-batch");
+      b.out = cmd.args[0];
+      b.lasso = cmd.args[1] == "lasso";
+      if (!b.lasso) b.mostUncertain = std::stoi(cmd.args[1]);
+      ctx.clue.runBatch();
+      if (!b.error.empty()) ctx.log.error("clue-batch: " + b.error);
+      return b.error.empty();
+    };
+    c.stateKeys = {"clue"};
+    out.push_back(std::move(c));
+  }
 }
 
 }  // namespace latentlab::gui

@@ -2,6 +2,7 @@
 // The counterfactual runs of the CLUE panel and the `clue` script command: one job runs the
 // selection's explanation with the Laplace head (its path drawn as it comes) and then with the
 // deterministic head; the scrubber shows any step of either in the inspector. UI thread only.
+#include <string>
 #include <vector>
 
 #include "latentlab/clue/clue.h"
@@ -47,5 +48,9 @@ class ClueController {
   std::vector<float> placePath(const std::vector<float>& path, int64_t d) const;
   Context& m_ctx;
 };
+
+// The `clue` settings that run `o` again (every one that differs from the default), for the
+// recorder's `clue KEY=VALUE ...` line.
+std::string clueSettings(const ClueOptions& o);
 
 }  // namespace latentlab::gui

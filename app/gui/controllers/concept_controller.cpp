@@ -3,7 +3,10 @@
 #include <memory>
 #include <string>
 
+#include "commands/command.h"
 #include "context.h"
+#include "latentlab/util/errors.h"
+#include "recorder.h"
 
 namespace latentlab::gui {
 
@@ -84,6 +87,31 @@ void ConceptController::flip(int bit) {
         ctx.state.concepts.error = err;
         ctx.log.error("flip failed: " + err, true);
       });
+}
+
+}  // namespace latentlab::gui
+
+// ------------------------------------------------------------------------------------ script commands
+
+namespace latentlab::gui {
+
+void addConceptCommands(CommandList& out) {
+  CommandSpec c{"flip",
+                {arg::whole("BIT", 0, 1e6)},
+                0,
+                "flip BIT: flip bit BIT of the selection's DVAE code (the Concepts tab); the flipped point becomes an "
+                "edited point, shown in the inspector"};
+  c.run = [](Context& ctx, const ScriptCommand& cmd) {
+    ctx.concepts.flip(std::stoi(cmd.args[0]));
+    return true;
+  };
+  c.wait = [](const ScriptCommand&) { return ScriptWait::untilIdle(); };
+  // One line per flip, in order; a flip selects the edited point that holds it.
+  c.record = Recording::event([](const AppState& s) { return uint64_t(s.concepts.flips.size()); });
+  c.record.perEvent = [](const AppState& s, uint64_t k) { return std::to_string(s.concepts.flips[size_t(k)]); };
+  c.record.endsSelection = true;
+  c.stateKeys = {"concepts", "edited_points", "selected_edited"};
+  out.push_back(std::move(c));
 }
 
 }  // namespace latentlab::gui

@@ -1,7 +1,10 @@
 #include "controllers/edit_controller.h"
 
+#include <optional>
+#include "commands/command.h"
 #include "context.h"
 #include "latentlab/util/errors.h"
+#include "recorder.h"
 
 namespace latentlab::gui {
 
@@ -312,6 +315,140 @@ void EditController::reset() {
   s.edits.inspect.reset();
   s.edits.dragEval.reset();
   s.edits.drag = {};
+}
+
+}  // namespace latentlab::gui
+
+// ------------------------------------------------------------------------------------ script commands
+
+namespace latentlab::gui {
+
+std::string selectLine(int64_t point) { return "select " + std::to_string(point); }
+std::string dragLine(float dx, float dy, long frames) {
+  return "drag " + exactFloat(dx) + " " + exactFloat(dy) + " " + std::to_string(frames);
+}
+
+namespace {
+
+// A script's drag of the selection by (dx, dy) projection units (the script ends it, not the mouse).
+void scriptDrag(Context& ctx, float dx, float dy) {
+  ctx.edits.beginDrag();
+  Drag& d = ctx.state.edits.drag;
+  d.byScript = true;
+  ctx.edits.dragTo(d.x0 + dx, d.y0 + dy);
+}
+
+}  // namespace
+
+void addEditCommands(CommandList& out) {
+  {
+    CommandSpec c{"select",
+                  {arg::whole("INDEX", 0, 9e18)},
+                  0,
+                  "select INDEX: select a point (test points first, then train points)"};
+    c.run = [](Context& ctx, const ScriptCommand& cmd) {
+      ctx.edits.selectPoint(std::stoll(cmd.args[0]));
+      return true;
+    };
+    c.wait = [](const ScriptCommand&) { return ScriptWait::untilIdle(); };  // its evaluation
+    c.stateKeys = {"selected", "selected_edited", "position", "latent", "probabilities", "uncertainty"};
+    out.push_back(std::move(c));
+  }
+  {
+    CommandSpec c{"drag",
+                  {arg::number("DX", -1e6, 1e6), arg::number("DY", -1e6, 1e6), arg::whole("FRAMES", 0, 36000)},
+                  1,
+                  "drag DX DY [FRAMES]: drag the selected point by DX, DY projection units and keep it; with FRAMES, "
+                  "the point moves there over FRAMES frames (60 a second), as a recorded mouse drag does"};
+    c.run = [](Context& ctx, const ScriptCommand& cmd) {
+      if (!ctx.state.hasModel() || !ctx.state.selection.sel.any()) {
+        ctx.log.error("drag needs a selected point (use select INDEX first)");
+        return false;
+      }
+      const bool animated = cmd.args.size() > 2 && std::stoi(cmd.args[2]) > 0;
+      if (animated)
+        scriptDrag(ctx, 0, 0);  // the runner moves it a step a frame (ScriptHost::dragMove)
+      else
+        scriptDrag(ctx, std::stof(cmd.args[0]), std::stof(cmd.args[1]));
+      return true;
+    };
+    c.wait = [](const ScriptCommand& cmd) {
+      ScriptWait w;
+      const int frames = cmd.args.size() > 2 ? std::stoi(cmd.args[2]) : 0;
+      if (frames > 0) {  // moves over FRAMES frames from where it is
+        w.dragFrames = frames;
+        w.dragDx = std::stof(cmd.args[0]);
+        w.dragDy = std::stof(cmd.args[1]);
+      } else {  // kept once its evaluation is in
+        w.idle = true;
+        w.commitDrag = true;
+      }
+      return w;
+    };
+    c.stateKeys = {"edited_points", "selected_edited", "position", "latent", "drag"};
+    out.push_back(std::move(c));
+  }
+  {
+    CommandSpec c{"undo", {}, 0, "undo: undo the last edit (like Ctrl+Z)"};
+    c.run = [](Context& ctx, const ScriptCommand&) {
+      ctx.edits.undo();
+      return true;
+    };
+    c.wait = [](const ScriptCommand&) { return ScriptWait::untilIdle(); };
+    c.record = Recording::event([](const AppState& s) { return uint64_t(s.edits.undo.size()); });
+    c.record.drops = true;  // an undo pops the undo stack: one line per pop
+    c.stateKeys = {"edited_points"};
+    out.push_back(std::move(c));
+  }
+  {
+    CommandSpec c{"snap", {arg::onOff()}, 0, "snap on|off: show the nearest data images beside the decode"};
+    c.run = [](Context& ctx, const ScriptCommand& cmd) {
+      ctx.edits.setSnap(cmd.args[0] == "on");
+      return true;
+    };
+    c.wait = [](const ScriptCommand&) { return ScriptWait::untilIdle(); };
+    c.record = Recording::setting(
+        [](const AppState& s) -> std::optional<std::string> { return s.edits.snap ? "on" : "off"; }, "off");
+    out.push_back(std::move(c));
+  }
+  {
+    CommandSpec c{
+        "filter", {arg::text("EXPR")}, 1, "filter EXPR: highlight the points matching EXPR, e.g. pred=3 label!=3"};
+    c.run = [](Context& ctx, const ScriptCommand& cmd) {
+      ctx.state.style.filterText = cmd.args.empty() ? "" : cmd.args[0];
+      const std::string err = ctx.edits.applyFilter();
+      if (!err.empty()) ctx.log.error(err);
+      return err.empty();
+    };
+    // Typed: written once it has not changed for a moment.
+    c.record =
+        Recording::setting([](const AppState& s) -> std::optional<std::string> { return s.style.filterText; }, "");
+    c.record.settles = true;
+    c.stateKeys = {"filter_summary"};
+    out.push_back(std::move(c));
+  }
+  {
+    CommandSpec c{"select-matches",
+                  {},
+                  0,
+                  "select-matches: make the filter's matches the multi-selection (the toolbar's Select matches); the "
+                  "inspector summarises it"};
+    c.run = [](Context& ctx, const ScriptCommand&) {
+      const StyleState& st = ctx.state.style;
+      if (!st.filterError.empty()) {
+        ctx.log.error("select-matches: the filter has an error (" + st.filterError + "); the selection is unchanged");
+        return false;
+      }
+      if (st.filterMask.empty()) {
+        ctx.log.error("select-matches: no filter is set (use filter EXPR first)");
+        return false;
+      }
+      ctx.edits.setMultiSelection(maskedPoints(st.filterMask));
+      return true;
+    };
+    c.stateKeys = {"selection", "selection_count", "selection_summary"};
+    out.push_back(std::move(c));
+  }
 }
 
 }  // namespace latentlab::gui

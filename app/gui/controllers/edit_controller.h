@@ -60,4 +60,9 @@ class EditController {
   Context& m_ctx;
 };
 
+// The script lines of a selection and a kept drag (their commands are declared in
+// edit_controller.cpp), for the recorder.
+std::string selectLine(int64_t point);
+std::string dragLine(float dx, float dy, long frames);
+
 }  // namespace latentlab::gui

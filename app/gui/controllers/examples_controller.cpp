@@ -2,8 +2,10 @@
 
 #include <memory>
 
+#include "commands/command.h"
 #include "context.h"
 #include "latentlab/util/errors.h"
+#include "recorder.h"
 
 namespace latentlab::gui {
 
@@ -108,6 +110,62 @@ void ExamplesController::reset() {
   es.explained = Selection{};
   es.clicked = -1;
   ++es.serial;
+}
+
+}  // namespace latentlab::gui
+
+// ------------------------------------------------------------------------------------ script commands
+
+namespace latentlab::gui {
+
+void addExamplesCommands(CommandList& out) {
+  {
+    ArgSpec method{"dknn|simplex|tracin", ArgSpec::Kind::One, [](const std::string& w) -> std::string {
+                     try {
+                       parseExampleMethod(w, "examples");
+                     } catch (const InputError& e) {
+                       return e.what();
+                     }
+                     return "";
+                   }};
+    CommandSpec c{"examples",
+                  {method, arg::settings("KEY=VALUE", "examples",
+                                         [](const std::string& k, const std::string& v) {
+                                           ExampleOptions o;
+                                           setExampleOption(o, k, v, "examples");
+                                         })},
+                  1,
+                  "examples dknn|simplex|tracin [corpus=N steps=N lr=X seed=S]: the training examples that make the "
+                  "selection's latent what it is (the Examples tab; Crabbé and van der Schaar 2022); the training "
+                  "points are added to the map first"};
+    c.run = [](Context& ctx, const ScriptCommand& cmd) {
+      ExampleOptions o;
+      o.method = parseExampleMethod(cmd.args[0], "examples");
+      for (size_t i = 1; i < cmd.args.size(); ++i) {
+        const size_t eq = cmd.args[i].find('=');
+        setExampleOption(o, cmd.args[i].substr(0, eq), cmd.args[i].substr(eq + 1), "examples");
+      }
+      ctx.examples.run(o);
+      return true;
+    };
+    c.wait = [](const ScriptCommand&) { return ScriptWait::untilIdle(); };
+    c.stateKeys = {"examples", "points"};
+    out.push_back(std::move(c));
+  }
+  {
+    CommandSpec c{"example",
+                  {arg::oneOf("top|bottom", {"top", "bottom"}, "%s must be top or bottom"), arg::whole("RANK", 0, 1e9)},
+                  0,
+                  "example top|bottom RANK: click the Examples tab's RANK-th (0 = first) top or bottom example: its "
+                  "training point is selected on the map"};
+    c.run = [](Context& ctx, const ScriptCommand& cmd) {
+      ctx.examples.selectExample(cmd.args[0] == "top", std::stoi(cmd.args[1]));
+      return true;
+    };
+    c.wait = [](const ScriptCommand&) { return ScriptWait::untilIdle(); };
+    c.stateKeys = {"selected"};
+    out.push_back(std::move(c));
+  }
 }
 
 }  // namespace latentlab::gui

@@ -5,8 +5,15 @@
 #include <filesystem>
 #include <sstream>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include "commands/command.h"
 #include "context.h"
+#include "latentlab/model/option_ranges.h"
 #include "latentlab/util/errors.h"
+#include "recorder.h"
 
 namespace fs = std::filesystem;
 
@@ -254,6 +261,121 @@ void ModelController::trainModel(TrainOptions opt) {
         });
       },
       [&c, opt](const std::string& err) { c.log.error("training " + opt.out + " failed: " + err); });
+}
+
+}  // namespace latentlab::gui
+
+// ------------------------------------------------------------------------------------ script commands
+
+namespace latentlab::gui {
+
+namespace {
+
+const std::vector<std::string>& trainSettingKeys() {
+  static const std::vector<std::string> k = {"epochs",         "latent-dim", "seed",       "ensemble",
+                                             "decoder-epochs", "vae-epochs", "limit-train"};
+  return k;
+}
+
+// One `train-model` KEY=VALUE setting: a key of trainSettingKeys(), a whole number in the range
+// `latentlab train` takes for its option of the same name. "" or what is wrong.
+std::string checkTrainSetting(const std::string& kv) {
+  const size_t eq = kv.find('=');
+  const std::string key = kv.substr(0, eq), value = eq == std::string::npos ? "" : kv.substr(eq + 1);
+  const auto& keys = trainSettingKeys();
+  if (eq == std::string::npos) return "'" + clipForMessage(kv, 40) + "' is not KEY=VALUE";
+  if (std::find(keys.begin(), keys.end(), key) == keys.end())
+    return "unknown setting '" + clipForMessage(key, 40) + "'";
+  char* end = nullptr;
+  errno = 0;
+  const long long v = std::strtoll(value.c_str(), &end, 10);
+  if (value.empty() || end != value.c_str() + value.size() || v < 0 || errno == ERANGE)
+    return "'" + clipForMessage(value, 40) + "' (" + key + ") is not a whole number >= 0";
+  for (const auto& r : trainOptionRanges())
+    if (key == r.name && !(double(v) >= r.lo && double(v) <= r.hi)) {
+      char range[64];
+      std::snprintf(range, sizeof range, "%g..%g", r.lo, r.hi);
+      return key + "=" + clipForMessage(value, 40) + " is out of range (" + range + ")";
+    }
+  return "";
+}
+
+void applyTrainSetting(TrainOptions& o, const std::string& kv) {
+  const size_t eq = kv.find('=');
+  const std::string key = kv.substr(0, eq);
+  const long long v = std::stoll(kv.substr(eq + 1));
+  if (key == "epochs")
+    o.epochs = int(v);
+  else if (key == "latent-dim")
+    o.latentDim = v;
+  else if (key == "seed")
+    o.seed = uint64_t(v);
+  else if (key == "ensemble")
+    o.ensemble = int(v);
+  else if (key == "decoder-epochs")
+    o.decoderEpochs = int(v);
+  else if (key == "vae-epochs")
+    o.vaeEpochs = int(v);
+  else if (key == "limit-train")
+    o.limitTrain = v;
+}
+
+ScriptWait untilIdle(const ScriptCommand&) { return ScriptWait::untilIdle(); }
+
+}  // namespace
+
+void addModelCommands(CommandList& out) {
+  {
+    CommandSpec c{"load",
+                  {arg::path("BUNDLE_DIR")},
+                  0,
+                  "load BUNDLE_DIR: open another bundle (the current one stays if it fails)"};
+    c.run = [](Context& ctx, const ScriptCommand& cmd) {
+      ctx.models.load(cmd.args[0]);
+      return true;
+    };
+    c.wait = untilIdle;
+    c.record = Recording::setting(
+        [](const AppState& s) -> std::optional<std::string> {
+          if (!s.hasModel()) return std::nullopt;
+          return s.model.dir;
+        },
+        std::nullopt);
+    c.record.resets = true;  // a load starts the view, the selection and the edits afresh
+    c.stateKeys = {"bundle", "points", "test_points"};
+    out.push_back(std::move(c));
+  }
+  {
+    CommandSpec c{"train", {arg::onOff()}, 0, "train on|off: show the training points as well as the test points"};
+    c.run = [](Context& ctx, const ScriptCommand& cmd) {
+      ctx.models.showTrainPoints(cmd.args[0] == "on");
+      return true;
+    };
+    c.wait = untilIdle;
+    c.record = Recording::setting(
+        [](const AppState& s) -> std::optional<std::string> { return s.style.showTrain ? "on" : "off"; }, "off");
+    c.stateKeys = {"points"};
+    out.push_back(std::move(c));
+  }
+  {
+    ArgSpec settings{"KEY=VALUE", ArgSpec::Kind::Settings, checkTrainSetting};
+    CommandSpec c{"train-model",
+                  {arg::path("DATASET"), arg::path("OUT"), settings},
+                  1,
+                  "train-model DATASET OUT [epochs=N latent-dim=D seed=S ensemble=N decoder-epochs=N vae-epochs=N "
+                  "limit-train=N]: train a new bundle as a job (like latentlab train), then load it"};
+    c.run = [](Context& ctx, const ScriptCommand& cmd) {
+      TrainOptions o = guiTrainOptions();
+      o.dataset = cmd.args[0];
+      o.out = cmd.args[1];
+      for (size_t k = 2; k < cmd.args.size(); ++k) applyTrainSetting(o, cmd.args[k]);
+      ctx.models.trainModel(o);
+      return true;
+    };
+    c.wait = untilIdle;
+    c.stateKeys = {"bundle", "jobs"};
+    out.push_back(std::move(c));
+  }
 }
 
 }  // namespace latentlab::gui

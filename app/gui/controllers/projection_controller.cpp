@@ -5,9 +5,13 @@
 #include <chrono>
 #include <cstdio>
 
+#include <nlohmann/json.hpp>
+#include <optional>
+#include "commands/command.h"
 #include "context.h"
 #include "latentlab/util/errors.h"
 #include "latentlab/util/fsutil.h"
+#include "recorder.h"
 
 namespace latentlab::gui {
 
@@ -215,6 +219,65 @@ void ProjectionController::placeEditedPoints() {
   }
   m_ctx.clue.replace();         // the counterfactual paths too
   m_ctx.attribution.replace();  // and the IG path
+}
+
+}  // namespace latentlab::gui
+
+// ------------------------------------------------------------------------------------ script commands
+
+namespace latentlab::gui {
+
+void addProjectionCommands(CommandList& out) {
+  {
+    std::vector<std::string> keys;
+    for (Projection p : kProjections) keys.push_back(projectionKey(p));
+    CommandSpec c{"project",
+                  {arg::oneOf("pca|tsne|umap|csv", keys, "unknown projection %s (pca, tsne, umap or csv)"),
+                   arg::oneOf("nowait", {"nowait"}, "%s after the projection must be nowait")},
+                  1,
+                  "project pca|tsne|umap|csv [nowait]: switch the 2D projection (t-SNE and UMAP are computed as a job, "
+                  "or read from the bundle's cache; the script waits for them unless nowait)"};
+    c.run = [](Context& ctx, const ScriptCommand& cmd) {
+      ctx.projection.apply(*parseProjection(cmd.args[0]));
+      return true;
+    };
+    c.wait = [](const ScriptCommand& cmd) {
+      ScriptWait w;
+      w.idle = cmd.args.size() < 2;  // `nowait` goes on while the layout is computed
+      return w;
+    };
+    c.record = Recording::setting(
+        [](const AppState& s) -> std::optional<std::string> {
+          if (s.projection.current == Projection::Csv)
+            return "# an imported CSV layout was shown: use layout-csv PATH here";
+          return projectionKey(s.projection.current);
+        },
+        "pca");
+    c.record.refits = true;  // the new layout is fitted in the same frame, and so is the replay's
+    c.stateKeys = {"projection", "layout_quality", "layout_computing"};
+    c.state = [](nlohmann::json& j, const AppState& s) { j["projection"] = projectionKey(s.projection.current); };
+    out.push_back(std::move(c));
+  }
+  {
+    CommandSpec c{
+        "export-layout", {arg::path()}, 0, "export-layout PATH: write the map's current layout as CSV (index,x,y)"};
+    c.run = [](Context& ctx, const ScriptCommand& cmd) {
+      const std::string err = ctx.projection.exportCsv(cmd.args[0], true);
+      if (!err.empty()) ctx.log.error(err);
+      return err.empty();
+    };
+    out.push_back(std::move(c));
+  }
+  {
+    CommandSpec c{"layout-csv", {arg::path()}, 0, "layout-csv PATH: import a 2D layout (index,x,y) and show it"};
+    c.run = [](Context& ctx, const ScriptCommand& cmd) {
+      ctx.projection.importCsv(cmd.args[0]);
+      return true;
+    };
+    c.wait = [](const ScriptCommand&) { return ScriptWait::untilIdle(); };
+    c.stateKeys = {"projection"};
+    out.push_back(std::move(c));
+  }
 }
 
 }  // namespace latentlab::gui

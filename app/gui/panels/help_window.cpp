@@ -2,8 +2,8 @@
 
 #include <imgui.h>
 
+#include "commands/command.h"
 #include "context.h"
-#include "latentlab/explorer/gui_script.h"
 #include "shortcuts.h"
 #include "widgets/widgets.h"
 
@@ -51,7 +51,7 @@ void drawHelpWindow(Context& ctx) {
     for (const Shortcut& s : shortcuts()) bullet(std::string(s.label) + "  " + s.what);
     ImGui::Separator();
     ImGui::TextUnformatted("Script commands (latentlab gui --script FILE)");
-    for (const auto& [name, help] : scriptCommandHelp()) bullet(help);
+    for (const CommandSpec& c : commands()) bullet(c.help);
     applyScriptScroll(ctx.state.ui, "help");
   }
   ImGui::End();

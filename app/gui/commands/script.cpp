@@ -1,0 +1,96 @@
+// The script parser: a line is a command of command.h's list with arguments its entry accepts.
+#include "commands/script.h"
+
+#include <sstream>
+
+#include "latentlab/util/errors.h"
+#include "latentlab/util/fsutil.h"
+
+namespace latentlab::gui {
+
+namespace {
+
+std::string trim(const std::string& s) {
+  const size_t a = s.find_first_not_of(" \t\r");
+  if (a == std::string::npos) return "";
+  const size_t b = s.find_last_not_of(" \t\r");
+  return s.substr(a, b - a + 1);
+}
+
+// "" or what is wrong with the arguments of `c` for `spec`: their number, each word, then the
+// entry's own check.
+std::string checkArguments(const CommandSpec& spec, ScriptCommand& c) {
+  std::istringstream words(c.rest);
+  for (std::string w; words >> w;) c.args.push_back(w);
+  const ArgSpec::Kind last = spec.args.empty() ? ArgSpec::Kind::One : spec.args.back().kind;
+  if (last == ArgSpec::Kind::Rest) {
+    c.args.clear();
+    if (!c.rest.empty()) c.args.push_back(c.rest);
+  }
+  const bool settings = last == ArgSpec::Kind::Settings;
+  const size_t most = spec.args.size(), need = most - size_t(spec.optional);
+  if (c.args.size() < need || (!settings && c.args.size() > most)) {
+    const std::string count = settings      ? "at least " + std::to_string(need)
+                              : need < most ? std::to_string(need) + " to " + std::to_string(most)
+                                            : std::to_string(most);
+    return "'" + c.name + "' takes " + count + " argument(s), got " + std::to_string(c.args.size()) +
+           " (usage: " + spec.help + ")";
+  }
+  for (size_t i = 0; i < c.args.size(); ++i) {
+    const ArgSpec& a = spec.args[std::min(i, spec.args.size() - 1)];
+    const std::string& w = c.args[i];
+    if (a.kind == ArgSpec::Kind::Settings && a.uniqueKeys) {
+      const std::string key = w.substr(0, w.find('='));
+      for (size_t j = 0; j < i; ++j)
+        if (c.args[j].substr(0, c.args[j].find('=')) == key && c.args[j].find('=') != std::string::npos)
+          return clipForMessage(key, 40) + " is given twice";
+    }
+    if (a.check) {
+      const std::string bad = a.check(w);
+      if (!bad.empty()) return bad;
+    }
+  }
+  return spec.check ? spec.check(c) : "";
+}
+
+}  // namespace
+
+Script parseScript(const std::string& text, const std::string& source) {
+  Script out;
+  std::istringstream in(text);
+  std::string raw;
+  int lineNo = 0;
+  while (std::getline(in, raw)) {
+    ++lineNo;
+    const std::string line = trim(raw);
+    if (line.empty() || line[0] == '#') continue;
+    const size_t sp = line.find_first_of(" \t");
+    ScriptCommand c;
+    c.line = lineNo;
+    c.name = line.substr(0, sp);
+    c.rest = sp == std::string::npos ? "" : trim(line.substr(sp));
+    std::string bad;
+    const CommandSpec* spec = findCommand(c.name);
+    if (!spec) {
+      bad = "unknown command '" + clipForMessage(c.name, 40) + "'";
+    } else {
+      try {
+        bad = checkArguments(*spec, c);
+        if (!bad.empty() && bad.rfind("'" + c.name + "' takes", 0) != 0)
+          bad += " in '" + clipForMessage(line, 80) + "'";
+      } catch (const std::exception& e) {  // a check that throws is a bad line, never a crash
+        bad = std::string(e.what()) + " in '" + clipForMessage(line, 80) + "'";
+      }
+    }
+    if (!bad.empty()) {
+      out.errors.push_back({lineNo, clipForMessage(source + ":" + std::to_string(lineNo) + ": " + bad, 990)});
+      continue;
+    }
+    out.commands.push_back(std::move(c));
+  }
+  return out;
+}
+
+Script loadScriptFile(const std::string& path) { return parseScript(readTextFile(path), path); }
+
+}  // namespace latentlab::gui
