@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 
 #include "cli/command.h"
+#include "commands/command.h"
 #include "commands/script.h"
 #include "gui.h"
 #include "latentlab/pipeline/pipeline.h"
@@ -34,6 +36,9 @@ class GuiCommand : public Command {
                       "Render the --script replay into DIR/frame_NNNNNN.png (the script's waits and drags, at --fps), "
                       "with DIR/frames.csv, then exit");
     m_sub->add_option("--fps", m_fps, "Frames a second for --frames (default 30; waits and drags are at 60)");
+    m_sub->add_flag("--commands", m_listCommands,
+                    "Print the script commands (usage, what each does, the state keys it changes) as a Markdown "
+                    "table, and exit");
     m_sub->add_flag(
         "--force", m_opt.force,
         "Let --screenshot and --record replace an existing file, and --frames write into a non-empty folder");
@@ -44,6 +49,10 @@ class GuiCommand : public Command {
 
   bool cancellable() const override { return true; }
   int run(const CliContext& ctx) override {
+    if (m_listCommands) {
+      std::cout << gui::commandTableMarkdown();
+      return 0;
+    }
     if (m_opt.bundle.empty()) m_opt.bundle = defaultBundlePath("fashion-mnist", ctx.exeDir);
     if (m_opt.bundle.empty()) throw BundleError("[gui] shipped bundle assets/models/fashion-mnist not found");
     if (!m_size.empty()) {
@@ -120,6 +129,7 @@ class GuiCommand : public Command {
   gui::GuiOptions m_opt;
   std::string m_size;
   int m_fps = 30;
+  bool m_listCommands = false;
 };
 
 }  // namespace

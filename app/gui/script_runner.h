@@ -43,6 +43,11 @@ class ScriptRunner {
   void step(ScriptHost& host, Clock::time_point now = Clock::now());
   bool active() const { return !m_script.commands.empty(); }
   bool finished() const { return m_pc >= m_script.commands.size(); }
+  // Finished, and nothing the last lines started is still to be waited for or done (a drag's
+  // commit once its evaluation is in, a wait's frames, a file).
+  bool done() const {
+    return finished() && !m_wait.idle && m_wait.frames == 0 && m_wait.file.empty() && m_drag.frames == 0;
+  }
   bool quitRequested() const { return m_wait.quit; }  // the script ran `quit`
   // The window should keep drawing frames (a `wait N`, or commands ready to run).
   bool wantsFrames() const { return m_wait.frames > 0 || m_drag.frames > 0 || (!finished() && !m_wait.idle); }

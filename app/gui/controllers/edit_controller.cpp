@@ -385,7 +385,7 @@ void addEditCommands(CommandList& out) {
       }
       return w;
     };
-    c.stateKeys = {"edited_points", "selected_edited", "position", "latent", "drag"};
+    c.stateKeys = {"edited_points", "selected_edited", "position", "latent"};
     out.push_back(std::move(c));
   }
   {

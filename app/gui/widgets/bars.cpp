@@ -68,6 +68,7 @@ void drawUncertaintyBars(float total, float aleatoric, float epistemic, int clas
       for (int dy = -1; dy <= 1; ++dy)
         if (dx || dy) dl->AddText(ImVec2(tp.x + float(dx), tp.y + float(dy)), IM_COL32(0, 0, 0, 255), buf);
     dl->AddText(tp, IM_COL32(255, 255, 255, 255), buf);
+    ImGui::LogText("%s\n", buf);  // drawn text is not logged by itself (ImGui's log, the panel tests)
     tip((std::string(tips[i]) + ". The bar's colour is the map's colour for this value in the " + names[i] +
          " mode; the percentage: the share of the test points with a lower value.")
             .c_str());
