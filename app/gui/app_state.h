@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "controllers/job_slot.h"
 #include "latentlab/clue/clue.h"
 #include "latentlab/explorer/explorer.h"
 #include "latentlab/explorer/session.h"
@@ -181,11 +182,9 @@ struct StyleState {
   }
 };
 
-struct ProjectionState {
+struct ProjectionState : JobSlot {  // the layout job
   Projection current = Projection::Pca;
   std::optional<Projection> computing;  // the layout job's method
-  std::shared_ptr<Job> job;
-  uint64_t jobSerial = 0;  // which job is the current one: a cancelled job's late callbacks see another
 };
 
 struct PendingShot {
@@ -236,40 +235,32 @@ struct ClueRun {
 
 // A batch run of the panel's settings over many test points (`latentlab explain`, as a job): it
 // writes summary.json, points.csv and the filmstrips into a new folder.
-struct ClueBatch {
+struct ClueBatch : JobSlot {
   int mostUncertain = 100;  // the N most uncertain test points (Laplace total U), or
   bool lasso = false;       // the lasso selection's test points
   std::string out;          // the folder to write ("" until the panel proposes one)
   bool force = false;       // replace an earlier explain folder there
-  std::shared_ptr<Job> job;
-  uint64_t serial = 0;
-  nlohmann::json summary;  // the last finished run's summary.json (null: none)
-  std::string written;     // where it was written
-  std::string error;
-  bool running() const { return job != nullptr; }
+  nlohmann::json summary;   // the last finished run's summary.json (null: none)
+  std::string written;      // where it was written
 };
 
-struct ClueState {
-  ClueOptions options;  // the panel's settings
+struct ClueState : JobSlot {  // the run of both heads
+  ClueOptions options;        // the panel's settings
   std::optional<ClueRun> laplace, det;
   std::vector<float> liveXY;  // [t, 2] the path of the run in progress
-  std::shared_ptr<Job> job;
-  uint64_t serial = 0;     // only the newest run's results are kept
-  uint64_t runs = 0;       // runs started (the demo recorder writes a `clue` line for each)
-  int64_t fromPoint = -1;  // where the runs started (a point, or -1 for an edited latent)
-  int64_t origin = -1;     // the data point the runs go back to (the selection's point)
-  int inspectStep = -1;    // the inspector shows this step of the followed run (-1: the selection)
+  uint64_t runs = 0;          // runs started (the demo recorder writes a `clue` line for each)
+  int64_t fromPoint = -1;     // where the runs started (a point, or -1 for an edited latent)
+  int64_t origin = -1;        // the data point the runs go back to (the selection's point)
+  int inspectStep = -1;       // the inspector shows this step of the followed run (-1: the selection)
   int fromEdited = -1;
   bool followDet = false;  // the scrubber follows the deterministic run
   int scrub = 0;           // the step shown
   bool playing = false;
   double playClock = 0;  // seconds into the playback
-  std::string error;
-  int nudged = -1;  // the edited point made by dragging a paused path's step
+  int nudged = -1;       // the edited point made by dragging a paused path's step
   ClueBatch batch;
 
   const ClueRun* followed() const { return followDet ? (det ? &*det : nullptr) : (laplace ? &*laplace : nullptr); }
-  bool running() const { return job != nullptr; }
 };
 
 // ------------------------------------------------------------------------------------ attributions
@@ -285,18 +276,14 @@ struct AttributionRun {
   float detClip = 0;
 };
 
-struct AttributionState {
+struct AttributionState : JobSlot {
   AttributionOptions options;  // the panel's settings
   std::optional<AttributionRun> run;
-  std::shared_ptr<Job> job;
-  uint64_t serial = 0;
   uint64_t runs = 0;       // runs started (the demo recorder writes an `ig` line for each)
   double alpha = 1.0;      // the scrubber: 0 = the baseline, 1 = the input
   int64_t fromPoint = -1;  // the point explained (-1: an edited point's decode)
-  std::string error;
-  bool live = false;  // live saliency of the decode while dragging (the inspector)
-  int liveSteps = 0;  // 0: the plain gradient; else IG from black with this many steps
-  bool running() const { return job != nullptr; }
+  bool live = false;       // live saliency of the decode while dragging (the inspector)
+  int liveSteps = 0;       // 0: the plain gradient; else IG from black with this many steps
 };
 
 // ------------------------------------------------------------------------------------ concepts
@@ -326,17 +313,13 @@ struct ExamplesRun {
   int label = -1;          // the explained point's label (an edited point's: its predicted class)
 };
 
-struct ExamplesState {
+struct ExamplesState : JobSlot {
   ExampleOptions options;  // the panel's settings
   std::optional<ExamplesRun> run;
-  std::shared_ptr<Job> job;
-  uint64_t serial = 0;
-  std::string error;
   bool follow = true;    // DKNN and SimplEx run again when the selection changes
   int shown = 8;         // the top k and the bottom k
   Selection explained;   // the selection the run (or the running job) is of
   int64_t clicked = -1;  // the point an example click selected (following skips it)
-  bool running() const { return job != nullptr; }
 };
 
 struct AppState {

@@ -95,15 +95,13 @@ void AttributionController::run(const AttributionOptions& options) {
   }
   const std::vector<float> z = sel.edited >= 0 ? s.edits.edited[size_t(sel.edited)].latent : std::vector<float>{};
   ++as.runs;
-  const uint64_t serial = ++as.serial;
   auto ex = s.model.ex;
-  auto pts = s.model.pts;
   const bool laplace = s.model.hasLaplace;
-  auto current = [&c, serial, pts] { return c.state.attribution.serial == serial && c.state.model.pts == pts; };
   as.fromPoint = point;
-  as.job = c.worker->submit(
+  startInSlot(
+      c, as, RunOwner::Points,
       options.path == AttributionPath::Straight ? "integrated gradients" : "latent-path attribution",
-      [&c, ex, options, point, z, path, laplace, current](Job& job) {
+      [&c, ex, options, point, z, path, laplace](Job& job, const RunCheck& current) {
         auto latents = std::make_shared<std::vector<float>>();
         std::shared_ptr<AttributionResult> r, det;
         if (options.path == AttributionPath::Straight) {
@@ -135,25 +133,10 @@ void AttributionController::run(const AttributionOptions& options) {
           c.log.info("ig: " + as.run->ig.target + ", completeness residual " + std::to_string(as.run->ig.residual));
         });
       },
-      [&c, current](const std::string& err) {
-        if (!current()) return;
-        c.state.attribution.job.reset();
-        c.state.attribution.error = err;
-        c.log.error("attribution failed: " + err);
-      },
-      [&c, current] {
-        if (!current()) return;
-        c.state.attribution.job.reset();
-        c.log.info("attribution cancelled");
-      });
+      RunEnd{"attribution failed", true, "attribution cancelled", {}});
 }
 
-void AttributionController::cancel() {
-  AttributionState& as = m_ctx.state.attribution;
-  if (as.job) as.job->cancel = true;
-  as.job.reset();
-  ++as.serial;
-}
+void AttributionController::cancel() { m_ctx.state.attribution.cancel(); }
 
 void AttributionController::scrubTo(double alpha) {
   AttributionState& as = m_ctx.state.attribution;

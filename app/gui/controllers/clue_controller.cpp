@@ -103,15 +103,12 @@ void ClueController::start(const ClueOptions& options, int64_t point, std::vecto
   cs.playing = false;
   cs.fromPoint = point;
   ++cs.runs;
-  const uint64_t serial = ++cs.serial;
   auto ex = s.model.ex;
-  auto pts = s.model.pts;
   const bool laplace = s.model.hasLaplace;
-  auto current = [&c, serial, pts] { return c.state.clue.serial == serial && c.state.model.pts == pts; };
   c.state.ui.focusJobs = false;
-  cs.job = c.worker->submit(
-      std::string("clue (") + clueMethodName(options.method) + ")",
-      [&c, ex, options, point, z0, laplace, current](Job& job) {
+  startInSlot(
+      c, cs, RunOwner::Points, std::string("clue (") + clueMethodName(options.method) + ")",
+      [&c, ex, options, point, z0, laplace](Job& job, const RunCheck& current) {
         auto last = std::chrono::steady_clock::now() - std::chrono::seconds(1);
         const int total = options.method == ClueMethod::Hierarchical ? options.outerSteps : options.steps;
         auto onStep = [&](int step, const std::vector<float>& z, float) {
@@ -163,26 +160,10 @@ void ClueController::start(const ClueOptions& options, int64_t point, std::vecto
           c.log.info(std::string("clue: ") + (lap ? lap : dr)->method + " done");
         });
       },
-      [&c, current](const std::string& err) {
-        if (!current()) return;
-        c.state.clue.job.reset();
-        c.state.clue.error = err;
-        c.log.error("clue failed: " + err);
-      },
-      [&c, current] {
-        if (!current()) return;
-        c.state.clue.job.reset();
-        c.state.clue.liveXY.clear();
-        c.log.info("clue cancelled");
-      });
+      RunEnd{"clue failed", true, "clue cancelled", [&c] { c.state.clue.liveXY.clear(); }});
 }
 
-void ClueController::cancel() {
-  ClueState& cs = m_ctx.state.clue;
-  if (cs.job) cs.job->cancel = true;
-  cs.job.reset();
-  ++cs.serial;  // late results of the cancelled run are dropped
-}
+void ClueController::cancel() { m_ctx.state.clue.cancel(); }  // late results of the cancelled run are dropped
 
 void ClueController::scrubTo(int step) {
   ClueState& cs = m_ctx.state.clue;
@@ -290,15 +271,13 @@ void ClueController::runBatch() {
     c.log.error("batch explain: " + b.error, false);
     return;
   }
-  const uint64_t serial = ++b.serial;
-  auto pts = s.model.pts;
-  auto current = [&c, serial, pts] { return c.state.clue.batch.serial == serial && c.state.model.pts == pts; };
   b.summary = nullptr;
   b.written.clear();
   c.state.ui.focusJobs = false;
-  b.job = c.worker->submit(
+  startInSlot(
+      c, b, RunOwner::Points,
       std::string("explain (") + clueMethodName(o.cf.method) + ", " + headKindName(o.cf.head) + ")",
-      [&c, o, current](Job& job) {
+      [&c, o](Job& job, const RunCheck& current) {
         std::ostringstream log;
         auto summary = std::make_shared<nlohmann::json>(runExplain(
             o, [&job](const Progress& p) { job.report(p); }, &job.cancel, log));
@@ -311,17 +290,7 @@ void ClueController::runBatch() {
           c.log.info(text.empty() ? "explain: done" : "explain: " + text.substr(0, text.find('\n')) + " -> " + out);
         });
       },
-      [&c, current](const std::string& err) {
-        if (!current()) return;
-        c.state.clue.batch.job.reset();
-        c.state.clue.batch.error = err;
-        c.log.error("batch explain failed: " + err);
-      },
-      [&c, current] {
-        if (!current()) return;
-        c.state.clue.batch.job.reset();
-        c.log.info("batch explain cancelled: nothing was written");
-      });
+      RunEnd{"batch explain failed", true, "batch explain cancelled: nothing was written", {}});
 }
 
 void ClueController::cancelBatch() {
@@ -349,9 +318,7 @@ void ClueController::reset() {
   cs.origin = -1;
   cs.fromPoint = -1;
   cs.nudged = -1;
-  cancelBatch();
-  cs.batch.job.reset();
-  ++cs.batch.serial;
+  cs.batch.cancel();
   cs.batch.summary = nullptr;
   cs.batch.error.clear();
 }

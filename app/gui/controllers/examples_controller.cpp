@@ -41,13 +41,12 @@ void ExamplesController::run(const ExampleOptions& options) {
     label = s.edits.inspect->pred;
   // The scores are of training points: the map gets them first (a job before this one).
   if (s.model.pts->n == s.model.pts->numTest) c.models.showTrainPoints(true);
-  const uint64_t serial = ++es.serial;
   auto ex = s.model.ex;
-  auto current = [&c, serial, ex] { return c.state.examples.serial == serial && c.state.model.ex == ex; };
   const int edited = sel.edited;
-  es.job = c.worker->submit(
-      std::string("examples (") + exampleMethodName(options.method) + ")",
-      [&c, ex, options, point, z, edited, label, current](Job& job) {
+  // Its explorer, not its points: the training points are added (a new table) while it is queued.
+  startInSlot(
+      c, es, RunOwner::Explorer, std::string("examples (") + exampleMethodName(options.method) + ")",
+      [&c, ex, options, point, z, edited, label](Job& job, const RunCheck& current) {
         auto progress = [&job](const Progress& p) { job.report(p); };
         auto r = std::make_shared<ExampleScores>(ex->examples(options, point, z, progress, &job.cancel));
         c.worker->toUi([&c, r, point, edited, label, current] {
@@ -57,15 +56,7 @@ void ExamplesController::run(const ExampleOptions& options) {
           es.job.reset();
         });
       },
-      [&c, current](const std::string& err) {
-        if (!current()) return;
-        c.state.examples.job.reset();
-        c.state.examples.error = err;
-        c.log.error("examples: " + err, false);
-      },
-      [&c, current] {
-        if (current()) c.state.examples.job.reset();
-      });
+      RunEnd{"examples", false, "", {}});
 }
 
 void ExamplesController::follow() {
@@ -96,11 +87,7 @@ void ExamplesController::selectExample(bool top, int rank) {
   c.edits.selectPoint(point);
 }
 
-void ExamplesController::cancel() {
-  ExamplesState& es = m_ctx.state.examples;
-  if (es.job) es.job->cancel = true;
-  es.job.reset();
-}
+void ExamplesController::cancel() { m_ctx.state.examples.cancel(); }
 
 void ExamplesController::reset() {
   cancel();

@@ -22,9 +22,8 @@ double msSince(Clock::time_point t) { return std::chrono::duration<double, std::
 
 void ProjectionController::cancelJob() {
   ProjectionState& ps = m_ctx.state.projection;
-  if (ps.job && !ps.job->finished) ps.job->cancel = true;
+  ps.cancel();  // whatever that job still posts is stale now
   ps.computing.reset();
-  ++ps.jobSerial;  // whatever that job still posts is stale now
 }
 
 void ProjectionController::setLayout(const std::vector<float>& xy) {
@@ -75,9 +74,9 @@ void ProjectionController::startJob(Projection p, Projection previous) {
   c.log.info(name + " started (cached in " + layoutCachePath(base.cacheDir, method, base.cacheTag) + ")");
   // This job is still the one the map waits for: not cancelled by a switch to another view, not
   // replaced by a newer job, and its points are still the map's.
-  const uint64_t serial = c.state.projection.jobSerial;
+  const uint64_t serial = c.state.projection.serial;
   auto current = [&c, pts, serial] {
-    return c.state.hasModel() && c.state.model.pts == pts && c.state.projection.jobSerial == serial;
+    return c.state.hasModel() && c.state.model.pts == pts && c.state.projection.serial == serial;
   };
   // After a cancel (from the Jobs tab) or a failure: back to the view shown before.
   auto goBack = [&c, previous, current] {
