@@ -1,6 +1,6 @@
-// latentlab: the command-line entry point. The subcommands are gui (the default), train, import,
-// eval, info, project and bench, one file each in app/cli/. Every error is one line on stderr
-// naming the file or value, and a non-zero exit code.
+// latentlab: the command-line entry point. The subcommands are gui (the default), train,
+// train-dvae, import, eval, info, project, explain and bench, one file each in app/cli/. Every error is one line on
+// stderr naming the file or value, and a non-zero exit code.
 #include <unistd.h>
 
 #include <atomic>

@@ -51,5 +51,5 @@ lap "sanitizer build"
 # No suppressions: LibTorch 1.13 raised no ASan, LSan or UBSan report in these tests.
 export ASAN_OPTIONS="abort_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-(cd "$here/build-asan" && ctest --output-on-failure -j "$jobs" -L "unit|cli")
+(cd "$here/build-asan" && ctest --output-on-failure -j "$jobs" -L "unit|cli" -LE "lint|docs")
 lap "sanitizer tests"

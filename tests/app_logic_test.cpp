@@ -449,7 +449,7 @@ TEST_CASE("the one list of commands: unique names, a help line and a handler eac
   }
   CHECK(names.size() >= 40);
   CHECK(findCommand("frobnicate") == nullptr);
-  // The README's table is generated from the list: one row per command.
+  // The manual's table is generated from the list: one row per command.
   const std::string table = commandTableMarkdown();
   for (const CommandSpec& c : commands()) CHECK(table.find("| `" + c.name) != std::string::npos);
 }

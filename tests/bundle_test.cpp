@@ -47,7 +47,7 @@ TinyBundle& tiny() {
   return t;
 }
 
-// A user's TorchScript model, written the way the README's Python recipe produces one.
+// A user's TorchScript model, written the way the manual's Python recipe produces one.
 torch::jit::Module userModel(bool linearHead, int64_t classes, int64_t d = 6) {
   torch::manual_seed(3);
   torch::jit::Module m("UserNet");

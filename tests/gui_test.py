@@ -3,7 +3,9 @@
 and the state JSON it wrote against an independent computation in Python (Debian python3-torch):
 the PCA inverse of the drag, and the Laplace BLL predictive at the dragged latent.
 
-usage: gui_test.py LATENTLAB BUNDLE_DIR CASE   (CASE: drag | bad_script | screenshot | train | mouse)
+usage: gui_test.py LATENTLAB BUNDLE_DIR CASE
+  CASE: drag | bad_script | screenshot | train | mouse | project | fuzz | clue | clue_nudge | ig | flip |
+        examples | scales | demos | record | frames (one function case_CASE each below)
 """
 import gzip
 import json

@@ -3,7 +3,7 @@
 
 1. Every TorchScript component of a shipped bundle loads with torch.jit.load and behaves as the
    manifest says (shapes, z >= 0, decode in [0,1], the Laplace forward is a distribution).
-2. The README's export recipe, scripted here, is imported by `latentlab import`, and the bundle
+2. The manual's export recipe (docs/manual.md), scripted here, is imported by `latentlab import`, and the bundle
    it writes loads back in Python and gives the same logits as the original module.
 """
 import json, os, subprocess, sys, tempfile
@@ -39,7 +39,7 @@ for i in range(sum(1 for n in manifest["components"] if n.startswith("ensemble_"
 print("python loaded every component of", bundle)
 
 
-class Net(nn.Module):  # the README's recipe, with a smaller d
+class Net(nn.Module):  # the manual's recipe, with a smaller d
     def __init__(self, d: int = 16):
         super().__init__()
         self.features = nn.Sequential(

@@ -107,4 +107,28 @@ TrainOptions guiTrainOptions() {
   return o;
 }
 
+OodHistogram oodHistogram(const ModelReport& r) {
+  OodHistogram h;
+  std::vector<float> all;
+  for (const auto* set : {&r.inMi, &r.outMi})
+    for (float v : *set)
+      if (std::isfinite(v) && v > 0) all.push_back(v);
+  std::sort(all.begin(), all.end());
+  h.lo = all.empty() ? 1e-6 : std::log10(std::max(1e-9f, all[all.size() / 100]));
+  h.hi = all.empty() ? 0 : std::max(h.lo + 1e-3, double(std::log10(all.back())));
+  h.in.assign(OodHistogram::kBins, 0);
+  h.out.assign(OodHistogram::kBins, 0);
+  auto fill = [&](const std::vector<float>& values, std::vector<float>& hist) {
+    for (float v : values) {  // a non-finite score has no bin (core refuses them; this never indexes with one)
+      if (!std::isfinite(v)) continue;
+      const double t = (std::log10(std::max(v, 1e-12f)) - h.lo) / (h.hi - h.lo);
+      hist[size_t(std::clamp(int(t * OodHistogram::kBins), 0, OodHistogram::kBins - 1))] += 1.0f / float(values.size());
+    }
+  };
+  fill(r.inMi, h.in);
+  fill(r.outMi, h.out);
+  for (int k = 0; k < OodHistogram::kBins; ++k) h.top = std::max({h.top, h.in[size_t(k)], h.out[size_t(k)]});
+  return h;
+}
+
 }  // namespace latentlab::gui

@@ -1,6 +1,6 @@
 #pragma once
 // The `state PATH` script command: the explorer's state as JSON, for tests and for driving the
-// GUI from outside (README lists the keys). Written atomically. UI thread only.
+// GUI from outside (docs/manual.md lists the keys). Written atomically. UI thread only.
 #include <nlohmann/json.hpp>
 #include <string>
 

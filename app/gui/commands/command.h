@@ -4,7 +4,7 @@
 // demo recorder writes it, and the `state` keys it changes (as ImHex's content registries add a
 // command once with its handler, and Polyscope's persistent values give one list of settings).
 // The parser (script.h), the runner (script_runner.h), the help window, the recorder and the
-// README's table (`latentlab gui --commands`) all read the one list, commands().
+// manual's table (docs/manual.md, from `latentlab gui --commands`) all read the one list, commands().
 //
 // An entry sits beside the controller it drives: controllers/<area>_controller.cpp declares its
 // area's commands in add<Area>Commands; the view's and the script's own commands are in
@@ -167,7 +167,7 @@ struct CommandSpec {
   // While false the line waits, and runs once it is true (a batch run waits for the one before).
   std::function<bool(const Context& ctx)> ready;
   Recording record;
-  // The `state` JSON keys the command changes (the README's table; a test checks they exist).
+  // The `state` JSON keys the command changes (the manual's table; a test checks they exist).
   std::vector<std::string> stateKeys;
   // Writes those of its keys that only it sets into the state JSON (state_json.cpp calls it).
   std::function<void(nlohmann::json& j, const AppState& s)> state;
@@ -197,7 +197,7 @@ void addExamplesCommands(CommandList& out);     // controllers/examples_controll
 void addSessionCommands(CommandList& out);      // session_io.cpp
 void addFlowCommands(CommandList& out);         // commands/flow_commands.cpp
 
-// The README's table of commands (Markdown): name, usage and help, state keys.
+// The manual's table of commands (Markdown): usage, what it does, state keys.
 std::string commandTableMarkdown();
 
 }  // namespace latentlab::gui

@@ -1,5 +1,5 @@
 // The one list of script commands (command.h): the argument kinds, the list assembled from the
-// areas, and the README's table of it.
+// areas, and the manual's table of it (docs/manual.md).
 #include <cerrno>
 #include <cmath>
 #include <cstdio>

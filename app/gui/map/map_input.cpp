@@ -9,9 +9,9 @@
 #include <cmath>
 
 #include "context.h"
-#include "widgets/textures.h"
 #include "map/map_panel.h"
 #include "map/point_style.h"
+#include "widgets/textures.h"
 
 namespace latentlab::gui {
 

@@ -7,8 +7,8 @@
 #include <cstdio>
 
 #include "context.h"
-#include "widgets/textures.h"
 #include "latentlab/explorer/viewmath.h"
+#include "widgets/textures.h"
 #include "widgets/widgets.h"
 
 namespace latentlab::gui {
@@ -20,7 +20,6 @@ const char* const kTargetLabels[] = {"p(class)",    "logit of class", "total U",
 const char* const kMethodLabels[] = {"integrated gradients", "saliency |dF/dx|", "GradientShap"};
 const char* const kBaselineLabels[] = {"black", "blurred input", "training mean", "uniform noise"};
 const ImU32 kPathColour = IM_COL32(230, 90, 230, 255);
-
 
 const char* unitOf(const AttributionTarget& t) {
   switch (t.kind) {
@@ -233,8 +232,8 @@ void AttributionPanel::drawRun(Context& ctx) {
   std::vector<float> grad(size_t(hw), 0.0f);
   if (node >= 0)
     grad = channelSum(std::vector<float>(r.gradients.begin() + long(size_t(node) * size_t(r.pixels())),
-                                              r.gradients.begin() + long(size_t(node + 1) * size_t(r.pixels()))),
-                           r.C, hw);
+                                         r.gradients.begin() + long(size_t(node + 1) * size_t(r.pixels()))),
+                      r.C, hw);
   ctx.textures.showSigned("ig_grad", grad, H, W, signedClip(grad), size, false);
   ImGui::EndGroup();
   tip("The gradient of F at the node at or before alpha (its own colour range)");

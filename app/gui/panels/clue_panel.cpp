@@ -260,9 +260,10 @@ void CluePanel::drawScrubber(Context& ctx) {
   ctx.textures.showChw("clue_x0", res.x0, C, H, W, size);
   for (size_t f = 0; (f + 1) * img <= res.frames.size(); ++f) {
     ImGui::SameLine();
-    ctx.textures.showChw("clue_f" + std::to_string(f),
-                       std::vector<float>(res.frames.begin() + long(f * img), res.frames.begin() + long((f + 1) * img)),
-                       C, H, W, size);
+    ctx.textures.showChw(
+        "clue_f" + std::to_string(f),
+        std::vector<float>(res.frames.begin() + long(f * img), res.frames.begin() + long((f + 1) * img)), C, H, W,
+        size);
     if (f < res.frameSteps.size()) tip(("step " + std::to_string(res.frameSteps[f])).c_str());
   }
   ImGui::SameLine();

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "context.h"
-#include "widgets/textures.h"
 #include "latentlab/explorer/viewmath.h"
+#include "widgets/textures.h"
 #include "widgets/widgets.h"
 
 namespace latentlab::gui {

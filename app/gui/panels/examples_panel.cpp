@@ -7,8 +7,8 @@
 #include <string>
 
 #include "context.h"
-#include "widgets/textures.h"
 #include "latentlab/explorer/viewmath.h"
+#include "widgets/textures.h"
 #include "widgets/widgets.h"
 
 namespace latentlab::gui {
@@ -100,7 +100,7 @@ void ExamplesPanel::drawRow(Context& ctx, bool top) {
     const bool have = point < t.n;
     if (have)
       ctx.textures.showGrey(std::string(top ? "ex_top_" : "ex_bot_") + std::to_string(j),
-                          &t.pixels[size_t(point * t.H * t.W)], int(t.H), int(t.W), size);
+                            &t.pixels[size_t(point * t.H * t.W)], int(t.H), int(t.W), size);
     else
       ImGui::Dummy(ImVec2(size, size));
     if (have && ImGui::IsItemClicked()) ctx.examples.selectExample(top, int(j));

@@ -6,10 +6,10 @@
 #include <cmath>
 
 #include "context.h"
-#include "widgets/textures.h"
 #include "latentlab/util/errors.h"
 #include "selection_summary.h"
 #include "widgets/bars.h"
+#include "widgets/textures.h"
 #include "widgets/widgets.h"
 
 namespace latentlab::gui {
@@ -158,9 +158,9 @@ void InspectorPanel::draw(Context& ctx) {
       ctx.textures.showChw("method_img", r.xStar, int(r.C), H, W, img);
     else if (frame >= 0)
       ctx.textures.showChw("method_img",
-                         std::vector<float>(r.frames.begin() + long(size_t(frame) * P),
-                                            r.frames.begin() + long(size_t(frame + 1) * P)),
-                         int(r.C), H, W, img);
+                           std::vector<float>(r.frames.begin() + long(size_t(frame) * P),
+                                              r.frames.begin() + long(size_t(frame + 1) * P)),
+                           int(r.C), H, W, img);
     else
       ctx.textures.showChw("method_img", r.x0, int(r.C), H, W, img);
     ImGui::EndGroup();

@@ -136,7 +136,7 @@ void ModelPanel::drawSummary(Context& ctx) {
   if (!m.report)
     ImGui::TextDisabled("computing the reliability diagram and OOD histograms (Jobs tab)...");
   else
-    drawModelPlots(*m.report);
+    drawModelPlots(*m.report, m.oodHistogram);
   if (m.metrics.is_object() && m.metrics.contains("heads")) {
     ImGui::TextDisabled("latentlab eval (stored in the manifest when the bundle was made):");
     nlohmann::json main = m.metrics;

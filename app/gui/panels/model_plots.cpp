@@ -112,50 +112,9 @@ void drawReliability(const ModelReport& r, float w, float h) {
   ImGui::EndGroup();
 }
 
-// The OOD histograms' bins on a log10 axis from the 1st percentile of both sets to their largest
-// value, each bin a share of its own set. Computed once per report (sorting 20,000 scores every
-// frame cost the Model tab about 2.5 ms a frame on the dev machine); UI thread only.
-struct OodHistogram {
-  static constexpr int kBins = 30;
-  double lo = -6, hi = 0;
-  std::vector<float> in, out;
-  float top = 1e-6f;
-};
-
-const OodHistogram& oodHistogram(const ModelReport& r) {
-  // Keyed on the scores themselves (comparing 20,000 floats costs microseconds), so a new report
-  // that happens to reuse the old one's memory is never shown with stale bins.
-  static OodHistogram cached;
-  static std::vector<float> inKey, outKey;
-  if (!cached.in.empty() && inKey == r.inMi && outKey == r.outMi) return cached;
-  inKey = r.inMi, outKey = r.outMi;
-  OodHistogram h;
-  std::vector<float> all;
-  for (const auto* set : {&r.inMi, &r.outMi})
-    for (float v : *set)
-      if (std::isfinite(v) && v > 0) all.push_back(v);
-  std::sort(all.begin(), all.end());
-  h.lo = all.empty() ? 1e-6 : std::log10(std::max(1e-9f, all[all.size() / 100]));
-  h.hi = all.empty() ? 0 : std::max(h.lo + 1e-3, double(std::log10(all.back())));
-  h.in.assign(OodHistogram::kBins, 0);
-  h.out.assign(OodHistogram::kBins, 0);
-  auto fill = [&](const std::vector<float>& values, std::vector<float>& hist) {
-    for (float v : values) {  // a non-finite score has no bin (core refuses them; this never indexes with one)
-      if (!std::isfinite(v)) continue;
-      const double t = (std::log10(std::max(v, 1e-12f)) - h.lo) / (h.hi - h.lo);
-      hist[size_t(std::clamp(int(t * OodHistogram::kBins), 0, OodHistogram::kBins - 1))] += 1.0f / float(values.size());
-    }
-  };
-  fill(r.inMi, h.in);
-  fill(r.outMi, h.out);
-  for (int k = 0; k < OodHistogram::kBins; ++k) h.top = std::max({h.top, h.in[size_t(k)], h.out[size_t(k)]});
-  cached = std::move(h);
-  return cached;
-}
-
 // Histograms of the epistemic uncertainty (mutual information) of the test set and the OOD set on a
 // log axis (both pile up near 0 on a linear one), each as a share of its own set.
-void drawOodHistograms(const ModelReport& r, float w, float h) {
+void drawOodHistograms(const ModelReport& r, const OodHistogram& hg, float w, float h) {
   ImDrawList* dl = ImGui::GetWindowDrawList();
   ImGui::BeginGroup();
   ImGui::TextUnformatted("epistemic U: test vs OOD");
@@ -166,7 +125,6 @@ void drawOodHistograms(const ModelReport& r, float w, float h) {
   ImGui::SameLine();
   legendItem(kOod, b);
   const Frame f = frame(dl, w, h);
-  const OodHistogram& hg = oodHistogram(r);
   const double lo = hg.lo, hi = hg.hi;
   const int nb = OodHistogram::kBins;
   const std::vector<float>&hin = hg.in, &hout = hg.out;
@@ -196,7 +154,7 @@ void drawOodHistograms(const ModelReport& r, float w, float h) {
 
 }  // namespace
 
-void drawModelPlots(const ModelReport& r) {
+void drawModelPlots(const ModelReport& r, const OodHistogram& ood) {
   if (!r.error.empty()) {
     ImGui::TextWrapped("OOD: %s", r.error.c_str());
   } else {
@@ -209,7 +167,7 @@ void drawModelPlots(const ModelReport& r) {
   drawReliability(r, w, h);
   if (r.error.empty()) {
     ImGui::SameLine();
-    drawOodHistograms(r, w, h);
+    drawOodHistograms(r, ood, w, h);
   }
 }
 

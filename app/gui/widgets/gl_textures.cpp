@@ -77,8 +77,8 @@ void GlTextures::show(const std::string& slot, const std::vector<uint8_t>& rgba,
                aspect >= 1 ? ImVec2(size, size / aspect) : ImVec2(size * aspect, size));
 }
 
-void GlTextures::showSigned(const std::string& slot, const std::vector<float>& map, int h, int w, float clip, float size,
-                        bool overlay) {
+void GlTextures::showSigned(const std::string& slot, const std::vector<float>& map, int h, int w, float clip,
+                            float size, bool overlay) {
   if (map.size() != size_t(h) * size_t(w) || h < 1 || w < 1) {
     if (!overlay) ImGui::Dummy(ImVec2(size, size));
     return;

@@ -18,8 +18,8 @@ class Textures {
   // A signed map [h, w] (channels summed beforehand, channelSum), coloured blue - white - red and
   // clipped at +-clip, `size` pixels on its longer side. overlay: drawn over the last ImGui item (an
   // image of the same size), transparent where the map is 0.
-  virtual void showSigned(const std::string& slot, const std::vector<float>& map, int h, int w, float clip,
-                          float size, bool overlay) = 0;
+  virtual void showSigned(const std::string& slot, const std::vector<float>& map, int h, int w, float clip, float size,
+                          bool overlay) = 0;
 
   // A float image [c, h, w] in [0, 1]: RGB when c is 3, else the mean of the channels in grey.
   // Draws an empty square when the size does not match.
