@@ -15,13 +15,243 @@ using nlohmann::json;
 
 namespace latentlab::gui {
 
+namespace {
+
+// The selected point (or edited point, or the drag in progress): where it is, its latent, its
+// label, and what the inspector shows of it.
+void addSelected(json& j, Context& ctx) {
+  const AppState& s = ctx.state;
+  const Selection& sel = s.selection.sel;
+  // While the mouse drags, the state is what the screen shows: the drag's evaluation.
+  const auto& shown = s.edits.drag.active && s.edits.dragEval ? s.edits.dragEval : s.edits.inspect;
+  float x = 0, y = 0;
+  ctx.edits.currentPosition(x, y);
+  const Drag& d = s.edits.drag;
+  if (d.active) {  // what the screen shows: the dragged latent at its ghost, not the start
+    j["position"] = {d.zx, d.zy};
+    j["latent"] = d.z;
+    j["drag"] = {{"start", {d.x0, d.y0}},
+                 {"target", {d.tx, d.ty}},
+                 {"evaluated", bool(s.edits.dragEval)},
+                 {"evaluated_latent_is_current", s.edits.dragEval && s.edits.dragEval->latent == d.z}};
+  } else {
+    j["position"] = {x, y};
+    j["latent"] = ctx.edits.currentLatent();
+  }
+  if (sel.point >= 0) {
+    const PointTable& t = *s.model.pts;
+    j["origin_latent"] =
+        std::vector<float>(t.latents.begin() + sel.point * t.d, t.latents.begin() + (sel.point + 1) * t.d);
+    j["origin_position"] = {s.model.xy[size_t(2 * sel.point)], s.model.xy[size_t(2 * sel.point + 1)]};
+    j["label"] = t.labels[size_t(sel.point)];
+    j["label_class"] = t.classNames[size_t(t.labels[size_t(sel.point)])];
+  }
+  j["dragging"] = s.edits.drag.active;
+  if (const auto& ev = shown) {
+    j["probabilities"] = ev->probs;
+    j["probabilities_deterministic"] = ev->probsDet;
+    j["prediction"] = ev->pred;
+    if (ev->pred >= 0 && ev->pred < s.model.pts->K) j["prediction_class"] = s.model.pts->classNames[size_t(ev->pred)];
+    j["uncertainty"] = {{"total", ev->total}, {"aleatoric", ev->aleatoric}, {"epistemic", ev->epistemic}};
+    j["decode_ms"] = ev->ms;
+    if (!ev->saliency.empty()) {
+      j["saliency"] = ev->saliency;
+      j["saliency_ms"] = ev->saliencyMs;
+    }
+  }
+}
+
+// The uncertainty colour scales (each mode's own), the inspector bars' common scale, and what the
+// selection and the filter hold.
+void addScalesAndSummaries(json& j, const AppState& s) {
+  const Selection& sel = s.selection.sel;
+  const auto& shown = s.edits.drag.active && s.edits.dragEval ? s.edits.dragEval : s.edits.inspect;
+  const char* names[] = {"total", "aleatoric", "epistemic"};
+  json scales;
+  for (int m = 0; m < 3; ++m) {
+    const ColorScale& c = s.model.uncertainty.scale[size_t(m)];
+    scales[names[m]] = {{"lo", c.lo},           {"hi", c.hi},       {"log", c.log},
+                        {"floored", c.floored}, {"below", c.below}, {"above", c.above}};
+  }
+  j["color_scales"] = scales;
+  const PointTable& t = *s.model.pts;
+  const float lnK = float(std::log(double(std::max<int64_t>(2, t.K))));
+  json bars = {{"full_scale", lnK}, {"unit", "nats"}};
+  if (sel.any() && shown && !shown->probs.empty()) {
+    const float v[3] = {shown->total, shown->aleatoric, shown->epistemic};
+    for (int m = 0; m < 3; ++m)
+      bars[names[m]] = {{"value", v[m]},
+                        {"fraction", std::clamp(v[m] / lnK, 0.0f, 1.0f)},
+                        {"percentile", percentileOf(s.model.uncertainty.sorted[size_t(m)], v[m])}};
+  }
+  j["uncertainty_bars"] = bars;
+  auto summary = [&t](const SelectionSummary& m) {
+    return json{{"count", m.count},
+                {"test", m.test},
+                {"train", m.train},
+                {"by_label", m.byLabel},
+                {"by_prediction", m.byPred},
+                {"correct", m.correct},
+                {"mean_total", m.meanTotal},
+                {"mean_aleatoric", m.meanAleatoric},
+                {"mean_epistemic", m.meanEpistemic}};
+  };
+  j["selection_summary"] = summary(summarize(t, s.selection.multi));
+  if (!s.style.filterMask.empty()) j["filter_summary"] = summary(summarize(t, maskedPoints(s.style.filterMask)));
+}
+
+// The counterfactual runs of the CLUE panel: per head, the path's length, U before, at z* and
+// after the round trip, the classes, and where the final marker is on the map.
+json clueJson(const AppState& s) {
+  const ClueState& cs = s.clue;
+  json c = {{"running", cs.running()}, {"error", cs.error}, {"scrub", cs.scrub}, {"from_point", cs.fromPoint}};
+  auto run = [](const ClueRun& r) {
+    const ClueResult& x = r.result;
+    json o = {{"method", x.method},
+              {"head", x.head},
+              {"uncertainty", x.uncertainty},
+              {"trajectory_length", x.numPathSteps()},
+              {"steps", x.steps},
+              {"u_before", x.uBefore},
+              {"u_latent", x.uLatent},
+              {"u_roundtrip", x.uRoundtrip},
+              {"class_before", x.classBefore},
+              {"class_latent", x.classLatent},
+              {"class_roundtrip", x.classRoundtrip},
+              {"latent_distance", x.latentDistance},
+              {"input_distance", x.inputDistance},
+              {"path_u", x.pathU},
+              {"z0", x.z0},
+              {"z_star", x.zStar},
+              {"ms", x.ms}};
+    if (r.xy.size() >= 2) o["final_position"] = {r.xy[r.xy.size() - 2], r.xy[r.xy.size() - 1]};
+    if (x.target >= 0)
+      o["target"] = {{"class", x.target},
+                     {"before", x.targetBefore},
+                     {"latent", x.targetLatent},
+                     {"roundtrip", x.targetRoundtrip}};
+    if (!x.weights.empty()) o["weights"] = x.weights;
+    return o;
+  };
+  if (cs.laplace) c["laplace"] = run(*cs.laplace);
+  if (cs.det) c["deterministic"] = run(*cs.det);
+  c["playing"] = cs.playing;
+  c["nudged_edited"] = cs.nudged;
+  if (const ClueRun* r = cs.followed(); r && cs.scrub >= 0 && size_t(2 * cs.scrub + 1) < r->xy.size()) {
+    c["scrub_position"] = {r->xy[size_t(2 * cs.scrub)], r->xy[size_t(2 * cs.scrub + 1)]};
+    const int64_t d = r->result.d;
+    if (int64_t(r->result.path.size()) >= (cs.scrub + 1) * d)
+      c["scrub_latent"] =
+          std::vector<float>(r->result.path.begin() + cs.scrub * d, r->result.path.begin() + (cs.scrub + 1) * d);
+  }
+  const ClueBatch& b = cs.batch;
+  c["batch"] = {
+      {"running", b.running()}, {"error", b.error}, {"out", b.out}, {"written", b.written}, {"summary", b.summary}};
+  return c;
+}
+
+// The Attribution tab's integrated gradients: the figures, and the scrubber's alpha with the
+// interpolated input and F there.
+json attributionJson(const AppState& s) {
+  if (const auto& as = s.attribution; as.run) {
+    const AttributionResult& r = as.run->ig;
+    const int node = as.alpha >= 1.0 ? r.steps() - 1 : r.nodeAt(as.alpha);
+    json a = {{"target", r.target},
+              {"method", r.method},
+              {"head", r.head},
+              {"baseline", r.baseline_name},
+              {"quadrature", r.quadrature},
+              {"steps", r.steps()},
+              {"f_input", r.fInput},
+              {"f_baseline", r.fBaseline},
+              {"sum_attribution", r.sumAttribution},
+              {"completeness_residual", r.hasCompleteness ? json(r.residual) : json(nullptr)},
+              {"alpha", as.alpha},
+              {"node", node},
+              {"f_alpha", node >= 0 ? json(r.fPath[size_t(node)]) : json(r.fBaseline)},
+              {"input_at_alpha", r.inputAt(as.alpha)},
+              {"attribution", r.attribution},
+              {"from_point", as.fromPoint},
+              {"path_points", as.run->pathXY.size() / 2},
+              {"path", attributionPathName(as.options.path)},
+              {"decoded_nodes", r.decodedNodes},
+              {"running", as.running()},
+              {"error", as.error}};
+    if (const auto& d = as.run->det)
+      a["deterministic"] = {{"f_input", d->fInput},
+                            {"f_baseline", d->fBaseline},
+                            {"sum_attribution", d->sumAttribution},
+                            {"completeness_residual", d->residual}};
+    return a;
+  }
+  return {{"running", s.attribution.running()}, {"error", s.attribution.error}};
+}
+
+// The Concepts tab: the selection's DVAE code, the flips and their single-flip predictions.
+json conceptsJson(Context& ctx) {
+  const AppState& s = ctx.state;
+  const ConceptState& cs = s.concepts;
+  const bool active = ctx.concepts.active();  // the flips are kept in the selected edited point
+  json c = {{"bits_total", s.model.dvaeBits}, {"active", active}, {"error", cs.error}};
+  if (active) {
+    c["from_point"] = cs.fromPoint;
+    c["edited"] = cs.edited;
+    c["base"] = cs.base;
+    c["flips"] = cs.flips;
+  }
+  if (const auto& ev = s.edits.inspect; ev && !ev->bits.empty()) {
+    c["bits"] = ev->bits;
+    c["code_probabilities"] = ev->codeProbs;
+    c["flip_predictions"] = ev->flipPred;
+    c["flip_total"] = ev->flipTotal;
+    c["ms"] = ev->conceptsMs;
+  }
+  if (const auto& ev = s.edits.inspect; ev && !ev->conceptsError.empty()) c["error"] = ev->conceptsError;
+  return c;
+}
+
+// The Examples tab: the run's top and bottom examples, as training positions and map points.
+json examplesJson(const AppState& s) {
+  const ExamplesState& es = s.examples;
+  json e = {{"method", exampleMethodName(es.options.method)},
+            {"running", es.running()},
+            {"error", es.error},
+            {"follow", es.follow}};
+  if (es.run && s.hasModel()) {
+    const ExampleScores& r = es.run->scores;
+    const PointTable& t = *s.model.pts;
+    auto row = [&](size_t i, size_t rank) {
+      const int64_t point = t.numTest + r.index[i];
+      json x = {{"rank", rank}, {"index", r.index[i]}, {"point", point}, {"score", r.score[i]}};
+      if (point < t.n) x["label"] = t.labels[size_t(point)];
+      return x;
+    };
+    json top = json::array(), bottom = json::array();
+    const size_t k = std::min(size_t(es.shown), r.index.size());
+    for (size_t j = 0; j < k; ++j) top.push_back(row(j, j));
+    for (size_t j = 0; j < k; ++j) bottom.push_back(row(r.index.size() - 1 - j, j));
+    e["run"] = {{"method", r.method},
+                {"from_point", es.run->fromPoint},
+                {"from_edited", es.run->fromEdited},
+                {"label", es.run->label},
+                {"scored", r.scored},
+                {"duplicates", r.duplicates},
+                {"residual", r.residual},
+                {"checkpoints", r.checkpoints},
+                {"ms", r.ms},
+                {"top", top},
+                {"bottom", bottom}};
+  }
+  return e;
+}
+
+}  // namespace
+
 nlohmann::json stateJson(Context& ctx) {
   clampView(ctx.state);
   const AppState& s = ctx.state;
   const bool model = s.hasModel();
   const Selection& sel = s.selection.sel;
-  // While the mouse drags, the state is what the screen shows: the drag's evaluation.
-  const auto& shown = s.edits.drag.active && s.edits.dragEval ? s.edits.dragEval : s.edits.inspect;
   json j;
   j["bundle"] = model ? json(s.model.dir) : json(nullptr);
   j["points"] = model ? s.model.pts->n : 0;
@@ -58,218 +288,13 @@ nlohmann::json stateJson(Context& ctx) {
                          {"progress", job->fraction.load()},
                          {"error", job->errorText()}});
   j["device"] = model ? s.model.device : "";
-  if (model && sel.any()) {
-    float x = 0, y = 0;
-    ctx.edits.currentPosition(x, y);
-    const Drag& d = s.edits.drag;
-    if (d.active) {  // what the screen shows: the dragged latent at its ghost, not the start
-      j["position"] = {d.zx, d.zy};
-      j["latent"] = d.z;
-      j["drag"] = {{"start", {d.x0, d.y0}},
-                   {"target", {d.tx, d.ty}},
-                   {"evaluated", bool(s.edits.dragEval)},
-                   {"evaluated_latent_is_current", s.edits.dragEval && s.edits.dragEval->latent == d.z}};
-    } else {
-      j["position"] = {x, y};
-      j["latent"] = ctx.edits.currentLatent();
-    }
-    if (sel.point >= 0) {
-      const PointTable& t = *s.model.pts;
-      j["origin_latent"] =
-          std::vector<float>(t.latents.begin() + sel.point * t.d, t.latents.begin() + (sel.point + 1) * t.d);
-      j["origin_position"] = {s.model.xy[size_t(2 * sel.point)], s.model.xy[size_t(2 * sel.point + 1)]};
-      j["label"] = t.labels[size_t(sel.point)];
-      j["label_class"] = t.classNames[size_t(t.labels[size_t(sel.point)])];
-    }
-    j["dragging"] = s.edits.drag.active;
-    if (const auto& ev = shown) {
-      j["probabilities"] = ev->probs;
-      j["probabilities_deterministic"] = ev->probsDet;
-      j["prediction"] = ev->pred;
-      if (ev->pred >= 0 && ev->pred < s.model.pts->K) j["prediction_class"] = s.model.pts->classNames[size_t(ev->pred)];
-      j["uncertainty"] = {{"total", ev->total}, {"aleatoric", ev->aleatoric}, {"epistemic", ev->epistemic}};
-      j["decode_ms"] = ev->ms;
-      if (!ev->saliency.empty()) {
-        j["saliency"] = ev->saliency;
-        j["saliency_ms"] = ev->saliencyMs;
-      }
-    }
-  }
+  if (model && sel.any()) addSelected(j, ctx);
   if (model) j["pca"] = {{"mean", s.model.pca.mean}, {"axes", s.model.pca.axes}};
-  // The uncertainty colour scales (each mode's own), the inspector bars' common scale, and what the
-  // selection and the filter hold.
-  if (model) {
-    const char* names[] = {"total", "aleatoric", "epistemic"};
-    json scales;
-    for (int m = 0; m < 3; ++m) {
-      const ColorScale& c = s.model.uncertainty.scale[size_t(m)];
-      scales[names[m]] = {{"lo", c.lo},           {"hi", c.hi},       {"log", c.log},
-                          {"floored", c.floored}, {"below", c.below}, {"above", c.above}};
-    }
-    j["color_scales"] = scales;
-    const PointTable& t = *s.model.pts;
-    const float lnK = float(std::log(double(std::max<int64_t>(2, t.K))));
-    json bars = {{"full_scale", lnK}, {"unit", "nats"}};
-    if (sel.any() && shown && !shown->probs.empty()) {
-      const float v[3] = {shown->total, shown->aleatoric, shown->epistemic};
-      for (int m = 0; m < 3; ++m)
-        bars[names[m]] = {{"value", v[m]},
-                          {"fraction", std::clamp(v[m] / lnK, 0.0f, 1.0f)},
-                          {"percentile", percentileOf(s.model.uncertainty.sorted[size_t(m)], v[m])}};
-    }
-    j["uncertainty_bars"] = bars;
-    auto summary = [&t](const SelectionSummary& m) {
-      return json{{"count", m.count},
-                  {"test", m.test},
-                  {"train", m.train},
-                  {"by_label", m.byLabel},
-                  {"by_prediction", m.byPred},
-                  {"correct", m.correct},
-                  {"mean_total", m.meanTotal},
-                  {"mean_aleatoric", m.meanAleatoric},
-                  {"mean_epistemic", m.meanEpistemic}};
-    };
-    j["selection_summary"] = summary(summarize(t, s.selection.multi));
-    if (!s.style.filterMask.empty()) j["filter_summary"] = summary(summarize(t, maskedPoints(s.style.filterMask)));
-  }
-  // The counterfactual runs of the CLUE panel: per head, the path's length, U before, at z* and
-  // after the round trip, the classes, and where the final marker is on the map.
-  {
-    const ClueState& cs = s.clue;
-    json c = {{"running", cs.running()}, {"error", cs.error}, {"scrub", cs.scrub}, {"from_point", cs.fromPoint}};
-    auto run = [](const ClueRun& r) {
-      const ClueResult& x = r.result;
-      json o = {{"method", x.method},
-                {"head", x.head},
-                {"uncertainty", x.uncertainty},
-                {"trajectory_length", x.numPathSteps()},
-                {"steps", x.steps},
-                {"u_before", x.uBefore},
-                {"u_latent", x.uLatent},
-                {"u_roundtrip", x.uRoundtrip},
-                {"class_before", x.classBefore},
-                {"class_latent", x.classLatent},
-                {"class_roundtrip", x.classRoundtrip},
-                {"latent_distance", x.latentDistance},
-                {"input_distance", x.inputDistance},
-                {"path_u", x.pathU},
-                {"z0", x.z0},
-                {"z_star", x.zStar},
-                {"ms", x.ms}};
-      if (r.xy.size() >= 2) o["final_position"] = {r.xy[r.xy.size() - 2], r.xy[r.xy.size() - 1]};
-      if (x.target >= 0)
-        o["target"] = {{"class", x.target},
-                       {"before", x.targetBefore},
-                       {"latent", x.targetLatent},
-                       {"roundtrip", x.targetRoundtrip}};
-      if (!x.weights.empty()) o["weights"] = x.weights;
-      return o;
-    };
-    if (cs.laplace) c["laplace"] = run(*cs.laplace);
-    if (cs.det) c["deterministic"] = run(*cs.det);
-    c["playing"] = cs.playing;
-    c["nudged_edited"] = cs.nudged;
-    if (const ClueRun* r = cs.followed(); r && cs.scrub >= 0 && size_t(2 * cs.scrub + 1) < r->xy.size()) {
-      c["scrub_position"] = {r->xy[size_t(2 * cs.scrub)], r->xy[size_t(2 * cs.scrub + 1)]};
-      const int64_t d = r->result.d;
-      if (int64_t(r->result.path.size()) >= (cs.scrub + 1) * d)
-        c["scrub_latent"] =
-            std::vector<float>(r->result.path.begin() + cs.scrub * d, r->result.path.begin() + (cs.scrub + 1) * d);
-    }
-    const ClueBatch& b = cs.batch;
-    c["batch"] = {
-        {"running", b.running()}, {"error", b.error}, {"out", b.out}, {"written", b.written}, {"summary", b.summary}};
-    j["clue"] = c;
-  }
-  // The Attribution tab's integrated gradients: the figures, and the scrubber's alpha with the
-  // interpolated input and F there.
-  if (const auto& as = s.attribution; as.run) {
-    const AttributionResult& r = as.run->ig;
-    const int node = as.alpha >= 1.0 ? r.steps() - 1 : r.nodeAt(as.alpha);
-    j["attribution"] = {{"target", r.target},
-                        {"method", r.method},
-                        {"head", r.head},
-                        {"baseline", r.baseline_name},
-                        {"quadrature", r.quadrature},
-                        {"steps", r.steps()},
-                        {"f_input", r.fInput},
-                        {"f_baseline", r.fBaseline},
-                        {"sum_attribution", r.sumAttribution},
-                        {"completeness_residual", r.hasCompleteness ? json(r.residual) : json(nullptr)},
-                        {"alpha", as.alpha},
-                        {"node", node},
-                        {"f_alpha", node >= 0 ? json(r.fPath[size_t(node)]) : json(r.fBaseline)},
-                        {"input_at_alpha", r.inputAt(as.alpha)},
-                        {"attribution", r.attribution},
-                        {"from_point", as.fromPoint},
-                        {"path_points", as.run->pathXY.size() / 2},
-                        {"path", attributionPathName(as.options.path)},
-                        {"decoded_nodes", r.decodedNodes},
-                        {"running", as.running()},
-                        {"error", as.error}};
-    if (const auto& d = as.run->det)
-      j["attribution"]["deterministic"] = {{"f_input", d->fInput},
-                                           {"f_baseline", d->fBaseline},
-                                           {"sum_attribution", d->sumAttribution},
-                                           {"completeness_residual", d->residual}};
-  } else {
-    j["attribution"] = {{"running", as.running()}, {"error", as.error}};
-  }
-  // The Concepts tab: the selection's DVAE code, the flips and their single-flip predictions.
-  {
-    const ConceptState& cs = s.concepts;
-    const bool active = ctx.concepts.active();  // the flips are kept in the selected edited point
-    json c = {{"bits_total", s.model.dvaeBits}, {"active", active}, {"error", cs.error}};
-    if (active) {
-      c["from_point"] = cs.fromPoint;
-      c["edited"] = cs.edited;
-      c["base"] = cs.base;
-      c["flips"] = cs.flips;
-    }
-    if (const auto& ev = s.edits.inspect; ev && !ev->bits.empty()) {
-      c["bits"] = ev->bits;
-      c["code_probabilities"] = ev->codeProbs;
-      c["flip_predictions"] = ev->flipPred;
-      c["flip_total"] = ev->flipTotal;
-      c["ms"] = ev->conceptsMs;
-    }
-    if (const auto& ev = s.edits.inspect; ev && !ev->conceptsError.empty()) c["error"] = ev->conceptsError;
-    j["concepts"] = c;
-  }
-  // The Examples tab: the run's top and bottom examples, as training positions and map points.
-  {
-    const ExamplesState& es = s.examples;
-    json e = {{"method", exampleMethodName(es.options.method)},
-              {"running", es.running()},
-              {"error", es.error},
-              {"follow", es.follow}};
-    if (es.run && s.hasModel()) {
-      const ExampleScores& r = es.run->scores;
-      const PointTable& t = *s.model.pts;
-      auto row = [&](size_t i, size_t rank) {
-        const int64_t point = t.numTest + r.index[i];
-        json x = {{"rank", rank}, {"index", r.index[i]}, {"point", point}, {"score", r.score[i]}};
-        if (point < t.n) x["label"] = t.labels[size_t(point)];
-        return x;
-      };
-      json top = json::array(), bottom = json::array();
-      const size_t k = std::min(size_t(es.shown), r.index.size());
-      for (size_t j = 0; j < k; ++j) top.push_back(row(j, j));
-      for (size_t j = 0; j < k; ++j) bottom.push_back(row(r.index.size() - 1 - j, j));
-      e["run"] = {{"method", r.method},
-                  {"from_point", es.run->fromPoint},
-                  {"from_edited", es.run->fromEdited},
-                  {"label", es.run->label},
-                  {"scored", r.scored},
-                  {"duplicates", r.duplicates},
-                  {"residual", r.residual},
-                  {"checkpoints", r.checkpoints},
-                  {"ms", r.ms},
-                  {"top", top},
-                  {"bottom", bottom}};
-    }
-    j["examples"] = e;
-  }
+  if (model) addScalesAndSummaries(j, s);
+  j["clue"] = clueJson(s);
+  j["attribution"] = attributionJson(s);
+  j["concepts"] = conceptsJson(ctx);
+  j["examples"] = examplesJson(s);
   if (!s.ui.frameMs.empty()) {
     const std::vector<double> f = s.ui.frameMs.vector();
     j["frame_ms"] = {{"median", quantile(f, 0.5)}, {"p95", quantile(f, 0.95)}, {"frames", f.size()}};

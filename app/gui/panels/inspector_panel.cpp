@@ -71,35 +71,75 @@ void drawModelSummary(const AppState& s) {
   }
 }
 
-}  // namespace
-
-void InspectorPanel::draw(Context& ctx) {
+// Live saliency of the decode (the Attribution tab's target), beside it.
+void drawLiveSaliency(Context& ctx, const LatentEval& e, float img) {
   const AppState& s = ctx.state;
-  const Selection& sel = s.selection.sel;
-  if (s.hasModel() && !s.selection.multi.empty()) {
-    drawSummary(*s.model.pts, summarize(*s.model.pts, s.selection.multi), "selection");
-    ImGui::Separator();
+  const PointTable& t = *s.model.pts;
+  const int H = int(t.H), W = int(t.W);
+  const LatentEval* ev = &e;
+  ImGui::SameLine();
+  ImGui::BeginGroup();
+  ImGui::TextUnformatted(s.attribution.liveSteps > 0 ? "IG of F" : "dF/dx");
+  ctx.textures.showChw("sal_img", ev->image, int(t.C), H, W, img);
+  const std::vector<float> map = channelSum(ev->saliency, t.C, t.H * t.W);
+  ctx.textures.showSigned("sal", map, H, W, signedClip(map), img, true);
+  ImGui::EndGroup();
+  tip(("Live saliency of the decoded image for the Attribution tab's target (" +
+       attributionTargetName(s.attribution.options.target) +
+       "): red raises it, blue lowers it; its own colour range. " + std::to_string(int(ev->saliencyMs * 10) / 10.0) +
+       " ms of this update")
+          .c_str());
+}
+
+// Snap to manifold: the data points nearest to the latent, with their labels and distances.
+void drawNeighbours(Context& ctx, const LatentEval& e, float img) {
+  const PointTable& t = *ctx.state.model.pts;
+  const int H = int(t.H), W = int(t.W);
+  const LatentEval* ev = &e;
+  ImGui::SameLine();
+  ImGui::BeginGroup();
+  ImGui::TextUnformatted("nearest data");
+  const float small = img / 2 - 2;
+  for (size_t k = 0; k < std::min<size_t>(4, ev->neighbours.size()); ++k) {
+    if (k % 2) ImGui::SameLine();
+    const size_t j = size_t(ev->neighbours[k]);
+    ImGui::BeginGroup();
+    ctx.textures.showGrey("nb" + std::to_string(k), &t.pixels[j * size_t(H * W)], H, W, small);
+    double d2 = 0;
+    for (int64_t a = 0; a < t.d && size_t(a) < ev->latent.size(); ++a) {
+      const double x = double(ev->latent[size_t(a)]) - t.latents[j * size_t(t.d) + size_t(a)];
+      d2 += x * x;
+    }
+    ImGui::TextColored(imColorVec(classColor(t.labels[j])), "%.8s", t.classNames[size_t(t.labels[j])].c_str());
+    ImGui::TextDisabled("d %.2f", std::sqrt(d2));
+    ImGui::EndGroup();
   }
-  if (!s.hasModel() || !sel.any()) {
-    if (s.hasModel()) {
-      if (s.selection.multi.empty() && !s.style.filterMask.empty()) {
-        drawSummary(*s.model.pts, summarize(*s.model.pts, maskedPoints(s.style.filterMask)), "filter matches");
-        ImGui::Separator();
-      }
-      drawModelSummary(s);
+  ImGui::EndGroup();
+  tip("Snap to manifold: the data points nearest to this latent in latent space, with their labels and their "
+      "Euclidean distance d to it in the latent space");
+}
+
+// Nothing selected: the summary of the filter's matches (if any), the model's, and what to do.
+void drawNothingSelected(const AppState& s) {
+  if (s.hasModel()) {
+    if (s.selection.multi.empty() && !s.style.filterMask.empty()) {
+      drawSummary(*s.model.pts, summarize(*s.model.pts, maskedPoints(s.style.filterMask)), "filter matches");
       ImGui::Separator();
     }
-    ImGui::TextWrapped(
-        "Click a point to inspect it. Then drag it (left button) to move its latent code: the decoded "
-        "image, the prediction and the uncertainties follow. Shift+drag draws a lasso. Press ? for help.");
-    return;
+    drawModelSummary(s);
+    ImGui::Separator();
   }
+  ImGui::TextWrapped(
+      "Click a point to inspect it. Then drag it (left button) to move its latent code: the decoded "
+      "image, the prediction and the uncertainties follow. Shift+drag draws a lasso. Press ? for help.");
+}
+
+// Which point the inspector shows: a data point, an edited point, a drag, or a counterfactual step.
+void drawPointHeader(const AppState& s) {
+  const Selection& sel = s.selection.sel;
   const PointTable& t = *s.model.pts;
   const size_t i = size_t(sel.point);
   const bool dragging = s.edits.drag.active;
-  const auto& evalOpt = dragging ? s.edits.dragEval : s.edits.inspect;
-  const LatentEval* ev = evalOpt ? &*evalOpt : nullptr;
-  const bool editedPoint = sel.edited >= 0 || dragging;
   if (dragging)
     ImGui::Text("dragging #%lld (label %s): a latent has no label", (long long)sel.point,
                 t.classNames[size_t(t.labels[i])].c_str());
@@ -113,6 +153,25 @@ void InspectorPanel::draw(Context& ctx) {
   else
     ImGui::Text("point #%lld  (%s %lld), label: %s", (long long)sel.point, t.isTrain[i] ? "train" : "test",
                 (long long)t.splitIndex[i], t.classNames[size_t(t.labels[i])].c_str());
+}
+
+}  // namespace
+
+void InspectorPanel::draw(Context& ctx) {
+  const AppState& s = ctx.state;
+  const Selection& sel = s.selection.sel;
+  if (s.hasModel() && !s.selection.multi.empty()) {
+    drawSummary(*s.model.pts, summarize(*s.model.pts, s.selection.multi), "selection");
+    ImGui::Separator();
+  }
+  if (!s.hasModel() || !sel.any()) return drawNothingSelected(s);
+  const PointTable& t = *s.model.pts;
+  const size_t i = size_t(sel.point);
+  const bool dragging = s.edits.drag.active;
+  const auto& evalOpt = dragging ? s.edits.dragEval : s.edits.inspect;
+  const LatentEval* ev = evalOpt ? &*evalOpt : nullptr;
+  const bool editedPoint = sel.edited >= 0 || dragging;
+  drawPointHeader(s);
   const ClueRun* clueRun = s.clue.inspectStep >= 0 && !dragging ? s.clue.followed() : nullptr;
   if (clueRun)
     ImGui::TextColored(ImVec4(1.0f, 0.65f, 0.3f, 1.0f), "showing step %d of %d of the %s %s run (CLUE tab)",
@@ -168,43 +227,8 @@ void InspectorPanel::draw(Context& ctx) {
         "changed for the hierarchical search. z_t is the classifier's latent of that image; the image beside it is "
         "the classifier's decoder's view of z_t, which is not the same picture.");
   }
-  if (ev && !ev->saliency.empty()) {  // live saliency of the decode (the Attribution tab's target)
-    ImGui::SameLine();
-    ImGui::BeginGroup();
-    ImGui::TextUnformatted(s.attribution.liveSteps > 0 ? "IG of F" : "dF/dx");
-    ctx.textures.showChw("sal_img", ev->image, int(t.C), H, W, img);
-    const std::vector<float> map = channelSum(ev->saliency, t.C, t.H * t.W);
-    ctx.textures.showSigned("sal", map, H, W, signedClip(map), img, true);
-    ImGui::EndGroup();
-    tip(("Live saliency of the decoded image for the Attribution tab's target (" +
-         attributionTargetName(s.attribution.options.target) +
-         "): red raises it, blue lowers it; its own colour range. " + std::to_string(int(ev->saliencyMs * 10) / 10.0) +
-         " ms of this update")
-            .c_str());
-  }
-  if (ev && !ev->neighbours.empty()) {
-    ImGui::SameLine();
-    ImGui::BeginGroup();
-    ImGui::TextUnformatted("nearest data");
-    const float small = img / 2 - 2;
-    for (size_t k = 0; k < std::min<size_t>(4, ev->neighbours.size()); ++k) {
-      if (k % 2) ImGui::SameLine();
-      const size_t j = size_t(ev->neighbours[k]);
-      ImGui::BeginGroup();
-      ctx.textures.showGrey("nb" + std::to_string(k), &t.pixels[j * size_t(H * W)], H, W, small);
-      double d2 = 0;
-      for (int64_t a = 0; a < t.d && size_t(a) < ev->latent.size(); ++a) {
-        const double x = double(ev->latent[size_t(a)]) - t.latents[j * size_t(t.d) + size_t(a)];
-        d2 += x * x;
-      }
-      ImGui::TextColored(imColorVec(classColor(t.labels[j])), "%.8s", t.classNames[size_t(t.labels[j])].c_str());
-      ImGui::TextDisabled("d %.2f", std::sqrt(d2));
-      ImGui::EndGroup();
-    }
-    ImGui::EndGroup();
-    tip("Snap to manifold: the data points nearest to this latent in latent space, with their labels and their "
-        "Euclidean distance d to it in the latent space");
-  }
+  if (ev && !ev->saliency.empty()) drawLiveSaliency(ctx, *ev, img);
+  if (ev && !ev->neighbours.empty()) drawNeighbours(ctx, *ev, img);
   if (!s.edits.evalError.empty()) ImGui::TextColored(kErrorText, "%s", clipForMessage(s.edits.evalError, 300).c_str());
   if (!ev) {
     if (s.edits.evalError.empty()) ImGui::TextDisabled("computing...");

@@ -101,47 +101,46 @@ void checkChecksOut(const std::string& out, bool force) {
     throw InputError("[checks] " + out + " is not an earlier checks folder (no summary.json)");
 }
 
-}  // namespace
+// A pixel-flipping curve: the mean latent shift (and its standard error) at each fraction.
+struct Curve {
+  std::string name;
+  std::vector<double> mean, sem;
+};
 
-json runChecks(const ChecksOptions& o, const ProgressFn& progress, const std::atomic<bool>* cancel, std::ostream& log) {
-  if (o.testPoints < 10 || o.testPoints > 100000)
-    throw InputError("[checks] --test-points must be in 10..100000, got " + std::to_string(o.testPoints));
-  if (o.corpusPerClass < 1)
-    throw InputError("[checks] --corpus-per-class must be at least 1, got " + std::to_string(o.corpusPerClass));
-  if (o.steps < 1 || o.steps > 1000)
-    throw InputError("[checks] --steps must be in 1..1000, got " + std::to_string(o.steps));
-  if (o.tracinPoints < 0)
-    throw InputError("[checks] --tracin-points must be 0 (skip) or more, got " + std::to_string(o.tracinPoints));
-  checkChecksOut(o.out, o.force);
-  const torch::Device dev = parseDevice(o.device);
-  Bundle b = loadBundle(o.bundle, dev, BundleParts{false, false, false});
-  std::vector<Bundle> others;
-  for (const std::string& c : o.compare) {
-    others.push_back(loadBundle(c, dev, BundleParts{false, false, false}));
-    const Bundle& ob = others.back();
-    if (ob.manifest.dataset != b.manifest.dataset || ob.manifest.inputShape != b.manifest.inputShape)
-      throw InputError("[checks] --compare " + c + " is a bundle of " + ob.manifest.dataset + "; " + o.bundle +
-                       " is of " + b.manifest.dataset + ": the comparison needs the same images");
-  }
-  const DatasetSplit data = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed);
-  const int64_t nTest = std::min(o.testPoints, data.test.size());
-  const int64_t K = b.numClasses();
-  json summary = {{kExplainMarker, true},     {"bundle", fs::absolute(o.bundle).string()},
-                  {"objective", b.objective}, {"device", o.device},
-                  {"test_points", nTest},     {"steps", o.steps}};
-  auto encodeOf = [](const Bundle& bb) {
-    return ImageEncoderFn([&bb](const torch::Tensor& x) { return bb.encode(x); });
-  };
+// A method's similarity rates at each fraction of the corpus: its top and its bottom examples.
+struct Rates {
+  std::string name;
+  std::vector<double> top, bottom;
+  int64_t points = 0;
+};
 
-  // 1. Pixel flipping: the first nTest test images, each method's top pixels set to black.
-  auto t0 = Clock::now();
-  const torch::Tensor images = data.test.images.slice(0, 0, nTest).to(dev);
-  struct Curve {
-    std::string name;
-    std::vector<double> mean, sem;
-  };
+// What the checks read: the bundle, the ones it is compared with, and the images.
+struct ChecksInput {
+  const ChecksOptions& o;
+  const Bundle& b;
+  const std::vector<Bundle>& others;
+  const DatasetSplit& data;
+  torch::Device dev;
+  int64_t nTest = 0, K = 0;
+  const ProgressFn& progress;
+  const std::atomic<bool>* cancel;
+};
+
+ImageEncoderFn encodeOf(const Bundle& bb) {
+  return ImageEncoderFn([&bb](const torch::Tensor& x) { return bb.encode(x); });
+}
+
+// 1. Pixel flipping: the first nTest test images, each method's top pixels set to black. The
+// label-free feature maps are kept in `maps` (the pretext comparison reads the IG ones).
+std::vector<Curve> pixelFlipping(const ChecksInput& in, const torch::Tensor& images,
+                                 std::map<std::string, torch::Tensor>& maps, json& summary) {
+  const ChecksOptions& o = in.o;
+  const Bundle& b = in.b;
+  const int64_t nTest = in.nTest;
+  const torch::Device dev = in.dev;
+  const ProgressFn& progress = in.progress;
+  const std::atomic<bool>* cancel = in.cancel;
   std::vector<Curve> flips;
-  std::map<std::string, torch::Tensor> maps;
   const std::vector<std::pair<std::string, AttributionMethod>> methods = {
       {"labelfree-saliency", AttributionMethod::Saliency},
       {"labelfree-ig", AttributionMethod::IG},
@@ -161,10 +160,26 @@ json runChecks(const ChecksOptions& o, const ProgressFn& progress, const std::at
     c.mean = pixelFlipShifts(encodeOf(b), images, random.to(dev), kFlipFractions, &c.sem, cancel);
     flips.push_back(c);
   }
-  summary["seconds"]["pixel_flip_total"] = secondsSince(t0);
+  return flips;
+}
 
-  // 2. Similarity rates: a balanced corpus of training images and a balanced draw of test images.
-  t0 = Clock::now();
+// The balanced draws of the similarity rates: a corpus of training images and test images.
+struct SimilarityDraw {
+  torch::Tensor corpusImages, testImages, corpusLabels, testLabels;
+  torch::Tensor Zc, Zt;  // their latents
+};
+
+// 2. Similarity rates of DKNN, SimplEx and (when the bundle keeps checkpoints) TracIn. The DKNN
+// scores are kept in `exampleScoresOf` (the pretext comparison reads them).
+std::vector<Rates> similarity(const ChecksInput& in, SimilarityDraw& draw,
+                              std::map<std::string, torch::Tensor>& exampleScoresOf, json& summary) {
+  const ChecksOptions& o = in.o;
+  const Bundle& b = in.b;
+  const DatasetSplit& data = in.data;
+  const int64_t nTest = in.nTest, K = in.K;
+  const torch::Device dev = in.dev;
+  const ProgressFn& progress = in.progress;
+  const std::atomic<bool>* cancel = in.cancel;
   const std::vector<int64_t> corpusIdx = balancedIndices(data.train.labels, K, o.corpusPerClass, o.seed + 11);
   const std::vector<int64_t> testIdx =
       balancedIndices(data.test.labels, K, std::max<int64_t>(1, nTest / K), o.seed + 12);
@@ -180,13 +195,7 @@ json runChecks(const ChecksOptions& o, const ProgressFn& progress, const std::at
     Zt = mapBatched(b.classifier, "encode", testImages, dev, 1024, b.componentPath(b.encoderComponent())).to(dev);
   }
   const int64_t nt = Zt.size(0), nc = Zc.size(0);
-  struct Rates {
-    std::string name;
-    std::vector<double> top, bottom;
-    int64_t points = 0;
-  };
   std::vector<Rates> rates;
-  std::map<std::string, torch::Tensor> exampleScoresOf;
   {
     auto tm = Clock::now();
     torch::Tensor S = torch::empty({nt, nc});
@@ -235,11 +244,24 @@ json runChecks(const ChecksOptions& o, const ProgressFn& progress, const std::at
     summary["tracin"] =
         o.tracinPoints == 0 ? "skipped (--tracin-points 0)" : "skipped: the bundle keeps no checkpoints";
   }
-  summary["seconds"]["similarity_total"] = secondsSince(t0);
   summary["corpus"] = nc;
   summary["similarity_test_points"] = nt;
+  draw = {corpusImages, testImages, corpusLabels, testLabels, Zc, Zt};
+  return rates;
+}
 
-  // 3. Pretext comparison: Pearson r, per image, of the label-free IG maps and of the DKNN scores.
+// 3. Pretext comparison: Pearson r, per image, of the label-free IG maps and of the DKNN scores.
+json pretextComparison(const ChecksInput& in, const torch::Tensor& images, const SimilarityDraw& draw,
+                       std::map<std::string, torch::Tensor>& maps,
+                       std::map<std::string, torch::Tensor>& exampleScoresOf) {
+  const ChecksOptions& o = in.o;
+  const std::vector<Bundle>& others = in.others;
+  const int64_t nTest = in.nTest, nt = draw.Zt.size(0);
+  const torch::Device dev = in.dev;
+  const ProgressFn& progress = in.progress;
+  const std::atomic<bool>* cancel = in.cancel;
+  const torch::Tensor& corpusImages = draw.corpusImages;
+  const torch::Tensor& testImages = draw.testImages;
   json pretext = json::array();
   const int64_t nCompare = std::min<int64_t>(nTest, 200);
   for (size_t k = 0; k < others.size(); ++k) {
@@ -263,8 +285,16 @@ json runChecks(const ChecksOptions& o, const ProgressFn& progress, const std::at
                        {"dknn_pearson", rEx / double(nt)},
                        {"dknn_test_points", nt}});
   }
+  return pretext;
+}
 
-  // Write: CSV, plots, summary.
+// The folder: the CSV files, the plots and summary.json, staged and moved into place whole.
+void writeChecks(const ChecksInput& in, const std::vector<Curve>& flips, const std::vector<Rates>& rates,
+                 const json& pretext, int64_t nc, json& summary) {
+  const ChecksOptions& o = in.o;
+  const Bundle& b = in.b;
+  const int64_t nTest = in.nTest, K = in.K;
+  const std::atomic<bool>* cancel = in.cancel;
   StagedDir stage(o.out, o.force, checkChecksOut);
   std::ostringstream pf, sr, pt;
   pf << "method,fraction,mean_shift,sem\n";
@@ -325,6 +355,11 @@ json runChecks(const ChecksOptions& o, const ProgressFn& progress, const std::at
   writeFileAtomic((fs::path(stage.path()) / "summary.json").string(), jsonText(summary, 2) + "\n");
   checkCancel(cancel, "checks");
   stage.commit();
+}
+
+// What the log says of the run.
+void logChecks(std::ostream& log, const std::vector<Curve>& flips, const std::vector<Rates>& rates,
+               const json& pretext) {
   log << "pixel flipping (mean latent shift at 5/10/20/50/80/100% of the pixels):\n";
   for (const Curve& c : flips) {
     log << "  " << std::left << std::setw(24) << c.name;
@@ -341,6 +376,49 @@ json runChecks(const ChecksOptions& o, const ProgressFn& progress, const std::at
     log << "pretext: Pearson r with " << p["other"].get<std::string>() << " ("
         << p["other_objective"].get<std::string>() << "): label-free IG maps "
         << p["labelfree_ig_pearson"].get<double>() << ", DKNN scores " << p["dknn_pearson"].get<double>() << "\n";
+}
+
+}  // namespace
+
+json runChecks(const ChecksOptions& o, const ProgressFn& progress, const std::atomic<bool>* cancel, std::ostream& log) {
+  if (o.testPoints < 10 || o.testPoints > 100000)
+    throw InputError("[checks] --test-points must be in 10..100000, got " + std::to_string(o.testPoints));
+  if (o.corpusPerClass < 1)
+    throw InputError("[checks] --corpus-per-class must be at least 1, got " + std::to_string(o.corpusPerClass));
+  if (o.steps < 1 || o.steps > 1000)
+    throw InputError("[checks] --steps must be in 1..1000, got " + std::to_string(o.steps));
+  if (o.tracinPoints < 0)
+    throw InputError("[checks] --tracin-points must be 0 (skip) or more, got " + std::to_string(o.tracinPoints));
+  checkChecksOut(o.out, o.force);
+  const torch::Device dev = parseDevice(o.device);
+  Bundle b = loadBundle(o.bundle, dev, BundleParts{false, false, false});
+  std::vector<Bundle> others;
+  for (const std::string& c : o.compare) {
+    others.push_back(loadBundle(c, dev, BundleParts{false, false, false}));
+    const Bundle& ob = others.back();
+    if (ob.manifest.dataset != b.manifest.dataset || ob.manifest.inputShape != b.manifest.inputShape)
+      throw InputError("[checks] --compare " + c + " is a bundle of " + ob.manifest.dataset + "; " + o.bundle +
+                       " is of " + b.manifest.dataset + ": the comparison needs the same images");
+  }
+  const DatasetSplit data = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed);
+  const int64_t nTest = std::min(o.testPoints, data.test.size());
+  const int64_t K = b.numClasses();
+  json summary = {{kExplainMarker, true},     {"bundle", fs::absolute(o.bundle).string()},
+                  {"objective", b.objective}, {"device", o.device},
+                  {"test_points", nTest},     {"steps", o.steps}};
+  const ChecksInput in{o, b, others, data, dev, nTest, K, progress, cancel};
+  auto t0 = Clock::now();
+  const torch::Tensor images = data.test.images.slice(0, 0, nTest).to(dev);
+  std::map<std::string, torch::Tensor> maps, exampleScoresOf;
+  const std::vector<Curve> flips = pixelFlipping(in, images, maps, summary);
+  summary["seconds"]["pixel_flip_total"] = secondsSince(t0);
+  t0 = Clock::now();
+  SimilarityDraw draw;
+  const std::vector<Rates> rates = similarity(in, draw, exampleScoresOf, summary);
+  summary["seconds"]["similarity_total"] = secondsSince(t0);
+  const json pretext = pretextComparison(in, images, draw, maps, exampleScoresOf);
+  writeChecks(in, flips, rates, pretext, draw.Zc.size(0), summary);
+  logChecks(log, flips, rates, pretext);
   return summary;
 }
 

@@ -291,8 +291,8 @@ json trainLabelFree(const TrainOptions& opt, const ProgressFn& progress, const s
 
 }  // namespace
 
-json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::atomic<bool>* cancel, std::ostream& log) {
-  const torch::Device dev = parseDevice(opt.device);
+// Every numeric option in its range (model/option_ranges.h), and an output folder named.
+void checkTrainOptions(const TrainOptions& opt) {
   if (opt.out.empty()) throw InputError("[train] --out is required");
   for (const auto& [name, value] :
        std::vector<std::pair<const char*, double>>{{"epochs", opt.epochs},
@@ -310,6 +310,11 @@ json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::at
                                                    {"limit-train", double(opt.limitTrain)},
                                                    {"threads", opt.threads}})
     checkTrainOption("train", name, value);
+}
+
+json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::atomic<bool>* cancel, std::ostream& log) {
+  const torch::Device dev = parseDevice(opt.device);
+  checkTrainOptions(opt);
   if (opt.threads > 0) torch::set_num_threads(opt.threads);
   checkObjective(opt.objective, "train");
   checkOutputPath(opt.out, opt.force);
