@@ -2,6 +2,7 @@
 // state changes, the atomic file, and the script runner's animated drag and frame count.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -342,4 +343,24 @@ TEST_CASE("recorder: a fit the map makes by itself is not written, what settled 
   rec.observe(s, 1.0, false);
   const std::vector<std::string> want = {"fit", "wait 12", "center 2 0"};
   CHECK(commands(rec) == want);
+}
+
+TEST_CASE("recorder: a caption that starts with # is a caption, an imported CSV layout a comment") {
+  AppState s = modelState();
+  Recorder rec;
+  REQUIRE(rec.start(tmpFile("hash.txt"), s, 0.0) == "");
+  s.style.caption = "# Step 1: the map";
+  rec.observe(s, 1.0, false);
+  s.projection.current = Projection::Csv;
+  rec.observe(s, 2.0, false);
+  const std::vector<std::string> got = commands(rec);
+  CHECK(std::find(got.begin(), got.end(), "caption # Step 1: the map") != got.end());
+  bool csvComment = false;
+  for (const auto& l : rec.lines())
+    csvComment = csvComment || l == "# an imported CSV layout was shown: use layout-csv PATH here";
+  CHECK(csvComment);
+  // The caption line replays as that caption.
+  const Script replay = parseScript("caption # Step 1: the map\n", "r");
+  REQUIRE(replay.commands.size() == 1);
+  CHECK(replay.commands[0].args == std::vector<std::string>{"# Step 1: the map"});
 }

@@ -136,3 +136,19 @@ TEST_CASE("the shipped demo scripts parse without errors") {
   }
   CHECK(scripts >= 1);
 }
+
+TEST_CASE("script parsing: a byte order mark, a bare expect, hex and non-finite numbers, a train setting twice") {
+  Script bom = parseScript("\xEF\xBB\xBFselect 3\nfit\n", "bom.txt");
+  CHECK(bom.errors.empty());
+  REQUIRE(bom.commands.size() == 2);
+  CHECK(bom.commands[0].name == "select");
+  Script e = parseScript("expect\n", "e.txt");
+  REQUIRE(e.errors.size() == 1);
+  CHECK(e.errors[0].message.find("expect needs KEY OP VALUE") != std::string::npos);
+  for (const char* bad : {"zoom 0x10", "center inf 0", "center 0 nan", "scrub 0x1p-2", "drag 1e400 0"})
+    CHECK_MESSAGE(parseScript(bad, "h").errors.size() == 1, bad);
+  CHECK(parseScript("zoom 1.5e1\ncenter -2.5 +3\n", "ok").errors.empty());
+  Script twice = parseScript("train-model a b epochs=1 epochs=2\n", "t.txt");
+  REQUIRE(twice.errors.size() == 1);
+  CHECK(twice.errors[0].message.find("epochs is given twice") != std::string::npos);
+}

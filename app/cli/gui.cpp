@@ -50,7 +50,8 @@ class GuiCommand : public Command {
   bool cancellable() const override { return true; }
   int run(const CliContext& ctx) override {
     if (m_listCommands) {
-      std::cout << gui::commandTableMarkdown();
+      std::cout << gui::commandTableMarkdown() << std::flush;
+      if (!std::cout) throw InputError("[gui] --commands: the table could not be written to the standard output");
       return 0;
     }
     if (m_opt.bundle.empty()) m_opt.bundle = defaultBundlePath("fashion-mnist", ctx.exeDir);

@@ -81,10 +81,10 @@ void Recorder::comment(const std::string& text) {
   m_dirty = true;
 }
 
-// Command i's line for a setting's value; a value that starts with "# " is what the language
-// cannot say: a comment.
+// Command i's line for a setting's value, or its comment for a value the language cannot say.
 void Recorder::emitSetting(size_t i, const std::string& value, double at) {
-  if (value.rfind("# ", 0) == 0) return comment(value.substr(2));
+  const Recording& rec = commands()[i].record;
+  if (!rec.unsaid.empty() && value == rec.unsaid) return comment(rec.unsaidComment);
   emit(commands()[i].line(value), at);
 }
 

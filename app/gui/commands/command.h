@@ -112,10 +112,12 @@ struct Recording {
 
   // Setting: the arguments that bring a fresh window to what `s` shows ("pred", "on", or "" for a
   // command without arguments); nullopt when it is unknown (not written, and the next known value
-  // is taken as written). Arguments starting with "# " are a comment instead of a line (what the
-  // language cannot say). `fresh`: a fresh window's arguments (not written at the start).
+  // is taken as written). `fresh`: a fresh window's arguments (not written at the start).
+  // `unsaid`: a value the language cannot bring back (an imported CSV layout), written as the
+  // comment `unsaidComment` instead of a line.
   std::function<std::optional<std::string>(const AppState& s)> value;
   std::optional<std::string> fresh;
+  std::string unsaid, unsaidComment;
   bool settles = false;     // written once unchanged for kSettleSeconds (typing, a slider)
   bool stillInput = false;  // ... and no mouse button down (a slider being dragged)
   bool refits = false;      // the replay's command refits the view too: the fit is not written

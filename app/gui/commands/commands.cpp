@@ -23,8 +23,9 @@ bool isWhole(const std::string& s) {
   return end == s.c_str() + s.size() && v >= 0 && errno != ERANGE;
 }
 
+// A decimal number (strtod would also take hex, "inf" and "nan").
 bool isNumber(const std::string& s) {
-  if (s.empty()) return false;
+  if (s.empty() || s.find_first_not_of("0123456789+-.eE") != std::string::npos) return false;
   char* end = nullptr;
   const double v = std::strtod(s.c_str(), &end);
   return end == s.c_str() + s.size() && std::isfinite(v);

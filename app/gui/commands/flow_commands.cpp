@@ -92,10 +92,11 @@ void addFlowCommands(CommandList& out) {
     out.push_back(std::move(c));
   }
   {
+    // Optional to the parser, so that a bare `expect` hears what it needs from the check below.
     CommandSpec c{
         "expect",
         {arg::text("KEY OP VALUE")},
-        0,
+        1,
         "expect KEY OP VALUE: check a fact of the explorer's state (the `state` JSON; KEY is a dotted path such "
         "as prediction_class or uncertainty.total, OP one of == != < <= > >=); a false one is reported as an "
         "error, so a demo's captions can be checked against what its frames show"};

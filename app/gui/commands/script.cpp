@@ -62,6 +62,7 @@ Script parseScript(const std::string& text, const std::string& source) {
   int lineNo = 0;
   while (std::getline(in, raw)) {
     ++lineNo;
+    if (lineNo == 1 && raw.rfind("\xEF\xBB\xBF", 0) == 0) raw.erase(0, 3);  // a UTF-8 byte order mark
     const std::string line = trim(raw);
     if (line.empty() || line[0] == '#') continue;
     const size_t sp = line.find_first_of(" \t");

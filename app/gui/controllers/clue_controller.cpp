@@ -244,8 +244,13 @@ void ClueController::runBatch() {
   AppState& s = c.state;
   ClueBatch& b = s.clue.batch;
   b.error.clear();
-  if (!s.hasModel()) return void(b.error = "load a model first");
-  if (b.running()) return void(b.error = "a batch run is going already");
+  // A refusal is kept for the panel and logged once (a script's line number comes with it).
+  auto refuse = [&c, &b](const std::string& why) {
+    b.error = why;
+    c.log.error("batch explain: " + why, false);
+  };
+  if (!s.hasModel()) return refuse("load a model first");
+  if (b.running()) return refuse("a batch run is going already");
   ExplainOptions o;
   o.bundle = s.model.dir;
   o.out = b.out;
@@ -253,23 +258,21 @@ void ClueController::runBatch() {
   o.device = s.model.device;
   o.cf = s.clue.options;
   if (o.cf.method != ClueMethod::ClassChange) o.cf.target = -1;
-  if (b.out.empty()) return void(b.error = "choose a folder to write (a new one)");
+  if (b.out.empty()) return refuse("choose a folder to write (a new one)");
   if (b.lasso) {
     const PointTable& t = *s.model.pts;
     for (int64_t i : s.selection.multi)
       if (i >= 0 && i < t.n && !t.isTrain[size_t(i)]) o.indices.push_back(t.splitIndex[size_t(i)]);
     if (o.indices.empty())
-      return void(b.error = "the lasso selection holds no test points (shift+drag on the map to draw one)");
+      return refuse("the lasso selection holds no test points (shift+drag on the map to draw one)");
   } else {
-    if (b.mostUncertain < 1) return void(b.error = "the number of points must be at least 1");
+    if (b.mostUncertain < 1) return refuse("the number of points must be at least 1");
     o.mostUncertain = b.mostUncertain;
   }
   try {
     checkExplainOut(o.out, o.force);  // said now, by the line or the click that asked
   } catch (const InputError& e) {
-    b.error = e.what();
-    c.log.error("batch explain: " + b.error, false);
-    return;
+    return refuse(e.what());
   }
   b.summary = nullptr;
   b.written.clear();
@@ -436,8 +439,7 @@ void addClueCommands(CommandList& out) {
       b.out = cmd.args[0];
       b.lasso = cmd.args[1] == "lasso";
       if (!b.lasso) b.mostUncertain = std::stoi(cmd.args[1]);
-      ctx.clue.runBatch();
-      if (!b.error.empty()) ctx.log.error("clue-batch: " + b.error);
+      ctx.clue.runBatch();  // a refusal is logged there, with this line's number
       return b.error.empty();
     };
     c.stateKeys = {"clue"};

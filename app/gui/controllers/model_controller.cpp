@@ -361,6 +361,7 @@ void addModelCommands(CommandList& out) {
   }
   {
     ArgSpec settings{"KEY=VALUE", ArgSpec::Kind::Settings, checkTrainSetting};
+    settings.uniqueKeys = true;  // as the other commands' settings: a key given twice is refused
     CommandSpec c{"train-model",
                   {arg::path("DATASET"), arg::path("OUT"), settings},
                   1,

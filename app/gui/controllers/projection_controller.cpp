@@ -246,12 +246,9 @@ void addProjectionCommands(CommandList& out) {
       return w;
     };
     c.record = Recording::setting(
-        [](const AppState& s) -> std::optional<std::string> {
-          if (s.projection.current == Projection::Csv)
-            return "# an imported CSV layout was shown: use layout-csv PATH here";
-          return projectionKey(s.projection.current);
-        },
-        "pca");
+        [](const AppState& s) -> std::optional<std::string> { return projectionKey(s.projection.current); }, "pca");
+    c.record.unsaid = projectionKey(Projection::Csv);
+    c.record.unsaidComment = "an imported CSV layout was shown: use layout-csv PATH here";
     c.record.refits = true;  // the new layout is fitted in the same frame, and so is the replay's
     c.stateKeys = {"projection", "layout_quality", "layout_computing"};
     c.state = [](nlohmann::json& j, const AppState& s) { j["projection"] = projectionKey(s.projection.current); };

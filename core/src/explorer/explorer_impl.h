@@ -9,8 +9,8 @@
 
 #include "latentlab/attribution/attribution_torch.h"
 #include "latentlab/clue/clue_torch.h"
-#include "latentlab/examples/examples_torch.h"
 #include "latentlab/data/data_torch.h"
+#include "latentlab/examples/examples_torch.h"
 #include "latentlab/explorer/explorer.h"
 #include "latentlab/model/bundle_torch.h"
 #include "latentlab/model/models_torch.h"
