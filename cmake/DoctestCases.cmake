@@ -6,14 +6,15 @@
 # and pass. This asks once, with the XML reporter, and refuses such a name. Like doctest's, it runs
 # after each link, so that a new case needs no CMake run.
 #
-#   latentlab_doctest_cases(TARGET LABELS l1 l2 ... [TIMEOUT seconds] [ENVIRONMENT VAR=value ...])
+#   latentlab_doctest_cases(TARGET LABELS l1 l2 ... [TIMEOUT seconds] [ENVIRONMENT VAR=value ...]
+#                           [FIXTURES fixture ...])
 function(latentlab_doctest_cases target)
-  cmake_parse_arguments(A "" "TIMEOUT" "LABELS;ENVIRONMENT" ${ARGN})
+  cmake_parse_arguments(A "" "TIMEOUT" "LABELS;ENVIRONMENT;FIXTURES" ${ARGN})
   set(ctest_file "${CMAKE_CURRENT_BINARY_DIR}/${target}_cases.cmake")
   set(args_file "${CMAKE_CURRENT_BINARY_DIR}/${target}_cases_args.cmake")
   # The settings travel in a file: lists and quotes survive it whole.
   file(GENERATE OUTPUT "${args_file}" CONTENT
-       "set(CASE_LABELS [==[${A_LABELS}]==])\nset(CASE_TIMEOUT [==[${A_TIMEOUT}]==])\nset(CASE_ENV [==[${A_ENVIRONMENT}]==])\n")
+       "set(CASE_LABELS [==[${A_LABELS}]==])\nset(CASE_TIMEOUT [==[${A_TIMEOUT}]==])\nset(CASE_ENV [==[${A_ENVIRONMENT}]==])\nset(CASE_FIXTURES [==[${A_FIXTURES}]==])\n")
   add_custom_command(TARGET ${target} POST_BUILD
     COMMAND "${CMAKE_COMMAND}" -D "EXE=$<TARGET_FILE:${target}>" -D "OUT=${ctest_file}"
             -D "ARGS_FILE=${args_file}" -D "TARGET=${target}"
@@ -21,5 +22,10 @@ function(latentlab_doctest_cases target)
     BYPRODUCTS "${ctest_file}" VERBATIM)
   # A change of the settings or of the writer relinks, which writes the list again.
   set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS "${args_file}" "${PROJECT_SOURCE_DIR}/cmake/DoctestCasesWrite.cmake")
-  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${ctest_file}")
+  # ctest reads the list only once the executable is linked: until then one entry says so (as
+  # doctest's and GoogleTest's discovery do), rather than an include() error that loses every test.
+  set(guard "${CMAKE_CURRENT_BINARY_DIR}/${target}_cases_guard.cmake")
+  file(WRITE "${guard}" "if(EXISTS [==[${ctest_file}]==])\n  include([==[${ctest_file}]==])\nelse()\n"
+                        "  add_test(${target}_NOT_BUILT ${target}_NOT_BUILT)\nendif()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${guard}")
 endfunction()

@@ -22,6 +22,9 @@ endif()
 if(NOT CASE_ENV STREQUAL "")
   string(APPEND props " ENVIRONMENT [==[${CASE_ENV}]==]")  # one argument: the list whole
 endif()
+if(NOT CASE_FIXTURES STREQUAL "")
+  string(APPEND props " FIXTURES_REQUIRED [==[${CASE_FIXTURES}]==]")
+endif()
 set(script "")
 set(count 0)
 # A ';' would split the case in CMake's lists (and in ctest's): refuse it rather than lose the case.

@@ -364,3 +364,22 @@ TEST_CASE("recorder: a caption that starts with # is a caption, an imported CSV 
   REQUIRE(replay.commands.size() == 1);
   CHECK(replay.commands[0].args == std::vector<std::string>{"# Step 1: the map"});
 }
+
+TEST_CASE("recorder: every flip is written, also when a new point's flips start a new series") {
+  AppState s = modelState();
+  Recorder rec;
+  REQUIRE(rec.start(tmpFile("flips.txt"), s, 0.0) == "");
+  s.concepts.flips = {3};
+  s.concepts.history = {3};
+  rec.observe(s, 1.0, false);
+  s.concepts.flips = {3, 7};
+  s.concepts.history = {3, 7};
+  rec.observe(s, 2.0, false);
+  s.concepts.flips = {5};  // another point: a new series of one flip
+  s.concepts.history = {3, 7, 5};
+  rec.observe(s, 3.0, false);
+  std::vector<std::string> flips;
+  for (const auto& l : commands(rec))
+    if (l.rfind("flip", 0) == 0) flips.push_back(l);
+  CHECK(flips == std::vector<std::string>{"flip 3", "flip 7", "flip 5"});
+}

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "controllers/job_slot.h"
+#include "job_slot.h"
 #include "latentlab/clue/clue.h"
 #include "latentlab/explorer/explorer.h"
 #include "latentlab/explorer/session.h"
@@ -307,7 +307,8 @@ struct ConceptState {
   int64_t fromPoint = -1;     // the point the flips started from
   std::vector<uint8_t> base;  // its code, before any flip
   std::vector<uint8_t> bits;  // the code now
-  std::vector<int> flips;     // the bits flipped, in order
+  std::vector<int> flips;     // the bits flipped, in order, since the flips' point was selected
+  std::vector<int> history;   // every flip made on this model, in order (the recorder counts them)
   int edited = -1;            // the edited point holding D(bits), or -1
   std::vector<float> latent;  // D(bits): checks that `edited` still is that point
   int hover = -1;             // the bit under the mouse (its flip is previewed)

@@ -7,7 +7,6 @@
 #include "context.h"
 #include "latentlab/util/errors.h"
 #include "latentlab/util/fsutil.h"
-#include "recorder.h"
 
 namespace fs = std::filesystem;
 
@@ -187,7 +186,7 @@ void addSessionCommands(CommandList& out) {
       loadSessionFrom(ctx, cmd.args[0]);
       return true;
     };
-    c.wait = [](const ScriptCommand&) { return ScriptWait::untilIdle(); };
+    c.wait = waitUntilIdle;
     c.stateKeys = {"view", "color", "selected", "edited_points", "selection"};
     out.push_back(std::move(c));
   }

@@ -11,7 +11,7 @@ namespace latentlab::gui {
 struct Context;
 
 SessionState sessionState(const Context& ctx);
-// Every writer here checks the path first (latentlab/fsutil.h's checkOutputFile): an existing file
+// Every writer here checks the path first (latentlab/util/fsutil.h's checkOutputFile): an existing file
 // is replaced only when `replace` (the user confirmed, or a script named it).
 void saveSessionTo(Context& ctx, const std::string& path, bool replace);
 // Applies the session; when it names another bundle, that bundle is loaded first.

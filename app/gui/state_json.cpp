@@ -17,13 +17,17 @@ namespace latentlab::gui {
 
 namespace {
 
+// What the screen shows of the selection: while the mouse drags, the drag's evaluation.
+const std::optional<LatentEval>& shownEval(const AppState& s) {
+  return s.edits.drag.active && s.edits.dragEval ? s.edits.dragEval : s.edits.inspect;
+}
+
 // The selected point (or edited point, or the drag in progress): where it is, its latent, its
 // label, and what the inspector shows of it.
 void addSelected(json& j, Context& ctx) {
   const AppState& s = ctx.state;
   const Selection& sel = s.selection.sel;
-  // While the mouse drags, the state is what the screen shows: the drag's evaluation.
-  const auto& shown = s.edits.drag.active && s.edits.dragEval ? s.edits.dragEval : s.edits.inspect;
+  const auto& shown = shownEval(s);
   float x = 0, y = 0;
   ctx.edits.currentPosition(x, y);
   const Drag& d = s.edits.drag;
@@ -65,7 +69,7 @@ void addSelected(json& j, Context& ctx) {
 // selection and the filter hold.
 void addScalesAndSummaries(json& j, const AppState& s) {
   const Selection& sel = s.selection.sel;
-  const auto& shown = s.edits.drag.active && s.edits.dragEval ? s.edits.dragEval : s.edits.inspect;
+  const auto& shown = shownEval(s);
   const char* names[] = {"total", "aleatoric", "epistemic"};
   json scales;
   for (int m = 0; m < 3; ++m) {

@@ -9,7 +9,8 @@
 // An entry sits beside the controller it drives: controllers/<area>_controller.cpp declares its
 // area's commands in add<Area>Commands; the view's and the script's own commands are in
 // commands/view_commands.cpp and commands/flow_commands.cpp. Adding a command touches its entry and
-// its controller, nothing else.
+// its controller; the manual's table is then written again from the list by a script
+// (scripts/docs_commands.sh --update; the test docs_commands fails until it is).
 //
 // GL-free, ImGui-free and LibTorch-free. UI thread only (the handlers run in the frame loop).
 #include <cstdint>
@@ -63,6 +64,9 @@ struct ScriptWait {
   }
 };
 
+// The wait of a command that starts work on the worker (an evaluation, a job): until it is idle.
+inline ScriptWait waitUntilIdle(const ScriptCommand&) { return ScriptWait::untilIdle(); }
+
 // One argument: its name in the usage (BIT, DX, on|off) and what it accepts.
 struct ArgSpec {
   enum class Kind {
@@ -75,12 +79,18 @@ struct ArgSpec {
   std::string name;
   Kind kind = Kind::One;
   // "" when the word is acceptable, else what is wrong with it (the parser adds the line).
-  std::function<std::string(const std::string& word)> check;
-  bool uniqueKeys = false;  // Settings: a key given twice is refused
+  std::function<std::string(const std::string& word)> check;  // Settings: one KEY=VALUE (a key twice is refused)
 };
 
 // The argument kinds. Each error message quotes the word.
 namespace arg {
+// The words they are made of: a decimal number (no hex, inf or nan), finite; a whole number >= 0
+// in base 10; "lo..hi" as messages write a range; a line without its surrounding blanks.
+bool isDecimalNumber(const std::string& w);
+bool isWholeNumber(const std::string& w);
+std::string rangeText(double lo, double hi);
+std::string trimBlanks(const std::string& s);
+
 ArgSpec path(std::string name = "PATH");
 ArgSpec text(std::string name);  // the rest of the line
 // A whole number >= 0 in lo..hi; a number (finite) in lo..hi. Numbers between 0 and 1e-30 in
@@ -124,7 +134,8 @@ struct Recording {
   bool resets = false;      // everything else starts afresh after it (a load)
   bool atStart = true;      // written at the start of a recording (when it differs from `fresh`)
 
-  // Event: a count that grows by one per event (it may drop back to 0 when a new series starts).
+  // Event: a count that grows by one per event (it drops only when everything starts afresh, a new
+  // model; the drop writes nothing unless `drops`).
   // perEvent: the arguments of event k (0-based), one line each; else one line with `latest`.
   // `drops`: a line per drop of the count instead (an undo pops the undo stack).
   std::function<uint64_t(const AppState& s)> count;

@@ -15,7 +15,11 @@ namespace {
 
 std::string quote(const std::string& w) { return "'" + clipForMessage(w, 40) + "'"; }
 
-bool isWhole(const std::string& s) {
+}  // namespace
+
+namespace arg {
+
+bool isWholeNumber(const std::string& s) {
   if (s.empty()) return false;
   char* end = nullptr;
   errno = 0;
@@ -23,12 +27,18 @@ bool isWhole(const std::string& s) {
   return end == s.c_str() + s.size() && v >= 0 && errno != ERANGE;
 }
 
-// A decimal number (strtod would also take hex, "inf" and "nan").
-bool isNumber(const std::string& s) {
+// strtod alone would also take hex, "inf" and "nan".
+bool isDecimalNumber(const std::string& s) {
   if (s.empty() || s.find_first_not_of("0123456789+-.eE") != std::string::npos) return false;
   char* end = nullptr;
   const double v = std::strtod(s.c_str(), &end);
   return end == s.c_str() + s.size() && std::isfinite(v);
+}
+
+std::string trimBlanks(const std::string& s) {
+  const size_t a = s.find_first_not_of(" \t\r");
+  if (a == std::string::npos) return "";
+  return s.substr(a, s.find_last_not_of(" \t\r") - a + 1);
 }
 
 std::string rangeText(double lo, double hi) {
@@ -36,6 +46,12 @@ std::string rangeText(double lo, double hi) {
   std::snprintf(buf, sizeof buf, "%g..%g", lo, hi);
   return buf;
 }
+
+}  // namespace arg
+
+namespace {
+
+using arg::rangeText;
 
 // The range of a number that has the right form: "" or what is wrong.
 std::string inRange(const std::string& w, double lo, double hi) {
@@ -62,14 +78,14 @@ ArgSpec word(std::string name) { return {std::move(name), ArgSpec::Kind::One, {}
 
 ArgSpec whole(std::string name, double lo, double hi) {
   return {std::move(name), ArgSpec::Kind::One, [lo, hi](const std::string& w) {
-            if (!isWhole(w)) return quote(w) + " is not a whole number >= 0";
+            if (!isWholeNumber(w)) return quote(w) + " is not a whole number >= 0";
             return inRange(w, lo, hi);
           }};
 }
 
 ArgSpec number(std::string name, double lo, double hi) {
   return {std::move(name), ArgSpec::Kind::One, [lo, hi](const std::string& w) {
-            if (!isNumber(w)) return quote(w) + " is not a number";
+            if (!isDecimalNumber(w)) return quote(w) + " is not a number";
             return inRange(w, lo, hi);
           }};
 }
@@ -107,7 +123,6 @@ ArgSpec settings(std::string name, std::string where,
               }
               return "";
             }};
-  a.uniqueKeys = true;
   return a;
 }
 

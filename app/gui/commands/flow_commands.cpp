@@ -12,18 +12,6 @@ namespace latentlab::gui {
 
 namespace {
 
-bool isFiniteNumber(const std::string& s) {
-  char* end = nullptr;
-  const double v = std::strtod(s.c_str(), &end);
-  return !s.empty() && end == s.c_str() + s.size() && std::isfinite(v);
-}
-
-std::string trimmed(const std::string& s) {
-  const size_t a = s.find_first_not_of(" \t\r");
-  if (a == std::string::npos) return "";
-  return s.substr(a, s.find_last_not_of(" \t\r") - a + 1);
-}
-
 CommandSpec shot(const char* name, ShotRegion region, const char* help) {
   CommandSpec c{name, {arg::path()}, 0, help};
   c.run = [region](Context& ctx, const ScriptCommand& cmd) {
@@ -105,12 +93,12 @@ void addFlowCommands(CommandList& out) {
       std::string key, op, value;
       e >> key >> op;
       std::getline(e, value);
-      value = trimmed(value);
+      value = arg::trimBlanks(value);
       static const char* const ops[] = {"==", "!=", "<", "<=", ">", ">="};
       if (key.empty() || op.empty() || value.empty()) return "expect needs KEY OP VALUE";
       if (std::find(std::begin(ops), std::end(ops), op) == std::end(ops))
         return "'" + clipForMessage(op, 40) + "' is not one of == != < <= > >=";
-      if (op != "==" && op != "!=" && !isFiniteNumber(value))
+      if (op != "==" && op != "!=" && !arg::isDecimalNumber(value))
         return "'" + clipForMessage(value, 40) + "' is not a finite number to compare with " + op;
       cmd.args = {key, op, value};
       return "";
@@ -129,7 +117,7 @@ void addFlowCommands(CommandList& out) {
         if (!j->finished) j->cancel = true;
       return true;
     };
-    c.wait = [](const ScriptCommand&) { return ScriptWait::untilIdle(); };
+    c.wait = waitUntilIdle;
     out.push_back(std::move(c));
   }
   {

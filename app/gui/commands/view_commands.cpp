@@ -18,9 +18,6 @@ const char* const kTabs[] = {"Model", "Jobs", "Edited", "CLUE", "Attribution", "
 
 std::string onOff(bool on) { return on ? "on" : "off"; }
 
-// The view's commands go on with the next line at once; a few wait for the layout to settle.
-ScriptWait none(const ScriptCommand&) { return ScriptWait::none(); }
-
 // One function an entry.
 CommandSpec colorCommand() {
   std::vector<std::string> modes;
@@ -42,7 +39,6 @@ CommandSpec colorCommand() {
     ctx.state.style.setColorMode(m);
     return true;
   };
-  c.wait = none;
   c.record = Recording::setting(
       [](const AppState& s) -> std::optional<std::string> { return colorModeKey(s.style.colorMode); }, "label");
   c.stateKeys = {"color"};
@@ -56,7 +52,6 @@ CommandSpec fitCommand() {
     fitView(ctx.state);
     return true;
   };
-  c.wait = none;
   c.stateKeys = {"view"};
   return c;
 }
@@ -69,7 +64,6 @@ CommandSpec zoomCommand() {
     clampView(ctx.state);
     return true;
   };
-  c.wait = none;
   c.stateKeys = {"view"};
   return c;
 }
@@ -85,7 +79,6 @@ CommandSpec centerCommand() {
     clampView(ctx.state);
     return true;
   };
-  c.wait = none;
   c.stateKeys = {"view"};
   return c;
 }
@@ -97,7 +90,6 @@ CommandSpec captionCommand() {
     ctx.state.style.caption = clipForMessage(cmd.args.empty() ? "" : cmd.args[0], kMaxCaption);
     return true;
   };
-  c.wait = none;
   // Demos announce, then act: a caption set in the same frame as an action comes before it.
   c.record = Recording::setting([](const AppState& s) -> std::optional<std::string> { return s.style.caption; }, "",
                                 Recording::Phase::Announce);

@@ -218,7 +218,7 @@ void addAttributionCommands(CommandList& out) {
       ctx.attribution.run(o);
       return true;
     };
-    c.wait = [](const ScriptCommand&) { return ScriptWait::untilIdle(); };
+    c.wait = waitUntilIdle;
     // Each run (from the panel or a script) with all its settings, so that the replay runs the same.
     c.record = Recording::event([](const AppState& s) { return s.attribution.runs; }, Recording::Phase::Run);
     c.record.latest = [](const AppState& s) { return attributionSettings(s.attribution.options); };
@@ -255,7 +255,7 @@ void addAttributionCommands(CommandList& out) {
       ctx.attribution.setLive(cmd.args[0] == "on", cmd.args.size() > 1 && cmd.args[1] == "ig" ? 8 : 0);
       return true;
     };
-    c.wait = [](const ScriptCommand&) { return ScriptWait::untilIdle(); };
+    c.wait = waitUntilIdle;
     c.record = Recording::setting(
         [](const AppState& s) -> std::optional<std::string> {
           if (!s.attribution.live) return "off";

@@ -397,7 +397,7 @@ void addClueCommands(CommandList& out) {
       ctx.clue.run(o);
       return true;
     };
-    c.wait = [](const ScriptCommand&) { return ScriptWait::untilIdle(); };
+    c.wait = waitUntilIdle;
     // Each run (from the panel or a script) with all its settings, so that the replay runs the same.
     c.record = Recording::event([](const AppState& s) { return s.clue.runs; }, Recording::Phase::Run);
     c.record.latest = [](const AppState& s) { return clueSettings(s.clue.options); };

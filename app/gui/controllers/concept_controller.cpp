@@ -6,7 +6,6 @@
 #include "commands/command.h"
 #include "context.h"
 #include "latentlab/util/errors.h"
-#include "recorder.h"
 
 namespace latentlab::gui {
 
@@ -65,6 +64,7 @@ void ConceptController::flip(int bit) {
             c.latent = *psi;
             c.bits = *code;
             c.flips.push_back(bit);
+            c.history.push_back(bit);
             ctx.edits.requestInspect();
           } else {
             ConceptState fresh;
@@ -74,6 +74,8 @@ void ConceptController::flip(int bit) {
             fresh.bits = *code;
             fresh.flips = {bit};
             fresh.latent = *psi;
+            fresh.history = std::move(c.history);
+            fresh.history.push_back(bit);
             c = fresh;
             c.edited = int(s.edits.edited.size());  // addEdited appends it, selects it and asks the inspector
             ctx.edits.addEdited(sel.point, *psi);
@@ -105,10 +107,11 @@ void addConceptCommands(CommandList& out) {
     ctx.concepts.flip(std::stoi(cmd.args[0]));
     return true;
   };
-  c.wait = [](const ScriptCommand&) { return ScriptWait::untilIdle(); };
-  // One line per flip, in order; a flip selects the edited point that holds it.
-  c.record = Recording::event([](const AppState& s) { return uint64_t(s.concepts.flips.size()); });
-  c.record.perEvent = [](const AppState& s, uint64_t k) { return std::to_string(s.concepts.flips[size_t(k)]); };
+  c.wait = waitUntilIdle;
+  // One line per flip, in order (also when a new point's flips start a new series); a flip selects
+  // the edited point that holds it.
+  c.record = Recording::event([](const AppState& s) { return uint64_t(s.concepts.history.size()); });
+  c.record.perEvent = [](const AppState& s, uint64_t k) { return std::to_string(s.concepts.history[size_t(k)]); };
   c.record.endsSelection = true;
   c.stateKeys = {"concepts", "edited_points", "selected_edited"};
   out.push_back(std::move(c));

@@ -350,7 +350,7 @@ void addEditCommands(CommandList& out) {
       ctx.edits.selectPoint(std::stoll(cmd.args[0]));
       return true;
     };
-    c.wait = [](const ScriptCommand&) { return ScriptWait::untilIdle(); };  // its evaluation
+    c.wait = waitUntilIdle;  // its evaluation
     c.stateKeys = {"selected", "selected_edited", "position", "latent", "probabilities", "uncertainty"};
     out.push_back(std::move(c));
   }
@@ -394,7 +394,7 @@ void addEditCommands(CommandList& out) {
       ctx.edits.undo();
       return true;
     };
-    c.wait = [](const ScriptCommand&) { return ScriptWait::untilIdle(); };
+    c.wait = waitUntilIdle;
     c.record = Recording::event([](const AppState& s) { return uint64_t(s.edits.undo.size()); });
     c.record.drops = true;  // an undo pops the undo stack: one line per pop
     c.stateKeys = {"edited_points"};
@@ -406,7 +406,7 @@ void addEditCommands(CommandList& out) {
       ctx.edits.setSnap(cmd.args[0] == "on");
       return true;
     };
-    c.wait = [](const ScriptCommand&) { return ScriptWait::untilIdle(); };
+    c.wait = waitUntilIdle;
     c.record = Recording::setting(
         [](const AppState& s) -> std::optional<std::string> { return s.edits.snap ? "on" : "off"; }, "off");
     out.push_back(std::move(c));

@@ -5,7 +5,6 @@
 #include "commands/command.h"
 #include "context.h"
 #include "latentlab/util/errors.h"
-#include "recorder.h"
 
 namespace latentlab::gui {
 
@@ -135,7 +134,7 @@ void addExamplesCommands(CommandList& out) {
       ctx.examples.run(o);
       return true;
     };
-    c.wait = [](const ScriptCommand&) { return ScriptWait::untilIdle(); };
+    c.wait = waitUntilIdle;
     c.stateKeys = {"examples", "points"};
     out.push_back(std::move(c));
   }
@@ -149,7 +148,7 @@ void addExamplesCommands(CommandList& out) {
       ctx.examples.selectExample(cmd.args[0] == "top", std::stoi(cmd.args[1]));
       return true;
     };
-    c.wait = [](const ScriptCommand&) { return ScriptWait::untilIdle(); };
+    c.wait = waitUntilIdle;
     c.stateKeys = {"selected"};
     out.push_back(std::move(c));
   }

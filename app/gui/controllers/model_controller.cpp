@@ -13,7 +13,6 @@
 #include "context.h"
 #include "latentlab/model/option_ranges.h"
 #include "latentlab/util/errors.h"
-#include "recorder.h"
 
 namespace fs = std::filesystem;
 
@@ -273,56 +272,41 @@ namespace latentlab::gui {
 
 namespace {
 
-const std::vector<std::string>& trainSettingKeys() {
-  static const std::vector<std::string> k = {"epochs",         "latent-dim", "seed",       "ensemble",
-                                             "decoder-epochs", "vae-epochs", "limit-train"};
-  return k;
+// The `train-model` KEY=VALUE settings: `latentlab train`'s options of the same name (and range).
+struct TrainSetting {
+  const char* key;
+  void (*set)(TrainOptions& o, long long v);
+};
+const TrainSetting kTrainSettings[] = {
+    {"epochs", [](TrainOptions& o, long long v) { o.epochs = int(v); }},
+    {"latent-dim", [](TrainOptions& o, long long v) { o.latentDim = v; }},
+    {"seed", [](TrainOptions& o, long long v) { o.seed = uint64_t(v); }},
+    {"ensemble", [](TrainOptions& o, long long v) { o.ensemble = int(v); }},
+    {"decoder-epochs", [](TrainOptions& o, long long v) { o.decoderEpochs = int(v); }},
+    {"vae-epochs", [](TrainOptions& o, long long v) { o.vaeEpochs = int(v); }},
+    {"limit-train", [](TrainOptions& o, long long v) { o.limitTrain = v; }},
+};
+
+const TrainSetting* findTrainSetting(const std::string& key) {
+  for (const TrainSetting& t : kTrainSettings)
+    if (key == t.key) return &t;
+  return nullptr;
 }
 
-// One `train-model` KEY=VALUE setting: a key of trainSettingKeys(), a whole number in the range
-// `latentlab train` takes for its option of the same name. "" or what is wrong.
+// One setting: a key of the table, a whole number in the range `latentlab train` takes for its
+// option of the same name. "" or what is wrong.
 std::string checkTrainSetting(const std::string& kv) {
   const size_t eq = kv.find('=');
-  const std::string key = kv.substr(0, eq), value = eq == std::string::npos ? "" : kv.substr(eq + 1);
-  const auto& keys = trainSettingKeys();
   if (eq == std::string::npos) return "'" + clipForMessage(kv, 40) + "' is not KEY=VALUE";
-  if (std::find(keys.begin(), keys.end(), key) == keys.end())
-    return "unknown setting '" + clipForMessage(key, 40) + "'";
-  char* end = nullptr;
-  errno = 0;
-  const long long v = std::strtoll(value.c_str(), &end, 10);
-  if (value.empty() || end != value.c_str() + value.size() || v < 0 || errno == ERANGE)
-    return "'" + clipForMessage(value, 40) + "' (" + key + ") is not a whole number >= 0";
-  for (const auto& r : trainOptionRanges())
-    if (key == r.name && !(double(v) >= r.lo && double(v) <= r.hi)) {
-      char range[64];
-      std::snprintf(range, sizeof range, "%g..%g", r.lo, r.hi);
-      return key + "=" + clipForMessage(value, 40) + " is out of range (" + range + ")";
-    }
+  const std::string key = kv.substr(0, eq), value = kv.substr(eq + 1);
+  if (!findTrainSetting(key)) return "unknown setting '" + clipForMessage(key, 40) + "'";
+  if (!arg::isWholeNumber(value)) return "'" + clipForMessage(value, 40) + "' (" + key + ") is not a whole number >= 0";
+  const OptionRange& r = trainOptionRange(key);
+  const double v = std::strtod(value.c_str(), nullptr);
+  if (!(v >= r.lo && v <= r.hi))
+    return key + "=" + clipForMessage(value, 40) + " is out of range (" + arg::rangeText(r.lo, r.hi) + ")";
   return "";
 }
-
-void applyTrainSetting(TrainOptions& o, const std::string& kv) {
-  const size_t eq = kv.find('=');
-  const std::string key = kv.substr(0, eq);
-  const long long v = std::stoll(kv.substr(eq + 1));
-  if (key == "epochs")
-    o.epochs = int(v);
-  else if (key == "latent-dim")
-    o.latentDim = v;
-  else if (key == "seed")
-    o.seed = uint64_t(v);
-  else if (key == "ensemble")
-    o.ensemble = int(v);
-  else if (key == "decoder-epochs")
-    o.decoderEpochs = int(v);
-  else if (key == "vae-epochs")
-    o.vaeEpochs = int(v);
-  else if (key == "limit-train")
-    o.limitTrain = v;
-}
-
-ScriptWait untilIdle(const ScriptCommand&) { return ScriptWait::untilIdle(); }
 
 }  // namespace
 
@@ -336,7 +320,7 @@ void addModelCommands(CommandList& out) {
       ctx.models.load(cmd.args[0]);
       return true;
     };
-    c.wait = untilIdle;
+    c.wait = waitUntilIdle;
     c.record = Recording::setting(
         [](const AppState& s) -> std::optional<std::string> {
           if (!s.hasModel()) return std::nullopt;
@@ -353,15 +337,14 @@ void addModelCommands(CommandList& out) {
       ctx.models.showTrainPoints(cmd.args[0] == "on");
       return true;
     };
-    c.wait = untilIdle;
+    c.wait = waitUntilIdle;
     c.record = Recording::setting(
         [](const AppState& s) -> std::optional<std::string> { return s.style.showTrain ? "on" : "off"; }, "off");
     c.stateKeys = {"points"};
     out.push_back(std::move(c));
   }
   {
-    ArgSpec settings{"KEY=VALUE", ArgSpec::Kind::Settings, checkTrainSetting};
-    settings.uniqueKeys = true;  // as the other commands' settings: a key given twice is refused
+    const ArgSpec settings{"KEY=VALUE", ArgSpec::Kind::Settings, checkTrainSetting};
     CommandSpec c{"train-model",
                   {arg::path("DATASET"), arg::path("OUT"), settings},
                   1,
@@ -371,11 +354,14 @@ void addModelCommands(CommandList& out) {
       TrainOptions o = guiTrainOptions();
       o.dataset = cmd.args[0];
       o.out = cmd.args[1];
-      for (size_t k = 2; k < cmd.args.size(); ++k) applyTrainSetting(o, cmd.args[k]);
+      for (size_t k = 2; k < cmd.args.size(); ++k) {
+        const std::string& kv = cmd.args[k];
+        findTrainSetting(kv.substr(0, kv.find('=')))->set(o, std::stoll(kv.substr(kv.find('=') + 1)));
+      }
       ctx.models.trainModel(o);
       return true;
     };
-    c.wait = untilIdle;
+    c.wait = waitUntilIdle;
     c.stateKeys = {"bundle", "jobs"};
     out.push_back(std::move(c));
   }

@@ -11,7 +11,6 @@
 #include "context.h"
 #include "latentlab/util/errors.h"
 #include "latentlab/util/fsutil.h"
-#include "recorder.h"
 
 namespace latentlab::gui {
 
@@ -114,7 +113,10 @@ void ProjectionController::startJob(Projection p, Projection previous) {
           if (!s.hasModel() || s.model.pts != pts) return;
           s.model.layouts[p] = {res->xy, res->quality, true};  // a good layout of these points, current or not
           const bool shown = current();
-          if (shown) s.projection.computing.reset();
+          if (shown) {
+            s.projection.computing.reset();
+            s.projection.job.reset();  // done: the slot is free (running() says so)
+          }
           char how[96];
           if (res->fromCache)
             std::snprintf(how, sizeof how, "read from the bundle cache");
@@ -270,7 +272,7 @@ void addProjectionCommands(CommandList& out) {
       ctx.projection.importCsv(cmd.args[0]);
       return true;
     };
-    c.wait = [](const ScriptCommand&) { return ScriptWait::untilIdle(); };
+    c.wait = waitUntilIdle;
     c.stateKeys = {"projection"};
     out.push_back(std::move(c));
   }

@@ -1,5 +1,5 @@
 #pragma once
-// `latentlab bench`: core's benchmarks, each reported as median and p95 (latentlab/stats.h) with the
+// `latentlab bench`: core's benchmarks, each reported as median and p95 (latentlab/util/stats.h) with the
 // machine they ran on. The GUI's frame benchmarks are run by the app (app/cli/bench.cpp) and merged
 // into the same report. Torch-free header.
 #include <nlohmann/json.hpp>

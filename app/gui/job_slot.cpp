@@ -1,4 +1,4 @@
-#include "controllers/job_slot.h"
+#include "job_slot.h"
 
 #include "context.h"
 
@@ -10,8 +10,8 @@ void JobSlot::cancel() {
   ++serial;
 }
 
-RunCheck startInSlot(Context& c, JobSlot& slot, RunOwner owner, const std::string& name,
-                     std::function<void(Job&, const RunCheck&)> work, RunEnd end) {
+void startInSlot(Context& c, JobSlot& slot, RunOwner owner, const std::string& name,
+                 std::function<void(Job&, const RunCheck&)> work, RunEnd end) {
   slot.cancel();
   const uint64_t serial = ++slot.serial;
   JobSlot* sp = &slot;  // lives in the Context's state, which outlives the worker's closures
@@ -36,7 +36,6 @@ RunCheck startInSlot(Context& c, JobSlot& slot, RunOwner owner, const std::strin
         if (end.onCancel) end.onCancel();
         if (!end.cancelled.empty()) c.log.info(end.cancelled);
       });
-  return current;
 }
 
 }  // namespace latentlab::gui

@@ -24,6 +24,7 @@ struct JobSlot {
 };
 
 // True while the run it was made for is the slot's newest and the model it read is still loaded.
+// It reads the UI's state: call it only on the UI thread, inside the run's worker->toUi closures.
 using RunCheck = std::function<bool()>;
 
 // How a run in a slot ends when it does not deliver its results (it delivers them itself, through
@@ -42,7 +43,7 @@ enum class RunOwner { Points, Explorer };
 // Cancels what `slot` runs and starts `work` in it as a job named `name` (the Jobs tab). `work`
 // runs on the job thread with the job and the check its result closures must pass. A failure or a
 // cancel frees the slot, keeps the error and logs it, when the run is still current.
-RunCheck startInSlot(Context& c, JobSlot& slot, RunOwner owner, const std::string& name,
-                     std::function<void(Job& job, const RunCheck& current)> work, RunEnd end);
+void startInSlot(Context& c, JobSlot& slot, RunOwner owner, const std::string& name,
+                 std::function<void(Job& job, const RunCheck& current)> work, RunEnd end);
 
 }  // namespace latentlab::gui
