@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   commands.push_back(cli::makeImportCommand());
   commands.push_back(cli::makeEvalCommand());
   commands.push_back(cli::makeInfoCommand());
+  commands.push_back(cli::makeVerifyCommand());
   commands.push_back(cli::makeProjectCommand());
   commands.push_back(cli::makeExplainCommand());
   commands.push_back(cli::makeBenchCommand());

@@ -128,7 +128,7 @@ TEST_CASE("bundle save -> load gives identical outputs, and one bundle loads the
 
 TEST_CASE("an existing --out is never replaced without --force, a cancelled run writes nothing") {
   TinyBundle& t = tiny();
-  const std::string manifestBefore = readTextFile(t.bundle + "/manifest.json");
+  const std::string manifestBefore = readTextFile(t.bundle + "/manifest.json", caps::kSummary);
   TrainOptions o;
   o.dataset = t.data;
   o.out = t.bundle;
@@ -137,7 +137,7 @@ TEST_CASE("an existing --out is never replaced without --force, a cancelled run 
   o.ensemble = 0;
   std::ostringstream log;
   CHECK_THROWS_WITH_AS(runTrain(o, {}, nullptr, log), doctest::Contains("--force"), BundleError);
-  CHECK(readTextFile(t.bundle + "/manifest.json") == manifestBefore);
+  CHECK(readTextFile(t.bundle + "/manifest.json", caps::kSummary) == manifestBefore);
 
   std::atomic<bool> cancel{false};
   o.out = tiny().dir / "cancelled.bundle";
@@ -261,6 +261,10 @@ TEST_CASE("non-finite model outputs on real data: a clear error naming the file,
   fs::copy(t.bundle, swapped, fs::copy_options::recursive);
   fs::remove_all(fs::path(swapped) / "cache");
   saveScript(nanOnRealData(3, 8), swapped + "/classifier.pt");
+  {  // as `latentlab verify --record` after a deliberate replacement: the dry runs still refuse it
+    std::ostringstream quiet;
+    runVerify({swapped, true}, quiet);
+  }
   EvalOptions eo;
   eo.bundle = swapped;
   eo.ood = "none";
@@ -274,6 +278,12 @@ TEST_CASE("non-finite model outputs on real data: a clear error naming the file,
   torch::jit::Module lap = torch::jit::load(badPosterior + "/laplace.pt");
   lap.setattr("samples", torch::full_like(lap.attr("samples").toTensor(), std::nan("")));
   lap.save(badPosterior + "/laplace.pt");
+  CHECK_THROWS_WITH_AS(loadBundle(badPosterior, torch::kCPU),
+                       doctest::Contains("not the file this bundle was made with"), ModelLoadError);
+  {
+    std::ostringstream quiet;
+    runVerify({badPosterior, true}, quiet);
+  }
   CHECK_THROWS_WITH_AS(loadBundle(badPosterior, torch::kCPU), doctest::Contains("non-finite values"), ModelLoadError);
   CHECK_THROWS_WITH_AS(Explorer::open(badPosterior, "cpu", {}, nullptr),
                        doctest::Contains((badPosterior + "/laplace.pt").c_str()), ModelLoadError);
@@ -288,7 +298,7 @@ TEST_CASE("import: a user TorchScript model with a linear classify() gets a full
   CHECK(b.laplace.has_value());
   CHECK(b.decoder.has_value());
   // The imported classifier is the user's file, byte for byte.
-  CHECK(readTextFile(d / "user.pt") == readTextFile(io.out + "/classifier.pt"));
+  CHECK(readTextFile(d / "user.pt", caps::kSummary) == readTextFile(io.out + "/classifier.pt", caps::kSummary));
 }
 
 TEST_CASE("import: a non-linear classify() is said clearly and keeps the deterministic head") {
@@ -334,7 +344,7 @@ TEST_CASE("bad models are rejected with the file and the mismatch named") {
   expectRejected(scripted("NoCls", encodeFlat), "no method 'classify'");
   testutil::writeBytes(d / "junk.pt", "PK\x03\x04 definitely not a model");
   expectRejected(d / "junk.pt", "junk.pt");
-  expectRejected(d / "missing.pt", "not found");
+  expectRejected(d / "missing.pt", "does not exist");
   CHECK_FALSE(fs::exists(io.out));
 }
 
@@ -351,13 +361,13 @@ TEST_CASE("broken bundles: missing manifest, missing keys, newer version, swappe
   CHECK_THROWS_WITH_AS(loadBundle(b1, torch::kCPU), doctest::Contains("no manifest.json"), BundleError);
 
   std::string b2 = copyBundle("newer");
-  auto j = nlohmann::json::parse(readTextFile(b2 + "/manifest.json"));
+  auto j = nlohmann::json::parse(readTextFile(b2 + "/manifest.json", caps::kSummary));
   j["format_version"] = 99;
   writeFileAtomic(b2 + "/manifest.json", j.dump());
   CHECK_THROWS_WITH_AS(loadBundle(b2, torch::kCPU), doctest::Contains("newer"), BundleError);
 
   std::string b3 = copyBundle("nolatent");
-  j = nlohmann::json::parse(readTextFile(b3 + "/manifest.json"));
+  j = nlohmann::json::parse(readTextFile(b3 + "/manifest.json", caps::kSummary));
   j.erase("latent_dim");
   writeFileAtomic(b3 + "/manifest.json", j.dump());
   CHECK_THROWS_WITH_AS(loadBundle(b3, torch::kCPU), doctest::Contains("latent_dim"), BundleError);
@@ -371,7 +381,7 @@ TEST_CASE("broken bundles: missing manifest, missing keys, newer version, swappe
   CHECK_THROWS_WITH_AS(loadBundle(b5, torch::kCPU), doctest::Contains("laplace.pt"), ModelLoadError);
 
   std::string b6 = copyBundle("wrongd");
-  j = nlohmann::json::parse(readTextFile(b6 + "/manifest.json"));
+  j = nlohmann::json::parse(readTextFile(b6 + "/manifest.json", caps::kSummary));
   j["latent_dim"] = 32;
   writeFileAtomic(b6 + "/manifest.json", j.dump());
   CHECK_THROWS_WITH_AS(loadBundle(b6, torch::kCPU), doctest::Contains("encoder gives d=8"), BundleError);
@@ -446,6 +456,14 @@ TEST_CASE("explorer: points, drag evaluation and the latent cache") {
     torch::jit::Module other = torch::jit::load(b + "/classifier.pt");
     for (auto p : other.parameters()) p.data().mul_(1.5);
     other.save(b + "/classifier.pt");
+  }
+  // Unannounced, the replaced classifier refuses the bundle (the manifest's fingerprint); recorded
+  // on purpose (`verify --record`), the bundle loads and the cache is the new classifier's.
+  CHECK_THROWS_WITH_AS(Explorer::open(b, testutil::device().str(), {}, nullptr),
+                       doctest::Contains("classifier.pt is not the file this bundle was made with"), ModelLoadError);
+  {
+    std::ostringstream quiet;
+    runVerify({b, true}, quiet);
   }
   auto ex3 = Explorer::open(b, testutil::device().str(), {}, nullptr);
   Bundle bd3 = loadBundle(b, testutil::device());

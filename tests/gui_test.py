@@ -28,7 +28,10 @@ W, H = 1600, 960
 
 
 def run_gui(args, timeout=300):
+    # The tests' own scripts write where they say (a shared script would be kept to its --out-dir).
     cmd = ["bash", XRUN, f"{W}x{H}x24", EXE, "gui", BUNDLE, "--size", f"{W}x{H}"] + args
+    if "--script" in args and "--out-dir" not in args:
+        cmd.append("--allow-writes")
     # errors="replace": the app's messages may quote bytes of a user's file that are not UTF-8.
     p = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=timeout)
     if p.returncode != 0:
@@ -275,7 +278,7 @@ class MouseSession:
         for k in range(1, steps + 1):
             lines += [f"wait-for {OUT}/go{k} 120", "wait 5", f"state {OUT}/s{k}.json"]
         lines += list(after) + ["quit"]
-        self.app = subprocess.Popen([EXE, "gui", BUNDLE, "--size", f"{W}x{H}", "--script", script(lines), *args], env=self.env,
+        self.app = subprocess.Popen([EXE, "gui", BUNDLE, "--size", f"{W}x{H}", "--script", script(lines), "--allow-writes", *args], env=self.env,
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.wid = None
 
@@ -481,7 +484,7 @@ def case_project():
     with open(f"{OUT}/bad.csv", "w") as f:
         f.write("index,x,y\n0,1,2\n1,oops,3\n")
     dx, dy = 2.0, -1.5
-    cmd = ["bash", XRUN, f"{W}x{H}x24", EXE, "gui", b, "--size", f"{W}x{H}", "--script", script([
+    cmd = ["bash", XRUN, f"{W}x{H}x24", EXE, "gui", b, "--size", f"{W}x{H}", "--allow-writes", "--script", script([
         f"export-layout {OUT}/pca.csv",
         "project umap nowait",
         "wait 20",
@@ -1003,11 +1006,14 @@ def case_demos():
         fast = [("wait 1" if l.startswith("wait ") else l) for l in lines if l and not l.startswith("#")]
         path = os.path.join(OUT, "demo_" + name)
         with open(path, "w") as f:
-            f.write("\n".join(fast + [f"state {OUT}/demo.json", "quit"]) + "\n")
-        cmd = ["bash", XRUN, f"{W}x{H}x24", EXE, "gui", bundle, "--size", f"{W}x{H}", "--script", path]
+            f.write("\n".join(fast + ["state demo.json", "quit"]) + "\n")
+        # As a teacher runs a shared demo: its writes kept to the output folder.
+        out_dir = os.path.join(OUT, "out_" + name)
+        cmd = ["bash", XRUN, f"{W}x{H}x24", EXE, "gui", bundle, "--size", f"{W}x{H}", "--script", path,
+               "--out-dir", out_dir]
         p = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=800)
         assert p.returncode == 0, (name, p.stdout[-2000:], p.stderr[-2000:])
-        st = json.load(open(os.path.join(OUT, "demo.json")))
+        st = json.load(open(os.path.join(out_dir, "demo.json")))
         assert st["errors"] == [], f"{name}: " + " | ".join(st["errors"])
         n_expect = sum(1 for l in fast if l.startswith("expect "))
         print(f"demos: {name}: {captions - 1} captions, {n_expect} facts checked on {os.path.basename(bundle)}")
@@ -1017,7 +1023,7 @@ def case_demos():
     shutil.copytree(os.path.join(os.path.dirname(BUNDLE), "mnist"), mnist)
     path = script(["train on", "select 2500", "filter wrong", "select-matches", "train off", f"load {mnist}", "wait 3",
                    f"state {OUT}/reload.json", "quit"])
-    cmd = ["bash", XRUN, f"{W}x{H}x24", EXE, "gui", mnist, "--size", f"{W}x{H}", "--script", path]
+    cmd = ["bash", XRUN, f"{W}x{H}x24", EXE, "gui", mnist, "--size", f"{W}x{H}", "--script", path, "--allow-writes"]
     p = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=600)
     assert p.returncode == 0, (p.returncode, p.stderr[-2000:])
     st = json.load(open(os.path.join(OUT, "reload.json")))
@@ -1109,7 +1115,7 @@ def case_record():
     # A recording killed mid-way: the file on disk is always a whole script.
     rec2 = os.path.join(OUT, "killed.txt")
     app = subprocess.Popen(["bash", XRUN, f"{W}x{H}x24", EXE, "gui", BUNDLE, "--size", f"{W}x{H}",
-                            "--record", rec2, "--script",
+                            "--record", rec2, "--allow-writes", "--script",
                             script(["color total", "wait 2", "select 3", "wait 2", "caption one", "wait 2", "zoom 2",
                                     "wait 30", "color epistemic", "wait 100000"])],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)

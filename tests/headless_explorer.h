@@ -36,7 +36,8 @@ class HeadlessExplorer {
   // Textures first: the Context refers to them. A bundle of "" loads nothing.
   explicit HeadlessExplorer(const std::string& bundle, Textures* tex = nullptr)
       : textures(tex ? *tex : m_noTextures), ctx(GuiOptions{}, textures), host(ctx) {
-    ctx.state.view.mapRect = {0, 20, 1100, 940};  // the map's rectangle in a 1600x960 window
+    ctx.state.view.mapRect = {0, 20, 1100, 940};    // the map's rectangle in a 1600x960 window
+    ctx.scriptOutputs.configure(true, "", "", "");  // the tests' scripts write where they say (--allow-writes)
     if (!bundle.empty()) {
       ctx.models.load(bundle);
       settle();

@@ -133,11 +133,11 @@ TEST_CASE("atomic writes and staged directories never lose the user's files") {
   testutil::TempDir t;
   writeFileAtomic(t / "f.txt", "one");
   writeFileAtomic(t / "f.txt", "two");
-  CHECK(readTextFile(t / "f.txt") == "two");
+  CHECK(readTextFile(t / "f.txt", caps::kSummary) == "two");
   CHECK(std::distance(std::filesystem::directory_iterator(t.path), {}) == 1);  // no temp files left
   CHECK_THROWS_AS(writeFileAtomic(t / "no/such/dir/f.txt", "x"), InputError);
   // A directory given where a file is read is said so (it used to read as an empty file).
-  CHECK_THROWS_WITH_AS(readTextFile(t.path.string()), doctest::Contains("is a directory"), InputError);
+  CHECK_THROWS_WITH_AS(readTextFile(t.path.string(), caps::kSummary), doctest::Contains("is a directory"), InputError);
 
   {  // an uncommitted stage leaves nothing behind
     StagedDir s(t / "b1", false);
@@ -148,19 +148,19 @@ TEST_CASE("atomic writes and staged directories never lose the user's files") {
 
   {
     StagedDir s(t / "b1", false);
-    writeFileAtomic(s.path() + "/x", "1");
+    writeFileAtomic(s.path() + "/classifier.pt", "1");
     writeFileAtomic(s.path() + "/manifest.json", goodManifest());
     s.commit();
   }
-  CHECK(readTextFile(t / "b1/x") == "1");
+  CHECK(readTextFile(t / "b1/classifier.pt", caps::kSummary) == "1");
   CHECK_THROWS_WITH_AS(StagedDir(t / "b1", false), doctest::Contains("--force"), BundleError);
-  CHECK(readTextFile(t / "b1/x") == "1");
+  CHECK(readTextFile(t / "b1/classifier.pt", caps::kSummary) == "1");
   {
     StagedDir s(t / "b1/", true);  // a trailing slash names the same bundle
-    writeFileAtomic(s.path() + "/x", "2");
+    writeFileAtomic(s.path() + "/classifier.pt", "2");
     s.commit();
   }
-  CHECK(readTextFile(t / "b1/x") == "2");
+  CHECK(readTextFile(t / "b1/classifier.pt", caps::kSummary) == "2");
   CHECK(std::distance(std::filesystem::directory_iterator(t.path), {}) == 2);  // f.txt, b1
 }
 
@@ -178,7 +178,7 @@ TEST_CASE("--force replaces a bundle only, saves never replace a folder or a spe
   writeFileAtomic(t / "webapp/manifest.json", R"({"name": "my pwa", "start_url": "/"})");
   CHECK_THROWS_WITH_AS(StagedDir(t / "webapp", true), doctest::Contains("not a LatentLab bundle"), BundleError);
   CHECK_NOTHROW(checkOutputFile(t / "webapp/export.csv", false));
-  CHECK(readTextFile(t / "notes/todo.txt") == "keep me");
+  CHECK(readTextFile(t / "notes/todo.txt", caps::kSummary) == "keep me");
   // A staging folder left by a process that no longer runs is removed by the next run.
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
@@ -190,7 +190,8 @@ TEST_CASE("--force replaces a bundle only, saves never replace a folder or a spe
   { StagedDir s(t / "b2", false); }
   CHECK_FALSE(fs::exists(stale));
   CHECK(fs::exists(elsewhere));
-  // writeFileAtomic: a folder or a pipe is refused, not replaced; a link is written through; the mode stays.
+  // writeFileAtomic: a folder or a pipe is refused, not replaced; a link is replaced (in LatentLab's
+  // own folders); writeUserFile writes through a link the user made; the mode stays.
   CHECK_THROWS_WITH_AS(writeFileAtomic(t / "notes", "x"), doctest::Contains("is a directory"), InputError);
   CHECK(fs::is_directory(t / "notes"));
   REQUIRE(::mkfifo((t / "pipe").c_str(), 0600) == 0);
@@ -199,13 +200,18 @@ TEST_CASE("--force replaces a bundle only, saves never replace a folder or a spe
   writeFileAtomic(t / "target.txt", "one");
   fs::permissions(t / "target.txt", fs::perms::owner_read | fs::perms::owner_write);
   fs::create_symlink(t / "target.txt", t / "link.txt");
-  writeFileAtomic(t / "link.txt", "two");
+  writeUserFile(t / "link.txt", "two");
   CHECK(fs::is_symlink(t / "link.txt"));
-  CHECK(readTextFile(t / "target.txt") == "two");
+  CHECK(readTextFile(t / "target.txt", caps::kSummary) == "two");
+  fs::create_symlink(t / "target.txt", t / "owned-link.txt");
+  writeFileAtomic(t / "owned-link.txt", "replaced");
+  CHECK_FALSE(fs::is_symlink(t / "owned-link.txt"));
+  CHECK(readTextFile(t / "target.txt", caps::kSummary) == "two");
+  CHECK(readTextFile(t / "owned-link.txt", caps::kSummary) == "replaced");
   fs::create_symlink("not-yet.txt", t / "dangling.txt");  // a link to a file that does not exist yet
-  writeFileAtomic(t / "dangling.txt", "three");
+  writeUserFile(t / "dangling.txt", "three");
   CHECK(fs::is_symlink(t / "dangling.txt"));
-  CHECK(readTextFile(t / "not-yet.txt") == "three");
+  CHECK(readTextFile(t / "not-yet.txt", caps::kSummary) == "three");
   CHECK((fs::status(t / "target.txt").permissions() & fs::perms::all) ==
         (fs::perms::owner_read | fs::perms::owner_write));
   // checkOutputFile: the rule for files a user names.

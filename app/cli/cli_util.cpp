@@ -33,7 +33,7 @@ void printProgress(const Progress& p) {
   std::fflush(stderr);
 }
 
-void writeJson(const std::string& path, const nlohmann::json& j) { writeFileAtomic(path, jsonText(j)); }
+void writeJson(const std::string& path, const nlohmann::json& j) { writeUserFile(path, jsonText(j)); }
 
 std::string exeDir() {
   std::error_code ec;

@@ -45,6 +45,7 @@ std::unique_ptr<Command> makeTrainDvaeCommand();
 std::unique_ptr<Command> makeImportCommand();
 std::unique_ptr<Command> makeEvalCommand();
 std::unique_ptr<Command> makeInfoCommand();
+std::unique_ptr<Command> makeVerifyCommand();
 std::unique_ptr<Command> makeProjectCommand();
 std::unique_ptr<Command> makeBenchCommand();
 std::unique_ptr<Command> makeExplainCommand();

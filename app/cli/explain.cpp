@@ -1,5 +1,6 @@
 // `latentlab explain BUNDLE --method ...`: counterfactual explanations of uncertainty for many test
 // points (latent CLUE, VAE-CLUE, ReGene, class change, hierarchical search), as a folder.
+#include <algorithm>
 #include <functional>
 #include <iostream>
 
@@ -61,6 +62,22 @@ class ExplainCommand : public Command {
 
   bool cancellable() const override { return true; }
   int run(const CliContext& ctx) override {
+    static const char* const kMethods[] = {"latent-clue",  "vae-clue",
+                                           "regene",       "class-change",
+                                           "hierarchical", "ig",
+                                           "latent-ig",    "labelfree-saliency",
+                                           "labelfree-ig", "labelfree-gradient-shap",
+                                           "dknn",         "simplex",
+                                           "tracin"};
+    if (std::find(std::begin(kMethods), std::end(kMethods), m_method) == std::end(kMethods)) {
+      std::string all;
+      for (const char* m : kMethods) all += std::string(all.empty() ? "" : ", ") + m;
+      throw InputError(
+          "[explain] --method '" + clipForMessage(m_method, 40) + "' is not a method; the methods are " + all +
+          (m_method.find("dvae") != std::string::npos || m_method.find("flip") != std::string::npos
+               ? " (the DVAE's bit flips: the Concepts tab of `latentlab gui`, and `latentlab eval --dvae`)"
+               : ""));
+    }
     if (m_method == "ig" || m_method == "latent-ig" || m_method.rfind("labelfree-", 0) == 0) return runIg(ctx);
     if (m_method == "dknn" || m_method == "simplex" || m_method == "tracin") return runExamples(ctx);
     for (const char* flag : {"--index", "--baseline", "--quadrature"})

@@ -36,6 +36,12 @@ class GuiCommand : public Command {
                       "Render the --script replay into DIR/frame_NNNNNN.png (the script's waits and drags, at --fps), "
                       "with DIR/frames.csv, then exit");
     m_sub->add_option("--fps", m_fps, "Frames a second for --frames (default 30; waits and drags are at 60)");
+    m_sub->add_option("--out-dir", m_opt.outDir,
+                      "Where the --script's screenshot, export-*, state, session-save, clue-batch and train-model "
+                      "paths go (default: a new folder SCRIPT-out beside the --record file or here)");
+    m_sub->add_flag("--allow-writes", m_opt.allowWrites,
+                    "Let the --script write where its paths say (absolute, .., existing files): only for a script "
+                    "you trust");
     m_sub->add_flag("--commands", m_listCommands,
                     "Print the script commands (usage, what each does, the state keys it changes) as a Markdown "
                     "table, and exit");
@@ -66,6 +72,11 @@ class GuiCommand : public Command {
     }
     if (!m_opt.script.empty())
       gui::loadScriptFile(m_opt.script);  // an unreadable script: exit 1 before the window opens
+    if ((!m_opt.outDir.empty() || m_opt.allowWrites) && m_opt.script.empty())
+      throw InputError("[gui] --out-dir and --allow-writes are for a --script's writes; there is no --script");
+    if (!m_opt.outDir.empty() && m_opt.allowWrites)
+      throw InputError("[gui] --out-dir and --allow-writes do not go together: choose one");
+    if (!m_opt.outDir.empty()) checkNotInBundle(m_opt.outDir, "[gui] --out-dir");
     if (!m_opt.framesDir.empty()) prepareFramesDir();
     if (!m_opt.record.empty()) checkRecordFile();
     if (!m_opt.screenshot.empty()) checkOutputFile(m_opt.screenshot, m_opt.force);
@@ -86,6 +97,7 @@ class GuiCommand : public Command {
       throw InputError("[gui] --fps " + std::to_string(m_fps) + " must be 1 to 240 frames a second");
     std::error_code ec;
     const fs::path dir(m_opt.framesDir);
+    checkNotInBundle(m_opt.framesDir, "[gui] --frames");
     if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
       throw InputError("[gui] --frames " + m_opt.framesDir + " is a file, not a folder");
     if (fs::is_directory(dir, ec) && !fs::is_empty(dir, ec)) {
@@ -97,8 +109,9 @@ class GuiCommand : public Command {
         const bool frame =
             name.size() == 16 && name.rfind("frame_", 0) == 0 && name.substr(12) == ".png" &&
             std::all_of(name.begin() + 6, name.begin() + 12, [](char ch) { return ch >= '0' && ch <= '9'; });
-        // Only the files an export writes, and only plain files: nothing else of the user's goes.
-        if ((frame || name == "frames.csv") && e.is_regular_file(ec) && !e.is_symlink(ec)) fs::remove(e.path(), ec);
+        // Only the files an export writes (a link at such a name goes itself; what it names is
+        // never touched): nothing else of the user's goes.
+        if ((frame || name == "frames.csv") && (e.is_symlink(ec) || e.is_regular_file(ec))) fs::remove(e.path(), ec);
       }
     }
     fs::create_directories(dir, ec);

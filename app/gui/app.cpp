@@ -4,6 +4,7 @@
 // state_json, screenshot, script_runner, frame_bench. UI thread only; every LibTorch call goes
 // through the Worker (worker.h).
 #include <epoxy/gl.h>
+#include <filesystem>
 // epoxy first, then GLFW without its own GL header.
 #define GLFW_INCLUDE_NONE
 #include <GLFW/glfw3.h>
@@ -203,6 +204,9 @@ void App::startScriptAndModel() {
     }
     for (const auto& e : script.errors) m_ctx.log.error(e.message);
     m_script = ScriptRunner(std::move(script));  // starts once the first model has loaded (or failed to)
+    namespace fs = std::filesystem;
+    const std::string base = opt.record.empty() ? "." : fs::absolute(opt.record).parent_path().string();
+    m_ctx.scriptOutputs.configure(opt.allowWrites, opt.outDir, base, fs::path(opt.script).stem().string());
     if (!opt.framesDir.empty()) m_script.setExport(opt.fps);
   }
   if (!opt.bundle.empty()) m_ctx.models.load(opt.bundle);
@@ -340,7 +344,7 @@ void App::exportFrame(int ww, int wh) {
     char name[32];
     std::snprintf(name, sizeof name, "frame_%06d.png", m_framesWritten + 1);
     const size_t errorsBefore = m_ctx.log.errorCount();
-    takeScreenshot(m_ctx, m_window, opt.framesDir + "/" + name, {0, 0, float(ww), float(wh)}, true);
+    takeScreenshot(m_ctx, m_window, opt.framesDir + "/" + name, {0, 0, float(ww), float(wh)}, true, false);
     if (m_ctx.log.errorCount() != errorsBefore) {
       s.ui.quit = true;  // a full disk: stop rather than write a film with holes
       return;
@@ -366,6 +370,12 @@ void App::exportFrame(int ww, int wh) {
 void App::finishExport() {
   const GuiOptions& opt = m_ctx.opt;
   if (opt.framesDir.empty()) return;
+  // frames.csv marks a complete export: written last, and only when nothing went wrong.
+  if (m_ctx.log.errorCount() > 0 || (!m_script.finished() && !m_script.quitRequested())) {
+    std::cerr << "latentlab: the export did not complete: " << m_framesWritten << " frames in " << opt.framesDir
+              << ", and no frames.csv\n";
+    return;
+  }
   try {
     writeFileAtomic(opt.framesDir + "/frames.csv", "frame,file,dragging,point_x,point_y,caption\n" + m_framesCsv);
   } catch (const std::exception& e) {

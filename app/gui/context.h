@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "app_state.h"
+#include "commands/script_outputs.h"
 #include "controllers/attribution_controller.h"
 #include "controllers/clue_controller.h"
 #include "controllers/concept_controller.h"
@@ -48,7 +49,8 @@ struct Context {
   AttributionController attribution;
   ConceptController concepts;
   ExamplesController examples;
-  Recorder recorder;  // File ▸ Record demo, --record
+  Recorder recorder;            // File ▸ Record demo, --record
+  ScriptOutputs scriptOutputs;  // where a --script's writes go
 
   // Joins the worker (cancelling its jobs), then frees the model.
   void shutdown() {

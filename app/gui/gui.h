@@ -13,8 +13,10 @@ struct GuiOptions {
   std::string screenshot;  // --screenshot PATH: render once the model is up, save, exit
   bool force = false;  // --force: --screenshot may replace an existing file; --frames may write into a non-empty folder
   std::string record;  // --record FILE: record a demo from the start (File ▸ Record demo)
-  std::string framesDir;  // --frames DIR: render the script's replay into DIR/frame_NNNNNN.png, then quit
-  int fps = 30;           // --fps N: the export's frames a second (waits and drags are at 60)
+  std::string framesDir;     // --frames DIR: render the script's replay into DIR/frame_NNNNNN.png, then quit
+  int fps = 30;              // --fps N: the export's frames a second (waits and drags are at 60)
+  std::string outDir;        // --out-dir DIR: where the script's writes go (script_outputs.h)
+  bool allowWrites = false;  // --allow-writes: the script's paths are used as given
   std::string device = "cpu";
   int width = 1600, height = 960;
   std::chrono::steady_clock::time_point processStart = std::chrono::steady_clock::now();

@@ -24,11 +24,15 @@ void startInSlot(Context& c, JobSlot& slot, RunOwner owner, const std::string& n
   };
   slot.job = c.worker->submit(
       name, [work = std::move(work), current](Job& job) { work(job, current); },
-      [&c, sp, current, end](const std::string& err) {
+      [&c, sp, current, end, origin = c.log.prefix()](const std::string& err) {
         if (!current()) return;
         sp->job.reset();
         sp->error = err;
+        // Reported at the script line that started the job, not at the line running when it failed.
+        const std::string now = c.log.prefix();
+        c.log.setPrefix(origin);
         c.log.error(end.failed + ": " + err, end.dialog);
+        c.log.setPrefix(now);
       },
       [&c, sp, current, end] {
         if (!current()) return;

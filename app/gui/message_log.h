@@ -23,6 +23,7 @@ class MessageLog {
   const std::string& lastError() const { return m_lastError; }
   // Put before every error until it is cleared (the script line that is running).
   void setPrefix(std::string prefix) { m_prefix = std::move(prefix); }
+  const std::string& prefix() const { return m_prefix; }
   size_t errorCount() const { return m_errorCount; }  // all errors so far (errors() keeps the newest)
   // True once after each new error: the error dialog opens then, showing dialogText().
   bool takeDialog();

@@ -55,7 +55,7 @@ std::string Recorder::text() const {
 
 std::string Recorder::write() {
   try {
-    writeFileAtomic(m_path, text());
+    writeUserFile(m_path, text());
   } catch (const std::exception& e) {
     return std::string("recording: ") + e.what();
   }

@@ -13,17 +13,21 @@
 
 namespace latentlab::gui {
 
-void writePng(const std::string& path, int w, int h, const std::vector<uint8_t>& rgba) {
+void writePng(const std::string& path, int w, int h, const std::vector<uint8_t>& rgba, bool userFile) {
   std::string bytes;
   auto sink = [](void* ctx, void* data, int size) {
     static_cast<std::string*>(ctx)->append(static_cast<const char*>(data), size_t(size));
   };
   if (!stbi_write_png_to_func(sink, &bytes, w, h, 4, rgba.data(), w * 4))
     throw InputError("[png] could not encode the image (" + path + ")");
-  writeFileAtomic(path, bytes);
+  if (userFile)
+    writeUserFile(path, bytes);
+  else
+    writeFileAtomic(path, bytes);
 }
 
-void takeScreenshot(Context& ctx, GLFWwindow* window, const std::string& path, const MapRect& r, bool replace) {
+void takeScreenshot(Context& ctx, GLFWwindow* window, const std::string& path, const MapRect& r, bool replace,
+                    bool userFile) {
   try {
     checkOutputFile(path, replace);
   } catch (const Error& e) {
@@ -45,7 +49,7 @@ void takeScreenshot(Context& ctx, GLFWwindow* window, const std::string& path, c
     std::copy_n(&rgba[size_t(ph - 1 - row) * size_t(pw) * 4], size_t(pw) * 4, &flipped[size_t(row) * size_t(pw) * 4]);
   for (size_t i = 3; i < flipped.size(); i += 4) flipped[i] = 255;
   try {
-    writePng(path, pw, ph, flipped);
+    writePng(path, pw, ph, flipped, userFile);
     ctx.state.ui.ownFiles.insert(path);
     ctx.log.info("saved " + path + " (" + std::to_string(pw) + "x" + std::to_string(ph) + ")");
   } catch (const Error& e) {

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "context.h"
+#include "latentlab/util/errors.h"
 
 namespace latentlab::gui {
 
@@ -12,7 +13,20 @@ bool AppScriptHost::run(const ScriptCommand& c) {
     error("unknown command '" + c.name + "'");
     return false;
   }
-  return spec->run(m_ctx, c);
+  // A script's writes go where ScriptOutputs says (script_outputs.h), or are refused with the line.
+  ScriptCommand resolved = c;
+  for (size_t i = 0; i < spec->args.size() && i < resolved.args.size(); ++i) {
+    if (spec->args[i].writes == ArgSpec::Writes::No) continue;
+    bool made = false;
+    try {
+      resolved.args[i] = m_ctx.scriptOutputs.resolve(c.args[i], spec->args[i].writes == ArgSpec::Writes::Folder, &made);
+    } catch (const Error& e) {
+      error(c.name + ": " + e.what());
+      return false;
+    }
+    if (made) log("script output folder: " + m_ctx.scriptOutputs.folder());
+  }
+  return spec->run(m_ctx, resolved);
 }
 
 bool AppScriptHost::ready(const ScriptCommand& c) const {

@@ -156,7 +156,7 @@ void exportSelectionCsv(Context& ctx, const std::string& path, bool replace) {
   }
   try {
     checkOutputFile(path, replace);
-    writeFileAtomic(path, selectionCsv(rows, t.d));
+    writeUserFile(path, selectionCsv(rows, t.d));
     ctx.state.ui.ownFiles.insert(path);
     ctx.log.info("wrote " + std::to_string(rows.size()) + " rows to " + path);
   } catch (const Error& e) {
@@ -173,7 +173,7 @@ namespace latentlab::gui {
 void addSessionCommands(CommandList& out) {
   {
     CommandSpec c{
-        "session-save", {arg::path()}, 0, "session-save PATH: save view, colours, selection and edited points"};
+        "session-save", {arg::outFile()}, 0, "session-save PATH: save view, colours, selection and edited points"};
     c.run = [](Context& ctx, const ScriptCommand& cmd) {
       saveSessionTo(ctx, cmd.args[0], true);
       return true;
@@ -191,7 +191,7 @@ void addSessionCommands(CommandList& out) {
     out.push_back(std::move(c));
   }
   {
-    CommandSpec c{"export-csv", {arg::path()}, 0, "export-csv PATH: write the selection as CSV"};
+    CommandSpec c{"export-csv", {arg::outFile()}, 0, "export-csv PATH: write the selection as CSV"};
     c.run = [](Context& ctx, const ScriptCommand& cmd) {
       exportSelectionCsv(ctx, cmd.args[0], true);
       return true;

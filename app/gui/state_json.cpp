@@ -319,7 +319,7 @@ void writeStateJson(Context& ctx, const std::string& path) {
   const json j = stateJson(ctx);
   try {
     checkOutputFile(path, true);
-    writeFileAtomic(path, jsonText(j));
+    writeUserFile(path, jsonText(j));
   } catch (const Error& e) {
     ctx.log.error(e.what());
   }

@@ -80,6 +80,9 @@ struct ArgSpec {
   Kind kind = Kind::One;
   // "" when the word is acceptable, else what is wrong with it (the parser adds the line).
   std::function<std::string(const std::string& word)> check;  // Settings: one KEY=VALUE (a key twice is refused)
+  // A path the command writes: a script's is resolved by ScriptOutputs (script_outputs.h) first.
+  enum class Writes { No, File, Folder };
+  Writes writes = Writes::No;
 };
 
 // The argument kinds. Each error message quotes the word.
@@ -91,8 +94,10 @@ bool isWholeNumber(const std::string& w);
 std::string rangeText(double lo, double hi);
 std::string trimBlanks(const std::string& s);
 
-ArgSpec path(std::string name = "PATH");
-ArgSpec text(std::string name);  // the rest of the line
+ArgSpec path(std::string name = "PATH");     // a path the command reads (or waits for)
+ArgSpec outFile(std::string name = "PATH");  // a file the command writes
+ArgSpec outFolder(std::string name);         // a new folder the command writes
+ArgSpec text(std::string name);              // the rest of the line
 // A whole number >= 0 in lo..hi; a number (finite) in lo..hi. Numbers between 0 and 1e-30 in
 // magnitude are refused (they would underflow a float).
 ArgSpec whole(std::string name, double lo, double hi);

@@ -73,6 +73,16 @@ std::string cell(const std::string& text) {
 namespace arg {
 
 ArgSpec path(std::string name) { return {std::move(name), ArgSpec::Kind::One, {}}; }
+ArgSpec outFile(std::string name) {
+  ArgSpec a{std::move(name), ArgSpec::Kind::One, {}};
+  a.writes = ArgSpec::Writes::File;
+  return a;
+}
+ArgSpec outFolder(std::string name) {
+  ArgSpec a{std::move(name), ArgSpec::Kind::One, {}};
+  a.writes = ArgSpec::Writes::Folder;
+  return a;
+}
 ArgSpec text(std::string name) { return {std::move(name), ArgSpec::Kind::Rest, {}}; }
 ArgSpec word(std::string name) { return {std::move(name), ArgSpec::Kind::One, {}}; }
 

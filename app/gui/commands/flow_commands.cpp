@@ -13,7 +13,7 @@ namespace latentlab::gui {
 namespace {
 
 CommandSpec shot(const char* name, ShotRegion region, const char* help) {
-  CommandSpec c{name, {arg::path()}, 0, help};
+  CommandSpec c{name, {arg::outFile()}, 0, help};
   c.run = [region](Context& ctx, const ScriptCommand& cmd) {
     ctx.state.ui.shots.push_back(PendingShot{cmd.args[0], region, true});
     return true;
@@ -55,7 +55,7 @@ void addFlowCommands(CommandList& out) {
   }
   {
     CommandSpec c{"screenshot",
-                  {arg::path(), arg::oneOf("nowait", {"nowait"}, "%s after the path must be nowait")},
+                  {arg::outFile(), arg::oneOf("nowait", {"nowait"}, "%s after the path must be nowait")},
                   1,
                   "screenshot PATH [nowait]: save the whole window as PNG, once the running jobs are done (nowait: at "
                   "once, e.g. a layout while it is computed)"};
@@ -72,7 +72,7 @@ void addFlowCommands(CommandList& out) {
   out.push_back(
       shot("export-inspector", ShotRegion::Inspector, "export-inspector PATH: save the inspector panel as PNG"));
   {
-    CommandSpec c{"state", {arg::path()}, 0, "state PATH: write the explorer's state as JSON"};
+    CommandSpec c{"state", {arg::outFile()}, 0, "state PATH: write the explorer's state as JSON"};
     c.run = [](Context& ctx, const ScriptCommand& cmd) {
       writeStateJson(ctx, cmd.args[0]);
       return true;

@@ -91,6 +91,8 @@ Script parseScript(const std::string& text, const std::string& source) {
   return out;
 }
 
-Script loadScriptFile(const std::string& path) { return parseScript(readTextFile(path), path); }
+Script loadScriptFile(const std::string& path) {
+  return parseScript(readFileChecked(path, caps::kScript, "script"), path);
+}
 
 }  // namespace latentlab::gui

@@ -417,7 +417,7 @@ void addClueCommands(CommandList& out) {
   {
     CommandSpec c{
         "clue-batch",
-        {arg::path("OUT"),
+        {arg::outFolder("OUT"),
          {"N|lasso", ArgSpec::Kind::One,
           [](const std::string& w) -> std::string {
             char* end = nullptr;

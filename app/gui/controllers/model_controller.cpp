@@ -13,6 +13,7 @@
 #include "context.h"
 #include "latentlab/model/option_ranges.h"
 #include "latentlab/util/errors.h"
+#include "latentlab/util/fsutil.h"
 
 namespace fs = std::filesystem;
 
@@ -243,6 +244,11 @@ void ModelController::trainModel(TrainOptions opt) {
   std::error_code ec;
   if (fs::exists(opt.out, ec))
     return c.log.error("will not train into " + opt.out + ": it already exists (pick a new directory)");
+  try {
+    checkOutputPath(opt.out, false);  // not inside a bundle, in a folder that exists
+  } catch (const Error& e) {
+    return c.log.error(e.what());
+  }
   opt.device = c.opt.device;
   opt.force = false;
   c.state.ui.focusJobs = true;
@@ -346,7 +352,7 @@ void addModelCommands(CommandList& out) {
   {
     const ArgSpec settings{"KEY=VALUE", ArgSpec::Kind::Settings, checkTrainSetting};
     CommandSpec c{"train-model",
-                  {arg::path("DATASET"), arg::path("OUT"), settings},
+                  {arg::path("DATASET"), arg::outFolder("OUT"), settings},
                   1,
                   "train-model DATASET OUT [epochs=N latent-dim=D seed=S ensemble=N decoder-epochs=N vae-epochs=N "
                   "limit-train=N]: train a new bundle as a job (like latentlab train), then load it"};

@@ -258,7 +258,7 @@ void addProjectionCommands(CommandList& out) {
   }
   {
     CommandSpec c{
-        "export-layout", {arg::path()}, 0, "export-layout PATH: write the map's current layout as CSV (index,x,y)"};
+        "export-layout", {arg::outFile()}, 0, "export-layout PATH: write the map's current layout as CSV (index,x,y)"};
     c.run = [](Context& ctx, const ScriptCommand& cmd) {
       const std::string err = ctx.projection.exportCsv(cmd.args[0], true);
       if (!err.empty()) ctx.log.error(err);

@@ -50,7 +50,12 @@ LaplaceFit fitLaplace(const torch::Tensor& z, const torch::Tensor& labels, const
   const int64_t k = W.size(0), d1 = W.size(1) + 1, p = k * d1;
   torch::Tensor H = lastLayerGgn(z, W, b, device);
   torch::Tensor evals, evecs;
-  std::tie(evals, evecs) = torch::linalg_eigh(H);
+  try {
+    std::tie(evals, evecs) = torch::linalg_eigh(H);
+  } catch (const std::exception& e) {
+    throw InputError("[laplace] the last layer's curvature (GGN) of the training latents cannot be decomposed (" +
+                     torchErrorSummary(e) + "): the classifier's head or latents hold extreme values");
+  }
   evals = evals.clamp_min(0.0);
   torch::Tensor theta = torch::cat({W, b.unsqueeze(1)}, 1).to(torch::kFloat64).cpu();
   const double thetaSq = theta.pow(2).sum().item<double>();
@@ -129,6 +134,7 @@ LaplaceFit laplaceFromModule(const torch::jit::Module& m, const std::string& sou
     fit.samples = m.attr("samples").toTensor().cpu();
     fit.priorPrecision = m.attr("prior_precision").toTensor().item<double>();
     fit.logMarglik = m.attr("log_marglik").toTensor().item<double>();
+    fit.source = source;
   } catch (const std::exception&) {
     throw ModelLoadError("[laplace] missing posterior buffers (theta_map, covariance, samples, prior_precision) (" +
                          source + ")");
@@ -178,6 +184,7 @@ BllHead BllHead::deterministicLinear(const torch::Tensor& W, const torch::Tensor
 BllHead BllHead::laplace(const LaplaceFit& fit, HeadMode mode, const torch::Device& device, uint64_t seed) {
   BllHead h;
   h.m_mode = mode;
+  h.m_source = fit.source;
   const int64_t k = fit.numClasses(), d1 = fit.latentDim() + 1;
   h.m_numClasses = k;
   h.m_samples = fit.samples.size(0);
@@ -230,7 +237,13 @@ Predictive BllHead::predict(const torch::Tensor& z) const {
     // A square root of the (rank K-1) projected covariance via its eigendecomposition; Cholesky
     // fails on the exact zero eigenvalue in float32.
     torch::Tensor ev, evec;
-    std::tie(ev, evec) = torch::linalg_eigh(sf);
+    try {
+      std::tie(ev, evec) = torch::linalg_eigh(sf);
+    } catch (const std::exception& e) {
+      throw ModelLoadError("[laplace] the posterior's covariance at these latents cannot be decomposed (" +
+                           torchErrorSummary(e) + "): it holds non-finite or extreme values (" +
+                           (m_source.empty() ? std::string("the fitted posterior") : m_source) + ")");
+    }
     torch::Tensor root = evec * ev.clamp_min(0.0).sqrt().unsqueeze(1);                            // [N, K, K]
     torch::Tensor f = mu.unsqueeze(1) + torch::matmul(m_eps.unsqueeze(0), root.transpose(1, 2));  // [N, S, K]
     logp = torch::log_softmax(f, 2);

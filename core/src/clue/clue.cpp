@@ -2,6 +2,7 @@
 // each method, and what every run reports besides its path: the round trip phi(x*), U before, at
 // z* and after the round trip, the distances and the decoded frames.
 #include <torch/torch.h>
+#include <cmath>
 
 #include <chrono>
 
@@ -76,6 +77,22 @@ std::vector<ClueResult> explain(const ClueContext& ctx, const ClueOptions& o, co
       break;
   }
   checkCancel(cancel, "clue");
+  // A component that gives NaN or infinity on this input (a VAE that passed its dry run on random
+  // images) would otherwise give rows of nan, class 0 and empty pictures: refused, naming the file.
+  auto finite = [](const std::vector<float>& v) {
+    for (float x : v)
+      if (!std::isfinite(x)) return false;
+    return true;
+  };
+  for (const ClueResult& r : out)
+    if (!finite(r.zStar) || !finite(r.xStar) || !finite(r.frames) || !finite(r.pathU) || !finite(r.path)) {
+      const std::string file = o.method == ClueMethod::VaeClue ? b.componentPath("vae")
+                               : b.decoder                     ? b.componentPath("decoder")
+                                                               : b.componentPath("classifier");
+      throw ModelLoadError(std::string("[clue] ") + clueMethodName(o.method) +
+                           " gave non-finite values (NaN or infinity) on this point: its model is not sound on it (" +
+                           file + ")");
+    }
   torch::NoGradGuard ng;
   const int64_t d = z0.size(1);
   torch::Tensor zStar = torch::empty({n, d});

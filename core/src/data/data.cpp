@@ -47,7 +47,7 @@ Dataset loadMnistJsonDir(const std::string& digitsDir) {
   std::vector<torch::Tensor> imgs, labs;
   for (int digit = 0; digit < 10; ++digit) {
     const std::string path = (fs::path(digitsDir) / (std::to_string(digit) + ".json")).string();
-    std::string text = readTextFile(path);
+    std::string text = readFileChecked(path, caps::kDataset, "dataset file");
     nlohmann::json j;
     try {
       j = nlohmann::json::parse(text);
@@ -143,7 +143,9 @@ Dataset loadImageFolder(const std::string& dir) {
       throw InputError("[image-folder] class folder has no images (" + (fs::path(dir) / classes[c]).string() + ")");
     for (auto& f : files) {
       int w = 0, h = 0, comp = 0;
-      unsigned char* px = stbi_load(f.c_str(), &w, &h, &comp, 1);
+      const std::string file = readFileChecked(f.string(), caps::kImage, "image");
+      unsigned char* px =
+          stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(file.data()), int(file.size()), &w, &h, &comp, 1);
       if (!px)
         throw InputError(std::string("[image-folder] cannot read image: ") + stbi_failure_reason() + " (" + f.string() +
                          ")");

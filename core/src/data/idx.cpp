@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "latentlab/util/errors.h"
+#include "latentlab/util/fsutil.h"
 
 namespace latentlab {
 
@@ -48,11 +49,8 @@ IdxArray parseIdx(const uint8_t* bytes, size_t size, const std::string& source) 
 }
 
 std::vector<uint8_t> readFileMaybeGz(const std::string& path, size_t maxBytes) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw InputError("[read] " + path + " is a directory, not a file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError("[read] cannot open file: " + std::string(std::strerror(errno)) + " (" + path + ")");
-  std::vector<uint8_t> raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string bytes = readFileChecked(path, maxBytes, "dataset file");  // a gzip file is smaller still
+  std::vector<uint8_t> raw(bytes.begin(), bytes.end());
   if (raw.size() < 2 || raw[0] != 0x1f || raw[1] != 0x8b) {
     if (raw.size() > maxBytes) throw InputError("[read] file too large (" + path + ")");
     return raw;

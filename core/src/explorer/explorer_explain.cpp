@@ -22,11 +22,7 @@ ClueResult Explorer::counterfactual(const ClueOptions& o, int64_t point, const s
   const PointTable& t = *m->table;
   checkClueOptions(o, t.K, "clue");
   m->requireClassifier("clue");
-  if (o.method == ClueMethod::VaeClue && !b.vae) {
-    if (b.manifest.components.count("vae") == 0)
-      throw BundleError("[clue] vae-clue needs the bundle's VAE, and it has none (" + b.dir + ")");
-    b.vae = loadScript(b.componentPath("vae"), b.device, {"encode", "decode"});
-  }
+  if (o.method == ClueMethod::VaeClue) loadVae(b);
   ClueContext ctx = makeClueContext(b, o, m->latents.slice(0, 0, t.numTest));
   if (o.method == ClueMethod::Regene) {
     if (!m->prototypes || m->prototypes->k != o.prototypes)

@@ -133,9 +133,11 @@ SessionState sessionFromJson(const json& j, const std::string& source) {
   return s;
 }
 
-void saveSession(const SessionState& s, const std::string& path) { writeFileAtomic(path, jsonText(sessionToJson(s))); }
+void saveSession(const SessionState& s, const std::string& path) { writeUserFile(path, jsonText(sessionToJson(s))); }
 
-SessionState loadSession(const std::string& path) { return parseSession(readTextFile(path), path); }
+SessionState loadSession(const std::string& path) {
+  return parseSession(readFileChecked(path, caps::kSession, "session"), path);
+}
 
 SessionState parseSession(const std::string& text, const std::string& path) {
   json j;

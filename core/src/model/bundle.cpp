@@ -63,15 +63,72 @@ bool extractAffineHead(const torch::jit::Module& m, int64_t d, const torch::Devi
   return true;
 }
 
+namespace {
+
+// The manifest's fingerprint of `rel` against `found`; "" when they agree (or the bundle records none
+// at all: one from before fingerprints), else what is wrong, naming the file.
+std::string fingerprintProblem(const Manifest& mf, const std::string& rel, const std::string& found,
+                               const std::string& path) {
+  if (mf.fingerprints.empty()) return "";
+  auto it = mf.fingerprints.find(fs::path(rel).lexically_normal().string());
+  if (it == mf.fingerprints.end())
+    return path + " has no fingerprint in the manifest, which records one for every file it was made with";
+  if (it->second == found) return "";
+  return path + " is not the file this bundle was made with: the manifest records " + it->second + ", the file is " +
+         found +
+         " (copied from another bundle, replaced or damaged); put the bundle's own file back, train again, or run "
+         "`latentlab verify " +
+         fs::path(path).parent_path().string() + " --record` if you replaced it on purpose";
+}
+
+}  // namespace
+
+torch::jit::Module loadComponent(const Bundle& b, const std::string& name, const torch::Device& device,
+                                 const std::vector<std::string>& methods) {
+  const std::string rel = b.manifest.components.at(name), path = b.componentPath(name);
+  return loadScript(path, device, methods, [&](const std::string& found) {
+    if (const std::string why = fingerprintProblem(b.manifest, rel, found, path); !why.empty())
+      throw ModelLoadError("[bundle] " + why);
+  });
+}
+
+void loadVae(Bundle& b) {
+  if (b.vae) return;
+  if (!b.vaeProblem.empty()) throw BundleError("[clue] vae-clue: " + b.vaeProblem);
+  if (!b.manifest.has("vae"))
+    throw BundleError("[clue] vae-clue needs the bundle's VAE, and it has none (" + b.dir + ")");
+  try {
+    torch::jit::Module m = loadComponent(b, "vae", b.device, {"encode", "decode"});
+    validateVae(m, b.manifest.inputShape, b.device, b.componentPath("vae"));
+    b.vae = m;
+  } catch (const Error& e) {
+    b.vaeProblem = std::string(e.what()) + "; the VAE is left out";
+    throw BundleError("[clue] vae-clue: " + b.vaeProblem);
+  }
+}
+
+void recordFingerprints(Manifest& mf, const std::string& dir) {
+  mf.fingerprints.clear();
+  auto add = [&](const std::string& rel) {
+    const std::string f = fileFingerprint((fs::path(dir) / rel).string());
+    if (f.empty()) throw BundleError("[bundle] cannot read " + rel + " to record its fingerprint (" + dir + ")");
+    mf.fingerprints[fs::path(rel).lexically_normal().string()] = f;
+  };
+  for (const auto& [name, file] : mf.components) add(file);
+  if (mf.training.is_object() && mf.training.contains("checkpoints") && mf.training["checkpoints"].is_array())
+    for (const auto& c : mf.training["checkpoints"])
+      if (c.is_object() && c.contains("file") && c["file"].is_string()) add(c["file"].get<std::string>());
+}
+
 Bundle loadBundle(const std::string& dir, const torch::Device& device, BundleParts parts) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw BundleError("[bundle] not a directory (" + dir + ")");
   const std::string manifestPath = (fs::path(dir) / "manifest.json").string();
-  if (!fs::is_regular_file(manifestPath, ec)) throw BundleError("[bundle] no manifest.json (" + manifestPath + ")");
+  if (!fs::exists(manifestPath, ec)) throw BundleError("[bundle] no manifest.json (" + manifestPath + ")");
   Bundle bd;
   bd.dir = dir;
   bd.device = device;
-  bd.manifest = parseManifest(readTextFile(manifestPath), manifestPath);
+  bd.manifest = parseManifest(readFileChecked(manifestPath, caps::kManifest, "manifest"), manifestPath);
   const Manifest& mf = bd.manifest;
   auto file = [&](const std::string& comp) { return (fs::path(dir) / mf.components.at(comp)).string(); };
   if (mf.training.is_object() && mf.training.contains("objective")) {
@@ -96,7 +153,7 @@ Bundle loadBundle(const std::string& dir, const torch::Device& device, BundlePar
           "training.objective (autoencoder, denoising-autoencoder or vae) (" +
           manifestPath + ")");
     const std::string p = file("encoder");
-    bd.classifier = loadScript(p, device, {"encode", "decode"});
+    bd.classifier = loadComponent(bd, "encoder", device, {"encode", "decode"});
     torch::NoGradGuard ng;
     const torch::Tensor probe = torch::rand({2, mf.inputShape[0], mf.inputShape[1], mf.inputShape[2]}).to(device);
     torch::Tensor z;
@@ -113,8 +170,10 @@ Bundle loadBundle(const std::string& dir, const torch::Device& device, BundlePar
     bd.decoder = bd.classifier;
     return bd;
   }
+  // Required: the classifier, and the decoder and posterior the manifest names (everything is shown
+  // through them): a file that is not the bundle's own refuses the bundle.
   const std::string clsPath = file("classifier");
-  bd.classifier = loadScript(clsPath, device, {"encode", "classify"});
+  bd.classifier = loadComponent(bd, "classifier", device, {"encode", "classify"});
   auto [d, k] = validateClassifier(bd.classifier, mf.inputShape, bd.numClasses(), device, clsPath);
   if (d != mf.latentDim)
     throw BundleError("[bundle] manifest says d=" + std::to_string(mf.latentDim) +
@@ -127,24 +186,25 @@ Bundle loadBundle(const std::string& dir, const torch::Device& device, BundlePar
       if (!hasMethod(bd.classifier, "decode")) throw ModelLoadError("[bundle] classifier has no decode() (" + p + ")");
       bd.decoder = bd.classifier;
     } else {
-      bd.decoder = loadScript(p, device, {"decode"});
+      bd.decoder = loadComponent(bd, "decoder", device, {"decode"});
       validateDecoder(*bd.decoder, d, mf.inputShape, device, p);
     }
   }
   if (mf.has("laplace")) {
     const std::string p = file("laplace");
-    bd.laplace = laplaceFromModule(loadScript(p, torch::kCPU, {}), p);
+    bd.laplace = laplaceFromModule(loadComponent(bd, "laplace", torch::kCPU, {}), p);
     if (bd.laplace->latentDim() != d || bd.laplace->numClasses() != k)
       throw ModelLoadError("[bundle] posterior is for d=" + std::to_string(bd.laplace->latentDim()) +
                            ", K=" + std::to_string(bd.laplace->numClasses()) +
                            "; the classifier has d=" + std::to_string(d) + ", K=" + std::to_string(k) + " (" + p + ")");
   }
+  // Optional: the DVAE, the VAE and the ensemble. One that is not the bundle's own or fails its dry
+  // run is left out, and the reason kept for whoever asks for it; the rest of the bundle loads.
   if (parts.dvae && mf.has("dvae")) {
     const std::string p = file("dvae");
-    // LatentLab's own DVAE records the fingerprints of its file and of the classifier it was trained
-    // on: a dvae.pt copied from another bundle, or one left from a replaced classifier, is stale.
+    // LatentLab's own DVAE also records the fingerprint of the classifier it was trained on: a
+    // dvae.pt left from a replaced classifier is stale.
     const nlohmann::json rec = mf.training.is_object() ? mf.training.value("dvae", nlohmann::json()) : nlohmann::json();
-    // Such a DVAE is left out (the rest of the bundle loads), and the reason kept for whoever asks.
     if (rec.is_object() && rec.contains("file") && rec["file"].is_string() && rec["file"] != fileFingerprint(p))
       bd.dvaeProblem =
           "the DVAE file is not the one trained for this bundle (its fingerprint differs from the "
@@ -156,36 +216,41 @@ Bundle loadBundle(const std::string& dir, const torch::Device& device, BundlePar
           "the DVAE was trained on another classifier's latents; train it again with "
           "`latentlab train-dvae " +
           dir + " --force` (" + p + ")";
-    if (bd.dvaeProblem.empty()) {
-      bd.dvae = loadScript(p, device, {"logits", "bits", "decode"});
-      bd.dvaeBits = validateDvae(*bd.dvae, d, device, p);
-    }
+    if (bd.dvaeProblem.empty()) try {
+        torch::jit::Module m = loadComponent(bd, "dvae", device, {"logits", "bits", "decode"});
+        bd.dvaeBits = validateDvae(m, d, device, p);
+        bd.dvae = m;
+      } catch (const Error& e) {
+        bd.dvaeProblem = e.what();
+      }
   }
-  if (parts.vae && mf.has("vae")) bd.vae = loadScript(file("vae"), device, {"encode", "decode"});
+  if (parts.vae && mf.has("vae")) try {
+      loadVae(bd);
+    } catch (const Error&) {
+      // vaeProblem says why; vae-clue reports it
+    }
   for (int i = 0; parts.ensemble && i < mf.ensembleSize(); ++i) {
     const std::string p = file("ensemble_" + std::to_string(i));
-    torch::jit::Module m = loadScript(p, device, {"forward", "encode", "classify"});
-    validateClassifier(m, mf.inputShape, k, device, p);
-    bd.ensemble.push_back(m);
+    try {
+      torch::jit::Module m =
+          loadComponent(bd, "ensemble_" + std::to_string(i), device, {"forward", "encode", "classify"});
+      validateClassifier(m, mf.inputShape, k, device, p);
+      bd.ensemble.push_back(m);
+    } catch (const Error& e) {
+      bd.ensemble.clear();  // the ensemble is all its members or none
+      bd.ensembleProblem = std::string(e.what()) + "; the ensemble is left out";
+      break;
+    }
   }
   return bd;
 }
 
 std::string fileFingerprint(const std::string& path) {
-  uint64_t h = 1469598103934665603ull;  // FNV-1a over the file's bytes (about 1 ms for a 1 MB model)
-  std::string bytes;
-  try {
-    bytes = readTextFile(path);
+  try {  // about 1 ms a megabyte
+    return bytesFingerprint(readFileChecked(path, caps::kModel, "file"));
   } catch (const Error&) {
     return "";
   }
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
-  return std::string(hex) + " " + std::to_string(bytes.size()) + " bytes";
 }
 
 std::string latentCacheKey(const std::string& classifierFile, const std::string& dataset, int64_t images) {
@@ -194,24 +259,28 @@ std::string latentCacheKey(const std::string& classifierFile, const std::string&
   return "classifier " + f + "; dataset " + dataset + "; " + std::to_string(images) + " images";
 }
 
+// A cache's key file: the key, then the fingerprint of the cache's own bytes, so that a cache
+// altered in place (finite but other values) or another bundle's file put under this key is
+// computed again rather than trusted.
 void saveLatentCache(const std::string& path, const torch::Tensor& z, const std::string& key) {
   std::vector<char> bytes = torch::pickle_save(c10::IValue(z.to(torch::kCPU).contiguous()));
-  writeFileAtomic(path, std::string(bytes.begin(), bytes.end()));
-  writeFileAtomic(path + ".key", key + "\n");
+  const std::string data(bytes.begin(), bytes.end());
+  writeFileAtomic(path, data);
+  writeFileAtomic(path + ".key", key + "\nfile " + bytesFingerprint(data) + "\n");
 }
 
 torch::Tensor loadLatentCache(const std::string& path, const std::string& key, int64_t n, int64_t d) {
-  std::error_code ec;
-  if (key.empty() || !fs::is_regular_file(path, ec) || !fs::is_regular_file(path + ".key", ec)) return {};
+  if (key.empty() || n < 0 || d < 0) return {};
   try {
-    if (readTextFile(path + ".key") != key + "\n") return {};
-    const std::string bytes = readTextFile(path);
+    const std::string keyText = readFileChecked(path + ".key", caps::kCacheKey, "cache key");
+    const std::string bytes = readFileChecked(path, caps::kMiB + uint64_t(n) * uint64_t(d) * 4, "cache");
+    if (keyText != key + "\nfile " + bytesFingerprint(bytes) + "\n") return {};
     torch::Tensor t = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end())).toTensor();
     if (t.dim() == 2 && t.size(0) == n && t.size(1) == d && t.scalar_type() == torch::kFloat32 &&
         torch::isfinite(t).all().item<bool>())
       return t.contiguous();
   } catch (const std::exception&) {
-    // an unreadable cache is recomputed
+    // an unreadable cache (missing, a device, a pipe, too large, damaged) is recomputed
   }
   return {};
 }

@@ -121,6 +121,16 @@ Manifest parseManifest(const std::string& text, const std::string& source) {
                         " (" + source + ")");
     m.splitSeed = seed.get<uint64_t>();
   }
+  if (j.contains("fingerprints")) {
+    const json& f = j["fingerprints"];
+    if (!f.is_object()) throw BundleError("[manifest] 'fingerprints' must be an object (" + source + ")");
+    for (auto it = f.begin(); it != f.end(); ++it) {
+      if (!it.value().is_string() || it.value().get<std::string>().size() > 100)
+        throw BundleError("[manifest] the fingerprint of '" + clipForMessage(it.key(), 60) +
+                          "' must be a string such as \"0123456789abcdef 1234 bytes\" (" + source + ")");
+      m.fingerprints[it.key()] = it.value().get<std::string>();
+    }
+  }
   if (j.contains("default_ood")) m.defaultOod = get<std::string>(j, "default_ood", source);
   if (j.contains("training")) m.training = j["training"];
   if (j.contains("metrics")) {
@@ -141,6 +151,7 @@ std::string serializeManifest(const Manifest& m) {
   j["normalisation"] = {{"mean", m.normMean}, {"std", m.normStd}};
   j["latent_dim"] = m.latentDim;
   j["components"] = m.components;
+  if (!m.fingerprints.empty()) j["fingerprints"] = m.fingerprints;
   j["default_ood"] = m.defaultOod;
   j["training"] = m.training;
   j["metrics"] = m.metrics;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "latentlab/util/errors.h"
+#include "latentlab/util/fsutil.h"
 #include "model/model_init.h"
 
 namespace latentlab {
@@ -202,14 +203,19 @@ torch::Tensor callTensor(const torch::jit::Module& m, const std::string& method,
 }
 
 torch::jit::Module loadScript(const std::string& path, const torch::Device& device,
-                              const std::vector<std::string>& requiredMethods) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw ModelLoadError("[load] " + path + " is a directory, not a TorchScript file");
-  if (!std::filesystem::is_regular_file(path, ec)) throw ModelLoadError("[load] file not found (" + path + ")");
+                              const std::vector<std::string>& requiredMethods,
+                              const std::function<void(const std::string&)>& checkFingerprint) {
+  std::string bytes;
+  try {
+    bytes = readFileChecked(path, caps::kModel, "TorchScript file");
+  } catch (const InputError& e) {
+    throw ModelLoadError(e.what());
+  }
+  if (checkFingerprint) checkFingerprint(bytesFingerprint(bytes));
   torch::jit::Module m;
   try {
-    m = torch::jit::load(path, device);
+    std::istringstream in(bytes);
+    m = torch::jit::load(in, device);
   } catch (const std::exception& e) {
     throw ModelLoadError("[load] not a loadable TorchScript file: " + torchErrorSummary(e) + " (" + path + ")");
   }
@@ -220,15 +226,17 @@ torch::jit::Module loadScript(const std::string& path, const torch::Device& devi
 }
 
 void saveScript(const torch::jit::Module& m, const std::string& path) {
-  const std::string tmp = path + ".tmp";
+  std::ostringstream out;
   try {
-    m.save(tmp);
+    m.save(out);
   } catch (const std::exception& e) {
     throw ModelLoadError("[save] " + torchErrorSummary(e) + " (" + path + ")");
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw ModelLoadError("[save] cannot move file into place: " + ec.message() + " (" + path + ")");
+  try {
+    writeFileAtomic(path, out.str());
+  } catch (const InputError& e) {
+    throw ModelLoadError(e.what());
+  }
 }
 
 namespace {
@@ -274,6 +282,9 @@ std::pair<int64_t, int64_t> validateClassifier(const torch::jit::Module& m, cons
   if (logits.dim() != 2 || logits.size(0) != 2)
     throw ModelLoadError("[validate] classify(z) must return [N, K] for z " + shapeStr(z) + ", got " +
                          shapeStr(logits) + " (" + source + ")");
+  if (!torch::isfinite(z).all().item<bool>() || !torch::isfinite(logits).all().item<bool>())
+    throw ModelLoadError("[validate] encode or classify gives non-finite values (NaN or infinity) on test images (" +
+                         source + ")");
   if (expectedClasses > 0 && logits.size(1) != expectedClasses)
     throw ModelLoadError("[validate] classify(z) gives " + std::to_string(logits.size(1)) +
                          " classes, the dataset has " + std::to_string(expectedClasses) + " (" + source + ")");
@@ -291,8 +302,37 @@ void validateDecoder(const torch::jit::Module& m, int64_t d, const Shape3& in, c
     throw ModelLoadError("[validate] decode(z) must return [N, " + std::to_string(in[0]) + ", " +
                          std::to_string(in[1]) + ", " + std::to_string(in[2]) + "] for d=" + std::to_string(d) +
                          ", got " + shapeStr(x) + " (" + source + ")");
+  if (!torch::isfinite(x).all().item<bool>())
+    throw ModelLoadError("[validate] decode(z) gives non-finite values (NaN or infinity) (" + source + ")");
   if (x.min().item<float>() < 0.f || x.max().item<float>() > 1.f)
     throw ModelLoadError("[validate] decode(z) must return values in [0, 1] (" + source + ")");
+}
+
+void validateVae(const torch::jit::Module& m, const Shape3& in, const torch::Device& device,
+                 const std::string& source) {
+  for (const char* name : {"encode", "decode"})
+    if (!hasMethod(m, name))
+      throw ModelLoadError(std::string("[validate] the VAE has no method '") + name + "' (" + source + ")");
+  torch::NoGradGuard ng;
+  auto gen = at::detail::createCPUGenerator(4321);
+  const torch::Tensor x = torch::rand({2, in[0], in[1], in[2]}, gen, torch::kFloat32).to(device);
+  torch::Tensor u, back;
+  try {
+    u = m.get_method("encode")({x}).toTuple()->elements().at(0).toTensor();
+    back = callTensor(m, "decode", u);
+  } catch (const std::exception& e) {
+    throw ModelLoadError("[validate] the VAE's encode(x) must give (mean, log-variance) and decode(mean) an image: " +
+                         torchErrorSummary(e) + " (" + source + ")");
+  }
+  if (u.dim() != 2 || u.size(0) != 2)
+    throw ModelLoadError("[validate] the VAE's encode(x) must give a mean [N, k] for x " + shapeStr(x) + ", got " +
+                         shapeStr(u) + " (" + source + ")");
+  if (back.dim() != 4 || back.size(0) != 2 || back.size(1) != in[0] || back.size(2) != in[1] || back.size(3) != in[2])
+    throw ModelLoadError("[validate] the VAE's decode must give images " + shapeStr(x) + ", got " + shapeStr(back) +
+                         " (" + source + ")");
+  if (!torch::isfinite(u).all().item<bool>() || !torch::isfinite(back).all().item<bool>())
+    throw ModelLoadError("[validate] the VAE gives non-finite values (NaN or infinity) on test images (" + source +
+                         ")");
 }
 
 torch::Tensor mapBatched(const torch::jit::Module& m, const std::string& method, const torch::Tensor& x,

@@ -1,6 +1,7 @@
 // `latentlab eval` and `info`: a bundle's metrics per head (and the decoder's), the table they print,
 // the manifest summary, and where the shipped bundles are.
 #include <torch/torch.h>
+#include <iostream>
 
 #include <cstdio>
 #include <cstdlib>
@@ -140,6 +141,10 @@ json detail::evaluateBundle(const Bundle& b, const Dataset& test, const Dataset*
     heads["ensemble"]["members"] = b.ensemble.size();
   } else {
     heads["ensemble"] = nullptr;
+    if (!b.ensembleProblem.empty()) {
+      report["ensemble_left_out"] = b.ensembleProblem;
+      std::cerr << "latentlab: warning: " << b.ensembleProblem << "\n";
+    }
   }
   report["heads"] = heads;
   if (b.decoder) {
@@ -279,7 +284,7 @@ std::string bundleInfo(const std::string& dir) {
   const std::string path = join(dir, "manifest.json");
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw BundleError("[info] not a directory (" + dir + ")");
-  Manifest m = parseManifest(readTextFile(path), path);
+  Manifest m = parseManifest(readFileChecked(path, caps::kManifest, "manifest"), path);
   std::ostringstream os;
   os << "bundle:      " << dir << "\n";
   os << "format:      " << m.formatVersion << "\n";

@@ -77,13 +77,7 @@ void checkChecksOut(const std::string& out, bool force) {
   const fs::path parent = fs::absolute(out).parent_path();
   if (!fs::is_directory(parent, ec))
     throw InputError("[checks] the folder " + parent.string() + " does not exist (--out " + out + ")");
-  for (fs::path p = fs::weakly_canonical(parent, ec); !p.empty(); p = p.parent_path()) {
-    if (isBundleDir(p))
-      throw InputError("[checks] " + out + " is inside the bundle " + p.string() +
-                       ": a bundle's folder is never an output; "
-                       "choose a folder elsewhere");
-    if (p == p.root_path()) break;
-  }
+  checkNotInBundle(out, "[checks]");
   if (!fs::exists(out, ec)) return;
   if (!force) throw InputError("[checks] " + out + " exists; give --force to replace an earlier checks folder");
   if (!fs::is_directory(out, ec))

@@ -64,7 +64,7 @@ void checkIndicesFile(const std::string& path) {
 
 std::vector<int64_t> readIndices(const std::string& path, int64_t n) {
   checkIndicesFile(path);
-  std::istringstream in(readTextFile(path));
+  std::istringstream in(readFileChecked(path, caps::kIndexList, "index list"));
   std::vector<int64_t> out;
   std::unordered_map<int64_t, int> seen;
   std::string line;
@@ -175,12 +175,7 @@ void checkExplainOut(const std::string& outIn, bool force) {
   const fs::path parent = fs::absolute(out, ec).parent_path();
   if (!fs::is_directory(parent, ec))
     throw InputError("[explain] the folder " + parent.string() + " (where " + out + " would go) does not exist");
-  for (fs::path p = fs::weakly_canonical(parent, ec); !p.empty(); p = p.parent_path()) {
-    if (isBundleDir(p))
-      throw InputError("[explain] " + out + " is inside the bundle " + p.string() +
-                       ": a bundle's folder is never an output; choose a folder elsewhere");
-    if (p == p.root_path()) break;
-  }
+  checkNotInBundle(out, "[explain]");
   if (!fs::exists(fs::symlink_status(out, ec))) return;
   if (!force)
     throw InputError("[explain] " + out +
@@ -189,7 +184,8 @@ void checkExplainOut(const std::string& outIn, bool force) {
   bool ours = false;
   if (fs::is_directory(out, ec) && !fs::is_symlink(out, ec)) {
     try {
-      ours = json::parse(readTextFile((fs::path(out) / "summary.json").string())).value(kExplainMarker, false);
+      ours = json::parse(readFileChecked((fs::path(out) / "summary.json").string(), caps::kSummary, "summary"))
+                 .value(kExplainMarker, false);
     } catch (const std::exception&) {
     }
   }
@@ -247,7 +243,9 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
   const bool needVae = o.cf.method == ClueMethod::VaeClue;
   Bundle b = loadBundle(o.bundle, parseDevice(o.device), BundleParts{needVae, false});
   if (needVae && !b.vae)
-    throw BundleError("[explain] vae-clue needs a VAE, and the bundle has none (" + o.bundle + ")");
+    throw BundleError(b.vaeProblem.empty()
+                          ? "[explain] vae-clue needs a VAE, and the bundle has none (" + o.bundle + ")"
+                          : "[explain] vae-clue: " + b.vaeProblem);
   checkClueOptions(o.cf, b.numClasses(), "explain");
   if (o.cf.head == HeadKind::Deterministic && o.cf.uncertainty == UncertaintyKind::Epistemic)
     throw InputError(

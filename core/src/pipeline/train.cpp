@@ -150,6 +150,7 @@ void finishBundle(StagedDir& stage, torch::jit::Module& classifier, const std::s
 
 void writeManifestAndEvaluate(StagedDir& stage, Manifest& mf, const DatasetSplit& data, const torch::Device& dev,
                               std::ostream& log, json& summary) {
+  recordFingerprints(mf, stage.path());  // every component and checkpoint, as written
   writeFileAtomic(join(stage.path(), "manifest.json"), serializeManifest(mf));
   Bundle b = loadBundle(stage.path(), dev);  // the same validation a later load does
   std::unique_ptr<Dataset> ood;
@@ -280,6 +281,7 @@ json trainLabelFree(const TrainOptions& opt, const ProgressFn& progress, const s
   training["cache"] = {{"latents_test", "cache/latents_test.pt"}};
   training["total_seconds"] = secondsSince(tStart);
   mf.training = training;
+  recordFingerprints(mf, stage.path());
   writeFileAtomic(join(stage.path(), "manifest.json"), serializeManifest(mf));
   loadBundle(stage.path(), dev);  // the same validation a later load does
   checkCancel(cancel, "train");
@@ -451,7 +453,7 @@ json runImport(const ImportOptions& opt, const ProgressFn& progress, const std::
   StagedDir stage(opt.out, opt.force);
   const fs::path dir(stage.path());
   // Copy the user's file byte for byte: the bundle loads exactly what the user exported.
-  writeFileAtomic(join(dir, "classifier.pt"), readTextFile(opt.model));
+  writeFileAtomic(join(dir, "classifier.pt"), readFileChecked(opt.model, caps::kModel, "TorchScript model"));
   Manifest mf;
   mf.dataset = opt.dataset;
   mf.splitSeed = opt.seed;

@@ -110,7 +110,7 @@ json runTrainDvae(const DvaeTrainOptions& opt, const ProgressFn& progress, const
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw BundleError("[train-dvae] not a directory (" + dir + ")");
   const std::string manifestPath = join(dir, "manifest.json");
-  Manifest mf = parseManifest(readTextFile(manifestPath), manifestPath);
+  Manifest mf = parseManifest(readFileChecked(manifestPath, caps::kManifest, "manifest"), manifestPath);
   const std::string target = join(dir, "dvae.pt");
   if (mf.has("dvae") && !opt.force) {
     const std::string named = join(dir, mf.components.at("dvae"));
@@ -166,6 +166,7 @@ json runTrainDvae(const DvaeTrainOptions& opt, const ProgressFn& progress, const
   training["file"] = fileFingerprint(target);
   training["classifier"] = fileFingerprint(b.componentPath("classifier"));
   mf.components["dvae"] = "dvae.pt";
+  if (!mf.fingerprints.empty()) mf.fingerprints["dvae.pt"] = training["file"].get<std::string>();
   mf.training["dvae"] = training;
   if (!mf.metrics.is_object()) mf.metrics = json::object();
   mf.metrics["dvae"] = table;

@@ -17,11 +17,11 @@ void writeLayoutCsv(const std::string& path, const std::vector<float>& xy) {
   out << "index,x,y\n";
   out.precision(9);
   for (size_t i = 0; i + 1 < xy.size(); i += 2) out << i / 2 << ',' << xy[i] << ',' << xy[i + 1] << '\n';
-  writeFileAtomic(path, out.str());
+  writeUserFile(path, out.str());
 }
 
 std::vector<float> readLayoutCsv(const std::string& path, int64_t expectedPoints) {
-  return parseLayoutCsv(readTextFile(path), path, expectedPoints);
+  return parseLayoutCsv(readFileChecked(path, caps::layoutCsv(expectedPoints), "layout CSV"), path, expectedPoints);
 }
 
 std::vector<float> parseLayoutCsv(const std::string& text, const std::string& path, int64_t expectedPoints) {
@@ -111,9 +111,12 @@ void saveLayoutCache(const std::string& path, const std::string& method, const s
 
 bool loadLayoutCache(const std::string& path, const std::string& method, int64_t n, uint64_t checksum,
                      std::vector<float>& xy, std::string* qualityJson) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return false;
-  std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::string bytes;
+  try {  // a cache that is not a plain file of about the right size is computed again
+    bytes = readFileChecked(path, caps::kMiB * 2 + uint64_t(std::max<int64_t>(n, 0)) * 8, "layout cache");
+  } catch (const Error&) {
+    return false;
+  }
   size_t pos = 0;
   auto get64 = [&](uint64_t& v) {
     if (pos + 8 > bytes.size()) return false;

@@ -1,15 +1,21 @@
 #include "latentlab/util/fsutil.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <vector>
 
 #include "latentlab/model/manifest.h"
 #include "latentlab/util/errors.h"
@@ -41,7 +47,163 @@ std::string withoutTrailingSlash(std::string p) {
   return p;
 }
 
+std::string kindOf(mode_t m) {
+  if (S_ISDIR(m)) return "a directory";
+  if (S_ISCHR(m) || S_ISBLK(m)) return "a device";
+  if (S_ISFIFO(m)) return "a pipe";
+  if (S_ISSOCK(m)) return "a socket";
+  return "not a regular file";
+}
+
+std::string sizeText(uint64_t n) {
+  char buf[48];
+  if (n >= caps::kGiB)
+    std::snprintf(buf, sizeof buf, "%.1f GiB", double(n) / double(caps::kGiB));
+  else if (n >= caps::kMiB)
+    std::snprintf(buf, sizeof buf, "%.1f MiB", double(n) / double(caps::kMiB));
+  else if (n >= caps::kKiB)
+    std::snprintf(buf, sizeof buf, "%.1f KiB", double(n) / double(caps::kKiB));
+  else
+    std::snprintf(buf, sizeof buf, "%llu bytes", (unsigned long long)n);
+  return buf;
+}
+
+// stat() the path (following links) and refuse what is not a regular file under the cap, before
+// anything opens it: opening some devices has effects of its own.
+struct stat statReadable(const std::string& path, uint64_t maxBytes, const std::string& what) {
+  struct stat st {};
+  if (path.empty()) throw InputError("[read] no " + what + " file named");
+  if (::stat(path.c_str(), &st) != 0) {
+    const int e = errno;
+    if (e == ENOENT) {
+      struct stat l {};
+      if (::lstat(path.c_str(), &l) == 0 && S_ISLNK(l.st_mode))
+        throw InputError("[read] the " + what + " " + path + " is a link to nothing (its target does not exist)");
+      throw InputError("[read] the " + what + " " + path + " does not exist");
+    }
+    throw InputError("[read] cannot read the " + what + " " + path + ": " + std::strerror(e));
+  }
+  if (!S_ISREG(st.st_mode))
+    throw InputError("[read] the " + what + " " + path + " is " + kindOf(st.st_mode) +
+                     ", not a regular file; LatentLab reads only plain files");
+  if (uint64_t(st.st_size) > maxBytes)
+    throw InputError("[read] the " + what + " " + path + " is " + sizeText(uint64_t(st.st_size)) + "; a " + what +
+                     " is at most " + sizeText(maxBytes));
+  return st;
+}
+
+// The process's umask without changing it (umask() sets as it reads, which races other threads).
+mode_t currentUmask() {
+  std::ifstream f("/proc/self/status");
+  std::string key;
+  while (f >> key) {
+    if (key == "Umask:") {
+      unsigned m = 022;
+      f >> std::oct >> m;
+      return mode_t(m);
+    }
+    f.ignore(1 << 16, '\n');
+  }
+  return 022;
+}
+
+// Writes `bytes` to `target` (a link there is replaced) through an exclusive temporary file.
+// `shown` is the path the user gave, for messages.
+void writeReplacing(const fs::path& target, const std::string& shown, const std::string& bytes) {
+  std::error_code ec;
+  const fs::file_status lst = fs::symlink_status(target, ec);
+  mode_t mode = 0;
+  bool keepMode = false;
+  if (!fs::is_symlink(lst) && fs::exists(lst)) {
+    struct stat st {};
+    if (::lstat(target.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+      throw InputError("[write] " + shown + " is " + kindOf(st.st_mode) + ", not a file: choose a file name");
+    mode = st.st_mode & 07777;
+    keepMode = true;
+  }
+  if (!keepMode) mode = 0666 & ~currentUmask();
+  const fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  std::string tmpl = (dir / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
+  const int fd = ::mkstemp(tmpl.data());  // O_CREAT | O_EXCL: never a file or link already there
+  if (fd < 0)
+    throw InputError("[write] cannot create a file in " + dir.string() + ": " + std::strerror(errno) + " (" + shown +
+                     ")");
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const std::string why = std::strerror(errno);
+      ::close(fd);
+      ::unlink(tmpl.c_str());
+      throw InputError("[write] write failed: " + why + " (" + shown + ")");
+    }
+    done += size_t(n);
+  }
+  ::fchmod(fd, mode);  // the user's file keeps its mode
+  if (::close(fd) != 0) {
+    const std::string why = std::strerror(errno);
+    ::unlink(tmpl.c_str());
+    throw InputError("[write] write failed: " + why + " (" + shown + ")");
+  }
+  if (::rename(tmpl.c_str(), target.c_str()) != 0) {  // replaces a link itself, never what it names
+    const std::string why = std::strerror(errno);
+    ::unlink(tmpl.c_str());
+    throw InputError("[write] cannot move the new file into place: " + why + " (" + shown + ")");
+  }
+}
+
 }  // namespace
+
+void checkReadableFile(const std::string& path, uint64_t maxBytes, const std::string& what) {
+  statReadable(path, maxBytes, what);
+}
+
+std::string readFileChecked(const std::string& path, uint64_t maxBytes, const std::string& what) {
+  statReadable(path, maxBytes, what);
+  // O_NONBLOCK: a pipe swapped in since the stat() cannot block the open; fstat() then refuses it.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) throw InputError("[read] cannot open the " + what + " " + path + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw InputError("[read] the " + what + " " + path + " is " + kindOf(st.st_mode) + ", not a regular file");
+  }
+  std::string out;
+  out.resize(size_t(std::min<uint64_t>(uint64_t(st.st_size), maxBytes)) + 1);
+  size_t got = 0;
+  for (;;) {
+    if (got == out.size()) {
+      if (got > maxBytes) break;
+      out.resize(std::min<size_t>(out.size() * 2, size_t(maxBytes) + 1));
+    }
+    const ssize_t n = ::read(fd, out.data() + got, out.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const std::string why = std::strerror(errno);
+      ::close(fd);
+      throw InputError("[read] cannot read the " + what + " " + path + ": " + why);
+    }
+    if (n == 0) break;
+    got += size_t(n);
+  }
+  ::close(fd);
+  if (got > maxBytes)
+    throw InputError("[read] the " + what + " " + path + " grew past " + sizeText(maxBytes) + " while it was read");
+  out.resize(got);
+  return out;
+}
+
+std::string bytesFingerprint(const std::string& bytes) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a 64
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
+  return std::string(hex) + " " + std::to_string(bytes.size()) + " bytes";
+}
 
 // A LatentLab bundle: a folder whose manifest.json is a valid LatentLab manifest (a web app's or
 // an extension's manifest.json does not make its folder one).
@@ -49,7 +211,8 @@ bool isBundleDir(const fs::path& p) {
   std::error_code ec;
   if (!fs::is_directory(p, ec) || !fs::is_regular_file(p / "manifest.json", ec)) return false;
   try {
-    parseManifest(readTextFile((p / "manifest.json").string()), (p / "manifest.json").string());
+    parseManifest(readFileChecked((p / "manifest.json").string(), caps::kManifest, "manifest"),
+                  (p / "manifest.json").string());
     return true;
   } catch (const Error&) {
     return false;
@@ -87,48 +250,73 @@ void removeStaleStages(const fs::path& target) {
 }  // namespace
 
 void writeFileAtomic(const std::string& path, const std::string& bytes) {
-  // A link is written through (the file it names is replaced, the link stays); anything but a
-  // regular file (a directory, /dev/null, a pipe) is refused rather than replaced.
+  if (path.empty()) throw InputError("[write] no file name given");
+  writeReplacing(fs::path(path), path, bytes);
+}
+
+void writeUserFile(const std::string& path, const std::string& bytes) {
+  if (path.empty()) throw InputError("[write] no file name given");
   std::error_code ec;
   fs::path target(path);
-  for (int hops = 0; hops < 40 && fs::is_symlink(fs::symlink_status(target, ec)); ++hops) {  // also a dangling link
+  for (int hops = 0; fs::is_symlink(fs::symlink_status(target, ec)); ++hops) {  // also a dangling link
     const fs::path to = fs::read_symlink(target, ec);
-    if (ec) break;
+    if (ec || hops >= 40) throw InputError("[write] " + path + " is a link that cannot be followed (a loop?)");
     target = to.is_absolute() ? to : target.parent_path() / to;
+    const std::string t = target.lexically_normal().string();
+    if (t.rfind("/proc/", 0) == 0 || t.rfind("/dev/", 0) == 0)
+      throw InputError("[write] " + path + " leads to " + t +
+                       ", a stream or a device, not a file: choose a file name (a stream's file is never replaced)");
   }
-  if (const std::string what = notAFile(target); !what.empty())
-    throw InputError("[write] " + path + " is " + what + ", not a file: choose a file name");
-  const bool existed = fs::exists(target, ec);
-  const fs::perms mode = existed ? fs::status(target, ec).permissions() : fs::perms::unknown;
-  fs::path tmp = target;
-  tmp += ".tmp-" + uniqueSuffix();
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw InputError("[write] cannot create file: " + std::string(std::strerror(errno)) + " (" + path + ")");
-    out.write(bytes.data(), std::streamsize(bytes.size()));
-    out.flush();
-    if (!out) {
-      fs::remove(tmp, ec);
-      throw InputError("[write] write failed (" + path + ")");
-    }
-  }
-  if (existed && mode != fs::perms::unknown) fs::permissions(tmp, mode, ec);  // the user's file keeps its mode
-  fs::rename(tmp, target, ec);
-  if (ec) {
-    const std::string why = ec.message();  // before the cleanup overwrites ec
-    fs::remove(tmp, ec);
-    throw InputError("[write] cannot move the new file into place: " + why + " (" + path + ")");
+  writeReplacing(target, path, bytes);
+}
+
+void checkNotInBundle(const std::string& path, const std::string& tag, bool selfMayBeBundle) {
+  std::error_code ec;
+  fs::path abs = fs::weakly_canonical(fs::absolute(fs::path(withoutTrailingSlash(path)), ec), ec);
+  if (ec) abs = fs::absolute(fs::path(path)).lexically_normal();
+  if (!selfMayBeBundle && isBundleDir(abs))
+    throw InputError(tag + " " + path + " is a LatentLab bundle: a bundle is never an output; choose another name");
+  for (fs::path p = abs.parent_path(); !p.empty(); p = p.parent_path()) {
+    if (isBundleDir(p))
+      throw InputError(tag + " " + path + " is inside the bundle " + p.string() +
+                       ": nothing is written into a bundle but its own files; choose a place outside it");
+    if (p == p.root_path()) break;
   }
 }
 
-std::string readTextFile(const std::string& path) {
+std::string firstForeignBundleFile(const std::string& dirIn) {
+  const fs::path dir(withoutTrailingSlash(dirIn));
+  Manifest mf;
+  try {
+    mf = parseManifest(readFileChecked((dir / "manifest.json").string(), caps::kManifest, "manifest"),
+                       (dir / "manifest.json").string());
+  } catch (const Error&) {
+    return "manifest.json";  // not a readable manifest: nothing in the folder is known to be ours
+  }
+  std::set<std::string> ours{"manifest.json", "cache", "checkpoints"};
+  for (const auto& [name, file] : mf.components) ours.insert(fs::path(file).lexically_normal().string());
+  if (mf.training.is_object() && mf.training.contains("checkpoints") && mf.training["checkpoints"].is_array())
+    for (const auto& c : mf.training["checkpoints"])
+      if (c.is_object() && c.contains("file") && c["file"].is_string())
+        ours.insert(fs::path(c["file"].get<std::string>()).lexically_normal().string());
+  auto cacheFile = [](const std::string& name) {
+    for (const char* prefix : {"latents_", "layout_", "prototypes_"})
+      if (name.rfind(prefix, 0) == 0) return true;
+    return false;
+  };
   std::error_code ec;
-  if (fs::is_directory(path, ec)) throw InputError("[read] " + path + " is a directory, not a file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError("[read] cannot open file: " + std::string(std::strerror(errno)) + " (" + path + ")");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  std::vector<std::string> found;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::path rel = it->path().lexically_relative(dir);
+    const std::string r = rel.string(), first = rel.begin()->string();
+    bool mine = ours.count(r) != 0;
+    if (!mine && first == "cache" && std::distance(rel.begin(), rel.end()) == 2)
+      mine = cacheFile(rel.filename().string()) && !it->is_symlink(ec) && it->is_regular_file(ec);
+    if (!mine) found.push_back(r);
+    if (it->is_symlink(ec)) it.disable_recursion_pending();
+  }
+  if (found.empty()) return "";
+  return *std::min_element(found.begin(), found.end());
 }
 
 void checkOutputPath(const std::string& targetIn, bool force) {
@@ -136,14 +324,23 @@ void checkOutputPath(const std::string& targetIn, bool force) {
   std::error_code ec;
   if (fs::exists(fs::symlink_status(target, ec))) {
     if (!force) throw BundleError("[output] " + target + " already exists; pass --force to replace it");
-    if (!isBundleDir(target))
+    if (fs::is_symlink(fs::symlink_status(target, ec)) || !isBundleDir(target))
       throw BundleError("[output] " + target +
                         " is not a LatentLab bundle (it has no manifest.json): --force replaces a "
                         "bundle, never other files or folders");
+    if (const std::string foreign = firstForeignBundleFile(target); !foreign.empty())
+      throw BundleError("[output] " + target + " holds " + foreign +
+                        ", which LatentLab did not write; --force would delete it, so it is refused: move your "
+                        "files out of the bundle or choose another --out");
   }
   fs::path parent = fs::absolute(fs::path(target)).parent_path();
   if (!fs::is_directory(parent, ec))
     throw BundleError("[output] parent directory does not exist (" + parent.string() + ")");
+  try {
+    checkNotInBundle(target, "[output]", true);
+  } catch (const InputError& e) {
+    throw BundleError(e.what());
+  }
 }
 
 void checkOutputFile(const std::string& path, bool force) {
@@ -156,11 +353,7 @@ void checkOutputFile(const std::string& path, bool force) {
   fs::path dir = (ec ? fs::absolute(p) : abs).parent_path();
   if (!fs::is_directory(dir, ec))
     throw InputError("[output] cannot write " + path + ": the folder " + dir.string() + " does not exist");
-  // The file's own folder, or the bundle above its cache/ folder.
-  for (const fs::path& owner : {dir, dir.filename() == "cache" ? dir.parent_path() : fs::path()})
-    if (!owner.empty() && isBundleDir(owner))
-      throw InputError("[output] " + path + " is inside the bundle " + owner.string() +
-                       ": a bundle's files are never an output; choose a file elsewhere");
+  checkNotInBundle(path, "[output]");
   if (fs::exists(p, ec) && !force) throw InputError("[output] " + path + " already exists; pass --force to replace it");
 }
 
@@ -171,10 +364,12 @@ StagedDir::StagedDir(const std::string& target, bool force, std::function<void(c
   m_check(m_target, force);
   fs::path t = fs::absolute(fs::path(m_target));
   removeStaleStages(t);
-  m_stage = (t.parent_path() / ("." + t.filename().string() + ".staging-" + uniqueSuffix())).string();
-  std::error_code ec;
-  fs::create_directories(m_stage, ec);
-  if (ec) throw BundleError("[output] cannot create staging directory: " + ec.message() + " (" + m_stage + ")");
+  std::string tmpl = (t.parent_path() / ("." + t.filename().string() + ".staging-XXXXXX")).string();
+  if (!::mkdtemp(tmpl.data()))  // a new folder, never one (or a link) already there
+    throw BundleError("[output] cannot create a staging folder in " + t.parent_path().string() + ": " +
+                      std::strerror(errno));
+  m_stage = tmpl;
+  ::chmod(m_stage.c_str(), 0777 & ~currentUmask());  // mkdtemp makes it 0700; a bundle is as any new folder
   std::ofstream(fs::path(m_stage) / ".owner") << hostName() << " " << ::getpid() << "\n";
 }
 

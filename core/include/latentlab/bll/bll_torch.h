@@ -35,6 +35,7 @@ struct LaplaceFit {
   double priorPrecision = 1.0;
   double logMarglik = 0.0;
   std::vector<std::pair<double, double>> grid;  // (lambda, log marglik) evaluated on the grid
+  std::string source;  // the file it was read from (laplaceFromModule), for messages; "" when fitted here
   int64_t numClasses() const { return thetaMap.size(0); }
   int64_t latentDim() const { return thetaMap.size(1) - 1; }
 };
@@ -93,6 +94,7 @@ class BllHead {
   torch::Tensor m_thetaMap;      // [K, d+1]
   torch::Tensor m_covBlocks;     // [d+1, K*K*(d+1)]: Sigma[a,i,b,j] arranged with i first
   torch::Tensor m_eps;           // [S, K] fixed standard normals for the probit split
+  std::string m_source;          // the posterior's file, named when its covariance cannot be decomposed
   int64_t m_samples = 0;
   torch::Tensor m_bank;  // [S, K, d+1] or undefined
 };

@@ -26,6 +26,8 @@ struct Bundle {
   std::optional<torch::jit::Module> dvae;    // concepts_torch.h: logits / bits / decode over z
   int64_t dvaeBits = 0;                      // n, when there is a DVAE
   std::string dvaeProblem;                   // why the manifest's DVAE was left out (stale: another classifier's)
+  std::string vaeProblem;                    // why the manifest's VAE was left out (not its file, a failed dry run)
+  std::string ensembleProblem;               // why the manifest's ensemble was left out
   std::vector<torch::jit::Module> ensemble;  // members with forward(x) -> logits
   torch::Tensor headW, headB;                // the affine head read off classify; undefined if not affine
 
@@ -46,9 +48,13 @@ struct Bundle {
   BllHead head(HeadMode mode) const;
 };
 
-// Loads and validates every component (dry runs). Throws BundleError / ModelLoadError naming the
-// file: missing directory or manifest, newer format, a component that is not TorchScript, a
-// decoder whose d or output shape disagrees with the encoder, a posterior of the wrong size.
+// Loads and validates every component (dry runs: shapes, and finite values on test inputs). Every
+// file is checked against the manifest's fingerprint (Manifest::fingerprints) before LibTorch reads
+// it. Throws BundleError / ModelLoadError naming the file: missing directory or manifest, newer
+// format, a required component (the classifier or encoder, the decoder, the posterior) that is not
+// the bundle's own file or not TorchScript, a decoder whose d or output shape disagrees with the
+// encoder, a posterior of the wrong size. An optional component (the DVAE, the VAE, the ensemble)
+// that fails is left out, with the reason in dvaeProblem, vaeProblem or ensembleProblem.
 // `parts` skips components a caller does not need (the explorer needs neither VAE nor ensemble).
 struct BundleParts {
   bool vae = true;
@@ -57,10 +63,22 @@ struct BundleParts {
 };
 Bundle loadBundle(const std::string& dir, const torch::Device& device, BundleParts parts = {});
 
+// Component `name` of `b` (its file checked against the manifest's fingerprint). Throws
+// ModelLoadError naming the file, what the manifest records and what was found.
+torch::jit::Module loadComponent(const Bundle& b, const std::string& name, const torch::Device& device,
+                                 const std::vector<std::string>& methods);
+// Loads b.vae when it is not loaded yet (the explorer loads it when vae-clue first runs): checked
+// and dry-run as loadBundle does. Throws BundleError with the reason (kept in b.vaeProblem).
+void loadVae(Bundle& b);
+// Sets mf.fingerprints to those of the files in `dir` of its components and checkpoints (what
+// train, import and train-dvae record). Throws BundleError when one cannot be read.
+void recordFingerprints(Manifest& mf, const std::string& dir);
+
 // The latent caches (cache/latents_*.pt, pickled so that Python's torch.load reads them) hold
 // what one classifier made of one set of images. The key kept beside each (cache/latents_*.pt.key)
 // is a checksum of the classifier file's bytes with the dataset's name and image count, so a
-// replaced classifier never gets another's latents.
+// replaced classifier never gets another's latents; its second line is the fingerprint of the
+// cache file itself, so a cache altered in place is computed again.
 // "HEX16 N bytes": FNV-1a 64 of the file's bytes and its size ("" when it cannot be read).
 std::string fileFingerprint(const std::string& path);
 std::string latentCacheKey(const std::string& classifierFile, const std::string& dataset, int64_t images);

@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -35,12 +36,17 @@ torch::jit::Module makeVae(const Shape3& inputShape, int64_t vaeLatentDim, uint6
 
 std::vector<torch::Tensor> parametersOf(const torch::jit::Module& m);
 
-// Loads a TorchScript file onto `device`, in eval mode. Throws ModelLoadError naming the file if
-// it is not TorchScript or lacks one of `requiredMethods`.
+// Loads a TorchScript file onto `device`, in eval mode. The file is read once, as a plain file
+// under caps::kModel (never a device or a pipe: fsutil.h). `checkFingerprint`, when given, gets the
+// bytes' bytesFingerprint before LibTorch parses them, and may throw to refuse them. Throws
+// ModelLoadError naming the file if it cannot be read, is not TorchScript or lacks one of
+// `requiredMethods`.
 torch::jit::Module loadScript(const std::string& path, const torch::Device& device,
-                              const std::vector<std::string>& requiredMethods);
+                              const std::vector<std::string>& requiredMethods,
+                              const std::function<void(const std::string& fingerprint)>& checkFingerprint = {});
 
-// Saves through a temporary file and a rename. Throws ModelLoadError on failure.
+// Saves through an exclusive temporary file and a rename (writeFileAtomic: a link at `path` is
+// replaced, a replaced file keeps its mode). Throws ModelLoadError on failure.
 void saveScript(const torch::jit::Module& m, const std::string& path);
 
 bool hasMethod(const torch::jit::Module& m, const std::string& name);
@@ -55,6 +61,9 @@ std::pair<int64_t, int64_t> validateClassifier(const torch::jit::Module& m, cons
 // Dry run of a decoder module (decode(z) must give N x C x H x W in [0, 1]).
 void validateDecoder(const torch::jit::Module& m, int64_t latentDim, const Shape3& inputShape,
                      const torch::Device& device, const std::string& source);
+// A VAE (the original CLUE's): encode(x) -> (mean [N, k], log-variance), decode(u) -> [N, C, H, W],
+// finite on random images of shape `in`. Throws ModelLoadError naming `source`.
+void validateVae(const torch::jit::Module& m, const Shape3& in, const torch::Device& device, const std::string& source);
 
 // Runs `method` over `x` in batches under NoGrad on `device`; result on the CPU. When the model
 // raises (a user's model can fail on real data that its dry run passed), throws ModelLoadError

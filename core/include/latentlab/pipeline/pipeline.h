@@ -180,6 +180,18 @@ std::string formatEvalTable(const nlohmann::json& report);
 std::string formatDvaeTable(const nlohmann::json& dvae);
 std::string bundleInfo(const std::string& dir);
 
+// `latentlab verify BUNDLE`: every component and checkpoint against the manifest's fingerprint,
+// every cache against its key (a stale cache is reported, not a fault: it is computed again), then
+// the dry runs loading makes. Prints a table to `log`; returns {"ok", "files": [...]}: ok is false
+// when a recorded file differs, is unreadable or lacks a fingerprint, or a component fails its dry
+// run. `record` first writes the fingerprints of the files as they are now into the manifest.
+struct VerifyOptions {
+  std::string bundle;
+  bool record = false;
+  std::string device = "cpu";
+};
+nlohmann::json runVerify(const VerifyOptions& opt, std::ostream& log);
+
 // Default shipped bundle directory (LATENTLAB_ASSETS, then next to the executable, then the
 // source tree). Empty when none is found.
 std::string defaultBundlePath(const std::string& name, const std::string& exeDir);
