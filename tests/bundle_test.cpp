@@ -12,40 +12,12 @@
 #include "latentlab/util/errors.h"
 #include "latentlab/util/fsutil.h"
 #include "test_helpers.h"
+#include "tiny_bundle.h"
 
 using namespace latentlab;
 namespace fs = std::filesystem;
 
 namespace {
-
-// One tiny bundle shared by the cases below: 3 classes of 8x8 images, d = 8.
-struct TinyBundle {
-  testutil::TempDir dir;
-  std::string data = dir / "data";
-  std::string bundle = dir / "tiny.bundle";
-  nlohmann::json summary;
-  TinyBundle() {
-    testutil::writeImageFolder(data, 3, 16, 8, 8, 11);
-    TrainOptions o;
-    o.dataset = data;
-    o.out = bundle;
-    o.epochs = 30;
-    o.latentDim = 8;
-    o.ensemble = 2;
-    o.ensembleEpochs = 2;
-    o.decoderEpochs = 3;
-    o.vaeEpochs = 1;
-    o.batchSize = 16;
-    o.samples = 16;
-    o.device = testutil::device().str();
-    std::ostringstream log;
-    summary = runTrain(o, {}, nullptr, log);
-  }
-};
-TinyBundle& tiny() {
-  static TinyBundle t;
-  return t;
-}
 
 // A user's TorchScript model, written the way the manual's Python recipe produces one.
 torch::jit::Module userModel(bool linearHead, int64_t classes, int64_t d = 6) {

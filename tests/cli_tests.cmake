@@ -65,3 +65,8 @@ add_test(NAME cli_labelfree COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/labelfree_c
 set_tests_properties(cli_labelfree PROPERTIES TIMEOUT 1800 LABELS "cli;slow" COST 27)  # under ASan (Debug) TracIn over 8,000 images is slow
 cli_error_test(checks_no_out "--out DIR is required" ${LL} eval --checks ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist)
 cli_error_test(checks_out_only "--out is for --checks" ${LL} eval ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist --out @TMP@/x)
+# The reliability rules end to end (devices, FIFOs, writes into bundles, --force, swapped files),
+# each under a memory limit and a timeout.
+add_test(NAME cli_reliability COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/reliability_cli_test.sh ${LL}
+         ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist)
+set_tests_properties(cli_reliability PROPERTIES LABELS cli TIMEOUT 900 ENVIRONMENT OMP_WAIT_POLICY=PASSIVE)

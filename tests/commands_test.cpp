@@ -136,3 +136,41 @@ TEST_CASE("every command's declared state keys are in the state JSON once it has
   CHECK(std::filesystem::exists(csv));
   for (const auto& p : {state, session, csv}) std::filesystem::remove(p);
 }
+
+TEST_CASE(
+    "a shared script writes only inside its output folder: climbing out, absolute paths, links and "
+    "the user's files are refused with their line") {
+  namespace fs = std::filesystem;
+  const fs::path home = tmpPath("sandbox");
+  fs::create_directories(home / "given");
+  std::ofstream(home / "keep.txt") << "the user's";
+  std::ofstream(home / "given" / "existing.json") << "the user's too";
+  fs::create_symlink(home, home / "given" / "link");
+  HeadlessExplorer e(shippedBundle());
+  e.ctx.scriptOutputs.configure(false, (home / "given").string(), "", "demo");
+  const auto errors = e.run("state ok.json\nscreenshot ../keep.txt\nstate " + (home / "keep.txt").string() +
+                            "\nexport-csv existing.json\nsession-save link/keep.txt\nstate ok.json\nstate sub/s.json\n"
+                            "export-layout ~/x.csv\n");
+  for (const auto& m : errors) MESSAGE(m);
+  CHECK(contains(errors, "line 2: screenshot: [script] ../keep.txt climbs out of the output folder"));
+  CHECK(contains(errors, "line 3: state: [script] " + (home / "keep.txt").string() + " is an absolute path"));
+  CHECK(contains(errors, "line 4: export-csv: [script] " + (home / "given" / "existing.json").string() +
+                             " is already there, and this run of the script did not write it"));
+  CHECK(contains(errors, "line 5: session-save: [script] link/keep.txt passes through the link"));
+  CHECK(contains(errors, "line 8: export-layout: [script] ~/x.csv is an absolute path"));
+  CHECK(errors.size() == 5);  // lines 1, 6 (its own file again) and 7 (a new subfolder) wrote
+  auto read = [](const fs::path& p) {
+    std::ifstream f(p);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  };
+  CHECK(read(home / "keep.txt") == "the user's");
+  CHECK(read(home / "given" / "existing.json") == "the user's too");
+  CHECK(nlohmann::json::parse(read(home / "given" / "ok.json")).contains("view"));
+  CHECK(fs::exists(home / "given" / "sub" / "s.json"));
+  // Without --out-dir: a fresh folder named after the script, made at the first write.
+  fs::create_directories(home / "base" / "demo-out");  // taken: the next name is used
+  e.ctx.scriptOutputs.configure(false, "", (home / "base").string(), "demo");
+  CHECK(e.run("state s.json\n").empty());
+  CHECK(fs::exists(home / "base" / "demo-out-2" / "s.json"));
+  fs::remove_all(home);
+}

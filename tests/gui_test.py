@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import zlib
+import time
 
 import torch
 
@@ -559,8 +560,13 @@ def case_fuzz():
         f.write("index,x,y\n0,1e39,1\n")
     with open(f"{OUT}/fz/garbage.json", "wb") as f:
         f.write(b"\xff\xfe{not json")
+    os.mkfifo(f"{OUT}/fz/fifo")  # no writer: a reader that opened it plainly would hang
+    # Devices, a pipe, and folders inside the bundle: every reader refuses the first two at once,
+    # and no writer puts a file inside a bundle (checked at the end).
     paths = [f"{OUT}/fz/a", f"{OUT}/fz/b.json", f"{OUT}/fz/c.csv", f"{OUT}/fz/d.png", f"{OUT}/fz/bad.csv",
-             f"{OUT}/fz/garbage.json", f"{OUT}/fz", "/nonexistent/x.json", "/dev/null", BUNDLE + "/manifest.json"]
+             f"{OUT}/fz/garbage.json", f"{OUT}/fz", "/nonexistent/x.json", "/dev/null", BUNDLE + "/manifest.json",
+             "/dev/zero", f"{OUT}/fz/fifo", BUNDLE + "/cache/fz-x.json", BUNDLE + "/cache/fz-y.csv",
+             BUNDLE + "/fz-z.png", BUNDLE + "/cache/fz-new/w.json"]
 
     def arg():
         r = rng.random()
@@ -618,6 +624,29 @@ def case_fuzz():
           f"points {final['points']}")
     assert final["points"] == 10000 or final["points"] == 70000
     assert not os.path.exists("/dev/null") or not os.path.isfile("/dev/null"), "/dev/null was replaced"
+    written = [os.path.join(r, n) for r, ds, fs in os.walk(BUNDLE) for n in fs + ds if n.startswith("fz-")]
+    assert not written, f"written inside the bundle: {written}"
+    # A shared script (no --allow-writes) that names ../x, an absolute path and an existing user
+    # file gets only refusals; its own file goes into its --out-dir.
+    sandbox = os.path.join(OUT, "sandbox")
+    os.makedirs(sandbox)
+    with open(os.path.join(OUT, "keep.txt"), "w") as f:
+        f.write("the user's")
+    with open(os.path.join(sandbox, "mine.json"), "w") as f:
+        f.write("the user's too")
+    path = script(["screenshot ../keep.txt", f"state {OUT}/keep.txt", "export-csv mine.json",
+                   f"session-save {BUNDLE}/cache/s.json", "layout-csv /dev/zero", f"session-load {OUT}/fz/fifo",
+                   "state final.json", "quit"])
+    t0 = time.time()
+    run_gui(["--script", path, "--out-dir", sandbox], timeout=300)
+    final = json.load(open(os.path.join(sandbox, "final.json")))
+    print(f"fuzz: a shared script's writes: {len(final['errors'])} refusals in {time.time() - t0:.1f} s")
+    assert len(final["errors"]) == 6, final["errors"]
+    for e, line in zip(final["errors"], range(1, 7)):
+        assert e.startswith(f"line {line}: "), final["errors"]
+    assert open(os.path.join(OUT, "keep.txt")).read() == "the user's"
+    assert open(os.path.join(sandbox, "mine.json")).read() == "the user's too"
+    assert not os.path.exists(os.path.join(BUNDLE, "cache", "s.json"))
 
 
 def case_clue():
@@ -1171,11 +1200,24 @@ def case_frames():
                         (["--frames", out + "4", "--size", "-640x400"], ["'-640x400'"])):
         q = subprocess.run([EXE, "gui", BUNDLE, "--script", path, *args], capture_output=True, text=True, timeout=60)
         assert q.returncode != 0 and all(wd in q.stderr for wd in words), (args, q.returncode, q.stderr)
-    # --force writes into it again, and the old frames do not linger.
+    # --force writes into it again, and the old frames do not linger. A link planted at a frame's
+    # name is replaced by the frame; the file it named is untouched.
+    victim = os.path.join(OUT, "victim.txt")
+    with open(victim, "w") as f:
+        f.write("precious")
+    os.remove(os.path.join(out, "frame_000001.png"))
+    os.symlink(victim, os.path.join(out, "frame_000001.png"))
     p = subprocess.run(cmd[:-4] + ["--fps", "6", "--size", size, "--force"], capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr[-2000:]
     n6 = len([n for n in os.listdir(out) if n.endswith(".png")])
     assert n6 == round(30 * 6 / 60) + round(20 * 6 / 60) + round(15 * 6 / 60), n6
+    assert open(victim).read() == "precious" and not os.path.islink(os.path.join(out, "frame_000001.png"))
+    # A failed export (a false expect) leaves no frames.csv, the mark of a complete one.
+    bad = script(["select 5", "wait 30", "expect prediction_class == 99", "wait 10"])
+    failed = os.path.join(OUT, "failed-frames")
+    p = subprocess.run(["bash", XRUN, f"{W}x{H}x24", EXE, "gui", BUNDLE, "--script", bad, "--frames", failed,
+                        "--fps", "6", "--size", size], capture_output=True, text=True, timeout=600)
+    assert p.returncode != 0 and not os.path.exists(os.path.join(failed, "frames.csv")), (p.returncode, p.stderr[-1000:])
 
 
 {"record": case_record, "frames": case_frames, "clue": case_clue, "examples": case_examples, "demos": case_demos, "scales": case_scales, "clue_nudge": case_clue_nudge, "ig": case_ig, "flip": case_flip, "drag": case_drag, "bad_script": case_bad_script, "fuzz": case_fuzz, "screenshot": case_screenshot, "train": case_train,

@@ -117,6 +117,11 @@ bool loadLayoutCache(const std::string& path, const std::string& method, int64_t
   } catch (const Error&) {
     return false;
   }
+  return parseLayoutCache(bytes, method, n, checksum, xy, qualityJson);
+}
+
+bool parseLayoutCache(const std::string& bytes, const std::string& method, int64_t n, uint64_t checksum,
+                      std::vector<float>& xy, std::string* qualityJson) {
   size_t pos = 0;
   auto get64 = [&](uint64_t& v) {
     if (pos + 8 > bytes.size()) return false;

@@ -183,5 +183,8 @@ void saveLayoutCache(const std::string& path, const std::string& method, const s
                      uint64_t checksum, const std::string& qualityJson);
 bool loadLayoutCache(const std::string& path, const std::string& method, int64_t n, uint64_t checksum,
                      std::vector<float>& xy, std::string* qualityJson = nullptr);
+// The same on the file's bytes (what loadLayoutCache reads; fuzzed).
+bool parseLayoutCache(const std::string& bytes, const std::string& method, int64_t n, uint64_t checksum,
+                      std::vector<float>& xy, std::string* qualityJson = nullptr);
 
 }  // namespace latentlab
