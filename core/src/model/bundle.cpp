@@ -120,6 +120,61 @@ void recordFingerprints(Manifest& mf, const std::string& dir) {
       if (c.is_object() && c.contains("file") && c["file"].is_string()) add(c["file"].get<std::string>());
 }
 
+namespace {
+
+// The DVAE, the VAE and the ensemble: one that is not the bundle's own or fails its dry run is
+// left out, and the reason kept for whoever asks for it; the rest of the bundle loads.
+void loadOptionalParts(Bundle& bd, const BundleParts& parts, int64_t d, int64_t k) {
+  const Manifest& mf = bd.manifest;
+  const std::string& dir = bd.dir;
+  const torch::Device device = bd.device;
+  auto file = [&](const std::string& comp) { return (fs::path(dir) / mf.components.at(comp)).string(); };
+  if (parts.dvae && mf.has("dvae")) {
+    const std::string p = file("dvae");
+    // LatentLab's own DVAE also records the fingerprint of the classifier it was trained on: a
+    // dvae.pt left from a replaced classifier is stale.
+    const nlohmann::json rec = mf.training.is_object() ? mf.training.value("dvae", nlohmann::json()) : nlohmann::json();
+    if (rec.is_object() && rec.contains("file") && rec["file"].is_string() && rec["file"] != fileFingerprint(p))
+      bd.dvaeProblem =
+          "the DVAE file is not the one trained for this bundle (its fingerprint differs from the "
+          "manifest's); train one with `latentlab train-dvae " +
+          dir + " --force` (" + p + ")";
+    else if (rec.is_object() && rec.contains("classifier") && rec["classifier"].is_string() &&
+             rec["classifier"] != fileFingerprint(file("classifier")))
+      bd.dvaeProblem =
+          "the DVAE was trained on another classifier's latents; train it again with "
+          "`latentlab train-dvae " +
+          dir + " --force` (" + p + ")";
+    if (bd.dvaeProblem.empty()) try {
+        torch::jit::Module m = loadComponent(bd, "dvae", device, {"logits", "bits", "decode"});
+        bd.dvaeBits = validateDvae(m, d, device, p);
+        bd.dvae = m;
+      } catch (const Error& e) {
+        bd.dvaeProblem = e.what();
+      }
+  }
+  if (parts.vae && mf.has("vae")) try {
+      loadVae(bd);
+    } catch (const Error&) {
+      // vaeProblem says why; vae-clue reports it
+    }
+  for (int i = 0; parts.ensemble && i < mf.ensembleSize(); ++i) {
+    const std::string p = file("ensemble_" + std::to_string(i));
+    try {
+      torch::jit::Module m =
+          loadComponent(bd, "ensemble_" + std::to_string(i), device, {"forward", "encode", "classify"});
+      validateClassifier(m, mf.inputShape, k, device, p);
+      bd.ensemble.push_back(m);
+    } catch (const Error& e) {
+      bd.ensemble.clear();  // the ensemble is all its members or none
+      bd.ensembleProblem = std::string(e.what()) + "; the ensemble is left out";
+      break;
+    }
+  }
+}
+
+}  // namespace
+
 Bundle loadBundle(const std::string& dir, const torch::Device& device, BundleParts parts) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw BundleError("[bundle] not a directory (" + dir + ")");
@@ -198,50 +253,7 @@ Bundle loadBundle(const std::string& dir, const torch::Device& device, BundlePar
                            ", K=" + std::to_string(bd.laplace->numClasses()) +
                            "; the classifier has d=" + std::to_string(d) + ", K=" + std::to_string(k) + " (" + p + ")");
   }
-  // Optional: the DVAE, the VAE and the ensemble. One that is not the bundle's own or fails its dry
-  // run is left out, and the reason kept for whoever asks for it; the rest of the bundle loads.
-  if (parts.dvae && mf.has("dvae")) {
-    const std::string p = file("dvae");
-    // LatentLab's own DVAE also records the fingerprint of the classifier it was trained on: a
-    // dvae.pt left from a replaced classifier is stale.
-    const nlohmann::json rec = mf.training.is_object() ? mf.training.value("dvae", nlohmann::json()) : nlohmann::json();
-    if (rec.is_object() && rec.contains("file") && rec["file"].is_string() && rec["file"] != fileFingerprint(p))
-      bd.dvaeProblem =
-          "the DVAE file is not the one trained for this bundle (its fingerprint differs from the "
-          "manifest's); train one with `latentlab train-dvae " +
-          dir + " --force` (" + p + ")";
-    else if (rec.is_object() && rec.contains("classifier") && rec["classifier"].is_string() &&
-             rec["classifier"] != fileFingerprint(file("classifier")))
-      bd.dvaeProblem =
-          "the DVAE was trained on another classifier's latents; train it again with "
-          "`latentlab train-dvae " +
-          dir + " --force` (" + p + ")";
-    if (bd.dvaeProblem.empty()) try {
-        torch::jit::Module m = loadComponent(bd, "dvae", device, {"logits", "bits", "decode"});
-        bd.dvaeBits = validateDvae(m, d, device, p);
-        bd.dvae = m;
-      } catch (const Error& e) {
-        bd.dvaeProblem = e.what();
-      }
-  }
-  if (parts.vae && mf.has("vae")) try {
-      loadVae(bd);
-    } catch (const Error&) {
-      // vaeProblem says why; vae-clue reports it
-    }
-  for (int i = 0; parts.ensemble && i < mf.ensembleSize(); ++i) {
-    const std::string p = file("ensemble_" + std::to_string(i));
-    try {
-      torch::jit::Module m =
-          loadComponent(bd, "ensemble_" + std::to_string(i), device, {"forward", "encode", "classify"});
-      validateClassifier(m, mf.inputShape, k, device, p);
-      bd.ensemble.push_back(m);
-    } catch (const Error& e) {
-      bd.ensemble.clear();  // the ensemble is all its members or none
-      bd.ensembleProblem = std::string(e.what()) + "; the ensemble is left out";
-      break;
-    }
-  }
+  loadOptionalParts(bd, parts, d, k);
   return bd;
 }
 
