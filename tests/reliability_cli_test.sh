@@ -39,7 +39,7 @@ expect_refusal train_dvae_manifest_dev_zero "is a device, not a regular file" "$
 B=$(bundle fifo); rm "$B/manifest.json"; ln -s "$tmp/pipe" "$B/manifest.json"
 expect_refusal info_manifest_fifo "is a pipe, not a regular file" "$LL" info "$B"
 B=$(bundle fifodvae); rm "$B/dvae.pt"; ln -s "$tmp/pipe" "$B/dvae.pt"
-expect_refusal eval_dvae_fifo "DVAE file is not the one trained" "$LL" eval "$B" --dvae --limit-test 10 --ood none
+expect_refusal eval_dvae_fifo "dvae.pt is a pipe, not a regular file" "$LL" eval "$B" --dvae --limit-test 10 --ood none
 expect_refusal gui_script_dev_zero "is a device, not a regular file" "$LL" gui "$SRC" --script /dev/zero
 expect_refusal gui_script_fifo "is a pipe, not a regular file" "$LL" gui "$SRC" --script "$tmp/pipe"
 mkdir -p "$tmp/earlier"; ln -s "$tmp/pipe" "$tmp/earlier/summary.json"
@@ -63,6 +63,21 @@ expect_refusal out_dir_inside "is inside the bundle" "$LL" gui "$SRC" --script "
 cmp -s "$B/classifier.pt" "$B/checkpoints/classifier_epoch_1.pt" || { echo "FAIL: the checkpoint changed"; fails=$((fails + 1)); }
 [[ -z $(find "$B" -name 'x.csv' -o -name 'inner' -o -name 's.png' -o -name 'r.txt' -o -name 'f' -o -name 'e' -o -name 'o' -o -name 'b') ]] \
   || { echo "FAIL: something was written into the bundle"; fails=$((fails + 1)); }
+
+# 3. A stream is never replaced: /proc/self/fd/1 and /dev/fd/1 lead to the log the output goes to.
+echo "earlier lines of the log" > "$tmp/log.txt"
+for stream in /proc/self/fd/1 /dev/fd/1 /dev/stdout; do
+  (ulimit -v 6000000; timeout 60 "$LL" project "$SRC" --method pca --out "$stream" --force >> "$tmp/log.txt" 2> "$tmp/err.txt")
+  rc=$?
+  if [[ $rc -ne 0 && $rc -lt 124 ]] && grep -q "a stream or a device, not a file" "$tmp/err.txt"; then
+    echo "ok   stream $stream: $(head -c 200 "$tmp/err.txt")"
+  else
+    echo "FAIL stream $stream: exit $rc: $(cat "$tmp/err.txt")"; fails=$((fails + 1))
+  fi
+done
+grep -q "earlier lines of the log" "$tmp/log.txt" || { echo "FAIL: the log was replaced"; fails=$((fails + 1)); }
+echo "a file" > "$tmp/not-a-folder"
+expect_refusal out_dir_file "is not a folder" "$LL" gui "$SRC" --script "$tmp/s.txt" --out-dir "$tmp/not-a-folder"
 
 # 4. --force never deletes the user's files in a bundle folder.
 B=$(bundle notes); echo "my notes" > "$B/NOTES.md"; mkdir "$B/my_figures"; echo fig > "$B/my_figures/a.png"

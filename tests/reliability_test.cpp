@@ -123,6 +123,18 @@ TEST_CASE("no output inside a bundle, at any depth, for every kind of writer") {
   std::ostringstream log;
   CHECK_THROWS_WITH_AS(runTrain(o, {}, nullptr, log), doctest::Contains("is inside the bundle"), BundleError);
   CHECK_FALSE(fs::exists(o.out));
+  // A dangling link beside the bundle that points into it (the file it names does not exist yet).
+  fs::create_symlink(b + "/newfile.json", d / "dangling.json");
+  CHECK_THROWS_WITH_AS(checkOutputFile(d / "dangling.json", true), doctest::Contains("is inside the bundle"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(writeUserFile(d / "dangling.json", "x"), doctest::Contains("is inside the bundle"), InputError);
+  CHECK_FALSE(fs::exists(b + "/newfile.json"));
+  // A damaged manifest (truncated) still marks its folder as a bundle.
+  const std::string damaged = copyOfTiny(d, "damaged.bundle");
+  const std::string text = testutil::readBytes(damaged + "/manifest.json");
+  testutil::writeBytes(damaged + "/manifest.json", text.substr(0, text.size() / 2));
+  CHECK_THROWS_WITH_AS(checkOutputFile(damaged + "/x.json", true), doctest::Contains("is inside the bundle"),
+                       InputError);
   // Beside a bundle is fine.
   CHECK_NOTHROW(checkOutputFile(d / "x.json", false));
   CHECK_NOTHROW(checkOutputPath(d / "other.bundle", false));
@@ -153,8 +165,11 @@ TEST_CASE("a planted link is never written through: not at a temporary name, not
   struct stat st {};
   REQUIRE(::stat((b + "/dvae.pt").c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0444);
-  // A user's file named through a stream link (/dev/stdout) is refused, not replaced.
-  CHECK_THROWS_WITH_AS(writeUserFile("/dev/stdout", "x"), doctest::Contains("not a file"), InputError);
+  // A user's file named through a stream (/dev/stdout, /proc/self/fd/1, /dev/fd/1) is refused, not replaced.
+  for (const char* stream : {"/dev/stdout", "/proc/self/fd/1", "/dev/fd/1", "/proc/self/fd/2"}) {
+    CHECK_THROWS_WITH_AS(writeUserFile(stream, "x"), doctest::Contains("not a file"), InputError);
+    CHECK_THROWS_WITH_AS(checkOutputFile(stream, true), doctest::Contains("not a file"), InputError);
+  }
   // No temporary file is left behind.
   for (const auto& e : fs::directory_iterator(b))
     CHECK_MESSAGE(e.path().filename().string().find(".tmp-") == std::string::npos, e.path());
@@ -180,6 +195,13 @@ TEST_CASE("--force never deletes what the user put into a bundle folder") {
   CHECK_THROWS_WITH_AS(checkOutputPath(b, true), doctest::Contains("holds my_figures"), BundleError);
   fs::remove_all(b + "/my_figures");
   CHECK(firstForeignBundleFile(b).empty());  // what train wrote is all LatentLab's
+  // Files named like LatentLab's caches, which LatentLab did not write, are the user's too.
+  for (const char* mine : {"cache/latents_mine.pt", "cache/layout_my_figure.bin", "cache/prototypes_k8.pt.key.bak"}) {
+    fs::create_directories(fs::path(b) / "cache");
+    testutil::writeBytes(b + "/" + mine, "the user's");
+    CHECK(firstForeignBundleFile(b) == mine);
+    fs::remove(b + "/" + mine);
+  }
   CHECK_NOTHROW(checkOutputPath(b, true));
 }
 
@@ -230,6 +252,28 @@ TEST_CASE("a component that changed is refused or left out, and a changed cache 
   Bundle be = loadBundle(ens, torch::kCPU);
   CHECK(be.ensemble.empty());
   CHECK(be.ensembleProblem.find("ensemble_0.pt is not the file") != std::string::npos);
+  // A manifest edited to name another file for a component (an ensemble member as the classifier):
+  // the fingerprints are kept by component, so it is refused.
+  const std::string renamed = copyOfTiny(d, "renamed.bundle");
+  {
+    std::string m = testutil::readBytes(renamed + "/manifest.json");
+    const size_t at = m.find("\"classifier\": \"classifier.pt\"");
+    REQUIRE(at != std::string::npos);
+    m.replace(at, std::string("\"classifier\": \"classifier.pt\"").size(), "\"classifier\": \"ensemble_1.pt\"");
+    testutil::writeBytes(renamed + "/manifest.json", m);
+  }
+  CHECK_THROWS_WITH_AS(loadBundle(renamed, torch::kCPU), doctest::Contains("as its classifier"), ModelLoadError);
+  // A DVAE replaced on purpose and recorded: verify --record accepts it and it loads.
+  const std::string dv = copyOfTiny(d, "dv.bundle");
+  {
+    torch::jit::Module m = torch::jit::load(dv + "/dvae.pt");
+    for (auto p : m.parameters()) p.data().mul_(1.001);
+    m.save(dv + "/dvae.pt");
+  }
+  CHECK_FALSE(loadBundle(dv, torch::kCPU).dvae.has_value());
+  std::ostringstream dlog;
+  CHECK(runVerify({dv, true}, dlog).value("ok", false));
+  CHECK(loadBundle(dv, torch::kCPU).dvae.has_value());
   // verify says which file, and --record accepts a deliberate replacement.
   std::ostringstream vlog;
   CHECK_FALSE(runVerify({scaled}, vlog).value("ok", true));

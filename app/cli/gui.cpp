@@ -76,7 +76,17 @@ class GuiCommand : public Command {
       throw InputError("[gui] --out-dir and --allow-writes are for a --script's writes; there is no --script");
     if (!m_opt.outDir.empty() && m_opt.allowWrites)
       throw InputError("[gui] --out-dir and --allow-writes do not go together: choose one");
-    if (!m_opt.outDir.empty()) checkNotInBundle(m_opt.outDir, "[gui] --out-dir");
+    if (!m_opt.outDir.empty()) {
+      namespace fs = std::filesystem;
+      std::error_code ec;
+      const fs::file_status st = fs::symlink_status(m_opt.outDir, ec);
+      if (fs::is_symlink(st) || (fs::exists(st) && !fs::is_directory(st)))
+        throw InputError("[gui] --out-dir " + m_opt.outDir + " is " + (fs::is_symlink(st) ? "a link" : "not a folder") +
+                         "; give a folder (it is made if missing)");
+      if (!fs::exists(st) && !fs::is_directory(fs::absolute(m_opt.outDir).parent_path(), ec))
+        throw InputError("[gui] --out-dir " + m_opt.outDir + ": the folder above it does not exist");
+      checkNotInBundle(m_opt.outDir, "[gui] --out-dir");
+    }
     if (!m_opt.framesDir.empty()) prepareFramesDir();
     if (!m_opt.record.empty()) checkRecordFile();
     if (!m_opt.screenshot.empty()) checkOutputFile(m_opt.screenshot, m_opt.force);
@@ -131,11 +141,15 @@ class GuiCommand : public Command {
       throw InputError("[gui] --record " + m_opt.record +
                        " is inside the --frames folder, whose files the export writes");
     checkOutputFile(m_opt.record, m_opt.force);
-    const std::string probe = m_opt.record + ".probe-" + std::to_string(::getpid());
-    std::ofstream f(probe);
-    const bool ok = f && (f << "x") && (f.flush(), bool(f));
-    f.close();
-    fs::remove(probe, ec);
+    // Can a file be made there? A new, exclusive temporary file (never one, or a link, already there).
+    const fs::path dir = fs::absolute(m_opt.record).parent_path();
+    std::string probe = (dir / ".latentlab-record-probe-XXXXXX").string();
+    const int fd = ::mkstemp(probe.data());
+    const bool ok = fd >= 0 && ::write(fd, "x", 1) == 1;
+    if (fd >= 0) {
+      ::close(fd);
+      ::unlink(probe.c_str());
+    }
     if (!ok)
       throw InputError("[gui] --record " + m_opt.record + ": cannot write there (a read-only or missing folder?)");
   }

@@ -115,8 +115,14 @@ Dataset loadImageFolder(const std::string& dir) {
     throw InputError("[image-folder] neither fashion-mnist, mnist nor a folder of class subfolders: not a directory (" +
                      dir + ")");
   std::vector<std::string> classes;
-  for (auto& e : fs::directory_iterator(dir, ec))
-    if (e.is_directory() && !hidden(e.path())) classes.push_back(e.path().filename().string());
+  std::vector<std::string> notFolders;  // a pipe, a device or a dangling link among the class folders
+  for (auto& e : fs::directory_iterator(dir, ec)) {
+    if (hidden(e.path())) continue;
+    if (e.is_directory(ec))
+      classes.push_back(e.path().filename().string());
+    else if (!e.is_regular_file(ec))
+      notFolders.push_back(e.path().string());
+  }
   std::sort(classes.begin(), classes.end());
   for (const auto& c : classes)
     if (!validUtf8(c) || c.size() > 200)
@@ -132,7 +138,13 @@ Dataset loadImageFolder(const std::string& dir) {
   for (size_t c = 0; c < classes.size(); ++c) {
     std::vector<fs::path> files;
     for (auto& e : fs::directory_iterator(fs::path(dir) / classes[c], ec)) {
-      if (!e.is_regular_file() || hidden(e.path())) continue;
+      if (hidden(e.path())) continue;
+      // An image's name that is not a plain file (a link to /dev/zero, a pipe, a loop) is read below
+      // and refused with its rule; anything else that is not a file is listed as skipped.
+      if (!imageFile(e.path()) && !e.is_regular_file(ec)) {
+        skipped.push_back(e.path().string());
+        continue;
+      }
       if (imageFile(e.path()))
         files.push_back(e.path());
       else
@@ -144,6 +156,11 @@ Dataset loadImageFolder(const std::string& dir) {
     for (auto& f : files) {
       int w = 0, h = 0, comp = 0;
       const std::string file = readFileChecked(f.string(), caps::kImage, "image");
+      // The size from the header first: a small file can decode to gigabytes (30000x30000).
+      if (stbi_info_from_memory(reinterpret_cast<const stbi_uc*>(file.data()), int(file.size()), &w, &h, &comp) &&
+          (w > 512 || h > 512))
+        throw InputError("[image-folder] image size " + std::to_string(w) + "x" + std::to_string(h) +
+                         " must be a multiple of 4 and at most 512 (" + f.string() + ")");
       unsigned char* px =
           stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(file.data()), int(file.size()), &w, &h, &comp, 1);
       if (!px)
@@ -170,6 +187,7 @@ Dataset loadImageFolder(const std::string& dir) {
   Dataset d;
   d.name = dir;
   d.classNames = classes;
+  skipped.insert(skipped.end(), notFolders.begin(), notFolders.end());
   std::sort(skipped.begin(), skipped.end());
   d.skipped = skipped;
   d.images = torch::cat(imgs);

@@ -124,10 +124,12 @@ std::vector<TracinCheckpoint> loadCheckpoints(const Bundle& b) {
       throw BundleError("[tracin] " + b.dir + "/manifest.json: the checkpoint file '" + clipForMessage(file, 60) +
                         "' must be a path inside the bundle");
     const std::string path = (fs::path(b.dir) / file).string();
-    if (!fs::exists(path)) throw BundleError("[tracin] the checkpoint " + path + " is missing");
     // Each checkpoint's fingerprint, kept when it was written: a file put in its place (another
     // model's, another architecture) would give other scores without a word.
-    if (!c.contains("fingerprint") || !c["fingerprint"].is_string() || c["fingerprint"] != fileFingerprint(path))
+    std::string unreadable;
+    const std::string found = fileFingerprint(path, &unreadable);
+    if (found.empty()) throw BundleError("[tracin] " + unreadable);
+    if (!c.contains("fingerprint") || !c["fingerprint"].is_string() || c["fingerprint"] != found)
       throw BundleError("[tracin] the checkpoint " + path +
                         " is not the one `latentlab train` kept there (its fingerprint " +
                         "differs from the manifest's); retrain to get checkpoints of this model");

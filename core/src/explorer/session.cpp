@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <new>
 #include <unordered_set>
 
 #include "latentlab/util/errors.h"
@@ -145,6 +146,8 @@ SessionState parseSession(const std::string& text, const std::string& path) {
     j = json::parse(text);
   } catch (const json::exception& e) {
     throw InputError("[session] not valid JSON: " + clipForMessage(e.what(), 200) + " (" + path + ")");
+  } catch (const std::bad_alloc&) {
+    throw InputError("[session] too large to read in this machine's memory (" + path + ")");
   }
   return sessionFromJson(j, path);
 }

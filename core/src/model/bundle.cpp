@@ -65,17 +65,20 @@ bool extractAffineHead(const torch::jit::Module& m, int64_t d, const torch::Devi
 
 namespace {
 
-// The manifest's fingerprint of `rel` against `found`; "" when they agree (or the bundle records none
-// at all: one from before fingerprints), else what is wrong, naming the file.
-std::string fingerprintProblem(const Manifest& mf, const std::string& rel, const std::string& found,
+// The manifest's fingerprint of component `name` against `found`; "" when they agree (or the bundle
+// records none at all: one from before fingerprints), else what is wrong, naming the file.
+// Components are keyed by their name, so a manifest edited to name another file for a component
+// (an ensemble member as the classifier) is refused too.
+std::string fingerprintProblem(const Manifest& mf, const std::string& name, const std::string& found,
                                const std::string& path) {
   if (mf.fingerprints.empty()) return "";
-  auto it = mf.fingerprints.find(fs::path(rel).lexically_normal().string());
+  auto it = mf.fingerprints.find(name);
   if (it == mf.fingerprints.end())
-    return path + " has no fingerprint in the manifest, which records one for every file it was made with";
+    return path + " (" + name +
+           ") has no fingerprint in the manifest, which records one for every file it was made with";
   if (it->second == found) return "";
-  return path + " is not the file this bundle was made with: the manifest records " + it->second + ", the file is " +
-         found +
+  return path + " is not the file this bundle was made with as its " + name + ": the manifest records " + it->second +
+         ", the file is " + found +
          " (copied from another bundle, replaced or damaged); put the bundle's own file back, train again, or run "
          "`latentlab verify " +
          fs::path(path).parent_path().string() + " --record` if you replaced it on purpose";
@@ -85,9 +88,9 @@ std::string fingerprintProblem(const Manifest& mf, const std::string& rel, const
 
 torch::jit::Module loadComponent(const Bundle& b, const std::string& name, const torch::Device& device,
                                  const std::vector<std::string>& methods) {
-  const std::string rel = b.manifest.components.at(name), path = b.componentPath(name);
+  const std::string path = b.componentPath(name);
   return loadScript(path, device, methods, [&](const std::string& found) {
-    if (const std::string why = fingerprintProblem(b.manifest, rel, found, path); !why.empty())
+    if (const std::string why = fingerprintProblem(b.manifest, name, found, path); !why.empty())
       throw ModelLoadError("[bundle] " + why);
   });
 }
@@ -109,15 +112,24 @@ void loadVae(Bundle& b) {
 
 void recordFingerprints(Manifest& mf, const std::string& dir) {
   mf.fingerprints.clear();
-  auto add = [&](const std::string& rel) {
-    const std::string f = fileFingerprint((fs::path(dir) / rel).string());
-    if (f.empty()) throw BundleError("[bundle] cannot read " + rel + " to record its fingerprint (" + dir + ")");
-    mf.fingerprints[fs::path(rel).lexically_normal().string()] = f;
+  auto of = [&](const std::string& rel) {
+    std::string why;
+    const std::string f = fileFingerprint((fs::path(dir) / rel).string(), &why);
+    if (f.empty()) throw BundleError("[bundle] cannot record the fingerprint of " + rel + ": " + why);
+    return f;
   };
-  for (const auto& [name, file] : mf.components) add(file);
-  if (mf.training.is_object() && mf.training.contains("checkpoints") && mf.training["checkpoints"].is_array())
-    for (const auto& c : mf.training["checkpoints"])
-      if (c.is_object() && c.contains("file") && c["file"].is_string()) add(c["file"].get<std::string>());
+  for (const auto& [name, file] : mf.components) mf.fingerprints[name] = of(file);
+  nlohmann::json& tr = mf.training;
+  if (tr.is_object() && tr.contains("checkpoints") && tr["checkpoints"].is_array())
+    for (auto& c : tr["checkpoints"])
+      if (c.is_object() && c.contains("file") && c["file"].is_string()) {
+        const std::string rel = fs::path(c["file"].get<std::string>()).lexically_normal().string();
+        c["fingerprint"] = mf.fingerprints[rel] = of(rel);
+      }
+  // The DVAE's record of its own file follows it (what it was trained on, the classifier's
+  // fingerprint in training.dvae.classifier and training.checkpoints_of, is a fact, and stays).
+  if (tr.is_object() && tr.contains("dvae") && tr["dvae"].is_object() && mf.has("dvae"))
+    tr["dvae"]["file"] = mf.fingerprints["dvae"];
 }
 
 namespace {
@@ -134,7 +146,11 @@ void loadOptionalParts(Bundle& bd, const BundleParts& parts, int64_t d, int64_t 
     // LatentLab's own DVAE also records the fingerprint of the classifier it was trained on: a
     // dvae.pt left from a replaced classifier is stale.
     const nlohmann::json rec = mf.training.is_object() ? mf.training.value("dvae", nlohmann::json()) : nlohmann::json();
-    if (rec.is_object() && rec.contains("file") && rec["file"].is_string() && rec["file"] != fileFingerprint(p))
+    std::string unreadable;
+    const std::string found = fileFingerprint(p, &unreadable);
+    if (found.empty())
+      bd.dvaeProblem = unreadable;
+    else if (rec.is_object() && rec.contains("file") && rec["file"].is_string() && rec["file"] != found)
       bd.dvaeProblem =
           "the DVAE file is not the one trained for this bundle (its fingerprint differs from the "
           "manifest's); train one with `latentlab train-dvae " +
@@ -257,10 +273,11 @@ Bundle loadBundle(const std::string& dir, const torch::Device& device, BundlePar
   return bd;
 }
 
-std::string fileFingerprint(const std::string& path) {
+std::string fileFingerprint(const std::string& path, std::string* why) {
   try {  // about 1 ms a megabyte
     return bytesFingerprint(readFileChecked(path, caps::kModel, "file"));
-  } catch (const Error&) {
+  } catch (const Error& e) {
+    if (why) *why = e.what();
     return "";
   }
 }

@@ -226,7 +226,12 @@ std::string formatEvalTable(const json& r) {
     char label[32];
     std::snprintf(label, sizeof label, "%-14s", name);
     if (!h.is_object()) {
-      os << label << "  (not in this bundle)\n";
+      const bool leftOut =
+          std::string(name) == "ensemble" && r.contains("ensemble_left_out") && r["ensemble_left_out"].is_string();
+      os << label
+         << (leftOut ? "  (left out: " + r["ensemble_left_out"].get<std::string>() + ")"
+                     : std::string("  (not in this bundle)"))
+         << "\n";
       continue;
     }
     auto v = [&](const char* key) { return num(h.value(key, json())); };

@@ -78,14 +78,15 @@ void checkChecksOut(const std::string& out, bool force) {
   if (!fs::is_directory(parent, ec))
     throw InputError("[checks] the folder " + parent.string() + " does not exist (--out " + out + ")");
   checkNotInBundle(out, "[checks]");
-  if (!fs::exists(out, ec)) return;
+  if (!fs::exists(fs::symlink_status(out, ec))) return;
   if (!force) throw InputError("[checks] " + out + " exists; give --force to replace an earlier checks folder");
-  if (!fs::is_directory(out, ec))
+  if (fs::is_symlink(fs::symlink_status(out, ec)) || !fs::is_directory(out, ec))
     throw InputError("[checks] " + out + " is not a folder; --force replaces only an earlier checks folder");
   for (const auto& e : fs::directory_iterator(out, ec)) {
     const std::string name = e.path().filename().string();
-    const bool mine = name == "summary.json" || name == "pixel_flip.csv" || name == "pixel_flip.png" ||
-                      name == "similarity.csv" || name == "similarity.png" || name == "pretext.csv";
+    const bool mine = (name == "summary.json" || name == "pixel_flip.csv" || name == "pixel_flip.png" ||
+                       name == "similarity.csv" || name == "similarity.png" || name == "pretext.csv") &&
+                      !e.is_symlink(ec) && e.is_regular_file(ec);
     if (!mine)
       throw InputError("[checks] " + out + " holds " + name +
                        ", which eval --checks did not write; --force would delete it, "

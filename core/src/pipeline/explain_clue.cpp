@@ -31,8 +31,6 @@ namespace latentlab {
 
 namespace {
 
-constexpr uintmax_t kMaxIndicesBytes = 64u << 20;
-
 // Bytes that are not printable ASCII as '?', so that a binary file's junk never reaches the terminal.
 std::string printable(std::string s) {
   for (char& c : s)
@@ -52,19 +50,11 @@ int64_t parseWhole(const std::string& s, const std::string& what) {
 
 // The indices file is a regular text file of a sane size (never /dev/zero or a pipe, which would
 // read forever). Throws InputError naming it.
-void checkIndicesFile(const std::string& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) throw InputError("[explain] the indices file does not exist (" + path + ")");
-  if (fs::is_directory(path, ec)) throw InputError("[explain] " + path + " is a directory, not a file of indices");
-  if (!fs::is_regular_file(path, ec))
-    throw InputError("[explain] " + path + " is not a regular file (a device or a pipe); --indices needs a text file");
-  if (fs::file_size(path, ec) > kMaxIndicesBytes)
-    throw InputError("[explain] " + path + " is larger than 64 MB; --indices needs a text file of indices");
-}
+void checkIndicesFile(const std::string& path) { checkReadableFile(path, caps::kIndexList, "indices file"); }
 
 std::vector<int64_t> readIndices(const std::string& path, int64_t n) {
   checkIndicesFile(path);
-  std::istringstream in(readFileChecked(path, caps::kIndexList, "index list"));
+  std::istringstream in(readFileChecked(path, caps::kIndexList, "indices file"));
   std::vector<int64_t> out;
   std::unordered_map<int64_t, int> seen;
   std::string line;
@@ -182,22 +172,29 @@ void checkExplainOut(const std::string& outIn, bool force) {
                      " already exists; to replace an earlier explain folder, pass --force (in the "
                      "CLUE tab: tick replace)");
   bool ours = false;
+  std::string why;
   if (fs::is_directory(out, ec) && !fs::is_symlink(out, ec)) {
     try {
       ours = json::parse(readFileChecked((fs::path(out) / "summary.json").string(), caps::kSummary, "summary"))
                  .value(kExplainMarker, false);
+    } catch (const Error& e) {
+      why = std::string(" (") + e.what() + ")";
     } catch (const std::exception&) {
+      why = " (its summary.json is not JSON)";
     }
   }
   if (!ours)
-    throw InputError("[explain] " + out + " is not an earlier `latentlab explain` folder; --force replaces only those");
+    throw InputError("[explain] " + out + " is not an earlier `latentlab explain` folder" + why +
+                     "; --force replaces only those");
   // Only what explain writes: anything else in it is the user's, and --force would delete it.
   for (const auto& e : fs::recursive_directory_iterator(out, ec)) {
-    const fs::path rel = fs::relative(e.path(), out, ec);
+    const fs::path rel = e.path().lexically_relative(out);  // the entry's own name, not a link's target
     const std::string first = rel.begin() == rel.end() ? "" : rel.begin()->string();
+    const std::string stem = rel.stem().string();
+    const bool numbered = !stem.empty() && stem.find_first_not_of("0123456789") == std::string::npos;
     const bool mine = rel == "summary.json" || rel == "points.csv" || rel == "filmstrips" || rel == "attribution.csv" ||
                       rel == "attribution.png" || rel == "examples.csv" || rel == "examples.png" ||
-                      (first == "filmstrips" && e.is_regular_file(ec) && rel.extension() == ".png" &&
+                      (first == "filmstrips" && e.is_regular_file(ec) && rel.extension() == ".png" && numbered &&
                        std::distance(rel.begin(), rel.end()) == 2);
     if (!mine)
       throw InputError("[explain] " + out + " holds " + rel.string() +

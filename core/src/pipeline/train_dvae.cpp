@@ -166,7 +166,7 @@ json runTrainDvae(const DvaeTrainOptions& opt, const ProgressFn& progress, const
   training["file"] = fileFingerprint(target);
   training["classifier"] = fileFingerprint(b.componentPath("classifier"));
   mf.components["dvae"] = "dvae.pt";
-  if (!mf.fingerprints.empty()) mf.fingerprints["dvae.pt"] = training["file"].get<std::string>();
+  if (!mf.fingerprints.empty()) mf.fingerprints["dvae"] = training["file"].get<std::string>();
   mf.training["dvae"] = training;
   if (!mf.metrics.is_object()) mf.metrics = json::object();
   mf.metrics["dvae"] = table;

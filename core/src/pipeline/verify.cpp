@@ -36,11 +36,12 @@ std::string fingerprintOf(const std::string& path, std::string& why) {
 }
 
 // A recorded file (component or checkpoint) against the manifest's fingerprint.
-Row checkRecorded(const Manifest& mf, const std::string& dir, const std::string& rel, const std::string& kind) {
+Row checkRecorded(const Manifest& mf, const std::string& dir, const std::string& rel, const std::string& key,
+                  const std::string& kind) {
   Row r{rel, kind, "ok", "", false};
   std::string why;
   const std::string found = fingerprintOf((fs::path(dir) / rel).string(), why);
-  auto it = mf.fingerprints.find(fs::path(rel).lexically_normal().string());
+  auto it = mf.fingerprints.find(key);
   if (found.empty()) {
     r.status = "unreadable";
     r.detail = why;
@@ -103,11 +104,12 @@ json runVerify(const VerifyOptions& opt, std::ostream& log) {
     log << "recorded the fingerprints of " << mf.fingerprints.size() << " files in " << manifestPath << "\n";
   }
   std::vector<Row> rows;
-  for (const auto& [name, file] : mf.components) rows.push_back(checkRecorded(mf, dir, file, name));
+  for (const auto& [name, file] : mf.components) rows.push_back(checkRecorded(mf, dir, file, name, name));
   if (mf.training.is_object() && mf.training.contains("checkpoints") && mf.training["checkpoints"].is_array())
     for (const auto& c : mf.training["checkpoints"])
       if (c.is_object() && c.contains("file") && c["file"].is_string())
-        rows.push_back(checkRecorded(mf, dir, c["file"].get<std::string>(), "checkpoint"));
+        rows.push_back(checkRecorded(mf, dir, c["file"].get<std::string>(),
+                                     fs::path(c["file"].get<std::string>()).lexically_normal().string(), "checkpoint"));
   const std::string encoder = mf.has("classifier") ? "classifier" : "encoder";
   const std::string classifierFp =
       mf.has(encoder) ? fileFingerprint((fs::path(dir) / mf.components.at(encoder)).string()) : "";

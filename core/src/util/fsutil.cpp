@@ -75,6 +75,7 @@ struct stat statReadable(const std::string& path, uint64_t maxBytes, const std::
   if (path.empty()) throw InputError("[read] no " + what + " file named");
   if (::stat(path.c_str(), &st) != 0) {
     const int e = errno;
+    if (e == ELOOP) throw InputError("[read] the " + what + " " + path + " is a loop of links (it leads to itself)");
     if (e == ENOENT) {
       struct stat l {};
       if (::lstat(path.c_str(), &l) == 0 && S_ISLNK(l.st_mode))
@@ -87,8 +88,9 @@ struct stat statReadable(const std::string& path, uint64_t maxBytes, const std::
     throw InputError("[read] the " + what + " " + path + " is " + kindOf(st.st_mode) +
                      ", not a regular file; LatentLab reads only plain files");
   if (uint64_t(st.st_size) > maxBytes)
-    throw InputError("[read] the " + what + " " + path + " is " + sizeText(uint64_t(st.st_size)) + "; a " + what +
-                     " is at most " + sizeText(maxBytes));
+    throw InputError("[read] the " + what + " " + path + " is " + sizeText(uint64_t(st.st_size)) + "; " +
+                     (std::string("aeiou").find(what.empty() ? 'x' : what[0]) != std::string::npos ? "an " : "a ") +
+                     what + " is at most " + sizeText(maxBytes));
   return st;
 }
 
@@ -210,12 +212,15 @@ std::string bytesFingerprint(const std::string& bytes) {
 bool isBundleDir(const fs::path& p) {
   std::error_code ec;
   if (!fs::is_directory(p, ec) || !fs::is_regular_file(p / "manifest.json", ec)) return false;
+  std::string text;
   try {
-    parseManifest(readFileChecked((p / "manifest.json").string(), caps::kManifest, "manifest"),
-                  (p / "manifest.json").string());
+    text = readFileChecked((p / "manifest.json").string(), caps::kManifest, "manifest");
+    parseManifest(text, (p / "manifest.json").string());
     return true;
   } catch (const Error&) {
-    return false;
+    // A damaged LatentLab manifest (truncated, hand-edited) still marks its folder as a bundle, so
+    // that nothing is written into it; a web app's manifest.json has neither key.
+    return text.find("\"format_version\"") != std::string::npos && text.find("\"components\"") != std::string::npos;
   }
 }
 
@@ -249,6 +254,32 @@ void removeStaleStages(const fs::path& target) {
 }
 }  // namespace
 
+namespace {
+
+bool underStreams(const fs::path& p) {
+  const std::string t = fs::absolute(p).lexically_normal().string();
+  return t.rfind("/proc/", 0) == 0 || t.rfind("/dev/", 0) == 0 || t == "/proc" || t == "/dev";
+}
+
+// Where writing `path` would land: its chain of links followed (a dangling link too). Throws
+// InputError for a loop, and for a path in or through /proc or /dev (a stream or a device, such as
+// /dev/stdout or /proc/self/fd/1, whose file is never replaced).
+fs::path resolveUserPath(const std::string& path, const std::string& tag) {
+  std::error_code ec;
+  fs::path target(path);
+  for (int hops = 0;; ++hops) {
+    if (underStreams(target))
+      throw InputError(tag + " " + path + (hops ? " leads to " + target.lexically_normal().string() + ", " : " is ") +
+                       "a stream or a device, not a file: choose a file name");
+    if (!fs::is_symlink(fs::symlink_status(target, ec))) return target;
+    const fs::path to = fs::read_symlink(target, ec);
+    if (ec || hops >= 40) throw InputError(tag + " " + path + " is a link that cannot be followed (a loop?)");
+    target = to.is_absolute() ? to : target.parent_path() / to;
+  }
+}
+
+}  // namespace
+
 void writeFileAtomic(const std::string& path, const std::string& bytes) {
   if (path.empty()) throw InputError("[write] no file name given");
   writeReplacing(fs::path(path), path, bytes);
@@ -256,24 +287,22 @@ void writeFileAtomic(const std::string& path, const std::string& bytes) {
 
 void writeUserFile(const std::string& path, const std::string& bytes) {
   if (path.empty()) throw InputError("[write] no file name given");
-  std::error_code ec;
-  fs::path target(path);
-  for (int hops = 0; fs::is_symlink(fs::symlink_status(target, ec)); ++hops) {  // also a dangling link
-    const fs::path to = fs::read_symlink(target, ec);
-    if (ec || hops >= 40) throw InputError("[write] " + path + " is a link that cannot be followed (a loop?)");
-    target = to.is_absolute() ? to : target.parent_path() / to;
-    const std::string t = target.lexically_normal().string();
-    if (t.rfind("/proc/", 0) == 0 || t.rfind("/dev/", 0) == 0)
-      throw InputError("[write] " + path + " leads to " + t +
-                       ", a stream or a device, not a file: choose a file name (a stream's file is never replaced)");
-  }
-  writeReplacing(target, path, bytes);
+  checkNotInBundle(path, "[write]");  // also here, not only in checkOutputFile: every user-named write
+  writeReplacing(resolveUserPath(path, "[write]"), path, bytes);
 }
 
 void checkNotInBundle(const std::string& path, const std::string& tag, bool selfMayBeBundle) {
   std::error_code ec;
-  fs::path abs = fs::weakly_canonical(fs::absolute(fs::path(withoutTrailingSlash(path)), ec), ec);
-  if (ec) abs = fs::absolute(fs::path(path)).lexically_normal();
+  // A link (also a dangling one) is judged by where it leads: a link beside a bundle that points
+  // into it is inside it.
+  fs::path resolved(withoutTrailingSlash(path));
+  for (int hops = 0; hops < 40 && fs::is_symlink(fs::symlink_status(resolved, ec)); ++hops) {
+    const fs::path to = fs::read_symlink(resolved, ec);
+    if (ec) break;
+    resolved = to.is_absolute() ? to : resolved.parent_path() / to;
+  }
+  fs::path abs = fs::weakly_canonical(fs::absolute(resolved, ec), ec);
+  if (ec) abs = fs::absolute(resolved).lexically_normal();
   if (!selfMayBeBundle && isBundleDir(abs))
     throw InputError(tag + " " + path + " is a LatentLab bundle: a bundle is never an output; choose another name");
   for (fs::path p = abs.parent_path(); !p.empty(); p = p.parent_path()) {
@@ -299,9 +328,21 @@ std::string firstForeignBundleFile(const std::string& dirIn) {
     for (const auto& c : mf.training["checkpoints"])
       if (c.is_object() && c.contains("file") && c["file"].is_string())
         ours.insert(fs::path(c["file"].get<std::string>()).lexically_normal().string());
-  auto cacheFile = [](const std::string& name) {
-    for (const char* prefix : {"latents_", "layout_", "prototypes_"})
-      if (name.rfind(prefix, 0) == 0) return true;
+  // A cache file is ours when it says so: a .pt beside a key in LatentLab's form, the key itself,
+  // or a layout cache with its magic. A user's cache/latents_mine.pt or layout_fig.png is not.
+  auto startsWith = [](const fs::path& f, const std::string& head) {
+    std::error_code ec;
+    if (fs::is_symlink(fs::symlink_status(f, ec)) || !fs::is_regular_file(f, ec)) return false;
+    std::ifstream in(f, std::ios::binary);
+    std::string got(head.size(), '\0');
+    return bool(in.read(got.data(), std::streamsize(got.size()))) && got == head;
+  };
+  auto cacheFile = [&](const fs::path& f) {
+    const std::string name = f.filename().string();
+    const bool keyed = name.rfind("latents_", 0) == 0 || name.rfind("prototypes_k", 0) == 0;
+    if (keyed && f.extension() == ".key") return startsWith(f, "classifier ");
+    if (keyed && f.extension() == ".pt") return startsWith(fs::path(f.string() + ".key"), "classifier ");
+    if (name.rfind("layout_", 0) == 0 && f.extension() == ".bin") return startsWith(f, "LLLAYOU1");
     return false;
   };
   std::error_code ec;
@@ -311,7 +352,7 @@ std::string firstForeignBundleFile(const std::string& dirIn) {
     const std::string r = rel.string(), first = rel.begin()->string();
     bool mine = ours.count(r) != 0;
     if (!mine && first == "cache" && std::distance(rel.begin(), rel.end()) == 2)
-      mine = cacheFile(rel.filename().string()) && !it->is_symlink(ec) && it->is_regular_file(ec);
+      mine = !it->is_symlink(ec) && it->is_regular_file(ec) && cacheFile(it->path());
     if (!mine) found.push_back(r);
     if (it->is_symlink(ec)) it.disable_recursion_pending();
   }
@@ -326,7 +367,7 @@ void checkOutputPath(const std::string& targetIn, bool force) {
     if (!force) throw BundleError("[output] " + target + " already exists; pass --force to replace it");
     if (fs::is_symlink(fs::symlink_status(target, ec)) || !isBundleDir(target))
       throw BundleError("[output] " + target +
-                        " is not a LatentLab bundle (it has no manifest.json): --force replaces a "
+                        " is not a LatentLab bundle (it has no LatentLab manifest.json): --force replaces a "
                         "bundle, never other files or folders");
     if (const std::string foreign = firstForeignBundleFile(target); !foreign.empty())
       throw BundleError("[output] " + target + " holds " + foreign +
@@ -346,6 +387,7 @@ void checkOutputPath(const std::string& targetIn, bool force) {
 void checkOutputFile(const std::string& path, bool force) {
   std::error_code ec;
   if (path.empty()) throw InputError("[output] no file name given");
+  resolveUserPath(path, "[output]");  // not a stream (/dev/stdout, /proc/self/fd/1), not a loop
   const fs::path p(path);
   if (const std::string what = notAFile(p); !what.empty())
     throw InputError("[output] " + path + " is " + what + ", not a file: choose a file name");
@@ -388,13 +430,13 @@ void StagedDir::commit() {
     m_check(m_target, m_force);  // still only what may be replaced
     aside = fs::path(m_target + ".old-" + uniqueSuffix());
     fs::rename(m_target, aside, ec);
-    if (ec) throw BundleError("[output] cannot move the old bundle aside: " + ec.message() + " (" + m_target + ")");
+    if (ec) throw BundleError("[output] cannot move the old folder aside: " + ec.message() + " (" + m_target + ")");
   }
   fs::rename(m_stage, m_target, ec);
   if (ec) {
     std::error_code ec2;
     if (!aside.empty()) fs::rename(aside, m_target, ec2);  // put the user's bundle back
-    throw BundleError("[output] cannot move the new bundle into place: " + ec.message() + " (" + m_target + ")");
+    throw BundleError("[output] cannot move the new folder into place: " + ec.message() + " (" + m_target + ")");
   }
   m_committed = true;
   if (!aside.empty()) fs::remove_all(aside, ec);

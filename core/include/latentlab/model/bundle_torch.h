@@ -70,8 +70,9 @@ torch::jit::Module loadComponent(const Bundle& b, const std::string& name, const
 // Loads b.vae when it is not loaded yet (the explorer loads it when vae-clue first runs): checked
 // and dry-run as loadBundle does. Throws BundleError with the reason (kept in b.vaeProblem).
 void loadVae(Bundle& b);
-// Sets mf.fingerprints to those of the files in `dir` of its components and checkpoints (what
-// train, import and train-dvae record). Throws BundleError when one cannot be read.
+// Sets mf.fingerprints to those of the files in `dir`: each component's under its name, each
+// checkpoint's under its path (what train, import and train-dvae record), and the records that tie
+// the DVAE and the checkpoints to the classifier. Throws BundleError naming a file that cannot be read.
 void recordFingerprints(Manifest& mf, const std::string& dir);
 
 // The latent caches (cache/latents_*.pt, pickled so that Python's torch.load reads them) hold
@@ -80,7 +81,8 @@ void recordFingerprints(Manifest& mf, const std::string& dir);
 // replaced classifier never gets another's latents; its second line is the fingerprint of the
 // cache file itself, so a cache altered in place is computed again.
 // "HEX16 N bytes": FNV-1a 64 of the file's bytes and its size ("" when it cannot be read).
-std::string fileFingerprint(const std::string& path);
+// `why`, when given, gets the reason a file could not be read (a device, a pipe, too large).
+std::string fileFingerprint(const std::string& path, std::string* why = nullptr);
 std::string latentCacheKey(const std::string& classifierFile, const std::string& dataset, int64_t images);
 // Writes both files atomically. Throws InputError when they cannot be written.
 void saveLatentCache(const std::string& path, const torch::Tensor& z, const std::string& key);

@@ -24,9 +24,9 @@ struct Manifest {
   // decoder, laplace, vae, ensemble_0..ensemble_{N-1}. "decoder" may equal "classifier" when the
   // imported model brings its own decode().
   std::map<std::string, std::string> components;
-  // File inside the bundle (a component's, "classifier.pt") -> its fingerprint when it was written,
-  // "HEX16 N bytes" (bytesFingerprint, fsutil.h). Loading checks every component against it; an
-  // empty map is a bundle from before fingerprints (loaded, and `latentlab verify` says so).
+  // Component name ("classifier"), or a checkpoint's path inside the bundle, -> the fingerprint of
+  // its file when it was written, "HEX16 N bytes" (bytesFingerprint, fsutil.h). Loading checks every component against
+  // it; an empty map is a bundle from before fingerprints (loaded, and `latentlab verify` says so).
   std::map<std::string, std::string> fingerprints;
   std::string defaultOod;  // OOD dataset used by eval when none is given
   nlohmann::json training = nlohmann::json::object();

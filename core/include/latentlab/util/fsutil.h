@@ -13,7 +13,7 @@ namespace caps {
 constexpr uint64_t kKiB = 1024, kMiB = 1024 * kKiB, kGiB = 1024 * kMiB;
 constexpr uint64_t kManifest = 4 * kMiB;    // a manifest is kilobytes
 constexpr uint64_t kScript = 8 * kMiB;      // a script or recording: a few kilobytes a minute
-constexpr uint64_t kSession = 256 * kMiB;   // views, colours, a selection and edited points
+constexpr uint64_t kSession = 32 * kMiB;    // views, colours, a selection and edited points (JSON takes ~40x in memory)
 constexpr uint64_t kSummary = 16 * kMiB;    // an explain or checks folder's summary.json
 constexpr uint64_t kIndexList = 64 * kMiB;  // --indices
 constexpr uint64_t kCacheKey = 64 * kKiB;   // cache/*.key
@@ -47,7 +47,8 @@ inline std::string readTextFile(const std::string& path, uint64_t maxBytes) {
 void writeFileAtomic(const std::string& path, const std::string& bytes);
 // For a file the user named (--json, a session, a screenshot): a link is followed (the file it
 // names is replaced, the link stays), unless it leads into /proc or /dev (/dev/stdout, a terminal),
-// which is refused: those are streams, and replacing what they point at would replace a log.
+// which is refused: those are streams, and replacing what they point at would replace a log. A path
+// inside a bundle (checkNotInBundle) is refused too.
 void writeUserFile(const std::string& path, const std::string& bytes);
 
 // A fingerprint of bytes: "HEX16 N bytes", FNV-1a 64 and the size (what the manifest records).
