@@ -233,9 +233,14 @@ TEST_CASE("non-finite model outputs on real data: a clear error naming the file,
   fs::copy(t.bundle, swapped, fs::copy_options::recursive);
   fs::remove_all(fs::path(swapped) / "cache");
   saveScript(nanOnRealData(3, 8), swapped + "/classifier.pt");
-  {  // as `latentlab verify --record` after a deliberate replacement: the dry runs still refuse it
+  {  // as if `latentlab verify --record` after a deliberate replacement, the posterior and decoder
+     // refitted for it: the checks on real data still refuse it
     std::ostringstream quiet;
     runVerify({swapped, true}, quiet);
+    nlohmann::json m = nlohmann::json::parse(readTextFile(swapped + "/manifest.json", caps::kManifest));
+    for (const char* part : {"laplace", "decoder"})
+      m["training"][part]["classifier"] = fileFingerprint(swapped + "/classifier.pt");
+    writeFileAtomic(swapped + "/manifest.json", m.dump(2));
   }
   EvalOptions eo;
   eo.bundle = swapped;
@@ -436,6 +441,15 @@ TEST_CASE("explorer: points, drag evaluation and the latent cache") {
   {
     std::ostringstream quiet;
     runVerify({b, true}, quiet);
+  }
+  // The posterior and the decoder record the classifier they were made for: still refused.
+  CHECK_THROWS_WITH_AS(Explorer::open(b, testutil::device().str(), {}, nullptr),
+                       doctest::Contains("was made for another classifier"), ModelLoadError);
+  {  // as if they were refitted for the new classifier (a scaled copy: they still work on it)
+    nlohmann::json m = nlohmann::json::parse(readTextFile(b + "/manifest.json", caps::kManifest));
+    for (const char* part : {"laplace", "decoder"})
+      m["training"][part]["classifier"] = fileFingerprint(b + "/classifier.pt");
+    writeFileAtomic(b + "/manifest.json", m.dump(2));
   }
   auto ex3 = Explorer::open(b, testutil::device().str(), {}, nullptr);
   Bundle bd3 = loadBundle(b, testutil::device());

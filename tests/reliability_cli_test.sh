@@ -85,6 +85,13 @@ expect_refusal train_force_foreign "holds NOTES.md, which LatentLab did not writ
   "$LL" train --dataset fashion-mnist --out "$B" --force --epochs 1
 [[ -f "$B/NOTES.md" && -f "$B/my_figures/a.png" ]] || { echo "FAIL: the user's files were deleted"; fails=$((fails + 1)); }
 
+# An earlier explain folder with a user's file named like a filmstrip: --force refuses, naming it.
+expect_ok explain_first "$LL" explain "$SRC" --most-uncertain 2 --steps 5 --out "$tmp/ex"
+echo mine > "$tmp/ex/filmstrips/0007.png"
+expect_refusal explain_force_lookalike "holds filmstrips/0007.png, which explain did not write" \
+  "$LL" explain "$SRC" --most-uncertain 2 --steps 5 --out "$tmp/ex" --force
+[[ -f "$tmp/ex/filmstrips/0007.png" ]] || { echo "FAIL: the user's filmstrip was deleted"; fails=$((fails + 1)); }
+
 # 5. A swapped component: eval refuses it naming the file; verify shows it and exits 1.
 B=$(bundle swapped); cp "$SRC/../mnist/classifier.pt" "$B/classifier.pt"
 expect_refusal eval_swapped_classifier "classifier.pt is not the file this bundle was made with" "$LL" eval "$B" --ood none

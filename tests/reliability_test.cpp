@@ -166,7 +166,11 @@ TEST_CASE("a planted link is never written through: not at a temporary name, not
   REQUIRE(::stat((b + "/dvae.pt").c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0444);
   // A user's file named through a stream (/dev/stdout, /proc/self/fd/1, /dev/fd/1) is refused, not replaced.
-  for (const char* stream : {"/dev/stdout", "/proc/self/fd/1", "/dev/fd/1", "/proc/self/fd/2"}) {
+  // ... also through a link to a folder in /proc or /dev (ps/fd/1 with ps -> /proc/self).
+  fs::create_symlink("/proc/self", d / "ps");
+  fs::create_symlink("/dev/fd", d / "dfd");
+  for (const std::string& stream : std::vector<std::string>{"/dev/stdout", "/proc/self/fd/1", "/dev/fd/1",
+                                                            "/proc/self/fd/2", d / "ps/fd/1", d / "dfd/1"}) {
     CHECK_THROWS_WITH_AS(writeUserFile(stream, "x"), doctest::Contains("not a file"), InputError);
     CHECK_THROWS_WITH_AS(checkOutputFile(stream, true), doctest::Contains("not a file"), InputError);
   }
@@ -262,7 +266,17 @@ TEST_CASE("a component that changed is refused or left out, and a changed cache 
     m.replace(at, std::string("\"classifier\": \"classifier.pt\"").size(), "\"classifier\": \"ensemble_1.pt\"");
     testutil::writeBytes(renamed + "/manifest.json", m);
   }
-  CHECK_THROWS_WITH_AS(loadBundle(renamed, torch::kCPU), doctest::Contains("as its classifier"), ModelLoadError);
+  CHECK_THROWS_WITH_AS(loadBundle(renamed, torch::kCPU), doctest::Contains("name the same file"), BundleError);
+  // ... and a classifier swapped and recorded on purpose: the posterior and the decoder were made
+  // for the other one, so the bundle is still refused (a Laplace head at chance, in silence, before).
+  const std::string recorded = copyOfTiny(d, "recorded.bundle");
+  fs::copy_file(recorded + "/ensemble_1.pt", recorded + "/classifier.pt", fs::copy_options::overwrite_existing);
+  {
+    std::ostringstream quiet;
+    runVerify({recorded, true}, quiet);
+  }
+  CHECK_THROWS_WITH_AS(loadBundle(recorded, torch::kCPU), doctest::Contains("was made for another classifier"),
+                       ModelLoadError);
   // A DVAE replaced on purpose and recorded: verify --record accepts it and it loads.
   const std::string dv = copyOfTiny(d, "dv.bundle");
   {

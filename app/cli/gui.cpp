@@ -79,6 +79,10 @@ class GuiCommand : public Command {
     if (!m_opt.outDir.empty()) {
       namespace fs = std::filesystem;
       std::error_code ec;
+      while (m_opt.outDir.size() > 1 && m_opt.outDir.back() == '/') m_opt.outDir.pop_back();  // "dir/" is dir
+      const std::string real = fs::weakly_canonical(fs::absolute(m_opt.outDir), ec).string();
+      if (real.rfind("/proc", 0) == 0 || real.rfind("/dev", 0) == 0)
+        throw InputError("[gui] --out-dir " + m_opt.outDir + " leads to " + real + ", which is not a place for files");
       const fs::file_status st = fs::symlink_status(m_opt.outDir, ec);
       if (fs::is_symlink(st) || (fs::exists(st) && !fs::is_directory(st)))
         throw InputError("[gui] --out-dir " + m_opt.outDir + " is " + (fs::is_symlink(st) ? "a link" : "not a folder") +

@@ -250,6 +250,17 @@ Bundle loadBundle(const std::string& dir, const torch::Device& device, BundlePar
     throw BundleError("[bundle] manifest says d=" + std::to_string(mf.latentDim) +
                       ", encoder gives d=" + std::to_string(d) + " (" + clsPath + ")");
   extractAffineHead(bd.classifier, d, device, bd.headW, bd.headB);
+  // The posterior and the decoder record the classifier they were made for (as the DVAE does): with
+  // another classifier (a swapped file recorded by verify --record) they would be wrong in silence.
+  for (const char* part : {"laplace", "decoder"}) {
+    const nlohmann::json rec = mf.training.is_object() ? mf.training.value(part, nlohmann::json()) : nlohmann::json();
+    if (mf.has(part) && rec.is_object() && rec.contains("classifier") && rec["classifier"].is_string() &&
+        rec["classifier"] != fileFingerprint(clsPath))
+      throw ModelLoadError(std::string("[bundle] the ") + (part == std::string("laplace") ? "posterior" : "decoder") +
+                           " (" + file(part) + ") was made for another classifier than " + clsPath +
+                           " (the manifest records " + rec["classifier"].get<std::string>() +
+                           "); train the bundle again for this classifier, or import it with `latentlab import`");
+  }
 
   if (mf.has("decoder")) {
     const std::string p = file("decoder");

@@ -97,6 +97,12 @@ Manifest parseManifest(const std::string& text, const std::string& source) {
                         ")");
     m.components[it.key()] = file;
   }
+  // Each component its own file (an imported model's decode() is its classifier's: the one exception).
+  for (const auto& [a, fa] : m.components)
+    for (const auto& [b, fb] : m.components)
+      if (a < b && fa == fb && !((a == "classifier" && b == "decoder") || (a == "decoder" && b == "encoder")))
+        throw BundleError("[manifest] components '" + a + "' and '" + b + "' name the same file '" +
+                          clipForMessage(fa, 60) + "'; each component has its own file (" + source + ")");
   if (!m.has("classifier") && !m.has("encoder"))  // a label-free bundle has an encoder (with decode) and no classifier
     throw BundleError("[manifest] components lacks 'classifier' (or, for a label-free bundle, 'encoder') (" + source +
                       ")");

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <set>
 #include <sstream>
 #include <unordered_map>
 
@@ -186,12 +187,20 @@ void checkExplainOut(const std::string& outIn, bool force) {
   if (!ours)
     throw InputError("[explain] " + out + " is not an earlier `latentlab explain` folder" + why +
                      "; --force replaces only those");
-  // Only what explain writes: anything else in it is the user's, and --force would delete it.
+  // Only what explain writes: anything else in it is the user's, and --force would delete it. A
+  // filmstrip is explain's only when the earlier run's points.csv lists its index.
+  std::set<std::string> listed;
+  try {
+    std::istringstream rows(readFileChecked((fs::path(out) / "points.csv").string(), caps::kSummary, "points list"));
+    std::string row;
+    std::getline(rows, row);  // the header
+    while (std::getline(rows, row)) listed.insert(row.substr(0, row.find(',')) + ".png");
+  } catch (const Error&) {
+  }
   for (const auto& e : fs::recursive_directory_iterator(out, ec)) {
     const fs::path rel = e.path().lexically_relative(out);  // the entry's own name, not a link's target
     const std::string first = rel.begin() == rel.end() ? "" : rel.begin()->string();
-    const std::string stem = rel.stem().string();
-    const bool numbered = !stem.empty() && stem.find_first_not_of("0123456789") == std::string::npos;
+    const bool numbered = listed.count(rel.filename().string()) != 0;
     const bool mine = rel == "summary.json" || rel == "points.csv" || rel == "filmstrips" || rel == "attribution.csv" ||
                       rel == "attribution.png" || rel == "examples.csv" || rel == "examples.png" ||
                       (first == "filmstrips" && e.is_regular_file(ec) && rel.extension() == ".png" && numbered &&

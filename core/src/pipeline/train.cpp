@@ -98,7 +98,8 @@ void finishBundle(StagedDir& stage, torch::jit::Module& classifier, const std::s
                            {"log_marglik", fit.logMarglik},
                            {"samples", samples},
                            {"selection", "marginal likelihood, grid 1e-4..1e4 + golden section"},
-                           {"seconds", secondsSince(tl)}};
+                           {"seconds", secondsSince(tl)},
+                           {"classifier", fileFingerprint(join(dir, classifierFile))}};  // fitted for this one
     log << "laplace: prior precision " << fit.priorPrecision << " (log marginal likelihood " << fit.logMarglik << ")\n";
   } else {
     log << "warning: classify(z) is not linear in z, so the last-layer Laplace posterior cannot be fitted; "
@@ -121,7 +122,8 @@ void finishBundle(StagedDir& stage, torch::jit::Module& classifier, const std::s
                            {"final_loss", loss},
                            {"latent_weight", decoderLatentWeight},
                            {"loss", "BCE(g(z), x) + latent_weight * |phi(g(z)) - z|^2"},
-                           {"seconds", secondsSince(td)}};
+                           {"seconds", secondsSince(td)},
+                           {"classifier", fileFingerprint(join(dir, classifierFile))}};  // trained on its latents
   }
   if (vaeEpochs > 0) {
     auto vae = makeVae(shape, 16, seed + 2);

@@ -266,15 +266,19 @@ bool underStreams(const fs::path& p) {
 // /dev/stdout or /proc/self/fd/1, whose file is never replaced).
 fs::path resolveUserPath(const std::string& path, const std::string& tag) {
   std::error_code ec;
-  fs::path target(path);
+  fs::path target = fs::absolute(fs::path(path), ec);
   for (int hops = 0;; ++hops) {
-    if (underStreams(target))
-      throw InputError(tag + " " + path + (hops ? " leads to " + target.lexically_normal().string() + ", " : " is ") +
+    // The folder with its links resolved (a link to /proc/self is /proc/<pid>), then the name.
+    fs::path folder = fs::weakly_canonical(target.parent_path(), ec);
+    if (ec) folder = target.parent_path().lexically_normal();
+    const fs::path full = folder / target.filename();
+    if (underStreams(full) || underStreams(target))
+      throw InputError(tag + " " + path + (hops || full != target ? " leads to " + full.string() + ", " : " is ") +
                        "a stream or a device, not a file: choose a file name");
-    if (!fs::is_symlink(fs::symlink_status(target, ec))) return target;
-    const fs::path to = fs::read_symlink(target, ec);
+    if (!fs::is_symlink(fs::symlink_status(full, ec))) return full;
+    const fs::path to = fs::read_symlink(full, ec);
     if (ec || hops >= 40) throw InputError(tag + " " + path + " is a link that cannot be followed (a loop?)");
-    target = to.is_absolute() ? to : target.parent_path() / to;
+    target = to.is_absolute() ? to : folder / to;
   }
 }
 
