@@ -19,6 +19,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// As if the posterior and the decoder of `bundle` were refitted for its present classifier.pt: their
+// manifest records name it.
+void recordRefitFor(const std::string& bundle) {
+  nlohmann::json m = nlohmann::json::parse(readTextFile(bundle + "/manifest.json", caps::kManifest));
+  for (const char* part : {"laplace", "decoder"})
+    m["training"][part]["classifier"] = fileFingerprint(bundle + "/classifier.pt");
+  writeFileAtomic(bundle + "/manifest.json", m.dump(2));
+}
+
 // A user's TorchScript model, written the way the manual's Python recipe produces one.
 torch::jit::Module userModel(bool linearHead, int64_t classes, int64_t d = 6) {
   torch::manual_seed(3);
@@ -237,10 +246,7 @@ TEST_CASE("non-finite model outputs on real data: a clear error naming the file,
      // refitted for it: the checks on real data still refuse it
     std::ostringstream quiet;
     runVerify({swapped, true}, quiet);
-    nlohmann::json m = nlohmann::json::parse(readTextFile(swapped + "/manifest.json", caps::kManifest));
-    for (const char* part : {"laplace", "decoder"})
-      m["training"][part]["classifier"] = fileFingerprint(swapped + "/classifier.pt");
-    writeFileAtomic(swapped + "/manifest.json", m.dump(2));
+    recordRefitFor(swapped);
   }
   EvalOptions eo;
   eo.bundle = swapped;
@@ -446,10 +452,7 @@ TEST_CASE("explorer: points, drag evaluation and the latent cache") {
   CHECK_THROWS_WITH_AS(Explorer::open(b, testutil::device().str(), {}, nullptr),
                        doctest::Contains("was made for another classifier"), ModelLoadError);
   {  // as if they were refitted for the new classifier (a scaled copy: they still work on it)
-    nlohmann::json m = nlohmann::json::parse(readTextFile(b + "/manifest.json", caps::kManifest));
-    for (const char* part : {"laplace", "decoder"})
-      m["training"][part]["classifier"] = fileFingerprint(b + "/classifier.pt");
-    writeFileAtomic(b + "/manifest.json", m.dump(2));
+    recordRefitFor(b);
   }
   auto ex3 = Explorer::open(b, testutil::device().str(), {}, nullptr);
   Bundle bd3 = loadBundle(b, testutil::device());

@@ -160,16 +160,7 @@ json attributionJson(const AppState& s) {
   if (const auto& as = s.attribution; as.run) {
     const AttributionResult& r = as.run->ig;
     const int node = as.alpha >= 1.0 ? r.steps() - 1 : r.nodeAt(as.alpha);
-    json a = {{"target", r.target},
-              {"method", r.method},
-              {"head", r.head},
-              {"baseline", r.baseline_name},
-              {"quadrature", r.quadrature},
-              {"steps", r.steps()},
-              {"f_input", r.fInput},
-              {"f_baseline", r.fBaseline},
-              {"sum_attribution", r.sumAttribution},
-              {"completeness_residual", r.hasCompleteness ? json(r.residual) : json(nullptr)},
+    json a = {{"method", r.method},
               {"alpha", as.alpha},
               {"node", node},
               {"f_alpha", node >= 0 ? json(r.fPath[size_t(node)]) : json(r.fBaseline)},
@@ -181,6 +172,7 @@ json attributionJson(const AppState& s) {
               {"decoded_nodes", r.decodedNodes},
               {"running", as.running()},
               {"error", as.error}};
+    a.update(attributionFacts(r));
     if (const auto& d = as.run->det)
       a["deterministic"] = {{"f_input", d->fInput},
                             {"f_baseline", d->fBaseline},

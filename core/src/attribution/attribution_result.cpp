@@ -42,4 +42,17 @@ std::vector<float> AttributionResult::accumulatedAt(double alpha) const {
   return out;
 }
 
+nlohmann::json attributionFacts(const AttributionResult& r) {
+  using nlohmann::json;
+  return {{"target", r.target},
+          {"head", r.head},
+          {"baseline", r.baseline_name},
+          {"quadrature", r.quadrature},
+          {"steps", r.steps()},
+          {"f_input", r.fInput},
+          {"f_baseline", r.fBaseline},
+          {"sum_attribution", r.sumAttribution},
+          {"completeness_residual", r.hasCompleteness ? json(r.residual) : json(nullptr)}};
+}
+
 }  // namespace latentlab

@@ -156,21 +156,13 @@ json runExplainAttribution(const AttributionExplainOptions& o, const ProgressFn&
                   {"index", o.index},
                   {"label", data.test.labels[o.index].item<int64_t>()},
                   {"predicted", predicted >= 0 ? json(predicted) : json(nullptr)},
-                  {"target", r.target},
-                  {"head", r.head},
-                  {"baseline", r.baseline_name},
-                  {"quadrature", r.quadrature},
-                  {"steps", r.steps()},
-                  {"f_input", r.fInput},
-                  {"f_baseline", r.fBaseline},
-                  {"sum_attribution", r.sumAttribution},
-                  {"completeness_residual", r.hasCompleteness ? json(r.residual) : json(nullptr)},
                   {"residual_is_absolute", r.residualAbsolute},
                   {"attribution_method", r.method},
                   {"colour_clip", clip},
                   {"ms", r.ms},
                   {"device", o.device},
                   {"shape", {r.C, r.H, r.W}}};
+  summary.update(attributionFacts(r));
   if (path) {
     summary["clue"] = clue;  // the counterfactual whose path was attributed
     summary["decoded_nodes"] = r.decodedNodes;

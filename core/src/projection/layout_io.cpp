@@ -76,12 +76,7 @@ std::vector<float> parseLayoutCsv(const std::string& text, const std::string& pa
 }
 
 uint64_t latentsChecksum(const float* X, int64_t n, int64_t d) {
-  uint64_t h = 1469598103934665603ull;  // FNV-1a over the bytes
-  const auto* p = reinterpret_cast<const unsigned char*>(X);
-  for (int64_t i = 0; i < n * d * int64_t(sizeof(float)); ++i) {
-    h ^= p[i];
-    h *= 1099511628211ull;
-  }
+  const uint64_t h = fnv1a64(X, size_t(n * d) * sizeof(float));
   return h ^ uint64_t(n) ^ (uint64_t(d) << 40);
 }
 
@@ -100,12 +95,7 @@ void saveLayoutCache(const std::string& path, const std::string& method, const s
   put64(qualityJson.size());
   bytes += qualityJson;
   bytes.append(reinterpret_cast<const char*>(xy.data()), xy.size() * sizeof(float));
-  uint64_t sum = 1469598103934665603ull;
-  for (unsigned char c : bytes) {
-    sum ^= c;
-    sum *= 1099511628211ull;
-  }
-  put64(sum);
+  put64(fnv1a64(bytes.data(), bytes.size()));
   writeFileAtomic(path, bytes);
 }
 
@@ -140,11 +130,7 @@ bool parseLayoutCache(const std::string& bytes, const std::string& method, int64
   pos += size_t(qlen);
   if (m != method || int64_t(count) != n || sum != checksum) return false;
   if (bytes.size() != pos + count * 2 * sizeof(float) + 8) return false;
-  uint64_t h = 1469598103934665603ull;
-  for (size_t i = 0; i < bytes.size() - 8; ++i) {
-    h ^= static_cast<unsigned char>(bytes[i]);
-    h *= 1099511628211ull;
-  }
+  const uint64_t h = fnv1a64(bytes.data(), bytes.size() - 8);
   std::memcpy(&stored, bytes.data() + bytes.size() - 8, 8);
   if (stored != h) return false;
   std::vector<float> out(size_t(count) * 2);

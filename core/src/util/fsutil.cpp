@@ -196,12 +196,18 @@ std::string readFileChecked(const std::string& path, uint64_t maxBytes, const st
   return out;
 }
 
-std::string bytesFingerprint(const std::string& bytes) {
-  uint64_t h = 1469598103934665603ull;  // FNV-1a 64
-  for (unsigned char c : bytes) {
-    h ^= c;
+uint64_t fnv1a64(const void* data, size_t size) {
+  uint64_t h = 1469598103934665603ull;
+  const auto* p = static_cast<const unsigned char*>(data);
+  for (size_t i = 0; i < size; ++i) {
+    h ^= p[i];
     h *= 1099511628211ull;
   }
+  return h;
+}
+
+std::string bytesFingerprint(const std::string& bytes) {
+  const uint64_t h = fnv1a64(bytes.data(), bytes.size());
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
   return std::string(hex) + " " + std::to_string(bytes.size()) + " bytes";

@@ -8,6 +8,7 @@
 //  IG_i = (x_i - x'_i) * sum_k w_k dF/dx_i(x' + alpha_k (x - x'))        (a sum, never a mean)
 //  completeness residual = |sum_i IG_i - (F(x) - F(x'))| / |F(x) - F(x')|
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -111,5 +112,10 @@ struct AttributionResult {
   // attribution gathered so far (the whole attribution at alpha = 1).
   std::vector<float> accumulatedAt(double alpha) const;
 };
+
+// What a run says of itself, as the state JSON and explain's summary.json both write it: target,
+// head, baseline, quadrature, steps, f_input, f_baseline, sum_attribution, completeness_residual
+// (null when completeness does not apply).
+nlohmann::json attributionFacts(const AttributionResult& r);
 
 }  // namespace latentlab

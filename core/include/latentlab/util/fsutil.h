@@ -51,6 +51,8 @@ void writeFileAtomic(const std::string& path, const std::string& bytes);
 // inside a bundle (checkNotInBundle) is refused too.
 void writeUserFile(const std::string& path, const std::string& bytes);
 
+// FNV-1a 64 over `size` bytes: the one hash of bytes (fingerprints, layout caches, latent checksums).
+uint64_t fnv1a64(const void* data, size_t size);
 // A fingerprint of bytes: "HEX16 N bytes", FNV-1a 64 and the size (what the manifest records).
 std::string bytesFingerprint(const std::string& bytes);
 
