@@ -388,7 +388,7 @@ TEST_CASE("explorer: points, drag evaluation and the latent cache") {
   auto ex = Explorer::open(b, testutil::device().str(), {}, nullptr);
   auto pts = ex->points();
   Bundle bd = loadBundle(b, testutil::device());
-  DatasetSplit data = loadNamedDataset(bd.manifest.dataset, bd.manifest.splitSeed);
+  DatasetSplit data = loadManifestDataset(bd.manifest);
   REQUIRE(pts->n == data.test.size());
   CHECK(pts->numTest == pts->n);
   CHECK(pts->d == 8);

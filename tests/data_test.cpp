@@ -2,6 +2,7 @@
 
 #include "latentlab/data/data_torch.h"
 #include "latentlab/data/idx.h"
+#include "latentlab/data/npz.h"
 #include "latentlab/util/errors.h"
 #include "test_helpers.h"
 
@@ -165,4 +166,152 @@ TEST_CASE("seeded splits are deterministic and disjoint") {
   CHECK_FALSE(torch::equal(a.train.images, c.train.images));
   CHECK(loadNamedDataset(t / "f", 7).test.size() == 4);
   CHECK_THROWS_AS(loadNamedDataset("no-such-dataset", 0), InputError);
+}
+
+TEST_CASE("colour class folders: RGB in channel order, alpha over white, grey folders stay grey, --channels") {
+  TempDir t;
+  testutil::writeImageFolder(t / "rgb", 3, 2, 8, 12, 5, 3);
+  Dataset d = loadImageFolder(t / "rgb");
+  REQUIRE(d.images.sizes() == torch::IntArrayRef({6, 3, 8, 12}));
+  // class_b (label 1) lights its band (rows 2..5) in green: G high, R and B low.
+  const int64_t b = 2;  // first image of class_b
+  CHECK(d.labels[b].item<int64_t>() == 1);
+  CHECK(d.images[b][1][3][4].item<float>() > 0.7f);
+  CHECK(d.images[b][0][3][4].item<float>() < 0.3f);
+  CHECK(d.images[b][2][3][4].item<float>() < 0.3f);
+  // Forced grey: BT.601 luma of the same pixel.
+  Dataset g = loadImageFolder(t / "rgb", 1);
+  REQUIRE(g.images.sizes() == torch::IntArrayRef({6, 1, 8, 12}));
+  const float want = 0.299f * d.images[b][0][3][4].item<float>() + 0.587f * d.images[b][1][3][4].item<float>() +
+                     0.114f * d.images[b][2][3][4].item<float>();
+  CHECK(g.images[b][0][3][4].item<float>() == doctest::Approx(want).epsilon(1e-5));
+
+  // RGBA: transparent pixels (off the band) are white, opaque ones keep their colour.
+  testutil::writeImageFolder(t / "rgba", 2, 2, 8, 8, 6, 4);
+  Dataset a = loadImageFolder(t / "rgba");
+  REQUIRE(a.images.size(1) == 3);
+  CHECK(a.images[0].select(1, 7).min().item<float>() == doctest::Approx(1.0));  // class_a's row 7: off its band
+  CHECK(a.images[0][0][0][0].item<float>() > 0.7f);                              // on the band: red
+  CHECK(a.images[0][1][0][0].item<float>() < 0.3f);
+
+  // All grey: C = 1; one colour image among grey ones: C = 3 for all, grey replicated.
+  testutil::writeImageFolder(t / "grey", 2, 3, 8, 8, 7, 1);
+  CHECK(loadImageFolder(t / "grey").images.size(1) == 1);
+  CHECK(loadImageFolder(t / "grey", 3).images.size(1) == 3);
+  testutil::writeImageFolder(t / "one", 1, 1, 8, 8, 8, 3);
+  std::filesystem::copy_file(t / "one/class_a/img0.png", t / "grey/class_b/zz_colour.png");
+  Dataset mixed = loadImageFolder(t / "grey");
+  REQUIRE(mixed.images.size(1) == 3);
+  CHECK(torch::equal(mixed.images[0][0], mixed.images[0][1]));  // a grey image, replicated
+  CHECK(torch::equal(mixed.images[0][0], mixed.images[0][2]));
+  CHECK_THROWS_WITH_AS(loadImageFolder(t / "grey", 2), doctest::Contains("--channels must be 1"), InputError);
+}
+
+TEST_CASE("train/ and test/ class folders are used as given, in torchvision's order") {
+  TempDir t;
+  testutil::writeImageFolder(t / "ds/train", 3, 4, 8, 8, 9, 3);
+  testutil::writeImageFolder(t / "ds/test", 3, 2, 8, 8, 10, 1);  // grey test images, colour train images
+  REQUIRE(isTrainTestFolder(t / "ds"));
+  CHECK_FALSE(isTrainTestFolder(t / "ds/train"));
+  DatasetSplit s = loadNamedDataset(t / "ds", 123);
+  CHECK(s.train.size() == 12);
+  REQUIRE(s.test.size() == 6);
+  CHECK(s.test.images.size(1) == 3);  // colour anywhere: colour everywhere
+  // Classes sorted, then files sorted: class_a/img0, class_a/img1, class_b/img0, ...
+  CHECK(torch::equal(s.test.labels, torch::tensor({0, 0, 1, 1, 2, 2}, torch::kInt64)));
+  CHECK(s.test.classNames == std::vector<std::string>{"class_a", "class_b", "class_c"});
+  // The split seed does not move a given split.
+  CHECK(torch::equal(loadNamedDataset(t / "ds", 7).test.images, s.test.images));
+  // Another class in test/ only: refused, naming it.
+  std::filesystem::create_directories(t / "ds/test/class_z");
+  std::filesystem::copy_file(t / "ds/test/class_a/img0.png", t / "ds/test/class_z/img0.png");
+  CHECK_THROWS_WITH_AS(loadNamedDataset(t / "ds", 0), doctest::Contains("test/class_z"), InputError);
+}
+
+namespace {
+std::string fixture(const std::string& name) { return std::string(LATENTLAB_SOURCE_DIR) + "/tests/data/" + name; }
+}  // namespace
+
+TEST_CASE("NumPy .npz archives from np.savez and np.savez_compressed") {
+  // tests/data/make_npz.py wrote these with NumPy.
+  DatasetSplit s = loadNamedDataset(fixture("colour_split.npz"), 0);
+  REQUIRE(s.train.images.sizes() == torch::IntArrayRef({6, 3, 8, 8}));  // N x H x W x C, uint8
+  REQUIRE(s.test.images.sizes() == torch::IntArrayRef({4, 3, 8, 8}));
+  CHECK(s.train.classNames == std::vector<std::string>{"cat", "dog"});
+  CHECK(torch::equal(s.test.labels, torch::tensor({0, 1, 0, 1}, torch::kInt64)));
+  // Image 1 (dog) lights rows 4..7 in green.
+  CHECK(s.train.images[1][1][5][2].item<float>() == doctest::Approx(200 / 255.0));
+  CHECK(s.train.images[1][0][5][2].item<float>() == doctest::Approx(10 / 255.0));
+
+  DatasetSplit f = loadNamedDataset(fixture("colour_nchw_float.npz"), 3);  // x, y: split 80/20
+  CHECK(f.train.size() == 8);
+  CHECK(f.test.size() == 2);
+  CHECK(f.train.images.sizes().slice(1) == torch::IntArrayRef({3, 8, 12}));  // N x C x H x W, float32
+  CHECK(f.train.classNames == std::vector<std::string>{"0", "1"});
+
+  DatasetSplit g = loadNamedDataset(fixture("grey_nhw.npz"), 3);
+  CHECK(g.train.images.size(1) == 1);  // N x H x W
+  CHECK(g.train.classNames.size() == 3);
+  CHECK(loadNamedDataset(fixture("colour_split.npz"), 0, 1).train.images.size(1) == 1);
+}
+
+TEST_CASE("NumPy .npz: truncated, corrupt or wrongly shaped archives are refused naming the file") {
+  TempDir t;
+  const std::string good = testutil::readBytes(fixture("colour_split.npz"));
+  auto expectError = [&](const std::string& name, const std::string& bytes, const std::string& needle) {
+    const std::string path = t / name;
+    testutil::writeBytes(path, bytes);
+    try {
+      loadNamedDataset(path, 0);
+      FAIL("no error for " << name);
+    } catch (const InputError& e) {
+      const std::string msg = e.what();
+      CHECK_MESSAGE(msg.find(path) != std::string::npos, msg);
+      CHECK_MESSAGE(msg.find(needle) != std::string::npos, msg);
+    }
+  };
+  expectError("cut.npz", good.substr(0, good.size() / 2), "end-of-directory");
+  expectError("empty.npz", "", "too short");
+  std::string flipped = good;
+  flipped[300] = char(flipped[300] ^ 0x55);  // inside the first member's data
+  expectError("crc.npz", flipped, "CRC");
+  std::string noTail = good.substr(0, good.size() - 22);  // the end record gone
+  expectError("notail.npz", noTail, "end-of-directory");
+  // A .npy saved with the .npz name.
+  const std::string npyBytes("\x93NUMPY\x01\x00\x40\x00{'descr': '<f4', 'fortran_order': False, 'shape': (), }    \n", 70);
+  expectError("plain.npz", npyBytes + "abcd", "end-of-directory");
+}
+
+TEST_CASE("NumPy .npy headers: dtypes, shapes and lies") {
+  auto npy = [](const std::string& header, const std::string& data) {
+    std::string h = header;
+    while ((10 + h.size() + 1) % 64 != 0) h += ' ';
+    h += '\n';
+    std::string s = "\x93NUMPY";
+    s += char(1);
+    s += char(0);
+    s += char(h.size() & 0xff);
+    s += char(h.size() >> 8);
+    return s + h + data;
+  };
+  auto parse = [](const std::string& b) { return parseNpy(reinterpret_cast<const uint8_t*>(b.data()), b.size(), "x.npy"); };
+  const std::string six = std::string("\x01\x00\x02\x00\xff\xff", 6);
+  NpyArray a = parse(npy("{'descr': '<i2', 'fortran_order': False, 'shape': (3,), }", six));
+  CHECK(a.values("x") == std::vector<double>{1, 2, -1});
+  NpyArray be = parse(npy("{'descr': '>u2', 'fortran_order': False, 'shape': (3,), }", six));
+  CHECK(be.values("x") == std::vector<double>{256, 512, 65535});
+  // Fortran order: column-major storage of [[1, 2, 3], [4, 5, 6]].
+  NpyArray fo = parse(npy("{'descr': '|u1', 'fortran_order': True, 'shape': (2, 3), }", "\x01\x04\x02\x05\x03\x06"));
+  CHECK(fo.values("x") == std::vector<double>{1, 2, 3, 4, 5, 6});
+  CHECK_THROWS_WITH_AS(parse(npy("{'descr': '|u1', 'fortran_order': False, 'shape': (7,), }", six)),
+                       doctest::Contains("truncated"), InputError);
+  CHECK_THROWS_WITH_AS(parse(npy("{'descr': '|u1', 'fortran_order': False, 'shape': (5,), }", six)),
+                       doctest::Contains("unexpected bytes"), InputError);
+  CHECK_THROWS_WITH_AS(parse(npy("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", "12345678")),
+                       doctest::Contains("pickled"), InputError);
+  CHECK_THROWS_WITH_AS(parse(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999, 99999999999), }", "")),
+                       doctest::Contains("absurdly large"), InputError);
+  CHECK_THROWS_WITH_AS(parse(npy("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }", "12345678")),
+                       doctest::Contains("unsupported dtype"), InputError);
+  CHECK_THROWS_WITH_AS(parse("\x93NUMPX\x01\x00\x00\x00"), doctest::Contains("magic"), InputError);
 }

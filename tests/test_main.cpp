@@ -62,22 +62,30 @@ void writeGz(const std::string& path, const std::string& bytes) {
   gzclose(f);
 }
 
-void writeImageFolder(const std::string& dir, int classes, int perClass, int h, int w, uint64_t seed) {
+void writeImageFolder(const std::string& dir, int classes, int perClass, int h, int w, uint64_t seed, int channels) {
   std::mt19937 rng{static_cast<uint32_t>(seed)};
   std::uniform_int_distribution<int> noise(0, 40);
   for (int c = 0; c < classes; ++c) {
     auto cdir = std::filesystem::path(dir) / ("class_" + std::string(1, char('a' + c)));
     std::filesystem::create_directories(cdir);
     for (int i = 0; i < perClass; ++i) {
-      std::vector<unsigned char> px(size_t(h * w));
+      std::vector<unsigned char> px(size_t(h * w * channels));
       for (int y = 0; y < h; ++y)
         for (int x = 0; x < w; ++x) {
-          // Class c lights a horizontal band at a class-specific height, plus noise.
+          // Class c lights a horizontal band at a class-specific height, plus noise; in colour, the
+          // band is red, green or blue by class, and the alpha channel (4) is opaque on the band only.
           const bool on = (y * classes / h) == c;
-          px[size_t(y * w + x)] = (unsigned char)std::min(255, (on ? 200 : 10) + noise(rng));
+          const int v = std::min(255, (on ? 200 : 10) + noise(rng));
+          unsigned char* p = &px[size_t((y * w + x) * channels)];
+          if (channels == 1) {
+            p[0] = (unsigned char)v;
+            continue;
+          }
+          for (int k = 0; k < 3; ++k) p[k] = (unsigned char)(k == c % 3 ? v : 10);
+          if (channels == 4) p[3] = on ? 255 : 0;
         }
       const std::string f = (cdir / ("img" + std::to_string(i) + ".png")).string();
-      stbi_write_png(f.c_str(), w, h, 1, px.data(), w);
+      stbi_write_png(f.c_str(), w, h, channels, px.data(), w * channels);
     }
   }
 }

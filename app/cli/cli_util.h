@@ -29,7 +29,7 @@ inline CLI::Range optionRange(const char* name, bool fractional = false) {
 // components trained after the classifier (TrainOptions and ImportOptions have the same fields).
 template <class Options>
 void addBundleOptions(CLI::App* sub, Options& o) {
-  sub->add_option("--dataset", o.dataset, "fashion-mnist, mnist, or a folder of PNGs in class subfolders")
+  sub->add_option("--dataset", o.dataset, "fashion-mnist, mnist, emoji, a .npz file, DIR with train/ and test/ class folders, or a folder of class subfolders (split 80/20)")
       ->capture_default_str();
   sub->add_option("--out", o.out, "Bundle directory to write")->required();
   sub->add_option("--device", o.device, "cpu or cuda")->capture_default_str();
@@ -55,6 +55,9 @@ void addBundleOptions(CLI::App* sub, Options& o) {
       ->check(optionRange("samples"));
   sub->add_option("--limit-train", o.limitTrain, "Use only N training images (0 = all)")
       ->check(optionRange("limit-train"));
+  sub->add_option("--channels", o.channels,
+                  "1 (grey) or 3 (colour); default: as the data is (3 if any image has colour)")
+      ->check(CLI::IsMember({1, 3}));
   sub->add_flag("--force", o.force, "Replace an existing --out bundle");
 }
 

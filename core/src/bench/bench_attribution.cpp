@@ -22,7 +22,7 @@ namespace latentlab::detail {
 void benchAttribution(const BenchOptions& opt, json& results) {
   if (opt.bundle.empty()) throw InputError("[bench] ig64_ms needs a bundle (--bundle)");
   const Bundle b = loadBundle(opt.bundle, parseDevice(opt.device), BundleParts{false, false});
-  const Dataset test = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed).test;
+  const Dataset test = loadManifestDataset(b.manifest).test;
   AttributionOptions o;  // total U through the Laplace bank, black baseline, 64 midpoint steps
   if (!b.laplace) o.head = HeadKind::Deterministic;
   const torch::Tensor x = test.images[0];
@@ -50,7 +50,7 @@ void benchAttribution(const BenchOptions& opt, json& results) {
 void benchLabelFree(const BenchOptions& opt, const std::function<bool(const std::string&)>& want, json& results) {
   if (opt.bundle.empty()) throw InputError("[bench] the label-free benchmarks need a bundle (--bundle)");
   const Bundle b = loadBundle(opt.bundle, parseDevice(opt.device), BundleParts{false, false, false});
-  const DatasetSplit data = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed);
+  const DatasetSplit data = loadManifestDataset(b.manifest);
   const torch::Tensor x = data.test.images[0];
   const int reps = opt.repeats > 0 ? opt.repeats : 50;
   auto timeIt = [&](const std::function<void()>& f) {

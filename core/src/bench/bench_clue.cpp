@@ -20,7 +20,7 @@ namespace latentlab::detail {
 void benchCounterfactuals(const BenchOptions& opt, const std::function<bool(const std::string&)>& want, json& results) {
   if (opt.bundle.empty()) throw InputError("[bench] the counterfactual benchmarks need a bundle (--bundle)");
   const Bundle b = loadBundle(opt.bundle, parseDevice(opt.device), BundleParts{true, false});
-  const Dataset test = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed).test;
+  const Dataset test = loadManifestDataset(b.manifest).test;
   const torch::Tensor z = bundleLatents(b, test, "latents_test.pt", {}, nullptr);
   ClueOptions o;
   o.steps = 200;

@@ -77,7 +77,7 @@ Prototypes fitPrototypes(const torch::Tensor& trainLatents, const torch::Tensor&
 }
 
 Prototypes bundlePrototypes(const Bundle& b, int k, const ProgressFn& progress, const std::atomic<bool>* cancel) {
-  const DatasetSplit data = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed);
+  const DatasetSplit data = loadManifestDataset(b.manifest);
   const int64_t K = b.numClasses(), d = b.latentDim();
   const std::string name = "prototypes_k" + std::to_string(k) + ".pt";
   const fs::path path = fs::path(b.dir) / "cache" / name;

@@ -1,6 +1,5 @@
 #include "latentlab/data/data_torch.h"
 
-#include <stb_image.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -81,120 +80,6 @@ Dataset loadMnistJsonDir(const std::string& digitsDir) {
   return d;
 }
 
-namespace {
-// Hidden entries (.DS_Store, .ipynb_checkpoints, .git) are never classes or images.
-bool hidden(const fs::path& p) { return p.filename().string().rfind('.', 0) == 0; }
-// Class names go into the manifest (JSON, UTF-8): a folder name in another encoding is refused
-// rather than written with replacement characters that no longer match the folder.
-bool validUtf8(const std::string& s) {
-  for (size_t i = 0; i < s.size();) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    const int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || i + size_t(len) > s.size()) return false;
-    for (int k = 1; k < len; ++k)
-      if ((static_cast<unsigned char>(s[i + size_t(k)]) >> 6) != 0x2) return false;
-    i += size_t(len);
-  }
-  return true;
-}
-
-// The formats stb_image reads; other files (notes, CSVs) are skipped with a warning.
-bool imageFile(const fs::path& p) {
-  std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-  for (const char* e :
-       {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tga", ".pgm", ".ppm", ".pnm", ".psd", ".hdr", ".pic"})
-    if (ext == e) return true;
-  return false;
-}
-}  // namespace
-
-Dataset loadImageFolder(const std::string& dir) {
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec))
-    throw InputError("[image-folder] neither fashion-mnist, mnist nor a folder of class subfolders: not a directory (" +
-                     dir + ")");
-  std::vector<std::string> classes;
-  std::vector<std::string> notFolders;  // a pipe, a device or a dangling link among the class folders
-  for (auto& e : fs::directory_iterator(dir, ec)) {
-    if (hidden(e.path())) continue;
-    if (e.is_directory(ec))
-      classes.push_back(e.path().filename().string());
-    else if (!e.is_regular_file(ec))
-      notFolders.push_back(e.path().string());
-  }
-  std::sort(classes.begin(), classes.end());
-  for (const auto& c : classes)
-    if (!validUtf8(c) || c.size() > 200)
-      throw InputError("[image-folder] class folder names must be UTF-8, at most 200 bytes: '" + clipForMessage(c, 40) +
-                       "' (" + dir + ")");
-  if (classes.size() < 2)
-    throw InputError("[image-folder] needs at least 2 class subfolders, found " + std::to_string(classes.size()) +
-                     " (" + dir + ")");
-  std::vector<torch::Tensor> imgs;
-  std::vector<int64_t> labels;
-  std::vector<std::string> skipped;
-  int w0 = -1, h0 = -1;
-  for (size_t c = 0; c < classes.size(); ++c) {
-    std::vector<fs::path> files;
-    for (auto& e : fs::directory_iterator(fs::path(dir) / classes[c], ec)) {
-      if (hidden(e.path())) continue;
-      // An image's name that is not a plain file (a link to /dev/zero, a pipe, a loop) is read below
-      // and refused with its rule; anything else that is not a file is listed as skipped.
-      if (!imageFile(e.path()) && !e.is_regular_file(ec)) {
-        skipped.push_back(e.path().string());
-        continue;
-      }
-      if (imageFile(e.path()))
-        files.push_back(e.path());
-      else
-        skipped.push_back(e.path().string());
-    }
-    std::sort(files.begin(), files.end());
-    if (files.empty())
-      throw InputError("[image-folder] class folder has no images (" + (fs::path(dir) / classes[c]).string() + ")");
-    for (auto& f : files) {
-      int w = 0, h = 0, comp = 0;
-      const std::string file = readFileChecked(f.string(), caps::kImage, "image");
-      // The size from the header first: a small file can decode to gigabytes (30000x30000).
-      if (stbi_info_from_memory(reinterpret_cast<const stbi_uc*>(file.data()), int(file.size()), &w, &h, &comp) &&
-          (w > 512 || h > 512))
-        throw InputError("[image-folder] image size " + std::to_string(w) + "x" + std::to_string(h) +
-                         " must be a multiple of 4 and at most 512 (" + f.string() + ")");
-      unsigned char* px =
-          stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(file.data()), int(file.size()), &w, &h, &comp, 1);
-      if (!px)
-        throw InputError(std::string("[image-folder] cannot read image: ") + stbi_failure_reason() + " (" + f.string() +
-                         ")");
-      if (w0 < 0) {
-        w0 = w;
-        h0 = h;
-        if (w % 4 != 0 || h % 4 != 0 || w > 512 || h > 512) {
-          stbi_image_free(px);
-          throw InputError("[image-folder] image size " + std::to_string(w) + "x" + std::to_string(h) +
-                           " must be a multiple of 4 and at most 512 (" + f.string() + ")");
-        }
-      } else if (w != w0 || h != h0) {
-        stbi_image_free(px);
-        throw InputError("[image-folder] image is " + std::to_string(w) + "x" + std::to_string(h) + ", others are " +
-                         std::to_string(w0) + "x" + std::to_string(h0) + " (" + f.string() + ")");
-      }
-      imgs.push_back(torch::from_blob(px, {1, 1, h, w}, torch::kUInt8).to(torch::kFloat32).div_(255.0f));
-      stbi_image_free(px);
-      labels.push_back(int64_t(c));
-    }
-  }
-  Dataset d;
-  d.name = dir;
-  d.classNames = classes;
-  skipped.insert(skipped.end(), notFolders.begin(), notFolders.end());
-  std::sort(skipped.begin(), skipped.end());
-  d.skipped = skipped;
-  d.images = torch::cat(imgs);
-  d.labels = torch::tensor(labels, torch::kInt64);
-  return d;
-}
-
 std::string fashionMnistDir() {
   if (const char* e = std::getenv("LATENTLAB_FASHION_MNIST_DIR")) return e;
   return "/usr/share/datasets/fashion-mnist";
@@ -224,7 +109,14 @@ DatasetSplit splitDataset(const Dataset& all, double trainFraction, uint64_t see
   return {subset(all, perm.slice(0, 0, nTrain)), subset(all, perm.slice(0, nTrain))};
 }
 
-DatasetSplit loadNamedDataset(const std::string& nameOrPath, uint64_t splitSeed) {
+DatasetSplit loadNamedDataset(const std::string& nameOrPath, uint64_t splitSeed, int channels) {
+  if (channels != 0 && channels != 1 && channels != 3)
+    throw InputError("[dataset] --channels must be 1 (grey) or 3 (colour), got " + std::to_string(channels));
+  auto conv = [&](DatasetSplit s) {
+    s.train.images = withChannels(s.train.images, channels);
+    s.test.images = withChannels(s.test.images, channels);
+    return s;
+  };
   if (nameOrPath == "fashion-mnist") {
     const std::string dir = fashionMnistDir();
     std::vector<std::string> names = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -233,19 +125,46 @@ DatasetSplit loadNamedDataset(const std::string& nameOrPath, uint64_t splitSeed)
     DatasetSplit s;
     s.train = loadIdxDataset(p("train-images-idx3-ubyte.gz"), p("train-labels-idx1-ubyte.gz"), names, nameOrPath);
     s.test = loadIdxDataset(p("t10k-images-idx3-ubyte.gz"), p("t10k-labels-idx1-ubyte.gz"), names, nameOrPath);
-    return s;
+    return conv(std::move(s));
   }
-  if (nameOrPath == "mnist") return splitDataset(loadMnistJsonDir(mnistDigitsDir()), 0.8, splitSeed);
+  if (nameOrPath == "mnist") return conv(splitDataset(loadMnistJsonDir(mnistDigitsDir()), 0.8, splitSeed));
+  if (nameOrPath == "emoji") return splitDataset(loadEmojiDataset(emojiDir(), channels), 0.8, splitSeed);
   std::error_code ec;
+  if (fs::is_regular_file(nameOrPath, ec) && fs::path(nameOrPath).extension() == ".npz")
+    return loadNpzDataset(nameOrPath, splitSeed, channels);
   if (!fs::is_directory(nameOrPath, ec))
-    throw InputError("[dataset] '" + nameOrPath + "' is neither fashion-mnist, mnist nor a folder of class subfolders");
-  return splitDataset(loadImageFolder(nameOrPath), 0.8, splitSeed);
+    throw InputError("[dataset] '" + nameOrPath +
+                     "' is neither fashion-mnist, mnist, emoji, a .npz file nor a folder of class subfolders");
+  if (isTrainTestFolder(nameOrPath)) return loadTrainTestFolder(nameOrPath, channels);
+  return splitDataset(loadImageFolder(nameOrPath, channels), 0.8, splitSeed);
 }
 
-Dataset loadOodDataset(const std::string& name) {
-  if (name == "mnist") return loadMnistJsonDir(mnistDigitsDir());
-  if (name == "fashion-mnist") return loadNamedDataset("fashion-mnist", 0).test;
-  return loadImageFolder(name);
+std::string shapeText(const torch::Tensor& images) {
+  return std::to_string(images.size(1)) + "x" + std::to_string(images.size(2)) + "x" + std::to_string(images.size(3));
+}
+
+DatasetSplit loadManifestDataset(const Manifest& mf) {
+  DatasetSplit s = loadNamedDataset(mf.dataset, mf.splitSeed, int(mf.inputShape[0]));
+  const auto& x = s.test.images;
+  if (x.size(1) != mf.inputShape[0] || x.size(2) != mf.inputShape[1] || x.size(3) != mf.inputShape[2])
+    throw InputError("[dataset] " + mf.dataset + " gives images of " + shapeText(x) + ", the bundle's manifest says " +
+                     std::to_string(mf.inputShape[0]) + "x" + std::to_string(mf.inputShape[1]) + "x" +
+                     std::to_string(mf.inputShape[2]));
+  return s;
+}
+
+Dataset loadOodDataset(const std::string& name, int channels) {
+  if (name == "mnist") {
+    Dataset d = loadMnistJsonDir(mnistDigitsDir());
+    d.images = withChannels(d.images, channels);
+    return d;
+  }
+  if (name == "fashion-mnist" || name == "emoji") return loadNamedDataset(name, 0, channels).test;
+  std::error_code ec;
+  if ((fs::is_regular_file(name, ec) && fs::path(name).extension() == ".npz") ||
+      (fs::is_directory(name, ec) && isTrainTestFolder(name)))
+    return loadNamedDataset(name, 0, channels).test;
+  return loadImageFolder(name, channels);
 }
 
 }  // namespace latentlab

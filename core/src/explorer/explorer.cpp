@@ -57,7 +57,7 @@ std::unique_ptr<Explorer> Explorer::open(const std::string& bundleDir, const std
         loadIdxDataset((dir / "t10k-images-idx3-ubyte.gz").string(), (dir / "t10k-labels-idx1-ubyte.gz").string(),
                        b.manifest.classNames, b.manifest.dataset);
   } else {
-    s.data = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed);
+    s.data = loadManifestDataset(b.manifest);
   }
   mark("dataset");
   const Dataset& test = s.data.test;
@@ -93,7 +93,7 @@ std::shared_ptr<const PointTable> Explorer::addTrainPoints(const ProgressFn& pro
                                                            const std::atomic<bool>* cancel) {
   if (m->table->n > m->table->numTest) return m->table;
   if (m->data.train.size() == 0)
-    m->data.train = loadNamedDataset(m->bundle.manifest.dataset, m->bundle.manifest.splitSeed).train;
+    m->data.train = loadManifestDataset(m->bundle.manifest).train;
   checkCancel(cancel, "explorer");
   torch::Tensor z = bundleLatents(m->bundle, m->data.train, "latents_train.pt", progress, cancel);
   checkCancel(cancel, "explorer");

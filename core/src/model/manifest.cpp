@@ -1,5 +1,6 @@
 #include "latentlab/model/manifest.h"
 
+#include <cmath>
 #include <cstdint>
 
 #include "latentlab/util/errors.h"
@@ -71,13 +72,16 @@ Manifest parseManifest(const std::string& text, const std::string& source) {
       throw BundleError("[manifest] a class name must have 1 to 200 characters, got '" + clipForMessage(name, 40) +
                         "' (" + source + ")");
   const json& shape = need(j, "input_shape", source);
-  const int64_t shapeMax[3] = {4, 4096, 4096};
   if (!shape.is_array() || shape.size() != 3)
     throw BundleError("[manifest] 'input_shape' must be [C, H, W] (" + source + ")");
   for (size_t i = 0; i < 3; ++i) {
-    if (!shape[i].is_number_integer() || shape[i].get<double>() < 1 || shape[i].get<double>() > double(shapeMax[i]))
+    const bool whole = shape[i].is_number_integer();
+    const double v = whole ? shape[i].get<double>() : 0;
+    const bool ok = whole && (i == 0 ? (v == 1 || v == 3) : (v >= 4 && v <= 512 && std::fmod(v, 4) == 0));
+    if (!ok)
       throw BundleError(
-          "[manifest] 'input_shape' must be [C, H, W] with whole numbers, C in 1..4 and H, W in 1..4096, got " +
+          "[manifest] 'input_shape' must be [C, H, W] with C = 1 (grey) or 3 (colour) and H, W multiples of 4 "
+          "up to 512, got " +
           clipForMessage(shape.dump(), 40) + " (" + source + ")");
     m.inputShape[i] = shape[i].get<int64_t>();
   }

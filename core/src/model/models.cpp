@@ -266,12 +266,32 @@ torch::Tensor dryCall(const torch::jit::Module& m, const std::string& method, co
 }
 }  // namespace
 
+void checkInputChannels(const torch::jit::Module& m, const Shape3& in, const std::string& source) {
+  // The first convolution's weight [out, in/groups, kH, kW] says what the model was made for. A
+  // per-channel normalisation (x - mean[3]) / std[3] would broadcast a grey image to three channels
+  // and run without an error, on the wrong input: refuse before any dry run can hide it.
+  for (const auto& p : m.named_parameters(/*recurse=*/true)) {
+    if (p.value.dim() != 4) continue;
+    if (p.value.size(1) != in[0])
+      throw ModelLoadError("[validate] the model's first convolution (" + p.name + ", weight " + shapeStr(p.value) +
+                           ") takes " + std::to_string(p.value.size(1)) + "-channel images, but the images are " +
+                           std::to_string(in[0]) + "x" + std::to_string(in[1]) + "x" + std::to_string(in[2]) + " (" +
+                           (in[0] == 1 ? "grey" : "colour") + "); " +
+                           (p.value.size(1) == 3 || p.value.size(1) == 1
+                                ? "load the data with --channels " + std::to_string(p.value.size(1))
+                                : std::string("LatentLab reads images with 1 or 3 channels")) +
+                           " (" + source + ")");
+    return;
+  }
+}
+
 std::pair<int64_t, int64_t> validateClassifier(const torch::jit::Module& m, const Shape3& in, int64_t expectedClasses,
                                                const torch::Device& device, const std::string& source) {
   for (const char* name : {"encode", "classify"})
     if (!hasMethod(m, name))
       throw ModelLoadError(std::string("[validate] model has no method '") + name + "' (" + source + ")");
   torch::NoGradGuard ng;
+  checkInputChannels(m, in, source);
   auto gen = at::detail::createCPUGenerator(1234);
   torch::Tensor x = torch::rand({2, in[0], in[1], in[2]}, gen, torch::kFloat32).to(device);
   torch::Tensor z = dryCall(m, "encode", x, source);

@@ -169,7 +169,7 @@ json runEval(const EvalOptions& opt, std::ostream& log) {
                           ? "[eval] --dvae: the bundle has no DVAE; add one with `latentlab train-dvae " + opt.bundle +
                                 "` (" + opt.bundle + ")"
                           : "[eval] --dvae: " + b.dvaeProblem);
-  DatasetSplit data = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed);
+  DatasetSplit data = loadManifestDataset(b.manifest);
   if (data.train.classNames != b.manifest.classNames)
     throw BundleError("[eval] the dataset's classes differ from the bundle's (" + opt.bundle + ")");
   const Shape3& in = b.manifest.inputShape;

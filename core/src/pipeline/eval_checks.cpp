@@ -395,7 +395,7 @@ json runChecks(const ChecksOptions& o, const ProgressFn& progress, const std::at
       throw InputError("[checks] --compare " + c + " is a bundle of " + ob.manifest.dataset + "; " + o.bundle +
                        " is of " + b.manifest.dataset + ": the comparison needs the same images");
   }
-  const DatasetSplit data = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed);
+  const DatasetSplit data = loadManifestDataset(b.manifest);
   const int64_t nTest = std::min(o.testPoints, data.test.size());
   const int64_t K = b.numClasses();
   json summary = {{kExplainMarker, true},     {"bundle", fs::absolute(o.bundle).string()},

@@ -100,7 +100,7 @@ json runExplainAttribution(const AttributionExplainOptions& o, const ProgressFn&
   if (ig.target.needsHead() && ig.head == HeadKind::Laplace && !b.laplace)
     throw BundleError("[explain] the laplace head needs a posterior, and the bundle has none (" + o.bundle +
                       "); use --head deterministic");
-  const DatasetSplit data = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed);
+  const DatasetSplit data = loadManifestDataset(b.manifest);
   const int64_t n = data.test.images.size(0);
   if (o.index >= n)
     throw InputError("[explain] --index " + std::to_string(o.index) + " is outside the test set (0.." +

@@ -257,7 +257,7 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
     throw InputError(
         "[explain] the deterministic head has no epistemic uncertainty (it is 0 everywhere, so nothing "
         "would move); choose --uncertainty total or aleatoric, or --head laplace");
-  const Dataset test = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed).test;
+  const Dataset test = loadManifestDataset(b.manifest).test;
   checkCancel(cancel, "explain");
   const torch::Tensor z = bundleLatents(b, test, "latents_test.pt", progress, cancel);
   const std::vector<int64_t> points = choosePoints(o, b, z);

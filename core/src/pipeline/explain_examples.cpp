@@ -54,7 +54,7 @@ json runExplainExamples(const ExampleExplainOptions& o, const ProgressFn& progre
   checkExplainOut(o.out, o.force);
   Bundle b = loadBundle(o.bundle, parseDevice(o.device), BundleParts{false, false, false});
   if (o.examples.method == ExampleMethod::Tracin) loadCheckpoints(b);  // its error before the latents' minutes
-  const DatasetSplit data = loadNamedDataset(b.manifest.dataset, b.manifest.splitSeed);
+  const DatasetSplit data = loadManifestDataset(b.manifest);
   const int64_t n = data.test.size();
   if (o.index >= n)
     throw InputError("[explain] --index " + std::to_string(o.index) + " is outside the test set (0.." +

@@ -193,7 +193,7 @@ json trainLabelFree(const TrainOptions& opt, const ProgressFn& progress, const s
                     std::ostream& log) {
   const torch::Device dev = parseDevice(opt.device);
   const auto tStart = Clock::now();
-  DatasetSplit data = loadNamedDataset(opt.dataset, opt.seed);
+  DatasetSplit data = loadNamedDataset(opt.dataset, opt.seed, opt.channels);
   warnSkipped(data, log);
   data.train = firstN(data.train, opt.limitTrain, opt.seed);
   const Shape3 shape = {data.train.images.size(1), data.train.images.size(2), data.train.images.size(3)};
@@ -324,7 +324,7 @@ json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::at
   checkOutputPath(opt.out, opt.force);
   if (isLabelFree(opt.objective)) return trainLabelFree(opt, progress, cancel, log);
   const auto tStart = Clock::now();
-  DatasetSplit data = loadNamedDataset(opt.dataset, opt.seed);
+  DatasetSplit data = loadNamedDataset(opt.dataset, opt.seed, opt.channels);
   warnSkipped(data, log);
   data.train = firstN(data.train, opt.limitTrain, opt.seed);
   const Shape3 shape = {data.train.images.size(1), data.train.images.size(2), data.train.images.size(3)};
@@ -332,7 +332,8 @@ json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::at
   const double mean = data.train.images.mean().item<double>(),
                stdv = std::max(1e-3, data.train.images.std().item<double>());
   log << "dataset " << opt.dataset << ": " << data.train.size() << " train, " << data.test.size() << " test, " << k
-      << " classes, input " << shape[0] << "x" << shape[1] << "x" << shape[2] << "; device " << dev << "\n";
+      << " classes, input " << shape[0] << "x" << shape[1] << "x" << shape[2] << (shape[0] == 3 ? " (colour)" : " (grey)")
+      << "; device " << dev << "\n";
 
   StagedDir stage(opt.out, opt.force);
   const fs::path dir(stage.path());
@@ -442,7 +443,7 @@ json runImport(const ImportOptions& opt, const ProgressFn& progress, const std::
                                                    {"limit-train", double(opt.limitTrain)}})
     checkTrainOption("import", name, value);
   checkOutputPath(opt.out, opt.force);
-  DatasetSplit data = loadNamedDataset(opt.dataset, opt.seed);
+  DatasetSplit data = loadNamedDataset(opt.dataset, opt.seed, opt.channels);
   warnSkipped(data, log);
   data.train = firstN(data.train, opt.limitTrain, opt.seed);
   const Shape3 shape = {data.train.images.size(1), data.train.images.size(2), data.train.images.size(3)};
@@ -450,6 +451,23 @@ json runImport(const ImportOptions& opt, const ProgressFn& progress, const std::
   torch::jit::Module user = loadScript(opt.model, dev, {"encode", "classify"});
   auto [d, kk] = validateClassifier(user, shape, k, dev, opt.model);
   (void)kk;
+  {  // the dry run on the data itself: one latent per image, as many as images
+    torch::NoGradGuard ng;
+    const int64_t n = std::min<int64_t>(8, data.test.size());
+    torch::Tensor z;
+    try {
+      z = callTensor(user, "encode", data.test.images.slice(0, 0, n).to(dev));
+    } catch (const std::exception& e) {
+      throw ModelLoadError("[import] encode() fails on the data's images (" + std::to_string(n) + "x" +
+                           shapeText(data.test.images) + "): " + torchErrorSummary(e) + " (" + opt.model + ")");
+    }
+    if (z.dim() != 2 || z.size(0) != n || z.size(1) != d)
+      throw ModelLoadError("[import] encode() on " + std::to_string(n) + " of the data's images (" +
+                           shapeText(data.test.images) + ") must give " + std::to_string(n) + " latents of size " +
+                           std::to_string(d) + ", one per image (" + opt.model + ")");
+  }
+  log << "data " << opt.dataset << ": " << data.train.size() << " train, " << data.test.size() << " test, images "
+      << shapeText(data.train.images) << (shape[0] == 3 ? " (colour)" : " (grey)") << "\n";
   log << "imported " << opt.model << ": d=" << d << ", K=" << k << (hasMethod(user, "decode") ? ", has decode()" : "")
       << "\n";
   StagedDir stage(opt.out, opt.force);

@@ -132,7 +132,7 @@ json runTrainDvae(const DvaeTrainOptions& opt, const ProgressFn& progress, const
   BundleParts parts;
   parts.vae = parts.ensemble = parts.dvae = false;
   Bundle b = loadBundle(dir, dev, parts);
-  DatasetSplit data = loadNamedDataset(mf.dataset, mf.splitSeed);
+  DatasetSplit data = loadManifestDataset(mf);
   if (data.train.classNames != mf.classNames)
     throw BundleError("[train-dvae] the dataset's classes differ from the bundle's (" + dir + ")");
   log << "train-dvae: " << opt.bits << " bits over d=" << b.latentDim() << ", " << opt.epochs << " epochs, beta "

@@ -52,6 +52,10 @@ void saveScript(const torch::jit::Module& m, const std::string& path);
 bool hasMethod(const torch::jit::Module& m, const std::string& name);
 torch::Tensor callTensor(const torch::jit::Module& m, const std::string& method, const torch::Tensor& x);
 
+// Refuses (ModelLoadError naming both shapes) a model whose first convolution takes another number
+// of channels than the images have: a broadcast in encode() would otherwise hide the mismatch.
+void checkInputChannels(const torch::jit::Module& m, const Shape3& inputShape, const std::string& source);
+
 // Dry run of a classifier: encode on two inputs of `inputShape`, classify, and decode if present.
 // Returns {d, K}. Throws ModelLoadError naming `source` and the mismatch (wrong rank, shapes,
 // dtype, non-finite outputs, K != expectedClasses when expectedClasses > 0).

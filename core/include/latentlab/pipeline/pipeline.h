@@ -40,6 +40,7 @@ struct TrainOptions {
   // classifier, or a label-free pretext task (objectives_torch.h): autoencoder, denoising-autoencoder,
   // vae; those bundles hold the encoder with its decoder, and no head, posterior or ensemble.
   std::string objective = "classifier";
+  int channels = 0;  // 0: as the data is (data_torch.h); 1 grey; 3 colour
 };
 
 struct ImportOptions {
@@ -56,6 +57,7 @@ struct ImportOptions {
   int64_t samples = 64;
   bool force = false;
   int64_t limitTrain = 0;
+  int channels = 0;  // 0: as the data is (data_torch.h); 1 grey; 3 colour
 };
 
 // `latentlab train-dvae BUNDLE`: a DVAE over the bundle's training latents, added to the bundle.

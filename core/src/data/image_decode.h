@@ -1,0 +1,24 @@
+#pragma once
+// One image file decoded for a dataset: stb_image's formats, alpha composited on white, kept as
+// 8-bit RGB so that a folder can decide its channel count after seeing every image.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace latentlab {
+
+struct DecodedImage {
+  int w = 0, h = 0;
+  std::vector<uint8_t> rgb;  // h * w * 3, row-major, interleaved
+  bool colour = false;       // some pixel has R, G and B not all equal
+};
+
+// The rules of every image a dataset reads: the file at most caps::kImage bytes, sides at most 512
+// (from the header, before decoding). `tag` starts the messages ("[image-folder]"). Throws
+// InputError naming the file.
+DecodedImage decodeImageFile(const std::string& path, const std::string& tag);
+
+// True for the extensions stb_image reads (png, jpg, jpeg, bmp, gif, tga, pgm, ppm, pnm, psd, hdr, pic).
+bool isImageFileName(const std::string& path);
+
+}  // namespace latentlab
