@@ -1,5 +1,6 @@
 #version 330 core
-// Grey image from the atlas (a 2D array texture, one channel), framed in the point's colour.
+// The image from the atlas (a 2D array texture: RGB, or grey read as RGB by a swizzle), framed in
+// the point's colour.
 in vec3 vUv;
 in vec2 vLocal;
 in vec4 vBorder;
@@ -12,6 +13,5 @@ void main() {
     fragColor = vec4(vBorder.rgb, 1.0);
     return;
   }
-  float g = texture(uAtlas, vUv).r;
-  fragColor = vec4(vec3(g), 1.0);
+  fragColor = vec4(texture(uAtlas, vUv).rgb, 1.0);
 }

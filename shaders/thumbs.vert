@@ -9,6 +9,7 @@ uniform vec2 uCentre;
 uniform vec2 uScale;
 uniform vec2 uPixel;        // clip units per pixel
 uniform float uSizePx;
+uniform float uAspect;     // image width / height: the longer side is uSizePx
 uniform float uCellsPerRow;
 uniform vec2 uCellUv;       // size of one cell in uv units
 out vec3 vUv;
@@ -16,7 +17,8 @@ out vec2 vLocal;
 out vec4 vBorder;
 void main() {
   vec2 c = (aCentre - uCentre) * uScale;
-  vec2 offset = (aCorner - 0.5) * uSizePx * uPixel;
+  vec2 side = uAspect >= 1.0 ? vec2(1.0, 1.0 / uAspect) : vec2(uAspect, 1.0);
+  vec2 offset = (aCorner - 0.5) * side * uSizePx * uPixel;
   gl_Position = vec4(c + offset, 0.0, 1.0);
   float col = mod(aSlot.x, uCellsPerRow);
   float row = floor(aSlot.x / uCellsPerRow);

@@ -107,7 +107,7 @@ void MapPanel::drawTooltip(Context& ctx) {
   const PointTable& t = *ctx.state.model.pts;
   const size_t i = size_t(ctx.state.selection.hover);
   ImGui::BeginTooltip();
-  ctx.textures.showGrey("hover", &t.pixels[i * size_t(t.H * t.W)], int(t.H), int(t.W), 84);
+  ctx.textures.showThumb("hover", t, int64_t(i), 84);
   ImGui::SameLine();
   ImGui::BeginGroup();
   ImGui::Text("#%lld (%s %lld)", (long long)i, t.isTrain[i] ? "train" : "test", (long long)t.splitIndex[i]);

@@ -104,7 +104,7 @@ void MapPanel::syncRenderer(Context& ctx) {
   StyleState& st = s.style;
   const PointTable& t = *s.model.pts;
   if (st.atlasDirty) {
-    m_renderer.setAtlas(t.pixels, t.n, int(t.H), int(t.W));
+    m_renderer.setAtlas(t.pixels, t.n, int(t.thumbH), int(t.thumbW), int(t.thumbC));
     st.atlasDirty = false;
     m_lod.invalidate();
   }

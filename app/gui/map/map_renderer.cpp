@@ -78,7 +78,7 @@ void MapRenderer::setColors(const std::vector<uint32_t>& rgba) {
   glBufferData(GL_ARRAY_BUFFER, GLsizeiptr(rgba.size() * sizeof(uint32_t)), rgba.data(), GL_DYNAMIC_DRAW);
 }
 
-void MapRenderer::setAtlas(const std::vector<uint8_t>& pixels, int64_t n, int h, int w) {
+void MapRenderer::setAtlas(const std::vector<uint8_t>& pixels, int64_t n, int h, int w, int c) {
   GLint maxSize = 4096;
   glGetIntegerv(GL_MAX_TEXTURE_SIZE, &maxSize);
   const int side = std::min<int>(maxSize, 4096);
@@ -95,9 +95,15 @@ void MapRenderer::setAtlas(const std::vector<uint8_t>& pixels, int64_t n, int h,
   glGenTextures(1, &m_atlas);
   glBindTexture(GL_TEXTURE_2D_ARRAY, m_atlas);
   glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
-  glTexImage3D(GL_TEXTURE_2D_ARRAY, 0, GL_R8, m_texW, m_texH, std::max(1, layers), 0, GL_RED, GL_UNSIGNED_BYTE,
-               nullptr);
-  std::vector<uint8_t> layer(size_t(m_texW) * size_t(m_texH));
+  const GLenum fmt = c == 3 ? GL_RGB : GL_RED;
+  glTexImage3D(GL_TEXTURE_2D_ARRAY, 0, c == 3 ? GL_RGB8 : GL_R8, m_texW, m_texH, std::max(1, layers), 0, fmt,
+               GL_UNSIGNED_BYTE, nullptr);
+  if (c != 3) {  // grey: the shader reads .rgb
+    const GLint swizzle[4] = {GL_RED, GL_RED, GL_RED, GL_ONE};
+    glTexParameteriv(GL_TEXTURE_2D_ARRAY, GL_TEXTURE_SWIZZLE_RGBA, swizzle);
+  }
+  m_aspect = float(w) / float(h);
+  std::vector<uint8_t> layer(size_t(m_texW) * size_t(m_texH) * size_t(c));
   for (int l = 0; l < layers; ++l) {
     std::fill(layer.begin(), layer.end(), uint8_t(0));
     for (int64_t c = 0; c < m_cellsPerLayer; ++c) {
@@ -105,10 +111,10 @@ void MapRenderer::setAtlas(const std::vector<uint8_t>& pixels, int64_t n, int h,
       if (i >= n) break;
       const int col = int(c % m_cellsPerRow), row = int(c / m_cellsPerRow);
       for (int y = 0; y < h; ++y)
-        std::copy_n(&pixels[size_t((i * h + y) * w)], w,
-                    &layer[size_t(row * h + y) * size_t(m_texW) + size_t(col * w)]);
+        std::copy_n(&pixels[size_t((i * h + y) * w * c)], w * c,
+                    &layer[(size_t(row * h + y) * size_t(m_texW) + size_t(col * w)) * size_t(c)]);
     }
-    glTexSubImage3D(GL_TEXTURE_2D_ARRAY, 0, 0, 0, l, m_texW, m_texH, 1, GL_RED, GL_UNSIGNED_BYTE, layer.data());
+    glTexSubImage3D(GL_TEXTURE_2D_ARRAY, 0, 0, 0, l, m_texW, m_texH, 1, fmt, GL_UNSIGNED_BYTE, layer.data());
   }
   glTexParameteri(GL_TEXTURE_2D_ARRAY, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
   glTexParameteri(GL_TEXTURE_2D_ARRAY, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
@@ -163,6 +169,7 @@ void MapRenderer::render(const MapViewport& v, int x, int y, float pointSizePx, 
     glUniform2f(glGetUniformLocation(m_thumbsProg, "uScale"), sx, sy);
     glUniform2f(glGetUniformLocation(m_thumbsProg, "uPixel"), 2.0f / w, 2.0f / h);
     glUniform1f(glGetUniformLocation(m_thumbsProg, "uSizePx"), thumbSizePx);
+    glUniform1f(glGetUniformLocation(m_thumbsProg, "uAspect"), m_aspect);
     glUniform1f(glGetUniformLocation(m_thumbsProg, "uCellsPerRow"), float(m_cellsPerRow));
     const float cellW = float(m_texW) / float(m_cellsPerRow);
     const float cellH = float(m_texH) / float(m_cellsPerLayer / m_cellsPerRow);

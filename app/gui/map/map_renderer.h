@@ -30,7 +30,8 @@ class MapRenderer {
   // setPositions, all of them in index order.
   void setDrawList(const std::vector<uint32_t>& indices);
   // Grey images [n, h, w]; call again when the points change.
-  void setAtlas(const std::vector<uint8_t>& pixels, int64_t n, int h, int w);
+  // pixels [n, h, w, c] (c = 1 grey, 3 RGB), the PointTable thumbnails.
+  void setAtlas(const std::vector<uint8_t>& pixels, int64_t n, int h, int w, int c);
   void atlasSlot(int64_t index, float& cell, float& layer) const;
   void setThumbs(const std::vector<ThumbInstance>& thumbs);
   // Draws into the current framebuffer's rectangle whose lower-left corner is (x, y) in GL
@@ -45,6 +46,7 @@ class MapRenderer {
   unsigned m_atlas = 0;
   int64_t m_points = 0, m_thumbs = 0, m_drawCount = -1;
   int m_cellsPerRow = 1, m_cellsPerLayer = 1, m_texW = 1, m_texH = 1;
+  float m_aspect = 1.0f;  // thumbnail width / height
 };
 
 }  // namespace latentlab::gui

@@ -99,8 +99,7 @@ void ExamplesPanel::drawRow(Context& ctx, bool top) {
     ImGui::PushID(int(j) + (top ? 0 : 1000));
     const bool have = point < t.n;
     if (have)
-      ctx.textures.showGrey(std::string(top ? "ex_top_" : "ex_bot_") + std::to_string(j),
-                            &t.pixels[size_t(point * t.H * t.W)], int(t.H), int(t.W), size);
+      ctx.textures.showThumb(std::string(top ? "ex_top_" : "ex_bot_") + std::to_string(j), t, int64_t(point), size);
     else
       ImGui::Dummy(ImVec2(size, size));
     if (have && ImGui::IsItemClicked()) ctx.examples.selectExample(top, int(j));

@@ -94,7 +94,6 @@ void drawLiveSaliency(Context& ctx, const LatentEval& e, float img) {
 // Snap to manifold: the data points nearest to the latent, with their labels and distances.
 void drawNeighbours(Context& ctx, const LatentEval& e, float img) {
   const PointTable& t = *ctx.state.model.pts;
-  const int H = int(t.H), W = int(t.W);
   const LatentEval* ev = &e;
   ImGui::SameLine();
   ImGui::BeginGroup();
@@ -104,7 +103,7 @@ void drawNeighbours(Context& ctx, const LatentEval& e, float img) {
     if (k % 2) ImGui::SameLine();
     const size_t j = size_t(ev->neighbours[k]);
     ImGui::BeginGroup();
-    ctx.textures.showGrey("nb" + std::to_string(k), &t.pixels[j * size_t(H * W)], H, W, small);
+    ctx.textures.showThumb("nb" + std::to_string(k), t, int64_t(j), small);
     double d2 = 0;
     for (int64_t a = 0; a < t.d && size_t(a) < ev->latent.size(); ++a) {
       const double x = double(ev->latent[size_t(a)]) - t.latents[j * size_t(t.d) + size_t(a)];
@@ -181,7 +180,7 @@ void InspectorPanel::draw(Context& ctx) {
   const int H = int(t.H), W = int(t.W);
   ImGui::BeginGroup();
   ImGui::TextUnformatted(editedPoint ? "origin's image x" : "input x");
-  ctx.textures.showGrey("input", &t.pixels[i * size_t(H * W)], H, W, img);
+  ctx.textures.showThumb("input", t, int64_t(i), img);
   ImGui::EndGroup();
   tip("The data image of the selected point");
   ImGui::SameLine();

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "latentlab/explorer/explorer.h"
 #include "latentlab/explorer/viewmath.h"
 
 namespace latentlab::gui {
@@ -35,6 +36,10 @@ void Textures::showGrey(const std::string& slot, const uint8_t* img, int h, int 
   std::vector<uint8_t> rgba(size_t(h) * size_t(w) * 4, 255);
   for (size_t q = 0; q < size_t(h) * size_t(w); ++q) rgba[4 * q] = rgba[4 * q + 1] = rgba[4 * q + 2] = img[q];
   show(slot, rgba, h, w, size);
+}
+
+void Textures::showThumb(const std::string& slot, const PointTable& t, int64_t i, float size) {
+  show(slot, t.thumbRgba(i), int(t.thumbH), int(t.thumbW), size);
 }
 
 std::vector<float> channelSum(const std::vector<float>& v, int64_t C, int64_t hw) {

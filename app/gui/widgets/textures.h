@@ -8,6 +8,10 @@
 #include <string>
 #include <vector>
 
+namespace latentlab {
+struct PointTable;
+}
+
 namespace latentlab::gui {
 
 class Textures {
@@ -26,6 +30,8 @@ class Textures {
   void showChw(const std::string& slot, const std::vector<float>& img, int c, int h, int w, float size);
   // A grey image [h, w].
   void showGrey(const std::string& slot, const uint8_t* img, int h, int w, float size);
+  // Point i's thumbnail (grey or RGB, PointTable::thumbRgba).
+  void showThumb(const std::string& slot, const PointTable& t, int64_t i, float size);
 };
 
 // [C, H, W] -> [H, W], the channels summed (a pixel's attribution); zeros when the size is wrong.

@@ -87,6 +87,34 @@ std::unique_ptr<Explorer> Explorer::open(const std::string& bundleDir, const std
   return e;
 }
 
+namespace explorer_detail {
+void appendThumbnails(PointTable& t, const torch::Tensor& images) {
+  torch::Tensor img = images.to(torch::kCPU, torch::kFloat32).contiguous();
+  const int64_t m = img.size(0), c = img.size(1), h = img.size(2), w = img.size(3);
+  const int64_t f = std::max<int64_t>(1, (std::max(h, w) + 63) / 64);  // whole factor: sides <= 64
+  t.thumbC = c == 3 ? 3 : 1;
+  t.thumbH = h / f;
+  t.thumbW = w / f;
+  const int64_t th = t.thumbH, tw = t.thumbW, tc = t.thumbC;
+  const float* src = img.data_ptr<float>();
+  const size_t base = t.pixels.size();
+  t.pixels.resize(base + size_t(m * th * tw * tc));
+  const float norm = 1.0f / float(f * f * (tc == c ? 1 : c));
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t y = 0; y < th; ++y)
+      for (int64_t x = 0; x < tw; ++x)
+        for (int64_t k = 0; k < tc; ++k) {
+          float v = 0;  // the mean of the f x f block (of every channel, for a grey thumbnail of C != 1, 3)
+          for (int64_t ch = (tc == c ? k : 0); ch < (tc == c ? k + 1 : c); ++ch)
+            for (int64_t dy = 0; dy < f; ++dy)
+              for (int64_t dx = 0; dx < f; ++dx) v += src[((i * c + ch) * h + y * f + dy) * w + x * f + dx];
+          v = std::min(1.0f, std::max(0.0f, v * norm));
+          t.pixels[base + size_t(((i * th + y) * tw + x) * tc + k)] = uint8_t(v * 255.0f + 0.5f);
+        }
+}
+}  // namespace explorer_detail
+
+
 std::shared_ptr<const PointTable> Explorer::points() const { return m->table; }
 
 std::shared_ptr<const PointTable> Explorer::addTrainPoints(const ProgressFn& progress,

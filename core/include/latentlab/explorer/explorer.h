@@ -28,7 +28,13 @@ struct PointTable {
   std::vector<int> predsDet;                       // [n]  deterministic head
   std::vector<float> probs;                        // [n, K] predictive mean
   std::vector<float> total, aleatoric, epistemic;  // [n] nats
-  std::vector<uint8_t> pixels;                     // [n, H, W] grey thumbnails (mean over channels)
+  // Thumbnails [n, thumbH, thumbW, thumbC], 8-bit, channels interleaved: RGB for a colour bundle
+  // (thumbC 3), grey otherwise; the image itself when both sides are at most 64, else averaged
+  // down by a whole factor (a 512x512 image gives 64x64).
+  std::vector<uint8_t> pixels;
+  int64_t thumbC = 1, thumbH = 28, thumbW = 28;
+  // Point i's thumbnail as RGBA8 [thumbH, thumbW] (what the panels and the map show).
+  std::vector<uint8_t> thumbRgba(int64_t i) const;
   std::vector<uint8_t> isTrain;                    // [n] 0: test split, 1: train split
   std::vector<int64_t> splitIndex;                 // [n] index of the image within its split
   std::vector<float> zLo, zHi;                     // [d] the encoder's output range over these points
@@ -38,6 +44,16 @@ struct PointTable {
   bool hasClassifier = true;
   std::string objective = "classifier";  // what the encoder was trained for
 };
+
+inline std::vector<uint8_t> PointTable::thumbRgba(int64_t i) const {
+  const size_t hw = size_t(thumbH * thumbW);
+  std::vector<uint8_t> rgba(hw * 4, 255);
+  if (i < 0 || i >= n || pixels.size() < size_t(n) * hw * size_t(thumbC)) return rgba;
+  const uint8_t* p = &pixels[size_t(i) * hw * size_t(thumbC)];
+  for (size_t q = 0; q < hw; ++q)
+    for (int k = 0; k < 3; ++k) rgba[4 * q + size_t(k)] = p[q * size_t(thumbC) + (thumbC == 3 ? size_t(k) : 0)];
+  return rgba;
+}
 
 // The model's answer for one latent: what the inspector shows during a drag.
 struct LatentEval {
