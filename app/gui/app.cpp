@@ -190,6 +190,14 @@ bool App::openWindow() {
     return false;
   }
   m_ctx.worker->setWake([] { glfwPostEmptyEvent(); });
+  // Files dropped on the window go on the map (GLFW calls this from glfwPollEvents, on this thread).
+  glfwSetWindowUserPointer(m_window, &m_ctx);
+  glfwSetDropCallback(m_window, [](GLFWwindow* w, int count, const char** paths) {
+    auto* ctx = static_cast<Context*>(glfwGetWindowUserPointer(w));
+    if (!ctx || count <= 0) return;
+    if (!ctx->state.hasModel()) return ctx->log.error("load a bundle before dropping images on it");
+    ctx->extras.addImages(std::vector<std::string>(paths, paths + count));
+  });
   return true;
 }
 

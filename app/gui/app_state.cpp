@@ -131,4 +131,19 @@ OodHistogram oodHistogram(const ModelReport& r) {
   return h;
 }
 
+uint64_t AppState::addedImageCount() const {
+  if (!hasModel()) return 0;
+  uint64_t n = 0;
+  for (uint8_t k : model.pts->extraKind) n += k == PointTable::kAddedImage;
+  return n;
+}
+
+std::string AppState::addedImagePath(uint64_t k) const {
+  if (!hasModel()) return "";
+  const PointTable& t = *model.pts;
+  for (size_t i = 0; i < t.extraKind.size(); ++i)
+    if (t.extraKind[i] == PointTable::kAddedImage && k-- == 0) return t.extraPath[i];
+  return "";
+}
+
 }  // namespace latentlab::gui

@@ -84,6 +84,7 @@ struct Model {
     bool haveQuality = false;
   };
   std::map<Projection, Layout> layouts;  // finished non-linear layouts of these points
+  std::vector<std::string> layers;        // "DATASET N" of each layer added (extras_controller.h)
   std::optional<LayoutQuality> pcaQuality;
 
   // The quality of projection p's layout, when it is known (null while it is computed).
@@ -223,6 +224,8 @@ struct UiState {
   std::string frontTab;                      // the tab in front (set as the tabs are drawn)
   bool quit = false;
   std::string sessionPath = "session.json";  // File menu and Ctrl+S
+  std::string addImagePath;                   // File ▸ Add images...
+  std::string layerDataset;                   // File ▸ Add layer (the bundle's OOD set when empty)
   std::vector<PendingShot> shots;            // taken after this frame is drawn
   Recent<double> frameMs{240};
   double startupMs = -1;
@@ -351,6 +354,12 @@ struct AppState {
   UiState ui;
 
   bool hasModel() const { return model.pts != nullptr; }
+  // The points added to the map (PointTable's extra rows), for the recorder and `state`: added
+  // images in order (their paths), and the layers ("DATASET N", one per `layer` command).
+  uint64_t addedImageCount() const;
+  std::string addedImagePath(uint64_t k) const;
+  uint64_t layerCount() const { return model.layers.size(); }
+  std::string layerArgs(uint64_t k) const { return k < model.layers.size() ? model.layers[size_t(k)] : ""; }
 };
 
 // The PCA positions [n, 2] of the table's first n points.

@@ -14,6 +14,7 @@
 #include "controllers/concept_controller.h"
 #include "controllers/edit_controller.h"
 #include "controllers/examples_controller.h"
+#include "controllers/extras_controller.h"
 #include "controllers/model_controller.h"
 #include "controllers/projection_controller.h"
 #include "gui.h"
@@ -35,7 +36,8 @@ struct Context {
         clue(*this),
         attribution(*this),
         concepts(*this),
-        examples(*this) {}
+        examples(*this),
+        extras(*this) {}
 
   GuiOptions opt;
   AppState state;
@@ -49,6 +51,7 @@ struct Context {
   AttributionController attribution;
   ConceptController concepts;
   ExamplesController examples;
+  ExtrasController extras;
   Recorder recorder;            // File ▸ Record demo, --record
   ScriptOutputs scriptOutputs;  // where a --script's writes go
 

@@ -11,7 +11,7 @@ bool FrameBench::wantsFrames(const Context& ctx) const { return enabled() && (m_
 void FrameBench::beforeFrame(Context& ctx) {
   AppState& s = ctx.state;
   if (m_phase == 0 && s.hasModel() && ctx.worker->idle()) {
-    if (m_all && s.model.pts->n == s.model.pts->numTest) {
+    if (m_all && !s.model.pts->hasTrain()) {
       if (!m_trainRequested) ctx.models.showTrainPoints(true);
       m_trainRequested = true;
     } else {

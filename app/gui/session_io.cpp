@@ -14,6 +14,22 @@ namespace latentlab::gui {
 
 namespace {
 
+// The map's added points as a session records them: each image, and each run of one layer's points.
+std::vector<SessionState::Added> sessionAdded(const PointTable& t) {
+  std::vector<SessionState::Added> out;
+  for (size_t k = 0; k < t.extraKind.size(); ++k) {
+    if (t.extraKind[k] == PointTable::kAddedImage) {
+      out.push_back({false, t.extraPath[k], t.extraHash[k], 0});
+    } else if (!out.empty() && out.back().layer && out.back().path == t.extraLayer[k] &&
+               k > 0 && t.extraKind[k - 1] == PointTable::kLayerPoint) {
+      ++out.back().n;
+    } else {
+      out.push_back({true, t.extraLayer[k], "", 1});
+    }
+  }
+  return out;
+}
+
 void applySession(Context& ctx, const SessionState& s) {
   AppState& st = ctx.state;
   const PointTable& t = *st.model.pts;
@@ -21,11 +37,11 @@ void applySession(Context& ctx, const SessionState& s) {
   int64_t highest = s.selected;
   for (int64_t i : s.selection) highest = std::max(highest, i);
   for (const auto& e : s.edited) highest = std::max(highest, e.origin);
-  if (s.showTrain && t.n == t.numTest && highest >= t.n) {
+  if (s.showTrain && !t.hasTrain() && highest >= t.n) {
     ctx.models.showTrainPoints(true);
     ctx.worker->submit("apply session", [&ctx, s](Job&) {
       ctx.worker->toUi([&ctx, s] {
-        if (ctx.state.hasModel() && ctx.state.model.pts->n > ctx.state.model.pts->numTest)
+        if (ctx.state.hasModel() && ctx.state.model.pts->hasTrain())
           applySession(ctx, s);
         else
           ctx.log.error("session not applied: it names training points, and they could not be added");
@@ -33,6 +49,27 @@ void applySession(Context& ctx, const SessionState& s) {
     });
     return;
   }
+  // Then the points it added, in their order (each image checked against its fingerprint).
+  if (!s.added.empty() && t.numExtra == 0) {
+    for (const auto& a : s.added) {
+      if (a.layer)
+        ctx.extras.addLayer(a.path, a.n);
+      else
+        ctx.extras.addImages({a.path}, {a.fingerprint});
+    }
+    ctx.worker->submit("apply session", [&ctx, s](Job&) {
+      ctx.worker->toUi([&ctx, s] {
+        if (ctx.state.hasModel() && ctx.state.model.pts->numExtra > 0)
+          applySession(ctx, s);
+        else
+          ctx.log.error("session not applied: the points it added could not be added again");
+      });
+    });
+    return;
+  }
+  if (!s.added.empty() && sessionAdded(t).size() != s.added.size())
+    return ctx.log.error("session not applied: the map has other added points than the session; load the bundle "
+                         "again, then the session");
   for (int64_t i : s.selection)
     if (i < 0 || i >= t.n)
       return ctx.log.error("session selection index " + std::to_string(i) + " is out of range (" + std::to_string(t.n) +
@@ -90,6 +127,7 @@ SessionState sessionState(const Context& ctx) {
   s.selection = st.selection.multi;
   s.selected = st.selection.sel.point;
   s.edited = st.edits.edited;
+  if (st.hasModel()) s.added = sessionAdded(*st.model.pts);
   return s;
 }
 

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 using nlohmann::json;
 
@@ -47,8 +48,9 @@ void addSelected(json& j, Context& ctx) {
     j["origin_latent"] =
         std::vector<float>(t.latents.begin() + sel.point * t.d, t.latents.begin() + (sel.point + 1) * t.d);
     j["origin_position"] = {s.model.xy[size_t(2 * sel.point)], s.model.xy[size_t(2 * sel.point + 1)]};
-    j["label"] = t.labels[size_t(sel.point)];
-    j["label_class"] = t.classNames[size_t(t.labels[size_t(sel.point)])];
+    j["label"] = t.labels[size_t(sel.point)];  // -1 for an added point
+    j["label_class"] = t.isExtra(sel.point) ? nullptr : nlohmann::json(t.pointLabel(sel.point));
+    if (t.isExtra(sel.point)) j["added_name"] = t.pointLabel(sel.point);
   }
   j["dragging"] = s.edits.drag.active;
   if (const auto& ev = shown) {
@@ -241,6 +243,39 @@ json examplesJson(const AppState& s) {
   return e;
 }
 
+// The points added to the map: an image's file, or its layer, with what the model says of it. A
+// layer of thousands is summarised (count and mean uncertainties) after its first 20 points.
+json addedPointsJson(const AppState& s) {
+  json out = json::array();
+  if (!s.hasModel()) return out;
+  const PointTable& t = *s.model.pts;
+  std::map<std::string, int> perLayer;
+  for (int64_t i = t.numData(); i < t.n; ++i) {
+    const size_t k = size_t(i - t.numData()), r = size_t(i);
+    const bool image = t.extraKind[k] == PointTable::kAddedImage;
+    if (!image && ++perLayer[t.extraLayer[k]] > 20) continue;
+    json p = {{"index", i},
+              {"kind", image ? "image" : "layer"},
+              {"name", t.extraName[k]},
+              {"predicted", t.preds[r]},
+              {"predicted_class", t.preds[r] >= 0 ? json(t.classNames[size_t(t.preds[r])]) : json(nullptr)},
+              {"p_max", t.preds[r] >= 0 ? t.probs[r * size_t(t.K) + size_t(t.preds[r])] : 0.0f},
+              {"total", t.total[r]},
+              {"aleatoric", t.aleatoric[r]},
+              {"epistemic", t.epistemic[r]},
+              {"x", s.model.xy[2 * r]},
+              {"y", s.model.xy[2 * r + 1]}};
+    if (image) {
+      p["path"] = t.extraPath[k];
+      p["fingerprint"] = t.extraHash[k];
+    } else {
+      p["layer"] = t.extraLayer[k];
+    }
+    out.push_back(p);
+  }
+  return out;
+}
+
 }  // namespace
 
 nlohmann::json stateJson(Context& ctx) {
@@ -252,6 +287,8 @@ nlohmann::json stateJson(Context& ctx) {
   j["bundle"] = model ? json(s.model.dir) : json(nullptr);
   j["points"] = model ? s.model.pts->n : 0;
   j["test_points"] = model ? s.model.pts->numTest : 0;
+  j["input_shape"] = model ? json{s.model.pts->C, s.model.pts->H, s.model.pts->W} : json(nullptr);
+  j["added_points"] = addedPointsJson(s);
   j["selected"] = sel.point;
   j["selected_edited"] = sel.edited;
   j["selection_count"] = s.selection.multi.size();

@@ -212,6 +212,7 @@ void addClueCommands(CommandList& out);         // controllers/clue_controller.c
 void addAttributionCommands(CommandList& out);  // controllers/attribution_controller.cpp
 void addConceptCommands(CommandList& out);      // controllers/concept_controller.cpp
 void addExamplesCommands(CommandList& out);     // controllers/examples_controller.cpp
+void addExtrasCommands(CommandList& out);       // controllers/extras_controller.cpp
 void addSessionCommands(CommandList& out);      // session_io.cpp
 void addFlowCommands(CommandList& out);         // commands/flow_commands.cpp
 

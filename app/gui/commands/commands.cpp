@@ -149,6 +149,7 @@ const CommandList& commands() {
     addAttributionCommands(c);
     addConceptCommands(c);
     addExamplesCommands(c);
+    addExtrasCommands(c);
     addSessionCommands(c);
     addFlowCommands(c);
     return c;

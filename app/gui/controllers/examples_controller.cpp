@@ -39,7 +39,7 @@ void ExamplesController::run(const ExampleOptions& options) {
   else if (s.edits.inspect && s.edits.inspect->latent == z)
     label = s.edits.inspect->pred;
   // The scores are of training points: the map gets them first (a job before this one).
-  if (s.model.pts->n == s.model.pts->numTest) c.models.showTrainPoints(true);
+  if (!s.model.pts->hasTrain()) c.models.showTrainPoints(true);
   auto ex = s.model.ex;
   const int edited = sel.edited;
   // Its explorer, not its points: the training points are added (a new table) while it is queued.

@@ -157,7 +157,7 @@ void ModelController::showTrainPoints(bool on) {
   AppState& s = c.state;
   s.style.showTrain = on;
   s.style.colorsDirty = true;
-  if (!s.hasModel() || !on || s.model.pts->n > s.model.pts->numTest) return;  // hidden, or already there
+  if (!s.hasModel() || !on || s.model.pts->hasTrain()) return;  // hidden, or already there
   auto ex = s.model.ex;
   Pca2 pca = s.model.pca;
   c.worker->submit(
@@ -170,6 +170,12 @@ void ModelController::showTrainPoints(bool on) {
           AppState& s = c.state;
           if (!s.hasModel() || s.model.ex != ex) return;
           Model m = s.model;
+          // Added points move after the training split: what names them follows.
+          const int64_t oldData = m.pts->numData(), shift = pts->numTrain();
+          auto moved = [oldData, shift](int64_t i) { return i >= oldData ? i + shift : i; };
+          if (s.selection.sel.point >= 0) s.selection.sel.point = moved(s.selection.sel.point);
+          for (auto& i : s.selection.multi) i = moved(i);
+          for (auto& e : s.edits.edited) e.origin = moved(e.origin);
           m.pts = pts;
           m.xy = std::move(*xy);
           m.layouts.clear();  // they were for the test points only

@@ -24,9 +24,11 @@ class ModelController {
   void importModel(const std::string& model, const std::string& dataset, const std::string& out);
   // Refuses (with an error) a missing dataset or output, bad numbers, or an existing output.
   void trainModel(TrainOptions options);
+  // Puts a model (or the same bundle with a new point table) on the map; the same bundle keeps
+  // the selection and the edits.
+  void setModel(Model&& m);
 
  private:
-  void setModel(Model&& m);
   void requestReport();
   Context& m_ctx;
 };

@@ -68,7 +68,7 @@ void ProjectionController::startJob(Projection p, Projection previous) {
   base.method = method;
   base.device = c.opt.device;
   base.cacheDir = c.state.model.dir + "/cache";
-  base.cacheTag = pts->n == pts->numTest ? "test" : "all";
+  base.cacheTag = !pts->hasTrain() && pts->numExtra == 0 ? "test" : pts->numExtra == 0 ? "all" : "all+added";
   const std::string name = std::string(projectionLabel(p)) + " layout of " + std::to_string(pts->n) + " points";
   c.log.info(name + " started (cached in " + layoutCachePath(base.cacheDir, method, base.cacheTag) + ")");
   // This job is still the one the map waits for: not cancelled by a switch to another view, not

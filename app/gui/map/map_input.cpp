@@ -110,8 +110,14 @@ void MapPanel::drawTooltip(Context& ctx) {
   ctx.textures.showThumb("hover", t, int64_t(i), 84);
   ImGui::SameLine();
   ImGui::BeginGroup();
-  ImGui::Text("#%lld (%s %lld)", (long long)i, t.isTrain[i] ? "train" : "test", (long long)t.splitIndex[i]);
-  ImGui::Text("label: %s", t.classNames[size_t(t.labels[i])].c_str());
+  if (t.isExtra(int64_t(i))) {
+    const bool image = t.extraKind[i - size_t(t.numData())] == PointTable::kAddedImage;
+    ImGui::Text("#%lld (%s)", (long long)i, image ? "added image" : "layer point");
+    ImGui::Text("%s: no label", t.pointLabel(int64_t(i)).c_str());
+  } else {
+    ImGui::Text("#%lld (%s %lld)", (long long)i, t.isTrain[i] ? "train" : "test", (long long)t.splitIndex[i]);
+    ImGui::Text("label: %s", t.classNames[size_t(t.labels[i])].c_str());
+  }
   if (t.hasClassifier && t.preds[i] >= 0) {
     ImGui::Text("pred:  %s (p=%.2f)", t.classNames[size_t(t.preds[i])].c_str(),
                 t.probs[i * size_t(t.K) + size_t(t.preds[i])]);

@@ -14,9 +14,41 @@
 
 namespace latentlab::gui {
 
+namespace {
+// The points added to the map, each with its own marker over its dot: an added image a diamond
+// with its file name, a layer point a small square (up to 5,000 of them; the dots stay either way).
+void drawAddedMarkers(const AppState& s, const MapTransform& t, ImDrawList* dl) {
+  const PointTable& pts = *s.model.pts;
+  const PointStyle style = PointStyle::of(s);
+  const ImVec2 lo = ImGui::GetWindowPos(), hi(lo.x + ImGui::GetWindowWidth(), lo.y + ImGui::GetWindowHeight());
+  int64_t squares = 0;
+  for (int64_t i = pts.numData(); i < pts.n; ++i) {
+    if (!style.visible(i)) continue;
+    const ImVec2 p = toIm(t.toScreen(s.model.xy[size_t(2 * i)], s.model.xy[size_t(2 * i + 1)]));
+    if (p.x < lo.x || p.y < lo.y || p.x > hi.x || p.y > hi.y) continue;
+    const size_t k = size_t(i - pts.numData());
+    if (pts.extraKind[k] == PointTable::kAddedImage) {
+      const float r = 8.0f;
+      const ImVec2 q[4] = {{p.x, p.y - r}, {p.x + r, p.y}, {p.x, p.y + r}, {p.x - r, p.y}};
+      dl->AddQuad(q[0], q[1], q[2], q[3], IM_COL32(0, 0, 0, 255), 3.5f);
+      dl->AddQuad(q[0], q[1], q[2], q[3], IM_COL32(255, 255, 255, 255), 2.0f);
+      const std::string& name = pts.extraName[k];
+      const ImVec2 ts = ImGui::CalcTextSize(name.c_str());
+      dl->AddRectFilled(ImVec2(p.x + r + 3, p.y - ts.y / 2 - 1), ImVec2(p.x + r + 7 + ts.x, p.y + ts.y / 2 + 1),
+                        IM_COL32(0, 0, 0, 170), 3);
+      dl->AddText(ImVec2(p.x + r + 5, p.y - ts.y / 2), IM_COL32(255, 255, 255, 255), name.c_str());
+    } else if (++squares <= 5000) {
+      const float r = std::max(3.0f, s.view.pointPx * 0.5f + 1.5f);
+      dl->AddRect(ImVec2(p.x - r, p.y - r), ImVec2(p.x + r, p.y + r), IM_COL32(240, 120, 220, 230), 0, 0, 1.2f);
+    }
+  }
+}
+}  // namespace
+
 void MapPanel::drawOverlay(Context& ctx, ImDrawList* dl) {
   const AppState& s = ctx.state;
   const MapTransform t = s.view.transform();
+  if (s.hasModel() && s.model.pts->numExtra > 0) drawAddedMarkers(s, t, dl);
   if (s.selection.sel.any()) {
     float x = 0, y = 0;
     ctx.edits.currentPosition(x, y);
@@ -96,7 +128,7 @@ void MapPanel::drawLegend(Context& ctx, ImDrawList* dl) {
       int64_t right = 0, wrong = 0;
       const PointStyle style = PointStyle::of(s);
       for (int64_t i = 0; i < t.n; ++i)
-        if (style.visible(i)) ++(t.labels[size_t(i)] == t.preds[size_t(i)] ? right : wrong);
+        if (style.visible(i) && !t.isExtra(i)) ++(t.labels[size_t(i)] == t.preds[size_t(i)] ? right : wrong);
       ImGui::TextUnformatted("BLL prediction vs label");
       const double all = double(std::max<int64_t>(1, right + wrong));
       ImGui::TextColored(imColorVec(correctnessColor(true)), "correct %lld (%.1f%%)", (long long)right,
@@ -137,6 +169,16 @@ void MapPanel::drawLegend(Context& ctx, ImDrawList* dl) {
         ImGui::TextDisabled("own scale (total U's top: %.3g)", double(total.hi));
       }
       ImGui::TextDisabled("most uncertain drawn on top");
+    }
+    if (t.numExtra > 0) {  // the added points' markers, and what their colour means here
+      int64_t images = 0;
+      for (uint8_t k : t.extraKind) images += k == PointTable::kAddedImage;
+      if (images > 0)
+        ImGui::TextColored(ImVec4(1, 1, 1, 1), "<> %lld added image%s (no true class)", (long long)images,
+                           images == 1 ? "" : "s");
+      if (t.numExtra > images)
+        ImGui::TextColored(imColorVec(extraColor(PointTable::kLayerPoint)), "[] %lld layer points (%s)",
+                           (long long)(t.numExtra - images), s.model.layers.empty() ? "" : s.model.layers.back().c_str());
     }
     if (!s.style.filterMask.empty()) {
       int64_t hits = 0;

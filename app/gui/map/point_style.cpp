@@ -38,9 +38,16 @@ bool PointStyle::visible(int64_t i) const {
   return !(cls >= 0 && cls < int(hidden.size()) && hidden[size_t(cls)]);
 }
 
+Rgb extraColor(uint8_t kind) {
+  return kind == PointTable::kAddedImage ? Rgb{1.0f, 1.0f, 1.0f} : Rgb{0.93f, 0.45f, 0.85f};
+}
+
 Rgb PointStyle::baseColor(int64_t i) const {
   const PointTable& t = *table;
   const size_t s = size_t(i);
+  // An added point has no true class: its own colour where the map shows classes or correctness.
+  if (t.isExtra(i) && (mode == ColorMode::Label || mode == ColorMode::Correct || classOf(i) < 0))
+    return extraColor(t.extraKind[size_t(i - t.numData())]);
   switch (mode) {
     case ColorMode::Label:
     case ColorMode::Pred:
@@ -88,6 +95,11 @@ std::vector<uint32_t> testDrawOrder(const PointStyle& style) {
   const PointTable& t = *style.table;
   std::vector<uint32_t> order(size_t(t.numTest));
   for (size_t i = 0; i < order.size(); ++i) order[i] = uint32_t(i);
+  // The added points are drawn over the test points, in the order they came.
+  auto withExtras = [&t](std::vector<uint32_t> o) {
+    for (int64_t i = t.numData(); i < t.n; ++i) o.push_back(uint32_t(i));
+    return o;
+  };
   const float* v = nullptr;
   switch (style.mode) {
     case ColorMode::Total:
@@ -100,19 +112,19 @@ std::vector<uint32_t> testDrawOrder(const PointStyle& style) {
       v = t.epistemic.data();
       break;
     case ColorMode::Correct:
-      if (int64_t(t.preds.size()) < t.numTest) return order;
+      if (int64_t(t.preds.size()) < t.numTest) return withExtras(std::move(order));
       std::stable_partition(order.begin(), order.end(), [&t](uint32_t i) { return t.labels[i] == t.preds[i]; });
-      return order;
+      return withExtras(std::move(order));
     default:
-      return order;
+      return withExtras(std::move(order));
   }
   if (int64_t(t.total.size()) < t.numTest || int64_t(t.aleatoric.size()) < t.numTest ||
       int64_t(t.epistemic.size()) < t.numTest)
-    return order;
+    return withExtras(std::move(order));
   // NaN (never expected) sorts first, so that the order stays a strict weak one.
   auto key = [v](uint32_t i) { return v[i] == v[i] ? v[i] : -std::numeric_limits<float>::infinity(); };
   std::stable_sort(order.begin(), order.end(), [&key](uint32_t a, uint32_t b) { return key(a) < key(b); });
-  return order;
+  return withExtras(std::move(order));
 }
 
 int64_t pickNearest(const PointStyle& style, const float* xy, double x, double y, double radius) {

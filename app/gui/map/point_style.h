@@ -17,6 +17,8 @@ inline constexpr uint32_t kMapBackgroundRgba = 0x00221c1a;
 // The colours of the "correct" colour mode (the dots, the thumbnail borders and the legend): a muted
 // blue and a bright orange, which viewers with red-green colour blindness also tell apart.
 Rgb correctnessColor(bool correct);
+// An added point's colour where the map shows classes: white for an added image, pink for a layer.
+Rgb extraColor(uint8_t kind);
 // RGBA8 (red in the low byte), as MapRenderer takes it.
 uint32_t packRgba(const Rgb& c, float alpha);
 

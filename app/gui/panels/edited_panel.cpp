@@ -31,7 +31,7 @@ void EditedPanel::draw(Context& ctx) {
     else
       ImGui::Dummy(ImVec2(img, img));
     ImGui::SameLine();
-    const std::string from = e.origin >= 0 && e.origin < t.n ? t.classNames[size_t(t.labels[size_t(e.origin)])] : "?";
+    const std::string from = e.origin >= 0 && e.origin < t.n ? t.pointLabel(e.origin) : "?";
     char label[256];
     if (e.pred >= 0 && e.pred < int(t.K))
       std::snprintf(label, sizeof label, "edited %zu from #%lld (%s)\nnow %s, total U %.3f nats", k + 1,

@@ -57,7 +57,7 @@ void drawModelSummary(const AppState& s) {
   const PointTable& t = *s.model.pts;
   ImGui::Text("model: %s  (%s)", s.model.name.c_str(), s.model.device.c_str());
   ImGui::Text("%lld test points, %lld classes, latent d = %lld%s", (long long)t.numTest, (long long)t.K, (long long)t.d,
-              s.style.showTrain && t.n > t.numTest ? ", training points shown" : "");
+              s.style.showTrain && t.hasTrain() ? ", training points shown" : "");
   if (t.hasClassifier) {
     const SelectionSummary& m = s.model.testSummary;
     ImGui::Text("test accuracy %.1f%% (%s head)", 100.0 * double(m.correct) / double(std::max<int64_t>(1, m.count)),
@@ -109,7 +109,7 @@ void drawNeighbours(Context& ctx, const LatentEval& e, float img) {
       const double x = double(ev->latent[size_t(a)]) - t.latents[j * size_t(t.d) + size_t(a)];
       d2 += x * x;
     }
-    ImGui::TextColored(imColorVec(classColor(t.labels[j])), "%.8s", t.classNames[size_t(t.labels[j])].c_str());
+    ImGui::TextColored(imColorVec(classColor(t.labels[j])), "%.8s", t.pointLabel(int64_t(j)).c_str());
     ImGui::TextDisabled("d %.2f", std::sqrt(d2));
     ImGui::EndGroup();
   }
@@ -139,19 +139,25 @@ void drawPointHeader(const AppState& s) {
   const PointTable& t = *s.model.pts;
   const size_t i = size_t(sel.point);
   const bool dragging = s.edits.drag.active;
+  // An added image or layer point has no true class: its file or layer name stands in for it.
+  const std::string label = t.isExtra(sel.point) ? "none, " + t.pointLabel(sel.point) : t.pointLabel(sel.point);
   if (dragging)
     ImGui::Text("dragging #%lld (label %s): a latent has no label", (long long)sel.point,
-                t.classNames[size_t(t.labels[i])].c_str());
+                label.c_str());
   else if (sel.edited >= 0)
     ImGui::Text("edited point %d from #%lld (label %s): no label of its own", sel.edited + 1, (long long)sel.point,
-                t.classNames[size_t(t.labels[i])].c_str());
+                label.c_str());
   else if (s.clue.inspectStep >= 0 && s.clue.followed())
     ImGui::TextColored(ImVec4(1.0f, 0.65f, 0.3f, 1.0f),
                        "counterfactual of point #%lld (label %s): the numbers below are z_t's", (long long)sel.point,
-                       t.classNames[size_t(t.labels[i])].c_str());
+                       label.c_str());
+  else if (t.isExtra(sel.point))
+    ImGui::Text("point #%lld  (%s %lld): %s, no label", (long long)sel.point,
+                t.extraKind[i - size_t(t.numData())] == PointTable::kAddedImage ? "added image" : "layer point",
+                (long long)t.splitIndex[i], t.pointLabel(sel.point).c_str());
   else
     ImGui::Text("point #%lld  (%s %lld), label: %s", (long long)sel.point, t.isTrain[i] ? "train" : "test",
-                (long long)t.splitIndex[i], t.classNames[size_t(t.labels[i])].c_str());
+                (long long)t.splitIndex[i], label.c_str());
 }
 
 }  // namespace

@@ -124,6 +124,11 @@ void drawOodHistograms(const ModelReport& r, const OodHistogram& hg, float w, fl
   legendItem(kTest, a);
   ImGui::SameLine();
   legendItem(kOod, b);
+  if (!r.oodNote.empty()) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("(?)");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s: %s to the model's input", r.oodName.c_str(), r.oodNote.c_str());
+  }
   const Frame f = frame(dl, w, h);
   const double lo = hg.lo, hi = hg.hi;
   const int nb = OodHistogram::kBins;

@@ -13,14 +13,17 @@ std::vector<double> pixelFlipShifts(const ImageEncoderFn& encode, const torch::T
                                     const torch::Tensor& scores, const std::vector<double>& fractions,
                                     std::vector<double>* sem, const std::atomic<bool>* cancel) {
   torch::NoGradGuard ng;
-  if (images.dim() != 4 || scores.size(0) != images.size(0) || scores[0].numel() != images[0].numel())
+  if (images.dim() != 4 || scores.size(0) != images.size(0) ||
+      (scores[0].numel() != images[0].numel() && scores[0].numel() != images.size(2) * images.size(3)))
     throw InputError("[checks] the scores must be one map per image, of the images' size");
-  const int64_t n = images.size(0), P = images[0].numel();
+  const int64_t n = images.size(0), C = images.size(1), P = images.size(2) * images.size(3);
   const torch::Tensor x = images.to(torch::kFloat);
   const torch::Tensor z0 = encode(x);
-  // Ranks within each image, highest score first (a stable sort: ties by position).
-  const torch::Tensor order = std::get<1>(
-      scores.reshape({n, P}).to(x.device(), torch::kFloat).sort(/*stable=*/true, /*dim=*/1, /*descending=*/true));
+  // A pixel's score is the sum over its channels (as the maps are shown); a flipped pixel is set to
+  // 0 in every channel. Ranks within each image, highest first (a stable sort: ties by position).
+  torch::Tensor perPixel = scores.to(x.device(), torch::kFloat).reshape({n, -1});
+  if (perPixel.size(1) != P) perPixel = perPixel.view({n, C, P}).sum(1);
+  const torch::Tensor order = std::get<1>(perPixel.sort(/*stable=*/true, /*dim=*/1, /*descending=*/true));
   std::vector<double> out;
   if (sem) sem->clear();
   for (double f : fractions) {
@@ -30,7 +33,8 @@ std::vector<double> pixelFlipShifts(const ImageEncoderFn& encode, const torch::T
     const int64_t m = std::min<int64_t>(P, int64_t(std::ceil(f * double(P) - 1e-9)));
     torch::Tensor mask = torch::ones({n, P}, x.options());
     if (m > 0) mask.scatter_(1, order.slice(1, 0, m), 0.0);
-    const torch::Tensor shift = (encode(x * mask.view_as(x)) - z0).pow(2).sum(1).to(torch::kCPU, torch::kDouble);
+    const torch::Tensor masked = x * mask.view({n, 1, x.size(2), x.size(3)});
+    const torch::Tensor shift = (encode(masked) - z0).pow(2).sum(1).to(torch::kCPU, torch::kDouble);
     out.push_back(shift.mean().item<double>());
     if (sem) sem->push_back(n > 1 ? shift.std().item<double>() / std::sqrt(double(n)) : 0.0);
   }

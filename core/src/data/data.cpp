@@ -139,6 +139,36 @@ DatasetSplit loadNamedDataset(const std::string& nameOrPath, uint64_t splitSeed,
   return splitDataset(loadImageFolder(nameOrPath, channels), 0.8, splitSeed);
 }
 
+torch::Tensor fitImages(const torch::Tensor& images, const std::array<int64_t, 3>& shape, std::string* note) {
+  torch::Tensor x = images;
+  std::string what;
+  if (x.size(2) != shape[1] || x.size(3) != shape[2]) {
+    namespace F = torch::nn::functional;
+    const bool shrink = x.size(2) > shape[1] || x.size(3) > shape[2];
+    x = F::interpolate(x, F::InterpolateFuncOptions()
+                              .size(std::vector<int64_t>{shape[1], shape[2]})
+                              .mode(torch::kBilinear)
+                              .align_corners(false)
+                              .antialias(shrink))
+            .clamp(0.0, 1.0);
+    what = "resized " + std::to_string(images.size(2)) + "x" + std::to_string(images.size(3)) + " -> " +
+           std::to_string(shape[1]) + "x" + std::to_string(shape[2]) + " (bilinear)";
+  }
+  if (x.size(1) != shape[0]) {
+    what += std::string(what.empty() ? "" : ", ") +
+            (shape[0] == 3 ? "grey replicated to 3 channels" : "colour converted to grey (BT.601 luma)");
+    x = withChannels(x, shape[0]);
+  }
+  if (note) *note = what;
+  return x;
+}
+
+Dataset loadOodFor(const std::string& name, const std::array<int64_t, 3>& shape, std::string* note) {
+  Dataset d = loadOodDataset(name);
+  d.images = fitImages(d.images, shape, note);
+  return d;
+}
+
 std::string shapeText(const torch::Tensor& images) {
   return std::to_string(images.size(1)) + "x" + std::to_string(images.size(2)) + "x" + std::to_string(images.size(3));
 }

@@ -16,7 +16,10 @@ struct DecodedImage {
 // The rules of every image a dataset reads: the file at most caps::kImage bytes, sides at most 512
 // (from the header, before decoding). `tag` starts the messages ("[image-folder]"). Throws
 // InputError naming the file.
-DecodedImage decodeImageFile(const std::string& path, const std::string& tag);
+// maxSide: the largest side accepted (a dataset's 512; an image added to the map, which is resized,
+// up to 8192). `fingerprint`, when given, receives bytesFingerprint of the file's bytes.
+DecodedImage decodeImageFile(const std::string& path, const std::string& tag, int maxSide = 512,
+                             std::string* fingerprint = nullptr);
 
 // True for the extensions stb_image reads (png, jpg, jpeg, bmp, gif, tga, pgm, ppm, pnm, psd, hdr, pic).
 bool isImageFileName(const std::string& path);

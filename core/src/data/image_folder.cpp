@@ -24,14 +24,17 @@ bool isImageFileName(const std::string& path) {
   return false;
 }
 
-DecodedImage decodeImageFile(const std::string& path, const std::string& tag) {
+DecodedImage decodeImageFile(const std::string& path, const std::string& tag, int maxSide, std::string* fingerprint) {
   const std::string file = readFileChecked(path, caps::kImage, "image");
+  if (fingerprint) *fingerprint = bytesFingerprint(file);
   const auto* bytes = reinterpret_cast<const stbi_uc*>(file.data());
   int w = 0, h = 0, comp = 0;
   // The size from the header first: a small file can decode to gigabytes (30000x30000).
-  if (stbi_info_from_memory(bytes, int(file.size()), &w, &h, &comp) && (w > 512 || h > 512))
+  if (stbi_info_from_memory(bytes, int(file.size()), &w, &h, &comp) && (w > maxSide || h > maxSide))
     throw InputError(tag + " image size " + std::to_string(w) + "x" + std::to_string(h) +
-                     " must be a multiple of 4 and at most 512 (" + path + ")");
+                     (maxSide == 512 ? std::string(" must be a multiple of 4 and at most 512")
+                                     : " is over " + std::to_string(maxSide) + " pixels a side") +
+                     " (" + path + ")");
   unsigned char* px = stbi_load_from_memory(bytes, int(file.size()), &w, &h, &comp, 4);
   if (!px) throw InputError(tag + " cannot read image: " + stbi_failure_reason() + " (" + path + ")");
   DecodedImage d;

@@ -112,22 +112,45 @@ void appendThumbnails(PointTable& t, const torch::Tensor& images) {
           t.pixels[base + size_t(((i * th + y) * tw + x) * tc + k)] = uint8_t(v * 255.0f + 0.5f);
         }
 }
+void truncateRows(PointTable& t, int64_t rows) {
+  const size_t r = size_t(rows);
+  t.latents.resize(r * size_t(t.d));
+  t.probs.resize(r * size_t(t.K));
+  for (auto* v : {&t.labels, &t.preds, &t.predsDet}) v->resize(r);
+  for (auto* v : {&t.total, &t.aleatoric, &t.epistemic}) v->resize(r);
+  t.isTrain.resize(r);
+  t.splitIndex.resize(r);
+  t.pixels.resize(r * size_t(t.thumbH * t.thumbW * t.thumbC));
+  const int64_t extrasKept = std::max<int64_t>(0, rows - t.numData());
+  for (auto* v : {&t.extraName, &t.extraPath, &t.extraHash, &t.extraLayer}) v->resize(size_t(extrasKept));
+  t.extraKind.resize(size_t(extrasKept));
+  t.numExtra = extrasKept;
+  t.n = rows;
+}
 }  // namespace explorer_detail
 
+
+std::string Explorer::oodName() const { return m->bundle.manifest.defaultOod; }
 
 std::shared_ptr<const PointTable> Explorer::points() const { return m->table; }
 
 std::shared_ptr<const PointTable> Explorer::addTrainPoints(const ProgressFn& progress,
                                                            const std::atomic<bool>* cancel) {
-  if (m->table->n > m->table->numTest) return m->table;
+  if (m->table->hasTrain()) return m->table;
   if (m->data.train.size() == 0)
     m->data.train = loadManifestDataset(m->bundle.manifest).train;
   checkCancel(cancel, "explorer");
   torch::Tensor z = bundleLatents(m->bundle, m->data.train, "latents_train.pt", progress, cancel);
   checkCancel(cancel, "explorer");
-  auto t = std::make_shared<PointTable>(*m->table);
+  // Rows: test, train, then the added points (moved after the training split).
+  const PointTable& old = *m->table;
+  auto t = std::make_shared<PointTable>(old);
+  const int64_t keep = old.numData();
+  explorer_detail::truncateRows(*t, keep);
   m->appendPoints(*t, z, m->data.train, true);
-  m->latents = torch::cat({m->latents, z});
+  torch::Tensor extraZ = m->latents.slice(0, keep, old.n);
+  if (old.numExtra > 0) m->appendExtraRows(*t, extraZ, m->extraImages, old);
+  m->latents = torch::cat({m->latents.slice(0, 0, keep), z, extraZ});
   m->table = t;
   return t;
 }
@@ -254,10 +277,8 @@ ModelReport Explorer::modelReport(const ProgressFn& progress, const std::atomic<
     return r;
   }
   try {
-    Dataset ood = loadOodDataset(r.oodName);
+    Dataset ood = loadOodFor(r.oodName, m->bundle.manifest.inputShape, &r.oodNote);
     checkCancel(cancel, "explorer");
-    if (ood.images.sizes().slice(1) != m->data.test.images.sizes().slice(1))
-      throw InputError("[explorer] OOD images " + r.oodName + " have another shape than the bundle's input");
     torch::Tensor zo = bundleLatents(m->bundle, ood, "latents_ood_" + fs::path(r.oodName).filename().string() + ".pt",
                                      progress, cancel);
     Predictive po = (m->lap ? *m->lap : *m->det).predict(zo.to(m->bundle.device));

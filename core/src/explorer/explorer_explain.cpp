@@ -120,7 +120,7 @@ ExampleScores Explorer::examples(const ExampleOptions& o, int64_t point, const s
                                  const ProgressFn& progress, const std::atomic<bool>* cancel) const {
   const PointTable& t = *m->table;
   const char* where = exampleMethodName(o.method);
-  if (t.n == t.numTest || m->data.train.size() != t.n - t.numTest)
+  if (!t.hasTrain() || m->data.train.size() != t.numTrain())
     throw InputError(std::string("[") + where +
                      "] the training points are not loaded; show them first (they are what is scored)");
   if (point >= t.n)
@@ -129,7 +129,7 @@ ExampleScores Explorer::examples(const ExampleOptions& o, int64_t point, const s
   if (point < 0 && int64_t(z.size()) != t.d)
     throw InputError(std::string("[") + where + "] the latent has " + std::to_string(z.size()) + " values; d is " +
                      std::to_string(t.d));
-  const torch::Tensor Z = m->latents.slice(0, t.numTest, t.n);
+  const torch::Tensor Z = m->latents.slice(0, t.numTest, t.numData());
   torch::Tensor zt, x;
   int64_t y = 0;
   if (point >= 0) {
@@ -137,6 +137,10 @@ ExampleScores Explorer::examples(const ExampleOptions& o, int64_t point, const s
     if (o.method == ExampleMethod::Tracin) {
       x = m->imageOf(point, where);
       y = t.labels[size_t(point)];
+      if (y < 0) {  // an added image has no true class: its predicted one, as for an edited point
+        torch::NoGradGuard ng;
+        y = (m->lap ? *m->lap : *m->det).predict(zt.unsqueeze(0).to(m->bundle.device)).probs.argmax(1).item<int64_t>();
+      }
     }
   } else {
     zt = torch::tensor(z, torch::kFloat);

@@ -31,6 +31,8 @@ std::vector<T> toVector(const torch::Tensor& t) {
 // Appends the thumbnails of `images` [m, C, H, W] in [0, 1] to t.pixels (PointTable's layout),
 // setting thumbC/H/W: a plain loop, as LibTorch 1.13's elementwise chain took 0.35 s for 10k here.
 void appendThumbnails(PointTable& t, const torch::Tensor& images);
+// Keeps the first `rows` rows of every per-point column (and no extra rows when rows <= numData()).
+void truncateRows(PointTable& t, int64_t rows);
 
 }  // namespace explorer_detail
 
@@ -48,6 +50,7 @@ struct Explorer::Impl {
   std::optional<Prototypes> prototypes;
   torch::Tensor trainMean;  // [C, H, W] on the device: IG's mean baseline (made on first use)
   torch::Tensor latents;    // [n, d] CPU, the table's latents (for nearest-neighbour queries)
+  torch::Tensor extraImages;  // [numExtra, C, H, W] CPU: the added points' images, as the model sees them
 
   // An attribution's options against this model (InputError / BundleError naming `where`).
   void checkAttribution(const AttributionOptions& o, const char* where) const {
@@ -174,8 +177,31 @@ struct Explorer::Impl {
     if (i < 0 || i >= t.n)
       throw InputError(std::string("[") + where + "] point " + std::to_string(i) + " is not one of the " +
                        std::to_string(t.n));
+    if (t.isExtra(i)) return extraImages[i - t.numData()];
     const bool train = i >= t.numTest;
     return (train ? data.train : data.test).images[train ? i - t.numTest : i];
+  }
+
+  // Appends extra rows (PointTable::numExtra): latents z [m, d], images [m, C, H, W] (kept for
+  // imageOf), and their kind, name, path, fingerprint and layer from `from`'s extra rows
+  // [first, first + m) of those columns (or the given columns when `from` is null).
+  void appendExtraRows(PointTable& t, const torch::Tensor& z, const torch::Tensor& images, const PointTable::ExtraColumns& cols) {
+    Dataset ds;
+    ds.images = images;
+    ds.labels = torch::full({images.size(0)}, -1, torch::kInt64);
+    const int64_t before = t.numExtra;
+    appendPoints(t, z, ds, false);
+    for (int64_t k = 0; k < images.size(0); ++k) t.splitIndex[size_t(t.n - images.size(0) + k)] = before + k;
+    t.numExtra += images.size(0);
+    auto add = [](auto& dst, const auto& src) { dst.insert(dst.end(), src.begin(), src.end()); };
+    add(t.extraKind, cols.kind);
+    add(t.extraName, cols.name);
+    add(t.extraPath, cols.path);
+    add(t.extraHash, cols.hash);
+    add(t.extraLayer, cols.layer);
+  }
+  void appendExtraRows(PointTable& t, const torch::Tensor& z, const torch::Tensor& images, const PointTable& from) {
+    appendExtraRows(t, z, images, PointTable::ExtraColumns{from.extraKind, from.extraName, from.extraPath, from.extraHash, from.extraLayer});
   }
 
   // Fills the per-point columns for rows [from, n) of `t` from latents z [m, d] and images.

@@ -24,6 +24,9 @@ json sessionToJson(const SessionState& s) {
   for (const auto& e : s.edited)
     edited.push_back(
         {{"origin", e.origin}, {"latent", e.latent}, {"x", e.x}, {"y", e.y}, {"projection", e.projection}});
+  json added = json::array();
+  for (const auto& a : s.added)
+    added.push_back(a.layer ? json{{"layer", a.path}, {"n", a.n}} : json{{"image", a.path}, {"fingerprint", a.fingerprint}});
   return {{"format", "latentlab-session"},
           {"version", kSessionFormatVersion},
           {"bundle", s.bundle},
@@ -35,7 +38,8 @@ json sessionToJson(const SessionState& s) {
           {"filter", s.filter},
           {"selection", s.selection},
           {"selected", s.selected},
-          {"edited", edited}};
+          {"edited", edited},
+          {"added", added}};
 }
 
 namespace {
@@ -67,9 +71,9 @@ struct Reader {
       fail("'" + name + "' must be a finite number within +-1e30");
     return v.get<float>();
   }
-  std::string string(const json& obj, const char* key) const {
-    const json& v = get(obj, key, "");
-    if (!v.is_string()) fail("'" + std::string(key) + "' must be a string");
+  std::string string(const json& obj, const char* key, const std::string& where = "") const {
+    const json& v = get(obj, key, where);
+    if (!v.is_string()) fail("'" + where + key + "' must be a string");
     return v.get<std::string>();
   }
   const json& array(const json& obj, const char* key, const std::string& where = "") const {
@@ -130,6 +134,26 @@ SessionState sessionFromJson(const json& j, const std::string& source) {
     p.y = r.floatValue(r.get(e, "y", where), where + "y");
     if (e.contains("projection") && e["projection"].is_string()) p.projection = e["projection"].get<std::string>();
     s.edited.push_back(std::move(p));
+  }
+  if (j.contains("added")) {  // sessions before added points have none
+    const json& added = r.array(j, "added");
+    for (size_t k = 0; k < added.size(); ++k) {
+      const std::string where = "added[" + std::to_string(k) + "].";
+      const json& e = added[k];
+      SessionState::Added a;
+      if (e.is_object() && e.contains("image")) {
+        a.path = r.string(e, "image", where);
+        a.fingerprint = r.string(e, "fingerprint", where);
+      } else if (e.is_object() && e.contains("layer")) {
+        a.layer = true;
+        a.path = r.string(e, "layer", where);
+        a.n = r.integer(r.get(e, "n", where), where + "n", 1, 100000);
+      } else {
+        r.fail("'" + where.substr(0, where.size() - 1) + "' must be {\"image\": PATH, \"fingerprint\": F} or {\"layer\": DATASET, \"n\": N}");
+      }
+      if (a.path.empty()) r.fail("'" + where + "' names no file or dataset");
+      s.added.push_back(std::move(a));
+    }
   }
   return s;
 }

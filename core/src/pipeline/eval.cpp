@@ -184,12 +184,9 @@ json runEval(const EvalOptions& opt, std::ostream& log) {
   const std::string oodName = opt.ood.empty() ? b.manifest.defaultOod : opt.ood == "none" ? "" : opt.ood;
   std::unique_ptr<Dataset> ood;
   if (!oodName.empty()) {
-    ood = std::make_unique<Dataset>(loadOodDataset(oodName));
-    if (ood->images.sizes().slice(1) != test.images.sizes().slice(1))
-      throw InputError("[eval] OOD images are " + std::to_string(ood->images.size(2)) + "x" +
-                       std::to_string(ood->images.size(3)) + ", the model takes " +
-                       std::to_string(test.images.size(2)) + "x" + std::to_string(test.images.size(3)) + " (" +
-                       oodName + ")");
+    std::string note;
+    ood = std::make_unique<Dataset>(loadOodFor(oodName, b.manifest.inputShape, &note));
+    if (!note.empty()) log << "OOD set " << oodName << ": " << note << " to the model's input\n";
   }
   json report = detail::evaluateBundle(b, test, ood.get(), oodName, log);
   if (opt.dvae) {

@@ -150,7 +150,7 @@ std::vector<Curve> pixelFlipping(const ChecksInput& in, const torch::Tensor& ima
   }
   {
     torch::Generator gen = at::detail::createCPUGenerator(o.seed + 3);
-    const torch::Tensor random = torch::rand({nTest, images[0].numel()}, gen, torch::kFloat);
+    const torch::Tensor random = torch::rand({nTest, images.size(2) * images.size(3)}, gen, torch::kFloat);
     Curve c{"random", {}, {}};
     c.mean = pixelFlipShifts(encodeOf(b), images, random.to(dev), kFlipFractions, &c.sem, cancel);
     flips.push_back(c);

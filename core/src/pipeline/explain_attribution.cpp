@@ -41,15 +41,24 @@ std::string attributionCsv(const AttributionResult& r) {
   return out.str();
 }
 
-// Four tiles, each pixel `scale` times, 4 pixels apart: input, baseline, the signed map (blue -
-// white - red, clipped at the 99th percentile of |a|), and the map over the input.
+// Four tiles, each pixel `scale` times (about 112 px a tile), 4 pixels apart: input and baseline
+// (in colour for a colour bundle), the signed map of the channels' sum (blue - white - red, clipped
+// at the 99th percentile of its |a|), and the map over the input in grey.
 void writeAttributionPng(const std::string& path, const AttributionResult& r, float clip) {
-  const int64_t scale = 4, gap = 4, tw = r.W * scale, th = r.H * scale, w = 4 * tw + 3 * gap, hw = r.H * r.W;
+  const int64_t scale = std::max<int64_t>(1, 112 / std::max(r.H, r.W)), gap = 4, tw = r.W * scale, th = r.H * scale,
+                w = 4 * tw + 3 * gap, hw = r.H * r.W;
   std::vector<uint8_t> px(size_t(w * th * 3), 30);
   auto grey = [&](const std::vector<float>& img, int64_t i) {
     double v = 0;
     for (int64_t c = 0; c < r.C; ++c) v += img[size_t(c * hw + i)];
     return std::min(1.0f, std::max(0.0f, float(v / double(r.C))));
+  };
+  auto colour = [&](const std::vector<float>& img, int64_t i) -> Rgb {
+    if (r.C != 3) {
+      const float g = grey(img, i);
+      return {g, g, g};
+    }
+    return {img[size_t(i)], img[size_t(hw + i)], img[size_t(2 * hw + i)]};
   };
   auto mapAt = [&](int64_t i) {
     double v = 0;
@@ -61,8 +70,7 @@ void writeAttributionPng(const std::string& path, const AttributionResult& r, fl
       const int64_t i = (y / scale) * r.W + x / scale;
       const float t = mapAt(i), g = grey(r.input, i), a = std::min(1.0f, std::abs(t));
       const Rgb sc = signedColor(t);
-      const Rgb tiles[4] = {{g, g, g},
-                            {grey(r.baseline, i), grey(r.baseline, i), grey(r.baseline, i)},
+      const Rgb tiles[4] = {colour(r.input, i), colour(r.baseline, i),
                             sc,
                             {g + a * (sc[0] - g), g + a * (sc[1] - g), g + a * (sc[2] - g)}};
       for (int k = 0; k < 4; ++k)
@@ -137,7 +145,11 @@ json runExplainAttribution(const AttributionExplainOptions& o, const ProgressFn&
     r.head = headKindName(o.ig.head);
     clue = {{"u_before", c.uBefore}, {"u_latent", c.uLatent}, {"u_roundtrip", c.uRoundtrip}, {"steps", c.steps}};
   }
-  const float clip = signedClip(r.attribution);
+  // The clip of what the picture shows: the channels' sum (for a grey bundle, the map itself).
+  std::vector<float> summed(size_t(r.H * r.W), 0.0f);
+  for (int64_t c = 0; c < r.C; ++c)
+    for (int64_t i = 0; i < r.H * r.W; ++i) summed[size_t(i)] += r.attribution[size_t(c * r.H * r.W + i)];
+  const float clip = signedClip(summed);
   StagedDir stage(o.out, o.force, checkExplainOut);
   writeFileAtomic((fs::path(stage.path()) / "attribution.csv").string(), attributionCsv(r));
   writeAttributionPng((fs::path(stage.path()) / "attribution.png").string(), r, clip);

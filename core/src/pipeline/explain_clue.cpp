@@ -83,23 +83,24 @@ std::vector<int64_t> readIndices(const std::string& path, int64_t n) {
   return out;
 }
 
-// x0 | frames | x*, grey (channel mean), 2 pixels apart.
+// x0 | frames | x*, 2 pixels apart: RGB for a colour bundle, grey for a grey one.
 void writeFilmstrip(const std::string& path, const ClueResult& r) {
-  const int64_t hw = r.H * r.W, img = r.C * hw, gap = 2;
+  const int64_t hw = r.H * r.W, img = r.C * hw, gap = 2, oc = r.C == 3 ? 3 : 1;
   std::vector<const float*> tiles{r.x0.data()};
   for (size_t f = 0; f * size_t(img) < r.frames.size(); ++f) tiles.push_back(r.frames.data() + f * size_t(img));
   tiles.push_back(r.xStar.data());
   const int64_t w = int64_t(tiles.size()) * (r.W + gap) - gap;
-  std::vector<uint8_t> px(size_t(w * r.H), 40);
+  std::vector<uint8_t> px(size_t(w * r.H * oc), 40);
   for (size_t t = 0; t < tiles.size(); ++t)
     for (int64_t y = 0; y < r.H; ++y)
-      for (int64_t x = 0; x < r.W; ++x) {
-        float v = 0;
-        for (int64_t c = 0; c < r.C; ++c) v += tiles[t][c * hw + y * r.W + x];
-        v = std::min(1.0f, std::max(0.0f, v / float(r.C)));
-        px[size_t(y * w + int64_t(t) * (r.W + gap) + x)] = uint8_t(v * 255.0f + 0.5f);
-      }
-  writePngFile(path, int(w), int(r.H), 1, px);
+      for (int64_t x = 0; x < r.W; ++x)
+        for (int64_t k = 0; k < oc; ++k) {
+          float v = 0;  // channel k, or the mean of the channels for a grey strip
+          for (int64_t c = oc == 3 ? k : 0; c < (oc == 3 ? k + 1 : r.C); ++c) v += tiles[t][c * hw + y * r.W + x];
+          v = std::min(1.0f, std::max(0.0f, v / float(oc == 3 ? 1 : r.C)));
+          px[size_t((y * w + int64_t(t) * (r.W + gap) + x) * oc + k)] = uint8_t(v * 255.0f + 0.5f);
+        }
+  writePngFile(path, int(w), int(r.H), int(oc), px);
 }
 
 std::vector<int64_t> choosePoints(const ExplainOptions& o, const Bundle& b, const torch::Tensor& z) {

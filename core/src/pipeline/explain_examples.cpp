@@ -25,23 +25,27 @@ namespace latentlab {
 
 namespace {
 
-// The test image, a gap, the top 8, a gap, the bottom 8 (grey, 2x).
+// The test image, a gap, the top 8, a gap, the bottom 8 (2x up to 64 px, else 1x; RGB for colour).
 void writeExamplesPng(const std::string& path, const torch::Tensor& x, const Dataset& train, const ExampleScores& r) {
-  const int64_t H = x.size(1), W = x.size(2), s = 2, gap = 8, k = std::min<int64_t>(8, int64_t(r.index.size()));
+  const int64_t C = x.size(0), H = x.size(1), W = x.size(2), s = std::max(H, W) <= 64 ? 2 : 1, gap = 8,
+                k = std::min<int64_t>(8, int64_t(r.index.size())), oc = C == 3 ? 3 : 1;
   std::vector<torch::Tensor> tiles = {x};
   for (int64_t i = 0; i < k; ++i) tiles.push_back(train.images[r.index[size_t(i)]]);
   for (int64_t i = 0; i < k; ++i) tiles.push_back(train.images[r.index[r.index.size() - size_t(k - i)]]);
   const int64_t n = int64_t(tiles.size()), w = n * W * s + (n - 1) * 2 + 2 * gap, h = H * s;
-  std::vector<uint8_t> px(size_t(w * h), 40);
+  std::vector<uint8_t> px(size_t(w * h * oc), 40);
   for (int64_t t = 0; t < n; ++t) {
-    const torch::Tensor img = tiles[size_t(t)].to(torch::kFloat).mean(0).contiguous();
+    torch::Tensor img = tiles[size_t(t)].to(torch::kFloat);
+    img = (oc == 3 ? img : img.mean(0, true)).permute({1, 2, 0}).contiguous();  // [H, W, oc]
     const float* p = img.data_ptr<float>();
     const int64_t x0 = t * (W * s + 2) + (t >= 1 ? gap : 0) + (t >= 1 + k ? gap : 0);
     for (int64_t y = 0; y < h; ++y)
       for (int64_t xx = 0; xx < W * s; ++xx)
-        px[size_t(y * w + x0 + xx)] = uint8_t(std::clamp(p[(y / s) * W + xx / s], 0.0f, 1.0f) * 255.0f + 0.5f);
+        for (int64_t c = 0; c < oc; ++c)
+          px[size_t((y * w + x0 + xx) * oc + c)] =
+              uint8_t(std::clamp(p[((y / s) * W + xx / s) * oc + c], 0.0f, 1.0f) * 255.0f + 0.5f);
   }
-  writePngFile(path, int(w), int(h), 1, px);
+  writePngFile(path, int(w), int(h), int(oc), px);
 }
 
 }  // namespace

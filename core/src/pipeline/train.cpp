@@ -42,6 +42,12 @@ void warnSkipped(const DatasetSplit& data, std::ostream& log) {
       << (s.size() > 1 ? ", " + s[1] : std::string()) << "\n";
 }
 
+// The shipped datasets' OOD sets: each grey set the other; for the colour emoji, Fashion-MNIST
+// (clothes in grey, fitted to 3x64x64).
+std::string defaultOodFor(const std::string& dataset) {
+  return dataset == "fashion-mnist" ? "mnist" : dataset == "mnist" ? "fashion-mnist" : dataset == "emoji" ? "fashion-mnist" : "";
+}
+
 Dataset firstN(const Dataset& d, int64_t n, uint64_t seed) {
   if (n <= 0 || n >= d.size()) return d;
   auto gen = at::detail::createCPUGenerator(seed + 17);
@@ -158,7 +164,9 @@ void writeManifestAndEvaluate(StagedDir& stage, Manifest& mf, const DatasetSplit
   std::unique_ptr<Dataset> ood;
   if (!mf.defaultOod.empty()) {
     try {
-      ood = std::make_unique<Dataset>(loadOodDataset(mf.defaultOod));
+      std::string note;
+      ood = std::make_unique<Dataset>(loadOodFor(mf.defaultOod, mf.inputShape, &note));
+      if (!note.empty()) log << "OOD set " << mf.defaultOod << ": " << note << " to the model's input\n";
     } catch (const Error& e) {
       log << "warning: OOD set '" << mf.defaultOod << "' not available, metrics without OOD: " << e.what() << "\n";
     }
@@ -211,7 +219,7 @@ json trainLabelFree(const TrainOptions& opt, const ProgressFn& progress, const s
   mf.normMean = mean;
   mf.normStd = stdv;
   mf.latentDim = opt.latentDim;
-  mf.defaultOod = opt.dataset == "fashion-mnist" ? "mnist" : opt.dataset == "mnist" ? "fashion-mnist" : "";
+  mf.defaultOod = defaultOodFor(opt.dataset);
   torch::jit::Module m = makeAutoencoder(shape, opt.latentDim, opt.objective, mean, stdv, opt.seed);
   FitOptions fo = stageOptions(opt.objective, opt.epochs, opt.batchSize, opt.seed, dev, progress, cancel);
   fo.lrDecayAt = 0.7;
@@ -345,7 +353,7 @@ json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::at
   mf.normMean = mean;
   mf.normStd = stdv;
   mf.latentDim = opt.latentDim;
-  mf.defaultOod = opt.dataset == "fashion-mnist" ? "mnist" : opt.dataset == "mnist" ? "fashion-mnist" : "";
+  mf.defaultOod = defaultOodFor(opt.dataset);
 
   json training = {{"seed", opt.seed},
                    {"epochs", opt.epochs},
@@ -484,7 +492,7 @@ json runImport(const ImportOptions& opt, const ProgressFn& progress, const std::
   mf.normStd = data.train.images.std().item<double>();
   mf.latentDim = d;
   mf.components["classifier"] = "classifier.pt";
-  mf.defaultOod = opt.dataset == "fashion-mnist" ? "mnist" : opt.dataset == "mnist" ? "fashion-mnist" : "";
+  mf.defaultOod = defaultOodFor(opt.dataset);
   json training = {{"imported_from", fs::absolute(opt.model).string()},
                    {"seed", opt.seed},
                    {"n_train", data.train.size()},

@@ -18,8 +18,9 @@
 namespace latentlab {
 
 // Mean over images of |encode(x) - encode(x with its top fraction f of pixels by `scores` set to
-// 0)|^2, for each f in `fractions` (f = 1 masks every pixel). images [n, C, H, W], scores [n, C*H*W]
-// or [n, C, H, W] (pixels ranked by score within each image, highest first; ties by position).
+// 0 in every channel)|^2, for each f in `fractions` (f = 1 masks every pixel). images [n, C, H, W],
+// scores [n, C*H*W], [n, C, H, W] or [n, H*W]: a pixel's score is the sum over its channels, and
+// pixels are ranked by it within each image, highest first (ties by position).
 // Returns [fractions] means; `sem`, when given, their standard errors. On the images' device.
 std::vector<double> pixelFlipShifts(const ImageEncoderFn& encode, const torch::Tensor& images,
                                     const torch::Tensor& scores, const std::vector<double>& fractions,

@@ -81,6 +81,14 @@ DatasetSplit splitDataset(const Dataset& all, double trainFraction, uint64_t see
 // test split), a class folder (all of it), a train/test folder or a .npz (the test split).
 Dataset loadOodDataset(const std::string& name, int channels = 0);
 
+// Images [N, C, H, W] resized (bilinear, antialiased when shrinking) to shape's H x W and converted
+// to its C: how an OOD set or a user's image of another size is shown to a model. `note`, when
+// given, says what was done ("resized 28x28 -> 64x64, grey replicated to 3 channels"), or is empty.
+torch::Tensor fitImages(const torch::Tensor& images, const std::array<int64_t, 3>& shape, std::string* note = nullptr);
+
+// An OOD set fitted to a bundle's input shape (fitImages); the note goes to `note`.
+Dataset loadOodFor(const std::string& name, const std::array<int64_t, 3>& shape, std::string* note);
+
 // Images [N, C, H, W] with C converted to `channels` (1 or 3; 0 keeps them), by the rules above.
 torch::Tensor withChannels(const torch::Tensor& images, int64_t channels);
 

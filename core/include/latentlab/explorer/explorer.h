@@ -39,6 +39,25 @@ struct PointTable {
   std::vector<int64_t> splitIndex;                 // [n] index of the image within its split
   std::vector<float> zLo, zHi;                     // [d] the encoder's output range over these points
   int64_t numTest = 0;                             // test points come first, then train points
+  // Points added to the map (Explorer::addImages, addLayer) are the last numExtra rows, after the
+  // test and train points: labels -1 (no true class), isTrain 0. Per extra row (i - numData()):
+  int64_t numExtra = 0;
+  std::vector<uint8_t> extraKind;       // kAddedImage or kLayerPoint
+  std::vector<std::string> extraName;   // the file name, or "<layer> #k"
+  std::vector<std::string> extraPath;   // the file an added image came from ("" for a layer point)
+  std::vector<std::string> extraHash;   // its content fingerprint (bytesFingerprint), "" for a layer point
+  std::vector<std::string> extraLayer;  // the layer's dataset ("" for an added image)
+  static constexpr uint8_t kAddedImage = 1, kLayerPoint = 2;
+  struct ExtraColumns {
+    std::vector<uint8_t> kind;
+    std::vector<std::string> name, path, hash, layer;
+  };
+  int64_t numData() const { return n - numExtra; }        // test + train
+  int64_t numTrain() const { return numData() - numTest; }  // 0 until the training split is shown
+  bool hasTrain() const { return numTrain() > 0; }
+  bool isExtra(int64_t i) const { return i >= numData() && i < n; }
+  // "coat.png" for an added image, the class name for a data point, "" when there is none.
+  std::string pointLabel(int64_t i) const;
   // False for a label-free bundle (an encoder trained without labels, Crabbé and van der Schaar 2022): then preds and
   // predsDet are -1, probs uniform and the uncertainties 0, and nothing should show them.
   bool hasClassifier = true;
@@ -54,6 +73,20 @@ inline std::vector<uint8_t> PointTable::thumbRgba(int64_t i) const {
     for (int k = 0; k < 3; ++k) rgba[4 * q + size_t(k)] = p[q * size_t(thumbC) + (thumbC == 3 ? size_t(k) : 0)];
   return rgba;
 }
+
+inline std::string PointTable::pointLabel(int64_t i) const {
+  if (isExtra(i)) return extraName[size_t(i - numData())];
+  if (i < 0 || i >= n || labels[size_t(i)] < 0 || size_t(labels[size_t(i)]) >= classNames.size()) return "";
+  return classNames[size_t(labels[size_t(i)])];
+}
+
+// What adding images or a layer did: the new table, the rows added, and what the log should say.
+struct AddedPoints {
+  std::shared_ptr<const PointTable> table;
+  int64_t first = 0, count = 0;    // rows [first, first + count) of table
+  std::vector<std::string> notes;  // "coat.png: resized 600x800 -> 28x28 (bilinear), ..."
+  std::vector<std::string> errors; // files that could not be read, each with its reason
+};
 
 // The model's answer for one latent: what the inspector shows during a drag.
 struct LatentEval {
@@ -105,6 +138,7 @@ struct ModelReport {
   std::vector<double> confLaplace, accLaplace, confDet, accDet;  // [kBins] mean confidence, accuracy
   std::vector<int64_t> countLaplace, countDet;
   std::string oodName;
+  std::string oodNote;  // how the OOD images were fitted to the input ("resized 28x28 -> 64x64 ..."), or empty
   std::vector<float> inMi, outMi, inEntropy, outEntropy;  // Laplace mutual information / entropy
   double aurocMi = 0, aurocEntropy = 0;
   std::string error;  // set when the OOD set could not be read
@@ -123,6 +157,17 @@ class Explorer {
   // Adds the training split (latents cached in cache/latents_train.pt) and returns the new table.
   std::shared_ptr<const PointTable> addTrainPoints(const ProgressFn& progress, const std::atomic<bool>* cancel);
 
+  // Adds image files (a folder adds its image files, sorted) as extra points: each decoded (alpha
+  // over white), resized (bilinear) and converted to the bundle's input shape with a note, encoded,
+  // and given the predictive and its uncertainties. An unreadable file is listed in `errors` and
+  // the others are added; InputError when none could be. `hashes`, when not empty, must match each
+  // file's content fingerprint (a session's record): a changed file is an error.
+  AddedPoints addImages(const std::vector<std::string>& paths, const ProgressFn& progress,
+                        const std::atomic<bool>* cancel, const std::vector<std::string>& hashes = {});
+  // Adds a dataset (loadOodDataset's names: "mnist", "fashion-mnist", "emoji", a folder, a .npz) as a
+  // layer of extra points, fitted to the input shape; at most `limit` of them (a seeded sample).
+  AddedPoints addLayer(const std::string& dataset, int64_t limit, const ProgressFn& progress,
+                       const std::atomic<bool>* cancel);
   // Decode + predictive (+ the k nearest points when k > 0). z: [d].
   LatentEval evaluate(const std::vector<float>& z, int neighbours = 0, const SaliencyRequest* saliency = nullptr,
                       const ConceptRequest* concepts = nullptr) const;
@@ -163,6 +208,7 @@ class Explorer {
 
   const std::string& bundleDir() const;
   std::string bundleName() const;
+  std::string oodName() const;  // the manifest's OOD dataset ("" when it names none)
   nlohmann::json manifestMetrics() const;
   std::string deviceName() const;
   bool hasDecoder() const;

@@ -36,6 +36,16 @@ struct SessionState {
   std::vector<int64_t> selection;
   int64_t selected = -1;
   std::vector<EditedPoint> edited;
+  // Points added to the map, in order: an image file (with its content fingerprint, checked when
+  // the session is loaded) or a layer (a dataset and its point count). Saved as "added":
+  // [{"image": PATH, "fingerprint": F} | {"layer": DATASET, "n": N}].
+  struct Added {
+    bool layer = false;
+    std::string path;         // the image file, or the layer's dataset
+    std::string fingerprint;  // an image's
+    int64_t n = 0;            // a layer's
+  };
+  std::vector<Added> added;
 };
 
 const std::vector<std::string>& colorModes();
