@@ -191,7 +191,7 @@ TEST_CASE("colour class folders: RGB in channel order, alpha over white, grey fo
   Dataset a = loadImageFolder(t / "rgba");
   REQUIRE(a.images.size(1) == 3);
   CHECK(a.images[0].select(1, 7).min().item<float>() == doctest::Approx(1.0));  // class_a's row 7: off its band
-  CHECK(a.images[0][0][0][0].item<float>() > 0.7f);                              // on the band: red
+  CHECK(a.images[0][0][0][0].item<float>() > 0.7f);                             // on the band: red
   CHECK(a.images[0][1][0][0].item<float>() < 0.3f);
 
   // All grey: C = 1; one colour image among grey ones: C = 3 for all, grey replicated.
@@ -278,7 +278,8 @@ TEST_CASE("NumPy .npz: truncated, corrupt or wrongly shaped archives are refused
   std::string noTail = good.substr(0, good.size() - 22);  // the end record gone
   expectError("notail.npz", noTail, "end-of-directory");
   // A .npy saved with the .npz name.
-  const std::string npyBytes("\x93NUMPY\x01\x00\x40\x00{'descr': '<f4', 'fortran_order': False, 'shape': (), }    \n", 70);
+  const std::string npyBytes("\x93NUMPY\x01\x00\x40\x00{'descr': '<f4', 'fortran_order': False, 'shape': (), }    \n",
+                             70);
   expectError("plain.npz", npyBytes + "abcd", "end-of-directory");
 }
 
@@ -294,7 +295,9 @@ TEST_CASE("NumPy .npy headers: dtypes, shapes and lies") {
     s += char(h.size() >> 8);
     return s + h + data;
   };
-  auto parse = [](const std::string& b) { return parseNpy(reinterpret_cast<const uint8_t*>(b.data()), b.size(), "x.npy"); };
+  auto parse = [](const std::string& b) {
+    return parseNpy(reinterpret_cast<const uint8_t*>(b.data()), b.size(), "x.npy");
+  };
   const std::string six = std::string("\x01\x00\x02\x00\xff\xff", 6);
   NpyArray a = parse(npy("{'descr': '<i2', 'fortran_order': False, 'shape': (3,), }", six));
   CHECK(a.values("x") == std::vector<double>{1, 2, -1});
@@ -309,8 +312,9 @@ TEST_CASE("NumPy .npy headers: dtypes, shapes and lies") {
                        doctest::Contains("unexpected bytes"), InputError);
   CHECK_THROWS_WITH_AS(parse(npy("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", "12345678")),
                        doctest::Contains("pickled"), InputError);
-  CHECK_THROWS_WITH_AS(parse(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999, 99999999999), }", "")),
-                       doctest::Contains("absurdly large"), InputError);
+  CHECK_THROWS_WITH_AS(
+      parse(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999, 99999999999), }", "")),
+      doctest::Contains("absurdly large"), InputError);
   CHECK_THROWS_WITH_AS(parse(npy("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }", "12345678")),
                        doctest::Contains("unsupported dtype"), InputError);
   CHECK_THROWS_WITH_AS(parse("\x93NUMPX\x01\x00\x00\x00"), doctest::Contains("magic"), InputError);

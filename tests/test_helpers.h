@@ -26,7 +26,6 @@ void writeGz(const std::string& path, const std::string& bytes);
 // A PNG class folder: `perClass` images of size h x w per class, each class a distinct pattern.
 // PNG class folders class_a, class_b, ...: channels 1 (grey), 3 (RGB: class c's band is red, green
 // or blue) or 4 (RGBA, transparent off the band).
-void writeImageFolder(const std::string& dir, int classes, int perClass, int h, int w, uint64_t seed,
-                      int channels = 1);
+void writeImageFolder(const std::string& dir, int classes, int perClass, int h, int w, uint64_t seed, int channels = 1);
 
 }  // namespace testutil

@@ -29,7 +29,9 @@ inline CLI::Range optionRange(const char* name, bool fractional = false) {
 // components trained after the classifier (TrainOptions and ImportOptions have the same fields).
 template <class Options>
 void addBundleOptions(CLI::App* sub, Options& o) {
-  sub->add_option("--dataset", o.dataset, "fashion-mnist, mnist, emoji, a .npz file, DIR with train/ and test/ class folders, or a folder of class subfolders (split 80/20)")
+  sub->add_option("--dataset", o.dataset,
+                  "fashion-mnist, mnist, emoji, a .npz file, DIR with train/ and test/ class folders, or a folder of "
+                  "class subfolders (split 80/20)")
       ->capture_default_str();
   sub->add_option("--out", o.out, "Bundle directory to write")->required();
   sub->add_option("--device", o.device, "cpu or cuda")->capture_default_str();

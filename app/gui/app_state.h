@@ -84,7 +84,7 @@ struct Model {
     bool haveQuality = false;
   };
   std::map<Projection, Layout> layouts;  // finished non-linear layouts of these points
-  std::vector<std::string> layers;        // "DATASET N" of each layer added (extras_controller.h)
+  std::vector<std::string> layers;       // "DATASET N" of each layer added (extras_controller.h)
   std::optional<LayoutQuality> pcaQuality;
 
   // The quality of projection p's layout, when it is known (null while it is computed).
@@ -224,8 +224,8 @@ struct UiState {
   std::string frontTab;                      // the tab in front (set as the tabs are drawn)
   bool quit = false;
   std::string sessionPath = "session.json";  // File menu and Ctrl+S
-  std::string addImagePath;                   // File ▸ Add images...
-  std::string layerDataset;                   // File ▸ Add layer (the bundle's OOD set when empty)
+  std::string addImagePath;                  // File ▸ Add images...
+  std::string layerDataset;                  // File ▸ Add layer (the bundle's OOD set when empty)
   std::vector<PendingShot> shots;            // taken after this frame is drawn
   Recent<double> frameMs{240};
   double startupMs = -1;

@@ -56,17 +56,19 @@ void MenuBar::drawFileMenu(Context& ctx) {
   if (ImGui::MenuItem("Add images...", nullptr, false, ctx.state.hasModel() && !ui.addImagePath.empty()))
     ctx.extras.addImages({ui.addImagePath});
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Put the image (or the folder's images) on the map, resized to the model's input; or drop "
-                      "image files onto the window");
+    ImGui::SetTooltip(
+        "Put the image (or the folder's images) on the map, resized to the model's input; or drop "
+        "image files onto the window");
   if (ui.layerDataset.empty() && ctx.state.hasModel()) ui.layerDataset = ctx.state.model.ex->oodName();
   ImGui::SetNextItemWidth(220);
   ImGui::InputText("layer dataset", &ui.layerDataset);
   if (ImGui::MenuItem("Add layer (2,000 points)", nullptr, false, ctx.state.hasModel() && !ui.layerDataset.empty()))
     ctx.extras.addLayer(ui.layerDataset, 2000);
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Show a dataset (mnist, fashion-mnist, emoji, a folder or a .npz) as a layer of points with "
-                      "their uncertainties: the bundle's OOD set shows epistemic uncertainty on real "
-                      "out-of-distribution images");
+    ImGui::SetTooltip(
+        "Show a dataset (mnist, fashion-mnist, emoji, a folder or a .npz) as a layer of points with "
+        "their uncertainties: the bundle's OOD set shows epistemic uncertainty on real "
+        "out-of-distribution images");
   ImGui::Separator();
   ImGui::SetNextItemWidth(220);
   ImGui::InputText("csv file", &m_exportPath);

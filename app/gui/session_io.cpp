@@ -20,8 +20,8 @@ std::vector<SessionState::Added> sessionAdded(const PointTable& t) {
   for (size_t k = 0; k < t.extraKind.size(); ++k) {
     if (t.extraKind[k] == PointTable::kAddedImage) {
       out.push_back({false, t.extraPath[k], t.extraHash[k], 0});
-    } else if (!out.empty() && out.back().layer && out.back().path == t.extraLayer[k] &&
-               k > 0 && t.extraKind[k - 1] == PointTable::kLayerPoint) {
+    } else if (!out.empty() && out.back().layer && out.back().path == t.extraLayer[k] && k > 0 &&
+               t.extraKind[k - 1] == PointTable::kLayerPoint) {
       ++out.back().n;
     } else {
       out.push_back({true, t.extraLayer[k], "", 1});
@@ -68,8 +68,9 @@ void applySession(Context& ctx, const SessionState& s) {
     return;
   }
   if (!s.added.empty() && sessionAdded(t).size() != s.added.size())
-    return ctx.log.error("session not applied: the map has other added points than the session; load the bundle "
-                         "again, then the session");
+    return ctx.log.error(
+        "session not applied: the map has other added points than the session; load the bundle "
+        "again, then the session");
   for (int64_t i : s.selection)
     if (i < 0 || i >= t.n)
       return ctx.log.error("session selection index " + std::to_string(i) + " is out of range (" + std::to_string(t.n) +

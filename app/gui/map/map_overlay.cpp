@@ -178,7 +178,8 @@ void MapPanel::drawLegend(Context& ctx, ImDrawList* dl) {
                            images == 1 ? "" : "s");
       if (t.numExtra > images)
         ImGui::TextColored(imColorVec(extraColor(PointTable::kLayerPoint)), "[] %lld layer points (%s)",
-                           (long long)(t.numExtra - images), s.model.layers.empty() ? "" : s.model.layers.back().c_str());
+                           (long long)(t.numExtra - images),
+                           s.model.layers.empty() ? "" : s.model.layers.back().c_str());
     }
     if (!s.style.filterMask.empty()) {
       int64_t hits = 0;

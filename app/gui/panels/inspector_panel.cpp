@@ -142,8 +142,7 @@ void drawPointHeader(const AppState& s) {
   // An added image or layer point has no true class: its file or layer name stands in for it.
   const std::string label = t.isExtra(sel.point) ? "none, " + t.pointLabel(sel.point) : t.pointLabel(sel.point);
   if (dragging)
-    ImGui::Text("dragging #%lld (label %s): a latent has no label", (long long)sel.point,
-                label.c_str());
+    ImGui::Text("dragging #%lld (label %s): a latent has no label", (long long)sel.point, label.c_str());
   else if (sel.edited >= 0)
     ImGui::Text("edited point %d from #%lld (label %s): no label of its own", sel.edited + 1, (long long)sel.point,
                 label.c_str());

@@ -26,9 +26,10 @@ Dataset loadEmojiDataset(const std::string& packageDir, int channels) {
   const std::string jsonPath = (fs::path(packageDir) / "emoji.json").string();
   std::error_code ec;
   if (!fs::exists(jsonPath, ec))
-    throw InputError("[emoji] no emoji.json: run scripts/setup.sh to fetch emoji-datasource-google@16.0.0, or set "
-                     "LATENTLAB_EMOJI_DIR (" +
-                     jsonPath + ")");
+    throw InputError(
+        "[emoji] no emoji.json: run scripts/setup.sh to fetch emoji-datasource-google@16.0.0, or set "
+        "LATENTLAB_EMOJI_DIR (" +
+        jsonPath + ")");
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(readFileChecked(jsonPath, caps::kDataset, "emoji.json"));
@@ -47,7 +48,8 @@ Dataset loadEmojiDataset(const std::string& packageDir, int channels) {
     const std::string img = e["image"];
     if (cat == "Component") continue;  // skin-tone and hair swatches, 5 images
     if (img.find('/') != std::string::npos || img.find("..") != std::string::npos)
-      throw InputError("[emoji] image name '" + clipForMessage(img, 40) + "' is not a plain file name (" + jsonPath + ")");
+      throw InputError("[emoji] image name '" + clipForMessage(img, 40) + "' is not a plain file name (" + jsonPath +
+                       ")");
     entries.emplace_back(cat, img);
   }
   std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.second < b.second; });

@@ -213,9 +213,10 @@ DatasetSplit loadTrainTestFolder(const std::string& dir, int channels) {
       if (std::find(te.classes.begin(), te.classes.end(), c) == te.classes.end()) only += " train/" + c;
     for (const auto& c : te.classes)
       if (std::find(tr.classes.begin(), tr.classes.end(), c) == tr.classes.end()) only += " test/" + c;
-    throw InputError("[image-folder] train/ and test/ must hold the same class folders (the labels are their sorted "
-                     "order); only in one:" +
-                     clipForMessage(only, 300) + " (" + dir + ")");
+    throw InputError(
+        "[image-folder] train/ and test/ must hold the same class folders (the labels are their sorted "
+        "order); only in one:" +
+        clipForMessage(only, 300) + " (" + dir + ")");
   }
   std::error_code ec;
   std::vector<std::string> others;  // val/, a README: not read

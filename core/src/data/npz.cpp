@@ -37,11 +37,13 @@ struct Lit {
     return false;
   }
   void expect(char c) {
-    if (!eat(c)) fail(std::string("header is not the documented dict: expected '") + c + "' at byte " + std::to_string(i), source);
+    if (!eat(c))
+      fail(std::string("header is not the documented dict: expected '") + c + "' at byte " + std::to_string(i), source);
   }
   std::string str() {
     ws();
-    if (i >= s.size() || (s[i] != '\'' && s[i] != '"')) fail("header: expected a quoted string at byte " + std::to_string(i), source);
+    if (i >= s.size() || (s[i] != '\'' && s[i] != '"'))
+      fail("header: expected a quoted string at byte " + std::to_string(i), source);
     const char q = s[i++];
     const size_t start = i;
     while (i < s.size() && s[i] != q) ++i;
@@ -105,12 +107,18 @@ int64_t NpyArray::count() const {
 
 std::string NpyArray::dtypeName() const {
   switch (kind) {
-    case 'u': return "uint" + std::to_string(itemSize * 8);
-    case 'i': return "int" + std::to_string(itemSize * 8);
-    case 'f': return "float" + std::to_string(itemSize * 8);
-    case 'b': return "bool";
-    case 'U': return "<U" + std::to_string(itemSize / 4);
-    case 'S': return "|S" + std::to_string(itemSize);
+    case 'u':
+      return "uint" + std::to_string(itemSize * 8);
+    case 'i':
+      return "int" + std::to_string(itemSize * 8);
+    case 'f':
+      return "float" + std::to_string(itemSize * 8);
+    case 'b':
+      return "bool";
+    case 'U':
+      return "<U" + std::to_string(itemSize / 4);
+    case 'S':
+      return "|S" + std::to_string(itemSize);
   }
   return "?";
 }
@@ -245,11 +253,11 @@ NpyArray parseNpy(const uint8_t* bytes, size_t size, const std::string& source) 
         fail("object arrays (pickled Python objects) are not read; save numbers or fixed-width strings", source);
       if (d.size() < 3) fail("unknown dtype '" + d + "'", source);
       const char order = d[0];
-      if (order != '<' && order != '>' && order != '|' && order != '=')
-        fail("unknown dtype '" + d + "'", source);
+      if (order != '<' && order != '>' && order != '|' && order != '=') fail("unknown dtype '" + d + "'", source);
       a.bigEndian = order == '>';
       a.kind = d[1];
-      if (a.kind == 'O') fail("object arrays (pickled Python objects) are not read; save numbers or fixed-width strings", source);
+      if (a.kind == 'O')
+        fail("object arrays (pickled Python objects) are not read; save numbers or fixed-width strings", source);
       if (std::string("uifbUS").find(a.kind) == std::string::npos) fail("unsupported dtype '" + d + "'", source);
       int n = 0;
       for (size_t k = 2; k < d.size(); ++k) {
@@ -258,9 +266,9 @@ NpyArray parseNpy(const uint8_t* bytes, size_t size, const std::string& source) 
       }
       a.itemSize = a.kind == 'U' ? n * 4 : n;
       const bool ok = a.kind == 'U' || a.kind == 'S' ? n >= 1
-                      : a.kind == 'f'               ? (n == 4 || n == 8)
-                      : a.kind == 'b'               ? n == 1
-                                                    : (n == 1 || n == 2 || n == 4 || n == 8);
+                      : a.kind == 'f'                ? (n == 4 || n == 8)
+                      : a.kind == 'b'                ? n == 1
+                                                     : (n == 1 || n == 2 || n == 4 || n == 8);
       if (!ok) fail("unsupported dtype '" + d + "'", source);
       haveDescr = true;
     } else if (key == "fortran_order") {
@@ -306,8 +314,7 @@ std::map<std::string, NpyArray> parseNpz(const uint8_t* bytes, size_t size, cons
       eocd = i;
       break;
     }
-  if (eocd == size_t(-1))
-    zfail("not a .npz file: no ZIP end-of-directory record (is it a .npy, or truncated?)");
+  if (eocd == size_t(-1)) zfail("not a .npz file: no ZIP end-of-directory record (is it a .npy, or truncated?)");
   uint64_t entries = le16(bytes + eocd + 10);
   uint64_t cdSize = le32(bytes + eocd + 12);
   uint64_t cdOffset = le32(bytes + eocd + 16);
@@ -325,13 +332,15 @@ std::map<std::string, NpyArray> parseNpz(const uint8_t* bytes, size_t size, cons
   size_t p = size_t(cdOffset);
   const size_t cdEnd = size_t(cdOffset + cdSize);
   for (uint64_t e = 0; e < entries; ++e) {
-    if (p + 46 > cdEnd || le32(bytes + p) != 0x02014b50) zfail("central directory entry " + std::to_string(e) + " is broken");
+    if (p + 46 > cdEnd || le32(bytes + p) != 0x02014b50)
+      zfail("central directory entry " + std::to_string(e) + " is broken");
     const uint32_t flags = le16(bytes + p + 8), method = le16(bytes + p + 10);
     const uint32_t crc = le32(bytes + p + 16);
     uint64_t csize = le32(bytes + p + 20), usize = le32(bytes + p + 24);
     const size_t nameLen = le16(bytes + p + 28), extraLen = le16(bytes + p + 30), commentLen = le16(bytes + p + 32);
     uint64_t local = le32(bytes + p + 42);
-    if (p + 46 + nameLen + extraLen + commentLen > cdEnd) zfail("central directory entry " + std::to_string(e) + " is truncated");
+    if (p + 46 + nameLen + extraLen + commentLen > cdEnd)
+      zfail("central directory entry " + std::to_string(e) + " is truncated");
     const std::string name(reinterpret_cast<const char*>(bytes + p + 46), nameLen);
     // ZIP64 extra field: the 0xFFFFFFFF values, in this order.
     for (size_t x = p + 46 + nameLen; x + 4 <= p + 46 + nameLen + extraLen;) {
@@ -356,7 +365,8 @@ std::map<std::string, NpyArray> parseNpz(const uint8_t* bytes, size_t size, cons
     if (name.size() < 4 || name.compare(name.size() - 4, 4, ".npy") != 0) continue;  // not an array
     const std::string where = source + ": " + name;
     if (usize > maxMemberBytes) zfail("member '" + name + "' is " + std::to_string(usize) + " bytes, over the limit");
-    if (local > size - 30 || le32(bytes + local) != 0x04034b50) zfail("member '" + name + "': local header missing (truncated file?)");
+    if (local > size - 30 || le32(bytes + local) != 0x04034b50)
+      zfail("member '" + name + "': local header missing (truncated file?)");
     const size_t data = size_t(local) + 30 + le16(bytes + local + 26) + le16(bytes + local + 28);
     if (data > size || csize > size - data) zfail("member '" + name + "' is truncated");
     std::vector<uint8_t> raw;
@@ -369,7 +379,8 @@ std::map<std::string, NpyArray> parseNpz(const uint8_t* bytes, size_t size, cons
       zfail("member '" + name + "' uses compression method " + std::to_string(method) +
             "; np.savez and np.savez_compressed use 0 or 8");
     }
-    if (uint32_t(crc32_z(0L, raw.data(), raw.size())) != crc) zfail("member '" + name + "' fails its CRC check (corrupt)");
+    if (uint32_t(crc32_z(0L, raw.data(), raw.size())) != crc)
+      zfail("member '" + name + "' fails its CRC check (corrupt)");
     out[name.substr(0, name.size() - 4)] = parseNpy(raw.data(), raw.size(), where);
   }
   return out;

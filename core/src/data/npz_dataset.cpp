@@ -36,7 +36,8 @@ torch::Tensor npzImages(const NpyArray& a, const std::string& key, const std::st
     n = s[0], h = s[1], w = s[2], c = s[3];
     channelsLast = true;
   } else {
-    fail("'" + key + "' has shape " + shapeOf(a) + "; images must be N x H x W, N x H x W x C or N x C x H x W with C = 1 or 3",
+    fail("'" + key + "' has shape " + shapeOf(a) +
+             "; images must be N x H x W, N x H x W x C or N x C x H x W with C = 1 or 3",
          path);
   }
   if (n < 1) fail("'" + key + "' holds no images", path);
@@ -70,7 +71,10 @@ torch::Tensor npzLabels(const NpyArray& a, const std::string& key, int64_t n, co
   const std::vector<double> v = a.values(path + ": " + key);
   std::vector<int64_t> out(v.size());
   for (size_t i = 0; i < v.size(); ++i) {
-    if (v[i] < 0 || v[i] > 100000) fail("'" + key + "' label " + std::to_string(int64_t(v[i])) + " at " + std::to_string(i) + " is negative or absurd", path);
+    if (v[i] < 0 || v[i] > 100000)
+      fail("'" + key + "' label " + std::to_string(int64_t(v[i])) + " at " + std::to_string(i) +
+               " is negative or absurd",
+           path);
     out[i] = int64_t(v[i]);
   }
   return torch::tensor(out, torch::kInt64);
@@ -127,7 +131,8 @@ DatasetSplit loadNpzDataset(const std::string& path, uint64_t splitSeed, int cha
   test.classNames = classNames;
   // Auto channels: 3 only where the colour is real (a grey set saved as RGB loads with C = 1).
   auto grey = [](const torch::Tensor& x) {
-    return x.size(1) == 1 || (torch::equal(x.select(1, 0), x.select(1, 1)) && torch::equal(x.select(1, 1), x.select(1, 2)));
+    return x.size(1) == 1 ||
+           (torch::equal(x.select(1, 0), x.select(1, 1)) && torch::equal(x.select(1, 1), x.select(1, 2)));
   };
   const int64_t c = channels ? channels : (!grey(train.images) || (split && !grey(test.images))) ? 3 : 1;
   auto conv = [&](const torch::Tensor& x) {

@@ -129,7 +129,6 @@ void truncateRows(PointTable& t, int64_t rows) {
 }
 }  // namespace explorer_detail
 
-
 std::string Explorer::oodName() const { return m->bundle.manifest.defaultOod; }
 
 std::shared_ptr<const PointTable> Explorer::points() const { return m->table; }
@@ -137,8 +136,7 @@ std::shared_ptr<const PointTable> Explorer::points() const { return m->table; }
 std::shared_ptr<const PointTable> Explorer::addTrainPoints(const ProgressFn& progress,
                                                            const std::atomic<bool>* cancel) {
   if (m->table->hasTrain()) return m->table;
-  if (m->data.train.size() == 0)
-    m->data.train = loadManifestDataset(m->bundle.manifest).train;
+  if (m->data.train.size() == 0) m->data.train = loadManifestDataset(m->bundle.manifest).train;
   checkCancel(cancel, "explorer");
   torch::Tensor z = bundleLatents(m->bundle, m->data.train, "latents_train.pt", progress, cancel);
   checkCancel(cancel, "explorer");

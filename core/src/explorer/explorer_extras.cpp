@@ -99,8 +99,7 @@ AddedPoints Explorer::addImages(const std::vector<std::string>& paths, const Pro
       r.errors.push_back(e.what());
     }
   }
-  if (imgs.empty())
-    throw InputError(r.errors.empty() ? std::string("[add-image] no files given") : r.errors.front());
+  if (imgs.empty()) throw InputError(r.errors.empty() ? std::string("[add-image] no files given") : r.errors.front());
   const torch::Tensor images = torch::cat(imgs);
   const torch::Tensor z = encodeAll(m->bundle, images, progress, cancel, "add images");
   auto t = std::make_shared<PointTable>(*m->table);

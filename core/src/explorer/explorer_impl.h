@@ -48,8 +48,8 @@ struct Explorer::Impl {
   std::shared_ptr<const PointTable> table;
   std::mutex clueMutex;  // the lazily loaded parts of counterfactuals
   std::optional<Prototypes> prototypes;
-  torch::Tensor trainMean;  // [C, H, W] on the device: IG's mean baseline (made on first use)
-  torch::Tensor latents;    // [n, d] CPU, the table's latents (for nearest-neighbour queries)
+  torch::Tensor trainMean;    // [C, H, W] on the device: IG's mean baseline (made on first use)
+  torch::Tensor latents;      // [n, d] CPU, the table's latents (for nearest-neighbour queries)
   torch::Tensor extraImages;  // [numExtra, C, H, W] CPU: the added points' images, as the model sees them
 
   // An attribution's options against this model (InputError / BundleError naming `where`).
@@ -185,7 +185,8 @@ struct Explorer::Impl {
   // Appends extra rows (PointTable::numExtra): latents z [m, d], images [m, C, H, W] (kept for
   // imageOf), and their kind, name, path, fingerprint and layer from `from`'s extra rows
   // [first, first + m) of those columns (or the given columns when `from` is null).
-  void appendExtraRows(PointTable& t, const torch::Tensor& z, const torch::Tensor& images, const PointTable::ExtraColumns& cols) {
+  void appendExtraRows(PointTable& t, const torch::Tensor& z, const torch::Tensor& images,
+                       const PointTable::ExtraColumns& cols) {
     Dataset ds;
     ds.images = images;
     ds.labels = torch::full({images.size(0)}, -1, torch::kInt64);
@@ -201,7 +202,9 @@ struct Explorer::Impl {
     add(t.extraLayer, cols.layer);
   }
   void appendExtraRows(PointTable& t, const torch::Tensor& z, const torch::Tensor& images, const PointTable& from) {
-    appendExtraRows(t, z, images, PointTable::ExtraColumns{from.extraKind, from.extraName, from.extraPath, from.extraHash, from.extraLayer});
+    appendExtraRows(
+        t, z, images,
+        PointTable::ExtraColumns{from.extraKind, from.extraName, from.extraPath, from.extraHash, from.extraLayer});
   }
 
   // Fills the per-point columns for rows [from, n) of `t` from latents z [m, d] and images.

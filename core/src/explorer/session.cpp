@@ -26,7 +26,8 @@ json sessionToJson(const SessionState& s) {
         {{"origin", e.origin}, {"latent", e.latent}, {"x", e.x}, {"y", e.y}, {"projection", e.projection}});
   json added = json::array();
   for (const auto& a : s.added)
-    added.push_back(a.layer ? json{{"layer", a.path}, {"n", a.n}} : json{{"image", a.path}, {"fingerprint", a.fingerprint}});
+    added.push_back(a.layer ? json{{"layer", a.path}, {"n", a.n}}
+                            : json{{"image", a.path}, {"fingerprint", a.fingerprint}});
   return {{"format", "latentlab-session"},
           {"version", kSessionFormatVersion},
           {"bundle", s.bundle},
@@ -149,7 +150,8 @@ SessionState sessionFromJson(const json& j, const std::string& source) {
         a.path = r.string(e, "layer", where);
         a.n = r.integer(r.get(e, "n", where), where + "n", 1, 100000);
       } else {
-        r.fail("'" + where.substr(0, where.size() - 1) + "' must be {\"image\": PATH, \"fingerprint\": F} or {\"layer\": DATASET, \"n\": N}");
+        r.fail("'" + where.substr(0, where.size() - 1) +
+               "' must be {\"image\": PATH, \"fingerprint\": F} or {\"layer\": DATASET, \"n\": N}");
       }
       if (a.path.empty()) r.fail("'" + where + "' names no file or dataset");
       s.added.push_back(std::move(a));

@@ -70,7 +70,8 @@ void writeAttributionPng(const std::string& path, const AttributionResult& r, fl
       const int64_t i = (y / scale) * r.W + x / scale;
       const float t = mapAt(i), g = grey(r.input, i), a = std::min(1.0f, std::abs(t));
       const Rgb sc = signedColor(t);
-      const Rgb tiles[4] = {colour(r.input, i), colour(r.baseline, i),
+      const Rgb tiles[4] = {colour(r.input, i),
+                            colour(r.baseline, i),
                             sc,
                             {g + a * (sc[0] - g), g + a * (sc[1] - g), g + a * (sc[2] - g)}};
       for (int k = 0; k < 4; ++k)

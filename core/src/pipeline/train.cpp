@@ -45,7 +45,10 @@ void warnSkipped(const DatasetSplit& data, std::ostream& log) {
 // The shipped datasets' OOD sets: each grey set the other; for the colour emoji, Fashion-MNIST
 // (clothes in grey, fitted to 3x64x64).
 std::string defaultOodFor(const std::string& dataset) {
-  return dataset == "fashion-mnist" ? "mnist" : dataset == "mnist" ? "fashion-mnist" : dataset == "emoji" ? "fashion-mnist" : "";
+  return dataset == "fashion-mnist" ? "mnist"
+         : dataset == "mnist"       ? "fashion-mnist"
+         : dataset == "emoji"       ? "fashion-mnist"
+                                    : "";
 }
 
 Dataset firstN(const Dataset& d, int64_t n, uint64_t seed) {
@@ -340,8 +343,8 @@ json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::at
   const double mean = data.train.images.mean().item<double>(),
                stdv = std::max(1e-3, data.train.images.std().item<double>());
   log << "dataset " << opt.dataset << ": " << data.train.size() << " train, " << data.test.size() << " test, " << k
-      << " classes, input " << shape[0] << "x" << shape[1] << "x" << shape[2] << (shape[0] == 3 ? " (colour)" : " (grey)")
-      << "; device " << dev << "\n";
+      << " classes, input " << shape[0] << "x" << shape[1] << "x" << shape[2]
+      << (shape[0] == 3 ? " (colour)" : " (grey)") << "; device " << dev << "\n";
 
   StagedDir stage(opt.out, opt.force);
   const fs::path dir(stage.path());
@@ -461,7 +464,7 @@ json runImport(const ImportOptions& opt, const ProgressFn& progress, const std::
   (void)kk;
   {  // the dry run on the data itself: one latent per image, as many as images
     torch::NoGradGuard ng;
-    const int64_t n = std::min<int64_t>(8, data.test.size());
+    const int64_t n = std::min<int64_t>(2, data.test.size());
     torch::Tensor z;
     try {
       z = callTensor(user, "encode", data.test.images.slice(0, 0, n).to(dev));

@@ -35,10 +35,10 @@ struct PointTable {
   int64_t thumbC = 1, thumbH = 28, thumbW = 28;
   // Point i's thumbnail as RGBA8 [thumbH, thumbW] (what the panels and the map show).
   std::vector<uint8_t> thumbRgba(int64_t i) const;
-  std::vector<uint8_t> isTrain;                    // [n] 0: test split, 1: train split
-  std::vector<int64_t> splitIndex;                 // [n] index of the image within its split
-  std::vector<float> zLo, zHi;                     // [d] the encoder's output range over these points
-  int64_t numTest = 0;                             // test points come first, then train points
+  std::vector<uint8_t> isTrain;     // [n] 0: test split, 1: train split
+  std::vector<int64_t> splitIndex;  // [n] index of the image within its split
+  std::vector<float> zLo, zHi;      // [d] the encoder's output range over these points
+  int64_t numTest = 0;              // test points come first, then train points
   // Points added to the map (Explorer::addImages, addLayer) are the last numExtra rows, after the
   // test and train points: labels -1 (no true class), isTrain 0. Per extra row (i - numData()):
   int64_t numExtra = 0;
@@ -52,7 +52,7 @@ struct PointTable {
     std::vector<uint8_t> kind;
     std::vector<std::string> name, path, hash, layer;
   };
-  int64_t numData() const { return n - numExtra; }        // test + train
+  int64_t numData() const { return n - numExtra; }          // test + train
   int64_t numTrain() const { return numData() - numTest; }  // 0 until the training split is shown
   bool hasTrain() const { return numTrain() > 0; }
   bool isExtra(int64_t i) const { return i >= numData() && i < n; }
@@ -83,9 +83,9 @@ inline std::string PointTable::pointLabel(int64_t i) const {
 // What adding images or a layer did: the new table, the rows added, and what the log should say.
 struct AddedPoints {
   std::shared_ptr<const PointTable> table;
-  int64_t first = 0, count = 0;    // rows [first, first + count) of table
-  std::vector<std::string> notes;  // "coat.png: resized 600x800 -> 28x28 (bilinear), ..."
-  std::vector<std::string> errors; // files that could not be read, each with its reason
+  int64_t first = 0, count = 0;     // rows [first, first + count) of table
+  std::vector<std::string> notes;   // "coat.png: resized 600x800 -> 28x28 (bilinear), ..."
+  std::vector<std::string> errors;  // files that could not be read, each with its reason
 };
 
 // The model's answer for one latent: what the inspector shows during a drag.
