@@ -15,8 +15,9 @@ struct TinyBundle {
   std::string data = dir / "data";
   std::string bundle = dir / "tiny.bundle";
   nlohmann::json summary;
-  TinyBundle() {
-    testutil::writeImageFolder(data, 3, 16, 8, 8, 11);
+  // channels 3: RGB bands on a non-square 8x12 image (the colour bundle of colour_test.cpp).
+  explicit TinyBundle(int channels = 1, int h = 8, int w = 8) {
+    testutil::writeImageFolder(data, 3, 16, h, w, 11, channels);
     latentlab::TrainOptions o;
     o.dataset = data;
     o.out = bundle;
@@ -35,6 +36,10 @@ struct TinyBundle {
 };
 inline TinyBundle& tiny() {
   static TinyBundle t;
+  return t;
+}
+inline TinyBundle& tinyColour() {
+  static TinyBundle t(3, 8, 12);
   return t;
 }
 

@@ -110,7 +110,7 @@ void AttributionPanel::drawSettings(Context& ctx) {
     ImGui::SetNextItemWidth(150);
     ImGui::Combo("baseline x'", &baseline, kBaselineLabels, 4);
     o.baseline = IgBaseline(baseline);
-    tip("Where the path starts: a black image, the input blurred (sigma = H/10 pixels), the training images' mean, or "
+    tip("Where the path starts: a black image, the input blurred (sigma = min(H, W)/10 pixels), the training images' mean, or "
         "uniform noise");
     ImGui::SameLine();
   }

@@ -177,7 +177,7 @@ AttributionResult explainIg(const Bundle& b, const AttributionOptions& o, const 
   if (o.method == AttributionMethod::Saliency) {
     r = saliencyAttribution(F, xd, cancel);
   } else {
-    const torch::Tensor xb = igBaseline(o.baseline, xd, trainMean, o.blurSigmaOrDefault(x.size(1)), o.seed);
+    const torch::Tensor xb = igBaseline(o.baseline, xd, trainMean, o.blurSigmaOrDefault(x.size(1), x.size(2)), o.seed);
     r = o.method == AttributionMethod::GradientShap ? gradientShap(F, xd, xb, o.steps, o.shapNoise, o.seed, cancel)
                                                     : integratedGradients(F, xd, xb, o.steps, o.quadrature, cancel);
     r.baseline_name = igBaselineName(o.baseline);

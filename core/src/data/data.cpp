@@ -151,8 +151,8 @@ torch::Tensor fitImages(const torch::Tensor& images, const std::array<int64_t, 3
                               .align_corners(false)
                               .antialias(shrink))
             .clamp(0.0, 1.0);
-    what = "resized " + std::to_string(images.size(2)) + "x" + std::to_string(images.size(3)) + " -> " +
-           std::to_string(shape[1]) + "x" + std::to_string(shape[2]) + " (bilinear)";
+    what = "resized " + std::to_string(images.size(3)) + "x" + std::to_string(images.size(2)) + " -> " +
+           std::to_string(shape[2]) + "x" + std::to_string(shape[1]) + " pixels (width x height, bilinear)";
   }
   if (x.size(1) != shape[0]) {
     what += std::string(what.empty() ? "" : ", ") +

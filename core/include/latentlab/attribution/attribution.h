@@ -7,6 +7,7 @@
 //
 //  IG_i = (x_i - x'_i) * sum_k w_k dF/dx_i(x' + alpha_k (x - x'))        (a sum, never a mean)
 //  completeness residual = |sum_i IG_i - (F(x) - F(x'))| / |F(x) - F(x')|
+#include <algorithm>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -68,9 +69,11 @@ struct AttributionOptions {
   IgBaseline baseline = IgBaseline::Black;
   int steps = 64;  // m
   Quadrature quadrature = Quadrature::Midpoint;
-  double blurSigma = -1;  // blur baseline: Gaussian sigma in pixels; < 0: H / 10
+  double blurSigma = -1;  // blur baseline: Gaussian sigma in pixels; < 0: min(H, W) / 10
   uint64_t seed = 0;      // noise baseline: uniform [0, 1] pixels from this seed
-  double blurSigmaOrDefault(int64_t h) const { return blurSigma >= 0 ? blurSigma : double(h) / 10.0; }
+  double blurSigmaOrDefault(int64_t h, int64_t w) const {
+    return blurSigma >= 0 ? blurSigma : double(std::min(h, w)) / 10.0;
+  }
 };
 // Throws InputError naming `where` and the value: steps outside 1..1000, a class target without a
 // class or outside 0..numClasses-1, epistemic U with the deterministic head (it is 0 everywhere).
