@@ -1032,6 +1032,8 @@ def case_demos():
         bundle = BUNDLE
         if "assets/models/mnist" in text:
             bundle = os.path.join(os.path.dirname(BUNDLE), "mnist")
+        if "assets/models/emoji" in text:
+            bundle = os.path.join(os.path.dirname(BUNDLE), "emoji")
         fast = [("wait 1" if l.startswith("wait ") else l) for l in lines if l and not l.startswith("#")]
         path = os.path.join(OUT, "demo_" + name)
         with open(path, "w") as f:
@@ -1040,7 +1042,9 @@ def case_demos():
         out_dir = os.path.join(OUT, "out_" + name)
         cmd = ["bash", XRUN, f"{W}x{H}x24", EXE, "gui", bundle, "--size", f"{W}x{H}", "--script", path,
                "--out-dir", out_dir]
-        p = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=800)
+        # From the repository's root, as the demos' headers run them (a demo's image paths are relative).
+        p = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=800,
+                           cwd=os.path.join(demo_dir, "..", ".."))
         assert p.returncode == 0, (name, p.stdout[-2000:], p.stderr[-2000:])
         st = json.load(open(os.path.join(out_dir, "demo.json")))
         assert st["errors"] == [], f"{name}: " + " | ".join(st["errors"])

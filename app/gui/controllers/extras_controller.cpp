@@ -151,7 +151,7 @@ void addExtrasCommands(CommandList& out) {
     c.wait = waitUntilIdle;
     c.record = Recording::event([](const AppState& s) -> uint64_t { return s.layerCount(); });
     c.record.perEvent = [](const AppState& s, uint64_t k) { return s.layerArgs(k); };
-    c.stateKeys = {"added_points", "points"};
+    c.stateKeys = {"added_points", "added_layers", "points"};
     out.push_back(std::move(c));
   }
 }

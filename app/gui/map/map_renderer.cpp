@@ -106,10 +106,10 @@ void MapRenderer::setAtlas(const std::vector<uint8_t>& pixels, int64_t n, int h,
   std::vector<uint8_t> layer(size_t(m_texW) * size_t(m_texH) * size_t(c));
   for (int l = 0; l < layers; ++l) {
     std::fill(layer.begin(), layer.end(), uint8_t(0));
-    for (int64_t c = 0; c < m_cellsPerLayer; ++c) {
-      const int64_t i = int64_t(l) * m_cellsPerLayer + c;
+    for (int64_t cell = 0; cell < m_cellsPerLayer; ++cell) {
+      const int64_t i = int64_t(l) * m_cellsPerLayer + cell;
       if (i >= n) break;
-      const int col = int(c % m_cellsPerRow), row = int(c / m_cellsPerRow);
+      const int col = int(cell % m_cellsPerRow), row = int(cell / m_cellsPerRow);
       for (int y = 0; y < h; ++y)
         std::copy_n(&pixels[size_t((i * h + y) * w * c)], w * c,
                     &layer[(size_t(row * h + y) * size_t(m_texW) + size_t(col * w)) * size_t(c)]);
