@@ -70,3 +70,7 @@ cli_error_test(checks_out_only "--out is for --checks" ${LL} eval ${PROJECT_SOUR
 add_test(NAME cli_reliability COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/reliability_cli_test.sh ${LL}
          ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist)
 set_tests_properties(cli_reliability PROPERTIES LABELS cli TIMEOUT 900 ENVIRONMENT OMP_WAIT_POLICY=PASSIVE)
+# The shipped colour bundle (needs the emoji package, which scripts/setup.sh fetches).
+add_test(NAME cli_colour COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/colour_cli_test.sh ${LL}
+         ${PROJECT_SOURCE_DIR}/assets/models/emoji ${PROJECT_SOURCE_DIR}/assets/demos/images/smiley.png)
+set_tests_properties(cli_colour PROPERTIES LABELS cli ENVIRONMENT "${TEST_ENV}")

@@ -33,6 +33,9 @@ class ExplainCommand : public Command {
     m_sub->add_option("--corpus", m_examples.corpus, "simplex: training points in the corpus (default 1000)");
     m_sub->add_option("--index", m_attr.index, "ig: the test-set index of the image")
         ->check(CLI::Range(int64_t(0), int64_t(1) << 40));
+    m_sub->add_option("--image", m_image,
+                      "An image file of your own (any size; resized to the model's input) to explain instead of "
+                      "test points, with any method");
     m_sub->add_option("--baseline", m_baseline, "ig: black, blur, mean or noise (default black)");
     m_sub->add_option("--quadrature", m_quadrature, "ig: midpoint or gauss-legendre (default midpoint)");
     m_sub->add_option("--head", m_head, "laplace or deterministic")->capture_default_str();
@@ -103,6 +106,7 @@ class ExplainCommand : public Command {
           "[explain] vae-clue has no latent distance, so --lambda does nothing; its pixel term is "
           "--set lambda_x=W (default 25)");
     if (m_sub->get_option("--shard")->count() > 0) parseShard(m_shard, m_opt.shardIndex, m_opt.shardCount);
+    m_opt.image = m_image;
     runExplain(m_opt, printProgress, ctx.cancel, std::cerr);
     std::fprintf(stderr, "\n");
     std::printf("wrote %s\n", m_opt.out.c_str());
@@ -140,8 +144,9 @@ class ExplainCommand : public Command {
     a.force = m_opt.force;
     a.device = m_opt.device;
     a.method = m_method;
-    if (m_sub->get_option("--index")->count() == 0)
-      throw InputError("[explain] --method " + m_method + " needs --index N (a test-set index)");
+    if (m_sub->get_option("--index")->count() == 0 && m_image.empty())
+      throw InputError("[explain] --method " + m_method + " needs --index N (a test-set index) or --image PATH");
+    a.image = m_image;
     if (m_method.rfind("labelfree-", 0) == 0) {
       parseAttributionMethod(m_method.substr(10), "explain");  // names the bad method before any work
       if (m_sub->get_option("--target")->count() > 0)
@@ -181,9 +186,10 @@ class ExplainCommand : public Command {
       if (m_sub->get_option(flag)->count() > 0)
         throw InputError(std::string("[explain] ") + flag + " is not an option of --method " + m_method +
                          " (it scores the training examples of one test image, --index N)");
-    if (m_sub->get_option("--index")->count() == 0)
-      throw InputError("[explain] --method " + m_method + " needs --index N (a test-set index)");
+    if (m_sub->get_option("--index")->count() == 0 && m_image.empty())
+      throw InputError("[explain] --method " + m_method + " needs --index N (a test-set index) or --image PATH");
     ExampleExplainOptions e;
+    e.image = m_image;
     e.bundle = m_opt.bundle;
     e.out = m_opt.out;
     e.force = m_opt.force;
@@ -204,6 +210,7 @@ class ExplainCommand : public Command {
   }
 
   ExampleOptions m_examples;
+  std::string m_image;
   AttributionExplainOptions m_attr;
   std::string m_baseline, m_quadrature;
   ExplainOptions m_opt;

@@ -234,4 +234,19 @@ DatasetSplit loadTrainTestFolder(const std::string& dir, int channels) {
   return s;
 }
 
+Dataset loadImageAsDataset(const std::string& path, const std::array<int64_t, 3>& shape, std::string* note) {
+  if (!isImageFileName(path))
+    throw InputError("[image] not an image file (PNG, JPEG, BMP, GIF, TGA, PNM, PSD, HDR or PIC) (" + path + ")");
+  DecodedImage d = decodeImageFile(path, "[image]", 8192);
+  torch::Tensor x =
+      torch::from_blob(d.rgb.data(), {1, d.h, d.w, 3}, torch::kUInt8).permute({0, 3, 1, 2}).to(torch::kFloat32) /
+      255.0f;
+  if (!d.colour) x = x.slice(1, 0, 1);
+  Dataset out;
+  out.name = path;
+  out.images = fitImages(x.contiguous(), shape, note);
+  out.labels = torch::full({1}, -1, torch::kInt64);
+  return out;
+}
+
 }  // namespace latentlab

@@ -89,7 +89,9 @@ json runExplainAttribution(const AttributionExplainOptions& o, const ProgressFn&
   const bool path = o.method == "latent-ig", labelFree = o.method.rfind("labelfree-", 0) == 0;
   if (o.method != "ig" && !path && !labelFree)
     throw InputError("[explain] unknown attribution method '" + clipForMessage(o.method, 40) + "'");
-  if (o.index < 0) throw InputError("[explain] --method " + o.method + " needs --index N (a test-set index)");
+  if (o.index < 0 && o.image.empty())
+    throw InputError("[explain] --method " + o.method + " needs --index N (a test-set index) or --image PATH");
+  if (o.index >= 0 && !o.image.empty()) throw InputError("[explain] give --index N or --image PATH, not both");
   if (path && o.ig.target.needsClass())
     throw InputError("[explain] latent-ig attributes an uncertainty: --target total, aleatoric or epistemic");
   AttributionOptions ig = o.ig;
@@ -111,9 +113,14 @@ json runExplainAttribution(const AttributionExplainOptions& o, const ProgressFn&
                       "); use --head deterministic");
   const DatasetSplit data = loadManifestDataset(b.manifest);
   const int64_t n = data.test.images.size(0);
-  if (o.index >= n)
+  if (o.image.empty() && o.index >= n)
     throw InputError("[explain] --index " + std::to_string(o.index) + " is outside the test set (0.." +
                      std::to_string(n - 1) + ")");
+  // The image explained: a test image, or the user's file fitted to the model's input.
+  std::string note;
+  const Dataset user = o.image.empty() ? Dataset{} : loadImageAsDataset(o.image, b.manifest.inputShape, &note);
+  if (!note.empty()) log << fs::path(o.image).filename().string() << ": " << note << " to the model's input\n";
+  const torch::Tensor x = o.image.empty() ? data.test.images[o.index] : user.images[0];
   torch::Tensor mean;
   if (ig.baseline == IgBaseline::Mean) mean = data.train.images.to(torch::kFloat).mean(0);
   checkCancel(cancel, "explain");
@@ -121,7 +128,7 @@ json runExplainAttribution(const AttributionExplainOptions& o, const ProgressFn&
   AttributionResult r;
   json clue;
   if (!path) {
-    r = explainIg(b, ig, data.test.images[o.index], mean, cancel);
+    r = explainIg(b, ig, x, mean, cancel);
   } else {  // latent CLUE from the point (defaults, the same head and U), then Perez et al. from z* back
     if (!b.decoder)
       throw BundleError("[explain] latent-ig decodes a latent path, and the bundle has no decoder (" + o.bundle + ")");
@@ -132,16 +139,20 @@ json runExplainAttribution(const AttributionExplainOptions& o, const ProgressFn&
                      : o.ig.target.kind == AttributionTargetKind::Epistemic ? UncertaintyKind::Epistemic
                                                                             : UncertaintyKind::Total;
     const ClueContext ctx = makeClueContext(b, cf, z);
-    const ClueResult c = explainPoints(ctx, cf, data.test.images.slice(0, o.index, o.index + 1),
-                                       z.slice(0, o.index, o.index + 1), cancel)
-                             .at(0);
+    torch::Tensor zx;
+    if (o.image.empty()) {
+      zx = z.slice(0, o.index, o.index + 1);
+    } else {
+      torch::NoGradGuard ng;
+      zx = b.encode(x.unsqueeze(0).to(b.device, torch::kFloat)).to(torch::kCPU, torch::kFloat);
+    }
+    const ClueResult c = explainPoints(ctx, cf, x.unsqueeze(0), zx, cancel).at(0);
     const int64_t d = c.d, last = std::clamp<int64_t>(c.steps, 0, c.numPathSteps() - 1);
     std::vector<float> zp;
     for (int64_t k = last; k >= 0; --k) zp.insert(zp.end(), c.path.begin() + k * d, c.path.begin() + (k + 1) * d);
     const torch::Tensor zPath = torch::from_blob(zp.data(), {last + 1, d}, torch::kFloat32).clone();
     const BllHead head = b.head(o.ig.head == HeadKind::Laplace ? HeadMode::Samples : HeadMode::Deterministic);
-    r = latentPathAttribution(b, attributionFunction(b, head, o.ig.target), zPath, data.test.images[o.index],
-                              o.ig.steps, cancel);
+    r = latentPathAttribution(b, attributionFunction(b, head, o.ig.target), zPath, x, o.ig.steps, cancel);
     r.target = attributionTargetName(o.ig.target);
     r.head = headKindName(o.ig.head);
     clue = {{"u_before", c.uBefore}, {"u_latent", c.uLatent}, {"u_roundtrip", c.uRoundtrip}, {"steps", c.steps}};
@@ -159,15 +170,14 @@ json runExplainAttribution(const AttributionExplainOptions& o, const ProgressFn&
     torch::NoGradGuard ng;
     const BllHead head =
         b.head(ig.head == HeadKind::Laplace && b.laplace ? HeadMode::Samples : HeadMode::Deterministic);
-    predicted = int(head.predict(b.encode(data.test.images[o.index].unsqueeze(0).to(b.device, torch::kFloat)))
-                        .probs.argmax(1)
-                        .item<int64_t>());
+    predicted = int(head.predict(b.encode(x.unsqueeze(0).to(b.device, torch::kFloat))).probs.argmax(1).item<int64_t>());
   }
   json summary = {{kExplainMarker, true},
                   {"bundle", fs::absolute(o.bundle).string()},
                   {"method", o.method},
-                  {"index", o.index},
-                  {"label", data.test.labels[o.index].item<int64_t>()},
+                  {"index", o.image.empty() ? json(o.index) : json(nullptr)},
+                  {"image", o.image.empty() ? json(nullptr) : json(fs::absolute(o.image).string())},
+                  {"label", o.image.empty() ? json(data.test.labels[o.index].item<int64_t>()) : json(nullptr)},
                   {"predicted", predicted >= 0 ? json(predicted) : json(nullptr)},
                   {"residual_is_absolute", r.residualAbsolute},
                   {"attribution_method", r.method},

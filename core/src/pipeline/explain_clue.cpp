@@ -237,8 +237,8 @@ void parseShard(const std::string& s, int64_t& index, int64_t& count) {
 json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::atomic<bool>* cancel,
                 std::ostream& log) {
   using Clock = std::chrono::steady_clock;
-  if (int(!o.indicesFile.empty()) + int(o.mostUncertain > 0) + int(!o.indices.empty()) != 1)
-    throw InputError("[explain] give one of --indices FILE or --most-uncertain N");
+  if (int(!o.indicesFile.empty()) + int(o.mostUncertain > 0) + int(!o.indices.empty()) + int(!o.image.empty()) != 1)
+    throw InputError("[explain] give one of --indices FILE, --most-uncertain N or --image PATH");
   if (o.cf.target >= 0 && o.cf.method != ClueMethod::ClassChange)
     throw InputError(std::string("[explain] --target is for --method class-change; ") + clueMethodName(o.cf.method) +
                      " lowers the uncertainty");
@@ -258,12 +258,22 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
     throw InputError(
         "[explain] the deterministic head has no epistemic uncertainty (it is 0 everywhere, so nothing "
         "would move); choose --uncertainty total or aleatoric, or --head laplace");
-  const Dataset test = loadManifestDataset(b.manifest).test;
+  const Dataset testSet = loadManifestDataset(b.manifest).test;
   checkCancel(cancel, "explain");
-  const torch::Tensor z = bundleLatents(b, test, "latents_test.pt", progress, cancel);
-  const std::vector<int64_t> points = choosePoints(o, b, z);
+  const torch::Tensor zTest = bundleLatents(b, testSet, "latents_test.pt", progress, cancel);
+  // --image: the user's file (fitted to the input) is the one point, row 0; the test latents stay
+  // the context (the data the counterfactual is kept near).
+  std::string note;
+  const Dataset test = o.image.empty() ? testSet : loadImageAsDataset(o.image, b.manifest.inputShape, &note);
+  if (!note.empty()) log << fs::path(o.image).filename().string() << ": " << note << " to the model's input\n";
+  torch::Tensor z = zTest;
+  if (!o.image.empty()) {
+    torch::NoGradGuard ng;
+    z = b.encode(test.images.to(b.device, torch::kFloat)).to(torch::kCPU, torch::kFloat);
+  }
+  const std::vector<int64_t> points = o.image.empty() ? choosePoints(o, b, z) : std::vector<int64_t>{0};
   // A shard may be empty (more array jobs than points): it writes a header-only CSV.
-  ClueContext ctx = makeClueContext(b, o.cf, z);
+  ClueContext ctx = makeClueContext(b, o.cf, zTest);
   Prototypes protos;
   if (o.cf.method == ClueMethod::Regene) {
     protos = bundlePrototypes(b, o.cf.prototypes, progress, cancel);
@@ -314,6 +324,8 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
                   {"head", headKindName(o.cf.head)},
                   {"uncertainty", uncertaintyName(o.cf.uncertainty)},
                   {"n_points", points.size()},
+                  {"image", o.image.empty() ? json(nullptr) : json(fs::absolute(o.image).string())},
+                  {"input_shape", b.manifest.inputShape},
                   {"u_before", mean(sums[0])},
                   {"u_latent", mean(sums[1])},
                   {"u_roundtrip", mean(sums[2])},

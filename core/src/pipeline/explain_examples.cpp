@@ -53,24 +53,36 @@ void writeExamplesPng(const std::string& path, const torch::Tensor& x, const Dat
 json runExplainExamples(const ExampleExplainOptions& o, const ProgressFn& progress, const std::atomic<bool>* cancel,
                         std::ostream& log) {
   const std::string m = exampleMethodName(o.examples.method);
-  if (o.index < 0) throw InputError("[explain] --method " + m + " needs --index N (a test-set index)");
+  if (o.index < 0 && o.image.empty())
+    throw InputError("[explain] --method " + m + " needs --index N (a test-set index) or --image PATH");
+  if (o.index >= 0 && !o.image.empty()) throw InputError("[explain] give --index N or --image PATH, not both");
   checkExampleOptions(o.examples, "explain");
   checkExplainOut(o.out, o.force);
   Bundle b = loadBundle(o.bundle, parseDevice(o.device), BundleParts{false, false, false});
   if (o.examples.method == ExampleMethod::Tracin) loadCheckpoints(b);  // its error before the latents' minutes
   const DatasetSplit data = loadManifestDataset(b.manifest);
   const int64_t n = data.test.size();
-  if (o.index >= n)
+  if (o.image.empty() && o.index >= n)
     throw InputError("[explain] --index " + std::to_string(o.index) + " is outside the test set (0.." +
                      std::to_string(n - 1) + ")");
-  const torch::Tensor x = data.test.images[o.index];
+  std::string note;
+  const Dataset user = o.image.empty() ? Dataset{} : loadImageAsDataset(o.image, b.manifest.inputShape, &note);
+  if (!note.empty()) log << fs::path(o.image).filename().string() << ": " << note << " to the model's input\n";
+  const torch::Tensor x = o.image.empty() ? data.test.images[o.index] : user.images[0];
   torch::Tensor z;
   {
     torch::NoGradGuard ng;
     z = b.encode(x.unsqueeze(0).to(b.device, torch::kFloat))[0].to(torch::kCPU);
   }
   const torch::Tensor Z = bundleLatents(b, data.train, "latents_train.pt", progress, cancel);
-  const int64_t y = data.test.labels[o.index].item<int64_t>();
+  int64_t y = o.image.empty() ? data.test.labels[o.index].item<int64_t>() : -1;
+  if (y < 0) {  // a user's image has no label: TracIn's loss is taken at its predicted class
+    torch::NoGradGuard ng;
+    y = b.head(b.laplace ? HeadMode::Samples : HeadMode::Deterministic)
+            .predict(z.unsqueeze(0).to(b.device))
+            .probs.argmax(1)
+            .item<int64_t>();
+  }
   const ExampleScores r = exampleScores(b, o.examples, z, Z, x, y, data.train, progress, cancel);
   checkCancel(cancel, "explain");
 
@@ -86,14 +98,17 @@ json runExplainExamples(const ExampleExplainOptions& o, const ProgressFn& progre
   const size_t k = std::min<size_t>(10, r.index.size());
   for (size_t i = 0; i < k; ++i) {
     const int64_t li = labels[r.index[i]];
-    same += li == y;
+    same += li == y;  // a user's image: the share with its predicted class
     top.push_back({{"index", r.index[i]}, {"score", r.score[i]}, {"label", li}});
   }
   json summary = {{kExplainMarker, true},
                   {"bundle", fs::absolute(o.bundle).string()},
                   {"method", m},
-                  {"index", o.index},
-                  {"label", y},
+                  {"index", o.image.empty() ? json(o.index) : json(nullptr)},
+                  {"image", o.image.empty() ? json(nullptr) : json(fs::absolute(o.image).string())},
+                  {"label", o.image.empty() ? json(y) : json(nullptr)},
+                  {"label_used", y},  // TracIn's loss: the true label, or a user image's predicted class
+                  {"shape", {x.size(0), x.size(1), x.size(2)}},
                   {"scored", r.scored},
                   {"training_points", data.train.size()},
                   {"top", top},
@@ -112,8 +127,9 @@ json runExplainExamples(const ExampleExplainOptions& o, const ProgressFn& progre
   writeFileAtomic((fs::path(stage.path()) / "summary.json").string(), jsonText(summary, 2) + "\n");
   checkCancel(cancel, "explain");
   stage.commit();
-  log << m << " of test image " << o.index << ": " << r.scored << " training points scored in " << std::fixed
-      << std::setprecision(1) << r.ms << " ms; " << same << " of the top " << k << " share its label\n";
+  log << m << " of " << (o.image.empty() ? "test image " + std::to_string(o.index) : o.image) << ": " << r.scored
+      << " training points scored in " << std::fixed << std::setprecision(1) << r.ms << " ms; " << same
+      << " of the top " << k << " share its label\n";
   return summary;
 }
 

@@ -89,6 +89,10 @@ torch::Tensor fitImages(const torch::Tensor& images, const std::array<int64_t, 3
 // An OOD set fitted to a bundle's input shape (fitImages); the note goes to `note`.
 Dataset loadOodFor(const std::string& name, const std::array<int64_t, 3>& shape, std::string* note);
 
+// One image file (any size up to 8192 a side; stb_image's formats) as a one-image dataset fitted to
+// `shape` (fitImages), its label -1 (none). Throws InputError naming the file.
+Dataset loadImageAsDataset(const std::string& path, const std::array<int64_t, 3>& shape, std::string* note);
+
 // Images [N, C, H, W] with C converted to `channels` (1 or 3; 0 keeps them), by the rules above.
 torch::Tensor withChannels(const torch::Tensor& images, int64_t channels);
 

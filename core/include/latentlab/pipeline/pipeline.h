@@ -98,6 +98,7 @@ struct ExplainOptions {
   std::vector<int64_t> indices;            // test-set indices given directly (the GUI's lasso selection)
   int64_t shardIndex = 0, shardCount = 1;  // every shardCount-th point from the shardIndex-th (0-based)
   int64_t batch = 64;                      // points optimised together
+  std::string image;  // --image PATH: explain this image file (fitted to the input) instead of test points
 };
 // `latentlab explain --method ig --index N`: attributions of one test image, written as a folder.
 struct AttributionExplainOptions {
@@ -108,6 +109,7 @@ struct AttributionExplainOptions {
   std::string method = "ig";
   AttributionOptions ig;
   int64_t index = -1;  // the test-set index
+  std::string image;  // --image PATH: explain this image file (fitted to the input) instead of test points
 };
 // Writes OUT/attribution.csv (C*H lines of W numbers), OUT/attribution.png (input | baseline |
 // signed map | map over the input) and OUT/summary.json (f_input, f_baseline, sum_attribution,
@@ -124,6 +126,7 @@ struct ExampleExplainOptions {
   std::string device = "cpu";
   ExampleOptions examples;
   int64_t index = -1;  // the test-set index
+  std::string image;  // --image PATH: explain this image file (fitted to the input) instead of test points
 };
 // Writes OUT/examples.csv (index,score: every scored training point, best first; index is the
 // image's position in the training split), OUT/examples.png (the test image, the top 8 and the
