@@ -7,9 +7,9 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 "$here/scripts/setup.sh"
 exe="$here/build/app/latentlab"
-if [[ -z "${DISPLAY:-}" && -z "${WAYLAND_DISPLAY:-}" && $# -eq 0 ]]; then
+if [[ -z "${DISPLAY:-}" && -z "${WAYLAND_DISPLAY:-}" ]] && [[ $# -eq 0 || ($# -eq 2 && "$1" == gui) ]]; then
   echo "run: no display here; rendering the explorer under Xvfb into $PWD/latentlab.png"
   echo "run: on a desktop, the same command opens the window"
-  exec xvfb-run -a -s "-screen 0 1600x960x24" "$exe" gui --screenshot "$PWD/latentlab.png" --force
+  exec xvfb-run -a -s "-screen 0 1600x960x24" "$exe" gui ${2:+"$2"} --screenshot "$PWD/latentlab.png" --force
 fi
 exec "$exe" "$@"
