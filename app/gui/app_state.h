@@ -300,6 +300,7 @@ struct AttributionState : JobSlot {
   int64_t fromPoint = -1;  // the point explained (-1: an edited point's decode)
   bool live = false;       // live saliency of the decode while dragging (the inspector)
   int liveSteps = 0;       // 0: the plain gradient; else IG from black with this many steps
+  int channelView = 0;     // a colour image's maps: 0 the sum over channels (a pixel's), 1..3 red, green, blue alone
 };
 
 // ------------------------------------------------------------------------------------ concepts

@@ -246,6 +246,31 @@ void addAttributionCommands(CommandList& out) {
     out.push_back(std::move(c));
   }
   {
+    CommandSpec c{
+        "ig-channels",
+        {arg::oneOf("sum|red|green|blue", {"sum", "red", "green", "blue"}, "%s must be sum, red, green or blue")},
+        0,
+        "ig-channels sum|red|green|blue: the Attribution tab's maps of a colour image: the sum over its "
+        "channels (a pixel's attribution), or one channel alone"};
+    c.run = [](Context& ctx, const ScriptCommand& cmd) {
+      static const std::vector<std::string> v = {"sum", "red", "green", "blue"};
+      ctx.state.attribution.channelView = int(std::find(v.begin(), v.end(), cmd.args[0]) - v.begin());
+      return true;
+    };
+    c.record = Recording::setting(
+        [](const AppState& s) -> std::optional<std::string> {
+          static const char* const v[] = {"sum", "red", "green", "blue"};
+          return std::string(v[std::clamp(s.attribution.channelView, 0, 3)]);
+        },
+        "sum");
+    c.stateKeys = {"attribution_channels"};
+    c.state = [](nlohmann::json& j, const AppState& s) {
+      static const char* const v[] = {"sum", "red", "green", "blue"};
+      j["attribution_channels"] = v[std::clamp(s.attribution.channelView, 0, 3)];
+    };
+    out.push_back(std::move(c));
+  }
+  {
     CommandSpec c{"saliency",
                   {arg::onOff(), arg::oneOf("gradient|ig", {"gradient", "ig"}, "%s must be gradient or ig")},
                   1,

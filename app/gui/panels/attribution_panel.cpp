@@ -110,7 +110,8 @@ void AttributionPanel::drawSettings(Context& ctx) {
     ImGui::SetNextItemWidth(150);
     ImGui::Combo("baseline x'", &baseline, kBaselineLabels, 4);
     o.baseline = IgBaseline(baseline);
-    tip("Where the path starts: a black image, the input blurred (sigma = min(H, W)/10 pixels), the training images' mean, or "
+    tip("Where the path starts: a black image, the input blurred (sigma = min(H, W)/10 pixels), the training images' "
+        "mean, or "
         "uniform noise");
     ImGui::SameLine();
   }
@@ -173,6 +174,17 @@ void AttributionPanel::drawRun(Context& ctx) {
                        r.baseline_name.c_str(), r.steps(), r.method == "ig" ? "steps" : "samples", r.quadrature.c_str(),
                        from.c_str());
   const char* unit = unitOf(as.options.target);
+  // A colour image's maps: the sum over its channels (a pixel's attribution, as Captum shows it), or
+  // one channel alone, each in its own colour range.
+  const int view = r.C == 3 ? std::clamp(as.channelView, 0, 3) : 0;
+  if (r.C == 3) {
+    static const char* const views[] = {"sum of R, G, B", "red only", "green only", "blue only"};
+    ImGui::SetNextItemWidth(160);
+    ImGui::Combo("channels shown", &as.channelView, views, 4);
+    tip("A colour image has a map per channel: their sum is a pixel's attribution (what adds up to F(x) - F(x')); one "
+        "channel alone shows what that colour contributes");
+  }
+  const float clip = view == 0 ? run.clip : signedClip(channelView(r.attribution, r.C, hw, view));
   ImGui::Text(r.isPath() ? (drag ? "F(x) = %.4f   F(g(z_drag)) = %.4f   %s" : "F(x) = %.4f   F(g(z*)) = %.4f   %s")
                          : "F(x) = %.4f   F(x') = %.4f   %s",
               r.fInput, r.fBaseline, unit);
@@ -185,7 +197,7 @@ void AttributionPanel::drawRun(Context& ctx) {
     tip("Label-free completeness (Crabbé and van der Schaar 2022, Proposition 2.3): IG's map sums to |phi(x)|^2 - "
         "<phi(x), phi(x')>");
   if (!r.hasCompleteness) {  // saliency: one node, no path to scrub
-    signedLegend(run.clip, unit, std::min(300.0f, ImGui::GetContentRegionAvail().x - 20));
+    signedLegend(clip, unit, std::min(300.0f, ImGui::GetContentRegionAvail().x - 20));
     const float size = std::min(140.0f, (ImGui::GetContentRegionAvail().x - 30) / 2.0f);
     ImGui::BeginGroup();
     ImGui::TextUnformatted("image");
@@ -194,7 +206,7 @@ void AttributionPanel::drawRun(Context& ctx) {
     ImGui::SameLine();
     ImGui::BeginGroup();
     ImGui::TextUnformatted("|dF/dx| over it");
-    ctx.textures.showSigned("ig_over", channelSum(r.attribution, r.C, hw), int(r.H), int(r.W), run.clip, size, true);
+    ctx.textures.showSigned("ig_over", channelView(r.attribution, r.C, hw, view), int(r.H), int(r.W), clip, size, true);
     ImGui::EndGroup();
     ImGui::TextDisabled("saliency has no completeness: its map sums to nothing in particular");
     return;
@@ -218,7 +230,7 @@ void AttributionPanel::drawRun(Context& ctx) {
     ImGui::TextUnformatted("F = F(start)");
   tip("F at the last node at or before alpha, and that node's position (the nodes sit between the ends)");
   // The legend first, so that the range and unit stay in view above the maps.
-  signedLegend(run.clip, unit, std::min(300.0f, ImGui::GetContentRegionAvail().x - 20));
+  signedLegend(clip, unit, std::min(300.0f, ImGui::GetContentRegionAvail().x - 20));
   const int tiles = run.det ? 5 : 4;
   const float size = std::min(100.0f, (ImGui::GetContentRegionAvail().x - 30) / float(tiles));
   const int H = int(r.H), W = int(r.W);
@@ -231,16 +243,16 @@ void AttributionPanel::drawRun(Context& ctx) {
   ImGui::TextUnformatted("dF/dx there");
   std::vector<float> grad(size_t(hw), 0.0f);
   if (node >= 0)
-    grad = channelSum(std::vector<float>(r.gradients.begin() + long(size_t(node) * size_t(r.pixels())),
-                                         r.gradients.begin() + long(size_t(node + 1) * size_t(r.pixels()))),
-                      r.C, hw);
+    grad = channelView(std::vector<float>(r.gradients.begin() + long(size_t(node) * size_t(r.pixels())),
+                                          r.gradients.begin() + long(size_t(node + 1) * size_t(r.pixels()))),
+                       r.C, hw, view);
   ctx.textures.showSigned("ig_grad", grad, H, W, signedClip(grad), size, false);
   ImGui::EndGroup();
   tip("The gradient of F at the node at or before alpha (its own colour range)");
   ImGui::SameLine();
   ImGui::BeginGroup();
   ImGui::TextUnformatted("IG so far");
-  ctx.textures.showSigned("ig_acc", channelSum(r.accumulatedAt(as.alpha), r.C, hw), H, W, run.clip, size, false);
+  ctx.textures.showSigned("ig_acc", channelView(r.accumulatedAt(as.alpha), r.C, hw, view), H, W, clip, size, false);
   ImGui::EndGroup();
   tip("(x - x') * the weighted gradients of the nodes up to alpha: at alpha = 1, the whole attribution");
   // A whole map over its input, in the run's colour range.
@@ -249,7 +261,7 @@ void AttributionPanel::drawRun(Context& ctx) {
     ImGui::BeginGroup();
     ImGui::TextUnformatted(label);
     ctx.textures.showChw(slot + "_x", m.input, int(m.C), H, W, size);
-    ctx.textures.showSigned(slot, channelSum(m.attribution, m.C, hw), H, W, run.clip, size, true);
+    ctx.textures.showSigned(slot, channelView(m.attribution, m.C, hw, view), H, W, clip, size, true);
     ImGui::EndGroup();
     tip(tipText);
   };

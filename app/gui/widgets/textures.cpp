@@ -50,6 +50,11 @@ std::vector<float> channelSum(const std::vector<float>& v, int64_t C, int64_t hw
   return out;
 }
 
+std::vector<float> channelView(const std::vector<float>& v, int64_t C, int64_t hw, int view) {
+  if (view <= 0 || view > C || C == 1 || v.size() != size_t(C * hw)) return channelSum(v, C, hw);
+  return std::vector<float>(v.begin() + long((view - 1) * hw), v.begin() + long(view * hw));
+}
+
 void signedLegend(float clip, const char* unit, float width) {
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const ImVec2 p = ImGui::GetCursorScreenPos();

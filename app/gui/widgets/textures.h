@@ -36,6 +36,8 @@ class Textures {
 
 // [C, H, W] -> [H, W], the channels summed (a pixel's attribution); zeros when the size is wrong.
 std::vector<float> channelSum(const std::vector<float>& v, int64_t C, int64_t hw);
+// [C, H, W] -> [H, W]: view 0 (or a one-channel image) the sum over channels, view k (1..C) channel k-1.
+std::vector<float> channelView(const std::vector<float>& v, int64_t C, int64_t hw, int view);
 // A horizontal ramp from -clip to +clip with its numbers and `unit` (the signed maps' legend).
 void signedLegend(float clip, const char* unit, float width);
 
