@@ -175,9 +175,18 @@ std::vector<Rates> similarity(const ChecksInput& in, SimilarityDraw& draw,
   const torch::Device dev = in.dev;
   const ProgressFn& progress = in.progress;
   const std::atomic<bool>* cancel = in.cancel;
-  const std::vector<int64_t> corpusIdx = balancedIndices(data.train.labels, K, o.corpusPerClass, o.seed + 11);
-  const std::vector<int64_t> testIdx =
-      balancedIndices(data.test.labels, K, std::max<int64_t>(1, nTest / K), o.seed + 12);
+  // A small dataset (the emoji's smallest class has 68 training and 17 test images): the balanced
+  // draws take what its smallest class allows, and the summary says how many.
+  auto smallest = [K](const torch::Tensor& labels) {
+    const torch::Tensor counts = torch::bincount(labels.to(torch::kCPU, torch::kInt64), {}, K);
+    return counts.min().item<int64_t>();
+  };
+  const int64_t corpusPer = std::max<int64_t>(1, std::min(o.corpusPerClass, smallest(data.train.labels)));
+  const int64_t testPer = std::max<int64_t>(1, std::min(std::max<int64_t>(1, nTest / K), smallest(data.test.labels)));
+  summary["similarity_corpus_per_class"] = corpusPer;
+  summary["similarity_test_per_class"] = testPer;
+  const std::vector<int64_t> corpusIdx = balancedIndices(data.train.labels, K, corpusPer, o.seed + 11);
+  const std::vector<int64_t> testIdx = balancedIndices(data.test.labels, K, testPer, o.seed + 12);
   const torch::Tensor ci = torch::tensor(corpusIdx, torch::kInt64), ti = torch::tensor(testIdx, torch::kInt64);
   const torch::Tensor corpusImages = data.train.images.index_select(0, ci),
                       testImages = data.test.images.index_select(0, ti);
