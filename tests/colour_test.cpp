@@ -138,6 +138,12 @@ TEST_CASE("fitImages resizes (width x height named) and converts channels") {
   CHECK(y.max().item<float>() <= 1.0f);
   CHECK(torch::equal(fitImages(y, {3, 8, 12}, &note), y));
   CHECK(note.empty());
+  // Another aspect is centre-cropped, never stretched: a 40x10 strip keeps its middle 10x10.
+  torch::Tensor strip = torch::zeros({1, 1, 10, 40});
+  strip.slice(3, 15, 25).fill_(1.0f);
+  const torch::Tensor sq = fitImages(strip, {1, 8, 8}, &note);
+  CHECK(note == "centre-cropped 40x10 -> 10x10, resized 10x10 -> 8x8 pixels (width x height, bilinear)");
+  CHECK(sq.min().item<float>() > 0.99f);
 }
 
 TEST_CASE("images added to the map: resized with a note, bad files listed, fingerprints checked, kept after train") {
@@ -162,8 +168,8 @@ TEST_CASE("images added to the map: resized with a note, bad files listed, finge
   CHECK(r.errors[0].find("broken.png") != std::string::npos);
   REQUIRE(r.notes.size() == 3);
   CHECK(r.notes[0] ==
-        "photo.png: resized 30x20 -> 8x8 pixels (width x height, bilinear), colour converted to grey (BT.601 luma) "
-        "to the model's input");
+        "photo.png: centre-cropped 30x20 -> 20x20, resized 20x20 -> 8x8 pixels (width x height, bilinear), colour "
+        "converted to grey (BT.601 luma) to the model's input");
   const PointTable& t = *r.table;
   CHECK(t.numExtra == 3);
   CHECK(t.pointLabel(n0) == "photo.png");

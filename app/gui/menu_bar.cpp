@@ -119,7 +119,7 @@ void MenuBar::drawStatus(Context& ctx) {
   long long shown = 0;
   if (s.hasModel()) {
     const PointTable& t = *s.model.pts;
-    shown = s.style.showTrain ? t.n : t.numTest;
+    shown = (s.style.showTrain ? t.numData() : t.numTest) + t.numExtra;
   }
   char status[512], frame[48] = "";
   if (s.ui.devFigures && !s.ui.presenter) std::snprintf(frame, sizeof frame, " | frame %.1f ms", med);

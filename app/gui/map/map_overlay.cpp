@@ -15,32 +15,39 @@
 namespace latentlab::gui {
 
 namespace {
-// The points added to the map, each with its own marker over its dot: an added image a diamond
-// with its file name, a layer point a small square (up to 5,000 of them; the dots stay either way).
+// The points added to the map, each with its own marker over its dot: a layer point a small square
+// outline in the point's own colour (so that the uncertainty modes show on it; up to 5,000 of them),
+// then each added image a diamond with its file name, on top of everything.
 void drawAddedMarkers(const AppState& s, const MapTransform& t, ImDrawList* dl) {
   const PointTable& pts = *s.model.pts;
   const PointStyle style = PointStyle::of(s);
   const ImVec2 lo = ImGui::GetWindowPos(), hi(lo.x + ImGui::GetWindowWidth(), lo.y + ImGui::GetWindowHeight());
+  auto screen = [&](int64_t i) { return toIm(t.toScreen(s.model.xy[size_t(2 * i)], s.model.xy[size_t(2 * i + 1)])); };
+  auto inside = [&](const ImVec2& p) { return p.x >= lo.x && p.y >= lo.y && p.x <= hi.x && p.y <= hi.y; };
   int64_t squares = 0;
+  for (int64_t i = pts.numData(); i < pts.n && squares < 5000; ++i) {
+    if (pts.extraKind[size_t(i - pts.numData())] != PointTable::kLayerPoint || !style.visible(i)) continue;
+    const ImVec2 p = screen(i);
+    if (!inside(p)) continue;
+    ++squares;
+    const Rgb c = style.baseColor(i);
+    const float r = std::max(3.0f, s.view.pointPx * 0.5f + 1.5f);
+    dl->AddRect(ImVec2(p.x - r, p.y - r), ImVec2(p.x + r, p.y + r), imColor(c), 0, 0, 1.3f);
+  }
   for (int64_t i = pts.numData(); i < pts.n; ++i) {
-    if (!style.visible(i)) continue;
-    const ImVec2 p = toIm(t.toScreen(s.model.xy[size_t(2 * i)], s.model.xy[size_t(2 * i + 1)]));
-    if (p.x < lo.x || p.y < lo.y || p.x > hi.x || p.y > hi.y) continue;
     const size_t k = size_t(i - pts.numData());
-    if (pts.extraKind[k] == PointTable::kAddedImage) {
-      const float r = 8.0f;
-      const ImVec2 q[4] = {{p.x, p.y - r}, {p.x + r, p.y}, {p.x, p.y + r}, {p.x - r, p.y}};
-      dl->AddQuad(q[0], q[1], q[2], q[3], IM_COL32(0, 0, 0, 255), 3.5f);
-      dl->AddQuad(q[0], q[1], q[2], q[3], IM_COL32(255, 255, 255, 255), 2.0f);
-      const std::string& name = pts.extraName[k];
-      const ImVec2 ts = ImGui::CalcTextSize(name.c_str());
-      dl->AddRectFilled(ImVec2(p.x + r + 3, p.y - ts.y / 2 - 1), ImVec2(p.x + r + 7 + ts.x, p.y + ts.y / 2 + 1),
-                        IM_COL32(0, 0, 0, 170), 3);
-      dl->AddText(ImVec2(p.x + r + 5, p.y - ts.y / 2), IM_COL32(255, 255, 255, 255), name.c_str());
-    } else if (++squares <= 5000) {
-      const float r = std::max(3.0f, s.view.pointPx * 0.5f + 1.5f);
-      dl->AddRect(ImVec2(p.x - r, p.y - r), ImVec2(p.x + r, p.y + r), IM_COL32(240, 120, 220, 230), 0, 0, 1.2f);
-    }
+    if (pts.extraKind[k] != PointTable::kAddedImage || !style.visible(i)) continue;
+    const ImVec2 p = screen(i);
+    if (!inside(p)) continue;
+    const float r = 8.0f;
+    const ImVec2 q[4] = {{p.x, p.y - r}, {p.x + r, p.y}, {p.x, p.y + r}, {p.x - r, p.y}};
+    dl->AddQuad(q[0], q[1], q[2], q[3], IM_COL32(0, 0, 0, 255), 3.5f);
+    dl->AddQuad(q[0], q[1], q[2], q[3], IM_COL32(255, 255, 255, 255), 2.0f);
+    const std::string& name = pts.extraName[k];
+    const ImVec2 ts = ImGui::CalcTextSize(name.c_str());
+    dl->AddRectFilled(ImVec2(p.x + r + 3, p.y - ts.y / 2 - 1), ImVec2(p.x + r + 7 + ts.x, p.y + ts.y / 2 + 1),
+                      IM_COL32(0, 0, 0, 190), 3);
+    dl->AddText(ImVec2(p.x + r + 5, p.y - ts.y / 2), IM_COL32(255, 255, 255, 255), name.c_str());
   }
 }
 }  // namespace
@@ -170,16 +177,33 @@ void MapPanel::drawLegend(Context& ctx, ImDrawList* dl) {
       }
       ImGui::TextDisabled("most uncertain drawn on top");
     }
-    if (t.numExtra > 0) {  // the added points' markers, and what their colour means here
+    if (t.numExtra > 0) {  // the added points' markers, and each layer's uncertainty beside the test set's
       int64_t images = 0;
       for (uint8_t k : t.extraKind) images += k == PointTable::kAddedImage;
       if (images > 0)
         ImGui::TextColored(ImVec4(1, 1, 1, 1), "<> %lld added image%s (no true class)", (long long)images,
                            images == 1 ? "" : "s");
-      if (t.numExtra > images)
-        ImGui::TextColored(imColorVec(extraColor(PointTable::kLayerPoint)), "[] %lld layer points (%s)",
-                           (long long)(t.numExtra - images),
-                           s.model.layers.empty() ? "" : s.model.layers.back().c_str());
+      double testEpi = 0;
+      for (int64_t i = 0; i < t.numTest; ++i) testEpi += t.epistemic[size_t(i)];
+      testEpi /= double(std::max<int64_t>(1, t.numTest));
+      std::vector<std::string> layers;
+      for (size_t k = 0; k < t.extraLayer.size(); ++k)
+        if (t.extraKind[k] == PointTable::kLayerPoint &&
+            std::find(layers.begin(), layers.end(), t.extraLayer[k]) == layers.end())
+          layers.push_back(t.extraLayer[k]);
+      for (const auto& layer : layers) {
+        double epi = 0;
+        int64_t n = 0;
+        for (int64_t i = t.numData(); i < t.n; ++i)
+          if (t.extraKind[size_t(i - t.numData())] == PointTable::kLayerPoint &&
+              t.extraLayer[size_t(i - t.numData())] == layer)
+            epi += t.epistemic[size_t(i)], ++n;
+        const bool ood = s.model.ex && layer == s.model.ex->oodName();
+        ImGui::TextColored(imColorVec(extraColor(PointTable::kLayerPoint)), "[] %s%s: %lld points", ood ? "OOD " : "",
+                           layer.c_str(), (long long)n);
+        if (t.hasClassifier)
+          ImGui::TextDisabled("   mean epistemic U %.3g (test %.3g)", epi / double(std::max<int64_t>(1, n)), testEpi);
+      }
     }
     if (!s.style.filterMask.empty()) {
       int64_t hits = 0;

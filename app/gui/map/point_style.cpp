@@ -39,14 +39,15 @@ bool PointStyle::visible(int64_t i) const {
 }
 
 Rgb extraColor(uint8_t kind) {
-  return kind == PointTable::kAddedImage ? Rgb{1.0f, 1.0f, 1.0f} : Rgb{0.93f, 0.45f, 0.85f};
+  return kind == PointTable::kAddedImage ? Rgb{1.0f, 1.0f, 1.0f} : Rgb{0.72f, 0.72f, 0.72f};
 }
 
 Rgb PointStyle::baseColor(int64_t i) const {
   const PointTable& t = *table;
   const size_t s = size_t(i);
   // An added point has no true class: its own colour where the map shows classes or correctness.
-  if (t.isExtra(i) && (mode == ColorMode::Label || mode == ColorMode::Correct || classOf(i) < 0))
+  if (t.isExtra(i) &&
+      (mode == ColorMode::Label || mode == ColorMode::Correct || (mode == ColorMode::Pred && classOf(i) < 0)))
     return extraColor(t.extraKind[size_t(i - t.numData())]);
   switch (mode) {
     case ColorMode::Label:
@@ -95,10 +96,15 @@ std::vector<uint32_t> testDrawOrder(const PointStyle& style) {
   const PointTable& t = *style.table;
   std::vector<uint32_t> order(size_t(t.numTest));
   for (size_t i = 0; i < order.size(); ++i) order[i] = uint32_t(i);
-  // The added points are drawn over the test points, in the order they came.
+  // A layer's points go under the test points (they must not hide them); added images on top.
   auto withExtras = [&t](std::vector<uint32_t> o) {
-    for (int64_t i = t.numData(); i < t.n; ++i) o.push_back(uint32_t(i));
-    return o;
+    std::vector<uint32_t> out;
+    for (int64_t i = t.numData(); i < t.n; ++i)
+      if (t.extraKind[size_t(i - t.numData())] == PointTable::kLayerPoint) out.push_back(uint32_t(i));
+    out.insert(out.end(), o.begin(), o.end());
+    for (int64_t i = t.numData(); i < t.n; ++i)
+      if (t.extraKind[size_t(i - t.numData())] == PointTable::kAddedImage) out.push_back(uint32_t(i));
+    return out;
   };
   const float* v = nullptr;
   switch (style.mode) {

@@ -146,6 +146,15 @@ void AttributionPanel::drawSettings(Context& ctx) {
   }
 }
 
+namespace {
+// An image [C, H, W] as grey [H, W] (the mean of its channels): what a signed map is drawn over.
+std::vector<float> greyOf(const std::vector<float>& v, int64_t C, int64_t hw) {
+  std::vector<float> g = channelSum(v, C, hw);
+  for (float& x : g) x /= float(C);
+  return g;
+}
+}  // namespace
+
 void AttributionPanel::drawRun(Context& ctx) {
   AttributionState& as = ctx.state.attribution;
   const AttributionRun& run = *as.run;
@@ -206,6 +215,7 @@ void AttributionPanel::drawRun(Context& ctx) {
     ImGui::SameLine();
     ImGui::BeginGroup();
     ImGui::TextUnformatted("|dF/dx| over it");
+    ctx.textures.showChw("ig_over_x", greyOf(r.input, r.C, hw), 1, int(r.H), int(r.W), size);
     ctx.textures.showSigned("ig_over", channelView(r.attribution, r.C, hw, view), int(r.H), int(r.W), clip, size, true);
     ImGui::EndGroup();
     ImGui::TextDisabled("saliency has no completeness: its map sums to nothing in particular");
@@ -260,7 +270,8 @@ void AttributionPanel::drawRun(Context& ctx) {
     ImGui::SameLine();
     ImGui::BeginGroup();
     ImGui::TextUnformatted(label);
-    ctx.textures.showChw(slot + "_x", m.input, int(m.C), H, W, size);
+    // Under a signed map a colour image is shown in grey: its own reds would read as "raises F".
+    ctx.textures.showChw(slot + "_x", greyOf(m.input, m.C, hw), 1, H, W, size);
     ctx.textures.showSigned(slot, channelView(m.attribution, m.C, hw, view), H, W, clip, size, true);
     ImGui::EndGroup();
     tip(tipText);

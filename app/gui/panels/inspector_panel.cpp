@@ -151,9 +151,9 @@ void drawPointHeader(const AppState& s) {
                        "counterfactual of point #%lld (label %s): the numbers below are z_t's", (long long)sel.point,
                        label.c_str());
   else if (t.isExtra(sel.point))
-    ImGui::Text("point #%lld  (%s %lld): %s, no label", (long long)sel.point,
+    ImGui::Text("point #%lld  (%s): %s, no label", (long long)sel.point,
                 t.extraKind[i - size_t(t.numData())] == PointTable::kAddedImage ? "added image" : "layer point",
-                (long long)t.splitIndex[i], t.pointLabel(sel.point).c_str());
+                t.pointLabel(sel.point).c_str());
   else
     ImGui::Text("point #%lld  (%s %lld), label: %s", (long long)sel.point, t.isTrain[i] ? "train" : "test",
                 (long long)t.splitIndex[i], label.c_str());

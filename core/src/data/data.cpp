@@ -142,25 +142,40 @@ DatasetSplit loadNamedDataset(const std::string& nameOrPath, uint64_t splitSeed,
 torch::Tensor fitImages(const torch::Tensor& images, const std::array<int64_t, 3>& shape, std::string* note) {
   torch::Tensor x = images;
   std::string what;
+  // Another aspect: the centre crop of the input's aspect first (as torchvision's Resize then
+  // CenterCrop would keep the picture's proportions), never a stretch.
+  const int64_t h0 = x.size(2), w0 = x.size(3);
+  if (h0 * shape[2] != w0 * shape[1]) {
+    int64_t ch = h0, cw = w0;
+    if (w0 * shape[1] > h0 * shape[2])
+      cw = std::max<int64_t>(1, (h0 * shape[2] + shape[1] / 2) / shape[1]);
+    else
+      ch = std::max<int64_t>(1, (w0 * shape[1] + shape[2] / 2) / shape[2]);
+    x = x.slice(2, (h0 - ch) / 2, (h0 - ch) / 2 + ch).slice(3, (w0 - cw) / 2, (w0 - cw) / 2 + cw);
+    what = "centre-cropped " + std::to_string(w0) + "x" + std::to_string(h0) + " -> " + std::to_string(cw) + "x" +
+           std::to_string(ch) + ", ";
+  }
   if (x.size(2) != shape[1] || x.size(3) != shape[2]) {
     namespace F = torch::nn::functional;
     const bool shrink = x.size(2) > shape[1] || x.size(3) > shape[2];
-    x = F::interpolate(x, F::InterpolateFuncOptions()
-                              .size(std::vector<int64_t>{shape[1], shape[2]})
-                              .mode(torch::kBilinear)
-                              .align_corners(false)
-                              .antialias(shrink))
+    const std::string from = std::to_string(x.size(3)) + "x" + std::to_string(x.size(2));
+    x = F::interpolate(x.contiguous(), F::InterpolateFuncOptions()
+                                           .size(std::vector<int64_t>{shape[1], shape[2]})
+                                           .mode(torch::kBilinear)
+                                           .align_corners(false)
+                                           .antialias(shrink))
             .clamp(0.0, 1.0);
-    what = "resized " + std::to_string(images.size(3)) + "x" + std::to_string(images.size(2)) + " -> " +
-           std::to_string(shape[2]) + "x" + std::to_string(shape[1]) + " pixels (width x height, bilinear)";
+    what += "resized " + from + " -> " + std::to_string(shape[2]) + "x" + std::to_string(shape[1]) +
+            " pixels (width x height, bilinear)";
   }
   if (x.size(1) != shape[0]) {
     what += std::string(what.empty() ? "" : ", ") +
             (shape[0] == 3 ? "grey replicated to 3 channels" : "colour converted to grey (BT.601 luma)");
     x = withChannels(x, shape[0]);
   }
+  if (what.size() >= 2 && what.compare(what.size() - 2, 2, ", ") == 0) what.resize(what.size() - 2);
   if (note) *note = what;
-  return x;
+  return x.contiguous();
 }
 
 Dataset loadOodFor(const std::string& name, const std::array<int64_t, 3>& shape, std::string* note) {
