@@ -109,7 +109,7 @@ struct AttributionExplainOptions {
   std::string method = "ig";
   AttributionOptions ig;
   int64_t index = -1;  // the test-set index
-  std::string image;  // --image PATH: explain this image file (fitted to the input) instead of test points
+  std::string image;   // --image PATH: explain this image file (fitted to the input) instead of test points
 };
 // Writes OUT/attribution.csv (C*H lines of W numbers), OUT/attribution.png (input | baseline |
 // signed map | map over the input) and OUT/summary.json (f_input, f_baseline, sum_attribution,
@@ -126,7 +126,7 @@ struct ExampleExplainOptions {
   std::string device = "cpu";
   ExampleOptions examples;
   int64_t index = -1;  // the test-set index
-  std::string image;  // --image PATH: explain this image file (fitted to the input) instead of test points
+  std::string image;   // --image PATH: explain this image file (fitted to the input) instead of test points
 };
 // Writes OUT/examples.csv (index,score: every scored training point, best first; index is the
 // image's position in the training split), OUT/examples.png (the test image, the top 8 and the
