@@ -24,7 +24,7 @@ PY
 grep -q '"image": ".*smiley.png"' "$tmp/ig/summary.json" || fail "summary names the image"
 [[ $(png_colour_type "$tmp/ig/attribution.png") == 2 ]] || fail "attribution.png is not RGB"
 "$ll" explain "$bundle" --image "$image" --out "$tmp/clue" >/dev/null 2>&1 || fail "latent-clue --image"
-[[ $(png_colour_type "$tmp/clue/filmstrips/0.png") == 2 ]] || fail "the filmstrip is not RGB"
+[[ $(png_colour_type "$tmp/clue/filmstrips/image.png") == 2 ]] || fail "the filmstrip is not RGB"
 "$ll" explain "$bundle" --method dknn --image "$image" --out "$tmp/dknn" >/dev/null 2>&1 || fail "dknn --image"
 [[ $(png_colour_type "$tmp/dknn/examples.png") == 2 ]] || fail "examples.png is not RGB"
 "$ll" explain "$bundle" --method ig --image "$image" --index 3 --out "$tmp/both" 2>"$tmp/err" >/dev/null && fail "--image with --index"

@@ -126,6 +126,57 @@ def classify(self, z):
                                          "--channels 3 (colour.pt)"),
                        ModelLoadError);
   CHECK(validateClassifier(m, {3, 8, 8}, 2, torch::kCPU, "colour.pt").first == 4);
+
+  // Without a convolution: an MLP over the normalised, flattened image broadcasts the same way.
+  torch::jit::Module mlp("ColourMlp");
+  mlp.register_buffer("mean", torch::full({1, 3, 1, 1}, 0.5f));
+  mlp.register_parameter("w", torch::randn({4, 3 * 8 * 8}) * 0.1, false);
+  mlp.register_parameter("hw", torch::randn({2, 4}) * 0.1, false);
+  mlp.register_parameter("hb", torch::zeros({2}), false);
+  mlp.define(R"(
+def encode(self, x):
+    return torch.relu(torch.matmul(torch.flatten(x - self.mean, 1), self.w.t()))
+
+def classify(self, z):
+    return torch.linear(z, self.hw, self.hb)
+)");
+  CHECK_THROWS_WITH_AS(validateClassifier(mlp, {1, 8, 8}, 2, torch::kCPU, "mlp.pt"),
+                       doctest::Contains("takes 3-channel images, but the images are 1x8x8"), ModelLoadError);
+
+  // A colour model that declares a later convolution first is not refused on colour images.
+  torch::jit::Module late("LateFirst");
+  late.register_parameter("late", torch::randn({4, 4, 3, 3}) * 0.1, false);
+  late.register_parameter("early", torch::randn({4, 3, 3, 3}) * 0.1, false);
+  late.register_parameter("hw", torch::randn({2, 4}) * 0.1, false);
+  late.register_parameter("hb", torch::zeros({2}), false);
+  late.define(R"(
+def encode(self, x):
+    h = torch.relu(torch.conv2d(x, self.early, None, [1, 1], [1, 1]))
+    return torch.relu(torch.conv2d(h, self.late, None, [1, 1], [1, 1])).mean([2, 3])
+
+def classify(self, z):
+    return torch.linear(z, self.hw, self.hb)
+)");
+  CHECK(validateClassifier(late, {3, 8, 8}, 2, torch::kCPU, "late.pt").first == 4);
+  CHECK_THROWS_AS(validateClassifier(late, {1, 8, 8}, 2, torch::kCPU, "late.pt"), ModelLoadError);
+}
+
+TEST_CASE("a latent cache is keyed by the images themselves: a folder rewritten in place is encoded again") {
+  TinyBundle tb;  // its own folder: this case rewrites an image
+  auto ex = Explorer::open(tb.bundle, testutil::device().str(), {}, nullptr);
+  auto t0 = ex->points();
+  // The test split's first image: rewrite every image file of its class folder with another picture.
+  const int64_t label = t0->labels[0];
+  const std::string cls = tb.data + "/class_" + std::string(1, char('a' + label));
+  std::vector<unsigned char> px(64, 255);
+  for (const auto& e : std::filesystem::directory_iterator(cls))
+    stbi_write_png(e.path().c_str(), 8, 8, 1, px.data(), 8);
+  ex.reset();
+  auto ex2 = Explorer::open(tb.bundle, testutil::device().str(), {}, nullptr);
+  auto t1 = ex2->points();
+  REQUIRE(t1->n == t0->n);
+  CHECK(std::vector<float>(t1->latents.begin(), t1->latents.begin() + t1->d) !=
+        std::vector<float>(t0->latents.begin(), t0->latents.begin() + t0->d));
 }
 
 TEST_CASE("fitImages resizes (width x height named) and converts channels") {

@@ -277,6 +277,11 @@ TEST_CASE("NumPy .npz: truncated, corrupt or wrongly shaped archives are refused
   expectError("crc.npz", flipped, "CRC");
   std::string noTail = good.substr(0, good.size() - 22);  // the end record gone
   expectError("notail.npz", noTail, "end-of-directory");
+  // Valid archives that would make a model of empty classes, or no split at all.
+  CHECK_THROWS_WITH_AS(loadNamedDataset(fixture("stray_label.npz"), 0), doctest::Contains("have no training images: 3"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(loadNamedDataset(fixture("one_image.npz"), 0), doctest::Contains("needs at least 2"),
+                       InputError);
   // A .npy saved with the .npz name.
   const std::string npyBytes("\x93NUMPY\x01\x00\x40\x00{'descr': '<f4', 'fortran_order': False, 'shape': (), }    \n",
                              70);

@@ -51,12 +51,23 @@ void applySession(Context& ctx, const SessionState& s) {
   }
   // Then the points it added, in their order (each image checked against its fingerprint).
   if (!s.added.empty() && t.numExtra == 0) {
+    // Consecutive images in one job (a thousand added images are one table, not a thousand).
+    std::vector<std::string> paths, hashes;
+    auto flush = [&] {
+      if (!paths.empty()) ctx.extras.addImages(paths, hashes);
+      paths.clear();
+      hashes.clear();
+    };
     for (const auto& a : s.added) {
-      if (a.layer)
+      if (a.layer) {
+        flush();
         ctx.extras.addLayer(a.path, a.n);
-      else
-        ctx.extras.addImages({a.path}, {a.fingerprint});
+      } else {
+        paths.push_back(a.path);
+        hashes.push_back(a.fingerprint);
+      }
     }
+    flush();
     ctx.worker->submit("apply session", [&ctx, s](Job&) {
       ctx.worker->toUi([&ctx, s] {
         if (ctx.state.hasModel() && ctx.state.model.pts->numExtra > 0)
@@ -68,9 +79,10 @@ void applySession(Context& ctx, const SessionState& s) {
     return;
   }
   if (!s.added.empty() && sessionAdded(t).size() != s.added.size())
-    return ctx.log.error(
-        "session not applied: the map has other added points than the session; load the bundle "
-        "again, then the session");
+    return ctx.log.error("session not applied: " + std::to_string(sessionAdded(t).size()) + " of its " +
+                         std::to_string(s.added.size()) +
+                         " added points are on the map (the errors above say why the others are not); its selection "
+                         "and edits would name the wrong points");
   for (int64_t i : s.selection)
     if (i < 0 || i >= t.n)
       return ctx.log.error("session selection index " + std::to_string(i) + " is out of range (" + std::to_string(t.n) +

@@ -28,3 +28,7 @@ x, y = bands(10, 2, 8, 12, 3, "nchw")
 np.savez_compressed("tests/data/colour_nchw_float.npz", x=(x / 255.0).astype(np.float32), y=y.astype(np.int32))
 x, y = bands(10, 3, 8, 8, 1, "nhw")
 np.savez("tests/data/grey_nhw.npz", x_train=x, y_train=y.astype(np.uint8))
+x, y = bands(10, 3, 8, 8, 1, "nhw")
+y[4] = 9  # a stray label: classes 3..8 would be empty
+np.savez("tests/data/stray_label.npz", x=x, y=y)
+np.savez("tests/data/one_image.npz", x=x[:1], y=y[:1])

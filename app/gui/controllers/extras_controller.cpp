@@ -115,10 +115,10 @@ void ExtrasController::addLayer(const std::string& dataset, int64_t limit) {
 void addExtrasCommands(CommandList& out) {
   {
     CommandSpec c{"add-image",
-                  {arg::path("PATH")},
+                  {arg::text("PATH")},
                   0,
                   "add-image PATH: put an image file (or a folder's images) on the map as extra points, resized to "
-                  "the model's input, and select it"};
+                  "the model's input, and select it (PATH is the rest of the line, spaces and all)"};
     c.run = [](Context& ctx, const ScriptCommand& cmd) {
       ctx.extras.addImages({cmd.args[0]});
       return true;

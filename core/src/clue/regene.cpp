@@ -81,8 +81,9 @@ Prototypes bundlePrototypes(const Bundle& b, int k, const ProgressFn& progress, 
   const int64_t K = b.numClasses(), d = b.latentDim();
   const std::string name = "prototypes_k" + std::to_string(k) + ".pt";
   const fs::path path = fs::path(b.dir) / "cache" / name;
-  const std::string key = latentCacheKey(b.componentPath("classifier"),
-                                         data.train.name + ":prototypes:k=" + std::to_string(k), data.train.size());
+  const std::string key =
+      latentCacheKey(b.componentPath("classifier"),
+                     imagesFingerprint(data.train.images) + ":prototypes:k=" + std::to_string(k), data.train.size());
   // Cached as rows [class, training index, z...] (float32 holds indices below 2^24 exactly). A
   // class with fewer than k training points gives fewer rows: such a set is refitted each time.
   const int64_t rows = K * k;

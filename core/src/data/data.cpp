@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -102,12 +103,25 @@ Dataset subset(const Dataset& d, const torch::Tensor& idx) {
 }
 
 DatasetSplit splitDataset(const Dataset& all, double trainFraction, uint64_t seed) {
+  if (all.size() < 2)
+    throw InputError("[dataset] " + all.name + " holds " + std::to_string(all.size()) +
+                     " image(s); a split into training and test images needs at least 2");
   auto gen = at::detail::createCPUGenerator(seed);
   torch::Tensor perm = torch::randperm(all.size(), gen, torch::TensorOptions().dtype(torch::kInt64));
   const int64_t nTrain =
       std::max<int64_t>(1, std::min<int64_t>(all.size() - 1, int64_t(trainFraction * all.size() + 0.5)));
   return {subset(all, perm.slice(0, 0, nTrain)), subset(all, perm.slice(0, nTrain))};
 }
+
+namespace {
+// A path named *.npz (any case): read as a NumPy archive (its reader names what is wrong with it).
+bool isNpzName(const std::string& p) {
+  std::string ext = fs::path(p).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  std::error_code ec;
+  return ext == ".npz" && !fs::is_directory(p, ec);
+}
+}  // namespace
 
 DatasetSplit loadNamedDataset(const std::string& nameOrPath, uint64_t splitSeed, int channels) {
   if (channels != 0 && channels != 1 && channels != 3)
@@ -130,8 +144,7 @@ DatasetSplit loadNamedDataset(const std::string& nameOrPath, uint64_t splitSeed,
   if (nameOrPath == "mnist") return conv(splitDataset(loadMnistJsonDir(mnistDigitsDir()), 0.8, splitSeed));
   if (nameOrPath == "emoji") return splitDataset(loadEmojiDataset(emojiDir(), channels), 0.8, splitSeed);
   std::error_code ec;
-  if (fs::is_regular_file(nameOrPath, ec) && fs::path(nameOrPath).extension() == ".npz")
-    return loadNpzDataset(nameOrPath, splitSeed, channels);
+  if (isNpzName(nameOrPath)) return loadNpzDataset(nameOrPath, splitSeed, channels);
   if (!fs::is_directory(nameOrPath, ec))
     throw InputError("[dataset] '" + nameOrPath +
                      "' is neither fashion-mnist, mnist, emoji, a .npz file nor a folder of class subfolders");
@@ -184,6 +197,14 @@ Dataset loadOodFor(const std::string& name, const std::array<int64_t, 3>& shape,
   return d;
 }
 
+std::string imagesFingerprint(const torch::Tensor& images) {
+  const torch::Tensor x = images.to(torch::kCPU, torch::kFloat32).contiguous();
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx",
+                (unsigned long long)fnv1a64(x.data_ptr<float>(), size_t(x.numel()) * sizeof(float)));
+  return std::string(hex) + " " + shapeText(x) + " " + std::to_string(x.size(0));
+}
+
 std::string shapeText(const torch::Tensor& images) {
   return std::to_string(images.size(1)) + "x" + std::to_string(images.size(2)) + "x" + std::to_string(images.size(3));
 }
@@ -206,8 +227,7 @@ Dataset loadOodDataset(const std::string& name, int channels) {
   }
   if (name == "fashion-mnist" || name == "emoji") return loadNamedDataset(name, 0, channels).test;
   std::error_code ec;
-  if ((fs::is_regular_file(name, ec) && fs::path(name).extension() == ".npz") ||
-      (fs::is_directory(name, ec) && isTrainTestFolder(name)))
+  if (isNpzName(name) || (fs::is_directory(name, ec) && isTrainTestFolder(name)))
     return loadNamedDataset(name, 0, channels).test;
   return loadImageFolder(name, channels);
 }

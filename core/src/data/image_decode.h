@@ -21,6 +21,9 @@ struct DecodedImage {
 DecodedImage decodeImageFile(const std::string& path, const std::string& tag, int maxSide = 512,
                              std::string* fingerprint = nullptr);
 
+// True when s is valid UTF-8 (names that go into JSON: class folders, added images' paths).
+bool validUtf8(const std::string& s);
+
 // True for the extensions stb_image reads (png, jpg, jpeg, bmp, gif, tga, pgm, ppm, pnm, psd, hdr, pic).
 bool isImageFileName(const std::string& path);
 

@@ -15,6 +15,18 @@ namespace fs = std::filesystem;
 
 namespace latentlab {
 
+bool validUtf8(const std::string& s) {
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    const int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + size_t(len) > s.size()) return false;
+    for (int k = 1; k < len; ++k)
+      if ((static_cast<unsigned char>(s[i + size_t(k)]) >> 6) != 0x2) return false;
+    i += size_t(len);
+  }
+  return true;
+}
+
 bool isImageFileName(const std::string& path) {
   std::string ext = fs::path(path).extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
@@ -66,17 +78,6 @@ torch::Tensor withChannels(const torch::Tensor& images, int64_t channels) {
 
 namespace {
 bool hidden(const fs::path& p) { return p.filename().string().rfind('.', 0) == 0; }
-bool validUtf8(const std::string& s) {
-  for (size_t i = 0; i < s.size();) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    const int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || i + size_t(len) > s.size()) return false;
-    for (int k = 1; k < len; ++k)
-      if ((static_cast<unsigned char>(s[i + size_t(k)]) >> 6) != 0x2) return false;
-    i += size_t(len);
-  }
-  return true;
-}
 
 // One folder's images decoded, before the channel count is chosen.
 struct RawFolder {

@@ -127,6 +127,22 @@ DatasetSplit loadNpzDataset(const std::string& path, uint64_t splitSeed, int cha
     for (int64_t i = 0; i < k; ++i) classNames.push_back(std::to_string(i));
   }
   if (classNames.size() < 2) fail("needs at least 2 classes, found " + std::to_string(classNames.size()), path);
+  // Every class must have training images: a stray label (999 among 0..2) or a class_names entry
+  // with no images would make a model of empty classes.
+  {
+    const torch::Tensor counts = torch::bincount(train.labels, {}, int64_t(classNames.size()));
+    std::string empty;
+    int64_t nEmpty = 0;
+    for (int64_t c = 0; c < counts.size(0); ++c)
+      if (counts[c].item<int64_t>() == 0 && ++nEmpty <= 5)
+        empty +=
+            (empty.empty() ? "" : ", ") + std::to_string(c) + " (" + clipForMessage(classNames[size_t(c)], 30) + ")";
+    if (nEmpty > 0)
+      fail(std::to_string(nEmpty) + " of the " + std::to_string(classNames.size()) +
+               " classes have no training images: " + empty + (nEmpty > 5 ? ", ..." : "") +
+               "; labels must be 0..K-1 with every class present",
+           path);
+  }
   train.classNames = classNames;
   test.classNames = classNames;
   // Auto channels: 3 only where the colour is real (a grey set saved as RGB loads with C = 1).

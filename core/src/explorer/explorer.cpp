@@ -56,6 +56,7 @@ std::unique_ptr<Explorer> Explorer::open(const std::string& bundleDir, const std
     s.data.test =
         loadIdxDataset((dir / "t10k-images-idx3-ubyte.gz").string(), (dir / "t10k-labels-idx1-ubyte.gz").string(),
                        b.manifest.classNames, b.manifest.dataset);
+    s.data.test.images = withChannels(s.data.test.images, b.manifest.inputShape[0]);  // a --channels 3 bundle
   } else {
     s.data = loadManifestDataset(b.manifest);
   }

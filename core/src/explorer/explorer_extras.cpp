@@ -74,6 +74,9 @@ AddedPoints Explorer::addImages(const std::vector<std::string>& paths, const Pro
     checkCancel(cancel, "explorer");
     const std::string& f = files[k];
     try {
+      if (!validUtf8(f))
+        throw InputError("[add-image] the file's name is not UTF-8, so a session could not name it again; rename it (" +
+                         f + ")");
       if (!isImageFileName(f))
         throw InputError("[add-image] not an image file (PNG, JPEG, BMP, GIF, TGA, PNM, PSD, HDR or PIC) (" + f + ")");
       std::string hash;
@@ -120,6 +123,8 @@ AddedPoints Explorer::addLayer(const std::string& dataset, int64_t limit, const 
   AddedPoints r;
   std::string note;
   Dataset d = loadOodFor(dataset, m->bundle.manifest.inputShape, &note);
+  std::error_code ec;  // a file or folder is recorded by its absolute path (sessions load from anywhere)
+  const std::string record = fs::exists(dataset, ec) ? fs::absolute(dataset).lexically_normal().string() : dataset;
   checkCancel(cancel, "explorer");
   const std::string layer = fs::path(dataset).filename().string();
   if (!note.empty()) r.notes.push_back("layer " + layer + ": " + note + " to the model's input");
@@ -137,7 +142,7 @@ AddedPoints Explorer::addLayer(const std::string& dataset, int64_t limit, const 
                         (y >= 0 && size_t(y) < d.classNames.size() ? " (" + d.classNames[size_t(y)] + ")" : ""));
     cols.path.push_back("");
     cols.hash.push_back("");
-    cols.layer.push_back(dataset);
+    cols.layer.push_back(record);
   }
   auto t = std::make_shared<PointTable>(*m->table);
   r.first = t->n;

@@ -23,7 +23,7 @@ torch::Tensor bundleLatents(const Bundle& b, const Dataset& data, const std::str
                             const std::atomic<bool>* cancel) {
   const fs::path path = fs::path(b.dir) / "cache" / name;
   const int64_t n = data.size(), d = b.latentDim();
-  const std::string key = latentCacheKey(b.componentPath(b.encoderComponent()), data.name, n);
+  const std::string key = latentCacheKey(b.componentPath(b.encoderComponent()), imagesFingerprint(data.images), n);
   if (torch::Tensor cached = loadLatentCache(path.string(), key, n, d); cached.defined()) return cached;
   std::vector<torch::Tensor> parts;
   const int64_t batch = 1024;

@@ -268,21 +268,46 @@ torch::Tensor dryCall(const torch::jit::Module& m, const std::string& method, co
 }
 }  // namespace
 
-void checkInputChannels(const torch::jit::Module& m, const Shape3& in, const std::string& source) {
-  // The first convolution's weight [out, in/groups, kH, kW] says what the model was made for. A
-  // per-channel normalisation (x - mean[3]) / std[3] would broadcast a grey image to three channels
-  // and run without an error, on the wrong input: refuse before any dry run can hide it.
+void checkInputChannels(const torch::jit::Module& m, const Shape3& in, const std::string& source,
+                        const torch::Device& device) {
+  auto refuse = [&](int64_t takes, const std::string& how) {
+    throw ModelLoadError("[validate] the model " + how + " takes " + std::to_string(takes) +
+                         "-channel images, but the images are " + std::to_string(in[0]) + "x" + std::to_string(in[1]) +
+                         "x" + std::to_string(in[2]) + " (" + (in[0] == 1 ? "grey" : "colour") + "); " +
+                         (takes == 1 || takes == 3 ? "load the data with --channels " + std::to_string(takes)
+                                                   : std::string("LatentLab reads images with 1 or 3 channels")) +
+                         " (" + source + ")");
+  };
+  torch::NoGradGuard ng;
+  // A colour model's per-channel normalisation (x - mean[3]) / std[3] broadcasts a grey image to
+  // three channels and runs on the wrong input without an error. Its signature: a grey image and
+  // the same image replicated to three channels give the same latents (a grey model cannot take
+  // three channels at all, or reads them differently).
+  if (in[0] == 1) {
+    auto gen = at::detail::createCPUGenerator(99);
+    const torch::Tensor x1 = torch::rand({2, 1, in[1], in[2]}, gen, torch::kFloat32).to(device);
+    try {
+      const torch::Tensor z1 = callTensor(m, "encode", x1);
+      const torch::Tensor z3 = callTensor(m, "encode", x1.expand({2, 3, in[1], in[2]}).contiguous());
+      if (z1.sizes() == z3.sizes() && torch::allclose(z1, z3, 1e-5, 1e-6))
+        refuse(3, "broadcasts a grey image to three channels (the same latents for it and for it replicated):");
+    } catch (const ModelLoadError&) {
+      throw;
+    } catch (const std::exception&) {
+      // One of the two does not run: the dry run below says which, or the weights do.
+    }
+  }
+  // Otherwise the first convolution's weight [out, in/groups, k, k] names what it was made for,
+  // when the model does not run on these images at all (the dry run's error would be torch's).
   for (const auto& p : m.named_parameters(/*recurse=*/true)) {
     if (p.value.dim() != 4) continue;
-    if (p.value.size(1) != in[0])
-      throw ModelLoadError("[validate] the model's first convolution (" + p.name + ", weight " + shapeStr(p.value) +
-                           ") takes " + std::to_string(p.value.size(1)) + "-channel images, but the images are " +
-                           std::to_string(in[0]) + "x" + std::to_string(in[1]) + "x" + std::to_string(in[2]) + " (" +
-                           (in[0] == 1 ? "grey" : "colour") + "); " +
-                           (p.value.size(1) == 3 || p.value.size(1) == 1
-                                ? "load the data with --channels " + std::to_string(p.value.size(1))
-                                : std::string("LatentLab reads images with 1 or 3 channels")) +
-                           " (" + source + ")");
+    const int64_t takes = p.value.size(1);
+    if (takes == in[0] || (takes != 1 && takes != 3)) return;  // a grouped or later layer: no claim
+    try {
+      callTensor(m, "encode", torch::rand({2, in[0], in[1], in[2]}).to(device));
+    } catch (const std::exception&) {
+      refuse(takes, "(its first convolution " + p.name + ", weight " + shapeStr(p.value) + ")");
+    }
     return;
   }
 }
@@ -293,7 +318,7 @@ std::pair<int64_t, int64_t> validateClassifier(const torch::jit::Module& m, cons
     if (!hasMethod(m, name))
       throw ModelLoadError(std::string("[validate] model has no method '") + name + "' (" + source + ")");
   torch::NoGradGuard ng;
-  checkInputChannels(m, in, source);
+  checkInputChannels(m, in, source, device);
   auto gen = at::detail::createCPUGenerator(1234);
   torch::Tensor x = torch::rand({2, in[0], in[1], in[2]}, gen, torch::kFloat32).to(device);
   torch::Tensor z = dryCall(m, "encode", x, source);

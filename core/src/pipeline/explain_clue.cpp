@@ -195,7 +195,10 @@ void checkExplainOut(const std::string& outIn, bool force) {
     std::istringstream rows(readFileChecked((fs::path(out) / "points.csv").string(), caps::kSummary, "points list"));
     std::string row;
     std::getline(rows, row);  // the header
-    while (std::getline(rows, row)) listed.insert(row.substr(0, row.find(',')) + ".png");
+    while (std::getline(rows, row)) {
+      const std::string index = row.substr(0, row.find(','));
+      listed.insert((index == "-1" ? "image" : index) + ".png");  // an --image run's one row
+    }
   } catch (const Error&) {
   }
   for (const auto& e : fs::recursive_directory_iterator(out, ec)) {
@@ -239,6 +242,8 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
   using Clock = std::chrono::steady_clock;
   if (int(!o.indicesFile.empty()) + int(o.mostUncertain > 0) + int(!o.indices.empty()) + int(!o.image.empty()) != 1)
     throw InputError("[explain] give one of --indices FILE, --most-uncertain N or --image PATH");
+  if (!o.image.empty() && o.shardCount != 1)
+    throw InputError("[explain] --shard splits test points among jobs; --image explains one image");
   if (o.cf.target >= 0 && o.cf.method != ClueMethod::ClassChange)
     throw InputError(std::string("[explain] --target is for --method class-change; ") + clueMethodName(o.cf.method) +
                      " lowers the uncertainty");
@@ -293,9 +298,13 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
     const auto res = explainPoints(ctx, o.cf, test.images.index_select(0, idx), z.index_select(0, idx), cancel);
     for (size_t j = 0; j < res.size(); ++j) {
       const ClueResult& r = res[j];
-      const int64_t index = points[i + j];
+      // A user's image is row -1 and filmstrips/image.png: never mistaken for test point 0.
+      const int64_t index = o.image.empty() ? points[i + j] : -1;
       csvRow(csv, index, r);
-      writeFilmstrip((fs::path(stage.path()) / "filmstrips" / (std::to_string(index) + ".png")).string(), r);
+      writeFilmstrip(
+          (fs::path(stage.path()) / "filmstrips" / (o.image.empty() ? std::to_string(index) : "image") += ".png")
+              .string(),
+          r);
       const double v[7] = {
           r.uBefore, r.uLatent, r.uRoundtrip, r.latentDistance, r.inputDistance, r.classKept() ? 1.0 : 0.0, r.ms};
       for (int k = 0; k < 7; ++k) sums[k] += v[k];

@@ -44,6 +44,15 @@ void warnSkipped(const DatasetSplit& data, std::ostream& log) {
 
 // The shipped datasets' OOD sets: each grey set the other; for the colour emoji, Fashion-MNIST
 // (clothes in grey, fitted to 3x64x64).
+// The manifest's record of a dataset: a name as given, a file or folder as an absolute path (the
+// bundle is used from other working directories).
+std::string datasetRecord(const std::string& dataset) {
+  if (dataset == "fashion-mnist" || dataset == "mnist" || dataset == "emoji") return dataset;
+  std::error_code ec;
+  const fs::path p = fs::absolute(dataset, ec);
+  return ec ? dataset : p.lexically_normal().string();
+}
+
 std::string defaultOodFor(const std::string& dataset) {
   return dataset == "fashion-mnist" ? "mnist"
          : dataset == "mnist"       ? "fashion-mnist"
@@ -92,7 +101,7 @@ void finishBundle(StagedDir& stage, torch::jit::Module& classifier, const std::s
   fs::create_directories(dir / "cache");
   // The classifier file is already in the stage (the caller saved it): the key is of those bytes.
   saveLatentCache(join(dir / "cache", "latents_test.pt"), zTest,
-                  latentCacheKey(join(dir, classifierFile), data.test.name, data.test.size()));
+                  latentCacheKey(join(dir, classifierFile), imagesFingerprint(data.test.images), data.test.size()));
 
   torch::Tensor W, b;
   if (extractAffineHead(classifier, d, dev, W, b)) {
@@ -215,7 +224,7 @@ json trainLabelFree(const TrainOptions& opt, const ProgressFn& progress, const s
   StagedDir stage(opt.out, opt.force);
   const fs::path dir(stage.path());
   Manifest mf;
-  mf.dataset = opt.dataset;
+  mf.dataset = datasetRecord(opt.dataset);
   mf.splitSeed = opt.seed;
   mf.classNames = data.train.classNames;  // for colouring by the true class; never used in training
   mf.inputShape = shape;
@@ -274,7 +283,7 @@ json trainLabelFree(const TrainOptions& opt, const ProgressFn& progress, const s
   requireFiniteRows(zTest, "train", "latents", "test images", opt.out + "/encoder.pt");
   fs::create_directories(dir / "cache");
   saveLatentCache(join(dir / "cache", "latents_test.pt"), zTest,
-                  latentCacheKey(join(dir, "encoder.pt"), data.test.name, data.test.size()));
+                  latentCacheKey(join(dir, "encoder.pt"), imagesFingerprint(data.test.images), data.test.size()));
   double testLoss = 0, mse = 0;
   {
     torch::NoGradGuard ng;
@@ -349,7 +358,7 @@ json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::at
   StagedDir stage(opt.out, opt.force);
   const fs::path dir(stage.path());
   Manifest mf;
-  mf.dataset = opt.dataset;
+  mf.dataset = datasetRecord(opt.dataset);
   mf.splitSeed = opt.seed;
   mf.classNames = data.train.classNames;
   mf.inputShape = shape;
@@ -486,7 +495,7 @@ json runImport(const ImportOptions& opt, const ProgressFn& progress, const std::
   // Copy the user's file byte for byte: the bundle loads exactly what the user exported.
   writeFileAtomic(join(dir, "classifier.pt"), readFileChecked(opt.model, caps::kModel, "TorchScript model"));
   Manifest mf;
-  mf.dataset = opt.dataset;
+  mf.dataset = datasetRecord(opt.dataset);
   mf.splitSeed = opt.seed;
   mf.classNames = data.train.classNames;
   mf.inputShape = shape;

@@ -30,7 +30,7 @@ namespace {
 // The latents of `data`: the bundle's cache when its key matches, else computed (never written:
 // train-dvae changes no file of the bundle but its DVAE and manifest).
 torch::Tensor latentsOf(const Bundle& b, const Dataset& data, const std::string& cacheName) {
-  const std::string key = latentCacheKey(b.componentPath("classifier"), data.name, data.size());
+  const std::string key = latentCacheKey(b.componentPath("classifier"), imagesFingerprint(data.images), data.size());
   torch::Tensor z = loadLatentCache(join(fs::path(b.dir) / "cache", cacheName), key, data.size(), b.latentDim());
   if (z.defined()) return z;
   z = mapBatched(b.classifier, "encode", data.images, b.device, 1024, b.componentPath("classifier"));

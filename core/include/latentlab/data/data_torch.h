@@ -96,6 +96,10 @@ Dataset loadImageAsDataset(const std::string& path, const std::array<int64_t, 3>
 // Images [N, C, H, W] with C converted to `channels` (1 or 3; 0 keeps them), by the rules above.
 torch::Tensor withChannels(const torch::Tensor& images, int64_t channels);
 
+// The fingerprint of images' values and shape ("HEX16 CxHxW N"): latent caches are keyed by what
+// was encoded, not by the dataset's name (a file rewritten in place is another set of images).
+std::string imagesFingerprint(const torch::Tensor& images);
+
 // "3x64x64".
 std::string shapeText(const torch::Tensor& images);
 

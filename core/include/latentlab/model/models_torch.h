@@ -52,9 +52,12 @@ void saveScript(const torch::jit::Module& m, const std::string& path);
 bool hasMethod(const torch::jit::Module& m, const std::string& name);
 torch::Tensor callTensor(const torch::jit::Module& m, const std::string& method, const torch::Tensor& x);
 
-// Refuses (ModelLoadError naming both shapes) a model whose first convolution takes another number
-// of channels than the images have: a broadcast in encode() would otherwise hide the mismatch.
-void checkInputChannels(const torch::jit::Module& m, const Shape3& inputShape, const std::string& source);
+// Refuses (ModelLoadError naming both shapes) a model made for another channel count than the
+// images': one that broadcasts a grey image to three channels (the same latents for the image and
+// for it replicated: a colour model's per-channel normalisation), or one that does not run on them
+// while its first convolution's weight takes the other count.
+void checkInputChannels(const torch::jit::Module& m, const Shape3& inputShape, const std::string& source,
+                        const torch::Device& device);
 
 // Dry run of a classifier: encode on two inputs of `inputShape`, classify, and decode if present.
 // Returns {d, K}. Throws ModelLoadError naming `source` and the mismatch (wrong rank, shapes,
