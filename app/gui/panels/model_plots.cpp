@@ -120,7 +120,7 @@ void drawOodHistograms(const ModelReport& r, const OodHistogram& hg, float w, fl
   ImGui::TextUnformatted("epistemic U: test vs OOD");
   char a[64], b[64];
   std::snprintf(a, sizeof a, "test %zu", r.inMi.size());
-  std::snprintf(b, sizeof b, "%.13s %zu", r.oodName.c_str(), r.outMi.size());
+  std::snprintf(b, sizeof b, "%.24s %zu", r.oodName.c_str(), r.outMi.size());
   legendItem(kTest, a);
   ImGui::SameLine();
   legendItem(kOod, b);

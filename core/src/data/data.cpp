@@ -124,8 +124,7 @@ bool isNpzName(const std::string& p) {
 }  // namespace
 
 DatasetSplit loadNamedDataset(const std::string& nameOrPath, uint64_t splitSeed, int channels) {
-  if (channels != 0 && channels != 1 && channels != 3)
-    throw InputError("[dataset] --channels must be 1 (grey) or 3 (colour), got " + std::to_string(channels));
+  checkChannelsOption(channels);
   auto conv = [&](DatasetSplit s) {
     s.train.images = withChannels(s.train.images, channels);
     s.test.images = withChannels(s.test.images, channels);

@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 namespace latentlab {
 
 std::string emojiDir() {
-  if (const char* e = std::getenv("LATENTLAB_EMOJI_DIR")) return e;
+  if (const char* e = std::getenv("LATENTLAB_EMOJI_DIR"); e && *e) return e;  // empty: the default
   const char* home = std::getenv("HOME");
   return std::string(home ? home : ".") + "/.cache/latentlab/emoji-datasource-google-16.0.0/package";
 }

@@ -173,14 +173,15 @@ Dataset toDataset(RawFolder&& r, const std::string& name, int64_t channels) {
   return d;
 }
 
-void checkChannels(int channels) {
+}  // namespace
+
+void checkChannelsOption(int channels) {
   if (channels != 0 && channels != 1 && channels != 3)
     throw InputError("[dataset] --channels must be 1 (grey) or 3 (colour), got " + std::to_string(channels));
 }
-}  // namespace
 
 Dataset loadImageFolder(const std::string& dir, int channels) {
-  checkChannels(channels);
+  checkChannelsOption(channels);
   int w0 = -1, h0 = -1;
   std::string first;
   RawFolder r = readFolder(dir, w0, h0, first);
@@ -202,7 +203,7 @@ bool isTrainTestFolder(const std::string& dir) {
 }
 
 DatasetSplit loadTrainTestFolder(const std::string& dir, int channels) {
-  checkChannels(channels);
+  checkChannelsOption(channels);
   int w0 = -1, h0 = -1;
   std::string first;
   const std::string trainDir = (fs::path(dir) / "train").string(), testDir = (fs::path(dir) / "test").string();
@@ -235,10 +236,11 @@ DatasetSplit loadTrainTestFolder(const std::string& dir, int channels) {
   return s;
 }
 
-Dataset loadImageAsDataset(const std::string& path, const std::array<int64_t, 3>& shape, std::string* note) {
+Dataset loadImageAsDataset(const std::string& path, const std::array<int64_t, 3>& shape, std::string* note,
+                           std::string* fingerprint) {
   if (!isImageFileName(path))
     throw InputError("[image] not an image file (PNG, JPEG, BMP, GIF, TGA, PNM, PSD, HDR or PIC) (" + path + ")");
-  DecodedImage d = decodeImageFile(path, "[image]", 8192);
+  DecodedImage d = decodeImageFile(path, "[image]", 8192, fingerprint);
   torch::Tensor x =
       torch::from_blob(d.rgb.data(), {1, d.h, d.w, 3}, torch::kUInt8).permute({0, 3, 1, 2}).to(torch::kFloat32) /
       255.0f;

@@ -82,8 +82,7 @@ torch::Tensor npzLabels(const NpyArray& a, const std::string& key, int64_t n, co
 }  // namespace
 
 DatasetSplit loadNpzDataset(const std::string& path, uint64_t splitSeed, int channels) {
-  if (channels != 0 && channels != 1 && channels != 3)
-    throw InputError("[dataset] --channels must be 1 (grey) or 3 (colour), got " + std::to_string(channels));
+  checkChannelsOption(channels);
   const std::string bytes = readFileChecked(path, caps::kDataset, "NumPy archive");
   const auto arrays = parseNpz(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), path);
   auto has = [&](const char* k) { return arrays.count(k) != 0; };

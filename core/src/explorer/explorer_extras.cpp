@@ -77,19 +77,11 @@ AddedPoints Explorer::addImages(const std::vector<std::string>& paths, const Pro
       if (!validUtf8(f))
         throw InputError("[add-image] the file's name is not UTF-8, so a session could not name it again; rename it (" +
                          f + ")");
-      if (!isImageFileName(f))
-        throw InputError("[add-image] not an image file (PNG, JPEG, BMP, GIF, TGA, PNM, PSD, HDR or PIC) (" + f + ")");
-      std::string hash;
-      DecodedImage d = decodeImageFile(f, "[add-image]", 8192, &hash);
+      std::string hash, note;
+      const torch::Tensor x = loadImageAsDataset(f, shape, &note, &hash).images;
       if (!hashes.empty() && hashes[k] != hash)
         throw InputError("[add-image] the file changed since the session was saved (its fingerprint is " + hash +
                          ", the session recorded " + hashes[k] + ") (" + f + ")");
-      torch::Tensor x =
-          torch::from_blob(d.rgb.data(), {1, d.h, d.w, 3}, torch::kUInt8).permute({0, 3, 1, 2}).to(torch::kFloat32) /
-          255.0f;
-      if (!d.colour) x = x.slice(1, 0, 1).contiguous();
-      std::string note;
-      x = fitImages(x.contiguous(), shape, &note);
       const std::string name = fs::path(f).filename().string();
       if (!note.empty()) r.notes.push_back(name + ": " + note + " to the model's input");
       imgs.push_back(x);

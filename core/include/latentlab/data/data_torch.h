@@ -91,7 +91,12 @@ Dataset loadOodFor(const std::string& name, const std::array<int64_t, 3>& shape,
 
 // One image file (any size up to 8192 a side; stb_image's formats) as a one-image dataset fitted to
 // `shape` (fitImages), its label -1 (none). Throws InputError naming the file.
-Dataset loadImageAsDataset(const std::string& path, const std::array<int64_t, 3>& shape, std::string* note);
+// `fingerprint`, when given, receives bytesFingerprint of the file (a session's record of it).
+Dataset loadImageAsDataset(const std::string& path, const std::array<int64_t, 3>& shape, std::string* note,
+                           std::string* fingerprint = nullptr);
+
+// Throws InputError unless channels is 0 (as the data is), 1 or 3.
+void checkChannelsOption(int channels);
 
 // Images [N, C, H, W] with C converted to `channels` (1 or 3; 0 keeps them), by the rules above.
 torch::Tensor withChannels(const torch::Tensor& images, int64_t channels);
