@@ -282,6 +282,8 @@ TEST_CASE("NumPy .npz: truncated, corrupt or wrongly shaped archives are refused
                        InputError);
   CHECK_THROWS_WITH_AS(loadNamedDataset(fixture("one_image.npz"), 0), doctest::Contains("needs at least 2"),
                        InputError);
+  CHECK_THROWS_WITH_AS(loadNamedDataset(fixture("dup_names.npz"), 0), doctest::Contains("names 'cat' twice"),
+                       InputError);
   // A .npy saved with the .npz name.
   const std::string npyBytes("\x93NUMPY\x01\x00\x40\x00{'descr': '<f4', 'fortran_order': False, 'shape': (), }    \n",
                              70);

@@ -32,3 +32,6 @@ x, y = bands(10, 3, 8, 8, 1, "nhw")
 y[4] = 9  # a stray label: classes 3..8 would be empty
 np.savez("tests/data/stray_label.npz", x=x, y=y)
 np.savez("tests/data/one_image.npz", x=x[:1], y=y[:1])
+x8 = np.zeros((6, 8, 8), np.uint8)
+x8[::2, :4] = 200
+np.savez("tests/data/dup_names.npz", x=x8, y=np.arange(6) % 2, class_names=np.array(["cat", "cat"]))

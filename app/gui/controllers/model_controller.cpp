@@ -202,13 +202,16 @@ void ModelController::requestReport() {
         auto r = std::make_shared<ModelReport>(ex->modelReport(progress, &job.cancel));
         auto ood = std::make_shared<OodHistogram>(oodHistogram(*r));
         std::vector<int32_t> labels(pts->labels.begin(), pts->labels.begin() + pts->numTest);
-        auto q = std::make_shared<LayoutQuality>(
-            layoutQuality(pts->latents.data(), pts->numTest, pts->d, pcaXy->data(), labels.data(), 2000, 15, 0));
+        // The PCA view's quality needs more than k + 1 = 16 points; a tiny test set has none.
+        std::shared_ptr<LayoutQuality> q;
+        if (pts->numTest > 16)
+          q = std::make_shared<LayoutQuality>(
+              layoutQuality(pts->latents.data(), pts->numTest, pts->d, pcaXy->data(), labels.data(), 2000, 15, 0));
         c.worker->toUi([&c, ex, r, ood, q] {
           if (c.state.hasModel() && c.state.model.ex == ex) {
             c.state.model.report = *r;
             c.state.model.oodHistogram = *ood;
-            c.state.model.pcaQuality = *q;
+            if (q) c.state.model.pcaQuality = *q;
           }
         });
       },

@@ -122,6 +122,12 @@ DatasetSplit loadNpzDataset(const std::string& path, uint64_t splitSeed, int cha
            path);
     for (auto& c : classNames)
       if (c.empty() || c.size() > 200) fail("a class name is empty or longer than 200 bytes", path);
+    for (size_t a = 0; a < classNames.size(); ++a)
+      for (size_t b = a + 1; b < classNames.size(); ++b)
+        if (classNames[a] == classNames[b])
+          fail("'class_names' names '" + clipForMessage(classNames[a], 40) + "' twice (classes " + std::to_string(a) +
+                   " and " + std::to_string(b) + ")",
+               path);
   } else {
     for (int64_t i = 0; i < k; ++i) classNames.push_back(std::to_string(i));
   }

@@ -38,8 +38,21 @@ namespace {
 void warnSkipped(const DatasetSplit& data, std::ostream& log) {
   const auto& s = data.train.skipped;
   if (s.empty()) return;
-  log << "warning: skipped " << s.size() << " file(s) that are not images, e.g. " << s.front()
+  log << "warning: skipped " << s.size() << " entr" << (s.size() == 1 ? "y" : "ies")
+      << " that are not the dataset's images (not image files, or folders beside train/ and test/), e.g. " << s.front()
       << (s.size() > 1 ? ", " + s[1] : std::string()) << "\n";
+}
+
+// Large images make a large VAE (fully connected over every value): say so before the minutes it
+// takes, with the option that skips it. 3x512x512: about 200 M weights, 2.4 GB with Adam's state.
+void noteLargeInput(const Shape3& shape, int vaeEpochs, std::ostream& log) {
+  const int64_t values = shape[0] * shape[1] * shape[2];
+  if (values <= 65536 || vaeEpochs <= 0) return;
+  const double weights = 2.0 * double(values) * 128.0;
+  log << "note: " << shape[0] << "x" << shape[1] << "x" << shape[2] << " images make a VAE of about " << std::fixed
+      << std::setprecision(0) << weights / 1e6 << " M weights (" << std::setprecision(1) << weights * 4 * 3 / 1e9
+      << " GB with Adam's state) for VAE-CLUE; --vae-epochs 0 skips it\n";
+  log.unsetf(std::ios::fixed);
 }
 
 // The shipped datasets' OOD sets: each grey set the other; for the colour emoji, Fashion-MNIST
@@ -348,6 +361,7 @@ json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::at
   warnSkipped(data, log);
   data.train = firstN(data.train, opt.limitTrain, opt.seed);
   const Shape3 shape = {data.train.images.size(1), data.train.images.size(2), data.train.images.size(3)};
+  noteLargeInput(shape, opt.vaeEpochs, log);
   const int64_t k = int64_t(data.train.classNames.size());
   const double mean = data.train.images.mean().item<double>(),
                stdv = std::max(1e-3, data.train.images.std().item<double>());
@@ -467,6 +481,7 @@ json runImport(const ImportOptions& opt, const ProgressFn& progress, const std::
   warnSkipped(data, log);
   data.train = firstN(data.train, opt.limitTrain, opt.seed);
   const Shape3 shape = {data.train.images.size(1), data.train.images.size(2), data.train.images.size(3)};
+  noteLargeInput(shape, opt.vaeEpochs, log);
   const int64_t k = int64_t(data.train.classNames.size());
   torch::jit::Module user = loadScript(opt.model, dev, {"encode", "classify"});
   auto [d, kk] = validateClassifier(user, shape, k, dev, opt.model);
