@@ -126,4 +126,6 @@ with tempfile.TemporaryDirectory() as tmp:
     assert all(np.abs(values[c]).sum() > 0 for c in range(3)), "a channel without attribution"
     assert abs(values.sum() - s["sum_attribution"]) < 1e-3 * max(1.0, abs(s["sum_attribution"])), (values.sum(), s)
     assert abs(s["completeness_residual"]) < 0.01, s["completeness_residual"]
+    gross = float(np.abs(values).sum())  # Σ|φ| beside the net Σφ
+    assert abs(gross - s["gross_attribution"]) < 1e-3 * gross and s["gross_attribution"] >= abs(s["sum_attribution"]), s
 print("python colour interop: OK")

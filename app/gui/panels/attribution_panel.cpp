@@ -202,6 +202,14 @@ void AttributionPanel::drawRun(Context& ctx) {
         "at "
         "z* itself (the latent can be surer than any image it decodes to)");
   ImGui::Text("F(x) - F(start) = %.4f   sum of the map = %.4f", r.fInput - r.fBaseline, r.sumAttribution);
+  // Net against gross: a map whose |values| add up to far more than its sum is mostly cancellation.
+  const double gross = r.grossAttribution();
+  const bool cancels = gross > 100.0 * std::abs(r.sumAttribution) && gross > 0;
+  ImGui::TextColored(cancels ? ImVec4(1.0f, 0.55f, 0.35f, 1.0f) : ImVec4(0.75f, 0.75f, 0.75f, 1.0f),
+                     "net %.4g, gross %.4g%s", r.sumAttribution, gross,
+                     cancels ? ": mostly cancellation (red and blue nearly balance)" : "");
+  tip("Net: the sum of the map (what completeness compares with F(x) - F(start)). Gross: the sum of its absolute "
+      "values. When the gross is 100 times the net or more, the map's red and blue cancel: read it with care");
   if (t.kind == AttributionTargetKind::LabelFree)
     tip("Label-free completeness (Crabbé and van der Schaar 2022, Proposition 2.3): IG's map sums to |phi(x)|^2 - "
         "<phi(x), phi(x')>");
@@ -234,7 +242,9 @@ void AttributionPanel::drawRun(Context& ctx) {
   tip("Along the path x' + alpha (x - x'): 0 is the baseline, 1 the input");
   const int node = as.alpha >= 1.0 ? r.steps() - 1 : r.nodeAt(as.alpha);
   ImGui::SameLine();
-  if (node >= 0)
+  if (as.alpha >= 1.0)  // the end of the path is the input itself, not the last node before it
+    ImGui::Text("F = F(x) = %.4f (the input)", r.fInput);
+  else if (node >= 0)
     ImGui::Text("F = %.4f (node %.3f)", double(r.fPath[size_t(node)]), r.alphas[size_t(node)]);
   else
     ImGui::TextUnformatted("F = F(start)");

@@ -52,6 +52,7 @@ nlohmann::json attributionFacts(const AttributionResult& r) {
           {"f_input", r.fInput},
           {"f_baseline", r.fBaseline},
           {"sum_attribution", r.sumAttribution},
+          {"gross_attribution", r.grossAttribution()},
           {"completeness_residual", r.hasCompleteness ? json(r.residual) : json(nullptr)}};
 }
 

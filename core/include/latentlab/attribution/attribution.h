@@ -8,6 +8,7 @@
 //  IG_i = (x_i - x'_i) * sum_k w_k dF/dx_i(x' + alpha_k (x - x'))        (a sum, never a mean)
 //  completeness residual = |sum_i IG_i - (F(x) - F(x'))| / |F(x) - F(x')|
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -93,6 +94,12 @@ struct AttributionResult {
   std::vector<float> fPath;             // [m] F at each node
   std::vector<float> gradients;         // [m, P] dF/dx at each node
   double fInput = 0, fBaseline = 0, sumAttribution = 0;
+  // Σ|φ|: beside the net Σφ, how much of the map cancels (a gross 100 times the net is mostly cancellation).
+  double grossAttribution() const {
+    double g = 0;
+    for (float v : attribution) g += std::abs(double(v));
+    return g;
+  }
   double residual = 0;            // |sum - (F(x) - F(x'))| / |F(x) - F(x')|; the absolute gap when F(x) == F(x')
   bool residualAbsolute = false;  // F(x) and F(x') agree to 1e-12: residual is |sum| itself
   std::string target, head, baseline_name, quadrature, method = "ig";
