@@ -1,5 +1,7 @@
 #include "selection_summary.h"
 
+#include <algorithm>
+
 namespace latentlab::gui {
 
 SelectionSummary summarize(const PointTable& t, const std::vector<int64_t>& points) {
@@ -35,6 +37,23 @@ std::vector<int64_t> maskedPoints(const std::vector<uint8_t>& mask) {
   std::vector<int64_t> out;
   for (size_t i = 0; i < mask.size(); ++i)
     if (mask[i]) out.push_back(int64_t(i));
+  return out;
+}
+
+std::vector<std::string> layerNames(const PointTable& t) {
+  std::vector<std::string> out;
+  for (size_t k = 0; k < t.extraLayer.size(); ++k)
+    if (t.extraKind[k] == PointTable::kLayerPoint && std::find(out.begin(), out.end(), t.extraLayer[k]) == out.end())
+      out.push_back(t.extraLayer[k]);
+  return out;
+}
+
+std::vector<int64_t> layerPoints(const PointTable& t, const std::string& layer) {
+  std::vector<int64_t> out;
+  for (int64_t i = t.numData(); i < t.n; ++i) {
+    const size_t k = size_t(i - t.numData());
+    if (t.extraKind[k] == PointTable::kLayerPoint && t.extraLayer[k] == layer) out.push_back(i);
+  }
   return out;
 }
 

@@ -3,6 +3,7 @@
 // many are test and training points, the class mix by label and by prediction, how many the model
 // gets right, and the mean of each uncertainty. GL-free and torch-free; tested headless.
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "latentlab/explorer/explorer.h"
@@ -18,6 +19,9 @@ struct SelectionSummary {
 
 // Indices outside the table are skipped.
 SelectionSummary summarize(const PointTable& t, const std::vector<int64_t>& points);
+// The datasets shown as layers (PointTable's extra rows), in the order they came, and the points of one.
+std::vector<std::string> layerNames(const PointTable& t);
+std::vector<int64_t> layerPoints(const PointTable& t, const std::string& layer);
 // The indices whose mask byte is set.
 std::vector<int64_t> maskedPoints(const std::vector<uint8_t>& mask);
 

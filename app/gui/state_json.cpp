@@ -281,29 +281,17 @@ json addedLayersJson(const AppState& s) {
   json out = json::array();
   if (!s.hasModel()) return out;
   const PointTable& t = *s.model.pts;
-  auto mean = [&t](const std::vector<float>& v, int64_t from, int64_t to, const std::string& layer) {
-    double sum = 0;
-    int64_t n = 0;
-    for (int64_t i = from; i < to; ++i)
-      if (layer.empty() || (t.extraKind[size_t(i - t.numData())] == PointTable::kLayerPoint &&
-                            t.extraLayer[size_t(i - t.numData())] == layer))
-        sum += v[size_t(i)], ++n;
-    return std::make_pair(n ? sum / double(n) : 0.0, n);
-  };
-  std::vector<std::string> seen;
-  for (size_t k = 0; k < t.extraLayer.size(); ++k) {
-    const std::string& layer = t.extraLayer[k];
-    if (t.extraKind[k] != PointTable::kLayerPoint || std::find(seen.begin(), seen.end(), layer) != seen.end()) continue;
-    seen.push_back(layer);
-    const auto [tot, n] = mean(t.total, t.numData(), t.n, layer);
+  const SelectionSummary& test = s.model.testSummary;
+  for (const std::string& layer : layerNames(t)) {
+    const SelectionSummary m = summarize(t, layerPoints(t, layer));
     out.push_back({{"dataset", layer},
-                   {"n", n},
-                   {"mean_total", tot},
-                   {"mean_aleatoric", mean(t.aleatoric, t.numData(), t.n, layer).first},
-                   {"mean_epistemic", mean(t.epistemic, t.numData(), t.n, layer).first},
-                   {"test_mean_total", mean(t.total, 0, t.numTest, "").first},
-                   {"test_mean_aleatoric", mean(t.aleatoric, 0, t.numTest, "").first},
-                   {"test_mean_epistemic", mean(t.epistemic, 0, t.numTest, "").first}});
+                   {"n", m.count},
+                   {"mean_total", m.meanTotal},
+                   {"mean_aleatoric", m.meanAleatoric},
+                   {"mean_epistemic", m.meanEpistemic},
+                   {"test_mean_total", test.meanTotal},
+                   {"test_mean_aleatoric", test.meanAleatoric},
+                   {"test_mean_epistemic", test.meanEpistemic}});
   }
   return out;
 }

@@ -15,28 +15,15 @@ namespace fs = std::filesystem;
 namespace latentlab::gui {
 
 namespace {
-// The new rows' positions in the view the map shows: PCA exactly, else placed among the others.
-void placeNewRows(Model& m, Projection p, int64_t from) {
+// The new rows' positions in the view the map shows, by the projection's own placement of a latent
+// (ProjectionController::place: PCA exactly, else placed among the points on the map now).
+void placeNewRows(Context& c, Model& m, Projection p, int64_t from) {
   const PointTable& t = *m.pts;
   std::vector<float> xy = m.xy;
   xy.resize(size_t(2 * t.n));
-  if (p == Projection::Pca) {
-    projectPca2(m.pca, &t.latents[size_t(from * t.d)], t.n - from, &xy[size_t(2 * from)]);
-  } else {
-    Placer placer{t.latents.data(), m.xy.data(), from, t.d, p == Projection::Tsne ? "tsne" : "umap", 15, 30, 0};
-    for (int64_t i = from; i < t.n; ++i) {
-      float x = 0, y = 0;
-      placer.place(&t.latents[size_t(i * t.d)], x, y);
-      if (!std::isfinite(x) || !std::isfinite(y)) {  // far outside the data: its PCA position, never NaN
-        float q[2];
-        projectPca2(m.pca, &t.latents[size_t(i * t.d)], 1, q);
-        x = std::isfinite(q[0]) ? q[0] : 0.0f;
-        y = std::isfinite(q[1]) ? q[1] : 0.0f;
-      }
-      xy[size_t(2 * i)] = x;
-      xy[size_t(2 * i + 1)] = y;
-    }
-  }
+  for (int64_t i = from; i < t.n; ++i)
+    c.projection.place(std::vector<float>(t.latents.begin() + i * t.d, t.latents.begin() + (i + 1) * t.d),
+                       xy[size_t(2 * i)], xy[size_t(2 * i + 1)]);
   m.xy = std::move(xy);
   // The other cached layouts were made without these points: they are made again when chosen.
   auto kept = m.layouts.find(p);
@@ -75,7 +62,7 @@ void submitAdd(Context& c, const std::string& title,
             m.layouts.clear();
             s.projection.current = Projection::Pca;
           } else {
-            placeNewRows(m, s.projection.current, from);
+            placeNewRows(c, m, s.projection.current, from);  // the map still shows the old rows
           }
           c.models.setModel(std::move(m));
           const PointTable& t = *s.model.pts;

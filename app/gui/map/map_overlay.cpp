@@ -10,6 +10,7 @@
 #include "context.h"
 #include "map/map_panel.h"
 #include "map/point_style.h"
+#include "selection_summary.h"
 #include "widgets/widgets.h"
 
 namespace latentlab::gui {
@@ -183,26 +184,14 @@ void MapPanel::drawLegend(Context& ctx, ImDrawList* dl) {
       if (images > 0)
         ImGui::TextColored(ImVec4(1, 1, 1, 1), "<> %lld added image%s (no true class)", (long long)images,
                            images == 1 ? "" : "s");
-      double testEpi = 0;
-      for (int64_t i = 0; i < t.numTest; ++i) testEpi += t.epistemic[size_t(i)];
-      testEpi /= double(std::max<int64_t>(1, t.numTest));
-      std::vector<std::string> layers;
-      for (size_t k = 0; k < t.extraLayer.size(); ++k)
-        if (t.extraKind[k] == PointTable::kLayerPoint &&
-            std::find(layers.begin(), layers.end(), t.extraLayer[k]) == layers.end())
-          layers.push_back(t.extraLayer[k]);
-      for (const auto& layer : layers) {
-        double epi = 0;
-        int64_t n = 0;
-        for (int64_t i = t.numData(); i < t.n; ++i)
-          if (t.extraKind[size_t(i - t.numData())] == PointTable::kLayerPoint &&
-              t.extraLayer[size_t(i - t.numData())] == layer)
-            epi += t.epistemic[size_t(i)], ++n;
+      for (const std::string& layer : layerNames(t)) {
+        const SelectionSummary m = summarize(t, layerPoints(t, layer));
         const bool ood = s.model.ex && layer == s.model.ex->oodName();
         ImGui::TextColored(imColorVec(extraColor(PointTable::kLayerPoint)), "[] %s%s: %lld points", ood ? "OOD " : "",
-                           layer.c_str(), (long long)n);
+                           layer.c_str(), (long long)m.count);
         if (t.hasClassifier)
-          ImGui::TextDisabled("   mean epistemic U %.3g (test %.3g)", epi / double(std::max<int64_t>(1, n)), testEpi);
+          ImGui::TextDisabled("   mean epistemic U %.3g (test %.3g)", m.meanEpistemic,
+                              s.model.testSummary.meanEpistemic);
       }
     }
     if (!s.style.filterMask.empty()) {
