@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   commands.push_back(cli::makeGuiCommand());  // first: it also runs when no subcommand is given
   commands.push_back(cli::makeTrainCommand());
   commands.push_back(cli::makeTrainDvaeCommand());
+  commands.push_back(cli::makeTrainDecoderCommand());
   commands.push_back(cli::makeImportCommand());
   commands.push_back(cli::makeEvalCommand());
   commands.push_back(cli::makeInfoCommand());

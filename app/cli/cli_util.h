@@ -43,12 +43,22 @@ void addBundleOptions(CLI::App* sub, Options& o) {
                   "Weight of |encode(decode(z)) - z|^2 in decoder training (0 = plain ReGene)")
       ->capture_default_str()
       ->check(optionRange("decoder-latent-weight", true));
+  sub->add_option("--decoder-consistency-weight", o.decoderConsistencyWeight,
+                  "Weight of KL(f(z) || f(encode(decode(z)))) in decoder training: the classifier reads the decoded "
+                  "image as it reads z (0 = off)")
+      ->capture_default_str()
+      ->check(optionRange("decoder-consistency-weight", true));
   sub->add_option("--vae-epochs", o.vaeEpochs, "VAE epochs (0 skips the VAE)")
       ->capture_default_str()
       ->check(optionRange("vae-epochs"));
   sub->add_option("--dvae-bits", o.dvaeBits, "Bits of the DVAE over z")
       ->capture_default_str()
       ->check(optionRange("bits"));
+  sub->add_option("--dvae-consistency", o.dvaeConsistency,
+                  "Weight of KL(f(z) || f(phi')) in the DVAE's training: the classifier reads the decoded latent as it "
+                  "reads z (0 = the seed's plain objective)")
+      ->capture_default_str()
+      ->check(optionRange("dvae-consistency", true));
   sub->add_option("--dvae-epochs", o.dvaeEpochs, "DVAE epochs (0 skips the DVAE)")
       ->capture_default_str()
       ->check(optionRange("dvae-epochs"));

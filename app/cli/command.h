@@ -42,6 +42,7 @@ class Command {
 std::unique_ptr<Command> makeGuiCommand();
 std::unique_ptr<Command> makeTrainCommand();
 std::unique_ptr<Command> makeTrainDvaeCommand();
+std::unique_ptr<Command> makeTrainDecoderCommand();
 std::unique_ptr<Command> makeImportCommand();
 std::unique_ptr<Command> makeEvalCommand();
 std::unique_ptr<Command> makeInfoCommand();

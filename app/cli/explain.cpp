@@ -52,7 +52,10 @@ class ExplainCommand : public Command {
     m_sub->add_option("--target", m_target,
                       "class-change: the class index to reach; ig: class:K, logit:K, total, "
                       "aleatoric or epistemic (default total)");
-    m_sub->add_option("--steps", m_steps, "Optimiser steps, at most (default 200); ig: integration steps (default 64)");
+    m_sub->add_option(
+        "--steps", m_steps,
+        "Optimiser steps, at most (default 200); ig and the other attributions: integration steps, or auto "
+        "(the default: 32 doubling until the completeness residual is at most 1%, or 1024)");
     m_sub->add_option("--lambda", m_lambda, "Weight of the latent distance d(z, z0) (default 1)");
     m_sub->add_option("--batch", m_opt.batch, "Points optimised together")
         ->capture_default_str()

@@ -23,6 +23,14 @@ class TrainDvaeCommand : public Command {
     m_sub->add_option("--beta", o.beta, "Weight of KL(q(b|z) || Bernoulli(1/2))")
         ->capture_default_str()
         ->check(optionRange("beta", true));
+    m_sub
+        ->add_option("--consistency", o.consistency,
+                     "Weight of KL(f(z) || f(phi')): the classifier reads the decoded latent as it reads z (0 = the "
+                     "seed's plain objective)")
+        ->capture_default_str()
+        ->check(optionRange("dvae-consistency", true));
+    m_sub->add_flag("--compare-plain", o.comparePlain,
+                    "Also train the plain objective (not kept) and record its table beside, for eval --dvae");
     m_sub->add_option("--batch-size", o.batchSize, "Minibatch size")
         ->capture_default_str()
         ->check(optionRange("batch-size"));

@@ -188,7 +188,8 @@ std::string attributionSettings(const AttributionOptions& o) {
   if (o.path != d.path) add(std::string("path=") + attributionPathName(o.path));
   if (o.head != d.head) add(std::string("head=") + headKindName(o.head));
   if (o.baseline != d.baseline) add(std::string("baseline=") + igBaselineName(o.baseline));
-  if (o.steps != d.steps) add("steps=" + std::to_string(o.steps));
+  if (!o.adaptive) add("steps=" + std::to_string(o.steps));  // adaptive (steps=auto) is the default
+  if (o.tolerance != d.tolerance) add("tolerance=" + exactDouble(o.tolerance));
   if (o.quadrature != d.quadrature) add(std::string("quadrature=") + quadratureName(o.quadrature));
   if (o.blurSigma >= 0) add("blur_sigma=" + exactDouble(o.blurSigma));
   if (o.seed != d.seed) add("seed=" + std::to_string(o.seed));
@@ -205,7 +206,8 @@ void addAttributionCommands(CommandList& out) {
                                  })},
                   1,
                   "ig [target=class:K|logit:K|total|aleatoric|epistemic head=laplace|deterministic "
-                  "baseline=black|blur|mean|noise steps=M quadrature=midpoint|gauss-legendre path=straight|clue|drag]: "
+                  "baseline=black|blur|mean|noise steps=auto|M tolerance=T quadrature=midpoint|gauss-legendre "
+                  "path=straight|clue|drag]: "
                   "integrated gradients of the selection's image, or (path=clue|drag) an uncertainty attributed along "
                   "the decoded latent path from the CLUE z* or the dragged point back to the image (the Attribution "
                   "tab)"};

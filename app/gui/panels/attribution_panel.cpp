@@ -115,15 +115,22 @@ void AttributionPanel::drawSettings(Context& ctx) {
         "uniform noise");
     ImGui::SameLine();
   }
-  ImGui::SetNextItemWidth(100);
-  if (o.method != AttributionMethod::Saliency)
-    ImGui::SliderInt(!straight                                     ? "segment steps"
-                     : o.method == AttributionMethod::GradientShap ? "samples"
-                                                                   : "steps m",
-                     &o.steps, 5, 200);
-  tip(o.path == AttributionPath::Straight
-          ? "Quadrature nodes along the path (64 by default); more steps, smaller completeness residual"
-          : "Nodes on the straight segment from g(z0) to the image (the decoded path uses its own steps)");
+  if (o.method != AttributionMethod::Saliency) {
+    ImGui::Checkbox("adaptive steps", &o.adaptive);
+    tip("Start at 32 steps and double until the completeness residual is at most 1% (or 1024 steps); the steps "
+        "used and each try are shown with the result. Untick to fix the steps");
+    if (!o.adaptive) {
+      ImGui::SameLine();
+      ImGui::SetNextItemWidth(100);
+      ImGui::SliderInt(!straight                                     ? "segment steps"
+                       : o.method == AttributionMethod::GradientShap ? "samples"
+                                                                     : "steps m",
+                       &o.steps, 5, 200);
+      tip(o.path == AttributionPath::Straight
+              ? "Quadrature nodes along the path; more steps, smaller completeness residual"
+              : "Nodes on the straight segment from g(z0) to the image (the decoded path uses its own steps)");
+    }
+  }
   AttributionState& as = ctx.state.attribution;
   bool live = as.live;
   if (ImGui::Checkbox("live saliency while dragging", &live)) ctx.attribution.setLive(live, as.liveSteps);
@@ -172,16 +179,15 @@ void AttributionPanel::drawRun(Context& ctx) {
   if (r.isPath())
     ImGui::TextWrapped(
         "%s attributed along the decoded path from %s (%d nodes) and the straight segment to the image (%d), "
-        "%s head, %s",
+        "%s head, %s; %s",
         what.c_str(), drag ? "the dragged point" : "the CLUE counterfactual z*", r.decodedNodes,
-        r.steps() - r.decodedNodes, r.head.c_str(), from.c_str());
+        r.steps() - r.decodedNodes, r.head.c_str(), from.c_str(), stepsInWords(r).c_str());
   else if (r.method == "saliency")
     ImGui::TextWrapped("Saliency |dF/dx| of %s at the image, %s", what.c_str(), from.c_str());
   else
-    ImGui::TextWrapped("%s of %s, %s%s%s baseline, %d %s (%s), %s", r.method == "ig" ? "IG" : "GradientShap",
+    ImGui::TextWrapped("%s of %s, %s%s%s baseline, %s, %s rule, %s", r.method == "ig" ? "IG" : "GradientShap",
                        what.c_str(), t.needsHead() ? r.head.c_str() : "", t.needsHead() ? " head, " : "",
-                       r.baseline_name.c_str(), r.steps(), r.method == "ig" ? "steps" : "samples", r.quadrature.c_str(),
-                       from.c_str());
+                       r.baseline_name.c_str(), stepsInWords(r).c_str(), r.quadrature.c_str(), from.c_str());
   const char* unit = unitOf(as.options.target);
   // A colour image's maps: the sum over its channels (a pixel's attribution, as Captum shows it), or
   // one channel alone, each in its own colour range.
@@ -229,11 +235,14 @@ void AttributionPanel::drawRun(Context& ctx) {
     ImGui::TextDisabled("saliency has no completeness: its map sums to nothing in particular");
     return;
   }
-  const bool poor = r.residual > 0.05;
+  const bool poor = r.residual > (r.adaptive ? r.tolerance : 0.05);
   ImGui::TextColored(
       poor ? ImVec4(1.0f, 0.55f, 0.35f, 1.0f) : ImVec4(0.6f, 0.9f, 0.6f, 1.0f),
       r.residualAbsolute ? "completeness: |sum| = %.3g (F(x) = F(x'))" : "completeness residual %.2f%%%s",
-      r.residualAbsolute ? r.residual : 100.0 * r.residual, poor ? ": add steps" : "");
+      r.residualAbsolute ? r.residual : 100.0 * r.residual,
+      !poor        ? ""
+      : r.adaptive ? ": above the tolerance at the most steps allowed"
+                   : ": add steps");
   tip("|sum of IG - (F(x) - F(x'))| / |F(x) - F(x')|: how far the attributions are from adding up to the change of F "
       "(IG's completeness axiom). It shrinks as the steps grow.");
   float alpha = float(as.alpha);

@@ -78,8 +78,13 @@ const char* attributionPathName(AttributionPath p) {
 }
 
 void checkAttributionOptions(const AttributionOptions& o, int64_t numClasses, const std::string& where) {
-  if (o.steps < 1 || o.steps > 1000)
-    throw InputError("[" + where + "] steps must be in 1..1000, got " + std::to_string(o.steps));
+  if (o.steps < 1 || o.steps > kMaxIgSteps)
+    throw InputError("[" + where + "] steps must be in 1.." + std::to_string(kMaxIgSteps) + ", got " +
+                     std::to_string(o.steps));
+  if (!(std::isfinite(o.tolerance) && o.tolerance > 0 && o.tolerance <= 1))
+    throw InputError("[" + where + "] tolerance must be in (0, 1] (a share of F(x) - F(x'))");
+  if (o.adaptiveStart < 1 || o.adaptiveStart > kMaxIgSteps)
+    throw InputError("[" + where + "] the adaptive start must be in 1.." + std::to_string(kMaxIgSteps));
   if (o.target.needsClass() && (o.target.cls < 0 || o.target.cls >= numClasses))
     throw InputError("[" + where + "] target " + attributionTargetName(o.target) + ": the class must be in 0.." +
                      std::to_string(numClasses - 1));
@@ -112,8 +117,11 @@ void setAttributionOption(AttributionOptions& o, const std::string& key, const s
     o.head = parseHeadKind(v, where);
   else if (key == "baseline")
     o.baseline = parseIgBaseline(v, where);
-  else if (key == "steps")
-    o.steps = parseInt(key, v, 1, 1000, where);
+  else if (key == "steps") {
+    o.adaptive = v == "auto";
+    if (!o.adaptive) o.steps = parseInt(key, v, 1, kMaxIgSteps, where);
+  } else if (key == "tolerance")
+    o.tolerance = parseNumber(key, v, 1e-6, 1, false, where);
   else if (key == "quadrature")
     o.quadrature = parseQuadrature(v, where);
   else if (key == "blur_sigma")
@@ -130,8 +138,9 @@ void setAttributionOption(AttributionOptions& o, const std::string& key, const s
     else
       throw InputError("[" + where + "] path must be straight, clue or drag, got " + quoted(v));
   } else
-    throw InputError("[" + where + "] unknown setting " + quoted(key) +
-                     " (target, method, head, baseline, steps, quadrature, blur_sigma, seed, shap_noise, path)");
+    throw InputError(
+        "[" + where + "] unknown setting " + quoted(key) +
+        " (target, method, head, baseline, steps, tolerance, quadrature, blur_sigma, seed, shap_noise, path)");
 }
 
 }  // namespace latentlab

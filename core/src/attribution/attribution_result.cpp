@@ -1,6 +1,7 @@
 // The scrubber's views of an attribution result: the node at alpha, the input there, and the
 // attribution gathered up to it (attribution.h). Torch-free.
 #include <algorithm>
+#include <cstdio>
 
 #include "latentlab/attribution/attribution.h"
 
@@ -44,16 +45,38 @@ std::vector<float> AttributionResult::accumulatedAt(double alpha) const {
 
 nlohmann::json attributionFacts(const AttributionResult& r) {
   using nlohmann::json;
-  return {{"target", r.target},
-          {"head", r.head},
-          {"baseline", r.baseline_name},
-          {"quadrature", r.quadrature},
-          {"steps", r.steps()},
-          {"f_input", r.fInput},
-          {"f_baseline", r.fBaseline},
-          {"sum_attribution", r.sumAttribution},
-          {"gross_attribution", r.grossAttribution()},
-          {"completeness_residual", r.hasCompleteness ? json(r.residual) : json(nullptr)}};
+  json j = {{"target", r.target},
+            {"head", r.head},
+            {"baseline", r.baseline_name},
+            {"quadrature", r.quadrature},
+            {"steps", r.steps()},
+            {"f_input", r.fInput},
+            {"f_baseline", r.fBaseline},
+            {"sum_attribution", r.sumAttribution},
+            {"gross_attribution", r.grossAttribution()},
+            {"completeness_residual", r.hasCompleteness ? json(r.residual) : json(nullptr)},
+            {"steps_rule", r.adaptive ? "adaptive" : "fixed"}};
+  if (r.adaptive) {
+    j["tolerance"] = r.tolerance;
+    j["steps_cap"] = r.stepCap;
+    json tried = json::array();
+    for (const auto& [m, res] : r.tries) tried.push_back({m, res});
+    j["steps_tried"] = tried;
+    j["tolerance_met"] = r.toleranceMet();
+  }
+  return j;
+}
+
+std::string stepsInWords(const AttributionResult& r) {
+  const std::string unit = r.isPath() ? " nodes" : r.method == "gradient-shap" ? " samples" : " steps";
+  std::string s = std::to_string(r.steps()) + unit;
+  if (!r.adaptive) return s + " (fixed)";
+  std::string list;
+  for (const auto& t : r.tries) list += (list.empty() ? "" : ", ") + std::to_string(t.first);
+  char tol[32];
+  std::snprintf(tol, sizeof tol, "%g%%", 100 * r.tolerance);
+  if (r.toleranceMet()) return s + " (adaptive: " + list + " until the residual was <= " + tol + ")";
+  return s + " (adaptive: " + list + "; the cap of " + std::to_string(r.stepCap) + " was reached above " + tol + ")";
 }
 
 }  // namespace latentlab

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <functional>
 
 #include "attribution/ig_internal.h"
 #include "latentlab/model/bundle_torch.h"
@@ -53,7 +54,8 @@ AttributionResult latentPathAttribution(const Bundle& b, const ImageScalarFn& F,
   const auto t0 = Clock::now();
   if (zPath.dim() != 2 || zPath.size(0) < 1 || zPath.size(1) != b.latentDim())
     throw InputError("[latent-ig] the path must be [K+1, d] latents with d = " + std::to_string(b.latentDim()));
-  if (segmentSteps < 1 || segmentSteps > 1000) throw InputError("[latent-ig] the segment's steps must be in 1..1000");
+  if (segmentSteps < 1 || segmentSteps > kMaxIgSteps)
+    throw InputError("[latent-ig] the segment's steps must be in 1.." + std::to_string(kMaxIgSteps));
   torch::Tensor xs;
   {
     torch::NoGradGuard ng;
@@ -161,6 +163,66 @@ torch::Tensor igBaseline(IgBaseline kind, const torch::Tensor& x, const torch::T
   return torch::zeros_like(xf);
 }
 
+int adaptiveStepCap(int64_t pixels) {
+  // The gradients of every node are kept for the scrubber: at most 512 MB of them.
+  const int64_t byMemory = (int64_t(1) << 27) / std::max<int64_t>(1, pixels);
+  return int(std::max<int64_t>(1, std::min<int64_t>(kMaxIgSteps, byMemory)));
+}
+
+namespace {
+
+// Runs `run(m)` with o's steps: o.steps, or adaptive (attribution.h), and records how m was chosen.
+AttributionResult withSteps(const AttributionOptions& o, int64_t pixels,
+                            const std::function<AttributionResult(int)>& run) {
+  if (!o.adaptive) return run(o.steps);
+  const int cap = adaptiveStepCap(pixels);
+  int m = std::min(o.adaptiveStart, cap);
+  double ms = 0;
+  std::vector<std::pair<int, double>> tries;
+  for (;;) {
+    AttributionResult r = run(m);
+    ms += r.ms;
+    tries.emplace_back(m, r.residual);
+    if (!r.hasCompleteness || r.residual <= o.tolerance || m >= cap) {
+      r.adaptive = true;
+      r.tolerance = o.tolerance;
+      r.stepCap = cap;
+      r.tries = std::move(tries);
+      r.ms = ms;
+      return r;
+    }
+    m = std::min(2 * m, cap);
+  }
+}
+
+// The path [K+1, d] with the midpoint of every piece inserted: [2K+1, d].
+torch::Tensor refinePath(const torch::Tensor& zPath) {
+  const int64_t K = zPath.size(0) - 1;
+  if (K < 1) return zPath;
+  torch::Tensor out = torch::empty({2 * K + 1, zPath.size(1)}, zPath.options());
+  out.slice(0, 0, 2 * K + 1, 2).copy_(zPath);
+  out.slice(0, 1, 2 * K, 2).copy_(0.5 * (zPath.slice(0, 0, K) + zPath.slice(0, 1, K + 1)));
+  return out;
+}
+
+}  // namespace
+
+AttributionResult explainLatentPath(const Bundle& b, const AttributionOptions& o, const ImageScalarFn& F,
+                                    const torch::Tensor& zPath, const torch::Tensor& x,
+                                    const std::atomic<bool>* cancel) {
+  if (!o.adaptive) return latentPathAttribution(b, F, zPath, x, o.steps, cancel);
+  // Each doubling halves the segment's steps and the decoded path's pieces (midpoints in z, decoded),
+  // while the gradients of every node stay within the same 512 MB.
+  torch::Tensor path = zPath;
+  bool first = true;
+  const int64_t P = x.numel();
+  return withSteps(o, P, [&](int m) {
+    if (!first && (2 * (path.size(0) - 1) + m) * P <= (int64_t(1) << 27)) path = refinePath(path);
+    first = false;
+    return latentPathAttribution(b, F, path, x, m, cancel);
+  });
+}
+
 AttributionResult explainIg(const Bundle& b, const AttributionOptions& o, const torch::Tensor& x,
                             const torch::Tensor& trainMean, const std::atomic<bool>* cancel) {
   checkAttributionOptions(o, b.numClasses(), "ig");
@@ -178,8 +240,10 @@ AttributionResult explainIg(const Bundle& b, const AttributionOptions& o, const 
     r = saliencyAttribution(F, xd, cancel);
   } else {
     const torch::Tensor xb = igBaseline(o.baseline, xd, trainMean, o.blurSigmaOrDefault(x.size(1), x.size(2)), o.seed);
-    r = o.method == AttributionMethod::GradientShap ? gradientShap(F, xd, xb, o.steps, o.shapNoise, o.seed, cancel)
-                                                    : integratedGradients(F, xd, xb, o.steps, o.quadrature, cancel);
+    r = withSteps(o, xd.numel(), [&](int m) {
+      return o.method == AttributionMethod::GradientShap ? gradientShap(F, xd, xb, m, o.shapNoise, o.seed, cancel)
+                                                         : integratedGradients(F, xd, xb, m, o.quadrature, cancel);
+    });
     r.baseline_name = igBaselineName(o.baseline);
     if (o.method == AttributionMethod::IG) r.quadrature = quadratureName(o.quadrature);
   }

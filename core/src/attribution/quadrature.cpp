@@ -18,7 +18,8 @@ Quadrature parseQuadrature(const std::string& s, const std::string& where) {
 }
 
 void quadratureRule(int m, Quadrature q, std::vector<double>& alphas, std::vector<double>& weights) {
-  if (m < 1 || m > 1000) throw InputError("[ig] steps must be in 1..1000, got " + std::to_string(m));
+  if (m < 1 || m > kMaxIgSteps)
+    throw InputError("[ig] steps must be in 1.." + std::to_string(kMaxIgSteps) + ", got " + std::to_string(m));
   alphas.assign(size_t(m), 0.0);
   weights.assign(size_t(m), 0.0);
   if (q == Quadrature::Midpoint) {

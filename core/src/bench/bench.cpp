@@ -29,6 +29,7 @@ namespace latentlab {
 namespace detail {
 void benchCounterfactuals(const BenchOptions& opt, const std::function<bool(const std::string&)>& want, json& results);
 void benchAttribution(const BenchOptions& opt, json& results);
+void benchAdaptiveIg(const BenchOptions& opt, json& results);
 void benchLabelFree(const BenchOptions& opt, const std::function<bool(const std::string&)>& want, json& results);
 }  // namespace detail
 
@@ -245,6 +246,7 @@ std::vector<std::string> benchNames() {
           "vae_clue_200_ms",
           "latent_clue_batch_points_per_s",
           "ig64_ms",
+          "ig_auto_ms",
           "saliency_update_p95_ms",
           "flip_update_p95_ms",
           "labelfree_ig64_ms",
@@ -312,6 +314,10 @@ json runBench(const BenchOptions& opt, std::ostream& log) {
   if (want("ig64_ms")) {
     detail::benchAttribution(opt, results);
     done("ig64_ms");
+  }
+  if (want("ig_auto_ms")) {
+    detail::benchAdaptiveIg(opt, results);
+    done("ig_auto_ms");
   }
   if (want("labelfree_ig64_ms") || want("dknn_ms") || want("simplex_ms")) {
     detail::benchLabelFree(opt, want, results);

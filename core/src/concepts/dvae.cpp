@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 #include "latentlab/model/models_torch.h"
 #include "latentlab/util/errors.h"
@@ -75,6 +76,21 @@ double trainDvae(torch::jit::Module& dvae, const torch::Tensor& zTrain, const Dv
   torch::Tensor zstd = dvae.attr("zstd").toTensor().to(fit.device);
   int64_t step = 0;
   const double log2 = std::log(2.0);
+  std::optional<torch::jit::Method> classify;
+  const bool consistent = o.classifier && o.consistency > 0;
+  detail::FrozenParams frozen(consistent ? o.classifier : nullptr);  // gradients reach the DVAE only
+  if (consistent) classify = o.classifier->get_method("classify");
+  // KL(f(z) || f(z')) averaged over the batch, the latents' side held fixed; 0 without a classifier.
+  auto consistency = [&](const torch::Tensor& zb, const torch::Tensor& rec) -> torch::Tensor {
+    if (!classify) return torch::zeros({}, rec.options());
+    torch::Tensor logP;
+    {
+      torch::NoGradGuard ng;
+      logP = torch::log_softmax((*classify)({zb}).toTensor(), 1);
+    }
+    torch::Tensor logQ = torch::log_softmax((*classify)({rec}).toTensor(), 1);
+    return o.consistency * (logP.exp() * (logP - logQ)).sum(1).mean();
+  };
   double loss = detail::runEpochs(dvae, n, fit, [&](const torch::Tensor& idx) {
     // Linear annealing over the optimisation steps: tauStart at the first, tauEnd at the last.
     const double tau = o.tauStart + (o.tauEnd - o.tauStart) * double(std::min(step, steps - 1)) /
@@ -90,7 +106,7 @@ double trainDvae(torch::jit::Module& dvae, const torch::Tensor& zTrain, const Dv
     // KL(q || Bernoulli(1/2)) = sum_i q log q + (1 - q) log(1 - q) + log 2, written with the logits.
     torch::Tensor q = torch::sigmoid(lg);
     torch::Tensor kl = (q * torch::log_sigmoid(lg) + (1 - q) * torch::log_sigmoid(-lg) + log2).sum(1).mean();
-    return mse + o.beta * kl;
+    return mse + o.beta * kl + consistency(zb, rec);
   });
   if (o.hardEpochs <= 0) return loss;
   // The decoder meets hard bits at inference; relaxed bits at tau = 0.5 are not quite 0 and 1.
@@ -112,7 +128,7 @@ double trainDvae(torch::jit::Module& dvae, const torch::Tensor& zTrain, const Dv
   loss = detail::runEpochs(dvae, n, hard, [&](const torch::Tensor& idx) {
     torch::Tensor zb = zTrain.index_select(0, idx).to(fit.device);
     torch::Tensor rec = decode({codes.index_select(0, idx).to(fit.device)}).toTensor();
-    return ((rec - zb) / zstd).pow(2).mean();
+    return ((rec - zb) / zstd).pow(2).mean() + consistency(zb, rec);
   });
   for (auto& p : encoderParams) p.set_requires_grad(true);
   return loss;
@@ -134,7 +150,10 @@ torch::jit::Module fitDvae(const torch::Tensor& zTrain, const DvaeOptions& o, co
             {"final_loss", loss},
             {"tau", "linear over the steps from " + std::to_string(o.tauStart).substr(0, 4) + " to " +
                         std::to_string(o.tauEnd).substr(0, 4)},
-            {"loss", "mean((z' - z) / std(z))^2 + beta * KL(q(b|z) || Bernoulli(1/2))"},
+            {"consistency", o.classifier ? o.consistency : 0.0},
+            {"loss",
+             "mean((z' - z) / std(z))^2 + beta * KL(q(b|z) || Bernoulli(1/2)) + consistency * KL(f(z) || "
+             "f(z'))"},
             {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}};
   return dvae;
 }

@@ -109,7 +109,7 @@ AttributionResult Explorer::pathAttribution(const AttributionOptions& o, int64_t
     x = b.decode(path.slice(0, K1 - 1, K1).to(b.device))[0].cpu();
   }
   const BllHead head = b.head(o.head == HeadKind::Laplace ? HeadMode::Samples : HeadMode::Deterministic);
-  AttributionResult r = latentPathAttribution(b, attributionFunction(b, head, o.target), path, x, o.steps, cancel);
+  AttributionResult r = explainLatentPath(b, o, attributionFunction(b, head, o.target), path, x, cancel);
   r.target = attributionTargetName(o.target);
   r.head = headKindName(o.head);
   if (pathLatents) *pathLatents = encodeNodes(b, r);

@@ -24,25 +24,37 @@ double trainClassifier(torch::jit::Module& m, const Dataset& train, const FitOpt
 }
 
 double trainDecoder(torch::jit::Module& dec, const torch::Tensor& z, const torch::Tensor& x, const FitOptions& opt,
-                    const torch::jit::Module* encoder, double latentWeight,
-                    const std::function<torch::Tensor(const torch::Tensor&)>& regulariser) {
+                    const DecoderLoss& terms) {
   auto logits = dec.get_method("decode_logits");
-  std::optional<torch::jit::Method> encode;
-  if (encoder && latentWeight > 0) {
-    for (auto p : encoder->parameters()) p.set_requires_grad(false);  // frozen: gradients reach the decoder only
-    encode = encoder->get_method("encode");
+  std::optional<torch::jit::Method> encode, classify;
+  const bool latent = terms.encoder && terms.latentWeight > 0,
+             consistent = terms.encoder && terms.consistencyWeight > 0;
+  detail::FrozenParams frozen(latent || consistent ? terms.encoder : nullptr);  // gradients reach g only
+  if (latent || consistent) {
+    encode = terms.encoder->get_method("encode");
+    if (consistent) classify = terms.encoder->get_method("classify");
   }
   double result = runEpochs(dec, z.size(0), opt, [&](const torch::Tensor& idx) {
     torch::Tensor zb = z.index_select(0, idx).to(opt.device), xb = x.index_select(0, idx).to(opt.device);
     torch::Tensor lg = logits({zb}).toTensor();
     // Sum over pixels, mean over the batch: the per-image Bernoulli log-likelihood.
     torch::Tensor loss = torch::binary_cross_entropy_with_logits(lg, xb, {}, {}, at::Reduction::Sum);
-    if (encode) loss = loss + latentWeight * (*encode)({torch::sigmoid(lg)}).toTensor().sub(zb).pow(2).sum();
+    if (encode) {
+      torch::Tensor zr = (*encode)({torch::sigmoid(lg)}).toTensor();
+      if (latent) loss = loss + terms.latentWeight * zr.sub(zb).pow(2).sum();
+      if (consistent) {
+        torch::Tensor logP;
+        {
+          torch::NoGradGuard ng;
+          logP = torch::log_softmax((*classify)({zb}).toTensor(), 1);
+        }
+        torch::Tensor logQ = torch::log_softmax((*classify)({zr}).toTensor(), 1);
+        loss = loss + terms.consistencyWeight * (logP.exp() * (logP - logQ)).sum();
+      }
+    }
     loss = loss / double(idx.size(0));
-    return regulariser ? loss + regulariser(idx) : loss;
+    return terms.regulariser ? loss + terms.regulariser(idx) : loss;
   });
-  if (encode)
-    for (auto p : encoder->parameters()) p.set_requires_grad(true);
   return result;
 }
 

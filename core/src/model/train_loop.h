@@ -12,6 +12,29 @@
 
 namespace latentlab::detail {
 
+// Freezes a module's parameters (requires_grad false) for its lifetime, and gives them back as they
+// were when it ends, also on an exception (a cancelled run leaves the model trainable).
+class FrozenParams {
+ public:
+  explicit FrozenParams(const torch::jit::Module* m) {
+    if (!m) return;
+    for (auto p : m->parameters()) {
+      m_params.push_back(p);
+      m_was.push_back(p.requires_grad());
+      p.set_requires_grad(false);
+    }
+  }
+  ~FrozenParams() {
+    for (size_t i = 0; i < m_params.size(); ++i) m_params[i].set_requires_grad(m_was[i]);
+  }
+  FrozenParams(const FrozenParams&) = delete;
+  FrozenParams& operator=(const FrozenParams&) = delete;
+
+ private:
+  std::vector<torch::Tensor> m_params;
+  std::vector<bool> m_was;
+};
+
 // Shared minibatch loop: a seeded shuffle each epoch, Adam, progress and cancellation.
 // `lossFn(batchIdx)` returns the batch loss (a scalar with a graph).
 template <class LossFn>

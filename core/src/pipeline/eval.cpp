@@ -26,6 +26,7 @@ using nlohmann::json;
 
 namespace latentlab {
 
+using detail::decoderReport;
 using detail::join;
 
 namespace {
@@ -148,13 +149,15 @@ json detail::evaluateBundle(const Bundle& b, const Dataset& test, const Dataset*
   }
   report["heads"] = heads;
   if (b.decoder) {
-    torch::NoGradGuard ng;
-    torch::Tensor xr = mapBatched(*b.decoder, "decode", z, dev, 1024, b.componentPath("decoder"));
-    requireFiniteRows(xr, "eval", "decoded images", "test latents", b.componentPath("decoder"));
-    const double mse = (xr - test.images).pow(2).mean().item<double>();
-    torch::Tensor predOrig = mapBatched(b.classifier, "classify", z, dev, 1024, classifierFile).argmax(1);
-    torch::Tensor predRec = mapBatched(b.classifier, "forward", xr, dev, 1024, classifierFile).argmax(1);
-    report["decoder"] = {{"mse", mse}, {"agreement", predOrig.eq(predRec).to(torch::kFloat64).mean().item<double>()}};
+    report["decoder"] =
+        decoderReport(*b.decoder, b.classifier, z, test.images, dev, b.componentPath("decoder"), classifierFile);
+    const json& tr = b.manifest.training;
+    if (tr.is_object() && tr.contains("decoder") && tr["decoder"].is_object())
+      report["decoder"]["consistency_weight"] = tr["decoder"].value("consistency_weight", 0.0);
+    // What train-decoder measured for the decoder it replaced (that decoder is not kept).
+    const json& m = b.manifest.metrics;
+    if (m.is_object() && m.contains("decoder_previous") && m["decoder_previous"].is_object())
+      report["decoder_previous"] = m["decoder_previous"];
   } else {
     report["decoder"] = nullptr;
   }
@@ -192,6 +195,13 @@ json runEval(const EvalOptions& opt, std::ostream& log) {
   if (opt.dvae) {
     torch::Tensor z = mapBatched(b.classifier, "encode", test.images, dev, 1024, b.componentPath("classifier"));
     report["dvae"] = dvaeTable(b, *b.dvae, z, test.labels);
+    const json& tr = b.manifest.training;
+    if (tr.is_object() && tr.contains("dvae") && tr["dvae"].is_object())
+      report["dvae"]["consistency"] = tr["dvae"].value("consistency", 0.0);
+    // The seed's plain objective, as train-dvae --compare-plain measured it (that DVAE is not kept).
+    const json& m = b.manifest.metrics;
+    if (m.is_object() && m.contains("dvae_plain") && m["dvae_plain"].is_object())
+      report["dvae_plain"] = m["dvae_plain"];
   }
   return report;
 }
@@ -235,12 +245,31 @@ std::string formatEvalTable(const json& r) {
     os << label << v("accuracy") << " " << v("nll") << " " << v("ece") << " " << v("brier") << "  "
        << v("ood_auroc_entropy") << "  " << v("ood_auroc_mutual_information") << "\n";
   }
-  if (r.contains("decoder") && r["decoder"].is_object())
+  if (r.contains("decoder") && r["decoder"].is_object()) {
     os << "decoder: reconstruction MSE " << num(r["decoder"].value("mse", json()), 5) << ", agreement "
-       << num(r["decoder"].value("agreement", json())) << "\n";
-  else
+       << num(r["decoder"].value("agreement", json()));
+    if (r["decoder"].value("consistency_weight", json()).is_number())
+      os << " (consistency weight " << num(r["decoder"]["consistency_weight"], 2) << ")";
+    os << "\n";
+    const json prev = r.value("decoder_previous", json());
+    if (prev.is_object())
+      os << "  the decoder it replaced (train-decoder), consistency weight "
+         << num(prev.value("consistency_weight", json()), 2) << ": MSE " << num(prev.value("mse", json()), 5)
+         << ", agreement " << num(prev.value("agreement", json())) << "\n";
+  } else
     os << "decoder: (none)\n";
   if (r.contains("dvae") && r["dvae"].is_object()) os << formatDvaeTable(r["dvae"]);
+  if (r.contains("dvae_plain") && r["dvae_plain"].is_object()) {
+    const json& p = r["dvae_plain"];
+    auto pc = [](const json& v) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.2f%%", v.is_number() ? 100 * v.get<double>() : 0.0);
+      return v.is_number() ? std::string(buf) : std::string("-");
+    };
+    os << "  the seed's plain objective (recorded by train-dvae --compare-plain, not kept): f(phi') "
+       << pc(p.value("accuracy_reconstructed", json())) << ", agreement " << pc(p.value("agreement", json()))
+       << ", all bits flipped " << pc(p.value("all_flip_changed", json())) << "\n";
+  }
   return os.str();
 }
 
@@ -253,13 +282,23 @@ std::string formatDvaeTable(const json& t) {
     return std::string(buf);
   };
   auto get = [&](const char* key) { return t.contains(key) ? t[key] : json(); };
+  auto fixed2 = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", v);
+    return std::string(buf);
+  };
   const json head = get("head");
   os << "DVAE (Gat et al. 2022, Table 1; " << (head.is_string() ? head.get<std::string>() : std::string("?"))
      << " head, "
      << (get("n_bits").is_number_integer() ? std::to_string(get("n_bits").get<int64_t>()) : std::string("?"))
      << " bits):\n"
      << "  accuracy f(phi) " << pct(get("accuracy")) << ", f(phi') " << pct(get("accuracy_reconstructed"))
-     << ", agreement " << pct(get("agreement")) << "\n"
+     << ", agreement " << pct(get("agreement"));
+  if (get("accuracy").is_number() && get("accuracy_reconstructed").is_number())
+    os << "; f(phi') is " << fixed2(100 * (get("accuracy").get<double>() - get("accuracy_reconstructed").get<double>()))
+       << " points below f(phi)";
+  if (get("consistency").is_number()) os << " (consistency weight " << fixed2(get("consistency").get<double>()) << ")";
+  os << "\n"
      << "  prediction changed: all bits flipped " << pct(get("all_flip_changed")) << ", some single bit "
      << pct(get("single_flip_changed")) << "\n";
   const json bits = get("bits");

@@ -52,6 +52,7 @@ torch::Tensor featureMaps(const Bundle& b, AttributionMethod method, const torch
   o.target.kind = AttributionTargetKind::LabelFree;
   o.method = method;
   o.steps = steps;
+  o.adaptive = false;  // the published figures use a fixed m
   const int64_t n = images.size(0);
   torch::Tensor out = torch::empty({n, images[0].numel()});
   for (int64_t i = 0; i < n; ++i) {

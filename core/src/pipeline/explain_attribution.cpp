@@ -152,7 +152,7 @@ json runExplainAttribution(const AttributionExplainOptions& o, const ProgressFn&
     for (int64_t k = last; k >= 0; --k) zp.insert(zp.end(), c.path.begin() + k * d, c.path.begin() + (k + 1) * d);
     const torch::Tensor zPath = torch::from_blob(zp.data(), {last + 1, d}, torch::kFloat32).clone();
     const BllHead head = b.head(o.ig.head == HeadKind::Laplace ? HeadMode::Samples : HeadMode::Deterministic);
-    r = latentPathAttribution(b, attributionFunction(b, head, o.ig.target), zPath, x, o.ig.steps, cancel);
+    r = explainLatentPath(b, o.ig, attributionFunction(b, head, o.ig.target), zPath, x, cancel);
     r.target = attributionTargetName(o.ig.target);
     r.head = headKindName(o.ig.head);
     clue = {{"u_before", c.uBefore}, {"u_latent", c.uLatent}, {"u_roundtrip", c.uRoundtrip}, {"steps", c.steps}};
@@ -186,6 +186,13 @@ json runExplainAttribution(const AttributionExplainOptions& o, const ProgressFn&
                   {"device", o.device},
                   {"shape", {r.C, r.H, r.W}}};
   summary.update(attributionFacts(r));
+  // Every option that shapes the run, so that it can be made again.
+  summary["options"] = {{"seed", ig.seed},
+                        {"blur_sigma", ig.blurSigmaOrDefault(r.H, r.W)},
+                        {"shap_noise", ig.shapNoise},
+                        {"adaptive", ig.adaptive},
+                        {"tolerance", ig.tolerance},
+                        {"fixed_steps", ig.adaptive ? json(nullptr) : json(ig.steps)}};
   if (path) {
     summary["clue"] = clue;  // the counterfactual whose path was attributed
     summary["decoded_nodes"] = r.decodedNodes;
@@ -197,7 +204,7 @@ json runExplainAttribution(const AttributionExplainOptions& o, const ProgressFn&
   const std::string what =
       ig.target.needsHead() ? r.target + " (" + r.head + " head)" : std::string("<phi(x), phi(.)> (label-free)");
   log << r.method << " of " << what;
-  if (r.method != "saliency") log << ", " << r.baseline_name << " baseline, " << r.steps() << " steps";
+  if (r.method != "saliency") log << ", " << r.baseline_name << " baseline, " << stepsInWords(r);
   log << ": F(x) " << r.fInput << ", F(x') " << r.fBaseline << ", sum " << r.sumAttribution;
   if (r.hasCompleteness) log << ", completeness residual " << r.residual;
   log << "\n";

@@ -11,6 +11,7 @@
 
 #include "latentlab/data/data_torch.h"
 #include "latentlab/model/bundle_torch.h"
+#include "latentlab/model/train_torch.h"
 
 namespace latentlab::detail {
 
@@ -23,5 +24,19 @@ inline std::string join(const std::filesystem::path& a, const std::string& b) { 
 // `eval`, and of train/import's stored metrics.
 nlohmann::json evaluateBundle(const Bundle& b, const Dataset& test, const Dataset* ood, const std::string& oodName,
                               std::ostream& log);
+
+// The latents of `data` under the bundle's classifier: the bundle's cache `cacheName` when its
+// key matches, else computed (never written: train-dvae and train-decoder change no cache).
+torch::Tensor latentsOf(const Bundle& b, const Dataset& data, const std::string& cacheName);
+
+// The manifest's record of a decoder's training: its terms and weights, epochs, loss and time.
+nlohmann::json decoderRecord(const DecoderLoss& terms, int epochs, double finalLoss, double seconds);
+
+// The decoder g against the classifier on latents z of `images`: {"mse": mean (g(z) - x)^2,
+// "agreement": share of argmax classify(z) == argmax forward(g(z))}. `decoderFile` and
+// `classifierFile` name the files in errors.
+nlohmann::json decoderReport(const torch::jit::Module& decoder, const torch::jit::Module& classifier,
+                             const torch::Tensor& z, const torch::Tensor& images, const torch::Device& dev,
+                             const std::string& decoderFile, const std::string& classifierFile);
 
 }  // namespace latentlab::detail

@@ -29,6 +29,7 @@ using nlohmann::json;
 namespace latentlab {
 
 using detail::Clock;
+using detail::decoderRecord;
 using detail::join;
 using detail::secondsSince;
 
@@ -94,13 +95,43 @@ FitOptions stageOptions(const std::string& stage, int epochs, int64_t batchSize,
   return fo;
 }
 
+// The settings of the stages after the classifier, as train and import give them.
+struct Stages {
+  uint64_t seed = 0;
+  int64_t samples = 64;
+  int decoderEpochs = 10;
+  double decoderLatentWeight = 0.2, decoderConsistencyWeight = 0;
+  int vaeEpochs = 10;
+  int64_t dvaeBits = 16;
+  int dvaeEpochs = 30;
+  double dvaeConsistency = 0;
+  int64_t batchSize = 128;
+};
+
+template <class Options>
+Stages stagesOf(const Options& o, int64_t batchSize) {
+  Stages s;
+  s.seed = o.seed;
+  s.samples = o.samples;
+  s.decoderEpochs = o.decoderEpochs;
+  s.decoderLatentWeight = o.decoderLatentWeight;
+  s.decoderConsistencyWeight = o.decoderConsistencyWeight;
+  s.vaeEpochs = o.vaeEpochs;
+  s.dvaeBits = o.dvaeBits;
+  s.dvaeEpochs = o.dvaeEpochs;
+  s.dvaeConsistency = o.dvaeConsistency;
+  s.batchSize = batchSize;
+  return s;
+}
+
 // Everything train and import share after the classifier exists: latents, Laplace, decoder, VAE,
 // cache, manifest, evaluation, commit. `source` names the classifier in errors (the user's file).
 void finishBundle(StagedDir& stage, torch::jit::Module& classifier, const std::string& classifierFile,
                   const std::string& source, const DatasetSplit& data, Manifest& mf, const torch::Device& dev,
-                  uint64_t seed, int64_t samples, int decoderEpochs, double decoderLatentWeight, int vaeEpochs,
-                  int64_t dvaeBits, int dvaeEpochs, int64_t batchSize, const ProgressFn& progress,
-                  const std::atomic<bool>* cancel, std::ostream& log, json& training) {
+                  const Stages& st, const ProgressFn& progress, const std::atomic<bool>* cancel, std::ostream& log,
+                  json& training) {
+  const uint64_t seed = st.seed;
+  const int64_t batchSize = st.batchSize;
   const fs::path dir(stage.path());
   const Shape3 shape = mf.inputShape;
   const int64_t d = mf.latentDim;
@@ -120,14 +151,14 @@ void finishBundle(StagedDir& stage, torch::jit::Module& classifier, const std::s
   if (extractAffineHead(classifier, d, dev, W, b)) {
     auto tl = Clock::now();
     LaplaceOptions lo;
-    lo.samples = samples;
+    lo.samples = st.samples;
     lo.seed = seed + 5;
     LaplaceFit fit = fitLaplace(zTrain, data.train.labels, W, b, lo, dev);
     saveScript(laplaceToModule(fit), join(dir, "laplace.pt"));
     mf.components["laplace"] = "laplace.pt";
     training["laplace"] = {{"prior_precision", fit.priorPrecision},
                            {"log_marglik", fit.logMarglik},
-                           {"samples", samples},
+                           {"samples", st.samples},
                            {"selection", "marginal likelihood, grid 1e-4..1e4 + golden section"},
                            {"seconds", secondsSince(tl)},
                            {"classifier", fileFingerprint(join(dir, classifierFile))}};  // fitted for this one
@@ -144,33 +175,36 @@ void finishBundle(StagedDir& stage, torch::jit::Module& classifier, const std::s
     training["decoder"] = "the model's own decode()";
   } else {
     auto dec = makeDecoder(shape, d, seed + 1);
-    FitOptions fo = stageOptions("decoder", decoderEpochs, batchSize, seed + 1, dev, progress, cancel);
+    FitOptions fo = stageOptions("decoder", st.decoderEpochs, batchSize, seed + 1, dev, progress, cancel);
     auto td = Clock::now();
-    double loss = trainDecoder(dec, zTrain, data.train.images, fo, &classifier, decoderLatentWeight);
+    DecoderLoss terms;
+    terms.encoder = &classifier;
+    terms.latentWeight = st.decoderLatentWeight;
+    terms.consistencyWeight = st.decoderConsistencyWeight;
+    double loss = trainDecoder(dec, zTrain, data.train.images, fo, terms);
     saveScript(dec, join(dir, "decoder.pt"));
     mf.components["decoder"] = "decoder.pt";
-    training["decoder"] = {{"epochs", decoderEpochs},
-                           {"final_loss", loss},
-                           {"latent_weight", decoderLatentWeight},
-                           {"loss", "BCE(g(z), x) + latent_weight * |phi(g(z)) - z|^2"},
-                           {"seconds", secondsSince(td)},
-                           {"classifier", fileFingerprint(join(dir, classifierFile))}};  // trained on its latents
+    training["decoder"] = decoderRecord(terms, st.decoderEpochs, loss, secondsSince(td));
+    training["decoder"]["classifier"] = fileFingerprint(join(dir, classifierFile));  // trained on its latents
   }
-  if (vaeEpochs > 0) {
+  if (st.vaeEpochs > 0) {
     auto vae = makeVae(shape, 16, seed + 2);
-    FitOptions fo = stageOptions("vae", vaeEpochs, batchSize, seed + 2, dev, progress, cancel);
+    FitOptions fo = stageOptions("vae", st.vaeEpochs, batchSize, seed + 2, dev, progress, cancel);
     auto tv = Clock::now();
     double loss = trainVae(vae, data.train.images, fo);
     saveScript(vae, join(dir, "vae.pt"));
     mf.components["vae"] = "vae.pt";
-    training["vae"] = {{"epochs", vaeEpochs}, {"latent_dim", 16}, {"final_loss", loss}, {"seconds", secondsSince(tv)}};
+    training["vae"] = {
+        {"epochs", st.vaeEpochs}, {"latent_dim", 16}, {"final_loss", loss}, {"seconds", secondsSince(tv)}};
   }
-  if (dvaeEpochs > 0) {
+  if (st.dvaeEpochs > 0) {
     DvaeOptions dopt;
-    dopt.bits = dvaeBits;
+    dopt.bits = st.dvaeBits;
+    dopt.consistency = st.dvaeConsistency;
+    dopt.classifier = &classifier;
     json record;
     torch::jit::Module dvae =
-        fitDvae(zTrain, dopt, stageOptions("dvae", dvaeEpochs, 256, seed + 7, dev, progress, cancel), record);
+        fitDvae(zTrain, dopt, stageOptions("dvae", st.dvaeEpochs, 256, seed + 7, dev, progress, cancel), record);
     saveScript(dvae, join(dir, "dvae.pt"));
     mf.components["dvae"] = "dvae.pt";
     record["seed"] = seed;
@@ -339,6 +373,8 @@ void checkTrainOptions(const TrainOptions& opt) {
                                                    {"ensemble-epochs", opt.ensembleEpochs},
                                                    {"decoder-epochs", opt.decoderEpochs},
                                                    {"decoder-latent-weight", opt.decoderLatentWeight},
+                                                   {"decoder-consistency-weight", opt.decoderConsistencyWeight},
+                                                   {"dvae-consistency", opt.dvaeConsistency},
                                                    {"vae-epochs", opt.vaeEpochs},
                                                    {"dvae-epochs", opt.dvaeEpochs},
                                                    {"bits", double(opt.dvaeBits)},
@@ -430,8 +466,7 @@ json runTrain(const TrainOptions& opt, const ProgressFn& progress, const std::at
         fileFingerprint(join(dir, "classifier.pt"));  // TracIn refuses them for another classifier
   }
 
-  finishBundle(stage, cls, "classifier.pt", join(opt.out, "classifier.pt"), data, mf, dev, opt.seed, opt.samples,
-               opt.decoderEpochs, opt.decoderLatentWeight, opt.vaeEpochs, opt.dvaeBits, opt.dvaeEpochs, opt.batchSize,
+  finishBundle(stage, cls, "classifier.pt", join(opt.out, "classifier.pt"), data, mf, dev, stagesOf(opt, opt.batchSize),
                progress, cancel, log, training);
 
   const int ensEpochs = opt.ensembleEpochs > 0 ? opt.ensembleEpochs : opt.epochs;
@@ -470,6 +505,8 @@ json runImport(const ImportOptions& opt, const ProgressFn& progress, const std::
        std::vector<std::pair<const char*, double>>{{"seed", double(opt.seed)},
                                                    {"decoder-epochs", opt.decoderEpochs},
                                                    {"decoder-latent-weight", opt.decoderLatentWeight},
+                                                   {"decoder-consistency-weight", opt.decoderConsistencyWeight},
+                                                   {"dvae-consistency", opt.dvaeConsistency},
                                                    {"vae-epochs", opt.vaeEpochs},
                                                    {"dvae-epochs", opt.dvaeEpochs},
                                                    {"bits", double(opt.dvaeBits)},
@@ -524,8 +561,7 @@ json runImport(const ImportOptions& opt, const ProgressFn& progress, const std::
                    {"seed", opt.seed},
                    {"n_train", data.train.size()},
                    {"device", opt.device}};
-  finishBundle(stage, user, "classifier.pt", opt.model, data, mf, dev, opt.seed, opt.samples, opt.decoderEpochs,
-               opt.decoderLatentWeight, opt.vaeEpochs, opt.dvaeBits, opt.dvaeEpochs, 128, progress, cancel, log,
+  finishBundle(stage, user, "classifier.pt", opt.model, data, mf, dev, stagesOf(opt, 128), progress, cancel, log,
                training);
   training["cache"] = {{"latents_test", "cache/latents_test.pt"}};
   mf.training = training;

@@ -24,19 +24,9 @@ using nlohmann::json;
 namespace latentlab {
 
 using detail::join;
+using detail::latentsOf;
 
 namespace {
-
-// The latents of `data`: the bundle's cache when its key matches, else computed (never written:
-// train-dvae changes no file of the bundle but its DVAE and manifest).
-torch::Tensor latentsOf(const Bundle& b, const Dataset& data, const std::string& cacheName) {
-  const std::string key = latentCacheKey(b.componentPath("classifier"), imagesFingerprint(data.images), data.size());
-  torch::Tensor z = loadLatentCache(join(fs::path(b.dir) / "cache", cacheName), key, data.size(), b.latentDim());
-  if (z.defined()) return z;
-  z = mapBatched(b.classifier, "encode", data.images, b.device, 1024, b.componentPath("classifier"));
-  requireFiniteRows(z, "train-dvae", "latents", "images (" + data.name + ")", b.componentPath("classifier"));
-  return z.to(torch::kFloat32).contiguous();
-}
 
 // Gat et al.'s Table 2: the generator g trained on phi' = D(bits(phi)) (the DVAE fixed), once
 // without and once with the regulariser 1 - cos(I(g) at phi', I(f) at phi) on 4 anchors of each
@@ -82,7 +72,9 @@ json fisherTable(const Bundle& b, const torch::jit::Module& dvae, const DatasetS
     fo.device = dev;
     fo.progress = progress;
     fo.cancel = cancel;
-    trainDecoder(gen, zp, x, fo, nullptr, 0.0, reg);
+    DecoderLoss terms;
+    terms.regulariser = reg;
+    trainDecoder(gen, zp, x, fo, terms);
     const double c = fisherCosine(g, zpt, f, zt, 2, opt.seed + 17);
     out[w > 0 ? "cosine_with" : "cosine_without"] = c;
     log << "Table 2: cos(I(g), I(f)) " << (w > 0 ? "with" : "without") << " the Fisher regulariser: " << c << "\n";
@@ -99,6 +91,7 @@ json runTrainDvae(const DvaeTrainOptions& opt, const ProgressFn& progress, const
        std::vector<std::pair<const char*, double>>{{"bits", double(opt.bits)},
                                                    {"epochs", opt.epochs},
                                                    {"beta", opt.beta},
+                                                   {"dvae-consistency", opt.consistency},
                                                    {"batch-size", double(opt.batchSize)},
                                                    {"seed", double(opt.seed)},
                                                    {"limit-train", double(opt.limitTrain)},
@@ -143,6 +136,8 @@ json runTrainDvae(const DvaeTrainOptions& opt, const ProgressFn& progress, const
   DvaeOptions dopt;
   dopt.bits = opt.bits;
   dopt.beta = opt.beta;
+  dopt.consistency = opt.consistency;
+  dopt.classifier = &b.classifier;
   FitOptions fo;
   fo.stage = "dvae";
   fo.epochs = opt.epochs;
@@ -157,6 +152,15 @@ json runTrainDvae(const DvaeTrainOptions& opt, const ProgressFn& progress, const
   torch::Tensor zTest = latentsOf(b, data.test, "latents_test.pt");
   json table = dvaeTable(b, dvae, zTest, data.test.labels);
   checkCancel(cancel, "train-dvae");
+  json plain = nullptr;
+  if (opt.comparePlain && opt.consistency > 0) {
+    DvaeOptions popt = dopt;
+    popt.consistency = 0;
+    json record;
+    plain = dvaeTable(b, fitDvae(zTrain, popt, fo, record), zTest, data.test.labels);
+    plain["training"] = record;
+    checkCancel(cancel, "train-dvae");
+  }
   if (opt.generatorEpochs > 0)
     training["table2"] = fisherTable(b, dvae, data, zTrain, zTest, opt, progress, cancel, log);
   // dvae.pt first (atomic), then the manifest that names it (atomic): a crash between the two
@@ -170,10 +174,15 @@ json runTrainDvae(const DvaeTrainOptions& opt, const ProgressFn& progress, const
   mf.training["dvae"] = training;
   if (!mf.metrics.is_object()) mf.metrics = json::object();
   mf.metrics["dvae"] = table;
+  if (opt.comparePlain)
+    mf.metrics["dvae_plain"] = plain;
+  else
+    mf.metrics.erase("dvae_plain");  // it described the DVAE this one replaces
   writeFileAtomic(manifestPath, serializeManifest(mf));
   log << formatDvaeTable(table);
   log << "wrote " << join(dir, "dvae.pt") << "\n";
-  return {{"bundle", dir}, {"training", training}, {"dvae", table}};
+  if (!plain.is_null()) log << "the seed's plain objective (not kept):\n" << formatDvaeTable(plain);
+  return {{"bundle", dir}, {"training", training}, {"dvae", table}, {"dvae_plain", plain}};
 }
 
 }  // namespace latentlab

@@ -42,9 +42,10 @@ IgBaseline parseIgBaseline(const std::string& s, const std::string& where);
 
 // Midpoint: alpha_k = (k + 1/2) / m, w_k = 1/m. Gauss-Legendre: the m-point rule on [0, 1].
 enum class Quadrature { Midpoint, GaussLegendre };
+constexpr int kMaxIgSteps = 1024;
 const char* quadratureName(Quadrature q);
 Quadrature parseQuadrature(const std::string& s, const std::string& where);
-// The nodes alpha_k in (0, 1), increasing, and weights w_k summing to 1. m in 1..1000.
+// The nodes alpha_k in (0, 1), increasing, and weights w_k summing to 1. m in 1..kMaxIgSteps.
 void quadratureRule(int m, Quadrature q, std::vector<double>& alphas, std::vector<double>& weights);
 
 // The GUI's path: IG's straight line from a baseline, or Perez et al.'s decoded latent path from
@@ -68,7 +69,14 @@ struct AttributionOptions {
   AttributionPath path = AttributionPath::Straight;  // the GUI and scripts (`path=`); the CLI picks by --method
   HeadKind head = HeadKind::Laplace;
   IgBaseline baseline = IgBaseline::Black;
-  int steps = 64;  // m
+  int steps = 64;  // m when not adaptive
+  // Adaptive steps (the default): start at adaptiveStart and double until the completeness residual
+  // is at most `tolerance`, or kMaxIgSteps (fewer where the gradients of every node would pass
+  // 512 MB). For IG, label-free IG, GradientShap (its samples) and the latent path (its segment's
+  // steps, and the decoded path refined in z). `steps=N` (--steps N) fixes m instead.
+  bool adaptive = true;
+  double tolerance = 0.01;
+  int adaptiveStart = 32;
   Quadrature quadrature = Quadrature::Midpoint;
   double blurSigma = -1;  // blur baseline: Gaussian sigma in pixels; < 0: min(H, W) / 10
   uint64_t seed = 0;      // noise baseline: uniform [0, 1] pixels from this seed
@@ -76,12 +84,12 @@ struct AttributionOptions {
     return blurSigma >= 0 ? blurSigma : double(std::min(h, w)) / 10.0;
   }
 };
-// Throws InputError naming `where` and the value: steps outside 1..1000, a class target without a
-// class or outside 0..numClasses-1, epistemic U with the deterministic head (it is 0 everywhere).
+// Throws InputError naming `where` and the value: steps outside 1..kMaxIgSteps, a tolerance outside (0, 1], a class
+// target without a class or outside 0..numClasses-1, epistemic U with the deterministic head (it is 0 everywhere).
 void checkAttributionOptions(const AttributionOptions& o, int64_t numClasses, const std::string& where);
 // KEY=VALUE settings of scripts and `--set`: target, method (ig|saliency|gradient-shap), head,
-// baseline, steps, quadrature, blur_sigma, seed, shap_noise, path (straight|clue|drag). InputError names the key or
-// value.
+// baseline, steps (N fixes m; auto is adaptive), tolerance, quadrature, blur_sigma, seed, shap_noise, path
+// (straight|clue|drag). InputError names the key or value.
 void setAttributionOption(AttributionOptions& o, const std::string& key, const std::string& value,
                           const std::string& where);
 
@@ -104,7 +112,14 @@ struct AttributionResult {
   bool residualAbsolute = false;  // F(x) and F(x') agree to 1e-12: residual is |sum| itself
   std::string target, head, baseline_name, quadrature, method = "ig";
   bool hasCompleteness = true;  // false for saliency (|dF/dx| sums to nothing in particular)
-  double ms = 0;
+  double ms = 0;                // all tries together
+  // How the step count was chosen: fixed, or adaptive with the tries made (m and its residual, in
+  // order; the result is the last) and whether the last met the tolerance.
+  bool adaptive = false;
+  double tolerance = 0;
+  int stepCap = 0;  // adaptive: the most steps it could take
+  std::vector<std::pair<int, double>> tries;
+  bool toleranceMet() const { return !hasCompleteness || residual <= tolerance; }
   // A path attribution (latent-ig) instead of a straight line: the node inputs x_k and their
   // steps dx_k ([m, P] each); then A = sum_k g_k * dx_k, and alphas hold each node's share of the
   // path's length (the scrubber's position).
@@ -124,8 +139,11 @@ struct AttributionResult {
 };
 
 // What a run says of itself, as the state JSON and explain's summary.json both write it: target,
-// head, baseline, quadrature, steps, f_input, f_baseline, sum_attribution, completeness_residual
-// (null when completeness does not apply).
+// head, baseline, quadrature, steps, f_input, f_baseline, sum_attribution, gross_attribution,
+// completeness_residual (null when completeness does not apply), steps_rule (fixed | adaptive) and,
+// when adaptive, tolerance, steps_cap, steps_tried [[m, residual], ...] and tolerance_met.
+// One line for people: "128 steps (adaptive: 32, 64, 128 until the residual was <= 1%)".
 nlohmann::json attributionFacts(const AttributionResult& r);
+std::string stepsInWords(const AttributionResult& r);
 
 }  // namespace latentlab

@@ -35,6 +35,16 @@ AttributionResult latentPathAttribution(const Bundle& b, const ImageScalarFn& F,
                                         const torch::Tensor& x, int segmentSteps,
                                         const std::atomic<bool>* cancel = nullptr);
 
+// latentPathAttribution with o's steps: fixed (o.steps segment steps), or adaptive, each doubling
+// of the segment's steps also splitting every piece of the decoded path at its midpoint in z.
+AttributionResult explainLatentPath(const Bundle& b, const AttributionOptions& o, const ImageScalarFn& F,
+                                    const torch::Tensor& zPath, const torch::Tensor& x,
+                                    const std::atomic<bool>* cancel = nullptr);
+
+// The most steps an adaptive run may take for images of `pixels` values (kMaxIgSteps, or fewer
+// where the gradients of every node would pass 512 MB).
+int adaptiveStepCap(int64_t pixels);
+
 // dF/dx at x [C, H, W] (the plain saliency map), [C*H*W].
 std::vector<float> inputGradient(const ImageScalarFn& F, const torch::Tensor& x);
 

@@ -10,7 +10,8 @@
 //   forward(z)       -> decode(bits(z)) = phi'
 // Training (trainDvae): relaxed-Bernoulli (binary Concrete / Gumbel) bits with the temperature
 // annealed linearly from tauStart to tauEnd over the steps; loss MSE(z', z) in units of z's
-// per-coordinate standard deviation + beta * KL(q(b|z) || Bernoulli(1/2)) summed over the bits.
+// per-coordinate standard deviation + beta * KL(q(b|z) || Bernoulli(1/2)) summed over the bits
+// (+ consistency * KL(f(z) || f(z')) when a classifier is given).
 // Then, the encoder fixed, the decoder alone for hardEpochs on the hard bits it will decode.
 #include <torch/script.h>
 
@@ -31,6 +32,11 @@ struct DvaeOptions {
   double beta = 0.01;
   double tauStart = 1.0, tauEnd = 0.5;
   int hardEpochs = 5;  // then the decoder alone on the encoder's hard bits (what inference decodes)
+  // consistency * KL(f(z) || f(z')), f = softmax(classify(.)) of `classifier` (frozen), added in both
+  // phases: the classifier reads the decoded latent phi' as it reads phi. 0, or no classifier, is the
+  // seed's plain objective.
+  double consistency = 0.0;
+  const torch::jit::Module* classifier = nullptr;
 };
 
 // A fresh, untrained DVAE for latents like zTrain [N, d]: their mean, standard deviation and range

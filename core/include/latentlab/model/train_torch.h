@@ -31,14 +31,24 @@ struct FitOptions {
 // Cross-entropy with Adam. Returns the mean loss of the last epoch.
 double trainClassifier(torch::jit::Module& classifier, const Dataset& train, const FitOptions& opt);
 
-// ReGene decoder on a frozen encoder: minimises BCE(decode(z), x) over precomputed z [N, d], plus
-// latentWeight * |encode(decode(z)) - z|^2 when `encoder` is given (a module with encode()): the
-// decoded image must re-encode to the latent it came from, which keeps the decoder's outputs
-// classified as their latents are (agreement) and makes decode -> encode a round trip.
-// `regulariser(batchIdx)`, when given, is added to each batch's loss (Gat et al.'s Fisher term).
+// What the decoder g is trained to do beside reconstructing its image, BCE(g(z), x):
+//  - latentWeight * |phi(g(z)) - z|^2: the decoded image re-encodes to the latent it came from;
+//  - consistencyWeight * KL(f(z) || f(phi(g(z)))): the classifier reads the decoded image as it
+//    reads the latent (f = softmax(classify(.)), the latent's side held fixed), which is what the
+//    decoder's agreement and every counterfactual's round trip measure.
+// Both need `encoder` (a module with encode() and, for the consistency term, classify()), whose
+// parameters are frozen while g trains. `regulariser(batchIdx)`, when given, is added to each
+// batch's loss (Gat et al.'s Fisher term).
+struct DecoderLoss {
+  const torch::jit::Module* encoder = nullptr;
+  double latentWeight = 0.0;
+  double consistencyWeight = 0.0;
+  std::function<torch::Tensor(const torch::Tensor&)> regulariser;
+};
+
+// ReGene decoder over precomputed latents z [N, d] of the images x. Returns the last epoch's mean loss.
 double trainDecoder(torch::jit::Module& decoder, const torch::Tensor& z, const torch::Tensor& x, const FitOptions& opt,
-                    const torch::jit::Module* encoder = nullptr, double latentWeight = 0.0,
-                    const std::function<torch::Tensor(const torch::Tensor&)>& regulariser = {});
+                    const DecoderLoss& loss = {});
 
 // VAE on x: BCE reconstruction + KL to N(0, I).
 double trainVae(torch::jit::Module& vae, const torch::Tensor& x, const FitOptions& opt);

@@ -17,6 +17,11 @@
 
 namespace latentlab {
 
+// The decoder's consistency weight unless told otherwise; docs/manual.md says how it was chosen.
+inline constexpr double kDefaultDecoderConsistencyWeight = 0.0;
+// The DVAE's consistency weight, KL(f(z) || f(phi')) (concepts_torch.h DvaeOptions), likewise.
+inline constexpr double kDefaultDvaeConsistency = 0.0;
+
 struct TrainOptions {
   std::string dataset = "fashion-mnist";  // fashion-mnist | mnist | folder of class subfolders
   std::string out;
@@ -28,9 +33,12 @@ struct TrainOptions {
   int ensembleEpochs = -1;  // -1: same as epochs
   int decoderEpochs = 10;
   double decoderLatentWeight = 0.2;  // weight of |encode(decode(z)) - z|^2 in decoder training
+  // weight of KL(f(z) || f(encode(decode(z)))) in decoder training (train_torch.h DecoderLoss)
+  double decoderConsistencyWeight = kDefaultDecoderConsistencyWeight;
   int vaeEpochs = 10;
   int64_t dvaeBits = 16;  // n, the DVAE's bits over z (concepts_torch.h)
   int dvaeEpochs = 30;    // 0 skips the DVAE
+  double dvaeConsistency = kDefaultDvaeConsistency;
   int64_t batchSize = 128;
   int64_t samples = 64;  // S, Laplace weight samples
   bool force = false;
@@ -51,9 +59,11 @@ struct ImportOptions {
   uint64_t seed = 0;
   int decoderEpochs = 10;
   double decoderLatentWeight = 0.2;
+  double decoderConsistencyWeight = kDefaultDecoderConsistencyWeight;
   int vaeEpochs = 10;
   int64_t dvaeBits = 16;
   int dvaeEpochs = 30;
+  double dvaeConsistency = kDefaultDvaeConsistency;
   int64_t samples = 64;
   bool force = false;
   int64_t limitTrain = 0;
@@ -65,7 +75,11 @@ struct DvaeTrainOptions {
   std::string bundle;
   int64_t bits = 16;
   int epochs = 30;
-  double beta = 0.01;  // weight of KL(q(b|z) || Bernoulli(1/2))
+  double beta = 0.01;                            // weight of KL(q(b|z) || Bernoulli(1/2))
+  double consistency = kDefaultDvaeConsistency;  // weight of KL(f(z) || f(phi')); 0 is the seed's plain objective
+  // Also train the plain objective (same seed and bits, not kept) and record its Table 1 beside the
+  // kept one's, as metrics.dvae_plain, which eval --dvae prints.
+  bool comparePlain = false;
   int64_t batchSize = 256;
   uint64_t seed = 0;
   std::string device = "cpu";
@@ -76,6 +90,21 @@ struct DvaeTrainOptions {
   // cos(I(g) at phi', I(f) at phi) for both (the generators are not kept).
   int generatorEpochs = 0;
   double fisherWeight = 1.0;
+};
+
+// `latentlab train-decoder BUNDLE`: trains the bundle's decoder g again over its training latents
+// (train_torch.h DecoderLoss) and replaces decoder.pt; the report gives the agreement and MSE on
+// the test set before and after. Refused for a model with its own decode().
+struct DecoderTrainOptions {
+  std::string bundle;
+  int epochs = 10;
+  double latentWeight = 0.2;
+  double consistencyWeight = kDefaultDecoderConsistencyWeight;
+  int64_t batchSize = 128;
+  uint64_t seed = 0;
+  std::string device = "cpu";
+  bool force = false;      // needed: the bundle's decoder is replaced
+  int64_t limitTrain = 0;  // >0: the first N training latents only
 };
 
 struct EvalOptions {
@@ -183,6 +212,9 @@ nlohmann::json runTrainDvae(const DvaeTrainOptions& opt, const ProgressFn& progr
 std::string formatEvalTable(const nlohmann::json& report);
 // The DVAE part of an eval report (report["dvae"]), also printed by train-dvae.
 std::string formatDvaeTable(const nlohmann::json& dvae);
+
+nlohmann::json runTrainDecoder(const DecoderTrainOptions& opt, const ProgressFn& progress,
+                               const std::atomic<bool>* cancel, std::ostream& log);
 std::string bundleInfo(const std::string& dir);
 
 // `latentlab verify BUNDLE`: every component and checkpoint against the manifest's fingerprint,

@@ -1,0 +1,167 @@
+// `latentlab train-decoder BUNDLE`: trains the bundle's decoder g again over its training latents
+// with the terms of DecoderLoss, and replaces decoder.pt. Only decoder.pt and manifest.json change,
+// each written atomically. Also the decoder's record and report, which train, import and eval share.
+#include <torch/torch.h>
+
+#include <unistd.h>
+#include <filesystem>
+#include <iomanip>
+
+#include "latentlab/data/data_torch.h"
+#include "latentlab/model/bundle_torch.h"
+#include "latentlab/model/manifest.h"
+#include "latentlab/model/models_torch.h"
+#include "latentlab/model/option_ranges.h"
+#include "latentlab/model/train_torch.h"
+#include "latentlab/pipeline/pipeline.h"
+#include "latentlab/util/errors.h"
+#include "latentlab/util/fsutil.h"
+#include "pipeline/pipeline_common.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace latentlab {
+
+namespace detail {
+
+torch::Tensor latentsOf(const Bundle& b, const Dataset& data, const std::string& cacheName) {
+  const std::string key = latentCacheKey(b.componentPath("classifier"), imagesFingerprint(data.images), data.size());
+  torch::Tensor z = loadLatentCache(join(fs::path(b.dir) / "cache", cacheName), key, data.size(), b.latentDim());
+  if (z.defined()) return z;
+  z = mapBatched(b.classifier, "encode", data.images, b.device, 1024, b.componentPath("classifier"));
+  requireFiniteRows(z, "bundle", "latents", "images (" + data.name + ")", b.componentPath("classifier"));
+  return z.to(torch::kFloat32).contiguous();
+}
+
+json decoderRecord(const DecoderLoss& terms, int epochs, double finalLoss, double seconds) {
+  return {{"epochs", epochs},
+          {"final_loss", finalLoss},
+          {"latent_weight", terms.latentWeight},
+          {"consistency_weight", terms.consistencyWeight},
+          {"loss", "BCE(g(z), x) + latent_weight * |phi(g(z)) - z|^2 + consistency_weight * KL(f(z) || f(phi(g(z))))"},
+          {"seconds", seconds}};
+}
+
+json decoderReport(const torch::jit::Module& decoder, const torch::jit::Module& classifier, const torch::Tensor& z,
+                   const torch::Tensor& images, const torch::Device& dev, const std::string& decoderFile,
+                   const std::string& classifierFile) {
+  torch::NoGradGuard ng;
+  torch::Tensor xr = mapBatched(decoder, "decode", z, dev, 1024, decoderFile);
+  requireFiniteRows(xr, "eval", "decoded images", "test latents", decoderFile);
+  const double mse = (xr - images).pow(2).mean().item<double>();
+  torch::Tensor predOrig = mapBatched(classifier, "classify", z, dev, 1024, classifierFile).argmax(1);
+  torch::Tensor predRec = mapBatched(classifier, "forward", xr, dev, 1024, classifierFile).argmax(1);
+  return {{"mse", mse}, {"agreement", predOrig.eq(predRec).to(torch::kFloat64).mean().item<double>()}};
+}
+
+}  // namespace detail
+
+using detail::join;
+using detail::latentsOf;
+
+json runTrainDecoder(const DecoderTrainOptions& opt, const ProgressFn& progress, const std::atomic<bool>* cancel,
+                     std::ostream& log) {
+  const torch::Device dev = parseDevice(opt.device);
+  for (const auto& [name, value] :
+       std::vector<std::pair<const char*, double>>{{"epochs", opt.epochs},
+                                                   {"latent-weight", opt.latentWeight},
+                                                   {"consistency-weight", opt.consistencyWeight},
+                                                   {"batch-size", double(opt.batchSize)},
+                                                   {"seed", double(opt.seed)},
+                                                   {"limit-train", double(opt.limitTrain)}})
+    checkTrainOption("train-decoder", name, value);
+  std::string dir = opt.bundle;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw BundleError("[train-decoder] not a directory (" + dir + ")");
+  const std::string manifestPath = join(dir, "manifest.json");
+  Manifest mf = parseManifest(readFileChecked(manifestPath, caps::kManifest, "manifest"), manifestPath);
+  if (mf.has("decoder") && mf.components.at("decoder") == mf.components.at("classifier"))
+    throw BundleError(
+        "[train-decoder] the model has its own decode() (" + join(dir, mf.components.at("classifier")) +
+        ") or is a label-free encoder with its decoder; LatentLab trains a decoder only beside a classifier");
+  const std::string target = join(dir, "decoder.pt");
+  if (mf.has("decoder") && !opt.force)
+    throw BundleError("[train-decoder] the bundle already has a decoder (" + join(dir, mf.components.at("decoder")) +
+                      "); pass --force to replace it");
+  if (fs::is_directory(target, ec))
+    throw BundleError("[train-decoder] " + target + " is a directory; the decoder is written there");
+  if (fs::exists(target, ec) && !opt.force && !mf.has("decoder"))
+    throw BundleError("[train-decoder] " + target +
+                      " exists (the manifest does not name it); pass --force to replace it");
+  if (::access(dir.c_str(), W_OK) != 0)
+    throw BundleError("[train-decoder] cannot write into the bundle folder (" + dir + "): permission denied");
+  for (const std::string& f : {manifestPath, target})
+    if (fs::exists(f, ec) && ::access(f.c_str(), W_OK) != 0)
+      throw BundleError("[train-decoder] cannot write " + f + ": permission denied");
+  BundleParts parts;
+  parts.vae = parts.ensemble = parts.dvae = false;
+  Bundle b = loadBundle(dir, dev, parts);
+  DatasetSplit data = loadManifestDataset(mf);
+  if (data.train.classNames != mf.classNames)
+    throw BundleError("[train-decoder] the dataset's classes differ from the bundle's (" + dir + ")");
+  log << "train-decoder: " << opt.epochs << " epochs, latent weight " << opt.latentWeight << ", consistency weight "
+      << opt.consistencyWeight << "; device " << dev << "\n";
+  torch::Tensor zTrain = latentsOf(b, data.train, "latents_train.pt");
+  torch::Tensor xTrain = data.train.images;
+  if (opt.limitTrain > 0 && opt.limitTrain < zTrain.size(0)) {
+    zTrain = zTrain.slice(0, 0, opt.limitTrain);
+    xTrain = xTrain.slice(0, 0, opt.limitTrain);
+  }
+  const torch::Tensor zTest = latentsOf(b, data.test, "latents_test.pt");
+  const std::string classifierFile = b.componentPath("classifier");
+  json before = b.decoder ? detail::decoderReport(*b.decoder, b.classifier, zTest, data.test.images, dev,
+                                                  b.componentPath("decoder"), classifierFile)
+                          : json(nullptr);
+  checkCancel(cancel, "train-decoder");
+  torch::jit::Module dec = makeDecoder(mf.inputShape, b.latentDim(), opt.seed + 1);
+  FitOptions fo;
+  fo.stage = "decoder";
+  fo.epochs = opt.epochs;
+  fo.batchSize = opt.batchSize;
+  fo.seed = opt.seed + 1;
+  fo.device = dev;
+  fo.progress = progress;
+  fo.cancel = cancel;
+  DecoderLoss terms;
+  terms.encoder = &b.classifier;
+  terms.latentWeight = opt.latentWeight;
+  terms.consistencyWeight = opt.consistencyWeight;
+  const auto t0 = detail::Clock::now();
+  const double loss = trainDecoder(dec, zTrain, xTrain, fo, terms);
+  json training = detail::decoderRecord(terms, opt.epochs, loss, detail::secondsSince(t0));
+  checkCancel(cancel, "train-decoder");
+  const json after = detail::decoderReport(dec, b.classifier, zTest, data.test.images, dev, target, classifierFile);
+  // decoder.pt first (atomic), then the manifest that names it (atomic).
+  saveScript(dec, target);
+  training["seed"] = opt.seed;
+  training["n_train"] = zTrain.size(0);
+  training["classifier"] = fileFingerprint(classifierFile);
+  mf.components["decoder"] = "decoder.pt";
+  if (!mf.fingerprints.empty()) mf.fingerprints["decoder"] = fileFingerprint(target);
+  if (!mf.metrics.is_object()) mf.metrics = json::object();
+  mf.metrics["decoder"] = after;
+  if (!before.is_null()) {
+    json prev = before;
+    const json& old = mf.training.value("decoder", json());
+    prev["consistency_weight"] = old.is_object() ? old.value("consistency_weight", 0.0) : 0.0;
+    prev["latent_weight"] = old.is_object() ? old.value("latent_weight", json()) : json();
+    prev["epochs"] = old.is_object() ? old.value("epochs", json()) : json();
+    mf.metrics["decoder_previous"] = prev;
+  }
+  mf.training["decoder"] = training;
+  writeFileAtomic(manifestPath, serializeManifest(mf));
+  auto show = [](const json& r) {
+    if (r.is_null()) return std::string("none");
+    std::ostringstream s;
+    s << std::fixed << std::setprecision(2) << "agreement " << 100 * r["agreement"].get<double>() << "%, MSE "
+      << std::setprecision(4) << r["mse"].get<double>();
+    return s.str();
+  };
+  log << "decoder on the test set: before " << show(before) << "; after " << show(after) << "\n";
+  log << "wrote " << target << "\n";
+  return {{"bundle", dir}, {"training", training}, {"before", before}, {"after", after}};
+}
+
+}  // namespace latentlab
