@@ -14,6 +14,7 @@
 
 #include <unistd.h>
 
+#include "latentlab/explorer/decode_check.h"
 #include "latentlab/explorer/session.h"
 #include "latentlab/explorer/viewmath.h"
 #include "latentlab/util/errors.h"
@@ -297,4 +298,28 @@ TEST_CASE("CSV export: header, one row per point, floats that survive the round 
   CHECK_FALSE(std::getline(in, line));
   rows[1].latent.pop_back();
   CHECK_THROWS_WITH_AS(selectionCsv(rows, 3), doctest::Contains("point 7"), InputError);
+}
+
+TEST_CASE("decode check: plain words when the model reads the picture as another class or far less surely") {
+  const std::vector<std::string> names = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+  // MNIST test 1609 on a teacher's tour: a 4 at its latent, drawn as a clear 9.
+  DecodeCheck c = checkDecode(4, 0.05f, 9, 0.81f, 0.6f, names);
+  CHECK(c.classDiffers);
+  CHECK_FALSE(c.faithful());
+  CHECK(c.words.find("would read this picture as a 9") == std::string::npos);  // no article before a name
+  CHECK(c.words.find("as 9 (0.81)") != std::string::npos);
+  CHECK(c.words.find("not as 4") != std::string::npos);
+  // Same class, U far above the latent's (log 10 / 5 = 0.46 nats above, and more than twice).
+  c = checkDecode(4, 0.10f, 4, 0.55f, 1.2f, names);
+  CHECK(c.muchLessSure);
+  CHECK(c.words.find("much less sure") != std::string::npos);
+  // Same class, a little less sure: faithful, no words.
+  c = checkDecode(4, 0.10f, 4, 0.9f, 0.4f, names);
+  CHECK(c.faithful());
+  CHECK(c.words.empty());
+  // More than twice, but not far in nats: faithful.
+  CHECK(checkDecode(4, 0.01f, 4, 0.99f, 0.05f, names).faithful());
+  // No prediction (a label-free bundle) or a class outside the names: nothing to say.
+  CHECK(checkDecode(-1, 0, 3, 0.5f, 1, names).faithful());
+  CHECK(checkDecode(2, 0, 12, 0.5f, 1, names).faithful());
 }

@@ -48,6 +48,9 @@ void addBundleOptions(CLI::App* sub, Options& o) {
                   "image as it reads z (0 = off)")
       ->capture_default_str()
       ->check(optionRange("decoder-consistency-weight", true));
+  sub->add_option("--decoder-off-manifold", o.decoderOffManifold,
+                  "true: the decoder's latent and consistency terms also at latents no training image has")
+      ->capture_default_str();
   sub->add_option("--vae-epochs", o.vaeEpochs, "VAE epochs (0 skips the VAE)")
       ->capture_default_str()
       ->check(optionRange("vae-epochs"));

@@ -29,6 +29,10 @@ class TrainDecoderCommand : public Command {
                      "Weight of KL(f(z) || f(encode(decode(z)))) (0 = off)")
         ->capture_default_str()
         ->check(optionRange("consistency-weight", true));
+    m_sub
+        ->add_option("--off-manifold", o.offManifold,
+                     "true: the latent and consistency terms also at latents no training image has (noise and mixes)")
+        ->capture_default_str();
     m_sub->add_option("--batch-size", o.batchSize, "Minibatch size")
         ->capture_default_str()
         ->check(optionRange("batch-size"));

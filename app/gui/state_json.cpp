@@ -2,6 +2,7 @@
 
 #include "commands/command.h"
 #include "context.h"
+#include "latentlab/explorer/decode_check.h"
 #include "latentlab/util/errors.h"
 #include "latentlab/util/fsutil.h"
 #include "latentlab/util/json_text.h"
@@ -60,6 +61,14 @@ void addSelected(json& j, Context& ctx) {
     if (ev->pred >= 0 && ev->pred < s.model.pts->K) j["prediction_class"] = s.model.pts->classNames[size_t(ev->pred)];
     j["uncertainty"] = {{"total", ev->total}, {"aleatoric", ev->aleatoric}, {"epistemic", ev->epistemic}};
     j["decode_ms"] = ev->ms;
+    if (!ev->image.empty() && ev->pred >= 0) {  // the picture encoded again, and what the screen says of it
+      const DecodeCheck c =
+          checkDecode(ev->pred, ev->total, ev->predRound, ev->probRound, ev->totalRound, s.model.pts->classNames);
+      j["picture"] = {{"prediction", ev->predRound},
+                      {"probability", ev->probRound},
+                      {"total", ev->totalRound},
+                      {"warning", c.faithful() ? json(nullptr) : json(c.words)}};
+    }
     if (!ev->saliency.empty()) {
       j["saliency"] = ev->saliency;
       j["saliency_ms"] = ev->saliencyMs;
@@ -111,7 +120,7 @@ void addScalesAndSummaries(json& j, const AppState& s) {
 json clueJson(const AppState& s) {
   const ClueState& cs = s.clue;
   json c = {{"running", cs.running()}, {"error", cs.error}, {"scrub", cs.scrub}, {"from_point", cs.fromPoint}};
-  auto run = [](const ClueRun& r) {
+  auto run = [&s](const ClueRun& r) {
     const ClueResult& x = r.result;
     json o = {{"method", x.method},
               {"head", x.head},
@@ -130,6 +139,12 @@ json clueJson(const AppState& s) {
               {"z0", x.z0},
               {"z_star", x.zStar},
               {"ms", x.ms}};
+    const float pRound = x.classRoundtrip >= 0 && size_t(x.classRoundtrip) < x.probsRoundtrip.size()
+                             ? x.probsRoundtrip[size_t(x.classRoundtrip)]
+                             : 0.0f;
+    const DecodeCheck dc =
+        checkDecode(x.classLatent, x.uLatent, x.classRoundtrip, pRound, x.uRoundtrip, s.model.pts->classNames);
+    o["picture_warning"] = dc.faithful() ? json(nullptr) : json(dc.words);
     if (r.xy.size() >= 2) o["final_position"] = {r.xy[r.xy.size() - 2], r.xy[r.xy.size() - 1]};
     if (x.target >= 0)
       o["target"] = {{"class", x.target},
@@ -202,6 +217,14 @@ json conceptsJson(Context& ctx) {
     c["code_probabilities"] = ev->codeProbs;
     c["flip_predictions"] = ev->flipPred;
     c["flip_total"] = ev->flipTotal;
+    json warnings = json::array();  // each flip's picture, as the model reads it again
+    for (size_t i = 0; i < ev->flipPredRound.size() && i < ev->flipPred.size(); ++i) {
+      const DecodeCheck dc = checkDecode(ev->flipPred[i], ev->flipTotal[i], ev->flipPredRound[i], ev->flipProbRound[i],
+                                         ev->flipTotalRound[i], s.model.pts->classNames);
+      warnings.push_back(dc.faithful() ? json(nullptr) : json(dc.words));
+    }
+    c["flip_picture_predictions"] = ev->flipPredRound;
+    c["flip_picture_warnings"] = warnings;
     c["ms"] = ev->conceptsMs;
   }
   if (const auto& ev = s.edits.inspect; ev && !ev->conceptsError.empty()) c["error"] = ev->conceptsError;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "context.h"
+#include "latentlab/explorer/decode_check.h"
 #include "latentlab/explorer/viewmath.h"
 #include "widgets/textures.h"
 #include "widgets/widgets.h"
@@ -162,6 +163,16 @@ void ConceptsPanel::drawGrid(Context& ctx) {
     }
     ImGui::Text("-> %s (%.3f), total U %.3f nats", t.classNames[size_t(p)].c_str(),
                 ev->flipProbs[size_t(hovered) * K + size_t(p)], ev->flipTotal[size_t(hovered)]);
+    if (size_t(hovered) < ev->flipPredRound.size()) {
+      const DecodeCheck c =
+          checkDecode(p, ev->flipTotal[size_t(hovered)], ev->flipPredRound[size_t(hovered)],
+                      ev->flipProbRound[size_t(hovered)], ev->flipTotalRound[size_t(hovered)], t.classNames);
+      if (!c.faithful()) {
+        ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + 320);
+        ImGui::TextColored(kWarnText, "%s", c.words.c_str());
+        ImGui::PopTextWrapPos();
+      }
+    }
     ImGui::TextDisabled("click to flip it");
     ImGui::EndTooltip();
   }
@@ -177,6 +188,20 @@ void ConceptsPanel::drawStrip(Context& ctx) {
   for (size_t i = 0; i < n; ++i) changes += ev->flipPred[i] != codePred;
   ImGui::TextWrapped("What each single flip would do: %d of %zu change the prediction (from %s, the code's)", changes,
                      n, t.classNames[size_t(codePred)].c_str());
+  // The pictures of the flips that the model itself would read as another class, or much less surely.
+  std::string otherwise;
+  int misread = 0;
+  for (size_t i = 0; i < n && i < ev->flipPredRound.size(); ++i)
+    if (!checkDecode(ev->flipPred[i], ev->flipTotal[i], ev->flipPredRound[i], ev->flipProbRound[i],
+                     ev->flipTotalRound[i], t.classNames)
+             .faithful()) {
+      otherwise += (misread++ ? ", " : "") + std::to_string(i);
+      if (misread == 6) otherwise += ", ...";
+      if (misread >= 6) break;
+    }
+  if (misread > 0)
+    ImGui::TextColored(kWarnText, "the model would read the pictures of these flips otherwise: bit %s (hover a bit)",
+                       otherwise.c_str());
   wrappedDisabled(
       "columns: class probabilities (0 to 1) in the class colours; b = the code itself; "
       "a white triangle = this flip changes the class");

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "context.h"
+#include "latentlab/explorer/decode_check.h"
 #include "latentlab/util/errors.h"
 #include "selection_summary.h"
 #include "widgets/bars.h"
@@ -256,6 +257,13 @@ void InspectorPanel::draw(Context& ctx) {
                             : "this decoded image",
               t.classNames[size_t(ev->predRound)].c_str(), ev->totalRound);
   if (imageMethod) ImGui::TextDisabled("(the CLUE table's round trip is this method's own image at z*, not g(z*))");
+  if (const DecodeCheck c =
+          checkDecode(ev->pred, ev->total, ev->predRound, ev->probRound, ev->totalRound, t.classNames);
+      !c.faithful()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, kWarnText);
+    ImGui::TextWrapped("%s", c.words.c_str());
+    ImGui::PopStyleColor();
+  }
   tip("phi(g(z)): the image above, encoded again and classified by the same head. When the latent below is sure "
       "and this is not, the latent moved where no image goes.");
   ImGui::Separator();

@@ -17,6 +17,8 @@ inline ImU32 imColor(const Rgb& c, float a = 1.0f) {
 inline ImVec4 imColorVec(const Rgb& c, float a = 1.0f) { return ImVec4(c[0], c[1], c[2], a); }
 inline ImVec2 toIm(Vec2 p) { return ImVec2(p.x, p.y); }
 inline const ImVec4 kErrorText(1, 0.4f, 0.4f, 1);
+// A warning beside a picture or a number (a decode the model reads otherwise, a poor residual).
+inline const ImVec4 kWarnText(1.0f, 0.62f, 0.3f, 1);
 
 // The fixed-width font (tables whose columns must line up): the third font app.cpp loads.
 inline ImFont* monoFont() {

@@ -207,6 +207,14 @@ torch::Tensor refinePath(const torch::Tensor& zPath) {
 
 }  // namespace
 
+AttributionResult straightPathAttribution(const ImageScalarFn& F, const torch::Tensor& x, const torch::Tensor& xb,
+                                          const AttributionOptions& o, const std::atomic<bool>* cancel) {
+  return withSteps(o, x.numel(), [&](int m) {
+    return o.method == AttributionMethod::GradientShap ? gradientShap(F, x, xb, m, o.shapNoise, o.seed, cancel)
+                                                       : integratedGradients(F, x, xb, m, o.quadrature, cancel);
+  });
+}
+
 AttributionResult explainLatentPath(const Bundle& b, const AttributionOptions& o, const ImageScalarFn& F,
                                     const torch::Tensor& zPath, const torch::Tensor& x,
                                     const std::atomic<bool>* cancel) {
@@ -240,10 +248,7 @@ AttributionResult explainIg(const Bundle& b, const AttributionOptions& o, const 
     r = saliencyAttribution(F, xd, cancel);
   } else {
     const torch::Tensor xb = igBaseline(o.baseline, xd, trainMean, o.blurSigmaOrDefault(x.size(1), x.size(2)), o.seed);
-    r = withSteps(o, xd.numel(), [&](int m) {
-      return o.method == AttributionMethod::GradientShap ? gradientShap(F, xd, xb, m, o.shapNoise, o.seed, cancel)
-                                                         : integratedGradients(F, xd, xb, m, o.quadrature, cancel);
-    });
+    r = straightPathAttribution(F, xd, xb, o, cancel);
     r.baseline_name = igBaselineName(o.baseline);
     if (o.method == AttributionMethod::IG) r.quadrature = quadratureName(o.quadrature);
   }

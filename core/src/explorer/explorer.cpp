@@ -206,6 +206,7 @@ LatentEval Explorer::evaluate(const std::vector<float>& zIn, int neighbours, con
     const Predictive rt = (m->lap ? *m->lap : *m->det).predict(m->bundle.encode(img));
     r.totalRound = rt.total.item<float>();
     r.predRound = int(rt.probs.argmax(1).item<int64_t>());
+    r.probRound = rt.probs[0][r.predRound].item<float>();
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {  // a user's decode() or classify() that raises at this latent

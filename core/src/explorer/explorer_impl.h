@@ -132,7 +132,15 @@ struct Explorer::Impl {
     r.flipProbs = toVector<float>(p.probs.slice(0, 1).to(torch::kCPU, torch::kFloat32));
     r.flipTotal = toVector<float>(p.total.slice(0, 1).to(torch::kCPU, torch::kFloat32));
     for (int64_t v : toVector<int64_t>(p.probs.slice(0, 1).argmax(1).cpu())) r.flipPred.push_back(int(v));
-    if (bundle.decoder) r.flipImages = toVector<float>(bundle.decode(zs.slice(0, 1)).to(torch::kCPU, torch::kFloat32));
+    if (bundle.decoder) {
+      const torch::Tensor imgs = bundle.decode(zs.slice(0, 1));
+      r.flipImages = toVector<float>(imgs.to(torch::kCPU, torch::kFloat32));
+      const Predictive q = (lap ? *lap : *det).predict(bundle.encode(imgs));
+      const auto [best, cls] = q.probs.max(1);
+      r.flipProbRound = toVector<float>(best.to(torch::kCPU, torch::kFloat32));
+      r.flipTotalRound = toVector<float>(q.total.to(torch::kCPU, torch::kFloat32));
+      for (int64_t v : toVector<int64_t>(cls.cpu())) r.flipPredRound.push_back(int(v));
+    }
     for (float v : r.flipProbs)
       if (!std::isfinite(v))
         throw ModelLoadError("[explorer] non-finite probabilities at a flipped code (" + bundle.dir + ")");

@@ -17,6 +17,7 @@
 
 #include "latentlab/clue/clue_torch.h"
 #include "latentlab/data/data_torch.h"
+#include "latentlab/explorer/decode_check.h"
 #include "latentlab/model/bundle_torch.h"
 #include "latentlab/model/models_torch.h"
 #include "latentlab/pipeline/pipeline.h"
@@ -143,15 +144,23 @@ std::vector<int64_t> choosePoints(const ExplainOptions& o, const Bundle& b, cons
 std::string csvHeader(int64_t d) {
   std::string h =
       "index,u_before,u_latent,u_roundtrip,latent_distance,input_distance,class_kept,ms_per_explanation,"
-      "class_before,class_latent,class_roundtrip";
+      "class_before,class_latent,class_roundtrip,picture_read_otherwise";
   for (int64_t i = 0; i < d; ++i) h += ",z" + std::to_string(i);
   return h + "\n";
 }
 
-void csvRow(std::ostringstream& csv, int64_t index, const ClueResult& r) {
+// The model's reading of x* against its latent's (decode_check.h).
+DecodeCheck pictureCheck(const ClueResult& r, const std::vector<std::string>& names) {
+  const float p = r.classRoundtrip >= 0 && size_t(r.classRoundtrip) < r.probsRoundtrip.size()
+                      ? r.probsRoundtrip[size_t(r.classRoundtrip)]
+                      : 0.0f;
+  return checkDecode(r.classLatent, r.uLatent, r.classRoundtrip, p, r.uRoundtrip, names);
+}
+
+void csvRow(std::ostringstream& csv, int64_t index, const ClueResult& r, const std::vector<std::string>& names) {
   csv << index << ',' << r.uBefore << ',' << r.uLatent << ',' << r.uRoundtrip << ',' << r.latentDistance << ','
       << r.inputDistance << ',' << (r.classKept() ? 1 : 0) << ',' << r.ms << ',' << r.classBefore << ','
-      << r.classLatent << ',' << r.classRoundtrip;
+      << r.classLatent << ',' << r.classRoundtrip << ',' << (pictureCheck(r, names).faithful() ? 0 : 1);
   for (float v : r.zStar) csv << ',' << v;
   csv << '\n';
 }
@@ -290,6 +299,8 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
   csv << std::setprecision(7) << csvHeader(b.latentDim());
   double sums[7] = {0, 0, 0, 0, 0, 0, 0};  // u_before, u_latent, u_roundtrip, latent, input, kept, ms
   double target[3] = {0, 0, 0};
+  int64_t misread = 0;       // counterfactual pictures the model reads as another class, or much less surely
+  std::string pictureWords;  // --image: what is wrong with its picture, in words
   const auto t0 = Clock::now();
   for (size_t i = 0; i < points.size(); i += size_t(o.batch)) {
     checkCancel(cancel, "explain");
@@ -300,7 +311,10 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
       const ClueResult& r = res[j];
       // A user's image is row -1 and filmstrips/image.png: never mistaken for test point 0.
       const int64_t index = o.image.empty() ? points[i + j] : -1;
-      csvRow(csv, index, r);
+      csvRow(csv, index, r, b.manifest.classNames);
+      const DecodeCheck dc = pictureCheck(r, b.manifest.classNames);
+      misread += dc.faithful() ? 0 : 1;
+      if (!o.image.empty()) pictureWords = dc.words;
       writeFilmstrip(
           (fs::path(stage.path()) / "filmstrips" / (o.image.empty() ? std::to_string(index) : "image") += ".png")
               .string(),
@@ -327,37 +341,43 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
   const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   const double n = double(points.size());
   auto mean = [n](double v) { return n > 0 ? json(v / n) : json(nullptr); };
-  json summary = {{kExplainMarker, true},
-                  {"bundle", fs::absolute(o.bundle).string()},
-                  {"method", clueMethodName(o.cf.method)},
-                  {"head", headKindName(o.cf.head)},
-                  {"uncertainty", uncertaintyName(o.cf.uncertainty)},
-                  {"n_points", points.size()},
-                  {"image", o.image.empty() ? json(nullptr) : json(fs::absolute(o.image).string())},
-                  {"input_shape", b.manifest.inputShape},
-                  {"u_before", mean(sums[0])},
-                  {"u_latent", mean(sums[1])},
-                  {"u_roundtrip", mean(sums[2])},
-                  {"latent_distance", mean(sums[3])},
-                  {"input_distance", mean(sums[4])},
-                  {"class_kept", mean(sums[5])},
-                  {"ms_per_explanation", mean(sums[6])},
-                  {"seconds", seconds},
-                  {"points_per_second", seconds > 0 ? n / seconds : 0.0},
-                  {"shard", std::to_string(o.shardIndex) + "/" + std::to_string(o.shardCount)},
-                  {"device", o.device},
-                  {"options",
-                   {{"lambda", o.cf.lambda},
-                    {"lambda_x", o.cf.lambdaXOrDefault()},
-                    {"lr", o.cf.lrOrDefault()},
-                    {"steps", o.cf.steps},
-                    {"distance", clueDistanceName(o.cf.distance)},
-                    {"keep_class", o.cf.keepClass},
-                    {"prototypes", o.cf.prototypes},
-                    {"sparsity", o.cf.sparsity},
-                    {"eta", o.cf.eta},
-                    {"threshold", o.cf.threshold},
-                    {"outer_steps", o.cf.outerSteps}}}};
+  json summary = {
+      {kExplainMarker, true},
+      {"bundle", fs::absolute(o.bundle).string()},
+      {"method", clueMethodName(o.cf.method)},
+      {"head", headKindName(o.cf.head)},
+      {"uncertainty", uncertaintyName(o.cf.uncertainty)},
+      {"n_points", points.size()},
+      {"image", o.image.empty() ? json(nullptr) : json(fs::absolute(o.image).string())},
+      {"input_shape", b.manifest.inputShape},
+      {"u_before", mean(sums[0])},
+      {"u_latent", mean(sums[1])},
+      {"u_roundtrip", mean(sums[2])},
+      {"latent_distance", mean(sums[3])},
+      {"input_distance", mean(sums[4])},
+      {"class_kept", mean(sums[5])},
+      {"drop_kept", sums[0] - sums[1] != 0 ? json((sums[0] - sums[2]) / (sums[0] - sums[1])) : json(nullptr)},
+      {"pictures_read_otherwise", mean(double(misread))},
+      {"picture_warning", o.image.empty()        ? json(nullptr)
+                          : pictureWords.empty() ? json(nullptr)
+                                                 : json(pictureWords)},
+      {"ms_per_explanation", mean(sums[6])},
+      {"seconds", seconds},
+      {"points_per_second", seconds > 0 ? n / seconds : 0.0},
+      {"shard", std::to_string(o.shardIndex) + "/" + std::to_string(o.shardCount)},
+      {"device", o.device},
+      {"options",
+       {{"lambda", o.cf.lambda},
+        {"lambda_x", o.cf.lambdaXOrDefault()},
+        {"lr", o.cf.lrOrDefault()},
+        {"steps", o.cf.steps},
+        {"distance", clueDistanceName(o.cf.distance)},
+        {"keep_class", o.cf.keepClass},
+        {"prototypes", o.cf.prototypes},
+        {"sparsity", o.cf.sparsity},
+        {"eta", o.cf.eta},
+        {"threshold", o.cf.threshold},
+        {"outer_steps", o.cf.outerSteps}}}};
   if (o.cf.target >= 0) {
     summary["target"] = o.cf.target;
     summary["target_before"] = mean(target[0]);

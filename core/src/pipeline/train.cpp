@@ -101,6 +101,7 @@ struct Stages {
   int64_t samples = 64;
   int decoderEpochs = 10;
   double decoderLatentWeight = 0.2, decoderConsistencyWeight = 0;
+  bool decoderOffManifold = false;
   int vaeEpochs = 10;
   int64_t dvaeBits = 16;
   int dvaeEpochs = 30;
@@ -116,6 +117,7 @@ Stages stagesOf(const Options& o, int64_t batchSize) {
   s.decoderEpochs = o.decoderEpochs;
   s.decoderLatentWeight = o.decoderLatentWeight;
   s.decoderConsistencyWeight = o.decoderConsistencyWeight;
+  s.decoderOffManifold = o.decoderOffManifold;
   s.vaeEpochs = o.vaeEpochs;
   s.dvaeBits = o.dvaeBits;
   s.dvaeEpochs = o.dvaeEpochs;
@@ -181,6 +183,7 @@ void finishBundle(StagedDir& stage, torch::jit::Module& classifier, const std::s
     terms.encoder = &classifier;
     terms.latentWeight = st.decoderLatentWeight;
     terms.consistencyWeight = st.decoderConsistencyWeight;
+    terms.offManifold = st.decoderOffManifold;
     double loss = trainDecoder(dec, zTrain, data.train.images, fo, terms);
     saveScript(dec, join(dir, "decoder.pt"));
     mf.components["decoder"] = "decoder.pt";

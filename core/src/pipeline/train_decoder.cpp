@@ -39,6 +39,7 @@ json decoderRecord(const DecoderLoss& terms, int epochs, double finalLoss, doubl
           {"final_loss", finalLoss},
           {"latent_weight", terms.latentWeight},
           {"consistency_weight", terms.consistencyWeight},
+          {"off_manifold", terms.offManifold},
           {"loss", "BCE(g(z), x) + latent_weight * |phi(g(z)) - z|^2 + consistency_weight * KL(f(z) || f(phi(g(z))))"},
           {"seconds", seconds}};
 }
@@ -102,7 +103,8 @@ json runTrainDecoder(const DecoderTrainOptions& opt, const ProgressFn& progress,
   if (data.train.classNames != mf.classNames)
     throw BundleError("[train-decoder] the dataset's classes differ from the bundle's (" + dir + ")");
   log << "train-decoder: " << opt.epochs << " epochs, latent weight " << opt.latentWeight << ", consistency weight "
-      << opt.consistencyWeight << "; device " << dev << "\n";
+      << opt.consistencyWeight << (opt.offManifold ? ", also off the training latents" : "") << "; device " << dev
+      << "\n";
   torch::Tensor zTrain = latentsOf(b, data.train, "latents_train.pt");
   torch::Tensor xTrain = data.train.images;
   if (opt.limitTrain > 0 && opt.limitTrain < zTrain.size(0)) {
@@ -128,6 +130,7 @@ json runTrainDecoder(const DecoderTrainOptions& opt, const ProgressFn& progress,
   terms.encoder = &b.classifier;
   terms.latentWeight = opt.latentWeight;
   terms.consistencyWeight = opt.consistencyWeight;
+  terms.offManifold = opt.offManifold;
   const auto t0 = detail::Clock::now();
   const double loss = trainDecoder(dec, zTrain, xTrain, fo, terms);
   json training = detail::decoderRecord(terms, opt.epochs, loss, detail::secondsSince(t0));

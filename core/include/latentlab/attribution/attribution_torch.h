@@ -35,6 +35,11 @@ AttributionResult latentPathAttribution(const Bundle& b, const ImageScalarFn& F,
                                         const torch::Tensor& x, int segmentSteps,
                                         const std::atomic<bool>* cancel = nullptr);
 
+// IG (or GradientShap, by o.method) of F from xb to x with o's steps: o.steps, or adaptive
+// (attribution.h: 32 doubling until the residual is at most o.tolerance), the tries recorded.
+AttributionResult straightPathAttribution(const ImageScalarFn& F, const torch::Tensor& x, const torch::Tensor& xb,
+                                          const AttributionOptions& o, const std::atomic<bool>* cancel = nullptr);
+
 // latentPathAttribution with o's steps: fixed (o.steps segment steps), or adaptive, each doubling
 // of the segment's steps also splitting every piece of the decoded path at its midpoint in z.
 AttributionResult explainLatentPath(const Bundle& b, const AttributionOptions& o, const ImageScalarFn& F,

@@ -98,7 +98,7 @@ struct LatentEval {
   int pred = 0, predDet = 0;
   // The round trip: the decoded image encoded again, phi(g(z)), through the same head. A latent
   // can be certain while its image is not (an adversarial latent); the inspector shows both.
-  float totalRound = 0;
+  float totalRound = 0, probRound = 0;  // probRound: the probability of predRound
   int predRound = 0;
   std::vector<int64_t> neighbours;  // nearest points in latent space (snap to manifold)
   // Live saliency of the decoded image (when asked): dF/dx at g(z), or IG from black with a few
@@ -115,6 +115,9 @@ struct LatentEval {
   std::vector<int> flipPred;       // [n]
   std::vector<float> flipTotal;    // [n]
   std::vector<float> flipImages;   // [n, C, H, W]; empty without a decoder
+  // Each flip's picture encoded again (decode_check.h), with a decoder: class, its probability, U.
+  std::vector<int> flipPredRound;
+  std::vector<float> flipProbRound, flipTotalRound;
   double conceptsMs = 0;
   std::string conceptsError;  // the DVAE failed here (the rest of the evaluation stands)
   double ms = 0;              // time the evaluation took

@@ -37,12 +37,16 @@ double trainClassifier(torch::jit::Module& classifier, const Dataset& train, con
 //    reads the latent (f = softmax(classify(.)), the latent's side held fixed), which is what the
 //    decoder's agreement and every counterfactual's round trip measure.
 // Both need `encoder` (a module with encode() and, for the consistency term, classify()), whose
-// parameters are frozen while g trains. `regulariser(batchIdx)`, when given, is added to each
-// batch's loss (Gat et al.'s Fisher term).
+// parameters are frozen while g trains. With `offManifold`, both terms are also taken at latents
+// that no training image has, one per batch row: half the batch's latents moved by Gaussian noise
+// of 0.5 standard deviations per coordinate, half a random mix lambda z_i + (1 - lambda) z_j of two
+// batch latents (lambda ~ U(0, 1)); that is where counterfactuals, drags and flips go. `regulariser(batchIdx)`, when
+// given, is added to each batch's loss (Gat et al.'s Fisher term).
 struct DecoderLoss {
   const torch::jit::Module* encoder = nullptr;
   double latentWeight = 0.0;
   double consistencyWeight = 0.0;
+  bool offManifold = false;
   std::function<torch::Tensor(const torch::Tensor&)> regulariser;
 };
 

@@ -19,6 +19,7 @@ namespace latentlab {
 
 // The decoder's consistency weight unless told otherwise; docs/manual.md says how it was chosen.
 inline constexpr double kDefaultDecoderConsistencyWeight = 0.0;
+inline constexpr bool kDefaultDecoderOffManifold = false;  // the terms also off the training latents
 // The DVAE's consistency weight, KL(f(z) || f(phi')) (concepts_torch.h DvaeOptions), likewise.
 inline constexpr double kDefaultDvaeConsistency = 0.0;
 
@@ -35,6 +36,7 @@ struct TrainOptions {
   double decoderLatentWeight = 0.2;  // weight of |encode(decode(z)) - z|^2 in decoder training
   // weight of KL(f(z) || f(encode(decode(z)))) in decoder training (train_torch.h DecoderLoss)
   double decoderConsistencyWeight = kDefaultDecoderConsistencyWeight;
+  bool decoderOffManifold = kDefaultDecoderOffManifold;
   int vaeEpochs = 10;
   int64_t dvaeBits = 16;  // n, the DVAE's bits over z (concepts_torch.h)
   int dvaeEpochs = 30;    // 0 skips the DVAE
@@ -60,6 +62,7 @@ struct ImportOptions {
   int decoderEpochs = 10;
   double decoderLatentWeight = 0.2;
   double decoderConsistencyWeight = kDefaultDecoderConsistencyWeight;
+  bool decoderOffManifold = kDefaultDecoderOffManifold;
   int vaeEpochs = 10;
   int64_t dvaeBits = 16;
   int dvaeEpochs = 30;
@@ -100,6 +103,7 @@ struct DecoderTrainOptions {
   int epochs = 10;
   double latentWeight = 0.2;
   double consistencyWeight = kDefaultDecoderConsistencyWeight;
+  bool offManifold = kDefaultDecoderOffManifold;
   int64_t batchSize = 128;
   uint64_t seed = 0;
   std::string device = "cpu";
