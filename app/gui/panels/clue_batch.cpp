@@ -95,7 +95,23 @@ void CluePanel::drawBatch(Context& ctx) {
       summaryRow(s, "u_roundtrip", "U round trip", "U of phi(g(z*)): the decoded counterfactuals encoded again");
       summaryRow(s, "class_kept", "class kept", "share of points whose class after the round trip is the one at z0");
       summaryRow(s, "input_distance", "|x* - x0|_1 / P", "pixel distance to the input, per pixel");
+      summaryRow(s, "drop_kept", "drop kept",
+                 "(U before - U round trip) / (U before - U at z*): the share of the drop in U that the pictures keep");
+      summaryRow(s, "pictures_read_otherwise", "pictures read otherwise",
+                 "share of counterfactual pictures the model reads as another class than z*, or far less surely");
       summaryRow(s, "ms_per_explanation", "ms per point", "optimisation time per point (batched)");
+      if (s.contains("quality") && s["quality"].is_object()) {
+        const nlohmann::json& q = s["quality"];
+        summaryRow(q, "validity", "valid (CARLA)",
+                   "share that reached the target or a class of p >= 0.8 after the round trip");
+        summaryRow(q, "sparsity", "pixels changed", "mean share of the image's values changed by more than 0.05");
+        summaryRow(q, "l1_x", "|x* - x0| L1", "mean L1 norm of x* - x0");
+        summaryRow(q, "l2_z", "|z* - z0| L2", "mean L2 norm of z* - z0");
+        summaryRow(q, "ynn", "neighbours agree (yNN)",
+                   "mean share of the 5 nearest training latents of z* with z*'s class");
+        summaryRow(q, "knn_percentile", "farther from the data than",
+                   "mean share of test points nearer the training latents than z*");
+      }
       ImGui::EndTable();
     }
   }

@@ -168,6 +168,44 @@ void CluePanel::drawResults(Context& ctx) {
       "methods that image is the decode of z0 (it differs from x0 by the decoder's error); for VAE-CLUE the VAE's "
       "reconstruction; for the hierarchical search x0 itself.",
       f(a, along), f(b, along));
+  // CARLA's measures (Pawelczyk et al. 2021), in words: what a reviewer of counterfactuals asks.
+  auto q = [](auto get) {
+    return [get](const ClueResult& r) { return r.quality.computed ? get(r.quality) : std::string("-"); };
+  };
+  row("valid?",
+      "CARLA's validity: class change reached its target after the round trip; the other methods reached a class of "
+      "probability >= 0.8 after it",
+      f(a, q([](const CounterfactualQuality& c) { return std::string(c.valid ? "yes" : "no"); })),
+      f(b, q([](const CounterfactualQuality& c) { return std::string(c.valid ? "yes" : "no"); })));
+  row("pixels changed", "sparsity: the share of the image's values changed by more than 0.05",
+      f(a, q([](const CounterfactualQuality& c) { return num(float(100 * c.sparsity), "%.1f%%"); })),
+      f(b, q([](const CounterfactualQuality& c) { return num(float(100 * c.sparsity), "%.1f%%"); })));
+  row("|x* - x0| L1 / L2", "proximity in the image: L1 and L2 norms of x* - x0",
+      f(a, q([](const CounterfactualQuality& c) {
+          return num(float(c.l1X), "%.1f") + " / " + num(float(c.l2X), "%.2f");
+        })),
+      f(b, q([](const CounterfactualQuality& c) {
+          return num(float(c.l1X), "%.1f") + " / " + num(float(c.l2X), "%.2f");
+        })));
+  row("|z* - z0| L1 / L2", "proximity in the latent: L1 and L2 norms of z* - z0",
+      f(a, q([](const CounterfactualQuality& c) {
+          return num(float(c.l1Z), "%.2f") + " / " + num(float(c.l2Z), "%.2f");
+        })),
+      f(b, q([](const CounterfactualQuality& c) {
+          return num(float(c.l1Z), "%.2f") + " / " + num(float(c.l2Z), "%.2f");
+        })));
+  row("neighbours agree (yNN)",
+      "the share of the 5 nearest training latents of z* whose label is z*'s class: 1 means z* sits among "
+      "training points of the class it claims",
+      f(a, q([](const CounterfactualQuality& c) { return num(float(c.yNN), "%.2f"); })),
+      f(b, q([](const CounterfactualQuality& c) { return num(float(c.yNN), "%.2f"); })));
+  row("farther from the data than",
+      "plausibility: the mean distance of z* to its 5 nearest training latents, as the share of test points that "
+      "are nearer the data than z* (near 100%: z* is off the data)",
+      f(a,
+        q([](const CounterfactualQuality& c) { return num(float(100 * c.knnPercentile), "%.0f%% of test points"); })),
+      f(b,
+        q([](const CounterfactualQuality& c) { return num(float(100 * c.knnPercentile), "%.0f%% of test points"); })));
   row("optimiser steps", "steps to z*, the step with the lowest L = U + lambda * distance (not always the lowest U)",
       f(a, [](auto& r) { return std::to_string(r.steps); }), f(b, [](auto& r) { return std::to_string(r.steps); }));
   row("time (ms)",

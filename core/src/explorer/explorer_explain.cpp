@@ -40,6 +40,10 @@ ClueResult Explorer::counterfactual(const ClueOptions& o, int64_t point, const s
     std::vector<float> zc = z0;
     r = explainLatents(ctx, o, torch::from_blob(zc.data(), {1, t.d}, torch::kFloat32).clone(), cancel, onStep);
   }
+  if (!m->quality && m->data.train.size() > 0)
+    m->quality = makeQualityReference(bundleLatents(b, m->data.train, "latents_train.pt", progress, cancel),
+                                      m->data.train.labels, m->latents.slice(0, 0, t.numTest));
+  if (m->quality) measureQuality(r.at(0), *m->quality);
   return r.at(0);
 }
 

@@ -48,9 +48,10 @@ struct Explorer::Impl {
   std::shared_ptr<const PointTable> table;
   std::mutex clueMutex;  // the lazily loaded parts of counterfactuals
   std::optional<Prototypes> prototypes;
-  torch::Tensor trainMean;    // [C, H, W] on the device: IG's mean baseline (made on first use)
-  torch::Tensor latents;      // [n, d] CPU, the table's latents (for nearest-neighbour queries)
-  torch::Tensor extraImages;  // [numExtra, C, H, W] CPU: the added points' images, as the model sees them
+  std::optional<QualityReference> quality;  // CARLA's measures: the training latents, built at the first run
+  torch::Tensor trainMean;                  // [C, H, W] on the device: IG's mean baseline (made on first use)
+  torch::Tensor latents;                    // [n, d] CPU, the table's latents (for nearest-neighbour queries)
+  torch::Tensor extraImages;                // [numExtra, C, H, W] CPU: the added points' images, as the model sees them
 
   // An attribution's options against this model (InputError / BundleError naming `where`).
   void checkAttribution(const AttributionOptions& o, const char* where) const {

@@ -144,7 +144,8 @@ std::vector<int64_t> choosePoints(const ExplainOptions& o, const Bundle& b, cons
 std::string csvHeader(int64_t d) {
   std::string h =
       "index,u_before,u_latent,u_roundtrip,latent_distance,input_distance,class_kept,ms_per_explanation,"
-      "class_before,class_latent,class_roundtrip,picture_read_otherwise";
+      "class_before,class_latent,class_roundtrip,picture_read_otherwise,valid,l1_x,l2_x,l1_z,l2_z,sparsity,ynn,"
+      "knn_distance,knn_percentile";
   for (int64_t i = 0; i < d; ++i) h += ",z" + std::to_string(i);
   return h + "\n";
 }
@@ -161,6 +162,9 @@ void csvRow(std::ostringstream& csv, int64_t index, const ClueResult& r, const s
   csv << index << ',' << r.uBefore << ',' << r.uLatent << ',' << r.uRoundtrip << ',' << r.latentDistance << ','
       << r.inputDistance << ',' << (r.classKept() ? 1 : 0) << ',' << r.ms << ',' << r.classBefore << ','
       << r.classLatent << ',' << r.classRoundtrip << ',' << (pictureCheck(r, names).faithful() ? 0 : 1);
+  const CounterfactualQuality& q = r.quality;
+  csv << ',' << (q.valid ? 1 : 0) << ',' << q.l1X << ',' << q.l2X << ',' << q.l1Z << ',' << q.l2Z << ',' << q.sparsity
+      << ',' << q.yNN << ',' << q.knnDistance << ',' << q.knnPercentile;
   for (float v : r.zStar) csv << ',' << v;
   csv << '\n';
 }
@@ -272,9 +276,13 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
     throw InputError(
         "[explain] the deterministic head has no epistemic uncertainty (it is 0 everywhere, so nothing "
         "would move); choose --uncertainty total or aleatoric, or --head laplace");
-  const Dataset testSet = loadManifestDataset(b.manifest).test;
+  const DatasetSplit split = loadManifestDataset(b.manifest);
+  const Dataset& testSet = split.test;
   checkCancel(cancel, "explain");
   const torch::Tensor zTest = bundleLatents(b, testSet, "latents_test.pt", progress, cancel);
+  // CARLA's measures compare each counterfactual with the training latents and the test points.
+  const QualityReference quality = makeQualityReference(
+      bundleLatents(b, split.train, "latents_train.pt", progress, cancel), split.train.labels, zTest);
   // --image: the user's file (fitted to the input) is the one point, row 0; the test latents stay
   // the context (the data the counterfactual is kept near).
   std::string note;
@@ -299,6 +307,7 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
   csv << std::setprecision(7) << csvHeader(b.latentDim());
   double sums[7] = {0, 0, 0, 0, 0, 0, 0};  // u_before, u_latent, u_roundtrip, latent, input, kept, ms
   double target[3] = {0, 0, 0};
+  double qsum[9] = {0, 0, 0, 0, 0, 0, 0, 0, 0};  // CARLA's measures (points.csv's columns)
   int64_t misread = 0;       // counterfactual pictures the model reads as another class, or much less surely
   std::string pictureWords;  // --image: what is wrong with its picture, in words
   const auto t0 = Clock::now();
@@ -306,9 +315,14 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
     checkCancel(cancel, "explain");
     const size_t e = std::min(points.size(), i + size_t(o.batch));
     const torch::Tensor idx = torch::tensor(std::vector<int64_t>(points.begin() + long(i), points.begin() + long(e)));
-    const auto res = explainPoints(ctx, o.cf, test.images.index_select(0, idx), z.index_select(0, idx), cancel);
+    auto res = explainPoints(ctx, o.cf, test.images.index_select(0, idx), z.index_select(0, idx), cancel);
     for (size_t j = 0; j < res.size(); ++j) {
-      const ClueResult& r = res[j];
+      ClueResult& r = res[j];
+      measureQuality(r, quality);
+      const CounterfactualQuality& q = r.quality;
+      const double qv[9] = {q.valid ? 1.0 : 0.0, q.l1X, q.l2X,         q.l1Z,          q.l2Z,
+                            q.sparsity,          q.yNN, q.knnDistance, q.knnPercentile};
+      for (int k = 0; k < 9; ++k) qsum[k] += qv[k];
       // A user's image is row -1 and filmstrips/image.png: never mistaken for test point 0.
       const int64_t index = o.image.empty() ? points[i + j] : -1;
       csvRow(csv, index, r, b.manifest.classNames);
@@ -377,7 +391,14 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
         {"sparsity", o.cf.sparsity},
         {"eta", o.cf.eta},
         {"threshold", o.cf.threshold},
-        {"outer_steps", o.cf.outerSteps}}}};
+        {"outer_steps", o.cf.outerSteps},
+        {"patience", o.cf.patience},
+        {"tolerance", o.cf.tolerance},
+        {"frames", o.cf.frames},
+        {"engine", o.cf.engine},
+        {"batch", o.batch},
+        {"target", o.cf.target >= 0 ? json(o.cf.target) : json(nullptr)},
+        {"seed", nullptr}}}};  // latent CLUE is deterministic: no seed changes it
   if (o.cf.target >= 0) {
     summary["target"] = o.cf.target;
     summary["target_before"] = mean(target[0]);

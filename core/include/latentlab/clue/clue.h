@@ -66,6 +66,26 @@ std::vector<std::string> clueOptionKeys();
 void checkClueOptions(const ClueOptions& o, int64_t numClasses, const std::string& where);
 
 // One explained point. Latent paths are row-major [T+1, d]; images [C, H, W] floats in [0, 1].
+// CARLA's measures of a counterfactual (Pawelczyk et al. 2021), after the round trip where it
+// applies: measureQuality (clue_torch.h) fills them.
+//  valid: class change reached its target after the round trip; the other methods reached a
+//    confident class after it (the round trip's top probability >= kConfident).
+//  proximity: L1 and L2 norms of x* - x0 (all C*H*W values) and of z* - z0.
+//  sparsity: the share of x's values changed by more than 0.05.
+//  yNN: the share of the k = 5 nearest training latents of z* labelled with z*'s class.
+//  plausibility: the mean distance of z* to those 5 training latents, and the share of test points
+//    whose own such distance is smaller (near 1: z* is farther from the data than almost any test point).
+struct CounterfactualQuality {
+  static constexpr double kConfident = 0.8;
+  bool computed = false;
+  bool valid = false;
+  double l1X = 0, l2X = 0, l1Z = 0, l2Z = 0;
+  double sparsity = 0;
+  double yNN = 0;
+  double knnDistance = 0, knnPercentile = 0;
+  int k = 5;
+};
+
 struct ClueResult {
   std::string method, head, uncertainty;
   int64_t d = 0, C = 1, H = 0, W = 0;
@@ -91,6 +111,7 @@ struct ClueResult {
   std::vector<int64_t> weightSources;                             // regene: the training index of each (-1: z0 itself)
   std::vector<int> weightClasses;                                 // regene: the prototype's class (-1: z0)
   std::vector<float> inputPath;                                   // hierarchical: [outer+1, C, H, W] the inputs x_k
+  CounterfactualQuality quality;
   int numPathSteps() const { return d > 0 ? int(path.size() / size_t(d)) : 0; }
   bool classKept() const { return classRoundtrip == classBefore; }
 };

@@ -64,6 +64,19 @@ std::vector<ClueResult> explainPoints(const ClueContext& ctx, const ClueOptions&
 std::vector<ClueResult> explainLatents(const ClueContext& ctx, const ClueOptions& o, const torch::Tensor& z0,
                                        const std::atomic<bool>* cancel, const ClueStepFn& onStep = {});
 
+// What measureQuality compares a counterfactual with: the training latents [N, d] (CPU) and
+// labels [N], and the sorted mean distances of up to `maxTest` test latents to their k nearest
+// training latents (the plausibility's reference).
+struct QualityReference {
+  torch::Tensor zTrain, yTrain;
+  std::vector<double> testDistances;
+  int k = 5;
+};
+QualityReference makeQualityReference(const torch::Tensor& zTrain, const torch::Tensor& yTrain,
+                                      const torch::Tensor& zTest, int k = 5, int64_t maxTest = 1000);
+// Fills r.quality (clue.h, CounterfactualQuality) from r's images, latents and classes.
+void measureQuality(ClueResult& r, const QualityReference& ref);
+
 // The pieces, for tests and the benchmarks. -----------------------------------------------
 
 // U of the given kind (or -log p-bar[target] when target >= 0), per row: [N].
