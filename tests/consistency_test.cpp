@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "latentlab/attribution/attribution_torch.h"
+#include "latentlab/checks/checks_torch.h"
 #include "latentlab/clue/clue_torch.h"
 #include "latentlab/concepts/concepts_torch.h"
 #include "latentlab/model/models_torch.h"
@@ -219,4 +220,51 @@ TEST_CASE("counterfactual quality: validity, proximity, sparsity, yNN and plausi
   r.classLatent = 1;
   measureQuality(r, ref);
   CHECK(r.quality.yNN == doctest::Approx(0.0));
+}
+
+TEST_CASE(
+    "randomisation: Spearman with tied ranks, SSIM of a map with itself, and a randomised head changes the maps") {
+  // Spearman: a monotone transform gives 1, a reversal -1, and ties share their rank.
+  const torch::Tensor a = torch::tensor({0.0, 0.0, 1.0, 2.0, 5.0});
+  CHECK(spearman(a, a.pow(3)) == doctest::Approx(1.0));
+  CHECK(spearman(a, -a) == doctest::Approx(-1.0));
+  CHECK(spearman(torch::tensor({0.0, 0.0, 0.0, 1.0}), torch::tensor({3.0, 2.0, 1.0, 4.0})) ==
+        doctest::Approx(pearson(torch::tensor({1.0, 1.0, 1.0, 3.0}), torch::tensor({2.0, 1.0, 0.0, 3.0}))));
+  const torch::Tensor m = torch::rand({12, 12});
+  CHECK(ssim(m, m) == doctest::Approx(1.0));
+  CHECK(ssim(m, 1 - m) < 0.5);
+  // The layers of LatentLab's classifier, top-down: the head first.
+  const torch::Device dev = testutil::device();
+  torch::Tensor x, y;
+  faintPatchImages(256, 4, x, y);
+  torch::jit::Module cls = makeClassifier({1, 8, 8}, 8, 2, 0.0, 1.0, 3);
+  Dataset train;
+  train.images = x;
+  train.labels = y;
+  FitOptions fc;
+  fc.epochs = 10;
+  fc.batchSize = 64;
+  fc.device = dev;
+  trainClassifier(cls, train, fc);
+  const auto layers = parameterLayers(cls);
+  REQUIRE(layers.size() >= 2);
+  CHECK(layers.back().first == "h");
+  const torch::Tensor before = callTensor(cls, "forward", x.slice(0, 0, 8).to(dev)).detach().clone();
+  const RandomisationResult r = parameterRandomisation(cls, x.slice(0, 0, 8).to(dev), 0);
+  // The original model is untouched (each randomised model is a copy).
+  CHECK(torch::allclose(callTensor(cls, "forward", x.slice(0, 0, 8).to(dev)), before));
+  REQUIRE(r.layers.front() == "h");
+  REQUIRE(r.methods.size() == 4);
+  for (const RandomisationMethod& m : r.methods) {
+    REQUIRE(m.cascadeSpearman.size() == r.layers.size());
+    MESSAGE(m.name << ": head randomised, Spearman " << m.cascadeSpearman[0] << "; MPRT " << m.mprt);
+    if (m.name == "labelfree-ig") {
+      CHECK(m.cascadeSpearman[0] == doctest::Approx(1.0));  // phi has no head: its maps cannot change
+      CHECK(m.cascadeSpearman.back() < 0.99);               // ... until the encoder's layers are
+    } else {
+      CHECK(m.cascadeSpearman[0] < 0.99);  // the logit's maps change with the head's weights
+    }
+    CHECK(m.mprt >= -1);
+    CHECK(m.mprt <= 1);
+  }
 }

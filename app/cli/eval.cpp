@@ -29,13 +29,17 @@ class EvalCommand : public Command {
     m_sub->add_flag(
         "--checks", m_checks,
         "Crabbé and van der Schaar's consistency checks of the label-free explanations instead: pixel "
-        "flipping and similarity rates (and with --compare, Pearson r against other bundles), as CSV and PNG in --out");
+        "flipping and similarity rates (and with --compare, Pearson r against other bundles), and the model-parameter "
+        "randomisation (MPRT, eMPRT), as CSV and PNG in --out");
     m_sub->add_option("--out", m_check.out, "--checks: the folder to write");
     m_sub->add_option("--compare", m_check.compare,
                       "--checks: other bundles of the same dataset (e.g. other objectives)");
     m_sub->add_option("--test-points", m_check.testPoints, "--checks: test images (default 1000)");
     m_sub->add_option("--tracin-points", m_check.tracinPoints,
                       "--checks: test images for TracIn, 0 skips it (default 100)");
+    m_sub->add_option("--randomisation-points", m_check.randomisationPoints,
+                      "--checks: test images for the model-parameter randomisation (MPRT, eMPRT), 0 skips it "
+                      "(default 100)");
     m_sub->add_option("--steps", m_check.steps, "--checks: IG steps and GradientShap samples (default 64)");
     m_sub->add_option("--corpus-per-class", m_check.corpusPerClass,
                       "--checks: training images per class in the corpus (default 100)");
@@ -45,7 +49,8 @@ class EvalCommand : public Command {
     if (m_checks) {
       if (!m_json.empty() || m_opt.dvae || m_sub->get_option("--ood")->count() > 0 || m_opt.limitTest > 0)
         throw InputError(
-            "[eval] --checks takes --out, --compare, --test-points, --tracin-points, --steps and "
+            "[eval] --checks takes --out, --compare, --test-points, --tracin-points, --randomisation-points, --steps "
+            "and "
             "--corpus-per-class; --json, --dvae, --ood and --limit-test are for the usual evaluation");
       m_check.bundle = m_opt.bundle;
       m_check.device = m_opt.device;
@@ -55,7 +60,8 @@ class EvalCommand : public Command {
       std::printf("wrote %s\n", m_check.out.c_str());
       return 0;
     }
-    for (const char* flag : {"--out", "--compare", "--test-points", "--tracin-points", "--steps", "--corpus-per-class"})
+    for (const char* flag : {"--out", "--compare", "--test-points", "--tracin-points", "--randomisation-points",
+                             "--steps", "--corpus-per-class"})
       if (m_sub->get_option(flag)->count() > 0) throw InputError(std::string("[eval] ") + flag + " is for --checks");
     if (!m_json.empty()) checkOutputFile(m_json, m_force);  // before the work, not after
     auto report = runEval(m_opt, std::cerr);

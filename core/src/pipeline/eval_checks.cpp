@@ -86,7 +86,8 @@ void checkChecksOut(const std::string& out, bool force) {
   for (const auto& e : fs::directory_iterator(out, ec)) {
     const std::string name = e.path().filename().string();
     const bool mine = (name == "summary.json" || name == "pixel_flip.csv" || name == "pixel_flip.png" ||
-                       name == "similarity.csv" || name == "similarity.png" || name == "pretext.csv") &&
+                       name == "similarity.csv" || name == "similarity.png" || name == "pretext.csv" ||
+                       name == "randomisation.csv" || name == "randomisation.png") &&
                       !e.is_symlink(ec) && e.is_regular_file(ec);
     if (!mine)
       throw InputError("[checks] " + out + " holds " + name +
@@ -293,9 +294,11 @@ json pretextComparison(const ChecksInput& in, const torch::Tensor& images, const
   return pretext;
 }
 
+json randomisationCheck(const ChecksInput& in, const torch::Tensor& images, const std::string& dir, std::ostream& log);
+
 // The folder: the CSV files, the plots and summary.json, staged and moved into place whole.
 void writeChecks(const ChecksInput& in, const std::vector<Curve>& flips, const std::vector<Rates>& rates,
-                 const json& pretext, int64_t nc, json& summary) {
+                 const json& pretext, int64_t nc, const torch::Tensor& images, std::ostream& log, json& summary) {
   const ChecksOptions& o = in.o;
   const Bundle& b = in.b;
   const int64_t nTest = in.nTest, K = in.K;
@@ -357,9 +360,71 @@ void writeChecks(const ChecksInput& in, const std::vector<Curve>& flips, const s
     writeFileAtomic((fs::path(stage.path()) / "pretext.csv").string(), pt.str());
     summary["pretext"] = pretext;
   }
+  if (o.randomisationPoints > 0 && !b.labelFree()) {
+    const auto t0 = Clock::now();
+    summary["randomisation"] = randomisationCheck(in, images, stage.path(), log);
+    summary["seconds"]["randomisation_total"] = secondsSince(t0);
+  } else {
+    summary["randomisation"] = nullptr;  // skipped, or a label-free encoder (no logit to explain)
+  }
   writeFileAtomic((fs::path(stage.path()) / "summary.json").string(), jsonText(summary, 2) + "\n");
   checkCancel(cancel, "checks");
   stage.commit();
+}
+
+// 4. Model-parameter randomisation (checks_torch.h): randomisation.csv, randomisation.png and the
+// summary's "randomisation", with the published LeNet figures beside LatentLab's.
+json randomisationCheck(const ChecksInput& in, const torch::Tensor& images, const std::string& dir, std::ostream& log) {
+  const int64_t n = std::min<int64_t>(in.o.randomisationPoints, images.size(0));
+  const RandomisationResult r = parameterRandomisation(
+      in.b.classifier, images.slice(0, 0, n), in.o.seed, in.cancel,
+      [&](int64_t done, int64_t total) { reportStep(in.progress, "randomisation", done, total); });
+  std::ostringstream csv;
+  csv << "method,mode,layers_randomised,layer,spearman,ssim\n";
+  plot::Chart chart;
+  chart.title = "Model-parameter randomisation: " + fs::path(in.o.bundle).filename().string() + ", " +
+                std::to_string(n) + " test images";
+  chart.xLabel = "layers randomised from the top (solid); that layer alone (dashed)";
+  chart.yLabel = "Spearman rank correlation of |map| with the original's";
+  chart.note = "lower is better: a map that does not change when the model does explains nothing of it";
+  chart.yFromZero = false;
+  json methods = json::object();
+  int colour = 0;
+  for (const RandomisationMethod& m : r.methods) {
+    std::vector<double> x;
+    for (size_t l = 0; l < r.layers.size(); ++l) {
+      x.push_back(double(l + 1));
+      csv << m.name << ",cascading," << l + 1 << "," << r.layers[l] << "," << csvNumber(m.cascadeSpearman[l]) << ","
+          << csvNumber(m.cascadeSsim[l]) << "\n";
+      csv << m.name << ",independent," << l + 1 << "," << r.layers[l] << "," << csvNumber(m.independentSpearman[l])
+          << "," << csvNumber(m.independentSsim[l]) << "\n";
+    }
+    const auto col = plot::seriesColor(colour++);
+    chart.series.push_back({m.name, col, x, m.cascadeSpearman, false});
+    chart.series.push_back({m.name + ", alone", col, x, m.independentSpearman, true});
+    methods[m.name] = {{"mprt", m.mprt},
+                       {"emprt", m.emprt},
+                       {"cascading_spearman", m.cascadeSpearman},
+                       {"cascading_ssim", m.cascadeSsim},
+                       {"independent_spearman", m.independentSpearman},
+                       {"independent_ssim", m.independentSsim}};
+    log << "randomisation: " << m.name << " MPRT " << m.mprt << " (lower is better), eMPRT " << m.emprt
+        << " (higher is better)\n";
+  }
+  writeFileAtomic((fs::path(dir) / "randomisation.csv").string(), csv.str());
+  plot::writeLineChart((fs::path(dir) / "randomisation.png").string(), chart);
+  return {{"images", n},
+          {"layers_top_down", r.layers},
+          {"methods", methods},
+          {"mprt",
+           "mean over the layers of the cascading Spearman correlation of |map| (lower is better; Hedstrom et al. "
+           "2024)"},
+          {"emprt", "entropy of |map| (100 bins) of the fully randomised model over the original's (higher is better)"},
+          {"randomised_as", "each parameter redrawn from N(0, s^2), s its own standard deviation, seeded"},
+          {"published_lenet_mprt",
+           {{"source", "Hedstrom et al. 2024, LeNet, 1,000 test images"},
+            {"mnist", {{"ig", 0.751}, {"gradient", 0.044}}},
+            {"fashion-mnist", {{"ig", 0.463}, {"gradient", 0.020}}}}}};
 }
 
 // What the log says of the run.
@@ -392,6 +457,9 @@ json runChecks(const ChecksOptions& o, const ProgressFn& progress, const std::at
     throw InputError("[checks] --corpus-per-class must be at least 1, got " + std::to_string(o.corpusPerClass));
   if (o.steps < 1 || o.steps > 1000)
     throw InputError("[checks] --steps must be in 1..1000, got " + std::to_string(o.steps));
+  if (o.randomisationPoints < 0 || o.randomisationPoints > 100000)
+    throw InputError("[checks] --randomisation-points must be in 0..100000, got " +
+                     std::to_string(o.randomisationPoints));
   if (o.tracinPoints < 0)
     throw InputError("[checks] --tracin-points must be 0 (skip) or more, got " + std::to_string(o.tracinPoints));
   checkChecksOut(o.out, o.force);
@@ -422,7 +490,7 @@ json runChecks(const ChecksOptions& o, const ProgressFn& progress, const std::at
   const std::vector<Rates> rates = similarity(in, draw, exampleScoresOf, summary);
   summary["seconds"]["similarity_total"] = secondsSince(t0);
   const json pretext = pretextComparison(in, images, draw, maps, exampleScoresOf);
-  writeChecks(in, flips, rates, pretext, draw.Zc.size(0), summary);
+  writeChecks(in, flips, rates, pretext, draw.Zc.size(0), images, log, summary);
   logChecks(log, flips, rates, pretext);
   return summary;
 }

@@ -11,6 +11,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "latentlab/attribution/attribution_torch.h"
@@ -38,5 +41,49 @@ std::vector<int64_t> balancedIndices(const torch::Tensor& labels, int64_t numCla
 
 // Pearson's r of two equal-length vectors (0 when either is constant).
 double pearson(const torch::Tensor& a, const torch::Tensor& b);
+
+}  // namespace latentlab
+
+namespace latentlab {
+
+// Model-parameter randomisation (Adebayo et al. 2018; MPRT and eMPRT as Hedström et al. 2024 and
+// Quantus define them). The classifier's parameters are grouped into layers (by the name before
+// the last '.', or, for flat names, without a trailing w/b/weight/bias), ordered top-down (the
+// head first). A randomised layer has each parameter redrawn from N(0, s^2), s the parameter's own
+// standard deviation (0.01 where it is constant), from `seed`. For each method (IG 64 midpoint
+// steps, saliency |dF/dx|, GradientShap 64 samples, all from black, F = the logit of the original
+// model's predicted class; and label-free IG of <phi(x), phi(.)>) and each test image:
+//  - cascading: layers randomised top-down, one more at each step;
+//  - independent: one layer at a time, the others original;
+// the similarity of the randomised model's map to the original's, per layer: Spearman's rank
+// correlation of |map| and SSIM (7x7 uniform windows) of |map| summed over channels and scaled to
+// [0, 1] by its maximum. Means over the images.
+//  - MPRT: the mean over the layers of the cascading Spearman correlation (lower is better: the
+//    map depends on the parameters);
+//  - eMPRT: the discrete entropy (100-bin histogram) of |map| of the fully randomised model over
+//    that of the original, averaged over the images (higher is better: randomising makes the map
+//    more complex).
+struct RandomisationMethod {
+  std::string name;
+  std::vector<double> cascadeSpearman, cascadeSsim, independentSpearman, independentSsim;  // [layers]
+  double mprt = 0, emprt = 0;
+};
+struct RandomisationResult {
+  std::vector<std::string> layers;  // top-down
+  std::vector<RandomisationMethod> methods;
+  int64_t images = 0;
+};
+RandomisationResult parameterRandomisation(const torch::jit::Module& classifier, const torch::Tensor& images,
+                                           uint64_t seed, const std::atomic<bool>* cancel = nullptr,
+                                           const std::function<void(int64_t done, int64_t total)>& onStep = {});
+
+// The layers of a module as parameterRandomisation groups them, bottom-up (definition order).
+std::vector<std::pair<std::string, std::vector<std::string>>> parameterLayers(const torch::jit::Module& m);
+
+// Spearman's rank correlation of two equal-length vectors (tied values share their mean rank; 0 when
+// either is constant).
+double spearman(const torch::Tensor& a, const torch::Tensor& b);
+// SSIM of two [H, W] maps in [0, 1] with 7x7 uniform windows (data range 1).
+double ssim(const torch::Tensor& a, const torch::Tensor& b);
 
 }  // namespace latentlab

@@ -175,10 +175,12 @@ struct ChecksOptions {
   std::string out;
   bool force = false;
   std::string device = "cpu";
-  int64_t testPoints = 1000;         // pixel flipping: the first N test images; similarity: a balanced draw of N
-  int64_t corpusPerClass = 100;      // similarity: the training corpus, this many per class (1,000 for 10 classes)
-  int steps = 64;                    // IG's steps and GradientShap's samples
-  int64_t tracinPoints = 100;        // TracIn's share of the balanced test draw (it costs minutes); 0 skips TracIn
+  int64_t testPoints = 1000;     // pixel flipping: the first N test images; similarity: a balanced draw of N
+  int64_t corpusPerClass = 100;  // similarity: the training corpus, this many per class (1,000 for 10 classes)
+  int steps = 64;                // IG's steps and GradientShap's samples
+  int64_t tracinPoints = 100;    // TracIn's share of the balanced test draw (it costs minutes); 0 skips TracIn
+  int64_t randomisationPoints =
+      100;                           // model-parameter randomisation (checks_torch.h): the first N test images; 0 skips
   std::vector<std::string> compare;  // other bundles on the same dataset: Pearson r of maps and scores
   uint64_t seed = 0;
 };
