@@ -28,7 +28,7 @@ class TrainDvaeCommand : public Command {
                      "Weight of KL(f(z) || f(phi')): the classifier reads the decoded latent as it reads z (0 = the "
                      "seed's plain objective)")
         ->capture_default_str()
-        ->check(optionRange("dvae-consistency", true));
+        ->check(optionRange("consistency", true));
     m_sub->add_flag("--compare-plain", o.comparePlain,
                     "Also train the plain objective (not kept) and record its table beside, for eval --dvae");
     m_sub->add_option("--batch-size", o.batchSize, "Minibatch size")

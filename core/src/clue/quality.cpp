@@ -47,12 +47,16 @@ void measureQuality(ClueResult& r, const QualityReference& ref) {
   CounterfactualQuality& q = r.quality;
   q = CounterfactualQuality{};
   q.k = ref.k;
+  // Against the path's first image: g(z0) for the latent methods (the decoder's own error is not
+  // the counterfactual's change), the VAE's reconstruction for VAE-CLUE, x0 for the hierarchical
+  // search (whose frames start at x0 too).
   const size_t P = r.xStar.size();
-  if (P > 0 && r.x0.size() == P) {
+  const float* from = r.frames.size() >= P && P > 0 ? r.frames.data() : r.x0.data();
+  if (P > 0 && (r.frames.size() >= P || r.x0.size() == P)) {
     double l1 = 0, l2 = 0;
     int64_t changed = 0;
     for (size_t i = 0; i < P; ++i) {
-      const double v = double(r.xStar[i]) - double(r.x0[i]);
+      const double v = double(r.xStar[i]) - double(from[i]);
       l1 += std::abs(v);
       l2 += v * v;
       changed += std::abs(v) > 0.05 ? 1 : 0;

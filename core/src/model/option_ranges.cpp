@@ -19,6 +19,7 @@ const std::vector<OptionRange>& trainOptionRanges() {
       {"decoder-consistency-weight", 0, 1e6},
       {"latent-weight", 0, 1000},
       {"consistency-weight", 0, 1e6},
+      {"consistency", 0, 1e6},
       {"vae-epochs", 0, 1000},
       {"dvae-epochs", 0, 1000},
       {"bits", 1, 64},

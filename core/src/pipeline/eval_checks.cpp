@@ -364,8 +364,11 @@ void writeChecks(const ChecksInput& in, const std::vector<Curve>& flips, const s
     const auto t0 = Clock::now();
     summary["randomisation"] = randomisationCheck(in, images, stage.path(), log);
     summary["seconds"]["randomisation_total"] = secondsSince(t0);
+  } else if (o.randomisationPoints > 0) {
+    summary["randomisation"] = {{"skipped", "a label-free encoder: no class logit to explain"}};
+    log << "randomisation: skipped, the bundle's encoder was trained without labels (no class logit to explain)\n";
   } else {
-    summary["randomisation"] = nullptr;  // skipped, or a label-free encoder (no logit to explain)
+    summary["randomisation"] = nullptr;  // --randomisation-points 0
   }
   writeFileAtomic((fs::path(stage.path()) / "summary.json").string(), jsonText(summary, 2) + "\n");
   checkCancel(cancel, "checks");

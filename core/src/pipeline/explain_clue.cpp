@@ -370,12 +370,31 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
       {"latent_distance", mean(sums[3])},
       {"input_distance", mean(sums[4])},
       {"class_kept", mean(sums[5])},
-      {"drop_kept", sums[0] - sums[1] != 0 ? json((sums[0] - sums[2]) / (sums[0] - sums[1])) : json(nullptr)},
+      // Null when the latent's U barely fell (under 0.01 nats on average): a share of nothing.
+      {"drop_kept",
+       n > 0 && (sums[0] - sums[1]) / n >= 0.01 ? json((sums[0] - sums[2]) / (sums[0] - sums[1])) : json(nullptr)},
       {"pictures_read_otherwise", mean(double(misread))},
       {"picture_warning", o.image.empty()        ? json(nullptr)
                           : pictureWords.empty() ? json(nullptr)
                                                  : json(pictureWords)},
       {"ms_per_explanation", mean(sums[6])},
+      {"quality",
+       {{"measures",
+         "CARLA (Pawelczyk et al. 2021): means over the points; valid = the target (class change) or a class of "
+         "probability >= 0.8 after the round trip; l1_x, l2_x and sparsity (share of values changed by more than "
+         "0.05) against the path's first image (g(z0) for the latent methods, so that the decoder's own error is not "
+         "counted; x0 for the hierarchical search); yNN and knn_distance over the 5 nearest training latents of z*; "
+         "knn_percentile = share of test points nearer the data"},
+        {"validity", mean(qsum[0])},
+        {"l1_x", mean(qsum[1])},
+        {"l2_x", mean(qsum[2])},
+        {"l1_z", mean(qsum[3])},
+        {"l2_z", mean(qsum[4])},
+        {"sparsity", mean(qsum[5])},
+        {"ynn", mean(qsum[6])},
+        {"knn_distance", mean(qsum[7])},
+        {"knn_percentile", mean(qsum[8])},
+        {"ms", mean(sums[6])}}},
       {"seconds", seconds},
       {"points_per_second", seconds > 0 ? n / seconds : 0.0},
       {"shard", std::to_string(o.shardIndex) + "/" + std::to_string(o.shardCount)},

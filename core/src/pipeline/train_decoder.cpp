@@ -61,6 +61,29 @@ json decoderReport(const torch::jit::Module& decoder, const torch::jit::Module& 
 using detail::join;
 using detail::latentsOf;
 
+namespace {
+
+// The manifest with the new decoder: its fingerprint, training record and figures, and the
+// figures of the decoder it replaced. Written atomically.
+void writeDecoderManifest(Manifest mf, const std::string& manifestPath, const std::string& target, const json& before,
+                          const json& after, const json& training) {
+  mf.components["decoder"] = "decoder.pt";
+  if (!mf.fingerprints.empty()) mf.fingerprints["decoder"] = fileFingerprint(target);
+  mf.metrics["decoder"] = after;
+  if (!before.is_null()) {
+    json prev = before;
+    const json old = mf.training.value("decoder", json());
+    prev["consistency_weight"] = old.is_object() ? old.value("consistency_weight", 0.0) : 0.0;
+    prev["latent_weight"] = old.is_object() ? old.value("latent_weight", json()) : json();
+    prev["epochs"] = old.is_object() ? old.value("epochs", json()) : json();
+    mf.metrics["decoder_previous"] = prev;
+  }
+  mf.training["decoder"] = training;
+  writeFileAtomic(manifestPath, serializeManifest(mf));
+}
+
+}  // namespace
+
 json runTrainDecoder(const DecoderTrainOptions& opt, const ProgressFn& progress, const std::atomic<bool>* cancel,
                      std::ostream& log) {
   const torch::Device dev = parseDevice(opt.device);
@@ -78,6 +101,13 @@ json runTrainDecoder(const DecoderTrainOptions& opt, const ProgressFn& progress,
   if (!fs::is_directory(dir, ec)) throw BundleError("[train-decoder] not a directory (" + dir + ")");
   const std::string manifestPath = join(dir, "manifest.json");
   Manifest mf = parseManifest(readFileChecked(manifestPath, caps::kManifest, "manifest"), manifestPath);
+  if (!mf.has("classifier"))
+    throw BundleError("[train-decoder] the bundle has no classifier (" + dir +
+                      "): a label-free encoder comes with its own decoder, and LatentLab trains a decoder only beside "
+                      "a classifier");
+  if (!mf.training.is_object() || !mf.metrics.is_object())
+    throw BundleError("[train-decoder] the manifest's \"training\" or \"metrics\" is not an object (" + manifestPath +
+                      ")");
   if (mf.has("decoder") && mf.components.at("decoder") == mf.components.at("classifier"))
     throw BundleError(
         "[train-decoder] the model has its own decode() (" + join(dir, mf.components.at("classifier")) +
@@ -136,25 +166,23 @@ json runTrainDecoder(const DecoderTrainOptions& opt, const ProgressFn& progress,
   json training = detail::decoderRecord(terms, opt.epochs, loss, detail::secondsSince(t0));
   checkCancel(cancel, "train-decoder");
   const json after = detail::decoderReport(dec, b.classifier, zTest, data.test.images, dev, target, classifierFile);
-  // decoder.pt first (atomic), then the manifest that names it (atomic).
-  saveScript(dec, target);
   training["seed"] = opt.seed;
   training["n_train"] = zTrain.size(0);
   training["classifier"] = fileFingerprint(classifierFile);
-  mf.components["decoder"] = "decoder.pt";
-  if (!mf.fingerprints.empty()) mf.fingerprints["decoder"] = fileFingerprint(target);
-  if (!mf.metrics.is_object()) mf.metrics = json::object();
-  mf.metrics["decoder"] = after;
-  if (!before.is_null()) {
-    json prev = before;
-    const json& old = mf.training.value("decoder", json());
-    prev["consistency_weight"] = old.is_object() ? old.value("consistency_weight", 0.0) : 0.0;
-    prev["latent_weight"] = old.is_object() ? old.value("latent_weight", json()) : json();
-    prev["epochs"] = old.is_object() ? old.value("epochs", json()) : json();
-    mf.metrics["decoder_previous"] = prev;
+  // decoder.pt first (atomic), then the manifest that names it (atomic). When the manifest cannot be
+  // written, the earlier decoder.pt is put back: the bundle stays one that verifies.
+  const std::string previous =
+      fs::exists(target, ec) ? readFileChecked(target, caps::kModel, "decoder") : std::string();
+  saveScript(dec, target);
+  try {
+    writeDecoderManifest(mf, manifestPath, target, before, after, training);
+  } catch (...) {
+    if (previous.empty())
+      fs::remove(target, ec);
+    else
+      writeFileAtomic(target, previous);
+    throw;
   }
-  mf.training["decoder"] = training;
-  writeFileAtomic(manifestPath, serializeManifest(mf));
   auto show = [](const json& r) {
     if (r.is_null()) return std::string("none");
     std::ostringstream s;

@@ -91,7 +91,7 @@ json runTrainDvae(const DvaeTrainOptions& opt, const ProgressFn& progress, const
        std::vector<std::pair<const char*, double>>{{"bits", double(opt.bits)},
                                                    {"epochs", opt.epochs},
                                                    {"beta", opt.beta},
-                                                   {"dvae-consistency", opt.consistency},
+                                                   {"consistency", opt.consistency},
                                                    {"batch-size", double(opt.batchSize)},
                                                    {"seed", double(opt.seed)},
                                                    {"limit-train", double(opt.limitTrain)},
@@ -122,9 +122,21 @@ json runTrainDvae(const DvaeTrainOptions& opt, const ProgressFn& progress, const
   for (const std::string& f : {manifestPath, join(dir, "dvae.pt")})
     if (fs::exists(f, ec) && ::access(f.c_str(), W_OK) != 0)
       throw BundleError("[train-dvae] cannot write " + f + ": permission denied");
+  if (!mf.has("classifier"))
+    throw BundleError("[train-dvae] the bundle has no classifier (" + dir +
+                      "): its encoder was trained without labels, and the DVAE's table needs a prediction");
+  if (!mf.training.is_object() || !mf.metrics.is_object())
+    throw BundleError("[train-dvae] the manifest's \"training\" or \"metrics\" is not an object (" + manifestPath +
+                      ")");
   BundleParts parts;
   parts.vae = parts.ensemble = parts.dvae = false;
   Bundle b = loadBundle(dir, dev, parts);
+  if (b.labelFree())
+    throw BundleError("[train-dvae] the bundle's encoder was trained without labels (" + dir +
+                      "): the DVAE's table needs a prediction");
+  if (opt.comparePlain && opt.consistency <= 0)
+    log << "train-dvae: --compare-plain compares against the plain objective, which --consistency 0 already is: "
+           "nothing to compare\n";
   DatasetSplit data = loadManifestDataset(mf);
   if (data.train.classNames != mf.classNames)
     throw BundleError("[train-dvae] the dataset's classes differ from the bundle's (" + dir + ")");
@@ -163,22 +175,31 @@ json runTrainDvae(const DvaeTrainOptions& opt, const ProgressFn& progress, const
   }
   if (opt.generatorEpochs > 0)
     training["table2"] = fisherTable(b, dvae, data, zTrain, zTest, opt, progress, cancel, log);
-  // dvae.pt first (atomic), then the manifest that names it (atomic): a crash between the two
-  // leaves the earlier manifest, which either names no DVAE or the replaced file's name.
+  // dvae.pt first (atomic), then the manifest that names it (atomic). When the manifest cannot be
+  // written, the earlier dvae.pt is put back: the bundle stays one that verifies.
+  const std::string previous = fs::exists(target, ec) ? readFileChecked(target, caps::kModel, "DVAE") : std::string();
   saveScript(dvae, target);
-  training["seed"] = opt.seed;
-  training["file"] = fileFingerprint(target);
-  training["classifier"] = fileFingerprint(b.componentPath("classifier"));
-  mf.components["dvae"] = "dvae.pt";
-  if (!mf.fingerprints.empty()) mf.fingerprints["dvae"] = training["file"].get<std::string>();
-  mf.training["dvae"] = training;
-  if (!mf.metrics.is_object()) mf.metrics = json::object();
-  mf.metrics["dvae"] = table;
-  if (opt.comparePlain)
-    mf.metrics["dvae_plain"] = plain;
-  else
-    mf.metrics.erase("dvae_plain");  // it described the DVAE this one replaces
-  writeFileAtomic(manifestPath, serializeManifest(mf));
+  try {
+    training["seed"] = opt.seed;
+    training["file"] = fileFingerprint(target);
+    training["classifier"] = fileFingerprint(b.componentPath("classifier"));
+    mf.components["dvae"] = "dvae.pt";
+    if (!mf.fingerprints.empty()) mf.fingerprints["dvae"] = training["file"].get<std::string>();
+    mf.training["dvae"] = training;
+    if (!mf.metrics.is_object()) mf.metrics = json::object();
+    mf.metrics["dvae"] = table;
+    if (opt.comparePlain)
+      mf.metrics["dvae_plain"] = plain;
+    else
+      mf.metrics.erase("dvae_plain");  // it described the DVAE this one replaces
+    writeFileAtomic(manifestPath, serializeManifest(mf));
+  } catch (...) {
+    if (previous.empty())
+      fs::remove(target, ec);
+    else
+      writeFileAtomic(target, previous);
+    throw;
+  }
   log << formatDvaeTable(table);
   log << "wrote " << join(dir, "dvae.pt") << "\n";
   if (!plain.is_null()) log << "the seed's plain objective (not kept):\n" << formatDvaeTable(plain);

@@ -70,8 +70,9 @@ void checkClueOptions(const ClueOptions& o, int64_t numClasses, const std::strin
 // applies: measureQuality (clue_torch.h) fills them.
 //  valid: class change reached its target after the round trip; the other methods reached a
 //    confident class after it (the round trip's top probability >= kConfident).
-//  proximity: L1 and L2 norms of x* - x0 (all C*H*W values) and of z* - z0.
-//  sparsity: the share of x's values changed by more than 0.05.
+//  proximity: L1 and L2 norms of x* - x_first (all C*H*W values; x_first is the path's first image,
+//    g(z0) for the latent methods so that the decoder's own error is not counted, else x0) and of z* - z0.
+//  sparsity: the share of the image's values changed by more than 0.05 from x_first.
 //  yNN: the share of the k = 5 nearest training latents of z* labelled with z*'s class.
 //  plausibility: the mean distance of z* to those 5 training latents, and the share of test points
 //    whose own such distance is smaller (near 1: z* is farther from the data than almost any test point).

@@ -18,10 +18,10 @@
 namespace latentlab {
 
 // The decoder's consistency weight unless told otherwise; docs/manual.md says how it was chosen.
-inline constexpr double kDefaultDecoderConsistencyWeight = 0.0;
-inline constexpr bool kDefaultDecoderOffManifold = false;  // the terms also off the training latents
+inline constexpr double kDefaultDecoderConsistencyWeight = 10.0;
+inline constexpr bool kDefaultDecoderOffManifold = true;  // the terms also off the training latents
 // The DVAE's consistency weight, KL(f(z) || f(phi')) (concepts_torch.h DvaeOptions), likewise.
-inline constexpr double kDefaultDvaeConsistency = 0.0;
+inline constexpr double kDefaultDvaeConsistency = 1.0;
 
 struct TrainOptions {
   std::string dataset = "fashion-mnist";  // fashion-mnist | mnist | folder of class subfolders
