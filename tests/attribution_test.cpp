@@ -44,7 +44,7 @@ TEST_CASE("quadrature: weights sum to 1, Gauss-Legendre with m nodes integrates 
   CHECK(a[0] == doctest::Approx(0.125));
   CHECK(a[3] == doctest::Approx(0.875));
   CHECK_THROWS_AS(quadratureRule(0, Quadrature::Midpoint, a, w), InputError);
-  CHECK_THROWS_AS(quadratureRule(1001, Quadrature::GaussLegendre, a, w), InputError);
+  CHECK_THROWS_AS(quadratureRule(kMaxIgSteps + 1, Quadrature::GaussLegendre, a, w), InputError);
 }
 
 TEST_CASE("IG equals the closed form (x - x') * w on a linear function, for any number of steps") {
@@ -115,6 +115,7 @@ TEST_CASE("IG completeness: within 1% at 64 steps for class, total and aleatoric
   for (const std::string& name : targets)
     for (HeadKind head : {HeadKind::Laplace, HeadKind::Deterministic}) {
       AttributionOptions o;
+      o.adaptive = false;  // a fixed m (the default is adaptive: checked below)
       o.target = parseAttributionTarget(name, "test");
       o.head = head;
       if (head == HeadKind::Deterministic && o.target.kind == AttributionTargetKind::Epistemic) {
@@ -142,6 +143,12 @@ TEST_CASE("IG completeness: within 1% at 64 steps for class, total and aleatoric
                      << r.residual << ", 1000 steps " << fine);
         CHECK(fine < 0.005);
         CHECK(fine < 0.5 * coarse);
+        AttributionOptions d = o;  // the default: adaptive steps meet 1% for every target
+        d.adaptive = true;
+        const AttributionResult ra = explainIg(t.b, d, x, {});
+        CHECK(ra.toleranceMet());
+        CHECK(ra.residual <= 0.01);
+        CHECK(ra.tries.front().first == 32);
       }
     }
 }
@@ -173,7 +180,7 @@ TEST_CASE("attribution options: names round-trip, bad values are named") {
     CHECK_THROWS_WITH_AS(parseAttributionTarget(s, "t"), doctest::Contains("[t]"), InputError);
   AttributionOptions o;
   CHECK_THROWS_WITH_AS(setAttributionOption(o, "steps", "0", "ig"),
-                       doctest::Contains("steps must be a number in 1..1000"), InputError);
+                       doctest::Contains("steps must be a number in 1..1024"), InputError);
   CHECK_THROWS_WITH_AS(setAttributionOption(o, "baseline", "white", "ig"), doctest::Contains("'white'"), InputError);
   CHECK_THROWS_WITH_AS(setAttributionOption(o, "quadrature", "simpson", "ig"), doctest::Contains("'simpson'"),
                        InputError);

@@ -207,15 +207,14 @@ TEST_CASE("a model that fails on real data only: the error names the file, and i
                        ModelLoadError);
   CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains((d / "raises.pt").c_str()), ModelLoadError);
   CHECK_FALSE(fs::exists(io.out));
-  // A head that gives NaN for batches of more than two: caught when the new bundle is evaluated,
-  // naming its classifier where the bundle would have been (not the hidden staging folder).
+  // A head that gives NaN for batches of more than two: caught before the decoder's consistency
+  // term reads it, naming the user's file (not the hidden staging folder).
   saveScript(failsOnRealData(false, 3), d / "nanhead.pt");
   io.model = d / "nanhead.pt";
   io.out = d / "nanhead.bundle";
   CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains("non-finite probabilities on"),
                        ModelLoadError);
-  CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains((io.out + "/classifier.pt").c_str()),
-                       ModelLoadError);
+  CHECK_THROWS_WITH_AS(runImport(io, {}, nullptr, log), doctest::Contains((d / "nanhead.pt").c_str()), ModelLoadError);
   CHECK_FALSE(fs::exists(io.out));
   for (auto& e : fs::directory_iterator(d.path))
     CHECK(e.path().filename().string().find("staging") == std::string::npos);

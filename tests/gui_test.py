@@ -780,11 +780,11 @@ def case_ig():
     x/2 and F at node 31; a bad combination is refused; the path survives a projection change."""
     st = lambda name: json.load(open(os.path.join(OUT, name)))
     run_gui(["--script", script([
-        "select 2245", "ig target=class:3", f"state {OUT}/a1.json", "scrub 0.5", f"state {OUT}/a2.json",
+        "select 2245", "ig target=class:3 steps=64", f"state {OUT}/a1.json", "scrub 0.5", f"state {OUT}/a2.json",
         f"screenshot {OUT}/a2.png", "ig target=epistemic head=deterministic", f"state {OUT}/a3.json",
         "project tsne", f"state {OUT}/a4.json", "project pca",
-        "clue", "ig path=clue target=total", f"state {OUT}/a5.json",
-        "drag 3 2", "ig path=drag target=total", f"state {OUT}/a6.json",
+        "clue", "ig path=clue target=total steps=64", f"state {OUT}/a5.json",
+        "drag 3 2", "ig path=drag target=total steps=64", f"state {OUT}/a6.json",
         "ig target=total", "saliency on", "select 17", "drag -2 1", f"state {OUT}/a7.json", "quit",
     ])], timeout=600)
     a = st("a1.json")["attribution"]
@@ -834,6 +834,10 @@ def case_ig():
     f = st("a6.json")["attribution"]
     print(f"latent path (drag): sum {f['sum_attribution']:.4f}, residual {f['completeness_residual']:.4f}")
     assert f["path"] == "drag" and f["decoded_nodes"] == 64 and f["completeness_residual"] < 0.05
+    # The default (adaptive) steps: doubled from 32 until the residual is within 1%, and said so.
+    ad = st("a7.json")["attribution"]
+    assert ad["steps_rule"] == "adaptive" and ad["steps_tried"][0][0] == 32, ad.get("steps_tried")
+    assert ad["completeness_residual"] <= 0.01 and ad["tolerance_met"], ad["completeness_residual"]
     # Live saliency: after a drag, the inspector's map is dF/dx of total U (Laplace bank) at the
     # decoded image g(z), recomputed here.
     g = st("a7.json")

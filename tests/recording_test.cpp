@@ -268,6 +268,7 @@ TEST_CASE("recorder: a counterfactual or IG run is written with its settings, an
   ++s.clue.runs;
   rec.observe(s, 1.0, false);
   s.attribution.options.target = AttributionTarget{};
+  s.attribution.options.adaptive = false;  // a fixed m is written; the adaptive default is not
   s.attribution.options.steps = 16;
   s.attribution.options.baseline = IgBaseline::Blur;
   ++s.attribution.runs;

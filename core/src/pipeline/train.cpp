@@ -179,6 +179,11 @@ void finishBundle(StagedDir& stage, torch::jit::Module& classifier, const std::s
     auto dec = makeDecoder(shape, d, seed + 1);
     FitOptions fo = stageOptions("decoder", st.decoderEpochs, batchSize, seed + 1, dev, progress, cancel);
     auto td = Clock::now();
+    if (st.decoderConsistencyWeight > 0) {  // the term reads classify(z): it must be finite on the real latents
+      torch::NoGradGuard ng;
+      const torch::Tensor p = torch::softmax(mapBatched(classifier, "classify", zTrain, dev, 1024, source), 1);
+      requireFiniteRows(p, "train", "probabilities", "training latents", source);
+    }
     DecoderLoss terms;
     terms.encoder = &classifier;
     terms.latentWeight = st.decoderLatentWeight;
