@@ -180,7 +180,7 @@ TEST_CASE("attribution options: names round-trip, bad values are named") {
     CHECK_THROWS_WITH_AS(parseAttributionTarget(s, "t"), doctest::Contains("[t]"), InputError);
   AttributionOptions o;
   CHECK_THROWS_WITH_AS(setAttributionOption(o, "steps", "0", "ig"),
-                       doctest::Contains("steps must be a number in 1..1024"), InputError);
+                       doctest::Contains("steps must be auto or a number in 1..1024"), InputError);
   CHECK_THROWS_WITH_AS(setAttributionOption(o, "baseline", "white", "ig"), doctest::Contains("'white'"), InputError);
   CHECK_THROWS_WITH_AS(setAttributionOption(o, "quadrature", "simpson", "ig"), doctest::Contains("'simpson'"),
                        InputError);

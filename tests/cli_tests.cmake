@@ -42,7 +42,7 @@ cli_error_test(explain_ig_index_range "--index 10000 is outside the test set" ${
 cli_error_test(explain_ig_bad_target "target must be class:K, logit:K, total, aleatoric, epistemic or labelfree, got 'entropy'" ${LL} explain ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist --method ig --index 3 --target entropy --out @TMP@/x)
 cli_error_test(explain_ig_bad_baseline "baseline must be black, blur, mean or noise, got 'white'" ${LL} explain ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist --method ig --index 3 --baseline white --out @TMP@/x)
 cli_error_test(explain_ig_class_range "target class:10: the class must be in 0..9" ${LL} explain ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist --method ig --index 3 --target class:10 --out @TMP@/x)
-cli_error_test(explain_ig_steps "steps must be a number in 1..1024, got '0'" ${LL} explain ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist --method ig --index 3 --steps 0 --out @TMP@/x)
+cli_error_test(explain_ig_steps "steps must be auto or a number in 1..1024, got '0'" ${LL} explain ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist --method ig --index 3 --steps 0 --out @TMP@/x)
 cli_error_test(explain_ig_many "--most-uncertain is not an option of --method ig" ${LL} explain ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist --method ig --index 3 --most-uncertain 4 --out @TMP@/x)
 cli_error_test(explain_index_for_clue "--index is for --method ig" ${LL} explain ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist --method latent-clue --index 3 --most-uncertain 4 --out @TMP@/x)
 cli_error_test(explain_lig_class "latent-ig attributes an uncertainty" ${LL} explain ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist --method latent-ig --index 3 --target class:3 --out @TMP@/x)

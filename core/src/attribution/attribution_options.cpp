@@ -119,7 +119,12 @@ void setAttributionOption(AttributionOptions& o, const std::string& key, const s
     o.baseline = parseIgBaseline(v, where);
   else if (key == "steps") {
     o.adaptive = v == "auto";
-    if (!o.adaptive) o.steps = parseInt(key, v, 1, kMaxIgSteps, where);
+    if (!o.adaptive) try {
+        o.steps = parseInt(key, v, 1, kMaxIgSteps, where);
+      } catch (const InputError&) {
+        throw InputError("[" + where + "] steps must be auto or a number in 1.." + std::to_string(kMaxIgSteps) +
+                         ", got " + quoted(v));
+      }
   } else if (key == "tolerance")
     o.tolerance = parseNumber(key, v, 1e-6, 1, false, where);
   else if (key == "quadrature")

@@ -191,6 +191,9 @@ json runTrainDecoder(const DecoderTrainOptions& opt, const ProgressFn& progress,
     return s.str();
   };
   log << "decoder on the test set: before " << show(before) << "; after " << show(after) << "\n";
+  if (!before.is_null() && after["agreement"].get<double>() < before["agreement"].get<double>())
+    log << "warning: the new decoder agrees with the classifier less often than the one it replaced; the earlier "
+           "one's figures stay in the manifest as decoder_previous\n";
   log << "wrote " << target << "\n";
   return {{"bundle", dir}, {"training", training}, {"before", before}, {"after", after}};
 }
