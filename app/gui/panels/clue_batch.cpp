@@ -104,8 +104,9 @@ void CluePanel::drawBatch(Context& ctx) {
         const nlohmann::json& q = s["quality"];
         summaryRow(q, "validity", "valid (CARLA)",
                    "share that reached the target or a class of p >= 0.8 after the round trip");
-        summaryRow(q, "sparsity", "pixels changed", "mean share of the image's values changed by more than 0.05");
-        summaryRow(q, "l1_x", "|x* - x0| L1", "mean L1 norm of x* - x0");
+        summaryRow(q, "sparsity", "pixels changed",
+                   "mean share of the image's values changed by more than 0.05 from x_first");
+        summaryRow(q, "l1_x", "|x* - x_first| L1", "mean L1 norm of x* - x_first (g(z0) for the latent methods)");
         summaryRow(q, "l2_z", "|z* - z0| L2", "mean L2 norm of z* - z0");
         summaryRow(q, "ynn", "neighbours agree (yNN)",
                    "mean share of the 5 nearest training latents of z* with z*'s class");

@@ -177,10 +177,12 @@ void CluePanel::drawResults(Context& ctx) {
       "probability >= 0.8 after it",
       f(a, q([](const CounterfactualQuality& c) { return std::string(c.valid ? "yes" : "no"); })),
       f(b, q([](const CounterfactualQuality& c) { return std::string(c.valid ? "yes" : "no"); })));
-  row("pixels changed", "sparsity: the share of the image's values changed by more than 0.05",
+  row("pixels changed", "sparsity: the share of the image's values changed by more than 0.05 from x_first",
       f(a, q([](const CounterfactualQuality& c) { return num(float(100 * c.sparsity), "%.1f%%"); })),
       f(b, q([](const CounterfactualQuality& c) { return num(float(100 * c.sparsity), "%.1f%%"); })));
-  row("|x* - x0| L1 / L2", "proximity in the image: L1 and L2 norms of x* - x0",
+  row("|x* - x_first| L1 / L2",
+      "proximity in the image: L1 and L2 norms of x* - x_first (the path's first image: g(z0) for the latent "
+      "methods, so that the decoder's own error is not counted)",
       f(a, q([](const CounterfactualQuality& c) {
           return num(float(c.l1X), "%.1f") + " / " + num(float(c.l2X), "%.2f");
         })),
