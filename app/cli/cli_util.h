@@ -50,7 +50,8 @@ void addBundleOptions(CLI::App* sub, Options& o) {
       ->check(optionRange("decoder-consistency-weight", true));
   sub->add_option("--decoder-off-manifold", o.decoderOffManifold,
                   "true: the decoder's latent and consistency terms also at latents no training image has")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::IsMember({"true", "false", "1", "0"}));
   sub->add_option("--vae-epochs", o.vaeEpochs, "VAE epochs (0 skips the VAE)")
       ->capture_default_str()
       ->check(optionRange("vae-epochs"));

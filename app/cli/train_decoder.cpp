@@ -32,7 +32,8 @@ class TrainDecoderCommand : public Command {
     m_sub
         ->add_option("--off-manifold", o.offManifold,
                      "true: the latent and consistency terms also at latents no training image has (noise and mixes)")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(CLI::IsMember({"true", "false", "1", "0"}));
     m_sub->add_option("--batch-size", o.batchSize, "Minibatch size")
         ->capture_default_str()
         ->check(optionRange("batch-size"));
