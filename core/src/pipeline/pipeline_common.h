@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
@@ -25,9 +26,19 @@ inline std::string join(const std::filesystem::path& a, const std::string& b) { 
 nlohmann::json evaluateBundle(const Bundle& b, const Dataset& test, const Dataset* ood, const std::string& oodName,
                               std::ostream& log);
 
+// Changing one component of an existing bundle (train-decoder, train-dvae; bundle_edit.cpp):
 // The latents of `data` under the bundle's classifier: the bundle's cache `cacheName` when its
 // key matches, else computed (never written: train-dvae and train-decoder change no cache).
 torch::Tensor latentsOf(const Bundle& b, const Dataset& data, const std::string& cacheName);
+// Before any work: DIR/FILE (the `what`, e.g. "decoder") is not a directory, and the folder, the
+// manifest and an existing FILE are writable. Throws BundleError naming `where` and the path.
+void checkComponentWritable(const std::string& dir, const std::string& file, const std::string& what,
+                            const std::string& where);
+// `writeComponent` (the new file at `target`, atomically), then `writeManifest`; when the manifest
+// cannot be written, the earlier file is put back (or the new one removed), so that the bundle
+// still verifies. Rethrows.
+void replaceComponent(const std::string& target, const std::string& what, const std::function<void()>& writeComponent,
+                      const std::function<void()>& writeManifest);
 
 // The manifest's record of a decoder's training: its terms and weights, epochs, loss and time.
 nlohmann::json decoderRecord(const DecoderLoss& terms, int epochs, double finalLoss, double seconds);

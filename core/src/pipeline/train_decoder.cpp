@@ -3,7 +3,6 @@
 // each written atomically. Also the decoder's record and report, which train, import and eval share.
 #include <torch/torch.h>
 
-#include <unistd.h>
 #include <filesystem>
 #include <iomanip>
 
@@ -24,15 +23,6 @@ using nlohmann::json;
 namespace latentlab {
 
 namespace detail {
-
-torch::Tensor latentsOf(const Bundle& b, const Dataset& data, const std::string& cacheName) {
-  const std::string key = latentCacheKey(b.componentPath("classifier"), imagesFingerprint(data.images), data.size());
-  torch::Tensor z = loadLatentCache(join(fs::path(b.dir) / "cache", cacheName), key, data.size(), b.latentDim());
-  if (z.defined()) return z;
-  z = mapBatched(b.classifier, "encode", data.images, b.device, 1024, b.componentPath("classifier"));
-  requireFiniteRows(z, "bundle", "latents", "images (" + data.name + ")", b.componentPath("classifier"));
-  return z.to(torch::kFloat32).contiguous();
-}
 
 json decoderRecord(const DecoderLoss& terms, int epochs, double finalLoss, double seconds) {
   return {{"epochs", epochs},
@@ -116,16 +106,10 @@ json runTrainDecoder(const DecoderTrainOptions& opt, const ProgressFn& progress,
   if (mf.has("decoder") && !opt.force)
     throw BundleError("[train-decoder] the bundle already has a decoder (" + join(dir, mf.components.at("decoder")) +
                       "); pass --force to replace it");
-  if (fs::is_directory(target, ec))
-    throw BundleError("[train-decoder] " + target + " is a directory; the decoder is written there");
   if (fs::exists(target, ec) && !opt.force && !mf.has("decoder"))
     throw BundleError("[train-decoder] " + target +
                       " exists (the manifest does not name it); pass --force to replace it");
-  if (::access(dir.c_str(), W_OK) != 0)
-    throw BundleError("[train-decoder] cannot write into the bundle folder (" + dir + "): permission denied");
-  for (const std::string& f : {manifestPath, target})
-    if (fs::exists(f, ec) && ::access(f.c_str(), W_OK) != 0)
-      throw BundleError("[train-decoder] cannot write " + f + ": permission denied");
+  detail::checkComponentWritable(dir, "decoder.pt", "decoder", "train-decoder");
   BundleParts parts;
   parts.vae = parts.ensemble = parts.dvae = false;
   Bundle b = loadBundle(dir, dev, parts);
@@ -169,20 +153,10 @@ json runTrainDecoder(const DecoderTrainOptions& opt, const ProgressFn& progress,
   training["seed"] = opt.seed;
   training["n_train"] = zTrain.size(0);
   training["classifier"] = fileFingerprint(classifierFile);
-  // decoder.pt first (atomic), then the manifest that names it (atomic). When the manifest cannot be
-  // written, the earlier decoder.pt is put back: the bundle stays one that verifies.
-  const std::string previous =
-      fs::exists(target, ec) ? readFileChecked(target, caps::kModel, "decoder") : std::string();
-  saveScript(dec, target);
-  try {
-    writeDecoderManifest(mf, manifestPath, target, before, after, training);
-  } catch (...) {
-    if (previous.empty())
-      fs::remove(target, ec);
-    else
-      writeFileAtomic(target, previous);
-    throw;
-  }
+  // decoder.pt first, then the manifest that names it; the earlier decoder.pt comes back if that fails.
+  detail::replaceComponent(
+      target, "decoder", [&] { saveScript(dec, target); },
+      [&] { writeDecoderManifest(mf, manifestPath, target, before, after, training); });
   auto show = [](const json& r) {
     if (r.is_null()) return std::string("none");
     std::ostringstream s;

@@ -2,7 +2,6 @@
 // own or imported. Only dvae.pt and manifest.json change, each written atomically.
 #include <torch/torch.h>
 
-#include <unistd.h>
 #include <filesystem>
 #include <iomanip>
 
@@ -111,17 +110,9 @@ json runTrainDvae(const DvaeTrainOptions& opt, const ProgressFn& progress, const
                       (fs::exists(named, ec) ? "" : ", named in the manifest but missing") +
                       "); pass --force to replace it");
   }
-  if (fs::is_directory(target, ec))
-    throw BundleError("[train-dvae] " + target + " is a directory; the DVAE is written there");
-  if (fs::exists(target, ec) && !opt.force)
+  if (fs::exists(target, ec) && !opt.force && !fs::is_directory(target, ec))
     throw BundleError("[train-dvae] " + target + " exists (the manifest does not name it); pass --force to replace it");
-  // The two files this writes go through temporaries in the bundle: the folder must be writable,
-  // and so must the manifest and an existing dvae.pt (a rename would replace them anyway).
-  if (::access(dir.c_str(), W_OK) != 0)
-    throw BundleError("[train-dvae] cannot write into the bundle folder (" + dir + "): permission denied");
-  for (const std::string& f : {manifestPath, join(dir, "dvae.pt")})
-    if (fs::exists(f, ec) && ::access(f.c_str(), W_OK) != 0)
-      throw BundleError("[train-dvae] cannot write " + f + ": permission denied");
+  detail::checkComponentWritable(dir, "dvae.pt", "DVAE", "train-dvae");
   if (!mf.has("classifier"))
     throw BundleError("[train-dvae] the bundle has no classifier (" + dir +
                       "): its encoder was trained without labels, and the DVAE's table needs a prediction");
@@ -175,31 +166,23 @@ json runTrainDvae(const DvaeTrainOptions& opt, const ProgressFn& progress, const
   }
   if (opt.generatorEpochs > 0)
     training["table2"] = fisherTable(b, dvae, data, zTrain, zTest, opt, progress, cancel, log);
-  // dvae.pt first (atomic), then the manifest that names it (atomic). When the manifest cannot be
-  // written, the earlier dvae.pt is put back: the bundle stays one that verifies.
-  const std::string previous = fs::exists(target, ec) ? readFileChecked(target, caps::kModel, "DVAE") : std::string();
-  saveScript(dvae, target);
-  try {
-    training["seed"] = opt.seed;
-    training["file"] = fileFingerprint(target);
-    training["classifier"] = fileFingerprint(b.componentPath("classifier"));
-    mf.components["dvae"] = "dvae.pt";
-    if (!mf.fingerprints.empty()) mf.fingerprints["dvae"] = training["file"].get<std::string>();
-    mf.training["dvae"] = training;
-    if (!mf.metrics.is_object()) mf.metrics = json::object();
-    mf.metrics["dvae"] = table;
-    if (opt.comparePlain)
-      mf.metrics["dvae_plain"] = plain;
-    else
-      mf.metrics.erase("dvae_plain");  // it described the DVAE this one replaces
-    writeFileAtomic(manifestPath, serializeManifest(mf));
-  } catch (...) {
-    if (previous.empty())
-      fs::remove(target, ec);
-    else
-      writeFileAtomic(target, previous);
-    throw;
-  }
+  // dvae.pt first, then the manifest that names it; the earlier dvae.pt comes back if that fails.
+  training["seed"] = opt.seed;
+  training["classifier"] = fileFingerprint(b.componentPath("classifier"));
+  detail::replaceComponent(
+      target, "DVAE", [&] { saveScript(dvae, target); },
+      [&] {
+        training["file"] = fileFingerprint(target);
+        mf.components["dvae"] = "dvae.pt";
+        if (!mf.fingerprints.empty()) mf.fingerprints["dvae"] = training["file"].get<std::string>();
+        mf.training["dvae"] = training;
+        mf.metrics["dvae"] = table;
+        if (opt.comparePlain)
+          mf.metrics["dvae_plain"] = plain;
+        else
+          mf.metrics.erase("dvae_plain");  // it described the DVAE this one replaces
+        writeFileAtomic(manifestPath, serializeManifest(mf));
+      });
   log << formatDvaeTable(table);
   log << "wrote " << join(dir, "dvae.pt") << "\n";
   if (!plain.is_null()) log << "the seed's plain objective (not kept):\n" << formatDvaeTable(plain);
