@@ -387,7 +387,9 @@ json randomisationCheck(const ChecksInput& in, const torch::Tensor& images, cons
   plot::Chart chart;
   chart.title = "Model-parameter randomisation: " + fs::path(in.o.bundle).filename().string() + ", " +
                 std::to_string(n) + " test images";
-  chart.xLabel = "layers randomised from the top (solid); that layer alone (dashed)";
+  chart.xLabel = "layers randomised from the top (dashed: that layer alone)";
+  chart.integerX = true;
+  chart.width = 1000;
   chart.yLabel = "Spearman rank correlation of |map| with the original's";
   chart.note = "lower is better: a map that does not change when the model does explains nothing of it";
   chart.yFromZero = false;

@@ -82,7 +82,9 @@ void writeLineChart(const std::string& path, const Chart& c) {
   const std::array<unsigned char, 3> ink{30, 30, 30}, grid{228, 228, 228}, grey{150, 150, 150};
   // Title and y label above the plot, legend in its own column to the right, ticks and the x
   // label (and a note) below.
-  const int left = 90, right = 250, top = 70, bottom = c.note.empty() ? 70 : 92;
+  int legend = 0;  // the widest legend entry, so that none is cut at the right edge
+  for (const Series& s : c.series) legend = std::max(legend, stb_easy_font_width(const_cast<char*>(s.name.c_str())));
+  const int left = 90, right = std::max(250, 2 * legend + 60), top = 70, bottom = c.note.empty() ? 70 : 92;
   const int pw = c.width - left - right, ph = c.height - top - bottom;
   double xmin = 1e300, xmax = -1e300, ymin = 1e300, ymax = -1e300;
   for (const Series& s : c.series)
@@ -98,7 +100,8 @@ void writeLineChart(const std::string& path, const Chart& c) {
   if (c.yFromZero) ymin = std::min(ymin, 0.0);
   if (xmax - xmin < 1e-12) xmax = xmin + 1;
   if (ymax - ymin < 1e-12) ymax = ymin + 1;
-  const double xs = niceStep(xmax - xmin), ys = niceStep(ymax - ymin);
+  const double xs = c.integerX ? std::max(1.0, std::round(niceStep(xmax - xmin))) : niceStep(xmax - xmin),
+               ys = niceStep(ymax - ymin);
   xmin = std::floor(xmin / xs) * xs;
   xmax = std::ceil(xmax / xs - 1e-9) * xs;
   ymin = std::floor(ymin / ys) * ys;

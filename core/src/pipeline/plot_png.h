@@ -20,7 +20,8 @@ struct Chart {
   std::vector<Series> series;
   int width = 860, height = 500;
   bool yFromZero = true;
-  double hLine = -1;  // >= 0: a dotted grey line at this y, labelled hLineLabel
+  bool integerX = false;  // x ticks at whole numbers only (counts, layers)
+  double hLine = -1;      // >= 0: a dotted grey line at this y, labelled hLineLabel
   std::string hLineLabel;
   std::string note;  // one line under the x label (e.g. what is better)
 };
