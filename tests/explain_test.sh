@@ -11,9 +11,12 @@ fail() { echo "FAIL: $*"; exit 1; }
 for k in 0 1 2; do
   "$ll" explain "$bundle" --most-uncertain 12 --shard $k/3 --out "$tmp/s$k" 2>/dev/null >/dev/null || fail "shard $k"
 done
-# The index, the classes and z* of every row (the U columns are evaluated in batches of another
-# size, so they may differ in the 7th digit), rows sorted by index.
-rows() { grep -hv '^index' "$@" | cut -d, -f1,9- | sort -t, -k1,1n; }
+# The index, the classes and z* of every row (the U columns, and the quality measures taken from
+# the decoded pictures, are evaluated in batches of another size, so they may differ in the 7th
+# digit), rows sorted by index. Columns: 1 index, 9-11 the classes, 22 on z*.
+head -1 "$tmp/all/points.csv" | cut -d, -f1,9-11,22 | grep -qx 'index,class_before,class_latent,class_roundtrip,z0' \
+  || fail "points.csv's columns moved: $(head -1 "$tmp/all/points.csv" | cut -c1-300)"
+rows() { grep -hv '^index' "$@" | cut -d, -f1,9-11,22- | sort -t, -k1,1n; }
 [[ "$(rows "$tmp/all/points.csv")" == "$(rows "$tmp"/s{0,1,2}/points.csv)" ]] \
   || fail "the shards' rows are not the whole run's"
 [[ $(tail -n +2 "$tmp/all/points.csv" | wc -l) -eq 12 ]] || fail "expected 12 rows"
