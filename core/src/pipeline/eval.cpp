@@ -208,6 +208,7 @@ json runEval(const EvalOptions& opt, std::ostream& log) {
 
 std::string formatEvalTable(const json& r) {
   std::ostringstream os;
+  auto trim = [](const std::string& t) { return t.substr(std::min(t.size(), t.find_first_not_of(' '))); };
   auto num = [](const json& v, int prec = 4) {
     if (!v.is_number()) return std::string("     n/a");
     char buf[32];
@@ -246,16 +247,17 @@ std::string formatEvalTable(const json& r) {
        << v("ood_auroc_entropy") << "  " << v("ood_auroc_mutual_information") << "\n";
   }
   if (r.contains("decoder") && r["decoder"].is_object()) {
-    os << "decoder: reconstruction MSE " << num(r["decoder"].value("mse", json()), 5) << ", agreement "
-       << num(r["decoder"].value("agreement", json()));
-    if (r["decoder"].value("consistency_weight", json()).is_number())
-      os << " (consistency weight " << num(r["decoder"]["consistency_weight"], 2) << ")";
-    os << "\n";
+    // Short lines: the Model tab shows this text in a narrow panel.
+    auto line = [&](const std::string& label, const json& d) {
+      std::string s = label + " MSE " + trim(num(d.value("mse", json()), 5)) + ", agreement " +
+                      trim(num(d.value("agreement", json())));
+      const json w = d.value("consistency_weight", json());
+      if (w.is_number()) s += " (consistency " + trim(num(w, 0)) + ")";
+      return s + "\n";
+    };
+    os << line("decoder:", r["decoder"]);
     const json prev = r.value("decoder_previous", json());
-    if (prev.is_object())
-      os << "  the decoder it replaced (train-decoder), consistency weight "
-         << num(prev.value("consistency_weight", json()), 2) << ": MSE " << num(prev.value("mse", json()), 5)
-         << ", agreement " << num(prev.value("agreement", json())) << "\n";
+    if (prev.is_object()) os << line("  the decoder before (train-decoder):", prev);
   } else
     os << "decoder: (none)\n";
   if (r.contains("dvae") && r["dvae"].is_object()) os << formatDvaeTable(r["dvae"]);
