@@ -139,11 +139,8 @@ json clueJson(const AppState& s) {
               {"z0", x.z0},
               {"z_star", x.zStar},
               {"ms", x.ms}};
-    const float pRound = x.classRoundtrip >= 0 && size_t(x.classRoundtrip) < x.probsRoundtrip.size()
-                             ? x.probsRoundtrip[size_t(x.classRoundtrip)]
-                             : 0.0f;
-    const DecodeCheck dc =
-        checkDecode(x.classLatent, x.uLatent, x.classRoundtrip, pRound, x.uRoundtrip, s.model.pts->classNames);
+    const DecodeCheck dc = checkDecode(x.classLatent, x.uLatent, x.classRoundtrip, x.probRoundtrip(), x.uRoundtrip,
+                                       s.model.pts->classNames);
     o["picture_warning"] = dc.faithful() ? json(nullptr) : json(dc.words);
     if (r.xy.size() >= 2) o["final_position"] = {r.xy[r.xy.size() - 2], r.xy[r.xy.size() - 1]};
     if (x.target >= 0)

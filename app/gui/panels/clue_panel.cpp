@@ -311,11 +311,8 @@ void CluePanel::drawScrubber(Context& ctx) {
   ctx.textures.showChw("clue_xs", res.xStar, C, H, W, size);
   tip("x*: the counterfactual image (the decode of z*, or the optimised input for the hierarchical search)");
   const auto& names = ctx.state.model.pts->classNames;
-  const float pRound = res.classRoundtrip >= 0 && size_t(res.classRoundtrip) < res.probsRoundtrip.size()
-                           ? res.probsRoundtrip[size_t(res.classRoundtrip)]
-                           : 0.0f;
   if (const DecodeCheck c =
-          checkDecode(res.classLatent, res.uLatent, res.classRoundtrip, pRound, res.uRoundtrip, names);
+          checkDecode(res.classLatent, res.uLatent, res.classRoundtrip, res.probRoundtrip(), res.uRoundtrip, names);
       !c.faithful()) {
     ImGui::PushStyleColor(ImGuiCol_Text, kWarnText);
     ImGui::TextWrapped("x*: %s", c.words.c_str());

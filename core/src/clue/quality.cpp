@@ -75,10 +75,8 @@ void measureQuality(ClueResult& r, const QualityReference& ref) {
     q.l1Z = l1;
     q.l2Z = std::sqrt(l2);
   }
-  const float pRound = r.classRoundtrip >= 0 && size_t(r.classRoundtrip) < r.probsRoundtrip.size()
-                           ? r.probsRoundtrip[size_t(r.classRoundtrip)]
-                           : 0.0f;
-  q.valid = r.target >= 0 ? r.classRoundtrip == r.target : double(pRound) >= CounterfactualQuality::kConfident;
+  q.valid =
+      r.target >= 0 ? r.classRoundtrip == r.target : double(r.probRoundtrip()) >= CounterfactualQuality::kConfident;
   if (int64_t(r.zStar.size()) == ref.zTrain.size(1)) {
     std::vector<float> zs = r.zStar;
     const torch::Tensor z = torch::from_blob(zs.data(), {1, int64_t(zs.size())}, torch::kFloat32).clone();

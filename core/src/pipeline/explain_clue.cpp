@@ -152,10 +152,7 @@ std::string csvHeader(int64_t d) {
 
 // The model's reading of x* against its latent's (decode_check.h).
 DecodeCheck pictureCheck(const ClueResult& r, const std::vector<std::string>& names) {
-  const float p = r.classRoundtrip >= 0 && size_t(r.classRoundtrip) < r.probsRoundtrip.size()
-                      ? r.probsRoundtrip[size_t(r.classRoundtrip)]
-                      : 0.0f;
-  return checkDecode(r.classLatent, r.uLatent, r.classRoundtrip, p, r.uRoundtrip, names);
+  return checkDecode(r.classLatent, r.uLatent, r.classRoundtrip, r.probRoundtrip(), r.uRoundtrip, names);
 }
 
 void csvRow(std::ostringstream& csv, int64_t index, const ClueResult& r, const std::vector<std::string>& names) {

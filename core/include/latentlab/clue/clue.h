@@ -115,6 +115,12 @@ struct ClueResult {
   CounterfactualQuality quality;
   int numPathSteps() const { return d > 0 ? int(path.size() / size_t(d)) : 0; }
   bool classKept() const { return classRoundtrip == classBefore; }
+  // The probability of the round trip's class (0 when there is none).
+  float probRoundtrip() const {
+    return classRoundtrip >= 0 && size_t(classRoundtrip) < probsRoundtrip.size()
+               ? probsRoundtrip[size_t(classRoundtrip)]
+               : 0.0f;
+  }
 };
 
 }  // namespace latentlab
