@@ -258,3 +258,54 @@ TEST_CASE("options: KEY=VALUE parsing names the key and the bad value") {
   CHECK_THROWS_WITH_AS(setClueOption(o, "colour", "1", "t"), doctest::Contains("unknown counterfactual option"),
                        InputError);
 }
+
+TEST_CASE("diverse K: K counterfactuals per point, pushed apart by DiCE's term, each from z0, reproducible") {
+  const torch::Tensor x = fx().images(4);
+  ClueOptions o;
+  o.diverse = 3;
+  o.lambda = 0.1;
+  const std::vector<ClueResult> a = explainInputs(context(o), o, x, nullptr);
+  REQUIRE(a.size() == 12);
+  ClueOptions plain = o;
+  plain.diversity = 0;  // the same K noisy starts without the term: random restarts
+  const std::vector<ClueResult> r = explainInputs(context(plain), plain, x, nullptr);
+  double spreadDiverse = 0, spreadRestarts = 0, dppDiverse = 0, dppRestarts = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    CHECK(a[i].member == int(i % 3));
+    CHECK(a[i].members == 3);
+    CHECK(a[i].diversity.computed);
+    CHECK(a[i].uLatent < a[i].uBefore);
+    // The path starts at the point's own latent, the same for its K.
+    for (int64_t j = 0; j < a[i].d; ++j) CHECK(a[i].path[size_t(j)] == a[i].z0[size_t(j)]);
+    CHECK(a[i].z0 == a[i - i % 3].z0);
+    if (i % 3 == 0) {
+      spreadDiverse += a[i].diversity.latent;
+      spreadRestarts += r[i].diversity.latent;
+      dppDiverse += a[i].diversity.dpp;
+      dppRestarts += r[i].diversity.dpp;
+      CHECK(a[i].diversity.latent > 0);
+      CHECK(a[i].diversity.classes >= 1);
+    }
+  }
+  MESSAGE("mean pairwise |z_i - z_j|_1 / d: diverse " << spreadDiverse / 4 << ", restarts " << spreadRestarts / 4
+                                                      << "; det: " << dppDiverse / 4 << " vs " << dppRestarts / 4);
+  CHECK(spreadDiverse > 1.5 * spreadRestarts);
+  CHECK(dppDiverse > dppRestarts);
+  // The same seed gives the same run; another seed other starts.
+  const std::vector<ClueResult> again = explainInputs(context(o), o, x, nullptr);
+  CHECK(again[5].zStar == a[5].zStar);
+  ClueOptions seeded = o;
+  seeded.seed = 7;
+  CHECK(explainInputs(context(seeded), seeded, x, nullptr)[5].zStar != a[5].zStar);
+  // Only the latent methods couple their K, and only on the tensor engine.
+  ClueOptions bad = o;
+  bad.method = ClueMethod::Regene;
+  CHECK_THROWS_WITH_AS(explainInputs(context(bad), bad, x, nullptr), doctest::Contains("latent-clue and class-change"),
+                       InputError);
+  bad = o;
+  bad.engine = "cpu";
+  CHECK_THROWS_WITH_AS(explainInputs(context(bad), bad, x, nullptr), doctest::Contains("engine=tensor"), InputError);
+  CHECK_THROWS_WITH_AS(setClueOption(bad, "diverse", "17", "t"), doctest::Contains("diverse must be"), InputError);
+  CHECK_THROWS_WITH_AS(setClueOption(bad, "diverse_init", "0", "t"), doctest::Contains("diverse_init must be"),
+                       InputError);
+}

@@ -2,9 +2,10 @@
 // each method, and what every run reports besides its path: the round trip phi(x*), U before, at
 // z* and after the round trip, the distances and the decoded frames.
 #include <torch/torch.h>
-#include <cmath>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include "clue/clue_internal.h"
 #include "latentlab/model/bundle_torch.h"
@@ -57,14 +58,21 @@ std::vector<ClueResult> explain(const ClueContext& ctx, const ClueOptions& o, co
     throw BundleError(std::string("[clue] ") + clueMethodName(o.method) +
                       " needs a decoder for the round trip, and the bundle has none (" + b.dir + ")");
   const torch::Device dev = ctx.device;
-  const torch::Tensor x0 = x0In.to(dev, torch::kFloat32);
-  const torch::Tensor z0 = z0In.to(dev, torch::kFloat32);
+  // diverse K: each point K times in a row, its K counterfactuals optimised together.
+  const int64_t k = std::max(1, o.diverse);
+  const torch::Tensor x0 =
+      k > 1 ? x0In.to(dev, torch::kFloat32).repeat_interleave(k, 0) : x0In.to(dev, torch::kFloat32);
+  const torch::Tensor z0 =
+      k > 1 ? z0In.to(dev, torch::kFloat32).repeat_interleave(k, 0) : z0In.to(dev, torch::kFloat32);
   const int64_t n = z0.size(0);
   std::vector<ClueResult> out(static_cast<size_t>(n));
   switch (o.method) {
     case ClueMethod::LatentClue:
     case ClueMethod::ClassChange:
-      latentClue(ctx, o, z0, x0, out, cancel, onStep);
+      if (k > 1)
+        detail::diverseLatentClue(ctx, o, z0, x0, out, cancel, onStep);
+      else
+        latentClue(ctx, o, z0, x0, out, cancel, onStep);
       break;
     case ClueMethod::VaeClue:
       detail::vaeClue(ctx, o, x0, out, cancel, onStep);
@@ -139,6 +147,8 @@ std::vector<ClueResult> explain(const ClueContext& ctx, const ClueOptions& o, co
     r.latentDistance = lat[i].item<float>();
     r.inputDistance = inp[i].item<float>();
     r.ms = ms;
+    r.member = int(i % k);
+    r.members = int(k);
     if (o.target >= 0) {
       r.target = o.target;
       r.targetBefore = r.probsBefore[size_t(o.target)];
@@ -153,6 +163,7 @@ std::vector<ClueResult> explain(const ClueContext& ctx, const ClueOptions& o, co
       r.frames = toFloats(b.decode(torch::stack(zs).to(dev)));
     }
   }
+  measureDiversity(out, int(k), o.distance);
   return out;
 }
 

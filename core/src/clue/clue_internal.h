@@ -70,6 +70,12 @@ void regene(const ClueContext& ctx, const ClueOptions& o, const torch::Tensor& z
 void hierarchicalSearch(const ClueContext& ctx, const ClueOptions& o, const torch::Tensor& x0,
                         std::vector<ClueResult>& out, const std::atomic<bool>* cancel, const ClueStepFn& onStep);
 
+// Latent CLUE or class change with o.diverse = K > 1 (diverse.cpp): z0 and x0 hold each point K
+// times in a row ([N*K, ...]); the K of a point are optimised together with DiCE's diversity term.
+// Each path starts at z0, then at its noisy start. Fills what latentClue fills.
+void diverseLatentClue(const ClueContext& ctx, const ClueOptions& o, const torch::Tensor& z0, const torch::Tensor& x0,
+                       std::vector<ClueResult>& out, const std::atomic<bool>* cancel, const ClueStepFn& onStep);
+
 // Cuts the run at its lowest objective: z* is the best point the optimiser visited (Adam's steps
 // have a size of about lr whatever the gradient, so the last point can be worse than an earlier one,
 // and a huge lambda must give back z0 itself). Sets steps to that step.

@@ -41,9 +41,9 @@ double ClueOptions::lambdaXOrDefault() const {
 }
 
 std::vector<std::string> clueOptionKeys() {
-  return {"method", "head",      "uncertainty", "distance",   "lambda", "lambda_x",   "lr",
-          "steps",  "patience",  "tolerance",   "keep_class", "target", "prototypes", "sparsity",
-          "eta",    "threshold", "outer_steps", "frames",     "engine"};
+  return {"method",      "head",      "uncertainty", "distance", "lambda",     "lambda_x",     "lr",  "steps",
+          "patience",    "tolerance", "keep_class",  "target",   "prototypes", "sparsity",     "eta", "threshold",
+          "outer_steps", "frames",    "engine",      "diverse",  "diversity",  "diverse_init", "seed"};
 }
 
 void setClueOption(ClueOptions& o, const std::string& key, const std::string& v, const std::string& where) {
@@ -92,7 +92,15 @@ void setClueOption(ClueOptions& o, const std::string& key, const std::string& v,
     if (v != "cpu" && v != "tensor" && v != "auto")
       throw InputError("[" + where + "] engine must be cpu, tensor or auto, got " + quoted(v));
     o.engine = v;
-  } else {
+  } else if (key == "diverse")
+    o.diverse = parseInt(key, v, 1, 16, where);
+  else if (key == "diversity")
+    o.diversity = parseNumber(key, v, 0, 1e6, false, where);
+  else if (key == "diverse_init")
+    o.diverseInit = parseNumber(key, v, 0, 10, true, where);
+  else if (key == "seed")
+    o.seed = uint64_t(parseInt(key, v, 0, 2147483647, where));
+  else {
     std::string keys;
     for (const auto& k : clueOptionKeys()) keys += (keys.empty() ? "" : ", ") + k;
     throw InputError("[" + where + "] unknown counterfactual option " + quoted(key) + " (known: " + keys + ")");
@@ -109,6 +117,15 @@ void checkClueOptions(const ClueOptions& o, int64_t numClasses, const std::strin
   } else if (o.target >= 0) {
     throw InputError("[" + where + "] target is for method=class-change; " + clueMethodName(o.method) +
                      " lowers the uncertainty");
+  }
+  if (o.diverse > 1) {
+    if (o.method != ClueMethod::LatentClue && o.method != ClueMethod::ClassChange)
+      throw InputError("[" + where + "] diverse=" + std::to_string(o.diverse) +
+                       " works with latent-clue and class-change (their K latents are optimised together), not " +
+                       clueMethodName(o.method));
+    if (o.engine == "cpu")
+      throw InputError("[" + where + "] diverse=" + std::to_string(o.diverse) +
+                       " couples the K counterfactuals, which the cpu engine cannot; use engine=tensor or auto");
   }
   if (o.head == HeadKind::Deterministic && o.uncertainty == UncertaintyKind::Epistemic)
     throw InputError("[" + where +

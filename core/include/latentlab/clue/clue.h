@@ -13,6 +13,9 @@
 //  - class-change: like latent-clue with -log p-bar_target in place of U.
 //  - hierarchical: latent CLUE inside; the latent steps pulled back to the input through the
 //                  encoder's Jacobian on the decoded path; x <- x + eta * dx outside.
+//  - diverse K (latent-clue and class-change): K counterfactuals per point optimised together, DiCE's
+//                  objective (Mothilal et al. 2020) in the latent: the mean of the K objectives minus
+//                  `diversity` * det(Kmat), Kmat[i][j] = 1 / (1 + d(z_i, z_j)), from K starts z0 + noise.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -50,6 +53,10 @@ struct ClueOptions {
   int outerSteps = 20;          // hierarchical: at most
   int frames = 6;               // decoded frames kept for the filmstrip (x0 and g(z*) come besides)
   std::string engine = "auto";  // cpu (analytic gradients, plain loops), tensor (autograd on the device), auto
+  int diverse = 1;              // K counterfactuals per point (latent-clue and class-change; tensor engine)
+  double diversity = 1.0;       // diverse: the weight of DiCE's determinant term
+  double diverseInit = 0.1;     // diverse: the K starts are z0 + noise of this many standard deviations of z0's values
+  uint64_t seed = 0;            // diverse: the starts' noise
 
   double lrOrDefault() const;
   double lambdaXOrDefault() const;
@@ -57,7 +64,8 @@ struct ClueOptions {
 
 // Sets one option from a `KEY=VALUE` pair as scripts, the GUI and the CLI name them (method, head,
 // uncertainty, distance, lambda, lambda_x, lr, steps, patience, tolerance, keep_class, target,
-// prototypes, sparsity, eta, threshold, outer_steps, frames, engine). Range-checked; throws
+// prototypes, sparsity, eta, threshold, outer_steps, frames, engine, diverse, diversity,
+// diverse_init, seed). Range-checked; throws
 // InputError "[where] KEY must be ..., got VALUE" on an unknown key or a bad value.
 void setClueOption(ClueOptions& o, const std::string& key, const std::string& value, const std::string& where);
 // The keys setClueOption accepts, for help texts.
@@ -87,6 +95,20 @@ struct CounterfactualQuality {
   int k = 5;
 };
 
+// How different the K counterfactuals of one point are (diverse K): DiCE's diversity (the mean
+// pairwise distance) in the latent and in the image, its count diversity in the image (the mean
+// share of values two counterfactuals differ in by more than 0.05), the determinant the run
+// maximised (at the z*), and how many classes the K reach after the round trip.
+struct DiversityMeasure {
+  bool computed = false;
+  int k = 1;
+  double latent = 0;  // mean over pairs of |z*_i - z*_j|_1 / d
+  double image = 0;   // mean over pairs of |x*_i - x*_j|_1 / P
+  double count = 0;   // mean over pairs of the share of values with |x*_i - x*_j| > 0.05
+  double dpp = 0;     // det(Kmat) at the z*, with the run's distance (1: far apart, 0: all the same)
+  int classes = 0;    // distinct round-trip classes among the K
+};
+
 struct ClueResult {
   std::string method, head, uncertainty;
   int64_t d = 0, C = 1, H = 0, W = 0;
@@ -113,6 +135,8 @@ struct ClueResult {
   std::vector<int> weightClasses;                                 // regene: the prototype's class (-1: z0)
   std::vector<float> inputPath;                                   // hierarchical: [outer+1, C, H, W] the inputs x_k
   CounterfactualQuality quality;
+  int member = 0, members = 1;  // diverse: which of the point's K counterfactuals this is, and K
+  DiversityMeasure diversity;   // diverse: the point's K together (the same in each of them)
   int numPathSteps() const { return d > 0 ? int(path.size() / size_t(d)) : 0; }
   bool classKept() const { return classRoundtrip == classBefore; }
   // The probability of the round trip's class (0 when there is none).

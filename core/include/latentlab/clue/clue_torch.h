@@ -50,6 +50,8 @@ ClueContext makeClueContext(const Bundle& b, const ClueOptions& o, const torch::
 // latent [d] and U there. Return false to stop the run (pause); the result holds the path so far.
 using ClueStepFn = std::function<bool(int step, const std::vector<float>& z, float u)>;
 
+// With o.diverse = K > 1 each of the explain functions returns N * K results, point i's K
+// counterfactuals at i*K .. i*K+K-1 (member, members and diversity set).
 // Explains N inputs x0 [N, C, H, W] (in [0, 1]). Throws CancelledError when `cancel` is set,
 // InputError / BundleError on options the bundle cannot serve (vae-clue without a VAE, a decoder
 // term without a decoder, regene without prototypes).
@@ -76,6 +78,10 @@ QualityReference makeQualityReference(const torch::Tensor& zTrain, const torch::
                                       const torch::Tensor& zTest, int k = 5, int64_t maxTest = 1000);
 // Fills r.quality (clue.h, CounterfactualQuality) from r's images, latents and classes.
 void measureQuality(ClueResult& r, const QualityReference& ref);
+
+// Fills the diversity of each group of k consecutive results (DiversityMeasure, clue.h) from their
+// z*, x* and round-trip classes; `distance` is the run's (the determinant's kernel).
+void measureDiversity(std::vector<ClueResult>& out, int k, ClueDistance distance);
 
 // The pieces, for tests and the benchmarks. -----------------------------------------------
 
