@@ -13,8 +13,8 @@ for k in 0 1 2; do
 done
 # The index, the classes and z* of every row (the U columns, and the quality measures taken from
 # the decoded pictures, are evaluated in batches of another size, so they may differ in the 7th
-# digit), rows sorted by index. Columns: 1 index, 9-11 the classes, 22 on z*.
-head -1 "$tmp/all/points.csv" | cut -d, -f1,9-11,22 | grep -qx 'index,class_before,class_latent,class_roundtrip,z0' \
+# digit), rows sorted by index. Columns: 1 index, 9-11 the classes, 22 member, 28 on z*.
+head -1 "$tmp/all/points.csv" | cut -d, -f1,9-11,22,28 | grep -qx 'index,class_before,class_latent,class_roundtrip,member,z0' \
   || fail "points.csv's columns moved: $(head -1 "$tmp/all/points.csv" | cut -c1-300)"
 rows() { grep -hv '^index' "$@" | cut -d, -f1,9-11,22- | sort -t, -k1,1n; }
 [[ "$(rows "$tmp/all/points.csv")" == "$(rows "$tmp"/s{0,1,2}/points.csv)" ]] \
@@ -22,6 +22,22 @@ rows() { grep -hv '^index' "$@" | cut -d, -f1,9-11,22- | sort -t, -k1,1n; }
 [[ $(tail -n +2 "$tmp/all/points.csv" | wc -l) -eq 12 ]] || fail "expected 12 rows"
 [[ $(ls "$tmp/all/filmstrips" | wc -l) -eq 12 ]] || fail "expected 12 filmstrips"
 grep -q '"n_points": 12' "$tmp/all/summary.json" || fail "summary n_points"
+# --diverse K: K rows per point (member 0..K-1, the point's diversity on each), one filmstrip per
+# point with a row per counterfactual, the measures and the seed in summary.json.
+"$ll" explain "$bundle" --most-uncertain 2 --diverse 3 --lambda 0.1 --out "$tmp/div" 2>/dev/null >/dev/null || fail "--diverse 3"
+[[ $(tail -n +2 "$tmp/div/points.csv" | cut -d, -f22 | tr '\n' ' ') == "0 1 2 0 1 2 " ]] || fail "--diverse 3: members"
+[[ $(tail -n +2 "$tmp/div/points.csv" | cut -d, -f1 | sort -u | wc -l) -eq 2 ]] || fail "--diverse 3: two points"
+tail -n +2 "$tmp/div/points.csv" | cut -d, -f23 | grep -qvx '' || fail "--diverse 3: no diversity column"
+[[ $(ls "$tmp/div/filmstrips" | wc -l) -eq 2 ]] || fail "--diverse 3: expected 2 filmstrips"
+f=$(ls "$tmp/div/filmstrips" | head -1)
+[[ $(od -An -tu1 -j20 -N4 "$tmp/div/filmstrips/$f" | awk '{print $1*16777216+$2*65536+$3*256+$4}') -eq 88 ]] \
+  || fail "--diverse 3: the filmstrip is not 3 rows of 28 px"
+grep -q '"n_counterfactuals": 6' "$tmp/div/summary.json" || fail "--diverse 3: n_counterfactuals"
+grep -A8 '"diversity": {' "$tmp/div/summary.json" | grep -q '"k": 3' || fail "--diverse 3: no diversity block"
+grep -q '"seed": 0' "$tmp/div/summary.json" || fail "--diverse 3: the seed is not recorded"
+"$ll" explain "$bundle" --most-uncertain 2 --diverse 3 --method vae-clue --out "$tmp/dv" 2>"$tmp/err" >/dev/null \
+  && fail "--diverse with vae-clue ran"
+grep -q "latent-clue and class-change" "$tmp/err" || fail "--diverse with vae-clue: $(cat "$tmp/err")"
 # --force replaces an earlier explain folder, never anything else.
 "$ll" explain "$bundle" --most-uncertain 2 --out "$tmp/all" --force 2>/dev/null >/dev/null || fail "--force on an explain folder"
 grep -q '"n_points": 2' "$tmp/all/summary.json" || fail "--force did not replace"

@@ -64,6 +64,9 @@ class ExplainCommand : public Command {
                       "KEY=VALUE for any other option (lambda_x, lr, distance, keep_class, "
                       "prototypes, sparsity, eta, threshold, outer_steps, frames, engine, ...)");
     m_sub->add_flag("--keep-class", m_keepClass, "Undo steps that change the predicted class");
+    m_sub->add_option("--diverse", m_diverse,
+                      "latent-clue, class-change: K counterfactuals per point (1 to 16), pushed apart by DiCE's "
+                      "diversity term (--set diversity=W, default 1; diverse_init, seed); one filmstrip row each");
   }
 
   bool cancellable() const override { return true; }
@@ -98,11 +101,12 @@ class ExplainCommand : public Command {
     if (given("--target")) setClueOption(cf, "target", m_target, "explain");
     if (given("--steps")) setClueOption(cf, "steps", m_steps, "explain");
     if (given("--lambda")) setClueOption(cf, "lambda", m_lambda, "explain");
+    if (given("--diverse")) setClueOption(cf, "diverse", m_diverse, "explain");
     if (m_keepClass) cf.keepClass = true;
     // --set never overrides an option given by its own flag.
     const std::vector<std::pair<std::string, std::string>> flags = {
         {"method", "--method"}, {"head", "--head"},     {"uncertainty", "--uncertainty"}, {"target", "--target"},
-        {"steps", "--steps"},   {"lambda", "--lambda"}, {"keep_class", "--keep-class"}};
+        {"steps", "--steps"},   {"lambda", "--lambda"}, {"keep_class", "--keep-class"},   {"diverse", "--diverse"}};
     applySets(flags, [&cf](const std::string& k, const std::string& v) { setClueOption(cf, k, v, "explain"); });
     if (cf.method == ClueMethod::VaeClue && m_sub->get_option("--lambda")->count() > 0)
       throw InputError(
@@ -135,8 +139,8 @@ class ExplainCommand : public Command {
 
   // Integrated gradients of one test image.
   int runIg(const CliContext& ctx) {
-    for (const char* flag :
-         {"--indices", "--most-uncertain", "--shard", "--lambda", "--keep-class", "--uncertainty", "--batch"})
+    for (const char* flag : {"--indices", "--most-uncertain", "--shard", "--lambda", "--keep-class", "--uncertainty",
+                             "--batch", "--diverse"})
       if (m_sub->get_option(flag)->count() > 0)
         throw InputError(std::string("[explain] ") + flag +
                          " is not an option of --method ig (it explains one image, "
@@ -185,7 +189,7 @@ class ExplainCommand : public Command {
   // Example importance (dknn, simplex, tracin) of one test image.
   int runExamples(const CliContext& ctx) {
     for (const char* flag : {"--indices", "--most-uncertain", "--shard", "--lambda", "--keep-class", "--uncertainty",
-                             "--batch", "--baseline", "--quadrature", "--head", "--target"})
+                             "--batch", "--baseline", "--quadrature", "--head", "--target", "--diverse"})
       if (m_sub->get_option(flag)->count() > 0)
         throw InputError(std::string("[explain] ") + flag + " is not an option of --method " + m_method +
                          " (it scores the training examples of one test image, --index N)");
@@ -217,7 +221,8 @@ class ExplainCommand : public Command {
   AttributionExplainOptions m_attr;
   std::string m_baseline, m_quadrature;
   ExplainOptions m_opt;
-  std::string m_method = "latent-clue", m_head = "laplace", m_kind = "total", m_shard, m_target, m_steps, m_lambda;
+  std::string m_method = "latent-clue", m_head = "laplace", m_kind = "total", m_shard, m_target, m_steps, m_lambda,
+              m_diverse;
   std::vector<std::string> m_sets;
   bool m_keepClass = false;
 };

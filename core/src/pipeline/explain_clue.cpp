@@ -84,24 +84,35 @@ std::vector<int64_t> readIndices(const std::string& path, int64_t n) {
   return out;
 }
 
-// x0 | frames | x*, 2 pixels apart: RGB for a colour bundle, grey for a grey one.
-void writeFilmstrip(const std::string& path, const ClueResult& r) {
-  const int64_t hw = r.H * r.W, img = r.C * hw, gap = 2, oc = r.C == 3 ? 3 : 1;
-  std::vector<const float*> tiles{r.x0.data()};
-  for (size_t f = 0; f * size_t(img) < r.frames.size(); ++f) tiles.push_back(r.frames.data() + f * size_t(img));
-  tiles.push_back(r.xStar.data());
-  const int64_t w = int64_t(tiles.size()) * (r.W + gap) - gap;
-  std::vector<uint8_t> px(size_t(w * r.H * oc), 40);
-  for (size_t t = 0; t < tiles.size(); ++t)
-    for (int64_t y = 0; y < r.H; ++y)
-      for (int64_t x = 0; x < r.W; ++x)
-        for (int64_t k = 0; k < oc; ++k) {
-          float v = 0;  // channel k, or the mean of the channels for a grey strip
-          for (int64_t c = oc == 3 ? k : 0; c < (oc == 3 ? k + 1 : r.C); ++c) v += tiles[t][c * hw + y * r.W + x];
-          v = std::min(1.0f, std::max(0.0f, v / float(oc == 3 ? 1 : r.C)));
-          px[size_t((y * w + int64_t(t) * (r.W + gap) + x) * oc + k)] = uint8_t(v * 255.0f + 0.5f);
-        }
-  writePngFile(path, int(w), int(r.H), int(oc), px);
+// x0 | frames | x*, 2 pixels apart, one row per counterfactual of the point (diverse K): RGB for a
+// colour bundle, grey for a grey one.
+void writeFilmstrip(const std::string& path, const std::vector<const ClueResult*>& rows) {
+  const ClueResult& r0 = *rows.front();
+  const int64_t hw = r0.H * r0.W, img = r0.C * hw, gap = 2, oc = r0.C == 3 ? 3 : 1;
+  std::vector<std::vector<const float*>> tiles;
+  size_t most = 0;
+  for (const ClueResult* r : rows) {
+    std::vector<const float*> t{r->x0.data()};
+    for (size_t f = 0; f * size_t(img) < r->frames.size(); ++f) t.push_back(r->frames.data() + f * size_t(img));
+    t.push_back(r->xStar.data());
+    most = std::max(most, t.size());
+    tiles.push_back(std::move(t));
+  }
+  const int64_t w = int64_t(most) * (r0.W + gap) - gap, h = int64_t(rows.size()) * (r0.H + gap) - gap;
+  std::vector<uint8_t> px(size_t(w * h * oc), 40);
+  for (size_t row = 0; row < tiles.size(); ++row)
+    for (size_t t = 0; t < tiles[row].size(); ++t)
+      for (int64_t y = 0; y < r0.H; ++y)
+        for (int64_t x = 0; x < r0.W; ++x)
+          for (int64_t k = 0; k < oc; ++k) {
+            float v = 0;  // channel k, or the mean of the channels for a grey strip
+            for (int64_t c = oc == 3 ? k : 0; c < (oc == 3 ? k + 1 : r0.C); ++c)
+              v += tiles[row][t][c * hw + y * r0.W + x];
+            v = std::min(1.0f, std::max(0.0f, v / float(oc == 3 ? 1 : r0.C)));
+            const int64_t py = int64_t(row) * (r0.H + gap) + y;
+            px[size_t((py * w + int64_t(t) * (r0.W + gap) + x) * oc + k)] = uint8_t(v * 255.0f + 0.5f);
+          }
+  writePngFile(path, int(w), int(h), int(oc), px);
 }
 
 std::vector<int64_t> choosePoints(const ExplainOptions& o, const Bundle& b, const torch::Tensor& z) {
@@ -145,7 +156,7 @@ std::string csvHeader(int64_t d) {
   std::string h =
       "index,u_before,u_latent,u_roundtrip,latent_distance,input_distance,class_kept,ms_per_explanation,"
       "class_before,class_latent,class_roundtrip,picture_read_otherwise,valid,l1_x,l2_x,l1_z,l2_z,sparsity,ynn,"
-      "knn_distance,knn_percentile";
+      "knn_distance,knn_percentile,member,diversity_z,diversity_x,count_diversity,dpp,distinct_classes";
   for (int64_t i = 0; i < d; ++i) h += ",z" + std::to_string(i);
   return h + "\n";
 }
@@ -161,7 +172,13 @@ void csvRow(std::ostringstream& csv, int64_t index, const ClueResult& r, const s
       << r.classLatent << ',' << r.classRoundtrip << ',' << (pictureCheck(r, names).faithful() ? 0 : 1);
   const CounterfactualQuality& q = r.quality;
   csv << ',' << (q.valid ? 1 : 0) << ',' << q.l1X << ',' << q.l2X << ',' << q.l1Z << ',' << q.l2Z << ',' << q.sparsity
-      << ',' << q.yNN << ',' << q.knnDistance << ',' << q.knnPercentile;
+      << ',' << q.yNN << ',' << q.knnDistance << ',' << q.knnPercentile << ',' << r.member;
+  // The point's K together (diverse K); empty cells for a run of one counterfactual per point.
+  const DiversityMeasure& dv = r.diversity;
+  if (dv.computed)
+    csv << ',' << dv.latent << ',' << dv.image << ',' << dv.count << ',' << dv.dpp << ',' << dv.classes;
+  else
+    csv << ",,,,,";
   for (float v : r.zStar) csv << ',' << v;
   csv << '\n';
 }
@@ -305,6 +322,7 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
   double sums[7] = {0, 0, 0, 0, 0, 0, 0};  // u_before, u_latent, u_roundtrip, latent, input, kept, ms
   double target[3] = {0, 0, 0};
   double qsum[9] = {0, 0, 0, 0, 0, 0, 0, 0, 0};  // CARLA's measures (points.csv's columns)
+  double dsum[5] = {0, 0, 0, 0, 0};              // diverse K: the diversity measures, summed over the points
   int64_t misread = 0;       // counterfactual pictures the model reads as another class, or much less surely
   std::string pictureWords;  // --image: what is wrong with its picture, in words
   const auto t0 = Clock::now();
@@ -313,26 +331,37 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
     const size_t e = std::min(points.size(), i + size_t(o.batch));
     const torch::Tensor idx = torch::tensor(std::vector<int64_t>(points.begin() + long(i), points.begin() + long(e)));
     auto res = explainPoints(ctx, o.cf, test.images.index_select(0, idx), z.index_select(0, idx), cancel);
+    const size_t k = size_t(std::max(1, o.cf.diverse));
     for (size_t j = 0; j < res.size(); ++j) {
       ClueResult& r = res[j];
       measureQuality(r, quality);
       const CounterfactualQuality& q = r.quality;
       const double qv[9] = {q.valid ? 1.0 : 0.0, q.l1X, q.l2X,         q.l1Z,          q.l2Z,
                             q.sparsity,          q.yNN, q.knnDistance, q.knnPercentile};
-      for (int k = 0; k < 9; ++k) qsum[k] += qv[k];
+      for (int m = 0; m < 9; ++m) qsum[m] += qv[m];
       // A user's image is row -1 and filmstrips/image.png: never mistaken for test point 0.
-      const int64_t index = o.image.empty() ? points[i + j] : -1;
+      const int64_t index = o.image.empty() ? points[i + j / k] : -1;
       csvRow(csv, index, r, b.manifest.classNames);
       const DecodeCheck dc = pictureCheck(r, b.manifest.classNames);
       misread += dc.faithful() ? 0 : 1;
-      if (!o.image.empty()) pictureWords = dc.words;
-      writeFilmstrip(
-          (fs::path(stage.path()) / "filmstrips" / (o.image.empty() ? std::to_string(index) : "image") += ".png")
-              .string(),
-          r);
+      if (!o.image.empty() && !dc.faithful() && pictureWords.empty())
+        pictureWords = (k > 1 ? "counterfactual " + std::to_string(r.member + 1) + ": " : std::string()) + dc.words;
+      if (r.diversity.computed && r.member == 0) {
+        const DiversityMeasure& dv = r.diversity;
+        const double dvv[5] = {dv.latent, dv.image, dv.count, dv.dpp, double(dv.classes)};
+        for (int m = 0; m < 5; ++m) dsum[m] += dvv[m];
+      }
+      if (r.member + 1 == r.members) {  // the point's last counterfactual: its filmstrip, one row each
+        std::vector<const ClueResult*> rows;
+        for (size_t m = j + 1 - k; m <= j; ++m) rows.push_back(&res[m]);
+        writeFilmstrip(
+            (fs::path(stage.path()) / "filmstrips" / (o.image.empty() ? std::to_string(index) : "image") += ".png")
+                .string(),
+            rows);
+      }
       const double v[7] = {
           r.uBefore, r.uLatent, r.uRoundtrip, r.latentDistance, r.inputDistance, r.classKept() ? 1.0 : 0.0, r.ms};
-      for (int k = 0; k < 7; ++k) sums[k] += v[k];
+      for (int m = 0; m < 7; ++m) sums[m] += v[m];
       target[0] += r.targetBefore;
       target[1] += r.targetLatent;
       target[2] += r.targetRoundtrip;
@@ -350,8 +379,11 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
     }
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  const double n = double(points.size());
+  // The means are over the counterfactuals (K per point with diverse K), the diversity's over the points.
+  const int kk = std::max(1, o.cf.diverse);
+  const double n = double(points.size()) * kk, np = double(points.size());
   auto mean = [n](double v) { return n > 0 ? json(v / n) : json(nullptr); };
+  auto pointMean = [np](double v) { return np > 0 ? json(v / np) : json(nullptr); };
   json summary = {
       {kExplainMarker, true},
       {"bundle", fs::absolute(o.bundle).string()},
@@ -359,6 +391,7 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
       {"head", headKindName(o.cf.head)},
       {"uncertainty", uncertaintyName(o.cf.uncertainty)},
       {"n_points", points.size()},
+      {"n_counterfactuals", points.size() * size_t(kk)},
       {"image", o.image.empty() ? json(nullptr) : json(fs::absolute(o.image).string())},
       {"input_shape", b.manifest.inputShape},
       {"u_before", mean(sums[0])},
@@ -392,8 +425,21 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
         {"knn_distance", mean(qsum[7])},
         {"knn_percentile", mean(qsum[8])},
         {"ms", mean(sums[6])}}},
+      {"diversity",
+       kk < 2 ? json(nullptr)
+              : json{{"measures",
+                      "DiCE (Mothilal et al. 2020), means over the points of each point's K counterfactuals: latent = "
+                      "mean pairwise |z*_i - z*_j|_1 / d; image = mean pairwise |x*_i - x*_j|_1 / P; count = mean "
+                      "pairwise share of values differing by more than 0.05; dpp = det(1 / (1 + d(z*_i, z*_j))), the "
+                      "term the run maximised; classes = distinct round-trip classes among the K"},
+                     {"k", kk},
+                     {"latent", pointMean(dsum[0])},
+                     {"image", pointMean(dsum[1])},
+                     {"count", pointMean(dsum[2])},
+                     {"dpp", pointMean(dsum[3])},
+                     {"classes", pointMean(dsum[4])}}},
       {"seconds", seconds},
-      {"points_per_second", seconds > 0 ? n / seconds : 0.0},
+      {"points_per_second", seconds > 0 ? np / seconds : 0.0},
       {"shard", std::to_string(o.shardIndex) + "/" + std::to_string(o.shardCount)},
       {"device", o.device},
       {"options",
@@ -414,7 +460,11 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
         {"engine", o.cf.engine},
         {"batch", o.batch},
         {"target", o.cf.target >= 0 ? json(o.cf.target) : json(nullptr)},
-        {"seed", nullptr}}}};  // latent CLUE is deterministic: no seed changes it
+        {"diverse", kk},
+        {"diversity", kk > 1 ? json(o.cf.diversity) : json(nullptr)},
+        {"diverse_init", kk > 1 ? json(o.cf.diverseInit) : json(nullptr)},
+        // Only diverse K draws noise (its starts); the other runs are deterministic.
+        {"seed", kk > 1 ? json(o.cf.seed) : json(nullptr)}}}};
   if (o.cf.target >= 0) {
     summary["target"] = o.cf.target;
     summary["target_before"] = mean(target[0]);
@@ -425,8 +475,9 @@ json runExplain(const ExplainOptions& o, const ProgressFn& progress, const std::
   writeFileAtomic((fs::path(stage.path()) / "summary.json").string(), jsonText(summary, 2) + "\n");
   checkCancel(cancel, "explain");
   stage.commit();
-  log << "explained " << points.size() << " points with " << clueMethodName(o.cf.method) << " ("
-      << headKindName(o.cf.head) << ", " << uncertaintyName(o.cf.uncertainty) << ") in " << std::fixed
+  log << "explained " << points.size() << " points"
+      << (kk > 1 ? " (" + std::to_string(kk) + " counterfactuals each)" : "") << " with " << clueMethodName(o.cf.method)
+      << " (" << headKindName(o.cf.head) << ", " << uncertaintyName(o.cf.uncertainty) << ") in " << std::fixed
       << std::setprecision(1) << seconds << " s\n";
   return summary;
 }
