@@ -663,6 +663,8 @@ def case_clue():
         f"clue-batch {OUT}/b1 20", f"wait-for {OUT}/b1/summary.json 300", "wait 5", f"state {OUT}/c6.json",
         f"clue-batch {OUT}/b2 3000 method=vae-clue", "wait 40", "cancel", f"state {OUT}/c7.json",
         f"clue-batch {OUT}/b3 lasso", f"state {OUT}/c8.json",
+        "select 2245", "clue diverse=3 lambda=0.3", "wait 4", f"state {OUT}/c9.json", "clue-follow 3", f"state {OUT}/c10.json",
+        "clue-follow 5", f"state {OUT}/c11.json",
         "quit",
     ])], timeout=600)
     zall = torch.load(os.path.join(BUNDLE, "cache", "latents_test.pt"))
@@ -728,6 +730,24 @@ def case_clue():
     assert not c7["running"] and left == [] and job["cancelled"] and job["finished"], left
     c8 = st("c8.json")
     assert "lasso selection holds no test points" in c8["clue"]["batch"]["error"], c8["clue"]["batch"]
+    # diverse=3: three Laplace counterfactuals from the point, each starting at its latent, each
+    # lowering U, pushed apart; the scrubber follows the one asked for.
+    c9 = st("c9.json")["clue"]
+    runs = c9["diverse"]
+    assert len(runs) == 3 and "laplace" not in c9 and "deterministic" not in c9 and c9["member"] == 0, c9.keys()
+    for r in runs:
+        assert r["head"] == "laplace" and torch.allclose(torch.tensor(r["z0"]), z0, atol=1e-6)
+        assert r["u_latent"] < r["u_before"], (r["u_latent"], r["u_before"])
+    pair = float((torch.tensor(runs[0]["z_star"]) - torch.tensor(runs[1]["z_star"])).abs().mean())
+    print(f"diverse: U {[round(r['u_latent'], 4) for r in runs]}, |z*_1 - z*_2|_1 / d = {pair:.3f}, "
+          f"diversity {c9['diversity']}")
+    assert c9["diversity"]["k"] == 3 and abs(c9["diversity"]["latent"] - pair) < 0.5 * pair + 1e-6 and pair > 0.05
+    c10 = st("c10.json")["clue"]
+    assert c10["member"] == 2
+    step = c10["scrub"]
+    assert step == len(runs[2]["path_u"]) - 1 and torch.allclose(
+        torch.tensor(c10["scrub_latent"]), torch.tensor(runs[2]["z_star"]), atol=1e-6), "clue-follow 3 did not follow #3"
+    assert any("there are 3 diverse counterfactuals" in x for x in st("c11.json")["errors"])
 
 
 def case_clue_nudge():

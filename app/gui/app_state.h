@@ -3,6 +3,7 @@
 // reference to the controllers and panels. Plain data: torch-free, GL-free and ImGui-free, so the
 // rules built on it (point_style, map_lod, script_runner) are tested without a display.
 // Only the UI thread reads or writes it; the workers hand results over through Worker::toUi.
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -263,11 +264,13 @@ struct ClueBatch : JobSlot {
 struct ClueState : JobSlot {  // the run of both heads
   ClueOptions options;        // the panel's settings
   std::optional<ClueRun> laplace, det;
-  std::vector<float> liveXY;  // [t, 2] the path of the run in progress
-  uint64_t runs = 0;          // runs started (the demo recorder writes a `clue` line for each)
-  int64_t fromPoint = -1;     // where the runs started (a point, or -1 for an edited latent)
-  int64_t origin = -1;        // the data point the runs go back to (the selection's point)
-  int inspectStep = -1;       // the inspector shows this step of the followed run (-1: the selection)
+  std::vector<ClueRun> diverse;  // diverse K: the K counterfactuals of one head (laplace and det stay empty)
+  int member = 0;                // diverse K: the one the scrubber and the inspector follow
+  std::vector<float> liveXY;     // [t, 2] the path of the run in progress
+  uint64_t runs = 0;             // runs started (the demo recorder writes a `clue` line for each)
+  int64_t fromPoint = -1;        // where the runs started (a point, or -1 for an edited latent)
+  int64_t origin = -1;           // the data point the runs go back to (the selection's point)
+  int inspectStep = -1;          // the inspector shows this step of the followed run (-1: the selection)
   int fromEdited = -1;
   bool followDet = false;  // the scrubber follows the deterministic run
   int scrub = 0;           // the step shown
@@ -276,7 +279,10 @@ struct ClueState : JobSlot {  // the run of both heads
   int nudged = -1;       // the edited point made by dragging a paused path's step
   ClueBatch batch;
 
-  const ClueRun* followed() const { return followDet ? (det ? &*det : nullptr) : (laplace ? &*laplace : nullptr); }
+  const ClueRun* followed() const {
+    if (!diverse.empty()) return &diverse[size_t(std::clamp(member, 0, int(diverse.size()) - 1))];
+    return followDet ? (det ? &*det : nullptr) : (laplace ? &*laplace : nullptr);
+  }
 };
 
 // ------------------------------------------------------------------------------------ attributions

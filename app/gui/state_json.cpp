@@ -153,6 +153,15 @@ json clueJson(const AppState& s) {
   };
   if (cs.laplace) c["laplace"] = run(*cs.laplace);
   if (cs.det) c["deterministic"] = run(*cs.det);
+  if (!cs.diverse.empty()) {  // diverse K: the K runs of one head, the one followed, and their diversity
+    json all = json::array();
+    for (const ClueRun& r : cs.diverse) all.push_back(run(r));
+    c["diverse"] = all;
+    c["member"] = cs.member;
+    const DiversityMeasure& dv = cs.diverse.front().result.diversity;
+    c["diversity"] = {{"k", dv.k},         {"latent", dv.latent}, {"image", dv.image},
+                      {"count", dv.count}, {"dpp", dv.dpp},       {"classes", dv.classes}};
+  }
   c["playing"] = cs.playing;
   c["nudged_edited"] = cs.nudged;
   if (const ClueRun* r = cs.followed(); r && cs.scrub >= 0 && size_t(2 * cs.scrub + 1) < r->xy.size()) {

@@ -97,6 +97,8 @@ void ClueController::start(const ClueOptions& options, int64_t point, std::vecto
   cs.options = options;
   cs.laplace.reset();
   cs.det.reset();
+  cs.diverse.clear();
+  cs.member = 0;
   cs.liveXY.clear();
   cs.scrub = 0;
   cs.inspectStep = -1;
@@ -131,6 +133,27 @@ void ClueController::start(const ClueOptions& options, int64_t point, std::vecto
           return !job.cancel.load();
         };
         auto progress = [&job](const Progress& p) { job.report(p); };
+        if (options.diverse > 1) {  // K counterfactuals of one head: the Laplace one when there is one
+          ClueOptions one = options;
+          if (!laplace) one.head = HeadKind::Deterministic;
+          auto all = std::make_shared<std::vector<ClueResult>>(
+              ex->counterfactuals(one, point, z0, onStep, progress, &job.cancel));
+          c.worker->toUi([&c, all, current] {
+            if (!current()) return;
+            ClueState& cs = c.state.clue;
+            for (const ClueResult& r : *all) cs.diverse.push_back(c.clue.makeRun(r));
+            cs.member = 0;
+            cs.liveXY.clear();
+            cs.job.reset();
+            cs.followDet = false;
+            c.clue.scrubTo(0);
+            cs.playing = true;
+            cs.playClock = 0;
+            c.log.info("clue: " + std::to_string(all->size()) + " diverse counterfactuals (" + all->front().method +
+                       ", " + all->front().head + " head) done");
+          });
+          return;
+        }
         std::shared_ptr<ClueResult> lap;
         if (laplace && options.head == HeadKind::Laplace) {
           lap = std::make_shared<ClueResult>(ex->counterfactual(options, point, z0, onStep, progress, &job.cancel));
@@ -203,7 +226,9 @@ void ClueController::zoomToPaths() {
     lo[0] = std::min(lo[0], x), hi[0] = std::max(hi[0], x);
     lo[1] = std::min(lo[1], y), hi[1] = std::max(hi[1], y);
   };
-  for (const auto* r : {cs.laplace ? &*cs.laplace : nullptr, cs.det ? &*cs.det : nullptr}) {
+  std::vector<const ClueRun*> runs{cs.laplace ? &*cs.laplace : nullptr, cs.det ? &*cs.det : nullptr};
+  for (const ClueRun& r : cs.diverse) runs.push_back(&r);
+  for (const ClueRun* r : runs) {
     if (!r) continue;
     add(r->x0, r->y0);
     for (size_t i = 0; i + 1 < r->xy.size(); i += 2) add(r->xy[i], r->xy[i + 1]);
@@ -306,7 +331,15 @@ void ClueController::replace() {
   if (!m_ctx.state.hasModel()) return;
   if (cs.laplace) cs.laplace = makeRun(cs.laplace->result);
   if (cs.det) cs.det = makeRun(cs.det->result);
+  for (ClueRun& r : cs.diverse) r = makeRun(r.result);
   cs.liveXY.clear();
+}
+
+void ClueController::follow(int member) {
+  ClueState& cs = m_ctx.state.clue;
+  if (cs.diverse.empty()) return;
+  cs.member = std::clamp(member, 0, int(cs.diverse.size()) - 1);
+  scrubTo(cs.scrub);
 }
 
 void ClueController::reset() {
@@ -314,6 +347,8 @@ void ClueController::reset() {
   ClueState& cs = m_ctx.state.clue;
   cs.laplace.reset();
   cs.det.reset();
+  cs.diverse.clear();
+  cs.member = 0;
   cs.liveXY.clear();
   cs.error.clear();
   cs.playing = false;
@@ -354,6 +389,10 @@ std::string clueSettings(const ClueOptions& o) {
   if (o.outerSteps != d.outerSteps) add("outer_steps=" + std::to_string(o.outerSteps));
   if (o.frames != d.frames) add("frames=" + std::to_string(o.frames));
   if (o.engine != d.engine) add("engine=" + o.engine);
+  if (o.diverse != d.diverse) add("diverse=" + std::to_string(o.diverse));
+  if (o.diversity != d.diversity) add("diversity=" + exactDouble(o.diversity));
+  if (o.diverseInit != d.diverseInit) add("diverse_init=" + exactDouble(o.diverseInit));
+  if (o.seed != d.seed) add("seed=" + std::to_string(o.seed));
   return l;
 }
 
@@ -384,9 +423,9 @@ void addClueCommands(CommandList& out) {
         {clueSettingsArg("clue")},
         1,
         "clue [method=latent-clue|vae-clue|regene|class-change|hierarchical "
-        "uncertainty=total|aleatoric|epistemic lambda=L steps=N target=CLASS keep_class=on ...]: explain the "
-        "selection's uncertainty with a counterfactual, with the Laplace and the deterministic head (the CLUE "
-        "panel's Run)"};
+        "uncertainty=total|aleatoric|epistemic lambda=L steps=N target=CLASS keep_class=on diverse=K ...]: explain "
+        "the selection's uncertainty with a counterfactual, with the Laplace and the deterministic head (the CLUE "
+        "panel's Run); diverse=K: K counterfactuals of the Laplace head, pushed apart (DiCE)"};
     c.run = [](Context& ctx, const ScriptCommand& cmd) {
       const ClueOptions o = parseClueSettings(cmd.args, 0, "clue");
       if (o.target >= 0 && o.method != ClueMethod::ClassChange) {
@@ -401,6 +440,29 @@ void addClueCommands(CommandList& out) {
     // Each run (from the panel or a script) with all its settings, so that the replay runs the same.
     c.record = Recording::event([](const AppState& s) { return s.clue.runs; }, Recording::Phase::Run);
     c.record.latest = [](const AppState& s) { return clueSettings(s.clue.options); };
+    c.stateKeys = {"clue"};
+    out.push_back(std::move(c));
+  }
+  {
+    CommandSpec c{"clue-follow",
+                  {arg::whole("K", 1, 16)},
+                  1,
+                  "clue-follow K: the scrubber and the inspector follow diverse counterfactual K (1 = the first; the "
+                  "CLUE tab's radio buttons), showing its z* (Play runs its path)"};
+    c.run = [](Context& ctx, const ScriptCommand& cmd) {
+      const int k = std::stoi(cmd.args[0]);
+      if (int(ctx.state.clue.diverse.size()) < k) {
+        ctx.log.error("clue-follow: there are " + std::to_string(ctx.state.clue.diverse.size()) +
+                          " diverse counterfactuals (run clue diverse=K first)",
+                      false);
+        return false;
+      }
+      ctx.clue.follow(k - 1);
+      ClueState& cs = ctx.state.clue;  // its z*, held (Play runs its path)
+      cs.playing = false;
+      ctx.clue.scrubTo(cs.followed()->result.numPathSteps() - 1);
+      return true;
+    };
     c.stateKeys = {"clue"};
     out.push_back(std::move(c));
   }

@@ -20,6 +20,8 @@ class ClueController {
   // From a latent on the followed run's path (step `step`), as if it were an edited point.
   void continueFrom(int step);
   void cancel();
+  // diverse K: the scrubber and the inspector follow counterfactual `member` (0-based).
+  void follow(int member);
   // Shows step `step` of the followed run in the inspector (decode, prediction, uncertainties).
   void scrubTo(int step);
   // Advances the playback by `dt` seconds (about 2 s end to end); called once a frame.

@@ -25,16 +25,26 @@ std::string className(const Context& ctx, int k) {
   return k >= 0 && k < int(names.size()) ? names[size_t(k)] : "?";
 }
 
-// One row of the side-by-side table: the label, then the Laplace and the deterministic value.
-void row(const char* label, const char* tipText, const std::string& a, const std::string& b) {
+// One row of the side-by-side table: the label, then each column's value (the Laplace and the
+// deterministic head, or the K diverse counterfactuals).
+void row(const char* label, const char* tipText, const std::vector<std::string>& values) {
   ImGui::TableNextRow();
   ImGui::TableSetColumnIndex(0);
   ImGui::TextUnformatted(label);
   tip(tipText);
-  ImGui::TableSetColumnIndex(1);
-  ImGui::TextUnformatted(a.c_str());
-  ImGui::TableSetColumnIndex(2);
-  ImGui::TextUnformatted(b.c_str());
+  for (size_t c = 0; c < values.size(); ++c) {
+    ImGui::TableSetColumnIndex(int(c) + 1);
+    ImGui::TextUnformatted(values[c].c_str());
+  }
+}
+
+// The colours of the K diverse paths (the first is the Laplace head's orange).
+ImU32 memberColour(int k) {
+  static const ImU32 kColours[] = {IM_COL32(255, 140, 40, 255),  IM_COL32(120, 230, 90, 255),
+                                   IM_COL32(230, 90, 230, 255),  IM_COL32(255, 230, 60, 255),
+                                   IM_COL32(90, 200, 255, 255),  IM_COL32(255, 90, 90, 255),
+                                   IM_COL32(170, 140, 255, 255), IM_COL32(200, 200, 200, 255)};
+  return kColours[size_t(k) % 8];
 }
 
 std::string num(float v, const char* fmt = "%.4f") {
@@ -108,15 +118,46 @@ void CluePanel::drawSettings(Context& ctx) {
   } else {
     o.keepClass = false;
   }
+  if (o.method == ClueMethod::LatentClue || o.method == ClueMethod::ClassChange) {
+    if (o.method != ClueMethod::ClassChange) ImGui::SameLine();
+    ImGui::SetNextItemWidth(110);
+    ImGui::SliderInt("diverse", &o.diverse, 1, 8);
+    tip("K counterfactuals at once, pushed apart by DiCE's diversity term (Mothilal et al. 2020): the mean of their "
+        "objectives minus weight * det(1 / (1 + d(z_i, z_j))). 1: one counterfactual per head, as usual. K > 1 runs "
+        "the Laplace head only (the deterministic one when the bundle has no posterior)");
+    if (o.diverse > 1) {
+      ImGui::SameLine();
+      float w = float(o.diversity);
+      ImGui::SetNextItemWidth(110);
+      if (ImGui::SliderFloat("diversity weight", &w, 0.0f, 10.0f, "%.2f", ImGuiSliderFlags_Logarithmic))
+        o.diversity = w;
+      tip("The weight of the diversity term (DiCE's default 1); 0 gives K random restarts from nearby starts");
+    }
+  } else {
+    o.diverse = 1;
+  }
 }
 
 void CluePanel::drawResults(Context& ctx) {
   ClueState& cs = ctx.state.clue;
   const ClueResult* a = cs.laplace ? &cs.laplace->result : nullptr;
   const ClueResult* b = cs.det ? &cs.det->result : nullptr;
+  // The columns: both heads, or the K diverse counterfactuals of one head.
+  std::vector<const ClueResult*> cols{a, b};
+  std::vector<std::string> heads{"Laplace head", "deterministic head"};
+  if (!cs.diverse.empty()) {
+    cols.clear();
+    heads.clear();
+    for (const ClueRun& r : cs.diverse) {
+      cols.push_back(&r.result);
+      heads.push_back("#" + std::to_string(r.result.member + 1));
+    }
+    a = cols.front();
+    b = nullptr;
+  }
   if (!a && !b) return;
   const ClueResult& any = a ? *a : *b;
-  if (a && !b && any.uncertainty == std::string("epistemic"))
+  if (cs.diverse.empty() && a && !b && any.uncertainty == std::string("epistemic"))
     ImGui::TextDisabled("The deterministic head has no epistemic uncertainty: its column is empty.");
   const std::string from = cs.fromPoint >= 0 ? "point #" + std::to_string(cs.fromPoint) : "an edited latent";
   if (any.target >= 0)
@@ -124,38 +165,52 @@ void CluePanel::drawResults(Context& ctx) {
                        className(ctx, any.target).c_str(), from.c_str(), any.uncertainty.c_str());
   else
     ImGui::Text("%s, U = %s uncertainty (nats), from %s", any.method.c_str(), any.uncertainty.c_str(), from.c_str());
-  if (!ImGui::BeginTable("clue", 3, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchProp)) return;
+  if (!cs.diverse.empty()) {
+    const DiversityMeasure& dv = any.diversity;
+    ImGui::TextWrapped(
+        "%d diverse counterfactuals (DiCE), %s head: they differ by %.3f per latent dimension and %.3f "
+        "per pixel on average, in %.0f%% of the pixels; det %.3f (1 = far apart); %d class%s after the "
+        "round trip",
+        int(cols.size()), any.head.c_str(), dv.latent, dv.image, 100 * dv.count, dv.dpp, dv.classes,
+        dv.classes == 1 ? "" : "es");
+    tip("DiCE's diversity (Mothilal et al. 2020): the mean pairwise distance between the K counterfactuals, in the "
+        "latent (|z*_i - z*_j|_1 / d) and in the picture; the share of pixels two of them differ in by more than "
+        "0.05; and the determinant the run maximised, det(1 / (1 + d(z*_i, z*_j)))");
+  }
+  if (!ImGui::BeginTable("clue", int(cols.size()) + 1, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchProp))
+    return;
   ImGui::TableSetupColumn("");
-  ImGui::TableSetupColumn("Laplace head");
-  ImGui::TableSetupColumn("deterministic head");
+  for (const std::string& h : heads) ImGui::TableSetupColumn(h.c_str());
   ImGui::TableHeadersRow();
-  auto f = [](const ClueResult* r, auto get) { return r ? get(*r) : std::string("-"); };
-  row("U before", "U at the start z0", f(a, [](auto& r) { return num(r.uBefore); }),
-      f(b, [](auto& r) { return num(r.uBefore); }));
-  row("U at z*", "U of the counterfactual latent itself", f(a, [](auto& r) { return num(r.uLatent); }),
-      f(b, [](auto& r) { return num(r.uLatent); }));
+  auto f = [&cols](auto get) {
+    std::vector<std::string> v;
+    for (const ClueResult* r : cols) v.push_back(r ? get(*r) : std::string("-"));
+    return v;
+  };
+  row("U before", "U at the start z0", f([](auto& r) { return num(r.uBefore); }));
+  row("U at z*", "U of the counterfactual latent itself", f([](auto& r) { return num(r.uLatent); }));
   row("U round trip",
       "U of phi(g(z*)): the decoded counterfactual encoded again. A low U at z* with a high U here "
       "means the latent moved where no image goes (an adversarial latent).",
-      f(a, [](auto& r) { return num(r.uRoundtrip); }), f(b, [](auto& r) { return num(r.uRoundtrip); }));
+      f([](auto& r) { return num(r.uRoundtrip); }));
   auto classes = [&ctx](const ClueResult& r) {
     return className(ctx, r.classBefore) + " -> " + className(ctx, r.classLatent) + " -> " +
            className(ctx, r.classRoundtrip);
   };
-  row("class", "predicted class: at z0 -> at z* -> after the round trip", f(a, classes), f(b, classes));
+  row("class", "predicted class: at z0 -> at z* -> after the round trip", f(classes));
   if (any.target >= 0) {
     auto t = [](const ClueResult& r) {
       return num(r.targetBefore, "%.3f") + " -> " + num(r.targetLatent, "%.3f") + " -> " +
              num(r.targetRoundtrip, "%.3f");
     };
-    row("p(target)", "the target's probability: at z0 -> at z* -> after the round trip", f(a, t), f(b, t));
+    row("p(target)", "the target's probability: at z0 -> at z* -> after the round trip", f(t));
   }
   row("|z* - z0|_1 / d", "latent distance moved, per latent dimension",
-      f(a, [](auto& r) { return num(r.latentDistance); }), f(b, [](auto& r) { return num(r.latentDistance); }));
+      f([](auto& r) { return num(r.latentDistance); }));
   row("|x* - x0|_1 / P",
       "pixel distance between the input and the counterfactual image, per pixel (includes the "
       "decoder's reconstruction error for the latent methods)",
-      f(a, [](auto& r) { return num(r.inputDistance); }), f(b, [](auto& r) { return num(r.inputDistance); }));
+      f([](auto& r) { return num(r.inputDistance); }));
   auto along = [](const ClueResult& r) {
     const size_t img = size_t(r.C * r.H * r.W);
     if (img == 0 || r.frames.size() < img || r.xStar.size() != img) return std::string("-");
@@ -167,7 +222,7 @@ void CluePanel::drawResults(Context& ctx) {
       "pixel change along the path: from the path's first image to x*. For the latent "
       "methods that image is the decode of z0 (it differs from x0 by the decoder's error); for VAE-CLUE the VAE's "
       "reconstruction; for the hierarchical search x0 itself.",
-      f(a, along), f(b, along));
+      f(along));
   // CARLA's measures (Pawelczyk et al. 2021), in words: what a reviewer of counterfactuals asks.
   auto q = [](auto get) {
     return [get](const ClueResult& r) { return r.quality.computed ? get(r.quality) : std::string("-"); };
@@ -175,48 +230,36 @@ void CluePanel::drawResults(Context& ctx) {
   row("valid?",
       "CARLA's validity: class change reached its target after the round trip; the other methods reached a class of "
       "probability >= 0.8 after it",
-      f(a, q([](const CounterfactualQuality& c) { return std::string(c.valid ? "yes" : "no"); })),
-      f(b, q([](const CounterfactualQuality& c) { return std::string(c.valid ? "yes" : "no"); })));
+      f(q([](const CounterfactualQuality& c) { return std::string(c.valid ? "yes" : "no"); })));
   row("pixels changed", "sparsity: the share of the image's values changed by more than 0.05 from x_first",
-      f(a, q([](const CounterfactualQuality& c) { return num(float(100 * c.sparsity), "%.1f%%"); })),
-      f(b, q([](const CounterfactualQuality& c) { return num(float(100 * c.sparsity), "%.1f%%"); })));
+      f(q([](const CounterfactualQuality& c) { return num(float(100 * c.sparsity), "%.1f%%"); })));
   row("|x* - x_first| L1 / L2",
       "proximity in the image: L1 and L2 norms of x* - x_first (the path's first image: g(z0) for the latent "
       "methods, so that the decoder's own error is not counted)",
-      f(a, q([](const CounterfactualQuality& c) {
-          return num(float(c.l1X), "%.1f") + " / " + num(float(c.l2X), "%.2f");
-        })),
-      f(b, q([](const CounterfactualQuality& c) {
-          return num(float(c.l1X), "%.1f") + " / " + num(float(c.l2X), "%.2f");
-        })));
+      f(q([](const CounterfactualQuality& c) {
+        return num(float(c.l1X), "%.1f") + " / " + num(float(c.l2X), "%.2f");
+      })));
   row("|z* - z0| L1 / L2", "proximity in the latent: L1 and L2 norms of z* - z0",
-      f(a, q([](const CounterfactualQuality& c) {
-          return num(float(c.l1Z), "%.2f") + " / " + num(float(c.l2Z), "%.2f");
-        })),
-      f(b, q([](const CounterfactualQuality& c) {
-          return num(float(c.l1Z), "%.2f") + " / " + num(float(c.l2Z), "%.2f");
-        })));
+      f(q([](const CounterfactualQuality& c) {
+        return num(float(c.l1Z), "%.2f") + " / " + num(float(c.l2Z), "%.2f");
+      })));
   row("neighbours agree (yNN)",
       "the share of the 5 nearest training latents of z* whose label is z*'s class: 1 means z* sits among "
       "training points of the class it claims",
-      f(a, q([](const CounterfactualQuality& c) { return num(float(c.yNN), "%.2f"); })),
-      f(b, q([](const CounterfactualQuality& c) { return num(float(c.yNN), "%.2f"); })));
+      f(q([](const CounterfactualQuality& c) { return num(float(c.yNN), "%.2f"); })));
   row("farther from the data than",
       "plausibility: the mean distance of z* to its 5 nearest training latents, as the share of test points that "
       "are nearer the data than z* (near 100%: z* is off the data)",
-      f(a,
-        q([](const CounterfactualQuality& c) { return num(float(100 * c.knnPercentile), "%.0f%% of test points"); })),
-      f(b,
-        q([](const CounterfactualQuality& c) { return num(float(100 * c.knnPercentile), "%.0f%% of test points"); })));
+      f(q([](const CounterfactualQuality& c) { return num(float(100 * c.knnPercentile), "%.0f%% of test points"); })));
   row("optimiser steps", "steps to z*, the step with the lowest L = U + lambda * distance (not always the lowest U)",
-      f(a, [](auto& r) { return std::to_string(r.steps); }), f(b, [](auto& r) { return std::to_string(r.steps); }));
+      f([](auto& r) { return std::to_string(r.steps); }));
   row("time (ms)",
       "wall-clock time of the explanation on the worker thread, round trip and frames included; the "
       "first run after loading also pays for warming the models up",
-      f(a, [](auto& r) { return num(float(r.ms), "%.1f"); }), f(b, [](auto& r) { return num(float(r.ms), "%.1f"); }));
+      f([](auto& r) { return num(float(r.ms), "%.1f"); }));
   ImGui::EndTable();
   const ClueResult* w = a ? a : b;
-  if (!w->weights.empty()) {
+  if (w && !w->weights.empty()) {
     ImGui::TextUnformatted("ReGene weights (be more like these to be more certain):");
     double shown = 0, all = 0;
     for (size_t j = 0; j < w->weights.size(); ++j) all += w->weights[j];
@@ -235,6 +278,17 @@ void CluePanel::drawResults(Context& ctx) {
 
 void CluePanel::drawScrubber(Context& ctx) {
   ClueState& cs = ctx.state.clue;
+  if (!cs.diverse.empty()) {
+    ImGui::TextUnformatted("follow:");
+    for (int k = 0; k < int(cs.diverse.size()); ++k) {
+      ImGui::SameLine();
+      ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(memberColour(k)));
+      int member = cs.member;
+      if (ImGui::RadioButton(("#" + std::to_string(k + 1)).c_str(), &member, k)) ctx.clue.follow(k);
+      ImGui::PopStyleColor();
+    }
+    tip("Which counterfactual the scrubber, Play and the inspector follow (its path is drawn thicker on the map)");
+  }
   if (cs.laplace && cs.det) {
     int follow = cs.followDet ? 1 : 0;
     ImGui::RadioButton("follow the Laplace run", &follow, 0);
@@ -291,32 +345,51 @@ void CluePanel::drawScrubber(Context& ctx) {
   ImGui::SameLine();
   if (ImGui::Button("Keep z* as an edited point")) ctx.clue.keepFinal();
   tip("Add the counterfactual latent to the edited points (then drag it, or run again from it)");
-  // The filmstrip: x0, the frames along the path, and x*.
-  const ClueResult& res = r->result;
-  const int C = int(res.C), H = int(res.H), W = int(res.W);
-  const size_t img = size_t(C * H * W);
-  if (img == 0 || res.x0.size() != img) return;
-  ImGui::TextDisabled("x0 | the path | x*");
-  const float size = 40;
-  ctx.textures.showChw("clue_x0", res.x0, C, H, W, size);
-  for (size_t f = 0; (f + 1) * img <= res.frames.size(); ++f) {
-    ImGui::SameLine();
-    ctx.textures.showChw(
-        "clue_f" + std::to_string(f),
-        std::vector<float>(res.frames.begin() + long(f * img), res.frames.begin() + long((f + 1) * img)), C, H, W,
-        size);
-    if (f < res.frameSteps.size()) tip(("step " + std::to_string(res.frameSteps[f])).c_str());
+  // The filmstrip: x0, the frames along the path, and x*; one row per counterfactual when diverse.
+  std::vector<const ClueResult*> strips{&r->result};
+  if (!cs.diverse.empty()) {
+    strips.clear();
+    for (const ClueRun& d : cs.diverse) strips.push_back(&d.result);
   }
-  ImGui::SameLine();
-  ctx.textures.showChw("clue_xs", res.xStar, C, H, W, size);
-  tip("x*: the counterfactual image (the decode of z*, or the optimised input for the hierarchical search)");
   const auto& names = ctx.state.model.pts->classNames;
-  if (const DecodeCheck c =
-          checkDecode(res.classLatent, res.uLatent, res.classRoundtrip, res.probRoundtrip(), res.uRoundtrip, names);
-      !c.faithful()) {
-    ImGui::PushStyleColor(ImGuiCol_Text, kWarnText);
-    ImGui::TextWrapped("x*: %s", c.words.c_str());
-    ImGui::PopStyleColor();
+  ImGui::TextDisabled("x0 | the path | x*");
+  for (size_t row = 0; row < strips.size(); ++row) {
+    const ClueResult& res = *strips[row];
+    const int C = int(res.C), H = int(res.H), W = int(res.W);
+    const size_t img = size_t(C * H * W);
+    if (img == 0 || res.x0.size() != img) return;
+    const std::string id = "clue" + std::to_string(row) + "_";
+    const float size = 40;
+    if (strips.size() > 1) {  // its number in its map colour, and what the model reads in its x*
+      ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(memberColour(int(row))));
+      ImGui::Text("#%zu", row + 1);
+      ImGui::PopStyleColor();
+      ImGui::SameLine();
+      ImGui::Text("x* read as %s (%.3f), U %.4f after the round trip", className(ctx, res.classRoundtrip).c_str(),
+                  double(res.probRoundtrip()), double(res.uRoundtrip));
+    }
+    ctx.textures.showChw(id + "x0", res.x0, C, H, W, size);
+    for (size_t f = 0; (f + 1) * img <= res.frames.size(); ++f) {
+      ImGui::SameLine();
+      ctx.textures.showChw(
+          id + "f" + std::to_string(f),
+          std::vector<float>(res.frames.begin() + long(f * img), res.frames.begin() + long((f + 1) * img)), C, H, W,
+          size);
+      if (f < res.frameSteps.size()) tip(("step " + std::to_string(res.frameSteps[f])).c_str());
+    }
+    ImGui::SameLine();
+    ctx.textures.showChw(id + "xs", res.xStar, C, H, W, size);
+    tip("x*: the counterfactual image (the decode of z*, or the optimised input for the hierarchical search)");
+    if (const DecodeCheck c =
+            checkDecode(res.classLatent, res.uLatent, res.classRoundtrip, res.probRoundtrip(), res.uRoundtrip, names);
+        !c.faithful()) {
+      ImGui::PushStyleColor(ImGuiCol_Text, kWarnText);
+      if (strips.size() > 1)
+        ImGui::TextWrapped("x* of #%zu: %s", row + 1, c.words.c_str());
+      else
+        ImGui::TextWrapped("x*: %s", c.words.c_str());
+      ImGui::PopStyleColor();
+    }
   }
 }
 
@@ -406,8 +479,30 @@ void CluePanel::drawMapOverlay(Context& ctx, const MapTransform& t, ImDrawList* 
     link(*cs.det, kDetColour);
     path(cs.det->xy, kDetColour, cs.followDet);
   }
+  for (int k = 0; k < int(cs.diverse.size()); ++k) {  // the followed one last, on top
+    const int m = k == int(cs.diverse.size()) - 1 ? cs.member : (k >= cs.member ? k + 1 : k);
+    link(cs.diverse[size_t(m)], memberColour(m));
+    path(cs.diverse[size_t(m)].xy, memberColour(m), m == cs.member);
+  }
   path(cs.liveXY, kLaplaceColour, false);
-  if (cs.laplace || cs.det || !cs.liveXY.empty()) {  // a legend, top right of the map (captions use the bottom)
+  if (!cs.diverse.empty()) {  // the legend of the K paths
+    const std::string first = std::to_string(cs.diverse.size()) + " diverse counterfactuals (" +
+                              cs.diverse.front().result.head + " head), coloured as in the CLUE tab:";
+    const char* second = "ring = start,  filled dot = z*,  white dot = the step shown of the one followed";
+    const MapRect& m = t.rect;
+    const float lh = ImGui::GetTextLineHeight();
+    const float w = std::max(ImGui::CalcTextSize(first.c_str()).x, ImGui::CalcTextSize(second).x);
+    const ImVec2 p0(m.left + m.width - w - 16, m.top + 4);
+    dl->AddRectFilled(p0, ImVec2(m.left + m.width - 4, m.top + 3 * lh + 14), IM_COL32(20, 20, 24, 210), 4.0f);
+    dl->AddText(ImVec2(p0.x + 6, p0.y + 4), IM_COL32(230, 230, 230, 255), first.c_str());
+    float x = p0.x + 6;
+    for (int k = 0; k < int(cs.diverse.size()); ++k) {
+      const std::string label = "#" + std::to_string(k + 1) + "  ";
+      dl->AddText(ImVec2(x, p0.y + 4 + lh), memberColour(k), label.c_str());
+      x += ImGui::CalcTextSize(label.c_str()).x;
+    }
+    dl->AddText(ImVec2(p0.x + 6, p0.y + 4 + 2 * lh), IM_COL32(230, 230, 230, 255), second);
+  } else if (cs.laplace || cs.det || !cs.liveXY.empty()) {  // a legend, top right of the map (captions use the bottom)
     const bool vae = (cs.laplace && cs.laplace->result.method == std::string("vae-clue")) ||
                      (cs.det && cs.det->result.method == std::string("vae-clue"));
     const char* lines[] = {"CLUE path:  orange = Laplace head,  blue = deterministic (thin)",

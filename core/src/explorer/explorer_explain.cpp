@@ -17,6 +17,13 @@ namespace latentlab {
 ClueResult Explorer::counterfactual(const ClueOptions& o, int64_t point, const std::vector<float>& z0,
                                     const std::function<bool(int, const std::vector<float>&, float)>& onStep,
                                     const ProgressFn& progress, const std::atomic<bool>* cancel) const {
+  return counterfactuals(o, point, z0, onStep, progress, cancel).at(0);
+}
+
+std::vector<ClueResult> Explorer::counterfactuals(
+    const ClueOptions& o, int64_t point, const std::vector<float>& z0,
+    const std::function<bool(int, const std::vector<float>&, float)>& onStep, const ProgressFn& progress,
+    const std::atomic<bool>* cancel) const {
   std::lock_guard<std::mutex> lock(m->clueMutex);
   Bundle& b = m->bundle;
   const PointTable& t = *m->table;
@@ -40,11 +47,24 @@ ClueResult Explorer::counterfactual(const ClueOptions& o, int64_t point, const s
     std::vector<float> zc = z0;
     r = explainLatents(ctx, o, torch::from_blob(zc.data(), {1, t.d}, torch::kFloat32).clone(), cancel, onStep);
   }
-  if (!m->quality && m->data.train.size() > 0)
-    m->quality = makeQualityReference(bundleLatents(b, m->data.train, "latents_train.pt", progress, cancel),
-                                      m->data.train.labels, m->latents.slice(0, 0, t.numTest));
-  if (m->quality) measureQuality(r.at(0), *m->quality);
-  return r.at(0);
+  // CARLA's measures compare with the training latents: read once (the map may not show them), in
+  // a copy of the split so that the map's own training rows are not touched from this thread.
+  if (!m->quality && !m->qualityTried) {
+    Dataset train = m->data.train;
+    if (train.size() == 0) {
+      try {
+        train = loadManifestDataset(b.manifest).train;
+      } catch (const Error&) {  // no training split to compare with: the measures stay unset ("-")
+      }
+    }
+    if (train.size() > 0)
+      m->quality = makeQualityReference(bundleLatents(b, train, "latents_train.pt", progress, cancel), train.labels,
+                                        m->latents.slice(0, 0, t.numTest));
+    m->qualityTried = true;  // not after a cancel, which throws before this
+  }
+  if (m->quality)
+    for (ClueResult& one : r) measureQuality(one, *m->quality);
+  return r;
 }
 
 namespace {

@@ -49,6 +49,7 @@ struct Explorer::Impl {
   std::mutex clueMutex;  // the lazily loaded parts of counterfactuals
   std::optional<Prototypes> prototypes;
   std::optional<QualityReference> quality;  // CARLA's measures: the training latents, built at the first run
+  bool qualityTried = false;                // ... or found missing (no training split): not tried again
   torch::Tensor trainMean;                  // [C, H, W] on the device: IG's mean baseline (made on first use)
   torch::Tensor latents;                    // [n, d] CPU, the table's latents (for nearest-neighbour queries)
   torch::Tensor extraImages;                // [numExtra, C, H, W] CPU: the added points' images, as the model sees them

@@ -188,6 +188,11 @@ class Explorer {
   ClueResult counterfactual(const ClueOptions& o, int64_t point, const std::vector<float>& z0,
                             const std::function<bool(int, const std::vector<float>&, float)>& onStep,
                             const ProgressFn& progress, const std::atomic<bool>* cancel) const;
+  // The same, all o.diverse counterfactuals of the point (one unless diverse K > 1), each with its
+  // quality measures and the K's diversity. onStep sees the first one's path.
+  std::vector<ClueResult> counterfactuals(const ClueOptions& o, int64_t point, const std::vector<float>& z0,
+                                          const std::function<bool(int, const std::vector<float>&, float)>& onStep,
+                                          const ProgressFn& progress, const std::atomic<bool>* cancel) const;
 
   // Integrated gradients (attribution.h) of point `point`'s image, or, when point < 0, of g(z) (an
   // edited point's decode). `pathLatents`, when given, receives phi of every node's input [m, d]:
