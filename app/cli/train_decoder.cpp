@@ -42,6 +42,8 @@ class TrainDecoderCommand : public Command {
     m_sub->add_option("--limit-train", o.limitTrain, "Use only N training latents (0 = all)")
         ->check(optionRange("limit-train"));
     m_sub->add_flag("--force", o.force, "Replace the bundle's decoder");
+    m_sub->add_flag("--from-current", o.fromCurrent,
+                    "Start from the bundle's decoder (fine-tune it) instead of a fresh one");
   }
   bool cancellable() const override { return true; }
   int run(const CliContext& ctx) override {

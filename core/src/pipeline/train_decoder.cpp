@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <iomanip>
+#include <map>
 
 #include "latentlab/data/data_torch.h"
 #include "latentlab/model/bundle_torch.h"
@@ -131,7 +132,22 @@ json runTrainDecoder(const DecoderTrainOptions& opt, const ProgressFn& progress,
                                                   b.componentPath("decoder"), classifierFile)
                           : json(nullptr);
   checkCancel(cancel, "train-decoder");
+  if (opt.fromCurrent && !b.decoder)
+    throw BundleError("[train-decoder] --from-current fine-tunes the bundle's decoder, and it has none (" + dir + ")");
   torch::jit::Module dec = makeDecoder(mf.inputShape, b.latentDim(), opt.seed + 1);
+  if (opt.fromCurrent) {  // the earlier decoder's weights into a fresh one of the same architecture
+    std::map<std::string, torch::Tensor> old;
+    for (const auto& p : b.decoder->named_parameters()) old[p.name] = p.value;
+    torch::NoGradGuard ng;
+    for (const auto& p : dec.named_parameters()) {
+      const auto it = old.find(p.name);
+      if (it == old.end() || !it->second.sizes().equals(p.value.sizes()))
+        throw BundleError("[train-decoder] --from-current: the bundle's decoder is not the architecture LatentLab "
+                          "trains (its parameter " +
+                          p.name + " is missing or of another shape) (" + b.componentPath("decoder") + ")");
+      p.value.copy_(it->second.to(p.value.device(), p.value.scalar_type()));
+    }
+  }
   FitOptions fo;
   fo.stage = "decoder";
   fo.epochs = opt.epochs;
@@ -152,6 +168,9 @@ json runTrainDecoder(const DecoderTrainOptions& opt, const ProgressFn& progress,
   const json after = detail::decoderReport(dec, b.classifier, zTest, data.test.images, dev, target, classifierFile);
   training["seed"] = opt.seed;
   training["n_train"] = zTrain.size(0);
+  // Fine-tuned: the epochs came after the earlier decoder's own (its record is decoder_previous's).
+  training["from"] = opt.fromCurrent ? "the earlier decoder (fine-tuned)" : "a fresh decoder";
+  if (opt.fromCurrent) training["fine_tuned_from"] = mf.training.value("decoder", json());
   training["classifier"] = fileFingerprint(classifierFile);
   // decoder.pt first, then the manifest that names it; the earlier decoder.pt comes back if that fails.
   detail::replaceComponent(

@@ -107,8 +107,9 @@ struct DecoderTrainOptions {
   int64_t batchSize = 128;
   uint64_t seed = 0;
   std::string device = "cpu";
-  bool force = false;      // needed: the bundle's decoder is replaced
-  int64_t limitTrain = 0;  // >0: the first N training latents only
+  bool force = false;        // needed: the bundle's decoder is replaced
+  int64_t limitTrain = 0;    // >0: the first N training latents only
+  bool fromCurrent = false;  // start from the bundle's decoder (fine-tune) instead of a fresh one
 };
 
 struct EvalOptions {
