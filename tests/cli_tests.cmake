@@ -74,3 +74,5 @@ set_tests_properties(cli_reliability PROPERTIES LABELS cli TIMEOUT 900 ENVIRONME
 add_test(NAME cli_colour COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/colour_cli_test.sh ${LL}
          ${PROJECT_SOURCE_DIR}/assets/models/emoji ${PROJECT_SOURCE_DIR}/assets/demos/images/smiley.png)
 set_tests_properties(cli_colour PROPERTIES LABELS cli ENVIRONMENT "${TEST_ENV}")
+add_test(NAME cli_train_decoder COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/decoder_cli_test.sh ${LL} ${PROJECT_SOURCE_DIR}/assets/models/fashion-mnist)
+set_tests_properties(cli_train_decoder PROPERTIES TIMEOUT 600 LABELS cli COST 6 FIXTURES_REQUIRED bundle_cache)
