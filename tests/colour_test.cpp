@@ -238,6 +238,13 @@ TEST_CASE("images added to the map: resized with a note, bad files listed, finge
   CHECK_THROWS_WITH_AS(ex->addImages({photo}, {}, nullptr, {"0000000000000000 1 bytes"}),
                        doctest::Contains("the file changed since the session was saved"), InputError);
   CHECK_THROWS_WITH_AS(ex->addImages({d / "broken.png"}, {}, nullptr), doctest::Contains("broken.png"), InputError);
+  // A PNG cut short says so in words, not only in stb's "outofdata".
+  {
+    const std::string whole = testutil::readBytes(photo);
+    testutil::writeBytes(d / "cut.png", whole.substr(0, whole.size() / 2));
+    CHECK_THROWS_WITH_AS(ex->addImages({d / "cut.png"}, {}, nullptr),
+                         doctest::Contains("the file ends before the image does"), InputError);
+  }
 
   // The training split goes before the added rows; they keep their latents and names.
   const std::vector<float> zPhoto(t.latents.begin() + n0 * t.d, t.latents.begin() + (n0 + 1) * t.d);

@@ -268,3 +268,13 @@ TEST_CASE(
     CHECK(m.mprt <= 1);
   }
 }
+
+TEST_CASE("a tolerance with a fixed step count is refused, not ignored") {
+  AttributionOptions o;
+  setAttributionOption(o, "steps", "64", "t");
+  setAttributionOption(o, "tolerance", "0.001", "t");
+  CHECK_THROWS_WITH_AS(checkAttributionOptions(o, 10, "t"), doctest::Contains("tolerance is for steps=auto"),
+                       InputError);
+  setAttributionOption(o, "steps", "auto", "t");
+  CHECK_NOTHROW(checkAttributionOptions(o, 10, "t"));
+}

@@ -2,6 +2,8 @@
 // What the subcommands share: the progress bar on stderr and JSON output files.
 #include <CLI/CLI.hpp>
 
+#include <cmath>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -20,9 +22,21 @@ std::string exeDir();
 
 // CLI11's check for a training option, from core's one table of ranges (option_ranges.h); whole
 // numbers unless `fractional` (so that the message reads "1 to 1000").
-inline CLI::Range optionRange(const char* name, bool fractional = false) {
+// A fractional one also refuses nan, which passes every comparison (the same exit status as a value
+// out of range).
+inline CLI::Validator optionRange(const char* name, bool fractional = false) {
   const OptionRange& r = trainOptionRange(name);
-  return fractional ? CLI::Range(r.lo, r.hi) : CLI::Range(int64_t(r.lo), int64_t(r.hi));
+  if (!fractional) return CLI::Range(int64_t(r.lo), int64_t(r.hi));
+  CLI::Validator range = CLI::Range(r.lo, r.hi);
+  const std::string description = range.get_description();
+  CLI::Validator v(
+      [range](std::string& s) mutable -> std::string {
+        const std::string bad = range(s);
+        if (!bad.empty()) return bad;
+        return std::isfinite(std::strtod(s.c_str(), nullptr)) ? std::string() : "Value " + s + " is not a number";
+      },
+      description);
+  return v;
 }
 
 // The options `train` and `import` share: where the bundle goes, the device and seed, and the

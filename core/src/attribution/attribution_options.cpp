@@ -1,6 +1,7 @@
 // The attribution options: names, KEY=VALUE parsing with ranges, and their checks. Torch-free.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "latentlab/attribution/attribution.h"
 #include "latentlab/util/errors.h"
@@ -83,6 +84,13 @@ void checkAttributionOptions(const AttributionOptions& o, int64_t numClasses, co
                      std::to_string(o.steps));
   if (!(std::isfinite(o.tolerance) && o.tolerance > 0 && o.tolerance <= 1))
     throw InputError("[" + where + "] tolerance must be in (0, 1] (a share of F(x) - F(x'))");
+  if (!o.adaptive && o.tolerance != AttributionOptions{}.tolerance) {
+    char t[32];
+    std::snprintf(t, sizeof t, "%g", o.tolerance);
+    throw InputError("[" + where +
+                     "] tolerance is for steps=auto (it stops the doubling); steps=" + std::to_string(o.steps) +
+                     " fixes the count, so tolerance " + t + " would be ignored: give one of them");
+  }
   if (o.adaptiveStart < 1 || o.adaptiveStart > kMaxIgSteps)
     throw InputError("[" + where + "] the adaptive start must be in 1.." + std::to_string(kMaxIgSteps));
   if (o.target.needsClass() && (o.target.cls < 0 || o.target.cls >= numClasses))

@@ -36,6 +36,26 @@ bool isImageFileName(const std::string& path) {
   return false;
 }
 
+// stb_image's terse failure reasons in words; the reason itself stays in brackets.
+static std::string stbReasonInWords(const char* reason) {
+  const std::string r = reason ? reason : "unknown";
+  static const std::pair<const char*, const char*> kWords[] = {
+      {"outofdata", "the file ends before the image does (cut short, or still being written)"},
+      {"unknown image type", "not an image format LatentLab reads (PNG, JPEG, BMP, GIF, TGA, PNM, PSD, HDR)"},
+      {"bad png sig", "not a PNG file (its first bytes are not PNG's signature)"},
+      {"bad zlib header", "the PNG's compressed data is damaged"},
+      {"bad huffman code", "the image's compressed data is damaged"},
+      {"no SOI", "not a JPEG file (no start-of-image marker)"},
+      {"bad IHDR len", "the PNG's header is damaged"},
+      {"first not IHDR", "the PNG's header is damaged"},
+      {"no IDAT", "the PNG has no image data"},
+      {"bad CRC", "the PNG is damaged (a checksum does not match)"},
+  };
+  for (const auto& [key, words] : kWords)
+    if (r == key) return std::string(words) + " [" + r + "]";
+  return r;
+}
+
 DecodedImage decodeImageFile(const std::string& path, const std::string& tag, int maxSide, std::string* fingerprint) {
   const std::string file = readFileChecked(path, caps::kImage, "image");
   if (fingerprint) *fingerprint = bytesFingerprint(file);
@@ -48,7 +68,7 @@ DecodedImage decodeImageFile(const std::string& path, const std::string& tag, in
                                      : " is over " + std::to_string(maxSide) + " pixels a side") +
                      " (" + path + ")");
   unsigned char* px = stbi_load_from_memory(bytes, int(file.size()), &w, &h, &comp, 4);
-  if (!px) throw InputError(tag + " cannot read image: " + stbi_failure_reason() + " (" + path + ")");
+  if (!px) throw InputError(tag + " cannot read image: " + stbReasonInWords(stbi_failure_reason()) + " (" + path + ")");
   DecodedImage d;
   d.w = w;
   d.h = h;
