@@ -111,10 +111,24 @@ RandomisationResult parameterRandomisation(const torch::jit::Module& classifier,
     for (const auto& p : m.named_parameters(true)) params[p.name] = p.value;
     for (int64_t l : which) {
       auto gen = at::detail::createCPUGenerator(seed + 1000 + uint64_t(l));
+      // Re-initialised as PyTorch's reset_parameters() does for Linear and Conv layers (what
+      // Quantus's MPRT calls): U(-b, b), b = 1 / sqrt(fan_in), for the weight and for the bias (the
+      // fan-in of the layer's weight). A layer of 1-D parameters only (a norm's scale and shift) is
+      // drawn from N(0, s^2), s the parameter's own standard deviation.
+      int64_t fanIn = 0;
+      for (const std::string& name : topDown[size_t(l)].second)
+        if (params.at(name).dim() >= 2) fanIn = params.at(name).numel() / params.at(name).size(0);
       for (const std::string& name : topDown[size_t(l)].second) {
         torch::Tensor p = params.at(name);
-        const double s = p.numel() > 1 ? p.std().item<double>() : 0.0;
-        p.copy_((torch::randn(p.sizes(), gen, torch::kFloat32) * (s > 0 ? s : 0.01)).to(p.device(), p.dtype()));
+        torch::Tensor draw;
+        if (fanIn > 0) {
+          const double b = 1.0 / std::sqrt(double(fanIn));
+          draw = torch::rand(p.sizes(), gen, torch::kFloat32) * (2 * b) - b;
+        } else {
+          const double sd = p.numel() > 1 ? p.std().item<double>() : 0.0;
+          draw = torch::randn(p.sizes(), gen, torch::kFloat32) * (sd > 0 ? sd : 0.01);
+        }
+        p.copy_(draw.to(p.device(), p.dtype()));
       }
     }
     return m;

@@ -425,7 +425,9 @@ json randomisationCheck(const ChecksInput& in, const torch::Tensor& images, cons
            "mean over the layers of the cascading Spearman correlation of |map| (lower is better; Hedstrom et al. "
            "2024)"},
           {"emprt", "entropy of |map| (100 bins) of the fully randomised model over the original's (higher is better)"},
-          {"randomised_as", "each parameter redrawn from N(0, s^2), s its own standard deviation, seeded"},
+          {"randomised_as",
+           "re-initialised as PyTorch's reset_parameters() (Quantus's MPRT): U(-b, b), b = 1/sqrt(fan_in of the "
+           "layer's weight), seeded per layer; a layer of 1-D parameters only from N(0, s^2)"},
           {"published_lenet_mprt",
            {{"source", "Hedstrom et al. 2024, LeNet, 1,000 test images"},
             {"mnist", {{"ig", 0.751}, {"gradient", 0.044}}},

@@ -53,7 +53,8 @@ namespace latentlab {
 // standard deviation (0.01 where it is constant), from `seed`. For each method (IG 64 midpoint
 // steps, saliency |dF/dx|, GradientShap 64 samples, all from black, F = the logit of the original
 // model's predicted class; and label-free IG of <phi(x), phi(.)>) and each test image:
-//  - cascading: layers randomised top-down, one more at each step;
+//  - cascading: layers randomised top-down, one more at each step (re-initialised as PyTorch's
+//    reset_parameters(): U(-1/sqrt(fan_in), 1/sqrt(fan_in)), seeded per layer);
 //  - independent: one layer at a time, the others original;
 // the similarity of the randomised model's map to the original's, per layer: Spearman's rank
 // correlation of |map| and SSIM (7x7 uniform windows) of |map| summed over channels and scaled to
