@@ -89,6 +89,9 @@ void CluePanel::drawBatch(Context& ctx) {
     const nlohmann::json& s = b.summary;
     ImGui::Text("%s: %lld points, %.1f points/s", b.written.c_str(), (long long)s.value("n_points", 0),
                 s.value("points_per_second", 0.0));
+    if (s.value("n_counterfactuals", 0) > s.value("n_points", 0))
+      ImGui::Text("%lld counterfactuals (diverse): the means below are over them",
+                  (long long)s.value("n_counterfactuals", 0));
     if (ImGui::BeginTable("batch", 2, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingFixedFit)) {
       summaryRow(s, "u_before", "U before (mean)", "U at z0, nats");
       summaryRow(s, "u_latent", "U at z*", "U of the counterfactual latents");
@@ -112,6 +115,14 @@ void CluePanel::drawBatch(Context& ctx) {
                    "mean share of the 5 nearest training latents of z* with z*'s class");
         summaryRow(q, "knn_percentile", "farther from the data than",
                    "mean share of test points nearer the training latents than z*");
+      }
+      if (s.contains("diversity") && s["diversity"].is_object()) {  // diverse K: the K of each point together
+        const nlohmann::json& d = s["diversity"];
+        summaryRow(d, "latent", "diversity in the latent",
+                   "DiCE: mean pairwise |z*_i - z*_j|_1 / d between a point's K counterfactuals, over the points");
+        summaryRow(d, "image", "diversity in the picture", "mean pairwise |x*_i - x*_j|_1 / P");
+        summaryRow(d, "count", "pixels that differ", "mean share of pixels two of them differ in by more than 0.05");
+        summaryRow(d, "classes", "classes reached", "mean number of distinct classes after the round trip among the K");
       }
       ImGui::EndTable();
     }
