@@ -297,6 +297,26 @@ TEST_CASE("diverse K: K counterfactuals per point, pushed apart by DiCE's term, 
   ClueOptions seeded = o;
   seeded.seed = 7;
   CHECK(explainInputs(context(seeded), seeded, x, nullptr)[5].zStar != a[5].zStar);
+  // A point gets the same K whatever batch it comes in (its starts are drawn from its own latent).
+  const std::vector<ClueResult> alone = explainInputs(context(o), o, x.slice(0, 2, 3), nullptr);
+  float apart = 0;
+  for (size_t j = 0; j < alone[1].zStar.size(); ++j)
+    apart = std::max(apart, std::abs(alone[1].zStar[j] - a[7].zStar[j]));
+  CHECK(apart < 1e-3f);
+  // keep_class keeps the class at z0 for every one of the K (a start whose noise alone changes the
+  // class is brought nearer z0).
+  ClueOptions keep = o;
+  keep.keepClass = true;
+  for (const ClueResult& r : explainInputs(context(keep), keep, x, nullptr)) CHECK(r.classLatent == r.classBefore);
+  // The term still pushes the K apart at K = 6 (det's own gradient vanished there; its log's does not).
+  ClueOptions six = o;
+  six.diverse = 6;
+  ClueOptions sixPlain = six;
+  sixPlain.diversity = 0;
+  const auto s6 = explainInputs(context(six), six, x.slice(0, 0, 2), nullptr);
+  const auto p6 = explainInputs(context(sixPlain), sixPlain, x.slice(0, 0, 2), nullptr);
+  CHECK(s6[0].diversity.latent > 2 * p6[0].diversity.latent);
+  CHECK(s6[6].diversity.latent > 2 * p6[6].diversity.latent);
   // Only the latent methods couple their K, and only on the tensor engine.
   ClueOptions bad = o;
   bad.method = ClueMethod::Regene;
@@ -305,7 +325,7 @@ TEST_CASE("diverse K: K counterfactuals per point, pushed apart by DiCE's term, 
   bad = o;
   bad.engine = "cpu";
   CHECK_THROWS_WITH_AS(explainInputs(context(bad), bad, x, nullptr), doctest::Contains("engine=tensor"), InputError);
-  CHECK_THROWS_WITH_AS(setClueOption(bad, "diverse", "17", "t"), doctest::Contains("diverse must be"), InputError);
+  CHECK_THROWS_WITH_AS(setClueOption(bad, "diverse", "9", "t"), doctest::Contains("diverse must be"), InputError);
   CHECK_THROWS_WITH_AS(setClueOption(bad, "diverse_init", "0", "t"), doctest::Contains("diverse_init must be"),
                        InputError);
 }

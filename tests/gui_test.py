@@ -734,7 +734,7 @@ def case_clue():
     # lowering U, pushed apart; the scrubber follows the one asked for.
     c9 = st("c9.json")["clue"]
     runs = c9["diverse"]
-    assert len(runs) == 3 and "laplace" not in c9 and "deterministic" not in c9 and c9["member"] == 0, c9.keys()
+    assert len(runs) == 3 and "laplace" not in c9 and "deterministic" not in c9 and c9["following"] == 1, c9.keys()
     for r in runs:
         assert r["head"] == "laplace" and torch.allclose(torch.tensor(r["z0"]), z0, atol=1e-6)
         assert r["u_latent"] < r["u_before"], (r["u_latent"], r["u_before"])
@@ -743,7 +743,7 @@ def case_clue():
           f"diversity {c9['diversity']}")
     assert c9["diversity"]["k"] == 3 and abs(c9["diversity"]["latent"] - pair) < 0.5 * pair + 1e-6 and pair > 0.05
     c10 = st("c10.json")["clue"]
-    assert c10["member"] == 2
+    assert c10["following"] == 3
     step = c10["scrub"]
     assert step == len(runs[2]["path_u"]) - 1 and torch.allclose(
         torch.tensor(c10["scrub_latent"]), torch.tensor(runs[2]["z_star"]), atol=1e-6), "clue-follow 3 did not follow #3"
@@ -804,7 +804,7 @@ def case_ig():
         f"screenshot {OUT}/a2.png", "ig target=epistemic head=deterministic", f"state {OUT}/a3.json",
         "project tsne", f"state {OUT}/a4.json", "project pca",
         "clue", "ig path=clue target=total steps=64", f"state {OUT}/a5.json",
-        "drag 3 2", "ig path=drag target=total steps=64", f"state {OUT}/a6.json",
+        "drag 3 2", "ig path=drag target=total", f"state {OUT}/a6.json",
         "ig target=total", "saliency on", "select 17", "drag -2 1", f"state {OUT}/a7.json", "quit",
     ])], timeout=600)
     a = st("a1.json")["attribution"]
@@ -852,8 +852,11 @@ def case_ig():
     assert abs(at["f_input"] - cl["u_before"]) < 1e-3 and abs(at["f_baseline"] - cl["u_roundtrip"]) < 1e-3
     assert at["completeness_residual"] < 0.05 and at["deterministic"]["completeness_residual"] < 0.05
     f = st("a6.json")["attribution"]
-    print(f"latent path (drag): sum {f['sum_attribution']:.4f}, residual {f['completeness_residual']:.4f}")
-    assert f["path"] == "drag" and f["decoded_nodes"] == 64 and f["completeness_residual"] < 0.05
+    print(f"latent path (drag): sum {f['sum_attribution']:.4f}, residual {f['completeness_residual']:.4f}, "
+          f"steps tried {f['steps_tried']}")
+    # (each doubling also halves the decoded path's pieces: 64 drag nodes, then 128, 256, ...)
+    assert f["path"] == "drag" and f["steps_rule"] == "adaptive" and f["decoded_nodes"] >= 64
+    assert f["completeness_residual"] <= 0.01 and f["tolerance_met"], f["completeness_residual"]
     # The default (adaptive) steps: doubled from 32 until the residual is within 1%, and said so.
     ad = st("a7.json")["attribution"]
     assert ad["steps_rule"] == "adaptive" and ad["steps_tried"][0][0] == 32, ad.get("steps_tried")

@@ -146,8 +146,8 @@ TEST_CASE("CLUE panel: both heads' U before, at z* and after the round trip, and
   }
   CHECK(shows(text, "Laplace head"));
   CHECK(c.laplace->result.uLatent < c.laplace->result.uBefore);  // what the table shows: U went down
-  CHECK(tex.has("clue_x0"));
-  CHECK(tex.has("clue_xs"));
+  CHECK(tex.has("clue0_x0"));
+  CHECK(tex.has("clue0_xs"));
   CHECK(tex.wrongSizes == 0);
 }
 

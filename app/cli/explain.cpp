@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <iostream>
+#include <set>
 
 #include "cli/cli_util.h"
 #include "cli/command.h"
@@ -65,7 +66,7 @@ class ExplainCommand : public Command {
                       "prototypes, sparsity, eta, threshold, outer_steps, frames, engine, ...)");
     m_sub->add_flag("--keep-class", m_keepClass, "Undo steps that change the predicted class");
     m_sub->add_option("--diverse", m_diverse,
-                      "latent-clue, class-change: K counterfactuals per point (1 to 16), pushed apart by DiCE's "
+                      "latent-clue, class-change: K counterfactuals per point (1 to 8), pushed apart by DiCE's "
                       "diversity term (--set diversity=W, default 1; diverse_init, seed); one filmstrip row each");
   }
 
@@ -107,7 +108,14 @@ class ExplainCommand : public Command {
     const std::vector<std::pair<std::string, std::string>> flags = {
         {"method", "--method"}, {"head", "--head"},     {"uncertainty", "--uncertainty"}, {"target", "--target"},
         {"steps", "--steps"},   {"lambda", "--lambda"}, {"keep_class", "--keep-class"},   {"diverse", "--diverse"}};
-    applySets(flags, [&cf](const std::string& k, const std::string& v) { setClueOption(cf, k, v, "explain"); });
+    const std::set<std::string> sets =
+        applySets(flags, [&cf](const std::string& k, const std::string& v) { setClueOption(cf, k, v, "explain"); });
+    if (cf.diverse < 2)
+      for (const char* key : {"diversity", "diverse_init", "seed"})
+        if (sets.count(key))
+          throw InputError(std::string("[explain] --set ") + key +
+                           "=... is for diverse counterfactuals (--diverse K, K >= 2); this run makes one per point, "
+                           "so it would do nothing");
     if (cf.method == ClueMethod::VaeClue && m_sub->get_option("--lambda")->count() > 0)
       throw InputError(
           "[explain] vae-clue has no latent distance, so --lambda does nothing; its pixel term is "
@@ -122,19 +130,24 @@ class ExplainCommand : public Command {
 
  private:
   // --set KEY=VALUE, each through `set`; never a key that its own flag (in `flags`) gave already.
-  void applySets(const std::vector<std::pair<std::string, std::string>>& flags,
-                 const std::function<void(const std::string&, const std::string&)>& set) const {
+  // Returns the keys set.
+  std::set<std::string> applySets(const std::vector<std::pair<std::string, std::string>>& flags,
+                                  const std::function<void(const std::string&, const std::string&)>& set) const {
+    std::set<std::string> keys;
     for (const std::string& kv : m_sets) {
       const size_t eq = kv.find('=');
       if (eq == std::string::npos || eq == 0)
         throw InputError("[explain] --set needs KEY=VALUE, got '" + clipForMessage(kv, 60) + "'");
       const std::string key = kv.substr(0, eq);
+      if (!keys.insert(key).second)
+        throw InputError("[explain] --set " + clipForMessage(key, 40) + "=... is given twice; give it once");
       for (const auto& [k, flag] : flags)
         if (key == k && m_sub->get_option(flag)->count() > 0)
           throw InputError("[explain] --set " + clipForMessage(kv, 60) + " and " + flag + " both set " + key +
                            "; give it once");
       set(key, kv.substr(eq + 1));
     }
+    return keys;
   }
 
   // Integrated gradients of one test image.

@@ -157,7 +157,7 @@ json clueJson(const AppState& s) {
     json all = json::array();
     for (const ClueRun& r : cs.diverse) all.push_back(run(r));
     c["diverse"] = all;
-    c["member"] = cs.member;
+    c["following"] = cs.member + 1;  // 1-based, as clue-follow and the tab's "#k"
     const DiversityMeasure& dv = cs.diverse.front().result.diversity;
     c["diversity"] = {{"k", dv.k},         {"latent", dv.latent}, {"image", dv.image},
                       {"count", dv.count}, {"dpp", dv.dpp},       {"classes", dv.classes}};

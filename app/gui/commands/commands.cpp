@@ -88,7 +88,7 @@ ArgSpec word(std::string name) { return {std::move(name), ArgSpec::Kind::One, {}
 
 ArgSpec whole(std::string name, double lo, double hi) {
   return {std::move(name), ArgSpec::Kind::One, [lo, hi](const std::string& w) {
-            if (!isWholeNumber(w)) return quote(w) + " is not a whole number >= 0";
+            if (!isWholeNumber(w)) return quote(w) + " is not a whole number (" + rangeText(lo, hi) + ")";
             return inRange(w, lo, hi);
           }};
 }

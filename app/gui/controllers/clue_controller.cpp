@@ -425,7 +425,7 @@ void addClueCommands(CommandList& out) {
         "clue [method=latent-clue|vae-clue|regene|class-change|hierarchical "
         "uncertainty=total|aleatoric|epistemic lambda=L steps=N target=CLASS keep_class=on diverse=K ...]: explain "
         "the selection's uncertainty with a counterfactual, with the Laplace and the deterministic head (the CLUE "
-        "panel's Run); diverse=K: K counterfactuals of the Laplace head, pushed apart (DiCE)"};
+        "panel's Run); diverse=K (2..8): K counterfactuals of the Laplace head, pushed apart (DiCE)"};
     c.run = [](Context& ctx, const ScriptCommand& cmd) {
       const ClueOptions o = parseClueSettings(cmd.args, 0, "clue");
       if (o.target >= 0 && o.method != ClueMethod::ClassChange) {
@@ -445,15 +445,18 @@ void addClueCommands(CommandList& out) {
   }
   {
     CommandSpec c{"clue-follow",
-                  {arg::whole("K", 1, 16)},
-                  1,
+                  {arg::whole("K", 1, kMaxDiverse)},
+                  0,
                   "clue-follow K: the scrubber and the inspector follow diverse counterfactual K (1 = the first; the "
                   "CLUE tab's radio buttons), showing its z* (Play runs its path)"};
     c.run = [](Context& ctx, const ScriptCommand& cmd) {
       const int k = std::stoi(cmd.args[0]);
-      if (int(ctx.state.clue.diverse.size()) < k) {
-        ctx.log.error("clue-follow: there are " + std::to_string(ctx.state.clue.diverse.size()) +
-                          " diverse counterfactuals (run clue diverse=K first)",
+      const size_t have = ctx.state.clue.diverse.size();
+      if (int(have) < k) {
+        ctx.log.error(have == 0 ? std::string("clue-follow: there are no diverse counterfactuals (run clue diverse=K "
+                                              "first)")
+                                : "clue-follow: there are " + std::to_string(have) +
+                                      " diverse counterfactuals; choose 1.." + std::to_string(have),
                       false);
         return false;
       }

@@ -121,9 +121,10 @@ void CluePanel::drawSettings(Context& ctx) {
   if (o.method == ClueMethod::LatentClue || o.method == ClueMethod::ClassChange) {
     if (o.method != ClueMethod::ClassChange) ImGui::SameLine();
     ImGui::SetNextItemWidth(110);
-    ImGui::SliderInt("diverse", &o.diverse, 1, 8);
+    ImGui::SliderInt("diverse", &o.diverse, 1, kMaxDiverse);
     tip("K counterfactuals at once, pushed apart by DiCE's diversity term (Mothilal et al. 2020): the mean of their "
-        "objectives minus weight * det(1 / (1 + d(z_i, z_j))). 1: one counterfactual per head, as usual. K > 1 runs "
+        "objectives minus weight * log det(1 / (1 + d(z_i, z_j))) / K. 1: one counterfactual per head, as usual. K > 1 "
+        "runs "
         "the Laplace head only (the deterministic one when the bundle has no posterior)");
     if (o.diverse > 1) {
       ImGui::SameLine();
@@ -169,7 +170,7 @@ void CluePanel::drawResults(Context& ctx) {
     const DiversityMeasure& dv = any.diversity;
     ImGui::TextWrapped(
         "%d diverse counterfactuals (DiCE), %s head: they differ by %.3f per latent dimension and %.3f "
-        "per pixel on average, in %.0f%% of the pixels; det %.3f (1 = far apart); %d class%s after the "
+        "per pixel on average, in %.0f%% of the pixels; det %.3g (1 = far apart); %d class%s after the "
         "round trip",
         int(cols.size()), any.head.c_str(), dv.latent, dv.image, 100 * dv.count, dv.dpp, dv.classes,
         dv.classes == 1 ? "" : "es");

@@ -156,7 +156,7 @@ std::vector<ClueResult> explain(const ClueContext& ctx, const ClueOptions& o, co
       r.targetRoundtrip = r.probsRoundtrip[size_t(o.target)];
     }
     if (r.frames.empty() && o.frames > 0) {
-      r.frameSteps = detail::frameSteps(r.steps, o.frames);
+      r.frameSteps = detail::frameSteps(r.numPathSteps() - 1, o.frames);  // (diverse: z0 comes before the steps)
       std::vector<torch::Tensor> zs;
       for (int s : r.frameSteps)
         zs.push_back(torch::from_blob(r.path.data() + size_t(s) * size_t(d), {d}, torch::kFloat32));

@@ -50,6 +50,7 @@ struct ClueProblem {
   std::function<ClueEval(const torch::Tensor& theta, bool wantGrad)> eval;
   std::function<torch::Tensor(const torch::Tensor&)> project;  // after each step (the range of z); may be empty
   double lr = 0.05;
+  torch::Tensor keepClasses;  // [N] the classes keep_class keeps; undefined: the predictions at theta0
 };
 
 // Runs Adam for at most o.steps, filling each result's path (the latents), pathU, pathLoss, steps,

@@ -42,7 +42,7 @@ void adamTensorRun(const ClueProblem& pb, const ClueOptions& o, bool targetProb,
   torch::Tensor theta = pb.project ? pb.project(pb.theta0) : pb.theta0.clone();
   ClueEval cur = pb.eval(theta, true);
   const int64_t d = cur.z.size(1);
-  const torch::Tensor c0 = cur.pred.clone();
+  const torch::Tensor c0 = pb.keepClasses.defined() ? pb.keepClasses.to(cur.pred.device()) : cur.pred.clone();
   torch::Tensor m = torch::zeros_like(theta), v = torch::zeros_like(theta);
   torch::Tensor lr = torch::full({n, 1}, pb.lr, theta.options());
   torch::Tensor active = torch::ones({n}, torch::dtype(torch::kBool).device(theta.device()));

@@ -93,11 +93,11 @@ void setClueOption(ClueOptions& o, const std::string& key, const std::string& v,
       throw InputError("[" + where + "] engine must be cpu, tensor or auto, got " + quoted(v));
     o.engine = v;
   } else if (key == "diverse")
-    o.diverse = parseInt(key, v, 1, 16, where);
+    o.diverse = parseInt(key, v, 1, kMaxDiverse, where);
   else if (key == "diversity")
     o.diversity = parseNumber(key, v, 0, 1e6, false, where);
   else if (key == "diverse_init")
-    o.diverseInit = parseNumber(key, v, 0, 10, true, where);
+    o.diverseInit = parseNumber(key, v, 1e-3, 10, false, where);  // below, float32 starts coincide
   else if (key == "seed")
     o.seed = uint64_t(parseInt(key, v, 0, 2147483647, where));
   else {

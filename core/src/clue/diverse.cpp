@@ -1,10 +1,16 @@
 // Diverse counterfactuals (DiCE, Mothilal, Sharma and Tan 2020) in the classifier's latent: K
 // latents per point optimised together on
-//   J = (1/K) sum_i [U(z_i) + lambda * d(z_i, z0)] - diversity * det(Kmat),
+//   J = (1/K) sum_i [U(z_i) + lambda * d(z_i, z0)] - diversity * (1/K) log det(Kmat),
 //   Kmat[i][j] = 1 / (1 + d(z_i, z_j)) (+ 1e-4 on the diagonal, as DiCE),
-// from K starts z0 + noise (identical starts would give det = 0 with no gradient). Each row's loss
-// is its own term minus the whole determinant, so the rows' sum is K * J and Adam follows J. The
-// diversity measures of the result (clue.h, DiversityMeasure) are measured here too.
+// from K starts z0 + noise. DiCE maximises det(Kmat) itself; its log (in double precision) is used
+// here because det's gradient vanishes as det does: from K = 5 up, starts a tenth of a standard
+// deviation apart have det ~ 1e-6 and less, and the term did nothing (measured; log det's gradient,
+// Kmat^-1, is largest there). Divided by K it is the log of the geometric mean of Kmat's
+// eigenvalues, so that one weight means the same for every K. Each row's loss is its own term minus
+// the whole diversity term, so the rows' sum is K * J and Adam follows J. The K noise directions are
+// drawn from the seed once and used for every point, so that a point gets the same K whatever the
+// batch, shard or order it comes in. The diversity measures of the result (clue.h,
+// DiversityMeasure) are measured here too.
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
@@ -29,11 +35,19 @@ torch::Tensor pairwise(ClueDistance kind, const torch::Tensor& z) {
   return (dz * dz).mean(3);
 }
 
-// DiCE's determinant diversity of each group: [N].
-torch::Tensor dppDiversity(ClueDistance kind, const torch::Tensor& z) {
+// Kmat of each group, in double precision: [N, K, K].
+torch::Tensor kernel(ClueDistance kind, const torch::Tensor& z) {
   const int64_t k = z.size(1);
-  const torch::Tensor kmat = (pairwise(kind, z) + 1.0).reciprocal() + 1e-4 * torch::eye(k, z.options());
-  return torch::det(kmat);
+  const torch::Tensor zd = z.to(torch::kFloat64);
+  return (pairwise(kind, zd) + 1.0).reciprocal() + 1e-4 * torch::eye(k, zd.options());
+}
+
+// DiCE's determinant diversity of each group: [N].
+torch::Tensor dppDiversity(ClueDistance kind, const torch::Tensor& z) { return torch::det(kernel(kind, z)); }
+
+// The term the run maximises: (1/K) log det(Kmat) of each group, [N] (float, z's dtype).
+torch::Tensor logDiversity(ClueDistance kind, const torch::Tensor& z) {
+  return (torch::logdet(kernel(kind, z)) / double(z.size(1))).to(z.scalar_type());
 }
 
 }  // namespace
@@ -50,18 +64,34 @@ void diverseLatentClue(const ClueContext& ctx, const ClueOptions& o, const torch
   torch::Tensor z0d = z0.to(ctx.device, torch::kFloat32);
   if (std::isfinite(ctx.zLower)) z0d = z0d.clamp_min(ctx.zLower);
   const torch::Tensor x0d = decodedTerm ? x0.to(ctx.device, torch::kFloat32) : torch::Tensor();
-  // The starts: noise drawn on the CPU from the seed, so that every device starts alike.
+  // The starts: K directions drawn on the CPU from the seed, the same for every point (scaled by the
+  // point's own spread), so that every device, batch, shard and order starts alike.
   torch::Tensor noise;
+  torch::Tensor keep;  // keep_class: the class at z0
   {
     torch::NoGradGuard ng;
-    torch::Generator gen = at::detail::createCPUGenerator(o.seed);
-    const torch::Tensor zc = z0d.to(torch::kCPU);
+    const torch::Tensor zc = z0d.to(torch::kCPU).contiguous();
     const torch::Tensor scale = zc.std(1, /*unbiased=*/true, /*keepdim=*/true).clamp_min(1e-6) * o.diverseInit;
-    noise = (torch::randn({nk, d}, gen, torch::kFloat32) * scale).to(ctx.device);
+    torch::Generator gen = at::detail::createCPUGenerator(o.seed);
+    const torch::Tensor draw = torch::randn({k, d}, gen, torch::kFloat32).repeat({n, 1});  // the same K directions
+    noise = (draw * scale).to(ctx.device);
+    if (o.keepClass) {
+      // A start whose noise alone changes the class comes nearer z0 (halved up to 20 times, then z0
+      // itself): keep_class keeps the class at z0, and the run starts inside it.
+      keep = ctx.head.predict(z0d).probs.argmax(1);
+      for (int halvings = 0; halvings <= 20; ++halvings) {
+        torch::Tensor start = z0d + noise;
+        if (std::isfinite(ctx.zLower)) start = start.clamp_min(ctx.zLower);
+        const torch::Tensor off = ctx.head.predict(start).probs.argmax(1) != keep;
+        if (!off.any().item<bool>()) break;
+        noise = torch::where(off.unsqueeze(1), halvings == 20 ? torch::zeros_like(noise) : noise * 0.5, noise);
+      }
+    }
   }
   detail::ClueProblem pb;
   pb.theta0 = z0d + noise;
   pb.lr = o.lrOrDefault();
+  if (keep.defined()) pb.keepClasses = keep;
   const double lower = ctx.zLower;
   if (std::isfinite(lower)) pb.project = [lower](const torch::Tensor& z) { return z.clamp_min(lower); };
   auto objective = [&](const torch::Tensor& z, torch::Tensor& u, Predictive& p) {
@@ -69,7 +99,7 @@ void diverseLatentClue(const ClueContext& ctx, const ClueOptions& o, const torch
     u = uncertaintyOf(p, o.uncertainty, target);
     torch::Tensor loss = u + o.lambda * detail::latentDistance(o.distance, z, z0d);
     if (lambdaX > 0) loss = loss + lambdaX * (ctx.bundle->decode(z) - x0d).abs().flatten(1).mean(1);
-    if (weight > 0) loss = loss - weight * dppDiversity(o.distance, z.view({n, k, d})).repeat_interleave(k);
+    if (weight > 0) loss = loss - weight * logDiversity(o.distance, z.view({n, k, d})).repeat_interleave(k);
     return loss;
   };
   pb.eval = [&](const torch::Tensor& theta, bool wantGrad) {
@@ -82,18 +112,21 @@ void diverseLatentClue(const ClueContext& ctx, const ClueOptions& o, const torch
   };
   detail::adamTensorRun(pb, o, target >= 0, out, cancel, onStep, nullptr);
   // Each path starts at z0 itself, then the noisy start: the map and the filmstrip begin at the point.
+  // (The objective at z0, whose K rows are equal, has no finite diversity term: that step's loss is
+  // U + lambda_x term alone.)
   torch::NoGradGuard ng;
-  torch::Tensor u0;
-  Predictive p0;
-  const torch::Tensor loss0 = objective(z0d, u0, p0).cpu(), uc = u0.cpu(), zc = z0d.cpu().contiguous();
+  Predictive p0 = ctx.head.predict(z0d);
+  const torch::Tensor u0 = uncertaintyOf(p0, o.uncertainty, target);
+  torch::Tensor l0 = u0.clone();
+  if (lambdaX > 0) l0 = l0 + lambdaX * (ctx.bundle->decode(z0d) - x0d).abs().flatten(1).mean(1);
+  const torch::Tensor loss0 = l0.cpu(), uc = u0.cpu(), zc = z0d.cpu().contiguous();
   for (int64_t i = 0; i < nk; ++i) {
     ClueResult& r = out[size_t(i)];
     const float* zi = zc.data_ptr<float>() + i * d;
     r.path.insert(r.path.begin(), zi, zi + d);
     const float ui = uc[i].item<float>();
     r.pathU.insert(r.pathU.begin(), target >= 0 ? std::exp(-ui) : ui);
-    r.pathLoss.insert(r.pathLoss.begin(), loss0[i].item<float>());
-    r.steps += 1;
+    r.pathLoss.insert(r.pathLoss.begin(), loss0[i].item<float>());  // (steps counts the optimiser's only)
   }
 }
 

@@ -142,9 +142,10 @@ json runTrainDecoder(const DecoderTrainOptions& opt, const ProgressFn& progress,
     for (const auto& p : dec.named_parameters()) {
       const auto it = old.find(p.name);
       if (it == old.end() || !it->second.sizes().equals(p.value.sizes()))
-        throw BundleError("[train-decoder] --from-current: the bundle's decoder is not the architecture LatentLab "
-                          "trains (its parameter " +
-                          p.name + " is missing or of another shape) (" + b.componentPath("decoder") + ")");
+        throw BundleError(
+            "[train-decoder] --from-current: the bundle's decoder is not the architecture LatentLab "
+            "trains (its parameter " +
+            p.name + " is missing or of another shape) (" + b.componentPath("decoder") + ")");
       p.value.copy_(it->second.to(p.value.device(), p.value.scalar_type()));
     }
   }

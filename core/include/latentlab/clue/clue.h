@@ -15,7 +15,8 @@
 //                  encoder's Jacobian on the decoded path; x <- x + eta * dx outside.
 //  - diverse K (latent-clue and class-change): K counterfactuals per point optimised together, DiCE's
 //                  objective (Mothilal et al. 2020) in the latent: the mean of the K objectives minus
-//                  `diversity` * det(Kmat), Kmat[i][j] = 1 / (1 + d(z_i, z_j)), from K starts z0 + noise.
+//                  `diversity` * log det(Kmat) / K, Kmat[i][j] = 1 / (1 + d(z_i, z_j)), from K starts
+//                  z0 + K noise directions drawn from the seed (the same for every point).
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -31,6 +32,9 @@ const char* clueMethodName(ClueMethod m);
 const char* clueDistanceName(ClueDistance d);
 // Throw InputError naming `where` and the value when it is not one of the names.
 ClueMethod parseClueMethod(const std::string& s, const std::string& where);
+
+// diverse K: at most this many counterfactuals per point (the GUI has a colour for each).
+inline constexpr int kMaxDiverse = 8;
 
 struct ClueOptions {
   ClueMethod method = ClueMethod::LatentClue;
@@ -53,8 +57,8 @@ struct ClueOptions {
   int outerSteps = 20;          // hierarchical: at most
   int frames = 6;               // decoded frames kept for the filmstrip (x0 and g(z*) come besides)
   std::string engine = "auto";  // cpu (analytic gradients, plain loops), tensor (autograd on the device), auto
-  int diverse = 1;              // K counterfactuals per point (latent-clue and class-change; tensor engine)
-  double diversity = 1.0;       // diverse: the weight of DiCE's determinant term
+  int diverse = 1;              // K counterfactuals per point, 1..kMaxDiverse (latent-clue, class-change)
+  double diversity = 1.0;       // diverse: the weight of the determinant term, log det(Kmat) / K
   double diverseInit = 0.1;     // diverse: the K starts are z0 + noise of this many standard deviations of z0's values
   uint64_t seed = 0;            // diverse: the starts' noise
 
@@ -105,7 +109,7 @@ struct DiversityMeasure {
   double latent = 0;  // mean over pairs of |z*_i - z*_j|_1 / d
   double image = 0;   // mean over pairs of |x*_i - x*_j|_1 / P
   double count = 0;   // mean over pairs of the share of values with |x*_i - x*_j| > 0.05
-  double dpp = 0;     // det(Kmat) at the z*, with the run's distance (1: far apart, 0: all the same)
+  double dpp = 0;     // det(Kmat) at the z* (DiCE's dpp_diversity), with the run's distance (1: far apart)
   int classes = 0;    // distinct round-trip classes among the K
 };
 
