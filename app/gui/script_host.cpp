@@ -43,8 +43,14 @@ void AppScriptHost::commitDrag() { m_ctx.edits.commitDrag(); }
 bool AppScriptHost::idle() const { return m_ctx.worker->idle(); }
 bool AppScriptHost::shotsPending() const { return !m_ctx.state.ui.shots.empty(); }
 bool AppScriptHost::fileExists(const std::string& path) const {
+  namespace fs = std::filesystem;
   std::error_code ec;
-  return std::filesystem::exists(path, ec);
+  // A file the script itself writes (clue-batch OUT/summary.json) lands in its output folder.
+  const std::string& out = m_ctx.scriptOutputs.folder();
+  if (!m_ctx.scriptOutputs.allowsWrites() && !out.empty() && fs::path(path).is_relative() &&
+      fs::exists(fs::path(out) / path, ec))
+    return true;
+  return fs::exists(path, ec);
 }
 void AppScriptHost::error(const std::string& message) { m_ctx.log.error(message); }
 void AppScriptHost::log(const std::string& message) { m_ctx.log.info(message); }

@@ -43,7 +43,8 @@ void addFlowCommands(CommandList& out) {
         {arg::path(), arg::whole("SECONDS", 0, 86400)},
         1,
         "wait-for PATH [SECONDS]: pause the script until PATH exists (default at most 60 s), while the window "
-        "stays live; for driving the GUI from outside, e.g. with xdotool"};
+        "stays live; a relative PATH is also looked for in the script's output folder (clue-batch OUT/summary.json); "
+        "for driving the GUI from outside, e.g. with xdotool"};
     c.run = [](Context&, const ScriptCommand&) { return true; };
     c.wait = [](const ScriptCommand& cmd) {
       ScriptWait w;
