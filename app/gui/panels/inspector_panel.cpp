@@ -179,10 +179,9 @@ void InspectorPanel::draw(Context& ctx) {
   drawPointHeader(s);
   const ClueRun* clueRun = s.clue.inspectStep >= 0 && !dragging ? s.clue.followed() : nullptr;
   if (clueRun && clueRun->result.members > 1)
-    ImGui::TextColored(ImVec4(1.0f, 0.65f, 0.3f, 1.0f),
-                       "showing step %d of %d of diverse counterfactual #%d of %d (%s head, CLUE tab)",
+    ImGui::TextColored(ImVec4(1.0f, 0.65f, 0.3f, 1.0f), "showing step %d of %d of counterfactual #%d of %d (CLUE tab)",
                        s.clue.inspectStep, clueRun->result.numPathSteps() - 1, clueRun->result.member + 1,
-                       clueRun->result.members, clueRun->result.head.c_str());
+                       clueRun->result.members);
   else if (clueRun)
     ImGui::TextColored(ImVec4(1.0f, 0.65f, 0.3f, 1.0f), "showing step %d of %d of the %s %s run (CLUE tab)",
                        s.clue.inspectStep, clueRun->result.numPathSteps() - 1, clueRun->result.head.c_str(),
