@@ -25,14 +25,16 @@ std::string proposeOut(const Context& ctx) {
   return out;
 }
 
-void summaryRow(const nlohmann::json& s, const char* key, const char* label, const char* tipText) {
+// `scale` multiplies the value before `format` (100 for a share shown as a percentage).
+void summaryRow(const nlohmann::json& s, const char* key, const char* label, const char* tipText,
+                const char* format = "%.4f", double scale = 1.0) {
   ImGui::TableNextRow();
   ImGui::TableSetColumnIndex(0);
   ImGui::TextUnformatted(label);
   tip(tipText);
   ImGui::TableSetColumnIndex(1);
   if (s.contains(key) && s[key].is_number())
-    ImGui::Text("%.4f", s[key].get<double>());
+    ImGui::Text(format, scale * s[key].get<double>());
   else
     ImGui::TextUnformatted("-");
 }
@@ -102,27 +104,31 @@ void CluePanel::drawBatch(Context& ctx) {
                  "(U before - U round trip) / (U before - U at z*): the share of the drop in U that the pictures keep");
       summaryRow(s, "pictures_read_otherwise", "pictures read otherwise",
                  "share of counterfactual pictures the model reads as another class than z*, or far less surely");
-      summaryRow(s, "ms_per_explanation", "ms per point", "optimisation time per point (batched)");
+      const bool diverse = s.value("n_counterfactuals", 0) > s.value("n_points", 0);
+      summaryRow(s, "ms_per_explanation", diverse ? "ms per counterfactual" : "ms per point",
+                 "optimisation time per counterfactual (batched; a point's K share their run)");
       if (s.contains("quality") && s["quality"].is_object()) {
         const nlohmann::json& q = s["quality"];
         summaryRow(q, "validity", "valid (CARLA)",
                    "share that reached the target or a class of p >= 0.8 after the round trip");
         summaryRow(q, "sparsity", "pixels changed",
-                   "mean share of the image's values changed by more than 0.05 from x_first");
+                   "mean share of the image's values changed by more than 0.05 from x_first", "%.1f%%", 100);
         summaryRow(q, "l1_x", "|x* - x_first| L1", "mean L1 norm of x* - x_first (g(z0) for the latent methods)");
         summaryRow(q, "l2_z", "|z* - z0| L2", "mean L2 norm of z* - z0");
         summaryRow(q, "ynn", "neighbours agree (yNN)",
                    "mean share of the 5 nearest training latents of z* with z*'s class");
         summaryRow(q, "knn_percentile", "farther from the data than",
-                   "mean share of test points nearer the training latents than z*");
+                   "mean share of test points nearer the training latents than z*", "%.0f%% of test points", 100);
       }
       if (s.contains("diversity") && s["diversity"].is_object()) {  // diverse K: the K of each point together
         const nlohmann::json& d = s["diversity"];
         summaryRow(d, "latent", "diversity in the latent",
                    "DiCE: mean pairwise |z*_i - z*_j|_1 / d between a point's K counterfactuals, over the points");
         summaryRow(d, "image", "diversity in the picture", "mean pairwise |x*_i - x*_j|_1 / P");
-        summaryRow(d, "count", "pixels that differ", "mean share of pixels two of them differ in by more than 0.05");
-        summaryRow(d, "classes", "classes reached", "mean number of distinct classes after the round trip among the K");
+        summaryRow(d, "count", "pixels that differ", "mean share of pixels two of them differ in by more than 0.05",
+                   "%.1f%%", 100);
+        summaryRow(d, "classes", "classes reached", "mean number of distinct classes after the round trip among the K",
+                   "%.2f");
       }
       ImGui::EndTable();
     }

@@ -168,21 +168,40 @@ void CluePanel::drawResults(Context& ctx) {
     ImGui::Text("%s, U = %s uncertainty (nats), from %s", any.method.c_str(), any.uncertainty.c_str(), from.c_str());
   if (!cs.diverse.empty()) {
     const DiversityMeasure& dv = any.diversity;
+    // What the K reach after the round trip: for class change, how many reached the target (the others
+    // failed, which is not diversity); otherwise how many classes they reach.
+    std::string reach;
+    if (any.target >= 0) {
+      int hit = 0;
+      for (const ClueResult* r : cols) hit += r->classRoundtrip == any.target ? 1 : 0;
+      reach = std::to_string(hit) + " of " + std::to_string(cols.size()) + " read as " + className(ctx, any.target) +
+              " after the round trip";
+    } else {
+      reach = std::to_string(dv.classes) + (dv.classes == 1 ? " class" : " classes") + " after the round trip";
+    }
     ImGui::TextWrapped(
-        "%d diverse counterfactuals (DiCE), %s head: they differ by %.3f per latent dimension and %.3f "
-        "per pixel on average, in %.0f%% of the pixels; det %.3g (1 = far apart); %d class%s after the "
-        "round trip",
-        int(cols.size()), any.head.c_str(), dv.latent, dv.image, 100 * dv.count, dv.dpp, dv.classes,
-        dv.classes == 1 ? "" : "es");
+        "%d counterfactuals found together (DiCE), %s head: on average two of them differ by %.3f per "
+        "latent dimension and %.3f per pixel, in %.0f%% of the pixels; det %.3g (1 = far apart; "
+        "lower with more of them); %s",
+        int(cols.size()), any.head.c_str(), dv.latent, dv.image, 100 * dv.count, dv.dpp, reach.c_str());
     tip("DiCE's diversity (Mothilal et al. 2020): the mean pairwise distance between the K counterfactuals, in the "
         "latent (|z*_i - z*_j|_1 / d) and in the picture; the share of pixels two of them differ in by more than "
-        "0.05; and the determinant the run maximised, det(1 / (1 + d(z*_i, z*_j)))");
+        "0.05 (the table's \"pixels changed\" is against the start instead); and DiCE's determinant "
+        "det(1 / (1 + d(z*_i, z*_j)))");
   }
   if (!ImGui::BeginTable("clue", int(cols.size()) + 1, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchProp))
     return;
   ImGui::TableSetupColumn("");
   for (const std::string& h : heads) ImGui::TableSetupColumn(h.c_str());
-  ImGui::TableHeadersRow();
+  if (cs.diverse.empty()) {
+    ImGui::TableHeadersRow();
+  } else {  // each counterfactual's number in its path's colour
+    ImGui::TableNextRow(ImGuiTableRowFlags_Headers);
+    for (int c = 0; c < int(heads.size()); ++c) {
+      ImGui::TableSetColumnIndex(c + 1);
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(memberColour(c)), "%s", heads[size_t(c)].c_str());
+    }
+  }
   auto f = [&cols](auto get) {
     std::vector<std::string> v;
     for (const ClueResult* r : cols) v.push_back(r ? get(*r) : std::string("-"));
@@ -254,7 +273,7 @@ void CluePanel::drawResults(Context& ctx) {
       f(q([](const CounterfactualQuality& c) { return num(float(100 * c.knnPercentile), "%.0f%% of test points"); })));
   row("optimiser steps", "steps to z*, the step with the lowest L = U + lambda * distance (not always the lowest U)",
       f([](auto& r) { return std::to_string(r.steps); }));
-  row("time (ms)",
+  row(cs.diverse.empty() ? "time (ms)" : "time (ms, shared)",
       "wall-clock time of the explanation on the worker thread, round trip and frames included; the "
       "first run after loading also pays for warming the models up",
       f([](auto& r) { return num(float(r.ms), "%.1f"); }));
@@ -323,9 +342,13 @@ void CluePanel::drawScrubber(Context& ctx) {
     cs.playing = false;
     ctx.clue.scrubTo(step);
   }
-  if (cs.scrub <= last && size_t(cs.scrub) < r->result.pathU.size())
+  if (cs.scrub <= last && size_t(cs.scrub) < r->result.pathU.size()) {
     ImGui::Text("step %d of %d: %s %.4f (the inspector shows this step)", cs.scrub, last,
                 r->result.target >= 0 ? "p(target)" : "U", double(r->result.pathU[size_t(cs.scrub)]));
+    if (r->result.members > 1)
+      tip("A diverse path: step 0 is z0, step 1 its noisy start, then the optimiser's steps (the table counts "
+          "those only)");
+  }
   if (last == 0)
     ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.4f, 1.0f),
                        "No step lowered U + lambda * distance: the point is already "
@@ -485,11 +508,28 @@ void CluePanel::drawMapOverlay(Context& ctx, const MapTransform& t, ImDrawList* 
     link(cs.diverse[size_t(m)], memberColour(m));
     path(cs.diverse[size_t(m)].xy, memberColour(m), m == cs.member);
   }
+  if (!cs.diverse.empty()) {  // z0 in white (not one path's colour), each z* with its number
+    const ClueRun& r0 = cs.diverse.front();
+    const ImVec2 s0 = toIm(t.toScreen(r0.x0, r0.y0));
+    dl->AddCircle(s0, 8.0f, IM_COL32(0, 0, 0, 255), 20, 4.0f);
+    dl->AddCircle(s0, 8.0f, IM_COL32(255, 255, 255, 255), 20, 2.0f);
+    for (int k = 0; k < int(cs.diverse.size()); ++k) {
+      const std::vector<float>& xy = cs.diverse[size_t(k)].xy;
+      if (xy.size() < 2) continue;
+      const ImVec2 e = toIm(t.toScreen(xy[xy.size() - 2], xy[xy.size() - 1]));
+      const std::string label = "#" + std::to_string(k + 1);
+      const ImVec2 sz = ImGui::CalcTextSize(label.c_str());
+      const ImVec2 at(e.x + 8, e.y - sz.y - 2);
+      dl->AddRectFilled(ImVec2(at.x - 2, at.y - 1), ImVec2(at.x + sz.x + 2, at.y + sz.y + 1), IM_COL32(0, 0, 0, 200),
+                        3.0f);
+      dl->AddText(at, memberColour(k), label.c_str());
+    }
+  }
   path(cs.liveXY, kLaplaceColour, false);
   if (!cs.diverse.empty()) {  // the legend of the K paths
     const std::string first = std::to_string(cs.diverse.size()) + " diverse counterfactuals (" +
                               cs.diverse.front().result.head + " head), coloured as in the CLUE tab:";
-    const char* second = "ring = start,  filled dot = z*,  white dot = the step shown of the one followed";
+    const char* second = "white ring = z0,  #k = its z*,  white dot = the step shown of the one followed";
     const MapRect& m = t.rect;
     const float lh = ImGui::GetTextLineHeight();
     const float w = std::max(ImGui::CalcTextSize(first.c_str()).x, ImGui::CalcTextSize(second).x);
