@@ -277,7 +277,6 @@ TEST_CASE("diverse K: K counterfactuals per point, pushed apart by DiCE's term, 
     CHECK(a[i].uLatent < a[i].uBefore);
     // The path starts at the point's own latent, the same for its K.
     for (int64_t j = 0; j < a[i].d; ++j) CHECK(a[i].path[size_t(j)] == a[i].z0[size_t(j)]);
-    CHECK(a[i].z0 == a[i - i % 3].z0);
     if (i % 3 == 0) {
       spreadDiverse += a[i].diversity.latent;
       spreadRestarts += r[i].diversity.latent;

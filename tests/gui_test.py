@@ -665,7 +665,7 @@ def case_clue():
         f"clue-batch {OUT}/b2 3000 method=vae-clue", "wait 40", "cancel", f"state {OUT}/c7.json",
         f"clue-batch {OUT}/b3 lasso", f"state {OUT}/c8.json",
         "select 2245", "clue diverse=3 lambda=0.3", "wait 4", f"state {OUT}/c9.json", "clue-follow 3", f"state {OUT}/c10.json",
-        "clue-follow 5", f"state {OUT}/c11.json",
+        "clue-follow 5", f"state {OUT}/c11.json", "ig path=clue target=total", f"state {OUT}/c12.json",
         "quit",
     ])], timeout=600)
     zall = torch.load(os.path.join(BUNDLE, "cache", "latents_test.pt"))
@@ -749,6 +749,12 @@ def case_clue():
     assert step == len(runs[2]["path_u"]) - 1 and torch.allclose(
         torch.tensor(c10["scrub_latent"]), torch.tensor(runs[2]["z_star"]), atol=1e-6), "clue-follow 3 did not follow #3"
     assert any("there are 3 diverse counterfactuals" in x for x in st("c11.json")["errors"])
+    # IG along the followed diverse path runs from its z* (the path's last point) back to z0.
+    at = st("c12.json")["attribution"]
+    print(f"ig along diverse path #3: U(x) {at['f_input']:.4f}, U(g(z*)) {at['f_baseline']:.4f} "
+          f"(its round trip {runs[2]['u_roundtrip']:.4f}), residual {at['completeness_residual']:.4f}")
+    assert at["path"] == "clue" and abs(at["f_baseline"] - runs[2]["u_roundtrip"]) < 1e-3
+    assert abs(at["f_input"] - runs[2]["u_before"]) < 1e-3
 
 
 def case_clue_nudge():

@@ -45,7 +45,7 @@ bool AttributionController::latentPath(const AttributionOptions& o, std::vector<
     const ClueRun* run = s.clue.followed();
     if (!run) return error = "run a counterfactual first (the CLUE tab): the path goes from its z* back to z0", false;
     const ClueResult& r = run->result;
-    const int last = std::clamp(r.steps, 0, r.numPathSteps() - 1);  // z* is the path's step r.steps
+    const int last = r.numPathSteps() - 1;  // z* ends the path (a diverse one starts at z0, then its noisy start)
     for (int k = last; k >= 0; --k) path.insert(path.end(), r.path.begin() + k * d, r.path.begin() + (k + 1) * d);
     point = s.clue.fromPoint;
     return true;

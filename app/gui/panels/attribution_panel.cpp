@@ -116,7 +116,8 @@ void AttributionPanel::drawSettings(Context& ctx) {
     ImGui::SameLine();
   }
   if (o.method != AttributionMethod::Saliency) {
-    ImGui::Checkbox("adaptive steps", &o.adaptive);
+    if (ImGui::Checkbox("adaptive steps", &o.adaptive) && !o.adaptive)
+      o.tolerance = AttributionOptions{}.tolerance;  // a script's tolerance= is for the adaptive steps only
     tip("Start at 32 steps and double until the completeness residual is at most 1% (or 1024 steps); the steps "
         "used and each try are shown with the result. Untick to fix the steps");
     if (!o.adaptive) {

@@ -121,7 +121,7 @@ void CluePanel::drawSettings(Context& ctx) {
   if (o.method == ClueMethod::LatentClue || o.method == ClueMethod::ClassChange) {
     if (o.method != ClueMethod::ClassChange) ImGui::SameLine();
     ImGui::SetNextItemWidth(110);
-    ImGui::SliderInt("diverse", &o.diverse, 1, kMaxDiverse);
+    ImGui::SliderInt("diverse", &o.diverse, 1, kMaxDiverse, "%d", ImGuiSliderFlags_AlwaysClamp);
     tip("K counterfactuals at once, pushed apart by DiCE's diversity term (Mothilal et al. 2020): the mean of their "
         "objectives minus weight * log det(1 / (1 + d(z_i, z_j))) / K. 1: one counterfactual per head, as usual. K > 1 "
         "runs "
@@ -130,7 +130,8 @@ void CluePanel::drawSettings(Context& ctx) {
       ImGui::SameLine();
       float w = float(o.diversity);
       ImGui::SetNextItemWidth(110);
-      if (ImGui::SliderFloat("diversity weight", &w, 0.0f, 10.0f, "%.2f", ImGuiSliderFlags_Logarithmic))
+      if (ImGui::SliderFloat("diversity weight", &w, 0.0f, 10.0f, "%.2f",
+                             ImGuiSliderFlags_Logarithmic | ImGuiSliderFlags_AlwaysClamp))
         o.diversity = w;
       tip("The weight of the diversity term (DiCE's default 1); 0 gives K random restarts from nearby starts");
     }

@@ -51,6 +51,10 @@ struct ClueProblem {
   std::function<torch::Tensor(const torch::Tensor&)> project;  // after each step (the range of z); may be empty
   double lr = 0.05;
   torch::Tensor keepClasses;  // [N] the classes keep_class keeps; undefined: the predictions at theta0
+  // > 1: the rows come in groups of this many whose objectives are coupled (diverse K): a step
+  // rejected by keep_class is evaluated again without the rejected rows, and each group's z* are
+  // taken at one step, the lowest mean objective of the group.
+  int group = 1;
 };
 
 // Runs Adam for at most o.steps, filling each result's path (the latents), pathU, pathLoss, steps,

@@ -65,6 +65,7 @@ void adamTensorRun(const ClueProblem& pb, const ClueOptions& o, bool targetProb,
       vNew = kAdamB2 * v + (1 - kAdamB2) * cur.grad * cur.grad;
       thetaNew = theta - lr * (mNew / bc1) / (torch::sqrt(vNew / bc2) + kAdamEps);
       if (pb.project) thetaNew = pb.project(thetaNew);
+      thetaNew = torch::where(active.unsqueeze(1), thetaNew, theta);  // a stopped row stays where it stopped
     }
     ClueEval nxt = pb.eval(thetaNew, true);
     torch::NoGradGuard ng;
@@ -73,6 +74,12 @@ void adamTensorRun(const ClueProblem& pb, const ClueOptions& o, bool targetProb,
       const torch::Tensor changed = nxt.pred != c0;
       lr = torch::where((changed & active).unsqueeze(1), lr * 0.5, lr);
       accept = accept & ~changed;
+      // Coupled rows: the others' objectives counted the rejected positions; evaluate them again.
+      if (pb.group > 1 && (changed & active).any().item<bool>()) {
+        thetaNew = torch::where(accept.unsqueeze(1), thetaNew, theta);
+        torch::AutoGradMode on(true);
+        nxt = pb.eval(thetaNew, true);
+      }
     }
     const torch::Tensor a1 = accept.unsqueeze(1);
     theta = torch::where(a1, thetaNew, theta);
@@ -111,9 +118,28 @@ void adamTensorRun(const ClueProblem& pb, const ClueOptions& o, bool targetProb,
     if (!any) break;
   }
   const int last = int(zs.size()) - 1;
+  auto endOf = [&](int64_t i) { return stopped[size_t(i)] >= 0 ? stopped[size_t(i)] : last; };
+  // Coupled groups: one step for the whole group, where its mean objective is lowest (a row that
+  // stopped earlier holds its last place); each row's path ends there, or where it stopped.
+  std::vector<int> groupBest(size_t(n), -1);
+  const torch::Tensor lossAll = pb.group > 1 ? torch::stack(ls).to(torch::kFloat64).contiguous() : torch::Tensor();
+  if (pb.group > 1)
+    for (int64_t g = 0; g + pb.group <= n; g += pb.group) {
+      const auto L = lossAll.accessor<double, 2>();  // [steps, rows]
+      int T = 0;
+      for (int64_t i = g; i < g + pb.group; ++i) T = std::max(T, endOf(i));
+      double best = INFINITY;
+      int at = 0;
+      for (int s = 0; s <= T; ++s) {
+        double sum = 0;
+        for (int64_t i = g; i < g + pb.group; ++i) sum += L[std::min(s, endOf(i))][i];
+        if (sum < best) best = sum, at = s;
+      }
+      for (int64_t i = g; i < g + pb.group; ++i) groupBest[size_t(i)] = std::min(at, endOf(i));
+    }
   for (int64_t i = 0; i < n; ++i) {
     ClueResult& r = out[size_t(i)];
-    const int end = stopped[size_t(i)] >= 0 ? stopped[size_t(i)] : last;
+    const int end = groupBest[size_t(i)] >= 0 ? groupBest[size_t(i)] : endOf(i);
     r.steps = end;
     r.stoppedEarly = stopped[size_t(i)] >= 0 && end < o.steps;
     r.path.clear();
@@ -127,7 +153,10 @@ void adamTensorRun(const ClueProblem& pb, const ClueOptions& o, bool targetProb,
       r.pathLoss.push_back(ls[size_t(s)][i].item<float>());
     }
     r.zStar.assign(r.path.end() - d, r.path.end());
-    keepBest(r, d);
+    if (groupBest[size_t(i)] >= 0)
+      r.stoppedEarly = end < last;
+    else
+      keepBest(r, d);
   }
 }
 

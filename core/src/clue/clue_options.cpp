@@ -118,6 +118,14 @@ void checkClueOptions(const ClueOptions& o, int64_t numClasses, const std::strin
     throw InputError("[" + where + "] target is for method=class-change; " + clueMethodName(o.method) +
                      " lowers the uncertainty");
   }
+  // (setClueOption checks these too; the GUI's sliders and a caller's struct come here directly)
+  if (o.diverse < 1 || o.diverse > kMaxDiverse)
+    throw InputError("[" + where + "] diverse must be in 1.." + std::to_string(kMaxDiverse) + ", got " +
+                     std::to_string(o.diverse));
+  if (!(std::isfinite(o.diversity) && o.diversity >= 0 && o.diversity <= 1e6))
+    throw InputError("[" + where + "] diversity must be a number in 0..1e+06");
+  if (!(std::isfinite(o.diverseInit) && o.diverseInit >= 1e-3 && o.diverseInit <= 10))
+    throw InputError("[" + where + "] diverse_init must be a number in 0.001..10");
   if (o.diverse > 1) {
     if (o.method != ClueMethod::LatentClue && o.method != ClueMethod::ClassChange)
       throw InputError("[" + where + "] diverse=" + std::to_string(o.diverse) +

@@ -71,7 +71,10 @@ void diverseLatentClue(const ClueContext& ctx, const ClueOptions& o, const torch
   {
     torch::NoGradGuard ng;
     const torch::Tensor zc = z0d.to(torch::kCPU).contiguous();
-    const torch::Tensor scale = zc.std(1, /*unbiased=*/true, /*keepdim=*/true).clamp_min(1e-6) * o.diverseInit;
+    // The spread of the point's values (d = 1 or all values equal: their size, at least 1e-3).
+    torch::Tensor spread = zc.std(1, /*unbiased=*/false, /*keepdim=*/true);
+    spread = torch::where(spread > 1e-6, spread, zc.abs().mean(1, /*keepdim=*/true) + 1e-3);
+    const torch::Tensor scale = spread * o.diverseInit;
     torch::Generator gen = at::detail::createCPUGenerator(o.seed);
     const torch::Tensor draw = torch::randn({k, d}, gen, torch::kFloat32).repeat({n, 1});  // the same K directions
     noise = (draw * scale).to(ctx.device);
@@ -91,6 +94,7 @@ void diverseLatentClue(const ClueContext& ctx, const ClueOptions& o, const torch
   detail::ClueProblem pb;
   pb.theta0 = z0d + noise;
   pb.lr = o.lrOrDefault();
+  pb.group = int(k);
   if (keep.defined()) pb.keepClasses = keep;
   const double lower = ctx.zLower;
   if (std::isfinite(lower)) pb.project = [lower](const torch::Tensor& z) { return z.clamp_min(lower); };

@@ -50,17 +50,19 @@ std::vector<ClueResult> Explorer::counterfactuals(
   // CARLA's measures compare with the training latents: read once (the map may not show them), in
   // a copy of the split so that the map's own training rows are not touched from this thread.
   if (!m->quality && !m->qualityTried) {
-    Dataset train = m->data.train;
-    if (train.size() == 0) {
-      try {
-        train = loadManifestDataset(b.manifest).train;
-      } catch (const Error&) {  // no training split to compare with: the measures stay unset ("-")
-      }
+    // A reference that cannot be made (no training split, too little memory) leaves the measures
+    // unset ("-"); the counterfactual itself is kept. A cancel still cancels.
+    try {
+      Dataset train = m->data.train;
+      if (train.size() == 0) train = loadManifestDataset(b.manifest).train;
+      if (train.size() > 0)
+        m->quality = makeQualityReference(bundleLatents(b, train, "latents_train.pt", progress, cancel), train.labels,
+                                          m->latents.slice(0, 0, t.numTest));
+    } catch (const CancelledError&) {
+      throw;
+    } catch (const std::exception&) {
     }
-    if (train.size() > 0)
-      m->quality = makeQualityReference(bundleLatents(b, train, "latents_train.pt", progress, cancel), train.labels,
-                                        m->latents.slice(0, 0, t.numTest));
-    m->qualityTried = true;  // not after a cancel, which throws before this
+    m->qualityTried = true;
   }
   if (m->quality)
     for (ClueResult& one : r) measureQuality(one, *m->quality);
