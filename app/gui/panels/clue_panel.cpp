@@ -514,13 +514,23 @@ void CluePanel::drawMapOverlay(Context& ctx, const MapTransform& t, ImDrawList* 
     const ImVec2 s0 = toIm(t.toScreen(r0.x0, r0.y0));
     dl->AddCircle(s0, 8.0f, IM_COL32(0, 0, 0, 255), 20, 4.0f);
     dl->AddCircle(s0, 8.0f, IM_COL32(255, 255, 255, 255), 20, 2.0f);
+    std::vector<ImVec4> placed;  // the labels drawn so far (x0, y0, x1, y1): a label never covers another
     for (int k = 0; k < int(cs.diverse.size()); ++k) {
       const std::vector<float>& xy = cs.diverse[size_t(k)].xy;
       if (xy.size() < 2) continue;
       const ImVec2 e = toIm(t.toScreen(xy[xy.size() - 2], xy[xy.size() - 1]));
       const std::string label = "#" + std::to_string(k + 1);
       const ImVec2 sz = ImGui::CalcTextSize(label.c_str());
-      const ImVec2 at(e.x + 8, e.y - sz.y - 2);
+      ImVec2 at(e.x + 8, e.y - sz.y - 2);
+      for (bool moved = true; moved;) {  // stacked below the ones it would cover (paths a few pixels long)
+        moved = false;
+        for (const ImVec4& r : placed)
+          if (at.x < r.z + 2 && at.x + sz.x > r.x - 2 && at.y < r.w + 2 && at.y + sz.y > r.y - 2) {
+            at.y = r.w + 3;
+            moved = true;
+          }
+      }
+      placed.push_back(ImVec4(at.x, at.y, at.x + sz.x, at.y + sz.y));
       dl->AddRectFilled(ImVec2(at.x - 2, at.y - 1), ImVec2(at.x + sz.x + 2, at.y + sz.y + 1), IM_COL32(0, 0, 0, 200),
                         3.0f);
       dl->AddText(at, memberColour(k), label.c_str());
