@@ -63,7 +63,8 @@ struct ClueProblem {
 void adamTensorRun(const ClueProblem& pb, const ClueOptions& o, bool targetProb, std::vector<ClueResult>& out,
                    const std::atomic<bool>* cancel, const ClueStepFn& onStep, std::vector<torch::Tensor>* thetaPath);
 
-// The mean of per-row smooth-L1 or squared-L2 distances / d (as latent CLUE's d(z, z0)).
+// The mean of per-row smooth-L1 or squared-L2 distances / d (as latent CLUE's d(z, z0)), over the
+// last dimension (z and z0 broadcast: diverse K takes the pairwise distances of a group with it).
 torch::Tensor latentDistance(ClueDistance kind, const torch::Tensor& z, const torch::Tensor& z0);
 
 // The methods besides latent CLUE. Each fills path, pathU, pathLoss, steps, stoppedEarly and zStar;

@@ -32,8 +32,8 @@ void keepBest(ClueResult& r, int64_t d) {
 
 torch::Tensor latentDistance(ClueDistance kind, const torch::Tensor& z, const torch::Tensor& z0) {
   torch::Tensor dz = z - z0;
-  if (kind == ClueDistance::L1) return (torch::sqrt(dz * dz + kSmoothEps * kSmoothEps) - kSmoothEps).mean(1);
-  return (dz * dz).mean(1);
+  if (kind == ClueDistance::L1) return (torch::sqrt(dz * dz + kSmoothEps * kSmoothEps) - kSmoothEps).mean(-1);
+  return (dz * dz).mean(-1);
 }
 
 void adamTensorRun(const ClueProblem& pb, const ClueOptions& o, bool targetProb, std::vector<ClueResult>& out,

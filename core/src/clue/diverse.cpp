@@ -30,9 +30,7 @@ namespace {
 
 // Pairwise d(z_i, z_j) within each group: z [N, K, d] -> [N, K, K], the run's distance / d.
 torch::Tensor pairwise(ClueDistance kind, const torch::Tensor& z) {
-  const torch::Tensor dz = z.unsqueeze(2) - z.unsqueeze(1);
-  if (kind == ClueDistance::L1) return (torch::sqrt(dz * dz + kSmoothEps * kSmoothEps) - kSmoothEps).mean(3);
-  return (dz * dz).mean(3);
+  return latentDistance(kind, z.unsqueeze(2), z.unsqueeze(1));
 }
 
 // Kmat of each group, in double precision: [N, K, K].
